@@ -1,0 +1,37 @@
+/**
+ * Tuples: fixed-size, immutable sequences, distinct from lists.
+ *
+ * A tuple is a real JS array (indexing, destructuring and `length` work) whose
+ * prototype marks it as a tuple, so `[1, 2]` (a list) and `t(1, 2)` (a tuple)
+ * stay apart on the wire and in patterns.
+ *
+ * @example
+ * const msg = t(atom("ok"), 42);
+ * const [tag, n] = msg; // tag: Atom<"ok">, n: number
+ */
+export class Tuple extends Array<unknown> {
+  /** Arrays built from a tuple by `map`/`filter` are plain arrays, not tuples. */
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+}
+
+/** A tuple whose elements have the types of `A`. */
+export type Tup<A extends readonly unknown[] = readonly unknown[]> = Readonly<A> & Tuple;
+
+/** Builds a tuple. */
+export function t<const A extends readonly unknown[]>(...items: A): Tup<A> {
+  const n = items.length;
+  const r = new Tuple(n);
+  for (let i = 0; i < n; i++) r[i] = items[i];
+  return r as unknown as Tup<A>;
+}
+
+/** Builds a tuple from an array (copied). */
+export function tupleFrom<A extends readonly unknown[]>(items: A): Tup<A> {
+  return t(...items);
+}
+
+export function isTuple(x: unknown): x is Tup {
+  return x instanceof Tuple;
+}
