@@ -1,5 +1,5 @@
 export { Atom, AtomError, MAX_ATOM_CHARS, atom, atomCount, existingAtom, isAtom } from "./atom.js";
-export { Tuple, t, tupleFrom, isTuple } from "./tuple.js";
+export { Tuple, t, tupleOf, isTuple } from "./tuple.js";
 export type { Tup } from "./tuple.js";
 export {
   Pid,

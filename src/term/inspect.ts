@@ -27,7 +27,7 @@ export function inspect(x: unknown): string {
   }
   if (x === null) return "nil";
   if (x instanceof Atom) return atomText(x);
-  if (x instanceof Tuple) return `{${x.map(inspect).join(",")}}`;
+  if (x instanceof Tuple) return `{${Array.from(x, inspect).join(",")}}`;
   if (Array.isArray(x)) return `[${x.map(inspect).join(",")}]`;
   if (x instanceof Pid) return `<${localPart(x.node)}.${x.id}.${x.serial}>`;
   if (x instanceof Ref) return `#Ref<${localPart(x.node)}.${[...x.ids].reverse().join(".")}>`;

@@ -10,10 +10,9 @@
  * const [tag, n] = msg; // tag: Atom<"ok">, n: number
  */
 export class Tuple extends Array<unknown> {
-  /** Arrays built from a tuple by `map`/`filter` are plain arrays, not tuples. */
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
+  // No Symbol.species override: it would disable V8's fast paths for every
+  // array's map/filter/slice in the whole program. So `tuple.map(f)` is a
+  // Tuple; use `Array.from(tuple, f)` for a list.
 }
 
 /** A tuple whose elements have the types of `A`. */
@@ -28,9 +27,13 @@ export function t<const A extends readonly unknown[]>(...items: A): Tup<A> {
 }
 
 /** Builds a tuple from an array (copied). */
-export function tupleFrom<A extends readonly unknown[]>(items: A): Tup<A> {
-  return t(...items);
+export function tupleOf<A extends readonly unknown[]>(items: A): Tup<A> {
+  const n = items.length;
+  const r = new Tuple(n);
+  for (let i = 0; i < n; i++) r[i] = items[i];
+  return r as unknown as Tup<A>;
 }
+
 
 export function isTuple(x: unknown): x is Tup {
   return x instanceof Tuple;

@@ -1,0 +1,48 @@
+/**
+ * The `selective` anchor workload: the cost of a selective receive with an
+ * empty mailbox, behind 10,000 non-matching messages, and on a fresh
+ * reference behind the same 10,000 (the receive-marker optimisation).
+ * All figures are ns per receive, the send included.
+ */
+import { atom, t } from "../src/term/index.js";
+import { makeRef, receive, run, self, send, processInfo } from "../src/runtime/index.js";
+import { figure, runAnchor } from "./lib.js";
+
+const JUNK_N = 10_000;
+const REPS = 100_000;
+const SCAN_REPS = 5_000;
+const MATCH = atom("match");
+const JUNK = atom("junk");
+
+export default async function main(): Promise<void> {
+  const r = await run(function* () {
+    const me = self();
+    let t0 = performance.now();
+    for (let i = 0; i < REPS; i++) {
+      send(me, MATCH);
+      yield* receive(MATCH);
+    }
+    const front = ((performance.now() - t0) * 1e6) / REPS;
+    for (let i = 1; i <= JUNK_N; i++) send(me, t(JUNK, i));
+    t0 = performance.now();
+    for (let i = 0; i < SCAN_REPS; i++) {
+      send(me, MATCH);
+      yield* receive(MATCH);
+    }
+    const scan = ((performance.now() - t0) * 1e6) / SCAN_REPS;
+    t0 = performance.now();
+    for (let i = 0; i < REPS; i++) {
+      const ref = makeRef();
+      send(me, t(ref, MATCH));
+      yield* receive([ref, MATCH]);
+    }
+    const ref = ((performance.now() - t0) * 1e6) / REPS;
+    if (processInfo(me, "message_queue_len") !== JUNK_N) throw new Error("junk messages were lost");
+    return { front, scan, ref };
+  });
+  const beam = runAnchor("selective");
+  figure("selrecv_front_ns", r.front, beam?.get("selrecv_front_ns"), "lower");
+  figure("selrecv_scan10k_ns", r.scan, beam?.get("selrecv_scan10k_ns"), "lower");
+  figure("selrecv_scan_per_msg_ns", (r.scan - r.front) / JUNK_N, beam?.get("selrecv_scan_per_msg_ns"), "lower");
+  figure("selrecv_ref10k_ns", r.ref, beam?.get("selrecv_ref10k_ns"), "lower");
+}

@@ -1,0 +1,337 @@
+/**
+ * The process API, named after Erlang's BIFs: `spawn`, `send`, `self`,
+ * `link`, `monitor`, `exit`, `register`, timers and `processInfo`.
+ *
+ * Functions act on the runtime of the calling process, or on the default
+ * runtime when called from plain code outside any process.
+ *
+ * @example
+ * const parent = run(function* () {
+ *   const me = self();
+ *   spawn(() => send(me, t(atom("ok"), self())));
+ *   return yield* receive([atom("ok"), isPid]);
+ * });
+ */
+import { Atom, atom } from "../term/atom.js";
+import { ExternalPid, type Pid, type Ref } from "../term/identifiers.js";
+import { inspect } from "../term/inspect.js";
+import { type Tup, t } from "../term/tuple.js";
+import { NORMAL, RUNNABLE, RUNNING, WAITING } from "./atoms.js";
+import { BadArgError, NotInProcessError } from "./errors.js";
+import { DEAD, Proc, SCHEDULED, TRAP_EXIT } from "./process.js";
+import { type ProcessBody, Runtime } from "./runtime.js";
+import { current } from "./current.js";
+import * as sig from "./signals.js";
+import { type Timer } from "./timers.js";
+
+let defaultRt: Runtime | null = null;
+
+/** The sender of exit signals sent from plain code outside any process. */
+const OUTSIDE = new ExternalPid(atom("nonode@nohost"), 0, 0, 0);
+
+/** The default runtime (created on first use). */
+export function runtime(): Runtime {
+  return current?.rt ?? (defaultRt ??= new Runtime());
+}
+
+/** Replaces the default runtime (tests use one with a virtual clock). Returns the previous one. */
+export function setDefaultRuntime(rt: Runtime): Runtime | null {
+  const old = defaultRt;
+  defaultRt = rt;
+  return old;
+}
+
+function me(what: string): Proc {
+  if (current === null) throw new NotInProcessError(what);
+  return current;
+}
+
+function local(pid: Pid, what: string): Proc {
+  if (pid instanceof Proc) return pid;
+  throw new BadArgError(`${what}: ${inspect(pid)} is not a process of this node`);
+}
+
+/** The calling process's pid. */
+export function self(): Pid {
+  return me("self()");
+}
+
+/**
+ * Starts a process. A generator function is a loop-style process that can
+ * `yield* receive(...)`; a plain function runs once (an async one holds the
+ * process until its promise settles); an {@link Actor} handles each message
+ * in a callback. The process ends normally when its function returns.
+ */
+export function spawn(body: ProcessBody): Pid {
+  return runtime().spawn(body);
+}
+
+/** Like {@link spawn}, linked to the caller. */
+export function spawnLink(body: ProcessBody): Pid {
+  const p = me("spawnLink()");
+  const c = p.rt.spawn(body);
+  sig.link(p, c);
+  return c;
+}
+
+/** Like {@link spawn}, monitored by the caller: returns the pid and the monitor reference. */
+export function spawnMonitor(body: ProcessBody): Tup<[Pid, Ref]> {
+  const p = me("spawnMonitor()");
+  const c = p.rt.spawn(body);
+  const ref = p.rt.makeRef();
+  sig.monitor(p, c, ref, c);
+  return t(c, ref);
+}
+
+/**
+ * Sends a message. To a dead pid it is silently dropped; to a name that is
+ * not registered it throws {@link BadArgError}.
+ */
+export function send<M>(to: Pid | Atom | string, msg: M): M {
+  runtime().send(to, msg);
+  return msg;
+}
+
+/** Ends the calling process with `reason` (Erlang's `exit/1`). */
+export function exit(reason: unknown): never;
+/** Sends an exit signal to `pid` (Erlang's `exit/2`). */
+export function exit(pid: Pid, reason: unknown): true;
+export function exit(a: unknown, b?: unknown): true {
+  if (arguments.length < 2) {
+    me("exit(reason)");
+    throw new sig.ExitException(a);
+  }
+  const target = local(a as Pid, "exit");
+  const from: Pid = current ?? OUTSIDE;
+  sig.exitSignal(target, from, b, false);
+  if (target === current && target.flags & DEAD) throw new sig.ExitException(target.ext?.exitReason);
+  return true;
+}
+
+export function link(pid: Pid): true {
+  const p = me("link()");
+  sig.link(p, local(pid, "link"));
+  if (p.flags & DEAD) throw new sig.ExitException(p.ext?.exitReason);
+  return true;
+}
+
+export function unlink(pid: Pid): true {
+  sig.unlink(me("unlink()"), local(pid, "unlink"));
+  return true;
+}
+
+/** Monitors a process (by pid or registered name); its death arrives as `{'DOWN', Ref, process, Pid, Reason}`. */
+export function monitor(target: Pid | Atom | string): Ref {
+  const p = me("monitor()");
+  const ref = p.rt.makeRef();
+  if (typeof target === "string" || target instanceof Atom) {
+    // By name: the DOWN message names {Name, Node}, as in Erlang.
+    const name = typeof target === "string" ? atom(target) : target;
+    const item = t(name, p.rt.nodeName);
+    (p.x().monitorNames ??= new Map()).set(ref, item);
+    sig.monitor(p, p.rt.whereis(name) ?? null, ref, item);
+  } else sig.monitor(p, local(target, "monitor"), ref, target);
+  return ref;
+}
+
+/** Removes a monitor. With `{ flush: true }` a `DOWN` already received for it is removed too. */
+export function demonitor(ref: Ref, opts: { flush?: boolean } = {}): boolean {
+  return sig.demonitor(me("demonitor()"), ref, opts.flush === true);
+}
+
+/** Sets a process flag of the caller; returns the old value. */
+export function processFlag(flag: "trap_exit", value: boolean): boolean {
+  const p = me("processFlag()");
+  const old = (p.flags & TRAP_EXIT) !== 0;
+  if (value) p.flags |= TRAP_EXIT;
+  else p.flags &= ~TRAP_EXIT;
+  return old;
+}
+
+export function register(name: Atom | string, pid: Pid): true {
+  runtime().register(name, pid);
+  return true;
+}
+
+export function unregister(name: Atom | string): true {
+  runtime().unregister(name);
+  return true;
+}
+
+export function whereis(name: Atom | string): Pid | undefined {
+  return runtime().whereis(name);
+}
+
+export function registered(): Atom[] {
+  return runtime().registered();
+}
+
+/** A new unique reference. */
+export function makeRef(): Ref {
+  return runtime().makeRef();
+}
+
+const timerRefs = new WeakMap<Ref, Timer>();
+
+/** Sends `msg` to `dest` after `ms` milliseconds; returns a timer reference. */
+export function sendAfter(ms: number, dest: Pid | Atom | string, msg: unknown): Ref {
+  const rt = runtime();
+  const ref = rt.newRef();
+  const tm = rt.addTimer(ms, () => {
+    timerRefs.delete(ref);
+    try {
+      rt.send(dest, msg);
+    } catch {
+      // a name that is gone by then: dropped, as erlang:send_after does
+    }
+  });
+  timerRefs.set(ref, tm);
+  return ref;
+}
+
+/** Cancels a timer: the milliseconds that were left, or false if it already fired or was cancelled. */
+export function cancelTimer(ref: Ref): number | false {
+  const tm = timerRefs.get(ref);
+  if (tm === undefined || !tm.active) return false;
+  const rt = runtime();
+  rt.timers.cancel(tm);
+  timerRefs.delete(ref);
+  return Math.max(0, Math.ceil(tm.due - rt.clock.now()));
+}
+
+/** Milliseconds left on a timer, or false. */
+export function readTimer(ref: Ref): number | false {
+  const tm = timerRefs.get(ref);
+  if (tm === undefined || !tm.active) return false;
+  return Math.max(0, Math.ceil(tm.due - runtime().clock.now()));
+}
+
+export function isAlive(pid: Pid): boolean {
+  return pid instanceof Proc && (pid.flags & DEAD) === 0;
+}
+
+/** Every live process of the runtime. */
+export function processes(): Pid[] {
+  return runtime().processes();
+}
+
+/** What {@link processInfo} reports. */
+export interface ProcessInfo {
+  messages: unknown[];
+  message_queue_len: number;
+  links: Pid[];
+  monitors: Tup<[Atom<"process">, Pid]>[];
+  monitored_by: Pid[];
+  registered_name: Atom | undefined;
+  status: Atom<"running" | "runnable" | "waiting" | "exiting">;
+  reductions: number;
+  /** Estimated bytes of JS heap held by the process (see `estimateMemory`). */
+  memory: number;
+  initial_call: unknown;
+  trap_exit: boolean;
+}
+
+/** Erlang's `process_info/1,2`: undefined when the process is dead. */
+export function processInfo(pid: Pid): ProcessInfo | undefined;
+export function processInfo<K extends keyof ProcessInfo>(pid: Pid, item: K): ProcessInfo[K] | undefined;
+export function processInfo(pid: Pid, item?: keyof ProcessInfo): unknown {
+  const p = local(pid, "processInfo");
+  if (p.flags & DEAD) return undefined;
+  const x = p.ext;
+  const get = (k: keyof ProcessInfo): unknown => {
+    switch (k) {
+      case "messages":
+        return p.messages();
+      case "message_queue_len":
+        return p.queueLength;
+      case "links":
+        return x?.links ? [...x.links] : [];
+      case "monitors":
+        return x?.monitors ? [...x.monitors.values()].map((q) => t(atom("process"), q)) : [];
+      case "monitored_by":
+        return x?.monitoredBy ? [...x.monitoredBy.values()] : [];
+      case "registered_name":
+        return x?.name ?? undefined;
+      case "status":
+        return p === current ? RUNNING : p.flags & SCHEDULED ? RUNNABLE : WAITING;
+      case "reductions":
+        return p.reds;
+      case "memory":
+        return estimateMemory(p);
+      case "initial_call":
+        return x?.initialCall ?? t(atom("erlang"), atom("apply"), 2);
+      case "trap_exit":
+        return (p.flags & TRAP_EXIT) !== 0;
+    }
+  };
+  if (item !== undefined) return get(item);
+  const all: Record<string, unknown> = {};
+  for (const k of INFO_KEYS) all[k] = get(k);
+  return all;
+}
+
+const INFO_KEYS: (keyof ProcessInfo)[] = [
+  "registered_name",
+  "initial_call",
+  "status",
+  "message_queue_len",
+  "messages",
+  "links",
+  "monitors",
+  "monitored_by",
+  "trap_exit",
+  "reductions",
+  "memory",
+];
+
+/**
+ * An estimate of the heap a process holds: the process object (12 fields,
+ * 120 bytes on Node 20's 64-bit heap without pointer compression), its
+ * extension record, mailbox buffer slots, link/monitor entries, a suspended
+ * generator, and a shallow size per queued message. Measured object sizes,
+ * not a heap walk: messages shared with other processes are not counted.
+ */
+export function estimateMemory(p: Proc): number {
+  let n = 120;
+  const x = p.ext;
+  if (x !== null) {
+    n += 104;
+    if (x.links) n += 64 + 40 * x.links.size;
+    if (x.monitors) n += 64 + 40 * x.monitors.size;
+    if (x.monitoredBy) n += 64 + 40 * x.monitoredBy.size;
+  }
+  if (p.co !== null) n += 200;
+  const q = p.q;
+  if (q !== null) n += 32 + 8 * q.a.length;
+  for (const m of p.messages()) n += shallowSize(m);
+  return n;
+}
+
+function shallowSize(m: unknown): number {
+  if (typeof m === "string") return 16 + m.length;
+  if (m instanceof Uint8Array) return 96 + m.byteLength;
+  if (Array.isArray(m)) return 32 + 8 * m.length;
+  if (typeof m === "object" && m !== null) return 24 + 8 * Object.keys(m).length;
+  return typeof m === "number" && !Number.isInteger(m) ? 16 : 0;
+}
+
+/** An abnormal exit, as a JS error: `reason` is the Erlang exit reason term. */
+export class ProcessExitError extends Error {
+  override name = "ProcessExitError";
+  constructor(readonly reason: unknown) {
+    super(`process exited: ${inspect(reason)}`, { cause: reason instanceof Error ? reason : undefined });
+  }
+}
+
+/**
+ * Runs `body` as a process and resolves with its return value when it ends
+ * normally, or rejects with {@link ProcessExitError} carrying its exit reason.
+ * The bridge from plain async code into the process world.
+ */
+export function run<R>(body: () => Generator<unknown, R, unknown> | R): Promise<R> {
+  return new Promise<R>((resolvePromise, reject) => {
+    const p = runtime().spawn(body);
+    const x = (p as Proc).x();
+    x.onExit = [(reason) => (reason === NORMAL ? resolvePromise(x.result as R) : reject(new ProcessExitError(reason)))];
+  });
+}

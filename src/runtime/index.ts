@@ -1,0 +1,41 @@
+export { Runtime, deepFreeze } from "./runtime.js";
+export type { RuntimeOptions, ProcessBody, RemoteRouter } from "./runtime.js";
+export type { Actor } from "./process.js";
+export { VirtualClock, systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { BadArgError, NotInProcessError } from "./errors.js";
+export { consoleLogger, silentLogger } from "./logger.js";
+export type { Logger, LogEvent, LogLevel } from "./logger.js";
+export { _, Wildcard, ListPattern, list, matches, isNumber, isInteger, isString, isBinary, isList } from "./pattern.js";
+export type { Infer } from "./pattern.js";
+export { receive, on, after, sleep, await_, yieldNow, Op, ReceiveOp, AwaitOp, Clause, After } from "./receive.js";
+export {
+  runtime,
+  setDefaultRuntime,
+  self,
+  spawn,
+  spawnLink,
+  spawnMonitor,
+  send,
+  exit,
+  link,
+  unlink,
+  monitor,
+  demonitor,
+  processFlag,
+  register,
+  unregister,
+  whereis,
+  registered,
+  makeRef,
+  sendAfter,
+  cancelTimer,
+  readTimer,
+  isAlive,
+  processes,
+  processInfo,
+  estimateMemory,
+  run,
+  ProcessExitError,
+} from "./erlang.js";
+export type { ProcessInfo } from "./erlang.js";

@@ -1,0 +1,173 @@
+/**
+ * A local process. The process object is its own pid (an object reference,
+ * no process table on the hot path), so a spawn is one allocation and a send
+ * is a field write plus a run-queue push.
+ */
+import { type Atom } from "../term/atom.js";
+import { Pid, Ref } from "../term/identifiers.js";
+import { Deque } from "./mailbox.js";
+import { type Op, type ReceiveOp } from "./receive.js";
+import { type Timer } from "./timers.js";
+import type { Runtime } from "./runtime.js";
+
+/** A callback actor: `handle` runs once per message, in arrival order. */
+export interface Actor<M = unknown> {
+  /**
+   * Handles one message. Returning an iterator (a generator) suspends message
+   * dispatch until it finishes (it may `yield* receive(...)`); returning a
+   * promise holds the mailbox until the promise settles.
+   */
+  handle(msg: M): unknown;
+}
+
+/** Process flags (bits). */
+export const SCHEDULED = 1;
+export const DEAD = 2;
+export const TRAP_EXIT = 4;
+
+/** Marks an empty inline mailbox slot. */
+export const EMPTY: unique symbol = Symbol("empty");
+
+/** Rarely needed per-process state, allocated on first use. */
+export class ProcExt {
+  links: Set<Proc> | null = null;
+  /** Monitors this process holds: ref -> target. */
+  monitors: Map<Ref, Proc> | null = null;
+  /** Monitors on this process: ref -> owner. */
+  monitoredBy: Map<Ref, Proc> | null = null;
+  /** Monitors this process holds by name: ref -> `{Name, Node}`. */
+  monitorNames: Map<Ref, unknown> | null = null;
+  name: Atom | null = null;
+  initialCall: unknown = null;
+  /** Receive marker: mailbox length when `markerRef` was made (messages before it cannot hold the ref). */
+  marker = 0;
+  markerRef: Ref | null = null;
+  /** The `after` timer of the pending receive. */
+  timer: Timer | null = null;
+  exitReason: unknown = undefined;
+  /** What the body returned (kept only for processes started by `run`). */
+  result: unknown = undefined;
+  /** Called with the exit reason when the process dies (used by `run` and, later, distribution). */
+  onExit: ((reason: unknown) => void)[] | null = null;
+}
+
+export class Proc extends Pid {
+  /** Mailbox: the oldest message when `q` is null, else EMPTY and all messages are in `q`. */
+  m0: unknown = EMPTY;
+  q: Deque | null = null;
+  flags = 0;
+  reds = 0;
+  /** The running coroutine (loop-style body, or a handler that returned a generator). */
+  co: Iterator<unknown, unknown, unknown> | null = null;
+  /** What `co` waits for: a ReceiveOp / AwaitOp, or null (ready to step). */
+  wait: Op<unknown> | null = null;
+  ext: ProcExt | null = null;
+  /** This process's recycled receive operation. */
+  rop: ReceiveOp<unknown> | null = null;
+  /** Live-process list (for `processes()` and shutdown) without a table. */
+  prev: Proc | null = null;
+  next: Proc | null = null;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly num: number,
+    /** Null for a body process, which ends when its function or generator returns. */
+    public beh: Actor | null,
+  ) {
+    super();
+  }
+
+  get node(): Atom {
+    return this.rt.nodeName;
+  }
+  get id(): number {
+    return this.num % 0x1_0000_0000;
+  }
+  get serial(): number {
+    return Math.floor(this.num / 0x1_0000_0000);
+  }
+  get creation(): number {
+    return this.rt.creation;
+  }
+
+  x(): ProcExt {
+    return this.ext ?? (this.ext = new ProcExt());
+  }
+
+  get alive(): boolean {
+    return (this.flags & DEAD) === 0;
+  }
+
+  get queueLength(): number {
+    return this.q !== null ? this.q.length : this.m0 === EMPTY ? 0 : 1;
+  }
+
+  enqueue(msg: unknown): void {
+    if (this.q !== null) this.q.push(msg);
+    else if (this.m0 === EMPTY) this.m0 = msg;
+    else {
+      const q = (this.q = new Deque());
+      q.push(this.m0);
+      q.push(msg);
+      this.m0 = EMPTY;
+    }
+  }
+
+  /** Takes the oldest message (the caller checked the mailbox is not empty). */
+  shift(): unknown {
+    const ext = this.ext;
+    if (ext !== null && ext.marker > 0) ext.marker--;
+    const q = this.q;
+    if (q === null) {
+      const m = this.m0;
+      this.m0 = EMPTY;
+      return m;
+    }
+    const m = q.shift();
+    if (q.length === 0) this.q = null;
+    return m;
+  }
+
+  at(i: number): unknown {
+    return this.q !== null ? this.q.at(i) : this.m0;
+  }
+
+  removeAt(i: number): unknown {
+    if (i === 0) return this.shift();
+    const ext = this.ext;
+    if (ext !== null && i < ext.marker) ext.marker--;
+    const q = this.q!;
+    const m = q.removeAt(i);
+    if (q.length === 0) this.q = null;
+    return m;
+  }
+
+  messages(): unknown[] {
+    return this.q !== null ? this.q.toArray() : this.m0 === EMPTY ? [] : [this.m0];
+  }
+
+  clearMailbox(): void {
+    this.m0 = EMPTY;
+    this.q = null;
+  }
+}
+
+/** A reference made on this node: one counter, words computed on demand. */
+export class LocalRef extends Ref {
+  constructor(
+    readonly rt: Runtime,
+    readonly n: number,
+  ) {
+    super();
+  }
+  get node(): Atom {
+    return this.rt.nodeName;
+  }
+  get creation(): number {
+    return this.rt.creation;
+  }
+  get ids(): readonly number[] {
+    const n = this.n;
+    return [n % 0x40000, Math.floor(n / 0x40000) % 0x1_0000_0000, this.rt.refSalt];
+  }
+}

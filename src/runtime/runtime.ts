@@ -1,0 +1,602 @@
+/**
+ * The runtime: one scheduler with a run queue of processes, the name
+ * registry, timers, and the entry points the `erlang`-style API calls.
+ *
+ * Scheduling: each process runs for a budget of reductions (messages handled
+ * or coroutine steps, default 32), then the next one gets its turn. After a
+ * time slice (default 5 ms) the scheduler yields to the event loop with
+ * `setImmediate`, so sockets and timers are never starved. An idle scheduler
+ * is woken with a microtask, which keeps calls from async code cheap.
+ * JS cannot preempt a synchronous loop: a handler that never returns blocks
+ * the whole runtime, and is the one thing Agner cannot protect against.
+ */
+import { Atom, atom } from "../term/atom.js";
+import { Pid, type Ref } from "../term/identifiers.js";
+import { inspect } from "../term/inspect.js";
+import { t } from "../term/tuple.js";
+import { JS, NONODE, NORMAL, UNDEFINED } from "./atoms.js";
+import { type Clock, systemClock } from "./clock.js";
+import { BadArgError } from "./errors.js";
+import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
+import { matches, mentions } from "./pattern.js";
+import { type Actor, DEAD, EMPTY, LocalRef, Proc, SCHEDULED } from "./process.js";
+import { AwaitOp, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, YieldOp } from "./receive.js";
+import { current, setCurrent } from "./current.js";
+import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
+import { type Timer, TimerHeap } from "./timers.js";
+
+export interface RuntimeOptions {
+  /** Time source; a `VirtualClock` makes timers run only on `advance`. */
+  clock?: Clock;
+  /** Reductions per turn (default 32: throughput plateaus there, latency grows beyond). */
+  budget?: number;
+  /** Milliseconds of work before yielding to the event loop (default 5). */
+  sliceMs?: number;
+  logger?: Logger;
+  /** `freeze` deep-freezes every message at send (catches shared mutation in dev and tests). */
+  isolation?: "reference" | "freeze";
+}
+
+/** What `spawn` runs: a function (plain, generator or async) or a callback actor. */
+export type ProcessBody = (() => unknown) | Actor<never>;
+
+/** Sent to remote pids and names; implemented by the distribution layer. */
+export interface RemoteRouter {
+  send(to: Pid, msg: unknown): void;
+  sendNamed(name: Atom, node: Atom, msg: unknown): void;
+}
+
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
+
+/** Drives an async body or handler: holds the mailbox until the promise settles. */
+function* holdPromise(p: PromiseLike<unknown>): Generator<unknown, unknown, unknown> {
+  return yield* new AwaitOp(p);
+}
+
+function throwInto(co: Iterator<unknown, unknown, unknown>, e: unknown): IteratorResult<unknown, unknown> {
+  if (co.throw === undefined) throw e;
+  return co.throw(e);
+}
+
+const NO_MATCH: unique symbol = Symbol("no match");
+
+/** Placeholder coroutine of a process whose plain function has not run yet. */
+const NOT_STARTED: Iterator<unknown, unknown, unknown> = {
+  next: () => ({ done: true, value: undefined }),
+};
+
+export class Runtime {
+  readonly clock: Clock;
+  nodeName: Atom = NONODE;
+  creation = 0;
+  /** Random low word that keeps references of different runtimes apart. */
+  readonly refSalt = (Math.random() * 0x1_0000_0000) >>> 0;
+  logger: Logger;
+  remote: RemoteRouter | null = null;
+  readonly budget: number;
+  readonly sliceMs: number;
+  readonly freeze: boolean;
+
+  private rq: (Proc | undefined)[] = new Array(1024);
+  private rqHead = 0;
+  private rqLen = 0;
+  /** Sentinel of the circular live-process list. */
+  private readonly live: Proc;
+  private liveCount = 0;
+  private readonly names = new Map<Atom, Proc>();
+  readonly timers = new TimerHeap();
+  private nextNum = 80;
+  private refCount = 0;
+  private draining = false;
+  private wakePending = false;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private idleDue = Infinity;
+  /** Which clause matched in the last successful scan. */
+  private matchedClause = 0;
+
+  constructor(opts: RuntimeOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.budget = opts.budget ?? 32;
+    this.sliceMs = opts.sliceMs ?? 5;
+    this.logger = opts.logger ?? consoleLogger;
+    this.freeze = opts.isolation === "freeze";
+    const s = new Proc(this, 0, null);
+    s.flags = DEAD;
+    s.prev = s.next = s;
+    this.live = s;
+  }
+
+  // ---- processes ---------------------------------------------------------
+
+  /** Creates and schedules a process. `link`/`monitor` are set up before it first runs. */
+  spawn(body: ProcessBody): Proc {
+    const isActor = typeof body !== "function";
+    const p = new Proc(this, this.nextNum++, isActor ? (body as Actor) : null);
+    const l = this.live;
+    p.prev = l.prev;
+    p.next = l;
+    l.prev!.next = p;
+    l.prev = p;
+    this.liveCount++;
+    if (!isActor) {
+      const fn = body as () => unknown;
+      if (fn instanceof GeneratorFunction) {
+        p.co = (fn as () => Iterator<unknown, unknown, unknown>)();
+      } else {
+        // A plain function runs once on the first turn; a generator or promise it returns keeps it alive.
+        p.co = NOT_STARTED;
+        p.wait = new StartOp(fn);
+      }
+      if (fn.name) p.x().initialCall = t(JS, atom(fn.name), 0);
+    }
+    this.schedule(p);
+    return p;
+  }
+
+  /** @internal removes a dead process from the live list and the name table. */
+  forget(p: Proc): void {
+    p.prev!.next = p.next;
+    p.next!.prev = p.prev;
+    p.prev = p.next = null;
+    this.liveCount--;
+    const name = p.ext?.name;
+    if (name) this.names.delete(name);
+  }
+
+  /** Every live process, oldest first. */
+  processes(): Proc[] {
+    const out: Proc[] = [];
+    for (let p = this.live.next!; p !== this.live; p = p.next!) out.push(p);
+    return out;
+  }
+
+  get processCount(): number {
+    return this.liveCount;
+  }
+
+  // ---- messages ----------------------------------------------------------
+
+  /** Delivers to a local process (dropped if dead, as in Erlang). */
+  deliver(p: Proc, msg: unknown): void {
+    if (p.flags & DEAD) return;
+    if (this.freeze) deepFreeze(msg);
+    p.enqueue(msg);
+    if ((p.flags & SCHEDULED) === 0) this.schedule(p);
+  }
+
+  /** Sends to a pid (local or remote) or a registered name. */
+  send(to: Pid | Atom | string, msg: unknown): void {
+    if (to instanceof Proc) {
+      if (to.rt === this) return this.deliver(to, msg);
+      return to.rt.deliver(to, msg);
+    }
+    if (to instanceof Pid) {
+      if (this.remote === null) throw new BadArgError(`cannot send to ${inspect(to)}: node ${to.node.name} is not connected (distribution not started)`);
+      return this.remote.send(to, msg);
+    }
+    const name = typeof to === "string" ? atom(to) : to;
+    const p = this.names.get(name);
+    if (p === undefined) throw new BadArgError(`send to unregistered name '${name.name}'`);
+    this.deliver(p, msg);
+  }
+
+  /** A fresh reference that sets no receive marker. */
+  newRef(): Ref {
+    return new LocalRef(this, ++this.refCount);
+  }
+
+  makeRef(): Ref {
+    const r = new LocalRef(this, ++this.refCount);
+    const p = current;
+    if (p !== null) {
+      // Receive marker: a receive on this ref can skip everything already queued.
+      const x = p.x();
+      x.marker = p.queueLength;
+      x.markerRef = r;
+    }
+    return r;
+  }
+
+  // ---- names -------------------------------------------------------------
+
+  register(name: Atom | string, p: Pid): void {
+    const a = typeof name === "string" ? atom(name) : name;
+    if (a === UNDEFINED) throw new BadArgError("cannot register the name 'undefined'");
+    if (!(p instanceof Proc) || p.rt !== this) throw new BadArgError(`register: ${inspect(p)} is not a local process`);
+    if (p.flags & DEAD) throw new BadArgError(`register: ${inspect(p)} is not alive`);
+    const taken = this.names.get(a);
+    if (taken !== undefined) throw new BadArgError(`register: name '${a.name}' is already registered to ${inspect(taken)}`);
+    const x = p.x();
+    if (x.name !== null) throw new BadArgError(`register: ${inspect(p)} is already registered as '${x.name.name}'`);
+    x.name = a;
+    this.names.set(a, p);
+  }
+
+  unregister(name: Atom | string): void {
+    const a = typeof name === "string" ? atom(name) : name;
+    const p = this.names.get(a);
+    if (p === undefined) throw new BadArgError(`unregister: name '${a.name}' is not registered`);
+    this.names.delete(a);
+    p.ext!.name = null;
+  }
+
+  whereis(name: Atom | string): Proc | undefined {
+    return this.names.get(typeof name === "string" ? atom(name) : name);
+  }
+
+  registered(): Atom[] {
+    return [...this.names.keys()];
+  }
+
+  // ---- timers ------------------------------------------------------------
+
+  /** Arms a timer `ms` from now; `fire` runs from the scheduler. */
+  addTimer(ms: number, fire: (t: Timer) => void): Timer {
+    const due = this.clock.now() + ms;
+    const tm = this.timers.add(due, fire);
+    if (!this.clock.virtual && !this.draining && !this.wakePending && due < this.idleDue) this.armIdle();
+    return tm;
+  }
+
+  /**
+   * Virtual time only: moves the clock forward by `ms`, firing timers in due
+   * order and running every process that becomes runnable.
+   */
+  async advance(ms: number): Promise<void> {
+    if (!this.clock.virtual) throw new Error("advance() needs a VirtualClock");
+    const clock = this.clock as Clock & { set(t: number): void };
+    const target = clock.now() + ms;
+    await this.settle();
+    for (;;) {
+      const due = this.timers.nextDue();
+      if (due > target) break;
+      clock.set(due);
+      this.timers.fireDue(due);
+      await this.settle();
+    }
+    clock.set(target);
+    await this.settle();
+  }
+
+  /** Runs until no process is runnable (lets pending promise callbacks land in between). */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      this.drain(false);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    this.drain(false);
+  }
+
+  // ---- scheduler ---------------------------------------------------------
+
+  /** @internal puts a process on the run queue. */
+  schedule(p: Proc): void {
+    p.flags |= SCHEDULED;
+    if (this.rqLen === this.rq.length) this.growRunQueue();
+    this.rq[(this.rqHead + this.rqLen++) & (this.rq.length - 1)] = p;
+    if (!this.draining && !this.wakePending) {
+      this.wakePending = true;
+      queueMicrotask(this.wake);
+    }
+  }
+
+  private growRunQueue(): void {
+    const old = this.rq;
+    const n = old.length;
+    const rq: (Proc | undefined)[] = new Array(n * 2);
+    for (let i = 0; i < n; i++) rq[i] = old[(this.rqHead + i) & (n - 1)];
+    this.rq = rq;
+    this.rqHead = 0;
+  }
+
+  private readonly wake = (): void => {
+    this.wakePending = false;
+    this.drain(true);
+  };
+
+  /** Runs processes until the queue is empty or (when `sliced`) the time slice ends. */
+  drain(sliced: boolean): void {
+    if (this.draining) return;
+    this.draining = true;
+    if (this.idleTimer !== null) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+      this.idleDue = Infinity;
+    }
+    const start = performance.now();
+    const realTime = !this.clock.virtual;
+    let turns = 0;
+    try {
+      for (;;) {
+        while (this.rqLen > 0) {
+          const mask = this.rq.length - 1;
+          const p = this.rq[this.rqHead]!;
+          this.rq[this.rqHead] = undefined;
+          this.rqHead = (this.rqHead + 1) & mask;
+          this.rqLen--;
+          p.flags &= ~SCHEDULED;
+          if (p.flags & DEAD) continue;
+          if (this.run(p) && (p.flags & (SCHEDULED | DEAD)) === 0) this.schedule(p);
+          if ((++turns & 31) === 0 && sliced) {
+            if (realTime) this.timers.fireDue(this.clock.now());
+            if (performance.now() - start > this.sliceMs) {
+              if (this.rqLen > 0) {
+                this.wakePending = true;
+                setImmediate(this.wake);
+              }
+              return;
+            }
+          }
+        }
+        if (!realTime || this.timers.fireDue(this.clock.now()) === 0 || this.rqLen === 0) break;
+      }
+    } finally {
+      this.draining = false;
+      if (realTime && !this.wakePending) this.armIdle();
+    }
+  }
+
+  /** One real timer for the earliest runtime timer, while the scheduler is idle. */
+  private armIdle(): void {
+    const due = this.timers.nextDue();
+    if (due === this.idleDue) return;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.idleDue = due;
+    if (due === Infinity) return;
+    this.idleTimer = setTimeout(this.onIdleTimer, Math.max(0, Math.ceil(due - this.clock.now())));
+  }
+
+  private readonly onIdleTimer = (): void => {
+    this.idleTimer = null;
+    this.idleDue = Infinity;
+    this.timers.fireDue(this.clock.now());
+    if (this.rqLen > 0) this.drain(true);
+    else this.armIdle();
+  };
+
+  /** Runs one process for up to one budget. True when it may have more to do. */
+  private run(p: Proc): boolean {
+    const prev = current;
+    setCurrent(p);
+    let budget = this.budget;
+    try {
+      for (;;) {
+        const co = p.co;
+        if (co === null) {
+          const beh = p.beh;
+          if (beh === null || p.queueLength === 0) return false;
+          const msg = p.shift();
+          p.reds++;
+          const r = beh.handle(msg);
+          if (r !== undefined && r !== null && typeof r === "object") {
+            if (typeof (r as Iterator<unknown>).next === "function") {
+              p.co = r as Iterator<unknown, unknown, unknown>;
+              p.wait = null;
+            } else if (typeof (r as PromiseLike<unknown>).then === "function") {
+              p.co = holdPromise(r as PromiseLike<unknown>);
+              p.wait = null;
+            }
+          }
+        } else {
+          const w = p.wait;
+          if (w === null) {
+            if (!this.step(p, co, undefined, false)) return (p.flags & DEAD) === 0;
+          } else if (w instanceof ReceiveOp) {
+            let v: unknown;
+            let thrown = false;
+            try {
+              v = this.tryReceive(p, w);
+            } catch (e) {
+              v = e;
+              thrown = true;
+            }
+            if (v === NO_MATCH) return false;
+            p.wait = null;
+            if (!this.step(p, co, v, thrown)) return (p.flags & DEAD) === 0;
+          } else if (w instanceof StartOp) {
+            p.wait = null;
+            p.reds++;
+            const r = w.fn();
+            if (r !== null && typeof r === "object" && typeof (r as Iterator<unknown>).next === "function") {
+              p.co = r as Iterator<unknown, unknown, unknown>;
+            } else if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") {
+              p.co = holdPromise(r as PromiseLike<unknown>);
+            } else {
+              if (p.ext?.onExit) p.ext.result = r;
+              exitProcess(p, NORMAL);
+              return false;
+            }
+          } else if (w instanceof AwaitOp) {
+            const a = w as AwaitOp<unknown> & { settled?: 1 | 2; value?: unknown };
+            if (a.settled === undefined) return false;
+            p.wait = null;
+            if (!this.step(p, co, a.value, a.settled === 2)) return (p.flags & DEAD) === 0;
+          }
+        }
+        if (p.flags & DEAD) return false;
+        if (--budget === 0) return true;
+      }
+    } catch (e) {
+      if (!(p.flags & DEAD)) {
+        if (!(e instanceof ExitException)) this.reportCrash(p, e);
+        exitProcess(p, crashReason(e));
+      }
+      return false;
+    } finally {
+      setCurrent(prev);
+    }
+  }
+
+  /**
+   * Resumes a coroutine with a value (or throws into it) and takes its next
+   * operation. False when the process should not continue this turn.
+   */
+  private step(p: Proc, co: Iterator<unknown, unknown, unknown>, v: unknown, thrown: boolean): boolean {
+    p.reds++;
+    const r = thrown ? throwInto(co, v) : co.next(v);
+    if (p.flags & DEAD) return false;
+    if (r.done) {
+      p.co = null;
+      p.wait = null;
+      if (p.beh === null) {
+        if (p.ext?.onExit) p.ext.result = r.value;
+        exitProcess(p, NORMAL);
+        return false;
+      }
+      return true;
+    }
+    const op = r.value;
+    if (op instanceof ReceiveOp) {
+      op.state = OP_WAITING;
+      op.timedOut = false;
+      const x = p.ext;
+      op.scanned = x !== null && x.markerRef !== null && x.marker > 0 && this.mentionsMarker(op, x.markerRef) ? x.marker : 0;
+      p.wait = op;
+      // Nothing new to look at and no timeout to arm: blocked until a message arrives.
+      return op.timeout !== Infinity || p.queueLength > op.scanned;
+    }
+    if (op instanceof AwaitOp) {
+      p.wait = op;
+      this.watch(p, op);
+      return false;
+    }
+    if (op instanceof YieldOp) {
+      p.wait = null;
+      this.schedule(p);
+      return false;
+    }
+    throw new TypeError(`a process yielded ${inspect(op)}: use yield* receive(...), yield* sleep(ms), yield* await_(promise)`);
+  }
+
+  private mentionsMarker(op: ReceiveOp<unknown>, ref: Ref): boolean {
+    const pats = op.pats;
+    for (let i = 0; i < op.np; i++) if (!mentions(pats[i], ref)) return false;
+    return op.np > 0;
+  }
+
+  /** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
+  private tryReceive(p: Proc, op: ReceiveOp<unknown>): unknown {
+    const pats = op.pats;
+    if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
+      // Fast path: the only message sits in the inline slot.
+      const m = p.m0;
+      const np = op.np;
+      for (let c = 0; c < np; c++) {
+        if (matches(pats[c], m)) {
+          p.shift();
+          if (p.ext !== null) this.clearAfter(p);
+          op.state = FREE;
+          const bodies = op.bodies;
+          const body = bodies === null ? null : bodies[c]!;
+          return body === null ? m : body(m as never);
+        }
+      }
+    }
+    const n = p.queueLength;
+    const np = op.np;
+    if (np === 1 && pats[0] instanceof Atom) {
+      // One atom pattern: identity comparisons only (the common `receive stop -> ...`).
+      const a = pats[0];
+      for (let i = op.scanned; i < n; i++) {
+        if (p.at(i) === a) {
+          p.removeAt(i);
+          this.clearAfter(p);
+          op.state = FREE;
+          return op.bodies === null ? a : op.bodies[0]!(a as never);
+        }
+      }
+    } else {
+      for (let i = op.scanned; i < n; i++) {
+      const m = p.at(i);
+      for (let c = 0; c < np; c++) {
+        if (matches(pats[c], m)) {
+          p.removeAt(i);
+          this.clearAfter(p);
+          op.state = FREE;
+          const bodies = op.bodies;
+          const body = bodies === null ? null : bodies[c]!;
+          return body === null ? m : body(m as never);
+        }
+      }
+    }
+    }
+    op.scanned = n;
+    if (op.timedOut || op.timeout === 0) {
+      this.clearAfter(p);
+      op.state = FREE;
+      return op.onTimeout!();
+    }
+    if (op.timeout !== Infinity) {
+      const x = p.x();
+      if (x.timer === null) {
+        x.timer = this.addTimer(op.timeout, () => {
+          x.timer = null;
+          if (p.wait === op && !(p.flags & DEAD)) {
+            op.timedOut = true;
+            if ((p.flags & SCHEDULED) === 0) this.schedule(p);
+          }
+        });
+      }
+    }
+    return NO_MATCH;
+  }
+
+  private clearAfter(p: Proc): void {
+    const x = p.ext;
+    if (x !== null && x.timer !== null) {
+      this.timers.cancel(x.timer);
+      x.timer = null;
+    }
+  }
+
+  private watch(p: Proc, op: AwaitOp<unknown>): void {
+    const a = op as AwaitOp<unknown> & { settled?: 1 | 2; value?: unknown };
+    const done = (kind: 1 | 2, v: unknown) => {
+      a.settled = kind;
+      a.value = v;
+      if (p.wait === op && !(p.flags & (DEAD | SCHEDULED))) this.schedule(p);
+    };
+    Promise.resolve(op.promise).then(
+      (v) => done(1, v),
+      (e) => done(2, e),
+    );
+  }
+
+  /** Logs a crash the way Erlang's error logger does for processes that die from an exception. */
+  reportCrash(p: Proc, e: unknown): void {
+    const reason = crashReason(e);
+    if (isQuietReason(reason)) return;
+    const detail = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : inspect(reason);
+    const ev: LogEvent = {
+      level: "error",
+      what: "crash_report",
+      text: `Error in process ${inspect(p)} with exit value:\n${detail}`,
+      pid: p,
+      reason,
+    };
+    try {
+      this.logger(ev);
+    } catch {
+      // a failing logger must not take the scheduler down
+    }
+  }
+
+  /** Orderly stop: every process exits with reason `shutdown`, newest first; timers are cleared. */
+  shutdown(reason: unknown = atom("shutdown")): void {
+    for (let p = this.live.prev!; p !== this.live; p = this.live.prev!) exitProcess(p, reason);
+    this.timers.clear();
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.idleDue = Infinity;
+  }
+}
+
+/** Recursively freezes a message (isolation mode `freeze`). Typed arrays cannot be frozen and are skipped. */
+export function deepFreeze(x: unknown): void {
+  if (typeof x !== "object" || x === null || Object.isFrozen(x) || ArrayBuffer.isView(x) || x instanceof Pid) return;
+  if (!Array.isArray(x) && Object.getPrototypeOf(x) !== Object.prototype) return;
+  Object.freeze(x);
+  for (const v of Object.values(x)) deepFreeze(v);
+}
