@@ -9,6 +9,7 @@
  */
 import { atom, type Pid } from "../src/term/index.js";
 import { type Actor, exit, receive, run, runtime, sleep, spawn } from "../src/runtime/index.js";
+import { pollute } from "./pollute.js";
 import { figure, plain, runAnchor } from "./lib.js";
 
 const N = 1_000_000;
@@ -60,6 +61,7 @@ async function measure(kind: "callback" | "receive"): Promise<SpawnResult> {
 }
 
 export default async function main(): Promise<void> {
+  await pollute(); // warm, polymorphic runtime paths, as in a running application
   if (typeof (globalThis as { gc?: unknown }).gc !== "function") console.error("# run with --expose-gc for exact memory figures");
   const cb = await measure("callback");
   const gen = await measure("receive");

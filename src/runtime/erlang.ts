@@ -88,7 +88,8 @@ export function spawnMonitor(body: ProcessBody): Tup<[Pid, Ref]> {
  * not registered it throws {@link BadArgError}.
  */
 export function send<M>(to: Pid | Atom | string, msg: M): M {
-  runtime().send(to, msg);
+  if (to instanceof Proc) to.rt.deliver(to, msg);
+  else runtime().send(to, msg);
   return msg;
 }
 

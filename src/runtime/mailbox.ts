@@ -31,9 +31,23 @@ export class Deque {
     return this.a[this.h + i];
   }
 
+  /** Removes the i-th message, moving the shorter side (no allocation, unlike splice). */
   removeAt(i: number): unknown {
     if (i === 0) return this.shift();
-    return this.a.splice(this.h + i, 1)[0];
+    const a = this.a;
+    const h = this.h;
+    const at = h + i;
+    const x = a[at];
+    if (i < (a.length - h) >> 1) {
+      for (let k = at; k > h; k--) a[k] = a[k - 1];
+      a[h] = undefined;
+      this.h = h + 1;
+    } else {
+      const last = a.length - 1;
+      for (let k = at; k < last; k++) a[k] = a[k + 1];
+      a.pop();
+    }
+    return x;
   }
 
   toArray(): unknown[] {

@@ -66,17 +66,17 @@ export type Infer<P> = P extends Wildcard
 
 /** True when `v` matches pattern `p`. A predicate that throws propagates (the process's crash). */
 export function matches(p: unknown, v: unknown): boolean {
+  if (p === v) return true;
   switch (typeof p) {
     case "function":
       return (p as (x: unknown) => unknown)(v) ? true : false;
     case "object":
       break;
     default:
-      return p === v || equals(p, v);
+      return equals(p, v);
   }
-  if (p === null) return v === null;
+  if (p === null || p instanceof Atom) return false; // identity failed above
   if (p === _) return true;
-  if (p instanceof Atom) return p === v;
   if (Array.isArray(p)) {
     if (!(v instanceof Tuple) || v.length !== p.length) return false;
     for (let i = 0; i < p.length; i++) if (!matches(p[i], v[i])) return false;

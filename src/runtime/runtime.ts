@@ -318,7 +318,7 @@ export class Runtime {
           p.flags &= ~SCHEDULED;
           if (p.flags & DEAD) continue;
           if (this.run(p) && (p.flags & (SCHEDULED | DEAD)) === 0) this.schedule(p);
-          if ((++turns & 31) === 0 && sliced) {
+          if ((++turns & 127) === 0 && sliced) {
             if (realTime) this.timers.fireDue(this.clock.now());
             if (performance.now() - start > this.sliceMs) {
               if (this.rqLen > 0) {
@@ -366,7 +366,7 @@ export class Runtime {
         const co = p.co;
         if (co === null) {
           const beh = p.beh;
-          if (beh === null || p.queueLength === 0) return false;
+          if (beh === null || (p.q === null && p.m0 === EMPTY)) return false;
           const msg = p.shift();
           p.reds++;
           const r = beh.handle(msg);
