@@ -16,7 +16,7 @@ import { Atom, atom } from "../term/atom.js";
 import { ExternalPid, type Pid, type Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { type Tup, t } from "../term/tuple.js";
-import { NORMAL, RUNNABLE, RUNNING, WAITING } from "./atoms.js";
+import { NOPROC, NORMAL, RUNNABLE, RUNNING, WAITING } from "./atoms.js";
 import { BadArgError, NotInProcessError } from "./errors.js";
 import { DEAD, Proc, SCHEDULED, TRAP_EXIT } from "./process.js";
 import { type ProcessBody, Runtime } from "./runtime.js";
@@ -109,10 +109,16 @@ export function exit(a: unknown, b?: unknown): true {
   return true;
 }
 
+/**
+ * Links the caller and `pid`. To a dead process: a caller that traps exits
+ * gets `{'EXIT', Pid, noproc}`; one that does not gets an exception with
+ * reason `noproc` that it may catch (it is not killed), as `link/1` in OTP 25.
+ */
 export function link(pid: Pid): true {
   const p = me("link()");
-  sig.link(p, local(pid, "link"));
-  if (p.flags & DEAD) throw new sig.ExitException(p.ext?.exitReason);
+  const other = local(pid, "link");
+  if (other.flags & DEAD && !(p.flags & TRAP_EXIT)) throw new sig.ExitException(NOPROC);
+  sig.link(p, other);
   return true;
 }
 

@@ -8,7 +8,7 @@
  * | `normal` from itself (`exit(self(), normal)`) | `{'EXIT', Self, normal}` message | dies with `normal` |
  * | anything else (including `kill` via a link) | `{'EXIT', From, Reason}` message | dies with `Reason` |
  *
- * A dying process sends its exit reason along every link and a
+ * A dying process sends its exit reason along every link, then a
  * `{'DOWN', Ref, process, Pid, Reason}` message for every monitor on it.
  * Signals between two processes keep their order relative to messages
  * because both go through the target's mailbox or act at once. Deaths that
@@ -76,6 +76,16 @@ function terminate(p: Proc, reason: unknown): void {
     for (const [ref, target] of x.monitors) target.ext?.monitoredBy?.delete(ref);
     x.monitors = null;
   }
+  // Link signals go before DOWN messages: a process both linked and
+  // monitoring sees the 'EXIT' first, as on BEAM (erl checks it).
+  if (x.links !== null) {
+    const links = x.links;
+    x.links = null;
+    for (const l of links) {
+      l.ext?.links?.delete(p);
+      exitSignal(l, p, reason, true);
+    }
+  }
   if (x.monitoredBy !== null) {
     const by = x.monitoredBy;
     x.monitoredBy = null;
@@ -91,14 +101,6 @@ function terminate(p: Proc, reason: unknown): void {
     for (const f of x.onExit) f(reason);
     x.onExit = null;
   }
-  if (x.links !== null) {
-    const links = x.links;
-    x.links = null;
-    for (const l of links) {
-      l.ext?.links?.delete(p);
-      exitSignal(l, p, reason, true);
-    }
-  }
 }
 
 /**
@@ -113,7 +115,11 @@ export function exitSignal(to: Proc, from: Pid, reason: unknown, viaLink: boolea
   exitProcess(to, reason);
 }
 
-/** Links two processes; linking to a dead process sends the caller a `noproc` exit signal. */
+/**
+ * Links two processes; linking to a dead process sends the caller a `noproc`
+ * exit signal (`erlang.link` raises `noproc` instead when the caller does not
+ * trap exits, as `link/1` does).
+ */
 export function link(self: Proc, other: Proc): void {
   if (self === other) return;
   if (other.flags & DEAD) return exitSignal(self, other, NOPROC, true);
