@@ -56,7 +56,8 @@ export function erlAvailable(): boolean {
  * Undefined when erl is not installed.
  */
 export function runErlModule(files: string[], module: string, flags: string[] = []): Map<string, number> | undefined {
-  if (!erlAvailable()) return undefined;
+  // AGNER_BENCH_NO_ANCHOR=1 skips the Erlang side (quick local iterations).
+  if (process.env.AGNER_BENCH_NO_ANCHOR === "1" || !erlAvailable()) return undefined;
   const build = mkdtempSync(join(tmpdir(), "agner-bench-"));
   try {
     execFileSync("erlc", ["-o", build, ...files], { stdio: "inherit" });

@@ -9,8 +9,8 @@
  * processes that `receive` (`ring_receive_hops_per_s`), and nact (the JS peer).
  */
 import { atom, t, type Pid } from "../src/term/index.js";
-import { type Actor, isNumber, receive, run, self, send, spawnLink } from "../src/runtime/index.js";
-import { figure, plain, runAnchor } from "./lib.js";
+import { type Actor, exit, isNumber, processInfo, receive, run, self, send, spawnLink, unlink } from "../src/runtime/index.js";
+import { figure, median, plain, runAnchor } from "./lib.js";
 import { pollute } from "./pollute.js";
 
 const N = 10_000;
@@ -18,21 +18,24 @@ const M = 1_000;
 const H = N * M;
 const NEXT = atom("next");
 const DONE = atom("done");
+const KILL = atom("kill");
+
+/** A ring member as a callback actor; the first one learns its successor from `{next, Pid}`. */
+class Relay implements Actor<unknown> {
+  constructor(
+    public next: Pid | null,
+    readonly main: Pid,
+  ) {}
+  handle(k: unknown): void {
+    if (typeof k === "number") {
+      if (k === 0) send(this.main, DONE);
+      else send(this.next!, k - 1);
+    } else this.next = (k as [unknown, Pid])[1]; // {next, Pid}
+  }
+}
 
 /** Callback actors. */
 function ringCallback(): Promise<{ spawnMs: number; hopsPerS: number }> {
-  class Relay implements Actor<unknown> {
-    constructor(
-      public next: Pid | null,
-      readonly main: Pid,
-    ) {}
-    handle(k: unknown): void {
-      if (typeof k === "number") {
-        if (k === 0) send(this.main, DONE);
-        else send(this.next!, k - 1);
-      } else this.next = (k as [unknown, Pid])[1]; // {next, Pid}
-    }
-  }
   return run(function* () {
     const main = self();
     const t0 = performance.now();
@@ -44,19 +47,21 @@ function ringCallback(): Promise<{ spawnMs: number; hopsPerS: number }> {
     send(first, H);
     yield* receive(DONE);
     const t2 = performance.now();
+    stopRing();
     return { spawnMs: t1 - t0, hopsPerS: H / ((t2 - t1) / 1e3) };
   });
 }
 
 /** Loop-style processes: `relay(Next, Main) -> receive 0 -> ...; K -> ... end`. */
-function ringReceive(): Promise<{ spawnMs: number; hopsPerS: number }> {
-  function* relay(next: Pid, main: Pid): Generator<unknown, void, unknown> {
-    for (;;) {
-      const k = yield* receive(isNumber);
-      if (k === 0) send(main, DONE);
-      else send(next, k - 1);
-    }
+function* relay(next: Pid, main: Pid): Generator<unknown, void, unknown> {
+  for (;;) {
+    const k = yield* receive(isNumber);
+    if (k === 0) send(main, DONE);
+    else send(next, k - 1);
   }
+}
+
+function ringReceive(): Promise<{ spawnMs: number; hopsPerS: number }> {
   return run(function* () {
     const main = self();
     const t0 = performance.now();
@@ -74,8 +79,17 @@ function ringReceive(): Promise<{ spawnMs: number; hopsPerS: number }> {
     send(first, H);
     yield* receive(DONE);
     const t2 = performance.now();
+    stopRing();
     return { spawnMs: t1 - t0, hopsPerS: H / ((t2 - t1) / 1e3) };
   });
+}
+
+/** After timing (not timed): kill every ring member, all linked to main. */
+function stopRing(): void {
+  for (const p of processInfo(self(), "links") ?? []) {
+    unlink(p);
+    exit(p, KILL);
+  }
 }
 
 /** nact 7 (the JS actor library), same ring shape; fewer hops because it is much slower. */
@@ -111,8 +125,11 @@ async function ringNact(hops: number): Promise<number> {
 
 export default async function main(): Promise<void> {
   await pollute();
-  const cb = await ringCallback();
-  const gen = await ringReceive();
+  // Three rings of each kind, median reported: this machine's run-to-run spread is up to 2x.
+  const cbs = [await ringCallback(), await ringCallback(), await ringCallback()];
+  const gens = [await ringReceive(), await ringReceive(), await ringReceive()];
+  const cb = { spawnMs: median(cbs.map((r) => r.spawnMs)), hopsPerS: median(cbs.map((r) => r.hopsPerS)) };
+  const gen = { spawnMs: median(gens.map((r) => r.spawnMs)), hopsPerS: median(gens.map((r) => r.hopsPerS)) };
   const beam = runAnchor("ring");
   figure("ring_spawn_ms", cb.spawnMs, beam?.get("ring_spawn_ms"), "lower");
   figure("ring_hops_per_s", cb.hopsPerS, beam?.get("ring_hops_per_s"), "higher");

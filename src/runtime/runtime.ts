@@ -382,7 +382,7 @@ export class Runtime {
         } else {
           const w = p.wait;
           if (w === null) {
-            if (!this.step(p, co, undefined, false)) return (p.flags & DEAD) === 0;
+            if (!this.step(p, co, undefined, false)) return false;
           } else if (w instanceof ReceiveOp) {
             let v: unknown;
             let thrown = false;
@@ -394,7 +394,7 @@ export class Runtime {
             }
             if (v === NO_MATCH) return false;
             p.wait = null;
-            if (!this.step(p, co, v, thrown)) return (p.flags & DEAD) === 0;
+            if (!this.step(p, co, v, thrown)) return false;
           } else if (w instanceof StartOp) {
             p.wait = null;
             p.reds++;
@@ -412,7 +412,7 @@ export class Runtime {
             const a = w as AwaitOp<unknown> & { settled?: 1 | 2; value?: unknown };
             if (a.settled === undefined) return false;
             p.wait = null;
-            if (!this.step(p, co, a.value, a.settled === 2)) return (p.flags & DEAD) === 0;
+            if (!this.step(p, co, a.value, a.settled === 2)) return false;
           }
         }
         if (p.flags & DEAD) return false;

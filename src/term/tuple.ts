@@ -19,11 +19,13 @@ export class Tuple extends Array<unknown> {
 export type Tup<A extends readonly unknown[] = readonly unknown[]> = Readonly<A> & Tuple;
 
 /** Builds a tuple. */
-export function t<const A extends readonly unknown[]>(...items: A): Tup<A> {
-  const n = items.length;
+export function t<const A extends readonly unknown[]>(...items: A): Tup<A>;
+export function t(): Tuple {
+  // `arguments`, not a rest parameter: no throwaway array per tuple.
+  const n = arguments.length;
   const r = new Tuple(n);
-  for (let i = 0; i < n; i++) r[i] = items[i];
-  return r as unknown as Tup<A>;
+  for (let i = 0; i < n; i++) r[i] = arguments[i];
+  return r;
 }
 
 /** Builds a tuple from an array (copied). */
