@@ -87,7 +87,7 @@ export const FREE = 2;
 export class ReceiveOp<R> extends Op<R> {
   state = CREATED;
   /** Patterns `pats[0 .. np)` (the array is reused, never shrunk: setting `length` is slow), and per pattern the body (or null: return the message itself). */
-  readonly pats: unknown[] = [];
+  readonly pats: unknown[] = [undefined]; // room for one pattern: a growing empty array would reserve 17 slots
   np = 0;
   bodies: (((m: never) => unknown) | null)[] | null = null;
   timeout = Infinity;
