@@ -87,7 +87,7 @@ export function spawnMonitor(body: ProcessBody): Tup<[Pid, Ref]> {
  * Sends a message. To a dead pid it is silently dropped; to a name that is
  * not registered it throws {@link BadArgError}.
  */
-export function send<M>(to: Pid | Atom | string, msg: M): M {
+export function send<M>(to: Pid | Ref | Atom | string, msg: M): M {
   if (to instanceof Proc) to.rt.deliver(to, msg);
   else runtime().send(to, msg);
   return msg;
@@ -128,9 +128,10 @@ export function unlink(pid: Pid): true {
 }
 
 /** Monitors a process (by pid or registered name); its death arrives as `{'DOWN', Ref, process, Pid, Reason}`. */
-export function monitor(target: Pid | Atom | string): Ref {
+export function monitor(target: Pid | Atom | string, opts: MonitorOptions = {}): Ref {
   const p = me("monitor()");
   const ref = p.rt.makeRef();
+  if (opts.alias !== undefined) p.rt.aliases.set(ref, p);
   if (typeof target === "string" || target instanceof Atom) {
     // By name: the DOWN message names {Name, Node}, as in Erlang.
     const name = typeof target === "string" ? atom(target) : target;
@@ -139,6 +140,34 @@ export function monitor(target: Pid | Atom | string): Ref {
     sig.monitor(p, p.rt.whereis(name) ?? null, ref, item);
   } else sig.monitor(p, local(target, "monitor"), ref, target);
   return ref;
+}
+
+export interface MonitorOptions {
+  /**
+   * Make the monitor reference also an alias of the caller (Erlang's
+   * `{alias, demonitor}`): messages sent to it arrive until the monitor is
+   * removed or fires; later ones are dropped. `gen` calls use this so a late
+   * reply never lands in the caller's mailbox.
+   */
+  alias?: "demonitor";
+}
+
+/** A new alias of the calling process: `send(alias, msg)` delivers to it until {@link unalias}. */
+export function alias(): Ref {
+  const p = me("alias()");
+  const ref = p.rt.newRef();
+  p.rt.aliases.set(ref, p);
+  (p.x().aliases ??= new Set()).add(ref);
+  return ref;
+}
+
+/** Deactivates an alias of the calling process; false if it was not one. */
+export function unalias(ref: Ref): boolean {
+  const p = me("unalias()");
+  if (p.rt.aliases.get(ref) !== p) return false;
+  p.rt.aliases.delete(ref);
+  p.ext?.aliases?.delete(ref);
+  return true;
 }
 
 /** Removes a monitor. With `{ flush: true }` a `DOWN` already received for it is removed too. */

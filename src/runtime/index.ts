@@ -21,6 +21,8 @@ export {
   link,
   unlink,
   monitor,
+  alias,
+  unalias,
   demonitor,
   processFlag,
   register,
@@ -38,4 +40,4 @@ export {
   run,
   ProcessExitError,
 } from "./erlang.js";
-export type { ProcessInfo } from "./erlang.js";
+export type { ProcessInfo, MonitorOptions } from "./erlang.js";

@@ -35,6 +35,8 @@ export class ProcExt {
   monitors: Map<Ref, Proc> | null = null;
   /** Monitors on this process: ref -> owner. */
   monitoredBy: Map<Ref, Proc> | null = null;
+  /** Aliases made by `alias()` (monitor aliases live and die with their monitor). */
+  aliases: Set<Ref> | null = null;
   /** Monitors this process holds by name: ref -> `{Name, Node}`. */
   monitorNames: Map<Ref, unknown> | null = null;
   name: Atom | null = null;

@@ -11,7 +11,7 @@
  * the whole runtime, and is the one thing Agner cannot protect against.
  */
 import { Atom, atom } from "../term/atom.js";
-import { Pid, type Ref } from "../term/identifiers.js";
+import { Pid, Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { t } from "../term/tuple.js";
 import { JS, NONODE, NORMAL, UNDEFINED } from "./atoms.js";
@@ -93,6 +93,8 @@ export class Runtime {
   private readonly live: Proc;
   private liveCount = 0;
   private readonly names = new Map<Atom, Proc>();
+  /** Active process aliases: a reference that routes to its owner (Erlang's `alias/0`). */
+  readonly aliases = new Map<Ref, Proc>();
   readonly timers = new TimerHeap();
   private nextNum = 80;
   private refCount = 0;
@@ -174,10 +176,16 @@ export class Runtime {
   }
 
   /** Sends to a pid (local or remote) or a registered name. */
-  send(to: Pid | Atom | string, msg: unknown): void {
+  send(to: Pid | Ref | Atom | string, msg: unknown): void {
     if (to instanceof Proc) {
       if (to.rt === this) return this.deliver(to, msg);
       return to.rt.deliver(to, msg);
+    }
+    if (to instanceof Ref) {
+      // A process alias: delivered while active, silently dropped after (as in Erlang).
+      const owner = this.aliases.get(to);
+      if (owner !== undefined) this.deliver(owner, msg);
+      return;
     }
     if (to instanceof Pid) {
       if (this.remote === null) throw new BadArgError(`cannot send to ${inspect(to)}: node ${to.node.name} is not connected (distribution not started)`);

@@ -73,8 +73,15 @@ function terminate(p: Proc, reason: unknown): void {
     x.timer = null;
   }
   if (x.monitors !== null) {
-    for (const [ref, target] of x.monitors) target.ext?.monitoredBy?.delete(ref);
+    for (const [ref, target] of x.monitors) {
+      target.ext?.monitoredBy?.delete(ref);
+      rt.aliases.delete(ref);
+    }
     x.monitors = null;
+  }
+  if (x.aliases !== null) {
+    for (const ref of x.aliases) rt.aliases.delete(ref);
+    x.aliases = null;
   }
   // Link signals go before DOWN messages: a process both linked and
   // monitoring sees the 'EXIT' first, as on BEAM (erl checks it).
@@ -94,6 +101,7 @@ function terminate(p: Proc, reason: unknown): void {
       ox.monitors?.delete(ref);
       const named = ox.monitorNames?.get(ref);
       if (named !== undefined) ox.monitorNames!.delete(ref);
+      rt.aliases.delete(ref); // a monitor's alias ends when the monitor fires
       rt.deliver(owner, t(DOWN, ref, PROCESS, named ?? p, reason));
     }
   }
@@ -160,6 +168,7 @@ export function demonitor(owner: Proc, ref: Ref, flush: boolean): boolean {
     target.ext?.monitoredBy?.delete(ref);
     active = true;
   }
+  owner.rt.aliases.delete(ref);
   if (flush) {
     const n = owner.queueLength;
     for (let i = 0; i < n; i++) {

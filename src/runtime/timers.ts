@@ -3,6 +3,9 @@
  * O(log n) and removes the entry at once (no dead entries pile up when every
  * call arms and cancels a 5 s timeout). New timers with the common duration
  * land at the bottom, so arm and cancel are usually O(1) in practice.
+ * Timers due at the same time fire in the order they were armed (a sequence
+ * number breaks ties), as on BEAM: `send_after(10, P, 1)`, `send_after(10,
+ * P, 2)` deliver 1 then 2 (erl checked; a bare heap is not stable).
  */
 
 export class Timer {
@@ -11,14 +14,22 @@ export class Timer {
   constructor(
     public due: number,
     public readonly fire: (t: Timer) => void,
+    /** Arming order, the tie-break between equal `due`s. */
+    readonly seq: number,
   ) {}
   get active(): boolean {
     return this.i >= 0;
   }
 }
 
+/** True when `a` fires before `b`. */
+function before(a: Timer, b: Timer): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
+
 export class TimerHeap {
   private h: Timer[] = [];
+  private seq = 0;
 
   get size(): number {
     return this.h.length;
@@ -30,7 +41,7 @@ export class TimerHeap {
   }
 
   add(due: number, fire: (t: Timer) => void): Timer {
-    const t = new Timer(due, fire);
+    const t = new Timer(due, fire, this.seq++);
     t.i = this.h.length;
     this.h.push(t);
     this.up(t.i);
@@ -76,7 +87,7 @@ export class TimerHeap {
     while (i > 0) {
       const pi = (i - 1) >> 1;
       const p = h[pi]!;
-      if (p.due <= t.due) break;
+      if (!before(t, p)) break;
       h[i] = p;
       p.i = i;
       i = pi;
@@ -92,9 +103,9 @@ export class TimerHeap {
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      if (c + 1 < n && h[c + 1]!.due < h[c]!.due) c++;
+      if (c + 1 < n && before(h[c + 1]!, h[c]!)) c++;
       const ch = h[c]!;
-      if (ch.due >= t.due) break;
+      if (!before(ch, t)) break;
       h[i] = ch;
       ch.i = i;
       i = c;
