@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { _, after, alias, atom, demonitor, exit, monitor, on, receive, run, send, spawn, t, unalias } from "../../../src/index.js";
+import { _, after, alias, atom, demonitor, exit, isRef, monitor, on, receive, run, send, spawn, t, unalias } from "../../../src/index.js";
 
 test("a message sent to an alias arrives; after unalias it is dropped", async () => {
   const r = await run(function* () {
@@ -18,7 +18,7 @@ test("a message sent to an alias arrives; after unalias it is dropped", async ()
 test("a monitor alias ends with demonitor: a late reply never reaches the mailbox", async () => {
   const r = await run(function* () {
     const server = spawn(function* () {
-      const [replyTo] = yield* receive([_]);
+      const [replyTo] = yield* receive([isRef]);
       send(replyTo, "late reply");
     });
     const ref = monitor(server, { alias: "demonitor" });
