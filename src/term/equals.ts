@@ -3,6 +3,7 @@
  */
 import { Atom } from "./atom.js";
 import { Pid, Port, Ref, pidEquals, portEquals, refEquals } from "./identifiers.js";
+import { ImproperList } from "./improper_list.js";
 import { Tuple } from "./tuple.js";
 
 export function equals(a: unknown, b: unknown): boolean {
@@ -27,6 +28,9 @@ export function equals(a: unknown, b: unknown): boolean {
   if (a instanceof Pid) return b instanceof Pid && pidEquals(a, b);
   if (a instanceof Ref) return b instanceof Ref && refEquals(a, b);
   if (a instanceof Port) return b instanceof Port && portEquals(a, b);
+  if (a instanceof ImproperList) {
+    return b instanceof ImproperList && equals(a.elements, b.elements) && equals(a.tail, b.tail);
+  }
   if (a instanceof Uint8Array) {
     if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -15,5 +15,6 @@ export {
   refEquals,
   portEquals,
 } from "./identifiers.js";
+export { ImproperList, improperList, isImproperList } from "./improper_list.js";
 export { equals } from "./equals.js";
 export { inspect } from "./inspect.js";

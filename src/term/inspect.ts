@@ -3,6 +3,7 @@
  */
 import { Atom } from "./atom.js";
 import { Pid, Port, Ref } from "./identifiers.js";
+import { ImproperList } from "./improper_list.js";
 import { Tuple } from "./tuple.js";
 
 const PLAIN_ATOM = /^[a-z][a-zA-Z0-9_@]*$/;
@@ -29,6 +30,7 @@ export function inspect(x: unknown): string {
   if (x instanceof Atom) return atomText(x);
   if (x instanceof Tuple) return `{${Array.from(x, inspect).join(",")}}`;
   if (Array.isArray(x)) return `[${x.map(inspect).join(",")}]`;
+  if (x instanceof ImproperList) return `[${x.elements.map(inspect).join(",")}|${inspect(x.tail)}]`;
   if (x instanceof Pid) return `<${localPart(x.node)}.${x.id}.${x.serial}>`;
   if (x instanceof Ref) return `#Ref<${localPart(x.node)}.${[...x.ids].reverse().join(".")}>`;
   if (x instanceof Port) return `#Port<${localPart(x.node)}.${x.id}>`;
