@@ -34,7 +34,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after as afterAll, before, describe, test } from "node:test";
 import { Atom, atom } from "../../../src/term/atom.js";
-import { type Pid, type Ref } from "../../../src/term/identifiers.js";
+import { type Pid } from "../../../src/term/identifiers.js";
 import { inspect } from "../../../src/term/inspect.js";
 import { Tuple, t } from "../../../src/term/tuple.js";
 import {

@@ -157,7 +157,7 @@ test("an actor whose handle returns a promise holds the mailbox until it settles
 // ---- crashes ---------------------------------------------------------------------
 
 test("crash isolation: a throwing process does not affect an unlinked one; the Error itself is the exit reason", async () => {
-  const rt = fresh();
+  fresh();
   const err = new RangeError("boom");
   const [reason, pong] = await run(function* () {
     const me = self();
@@ -197,7 +197,7 @@ test("a thrown non-Error value becomes {nocatch, Value}", async () => {
 });
 
 test("a receive pattern that throws crashes only that process, and leaves the others' mailboxes alone", async () => {
-  const rt = fresh();
+  fresh();
   const err = new TypeError("bad pattern");
   const [reason, other] = await run(function* () {
     const me = self();
