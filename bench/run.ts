@@ -3,7 +3,7 @@
  * process, each followed by its Erlang anchor when `erl` is installed.
  * Run benchmarks alone on the machine: they measure ratios from one run.
  */
-const ALL = ["ring", "spawn", "selective", "fairness", "etf"];
+const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "etf"];
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 for (const name of names.length > 0 ? names : ALL) {

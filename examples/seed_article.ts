@@ -18,6 +18,7 @@ import {
   on,
   processInfo,
   receive,
+  register,
   run,
   self,
   send,
@@ -26,6 +27,7 @@ import {
   spawnLink,
   t,
 } from "../src/index.js";
+import { KeyValueStore } from "./key_value_store.js";
 
 const ok = atom("ok");
 
@@ -83,6 +85,18 @@ export function botExample(): Promise<string[]> {
   });
 }
 
+/** (4) The KeyValueStore, registered as `primary_store` and used by name. */
+export async function keyValueStoreExample(): Promise<string[]> {
+  const pid = await KeyValueStore.start();
+  register("primary_store", pid);
+  const out: string[] = [];
+  out.push(inspect(KeyValueStore.set("primary_store", atom("foo"), atom("bar"))));
+  out.push(inspect(await KeyValueStore.get("primary_store", atom("foo"))));
+  out.push(inspect(KeyValueStore.delete("primary_store", atom("foo"))));
+  out.push(inspect(await KeyValueStore.get("primary_store", atom("foo"))));
+  return out;
+}
+
 async function main(): Promise<void> {
   console.log("iex> parent = self(); spawn fn -> send(parent, {:ok, self()}) end; Process.info(parent, :messages)");
   console.log(await messagesExample());
@@ -90,6 +104,9 @@ async function main(): Promise<void> {
   console.log(await receiveExample());
   console.log("\niex> {:ok, pid} = Bot.start_link; send pid, {:help, self()}; send pid, {:date_today, self()}");
   for (const r of await botExample()) console.log(JSON.stringify(r));
+  console.log("\niex> {:ok, pid} = KeyValueStore.start; Process.register(pid, :primary_store)");
+  console.log("iex> :primary_store |> KeyValueStore.set(:foo, :bar); ... get(:foo); ... delete(:foo); ... get(:foo)");
+  for (const r of await keyValueStoreExample()) console.log(r);
   // The Bot is linked to the run() process, which has ended: stop the runtime so Node exits.
   const { runtime } = await import("../src/index.js");
   runtime().shutdown();

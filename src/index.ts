@@ -75,7 +75,35 @@ export {
   ProcessExitError,
 } from "./runtime/index.js";
 
+export {
+  GenServer,
+  call,
+  cast,
+  replyTo,
+  serverName,
+  ok,
+  ignore,
+  reply,
+  noreply,
+  stop,
+  CallError,
+  StartError,
+} from "./otp/index.js";
+
 export type { Tup } from "./term/index.js";
+export type {
+  CallSpec,
+  ReplyTo,
+  ServerRef,
+  From,
+  InitResult,
+  CallResult,
+  CastResult,
+  Next,
+  ServerOptions,
+  ServerPid,
+  StartResult,
+} from "./otp/index.js";
 export type {
   Actor,
   Clock,

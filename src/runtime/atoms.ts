@@ -21,3 +21,18 @@ export const RUNNING = atom("running");
 export const RUNNABLE = atom("runnable");
 export const WAITING = atom("waiting");
 export const EXITING = atom("exiting");
+
+// OTP protocol atoms (gen, gen_server, proc_lib, supervisor).
+export const GEN_CALL = atom("$gen_call");
+export const GEN_CAST = atom("$gen_cast");
+export const ALIAS = atom("alias");
+export const OK = atom("ok");
+export const ERROR = atom("error");
+export const IGNORE = atom("ignore");
+export const INFINITY = atom("infinity");
+export const CALL = atom("call");
+export const GEN_SERVER = atom("gen_server");
+export const ACK = atom("$agner_init_ack");
+export const BAD_CALL = atom("bad_call");
+export const BAD_CAST = atom("bad_cast");
+export const BAD_RETURN = atom("bad_return_value");

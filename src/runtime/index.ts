@@ -4,6 +4,8 @@ export type { Actor } from "./process.js";
 export { VirtualClock, systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { BadArgError, NotInProcessError } from "./errors.js";
+export { ExitError } from "./signals.js";
+export * as wire from "./atoms.js";
 export { consoleLogger, silentLogger } from "./logger.js";
 export type { Logger, LogEvent, LogLevel } from "./logger.js";
 export { _, Wildcard, ListPattern, list, matches, isNumber, isInteger, isString, isBinary, isList } from "./pattern.js";

@@ -16,6 +16,7 @@
 import { Atom } from "../term/atom.js";
 import { equals } from "../term/equals.js";
 import { Pid, Port, Ref } from "../term/identifiers.js";
+import { ImproperList } from "../term/improper_list.js";
 import { Tuple, type Tup } from "../term/tuple.js";
 
 /** The wildcard pattern. */
@@ -104,6 +105,8 @@ export function mentions(p: unknown, ref: Ref, depth = 0): boolean {
     for (let i = 0; i < p.length; i++) if (mentions(p[i], ref, depth + 1)) return true;
   } else if (p instanceof ListPattern) {
     return mentions(p.items, ref, depth + 1);
+  } else if (p instanceof ImproperList) {
+    return p.tail === ref || mentions(p.elements, ref, depth + 1);
   }
   return false;
 }

@@ -22,7 +22,7 @@ import { matches, mentions } from "./pattern.js";
 import { type Actor, DEAD, EMPTY, LocalRef, Proc, SCHEDULED } from "./process.js";
 import { AwaitOp, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
-import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
+import { ExitError, ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
 import { RunQueue } from "./run_queue.js";
 
@@ -423,7 +423,11 @@ export class Runtime {
             p.wait = null;
             p.reds++;
             const r = w.fn();
-            if (r !== null && typeof r === "object" && typeof (r as Iterator<unknown>).next === "function") {
+            if (r !== null && typeof r === "object" && typeof (r as Actor).handle === "function") {
+              // The function set the process up and returned its behaviour: from now on it is an actor.
+              p.beh = r as Actor;
+              p.co = null;
+            } else if (r !== null && typeof r === "object" && typeof (r as Iterator<unknown>).next === "function") {
               p.co = r as Iterator<unknown, unknown, unknown>;
             } else if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") {
               p.co = holdPromise(r as PromiseLike<unknown>);
@@ -445,7 +449,7 @@ export class Runtime {
       }
     } catch (e) {
       if (!(p.flags & DEAD)) {
-        if (!(e instanceof ExitException)) this.reportCrash(p, e);
+        if (!(e instanceof ExitException) && !(e instanceof ExitError)) this.reportCrash(p, e);
         exitProcess(p, crashReason(e));
       }
       return false;

@@ -25,9 +25,24 @@ export class ExitException {
   constructor(readonly reason: unknown) {}
 }
 
+/**
+ * An exit with a reason term that is also a JS `Error` (with a stack), for
+ * failures that callers may catch, such as a failed `call`. Uncaught in a
+ * process, the process exits with `reason`.
+ */
+export class ExitError extends Error {
+  override name = "ExitError";
+  constructor(
+    readonly reason: unknown,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The exit reason for a thrown value: `exit(R)` gives R, an Error itself, anything else `{nocatch, V}`. */
 export function crashReason(e: unknown): unknown {
-  if (e instanceof ExitException) return e.reason;
+  if (e instanceof ExitException || e instanceof ExitError) return e.reason;
   if (e instanceof Error) return e;
   return t(NOCATCH, e);
 }
@@ -169,7 +184,8 @@ export function demonitor(owner: Proc, ref: Ref, flush: boolean): boolean {
     active = true;
   }
   owner.rt.aliases.delete(ref);
-  if (flush) {
+  // An active monitor has not fired, so no DOWN for it can be queued: flush only scans otherwise.
+  if (flush && !active) {
     const n = owner.queueLength;
     for (let i = 0; i < n; i++) {
       const m = owner.at(i);

@@ -1,0 +1,146 @@
+/**
+ * The `gs_call`, `gs_cast` and `kv` anchor workloads (identical definitions:
+ * ../shared/anchors/erlang/README.md), plus a call awaited from plain async
+ * code outside any process.
+ */
+import { type Atom, type CallSpec, type From, type Tup, GenServer, atom, call, cast, noreply, ok, reply, t } from "../src/index.js";
+import { type Pid, receive, run, self, send, spawn } from "../src/index.js";
+import { figure, median, plain, runAnchor } from "./lib.js";
+import { pollute } from "./pollute.js";
+
+const PING = atom("ping");
+const PONG = atom("pong");
+const INC = atom("inc");
+const COUNT = atom("count");
+const DONE = atom("done");
+
+class Echo extends GenServer<null, CallSpec<Atom<"ping">, Atom<"pong">>> {
+  init() {
+    return ok(null);
+  }
+  override handleCall(_req: Atom<"ping">, _from: From, s: null) {
+    return reply(PONG, s);
+  }
+}
+
+class Counter extends GenServer<number, CallSpec<Atom<"count">, number>, Atom<"inc">> {
+  init() {
+    return ok(0);
+  }
+  override handleCast(_req: Atom<"inc">, n: number) {
+    return noreply(n + 1);
+  }
+  override handleCall(_req: Atom<"count">, _from: From, n: number) {
+    return reply(n, n);
+  }
+}
+
+type KvCalls = CallSpec<Tup<[Atom<"get">, number]>, number | Atom<"undefined">> | CallSpec<Atom<"size">, number>;
+type KvCasts = Tup<[Atom<"set">, number, number]> | Tup<[Atom<"delete">, number]>;
+const GET = atom("get");
+const SET = atom("set");
+const SIZE = atom("size");
+const UNDEFINED = atom("undefined");
+
+/** The classic KeyValueStore of kv.erl: set = cast, get = call, delete = cast. */
+class Kv extends GenServer<Map<number, number>, KvCalls, KvCasts> {
+  init() {
+    return ok(new Map<number, number>());
+  }
+  override handleCast(req: KvCasts, m: Map<number, number>) {
+    if (req[0] === SET) m.set(req[1], (req as Tup<[Atom<"set">, number, number]>)[2]);
+    else m.delete(req[1]);
+    return noreply(m);
+  }
+  override handleCall(req: KvCalls["req"], _from: From, m: Map<number, number>) {
+    if (req === SIZE) return reply(m.size, m);
+    const v = m.get((req as Tup<[Atom<"get">, number]>)[1]);
+    return reply(v === undefined ? UNDEFINED : v, m);
+  }
+}
+
+const CALLS = 1_000_000;
+
+function* client(server: Pid, n: number, main: Pid): Generator<unknown, void, unknown> {
+  for (let i = 0; i < n; i++) yield* call(server, PING);
+  send(main, DONE);
+}
+
+async function gsCall(): Promise<{ perS: number; latencyNs: number; clients100: number }> {
+  const server = await GenServer.start(new Echo(), undefined);
+  return run(function* () {
+    let t0 = performance.now();
+    for (let i = 0; i < CALLS; i++) yield* call(server, PING);
+    const single = performance.now() - t0;
+    const main = self();
+    t0 = performance.now();
+    for (let c = 0; c < 100; c++) spawn(() => client(server, CALLS / 100, main));
+    for (let c = 0; c < 100; c++) yield* receive(DONE);
+    const many = performance.now() - t0;
+    return { perS: CALLS / (single / 1e3), latencyNs: (single * 1e6) / CALLS, clients100: CALLS / (many / 1e3) };
+  });
+}
+
+async function gsCallAsync(): Promise<number> {
+  const server = await GenServer.start(new Echo(), undefined);
+  const t0 = performance.now();
+  for (let i = 0; i < CALLS; i++) await call(server, PING);
+  return CALLS / ((performance.now() - t0) / 1e3);
+}
+
+async function gsCast(): Promise<number> {
+  const server = await GenServer.start(new Counter(), undefined);
+  return run(function* () {
+    const t0 = performance.now();
+    for (let i = 0; i < CALLS; i++) cast(server, INC);
+    const n = yield* call(server, COUNT, Infinity);
+    const ms = performance.now() - t0;
+    if (n !== CALLS) throw new Error(`cast count ${n} != ${CALLS}`);
+    return CALLS / (ms / 1e3);
+  });
+}
+
+async function kv(): Promise<{ perS: number; size: number; hits: number }> {
+  const server = await GenServer.start(new Kv(), undefined);
+  return run(function* () {
+    let x = 1;
+    let hits = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 1_000_000; i++) {
+      x = (x * 48271) % 2147483647;
+      const key = x % 100_000;
+      if (i % 2 === 0) cast(server, t(SET, key, i));
+      else if ((yield* call(server, t(GET, key))) !== UNDEFINED) hits++;
+    }
+    const size = yield* call(server, SIZE);
+    const ms = performance.now() - t0;
+    return { perS: 1_000_000 / (ms / 1e3), size, hits };
+  });
+}
+
+export default async function main(): Promise<void> {
+  await pollute();
+  const callRuns = [await gsCall(), await gsCall(), await gsCall()];
+  const c = {
+    perS: median(callRuns.map((r) => r.perS)),
+    latencyNs: median(callRuns.map((r) => r.latencyNs)),
+    clients100: median(callRuns.map((r) => r.clients100)),
+  };
+  const asyncPerS = median([await gsCallAsync(), await gsCallAsync(), await gsCallAsync()]);
+  const castPerS = median([await gsCast(), await gsCast(), await gsCast()]);
+  const kvRuns = [await kv(), await kv(), await kv()];
+  const k = { perS: median(kvRuns.map((r) => r.perS)), size: kvRuns[0]!.size, hits: kvRuns[0]!.hits };
+  if (k.size !== 99_334 || k.hits !== 400_877) throw new Error(`kv checksums: size ${k.size}, hits ${k.hits}`);
+
+  const call1 = runAnchor("gs_call");
+  const cast1 = runAnchor("gs_cast");
+  const kv1 = runAnchor("kv");
+  figure("call_per_s", c.perS, call1?.get("call_per_s"), "higher");
+  figure("call_latency_ns", c.latencyNs, call1?.get("call_latency_ns"), "lower");
+  figure("call_100clients_per_s", c.clients100, call1?.get("call_100clients_per_s"), "higher");
+  figure("call_async_per_s", asyncPerS, call1?.get("call_per_s"), "higher");
+  figure("cast_per_s", castPerS, cast1?.get("cast_per_s"), "higher");
+  figure("kv_ops_per_s", k.perS, kv1?.get("kv_ops_per_s"), "higher");
+  plain("kv_final_size", k.size);
+  plain("kv_hits", k.hits);
+}

@@ -1,0 +1,244 @@
+/**
+ * The call protocol of `gen` (what `gen_server:call` does), the Erlang way,
+ * so a call can cross the wire unchanged:
+ *
+ *   caller:  Mref = monitor(process, Server, [{alias, demonitor}])
+ *            Server ! {'$gen_call', {self(), [alias | Mref]}, Request}
+ *   server:  Alias ! {[alias | Mref], Reply}
+ *   caller:  receive {[alias | Mref], Reply} | {'DOWN', Mref, ...} after Timeout
+ *
+ * The monitor is also the alias: once the caller gives up (timeout) or the
+ * reply arrived, the alias is gone and a late reply is dropped, never a stray
+ * message. The receive skips every message queued before the monitor was
+ * made (the receive marker), so a caller with a long mailbox pays O(1).
+ *
+ * `call()` returns a {@link CallOp}: inside a process write
+ * `yield* call(server, req)`; from plain async code, `await call(server, req)`.
+ */
+import { type Atom, atom } from "../term/atom.js";
+import { Pid, type Ref } from "../term/identifiers.js";
+import { ImproperList } from "../term/improper_list.js";
+import { inspect } from "../term/inspect.js";
+import { type Tup, Tuple, t } from "../term/tuple.js";
+import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOPROC, PROCESS, TIMEOUT } from "../runtime/atoms.js";
+import { current } from "../runtime/current.js";
+import { demonitor, monitor, runtime, send } from "../runtime/erlang.js";
+import { _ } from "../runtime/pattern.js";
+import { DEAD, Proc } from "../runtime/process.js";
+import { ReceiveOp, after, on, receive } from "../runtime/receive.js";
+import { type Runtime } from "../runtime/runtime.js";
+import * as sig from "../runtime/signals.js";
+import { type Timer } from "../runtime/timers.js";
+
+/** A request type and the type of its reply: a GenServer's call protocol is a union of these. */
+export interface CallSpec<Req = unknown, Reply = unknown> {
+  req: Req;
+  reply: Reply;
+}
+
+/** The reply type for request `Q` under call protocol `C`. */
+export type ReplyTo<C extends CallSpec, Q> = C extends { req: infer R; reply: infer A } ? (Q extends R ? A : never) : never;
+
+/**
+ * A server: a pid or a registered name, optionally carrying its protocol
+ * types so that `call` and `cast` are checked at the call site.
+ */
+export type ServerRef<C extends CallSpec = CallSpec, Cast = unknown> = (Pid | Atom | string) & {
+  readonly __calls?: C;
+  readonly __casts?: Cast;
+};
+
+/** A registered name typed with the server's protocol. */
+export function serverName<C extends CallSpec, Cast = unknown>(name: string): ServerRef<C, Cast> {
+  return atom(name) as ServerRef<C, Cast>;
+}
+
+/** Who is waiting for a reply: `{Pid, Tag}` as in Erlang. Pass it to {@link reply}. */
+export type From<_R = unknown> = Tup<[Pid, unknown]>;
+
+/** A call that failed: `reason` is Erlang's exit reason, e.g. `{timeout, {gen_server, call, [Server, Req]}}`. */
+export class CallError extends sig.ExitError {
+  override name = "CallError";
+}
+
+/** Sends the reply for a call (for `handleCall` results that reply later). */
+export function reply<R>(from: From<R>, value: R): void {
+  const [pid, tag] = from;
+  // `[alias | Ref]` tags are answered through the alias, so a late reply is dropped.
+  const to = tag instanceof ImproperList && tag.elements[0] === ALIAS ? (tag.tail as Ref) : pid;
+  send(to, t(tag, value));
+}
+
+/** Sends a cast: `{'$gen_cast', Request}`. Never fails, even if the server is gone (as in Erlang). */
+export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, request: Cast): void {
+  const rt = runtime();
+  if (server instanceof Pid) rt.send(server, t(GEN_CAST, request));
+  else {
+    const p = rt.whereis(server as Atom | string);
+    if (p !== undefined) rt.deliver(p, t(GEN_CAST, request));
+  }
+}
+
+function callReason(why: unknown, server: unknown, request: unknown, label: Atom): Tup<[unknown, unknown]> {
+  return t(why, t(label, CALL, [server, request]));
+}
+
+function callError(why: unknown, server: unknown, request: unknown, label: Atom): CallError {
+  const reason = callReason(why, server, request, label);
+  return new CallError(reason, `call to ${inspect(server)} failed: ${inspect(why)}`);
+}
+
+function resolve(rt: Runtime, server: unknown): Proc | undefined {
+  if (server instanceof Proc) return server.flags & DEAD ? undefined : server;
+  if (server instanceof Pid) throw new CallError(NOPROC, `call to remote ${inspect(server)}: distribution is not running`);
+  return rt.whereis(server as Atom | string);
+}
+
+/** A pending call: `yield*` it inside a process, `await` it elsewhere. */
+export class CallOp<R> implements Iterable<unknown, R, unknown>, PromiseLike<R> {
+  constructor(
+    readonly server: unknown,
+    readonly request: unknown,
+    readonly timeout: number,
+    readonly label: Atom = GEN_SERVER_LABEL,
+  ) {}
+
+  /** Inside a process: send the request and return the receive that waits for the reply. */
+  [Symbol.iterator](): Iterator<unknown, R, unknown> {
+    const self = current;
+    if (self === null) throw new Error("yield* call(...) is for process code; use `await call(...)` outside processes");
+    const { server, request, timeout, label } = this;
+    const target = resolve(self.rt, server);
+    if (target === undefined) throw callError(NOPROC, server, request, label);
+    const mref = monitor(target, { alias: "demonitor" });
+    const tag = new ImproperList(ALIAS_HEAD, mref);
+    target.rt.deliver(target, t(GEN_CALL, t(self, tag), request));
+    const op: ReceiveOp<R> = receive(
+      on([tag, _], (m) => {
+        demonitor(mref, { flush: true });
+        return m[1] as R;
+      }),
+      on([DOWN, mref, PROCESS, _, _], (m) => {
+        throw callError(m[4], server, request, label);
+      }),
+      after(timeout, () => {
+        demonitor(mref, { flush: true });
+        throw callError(TIMEOUT, server, request, label);
+      }),
+    ) as ReceiveOp<R>;
+    return op[Symbol.iterator]();
+  }
+
+  /** Outside any process: the runtime's call router waits for the reply. */
+  then<A = R, B = never>(
+    onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
+    return routerFor(runtime()).call<R>(this).then(onFulfilled, onRejected);
+  }
+}
+
+const GEN_SERVER_LABEL = atom("gen_server");
+const ALIAS_HEAD = [ALIAS];
+
+/**
+ * Calls a server and waits for its reply (default timeout 5000 ms; pass
+ * `Infinity` for none). Rejects / throws {@link CallError} with Erlang's
+ * reason: `noproc`, `timeout`, or the server's exit reason.
+ *
+ * @example
+ * const value = yield* call(store, t(atom("get"), "foo")); // inside a process
+ * const value = await call(store, t(atom("get"), "foo"));  // from async code
+ */
+export function call<C extends CallSpec, Q extends C["req"]>(
+  server: ServerRef<C>,
+  request: Q,
+  timeout = 5000,
+): CallOp<ReplyTo<C, Q>> {
+  return new CallOp(server, request, timeout);
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  timer: Timer | null;
+  op: CallOp<unknown>;
+  mref: Ref;
+}
+
+/**
+ * Receives replies for calls made from outside any process: one actor per
+ * runtime owns the aliases and monitors of those calls and settles their
+ * promises.
+ */
+class CallRouter {
+  readonly pending = new Map<Ref, Pending>();
+  readonly proc: Proc;
+
+  constructor(readonly rt: Runtime) {
+    this.proc = rt.spawn({ handle: (m: unknown) => this.handle(m) });
+  }
+
+  call<R>(op: CallOp<R>): Promise<R> {
+    return new Promise<R>((resolvePromise, reject) => {
+      const rt = this.rt;
+      let target: Proc | undefined;
+      try {
+        target = resolve(rt, op.server);
+      } catch (e) {
+        return reject(e);
+      }
+      if (target === undefined) return reject(callError(NOPROC, op.server, op.request, op.label));
+      const me = this.proc;
+      const mref = rt.newRef();
+      rt.aliases.set(mref, me);
+      sig.monitor(me, target, mref, target);
+      const entry: Pending = { resolve: resolvePromise as (v: unknown) => void, reject, timer: null, op, mref };
+      this.pending.set(mref, entry);
+      if (op.timeout !== Infinity) {
+        entry.timer = rt.addTimer(op.timeout, () => {
+          entry.timer = null;
+          this.finish(mref);
+          reject(callError(TIMEOUT, op.server, op.request, op.label));
+        });
+      }
+      rt.deliver(target, t(GEN_CALL, t(me, new ImproperList(ALIAS_HEAD, mref)), op.request));
+    });
+  }
+
+  private finish(mref: Ref): Pending | undefined {
+    const e = this.pending.get(mref);
+    if (e === undefined) return undefined;
+    this.pending.delete(mref);
+    sig.demonitor(this.proc, mref, true);
+    if (e.timer !== null) this.rt.timers.cancel(e.timer);
+    return e;
+  }
+
+  private handle(m: unknown): void {
+    if (!(m instanceof Tuple)) return;
+    if (m.length === 2 && m[0] instanceof ImproperList) {
+      const e = this.finish(m[0].tail as Ref);
+      e?.resolve(m[1]);
+    } else if (m.length === 5 && m[0] === DOWN) {
+      const e = this.finish(m[1] as Ref);
+      e?.reject(callError(m[4], e.op.server, e.op.request, e.op.label));
+    }
+  }
+}
+
+const routers = new WeakMap<Runtime, CallRouter>();
+
+function routerFor(rt: Runtime): CallRouter {
+  let r = routers.get(rt);
+  if (r === undefined || r.proc.flags & DEAD) {
+    r = new CallRouter(rt);
+    routers.set(rt, r);
+  }
+  return r;
+}
+
+/** Erlang's spelling of a timeout in reasons: `infinity` for none. */
+export function timeoutTerm(ms: number): number | Atom {
+  return ms === Infinity ? INFINITY : ms;
+}

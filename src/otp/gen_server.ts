@@ -1,0 +1,378 @@
+/**
+ * GenServer: OTP's generic server, with the `gen_server` contract.
+ *
+ * Subclass {@link GenServer}, give it its state type, its call protocol (a
+ * union of {@link CallSpec}s: each request with its reply type), its cast
+ * and info types, and implement `init` and the handlers you need. The
+ * callbacks run synchronously from the scheduler's run queue (no promise per
+ * message); each returns what the server does next, built with
+ * {@link reply}, {@link noreply} or {@link stop}.
+ *
+ * @example
+ * type Calls = CallSpec<Tup<[Atom<"get">, string]>, string | undefined>;
+ * type Casts = Tup<[Atom<"set">, string, string]>;
+ * class Store extends GenServer<Map<string, string>, Calls, Casts> {
+ *   init() { return ok(new Map()); }
+ *   handleCall([, key]: Calls["req"], _from: From, s: Map<string, string>) { return reply(s.get(key), s); }
+ *   handleCast([, k, v]: Casts, s: Map<string, string>) { return noreply(s.set(k, v)); }
+ * }
+ * const store = await GenServer.start(new Store(), undefined);
+ * await call(store, t(atom("get"), "foo")); // typed: string | undefined
+ */
+import { type Atom, atom } from "../term/atom.js";
+import { type Pid } from "../term/identifiers.js";
+import { inspect } from "../term/inspect.js";
+import { Tuple, t } from "../term/tuple.js";
+import { BAD_CALL, BAD_CAST, BAD_RETURN, ERROR, EXIT, GEN_CALL, GEN_CAST, IGNORE, NORMAL, OK, TIMEOUT } from "../runtime/atoms.js";
+import { current } from "../runtime/current.js";
+import { register } from "../runtime/erlang.js";
+import { type Actor, TRAP_EXIT } from "../runtime/process.js";
+import { ExitException, isQuietReason } from "../runtime/signals.js";
+import { type Timer } from "../runtime/timers.js";
+import { type CallSpec, type From, type ServerRef, reply as sendReply } from "./gen.js";
+import { type Ack, type StartResult, okPid, start as procStart } from "./proc_lib.js";
+
+// ---- callback results ------------------------------------------------------
+
+/** After a callback: `timeout` (ms) sends `timeout` as an info if no message comes first; `continue` runs `handleContinue` next. */
+export interface Next {
+  timeout?: number;
+  continue?: unknown;
+  hibernate?: boolean;
+}
+
+export interface Ok<S> {
+  readonly $: "ok";
+  readonly state: S;
+  readonly next: Next | undefined;
+}
+export interface Ignore {
+  readonly $: "ignore";
+}
+export interface Reply<S, R> {
+  readonly $: "reply";
+  readonly value: R;
+  readonly state: S;
+  readonly next: Next | undefined;
+}
+export interface NoReply<S> {
+  readonly $: "noreply";
+  readonly state: S;
+  readonly next: Next | undefined;
+}
+export interface Stop<S, R = never> {
+  readonly $: "stop";
+  readonly reason: unknown;
+  readonly state: S;
+  /** Present when the stop also answers the call. */
+  readonly reply?: R;
+  readonly hasReply: boolean;
+}
+
+export type InitResult<S> = Ok<S> | Ignore | Stop<S>;
+export type CallResult<S, R> = Reply<S, R> | NoReply<S> | Stop<S, R>;
+export type CastResult<S> = NoReply<S> | Stop<S>;
+
+/** `{ok, State}` from `init`. */
+export function ok<S>(state: S, next?: Next): Ok<S> {
+  return { $: "ok", state, next };
+}
+/** `ignore` from `init`: the server does not start, and that is no error. */
+export function ignore(): Ignore {
+  return { $: "ignore" };
+}
+/** `{reply, Reply, State}` from `handleCall`. */
+export function reply<S, R>(value: R, state: S, next?: Next): Reply<S, R> {
+  return { $: "reply", value, state, next };
+}
+/** `{noreply, State}`: from `handleCall`, answer later with `GenServer.reply(from, value)`. */
+export function noreply<S>(state: S, next?: Next): NoReply<S> {
+  return { $: "noreply", state, next };
+}
+/** `{stop, Reason, State}`; from `handleCall` with a reply: `stop(reason, state, reply)`. */
+export function stop<S, R = never>(reason: unknown, state: S, ...replyValue: [] | [R]): Stop<S, R> {
+  return replyValue.length === 0
+    ? { $: "stop", reason, state, hasReply: false }
+    : { $: "stop", reason, state, reply: replyValue[0], hasReply: true };
+}
+
+// ---- the behaviour ---------------------------------------------------------
+
+/**
+ * The callback module. `S` is the state, `C` the call protocol, `Cast` the
+ * cast messages, `Info` other messages, `Arg` what `init` receives.
+ */
+export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast = unknown, Info = unknown, Arg = unknown> {
+  /** Phantom: lets `start` return a pid typed with this server's protocol. */
+  declare readonly __protocol?: { calls: C; casts: Cast };
+
+  abstract init(arg: Arg): InitResult<S>;
+
+  handleCall(request: C["req"], _from: From<C["reply"]>, _state: S): CallResult<S, C["reply"]> {
+    throw new ExitException(t(BAD_CALL, request));
+  }
+
+  handleCast(request: Cast, _state: S): CastResult<S> {
+    throw new ExitException(t(BAD_CAST, request));
+  }
+
+  /** Default: log and drop the message, as gen_server does. */
+  handleInfo(msg: Info, state: S): CastResult<S> {
+    const self = current;
+    self?.rt.logger({
+      level: "notice",
+      what: "unexpected_info",
+      text: `${inspect(self)} received unexpected message in handleInfo: ${inspect(msg)}`,
+      pid: self,
+      msg,
+    });
+    return noreply(state);
+  }
+
+  handleContinue(cont: unknown, _state: S): CastResult<S> {
+    throw new ExitException(t(atom("bad_continue"), cont));
+  }
+
+  /** Called when the server stops (and on its parent's exit when trapping exits). */
+  terminate(_reason: unknown, _state: S): void {}
+
+  /** Hot code swap: turns the old version's state into this version's. */
+  codeChange(_oldVsn: unknown, state: unknown, _extra: unknown): S {
+    return state as S;
+  }
+
+  // ---- client API (static, like Elixir's GenServer module) ----
+
+  /** Starts a server (not linked). Resolves with its pid once `init` has returned. */
+  static start<S, C extends CallSpec, Cast, Info, Arg>(
+    server: GenServer<S, C, Cast, Info, Arg>,
+    arg: Arg,
+    opts: ServerOptions = {},
+  ): StartServerOp<C, Cast> {
+    return new StartServerOp(server as GenServer<unknown, C, Cast, unknown, unknown>, arg, opts, false);
+  }
+
+  /** Starts a server linked to the calling process. */
+  static startLink<S, C extends CallSpec, Cast, Info, Arg>(
+    server: GenServer<S, C, Cast, Info, Arg>,
+    arg: Arg,
+    opts: ServerOptions = {},
+  ): StartServerOp<C, Cast> {
+    return new StartServerOp(server as GenServer<unknown, C, Cast, unknown, unknown>, arg, opts, true);
+  }
+
+  /** Answers a call that `handleCall` left with `noreply`. */
+  static reply<R>(from: From<R>, value: R): void {
+    sendReply(from, value);
+  }
+}
+
+export interface ServerOptions {
+  /** Register the server under this name (fails with `{already_started, Pid}` if taken). */
+  name?: string | Atom;
+}
+
+/** A typed pid of a started server. */
+export type ServerPid<C extends CallSpec, Cast> = Pid & ServerRef<C, Cast>;
+
+/** Starting a server: `yield*` inside a process, `await` outside; gives the pid or throws StartError. */
+export class StartServerOp<C extends CallSpec, Cast> implements Iterable<unknown, ServerPid<C, Cast>, unknown>, PromiseLike<ServerPid<C, Cast>> {
+  constructor(
+    readonly server: GenServer<unknown, C, Cast, unknown, unknown>,
+    readonly arg: unknown,
+    readonly opts: ServerOptions,
+    readonly link: boolean,
+  ) {}
+
+  /** The Erlang-shaped result: `{ok, Pid}`, `ignore` or `{error, Reason}`. */
+  result(): ReturnType<typeof procStart> {
+    const { server, arg, opts, link } = this;
+    const parent = link ? current : null;
+    return procStart((ack) => boot(server, arg, opts.name, parent, ack), { link });
+  }
+
+  *[Symbol.iterator](): Iterator<unknown, ServerPid<C, Cast>, unknown> {
+    const r: StartResult = yield* this.result();
+    return okPid(r) as ServerPid<C, Cast>;
+  }
+
+  then<A = ServerPid<C, Cast>, B = never>(
+    onFulfilled?: ((value: ServerPid<C, Cast>) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
+    return this.result().then((r) => okPid(r) as ServerPid<C, Cast>).then(onFulfilled, onRejected);
+  }
+}
+
+/** Runs in the new process: register, init, ack, then become the server loop. */
+function boot(
+  server: GenServer<unknown, CallSpec, unknown, unknown, unknown>,
+  arg: unknown,
+  name: string | Atom | undefined,
+  parent: Pid | null,
+  ack: Ack,
+): Actor | undefined {
+  const self = current!;
+  if (name !== undefined) {
+    const existing = self.rt.whereis(name);
+    if (existing !== undefined) {
+      ack(t(ERROR, t(atom("already_started"), existing)));
+      throw new ExitException(NORMAL);
+    }
+    register(name, self);
+  }
+  const r = server.init(arg);
+  switch (r.$) {
+    case "ok": {
+      ack(t(OK, self));
+      const loop = new ServerLoop(server, r.state, parent);
+      loop.applyNext(r.next);
+      return loop;
+    }
+    case "ignore":
+      ack(IGNORE);
+      throw new ExitException(NORMAL);
+    case "stop":
+      ack(t(ERROR, r.reason));
+      throw new ExitException(r.reason);
+    default:
+      ack(t(ERROR, t(BAD_RETURN, r)));
+      throw new ExitException(t(BAD_RETURN, r));
+  }
+}
+
+const TIMEOUT_MSG = Symbol("gen_server timeout");
+
+/** The server's receive loop, as a callback actor. */
+class ServerLoop implements Actor {
+  private timer: Timer | null = null;
+
+  constructor(
+    public mod: GenServer<unknown, CallSpec, unknown, unknown, unknown>,
+    public state: unknown,
+    readonly parent: Pid | null,
+  ) {}
+
+  handle(msg: unknown): void {
+    if (this.timer !== null) this.cancelTimeout();
+    try {
+      if (msg instanceof Tuple) {
+        const tag = msg[0];
+        if (tag === GEN_CALL && msg.length === 3) return this.onCall(msg[2], msg[1] as From);
+        if (tag === GEN_CAST && msg.length === 2) return this.onResult(this.mod.handleCast(msg[1], this.state), msg);
+        if (tag === EXIT && msg.length === 3 && msg[1] === this.parent && this.parent !== null && current!.flags & TRAP_EXIT) {
+          return this.terminate(msg[2], msg);
+        }
+      }
+      this.onResult(this.mod.handleInfo(msg === TIMEOUT_MSG ? TIMEOUT : msg, this.state), msg);
+    } catch (e) {
+      this.crash(e, msg);
+    }
+  }
+
+  private onCall(request: unknown, from: From): void {
+    const r = this.mod.handleCall(request, from, this.state);
+    switch (r.$) {
+      case "reply":
+        sendReply(from, r.value);
+        this.state = r.state;
+        return this.applyNext(r.next);
+      case "noreply":
+        this.state = r.state;
+        return this.applyNext(r.next);
+      case "stop":
+        if (r.hasReply) sendReply(from, r.reply);
+        this.state = r.state;
+        return this.terminate(r.reason, request);
+      default:
+        throw new ExitException(t(BAD_RETURN, r));
+    }
+  }
+
+  private onResult(r: CastResult<unknown>, msg: unknown): void {
+    switch (r.$) {
+      case "noreply":
+        this.state = r.state;
+        return this.applyNext(r.next);
+      case "stop":
+        this.state = r.state;
+        return this.terminate(r.reason, msg);
+      default:
+        throw new ExitException(t(BAD_RETURN, r));
+    }
+  }
+
+  /** Applies `continue` (at once, before any other message) and `timeout`. */
+  applyNext(next: Next | undefined): void {
+    while (next !== undefined) {
+      if (next.continue !== undefined) {
+        const r = this.mod.handleContinue(next.continue, this.state);
+        if (r.$ === "stop") {
+          this.state = r.state;
+          return this.terminate(r.reason, next.continue);
+        }
+        this.state = r.state;
+        next = r.next;
+        continue;
+      }
+      if (next.timeout !== undefined && next.timeout !== Infinity) this.armTimeout(next.timeout);
+      return;
+    }
+  }
+
+  private armTimeout(ms: number): void {
+    const self = current!;
+    this.timer = self.rt.addTimer(ms, () => {
+      this.timer = null;
+      self.rt.deliver(self, TIMEOUT_MSG);
+    });
+  }
+
+  private cancelTimeout(): void {
+    current!.rt.timers.cancel(this.timer!);
+    this.timer = null;
+  }
+
+  /** Calls `terminate`, then exits with the reason (a normal stop logs nothing). */
+  private terminate(reason: unknown, lastMsg: unknown): never {
+    try {
+      this.mod.terminate(reason, this.state);
+    } catch (e) {
+      this.report(e, lastMsg);
+      throw exitOnce(e instanceof ExitException ? e.reason : e);
+    }
+    if (!isQuietReason(reason)) this.report(reason, lastMsg);
+    throw exitOnce(reason);
+  }
+
+  /** A callback threw: `terminate` still runs, then the server exits with the reason. */
+  private crash(e: unknown, lastMsg: unknown): never {
+    if (e instanceof ExitException && terminated.has(e)) throw e;
+    const reason = e instanceof ExitException ? e.reason : e;
+    return this.terminate(reason, lastMsg);
+  }
+
+  private report(reason: unknown, lastMsg: unknown): void {
+    const self = current!;
+    const detail = reason instanceof Error ? (reason.stack ?? String(reason)) : inspect(reason);
+    self.rt.logger({
+      level: "error",
+      what: "gen_server_terminate",
+      text:
+        `** Generic server ${inspect(self)} terminating\n` +
+        `** Last message in was ${lastMsg === TIMEOUT_MSG ? "timeout" : inspect(lastMsg)}\n` +
+        `** When Server state == ${inspect(this.state)}\n` +
+        `** Reason for termination ==\n** ${detail}`,
+      pid: self,
+      reason,
+    });
+  }
+}
+
+/** The exit that ends a server after `terminate` ran: passed through, never handled twice. */
+const terminated = new WeakSet<ExitException>();
+function exitOnce(reason: unknown): ExitException {
+  const e = new ExitException(reason);
+  terminated.add(e);
+  return e;
+}

@@ -1,0 +1,90 @@
+/**
+ * Starting processes the OTP way (`proc_lib:start`/`start_link`): the
+ * starter waits until the new process has initialised and acknowledged, and
+ * learns whether it started, was ignored, or failed (and why).
+ */
+import { type Atom } from "../term/atom.js";
+import { type Pid, type Ref } from "../term/identifiers.js";
+import { inspect } from "../term/inspect.js";
+import { type Tup, t } from "../term/tuple.js";
+import { ACK, ERROR, IGNORE, OK } from "../runtime/atoms.js";
+import { current } from "../runtime/current.js";
+import { run } from "../runtime/erlang.js";
+import { _ } from "../runtime/pattern.js";
+import { type Actor, type Proc } from "../runtime/process.js";
+import { on, receive } from "../runtime/receive.js";
+import * as sig from "../runtime/signals.js";
+
+/** What a start returns, as in Erlang: `{ok, Pid}`, `ignore`, or `{error, Reason}`. */
+export type StartResult = Tup<[Atom<"ok">, Pid]> | Atom<"ignore"> | Tup<[Atom<"error">, unknown]>;
+
+/** A start that failed (`{error, Reason}`) or was ignored: `reason` is the term. */
+export class StartError extends sig.ExitError {
+  override name = "StartError";
+}
+
+/** What the new process calls, once, to tell its starter how init went. */
+export type Ack = (result: StartResult) => void;
+
+export interface StartOptions {
+  /** Link the new process to the caller (start_link). */
+  link?: boolean;
+}
+
+/**
+ * Spawns a process whose `init(ack)` runs first in the new process and must
+ * call `ack` before doing anything else that can block; it returns the
+ * behaviour (an actor) the process then runs as. The result is `{ok, Pid}`,
+ * `ignore` or `{error, Reason}`, also when init crashes.
+ *
+ * Inside a process: `yield* start(...)`; outside: `await start(...)`.
+ */
+export function start(init: (ack: Ack) => Actor | undefined, opts: StartOptions = {}): StartOp {
+  return new StartOp(init, opts);
+}
+
+export class StartOp implements Iterable<unknown, StartResult, unknown>, PromiseLike<StartResult> {
+  constructor(
+    readonly init: (ack: Ack) => Actor | undefined,
+    readonly opts: StartOptions,
+  ) {}
+
+  [Symbol.iterator](): Iterator<unknown, StartResult, unknown> {
+    const starter = current;
+    if (starter === null) throw new Error("yield* start(...) is for process code; use `await` outside processes");
+    const rt = starter.rt;
+    const ackRef: Ref = rt.makeRef();
+    let acked = false;
+    const ack: Ack = (result) => {
+      if (acked) return;
+      acked = true;
+      rt.deliver(starter, t(ACK, ackRef, result));
+    };
+    const init = this.init;
+    const child = rt.spawn(() => init(ack));
+    if (this.opts.link) sig.link(starter, child);
+    // A crash before the ack still answers the starter, with the exit reason.
+    (child.x().onExit ??= []).push((reason) => ack(t(ERROR, reason)));
+    return receive(on([ACK, ackRef, _], (m) => m[2] as StartResult))[Symbol.iterator]();
+  }
+
+  then<A = StartResult, B = never>(
+    onFulfilled?: ((value: StartResult) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
+    const self = this;
+    return run(function* () {
+      return yield* self;
+    }).then(onFulfilled, onRejected);
+  }
+}
+
+/** The pid of `{ok, Pid}`, or a {@link StartError} carrying the reason (`ignore` included). */
+export function okPid(r: StartResult): Pid {
+  if (Array.isArray(r) && r[0] === OK) return r[1] as Pid;
+  const reason = Array.isArray(r) ? r[1] : IGNORE;
+  throw new StartError(reason, `start failed: ${inspect(reason)}`);
+}
+
+export { OK, ERROR, IGNORE };
+export type { Proc };
