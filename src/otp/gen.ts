@@ -24,7 +24,7 @@ import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOPROC, PROCESS, TIMEO
 import { current } from "../runtime/current.js";
 import { demonitor, monitor, runtime, send } from "../runtime/erlang.js";
 import { _ } from "../runtime/pattern.js";
-import { DEAD, Proc } from "../runtime/process.js";
+import { DEAD, LocalRef, Proc } from "../runtime/process.js";
 import { ReceiveOp, after, on, receive } from "../runtime/receive.js";
 import { type Runtime } from "../runtime/runtime.js";
 import * as sig from "../runtime/signals.js";
@@ -190,9 +190,8 @@ class CallRouter {
       }
       if (target === undefined) return reject(callError(NOPROC, op.server, op.request, op.label));
       const me = this.proc;
-      const mref = rt.newRef();
-      rt.aliases.set(mref, me);
-      sig.monitor(me, target, mref, target);
+      const mref = rt.newRef() as LocalRef;
+      sig.monitor(me, target, mref, target, true);
       const entry: Pending = { resolve: resolvePromise as (v: unknown) => void, reject, timer: null, op, mref };
       this.pending.set(mref, entry);
       if (op.timeout !== Infinity) {

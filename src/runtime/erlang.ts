@@ -18,7 +18,7 @@ import { inspect } from "../term/inspect.js";
 import { type Tup, t } from "../term/tuple.js";
 import { NOPROC, NORMAL, RUNNABLE, RUNNING, WAITING } from "./atoms.js";
 import { BadArgError, NotInProcessError } from "./errors.js";
-import { DEAD, Proc, SCHEDULED, TRAP_EXIT } from "./process.js";
+import { DEAD, LocalRef, Proc, SCHEDULED, TRAP_EXIT } from "./process.js";
 import { type ProcessBody, Runtime } from "./runtime.js";
 import { current } from "./current.js";
 import * as sig from "./signals.js";
@@ -78,7 +78,7 @@ export function spawnLink(body: ProcessBody): Pid {
 export function spawnMonitor(body: ProcessBody): Tup<[Pid, Ref]> {
   const p = me("spawnMonitor()");
   const c = p.rt.spawn(body);
-  const ref = p.rt.makeRef();
+  const ref = p.rt.makeRef() as LocalRef;
   sig.monitor(p, c, ref, c);
   return t(c, ref);
 }
@@ -130,15 +130,13 @@ export function unlink(pid: Pid): true {
 /** Monitors a process (by pid or registered name); its death arrives as `{'DOWN', Ref, process, Pid, Reason}`. */
 export function monitor(target: Pid | Atom | string, opts: MonitorOptions = {}): Ref {
   const p = me("monitor()");
-  const ref = p.rt.makeRef();
-  if (opts.alias !== undefined) p.rt.aliases.set(ref, p);
+  const ref = p.rt.makeRef() as LocalRef;
+  const alias = opts.alias !== undefined;
   if (typeof target === "string" || target instanceof Atom) {
     // By name: the DOWN message names {Name, Node}, as in Erlang.
     const name = typeof target === "string" ? atom(target) : target;
-    const item = t(name, p.rt.nodeName);
-    (p.x().monitorNames ??= new Map()).set(ref, item);
-    sig.monitor(p, p.rt.whereis(name) ?? null, ref, item);
-  } else sig.monitor(p, local(target, "monitor"), ref, target);
+    sig.monitor(p, p.rt.whereis(name) ?? null, ref, t(name, p.rt.nodeName), alias);
+  } else sig.monitor(p, local(target, "monitor"), ref, target, alias);
   return ref;
 }
 
@@ -155,8 +153,8 @@ export interface MonitorOptions {
 /** A new alias of the calling process: `send(alias, msg)` delivers to it until {@link unalias}. */
 export function alias(): Ref {
   const p = me("alias()");
-  const ref = p.rt.newRef();
-  p.rt.aliases.set(ref, p);
+  const ref = p.rt.newRef() as LocalRef;
+  ref.alias = p;
   (p.x().aliases ??= new Set()).add(ref);
   return ref;
 }
@@ -164,8 +162,8 @@ export function alias(): Ref {
 /** Deactivates an alias of the calling process; false if it was not one. */
 export function unalias(ref: Ref): boolean {
   const p = me("unalias()");
-  if (p.rt.aliases.get(ref) !== p) return false;
-  p.rt.aliases.delete(ref);
+  if (!(ref instanceof LocalRef) || ref.alias !== p) return false;
+  ref.alias = null;
   p.ext?.aliases?.delete(ref);
   return true;
 }
@@ -283,9 +281,9 @@ export function processInfo(pid: Pid, item?: keyof ProcessInfo): unknown {
       case "links":
         return x?.links ? [...x.links] : [];
       case "monitors":
-        return x?.monitors ? [...x.monitors.values()].map((q) => t(atom("process"), q)) : [];
+        return [...sig.monitorsOf(p, "held")].map((m) => t(atom("process"), m.item));
       case "monitored_by":
-        return x?.monitoredBy ? [...x.monitoredBy.values()] : [];
+        return [...sig.monitorsOf(p, "on")].map((m) => m.owner);
       case "registered_name":
         return x?.name ?? undefined;
       case "status":
@@ -333,8 +331,8 @@ export function estimateMemory(p: Proc): number {
   if (x !== null) {
     n += 104;
     if (x.links) n += 64 + 40 * x.links.size;
-    if (x.monitors) n += 64 + 40 * x.monitors.size;
-    if (x.monitoredBy) n += 64 + 40 * x.monitoredBy.size;
+    for (const _m of sig.monitorsOf(p, "held")) n += 88;
+    for (const _m of sig.monitorsOf(p, "on")) n += 88;
   }
   if (p.co !== null) n += 200;
   const q = p.q;

@@ -93,8 +93,6 @@ export class Runtime {
   private readonly live: Proc;
   private liveCount = 0;
   private readonly names = new Map<Atom, Proc>();
-  /** Active process aliases: a reference that routes to its owner (Erlang's `alias/0`). */
-  readonly aliases = new Map<Ref, Proc>();
   readonly timers = new TimerHeap();
   private nextNum = 80;
   private refCount = 0;
@@ -183,8 +181,8 @@ export class Runtime {
     }
     if (to instanceof Ref) {
       // A process alias: delivered while active, silently dropped after (as in Erlang).
-      const owner = this.aliases.get(to);
-      if (owner !== undefined) this.deliver(owner, msg);
+      const owner = to instanceof LocalRef ? to.alias : null;
+      if (owner !== null) owner.rt.deliver(owner, msg);
       return;
     }
     if (to instanceof Pid) {

@@ -18,7 +18,7 @@
 import { type Pid, type Ref } from "../term/identifiers.js";
 import { Tuple, t } from "../term/tuple.js";
 import { DOWN, EXIT, KILL, KILLED, NOCATCH, NOPROC, NORMAL, PROCESS, SHUTDOWN } from "./atoms.js";
-import { DEAD, type Proc, TRAP_EXIT } from "./process.js";
+import { DEAD, LocalRef, Monitor, type Proc, TRAP_EXIT } from "./process.js";
 
 /** Thrown by `exit(reason)` to unwind the calling process. */
 export class ExitException {
@@ -87,15 +87,14 @@ function terminate(p: Proc, reason: unknown): void {
     rt.timers.cancel(x.timer);
     x.timer = null;
   }
-  if (x.monitors !== null) {
-    for (const [ref, target] of x.monitors) {
-      target.ext?.monitoredBy?.delete(ref);
-      rt.aliases.delete(ref);
-    }
-    x.monitors = null;
+  for (let m = x.monitors; m !== null; m = m.oNext) {
+    unlinkTarget(m);
+    m.ref.mon = null;
+    m.ref.alias = null;
   }
+  x.monitors = null;
   if (x.aliases !== null) {
-    for (const ref of x.aliases) rt.aliases.delete(ref);
+    for (const ref of x.aliases) ref.alias = null;
     x.aliases = null;
   }
   // Link signals go before DOWN messages: a process both linked and
@@ -108,17 +107,18 @@ function terminate(p: Proc, reason: unknown): void {
       exitSignal(l, p, reason, true);
     }
   }
-  if (x.monitoredBy !== null) {
-    const by = x.monitoredBy;
-    x.monitoredBy = null;
-    for (const [ref, owner] of by) {
-      const ox = owner.ext!;
-      ox.monitors?.delete(ref);
-      const named = ox.monitorNames?.get(ref);
-      if (named !== undefined) ox.monitorNames!.delete(ref);
-      rt.aliases.delete(ref); // a monitor's alias ends when the monitor fires
-      rt.deliver(owner, t(DOWN, ref, PROCESS, named ?? p, reason));
-    }
+  // Newest monitor is first in the list: deliver oldest first, as they were made.
+  let m = x.monitoredBy;
+  while (m !== null && m.tNext !== null) m = m.tNext;
+  x.monitoredBy = null;
+  while (m !== null) {
+    const next = m.tPrev;
+    m.tPrev = m.tNext = null;
+    unlinkOwner(m);
+    m.ref.mon = null;
+    m.ref.alias = null; // a monitor's alias ends when the monitor fires
+    rt.deliver(m.owner, t(DOWN, m.ref, PROCESS, m.item, reason));
+    m = next;
   }
   if (x.onExit !== null) {
     for (const f of x.onExit) f(reason);
@@ -160,40 +160,70 @@ export function unlink(self: Proc, other: Proc): void {
 /**
  * Monitors `target` for `owner`; a dead (or, for a name, missing) target gets
  * an immediate `noproc` DOWN. `item` is what the DOWN message names: the pid,
- * or `{Name, Node}` for a monitor by name.
+ * or `{Name, Node}` for a monitor by name. With `alias`, the reference is
+ * also an alias of the owner until the monitor is removed or fires.
  */
-export function monitor(owner: Proc, target: Proc | null, ref: Ref, item: unknown): void {
+export function monitor(owner: Proc, target: Proc | null, ref: LocalRef, item: unknown, alias = false): void {
   if (target === null || target.flags & DEAD) {
-    owner.ext?.monitorNames?.delete(ref);
     owner.rt.deliver(owner, t(DOWN, ref, PROCESS, item, NOPROC));
     return;
   }
-  (owner.x().monitors ??= new Map()).set(ref, target);
-  (target.x().monitoredBy ??= new Map()).set(ref, owner);
+  const m = new Monitor(ref, owner, target, item);
+  ref.mon = m;
+  if (alias) ref.alias = owner;
+  const ox = owner.x();
+  m.oNext = ox.monitors;
+  if (ox.monitors !== null) ox.monitors.oPrev = m;
+  ox.monitors = m;
+  const tx = target.x();
+  m.tNext = tx.monitoredBy;
+  if (tx.monitoredBy !== null) tx.monitoredBy.tPrev = m;
+  tx.monitoredBy = m;
 }
 
-/** Removes a monitor; with `flush`, also a `DOWN` for it already in the mailbox. True if it was active. */
+function unlinkOwner(m: Monitor): void {
+  if (m.oPrev !== null) m.oPrev.oNext = m.oNext;
+  else m.owner.ext!.monitors = m.oNext;
+  if (m.oNext !== null) m.oNext.oPrev = m.oPrev;
+  m.oPrev = m.oNext = null;
+}
+
+function unlinkTarget(m: Monitor): void {
+  const tx = m.target.ext;
+  if (tx === null) return;
+  if (m.tPrev !== null) m.tPrev.tNext = m.tNext;
+  else if (tx.monitoredBy === m) tx.monitoredBy = m.tNext;
+  if (m.tNext !== null) m.tNext.tPrev = m.tPrev;
+  m.tPrev = m.tNext = null;
+}
+
+/** Every monitor a process holds, or that others hold on it. */
+export function* monitorsOf(p: Proc, side: "held" | "on"): Generator<Monitor> {
+  const x = p.ext;
+  if (x === null) return;
+  if (side === "held") for (let m = x.monitors; m !== null; m = m.oNext) yield m;
+  else for (let m = x.monitoredBy; m !== null; m = m.tNext) yield m;
+}
+
 export function demonitor(owner: Proc, ref: Ref, flush: boolean): boolean {
-  const mons = owner.ext?.monitors;
-  const target = mons?.get(ref);
-  let active = false;
-  if (target !== undefined) {
-    mons!.delete(ref);
-    owner.ext!.monitorNames?.delete(ref);
-    target.ext?.monitoredBy?.delete(ref);
-    active = true;
+  const m = ref instanceof LocalRef ? ref.mon : null;
+  if (m !== null && m.owner === owner) {
+    unlinkOwner(m);
+    unlinkTarget(m);
+    m.ref.mon = null;
+    m.ref.alias = null;
+    // An active monitor has not fired, so no DOWN for it can be queued.
+    return true;
   }
-  owner.rt.aliases.delete(ref);
-  // An active monitor has not fired, so no DOWN for it can be queued: flush only scans otherwise.
-  if (flush && !active) {
+  if (flush) {
     const n = owner.queueLength;
     for (let i = 0; i < n; i++) {
-      const m = owner.at(i);
-      if (m instanceof Tuple && m.length === 5 && m[0] === DOWN && m[1] === ref) {
+      const msg = owner.at(i);
+      if (msg instanceof Tuple && msg.length === 5 && msg[0] === DOWN && msg[1] === ref) {
         owner.removeAt(i);
         break;
       }
     }
   }
-  return active;
+  return false;
 }
