@@ -19,13 +19,13 @@ import { type Atom, atom } from "../term/atom.js";
 import { Pid, type Ref } from "../term/identifiers.js";
 import { ImproperList } from "../term/improper_list.js";
 import { inspect } from "../term/inspect.js";
+import { equals } from "../term/equals.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
-import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOPROC, PROCESS, TIMEOUT } from "../runtime/atoms.js";
+import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOPROC, TIMEOUT } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
 import { demonitor, monitor, runtime, send } from "../runtime/erlang.js";
-import { _ } from "../runtime/pattern.js";
 import { DEAD, LocalRef, Proc } from "../runtime/process.js";
-import { ReceiveOp, after, on, receive } from "../runtime/receive.js";
+import { CREATED, CustomReceive } from "../runtime/receive.js";
 import { type Runtime } from "../runtime/runtime.js";
 import * as sig from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
@@ -63,7 +63,8 @@ export class CallError extends sig.ExitError {
 
 /** Sends the reply for a call (for `handleCall` results that reply later). */
 export function reply<R>(from: From<R>, value: R): void {
-  const [pid, tag] = from;
+  const pid = from[0]; // indexing, not destructuring: a Tuple would go through the iterator protocol
+  const tag = from[1];
   // `[alias | Ref]` tags are answered through the alias, so a late reply is dropped.
   const to = tag instanceof ImproperList && tag.elements[0] === ALIAS ? (tag.tail as Ref) : pid;
   send(to, t(tag, value));
@@ -94,39 +95,64 @@ function resolve(rt: Runtime, server: unknown): Proc | undefined {
   return rt.whereis(server as Atom | string);
 }
 
-/** A pending call: `yield*` it inside a process, `await` it elsewhere. */
-export class CallOp<R> implements Iterable<unknown, R, unknown>, PromiseLike<R> {
+/**
+ * A pending call: `yield*` it inside a process, `await` it elsewhere. In a
+ * process it is itself the receive that waits for the reply, matching by
+ * hand (no clause objects, no closures) and starting after the messages that
+ * were queued before the call.
+ */
+export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
+  private tag: ImproperList | null = null;
+  private mref: LocalRef | null = null;
+
   constructor(
     readonly server: unknown,
     readonly request: unknown,
-    readonly timeout: number,
+    timeout: number,
     readonly label: Atom = GEN_SERVER_LABEL,
-  ) {}
+  ) {
+    super();
+    this.timeout = timeout;
+  }
 
-  /** Inside a process: send the request and return the receive that waits for the reply. */
-  [Symbol.iterator](): Iterator<unknown, R, unknown> {
+  /** Inside a process: send the request; the process then waits in this op. */
+  override [Symbol.iterator](): Iterator<unknown, R, unknown> {
     const self = current;
     if (self === null) throw new Error("yield* call(...) is for process code; use `await call(...)` outside processes");
-    const { server, request, timeout, label } = this;
-    const target = resolve(self.rt, server);
-    if (target === undefined) throw callError(NOPROC, server, request, label);
-    const mref = monitor(target, { alias: "demonitor" });
+    if (this.state !== CREATED) throw new Error("a call operation is used once: write `yield* call(...)` each time");
+    this.started = false;
+    const target = resolve(self.rt, this.server);
+    if (target === undefined) throw callError(NOPROC, this.server, this.request, this.label);
+    const mref = monitor(target, { alias: "demonitor" }) as LocalRef;
     const tag = new ImproperList(ALIAS_HEAD, mref);
-    target.rt.deliver(target, t(GEN_CALL, t(self, tag), request));
-    const op: ReceiveOp<R> = receive(
-      on([tag, _], (m) => {
-        demonitor(mref, { flush: true });
-        return m[1] as R;
-      }),
-      on([DOWN, mref, PROCESS, _, _], (m) => {
-        throw callError(m[4], server, request, label);
-      }),
-      after(timeout, () => {
-        demonitor(mref, { flush: true });
-        throw callError(TIMEOUT, server, request, label);
-      }),
-    ) as ReceiveOp<R>;
-    return op[Symbol.iterator]();
+    this.mref = mref;
+    this.tag = tag;
+    this.key = mref;
+    target.rt.deliver(target, t(GEN_CALL, t(self, tag), this.request));
+    return this;
+  }
+
+  test(m: unknown): boolean {
+    if (!(m instanceof Tuple)) return false;
+    if (m.length === 2) {
+      const tag = m[0];
+      return tag === this.tag || (tag instanceof ImproperList && equals(tag, this.tag));
+    }
+    return m.length === 5 && m[0] === DOWN && m[1] === this.mref;
+  }
+
+  take(m: unknown): R {
+    const msg = m as unknown[];
+    if (msg.length === 2) {
+      demonitor(this.mref!);
+      return msg[1] as R;
+    }
+    throw callError(msg[4], this.server, this.request, this.label);
+  }
+
+  override expire(): never {
+    demonitor(this.mref!, { flush: true });
+    throw callError(TIMEOUT, this.server, this.request, this.label);
   }
 
   /** Outside any process: the runtime's call router waits for the reply. */

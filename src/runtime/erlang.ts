@@ -228,16 +228,17 @@ export function cancelTimer(ref: Ref): number | false {
   const tm = timerRefs.get(ref);
   if (tm === undefined || !tm.active) return false;
   const rt = runtime();
+  const left = rt.timerRemaining(tm);
   rt.timers.cancel(tm);
   timerRefs.delete(ref);
-  return Math.max(0, Math.ceil(tm.due - rt.clock.now()));
+  return left;
 }
 
 /** Milliseconds left on a timer, or false. */
 export function readTimer(ref: Ref): number | false {
   const tm = timerRefs.get(ref);
   if (tm === undefined || !tm.active) return false;
-  return Math.max(0, Math.ceil(tm.due - runtime().clock.now()));
+  return runtime().timerRemaining(tm);
 }
 
 export function isAlive(pid: Pid): boolean {

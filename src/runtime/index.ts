@@ -10,7 +10,7 @@ export { consoleLogger, silentLogger } from "./logger.js";
 export type { Logger, LogEvent, LogLevel } from "./logger.js";
 export { _, Wildcard, ListPattern, list, matches, isNumber, isInteger, isString, isBinary, isList } from "./pattern.js";
 export type { Infer } from "./pattern.js";
-export { receive, on, after, sleep, await_, yieldNow, Op, ReceiveOp, AwaitOp, Clause, After } from "./receive.js";
+export { receive, on, after, sleep, await_, yieldNow, Op, WaitOp, ReceiveOp, CustomReceive, AwaitOp, Clause, After } from "./receive.js";
 export {
   runtime,
   setDefaultRuntime,

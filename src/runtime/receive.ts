@@ -14,6 +14,7 @@
  *   );
  * });
  */
+import { type Ref } from "../term/identifiers.js";
 import { current } from "./current.js";
 import { type Infer } from "./pattern.js";
 
@@ -78,21 +79,12 @@ export const CREATED = 0;
 export const WAITING = 1;
 export const FREE = 2;
 
-/**
- * A pending selective receive. Single use: `yield*` it once, right away.
- * Each process recycles its own op, so a receive allocates nothing that a
- * blocked process keeps alive (a young object held by every blocked process
- * would survive each scavenge: with 10,000 blocked processes that cost 5x).
- */
-export class ReceiveOp<R> extends Op<R> {
+/** What every waiting operation shares: its `after` timeout and its save pointer. */
+export abstract class WaitOp<R> extends Op<R> {
   state = CREATED;
-  /** Patterns `pats[0 .. np)` (the array is reused, never shrunk: setting `length` is slow), and per pattern the body (or null: return the message itself). */
-  readonly pats: unknown[] = [undefined]; // room for one pattern: a growing empty array would reserve 17 slots
-  np = 0;
-  bodies: (((m: never) => unknown) | null)[] | null = null;
   timeout = Infinity;
   onTimeout: (() => unknown) | null = null;
-  /** Save pointer: messages before it were already tried against these patterns. */
+  /** Save pointer: messages before it were already tried. */
   scanned = 0;
   /** Set by the timer when `after` fires. */
   timedOut = false;
@@ -104,6 +96,37 @@ export class ReceiveOp<R> extends Op<R> {
     this.started = false; // not via super[...]: a super property call costs ~30 ns here
     return this;
   }
+
+  /** The `after` clause's result (it may throw into the process). */
+  expire(): unknown {
+    return this.onTimeout!();
+  }
+}
+
+/**
+ * A pending selective receive. Single use: `yield*` it once, right away.
+ * Each process recycles its own op, so a receive allocates nothing that a
+ * blocked process keeps alive (a young object held by every blocked process
+ * would survive each scavenge: with 10,000 blocked processes that cost 5x).
+ */
+export class ReceiveOp<R> extends WaitOp<R> {
+  /** Patterns `pats[0 .. np)` (the array is reused, never shrunk: setting `length` is slow), and per pattern the body (or null: return the message itself). */
+  readonly pats: unknown[] = [undefined]; // room for one pattern: a growing empty array would reserve 17 slots
+  np = 0;
+  bodies: (((m: never) => unknown) | null)[] | null = null;
+}
+
+/**
+ * A receive with hand-written matching, for protocol code on hot paths (a
+ * call waiting for its reply): `test` picks the message, `take` turns it into
+ * the result (and may throw into the process). When every message it can
+ * match contains `key`, a reference made by `makeRef()`, the receive skips
+ * everything queued before that reference was made.
+ */
+export abstract class CustomReceive<R> extends WaitOp<R> {
+  key: Ref | null = null;
+  abstract test(m: unknown): boolean;
+  abstract take(m: unknown): R;
 }
 
 /** A receive op: the calling process's recycled one when it is free, else a new one. */

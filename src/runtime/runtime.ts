@@ -20,7 +20,7 @@ import { BadArgError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches, mentions } from "./pattern.js";
 import { type Actor, DEAD, EMPTY, LocalRef, Proc, SCHEDULED } from "./process.js";
-import { AwaitOp, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, YieldOp } from "./receive.js";
+import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitError, ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
@@ -247,10 +247,15 @@ export class Runtime {
 
   /** Arms a timer `ms` from now; `fire` runs from the scheduler. */
   addTimer(ms: number, fire: (t: Timer) => void): Timer {
-    const due = this.clock.now() + ms;
-    const tm = this.timers.add(due, fire);
-    if (!this.clock.virtual && !this.draining && !this.wakePending && due < this.idleDue) this.armIdle();
+    if (this.clock.virtual) return this.timers.add(this.clock.now() + ms, fire);
+    const tm = this.timers.stage(ms, fire);
+    if (!this.draining && !this.wakePending) this.armIdle();
     return tm;
+  }
+
+  /** Milliseconds left on a timer. */
+  timerRemaining(tm: Timer): number {
+    return Math.max(0, Math.ceil(this.timers.remaining(tm, this.clock.now())));
   }
 
   /**
@@ -361,6 +366,7 @@ export class Runtime {
 
   /** One real timer for the earliest runtime timer, while the scheduler is idle. */
   private armIdle(): void {
+    this.timers.settle(this.clock.now());
     const due = this.timers.nextDue();
     if (due === this.idleDue) return;
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
@@ -405,7 +411,7 @@ export class Runtime {
           const w = p.wait;
           if (w === null) {
             if (!this.step(p, co, undefined, false)) return false;
-          } else if (w instanceof ReceiveOp) {
+          } else if (w instanceof WaitOp) {
             let v: unknown;
             let thrown = false;
             try {
@@ -475,11 +481,12 @@ export class Runtime {
       return true;
     }
     const op = r.value;
-    if (op instanceof ReceiveOp) {
+    if (op instanceof WaitOp) {
       op.state = OP_WAITING;
       op.timedOut = false;
       const x = p.ext;
-      op.scanned = x !== null && x.markerRef !== null && x.marker > 0 && this.mentionsMarker(op, x.markerRef) ? x.marker : 0;
+      op.scanned =
+        x !== null && x.markerRef !== null && x.marker > 0 && this.mentionsMarker(op as WaitOp<unknown>, x.markerRef) ? x.marker : 0;
       p.wait = op;
       // Nothing new to look at and no timeout to arm: blocked until a message arrives.
       return op.timeout !== Infinity || p.queueLength > op.scanned;
@@ -497,14 +504,18 @@ export class Runtime {
     throw new TypeError(`a process yielded ${inspect(op)}: use yield* receive(...), yield* sleep(ms), yield* await_(promise)`);
   }
 
-  private mentionsMarker(op: ReceiveOp<unknown>, ref: Ref): boolean {
+  private mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
+    if (op instanceof CustomReceive) return op.key === ref;
+    if (!(op instanceof ReceiveOp)) return false;
     const pats = op.pats;
     for (let i = 0; i < op.np; i++) if (!mentions(pats[i], ref)) return false;
     return op.np > 0;
   }
 
   /** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
-  private tryReceive(p: Proc, op: ReceiveOp<unknown>): unknown {
+  private tryReceive(p: Proc, w: WaitOp<unknown>): unknown {
+    if (w instanceof CustomReceive) return this.tryCustom(p, w);
+    const op = w as ReceiveOp<unknown>;
     const pats = op.pats;
     if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
       // Fast path: the only message sits in the inline slot.
@@ -549,11 +560,30 @@ export class Runtime {
       }
     }
     }
+    return this.noMatch(p, op, n);
+  }
+
+  private tryCustom(p: Proc, op: CustomReceive<unknown>): unknown {
+    const n = p.queueLength;
+    for (let i = op.scanned; i < n; i++) {
+      const m = p.at(i);
+      if (op.test(m)) {
+        p.removeAt(i);
+        this.clearAfter(p);
+        op.state = FREE;
+        return op.take(m);
+      }
+    }
+    return this.noMatch(p, op, n);
+  }
+
+  /** Nothing matched among the first `n` messages: time out now, or arm the `after` timer. */
+  private noMatch(p: Proc, op: WaitOp<unknown>, n: number): unknown {
     op.scanned = n;
     if (op.timedOut || op.timeout === 0) {
       this.clearAfter(p);
       op.state = FREE;
-      return op.onTimeout!();
+      return op.expire();
     }
     if (op.timeout !== Infinity) {
       const x = p.x();

@@ -9,7 +9,7 @@
  */
 
 export class Timer {
-  /** Heap index; -1 once fired or cancelled. */
+  /** Heap index; -1 once fired or cancelled; -2 - k while staged at k. */
   i = -1;
   constructor(
     public due: number,
@@ -18,7 +18,7 @@ export class Timer {
     readonly seq: number,
   ) {}
   get active(): boolean {
-    return this.i >= 0;
+    return this.i !== -1;
   }
 }
 
@@ -27,16 +27,53 @@ function before(a: Timer, b: Timer): boolean {
   return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }
 
+/**
+ * Staging: a timer armed while the scheduler runs does not read the clock
+ * (a clock read costs more than the rest of a call). It waits in `staged`,
+ * holding its duration, until the scheduler next reads the clock anyway;
+ * then it is due at that time plus its duration: never early, late by at
+ * most one scheduling slice. A call's timeout is usually cancelled before
+ * that, at the cost of one swap-remove.
+ */
 export class TimerHeap {
   private h: Timer[] = [];
+  private staged: Timer[] = [];
   private seq = 0;
 
   get size(): number {
-    return this.h.length;
+    return this.h.length + this.staged.length;
+  }
+
+  /** Arms a timer `ms` from the next clock reading (see the class comment). */
+  stage(ms: number, fire: (t: Timer) => void): Timer {
+    const t = new Timer(ms, fire, this.seq++);
+    t.i = -2 - this.staged.length;
+    this.staged.push(t);
+    return t;
+  }
+
+  /** Gives every staged timer its due time: `now` plus its duration. */
+  settle(now: number): void {
+    const st = this.staged;
+    if (st.length === 0) return;
+    for (let k = 0; k < st.length; k++) {
+      const t = st[k]!;
+      t.due += now;
+      t.i = this.h.length;
+      this.h.push(t);
+      this.up(t.i);
+    }
+    this.staged = [];
+  }
+
+  /** Milliseconds until the timer fires (its full duration while staged). */
+  remaining(t: Timer, now: number): number {
+    return t.i <= -2 ? t.due : t.due - now;
   }
 
   /** Due time of the earliest timer, or Infinity. */
   nextDue(): number {
+    if (this.staged.length > 0) throw new Error("TimerHeap.nextDue: settle() staged timers first");
     return this.h.length > 0 ? this.h[0]!.due : Infinity;
   }
 
@@ -51,8 +88,18 @@ export class TimerHeap {
   /** True when the timer was still armed. */
   cancel(t: Timer): boolean {
     const i = t.i;
-    if (i < 0) return false;
+    if (i === -1) return false;
     t.i = -1;
+    if (i <= -2) {
+      const st = this.staged;
+      const k = -2 - i;
+      const last = st.pop()!;
+      if (last !== t) {
+        st[k] = last;
+        last.i = i;
+      }
+      return true;
+    }
     const last = this.h.pop()!;
     if (last !== t) {
       this.h[i] = last;
@@ -66,11 +113,14 @@ export class TimerHeap {
   /** Drops every timer without firing it. */
   clear(): void {
     for (const t of this.h) t.i = -1;
+    for (const t of this.staged) t.i = -1;
     this.h = [];
+    this.staged = [];
   }
 
   /** Fires every timer due at or before `now`, earliest first. Returns how many fired. */
   fireDue(now: number): number {
+    this.settle(now);
     let n = 0;
     while (this.h.length > 0 && this.h[0]!.due <= now) {
       const t = this.h[0]!;
