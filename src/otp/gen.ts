@@ -23,7 +23,7 @@ import { equals } from "../term/equals.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
 import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOPROC, TIMEOUT } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
-import { demonitor, monitor, runtime, send } from "../runtime/erlang.js";
+import { demonitor, runtime, send } from "../runtime/erlang.js";
 import { DEAD, LocalRef, Proc } from "../runtime/process.js";
 import { CREATED, CustomReceive } from "../runtime/receive.js";
 import { type Runtime } from "../runtime/runtime.js";
@@ -66,8 +66,15 @@ export function reply<R>(from: From<R>, value: R): void {
   const pid = from[0]; // indexing, not destructuring: a Tuple would go through the iterator protocol
   const tag = from[1];
   // `[alias | Ref]` tags are answered through the alias, so a late reply is dropped.
-  const to = tag instanceof ImproperList && tag.elements[0] === ALIAS ? (tag.tail as Ref) : pid;
-  send(to, t(tag, value));
+  if (tag instanceof ImproperList && tag.elements[0] === ALIAS) {
+    const alias = tag.tail;
+    if (alias instanceof LocalRef) {
+      const owner = alias.alias;
+      if (owner !== null) owner.rt.deliver(owner, t(tag, value));
+      return;
+    }
+    send(alias as Ref, t(tag, value));
+  } else send(pid, t(tag, value));
 }
 
 /** Sends a cast: `{'$gen_cast', Request}`. Never fails, even if the server is gone (as in Erlang). */
@@ -123,7 +130,8 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
     this.started = false;
     const target = resolve(self.rt, this.server);
     if (target === undefined) throw callError(NOPROC, this.server, this.request, this.label);
-    const mref = monitor(target, { alias: "demonitor" }) as LocalRef;
+    const mref = self.rt.makeRef() as LocalRef; // sets the receive marker: the wait skips older messages
+    sig.monitor(self, target, mref, target, true);
     const tag = new ImproperList(ALIAS_HEAD, mref);
     this.mref = mref;
     this.tag = tag;
