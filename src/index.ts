@@ -30,6 +30,8 @@ export {
   systemClock,
   BadArgError,
   NotInProcessError,
+  ExitError,
+  ExitException,
   consoleLogger,
   silentLogger,
   _,

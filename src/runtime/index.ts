@@ -4,7 +4,7 @@ export type { Actor } from "./process.js";
 export { VirtualClock, systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { BadArgError, NotInProcessError } from "./errors.js";
-export { ExitError } from "./signals.js";
+export { ExitError, ExitException } from "./signals.js";
 export * as wire from "./atoms.js";
 export { consoleLogger, silentLogger } from "./logger.js";
 export type { Logger, LogEvent, LogLevel } from "./logger.js";

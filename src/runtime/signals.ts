@@ -20,7 +20,11 @@ import { Tuple, t } from "../term/tuple.js";
 import { DOWN, EXIT, KILL, KILLED, NOCATCH, NOPROC, NORMAL, PROCESS, SHUTDOWN } from "./atoms.js";
 import { DEAD, LocalRef, Monitor, type Proc, TRAP_EXIT } from "./process.js";
 
-/** Thrown by `exit(reason)` to unwind the calling process. */
+/**
+ * Thrown by `exit(reason)` to unwind the calling process. Process code may
+ * catch it (Erlang's `catch exit(R)`) and read `reason`; rethrow it to let
+ * the process end.
+ */
 export class ExitException {
   constructor(readonly reason: unknown) {}
 }
