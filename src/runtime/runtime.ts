@@ -100,6 +100,8 @@ export class Runtime {
   private wakePending = false;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private idleDue = Infinity;
+  /** Whether the idle timer keeps Node alive (only while a runtime timer is pending). */
+  private idleRef = false;
   /** Reductions spent since the scheduler last read the clock. */
   private used = 0;
 
@@ -318,12 +320,7 @@ export class Runtime {
   drain(sliced: boolean): void {
     if (this.draining) return;
     this.draining = true;
-    if (this.idleTimer !== null) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = null;
-      this.idleDue = Infinity;
-    }
-    const start = performance.now();
+    let start = -1; // read lazily: most drains (a call, a few messages) end before the first check
     const realTime = !this.clock.virtual;
     let turns = 0;
     this.used = 0;
@@ -350,6 +347,7 @@ export class Runtime {
           if ((this.used >= 1024 || (++turns & 31) === 0) && sliced) {
             this.used = 0;
             const now = performance.now();
+            if (start < 0) start = now;
             if (realTime) this.timers.fireDue(this.clock.now());
             if (now - start > this.sliceMs) {
               if (this.runnable > 0) {
@@ -370,14 +368,33 @@ export class Runtime {
 
   /** One real timer for the earliest runtime timer, while the scheduler is idle. */
   private armIdle(): void {
-    this.timers.settle(this.clock.now());
-    const due = this.timers.nextDue();
-    if (due === this.idleDue) return;
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    // Read the clock only when some timer needs it (an awaited call arms and cancels one per call).
+    const timers = this.timers;
+    if (timers.size === 0 && this.idleTimer === null) return;
+    const now = timers.hasStaged || timers.size > 0 ? this.clock.now() : 0;
+    timers.settle(now);
+    const due = timers.nextDue();
+    const idle = this.idleTimer;
+    if (due === Infinity) {
+      // Keep the armed timer (re-creating one per call costs more than the call) but let Node exit.
+      if (idle !== null && this.idleRef) {
+        idle.unref();
+        this.idleRef = false;
+      }
+      return;
+    }
+    if (idle !== null && this.idleDue <= due) {
+      // It fires no later than needed, and re-arms when it fires.
+      if (!this.idleRef) {
+        idle.ref();
+        this.idleRef = true;
+      }
+      return;
+    }
+    if (idle !== null) clearTimeout(idle);
     this.idleDue = due;
-    if (due === Infinity) return;
-    this.idleTimer = setTimeout(this.onIdleTimer, Math.max(0, Math.ceil(due - this.clock.now())));
+    this.idleRef = true;
+    this.idleTimer = setTimeout(this.onIdleTimer, Math.max(0, Math.ceil(due - now)));
   }
 
   private readonly onIdleTimer = (): void => {

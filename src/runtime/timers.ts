@@ -44,6 +44,11 @@ export class TimerHeap {
     return this.h.length + this.staged.length;
   }
 
+  /** Whether staged timers wait for a clock reading. */
+  get hasStaged(): boolean {
+    return this.staged.length > 0;
+  }
+
   /** Arms a timer `ms` from the next clock reading (see the class comment). */
   stage(ms: number, fire: (t: Timer) => void): Timer {
     const t = new Timer(ms, fire, this.seq++);

@@ -13,6 +13,11 @@ export class Tuple extends Array<unknown> {
   // No Symbol.species override: it would disable V8's fast paths for every
   // array's map/filter/slice in the whole program. So `tuple.map(f)` is a
   // Tuple; use `Array.from(tuple, f)` for a list.
+
+  /** `new Tuple(n)`: n empty slots. An explicit constructor: the implicit one spreads its arguments. */
+  constructor(n?: number) {
+    super(n ?? 0);
+  }
 }
 
 /** A tuple whose elements have the types of `A`. */
