@@ -16,5 +16,11 @@ export {
   portEquals,
 } from "./identifiers.js";
 export { ImproperList, improperList, isImproperList } from "./improper_list.js";
-export { equals } from "./equals.js";
-export { inspect } from "./inspect.js";
+export { Float, float, isFloat } from "./float.js";
+export { BitString } from "./bitstring.js";
+export { Export, Fun, LocalTerm } from "./fun.js";
+export { TermMap } from "./term_map.js";
+export { equals, atomOf } from "./equals.js";
+export { compare } from "./compare.js";
+export { hash } from "./hash.js";
+export { inspect, floatText } from "./inspect.js";

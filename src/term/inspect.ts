@@ -1,15 +1,57 @@
 /**
- * Formats terms the way Erlang prints them: `{ok,<0.85.0>}`, `#Ref<0.1.2.3>`.
+ * Formats terms the way Erlang prints them (`~p` style): `{ok,<0.85.0>}`,
+ * `#Ref<0.1.2.3>`, `#{a => 1}`, `<<"abc">>`, `[a|b]`, `1.0`.
  */
 import { Atom } from "./atom.js";
+import { BitString } from "./bitstring.js";
+import { compare } from "./compare.js";
+import { Float } from "./float.js";
+import { Export, Fun, LocalTerm } from "./fun.js";
 import { Pid, Port, Ref } from "./identifiers.js";
 import { ImproperList } from "./improper_list.js";
+import { type TermMapLike, isTermMap } from "./term_map_like.js";
 import { Tuple } from "./tuple.js";
 
 const PLAIN_ATOM = /^[a-z][a-zA-Z0-9_@]*$/;
+const RESERVED = new Set(
+  "after and andalso band begin bnot bor bsl bsr bxor case catch cond div end fun if let maybe not of or orelse receive rem try when xor".split(" "),
+);
 
-function atomText(a: Atom): string {
-  return PLAIN_ATOM.test(a.name) ? a.name : `'${a.name.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+function atomText(name: string): string {
+  return PLAIN_ATOM.test(name) && !RESERVED.has(name) ? name : `'${name.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** Erlang's shortest round-trip float text: `1.0`, `3.14`, `1.0e10`. */
+export function floatText(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  let s = String(x);
+  if (s.includes("e")) {
+    const [m, e] = s.split("e");
+    s = `${m!.includes(".") ? m : `${m}.0`}e${e!.replace("+", "")}`;
+    return s;
+  }
+  if (Math.abs(x) >= 1e16 || (x !== 0 && Math.abs(x) < 1e-4)) return floatText(Number(x.toExponential()));
+  return s.includes(".") ? s : `${s}.0`;
+}
+
+function printable(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c < 0x20 || c > 0x7e) if (c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return true;
+}
+
+function binText(b: Uint8Array): string {
+  if (b.length > 0 && printable(b)) {
+    const s = new TextDecoder().decode(b);
+    return `<<${JSON.stringify(s)}>>`;
+  }
+  return `<<${Array.from(b).join(",")}>>`;
+}
+
+function nodePart(node: Atom): string {
+  return node.name === "nonode@nohost" ? "0" : node.name;
 }
 
 /** Erlang's textual form of a term. Unknown JS values print as `#JS<...>`. */
@@ -27,25 +69,31 @@ export function inspect(x: unknown): string {
       return "undefined";
   }
   if (x === null) return "nil";
-  if (x instanceof Atom) return atomText(x);
+  if (x instanceof Atom) return atomText(x.name);
+  if (x instanceof Float) return floatText(x.value);
   if (x instanceof Tuple) return `{${Array.from(x, inspect).join(",")}}`;
   if (Array.isArray(x)) return `[${x.map(inspect).join(",")}]`;
   if (x instanceof ImproperList) return `[${x.elements.map(inspect).join(",")}|${inspect(x.tail)}]`;
-  if (x instanceof Pid) return `<${localPart(x.node)}.${x.id}.${x.serial}>`;
-  if (x instanceof Ref) return `#Ref<${localPart(x.node)}.${[...x.ids].reverse().join(".")}>`;
-  if (x instanceof Port) return `#Port<${localPart(x.node)}.${x.id}>`;
-  if (x instanceof Uint8Array) return `<<${Array.from(x).join(",")}>>`;
+  if (x instanceof Pid) return `<${nodePart(x.node)}.${x.id}.${x.serial}>`;
+  if (x instanceof Ref) return `#Ref<${nodePart(x.node)}.${[...x.ids].reverse().join(".")}>`;
+  if (x instanceof Port) return `#Port<${nodePart(x.node)}.${x.id}>`;
+  if (x instanceof Uint8Array) return binText(x);
+  if (x instanceof BitString) {
+    const head = Array.from(x.bytes.subarray(0, -1)).join(",");
+    const last = x.bytes[x.bytes.length - 1]! >> (8 - x.lastBits);
+    return `<<${head}${head ? "," : ""}${last}:${x.lastBits}>>`;
+  }
+  if (isTermMap(x)) {
+    const entries = [...(x as TermMapLike).entries()].sort((a, b) => compare(a[0], b[0]));
+    return `#{${entries.map(([k, v]) => `${inspect(k)} => ${inspect(v)}`).join(",")}}`;
+  }
+  if (x instanceof Export) return `fun ${atomText(x.module.name)}:${atomText(x.fn.name)}/${x.arity}`;
+  if (x instanceof Fun) return `#Fun<${atomText(x.module.name)}.${x.oldIndex}.${x.oldUniq}>`;
+  if (x instanceof LocalTerm) return `#Local<${x.bytes.length} bytes>`;
   if (x instanceof Error) return `#Error<${x.name}: ${x.message}>`;
+  if (Object.getPrototypeOf(x) === Object.prototype) {
+    const entries = Object.entries(x as object).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    return `#{${entries.map(([k, v]) => `${atomText(k)} => ${inspect(v)}`).join(",")}}`;
+  }
   return `#JS<${Object.prototype.toString.call(x).slice(8, -1)}>`;
-}
-
-function floatText(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const s = String(x);
-  return s.includes(".") || s.includes("e") ? s : `${s}.0`;
-}
-
-/** Pids and refs print node 0 for the local node; the codec refines this for remote nodes. */
-function localPart(_node: Atom): number {
-  return 0;
 }
