@@ -1,0 +1,354 @@
+/**
+ * ETF decoder. Untrusted input: every length is checked against what is
+ * left before anything is allocated, depth and atom creation are bounded,
+ * and every failure is an {@link EtfDecodeError} naming the offset and what
+ * was expected there. Binaries are views of the input, never copies.
+ *
+ * Decoded values: integers as numbers (bigint beyond 2^53), floats as
+ * numbers (a `Float` when integer-valued), atoms as `Atom` (`true`/`false`
+ * as JS booleans), tuples as `Tuple`, proper lists as arrays (STRING_EXT as
+ * an array of numbers), improper lists as `ImproperList`, binaries as
+ * `Uint8Array`, maps as `TermMap`, pids/refs/ports as `External*`.
+ */
+import { inflateSync } from "node:zlib";
+import { Atom, MAX_ATOM_CHARS, atom, existingAtom } from "../term/atom.js";
+import { BitString } from "../term/bitstring.js";
+import { Float } from "../term/float.js";
+import { Export, Fun, LocalTerm } from "../term/fun.js";
+import { ExternalPid, ExternalPort, ExternalRef, type Pid } from "../term/identifiers.js";
+import { ImproperList } from "../term/improper_list.js";
+import { TermMap } from "../term/term_map.js";
+import { Tuple } from "../term/tuple.js";
+import { EtfDecodeError } from "./errors.js";
+import { Tag, tagName } from "./tags.js";
+
+export interface DecodeOptions {
+  /** Deepest nesting accepted (default 1,000). */
+  maxDepth?: number;
+  /** Most atoms one decode may create (default 10,000): atoms are never freed. */
+  maxNewAtoms?: number;
+  /** Refuse atoms that do not exist yet (Erlang's `[safe]`). */
+  existingAtomsOnly?: boolean;
+  /** Largest decompressed size of a COMPRESSED term (default 64 MiB). */
+  maxDecompressedBytes?: number;
+  /** Atom cache for ATOM_CACHE_REF (the distribution header's cache). */
+  atomCache?: readonly (Atom | undefined)[];
+}
+
+const latin1 = new TextDecoder("latin1");
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+const TRUE = atom("true");
+const FALSE = atom("false");
+
+/** A decoder over one buffer; `term()` reads the next term at `offset`. */
+export class Decoder {
+  offset: number;
+  private readonly view: DataView;
+  private readonly maxDepth: number;
+  private newAtoms = 0;
+  private readonly maxNewAtoms: number;
+  private readonly existingOnly: boolean;
+  private readonly cache: readonly (Atom | undefined)[] | undefined;
+
+  constructor(
+    readonly buf: Uint8Array,
+    offset = 0,
+    opts: DecodeOptions = {},
+  ) {
+    this.offset = offset;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.maxDepth = opts.maxDepth ?? 1000;
+    this.maxNewAtoms = opts.maxNewAtoms ?? 10_000;
+    this.existingOnly = opts.existingAtomsOnly === true;
+    this.cache = opts.atomCache;
+  }
+
+  fail(expected: string, at = this.offset): never {
+    throw new EtfDecodeError(at, expected);
+  }
+
+  /** Ensures `n` more bytes exist (so no length field can make us allocate beyond the input). */
+  need(n: number, what: string): void {
+    if (n > this.buf.length - this.offset || n < 0) this.fail(`${what} (${n} bytes, ${this.buf.length - this.offset} left)`);
+  }
+
+  u8(): number {
+    this.need(1, "a byte");
+    return this.buf[this.offset++]!;
+  }
+  u16(): number {
+    this.need(2, "a 16-bit length");
+    const v = this.view.getUint16(this.offset);
+    this.offset += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4, "a 32-bit field");
+    const v = this.view.getUint32(this.offset);
+    this.offset += 4;
+    return v;
+  }
+  i32(): number {
+    this.need(4, "a 32-bit integer");
+    const v = this.view.getInt32(this.offset);
+    this.offset += 4;
+    return v;
+  }
+  bytes(n: number, what: string): Uint8Array {
+    this.need(n, what);
+    const b = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return b;
+  }
+
+  /** Decodes the next term. */
+  term(depth = 0): unknown {
+    if (depth > this.maxDepth) this.fail(`nesting within ${this.maxDepth} levels`);
+    const at = this.offset;
+    const tag = this.u8();
+    switch (tag) {
+      case Tag.SMALL_INTEGER:
+        return this.u8();
+      case Tag.INTEGER:
+        return this.i32();
+      case Tag.NEW_FLOAT: {
+        this.need(8, "an 8-byte float");
+        const v = this.view.getFloat64(this.offset);
+        this.offset += 8;
+        if (!Number.isFinite(v)) this.fail("a finite float", at);
+        return Number.isInteger(v) ? new Float(v) : v;
+      }
+      case Tag.FLOAT: {
+        const text = latin1.decode(this.bytes(31, "a 31-byte float string")).replace(/\0.*$/s, "");
+        const v = Number(text);
+        if (!Number.isFinite(v) || text.trim() === "") this.fail("a float string", at);
+        return Number.isInteger(v) ? new Float(v) : v;
+      }
+      case Tag.ATOM:
+        return this.atomValue(this.bytes(this.u16(), "atom text"), false, at);
+      case Tag.SMALL_ATOM:
+        return this.atomValue(this.bytes(this.u8(), "atom text"), false, at);
+      case Tag.ATOM_UTF8:
+        return this.atomValue(this.bytes(this.u16(), "atom text"), true, at);
+      case Tag.SMALL_ATOM_UTF8:
+        return this.atomValue(this.bytes(this.u8(), "atom text"), true, at);
+      case Tag.ATOM_CACHE_REF: {
+        const i = this.u8();
+        const a = this.cache?.[i];
+        if (a === undefined) this.fail(`atom cache entry ${i}`, at);
+        return a === TRUE ? true : a === FALSE ? false : a;
+      }
+      case Tag.SMALL_TUPLE:
+        return this.tuple(this.u8(), depth);
+      case Tag.LARGE_TUPLE:
+        return this.tuple(this.u32(), depth);
+      case Tag.NIL:
+        return [];
+      case Tag.STRING: {
+        const b = this.bytes(this.u16(), "string bytes");
+        return Array.from(b);
+      }
+      case Tag.LIST:
+        return this.list(depth);
+      case Tag.BINARY:
+        return this.bytes(this.u32(), "binary bytes");
+      case Tag.BIT_BINARY: {
+        const n = this.u32();
+        const bits = this.u8();
+        const b = this.bytes(n, "bitstring bytes");
+        if (n === 0 || bits < 1 || bits > 8) this.fail("a bitstring with 1..8 bits in its last byte", at);
+        return bits === 8 ? b : new BitString(b, bits);
+      }
+      case Tag.SMALL_BIG:
+        return this.big(this.u8(), at);
+      case Tag.LARGE_BIG:
+        return this.big(this.u32(), at);
+      case Tag.MAP:
+        return this.map(depth);
+      case Tag.PID:
+      case Tag.NEW_PID: {
+        const node = this.nodeAtom();
+        const id = this.u32();
+        const serial = this.u32();
+        const creation = tag === Tag.PID ? this.u8() : this.u32();
+        return new ExternalPid(node, id, serial, creation);
+      }
+      case Tag.PORT:
+      case Tag.NEW_PORT: {
+        const node = this.nodeAtom();
+        const id = this.u32();
+        const creation = tag === Tag.PORT ? this.u8() : this.u32();
+        return new ExternalPort(node, id, creation);
+      }
+      case Tag.V4_PORT: {
+        const node = this.nodeAtom();
+        this.need(8, "a 64-bit port id");
+        const id = this.view.getBigUint64(this.offset);
+        this.offset += 8;
+        return new ExternalPort(node, id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id, this.u32());
+      }
+      case Tag.REFERENCE: {
+        const node = this.nodeAtom();
+        const id = this.u32();
+        return new ExternalRef(node, this.u8(), [id]);
+      }
+      case Tag.NEW_REFERENCE:
+      case Tag.NEWER_REFERENCE: {
+        const len = this.u16();
+        if (len < 1 || len > 5) this.fail("1 to 5 reference words", at);
+        const node = this.nodeAtom();
+        const creation = tag === Tag.NEW_REFERENCE ? this.u8() : this.u32();
+        const ids: number[] = [];
+        for (let i = 0; i < len; i++) ids.push(this.u32());
+        return new ExternalRef(node, creation, ids);
+      }
+      case Tag.EXPORT: {
+        const module = this.atomTerm(depth);
+        const fn = this.atomTerm(depth);
+        const arity = this.term(depth + 1);
+        if (typeof arity !== "number" || arity < 0 || arity > 255) this.fail("an export's arity", at);
+        return new Export(module, fn, arity);
+      }
+      case Tag.NEW_FUN:
+        return this.fun(depth, at);
+      case Tag.LOCAL: {
+        // Node-local encoding: only its node can read it. Kept opaque, as the rest of the input.
+        const bytes = this.buf.subarray(at, this.buf.length);
+        this.offset = this.buf.length;
+        return new LocalTerm(bytes);
+      }
+      default:
+        return this.fail(`a term tag, got ${tagName(tag)}`, at);
+    }
+  }
+
+  private atomValue(b: Uint8Array, isUtf8: boolean, at: number): unknown {
+    let name: string;
+    try {
+      name = isUtf8 ? utf8.decode(b) : latin1.decode(b);
+    } catch {
+      return this.fail("UTF-8 atom text", at);
+    }
+    if (name === "true") return true;
+    if (name === "false") return false;
+    return this.intern(name, at);
+  }
+
+  private intern(name: string, at: number): Atom {
+    const known = existingAtom(name);
+    if (known !== undefined) return known;
+    if (this.existingOnly) this.fail(`an existing atom ('${name.slice(0, 40)}' is new)`, at);
+    if (++this.newAtoms > this.maxNewAtoms) this.fail(`at most ${this.maxNewAtoms} new atoms`, at);
+    if ([...name].length > MAX_ATOM_CHARS) this.fail(`an atom of at most ${MAX_ATOM_CHARS} characters`, at);
+    return atom(name);
+  }
+
+  private atomTerm(depth: number): Atom {
+    const at = this.offset;
+    const a = this.term(depth + 1);
+    if (a === true) return TRUE;
+    if (a === false) return FALSE;
+    if (!(a instanceof Atom)) this.fail("an atom", at);
+    return a as Atom;
+  }
+
+  private nodeAtom(): Atom {
+    return this.atomTerm(0);
+  }
+
+  private tuple(n: number, depth: number): Tuple {
+    this.need(n, "tuple elements"); // each element takes at least one byte
+    const t = new Tuple(n);
+    for (let i = 0; i < n; i++) t[i] = this.term(depth + 1);
+    return t;
+  }
+
+  private list(depth: number): unknown {
+    const n = this.u32();
+    this.need(n + 1, "list elements and tail");
+    const items: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) items[i] = this.term(depth + 1);
+    const tail = this.term(depth + 1);
+    if (Array.isArray(tail) && !(tail instanceof Tuple)) {
+      if (tail.length === 0) return items;
+      return items.concat(tail); // a proper list split across LIST_EXT tails
+    }
+    if (tail instanceof ImproperList) return new ImproperList(items.concat(tail.elements), tail.tail);
+    if (n === 0) this.fail("a list with at least one element before its tail");
+    return new ImproperList(items, tail);
+  }
+
+  private big(n: number, at: number): number | bigint {
+    const sign = this.u8();
+    if (sign > 1) this.fail("a bignum sign byte (0 or 1)", at);
+    const digits = this.bytes(n, "bignum digits");
+    let v = 0n;
+    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(digits[i]!);
+    if (sign === 1) v = -v;
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
+
+  private map(depth: number): TermMap {
+    const n = this.u32();
+    this.need(2 * n, "map entries");
+    const m = new TermMap();
+    for (let i = 0; i < n; i++) {
+      const k = this.term(depth + 1);
+      m.set(k, this.term(depth + 1));
+    }
+    return m;
+  }
+
+  private fun(depth: number, at: number): Fun {
+    const size = this.u32();
+    this.need(size - 4, "the fun's declared size");
+    const end = at + 1 + size;
+    const arity = this.u8();
+    const uniq = this.bytes(16, "a fun's 16-byte uniq");
+    const index = this.u32();
+    const numFree = this.u32();
+    const module = this.atomTerm(depth);
+    const oldIndex = this.term(depth + 1);
+    const oldUniq = this.term(depth + 1);
+    if (typeof oldIndex !== "number" || typeof oldUniq !== "number") this.fail("a fun's old index and uniq", at);
+    const pidAt = this.offset;
+    const pid = this.term(depth + 1);
+    if (!(pid instanceof ExternalPid)) this.fail("a fun's pid", pidAt);
+    this.need(numFree, "a fun's free variables");
+    const free: unknown[] = [];
+    for (let i = 0; i < numFree; i++) free.push(this.term(depth + 1));
+    if (this.offset !== end) this.fail(`a fun ending at byte ${end}`, this.offset);
+    return new Fun(arity, uniq, index, module, oldIndex, oldUniq, pid as Pid, free);
+  }
+}
+
+/**
+ * Decodes one term from `bytes` (starting with the version byte 131,
+ * possibly COMPRESSED), which must hold exactly that term.
+ *
+ * @example
+ * decode(new Uint8Array([131, 100, 0, 2, 111, 107])); // atom("ok")
+ */
+export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): unknown {
+  if (bytes.length === 0 || bytes[0] !== Tag.VERSION) throw new EtfDecodeError(0, "the version byte 131");
+  let buf = bytes;
+  let start = 1;
+  if (bytes[1] === Tag.COMPRESSED) {
+    const d = new Decoder(bytes, 2, opts);
+    const size = d.u32();
+    const max = opts.maxDecompressedBytes ?? 64 << 20;
+    if (size > max) d.fail(`a decompressed size within ${max} bytes`, 2);
+    try {
+      buf = new Uint8Array(inflateSync(bytes.subarray(6), { maxOutputLength: Math.max(size, 1) }));
+    } catch {
+      throw new EtfDecodeError(6, `zlib data inflating to ${size} bytes`);
+    }
+    if (buf.length !== size) throw new EtfDecodeError(6, `zlib data inflating to ${size} bytes, got ${buf.length}`);
+    start = 0;
+  }
+  const d = new Decoder(buf, start, opts);
+  const term = d.term();
+  if (d.offset !== buf.length) d.fail(`the end of input (${buf.length - d.offset} bytes left over)`);
+  return term;
+}

@@ -1,0 +1,307 @@
+/**
+ * ETF encoder: what OTP 26's `term_to_binary` emits by default
+ * (`{minor_version, 2}`): UTF-8 atoms, NEW_FLOAT, NEW_PID, NEWER_REFERENCE,
+ * NEW_PORT (V4_PORT past 32 bits), small maps with keys in term order.
+ *
+ * | TypeScript value | Erlang term |
+ * |---|---|
+ * | integer `number`, `bigint` | integer |
+ * | fractional `number`, `Float` | float |
+ * | `string` | UTF-8 binary (an Elixir string) |
+ * | `Uint8Array` / `BitString` | binary / bitstring |
+ * | `Atom`, `true`/`false`, `null` → `nil`, `undefined` → `undefined` | atom |
+ * | `t(...)` (`Tuple`) | tuple |
+ * | array | proper list (STRING_EXT when all elements are 0..255) |
+ * | `ImproperList` | improper list |
+ * | `TermMap`, `Map` | map with any keys |
+ * | plain object | map with atom keys (`%{foo: 1}`) |
+ * | pids, refs, ports, `Fun`, `Export`, `LocalTerm` | the same |
+ */
+import { deflateSync } from "node:zlib";
+import { Atom, atom } from "../term/atom.js";
+import { BitString } from "../term/bitstring.js";
+import { compare } from "../term/compare.js";
+import { Float } from "../term/float.js";
+import { Export, Fun, LocalTerm } from "../term/fun.js";
+import { Pid, Port, Ref } from "../term/identifiers.js";
+import { ImproperList } from "../term/improper_list.js";
+import { type TermMapLike, isTermMap } from "../term/term_map_like.js";
+import { Tuple } from "../term/tuple.js";
+import { EtfEncodeError } from "./errors.js";
+import { Tag } from "./tags.js";
+
+export interface EncodeOptions {
+  /** Omit the leading version byte (for distribution messages after their header). */
+  noVersion?: boolean;
+  /** zlib-compress (COMPRESSED tag) when that makes the term smaller; `true` = level 6, or a level 1..9. */
+  compressed?: boolean | number;
+  /** Deepest nesting encoded (default 10,000): cyclic JS objects fail instead of overflowing. */
+  maxDepth?: number;
+}
+
+const utf8 = new TextEncoder();
+
+/** A growable output buffer, reused across encodes. */
+export class Encoder {
+  buf = new Uint8Array(256);
+  view = new DataView(this.buf.buffer);
+  pos = 0;
+  maxDepth = 10_000;
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.pos));
+    this.buf = b;
+    this.view = new DataView(b.buffer);
+  }
+
+  u8(x: number): void {
+    this.room(1);
+    this.buf[this.pos++] = x;
+  }
+  u16(x: number): void {
+    this.room(2);
+    this.view.setUint16(this.pos, x);
+    this.pos += 2;
+  }
+  u32(x: number): void {
+    this.room(4);
+    this.view.setUint32(this.pos, x);
+    this.pos += 4;
+  }
+  raw(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  atom(name: string): void {
+    const b = utf8.encode(name);
+    if (b.length < 256) {
+      this.u8(Tag.SMALL_ATOM_UTF8);
+      this.u8(b.length);
+    } else {
+      this.u8(Tag.ATOM_UTF8);
+      this.u16(b.length);
+    }
+    this.raw(b);
+  }
+
+  integer(x: number | bigint): void {
+    if (typeof x === "number") {
+      if (x >= 0 && x <= 255) {
+        this.u8(Tag.SMALL_INTEGER);
+        this.u8(x);
+        return;
+      }
+      if (x >= -0x80000000 && x <= 0x7fffffff) {
+        this.u8(Tag.INTEGER);
+        this.room(4);
+        this.view.setInt32(this.pos, x);
+        this.pos += 4;
+        return;
+      }
+      x = BigInt(x);
+    } else if (x >= -0x80000000n && x <= 0x7fffffffn) return this.integer(Number(x));
+    const neg = x < 0n;
+    let v = neg ? -x : x;
+    const digits: number[] = [];
+    while (v > 0n) {
+      digits.push(Number(v & 0xffn));
+      v >>= 8n;
+    }
+    if (digits.length < 256) {
+      this.u8(Tag.SMALL_BIG);
+      this.u8(digits.length);
+    } else {
+      this.u8(Tag.LARGE_BIG);
+      this.u32(digits.length);
+    }
+    this.u8(neg ? 1 : 0);
+    this.raw(Uint8Array.from(digits));
+  }
+
+  float(x: number): void {
+    if (!Number.isFinite(x)) throw new EtfEncodeError(`${x} is not an Erlang float`);
+    this.u8(Tag.NEW_FLOAT);
+    this.room(8);
+    this.view.setFloat64(this.pos, x);
+    this.pos += 8;
+  }
+
+  term(x: unknown, depth = 0): void {
+    if (depth > this.maxDepth) throw new EtfEncodeError(`term nested deeper than ${this.maxDepth} (a cycle?)`);
+    switch (typeof x) {
+      case "number":
+        return Number.isInteger(x) ? this.integer(x) : this.float(x);
+      case "bigint":
+        return this.integer(x);
+      case "string": {
+        const b = utf8.encode(x);
+        this.u8(Tag.BINARY);
+        this.u32(b.length);
+        return this.raw(b);
+      }
+      case "boolean":
+        return this.atom(x ? "true" : "false");
+      case "undefined":
+        return this.atom("undefined");
+      case "object":
+        break;
+      default:
+        throw new EtfEncodeError(`a ${typeof x} has no Erlang term form`);
+    }
+    if (x === null) return this.atom("nil");
+    if (x instanceof Atom) return this.atom(x.name);
+    if (x instanceof Tuple) {
+      const n = x.length;
+      if (n < 256) {
+        this.u8(Tag.SMALL_TUPLE);
+        this.u8(n);
+      } else {
+        this.u8(Tag.LARGE_TUPLE);
+        this.u32(n);
+      }
+      for (let i = 0; i < n; i++) this.term(x[i], depth + 1);
+      return;
+    }
+    if (Array.isArray(x)) return this.list(x, [], depth);
+    if (x instanceof Uint8Array) {
+      this.u8(Tag.BINARY);
+      this.u32(x.length);
+      return this.raw(x);
+    }
+    if (x instanceof Float) return this.float(x.value);
+    if (x instanceof Pid) {
+      this.u8(Tag.NEW_PID);
+      this.atom(x.node.name);
+      this.u32(x.id);
+      this.u32(x.serial);
+      return this.u32(x.creation);
+    }
+    if (x instanceof Ref) {
+      const ids = x.ids;
+      this.u8(Tag.NEWER_REFERENCE);
+      this.u16(ids.length);
+      this.atom(x.node.name);
+      this.u32(x.creation);
+      for (const w of ids) this.u32(w);
+      return;
+    }
+    if (x instanceof ImproperList) return this.list(x.elements, x.tail, depth);
+    if (isTermMap(x)) return this.map([...(x as TermMapLike).entries()], depth);
+    if (x instanceof Map) return this.map([...x.entries()], depth);
+    if (x instanceof BitString) {
+      this.u8(Tag.BIT_BINARY);
+      this.u32(x.bytes.length);
+      this.u8(x.lastBits);
+      return this.raw(x.bytes);
+    }
+    if (x instanceof Port) {
+      const id = x.id;
+      if (typeof id === "number" && id <= 0xffffffff) {
+        this.u8(Tag.NEW_PORT);
+        this.atom(x.node.name);
+        this.u32(id);
+      } else {
+        this.u8(Tag.V4_PORT);
+        this.atom(x.node.name);
+        this.room(8);
+        this.view.setBigUint64(this.pos, BigInt(id));
+        this.pos += 8;
+      }
+      return this.u32(x.creation);
+    }
+    if (x instanceof Export) {
+      this.u8(Tag.EXPORT);
+      this.atom(x.module.name);
+      this.atom(x.fn.name);
+      return this.integer(x.arity);
+    }
+    if (x instanceof Fun) return this.fun(x, depth);
+    if (x instanceof LocalTerm) return this.raw(x.bytes);
+    if (Object.getPrototypeOf(x) === Object.prototype) {
+      const entries = Object.entries(x as object).map(([k, v]): [unknown, unknown] => [atom(k), v]);
+      return this.map(entries, depth);
+    }
+    throw new EtfEncodeError(`${Object.prototype.toString.call(x)} has no Erlang term form`);
+  }
+
+  private list(items: readonly unknown[], tail: unknown, depth: number): void {
+    const n = items.length;
+    if (n === 0 && Array.isArray(tail) && tail.length === 0) return this.u8(Tag.NIL);
+    if (Array.isArray(tail) && tail.length === 0 && n <= 0xffff && items.every((e) => typeof e === "number" && e >= 0 && e <= 255 && Number.isInteger(e))) {
+      this.u8(Tag.STRING);
+      this.u16(n);
+      return this.raw(Uint8Array.from(items as number[]));
+    }
+    this.u8(Tag.LIST);
+    this.u32(n);
+    for (let i = 0; i < n; i++) this.term(items[i], depth + 1);
+    if (Array.isArray(tail) && tail.length === 0) this.u8(Tag.NIL);
+    else this.term(tail, depth + 1);
+  }
+
+  /** Small maps (≤ 32 keys) in key order, as OTP writes its flatmaps. */
+  private map(entries: [unknown, unknown][], depth: number): void {
+    if (entries.length <= 32) entries.sort((a, b) => compare(a[0], b[0]));
+    this.u8(Tag.MAP);
+    this.u32(entries.length);
+    for (const [k, v] of entries) {
+      this.term(k, depth + 1);
+      this.term(v, depth + 1);
+    }
+  }
+
+  private fun(f: Fun, depth: number): void {
+    this.u8(Tag.NEW_FUN);
+    const sizeAt = this.pos;
+    this.u32(0);
+    this.u8(f.arity);
+    this.raw(f.uniq);
+    this.u32(f.index);
+    this.u32(f.freeVars.length);
+    this.atom(f.module.name);
+    this.integer(f.oldIndex);
+    this.integer(f.oldUniq);
+    this.term(f.pid, depth + 1);
+    for (const v of f.freeVars) this.term(v, depth + 1);
+    this.view.setUint32(sizeAt, this.pos - sizeAt);
+  }
+}
+
+const shared = new Encoder();
+
+/**
+ * Encodes a term (with the version byte 131 unless `noVersion`).
+ *
+ * @example
+ * encode(t(atom("ok"), 1)); // Uint8Array [131, 104, 2, 119, 2, 111, 107, 97, 1]
+ */
+export function encode(term: unknown, opts: EncodeOptions = {}): Uint8Array {
+  const e = shared;
+  e.reset();
+  e.maxDepth = opts.maxDepth ?? 10_000;
+  if (!opts.noVersion) e.u8(Tag.VERSION);
+  const start = e.pos;
+  e.term(term);
+  const out = e.buf.slice(0, e.pos);
+  if (!opts.compressed) return out;
+  const body = out.subarray(start);
+  const level = opts.compressed === true ? 6 : opts.compressed;
+  const z = deflateSync(body, { level });
+  if (z.length + 5 >= body.length) return out; // as term_to_binary: compress only when it pays
+  const c = new Uint8Array(start + 5 + z.length);
+  c.set(out.subarray(0, start));
+  c[start] = Tag.COMPRESSED;
+  new DataView(c.buffer).setUint32(start + 1, body.length);
+  c.set(z, start + 5);
+  return c;
+}
