@@ -20,7 +20,7 @@
 import { deflateSync } from "node:zlib";
 import { Atom, atom } from "../term/atom.js";
 import { BitString } from "../term/bitstring.js";
-import { compare } from "../term/compare.js";
+import { compareKeys } from "../term/compare.js";
 import { Float } from "../term/float.js";
 import { Export, Fun, LocalTerm } from "../term/fun.js";
 import { Pid, Port, Ref } from "../term/identifiers.js";
@@ -206,7 +206,8 @@ export class Encoder {
     }
     if (x instanceof Port) {
       const id = x.id;
-      if (typeof id === "number" && id <= 0xffffffff) {
+      // OTP writes NEW_PORT_EXT while the id fits the old 28-bit port number, V4_PORT_EXT beyond.
+      if (typeof id === "number" && id <= 0x0fffffff) {
         this.u8(Tag.NEW_PORT);
         this.atom(x.node.name);
         this.u32(id);
@@ -249,9 +250,9 @@ export class Encoder {
     else this.term(tail, depth + 1);
   }
 
-  /** Small maps (≤ 32 keys) in key order, as OTP writes its flatmaps. */
+  /** Small maps (≤ 32 keys) in map key order (integers before floats), as OTP writes its flatmaps. */
   private map(entries: [unknown, unknown][], depth: number): void {
-    if (entries.length <= 32) entries.sort((a, b) => compare(a[0], b[0]));
+    if (entries.length <= 32) entries.sort((a, b) => compareKeys(a[0], b[0]));
     this.u8(Tag.MAP);
     this.u32(entries.length);
     for (const [k, v] of entries) {

@@ -58,6 +58,20 @@ function cmp<T>(a: T, b: T): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Strings by code point (as Erlang orders atoms), not by UTF-16 unit as `<` does. */
+function cmpText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      if (x < 0xd800 && y < 0xd800) return x - y;
+      return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0);
+    }
+  }
+  return a.length - b.length;
+}
+
 function num(x: unknown): number | bigint {
   return x instanceof Float ? x.value : (x as number | bigint);
 }
@@ -89,47 +103,67 @@ function mapEntries(x: unknown): [unknown, unknown][] {
   const entries: [unknown, unknown][] = isTermMap(x)
     ? [...(x as TermMapLike).entries()]
     : Object.entries(x as object).map(([k, v]) => [k, v]);
-  return entries.sort((p, q) => compare(p[0], q[0]));
+  return entries.sort((p, q) => compareKeys(p[0], q[0]));
+}
+
+function isFloatTerm(x: unknown): boolean {
+  return x instanceof Float || (typeof x === "number" && !Number.isInteger(x));
+}
+
+/**
+ * Map key order: term order, except that every integer sorts before every
+ * float (so `1` and `1.0` are distinct keys). OTP writes small maps' keys in
+ * this order.
+ */
+export function compareKeys(a: unknown, b: unknown): number {
+  return compare(a, b, true);
 }
 
 /** Negative, zero or positive as `a` sorts before, with, or after `b`. */
-export function compare(a: unknown, b: unknown): number {
+export function compare(a: unknown, b: unknown, keyOrder = false): number {
   if (a === b) return 0;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
+  const rec = keyOrder ? compareKeys : compare;
   switch (ra) {
     case Rank.Number:
+      if (keyOrder) {
+        const fa = isFloatTerm(a);
+        if (fa !== isFloatTerm(b)) return fa ? 1 : -1;
+      }
       return compareNumbers(num(a), num(b));
     case Rank.Atom:
-      return cmp((atomOf(a) as Atom).name, (atomOf(b) as Atom).name);
+      return cmpText((atomOf(a) as Atom).name, (atomOf(b) as Atom).name);
+    // As BEAM orders them (erl checked, see compare.test.ts): refs and ports by node (name, then
+    // creation), then number; pids by serial and number first, then node.
     case Rank.Ref: {
       const x = a as Ref;
       const y = b as Ref;
-      const c = cmp(x.node.name, y.node.name);
+      const c = cmpText(x.node.name, y.node.name) || cmp(x.creation, y.creation);
       if (c !== 0) return c;
       for (let i = Math.max(x.ids.length, y.ids.length) - 1; i >= 0; i--) {
         const d = cmp(x.ids[i] ?? 0, y.ids[i] ?? 0);
         if (d !== 0) return d;
       }
-      return cmp(x.creation, y.creation);
+      return 0;
     }
     case Rank.Port: {
       const x = a as Port;
       const y = b as Port;
-      return cmp(x.node.name, y.node.name) || compareNumbers(x.id, y.id) || cmp(x.creation, y.creation);
+      return cmpText(x.node.name, y.node.name) || cmp(x.creation, y.creation) || compareNumbers(x.id, y.id);
     }
     case Rank.Pid: {
       const x = a as Pid;
       const y = b as Pid;
-      return cmp(x.node.name, y.node.name) || cmp(x.serial, y.serial) || cmp(x.id, y.id) || cmp(x.creation, y.creation);
+      return cmp(x.serial, y.serial) || cmp(x.id, y.id) || cmpText(x.node.name, y.node.name) || cmp(x.creation, y.creation);
     }
     case Rank.Tuple: {
       const x = a as unknown[];
       const y = b as unknown[];
       if (x.length !== y.length) return x.length - y.length;
       for (let i = 0; i < x.length; i++) {
-        const c = compare(x[i], y[i]);
+        const c = rec(x[i], y[i]);
         if (c !== 0) return c;
       }
       return 0;
@@ -139,11 +173,11 @@ export function compare(a: unknown, b: unknown): number {
       const y = mapEntries(b);
       if (x.length !== y.length) return x.length - y.length;
       for (let i = 0; i < x.length; i++) {
-        const c = compare(x[i]![0], y[i]![0]);
+        const c = compareKeys(x[i]![0], y[i]![0]);
         if (c !== 0) return c;
       }
       for (let i = 0; i < x.length; i++) {
-        const c = compare(x[i]![1], y[i]![1]);
+        const c = rec(x[i]![1], y[i]![1]);
         if (c !== 0) return c;
       }
       return 0;
@@ -155,13 +189,13 @@ export function compare(a: unknown, b: unknown): number {
       const [ye, yt] = listParts(b);
       const n = Math.min(xe.length, ye.length);
       for (let i = 0; i < n; i++) {
-        const c = compare(xe[i], ye[i]);
+        const c = rec(xe[i], ye[i]);
         if (c !== 0) return c;
       }
       // One ran out: compare what follows (the rest of a list, or a tail).
       const restA = xe.length > n ? xe.slice(n) : xt;
       const restB = ye.length > n ? ye.slice(n) : yt;
-      return compare(restA, restB);
+      return rec(restA, restB);
     }
     case Rank.Bits: {
       const [x, xb] = bytesOf(a);

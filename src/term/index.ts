@@ -21,6 +21,6 @@ export { BitString } from "./bitstring.js";
 export { Export, Fun, LocalTerm } from "./fun.js";
 export { TermMap } from "./term_map.js";
 export { equals, atomOf } from "./equals.js";
-export { compare } from "./compare.js";
+export { compare, compareKeys } from "./compare.js";
 export { hash } from "./hash.js";
 export { inspect, floatText } from "./inspect.js";

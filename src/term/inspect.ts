@@ -4,7 +4,7 @@
  */
 import { Atom } from "./atom.js";
 import { BitString } from "./bitstring.js";
-import { compare } from "./compare.js";
+import { compareKeys } from "./compare.js";
 import { Float } from "./float.js";
 import { Export, Fun, LocalTerm } from "./fun.js";
 import { Pid, Port, Ref } from "./identifiers.js";
@@ -21,16 +21,15 @@ function atomText(name: string): string {
   return PLAIN_ATOM.test(name) && !RESERVED.has(name) ? name : `'${name.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
-/** Erlang's shortest round-trip float text: `1.0`, `3.14`, `1.0e10`. */
+/** Erlang's shortest round-trip float text: `1.0`, `3.14`, `1.0e16`. */
 export function floatText(x: number): string {
   if (!Number.isFinite(x)) return String(x);
-  let s = String(x);
-  if (s.includes("e")) {
-    const [m, e] = s.split("e");
-    s = `${m!.includes(".") ? m : `${m}.0`}e${e!.replace("+", "")}`;
-    return s;
+  const abs = Math.abs(x);
+  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
+    const [m, e] = x.toExponential().split("e");
+    return `${m!.includes(".") ? m : `${m}.0`}e${Number(e)}`;
   }
-  if (Math.abs(x) >= 1e16 || (x !== 0 && Math.abs(x) < 1e-4)) return floatText(Number(x.toExponential()));
+  const s = String(x);
   return s.includes(".") ? s : `${s}.0`;
 }
 
@@ -84,7 +83,7 @@ export function inspect(x: unknown): string {
     return `<<${head}${head ? "," : ""}${last}:${x.lastBits}>>`;
   }
   if (isTermMap(x)) {
-    const entries = [...(x as TermMapLike).entries()].sort((a, b) => compare(a[0], b[0]));
+    const entries = [...(x as TermMapLike).entries()].sort((a, b) => compareKeys(a[0], b[0]));
     return `#{${entries.map(([k, v]) => `${inspect(k)} => ${inspect(v)}`).join(",")}}`;
   }
   if (x instanceof Export) return `fun ${atomText(x.module.name)}:${atomText(x.fn.name)}/${x.arity}`;
