@@ -1,0 +1,131 @@
+/**
+ * Fuzzing the decoder of untrusted bytes: random inputs, mutated and
+ * truncated golden vectors, and hostile length fields. The only exception
+ * allowed is EtfDecodeError; nothing hangs; a short input claiming a huge
+ * size fails at once, before allocating. Bounded to a few seconds here;
+ * AGNER_FUZZ_ITERATIONS=10000000 runs a long campaign (docs/etf.md).
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { EtfDecodeError, decode } from "../../../src/etf/index.js";
+
+const repo = resolve(fileURLToPath(import.meta.url), "../../../../..");
+const corpus = readFileSync(resolve(repo, "test/golden/etf/vectors.tsv"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .flatMap((l) => {
+    const [, canonical, variants] = l.split("\t");
+    return [canonical!, ...variants!.split(",").filter(Boolean)];
+  })
+  .map((h) => new Uint8Array(Buffer.from(h, "hex")))
+  .filter((b) => b.length < 4096);
+
+/** Deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function decodeOnlyFailsCleanly(input: Uint8Array): void {
+  try {
+    decode(input, { maxDecompressedBytes: 1 << 20 });
+  } catch (e) {
+    if (!(e instanceof EtfDecodeError)) {
+      throw new Error(`non-EtfDecodeError on ${Buffer.from(input).toString("hex")}: ${String(e)}`);
+    }
+    assert.ok(e.offset >= 0 && e.expected.length > 0);
+  }
+}
+
+const iterations = Number(process.env.AGNER_FUZZ_ITERATIONS ?? 0);
+const budgetMs = iterations > 0 ? Infinity : 3000;
+
+test("truncations of every golden vector at every offset fail cleanly", () => {
+  let n = 0;
+  for (const v of corpus) {
+    for (let cut = 0; cut < v.length; cut++) {
+      decodeOnlyFailsCleanly(v.subarray(0, cut));
+      n++;
+    }
+  }
+  console.log(`# fuzz: ${n} truncated inputs`);
+  assert.ok(n > 1000);
+});
+
+test("random and mutated inputs only ever raise EtfDecodeError", () => {
+  const rand = rng(Number(process.env.AGNER_FUZZ_SEED ?? 20261123));
+  const start = Date.now();
+  let n = 0;
+  while ((iterations > 0 ? n < iterations : true) && Date.now() - start < budgetMs) {
+    let input: Uint8Array;
+    const mode = rand();
+    if (mode < 0.2) {
+      input = new Uint8Array(1 + Math.floor(rand() * 64)).map(() => Math.floor(rand() * 256));
+      input[0] = 131;
+    } else {
+      const base = corpus[Math.floor(rand() * corpus.length)]!;
+      input = base.slice();
+      const flips = 1 + Math.floor(rand() * 4);
+      for (let k = 0; k < flips; k++) {
+        const at = 1 + Math.floor(rand() * Math.max(1, input.length - 1));
+        if (at >= input.length) continue;
+        // Favour boundary values, which hit length fields hardest.
+        const r = rand();
+        input[at] = r < 0.3 ? 0xff : r < 0.5 ? 0 : Math.floor(rand() * 256);
+      }
+      if (rand() < 0.2) input = input.subarray(0, Math.floor(rand() * input.length));
+    }
+    decodeOnlyFailsCleanly(input);
+    n++;
+  }
+  console.log(`# fuzz: ${n} random/mutated inputs in ${Date.now() - start} ms`);
+  assert.ok(n > 1000);
+});
+
+test("a few bytes claiming gigabytes fail at once", () => {
+  const huge = [
+    [131, 109, 0xff, 0xff, 0xff, 0xff, 1, 2], // BINARY of 4 GiB
+    [131, 108, 0xff, 0xff, 0xff, 0xff, 106], // LIST of 2^32 elements
+    [131, 105, 0xff, 0xff, 0xff, 0xff], // LARGE_TUPLE
+    [131, 116, 0xff, 0xff, 0xff, 0xff], // MAP
+    [131, 111, 0xff, 0xff, 0xff, 0xff, 0], // LARGE_BIG
+    [131, 77, 0xff, 0xff, 0xff, 0xff, 3], // BIT_BINARY
+    [131, 107, 0xff, 0xff], // STRING
+    [131, 80, 0xff, 0xff, 0xff, 0xff, 0x78, 0x9c], // COMPRESSED claiming 4 GiB
+    [131, 112, 0xff, 0xff, 0xff, 0xff], // NEW_FUN with a huge size
+  ];
+  for (const bytes of huge) {
+    const before = process.memoryUsage().arrayBuffers;
+    assert.throws(() => decode(new Uint8Array(bytes)), EtfDecodeError);
+    assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 20, "no large allocation");
+  }
+});
+
+test("deep nesting beyond the limit is an error, not a stack overflow", () => {
+  const depth = 100_000;
+  const bytes = new Uint8Array(2 + depth * 6 + 1);
+  bytes[0] = 131;
+  let i = 1;
+  for (let d = 0; d < depth; d++) {
+    bytes.set([108, 0, 0, 0, 1], i); // LIST of 1 ...
+    i += 5;
+  }
+  bytes[i++] = 106;
+  for (let d = 0; d < depth; d++) bytes[i++] = 106; // ... each with a NIL tail
+  assert.throws(() => decode(bytes.subarray(0, i)), (e) => e instanceof EtfDecodeError && /nesting/.test(e.expected));
+});
+
+test("atoms from the wire are bounded", () => {
+  const many: number[] = [131, 108, 0, 0, 0, 20];
+  for (let k = 0; k < 20; k++) many.push(119, 6, ...Buffer.from(`zq${String(k).padStart(2, "0")}${Math.random().toString(36).slice(2, 4)}`));
+  many.push(106);
+  assert.throws(() => decode(new Uint8Array(many), { maxNewAtoms: 5 }), /new atoms/);
+  assert.throws(() => decode(new Uint8Array([131, 119, 4, 0x7a, 0x7a, 0x7a, 0x71]), { existingAtomsOnly: true }), /existing atom/);
+});
