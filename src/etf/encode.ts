@@ -35,7 +35,7 @@ export interface EncodeOptions {
   noVersion?: boolean;
   /** zlib-compress (COMPRESSED tag) when that makes the term smaller; `true` = level 6, or a level 1..9. */
   compressed?: boolean | number;
-  /** Deepest nesting encoded (default 10,000): cyclic JS objects fail instead of overflowing. */
+  /** Deepest nesting encoded (default 1,000): cyclic JS objects fail instead of overflowing the stack. */
   maxDepth?: number;
 }
 
@@ -46,7 +46,7 @@ export class Encoder {
   buf = new Uint8Array(256);
   view = new DataView(this.buf.buffer);
   pos = 0;
-  maxDepth = 10_000;
+  maxDepth = 1000;
 
   reset(): void {
     this.pos = 0;
@@ -289,7 +289,7 @@ const shared = new Encoder();
 export function encode(term: unknown, opts: EncodeOptions = {}): Uint8Array {
   const e = shared;
   e.reset();
-  e.maxDepth = opts.maxDepth ?? 10_000;
+  e.maxDepth = opts.maxDepth ?? 1000;
   if (!opts.noVersion) e.u8(Tag.VERSION);
   const start = e.pos;
   e.term(term);

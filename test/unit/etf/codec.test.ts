@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Decoder, EtfDecodeError, EtfEncodeError, Tag, decode, encode } from "../../../src/etf/index.js";
+import { Float, LocalTerm, TermMap, atom, compare, equals, inspect, t } from "../../../src/term/index.js";
+
+test("ATOM_CACHE_REF decodes against the cache passed in, and fails without it", () => {
+  const cache = [atom("ok"), atom("$gen_call")];
+  const bytes = new Uint8Array([104, 2, Tag.ATOM_CACHE_REF, 1, Tag.ATOM_CACHE_REF, 0]);
+  const d = new Decoder(bytes, 0, { atomCache: cache });
+  assert.ok(equals(d.term(), t(atom("$gen_call"), atom("ok"))));
+  assert.throws(() => new Decoder(bytes, 0).term(), (e) => e instanceof EtfDecodeError && e.offset === 2 && /atom cache entry 1/.test(e.expected));
+});
+
+test("Decoder reads terms back to back (a distribution message: control then payload)", () => {
+  const a = encode(t(atom("send"), 1), { noVersion: true });
+  const b = encode("payload", { noVersion: true });
+  const both = new Uint8Array([...a, ...b]);
+  const d = new Decoder(both);
+  assert.ok(equals(d.term(), t(atom("send"), 1)));
+  assert.ok(equals(d.term(), "payload"));
+  assert.equal(d.offset, both.length);
+});
+
+test("LOCAL_EXT is kept opaque and re-encodes byte for byte", () => {
+  const bytes = new Uint8Array([131, Tag.LOCAL, 1, 2, 3, 4, 5]);
+  const v = decode(bytes);
+  assert.ok(v instanceof LocalTerm);
+  assert.deepEqual(encode(v), bytes);
+});
+
+test("idiomatic TypeScript values encode to the documented terms", () => {
+  assert.deepEqual(decode(encode("héllo")), new TextEncoder().encode("héllo")); // Elixir string
+  assert.equal(decode(encode(true)), true);
+  assert.equal(decode(encode(null)), atom("nil"));
+  assert.equal(decode(encode(undefined)), atom("undefined"));
+  assert.ok(decode(encode(new Float(3))) instanceof Float);
+  assert.equal(decode(encode(2.5)), 2.5);
+  assert.equal(decode(encode(2n ** 80n)), 2n ** 80n);
+  assert.equal(decode(encode(12n)), 12);
+  const fromObject = decode(encode({ name: "x", n: 1 })) as TermMap;
+  assert.equal(fromObject.get(atom("n")), 1);
+  const fromMap = decode(encode(new Map<unknown, unknown>([[t(1, 2), "v"]]))) as TermMap;
+  assert.ok(equals(fromMap.get(t(1, 2)), "v"));
+});
+
+test("values with no term form are refused with EtfEncodeError", () => {
+  assert.throws(() => encode(() => 1), EtfEncodeError);
+  assert.throws(() => encode(Symbol("s")), EtfEncodeError);
+  assert.throws(() => encode(NaN), EtfEncodeError);
+  const cyclic: unknown[] = [];
+  cyclic.push(cyclic);
+  assert.throws(() => encode(cyclic), EtfEncodeError);
+});
+
+test("compressed encoding decodes back, and is used only when smaller", () => {
+  const big = Array.from({ length: 500 }, (_, i) => t(atom("item"), i % 7));
+  const z = encode(big, { compressed: true });
+  assert.equal(z[1], Tag.COMPRESSED);
+  assert.ok(z.length < encode(big).length);
+  assert.ok(equals(decode(z), big));
+  assert.notEqual(encode(atom("x"), { compressed: true })[1], Tag.COMPRESSED);
+});
+
+test("errors name the offset and what was expected", () => {
+  try {
+    decode(new Uint8Array([131, 104, 2, 97]));
+    assert.fail("should throw");
+  } catch (e) {
+    assert.ok(e instanceof EtfDecodeError);
+    assert.equal(e.offset, 3);
+    assert.match(e.message, /ETF decode error at byte 3: expected tuple elements/);
+  }
+  assert.throws(() => decode(new Uint8Array([130, 97, 1])), /version byte 131/);
+  assert.throws(() => decode(new Uint8Array([131, 97, 1, 0])), /end of input/);
+});
+
+test("term order: numbers < atoms < refs < funs < ports < pids < tuples < maps < [] < lists < binaries", () => {
+  const sorted = [t(1), 1, atom("a"), [], [1], "bin", new TermMap([[1, 2]]), 2.5].sort(compare);
+  assert.equal(sorted.map(inspect).join(" "), '1 2.5 a {1} #{1 => 2} [] [1] <<"bin"/utf8>>');
+});
