@@ -41,6 +41,16 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const TRUE = atom("true");
 const FALSE = atom("false");
 
+/** Recently decoded atoms by a hash of their UTF-8 bytes (a direct-mapped cache). */
+const ATOM_CACHE_SIZE = 1024;
+const atomCache: (Atom | undefined)[] = new Array(ATOM_CACHE_SIZE);
+
+function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
+}
+
 /** A decoder over one buffer; `term()` reads the next term at `offset`. */
 export class Decoder {
   offset: number;
@@ -126,13 +136,13 @@ export class Decoder {
         return Number.isInteger(v) ? new Float(v) : v;
       }
       case Tag.ATOM:
-        return this.atomValue(this.bytes(this.u16(), "atom text"), false, at);
+        return this.atomValue(this.u16(), false, at);
       case Tag.SMALL_ATOM:
-        return this.atomValue(this.bytes(this.u8(), "atom text"), false, at);
+        return this.atomValue(this.u8(), false, at);
       case Tag.ATOM_UTF8:
-        return this.atomValue(this.bytes(this.u16(), "atom text"), true, at);
+        return this.atomValue(this.u16(), true, at);
       case Tag.SMALL_ATOM_UTF8:
-        return this.atomValue(this.bytes(this.u8(), "atom text"), true, at);
+        return this.atomValue(this.u8(), true, at);
       case Tag.ATOM_CACHE_REF: {
         const i = this.u8();
         const a = this.cache?.[i];
@@ -223,16 +233,37 @@ export class Decoder {
     }
   }
 
-  private atomValue(b: Uint8Array, isUtf8: boolean, at: number): unknown {
+  private atomValue(n: number, isUtf8: boolean, at: number): unknown {
+    this.need(n, "atom text");
+    const buf = this.buf;
+    const start = this.offset;
+    this.offset += n;
+    // Seen before? Atoms repeat on every message: find them by a hash of their bytes.
+    let h = 0x811c9dc5 ^ n;
+    let ascii = true;
+    for (let i = start; i < start + n; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) ascii = false;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (ascii || isUtf8) {
+      const cached = atomCache[(h >>> 0) & (ATOM_CACHE_SIZE - 1)];
+      if (cached !== undefined && sameBytes(cached.utf8, buf, start, n)) {
+        return cached === TRUE ? true : cached === FALSE ? false : cached;
+      }
+    }
+    const b = buf.subarray(start, start + n);
     let name: string;
     try {
-      name = isUtf8 ? utf8.decode(b) : latin1.decode(b);
+      name = isUtf8 || ascii ? utf8.decode(b) : latin1.decode(b);
     } catch {
       return this.fail("UTF-8 atom text", at);
     }
     if (name === "true") return true;
     if (name === "false") return false;
-    return this.intern(name, at);
+    const a = this.intern(name, at);
+    if (ascii || isUtf8) atomCache[(h >>> 0) & (ATOM_CACHE_SIZE - 1)] = a;
+    return a;
   }
 
   private intern(name: string, at: number): Atom {

@@ -83,7 +83,10 @@ export class Encoder {
   }
 
   atom(name: string): void {
-    const b = utf8.encode(name);
+    this.atomBytes(atom(name).utf8);
+  }
+
+  atomBytes(b: Uint8Array): void {
     if (b.length < 256) {
       this.u8(Tag.SMALL_ATOM_UTF8);
       this.u8(b.length);
@@ -144,10 +147,29 @@ export class Encoder {
       case "bigint":
         return this.integer(x);
       case "string": {
-        const b = utf8.encode(x);
-        this.u8(Tag.BINARY);
-        this.u32(b.length);
-        return this.raw(b);
+        // UTF-8 straight into the buffer: at most 3 bytes per UTF-16 unit.
+        this.room(5 + 3 * x.length);
+        const buf = this.buf;
+        buf[this.pos] = Tag.BINARY;
+        if (x.length <= 64) {
+          // Short ASCII strings by hand: cheaper than a call into the encoder.
+          let i = 0;
+          const at = this.pos + 5;
+          for (; i < x.length; i++) {
+            const c = x.charCodeAt(i);
+            if (c >= 0x80) break;
+            buf[at + i] = c;
+          }
+          if (i === x.length) {
+            this.view.setUint32(this.pos + 1, i);
+            this.pos += 5 + i;
+            return;
+          }
+        }
+        const { written } = utf8.encodeInto(x, buf.subarray(this.pos + 5));
+        this.view.setUint32(this.pos + 1, written);
+        this.pos += 5 + written;
+        return;
       }
       case "boolean":
         return this.atom(x ? "true" : "false");
@@ -159,7 +181,7 @@ export class Encoder {
         throw new EtfEncodeError(`a ${typeof x} has no Erlang term form`);
     }
     if (x === null) return this.atom("nil");
-    if (x instanceof Atom) return this.atom(x.name);
+    if (x instanceof Atom) return this.atomBytes(x.utf8);
     if (x instanceof Tuple) {
       const n = x.length;
       if (n < 256) {
@@ -181,7 +203,7 @@ export class Encoder {
     if (x instanceof Float) return this.float(x.value);
     if (x instanceof Pid) {
       this.u8(Tag.NEW_PID);
-      this.atom(x.node.name);
+      this.atomBytes(x.node.utf8);
       this.u32(x.id);
       this.u32(x.serial);
       return this.u32(x.creation);
@@ -190,13 +212,17 @@ export class Encoder {
       const ids = x.ids;
       this.u8(Tag.NEWER_REFERENCE);
       this.u16(ids.length);
-      this.atom(x.node.name);
+      this.atomBytes(x.node.utf8);
       this.u32(x.creation);
       for (const w of ids) this.u32(w);
       return;
     }
     if (x instanceof ImproperList) return this.list(x.elements, x.tail, depth);
-    if (isTermMap(x)) return this.map([...(x as TermMapLike).entries()], depth);
+    if (isTermMap(x)) {
+      const m = x as TermMapLike;
+      if (m.size > 32) return this.bigMap(m, depth);
+      return this.map([...m.entries()], depth);
+    }
     if (x instanceof Map) return this.map([...x.entries()], depth);
     if (x instanceof BitString) {
       this.u8(Tag.BIT_BINARY);
@@ -261,6 +287,16 @@ export class Encoder {
     }
   }
 
+  /** Maps over 32 keys have no canonical order: written as they iterate, without a sort. */
+  private bigMap(m: TermMapLike, depth: number): void {
+    this.u8(Tag.MAP);
+    this.u32(m.size);
+    m.forEach((v, k) => {
+      this.term(k, depth + 1);
+      this.term(v, depth + 1);
+    });
+  }
+
   private fun(f: Fun, depth: number): void {
     this.u8(Tag.NEW_FUN);
     const sizeAt = this.pos;
@@ -286,14 +322,17 @@ const shared = new Encoder();
  * @example
  * encode(t(atom("ok"), 1)); // Uint8Array [131, 104, 2, 119, 2, 111, 107, 97, 1]
  */
-export function encode(term: unknown, opts: EncodeOptions = {}): Uint8Array {
+const NO_OPTIONS: EncodeOptions = {};
+
+export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Array {
   const e = shared;
   e.reset();
   e.maxDepth = opts.maxDepth ?? 1000;
-  if (!opts.noVersion) e.u8(Tag.VERSION);
+  if (opts.noVersion !== true) e.u8(Tag.VERSION);
   const start = e.pos;
   e.term(term);
-  const out = e.buf.slice(0, e.pos);
+  const out = new Uint8Array(e.pos);
+  out.set(e.buf.subarray(0, e.pos));
   if (!opts.compressed) return out;
   const body = out.subarray(start);
   const level = opts.compressed === true ? 6 : opts.compressed;

@@ -9,8 +9,13 @@
  * ok.name; // "ok" (typed as the literal "ok")
  */
 export class Atom<N extends string = string> {
+  private bytes: Uint8Array | undefined;
   /** @internal use {@link atom}: atoms must be interned. */
   constructor(readonly name: N) {}
+  /** The name as UTF-8 (computed once: the codec writes it on every send). */
+  get utf8(): Uint8Array {
+    return (this.bytes ??= new TextEncoder().encode(this.name));
+  }
   toString(): string {
     return this.name;
   }

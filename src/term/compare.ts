@@ -182,6 +182,20 @@ export function compare(a: unknown, b: unknown, keyOrder = false): number {
       }
       return 0;
     }
+    case Rank.Fun: {
+      // Local funs before exports (erl checked); exports by module, function, arity.
+      const ea = a instanceof Export;
+      if (ea !== b instanceof Export) return ea ? 1 : -1;
+      if (ea) {
+        const x = a as Export;
+        const y = b as Export;
+        return cmpText(x.module.name, y.module.name) || cmpText(x.fn.name, y.fn.name) || x.arity - y.arity;
+      }
+      if (a instanceof Fun && b instanceof Fun) {
+        return cmpText(a.module.name, b.module.name) || a.oldIndex - b.oldIndex || a.oldUniq - b.oldUniq || a.index - b.index;
+      }
+      return 0;
+    }
     case Rank.Nil:
       return 0;
     case Rank.List: {

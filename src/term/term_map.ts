@@ -67,6 +67,10 @@ export class TermMap<K = unknown, V = unknown> {
     for (const b of this.buckets.values()) for (const e of b) yield [e[0], e[1]];
   }
 
+  forEach(f: (value: V, key: K) => void): void {
+    for (const b of this.buckets.values()) for (let i = 0; i < b.length; i++) f(b[i]![1], b[i]![0]);
+  }
+
   keys(): K[] {
     return [...this.entries()].map((e) => e[0]);
   }

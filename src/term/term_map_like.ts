@@ -4,6 +4,7 @@ export interface TermMapLike {
   entries(): IterableIterator<[unknown, unknown]>;
   get(key: unknown): unknown;
   has(key: unknown): boolean;
+  forEach(f: (value: unknown, key: unknown) => void): void;
 }
 
 export const TERM_MAP: unique symbol = Symbol.for("agner.TermMap");

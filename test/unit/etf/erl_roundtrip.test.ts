@@ -71,8 +71,9 @@ after(() => erl?.close());
 
 test(`${RUNS} arbitrary terms survive Agner encode -> erl decode/encode -> Agner decode`, opts, async () => {
   await fc.assert(
-    fc.asyncProperty(termArb, async (term) => {
-      const back = decode(new Uint8Array(await erl!.echo(encode(term))));
+    fc.asyncProperty(termArb, fc.boolean(), async (term, compressed) => {
+      // Half of them sent COMPRESSED (when that is smaller), as term_to_binary(T, [compressed]) would.
+      const back = decode(new Uint8Array(await erl!.echo(encode(term, { compressed }))));
       assert.ok(equals(back, term), `${inspect(term)} came back as ${inspect(back)}`);
     }),
     { numRuns: RUNS },
