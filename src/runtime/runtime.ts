@@ -416,15 +416,8 @@ export class Runtime {
     setCurrent(p);
     try {
       const r = p.beh!.handle(msg);
-      if (r !== undefined && r !== null && typeof r === "object") {
-        if (typeof (r as Iterator<unknown>).next === "function") {
-          p.co = r as Iterator<unknown, unknown, unknown>;
-          p.wait = null;
-        } else if (typeof (r as PromiseLike<unknown>).then === "function") {
-          p.co = holdPromise(r as PromiseLike<unknown>);
-          p.wait = null;
-        }
-        if (p.co !== null && !(p.flags & (DEAD | SCHEDULED))) this.requeue(p);
+      if (r !== undefined && r !== null && typeof r === "object" && this.adopt(p, r) && !(p.flags & (DEAD | SCHEDULED))) {
+        this.requeue(p);
       }
     } catch (e) {
       this.crashed(p, e);
@@ -434,6 +427,19 @@ export class Runtime {
     if (p.m0 !== EMPTY || p.q !== null) {
       if (!(p.flags & (DEAD | SCHEDULED))) this.requeue(p);
     }
+  }
+
+  /**
+   * A handler returned an object: a generator suspends message dispatch until
+   * it finishes (it may receive); a promise holds the mailbox until it settles.
+   * True when the process now runs a coroutine.
+   */
+  private adopt(p: Proc, r: object): boolean {
+    if (typeof (r as Iterator<unknown>).next === "function") p.co = r as Iterator<unknown, unknown, unknown>;
+    else if (typeof (r as PromiseLike<unknown>).then === "function") p.co = holdPromise(r as PromiseLike<unknown>);
+    else return false;
+    p.wait = null;
+    return true;
   }
 
   /** Runs one process for up to one budget. True when it may have more to do. */
@@ -450,15 +456,7 @@ export class Runtime {
           const msg = p.shift();
           p.reds++;
           const r = beh.handle(msg);
-          if (r !== undefined && r !== null && typeof r === "object") {
-            if (typeof (r as Iterator<unknown>).next === "function") {
-              p.co = r as Iterator<unknown, unknown, unknown>;
-              p.wait = null;
-            } else if (typeof (r as PromiseLike<unknown>).then === "function") {
-              p.co = holdPromise(r as PromiseLike<unknown>);
-              p.wait = null;
-            }
-          }
+          if (r !== undefined && r !== null && typeof r === "object") this.adopt(p, r);
         } else {
           const w = p.wait;
           if (w === null) {
