@@ -339,10 +339,12 @@ export class Runtime {
           } else break;
           p.flags &= ~SCHEDULED;
           if (p.flags & DEAD) continue;
-          if (p.co === null && p.q === null && p.beh !== null && p.m0 !== EMPTY) {
-            // Fast path: an actor with exactly one message (a ring hop, a call's request).
-            this.runOne(p);
-          } else if (this.run(p) && (p.flags & (SCHEDULED | DEAD)) === 0) this.requeue(p);
+          // Fast paths for exactly one queued message (a ring hop, a call's request or reply).
+          const one = p.q === null && p.m0 !== EMPTY;
+          if (one && p.co === null && p.beh !== null) this.runOne(p);
+          else if (!(one && p.co !== null && this.resumeOne(p)) && this.run(p) && (p.flags & (SCHEDULED | DEAD)) === 0) {
+            this.requeue(p);
+          }
           // Read the clock every ~1,024 reductions (or 32 turns): cheap, and a turn of heavy handlers still ends the slice.
           if ((this.used >= 1024 || (++turns & 31) === 0) && sliced) {
             this.used = 0;
@@ -427,6 +429,37 @@ export class Runtime {
     if (p.m0 !== EMPTY || p.q !== null) {
       if (!(p.flags & (DEAD | SCHEDULED))) this.requeue(p);
     }
+  }
+
+  /**
+   * A loop-style process waits in a one-pattern receive and has one message:
+   * match it and resume the process without the general loop. False when the
+   * case is not that simple (the general `run` then handles it).
+   */
+  private resumeOne(p: Proc): boolean {
+    const w = p.wait;
+    if (!(w instanceof ReceiveOp) || w.np !== 1 || w.bodies !== null || w.scanned !== 0) return false;
+    const m = p.m0;
+    const pat = w.pats[0];
+    setCurrent(p);
+    try {
+      if (pat !== m && !matches(pat, m)) return false;
+      p.m0 = EMPTY;
+      const ext = p.ext;
+      if (ext !== null) {
+        if (ext.marker > 0) ext.marker--;
+        this.clearAfter(p);
+      }
+      w.state = FREE;
+      p.wait = null;
+      this.used++;
+      if (this.step(p, p.co!, m, false) && !(p.flags & (DEAD | SCHEDULED))) this.requeue(p);
+    } catch (e) {
+      this.crashed(p, e);
+    } finally {
+      setCurrent(null);
+    }
+    return true;
   }
 
   /**
