@@ -317,7 +317,9 @@ export class Encoder {
 const shared = new Encoder();
 
 /**
- * Encodes a term (with the version byte 131 unless `noVersion`).
+ * Encodes a term (with the version byte 131 unless `noVersion`). The result
+ * may be a view into a pooled buffer (as a small `Buffer` is): use it through
+ * its own `byteOffset`/`length`, not its whole `.buffer`.
  *
  * @example
  * encode(t(atom("ok"), 1)); // Uint8Array [131, 104, 2, 119, 2, 111, 107, 97, 1]
@@ -331,7 +333,10 @@ export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Ar
   if (opts.noVersion !== true) e.u8(Tag.VERSION);
   const start = e.pos;
   e.term(term);
-  const out = new Uint8Array(e.pos);
+  // Memory from Node's pooled slab (Buffer.allocUnsafe), seen as a plain Uint8Array: much
+  // cheaper for small terms than a fresh ArrayBuffer per encode.
+  const slab = Buffer.allocUnsafe(e.pos);
+  const out = new Uint8Array(slab.buffer, slab.byteOffset, e.pos);
   out.set(e.buf.subarray(0, e.pos));
   if (!opts.compressed) return out;
   const body = out.subarray(start);
