@@ -54,7 +54,7 @@ function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, n: number): bo
 /** A decoder over one buffer; `term()` reads the next term at `offset`. */
 export class Decoder {
   offset: number;
-  private readonly view: DataView;
+  private dv: DataView | null = null;
   private readonly maxDepth: number;
   private newAtoms = 0;
   private readonly maxNewAtoms: number;
@@ -67,11 +67,15 @@ export class Decoder {
     opts: DecodeOptions = {},
   ) {
     this.offset = offset;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.maxDepth = opts.maxDepth ?? 1000;
     this.maxNewAtoms = opts.maxNewAtoms ?? 10_000;
     this.existingOnly = opts.existingAtomsOnly === true;
     this.cache = opts.atomCache;
+  }
+
+  /** For floats and 64-bit port ids only: integers are read by hand (no DataView per decode). */
+  private get view(): DataView {
+    return (this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   fail(expected: string, at = this.offset): never {
@@ -89,21 +93,23 @@ export class Decoder {
   }
   u16(): number {
     this.need(2, "a 16-bit length");
-    const v = this.view.getUint16(this.offset);
-    this.offset += 2;
-    return v;
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 2;
+    return (b[o]! << 8) | b[o + 1]!;
   }
   u32(): number {
-    this.need(4, "a 32-bit field");
-    const v = this.view.getUint32(this.offset);
-    this.offset += 4;
-    return v;
+    return this.i32Raw("a 32-bit field") >>> 0;
   }
   i32(): number {
-    this.need(4, "a 32-bit integer");
-    const v = this.view.getInt32(this.offset);
-    this.offset += 4;
-    return v;
+    return this.i32Raw("a 32-bit integer");
+  }
+  private i32Raw(what: string): number {
+    this.need(4, what);
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 4;
+    return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
   }
   bytes(n: number, what: string): Uint8Array {
     this.need(n, what);
