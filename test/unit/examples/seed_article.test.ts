@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Bot, botExample, messagesExample, receiveExample } from "../../../examples/seed_article.js";
+import { Bot, botExample, keyValueStoreExample, messagesExample, receiveExample } from "../../../examples/seed_article.js";
 import { atom, isAlive, isPid, run, runtime } from "../../../src/index.js";
 
 test("(1) Process.info(parent, :messages) shows the child's {ok, Pid}", async () => {
@@ -26,4 +26,8 @@ test("(3) Bot.startLink returns {ok, Pid}; the Bot outlives a caller that ends n
   assert.ok(isAlive(pid), "a normal exit does not travel along the link");
   runtime().shutdown();
   assert.ok(!isAlive(pid));
+});
+
+test("(4) the KeyValueStore: set, get, delete, get by the registered name", async () => {
+  assert.deepEqual(await keyValueStoreExample(), ["ok", "bar", "ok", "nil"]);
 });

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  type Atom,
+  type CallSpec,
+  type From,
+  CallError,
+  GenServer,
+  Runtime,
+  StartError,
+  VirtualClock,
+  _,
+  after,
+  atom,
+  call,
+  cast,
+  equals,
+  exit,
+  inspect,
+  isAlive,
+  makeRef,
+  noreply,
+  ok,
+  on,
+  receive,
+  register,
+  reply,
+  replyTo,
+  run,
+  self,
+  send,
+  setDefaultRuntime,
+  silentLogger,
+  stop,
+  t,
+} from "../../../src/index.js";
+import { ignore } from "../../../src/otp/index.js";
+
+const clock = new VirtualClock();
+const rt = new Runtime({ clock, logger: silentLogger });
+setDefaultRuntime(rt);
+
+type Calls = CallSpec<Atom<"get">, number> | CallSpec<Atom<"slow">, number> | CallSpec<Atom<"crash">, never> | CallSpec<Atom<"later">, string>;
+
+class Counter extends GenServer<number, Calls, Atom<"inc">, unknown, number> {
+  pending: From | null = null;
+  init(n: number) {
+    if (n < 0) return stop(atom("negative"), n);
+    if (n === 0) return ignore();
+    return ok(n);
+  }
+  override handleCall(req: Calls["req"], from: From, n: number) {
+    if (req === atom("crash")) throw new Error("boom");
+    if (req === atom("slow")) return noreply(n); // never answers
+    if (req === atom("later")) {
+      this.pending = from;
+      return noreply(n);
+    }
+    return reply(n, n);
+  }
+  override handleCast(_req: Atom<"inc">, n: number) {
+    return noreply(n + 1);
+  }
+  override handleInfo(msg: unknown, n: number) {
+    if (msg === atom("answer") && this.pending) replyTo(this.pending, "answered later");
+    return noreply(n);
+  }
+}
+
+test("start returns after init; call and cast keep order", async () => {
+  const pid = await GenServer.start(new Counter(), 5);
+  cast(pid, atom("inc"));
+  cast(pid, atom("inc"));
+  assert.equal(await call(pid, atom("get")), 7);
+  const inProcess = await run(function* () {
+    cast(pid, atom("inc"));
+    return yield* call(pid, atom("get"));
+  });
+  assert.equal(inProcess, 8);
+});
+
+test("init stop and ignore: start fails with the reason", async () => {
+  await assert.rejects(Promise.resolve(GenServer.start(new Counter(), -1)), (e) => e instanceof StartError && e.reason === atom("negative"));
+  await assert.rejects(Promise.resolve(GenServer.start(new Counter(), 0)), (e) => e instanceof StartError && e.reason === atom("ignore"));
+});
+
+test("a name that is taken: {already_started, Pid}", async () => {
+  const first = await GenServer.start(new Counter(), 1, { name: "counter_x" });
+  await assert.rejects(Promise.resolve(GenServer.start(new Counter(), 1, { name: "counter_x" })), (e) =>
+    e instanceof StartError && equals(e.reason, t(atom("already_started"), first)),
+  );
+  assert.equal(await call("counter_x", atom("get")), 1);
+});
+
+test("call to an unknown name or a dead server fails fast with noproc", async () => {
+  await assert.rejects(Promise.resolve(call("nobody_here", atom("get"))), (e) => e instanceof CallError && equals((e.reason as unknown[])[0], atom("noproc")));
+  const pid = await GenServer.start(new Counter(), 1);
+  await run(function* () {
+    exit(pid, atom("kill"));
+  });
+  await assert.rejects(Promise.resolve(call(pid, atom("get"))), CallError);
+});
+
+test("a call that times out fails with {timeout, {gen_server, call, ...}} and the late reply is dropped", async () => {
+  const pid = await GenServer.start(new Counter(), 1);
+  const p = run(function* () {
+    let reason: unknown;
+    try {
+      yield* call(pid, atom("later"), 1000);
+    } catch (e) {
+      reason = (e as CallError).reason;
+    }
+    send(pid, atom("answer")); // the server replies now, after the timeout
+    const stray = yield* receive(on(_, (m) => m), after(10, () => "no stray message"));
+    return [reason, stray];
+  });
+  await rt.advance(1000);
+  await rt.advance(20);
+  const [reason, stray] = await p;
+  assert.equal(inspect(reason).startsWith("{timeout,{gen_server,call,"), true, inspect(reason));
+  assert.equal(stray, "no stray message");
+});
+
+test("noreply then GenServer.reply answers the caller", async () => {
+  const pid = await GenServer.start(new Counter(), 1);
+  const answer = call(pid, atom("later"));
+  setImmediate(() => send(pid, atom("answer")));
+  assert.equal(await answer, "answered later");
+});
+
+test("a server that crashes during a call: the caller gets its exit reason, the server is gone", async () => {
+  const pid = await GenServer.start(new Counter(), 1);
+  await assert.rejects(Promise.resolve(call(pid, atom("crash"))), (e) => e instanceof CallError && (e.reason as unknown[])[0] instanceof Error);
+  assert.equal(isAlive(pid), false);
+});
+
+test("a call from a process with 10,000 queued messages still finds its reply", async () => {
+  const pid = await GenServer.start(new Counter(), 3);
+  const v = await run(function* () {
+    const me = self();
+    for (let i = 0; i < 10_000; i++) send(me, t(atom("junk"), i));
+    void makeRef;
+    return yield* call(pid, atom("get"));
+  });
+  assert.equal(v, 3);
+});
+
+test("registered servers are called by name; the seed's KeyValueStore works by name", async () => {
+  const { KeyValueStore } = await import("../../../examples/key_value_store.js");
+  const pid = await KeyValueStore.start();
+  register("primary_store_test", pid);
+  KeyValueStore.set("primary_store_test", atom("foo"), atom("bar"));
+  assert.equal(await KeyValueStore.get("primary_store_test", atom("foo")), atom("bar"));
+  KeyValueStore.delete("primary_store_test", atom("foo"));
+  assert.equal(await KeyValueStore.get("primary_store_test", atom("foo")), atom("nil"));
+});
