@@ -18,13 +18,14 @@ import { JS, NONODE, NORMAL, UNDEFINED } from "./atoms.js";
 import { type Clock, systemClock } from "./clock.js";
 import { BadArgError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
-import { matches, mentions } from "./pattern.js";
+import { matches } from "./pattern.js";
 import { type Actor, DEAD, EMPTY, LocalRef, Proc, SCHEDULED } from "./process.js";
-import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
+import { AwaitOp, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitError, ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
 import { RunQueue } from "./run_queue.js";
+import { NO_MATCH, clearAfter, mentionsMarker, tryReceive } from "./matching.js";
 
 export interface RuntimeOptions {
   /** Time source; a `VirtualClock` makes timers run only on `advance`. */
@@ -60,7 +61,6 @@ function throwInto(co: Iterator<unknown, unknown, unknown>, e: unknown): Iterato
   return co.throw(e);
 }
 
-const NO_MATCH: unique symbol = Symbol("no match");
 
 /** Placeholder coroutine of a process whose plain function has not run yet. */
 const NOT_STARTED: Iterator<unknown, unknown, unknown> = {
@@ -448,7 +448,7 @@ export class Runtime {
       const ext = p.ext;
       if (ext !== null) {
         if (ext.marker > 0) ext.marker--;
-        this.clearAfter(p);
+        clearAfter(this, p);
       }
       w.state = FREE;
       p.wait = null;
@@ -498,7 +498,7 @@ export class Runtime {
             let v: unknown;
             let thrown = false;
             try {
-              v = this.tryReceive(p, w);
+              v = tryReceive(this, p, w);
             } catch (e) {
               v = e;
               thrown = true;
@@ -566,7 +566,7 @@ export class Runtime {
       op.timedOut = false;
       const x = p.ext;
       op.scanned =
-        x !== null && x.markerRef !== null && x.marker > 0 && this.mentionsMarker(op as WaitOp<unknown>, x.markerRef) ? x.marker : 0;
+        x !== null && x.markerRef !== null && x.marker > 0 && mentionsMarker(op as WaitOp<unknown>, x.markerRef) ? x.marker : 0;
       p.wait = op;
       // Nothing new to look at and no timeout to arm: blocked until a message arrives.
       return op.timeout !== Infinity || p.queueLength > op.scanned;
@@ -582,110 +582,6 @@ export class Runtime {
       return false;
     }
     throw new TypeError(`a process yielded ${inspect(op)}: use yield* receive(...), yield* sleep(ms), yield* await_(promise)`);
-  }
-
-  private mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
-    if (op instanceof CustomReceive) return op.key === ref;
-    if (!(op instanceof ReceiveOp)) return false;
-    const pats = op.pats;
-    for (let i = 0; i < op.np; i++) if (!mentions(pats[i], ref)) return false;
-    return op.np > 0;
-  }
-
-  /** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
-  private tryReceive(p: Proc, w: WaitOp<unknown>): unknown {
-    if (w instanceof CustomReceive) return this.tryCustom(p, w);
-    const op = w as ReceiveOp<unknown>;
-    const pats = op.pats;
-    if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
-      // Fast path: the only message sits in the inline slot.
-      const m = p.m0;
-      const np = op.np;
-      for (let c = 0; c < np; c++) {
-        if (matches(pats[c], m)) {
-          p.shift();
-          if (p.ext !== null) this.clearAfter(p);
-          op.state = FREE;
-          const bodies = op.bodies;
-          const body = bodies === null ? null : bodies[c]!;
-          return body === null ? m : body(m as never);
-        }
-      }
-    }
-    const n = p.queueLength;
-    const np = op.np;
-    if (np === 1 && pats[0] instanceof Atom) {
-      // One atom pattern: identity comparisons only (the common `receive stop -> ...`).
-      const a = pats[0];
-      for (let i = op.scanned; i < n; i++) {
-        if (p.at(i) === a) {
-          p.removeAt(i);
-          this.clearAfter(p);
-          op.state = FREE;
-          return op.bodies === null ? a : op.bodies[0]!(a as never);
-        }
-      }
-    } else {
-      for (let i = op.scanned; i < n; i++) {
-      const m = p.at(i);
-      for (let c = 0; c < np; c++) {
-        if (matches(pats[c], m)) {
-          p.removeAt(i);
-          this.clearAfter(p);
-          op.state = FREE;
-          const bodies = op.bodies;
-          const body = bodies === null ? null : bodies[c]!;
-          return body === null ? m : body(m as never);
-        }
-      }
-    }
-    }
-    return this.noMatch(p, op, n);
-  }
-
-  private tryCustom(p: Proc, op: CustomReceive<unknown>): unknown {
-    const n = p.queueLength;
-    for (let i = op.scanned; i < n; i++) {
-      const m = p.at(i);
-      if (op.test(m)) {
-        p.removeAt(i);
-        this.clearAfter(p);
-        op.state = FREE;
-        return op.take(m);
-      }
-    }
-    return this.noMatch(p, op, n);
-  }
-
-  /** Nothing matched among the first `n` messages: time out now, or arm the `after` timer. */
-  private noMatch(p: Proc, op: WaitOp<unknown>, n: number): unknown {
-    op.scanned = n;
-    if (op.timedOut || op.timeout === 0) {
-      this.clearAfter(p);
-      op.state = FREE;
-      return op.expire();
-    }
-    if (op.timeout !== Infinity) {
-      const x = p.x();
-      if (x.timer === null) {
-        x.timer = this.addTimer(op.timeout, () => {
-          x.timer = null;
-          if (p.wait === op && !(p.flags & DEAD)) {
-            op.timedOut = true;
-            if ((p.flags & SCHEDULED) === 0) this.schedule(p);
-          }
-        });
-      }
-    }
-    return NO_MATCH;
-  }
-
-  private clearAfter(p: Proc): void {
-    const x = p.ext;
-    if (x !== null && x.timer !== null) {
-      this.timers.cancel(x.timer);
-      x.timer = null;
-    }
   }
 
   private watch(p: Proc, op: AwaitOp<unknown>): void {

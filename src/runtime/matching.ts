@@ -1,0 +1,120 @@
+/**
+ * Matching a waiting process's mailbox: from the save pointer (or the
+ * receive marker), first match wins, others stay in order; when nothing
+ * matches, the `after` timer is armed (or fires at once for `after(0)`).
+ */
+import { Atom } from "../term/atom.js";
+import { type Ref } from "../term/identifiers.js";
+import { matches, mentions } from "./pattern.js";
+import { DEAD, EMPTY, type Proc, SCHEDULED } from "./process.js";
+import { CustomReceive, FREE, ReceiveOp, type WaitOp } from "./receive.js";
+import type { Runtime } from "./runtime.js";
+
+/** Returned by {@link tryReceive} when no message matched. */
+export const NO_MATCH: unique symbol = Symbol("no match");
+
+/** True when every pattern of the op names `ref`, so older messages can be skipped. */
+export function mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
+  if (op instanceof CustomReceive) return op.key === ref;
+  if (!(op instanceof ReceiveOp)) return false;
+  const pats = op.pats;
+  for (let i = 0; i < op.np; i++) if (!mentions(pats[i], ref)) return false;
+  return op.np > 0;
+}
+
+/** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
+export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
+  if (w instanceof CustomReceive) return tryCustom(rt, p, w);
+  const op = w as ReceiveOp<unknown>;
+  const pats = op.pats;
+  if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
+    // Fast path: the only message sits in the inline slot.
+    const m = p.m0;
+    const np = op.np;
+    for (let c = 0; c < np; c++) {
+      if (matches(pats[c], m)) {
+        p.shift();
+        if (p.ext !== null) clearAfter(rt, p);
+        op.state = FREE;
+        const bodies = op.bodies;
+        const body = bodies === null ? null : bodies[c]!;
+        return body === null ? m : body(m as never);
+      }
+    }
+  }
+  const n = p.queueLength;
+  const np = op.np;
+  if (np === 1 && pats[0] instanceof Atom) {
+    // One atom pattern: identity comparisons only (the common `receive stop -> ...`).
+    const a = pats[0];
+    for (let i = op.scanned; i < n; i++) {
+      if (p.at(i) === a) {
+        p.removeAt(i);
+        clearAfter(rt, p);
+        op.state = FREE;
+        return op.bodies === null ? a : op.bodies[0]!(a as never);
+      }
+    }
+  } else {
+    for (let i = op.scanned; i < n; i++) {
+    const m = p.at(i);
+    for (let c = 0; c < np; c++) {
+      if (matches(pats[c], m)) {
+        p.removeAt(i);
+        clearAfter(rt, p);
+        op.state = FREE;
+        const bodies = op.bodies;
+        const body = bodies === null ? null : bodies[c]!;
+        return body === null ? m : body(m as never);
+      }
+    }
+  }
+  }
+  return noMatch(rt, p, op, n);
+}
+
+function tryCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {
+  const n = p.queueLength;
+  for (let i = op.scanned; i < n; i++) {
+    const m = p.at(i);
+    if (op.test(m)) {
+      p.removeAt(i);
+      clearAfter(rt, p);
+      op.state = FREE;
+      return op.take(m);
+    }
+  }
+  return noMatch(rt, p, op, n);
+}
+
+/** Nothing matched among the first `n` messages: time out now, or arm the `after` timer. */
+function noMatch(rt: Runtime, p: Proc, op: WaitOp<unknown>, n: number): unknown {
+  op.scanned = n;
+  if (op.timedOut || op.timeout === 0) {
+    clearAfter(rt, p);
+    op.state = FREE;
+    return op.expire();
+  }
+  if (op.timeout !== Infinity) {
+    const x = p.x();
+    if (x.timer === null) {
+      x.timer = rt.addTimer(op.timeout, () => {
+        x.timer = null;
+        if (p.wait === op && !(p.flags & DEAD)) {
+          op.timedOut = true;
+          if ((p.flags & SCHEDULED) === 0) rt.schedule(p);
+        }
+      });
+    }
+  }
+  return NO_MATCH;
+}
+
+/** Cancels the pending receive's `after` timer. */
+export function clearAfter(rt: Runtime, p: Proc): void {
+  const x = p.ext;
+  if (x !== null && x.timer !== null) {
+    rt.timers.cancel(x.timer);
+    x.timer = null;
+  }
+}
