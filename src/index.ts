@@ -90,6 +90,8 @@ export {
   stop,
   CallError,
   StartError,
+  Supervisor,
+  ChildSpecError,
 } from "./otp/index.js";
 
 export type { Tup } from "./term/index.js";
@@ -105,6 +107,9 @@ export type {
   ServerOptions,
   ServerPid,
   StartResult,
+  ChildSpec,
+  ChildInfo,
+  SupervisorOptions,
 } from "./otp/index.js";
 export type {
   Actor,

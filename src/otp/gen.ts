@@ -13,7 +13,9 @@
  * made (the receive marker), so a caller with a long mailbox pays O(1).
  *
  * `call()` returns a {@link CallOp}: inside a process write
- * `yield* call(server, req)`; from plain async code, `await call(server, req)`.
+ * `yield* call(server, req)` (the request goes out then); from plain async
+ * code, `await call(server, req)` (the request goes out at once, like any
+ * promise's work).
  */
 import { type Atom, atom } from "../term/atom.js";
 import { Pid, type Ref } from "../term/identifiers.js";
@@ -163,12 +165,20 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
     throw callError(TIMEOUT, this.server, this.request, this.label);
   }
 
+  private pending: Promise<R> | null = null;
+
+  /** Outside any process: sends the request now, through the runtime's call router. */
+  start(): this {
+    this.pending ??= routerFor(runtime()).call<R>(this);
+    return this;
+  }
+
   /** Outside any process: the runtime's call router waits for the reply. */
   then<A = R, B = never>(
     onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): PromiseLike<A | B> {
-    return routerFor(runtime()).call<R>(this).then(onFulfilled, onRejected);
+    return this.start().pending!.then(onFulfilled, onRejected);
   }
 }
 
@@ -189,7 +199,9 @@ export function call<C extends CallSpec, Q extends C["req"]>(
   request: Q,
   timeout = 5000,
 ): CallOp<ReplyTo<C, Q>> {
-  return new CallOp(server, request, timeout);
+  const op = new CallOp<ReplyTo<C, Q>>(server, request, timeout);
+  // Outside a process the call starts at once, as a promise would; inside, at `yield*`.
+  return current === null ? op.start() : op;
 }
 
 interface Pending {

@@ -23,6 +23,9 @@ export class StartError extends sig.ExitError {
   override name = "StartError";
 }
 
+/** What a started process becomes: an actor, a loop-style coroutine (which can block while it starts its own children), or nothing (it ends). */
+export type ProcessSetup = Actor | Iterator<unknown, unknown, unknown> | undefined;
+
 /** What the new process calls, once, to tell its starter how init went. */
 export type Ack = (result: StartResult) => void;
 
@@ -32,20 +35,20 @@ export interface StartOptions {
 }
 
 /**
- * Spawns a process whose `init(ack)` runs first in the new process and must
- * call `ack` before doing anything else that can block; it returns the
- * behaviour (an actor) the process then runs as. The result is `{ok, Pid}`,
+ * Spawns a process whose `init(ack)` runs first in the new process and calls
+ * `ack` once it is ready; it returns what the process then runs as (an actor,
+ * or a generator that may block, e.g. while starting children, before it acks). The result is `{ok, Pid}`,
  * `ignore` or `{error, Reason}`, also when init crashes.
  *
  * Inside a process: `yield* start(...)`; outside: `await start(...)`.
  */
-export function start(init: (ack: Ack) => Actor | undefined, opts: StartOptions = {}): StartOp {
+export function start(init: (ack: Ack) => ProcessSetup, opts: StartOptions = {}): StartOp {
   return new StartOp(init, opts);
 }
 
 export class StartOp implements Iterable<unknown, StartResult, unknown>, PromiseLike<StartResult> {
   constructor(
-    readonly init: (ack: Ack) => Actor | undefined,
+    readonly init: (ack: Ack) => ProcessSetup,
     readonly opts: StartOptions,
   ) {}
 
