@@ -149,7 +149,9 @@ export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast
     arg: Arg,
     opts: ServerOptions = {},
   ): StartServerOp<C, Cast> {
-    return new StartServerOp(server as GenServer<unknown, C, Cast, unknown, unknown>, arg, opts, false);
+    const op = new StartServerOp(server as GenServer<unknown, C, Cast, unknown, unknown>, arg, opts, false);
+    if (current === null) op.result(); // outside a process: start at once, as a promise would
+    return op;
   }
 
   /** Starts a server linked to the calling process. */
@@ -158,7 +160,9 @@ export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast
     arg: Arg,
     opts: ServerOptions = {},
   ): StartServerOp<C, Cast> {
-    return new StartServerOp(server as GenServer<unknown, C, Cast, unknown, unknown>, arg, opts, true);
+    const op = new StartServerOp(server as GenServer<unknown, C, Cast, unknown, unknown>, arg, opts, true);
+    if (current === null) op.result();
+    return op;
   }
 
   /** Answers a call that `handleCall` left with `noreply`. */
@@ -184,11 +188,14 @@ export class StartServerOp<C extends CallSpec, Cast> implements Iterable<unknown
     readonly link: boolean,
   ) {}
 
-  /** The Erlang-shaped result: `{ok, Pid}`, `ignore` or `{error, Reason}`. */
+  private started: ReturnType<typeof procStart> | null = null;
+
+  /** The Erlang-shaped result: `{ok, Pid}`, `ignore` or `{error, Reason}` (the server is started once). */
   result(): ReturnType<typeof procStart> {
+    if (this.started !== null) return this.started;
     const { server, arg, opts, link } = this;
     const parent = link ? current : null;
-    return procStart((ack) => boot(server, arg, opts.name, parent, ack), { link });
+    return (this.started = procStart((ack) => boot(server, arg, opts.name, parent, ack), { link }));
   }
 
   *[Symbol.iterator](): Iterator<unknown, ServerPid<C, Cast>, unknown> {

@@ -43,7 +43,9 @@ export interface StartOptions {
  * Inside a process: `yield* start(...)`; outside: `await start(...)`.
  */
 export function start(init: (ack: Ack) => ProcessSetup, opts: StartOptions = {}): StartOp {
-  return new StartOp(init, opts);
+  const op = new StartOp(init, opts);
+  // Outside a process the start happens at once, as a promise's work would; inside, at `yield*`.
+  return current === null ? op.begin() : op;
 }
 
 export class StartOp implements Iterable<unknown, StartResult, unknown>, PromiseLike<StartResult> {
@@ -55,6 +57,7 @@ export class StartOp implements Iterable<unknown, StartResult, unknown>, Promise
   [Symbol.iterator](): Iterator<unknown, StartResult, unknown> {
     const starter = current;
     if (starter === null) throw new Error("yield* start(...) is for process code; use `await` outside processes");
+    if (this.pending !== null && !this.running) throw new Error("this start was begun outside any process: await it instead");
     const rt = starter.rt;
     const ackRef: Ref = rt.makeRef();
     let acked = false;
@@ -71,14 +74,26 @@ export class StartOp implements Iterable<unknown, StartResult, unknown>, Promise
     return receive(on([ACK, ackRef, _], (m) => m[2] as StartResult))[Symbol.iterator]();
   }
 
+  private pending: Promise<StartResult> | null = null;
+
+  /** Outside a process: starts now (once, however often it is awaited). */
+  begin(): this {
+    const op = this;
+    this.pending ??= run(function* () {
+      op.running = true;
+      return yield* op;
+    });
+    return this;
+  }
+
+  /** Set while `begin`'s own process runs the start. */
+  private running = false;
+
   then<A = StartResult, B = never>(
     onFulfilled?: ((value: StartResult) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): PromiseLike<A | B> {
-    const self = this;
-    return run(function* () {
-      return yield* self;
-    }).then(onFulfilled, onRejected);
+    return this.begin().pending!.then(onFulfilled, onRejected);
   }
 }
 

@@ -154,3 +154,25 @@ test("registered servers are called by name; the seed's KeyValueStore works by n
   KeyValueStore.delete("primary_store_test", atom("foo"));
   assert.equal(await KeyValueStore.get("primary_store_test", atom("foo")), atom("nil"));
 });
+
+test("outside a process, start and call begin at once and happen once, however often they are awaited", async () => {
+  let inits = 0;
+  class Once extends GenServer<null, CallSpec<Atom<"ping">, Atom<"pong">>> {
+    init() {
+      inits++;
+      return ok(null);
+    }
+    override handleCall(_r: Atom<"ping">, _f: From, s: null) {
+      return reply(atom("pong"), s);
+    }
+  }
+  const op = GenServer.start(new Once(), undefined);
+  await rt.settle();
+  assert.equal(inits, 1, "started before being awaited");
+  const pid = await op;
+  assert.equal(await op, pid);
+  assert.equal(inits, 1);
+  const c = call(pid, atom("ping"));
+  assert.equal(await c, atom("pong"));
+  assert.equal(await c, atom("pong"));
+});
