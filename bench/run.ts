@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "etf"];
+const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf"];
 
 const args = process.argv.slice(2);
 if (args[0] === "--one") {
