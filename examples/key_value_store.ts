@@ -34,7 +34,7 @@ const SET = atom("set");
 const DELETE = atom("delete");
 const NIL = atom("nil");
 
-class KeyValueStoreServer extends GenServer<State, KvCalls, KvCasts, unknown, State> {
+export class KeyValueStoreServer extends GenServer<State, KvCalls, KvCasts, unknown, State> {
   init(state: State) {
     return ok(state);
   }
