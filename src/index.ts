@@ -92,6 +92,8 @@ export {
   StartError,
   Supervisor,
   ChildSpecError,
+  Agent,
+  Task,
 } from "./otp/index.js";
 
 export type { Tup } from "./term/index.js";
@@ -110,6 +112,8 @@ export type {
   ChildSpec,
   ChildInfo,
   SupervisorOptions,
+  AgentRef,
+  TaskFn,
 } from "./otp/index.js";
 export type {
   Actor,

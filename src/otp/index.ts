@@ -6,3 +6,7 @@ export { GenServer, StartServerOp, ok, ignore, reply, noreply, stop } from "./ge
 export type { InitResult, CallResult, CastResult, Next, Ok, Ignore, Reply, NoReply, Stop, ServerOptions, ServerPid } from "./gen_server.js";
 export { Supervisor, ChildSpecError } from "./supervisor.js";
 export type { ChildSpec, ChildInfo, SupervisorOptions, Restart, Shutdown, Strategy } from "./supervisor.js";
+export { Agent } from "./agent.js";
+export type { AgentRef } from "./agent.js";
+export { Task } from "./task.js";
+export type { TaskFn } from "./task.js";
