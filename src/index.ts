@@ -94,6 +94,7 @@ export {
   ChildSpecError,
   Agent,
   Task,
+  DynamicSupervisor,
 } from "./otp/index.js";
 
 export type { Tup } from "./term/index.js";
@@ -114,6 +115,7 @@ export type {
   SupervisorOptions,
   AgentRef,
   TaskFn,
+  DynamicSupervisorOptions,
 } from "./otp/index.js";
 export type {
   Actor,

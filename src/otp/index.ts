@@ -10,3 +10,5 @@ export { Agent } from "./agent.js";
 export type { AgentRef } from "./agent.js";
 export { Task } from "./task.js";
 export type { TaskFn } from "./task.js";
+export { DynamicSupervisor } from "./dynamic_supervisor.js";
+export type { DynamicSupervisorOptions } from "./dynamic_supervisor.js";

@@ -50,6 +50,8 @@ export interface SupervisorOptions {
   intensity?: number;
   period?: number;
   name?: string;
+  /** Most children at once; `startChild` beyond it gives `{error, max_children}` (DynamicSupervisor's limit). */
+  maxChildren?: number;
 }
 
 /** A child spec or option that cannot work, named by its field. */
@@ -76,6 +78,7 @@ const RESTART = atom("restart_child");
 const DELETE = atom("delete_child");
 const START = atom("start_child");
 const STOP = atom("$agner_stop");
+const TERMINATE_PID = atom("terminate_child_pid");
 
 function validate(spec: ChildSpec): Required<ChildSpec> {
   if (typeof spec.id !== "string" || spec.id === "") throw new ChildSpecError(`child spec field 'id' must be a non-empty string, got ${String(spec.id)}`);
@@ -210,12 +213,12 @@ function* supervise(specs: Required<ChildSpec>[], opts: Required<Omit<Supervisor
         reply(from, OK);
         throw new ExitException(req[1]);
       }
-      reply(from, yield* handleCall(children, req));
+      reply(from, yield* handleCall(children, req, opts.maxChildren));
     }
   }
 }
 
-function* handleCall(children: Child[], req: unknown): Generator<unknown, unknown, unknown> {
+function* handleCall(children: Child[], req: unknown, maxChildren: number): Generator<unknown, unknown, unknown> {
   const find = (id: unknown) => children.findIndex((c) => c.spec.id === id);
   if (req === WHICH) return children.map((c): ChildInfo => ({ id: c.spec.id, pid: c.pid, type: c.spec.type }));
   if (req === COUNT) {
@@ -233,17 +236,19 @@ function* handleCall(children: Child[], req: unknown): Generator<unknown, unknow
       return t(ERROR, (e as Error).message);
     }
     if (find(spec.id) >= 0) return t(ERROR, atom("already_present"));
+    if (children.length >= maxChildren) return t(ERROR, atom("max_children"));
     const r = yield* startOne(spec);
     if (Array.isArray(r) && r[0] === ERROR) return r;
     children.push({ spec, pid: Array.isArray(r) ? (r[1] as Pid) : undefined });
     return r;
   }
-  const i = find(arg);
+  const i = op === TERMINATE_PID ? children.findIndex((c) => c.pid === arg) : find(arg);
   if (i < 0) return t(ERROR, atom("not_found"));
   const c = children[i]!;
-  if (op === TERMINATE) {
+  if (op === TERMINATE || op === TERMINATE_PID) {
     yield* stopOne(c);
-    if (c.spec.restart === "temporary") children.splice(i, 1);
+    // A temporary child, or one named by its pid (a dynamic child), is forgotten once stopped.
+    if (c.spec.restart === "temporary" || op === TERMINATE_PID) children.splice(i, 1);
     return OK;
   }
   if (op === RESTART) {
@@ -267,7 +272,7 @@ function startSup(children: ChildSpec[], opts: SupervisorOptions, link: boolean)
     if (ids.has(s.id)) throw new ChildSpecError(`child spec field 'id': '${s.id}' is used twice`);
     ids.add(s.id);
   }
-  const o = { strategy: opts.strategy ?? "one_for_one", intensity: opts.intensity ?? 3, period: opts.period ?? 5 };
+  const o = { strategy: opts.strategy ?? "one_for_one", intensity: opts.intensity ?? 3, period: opts.period ?? 5, maxChildren: opts.maxChildren ?? Infinity };
   if (!["one_for_one", "one_for_all", "rest_for_one"].includes(o.strategy)) throw new ChildSpecError(`supervisor option 'strategy': unknown ${String(o.strategy)}`);
   if (!(o.intensity >= 0) || !(o.period > 0)) throw new ChildSpecError("supervisor options 'intensity' (>= 0) and 'period' (> 0 s)");
   const parent = link ? current : null;
@@ -312,6 +317,10 @@ export const Supervisor = {
   /** Stops the supervisor: its children in reverse start order, then itself with `reason` (default `normal`). */
   stop(sup: Pid | string, reason: unknown = atom("normal")) {
     return call(sup, t(STOP, reason), Infinity) as unknown as PromiseLike<Atom>;
+  },
+  /** Stops the child with this pid (how a DynamicSupervisor's children are named). */
+  terminateChildPid(sup: Pid | string, pid: Pid) {
+    return call(sup, t(TERMINATE_PID, pid), Infinity) as unknown as PromiseLike<Atom | Tuple>;
   },
   deleteChild(sup: Pid | string, id: string) {
     return call(sup, t(DELETE, id), Infinity) as unknown as PromiseLike<Atom | Tuple>;

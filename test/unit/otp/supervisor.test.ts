@@ -8,6 +8,7 @@ import {
   type From,
   type Pid,
   ChildSpecError,
+  DynamicSupervisor,
   GenServer,
   Runtime,
   Supervisor,
@@ -233,4 +234,22 @@ test("property: after any crash schedule, which_children lists exactly the live 
     ),
     { numRuns: 40 },
   );
+});
+
+test("DynamicSupervisor: children on demand, max_children, terminate by pid, restarts", async () => {
+  const sup = await DynamicSupervisor.start({ maxChildren: 2 });
+  const a = (await DynamicSupervisor.startChild(sup, { start: worker("x").start })) as unknown[];
+  const b = (await DynamicSupervisor.startChild(sup, { start: worker("y").start })) as unknown[];
+  assert.equal(a[0], atom("ok"));
+  assert.equal(b[0], atom("ok"));
+  const c = await DynamicSupervisor.startChild(sup, { start: worker("z").start });
+  assert.ok(equals(c, t(atom("error"), atom("max_children"))));
+  await crash(a[1] as Pid);
+  const live = (await DynamicSupervisor.whichChildren(sup)).map((x) => x.pid!);
+  assert.equal(live.length, 2);
+  assert.ok(!live.includes(a[1] as Pid) && live.every((p) => isAlive(p)), "the crashed child was restarted");
+  assert.equal(await DynamicSupervisor.terminateChild(sup, b[1] as Pid), atom("ok"));
+  assert.ok(!isAlive(b[1] as Pid));
+  assert.ok(equals(await DynamicSupervisor.terminateChild(sup, b[1] as Pid), t(atom("error"), atom("not_found"))));
+  assert.deepEqual(await DynamicSupervisor.countChildren(sup), { specs: 1, active: 1, supervisors: 0, workers: 1 });
 });
