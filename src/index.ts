@@ -95,6 +95,7 @@ export {
   Agent,
   Task,
   DynamicSupervisor,
+  Registry,
 } from "./otp/index.js";
 
 export type { Tup } from "./term/index.js";
@@ -116,6 +117,7 @@ export type {
   AgentRef,
   TaskFn,
   DynamicSupervisorOptions,
+  RegistryOptions,
 } from "./otp/index.js";
 export type {
   Actor,
