@@ -31,6 +31,7 @@ import { CREATED, CustomReceive } from "../runtime/receive.js";
 import { type Runtime } from "../runtime/runtime.js";
 import * as sig from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
+import { Registry, Via } from "./registry.js";
 
 /** A request type and the type of its reply: a GenServer's call protocol is a union of these. */
 export interface CallSpec<Req = unknown, Reply = unknown> {
@@ -45,7 +46,7 @@ export type ReplyTo<C extends CallSpec, Q> = C extends { req: infer R; reply: in
  * A server: a pid or a registered name, optionally carrying its protocol
  * types so that `call` and `cast` are checked at the call site.
  */
-export type ServerRef<C extends CallSpec = CallSpec, Cast = unknown> = (Pid | Atom | string) & {
+export type ServerRef<C extends CallSpec = CallSpec, Cast = unknown> = (Pid | Atom | string | Via) & {
   readonly __calls?: C;
   readonly __casts?: Cast;
 };
@@ -84,7 +85,7 @@ export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, reque
   const rt = runtime();
   if (server instanceof Pid) rt.send(server, t(GEN_CAST, request));
   else {
-    const p = rt.whereis(server as Atom | string);
+    const p = resolve(rt, server);
     if (p !== undefined) rt.deliver(p, t(GEN_CAST, request));
   }
 }
@@ -100,6 +101,7 @@ function callError(why: unknown, server: unknown, request: unknown, label: Atom)
 
 function resolve(rt: Runtime, server: unknown): Proc | undefined {
   if (server instanceof Proc) return server.flags & DEAD ? undefined : server;
+  if (server instanceof Via) return Registry.whereis(server.registry, server.key) as Proc | undefined;
   if (server instanceof Pid) throw new CallError(NOPROC, `call to remote ${inspect(server)}: distribution is not running`);
   return rt.whereis(server as Atom | string);
 }

@@ -31,6 +31,7 @@ import { ExitException, isQuietReason } from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
 import { type CallSpec, type From, type ServerRef, reply as sendReply } from "./gen.js";
 import { type Ack, type StartResult, okPid, start as procStart } from "./proc_lib.js";
+import { Registry, Via } from "./registry.js";
 
 // ---- callback results ------------------------------------------------------
 
@@ -173,7 +174,7 @@ export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast
 
 export interface ServerOptions {
   /** Register the server under this name (fails with `{already_started, Pid}` if taken). */
-  name?: string | Atom;
+  name?: string | Atom | Via;
 }
 
 /** A typed pid of a started server. */
@@ -215,12 +216,18 @@ export class StartServerOp<C extends CallSpec, Cast> implements Iterable<unknown
 function boot(
   server: GenServer<unknown, CallSpec, unknown, unknown, unknown>,
   arg: unknown,
-  name: string | Atom | undefined,
+  name: string | Atom | Via | undefined,
   parent: Pid | null,
   ack: Ack,
 ): Actor | undefined {
   const self = current!;
-  if (name !== undefined) {
+  if (name instanceof Via) {
+    const r = Registry.register(name.registry, name.key, undefined);
+    if (r[0] === ERROR) {
+      ack(t(ERROR, t(atom("already_started"), (r[1] as unknown[])[1])));
+      throw new ExitException(NORMAL);
+    }
+  } else if (name !== undefined) {
     const existing = self.rt.whereis(name);
     if (existing !== undefined) {
       ack(t(ERROR, t(atom("already_started"), existing)));

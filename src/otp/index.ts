@@ -12,5 +12,5 @@ export { Task } from "./task.js";
 export type { TaskFn } from "./task.js";
 export { DynamicSupervisor } from "./dynamic_supervisor.js";
 export type { DynamicSupervisorOptions } from "./dynamic_supervisor.js";
-export { Registry } from "./registry.js";
+export { Registry, Via } from "./registry.js";
 export type { RegistryOptions } from "./registry.js";

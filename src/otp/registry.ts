@@ -21,6 +21,14 @@ import { register, runtime } from "../runtime/erlang.js";
 import { DEAD, type Proc } from "../runtime/process.js";
 import { receive } from "../runtime/receive.js";
 
+/** A name in a registry, for `GenServer.start(..., { name: Registry.via(reg, key) })` and `call(via, ...)`. */
+export class Via {
+  constructor(
+    readonly registry: Pid | string,
+    readonly key: unknown,
+  ) {}
+}
+
 export interface RegistryOptions {
   keys: "unique" | "duplicate";
   name?: string;
@@ -46,6 +54,16 @@ function forget(table: Table, pid: Proc): void {
 }
 
 export const Registry = {
+  /** `{via, Registry, {Reg, Key}}`: a server name looked up in a registry. */
+  via(registry: Pid | string, key: unknown): Via {
+    return new Via(registry, key);
+  },
+
+  /** The live process under a unique key, if any. */
+  whereis(registry: Pid | string, key: unknown): Pid | undefined {
+    return Registry.lookup(registry, key)[0]?.[0];
+  },
+
   /** Starts a registry: a process that owns the table (the table goes when it stops). */
   async start(opts: RegistryOptions): Promise<Pid> {
     if (opts.keys !== "unique" && opts.keys !== "duplicate") throw new Error("Registry option 'keys' must be unique or duplicate");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type Pid, Registry, Runtime, VirtualClock, atom, equals, exit, run, send, setDefaultRuntime, silentLogger, spawn, t } from "../../../src/index.js";
+import { type Atom, type CallSpec, type From, GenServer, StartError, call, ok, reply, type Pid, Registry, Runtime, VirtualClock, atom, equals, exit, run, send, setDefaultRuntime, silentLogger, spawn, t } from "../../../src/index.js";
 
 const rt = new Runtime({ clock: new VirtualClock(), logger: silentLogger });
 setDefaultRuntime(rt);
@@ -82,4 +82,26 @@ test("property: after any sequence of register / unregister / death, lookups mat
     }),
     { numRuns: 60 },
   );
+});
+
+test("via-names: a GenServer registered in a registry, called through it; a taken name is already_started", async () => {
+  await Registry.start({ keys: "unique", name: "reg_via" });
+  class Named extends GenServer<string, CallSpec<Atom<"who">, string>, unknown, unknown, string> {
+    init(me: string) {
+      return ok(me);
+    }
+    override handleCall(_r: Atom<"who">, _f: From, s: string) {
+      return reply(s, s);
+    }
+  }
+  const name = Registry.via("reg_via", t(atom("user"), 7));
+  const pid = await GenServer.start(new Named(), "first", { name });
+  assert.equal(await call(name, atom("who")), "first");
+  await assert.rejects(Promise.resolve(GenServer.start(new Named(), "second", { name })), (e) =>
+    e instanceof StartError && equals(e.reason, t(atom("already_started"), pid)),
+  );
+  await run(function* () {
+    exit(pid, atom("kill"));
+  });
+  await assert.rejects(Promise.resolve(call(name, atom("who"))), /noproc/);
 });
