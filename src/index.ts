@@ -96,6 +96,8 @@ export {
   Task,
   DynamicSupervisor,
   Registry,
+  sys,
+  hotSwap,
 } from "./otp/index.js";
 
 export type { Tup } from "./term/index.js";

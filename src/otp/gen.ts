@@ -121,6 +121,8 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
     readonly request: unknown,
     timeout: number,
     readonly label: Atom = GEN_SERVER_LABEL,
+    /** The message's tag: `'$gen_call'`, or `system` for sys requests. */
+    readonly kind: Atom = GEN_CALL,
   ) {
     super();
     this.timeout = timeout;
@@ -140,7 +142,7 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
     this.mref = mref;
     this.tag = tag;
     this.key = mref;
-    target.rt.deliver(target, t(GEN_CALL, t(self, tag), this.request));
+    target.rt.deliver(target, t(this.kind, t(self, tag), this.request));
     return this;
   }
 
@@ -206,6 +208,15 @@ export function call<C extends CallSpec, Q extends C["req"]>(
   return current === null ? op.start() : op;
 }
 
+/** A `sys` request: `{system, From, Request}`, answered like a call (what `sys` and `proc_lib:stop` send). */
+export function systemCall<R>(server: ServerRef, request: unknown, timeout = 5000): CallOp<R> {
+  const op = new CallOp<R>(server, request, timeout, SYS_LABEL, SYSTEM);
+  return current === null ? op.start() : op;
+}
+
+const SYS_LABEL = atom("sys");
+const SYSTEM = atom("system");
+
 interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
@@ -249,7 +260,7 @@ class CallRouter {
           reject(callError(TIMEOUT, op.server, op.request, op.label));
         });
       }
-      rt.deliver(target, t(GEN_CALL, t(me, new ImproperList(ALIAS_HEAD, mref)), op.request));
+      rt.deliver(target, t(op.kind, t(me, new ImproperList(ALIAS_HEAD, mref)), op.request));
     });
   }
 

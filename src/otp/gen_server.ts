@@ -32,6 +32,7 @@ import { type Timer } from "../runtime/timers.js";
 import { type CallSpec, type From, type ServerRef, reply as sendReply } from "./gen.js";
 import { type Ack, type StartResult, okPid, start as procStart } from "./proc_lib.js";
 import { Registry, Via } from "./registry.js";
+import { SYSTEM, handleSystem, sys, traceEvent } from "./sys.js";
 
 // ---- callback results ------------------------------------------------------
 
@@ -166,6 +167,11 @@ export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast
     return op;
   }
 
+  /** Stops a server: its `terminate(reason)` runs, then it exits with `reason` (default `normal`). */
+  static stop(server: ServerRef | Pid, reason: unknown = atom("normal"), timeout = Infinity): PromiseLike<Atom<"ok">> {
+    return sys.terminate(server, reason, timeout);
+  }
+
   /** Answers a call that `handleCall` left with `noreply`. */
   static reply<R>(from: From<R>, value: R): void {
     sendReply(from, value);
@@ -258,8 +264,14 @@ function boot(
 const TIMEOUT_MSG = Symbol("gen_server timeout");
 
 /** The server's receive loop, as a callback actor. */
-class ServerLoop implements Actor {
+export class ServerLoop implements Actor {
   private timer: Timer | null = null;
+  /** @internal sys: while suspended only system messages are handled; others wait here, in order. */
+  suspended = false;
+  deferred: unknown[] = [];
+  /** @internal sys statistics (messages in and out) and trace. */
+  stats: { since: number; in: number; out: number } | null = null;
+  trace = false;
 
   constructor(
     public mod: GenServer<unknown, CallSpec, unknown, unknown, unknown>,
@@ -270,6 +282,13 @@ class ServerLoop implements Actor {
   handle(msg: unknown): void {
     if (this.timer !== null) this.cancelTimeout();
     try {
+      if (msg instanceof Tuple && msg[0] === SYSTEM && msg.length === 3) return handleSystem(this, msg[1] as From, msg[2]);
+      if (this.suspended) {
+        this.deferred.push(msg);
+        return;
+      }
+      if (this.stats !== null) this.stats.in++;
+      if (this.trace) traceEvent(this, msg);
       if (msg instanceof Tuple) {
         const tag = msg[0];
         if (tag === GEN_CALL && msg.length === 3) return this.onCall(msg[2], msg[1] as From);
@@ -348,7 +367,7 @@ class ServerLoop implements Actor {
   }
 
   /** Calls `terminate`, then exits with the reason (a normal stop logs nothing). */
-  private terminate(reason: unknown, lastMsg: unknown): never {
+  terminate(reason: unknown, lastMsg: unknown): never {
     try {
       this.mod.terminate(reason, this.state);
     } catch (e) {

@@ -14,3 +14,4 @@ export { DynamicSupervisor } from "./dynamic_supervisor.js";
 export type { DynamicSupervisorOptions } from "./dynamic_supervisor.js";
 export { Registry, Via } from "./registry.js";
 export type { RegistryOptions } from "./registry.js";
+export { sys, hotSwap } from "./sys.js";

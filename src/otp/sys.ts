@@ -1,0 +1,135 @@
+/**
+ * `sys` for GenServers: look at and replace a running server's state,
+ * suspend and resume it, collect statistics, trace it, and change its code
+ * while it runs (hot code swap): the process keeps its pid, its state
+ * (converted by the new module's `codeChange`) and every queued message.
+ *
+ * Requests travel as `{system, From, Request}` (answered like calls), as
+ * Erlang's `sys` sends them.
+ *
+ * @example
+ * await sys.suspend(server);
+ * await sys.changeCode(server, new CounterV2(), "1", undefined);
+ * await sys.resume(server);
+ */
+import { type Atom, atom } from "../term/atom.js";
+import { type Pid } from "../term/identifiers.js";
+import { inspect } from "../term/inspect.js";
+import { Tuple, t } from "../term/tuple.js";
+import { ERROR, OK } from "../runtime/atoms.js";
+import { current } from "../runtime/current.js";
+import { type From, type ServerRef, reply, systemCall } from "./gen.js";
+import type { GenServer, ServerLoop } from "./gen_server.js";
+
+export const SYSTEM = atom("system");
+const GET_STATE = atom("get_state");
+const REPLACE_STATE = atom("replace_state");
+const SUSPEND = atom("suspend");
+const RESUME = atom("resume");
+const CHANGE_CODE = atom("change_code");
+const GET_STATUS = atom("get_status");
+const STATISTICS = atom("statistics");
+const TRACE = atom("trace");
+const TERMINATE = atom("terminate");
+
+type AnyServer = GenServer<unknown, never, unknown, unknown, unknown>;
+
+/** @internal Runs one system request inside the server. */
+export function handleSystem(loop: ServerLoop, from: From, req: unknown): void {
+  const op = req instanceof Tuple ? req[0] : req;
+  switch (op) {
+    case GET_STATE:
+      return reply(from, loop.state);
+    case REPLACE_STATE:
+      loop.state = ((req as unknown[])[1] as (s: unknown) => unknown)(loop.state);
+      return reply(from, loop.state);
+    case SUSPEND:
+      loop.suspended = true;
+      return reply(from, OK);
+    case RESUME: {
+      loop.suspended = false;
+      reply(from, OK);
+      // Replay what arrived meanwhile, oldest first, before anything newer.
+      const waiting = loop.deferred;
+      loop.deferred = [];
+      for (const m of waiting) loop.handle(m);
+      return;
+    }
+    case CHANGE_CODE: {
+      if (!loop.suspended) return reply(from, t(ERROR, atom("not_suspended")));
+      const [, mod, oldVsn, extra] = req as unknown[];
+      try {
+        loop.state = (mod as AnyServer).codeChange(oldVsn, loop.state, extra);
+        loop.mod = mod as AnyServer;
+        return reply(from, OK);
+      } catch (e) {
+        return reply(from, t(ERROR, e instanceof Error ? e.message : e));
+      }
+    }
+    case GET_STATUS:
+      return reply(from, {
+        pid: current,
+        module: loop.mod.constructor.name,
+        status: loop.suspended ? atom("suspended") : atom("running"),
+        parent: loop.parent,
+        state: loop.state,
+        queued: loop.deferred.length,
+      });
+    case STATISTICS: {
+      const flag = (req as unknown[])[1];
+      if (flag === true) loop.stats = { since: current!.rt.clock.now(), in: 0, out: 0 };
+      else if (flag === false) loop.stats = null;
+      return reply(from, loop.stats === null ? atom("no_statistics") : { ...loop.stats, reductions: current!.reds });
+    }
+    case TRACE:
+      loop.trace = (req as unknown[])[1] === true;
+      return reply(from, OK);
+    case TERMINATE:
+      reply(from, OK);
+      return loop.terminate((req as unknown[])[1], req);
+    default:
+      return reply(from, t(ERROR, t(atom("unknown_system_msg"), req)));
+  }
+}
+
+/** @internal One traced event, through the runtime's logger. */
+export function traceEvent(loop: ServerLoop, msg: unknown): void {
+  const self = current!;
+  self.rt.logger({ level: "info", what: "sys_trace", text: `${inspect(self)} (${loop.mod.constructor.name}) got ${inspect(msg)}`, pid: self, msg });
+}
+
+type Op<R> = PromiseLike<R> & Iterable<unknown, R, unknown>;
+const sysCall = <R>(server: ServerRef | Pid, req: unknown, timeout = 5000) => systemCall<R>(server as ServerRef, req, timeout) as unknown as Op<R>;
+
+/** The `sys` module for GenServers. Each function is `await`-able, and `yield*`-able inside a process. */
+export const sys = {
+  getState: <S = unknown>(server: ServerRef | Pid, timeout?: number) => sysCall<S>(server, GET_STATE, timeout),
+  replaceState: <S>(server: ServerRef | Pid, f: (state: S) => S, timeout?: number) => sysCall<S>(server, t(REPLACE_STATE, f), timeout),
+  suspend: (server: ServerRef | Pid, timeout?: number) => sysCall<Atom<"ok">>(server, SUSPEND, timeout),
+  resume: (server: ServerRef | Pid, timeout?: number) => sysCall<Atom<"ok">>(server, RESUME, timeout),
+  /** Only while suspended: the new module's `codeChange(oldVsn, state, extra)` converts the state, then the new module handles every message. */
+  changeCode: (server: ServerRef | Pid, module: GenServer<never, never, never, never, never>, oldVsn: unknown, extra: unknown, timeout?: number) =>
+    sysCall<unknown>(server, t(CHANGE_CODE, module, oldVsn, extra), timeout),
+  getStatus: (server: ServerRef | Pid, timeout?: number) => sysCall<Record<string, unknown>>(server, GET_STATUS, timeout),
+  /** `true` starts collecting, `false` stops, `"get"` reads (`{since, in, out, reductions}` or `no_statistics`). */
+  statistics: (server: ServerRef | Pid, flag: boolean | "get", timeout?: number) => sysCall<unknown>(server, t(STATISTICS, flag), timeout),
+  /** Logs every message the server gets through the runtime's logger. */
+  trace: (server: ServerRef | Pid, on: boolean, timeout?: number) => sysCall<Atom<"ok">>(server, t(TRACE, on), timeout),
+  /** Stops the server: `terminate(reason)` runs, then it exits with `reason` (proc_lib:stop / GenServer.stop). */
+  terminate: (server: ServerRef | Pid, reason: unknown = atom("normal"), timeout = Infinity) => sysCall<Atom<"ok">>(server, t(TERMINATE, reason), timeout),
+};
+
+/**
+ * Hot code swap from async code: suspend, change the callback module to
+ * `module` (its `codeChange` converts the state), resume. Messages sent
+ * meanwhile wait, in order; the pid stays the same.
+ */
+export async function hotSwap(server: ServerRef | Pid, module: GenServer<never, never, never, never, never>, oldVsn: unknown, extra?: unknown): Promise<void> {
+  await sys.suspend(server);
+  try {
+    const r = await sys.changeCode(server, module, oldVsn, extra);
+    if (r !== OK) throw new Error(`code change failed: ${inspect(r)}`);
+  } finally {
+    await sys.resume(server);
+  }
+}
