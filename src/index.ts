@@ -98,6 +98,7 @@ export {
   Registry,
   sys,
   hotSwap,
+  Application,
 } from "./otp/index.js";
 
 export type { Tup } from "./term/index.js";
@@ -120,6 +121,7 @@ export type {
   TaskFn,
   DynamicSupervisorOptions,
   RegistryOptions,
+  ApplicationSpec,
 } from "./otp/index.js";
 export type {
   Actor,

@@ -15,3 +15,5 @@ export type { DynamicSupervisorOptions } from "./dynamic_supervisor.js";
 export { Registry, Via } from "./registry.js";
 export type { RegistryOptions } from "./registry.js";
 export { sys, hotSwap } from "./sys.js";
+export { Application } from "./application.js";
+export type { ApplicationSpec, Env } from "./application.js";
