@@ -99,6 +99,7 @@ export {
   sys,
   hotSwap,
   Application,
+  TaskSupervisor,
 } from "./otp/index.js";
 
 export type { Tup } from "./term/index.js";

@@ -17,3 +17,4 @@ export type { RegistryOptions } from "./registry.js";
 export { sys, hotSwap } from "./sys.js";
 export { Application } from "./application.js";
 export type { ApplicationSpec, Env } from "./application.js";
+export { TaskSupervisor } from "./task_supervisor.js";

@@ -306,7 +306,7 @@ export const Supervisor = {
     return call(sup, COUNT, Infinity) as unknown as PromiseLike<{ specs: number; active: number; supervisors: number; workers: number }>;
   },
   startChild(sup: Pid | string, spec: ChildSpec) {
-    return call(sup, t(START, spec), Infinity) as unknown as PromiseLike<StartResult>;
+    return call(sup, t(START, spec), Infinity) as unknown as PromiseLike<StartResult> & Iterable<unknown, StartResult, unknown>;
   },
   terminateChild(sup: Pid | string, id: string) {
     return call(sup, t(TERMINATE, id), Infinity) as unknown as PromiseLike<Atom | Tuple>;

@@ -36,8 +36,8 @@ export interface Task<R = unknown> {
 const TASK = atom("Elixir.Task");
 const AWAIT = atom("await");
 
-/** Runs the task body to its result inside the task process. */
-function* body<R>(fn: TaskFn<R>): Generator<unknown, R, unknown> {
+/** @internal Runs a task body to its result inside the task process. */
+export function* runTask<R>(fn: TaskFn<R>): Generator<unknown, R, unknown> {
   const r = fn();
   if (r !== null && typeof r === "object") {
     if (typeof (r as Iterator<unknown>).next === "function") return yield* r as Generator<unknown, R, unknown>;
@@ -57,7 +57,7 @@ export const Task = {
     const me = owner("Task.async()");
     let ref!: Ref;
     const pid = spawnLink(function* () {
-      const r = yield* body(fn);
+      const r = yield* runTask(fn);
       send(me, t(ref, r));
     });
     ref = monitor(pid);
@@ -122,13 +122,13 @@ export const Task = {
 
   /** Runs `fn` in an unlinked process, for its side effects. */
   start(fn: TaskFn<unknown>): Pid {
-    return spawn(() => body(fn));
+    return spawn(() => runTask(fn));
   },
 
   /** Runs `fn` in a process linked to the caller, for its side effects. */
   startLink(fn: TaskFn<unknown>): Pid {
     owner("Task.startLink()");
-    return spawnLink(() => body(fn));
+    return spawnLink(() => runTask(fn));
   },
 };
 

@@ -124,3 +124,24 @@ test("Task.shutdown stops a running task; Task.start runs detached", async () =>
   assert.ok(ran);
   void await_;
 });
+
+test("Task.Supervisor.asyncNolink: a crashing task does not take the caller down; await reports it", async () => {
+  const { TaskSupervisor, isAlive: alive, self: me } = await import("../../../src/index.js");
+  const sup = await TaskSupervisor.start();
+  const r = await run(function* () {
+    const good = yield* TaskSupervisor.asyncNolink(sup, () => "fine");
+    const bad = yield* TaskSupervisor.asyncNolink(sup, () => {
+      throw new Error("task failed");
+    });
+    const a = yield* Task.await(good);
+    let reason: unknown;
+    try {
+      yield* Task.await(bad);
+    } catch (e) {
+      reason = (e as ExitError).reason;
+    }
+    return [a, (reason as unknown[])[0] instanceof Error, alive(me())];
+  });
+  assert.deepEqual(r, ["fine", true, true]);
+  assert.ok(isAlive(sup));
+});
