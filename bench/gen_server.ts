@@ -118,29 +118,29 @@ async function kv(): Promise<{ perS: number; size: number; hits: number }> {
   });
 }
 
-export default async function main(): Promise<void> {
+/** `parts`: any of gs_call, gs_cast, kv (default: all three). */
+export default async function main(parts: string[] = []): Promise<void> {
+  const want = (p: string) => parts.length === 0 || parts.includes(p);
   await pollute();
-  const callRuns = [await gsCall(), await gsCall(), await gsCall()];
-  const c = {
-    perS: median(callRuns.map((r) => r.perS)),
-    latencyNs: median(callRuns.map((r) => r.latencyNs)),
-    clients100: median(callRuns.map((r) => r.clients100)),
-  };
-  const asyncPerS = median([await gsCallAsync(), await gsCallAsync(), await gsCallAsync()]);
-  const castPerS = median([await gsCast(), await gsCast(), await gsCast()]);
-  const kvRuns = [await kv(), await kv(), await kv()];
-  const k = { perS: median(kvRuns.map((r) => r.perS)), size: kvRuns[0]!.size, hits: kvRuns[0]!.hits };
-  if (k.size !== 99_334 || k.hits !== 400_877) throw new Error(`kv checksums: size ${k.size}, hits ${k.hits}`);
-
-  const call1 = runAnchor("gs_call");
-  const cast1 = runAnchor("gs_cast");
-  const kv1 = runAnchor("kv");
-  figure("call_per_s", c.perS, call1?.get("call_per_s"), "higher");
-  figure("call_latency_ns", c.latencyNs, call1?.get("call_latency_ns"), "lower");
-  figure("call_100clients_per_s", c.clients100, call1?.get("call_100clients_per_s"), "higher");
-  figure("call_async_per_s", asyncPerS, call1?.get("call_per_s"), "higher");
-  figure("cast_per_s", castPerS, cast1?.get("cast_per_s"), "higher");
-  figure("kv_ops_per_s", k.perS, kv1?.get("kv_ops_per_s"), "higher");
-  plain("kv_final_size", k.size);
-  plain("kv_hits", k.hits);
+  if (want("gs_call")) {
+    const callRuns = [await gsCall(), await gsCall(), await gsCall()];
+    const asyncPerS = median([await gsCallAsync(), await gsCallAsync(), await gsCallAsync()]);
+    const call1 = runAnchor("gs_call");
+    figure("call_per_s", median(callRuns.map((r) => r.perS)), call1?.get("call_per_s"), "higher");
+    figure("call_latency_ns", median(callRuns.map((r) => r.latencyNs)), call1?.get("call_latency_ns"), "lower");
+    figure("call_100clients_per_s", median(callRuns.map((r) => r.clients100)), call1?.get("call_100clients_per_s"), "higher");
+    figure("call_async_per_s", asyncPerS, call1?.get("call_per_s"), "higher");
+  }
+  if (want("gs_cast")) {
+    const castPerS = median([await gsCast(), await gsCast(), await gsCast()]);
+    figure("cast_per_s", castPerS, runAnchor("gs_cast")?.get("cast_per_s"), "higher");
+  }
+  if (want("kv")) {
+    const kvRuns = [await kv(), await kv(), await kv()];
+    const k = { perS: median(kvRuns.map((r) => r.perS)), size: kvRuns[0]!.size, hits: kvRuns[0]!.hits };
+    if (k.size !== 99_334 || k.hits !== 400_877) throw new Error(`kv checksums: size ${k.size}, hits ${k.hits}`);
+    figure("kv_ops_per_s", k.perS, runAnchor("kv")?.get("kv_ops_per_s"), "higher");
+    plain("kv_final_size", k.size);
+    plain("kv_hits", k.hits);
+  }
 }

@@ -176,3 +176,21 @@ test("outside a process, start and call begin at once and happen once, however o
   assert.equal(await c, atom("pong"));
   assert.equal(await c, atom("pong"));
 });
+
+test("a callback returning something invalid ends the server with {bad_return_value, X} and a log line", async () => {
+  const events: { what: string; text: string }[] = [];
+  const saved = rt.logger;
+  rt.logger = (e) => events.push(e);
+  class Bad extends GenServer<null, CallSpec<Atom<"oops">, never>> {
+    init() {
+      return ok(null);
+    }
+    override handleCall() {
+      return { $: "whatever" } as never;
+    }
+  }
+  const pid = await GenServer.start(new Bad(), undefined);
+  await assert.rejects(Promise.resolve(call(pid, atom("oops"))), (e) => e instanceof CallError && /bad_return_value/.test(inspect(e.reason)));
+  assert.ok(events.some((e) => e.what === "gen_server_terminate" && /bad_return_value/.test(e.text)));
+  rt.logger = saved;
+});

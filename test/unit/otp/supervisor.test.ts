@@ -253,3 +253,32 @@ test("DynamicSupervisor: children on demand, max_children, terminate by pid, res
   assert.ok(equals(await DynamicSupervisor.terminateChild(sup, b[1] as Pid), t(atom("error"), atom("not_found"))));
   assert.deepEqual(await DynamicSupervisor.countChildren(sup), { specs: 1, active: 1, supervisors: 0, workers: 1 });
 });
+
+test("property: restart intensity on virtual time — the supervisor gives up exactly when a window of `period` holds more than `intensity` restarts", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 8 }),
+      async (intensity, period, gaps) => {
+        const sup = await Supervisor.start([worker("w")], { intensity, period });
+        const times: number[] = [];
+        let expectAlive = true;
+        for (const gap of gaps) {
+          await rt.advance(gap);
+          const now = clock.now();
+          times.push(now);
+          const inWindow = times.filter((x) => x > now - period * 1000).length;
+          await crash((await pids(sup))[0]);
+          if (inWindow > intensity) {
+            expectAlive = false;
+            break;
+          }
+        }
+        assert.equal(isAlive(sup), expectAlive);
+        if (isAlive(sup)) await Supervisor.stop(sup);
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
