@@ -24,7 +24,7 @@ import {
 } from "../src/index.js";
 
 type State = Map<unknown, unknown>;
-/** `get` is a call: `{get, Key}` answered with the value, or `nil` when missing. */
+/** `get` is a call: `{get, Key}` answered with the value, or `null` when missing (Elixir's `nil` on the wire). */
 type KvCalls = CallSpec<Tup<[Atom<"get">, unknown]>, unknown>;
 /** `set` and `delete` are casts. */
 type KvCasts = Tup<[Atom<"set">, unknown, unknown]> | Tup<[Atom<"delete">, unknown]>;
@@ -32,7 +32,6 @@ type KvCasts = Tup<[Atom<"set">, unknown, unknown]> | Tup<[Atom<"delete">, unkno
 const GET = atom("get");
 const SET = atom("set");
 const DELETE = atom("delete");
-const NIL = atom("nil");
 
 export class KeyValueStoreServer extends GenServer<State, KvCalls, KvCasts, unknown, State> {
   init(state: State) {
@@ -49,7 +48,7 @@ export class KeyValueStoreServer extends GenServer<State, KvCalls, KvCasts, unkn
   }
 
   override handleCall([, key]: KvCalls["req"], _from: From, state: State) {
-    return reply(state.has(key) ? state.get(key) : NIL, state);
+    return reply(state.has(key) ? state.get(key) : null, state);
   }
 }
 

@@ -12,11 +12,9 @@ import { fileURLToPath } from "node:url";
 
 const repo = resolve(fileURLToPath(import.meta.url), "../../../../..");
 
-function examplesText(): string {
-  const dir = join(repo, "examples");
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => readFileSync(join(dir, f), "utf8"))
+function examplesText(dir = join(repo, "examples")): string {
+  return readdirSync(dir, { withFileTypes: true })
+    .map((e) => (e.isDirectory() ? examplesText(join(dir, e.name)) : e.name.endsWith(".ts") ? readFileSync(join(dir, e.name), "utf8") : ""))
     .join("\n");
 }
 

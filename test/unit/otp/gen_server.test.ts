@@ -152,7 +152,7 @@ test("registered servers are called by name; the seed's KeyValueStore works by n
   KeyValueStore.set("primary_store_test", atom("foo"), atom("bar"));
   assert.equal(await KeyValueStore.get("primary_store_test", atom("foo")), atom("bar"));
   KeyValueStore.delete("primary_store_test", atom("foo"));
-  assert.equal(await KeyValueStore.get("primary_store_test", atom("foo")), atom("nil"));
+  assert.equal(await KeyValueStore.get("primary_store_test", atom("foo")), null);
 });
 
 test("outside a process, start and call begin at once and happen once, however often they are awaited", async () => {
