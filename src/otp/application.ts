@@ -60,6 +60,7 @@ function* master(spec: ApplicationSpec, env: Env, started: (root: Pid) => void):
   // The root died by itself: the application is over.
   const reason = (m as unknown[])[2];
   running.delete(spec.name);
+  if (order.includes(spec.name)) order.splice(order.indexOf(spec.name), 1);
   runtime().logger({ level: "notice", what: "application_exited", text: `application ${spec.name} exited: ${inspect(reason)}`, reason });
   throw new ExitException(reason);
 }

@@ -35,7 +35,7 @@ export interface RegistryOptions {
 }
 
 class Table {
-  /** key (by structural equality: a list per key) -> entries. */
+  /** Entries, scanned by key with term equality: fine for the thousands, not for millions (an index by term hash is the next step). */
   readonly entries: { key: unknown; pid: Proc; value: unknown }[] = [];
   constructor(readonly unique: boolean) {}
 }
