@@ -9,7 +9,7 @@
  *   return yield* Task.await(task);
  * });
  */
-import { type Atom, atom } from "../term/atom.js";
+import { atom } from "../term/atom.js";
 import { type Pid, type Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { t } from "../term/tuple.js";
