@@ -20,7 +20,7 @@ import { BadArgError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
 import { type Actor, DEAD, EMPTY, LocalRef, Proc, SCHEDULED } from "./process.js";
-import { AwaitOp, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
+import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitError, ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
@@ -432,18 +432,29 @@ export class Runtime {
   }
 
   /**
-   * A loop-style process waits in a one-pattern receive and has one message:
+   * A loop-style process waits in a one-pattern receive (or a call waits for
+   * its reply) and has one message:
    * match it and resume the process without the general loop. False when the
    * case is not that simple (the general `run` then handles it).
    */
   private resumeOne(p: Proc): boolean {
     const w = p.wait;
-    if (!(w instanceof ReceiveOp) || w.np !== 1 || w.bodies !== null || w.scanned !== 0) return false;
+    let custom: CustomReceive<unknown> | null = null;
+    if (w instanceof ReceiveOp) {
+      if (w.np !== 1 || w.bodies !== null || w.scanned !== 0) return false;
+    } else if (w instanceof CustomReceive) {
+      if (w.scanned !== 0) return false;
+      custom = w; // a call waiting for its reply
+    } else return false;
     const m = p.m0;
-    const pat = w.pats[0];
     setCurrent(p);
     try {
-      if (pat !== m && !matches(pat, m)) return false;
+      if (custom !== null) {
+        if (!custom.test(m)) return false;
+      } else {
+        const pat = (w as ReceiveOp<unknown>).pats[0];
+        if (pat !== m && !matches(pat, m)) return false;
+      }
       p.m0 = EMPTY;
       const ext = p.ext;
       if (ext !== null) {
@@ -453,7 +464,17 @@ export class Runtime {
       w.state = FREE;
       p.wait = null;
       this.used++;
-      if (this.step(p, p.co!, m, false) && !(p.flags & (DEAD | SCHEDULED))) this.requeue(p);
+      let v: unknown = m;
+      let thrown = false;
+      if (custom !== null) {
+        try {
+          v = custom.take(m);
+        } catch (e) {
+          v = e;
+          thrown = true;
+        }
+      }
+      if (this.step(p, p.co!, v, thrown) && !(p.flags & (DEAD | SCHEDULED))) this.requeue(p);
     } catch (e) {
       this.crashed(p, e);
     } finally {
