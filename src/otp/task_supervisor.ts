@@ -16,10 +16,22 @@ import { monitor, self, send, spawnLink } from "../runtime/erlang.js";
 import { receive } from "../runtime/receive.js";
 import { DynamicSupervisor, type DynamicSupervisorOptions } from "./dynamic_supervisor.js";
 import { StartError, type StartResult } from "./proc_lib.js";
+import { type SupOp, type SupReply } from "./supervisor.js";
 import { type Task, type TaskFn, runTask } from "./task.js";
 
 const GO = atom("$agner_task_go");
 
+/**
+ * Task.Supervisor: a DynamicSupervisor of temporary task processes (never
+ * restarted, forgotten once they end).
+ *
+ * @example
+ * const sup = await TaskSupervisor.start();
+ * await run(function* () {
+ *   const task = yield* TaskSupervisor.asyncNolink(sup, () => { throw new Error("boom"); });
+ *   const r = yield* Task.yield(task, 1000); // { exit: Error("boom") }: the caller lives on
+ * });
+ */
 export const TaskSupervisor = {
   start(opts: DynamicSupervisorOptions = {}) {
     return DynamicSupervisor.start(opts);
@@ -47,8 +59,25 @@ export const TaskSupervisor = {
     return { pid, ref, owner };
   },
 
-  /** Starts `fn` under the supervisor, for its side effects: `{ok, Pid}`. */
-  startChild(sup: Pid | string, fn: TaskFn<unknown>) {
+  /** Starts `fn` under the supervisor, for its side effects: `{ok, Pid}` (or `{error, max_children}`). */
+  startChild(sup: Pid | string, fn: TaskFn<unknown>): SupOp<StartResult> {
     return DynamicSupervisor.startChild(sup, { restart: "temporary", start: () => spawnLink(() => runTask(fn)) });
+  },
+
+  /** Stops a running task by pid: `ok` or `{error, not_found}`. */
+  terminateChild(sup: Pid | string, pid: Pid): SupOp<SupReply> {
+    return DynamicSupervisor.terminateChild(sup, pid);
+  },
+
+  /** The pids of the running tasks. */
+  children(sup: Pid | string): SupOp<Pid[]> {
+    const op = DynamicSupervisor.whichChildren(sup);
+    const pids = (l: { pid: Pid | undefined }[]) => l.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+    return {
+      then: (f, r) => op.then(pids).then(f, r),
+      *[Symbol.iterator]() {
+        return pids(yield* op);
+      },
+    };
   },
 };
