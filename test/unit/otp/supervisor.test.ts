@@ -196,6 +196,10 @@ test("invalid child specs are refused at start, naming the field", () => {
   assert.throws(() => Supervisor.start([{ id: "x", start: () => [] as never, restart: "sometimes" as never }]), /'restart'/);
   assert.throws(() => Supervisor.start([{ id: "x", start: () => [] as never, shutdown: -1 }]), /'shutdown'/);
   assert.throws(() => Supervisor.start([worker("d"), worker("d")]), /used twice/);
+  assert.throws(() => Supervisor.start([{ id: "x", start: () => [] as never, type: "daemon" as never }]), /'type'/);
+  assert.throws(() => Supervisor.start([], { strategy: "one_for_some" as never }), /'strategy'/);
+  assert.throws(() => Supervisor.start([], { intensity: -1 }), /'intensity'/);
+  assert.throws(() => Supervisor.start([], { period: 0 }), /'period'/);
 });
 
 test("which/count/terminate/restart/delete/start child", async () => {
