@@ -158,7 +158,7 @@ const isIgnore = (r: StartResult): r is Atom<"ignore"> => r === IGNORE;
 
 function isStartResult(r: unknown): r is StartResult {
   if (r === IGNORE) return true;
-  return r instanceof Tuple && r.length === 2 && ((r[0] === OK && r[1] instanceof Object) || r[0] === ERROR);
+  return r instanceof Tuple && r.length === 2 && ((r[0] === OK && r[1] instanceof Pid) || r[0] === ERROR);
 }
 
 /** Runs a child's start function in the supervisor; a throw or a bad return is `{error, What}`, as OTP's `catch apply(M, F, A)`. */
