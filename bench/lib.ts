@@ -37,18 +37,9 @@ export function plain(name: string, value: number): void {
   console.log(`${name} ${fmt(value)}`);
 }
 
-let erlChecked: boolean | undefined;
-export function erlAvailable(): boolean {
-  if (erlChecked === undefined) {
-    try {
-      execFileSync("erl", ["-noshell", "-eval", "halt()."], { stdio: "ignore", timeout: 20_000 });
-      erlChecked = true;
-    } catch {
-      erlChecked = false;
-    }
-  }
-  return erlChecked;
-}
+// One detection of `erl` for tests and benches alike.
+export { erlAvailable } from "../test/support/erl.js";
+import { erlAvailable } from "../test/support/erl.js";
 
 /**
  * Compiles `files` (paths) and runs `Module:main()` in a fresh `erl +S 1`
