@@ -1,0 +1,80 @@
+/**
+ * What a command answers, independent of the protocol version: the
+ * connection encodes it as RESP2 or RESP3 (HELLO 3), and the Erlang-facing
+ * `kv` server turns it into terms.
+ *
+ * Strings are JS strings whose char codes are the bytes (latin1), so they
+ * are binary-safe and cheap to slice, compare and use as Map keys.
+ *
+ * | Reply | RESP2 | RESP3 |
+ * |---|---|---|
+ * | `string` | bulk string | bulk string |
+ * | `number` / `bigint` (integral) | integer | integer |
+ * | `null` | null bulk `$-1` | null `_` |
+ * | `Reply[]` | array | array |
+ * | `SimpleString` | `+OK` | `+OK` |
+ * | `ErrorReply` | `-ERR ...` | `-ERR ...` |
+ * | `NullArray` | `*-1` | `_` |
+ * | `MapReply` | flat array of pairs | map `%` |
+ * | `SetReply` | array | set `~` |
+ * | `DoubleReply` | bulk string | double `,` |
+ * | `BoolReply` | integer 0/1 | boolean `#t`/`#f` |
+ * | `VerbatimReply` | bulk string | verbatim `=` |
+ */
+export type Reply =
+  | string
+  | number
+  | bigint
+  | null
+  | readonly Reply[]
+  | SimpleString
+  | ErrorReply
+  | NullArrayReply
+  | MapReply
+  | SetReply
+  | DoubleReply
+  | BoolReply
+  | VerbatimReply;
+
+export class SimpleString {
+  constructor(readonly text: string) {}
+}
+
+/** An error reply; `text` starts with its code (`ERR ...`, `WRONGTYPE ...`). */
+export class ErrorReply {
+  constructor(readonly text: string) {}
+}
+
+export class NullArrayReply {
+  private constructor() {}
+  static readonly instance = new NullArrayReply();
+}
+
+/** Key/value pairs, in order. */
+export class MapReply {
+  constructor(readonly entries: readonly (readonly [Reply, Reply])[]) {}
+}
+
+export class SetReply {
+  constructor(readonly items: readonly Reply[]) {}
+}
+
+export class DoubleReply {
+  constructor(readonly value: number) {}
+}
+
+export class BoolReply {
+  constructor(readonly value: boolean) {}
+}
+
+/** RESP3 verbatim text (`txt`/`mkd`), as INFO and CLIENT INFO answer under HELLO 3. */
+export class VerbatimReply {
+  constructor(
+    readonly format: string,
+    readonly text: string,
+  ) {}
+}
+
+export const OK = new SimpleString("OK");
+export const PONG = new SimpleString("PONG");
+export const NULL_ARRAY = NullArrayReply.instance;
