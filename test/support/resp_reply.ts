@@ -70,13 +70,14 @@ export function decodeAll(buf: Buffer): Node {
 
 /**
  * A canonical text of a node; `unordered` sorts the children of the top
- * node (maps by pair), for replies whose order Redis does not define.
+ * node (maps, or flat arrays with `flatPairs`, by pair), for replies whose
+ * order Redis does not define.
  */
-export function canonical(n: Node, unordered = false): string {
+export function canonical(n: Node, unordered = false, flatPairs = false): string {
   if (n.items === undefined) return `${n.type}${JSON.stringify(n.text)}`;
   let parts = n.items.map((c) => canonical(c));
   if (unordered) {
-    if (n.type === "%") {
+    if (n.type === "%" || flatPairs) {
       const pairs: string[] = [];
       for (let i = 0; i < parts.length; i += 2) pairs.push(`${parts[i]}=>${parts[i + 1]}`);
       parts = pairs.sort();
