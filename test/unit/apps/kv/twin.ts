@@ -1,0 +1,92 @@
+/**
+ * A real redis-server and the engine side by side: the same command goes to
+ * both, and the reply bytes are compared (RESP2, or RESP3 after HELLO 3),
+ * with time-dependent replies (TTLs) allowed a little drift and replies
+ * whose order Redis leaves undefined (KEYS, SCAN) compared as sets.
+ */
+import { commandCommand } from "../../../../src/apps/kv/command_info.js";
+import { Keyspace } from "../../../../src/apps/kv/db.js";
+import { Context, checkCommand, execCommand } from "../../../../src/apps/kv/engine.js";
+import { ErrorReply } from "../../../../src/apps/kv/reply.js";
+import { RespWriter } from "../../../../src/apps/kv/resp_writer.js";
+import { RawConnection, type RedisServer, startRedis } from "../../../support/redis_server.js";
+import { type Node, canonical, decodeAll } from "../../../support/resp_reply.js";
+
+export class Twin {
+  private ks = new Keyspace();
+  private ctx = new Context(this.ks.db(0), Date.now());
+  private readonly writers = { 2: new RespWriter(2), 3: new RespWriter(3) };
+  /** What the engine propagated, for AOF checks. */
+  propagated: string[][] = [];
+
+  private constructor(
+    readonly server: RedisServer,
+    private readonly conns: { 2: RawConnection; 3: RawConnection },
+  ) {
+    this.ctx.propagate = (argv) => this.propagated.push([...argv]);
+  }
+
+  static async start(): Promise<Twin> {
+    const server = await startRedis();
+    const c2 = await RawConnection.open(server.port);
+    const c3 = await RawConnection.open(server.port);
+    await c3.call(["HELLO", "3"]);
+    return new Twin(server, { 2: c2, 3: c3 });
+  }
+
+  async stop(): Promise<void> {
+    this.conns[2].close();
+    this.conns[3].close();
+    await this.server.stop();
+  }
+
+  /** Empties both sides. */
+  async reset(): Promise<void> {
+    await this.conns[2].call(["FLUSHALL"]);
+    this.ks = new Keyspace();
+    this.ctx.db = this.ks.db(0);
+    this.propagated = [];
+  }
+
+  /** The engine's reply bytes to argv. */
+  ours(argv: readonly string[], resp: 2 | 3): Buffer {
+    this.ctx.now = Date.now();
+    const w = this.writers[resp];
+    const cmd = checkCommand(argv);
+    if (cmd instanceof ErrorReply) w.write(cmd);
+    else if (cmd.fullname === "command" || cmd.fullname.startsWith("command|")) w.write(commandCommand(argv));
+    else w.write(execCommand(this.ctx, cmd, argv));
+    return w.take();
+  }
+
+  /** Runs argv on both; returns null when the replies agree, else a description of the difference. */
+  async compare(argv: readonly string[], resp: 2 | 3): Promise<string | null> {
+    const theirs = await this.conns[resp].call(argv);
+    const mine = this.ours(argv, resp);
+    if (theirs.equals(mine)) return null;
+    if (similar(argv, decodeAll(theirs), decodeAll(mine))) return null;
+    return `RESP${resp} ${JSON.stringify(argv)}\n  redis: ${JSON.stringify(theirs.toString("latin1"))}\n  agner: ${JSON.stringify(mine.toString("latin1"))}`;
+  }
+
+  /** Runs argv on Redis only (raw bytes). */
+  redis(argv: readonly string[], resp: 2 | 3 = 2): Promise<Buffer> {
+    return this.conns[resp].call(argv);
+  }
+}
+
+const TTL_DRIFT: Record<string, number> = { ttl: 1, expiretime: 1, pttl: 1000, pexpiretime: 1000 };
+
+/** Equal up to what Redis leaves to time or order. */
+function similar(argv: readonly string[], a: Node, b: Node): boolean {
+  const name = argv[0]!.toLowerCase();
+  const drift = TTL_DRIFT[name];
+  if (drift !== undefined && a.type === ":" && b.type === ":") return Math.abs(Number(a.text) - Number(b.text)) <= drift;
+  if (name === "keys" || name === "hkeys" || name === "hvals") return canonical(a, true) === canonical(b, true);
+  // A hash with a value over 64 bytes (or over 128 fields) is a hash table in Redis: no order.
+  if (name === "hgetall") return canonical(a, true, true) === canonical(b, true, true);
+  if (name === "scan" && a.items && b.items) {
+    return a.items[0]!.text === "0" && b.items[0]!.text === "0" && canonical(a.items[1]!, true) === canonical(b.items[1]!, true);
+  }
+  if (name === "randomkey") return a.type === b.type && (a.text === undefined) === (b.text === undefined) && (a.text === "-1") === (b.text === "-1");
+  return false;
+}
