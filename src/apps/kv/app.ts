@@ -107,14 +107,9 @@ export async function startKvServer(inst: KvInstance): Promise<Pid> {
   return Supervisor.start(kvChildren(inst), { strategy: "one_for_one", intensity: 10, period: 5, name: inst.names.sup.name });
 }
 
-/**
- * Stops a server in order: listeners (no new clients), connections (every
- * client closed), a flush of the persistence writer, then the rest of the
- * tree in reverse start order.
- */
-export async function shutdown(inst: KvInstance): Promise<void> {
+/** Listeners stop (no new clients), connections stop (every client closed), the writer flushes. */
+async function quiesce(inst: KvInstance): Promise<void> {
   const sup = inst.names.sup.name;
-  if (runtime().whereis(sup) === undefined) return;
   await Supervisor.terminateChild(sup, "listeners");
   await Supervisor.terminateChild(sup, "connections");
   try {
@@ -122,7 +117,23 @@ export async function shutdown(inst: KvInstance): Promise<void> {
   } catch (e) {
     runtime().logger({ level: "error", what: "kv_shutdown", text: `persistence flush failed: ${inspect(e instanceof Error ? e.message : e)}` });
   }
-  await Supervisor.stop(sup);
+}
+
+/**
+ * Stops a server started by {@link startKvServer} in order: listeners,
+ * connections, a flush of the persistence writer, then the rest of the
+ * tree in reverse start order.
+ */
+export async function shutdown(inst: KvInstance): Promise<void> {
+  if (runtime().whereis(inst.names.sup) === undefined) return;
+  await quiesce(inst);
+  await Supervisor.stop(inst.names.sup.name);
+}
+
+/** The same for the `kv` application (`npm start`): quiesce, then `Application.stop("kv")`. */
+export async function shutdownApplication(inst: KvInstance): Promise<void> {
+  if (runtime().whereis(inst.names.sup) !== undefined) await quiesce(inst);
+  await Application.stop("kv");
 }
 
 /** The application: `Application.start("kv", { instance })`. */

@@ -120,8 +120,7 @@ function clientKill(c: ConnState, argv: string[]): Reply {
       if (v === undefined) return SYNTAX;
       if (opt === "id") {
         const n = parseInt64(v);
-        if (n === undefined) return new ErrorReply("ERR value is not an integer or out of range");
-        if (n < 1) return new ErrorReply("ERR client-id should be greater than 0");
+        if (n === undefined || n < 1) return new ErrorReply("ERR client-id should be greater than 0");
         id = n;
       } else if (opt === "type") {
         if (!TYPES.has(v.toLowerCase())) return new ErrorReply(`ERR Unknown client type '${v}'`);

@@ -31,7 +31,7 @@ import { ErrorReply, type Reply } from "./reply.js";
 import { RespParser, RespProtocolError } from "./resp.js";
 import { RespWriter } from "./resp_writer.js";
 import { shardOf } from "./router.js";
-import { type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
+import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { startTransaction } from "./txn.js";
 
 /** Encoded replies beyond this are written even while others are outstanding. */
@@ -112,9 +112,8 @@ class Builder {
 const EMPTY_SLOT: unique symbol = Symbol("empty");
 type Slot = Reply | SlotAction | typeof EMPTY_SLOT;
 
-export interface ConnectionArgs {
-  socket: net.Socket;
-}
+/** An accepted socket (paused), or, for benchmarks of the process path alone, a ready-made port. */
+export type ConnectionArgs = { socket: net.Socket } | { port: (owner: Proc) => Port };
 
 /** The connection's state, which connection-level commands act on. */
 export class ConnState {
@@ -122,7 +121,7 @@ export class ConnState {
   readonly row: ClientRow;
   readonly parser: RespParser;
   readonly out: RespWriter;
-  readonly port: SocketPort;
+  readonly port: Port;
   db = 0;
   /** Protocol of the commands dispatched from now on (the writer switches when it reaches the HELLO). */
   resp: 2 | 3 = 2;
@@ -148,7 +147,7 @@ export class ConnState {
 
   constructor(
     readonly inst: KvInstance,
-    socket: net.Socket,
+    args: ConnectionArgs,
   ) {
     const self = current!;
     this.self = self;
@@ -163,7 +162,7 @@ export class ConnState {
     this.outstanding = Array.from({ length: n }, () => []);
     this.builders = new Array<Builder | null>(n).fill(null);
     for (let i = 0; i < n; i++) this.watchShard(i);
-    const port = (this.port = new SocketPort(socket, self));
+    const port = (this.port = "socket" in args ? new SocketPort(args.socket, self) : args.port(self));
     const id = inst.newClientId();
     const kill = (why: string) => self.rt.deliver(self, new KillClient(why));
     this.row = new ClientRow(id, self, port.remote, port.local, port.fd, Date.now(), this.authenticated, kill);
@@ -519,7 +518,7 @@ export class Connection extends GenServer<ConnState, never, never, unknown, Conn
   }
 
   init(args: ConnectionArgs) {
-    return ok(new ConnState(this.inst, args.socket));
+    return ok(new ConnState(this.inst, args));
   }
 
   override handleInfo(msg: unknown, s: ConnState) {

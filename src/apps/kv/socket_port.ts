@@ -27,7 +27,23 @@ const STATIC = Buffer.allocUnsafe(64 * 1024);
 
 type HandleSocket = net.Socket & { _handle: unknown };
 
-export class SocketPort {
+/** What a connection needs of its socket (a {@link SocketPort}; benchmarks pass a null device). */
+export interface Port {
+  readonly remote: string;
+  readonly local: string;
+  readonly fd: number;
+  readonly ended: boolean;
+  readonly paused: boolean;
+  readonly buffered: number;
+  write(buf: Buffer): void;
+  pause(): void;
+  resume(): void;
+  end(): void;
+  kill(why: string): void;
+  close(): void;
+}
+
+export class SocketPort implements Port {
   readonly socket: net.Socket;
   readonly remote: string;
   readonly local: string;
