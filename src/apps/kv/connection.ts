@@ -1,0 +1,527 @@
+/**
+ * One process per client connection (a temporary child of the connection
+ * supervisor). It owns its socket, as an Erlang process owns its port: the
+ * socket's reads arrive as messages, and when the process ends, however it
+ * ends (`kill` included), the socket is closed.
+ *
+ * Per chunk of input it parses every complete command, runs the
+ * connection-level ones itself and gives the rest to the shards: one
+ * {@link Batch} per shard per chunk (a key's command to its shard,
+ * multi-key commands split by shard and merged, keyless ones to every
+ * shard). Every command takes a sequence number; replies are encoded in
+ * that order whatever order the shards answer in, and written once no
+ * reply is outstanding (or 64 KB are ready): one socket write per batch.
+ *
+ * A shard that dies does not lose the batches it had not run (a batch runs
+ * whole or not at all): they go again, in order, to its successor.
+ */
+import type net from "node:net";
+import { type Ref } from "../../term/identifiers.js";
+import { Tuple } from "../../term/tuple.js";
+import { DOWN, NORMAL } from "../../runtime/atoms.js";
+import { current } from "../../runtime/current.js";
+import { monitor } from "../../runtime/erlang.js";
+import { type Proc } from "../../runtime/process.js";
+import { GenServer, type NoReply, noreply, ok, stop } from "../../otp/gen_server.js";
+import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute, splitByShard } from "./engine.js";
+import { AUTH_FREE, runConnectionCommand } from "./conn_commands.js";
+import { ClientRow, type KvInstance } from "./instance.js";
+import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, ShardUp } from "./messages.js";
+import { ErrorReply, type Reply } from "./reply.js";
+import { RespParser, RespProtocolError } from "./resp.js";
+import { RespWriter } from "./resp_writer.js";
+import { shardOf } from "./router.js";
+import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
+import { startTransaction } from "./txn.js";
+
+/** Encoded replies beyond this are written even while others are outstanding. */
+const FLUSH_BYTES = 64 * 1024;
+/** Commands waiting for replies beyond which the socket stops reading (it resumes at half). */
+const MAX_INFLIGHT = 8192;
+
+const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
+const SPLIT = new Set(["mget", "mset", "del", "unlink", "exists", "touch"]);
+const TXN = new Set(["msetnx", "rename", "renamenx"]);
+
+/** A slot whose encoding also does something: HELLO switches protocol, QUIT and protocol errors close. */
+export class SlotAction {
+  constructor(
+    readonly reply: Reply,
+    readonly action: "resp2" | "resp3" | "close",
+  ) {}
+}
+
+/** The replies of a command sent to several shards, merged once all are in. */
+class Gather {
+  readonly replies: Reply[];
+  private remaining: number;
+  constructor(
+    readonly seq: number,
+    readonly cmd: CommandEntry,
+    /** The split's parts (multi commands), or null for a fan-out to every shard. */
+    readonly parts: ShardPart[] | null,
+    n: number,
+  ) {
+    this.replies = new Array<Reply>(n).fill(null);
+    this.remaining = n;
+  }
+  /** Part `k`'s reply; the merged reply once it was the last. */
+  add(k: number, r: Reply): Reply | undefined {
+    this.replies[k] = r;
+    if (--this.remaining > 0) return undefined;
+    return this.parts !== null ? mergeSplit(this.cmd, this.parts, this.replies) : mergeAll(this.cmd.name, this.replies);
+  }
+}
+
+class GatherPart {
+  constructor(
+    readonly gather: Gather,
+    readonly k: number,
+  ) {}
+}
+
+/** SCAN's reply from one shard, made the client's cursor. */
+class ScanTarget {
+  constructor(
+    readonly seq: number,
+    readonly shard: number,
+  ) {}
+}
+
+type Target = number | GatherPart | ScanTarget;
+
+/** A batch sent to a shard and not yet answered. */
+class Pending {
+  /** `appendfsync always`: the shard ran it; the writer holds the reply. */
+  held = false;
+  /** Not (or no longer) sent: its shard is down. */
+  unsent = false;
+  constructor(
+    readonly batch: Batch,
+    readonly targets: Target[],
+  ) {}
+}
+
+/** The batch being built for one shard from the current chunk. */
+class Builder {
+  cmds: (readonly string[])[] = [];
+  specs: CommandEntry[] = [];
+  targets: Target[] = [];
+}
+
+const EMPTY_SLOT: unique symbol = Symbol("empty");
+type Slot = Reply | SlotAction | typeof EMPTY_SLOT;
+
+/** An accepted socket (paused), or, for benchmarks of the process path alone, a ready-made port. */
+export type ConnectionArgs = { socket: net.Socket } | { port: (owner: Proc) => Port };
+
+/** The connection's state, which connection-level commands act on. */
+export class ConnState {
+  readonly self: Proc;
+  readonly row: ClientRow;
+  readonly parser: RespParser;
+  readonly out: RespWriter;
+  readonly port: Port;
+  db = 0;
+  /** Protocol of the commands dispatched from now on (the writer switches when it reaches the HELLO). */
+  resp: 2 | 3 = 2;
+  authenticated: boolean;
+  /** Sequence number of the next command, and of the next reply to encode. */
+  private nextSeq = 0;
+  private nextOut = 0;
+  private slots: Slot[] = new Array<Slot>(64).fill(EMPTY_SLOT);
+  private readonly shardPids: (Proc | null)[];
+  private readonly shardMons: (Ref | null)[];
+  private readonly outstanding: Pending[][];
+  private readonly builders: (Builder | null)[];
+  private tag = 0;
+  /** A transaction or async command runs: later commands wait in `queued`, in order. */
+  blocked = false;
+  private readonly queued: string[][] = [];
+  private writerMon: Ref | null = null;
+  /** Input is no longer read (QUIT, protocol error, CLIENT KILL of itself). */
+  closing = false;
+  /** Set by a command that closes its own connection once answered (CLIENT KILL). */
+  closeAfterReply = false;
+  readonly same: NoReply<ConnState>;
+
+  constructor(
+    readonly inst: KvInstance,
+    args: ConnectionArgs,
+  ) {
+    const self = current!;
+    this.self = self;
+    const cfg = inst.config;
+    this.authenticated = cfg.get("requirepass") === "";
+    this.parser = new RespParser({ maxBulkLen: cfg.get("proto-max-bulk-len"), maxQueryBuffer: cfg.get("client-query-buffer-limit") });
+    this.parser.authRequired = !this.authenticated;
+    this.out = new RespWriter(2);
+    const n = inst.shardCount;
+    this.shardPids = new Array<Proc | null>(n).fill(null);
+    this.shardMons = new Array<Ref | null>(n).fill(null);
+    this.outstanding = Array.from({ length: n }, () => []);
+    this.builders = new Array<Builder | null>(n).fill(null);
+    for (let i = 0; i < n; i++) this.watchShard(i);
+    const port = (this.port = "socket" in args ? new SocketPort(args.socket, self) : args.port(self));
+    const id = inst.newClientId();
+    const kill = (why: string) => self.rt.deliver(self, new KillClient(why));
+    this.row = new ClientRow(id, self, port.remote, port.local, port.fd, Date.now(), this.authenticated, kill);
+    inst.clients.set(id, this.row);
+    inst.stats.totalConnections++;
+    (self.x().onExit ??= []).push(() => {
+      inst.clients.delete(id);
+      port.close();
+    });
+    this.same = noreply(this);
+  }
+
+  // ---- shards ----------------------------------------------------------
+
+  private watchShard(i: number): void {
+    const p = this.self.rt.whereis(this.inst.names.shards[i]!);
+    if (p === undefined || !p.alive) {
+      this.shardPids[i] = null;
+      this.awaitShard(i);
+      return;
+    }
+    this.shardPids[i] = p;
+    this.shardMons[i] = monitor(p);
+  }
+
+  private awaitShard(i: number): void {
+    const h = this.self.rt.whereis(this.inst.names.holder);
+    if (h !== undefined) h.rt.deliver(h, new AwaitShard(i, this.self));
+  }
+
+  /** Shard i died: what it had not run waits for its successor. */
+  private onShardDown(i: number): void {
+    this.shardPids[i] = null;
+    this.shardMons[i] = null;
+    for (const p of this.outstanding[i]!) if (!p.held) p.unsent = true;
+    this.awaitShard(i);
+  }
+
+  private onShardUp(up: ShardUp): void {
+    const i = up.index;
+    if (this.shardPids[i] !== null) return;
+    if (!up.pid.alive) return this.awaitShard(i);
+    this.shardPids[i] = up.pid;
+    this.shardMons[i] = monitor(up.pid);
+    for (const p of this.outstanding[i]!) {
+      if (p.unsent) {
+        p.unsent = false;
+        up.pid.rt.deliver(up.pid, p.batch);
+      }
+    }
+  }
+
+  /** The persistence writer died: the replies it held are not known to be durable. */
+  private onWriterDown(): void {
+    this.writerMon = null;
+    const err = new ErrorReply("ERR persistence writer restarted before the write was confirmed durable; it may or may not be applied");
+    for (let i = 0; i < this.outstanding.length; i++) {
+      const keep: Pending[] = [];
+      for (const p of this.outstanding[i]!) {
+        if (!p.held) keep.push(p);
+        else for (const t of p.targets) this.deliverTarget(t, err);
+      }
+      this.outstanding[i] = keep;
+    }
+  }
+
+  // ---- input -----------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    const row = this.row;
+    row.lastInteraction = Date.now();
+    this.inst.stats.netInput += chunk.length;
+    if (this.closing) return;
+    const parser = this.parser;
+    let failed: RespProtocolError | null = null;
+    try {
+      parser.feed(chunk);
+      for (;;) {
+        const argv = parser.next();
+        if (argv === null) break;
+        if (this.blocked) this.queued.push(argv);
+        else this.dispatch(argv);
+        if (this.closing) break;
+      }
+    } catch (e) {
+      if (!(e instanceof RespProtocolError)) throw e;
+      failed = e;
+    }
+    this.sendBuilt();
+    if (failed !== null && !this.closing) this.protocolError(failed);
+    row.qbuf = parser.buffered;
+    this.maybeFlush();
+    if (this.nextSeq - this.nextOut + this.queued.length > MAX_INFLIGHT) this.port.pause();
+  }
+
+  private protocolError(e: RespProtocolError): void {
+    this.closing = true;
+    if (e.reply === null) {
+      // Over the query buffer limit: Redis closes without a word.
+      this.log("warning", `closing client ${this.row.addr}: ${e.reason}`);
+      this.port.kill(e.reason);
+      return;
+    }
+    this.log("notice", `Protocol error (${e.reason}) from client: id=${this.row.id} addr=${this.row.addr}`);
+    this.fill(this.nextSeq++, new SlotAction(new ErrorReply(e.reply), "close"));
+  }
+
+  /** Runs or routes one command. */
+  private dispatch(argv: string[]): void {
+    const seq = this.nextSeq++;
+    this.inst.stats.totalCommands++;
+    const cmd = checkCommand(argv);
+    if (cmd instanceof ErrorReply) return this.fill(seq, cmd);
+    this.row.cmd = cmd.fullname;
+    if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) return this.fill(seq, NOAUTH);
+    const mask = this.inst.mask;
+    switch (cmd.route) {
+      case "key":
+        return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
+      case "connection":
+        this.sendBuilt(); // what came before runs before a command that may change db or protocol
+        return runConnectionCommand(this, seq, cmd, argv);
+      case "multi":
+        return this.multi(argv, cmd, seq);
+      case "all":
+        return this.fanOut(argv, cmd, seq);
+    }
+  }
+
+  private multi(argv: string[], cmd: CommandEntry, seq: number): void {
+    const mask = this.inst.mask;
+    if (mask === 0) return this.add(0, argv, cmd, seq);
+    if (TXN.has(cmd.name)) {
+      if (startTransaction(this, seq, cmd, argv)) {
+        this.sendBuilt();
+        this.blocked = true;
+        return;
+      }
+      return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
+    }
+    // An odd MSET goes whole to one shard, whose exec gives the arity error.
+    if (!SPLIT.has(cmd.name) || (argv.length - cmd.firstKey) % (cmd.step || 1) !== 0) {
+      return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
+    }
+    const parts = splitByShard(cmd, argv, (k) => shardOf(k, mask));
+    if (parts.length === 1) return this.add(parts[0]!.shard, argv, cmd, seq);
+    const g = new Gather(seq, cmd, parts, parts.length);
+    for (let k = 0; k < parts.length; k++) this.add(parts[k]!.shard, parts[k]!.argv, cmd, new GatherPart(g, k));
+  }
+
+  private fanOut(argv: string[], cmd: CommandEntry, seq: number): void {
+    const n = this.inst.shardCount;
+    if (n === 1) return this.add(0, argv, cmd, seq);
+    if (cmd.name === "scan") {
+      const r = scanRoute(argv, n);
+      if (r instanceof ErrorReply) return this.fill(seq, r);
+      return this.add(r.shard, r.argv, cmd, new ScanTarget(seq, r.shard));
+    }
+    const g = new Gather(seq, cmd, null, n);
+    for (let i = 0; i < n; i++) this.add(i, argv, cmd, new GatherPart(g, i));
+  }
+
+  private add(shard: number, argv: readonly string[], cmd: CommandEntry, target: Target): void {
+    const b = (this.builders[shard] ??= new Builder());
+    b.cmds.push(argv);
+    b.specs.push(cmd);
+    b.targets.push(target);
+  }
+
+  /** Sends the batches built so far, one per shard. */
+  sendBuilt(): void {
+    const bs = this.builders;
+    for (let i = 0; i < bs.length; i++) {
+      const b = bs[i];
+      if (b === null || b === undefined) continue;
+      bs[i] = null;
+      const batch = new Batch(this.self, ++this.tag, this.db, b.cmds, b.specs);
+      const p = new Pending(batch, b.targets);
+      this.outstanding[i]!.push(p);
+      const pid = this.shardPids[i];
+      if (pid === null || pid === undefined) p.unsent = true;
+      else pid.rt.deliver(pid, batch);
+    }
+  }
+
+  // ---- replies ---------------------------------------------------------
+
+  private onBatchReply(r: BatchReply): void {
+    const q = this.outstanding[r.shard]!;
+    let k = 0;
+    while (k < q.length && q[k]!.batch.tag !== r.tag) k++;
+    if (k === q.length) return; // answered already (with an error, when the writer died)
+    const p = k === 0 ? q.shift()! : q.splice(k, 1)[0]!;
+    const targets = p.targets;
+    const replies = r.replies;
+    for (let i = 0; i < targets.length; i++) this.deliverTarget(targets[i]!, replies[i]!);
+  }
+
+  private onHeld(h: BatchHeld): void {
+    for (const p of this.outstanding[h.shard]!) if (p.batch.tag === h.tag) p.held = true;
+    if (this.writerMon === null) {
+      const w = this.self.rt.whereis(this.inst.names.writer);
+      if (w !== undefined) this.writerMon = monitor(w);
+      else this.onWriterDown();
+    }
+  }
+
+  private deliverTarget(t: Target, r: Reply): void {
+    if (typeof t === "number") return this.fill(t, r);
+    if (t instanceof GatherPart) {
+      const merged = t.gather.add(t.k, r);
+      if (merged !== undefined) this.fill(t.gather.seq, merged);
+      return;
+    }
+    this.fill(t.seq, scanReply(r, t.shard, this.inst.shardCount));
+  }
+
+  /** The reply of command `seq`: encoded now if it is next in line, else kept until it is. */
+  fill(seq: number, r: Reply | SlotAction): void {
+    if (seq !== this.nextOut) return this.keep(seq, r);
+    this.encode(r);
+    let s = ++this.nextOut;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    while (s < this.nextSeq) {
+      const v = slots[s & mask]!;
+      if (v === EMPTY_SLOT) break;
+      slots[s & mask] = EMPTY_SLOT;
+      this.encode(v);
+      s = ++this.nextOut;
+    }
+  }
+
+  private keep(seq: number, r: Reply | SlotAction): void {
+    let slots = this.slots;
+    if (seq - this.nextOut >= slots.length) {
+      // Grow to a power of two that holds the window; slots stay indexed by seq.
+      let cap = slots.length * 2;
+      while (seq - this.nextOut >= cap) cap *= 2;
+      const next = new Array<Slot>(cap).fill(EMPTY_SLOT);
+      // Kept replies all lie within [nextOut, nextOut + old length): beyond, the old ring aliases.
+      const end = Math.min(this.nextSeq, this.nextOut + slots.length);
+      for (let s = this.nextOut; s < end; s++) next[s & (cap - 1)] = slots[s & (slots.length - 1)]!;
+      this.slots = slots = next;
+    }
+    slots[seq & (slots.length - 1)] = r;
+  }
+
+  private encode(r: Reply | SlotAction): void {
+    if (this.port.ended) return;
+    if (!(r instanceof SlotAction)) return this.out.write(r);
+    if (r.action === "close") {
+      this.out.write(r.reply);
+      this.closing = true;
+      this.flush();
+      this.port.end();
+      return;
+    }
+    this.out.resp = r.action === "resp3" ? 3 : 2;
+    this.row.resp = this.out.resp;
+    this.out.write(r.reply);
+  }
+
+  /** Writes the encoded replies once nothing is outstanding (or enough is ready). */
+  private maybeFlush(): void {
+    const out = this.out;
+    if (out.length === 0) return;
+    if (this.nextOut === this.nextSeq || out.length >= FLUSH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    const out = this.out;
+    if (out.length === 0 || this.port.ended) return;
+    const buf = out.take();
+    this.inst.stats.netOutput += buf.length;
+    const port = this.port;
+    port.write(buf);
+    const obl = port.buffered;
+    this.row.obl = obl;
+    if (obl > 0) this.checkOutputLimit(obl);
+    if (port.paused && this.nextSeq - this.nextOut + this.queued.length < MAX_INFLIGHT / 2) port.resume();
+  }
+
+  private checkOutputLimit(bytes: number): void {
+    const lim = this.inst.config.get("client-output-buffer-limit").normal;
+    const row = this.row;
+    if (lim.hard > 0 && bytes >= lim.hard) return this.outputLimit(bytes, "hard");
+    if (lim.soft > 0 && bytes >= lim.soft) {
+      const now = Date.now();
+      if (row.softSince === 0) row.softSince = now;
+      else if (now - row.softSince >= lim.softSeconds * 1000) this.outputLimit(bytes, "soft");
+    } else row.softSince = 0;
+  }
+
+  private outputLimit(bytes: number, which: string): void {
+    this.inst.stats.outputLimitDisconnections++;
+    this.log("warning", `Client id=${this.row.id} addr=${this.row.addr} closed for overcoming of output buffer limits (${which}, ${bytes} bytes).`);
+    this.port.kill("output buffer limit");
+  }
+
+  /** A transaction or async command finished: its reply, then what waited behind it. */
+  private onAsyncDone(d: AsyncDone): void {
+    this.fill(d.seq, d.reply);
+    this.blocked = false;
+    const q = this.queued;
+    while (q.length > 0 && !this.blocked && !this.closing) this.dispatch(q.shift()!);
+    this.sendBuilt();
+  }
+
+  log(level: "notice" | "warning", text: string): void {
+    this.self.rt.logger({ level, what: "kv_client", text });
+  }
+
+  // ---- messages --------------------------------------------------------
+
+  /** Handles one message; false when the connection is over. */
+  handle(msg: unknown): boolean {
+    if (msg instanceof SocketData) this.onData(msg.data);
+    else if (msg instanceof BatchReply) {
+      this.onBatchReply(msg);
+      this.maybeFlush();
+    } else if (msg instanceof BatchHeld) this.onHeld(msg);
+    else if (msg instanceof AsyncDone) {
+      this.onAsyncDone(msg);
+      this.maybeFlush();
+    } else if (msg instanceof ShardUp) this.onShardUp(msg);
+    else if (msg instanceof Tuple && msg[0] === DOWN) {
+      const ref = msg[1];
+      if (ref === this.writerMon) this.onWriterDown();
+      else {
+        const i = this.shardMons.indexOf(ref as Ref);
+        if (i >= 0) this.onShardDown(i);
+      }
+      this.maybeFlush();
+    } else if (msg instanceof KillClient) {
+      this.port.kill(msg.why);
+      return false;
+    } else if (isSocketEvent(msg)) {
+      if (msg.error !== undefined && msg.error !== "ECONNRESET") this.log("notice", `client ${this.row.addr} closed: ${msg.error}`);
+      return false;
+    }
+    return true;
+  }
+}
+
+function isSocketEvent(m: unknown): m is SocketEvent {
+  return typeof m === "object" && m !== null && (m as SocketEvent).kind === "socket";
+}
+
+export class Connection extends GenServer<ConnState, never, never, unknown, ConnectionArgs> {
+  constructor(readonly inst: KvInstance) {
+    super();
+  }
+
+  init(args: ConnectionArgs) {
+    return ok(new ConnState(this.inst, args));
+  }
+
+  override handleInfo(msg: unknown, s: ConnState) {
+    return s.handle(msg) ? s.same : stop(NORMAL, s);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The messages between the server's processes. Plain classes rather than
+ * tagged tuples: they never leave the node (the Erlang-facing `kv` server
+ * speaks terms), and an `instanceof` test on the hot path costs less than
+ * matching a tuple. Every message is immutable once sent.
+ *
+ * The hot path is two messages per batch: a connection sends one
+ * {@link Batch} per shard per chunk of input, the shard answers with one
+ * {@link BatchReply}. Under `appendfsync always` the shard sends
+ * {@link BatchHeld} instead and the persistence writer delivers the
+ * BatchReply once the batch's writes are durable.
+ */
+import { type Proc } from "../../runtime/process.js";
+import { type CommandSpec } from "./command.js";
+import { type Reply } from "./reply.js";
+
+/** Commands for one shard, all on one database, answered in one {@link BatchReply}. */
+export class Batch {
+  constructor(
+    /** Who gets the reply (a connection, the `kv` server, a transaction). */
+    readonly from: Proc,
+    /** The sender's number for this batch (unique per sender and shard). */
+    readonly tag: number,
+    readonly db: number,
+    readonly cmds: readonly (readonly string[])[],
+    readonly specs: readonly CommandSpec[],
+  ) {}
+}
+
+/** A shard's answer to a {@link Batch}: one reply per command, in order. */
+export class BatchReply {
+  constructor(
+    readonly shard: number,
+    readonly tag: number,
+    readonly replies: readonly Reply[],
+  ) {}
+}
+
+/**
+ * `appendfsync always`: batch `tag` has run on the shard; its
+ * {@link BatchReply} comes from the persistence writer once durable. Tells
+ * the sender not to run the batch again if the shard restarts meanwhile.
+ */
+export class BatchHeld {
+  constructor(
+    readonly shard: number,
+    readonly tag: number,
+  ) {}
+}
+
+/** What a {@link ShardRun} function sees: the shard's data and how to record writes. */
+export interface ShardView {
+  readonly index: number;
+  /** The shard's keyspace (the engine's `Keyspace`). */
+  readonly keyspace: unknown;
+  /** Unix ms for this step. */
+  readonly now: number;
+  /** Records a write of database `db` for the append-only file. */
+  propagateTo(db: number, argv: readonly string[]): void;
+}
+
+/**
+ * Runs `fn` inside the shard, on its data, and answers {@link ShardRunReply}:
+ * the steps of cross-shard transactions, INFO's counters, the persistence
+ * writer's rewrite. `lock: "lock"` makes the shard serve only `from` until a
+ * run with `lock: "unlock"` (or `from`'s death); other messages wait, in order.
+ */
+export class ShardRun {
+  constructor(
+    readonly from: Proc,
+    readonly tag: number,
+    readonly fn: ((view: ShardView) => unknown) | null,
+    readonly lock: "lock" | "unlock" | null = null,
+  ) {}
+}
+
+export class ShardRunReply {
+  constructor(
+    readonly shard: number,
+    readonly tag: number,
+    readonly value: unknown,
+    /** Set when `fn` threw: the error, and `value` is undefined. */
+    readonly error: unknown = undefined,
+  ) {}
+}
+
+/** The expiry process's tick: run active expiry for up to `budgetMs`. */
+export class ExpireTick {
+  constructor(readonly budgetMs: number) {}
+}
+export const EXPIRE_TICK = new ExpireTick(1);
+
+/** Holder → whoever asked with {@link AwaitShard}: shard `index` runs as `pid`. */
+export class ShardUp {
+  constructor(
+    readonly index: number,
+    readonly pid: Proc,
+  ) {}
+}
+
+/** To the holder: send me {@link ShardUp} once shard `index` has a live owner. */
+export class AwaitShard {
+  constructor(
+    readonly index: number,
+    readonly from: Proc,
+  ) {}
+}
+
+/** A helper process (transaction, async command) → its connection: the reply of command `seq`. */
+export class AsyncDone {
+  constructor(
+    readonly seq: number,
+    readonly reply: Reply,
+  ) {}
+}
+
+/** CLIENT KILL, idle timeout: close this client (sent to its connection process). */
+export class KillClient {
+  constructor(readonly why: string) {}
+}

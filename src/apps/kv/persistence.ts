@@ -1,0 +1,140 @@
+/**
+ * The seam for persistence: what shards send to the persistence writer and
+ * what the rest of the server asks of it. This file ships the writer used
+ * when persistence is off ({@link NoopWriter}); the append-only file writer
+ * implements the same protocol.
+ *
+ * Protocol (all local messages):
+ *
+ * - shard → writer, {@link AofAppend}: the writes of one batch, in the order
+ *   they ran, as the commands that replay them (`ExecContext.propagate`),
+ *   each with its database. Sent only while `appendonly yes`. Under
+ *   `appendfsync always` it carries `held`: the batch's reply, which the
+ *   writer must deliver (`rt.deliver(held.to, held.msg)`) only once these
+ *   records and every record it received before are durable, and in the
+ *   order the AofAppends arrived. An AofAppend may have no records and only
+ *   a held reply (a read under `always`, a transaction's final reply): it
+ *   is released once everything before it is durable. Under `everysec` and
+ *   `no` replies go straight from the shard to the client and `held` is null.
+ * - `'$gen_call'` requests (use {@link WriterRequest}): `flush` (make
+ *   everything received durable, answer `ok`; clean shutdown), `rewrite`
+ *   (BGREWRITEAOF: answer the command's Reply), `{config, Name}`
+ *   (appendonly / appendfsync / dir changed by CONFIG SET).
+ * - INFO persistence is {@link Persistence.info}, read without a message.
+ *
+ * If the writer dies, what was in its mailbox is gone: clients holding
+ * {@link BatchHeld} markers see its `DOWN` and answer their held commands
+ * with an error (never a false acknowledgement). Shards that find no writer
+ * keep their AofAppends and send them once a writer is registered again.
+ */
+import { type Atom, atom } from "../../term/atom.js";
+import { type Tup } from "../../term/tuple.js";
+import { type Proc } from "../../runtime/process.js";
+import { type CallSpec, type From } from "../../otp/gen.js";
+import { GenServer, noreply, ok, reply } from "../../otp/gen_server.js";
+import { ErrorReply, type Reply } from "./reply.js";
+import type { KvInstance } from "./instance.js";
+import type { ChildSpec } from "../../otp/supervisor.js";
+
+/** One write, as a command that replays it, on database `db`. */
+export interface AofRecord {
+  readonly db: number;
+  readonly argv: readonly string[];
+}
+
+/** A reply to release once durable. */
+export class Held {
+  constructor(
+    readonly to: Proc,
+    readonly msg: unknown,
+  ) {}
+}
+
+/** Shard → writer: the records of one batch and, under `always`, the reply to release. */
+export class AofAppend {
+  constructor(
+    readonly shard: number,
+    readonly records: readonly AofRecord[],
+    readonly held: Held | null,
+  ) {}
+}
+
+export const FLUSH = atom("flush");
+export const REWRITE = atom("rewrite");
+export const CONFIG = atom("config");
+
+/** What the writer answers, by request. */
+export type WriterCalls =
+  | CallSpec<Atom<"flush">, Atom<"ok">>
+  | CallSpec<Atom<"rewrite">, Reply>
+  | CallSpec<Tup<[Atom<"config">, string]>, Atom<"ok">>;
+
+export type WriterRequest = WriterCalls["req"];
+
+/**
+ * A persistence implementation: the writer's child spec. The writer
+ * registers itself as `<prefix>_writer` (`inst.names.writer`) and, when it
+ * starts, may load data into `inst.keyspaces` before any shard runs (the
+ * writer starts after the keyspace holder and before the shards).
+ */
+export interface Persistence {
+  readonly name: string;
+  writerSpec(inst: KvInstance): ChildSpec;
+  /** INFO persistence's fields (Redis' names: aof_enabled, aof_rewrite_in_progress, ...). */
+  info(inst: KvInstance): [string, string | number][];
+}
+
+/** INFO persistence fields when nothing is persisted (Redis' names). */
+export const NO_PERSISTENCE_INFO: [string, string | number][] = [
+  ["loading", 0],
+  ["async_loading", 0],
+  ["rdb_changes_since_last_save", 0],
+  ["rdb_bgsave_in_progress", 0],
+  ["rdb_last_bgsave_status", "ok"],
+  ["aof_enabled", 0],
+  ["aof_rewrite_in_progress", 0],
+  ["aof_rewrite_scheduled", 0],
+  ["aof_last_rewrite_time_sec", -1],
+  ["aof_current_rewrite_time_sec", -1],
+  ["aof_last_bgrewrite_status", "ok"],
+  ["aof_rewrites", 0],
+  ["aof_last_write_status", "ok"],
+];
+
+/**
+ * The writer when persistence is off: it keeps nothing, releases held
+ * replies at once (nothing is ever durable beyond memory), and refuses
+ * BGREWRITEAOF with an error that says why.
+ */
+export class NoopWriter extends GenServer<null, WriterCalls, never, unknown, null> {
+  init() {
+    return ok(null);
+  }
+
+  override handleCall(req: WriterRequest, _from: From, s: null) {
+    if (req === FLUSH) return reply(atom("ok"), s);
+    if (req === REWRITE) return reply(new ErrorReply("ERR BGREWRITEAOF is not available: this server runs without a persistence writer"), s);
+    return reply(atom("ok"), s);
+  }
+
+  override handleInfo(msg: unknown, s: null) {
+    if (msg instanceof AofAppend) {
+      const h = msg.held;
+      if (h !== null) h.to.rt.deliver(h.to, h.msg);
+    }
+    return noreply(s);
+  }
+}
+
+/** Persistence off. */
+export const noPersistence: Persistence = {
+  name: "none",
+  writerSpec(inst) {
+    return {
+      id: "writer",
+      start: () => GenServer.startLink(new NoopWriter(), null, { name: inst.names.writer }).result(),
+    };
+  },
+  info: () => NO_PERSISTENCE_INFO,
+};
+

@@ -1,0 +1,21 @@
+/**
+ * Which shard a key lives in. The hash is FNV-1a over the key's bytes
+ * (latin1 char codes): cheap on the short keys of real workloads, and it
+ * spreads `key:000123`-style keys evenly over a power-of-two number of
+ * shards (the mask is `shards - 1`).
+ *
+ * @example
+ * shardOf("foo", 3); // 0..3
+ */
+
+/** FNV-1a, 32 bits. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** The shard of `key` among `mask + 1` shards. */
+export function shardOf(key: string, mask: number): number {
+  return mask === 0 ? 0 : hashKey(key) & mask;
+}

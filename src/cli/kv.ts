@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: runs the KV server as an application on an Agner node.
+ *
+ *     node dist/src/cli/kv.js [redis.conf] [--port 6380] [--requirepass s3cret] ...
+ *
+ * Settings come from, in increasing precedence: the defaults, the config
+ * file (redis.conf syntax; the first argument, or `--config FILE`),
+ * environment variables (`AGNER_KV_PORT=7000`, dashes as underscores) and
+ * command-line flags (`--port 7000`, redis-server's style). `--help` lists
+ * every setting.
+ *
+ * SIGINT / SIGTERM stop the server in order: listeners, then clients, then
+ * a flush of the persistence writer, then the rest of the tree.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Application, inspect } from "../index.js";
+import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/config.js";
+import { KvInstance, defineKvApplication, shutdownApplication } from "../apps/kv/index.js";
+
+function usage(): string {
+  const c = new Config();
+  const rows = SETTING_NAMES.map((n) => `  --${n.padEnd(28)} ${envName(n).padEnd(40)} default: ${JSON.stringify(c.show(n))}${SETTINGS[n].mutable ? "" : " (fixed at start)"}`);
+  return [
+    "usage: npm start -- [redis.conf] [--setting value ...]",
+    "",
+    "Settings (flag, environment variable, default); precedence: flag > environment > config file > default.",
+    ...rows,
+  ].join("\n");
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<KvInstance> {
+  const args = [...argv];
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(usage());
+    process.exit(0);
+  }
+  let file: string | undefined;
+  if (args.length > 0 && !args[0]!.startsWith("--")) file = args.shift();
+  const ci = args.indexOf("--config");
+  if (ci >= 0) {
+    file = args[ci + 1];
+    args.splice(ci, 2);
+  }
+  const config = new Config();
+  if (file !== undefined) config.loadFile(readFileSync(file, "utf8"), file);
+  config.loadEnv(env);
+  config.loadArgs(args);
+  mkdirSync(resolve(config.get("dir")), { recursive: true });
+
+  // DISTRIBUTION: this is where the node `config.get("node-name")` starts
+  // (epmd registration and the net_kernel), before the application, once
+  // src/dist lands; until then the server runs on a local node only and the
+  // `kv` GenServer is reachable from processes of this node.
+
+  const inst = new KvInstance({ config, ...(file !== undefined ? { configFile: resolve(file) } : {}) });
+  defineKvApplication();
+  await Application.start("kv", { instance: inst });
+  banner(inst);
+  return inst;
+}
+
+function banner(inst: KvInstance): void {
+  const c = inst.config;
+  const host = c.get("bind")[0]!.replace(/^-/, "");
+  const port = inst.port;
+  const pass = c.get("requirepass") !== "" ? " -a <password>" : "";
+  const lines = [
+    `Agner KV server ready: RESP on ${c.get("bind").join(" ")} port ${port} (${inst.shardCount} shards), data in ${resolve(c.get("dir"))}, node ${c.get("node-name")}`,
+    `  redis-cli:  redis-cli -h ${host} -p ${port}${pass}`,
+    `  iex:        iex --sname client --cookie <cookie>, then GenServer.call({:kv, :"${c.get("node-name")}"}, {:get, "foo"})`,
+    `              (the Erlang distribution of Agner nodes is being built: until it lands, \`kv\` answers processes of this node)`,
+    `  stop:       Ctrl-C (SIGINT) or SIGTERM`,
+  ];
+  console.log(lines.join("\n"));
+}
+
+async function run(): Promise<void> {
+  let inst: KvInstance;
+  try {
+    inst = await main(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`agner kv: bad configuration: ${e.message}`);
+      process.exit(2);
+    }
+    console.error(`agner kv: could not start: ${e instanceof Error && "reason" in e ? inspect((e as { reason: unknown }).reason) : String(e)}`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${sig}: shutting down (listeners, clients, persistence flush, shards)`);
+    shutdownApplication(inst)
+      .then(() => process.exit(0))
+      .catch((e: unknown) => {
+        console.error(`shutdown failed: ${String(e)}`);
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) void run();

@@ -1,0 +1,191 @@
+/**
+ * Limits and safety on real sockets: protected mode, maxclients, the
+ * output buffer limit, protocol errors (only that connection closes), the
+ * bulk length limit, and random bytes from many clients (the node survives
+ * and serves everyone else).
+ */
+import assert from "node:assert/strict";
+import net from "node:net";
+import os from "node:os";
+import { after, before, describe, test } from "node:test";
+import fc from "fast-check";
+import { type TestServer, startAgner } from "../../../support/agner_kv.js";
+import { RedisServer, needsRedis } from "../../../support/redis_tools.js";
+import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
+import { PROTECTED_MODE_TEXT } from "../../../../src/apps/kv/listener.js";
+
+let srv: TestServer;
+before(async () => {
+  srv = await startAgner();
+});
+after(async () => {
+  await srv.stop();
+});
+
+function crashes(s: TestServer): string[] {
+  return s.logs.filter((e) => e.level === "error").map((e) => e.text);
+}
+
+/** A non-loopback IPv4 address of this machine, if it has one. */
+function externalAddress(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+/** What the server sends a client that sends PING, until it closes (or until the PONG). */
+function readAll(port: number, host: string, localAddress?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) });
+    let out = "";
+    s.on("data", (d) => {
+      out += d.toString("latin1");
+      if (out === "+PONG\r\n") s.destroy();
+    });
+    s.on("close", () => resolve(out));
+    s.on("error", reject);
+    s.on("connect", () => s.write(encodeCommand(["PING"])));
+    setTimeout(() => s.destroy(), 3000);
+  });
+}
+
+describe("protected mode", () => {
+  const ext = externalAddress();
+  test("bound beyond loopback without a password: non-loopback clients get Redis' DENIED text", { skip: ext === undefined ? "no non-loopback interface here" : false }, async () => {
+    const open = await startAgner(["--bind", "0.0.0.0"]);
+    try {
+      const denied = await readAll(open.port, ext!, ext);
+      assert.equal(denied, PROTECTED_MODE_TEXT);
+      assert.match(denied, /^-DENIED Redis is running in protected mode/);
+      assert.equal(await readAll(open.port, "127.0.0.1").then((s) => s.slice(0, 7)), "+PONG\r\n");
+      assert.ok(open.inst.stats.rejectedConnections >= 1);
+      // With a password set, outsiders may connect (and must AUTH).
+      const c = await RespClient.connect(open.port);
+      assert.deepEqual(plain(await c.cmd("CONFIG", "SET", "requirepass", "pw")), "OK");
+      c.close();
+      const s = new net.Socket();
+      const reply = await new Promise<string>((resolve) => {
+        s.connect({ port: open.port, host: ext!, localAddress: ext! }, () => s.write(encodeCommand(["PING"])));
+        s.once("data", (d) => resolve(d.toString("latin1")));
+      });
+      s.destroy();
+      assert.equal(reply, "-NOAUTH Authentication required.\r\n");
+    } finally {
+      await open.stop();
+    }
+  });
+});
+
+describe("limits", () => {
+  test("maxclients: the client beyond it gets '-ERR max number of clients reached' and is closed", async () => {
+    const admin = await RespClient.connect(srv.port);
+    assert.deepEqual(plain(await admin.cmd("CONFIG", "SET", "maxclients", "2")), "OK");
+    const second = await RespClient.connect(srv.port);
+    assert.deepEqual(plain(await second.cmd("PING")), "PONG");
+    const third = await RespClient.connect(srv.port);
+    assert.equal(await third.waitClosed(), "-ERR max number of clients reached\r\n");
+    second.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await RespClient.connect(srv.port);
+    assert.deepEqual(plain(await again.cmd("PING")), "PONG", "room again once one left");
+    assert.deepEqual(plain(await admin.cmd("CONFIG", "SET", "maxclients", "10000")), "OK");
+    again.close();
+    admin.close();
+  });
+
+  test("a client that does not read its replies is closed at the output buffer limit; others go on", async () => {
+    const admin = await RespClient.connect(srv.port);
+    assert.deepEqual(plain(await admin.cmd("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0")), "OK");
+    assert.deepEqual(plain(await admin.cmd("SET", "big", "x".repeat(256 * 1024))), "OK");
+    const before = srv.inst.stats.outputLimitDisconnections;
+    const lazy = net.connect(srv.port, "127.0.0.1");
+    await new Promise((r) => lazy.once("connect", r));
+    lazy.pause(); // never reads
+    const closed = new Promise<void>((r) => lazy.once("close", () => r()));
+    lazy.on("error", () => {});
+    const get = encodeCommand(["GET", "big"]);
+    for (let i = 0; i < 400; i++) lazy.write(get); // 100 MB of replies asked for
+    while (srv.inst.stats.outputLimitDisconnections === before) await new Promise((r) => setTimeout(r, 10));
+    lazy.resume(); // a client that does not read cannot see the close: read, and find the end
+    lazy.on("data", () => {});
+    await closed;
+    assert.equal(srv.inst.stats.outputLimitDisconnections, before + 1);
+    assert.ok(srv.logs.some((e) => /overcoming of output buffer limits \(hard/.test(e.text)), "logged, as Redis does");
+    assert.deepEqual(plain(await admin.cmd("PING")), "PONG");
+    assert.deepEqual(plain(await admin.cmd("CONFIG", "SET", "client-output-buffer-limit", "normal 256mb 64mb 60")), "OK");
+    admin.close();
+  });
+
+  test("a bulk longer than proto-max-bulk-len is refused on its header; the connection closes", async () => {
+    const c = await RespClient.connect(srv.port);
+    c.write("*2\r\n$3\r\nGET\r\n$536870913\r\n");
+    assert.equal(await c.waitClosed(), "-ERR Protocol error: invalid bulk length\r\n");
+  });
+});
+
+describe("protocol errors", () => {
+  const cases: [string, string][] = [
+    ["*1\r\n$x\r\n", "invalid bulk length"],
+    ["*a\r\n", "invalid multibulk length"],
+    ["*1\r\n+GET\r\n", "expected '$', got '+'"],
+    ['SET "a\r\n', "unbalanced quotes in request"],
+  ];
+  for (const [bytes, what] of cases) {
+    test(`${JSON.stringify(bytes)}: the replies before it, the error, then the close; other clients unaffected`, async () => {
+      const other = await RespClient.connect(srv.port);
+      const c = await RespClient.connect(srv.port);
+      c.write(Buffer.concat([encodeCommand(["SET", "pe", "1"]), encodeCommand(["GET", "pe"]), Buffer.from(bytes, "latin1"), encodeCommand(["PING"])]));
+      assert.equal(await c.waitClosed(), `+OK\r\n$1\r\n1\r\n-ERR Protocol error: ${what}\r\n`);
+      assert.deepEqual(plain(await other.cmd("GET", "pe")), "1");
+      other.close();
+    });
+  }
+
+  test("the same errors as redis-server gives for the same bytes", needsRedis(), async () => {
+    const redis = await RedisServer.start();
+    try {
+      for (const [bytes] of cases) {
+        const a = await RespClient.connect(srv.port);
+        const b = await RespClient.connect(redis.port);
+        a.write(bytes);
+        b.write(bytes);
+        assert.equal(await a.waitClosed(), await b.waitClosed(), JSON.stringify(bytes));
+      }
+    } finally {
+      await redis.stop();
+    }
+  });
+});
+
+describe("random input", () => {
+  test("property: any bytes from many clients never crash the node; a clean client is served throughout", async () => {
+    const clean = await RespClient.connect(srv.port);
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 300 }),
+            fc.constantFrom(..."*$+:-\r\n0123456789".split("")).chain((c) => fc.array(fc.constant(c), { maxLength: 20 }).map((a) => Buffer.from(a.join("")))),
+            fc.array(fc.constantFrom("*3\r\n", "$3\r\nSET\r\n", "$1\r\nk\r\n", "$-1\r\n", "*-1\r\n", "PING\r\n", "$99999999999\r\n", "*0\r\n", '"', "\r\n", "\n"), { maxLength: 30 }).map((a) => Buffer.from(a.join(""))),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
+        async (chunks) => {
+          const s = net.connect(srv.port, "127.0.0.1");
+          s.on("error", () => {});
+          await new Promise((r) => s.once("connect", r));
+          for (const ch of chunks) s.write(ch);
+          await new Promise((r) => setTimeout(r, 5));
+          s.destroy();
+          if (++round % 10 === 0) assert.deepEqual(plain(await clean.cmd("ECHO", `alive ${round}`)), `alive ${round}`);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    assert.deepEqual(plain(await clean.cmd("PING")), "PONG");
+    assert.deepEqual(crashes(srv), []);
+    clean.close();
+  });
+});
