@@ -50,6 +50,14 @@ export interface Settings {
   shards: number;
   /** Agner: the Erlang node name the server runs as. */
   "node-name": string;
+  /** Agner: serve the memcached text protocol too (on the same data, database 0). */
+  memcached: boolean;
+  /** Agner: the memcached port (0 picks a free one). */
+  "memcached-port": number;
+  /** Agner: the memcached listen addresses. */
+  "memcached-bind": string[];
+  /** Agner: memcached's item_size_max (`-I`): key + value + 59 bytes at most. */
+  "memcached-item-size-max": number;
 }
 
 export type SettingName = keyof Settings;
@@ -113,6 +121,21 @@ function memory(min: number): (w: string[]) => number {
   };
 }
 
+function memoryRange(min: number, max: number): (w: string[]) => number {
+  return (words) => {
+    const n = memory(min)(words);
+    if (n > max) throw `argument must be between ${min} and ${max} inclusive`;
+    return n;
+  };
+}
+
+/** One string with spaces (CONFIG SET "a b") or the words themselves (redis.conf, flags). */
+function addresses(words: string[]): string[] {
+  const addrs = (words.length === 1 ? words[0]!.trim().split(/\s+/) : words).filter((a) => a !== "");
+  if (addrs.length === 0) throw "Too many bind addresses specified.";
+  return addrs;
+}
+
 function bool(words: string[]): boolean {
   const s = one(words).toLowerCase();
   if (s === "yes") return true;
@@ -165,16 +188,7 @@ type Defs = { [K in SettingName]: Def<K> };
 /** The settings table, in CONFIG GET's order of listing. */
 export const SETTINGS: Defs = {
   port: { default: 6380, mutable: true, parse: int(0, 65535), show: showNum },
-  bind: {
-    default: ["127.0.0.1"],
-    mutable: true,
-    parse: (words) => {
-      const addrs = (words.length === 1 ? words[0]!.trim().split(/\s+/) : words).filter((a) => a !== "");
-      if (addrs.length === 0) throw "Too many bind addresses specified.";
-      return addrs;
-    },
-    show: (a) => a.join(" "),
-  },
+  bind: { default: ["127.0.0.1"], mutable: true, parse: addresses, show: (a) => a.join(" ") },
   "protected-mode": { default: true, mutable: true, parse: bool, show: showBool },
   requirepass: { default: "", mutable: true, parse: text, show: showText },
   maxclients: { default: 10000, mutable: true, parse: int(1, 2 ** 31 - 1), show: showNum },
@@ -224,6 +238,11 @@ export const SETTINGS: Defs = {
     show: showNum,
   },
   "node-name": { default: "agner@localhost", mutable: false, parse: text, show: showText },
+  memcached: { default: true, mutable: false, parse: bool, show: showBool },
+  "memcached-port": { default: 11212, mutable: false, parse: int(0, 65535), show: showNum },
+  "memcached-bind": { default: ["127.0.0.1"], mutable: false, parse: addresses, show: (a) => a.join(" ") },
+  // memcached's -I range (1k..1024m), capped at the longest JS string.
+  "memcached-item-size-max": { default: 1024 * 1024, mutable: true, parse: memoryRange(1024, 2 ** 29 - 24), show: showNum },
 };
 
 const NAMES = Object.keys(SETTINGS) as SettingName[];

@@ -34,6 +34,12 @@ export interface ListenerSpec {
   readonly name: Atom;
   /** The connection process for an accepted socket. */
   readonly startConnection: (socket: net.Socket) => DynamicChildSpec;
+  /**
+   * The accept checks of this protocol, instead of Redis' (maxclients,
+   * protected mode): null admits, a string is written to the client before
+   * closing it (the hook counts its own rejections).
+   */
+  readonly admit?: (socket: net.Socket) => string | null;
 }
 
 class Accepted {
@@ -95,9 +101,14 @@ function* listen(inst: KvInstance, spec: ListenerSpec, ack: (r: never) => void):
 function* accept(inst: KvInstance, spec: ListenerSpec, sock: net.Socket): Generator<unknown, void, unknown> {
   const cfg = inst.config;
   sock.on("error", () => {}); // a client that resets before it is handed over
-  if (inst.clients.size >= cfg.get("maxclients")) return reject(inst, sock, MAX_CLIENTS_TEXT);
-  if (cfg.get("protected-mode") && cfg.get("requirepass") === "" && !isLoopback(sock.remoteAddress)) {
-    return reject(inst, sock, PROTECTED_MODE_TEXT);
+  if (spec.admit !== undefined) {
+    const refusal = spec.admit(sock);
+    if (refusal !== null) return void sock.end(refusal, () => sock.destroy());
+  } else {
+    if (inst.clients.size >= cfg.get("maxclients")) return reject(inst, sock, MAX_CLIENTS_TEXT);
+    if (cfg.get("protected-mode") && cfg.get("requirepass") === "" && !isLoopback(sock.remoteAddress)) {
+      return reject(inst, sock, PROTECTED_MODE_TEXT);
+    }
   }
   const ka = cfg.get("tcp-keepalive");
   if (ka > 0) sock.setKeepAlive(true, ka * 1000);

@@ -61,11 +61,17 @@ export class SocketPort implements Port {
   constructor(
     accepted: net.Socket,
     private readonly owner: Proc,
+    /**
+     * `allowHalfOpen`: the peer's end (a half-close) is told to the owner,
+     * which may still write its pending replies before it ends the socket.
+     */
+    opts: { allowHalfOpen?: boolean } = {},
   ) {
     const handle = (accepted as HandleSocket)._handle;
     const rt = owner.rt;
     const sock = new net.Socket({
       handle: handle as never,
+      allowHalfOpen: opts.allowHalfOpen ?? false,
       onread: {
         buffer: STATIC,
         callback: (n: number, buf: Uint8Array) => {
