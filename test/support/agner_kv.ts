@@ -1,6 +1,7 @@
 /**
  * Agner's KV server in the test process: its own runtime (the default one,
- * so `call`/`whereis` from the test reach it), port 0 unless given, log
+ * so `call`/`whereis` from the test reach it), port 0 (and memcached port
+ * 0) unless given, log
  * events collected. Several servers may run at once with distinct prefixes.
  */
 import { Runtime, setDefaultRuntime, type LogEvent } from "../../src/index.js";
@@ -34,7 +35,8 @@ let n = 0;
 export async function startAgner(argv: string[] = [], opts: { prefix?: string } = {}): Promise<TestServer> {
   const { rt, logs } = testRuntime();
   const hasPort = argv.includes("--port");
-  const config = Config.from({ argv: [...(hasPort ? [] : ["--port", "0"]), ...argv] });
+  const hasMcPort = argv.includes("--memcached-port");
+  const config = Config.from({ argv: [...(hasPort ? [] : ["--port", "0"]), ...(hasMcPort ? [] : ["--memcached-port", "0"]), ...argv] });
   const inst = new KvInstance({ config, prefix: opts.prefix ?? `kvt${++n}` });
   await startKvServer(inst);
   return {

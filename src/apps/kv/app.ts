@@ -10,7 +10,8 @@
  *     ├── kv                 the seed's GenServer, for Erlang/Elixir nodes
  *     ├── kv_conn_sup        DynamicSupervisor of connection processes (temporary)
  *     └── kv_listener_sup (one_for_one)
- *         └── kv_listener_0 ..  one per bind address
+ *         ├── kv_listener_0 ..  one per bind address
+ *         └── kv_mc_sup         memcached: its flusher and listeners (memcached_server.ts)
  *
  * The root is one_for_one: the processes find each other by name when they
  * need to (and learn of restarts by monitors), so each can restart alone.
@@ -38,6 +39,7 @@ import { KeyspaceHolder } from "./holder.js";
 import { type KvInstance } from "./instance.js";
 import { KvServer } from "./kv_server.js";
 import { startListener } from "./listener.js";
+import { memcachedChildren } from "./memcached_server.js";
 import { FLUSH } from "./persistence.js";
 import { Shard } from "./shard.js";
 
@@ -96,7 +98,7 @@ export function kvChildren(inst: KvInstance): ChildSpec[] {
       id: "listeners",
       type: "supervisor",
       start: () =>
-        startSupervisor([...respListeners(inst), ...extraListeners.flatMap((f) => f(inst))], { strategy: "one_for_one", intensity: 10, period: 5, name: n.listenerSup.name }, true),
+        startSupervisor([...respListeners(inst), ...memcachedChildren(inst), ...extraListeners.flatMap((f) => f(inst))], { strategy: "one_for_one", intensity: 10, period: 5, name: n.listenerSup.name }, true),
     },
   ];
 }
