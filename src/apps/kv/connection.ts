@@ -164,6 +164,7 @@ export class ConnState {
     this.authenticated = cfg.get("requirepass") === "";
     this.parser = new RespParser({ maxBulkLen: cfg.get("proto-max-bulk-len"), maxQueryBuffer: cfg.get("client-query-buffer-limit") });
     this.parser.authRequired = !this.authenticated;
+    this.configVersion = inst.configVersion;
     this.out = new RespWriter(2);
     const n = inst.shardCount;
     this.shardPids = new Array<Proc | null>(n).fill(null);
@@ -246,6 +247,7 @@ export class ConnState {
     this.inst.stats.netInput += chunk.length;
     if (this.closing) return;
     const parser = this.parser;
+    if (this.configVersion !== this.inst.configVersion) this.refreshLimits();
     let failed: RespProtocolError | null = null;
     try {
       parser.feed(chunk);
@@ -265,6 +267,16 @@ export class ConnState {
     row.qbuf = parser.buffered;
     this.maybeFlush();
     if (this.nextSeq - this.nextOut + this.queued.length > MAX_INFLIGHT) this.port.pause();
+  }
+
+  private configVersion = 0;
+
+  /** CONFIG SET may have changed proto-max-bulk-len or client-query-buffer-limit: they apply to every client at once, as in Redis. */
+  private refreshLimits(): void {
+    this.configVersion = this.inst.configVersion;
+    const cfg = this.inst.config;
+    this.parser.limits.maxBulkLen = cfg.get("proto-max-bulk-len");
+    this.parser.limits.maxQueryBuffer = cfg.get("client-query-buffer-limit");
   }
 
   private protocolError(e: RespProtocolError): void {

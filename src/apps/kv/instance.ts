@@ -128,6 +128,8 @@ export class KvInstance {
   configFile: string | null = null;
   /** Unix ms, refreshed by the cron every 100 ms: for idle times, where a clock read per command would cost more than it tells. */
   clock = Date.now();
+  /** Bumped by every CONFIG SET: connections refresh their parser limits when it moves. */
+  configVersion = 0;
   /** Highest memory figure INFO has seen (used_memory_peak). */
   peakMemory = 0;
 
