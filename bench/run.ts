@@ -7,7 +7,9 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf"];
+const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf", "kv_server"];
+/** Other spellings of module names (`npm run bench -- kv-server`). */
+const ALIASES: Record<string, string> = { "kv-server": "kv_server" };
 /** Names of single anchor workloads that live in a module with others: gs_call, gs_cast and kv are in gen_server. */
 const PART_OF: Record<string, string> = { gs_call: "gen_server", gs_cast: "gen_server", kv: "gen_server" };
 
@@ -21,10 +23,10 @@ if (args[0] === "--one") {
 const names = args.filter((a) => !a.startsWith("-"));
 // Group parts by module, keeping the order asked for.
 const runs = new Map<string, string[]>();
-for (const name of names.length > 0 ? names : ALL) {
+for (const name of (names.length > 0 ? names : ALL).map((n) => ALIASES[n] ?? n)) {
   const mod = PART_OF[name] ?? name;
   if (!ALL.includes(mod)) {
-    console.error(`unknown workload '${name}'; known: ${[...ALL, ...Object.keys(PART_OF)].join(", ")}`);
+    console.error(`unknown workload '${name}'; known: ${[...ALL, ...Object.keys(PART_OF), ...Object.keys(ALIASES)].join(", ")}`);
     process.exit(2);
   }
   const parts = runs.get(mod) ?? [];

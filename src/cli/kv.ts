@@ -15,7 +15,8 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Application, inspect } from "../index.js";
+import { Application } from "../otp/application.js";
+import { inspect } from "../term/inspect.js";
 import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/config.js";
 import { KvInstance, defineKvApplication, shutdownApplication } from "../apps/kv/index.js";
 

@@ -49,7 +49,7 @@ const HELP = [
 export function clientInfoLine(r: ClientRow, now: number): string {
   return (
     `id=${r.id} addr=${r.addr} laddr=${r.laddr} fd=${r.fd} name=${r.name} age=${Math.floor((now - r.created) / 1000)} ` +
-    `idle=${Math.floor((now - r.lastInteraction) / 1000)} flags=N db=${r.db} sub=0 psub=0 ssub=0 multi=${r.multi} ` +
+    `idle=${Math.max(0, Math.floor((now - r.lastInteraction) / 1000))} flags=N db=${r.db} sub=0 psub=0 ssub=0 multi=${r.multi} ` +
     `qbuf=${r.qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${r.obl} oll=0 omem=${r.obl} ` +
     `tot-mem=${r.qbuf + r.obl} events=r cmd=${r.cmd} user=default redir=-1 resp=${r.resp}`
   );

@@ -4,7 +4,7 @@
  * table of config.ts, with Redis 7.0's replies.
  */
 import type { ConnState } from "./connection.js";
-import { SETTING_NAMES, settingName } from "./config.js";
+import { SETTING_NAMES, type SettingName, settingName } from "./config.js";
 import { stringMatch } from "./glob.js";
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "./reply.js";
 
@@ -22,7 +22,20 @@ const HELP = [
   "    Prints this help.",
 ].map((l) => new SimpleString(l));
 
-export function configCommand(c: ConnState, argv: string[]): Reply {
+/** Settings whose change needs work before CONFIG SET can answer: rebinding, telling the writer. */
+const EFFECTS: ReadonlySet<SettingName> = new Set(["port", "bind", "appendonly", "appendfsync", "dir"]);
+
+/** CONFIG SET changed settings that need work (see conn_commands.ts, which runs it). */
+export class ConfigEffects {
+  constructor(
+    readonly names: SettingName[],
+    /** port and bind as they were, to go back to if the new ones cannot be bound. */
+    readonly before: Map<"port" | "bind", string>,
+    readonly pairs: [string, string][],
+  ) {}
+}
+
+export function configCommand(c: ConnState, argv: string[]): Reply | ConfigEffects {
   const cfg = c.inst.config;
   switch (argv[1]!.toLowerCase()) {
     case "help":
@@ -52,13 +65,17 @@ export function configCommand(c: ConnState, argv: string[]): Reply {
       if ((argv.length - 2) % 2 !== 0) return new ErrorReply("ERR syntax error");
       const pairs: [string, string][] = [];
       for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
+      const before = new Map((["port", "bind"] as const).map((n) => [n, cfg.show(n)]));
+      let changed: SettingName[];
       try {
-        cfg.configSet(pairs);
+        changed = cfg.configSet(pairs);
       } catch (e) {
         if (typeof e === "string") return new ErrorReply(e);
         throw e;
       }
-      return OK;
+      c.inst.configVersion++;
+      const effects = changed.filter((n) => EFFECTS.has(n));
+      return effects.length === 0 ? OK : new ConfigEffects(effects, before, pairs);
     }
     case "resetstat": {
       const s = c.inst.stats;

@@ -11,14 +11,19 @@
  */
 import { spawnLink } from "../../runtime/erlang.js";
 import { call } from "../../otp/gen.js";
+import { Supervisor } from "../../otp/supervisor.js";
+import { inspect } from "../../term/inspect.js";
+import { t } from "../../term/tuple.js";
+import { OK as OK_ATOM } from "../../runtime/atoms.js";
+import type { KvInstance } from "./instance.js";
 import { type CommandEntry, commandCommand } from "./engine.js";
 import { clientCommand } from "./client_command.js";
-import { configCommand } from "./config_command.js";
+import { ConfigEffects, configCommand } from "./config_command.js";
 import type { ConnState } from "./connection.js";
 import { SlotAction } from "./connection.js";
 import { infoText } from "./info.js";
 import { AsyncDone } from "./messages.js";
-import { REWRITE } from "./persistence.js";
+import { CONFIG, REWRITE } from "./persistence.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "./reply.js";
 
 /** Commands allowed before AUTH when a password is set (Redis' `no-auth` flag). */
@@ -86,8 +91,12 @@ function connectionCommand(c: ConnState, seq: number, spec: CommandEntry, argv: 
       return hello(c, argv);
     case "client":
       return clientCommand(c, argv);
-    case "config":
-      return configCommand(c, argv);
+    case "config": {
+      const r = configCommand(c, argv);
+      if (!(r instanceof ConfigEffects)) return r;
+      runAsync(c, seq, () => applyConfig(c, r));
+      return undefined;
+    }
     case "info": {
       const text = infoText(c.inst, argv.slice(1).map((s) => s.toLowerCase()));
       return c.resp === 3 ? new VerbatimReply("txt", text) : text;
@@ -175,6 +184,40 @@ function hello(c: ConnState, argv: string[]): Reply | SlotAction {
     ["modules", []],
   ]);
   return new SlotAction(map, c.resp === 3 ? "resp3" : "resp2");
+}
+
+/**
+ * What CONFIG SET must do before it answers: rebind the listeners to a new
+ * port or bind list (back to the old ones, and an error, when the new ones
+ * cannot be bound, as Redis does), and tell the persistence writer.
+ */
+function* applyConfig(c: ConnState, e: ConfigEffects): Generator<unknown, Reply, unknown> {
+  const inst = c.inst;
+  const cfg = inst.config;
+  if (e.names.includes("port") || e.names.includes("bind")) {
+    const r = yield* rebind(inst);
+    if (r !== null) {
+      for (const [n, v] of e.before) cfg.setWords(n, [v], "runtime");
+      inst.boundPorts.clear();
+      yield* rebind(inst);
+      const name = e.pairs.find(([n]) => /^(port|bind)$/i.test(n))![0];
+      return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - Unable to listen on this port: ${r}`);
+    }
+  }
+  for (const n of e.names) {
+    if (n === "appendonly" || n === "appendfsync" || n === "dir") yield* call(inst.names.writer, t(CONFIG, n) as never, 60_000);
+  }
+  return OK;
+}
+
+/** Restarts the listener supervisor on the current port and bind; null when it listens, else why not. */
+function* rebind(inst: KvInstance): Generator<unknown, string | null, unknown> {
+  inst.boundPorts.clear();
+  const sup = inst.names.sup.name;
+  yield* Supervisor.terminateChild(sup, "listeners");
+  const r = yield* Supervisor.restartChild(sup, "listeners");
+  if (Array.isArray(r) && r[0] === OK_ATOM) return null;
+  return inspect(r);
 }
 
 /**

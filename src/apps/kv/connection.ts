@@ -33,6 +33,7 @@ import { RespWriter } from "./resp_writer.js";
 import { shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { startTransaction } from "./txn.js";
+import { fastReply } from "./fast_reply.js";
 
 /** Encoded replies beyond this are written even while others are outstanding. */
 const FLUSH_BYTES = 64 * 1024;
@@ -90,23 +91,27 @@ class ScanTarget {
 
 type Target = number | GatherPart | ScanTarget;
 
-/** A batch sent to a shard and not yet answered. */
+/**
+ * A batch for one shard: built from the current chunk, then sent and kept
+ * until the shard answers (one object for both: most batches hold one
+ * command, and a batch costs two allocations, this and the message).
+ */
 class Pending {
+  // Made with their first element: most batches hold one command.
+  readonly cmds: (readonly string[])[];
+  readonly specs: CommandEntry[];
+  readonly targets: Target[];
+  /** The message, once sent. */
+  batch: Batch | null = null;
   /** `appendfsync always`: the shard ran it; the writer holds the reply. */
   held = false;
   /** Not (or no longer) sent: its shard is down. */
   unsent = false;
-  constructor(
-    readonly batch: Batch,
-    readonly targets: Target[],
-  ) {}
-}
-
-/** The batch being built for one shard from the current chunk. */
-class Builder {
-  cmds: (readonly string[])[] = [];
-  specs: CommandEntry[] = [];
-  targets: Target[] = [];
+  constructor(argv: readonly string[], cmd: CommandEntry, target: Target) {
+    this.cmds = [argv];
+    this.specs = [cmd];
+    this.targets = [target];
+  }
 }
 
 const EMPTY_SLOT: unique symbol = Symbol("empty");
@@ -133,7 +138,8 @@ export class ConnState {
   private readonly shardPids: (Proc | null)[];
   private readonly shardMons: (Ref | null)[];
   private readonly outstanding: Pending[][];
-  private readonly builders: (Builder | null)[];
+  /** The batch being built per shard from the current chunk. */
+  private readonly builders: (Pending | null)[];
   private tag = 0;
   /** A transaction or async command runs: later commands wait in `queued`, in order. */
   blocked = false;
@@ -144,6 +150,9 @@ export class ConnState {
   /** Set by a command that closes its own connection once answered (CLIENT KILL). */
   closeAfterReply = false;
   readonly same: NoReply<ConnState>;
+  /** Encoded replies as text (fast_reply.ts) not yet written, and text that precedes the writer's bytes. */
+  private text = "";
+  private before: string[] = [];
 
   constructor(
     readonly inst: KvInstance,
@@ -155,12 +164,13 @@ export class ConnState {
     this.authenticated = cfg.get("requirepass") === "";
     this.parser = new RespParser({ maxBulkLen: cfg.get("proto-max-bulk-len"), maxQueryBuffer: cfg.get("client-query-buffer-limit") });
     this.parser.authRequired = !this.authenticated;
+    this.configVersion = inst.configVersion;
     this.out = new RespWriter(2);
     const n = inst.shardCount;
     this.shardPids = new Array<Proc | null>(n).fill(null);
     this.shardMons = new Array<Ref | null>(n).fill(null);
     this.outstanding = Array.from({ length: n }, () => []);
-    this.builders = new Array<Builder | null>(n).fill(null);
+    this.builders = new Array<Pending | null>(n).fill(null);
     for (let i = 0; i < n; i++) this.watchShard(i);
     const port = (this.port = "socket" in args ? new SocketPort(args.socket, self) : args.port(self));
     const id = inst.newClientId();
@@ -210,7 +220,7 @@ export class ConnState {
     for (const p of this.outstanding[i]!) {
       if (p.unsent) {
         p.unsent = false;
-        up.pid.rt.deliver(up.pid, p.batch);
+        up.pid.rt.deliver(up.pid, p.batch!);
       }
     }
   }
@@ -233,10 +243,11 @@ export class ConnState {
 
   private onData(chunk: Buffer): void {
     const row = this.row;
-    row.lastInteraction = Date.now();
+    row.lastInteraction = this.inst.clock; // Redis too keeps a cached clock for this
     this.inst.stats.netInput += chunk.length;
     if (this.closing) return;
     const parser = this.parser;
+    if (this.configVersion !== this.inst.configVersion) this.refreshLimits();
     let failed: RespProtocolError | null = null;
     try {
       parser.feed(chunk);
@@ -258,6 +269,16 @@ export class ConnState {
     if (this.nextSeq - this.nextOut + this.queued.length > MAX_INFLIGHT) this.port.pause();
   }
 
+  private configVersion = 0;
+
+  /** CONFIG SET may have changed proto-max-bulk-len or client-query-buffer-limit: they apply to every client at once, as in Redis. */
+  private refreshLimits(): void {
+    this.configVersion = this.inst.configVersion;
+    const cfg = this.inst.config;
+    this.parser.limits.maxBulkLen = cfg.get("proto-max-bulk-len");
+    this.parser.limits.maxQueryBuffer = cfg.get("client-query-buffer-limit");
+  }
+
   private protocolError(e: RespProtocolError): void {
     this.closing = true;
     if (e.reply === null) {
@@ -270,12 +291,27 @@ export class ConnState {
     this.fill(this.nextSeq++, new SlotAction(new ErrorReply(e.reply), "close"));
   }
 
+  /** The last command looked up, by the name it was sent as: clients repeat themselves. */
+  private lastName = "";
+  private lastCmd: CommandEntry | null = null;
+
   /** Runs or routes one command. */
   private dispatch(argv: string[]): void {
     const seq = this.nextSeq++;
     this.inst.stats.totalCommands++;
-    const cmd = checkCommand(argv);
-    if (cmd instanceof ErrorReply) return this.fill(seq, cmd);
+    let cmd: CommandEntry | ErrorReply;
+    const last = this.lastCmd;
+    const n = argv.length;
+    // Same name as last time, no subcommands, arity fine: skip the table's hash lookup.
+    if (last !== null && argv[0] === this.lastName && (last.arity > 0 ? n === last.arity : n >= -last.arity)) cmd = last;
+    else {
+      cmd = checkCommand(argv);
+      if (cmd instanceof ErrorReply) return this.fill(seq, cmd);
+      if (cmd.subcommands === null && cmd.fullname === cmd.name) {
+        this.lastName = argv[0]!;
+        this.lastCmd = cmd;
+      }
+    }
     this.row.cmd = cmd.fullname;
     if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) return this.fill(seq, NOAUTH);
     const mask = this.inst.mask;
@@ -326,7 +362,11 @@ export class ConnState {
   }
 
   private add(shard: number, argv: readonly string[], cmd: CommandEntry, target: Target): void {
-    const b = (this.builders[shard] ??= new Builder());
+    const b = this.builders[shard];
+    if (b === null || b === undefined) {
+      this.builders[shard] = new Pending(argv, cmd, target);
+      return;
+    }
     b.cmds.push(argv);
     b.specs.push(cmd);
     b.targets.push(target);
@@ -339,11 +379,10 @@ export class ConnState {
       const b = bs[i];
       if (b === null || b === undefined) continue;
       bs[i] = null;
-      const batch = new Batch(this.self, ++this.tag, this.db, b.cmds, b.specs);
-      const p = new Pending(batch, b.targets);
-      this.outstanding[i]!.push(p);
+      const batch = (b.batch = new Batch(this.self, ++this.tag, this.db, b.cmds, b.specs));
+      this.outstanding[i]!.push(b);
       const pid = this.shardPids[i];
-      if (pid === null || pid === undefined) p.unsent = true;
+      if (pid === null || pid === undefined) b.unsent = true;
       else pid.rt.deliver(pid, batch);
     }
   }
@@ -353,7 +392,7 @@ export class ConnState {
   private onBatchReply(r: BatchReply): void {
     const q = this.outstanding[r.shard]!;
     let k = 0;
-    while (k < q.length && q[k]!.batch.tag !== r.tag) k++;
+    while (k < q.length && q[k]!.batch!.tag !== r.tag) k++;
     if (k === q.length) return; // answered already (with an error, when the writer died)
     const p = k === 0 ? q.shift()! : q.splice(k, 1)[0]!;
     const targets = p.targets;
@@ -362,7 +401,7 @@ export class ConnState {
   }
 
   private onHeld(h: BatchHeld): void {
-    for (const p of this.outstanding[h.shard]!) if (p.batch.tag === h.tag) p.held = true;
+    for (const p of this.outstanding[h.shard]!) if (p.batch!.tag === h.tag) p.held = true;
     if (this.writerMon === null) {
       const w = this.self.rt.whereis(this.inst.names.writer);
       if (w !== undefined) this.writerMon = monitor(w);
@@ -413,33 +452,66 @@ export class ConnState {
 
   private encode(r: Reply | SlotAction): void {
     if (this.port.ended) return;
-    if (!(r instanceof SlotAction)) return this.out.write(r);
+    if (!(r instanceof SlotAction)) {
+      // While the writer is empty, simple replies collect as text (see fast_reply.ts).
+      if (this.out.length === 0) {
+        const text = fastReply(r, this.out.resp);
+        if (text !== undefined) {
+          this.text += text;
+          return;
+        }
+        if (this.text !== "") {
+          this.before.push(this.text);
+          this.text = "";
+        }
+      }
+      return this.out.write(r);
+    }
     if (r.action === "close") {
-      this.out.write(r.reply);
+      this.encode(r.reply);
       this.closing = true;
       this.flush();
       this.port.end();
       return;
     }
-    this.out.resp = r.action === "resp3" ? 3 : 2;
-    this.row.resp = this.out.resp;
-    this.out.write(r.reply);
+    // The protocol switches at HELLO's own reply: everything before it was encoded in the old one.
+    const resp = r.action === "resp3" ? 3 : 2;
+    this.out.resp = resp;
+    this.row.resp = resp;
+    this.encode(r.reply);
+  }
+
+  /** Bytes encoded and not yet written. */
+  private get pendingBytes(): number {
+    return this.text.length + this.out.length + (this.before.length === 0 ? 0 : this.before.reduce((a, t) => a + t.length, 0));
   }
 
   /** Writes the encoded replies once nothing is outstanding (or enough is ready). */
   private maybeFlush(): void {
-    const out = this.out;
-    if (out.length === 0) return;
-    if (this.nextOut === this.nextSeq || out.length >= FLUSH_BYTES) this.flush();
+    if (this.text === "" && this.out.length === 0) return;
+    if (this.nextOut === this.nextSeq || this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
+  /** One socket write: the text alone (the common case), or text chunks and the writer's bytes corked into one. */
   private flush(): void {
-    const out = this.out;
-    if (out.length === 0 || this.port.ended) return;
-    const buf = out.take();
-    this.inst.stats.netOutput += buf.length;
     const port = this.port;
-    port.write(buf);
+    if (port.ended) return;
+    const stats = this.inst.stats;
+    if (this.before.length === 0 && this.out.length === 0) {
+      const text = this.text;
+      if (text === "") return;
+      this.text = "";
+      stats.netOutput += text.length;
+      port.writeText(text);
+    } else {
+      const parts: (string | Buffer)[] = this.before;
+      this.before = [];
+      if (this.out.length > 0) parts.push(this.out.take());
+      if (this.text !== "") parts.push(this.text);
+      this.text = "";
+      for (const p of parts) stats.netOutput += p.length;
+      port.writeMany(parts);
+    }
     const obl = port.buffered;
     this.row.obl = obl;
     if (obl > 0) this.checkOutputLimit(obl);

@@ -40,6 +40,7 @@ export class Cron extends GenServer<CronState, never, never, Atom, KvInstance> {
     if (msg !== TICK) return s.same;
     const inst = s.inst;
     const now = Date.now();
+    inst.clock = now;
     const rt = current!.rt;
     if (now - s.lastExpire >= 1000 / inst.config.get("hz") - 1) {
       s.lastExpire = now;

@@ -126,6 +126,10 @@ export class KvInstance {
   rt: Runtime | null = null;
   /** The config file the server was started with (CONFIG REWRITE writes it), or null. */
   configFile: string | null = null;
+  /** Unix ms, refreshed by the cron every 100 ms: for idle times, where a clock read per command would cost more than it tells. */
+  clock = Date.now();
+  /** Bumped by every CONFIG SET: connections refresh their parser limits when it moves. */
+  configVersion = 0;
   /** Highest memory figure INFO has seen (used_memory_peak). */
   peakMemory = 0;
 

@@ -9,6 +9,7 @@
  * message (the owner may handle it after the next read has reused the
  * static buffer). Reading stops while the owner is {@link pause}d.
  */
+import { Buffer } from "node:buffer";
 import net from "node:net";
 import { type Proc } from "../../runtime/process.js";
 
@@ -36,6 +37,10 @@ export interface Port {
   readonly paused: boolean;
   readonly buffered: number;
   write(buf: Buffer): void;
+  /** Latin1 text (one char per byte). */
+  writeText(text: string): void;
+  /** Several pieces in one system call. */
+  writeMany(parts: readonly (string | Buffer)[]): void;
   pause(): void;
   resume(): void;
   end(): void;
@@ -103,6 +108,21 @@ export class SocketPort implements Port {
 
   write(buf: Buffer): void {
     if (!this.ended) this.socket.write(buf);
+  }
+
+  writeText(text: string): void {
+    if (!this.ended) this.socket.write(text, "latin1");
+  }
+
+  writeMany(parts: readonly (string | Buffer)[]): void {
+    if (this.ended) return;
+    const s = this.socket;
+    if (parts.length > 1) s.cork();
+    for (const p of parts) {
+      if (typeof p === "string") s.write(p, "latin1");
+      else s.write(p);
+    }
+    if (parts.length > 1) s.uncork();
   }
 
   /** Bytes accepted by `write` and not yet taken by the kernel. */

@@ -10,7 +10,7 @@ import os from "node:os";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import { type TestServer, startAgner } from "../../../support/agner_kv.js";
-import { RedisServer, needsRedis } from "../../../support/redis_tools.js";
+import { RedisServer, freePort, needsRedis } from "../../../support/redis_tools.js";
 import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
 import { PROTECTED_MODE_TEXT } from "../../../../src/apps/kv/listener.js";
 
@@ -187,5 +187,46 @@ describe("random input", () => {
     assert.deepEqual(plain(await clean.cmd("PING")), "PONG");
     assert.deepEqual(crashes(srv), []);
     clean.close();
+  });
+});
+
+describe("CONFIG SET that acts at once", () => {
+  test("port: the listener rebinds; connected clients stay; a port in use is refused and the old one kept", async () => {
+    const s = await startAgner();
+    try {
+      const c = await RespClient.connect(s.port);
+      const old = s.port;
+      const next = await freePort();
+      assert.deepEqual(plain(await c.cmd("CONFIG", "SET", "port", String(next))), "OK");
+      assert.equal(s.inst.port, next);
+      assert.deepEqual(plain(await c.cmd("PING")), "PONG", "the client that asked is still connected");
+      const fresh = await RespClient.connect(next);
+      assert.deepEqual(plain(await fresh.cmd("CONFIG", "GET", "port")), ["port", String(next)]);
+      await assert.rejects(RespClient.connect(old), /ECONNREFUSED/);
+      // A port someone else holds: Redis' error, and the server stays where it was.
+      const blocker = net.createServer().listen(0, "127.0.0.1");
+      await new Promise((r) => blocker.once("listening", r));
+      const taken = (blocker.address() as net.AddressInfo).port;
+      const r = plain(await fresh.cmd("CONFIG", "SET", "port", String(taken))) as { error: string };
+      assert.match(r.error, /^ERR CONFIG SET failed \(possibly related to argument 'port'\) - Unable to listen on this port/);
+      blocker.close();
+      assert.deepEqual(plain(await fresh.cmd("CONFIG", "GET", "port")), ["port", String(next)]);
+      const again = await RespClient.connect(next);
+      assert.deepEqual(plain(await again.cmd("PING")), "PONG");
+      for (const x of [c, fresh, again]) x.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("proto-max-bulk-len applies to clients already connected", async () => {
+    const c = await RespClient.connect(srv.port);
+    const other = await RespClient.connect(srv.port);
+    assert.deepEqual(plain(await other.cmd("PING")), "PONG");
+    assert.deepEqual(plain(await c.cmd("CONFIG", "SET", "proto-max-bulk-len", "1mb")), "OK");
+    other.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${1024 * 1024 + 1}\r\n`);
+    assert.equal(await other.waitClosed(), "-ERR Protocol error: invalid bulk length\r\n");
+    assert.deepEqual(plain(await c.cmd("CONFIG", "SET", "proto-max-bulk-len", "512mb")), "OK");
+    c.close();
   });
 });

@@ -1,0 +1,200 @@
+/**
+ * `npm run bench -- kv-server`: Agner's KV server against redis-server with
+ * the same redis-benchmark runs, in one run. Both servers run as separate
+ * OS processes, persistence off, on free ports; each workload runs on
+ * Redis, then on Agner.
+ *
+ * Figures (`FIGURE`, `FIGURE.redis`, `FIGURE.ratio`; ratio > 1 means Agner
+ * is better: Agner/Redis for rates, Redis/Agner for latencies, bytes, CPU):
+ *
+ * - `set_p1_rps`, `get_p1_rps`: `-t set,get -n 200000 -r 100000 -c 50 -P 1`
+ * - `set_p16_rps`, `get_p16_rps`: the same with `-P 16`
+ * - `get_c1_p50_ms`: p50 latency of GET at `-c 1 -P 1` (from `--csv`)
+ * - `server_cpu_us_per_req`: the server process's user+system CPU
+ *   (/proc/PID/stat) per request over the `-P 1` runs
+ * - `mem_per_key_bytes`: 1 M keys `key:%012d` of 16-byte values written
+ *   to fresh servers: growth of Agner's process RSS vs growth of Redis'
+ *   `used_memory`, per key
+ * - `set_everysec_p1_rps`: SET at `-P 1` with `appendfsync everysec` on
+ *   both (printed once Agner has persistence)
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fmt, repoRoot } from "./lib.js";
+import { freePort, redisAvailable, waitForPort } from "../test/support/redis_tools.js";
+
+const N = Number(process.env.AGNER_KV_BENCH_N ?? 200_000);
+const KEYS = Number(process.env.AGNER_KV_BENCH_KEYS ?? 1_000_000);
+const CLK_TCK = 100;
+
+function figure(name: string, agner: number, redis: number, better: "higher" | "lower"): void {
+  console.log(`${name} ${fmt(agner)}`);
+  console.log(`${name}.redis ${fmt(redis)}`);
+  console.log(`${name}.ratio ${(better === "higher" ? agner / redis : redis / agner).toFixed(2)}`);
+}
+
+interface Server {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startRedis(dir: string): Promise<Server> {
+  const port = await freePort();
+  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+  await waitForPort(port);
+  return { name: "redis", port, proc, stop: () => kill(proc) };
+}
+
+async function startAgner(dir: string): Promise<Server> {
+  const port = await freePort();
+  const cli = join(repoRoot, "dist", "src", "cli", "kv.js");
+  const proc = spawn(process.execPath, [cli, "--port", String(port), "--dir", dir, "--appendonly", "no"], { stdio: ["ignore", "ignore", "inherit"] });
+  await waitForPort(port);
+  return { name: "agner", port, proc, stop: () => kill(proc) };
+}
+
+function kill(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return Promise.resolve();
+  return new Promise((r) => {
+    p.once("exit", () => r());
+    p.kill("SIGKILL");
+  });
+}
+
+function bench(port: number, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("redis-benchmark", ["-p", String(port), ...args], { maxBuffer: 64 << 20, timeout: 600_000 }, (e, out) => (e ? reject(e) : resolve(out)));
+  });
+}
+
+/** `SET: 123.45 requests per second` lines of `-q` output. */
+function rps(out: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of out.split(/[\r\n]+/)) {
+    const r = /^(\w+): ([\d.]+) requests per second/.exec(line.trim());
+    if (r) m.set(r[1]!.toLowerCase(), Number(r[2]));
+  }
+  return m;
+}
+
+/** p50 latency per test from `--csv` output. */
+function p50(out: string): Map<string, number> {
+  const m = new Map<string, number>();
+  const lines = out.trim().split("\n").map((l) => l.split(",").map((f) => f.replace(/"/g, "")));
+  const head = lines[0]!;
+  const col = head.indexOf("p50_latency_ms");
+  for (const l of lines.slice(1)) m.set(l[0]!.toLowerCase(), Number(l[col]));
+  return m;
+}
+
+/** User + system CPU seconds of a process so far. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m![1]) * 1024;
+}
+
+/** Sends commands on one connection, pipelined in slices, waiting for every reply. */
+async function load(port: number, n: number, value: string): Promise<void> {
+  const s = net.connect(port, "127.0.0.1");
+  await new Promise((r) => s.once("connect", r));
+  let replies = 0;
+  let want = 0;
+  let wake: (() => void) | null = null;
+  s.on("data", (d: Buffer) => {
+    for (let i = 0; i < d.length; i++) if (d[i] === 10) replies++;
+    if (wake && replies >= want) wake();
+  });
+  const SLICE = 10_000;
+  for (let i = 0; i < n; i += SLICE) {
+    let text = "";
+    for (let k = i; k < Math.min(n, i + SLICE); k++) {
+      const key = `key:${String(k).padStart(12, "0")}`;
+      text += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
+    }
+    want = Math.min(n, i + SLICE);
+    s.write(text);
+    if (replies < want) await new Promise<void>((r) => (wake = r));
+    wake = null;
+  }
+  s.destroy();
+}
+
+async function info(port: number, field: string): Promise<number> {
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile("redis-cli", ["-p", String(port), "INFO", "memory"], (e, o) => (e ? reject(e) : resolve(o))),
+  );
+  const m = new RegExp(`^${field}:(\\d+)`, "m").exec(out);
+  return Number(m![1]);
+}
+
+async function memoryPerKey(dir: string): Promise<void> {
+  const value = "v".repeat(16);
+  const redis = await startRedis(dir);
+  const agner = await startAgner(dir);
+  try {
+    const r0 = await info(redis.port, "used_memory");
+    await load(redis.port, KEYS, value);
+    const r1 = await info(redis.port, "used_memory");
+    const a0 = rssBytes(agner.proc.pid!);
+    await load(agner.port, KEYS, value);
+    await new Promise((r) => setTimeout(r, 500));
+    const a1 = rssBytes(agner.proc.pid!);
+    figure("mem_per_key_bytes", (a1 - a0) / KEYS, (r1 - r0) / KEYS, "lower");
+  } finally {
+    await redis.stop();
+    await agner.stop();
+  }
+}
+
+export default async function main(): Promise<void> {
+  if (!redisAvailable()) {
+    console.log("# kv-server: redis-server / redis-benchmark not installed; skipped (apt-get install redis-server redis-tools)");
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "agner-kv-bench-"));
+  try {
+    const base = ["-t", "set,get", "-n", String(N), "-r", "100000", "-q"];
+    const redis = await startRedis(dir);
+    const agner = await startAgner(dir);
+    const servers = [redis, agner];
+    try {
+      // Warm both up (JIT, keyspace) with the same short run.
+      for (const s of servers) await bench(s.port, ["-t", "set,get", "-n", "50000", "-r", "100000", "-c", "50", "-q"]);
+      const p1 = new Map<string, Map<string, number>>();
+      const cpu = new Map<string, number>();
+      for (const s of servers) {
+        const c0 = cpuSeconds(s.proc.pid!);
+        p1.set(s.name, rps(await bench(s.port, [...base, "-c", "50", "-P", "1"])));
+        cpu.set(s.name, ((cpuSeconds(s.proc.pid!) - c0) * 1e6) / (2 * N));
+      }
+      figure("set_p1_rps", p1.get("agner")!.get("set")!, p1.get("redis")!.get("set")!, "higher");
+      figure("get_p1_rps", p1.get("agner")!.get("get")!, p1.get("redis")!.get("get")!, "higher");
+      figure("server_cpu_us_per_req", cpu.get("agner")!, cpu.get("redis")!, "lower");
+      const p16 = new Map<string, Map<string, number>>();
+      for (const s of servers) p16.set(s.name, rps(await bench(s.port, [...base, "-c", "50", "-P", "16"])));
+      figure("set_p16_rps", p16.get("agner")!.get("set")!, p16.get("redis")!.get("set")!, "higher");
+      figure("get_p16_rps", p16.get("agner")!.get("get")!, p16.get("redis")!.get("get")!, "higher");
+      const lat = new Map<string, Map<string, number>>();
+      for (const s of servers) lat.set(s.name, p50(await bench(s.port, ["-t", "get", "-n", String(Math.min(N, 100_000)), "-r", "100000", "-c", "1", "-P", "1", "--csv"])));
+      figure("get_c1_p50_ms", lat.get("agner")!.get("get")!, lat.get("redis")!.get("get")!, "lower");
+    } finally {
+      await redis.stop();
+      await agner.stop();
+    }
+    await memoryPerKey(dir);
+    console.log("# set_everysec_p1_rps: Agner has no append-only file yet (the persistence writer is a no-op); figure printed once it lands");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

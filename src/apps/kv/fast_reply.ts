@@ -1,0 +1,32 @@
+/**
+ * RESP text for the replies that dominate real traffic (OK, bulk strings,
+ * nulls, integers, arrays of those), as a latin1 string: a connection whose
+ * batch holds only such replies writes one string (Node copies a short one
+ * to the stack on its way to the kernel), with no output Buffer to allocate
+ * and copy. Anything else goes through the engine's RespWriter.
+ *
+ * @example
+ * fastReply("bar", 2); // "$3\r\nbar\r\n"
+ * fastReply(new DoubleReply(1.5), 3); // undefined: use the RespWriter
+ */
+import { OK, type Reply } from "./reply.js";
+
+/** The reply's RESP bytes as a latin1 string, or undefined when it is not one of the simple kinds. */
+export function fastReply(r: Reply, resp: 2 | 3): string | undefined {
+  if (typeof r === "string") return "$" + r.length + "\r\n" + r + "\r\n";
+  if (r === OK) return "+OK\r\n";
+  if (r === null) return resp === 2 ? "$-1\r\n" : "_\r\n";
+  if (typeof r === "number") return Number.isSafeInteger(r) ? ":" + r + "\r\n" : undefined;
+  if (Array.isArray(r)) {
+    const items = r as readonly Reply[];
+    let s = "*" + items.length + "\r\n";
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (typeof it === "string") s += "$" + it.length + "\r\n" + it + "\r\n";
+      else if (it === null) s += resp === 2 ? "$-1\r\n" : "_\r\n";
+      else return undefined;
+    }
+    return s;
+  }
+  return undefined;
+}
