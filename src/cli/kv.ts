@@ -18,7 +18,7 @@ import { resolve } from "node:path";
 import { Application } from "../otp/application.js";
 import { inspect } from "../term/inspect.js";
 import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/config.js";
-import { KvInstance, defineKvApplication, shutdownApplication } from "../apps/kv/index.js";
+import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } from "../apps/kv/index.js";
 
 function usage(): string {
   const c = new Config();
@@ -70,6 +70,12 @@ function banner(inst: KvInstance): void {
   const lines = [
     `Agner KV server ready: RESP on ${c.get("bind").join(" ")} port ${port} (${inst.shardCount} shards), data in ${resolve(c.get("dir"))}, node ${c.get("node-name")}`,
     `  redis-cli:  redis-cli -h ${host} -p ${port}${pass}`,
+    ...(c.get("memcached")
+      ? [
+          `  memcached:  memcached protocol on ${c.get("memcached-bind").join(" ")} port ${memcachedPort(inst)}, same keys as database 0: ` +
+            `memccat --servers=${c.get("memcached-bind")[0]!.replace(/^-/, "")}:${memcachedPort(inst)} foo`,
+        ]
+      : []),
     `  iex:        iex --sname client --cookie <cookie>, then GenServer.call({:kv, :"${c.get("node-name")}"}, {:get, "foo"})`,
     `              (the Erlang distribution of Agner nodes is being built: until it lands, \`kv\` answers processes of this node)`,
     `  stop:       Ctrl-C (SIGINT) or SIGTERM`,

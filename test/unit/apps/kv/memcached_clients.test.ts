@@ -6,16 +6,18 @@
  * Redis with ioredis, both ways.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { MemcacheClient, type MultiRetrievalResponse } from "memcache-client";
 import { type TestServer, startAgner } from "../../../support/agner_kv.js";
-import { exchange, needsMemcachedTools } from "../../../support/memcached_server.js";
+import { exchange, freePort, needsMemcachedTools } from "../../../support/memcached_server.js";
+import { Config } from "../../../../src/apps/kv/config.js";
 import { memcachedPort } from "../../../../src/apps/kv/memcached_server.js";
 
 const run = promisify(execFile);
@@ -185,5 +187,30 @@ describe("memcache-client (npm, text protocol)", () => {
     assert.deepEqual(await client.delete("npm:k"), ["DELETED"]);
     assert.equal(await redis.exists("npm:k"), 0);
     assert.deepEqual(await client.version(), ["VERSION", "1.6.18"]);
+  });
+});
+
+describe("npm start", () => {
+  test("memcached is on by default, on 11212 and loopback", () => {
+    const c = new Config();
+    assert.deepEqual([c.get("memcached"), c.get("memcached-port"), c.get("memcached-bind"), c.get("memcached-item-size-max")], [true, 11212, ["127.0.0.1"], 1024 * 1024]);
+    const e = Config.from({ env: { AGNER_KV_MEMCACHED_PORT: "11999", AGNER_KV_MEMCACHED: "no" }, argv: ["--memcached-item-size-max", "2mb"] });
+    assert.deepEqual([e.get("memcached"), e.get("memcached-port"), e.get("memcached-item-size-max")], [false, 11999, 2 * 1024 * 1024]);
+    assert.throws(() => Config.from({ argv: ["--memcached-item-size-max", "100"] }), /between 1024 and/);
+  });
+
+  test("the entry prints how to reach memcached and serves it", async () => {
+    const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../src/cli/kv.js");
+    const dir = mkdtempSync(join(tmpdir(), "agner-mc-cli-"));
+    const [port, mp] = [await freePort(), await freePort()];
+    const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", String(mp), "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+    await new Promise<void>((r) => proc.stdout!.on("data", (d) => ((text += d), text.includes("stop:") && r())));
+    assert.match(text, new RegExp(`memcached protocol on 127\\.0\\.0\\.1 port ${mp}.*memccat --servers=127\\.0\\.0\\.1:${mp} foo`));
+    assert.equal((await exchange(mp, Buffer.from("set foo 0 0 3\r\nbar\r\nget foo\r\n"))).toString(), "STORED\r\nVALUE foo 0 3\r\nbar\r\nEND\r\n");
+    proc.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -18,7 +18,8 @@ const tmp = mkdtempSync(join(tmpdir(), "agner-kv-cli-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function start(args: string[], env: Record<string, string> = {}): { proc: ChildProcess; out: Promise<string>; ready: Promise<string> } {
-  const proc = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // memcached on a free port unless a test says otherwise (its default, 11212, would collide between runs).
+  const proc = spawn(process.execPath, [cli, ...args], { env: { AGNER_KV_MEMCACHED_PORT: "0", ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   let readyResolve: (s: string) => void;
   const ready = new Promise<string>((r) => (readyResolve = r));
