@@ -1,7 +1,7 @@
 /**
  * The memcached port of the server with real clients on loopback sockets:
  * Debian's libmemcached-tools (memccp, memccat, memcrm, memcflush,
- * memcstat), the `memcache-client` npm client (text protocol; it encodes
+ * memcstat, and memcapable, its protocol conformance suite), the `memcache-client` npm client (text protocol; it encodes
  * value types in the flags), and the same keys read and written over
  * Redis with ioredis, both ways.
  */
@@ -147,6 +147,16 @@ describe("libmemcached-tools", needsMemcachedTools(), () => {
     await redis.set("left", "over");
     await run("memcflush", [servers()]);
     assert.equal(await redis.dbsize(), 0);
+  });
+});
+
+describe("libmemcached's memcapable (the ASCII protocol conformance suite)", needsMemcachedTools(), () => {
+  test("every ASCII test passes", async () => {
+    const { stdout } = await run("memccapable", ["-h", "127.0.0.1", "-p", String(mport), "-a", "-t", "10"]);
+    const lines = stdout.split("\n").filter((l) => l.startsWith("ascii "));
+    assert.ok(lines.length >= 27, stdout);
+    assert.deepEqual(lines.filter((l) => !l.endsWith("[pass]")), []);
+    assert.match(stdout, /All tests passed/);
   });
 });
 

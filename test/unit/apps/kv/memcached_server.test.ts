@@ -298,6 +298,30 @@ describe("connections: the limit and the OTP way", () => {
     c.close();
   });
 
+  test("random and broken input on many connections: every one is answered or closed, and other clients go on", async () => {
+    let seed = 424242;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const seeds = ["set k 0 0 5\r\nhello\r\nget k k2\r\n", "incr n 1\r\ngat 10 k\r\ncas k 0 0 1 1\r\nx\r\n", "flush_all 0\r\nstats\r\ndelete k noreply\r\n"];
+    const watcher = await open();
+    await watcher.step(Buffer.from("set w 0 0 1\r\nw\r\n"));
+    for (let round = 0; round < 30; round++) {
+      const blobs = Array.from({ length: 10 }, () => {
+        const b = Buffer.from(seeds[Math.floor(rand() * seeds.length)]!, "latin1");
+        if (rand() < 0.3) return Buffer.from(Array.from({ length: Math.floor(rand() * 300) }, () => Math.floor(rand() * 256)));
+        for (let k = 0; k < 1 + rand() * 4; k++) b[Math.floor(rand() * b.length)] = [13, 10, 0, 32, 48, 255][Math.floor(rand() * 6)]!;
+        return b;
+      });
+      // Each connection half-closes: the server answers what it can and closes (a hang would time the test out).
+      await Promise.all(blobs.map((b) => exchange(memcachedPort(srv.inst), b)));
+      const r = (await watcher.step(Buffer.from("set w 0 0 1\r\nw\r\nget w\r\n"))).out.toString();
+      assert.ok(r === "STORED\r\nVALUE w 0 1\r\nw\r\nEND\r\n", r);
+    }
+    watcher.close();
+    const s = mcServer(srv.inst).counters;
+    for (let i = 0; i < 100 && s.curr_connections > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(s.curr_connections, 0);
+  });
+
   test("a client that half-closes still gets every reply", async () => {
     const out = await exchange(memcachedPort(srv.inst), Buffer.from("set h 0 0 2\r\nhi\r\nget h\r\nget h h h\r\n"));
     assert.equal(out.toString(), "STORED\r\nVALUE h 0 2\r\nhi\r\nEND\r\n" + "VALUE h 0 2\r\nhi\r\n".repeat(3) + "END\r\n");
