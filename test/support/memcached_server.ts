@@ -164,10 +164,10 @@ export class McRawConnection {
 }
 
 /** Sends bytes, half-closes, and returns everything the server writes until it closes. */
-export function exchange(port: number, bytes: Buffer): Promise<Buffer> {
+export function exchange(port: number, bytes: Buffer, host = "127.0.0.1"): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const s = net.connect(port, "127.0.0.1", () => s.end(bytes));
+    const s = net.connect(port, host, () => s.end(bytes));
     s.on("data", (d) => chunks.push(d));
     s.on("close", () => resolve(Buffer.concat(chunks)));
     s.on("error", reject);

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
@@ -343,3 +343,23 @@ function exchangeOpen(port: number, bytes: string): Promise<Buffer> {
     s.on("error", reject);
   });
 }
+
+describe("protected mode", () => {
+  const external = Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && !a.internal && a.family === "IPv4")?.address;
+  test("a non-loopback memcached client is refused without a password, admitted (to authenticate) with one", { skip: external === undefined ? "no non-loopback IPv4 address here" : undefined }, async () => {
+    const open = await startAgner(["--memcached-bind", "0.0.0.0"]);
+    const withPass = await startAgner(["--memcached-bind", "0.0.0.0", "--requirepass", "pw"]);
+    try {
+      const refused = (await exchange(memcachedPort(open.inst), Buffer.from("get a\r\n"), external)).toString();
+      assert.match(refused, /^SERVER_ERROR Agner is running in protected mode: .*\r\n$/);
+      assert.equal(mcServer(open.inst).counters.rejected_connections, 1);
+      assert.equal((await exchange(memcachedPort(open.inst), Buffer.from("get a\r\n"))).toString(), "END\r\n", "loopback is fine");
+      assert.equal((await exchange(memcachedPort(withPass.inst), Buffer.from("get a\r\nset x 0 0 4\r\nu pw\r\nget a\r\n"), external)).toString(), "CLIENT_ERROR unauthenticated\r\nSTORED\r\nEND\r\n");
+    } finally {
+      await open.stop();
+      await withPass.stop();
+    }
+  });
+});
