@@ -58,7 +58,7 @@ let port: number;
 before(async () => {
   testRuntime();
   inst = new KvInstance({
-    config: Config.from({ argv: ["--port", "0", "--appendonly", "yes", "--appendfsync", "always", "--shards", "4"] }),
+    config: Config.from({ argv: ["--port", "0", "--memcached-port", "0", "--appendonly", "yes", "--appendfsync", "always", "--shards", "4"] }),
     prefix: "kvp",
     persistence: testPersistence,
   });
@@ -179,7 +179,7 @@ describe("appendfsync everysec", () => {
 
   test("shutdown flushes the writer after the clients are gone", async () => {
     seen.calls.length = 0;
-    const other = new KvInstance({ config: Config.from({ argv: ["--port", "0"] }), prefix: "kvp2", persistence: testPersistence });
+    const other = new KvInstance({ config: Config.from({ argv: ["--port", "0", "--memcached-port", "0"] }), prefix: "kvp2", persistence: testPersistence });
     await startKvServer(other);
     await shutdown(other);
     assert.deepEqual(seen.calls, [FLUSH]);
