@@ -18,9 +18,17 @@ import { KILL } from "../../../../src/runtime/atoms.js";
 import { exit, runtime } from "../../../../src/runtime/erlang.js";
 import { DynamicSupervisor } from "../../../../src/otp/dynamic_supervisor.js";
 import { type Pid } from "../../../../src/term/identifiers.js";
+import { type From } from "../../../../src/otp/gen.js";
+import { GenServer, noreply, ok, reply } from "../../../../src/otp/gen_server.js";
+import { atom } from "../../../../src/term/atom.js";
+import { send, whereis } from "../../../../src/runtime/erlang.js";
+import { startKvServer, shutdown } from "../../../../src/apps/kv/app.js";
+import { Config } from "../../../../src/apps/kv/config.js";
+import { KvInstance } from "../../../../src/apps/kv/instance.js";
+import { AofAppend, type Held, NO_PERSISTENCE_INFO, type Persistence } from "../../../../src/apps/kv/persistence.js";
 import { mcServer, memcachedPort } from "../../../../src/apps/kv/memcached_server.js";
 import { shardOf } from "../../../../src/apps/kv/router.js";
-import { type TestServer, startAgner } from "../../../support/agner_kv.js";
+import { type TestServer, startAgner, testRuntime } from "../../../support/agner_kv.js";
 import { DETERMINISTIC, McRawConnection, type MemcachedServer, exchange, needsMemcached, startMemcached } from "../../../support/memcached_server.js";
 import { CasBook } from "./mc_diff_util.js";
 import { SCRIPTS } from "./mc_scripts.js";
@@ -360,6 +368,58 @@ describe("protected mode", () => {
     } finally {
       await open.stop();
       await withPass.stop();
+    }
+  });
+});
+
+describe("appendfsync always", () => {
+  /** A writer that holds every reply until told the writes are durable. */
+  const held: Held[] = [];
+  const records: (readonly string[])[] = [];
+  class HoldingWriter extends GenServer<null, never, never, unknown, null> {
+    init() {
+      return ok(null);
+    }
+    override handleCall(_req: unknown, _from: From, s: null) {
+      return reply(atom("ok") as never, s);
+    }
+    override handleInfo(msg: unknown, s: null) {
+      if (msg instanceof AofAppend) {
+        for (const r of msg.records) records.push(r.argv);
+        if (msg.held !== null) held.push(msg.held);
+      } else if (msg === atom("durable")) for (const h of held.splice(0)) h.to.rt.deliver(h.to, h.msg);
+      return noreply(s);
+    }
+  }
+  const persistence: Persistence = {
+    name: "holding",
+    writerSpec: (inst) => ({ id: "writer", start: () => GenServer.startLink(new HoldingWriter(), null, { name: inst.names.writer }).result() }),
+    info: () => NO_PERSISTENCE_INFO,
+  };
+
+  test("a memcached write is answered once durable, and recorded as the Redis commands that replay it", async () => {
+    testRuntime();
+    const inst = new KvInstance({
+      config: Config.from({ argv: ["--port", "0", "--memcached-port", "0", "--appendonly", "yes", "--appendfsync", "always", "--shards", "2"] }),
+      prefix: "kvmcaof",
+      persistence,
+    });
+    await startKvServer(inst);
+    try {
+      const c = await LineClient.open(memcachedPort(inst));
+      const got = c.send("set k 3 100 2\r\nhi\r\nincr n 1\r\ndelete k\r\n", /DELETED\r\n$/);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(held.length > 0, "the replies wait in the writer");
+      assert.deepEqual(
+        records.map((r) => r[0]),
+        ["SET", "DEL"],
+      );
+      assert.equal(records[0]![3], "PXAT");
+      send(whereis(inst.names.writer)!, atom("durable"));
+      assert.equal(await got, "STORED\r\nNOT_FOUND\r\nDELETED\r\n");
+      c.close();
+    } finally {
+      await shutdown(inst);
     }
   });
 });
