@@ -13,6 +13,7 @@
 import { type Proc } from "../../runtime/process.js";
 import { type CommandSpec } from "./command.js";
 import { type Reply } from "./reply.js";
+import type { DirectOut } from "./direct_out.js";
 
 /** Commands for one shard, all on one database, answered in one {@link BatchReply}. */
 export class Batch {
@@ -24,6 +25,8 @@ export class Batch {
     readonly db: number,
     readonly cmds: readonly (readonly string[])[],
     readonly specs: readonly CommandSpec[],
+    /** Set when the shard writes the replies to the client itself (direct_out.ts) instead of answering. */
+    readonly direct: DirectOut | null = null,
   ) {}
 }
 
@@ -116,5 +119,9 @@ export class AsyncDone {
 
 /** CLIENT KILL, idle timeout: close this client (sent to its connection process). */
 export class KillClient {
-  constructor(readonly why: string) {}
+  constructor(
+    readonly why: string,
+    /** The output buffer limit, found by a shard writing for the client (counted and logged by the connection). */
+    readonly outputLimit = false,
+  ) {}
 }
