@@ -87,11 +87,12 @@ export class ShardRunReply {
   ) {}
 }
 
-/** The expiry process's tick: run active expiry for up to `budgetMs`. */
+/** The expiry process's tick: run an active expiry cycle on every database. */
 export class ExpireTick {
-  constructor(readonly budgetMs: number) {}
+  private constructor() {}
+  static readonly instance = new ExpireTick();
 }
-export const EXPIRE_TICK = new ExpireTick(1);
+export const EXPIRE_TICK = ExpireTick.instance;
 
 /** Holder → whoever asked with {@link AwaitShard}: shard `index` runs as `pid`. */
 export class ShardUp {
