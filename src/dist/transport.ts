@@ -16,6 +16,7 @@
  */
 import { randomInt } from "node:crypto";
 import { Atom, atom } from "../term/atom.js";
+import { t } from "../term/tuple.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
 import { type LogLevel, type Logger, consoleLogger } from "../runtime/logger.js";
 import { resolveCookie } from "./auth.js";
@@ -358,6 +359,13 @@ export class DistTransport {
         return this.established(sock, result, true);
       },
       (e) => this.attemptFailed(peer, a, e),
+      () =>
+        hs.awaitingAck
+          ? new DistConnectError(
+              `${peer.name} closed the connection after our challenge reply: it refused our cookie (wrong cookie?)`,
+              t(atom("recv_challenge_ack_failed"), atom("connection_closed")),
+            )
+          : undefined,
     );
   }
 
@@ -417,6 +425,7 @@ export class DistTransport {
     first: Uint8Array[],
     done: (r: HandshakeResult) => Connection | undefined,
     failed: (e: Error) => void,
+    closedError: () => DistConnectError | undefined = () => undefined,
   ): void {
     this.sockets.add(sock);
     const reader = new FrameReader(2, 0xffff);
@@ -477,7 +486,10 @@ export class DistTransport {
       },
       (error) => {
         if (conn) return conn.onClose(error);
-        fail(new DistConnectError(`${sock.remote} closed the connection during the handshake${error ? `: ${error.message}` : ""}`, atom("connection_closed")));
+        fail(
+          closedError() ??
+            new DistConnectError(`${sock.remote} closed the connection during the handshake${error ? `: ${error.message}` : ""}`, atom("connection_closed")),
+        );
       },
     );
     for (const b of first) sock.write(frame2(b));
