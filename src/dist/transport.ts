@@ -298,7 +298,10 @@ export class DistTransport {
     });
     const a: Attempt = { promise, resolve, reject, yielded: false };
     this.attempts.set(p, a);
-    a.timer = this.timers.setTimeout(() => this.attemptFailed(p, a, new DistConnectError(`connecting to ${p.name} timed out`, SETUP_TIMEOUT)), this.setupTimeout);
+    a.timer = this.timers.setTimeout(
+      () => this.attemptFailed(p, a, new DistConnectError(`connecting to ${p.name} timed out`, SETUP_TIMEOUT), true),
+      this.setupTimeout,
+    );
     void this.initiate(p, a);
     return promise;
   }
@@ -307,8 +310,9 @@ export class DistTransport {
     return this.opts.setupTimeout ?? 7000;
   }
 
-  private attemptFailed(peer: Atom, a: Attempt, e: Error): void {
-    if (this.attempts.get(peer) !== a) return;
+  /** Ends an attempt with an error. One that gave way to the peer's attempt ends only with that one (`force`), or on its timer. */
+  private attemptFailed(peer: Atom, a: Attempt, e: Error, force = false): void {
+    if (this.attempts.get(peer) !== a || (a.yielded && !force)) return;
     this.attempts.delete(peer);
     a.timer?.cancel();
     a.socket?.destroy();
@@ -385,7 +389,12 @@ export class DistTransport {
         return this.established(sock, result, false);
       },
       (e) => {
-        if (peer !== undefined && hs.decision !== "nok") this.accepting.delete(peer);
+        if (peer !== undefined && hs.decision !== "nok") {
+          this.accepting.delete(peer);
+          // Our own attempt gave way to this one: it fails with it.
+          const a = this.attempts.get(peer);
+          if (a?.yielded) this.attemptFailed(peer, a, e, true);
+        }
         const quiet = (e as { quiet?: boolean }).quiet === true;
         if (!quiet) {
           this.log("warning", "dist_accept", `connection attempt from ${peer?.name ?? sock.remote} failed: ${e.message}`, {
