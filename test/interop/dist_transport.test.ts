@@ -15,6 +15,7 @@ import { DistConnectError, DistTransport } from "../../src/dist/index.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../support/dist.js";
+import { type CertSet, makeCerts } from "../support/tls_certs.js";
 
 describe("transport interop with erl", needsErl(), () => {
   let epmdPort: number;
@@ -132,6 +133,54 @@ describe("transport interop with erl", needsErl(), () => {
       return true;
     });
     assert.match(log.texts(), new RegExp(`connection to ${e.node} failed`));
+    assert.equal(agner.connection(e.node), undefined);
+  });
+});
+
+describe("TLS distribution with erl -proto_dist inet_tls", needsErl(), () => {
+  let epmdPort: number;
+  let agner: DistTransport;
+  let certs: CertSet;
+  const h = new RecordingHandler();
+  const log = memoryLogger();
+  const erls: ErlNode[] = [];
+  const cookie = "tls_cookie";
+
+  before(async () => {
+    certs = makeCerts();
+    epmdPort = await freePort();
+    agner = await DistTransport.start({ name: `${uniqueName("tls")}@localhost`, cookie, epmdPort, logger: log, tls: certs.tls("good") }, h);
+  });
+  after(async () => {
+    for (const e of erls) await e.stop(true);
+    await agner?.stop();
+    certs?.remove();
+  });
+  const erlTls = async (prefix: string, which: "good" | "rogue"): Promise<ErlNode> => {
+    const n = await startErl({ sname: uniqueName(prefix), cookie, epmdPort, args: ["-proto_dist", "inet_tls", "-ssl_dist_optfile", certs.erlOptFile(which)] });
+    erls.push(n);
+    return n;
+  };
+
+  test("erl connects to Agner over TLS, and Agner to erl", async () => {
+    const e = await erlTls("tls_in", "good");
+    assert.equal(await e.eval(`net_kernel:connect_node('${agner.nodeName.name}').`), true);
+    await e.eval(`{tls_shell, '${agner.nodeName.name}'} ! {over_tls, self()}, ok.`);
+    await h.waitFor(() => h.messagesFrom(atom(e.node)).length === 1, "the REG_SEND over TLS");
+    const m = h.messagesFrom(atom(e.node))[0]!;
+    assert.equal(m.op === "reg_send" && m.to, atom("tls_shell"));
+    const e2 = await erlTls("tls_out", "good");
+    const conn = await agner.connect(e2.node);
+    const from = new ExternalPid(agner.nodeName, 91, 0, agner.creation);
+    conn.send({ op: "reg_send", from, to: atom("probe"), msg: atom("hello_tls") });
+    assert.equal(await e2.eval(`receive M -> M after 5000 -> timeout end.`), atom("hello_tls"));
+  });
+
+  test("an erl node with a certificate from another CA is refused", async () => {
+    const e = await erlTls("tls_rogue", "rogue");
+    assert.equal(await e.eval(`net_kernel:connect_node('${agner.nodeName.name}').`), false);
+    assert.match(log.texts(), /TLS handshake from .* failed/);
+    await assert.rejects(agner.connect(e.node), DistConnectError);
     assert.equal(agner.connection(e.node), undefined);
   });
 });
