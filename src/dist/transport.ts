@@ -143,6 +143,7 @@ export class DistTransport {
       maxFragmentedMessages: opts.maxFragmentedMessages ?? 64,
       tickIntensity: 4,
       hidden: this.hidden,
+      atomCache: opts.atomCache === true,
     };
     this.hsConfig = {
       thisNode: name,

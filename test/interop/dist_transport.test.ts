@@ -104,6 +104,29 @@ describe("transport interop with erl", needsErl(), () => {
     assert.equal((reply.msg as unknown[])[0], atom("reply"));
   });
 
+  test("erl decodes our atom cache headers (atomCache option)", async () => {
+    const e = await erl("atom_cache");
+    const sender = await DistTransport.start(
+      { name: `${uniqueName("ac")}@localhost`, cookie, epmdPort, logger: memoryLogger(), atomCache: true },
+      new RecordingHandler(),
+    );
+    try {
+      const conn = await sender.connect(e.node);
+      const from = new ExternalPid(sender.nodeName, 87, 0, sender.creation);
+      for (let i = 0; i < 3; i++) conn.send({ op: "reg_send", from, to: atom("probe"), msg: t(atom("cached"), i, from, atom("ä".repeat(100)), true) });
+      for (let i = 0; i < 3; i++) {
+        const got = (await e.eval(`receive M -> M after 5000 -> timeout end.`)) as unknown[];
+        assert.equal(got[0], atom("cached"));
+        assert.equal(got[1], i);
+        assert.equal((got[2] as Pid).node, sender.nodeName);
+        assert.equal(got[3], atom("ä".repeat(100)));
+        assert.equal(got[4], true);
+      }
+    } finally {
+      await sender.stop();
+    }
+  });
+
   test("a large message from erl arrives whole (fragmented if erl fragments it)", async () => {
     const e = await erl("big");
     const conn = await agner.connect(e.node);

@@ -76,3 +76,31 @@ describe("two Agner transports", () => {
     assert.equal(a.connection(b.nodeName), undefined);
   });
 });
+
+describe("the outgoing atom cache (atomCache option)", () => {
+  test("atoms cross as cache references: new, reused, evicted, long, and past 255 per message", async () => {
+    const epmdPort = await freePort();
+    const ha = new RecordingHandler();
+    const hb = new RecordingHandler();
+    const a = await DistTransport.start({ name: `${uniqueName("ac_a")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger(), atomCache: true }, ha);
+    const b = await DistTransport.start({ name: `${uniqueName("ac_b")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, hb);
+    try {
+      const conn = await a.connect(b.nodeName);
+      const to = new ExternalPid(b.nodeName, 1, 0, b.creation);
+      const sent: unknown[] = [];
+      // Many distinct atoms (slot collisions and evictions across messages), some repeated.
+      for (let i = 0; i < 3000; i++) sent.push(t(atom(`a${i % 2500}`), atom("common"), i, true, false));
+      sent.push(t(atom("ä".repeat(200)), atom("ä".repeat(200))));
+      sent.push(Array.from({ length: 400 }, (_, i) => atom(`many${i}`)));
+      for (const msg of sent) conn.send({ op: "send", to, msg });
+      await hb.waitFor(() => hb.rec.messages.length === sent.length, "every message");
+      assert.deepEqual(hb.rec.messages.map((m) => (m.msg as { msg: unknown }).msg), sent);
+      const back = hb.rec.ups[0]!;
+      assert.ok(back.stats.atomCacheRefsIn > 3000 * 3, `references read: ${back.stats.atomCacheRefsIn}`);
+      assert.ok(conn.stats.bytesOut < 3000 * 80, `bytes out: ${conn.stats.bytesOut}`);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
