@@ -207,3 +207,55 @@ describe("TLS distribution with erl -proto_dist inet_tls", needsErl(), () => {
     assert.equal(agner.connection(e.node), undefined);
   });
 });
+
+describe("ticks and visibility with erl", needsErl(), () => {
+  let epmdPort: number;
+  const erls: ErlNode[] = [];
+  const transports: DistTransport[] = [];
+  before(async () => {
+    epmdPort = await freePort();
+  });
+  after(async () => {
+    for (const e of erls) await e.stop(true);
+    for (const tr of transports) await tr.stop();
+  });
+
+  test("an idle connection stays up on ticks both ways; a stopped erl is declared down (net_tick_timeout)", async () => {
+    const h = new RecordingHandler();
+    const log = memoryLogger();
+    const agner = await DistTransport.start({ name: `${uniqueName("tick")}@localhost`, cookie: "c", epmdPort, logger: log, netTicktime: 4 }, h);
+    transports.push(agner);
+    const e = await startErl({ sname: uniqueName("tick_erl"), cookie: "c", epmdPort, args: ["-kernel", "net_ticktime", "4"] });
+    erls.push(e);
+    const conn = await agner.connect(e.node);
+    // Idle for over two tick times: both sides tick, nobody drops the connection.
+    await new Promise((r) => setTimeout(r, 9_000));
+    assert.equal(conn.open, true);
+    assert.ok(conn.stats.ticksIn > 0, `ticks from erl: ${conn.stats.ticksIn}`);
+    assert.ok(conn.stats.ticksOut > 0, `ticks to erl: ${conn.stats.ticksOut}`);
+    assert.deepEqual(await e.eval(`nodes(hidden).`), [agner.nodeName]);
+    // A frozen erl sends nothing: down within about a tick time.
+    process.kill(e.pid, "SIGSTOP");
+    try {
+      await h.waitFor(() => h.rec.downs.length === 1, "the tick timeout", 12_000);
+    } finally {
+      process.kill(e.pid, "SIGCONT");
+    }
+    assert.equal(h.rec.downs[0]!.reason, atom("net_tick_timeout"));
+    assert.match(log.texts(), new RegExp(`Node ${e.node} not responding`));
+  });
+
+  test("hidden by default; visible on request (erl lists it in nodes())", async () => {
+    const e = await startErl({ sname: uniqueName("vis_erl"), cookie: "c", epmdPort });
+    erls.push(e);
+    const hidden = await DistTransport.start({ name: `${uniqueName("hid")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, new RecordingHandler());
+    const visible = await DistTransport.start({ name: `${uniqueName("vis")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger(), hidden: false }, new RecordingHandler());
+    transports.push(hidden, visible);
+    const ch = await hidden.connect(e.node);
+    const cv = await visible.connect(e.node);
+    assert.equal(ch.hidden, true);
+    assert.equal(cv.hidden, false);
+    assert.deepEqual(await e.eval(`nodes().`), [visible.nodeName]);
+    assert.deepEqual(await e.eval(`nodes(hidden).`), [hidden.nodeName]);
+  });
+});
