@@ -7,7 +7,8 @@ import { after, before, describe, test } from "node:test";
 import { atom } from "../../../src/term/atom.js";
 import { ExternalPid } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
-import { DistTransport } from "../../../src/dist/index.js";
+import { DistConnectError, DistError, DistTransport } from "../../../src/dist/index.js";
+import { EpmdError } from "../../../src/dist/epmd_client.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../../support/dist.js";
 
 describe("two Agner transports", () => {
@@ -102,5 +103,35 @@ describe("the outgoing atom cache (atomCache option)", () => {
       await a.stop();
       await b.stop();
     }
+  });
+});
+
+describe("start and connect failures", () => {
+  test("epmd: 'client' with no EPMD fails to start; the listener is released", async () => {
+    const epmdPort = await freePort();
+    await assert.rejects(
+      DistTransport.start({ name: `${uniqueName("cl")}@localhost`, cookie: "c", epmdPort, epmd: "client", logger: memoryLogger() }, new RecordingHandler()),
+      (e: unknown) => e instanceof EpmdError && e.code === "ECONNREFUSED",
+    );
+  });
+
+  test("connecting to an unregistered node, an unreachable EPMD, a bad name or ourselves", async () => {
+    const epmdPort = await freePort();
+    const log = memoryLogger();
+    const a = await DistTransport.start({ name: `${uniqueName("cf")}@localhost`, cookie: "c", epmdPort, logger: log }, new RecordingHandler());
+    try {
+      await assert.rejects(a.connect("nobody@localhost"), (e: unknown) => e instanceof DistConnectError && e.reason === atom("not_registered"));
+      assert.match(log.texts(), /connection to nobody@localhost failed: nobody is not registered in EPMD on localhost/);
+      await assert.rejects(a.connect("x@nonexistent-host-agner.invalid"), (e: unknown) => e instanceof DistConnectError && e.reason === atom("noconnection"));
+      await assert.rejects(a.connect("not a node"), DistError);
+      await assert.rejects(a.connect(a.nodeName), DistError);
+      // Concurrent connects share one attempt (and one failure).
+      const [p, q] = [a.connect("nobody2@localhost"), a.connect("nobody2@localhost")];
+      assert.equal(p, q);
+      await assert.rejects(p);
+    } finally {
+      await a.stop();
+    }
+    await assert.rejects(a.connect("late@localhost"), /stopped/);
   });
 });
