@@ -28,7 +28,7 @@ import { DistConnectError, DistError, DistProtocolError } from "./errors.js";
 import { DFLAG, OFFERED, REQUIRED } from "./flags.js";
 import { FrameReader } from "./framing.js";
 import { Acceptor, type HandshakeConfig, type HandshakeResult, Initiator, type PendingDecision, protocolReason } from "./handshake.js";
-import { nodeName, splitNodeName } from "./node_name.js";
+import { nodeName, splitNodeName, splitPeerName } from "./node_name.js";
 import type { ConnectionHandler, DistConnection, DistTimers, DistTransportOptions, EpmdEntry } from "./types.js";
 
 const realTimers: DistTimers = {
@@ -292,7 +292,7 @@ export class DistTransport {
     if (pending) return pending.promise;
     if (p === this.nodeName) return Promise.reject(new DistError(`cannot connect ${p.name} to itself`));
     try {
-      splitNodeName(p);
+      splitPeerName(p);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -328,7 +328,7 @@ export class DistTransport {
   }
 
   private async initiate(peer: Atom, a: Attempt): Promise<void> {
-    const { alive, host } = splitNodeName(peer);
+    const { alive, host } = splitPeerName(peer);
     let info;
     try {
       info = await epmdPortPlease({ host, port: this.epmdPort }, alive);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { atom } from "../../../src/term/atom.js";
 import { DistError } from "../../../src/dist/index.js";
-import { nodeName, shortHostname, splitNodeName } from "../../../src/dist/node_name.js";
+import { nodeName, shortHostname, splitNodeName, splitPeerName } from "../../../src/dist/node_name.js";
 import { parseCookieFile, resolveCookie } from "../../../src/dist/auth.js";
 
 const dirs: string[] = [];
@@ -41,6 +41,9 @@ test("invalid names are refused as erl refuses them", () => {
   }
   assert.deepEqual(splitNodeName("x@y"), { alive: "x", host: "y" });
   assert.throws(() => splitNodeName("noat"), DistError);
+  // A peer may carry a name erl would not give its own node (a C node's, say): only name@host is checked.
+  assert.deepEqual(splitPeerName("c.node+1@host"), { alive: "c.node+1", host: "host" });
+  for (const bad of ["noat", "@h", "a@", "a@b@c"]) assert.throws(() => splitPeerName(bad), DistError);
 });
 
 test("cookie: explicit, else AGNER_COOKIE, else ~/.erlang.cookie", () => {
