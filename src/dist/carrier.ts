@@ -46,6 +46,11 @@ export class CarrierSocket {
     return this.socket.writableNeedDrain;
   }
 
+  /** Bytes written but not yet handed to the kernel. */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
   /** Where incoming bytes and the close go (bytes that came before are delivered at once). */
   setReceiver(onData: (chunk: Uint8Array) => void, onClose: (error: Error | undefined) => void): void {
     this.onData = onData;

@@ -216,6 +216,10 @@ export class Connection implements DistConnection {
     reader.lengthBytes = 4;
   }
 
+  get queuedBytes(): number {
+    return this.out.pos + this.socket.queuedBytes;
+  }
+
   /** A socket chunk (the transport wires the reader to this after the handshake). */
   onData(chunk: Uint8Array): void {
     if (!this.open) return;

@@ -140,6 +140,12 @@ export interface DistConnection {
   readonly open: boolean;
   readonly stats: ConnectionStats;
   /**
+   * Bytes sent but not yet on the wire (this turn's batch and what the
+   * socket queues while the peer reads slowly). Nothing blocks a sender:
+   * a layer that wants erl's busy_dist_port behaviour can watch this.
+   */
+  readonly queuedBytes?: number;
+  /**
    * Queues a control message. Messages sent in one turn of the event loop
    * go out in one socket write. Sending on a closed connection is a no-op
    * (the `down` callback already told). Throws `EtfEncodeError` for a term

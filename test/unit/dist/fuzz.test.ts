@@ -170,7 +170,7 @@ test("distribution headers, fragments and control messages", () => {
   corpus.push(Uint8Array.from([131, 68, 1, 0x01, 5, 104, 2, 97, 1, 82, 0]));
   corpus.push(Uint8Array.from([131, 69, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 104, 2]));
   corpus.push(Uint8Array.from([131, 70, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 97, 1, 97, 2]));
-  const socket = { write() {}, end() {}, destroy() {} } as unknown as CarrierSocket;
+  const socket = { write() {}, end() {}, destroy() {}, queuedBytes: 0 } as unknown as CarrierSocket;
   const conn = new Connection(
     socket,
     new FrameReader(4, 1 << 20),

@@ -63,6 +63,11 @@ describe("two Agner transports", () => {
     back.send({ op: "send", to, msg: [1, 2, 3] });
     await ha.waitFor(() => ha.rec.messages.length === 1, "a's message");
     assert.deepEqual(ha.rec.messages[0]!.msg, { op: "send", to, msg: [1, 2, 3] });
+    // Sent this turn, not yet written: queued.
+    back.send({ op: "send", to, msg: new Uint8Array(1000) });
+    assert.ok((back.queuedBytes ?? 0) >= 1000);
+    await ha.waitFor(() => ha.rec.messages.length === 2, "a's second message");
+    assert.equal(back.queuedBytes, 0);
     // A second connect shares the open connection.
     assert.equal(await a.connect(b.nodeName), conn);
   });
