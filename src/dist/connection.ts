@@ -61,6 +61,8 @@ export interface ConnectionEvents {
 }
 
 export interface ConnectionOptions {
+  /** Send atoms through the atom cache (the pass-through form never does). */
+  atomCache?: boolean;
   logger: Logger;
   decode: DecodeOptions;
   /** Most bytes held by partly received fragmented messages. */
@@ -71,8 +73,6 @@ export interface ConnectionOptions {
   tickIntensity: number;
   /** Whether this node is hidden (then the connection is hidden too). */
   hidden: boolean;
-  /** Send atoms through the atom cache (the pass-through form never does). */
-  atomCache?: boolean;
 }
 
 /** One fragmented message being reassembled. */

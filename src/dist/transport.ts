@@ -137,13 +137,13 @@ export class DistTransport {
     this.clock = opts.clock ?? systemClock;
     const maxFrame = opts.maxFrameBytes ?? 128 << 20;
     this.connOpts = {
+      atomCache: opts.atomCache === true,
       logger: this.logger,
       decode: opts.decode ?? {},
       maxFragmentBytes: opts.maxFragmentBytes ?? maxFrame,
       maxFragmentedMessages: opts.maxFragmentedMessages ?? 64,
       tickIntensity: 4,
       hidden: this.hidden,
-      atomCache: opts.atomCache === true,
     };
     this.hsConfig = {
       thisNode: name,
