@@ -69,9 +69,15 @@ export class RespWriter {
       this.buf = Buffer.allocUnsafe(INITIAL) as LatinBuffer;
       return out;
     }
-    // Small: a copy out of Node's shared pool is cheaper than a fresh buffer.
+    // Small: a copy out of Node's shared pool is cheaper than a fresh buffer,
+    // and a JS loop cheaper than the copy binding for the few bytes of most replies.
     const out = Buffer.allocUnsafe(len);
-    this.buf.copy(out, 0, 0, len);
+    if (len <= 256) {
+      const buf = this.buf;
+      for (let i = 0; i < len; i++) out[i] = buf[i]!;
+    } else {
+      this.buf.copy(out, 0, 0, len);
+    }
     return out;
   }
 
