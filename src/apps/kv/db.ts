@@ -33,14 +33,14 @@ export interface KeyspaceStats {
   keyspaceMisses: number;
 }
 
-/** V8's Map holds at most 2^24 entries; a write beyond gets an error reply, never a crash. */
-export const MAX_KEYS_PER_DB = 2 ** 24 - 1;
+/** V8's Map holds at most 2^24 entries (measured: the next set throws); a write beyond gets an error reply. */
+export const MAX_KEYS_PER_DB = 2 ** 24;
 
 /** Thrown by {@link Db.setKey} when the database is full; the engine turns it into an error reply. */
 export class KeyspaceFull extends Error {
   override name = "KeyspaceFull";
   constructor() {
-    super(`a database holds at most ${MAX_KEYS_PER_DB} keys (V8's Map limit)`);
+    super("the database is full (V8's Map holds 2^24 entries)");
   }
 }
 
@@ -48,6 +48,8 @@ export class KeyspaceFull extends Error {
 export interface EngineConfig {
   /** proto-max-bulk-len: the longest string SETRANGE/APPEND may build. */
   protoMaxBulkLen: number;
+  /** Keys per database: V8's Map limit by default ({@link MAX_KEYS_PER_DB}); lower only to test. */
+  maxKeys: number;
 }
 
 /** How many SCAN iterations one Db keeps alive at once (least recently used goes first). */
@@ -92,7 +94,7 @@ export class Db {
 
   /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} past 2^24 - 1 keys. */
   setKey(key: string, value: Value, keepTtl = false): void {
-    if (this.data.size >= MAX_KEYS_PER_DB && !this.data.has(key)) throw new KeyspaceFull();
+    if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
     this.data.set(key, value);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     if (this.meta !== null) this.meta.delete(key);
@@ -204,7 +206,7 @@ export class Db {
 /** The 16 databases of one shard, and its counters. */
 export class Keyspace {
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
-  readonly config: EngineConfig = { protoMaxBulkLen: 512 * 1024 * 1024 };
+  readonly config: EngineConfig = { protoMaxBulkLen: 512 * 1024 * 1024, maxKeys: MAX_KEYS_PER_DB };
   readonly dbs: readonly Db[];
   private cursorIds = 0;
 

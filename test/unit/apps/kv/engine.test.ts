@@ -22,7 +22,7 @@ import {
   splitByShard,
   take,
 } from "../../../../src/apps/kv/engine.js";
-import { ErrorReply, type Reply } from "../../../../src/apps/kv/reply.js";
+import { ErrorReply, OK, type Reply } from "../../../../src/apps/kv/reply.js";
 import { RespParser } from "../../../../src/apps/kv/resp.js";
 import { RespWriter } from "../../../../src/apps/kv/resp_writer.js";
 
@@ -211,4 +211,22 @@ test("every write calls db.modified: per-key metadata is cleared", () => {
   db.meta = new Map([["n", 1]]);
   run("EXPIRE", "n", "100"); // TTL-only changes keep it
   assert.equal(db.meta.has("n"), true);
+});
+
+test("a full database answers OOM instead of throwing; overwrites still work", () => {
+  const { ks, run } = setup();
+  ks.config.maxKeys = 3;
+  assert.equal(run("MSET", "a", "1", "b", "2", "c", "3"), OK);
+  assert.equal((run("SET", "d", "4") as ErrorReply).text.startsWith("OOM "), true);
+  assert.equal((run("RPUSH", "l", "x") as ErrorReply).text.startsWith("OOM "), true);
+  assert.equal(run("SET", "a", "9"), OK);
+  assert.equal(run("GET", "a"), "9");
+  assert.equal(ks.db(0).size, 3);
+});
+
+test("APPEND/SETRANGE beyond the longest JS string answer Redis' too-long error", () => {
+  const { run } = setup();
+  run("SET", "k", "abc");
+  assert.equal((run("SETRANGE", "k", String(2 ** 29 - 24), "x") as ErrorReply).text, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  assert.equal(run("SETRANGE", "k", "1", "x"), 3);
 });
