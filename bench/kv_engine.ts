@@ -33,7 +33,7 @@ function chunks(cmd: "SET" | "GET", depth: number): Buffer[] {
   );
 }
 
-/** ns per command through the whole engine path. */
+/** CPU ns per command through the whole engine path. */
 function throughput(cmd: "SET" | "GET", depth: number, total: number): number {
   const ks = new Keyspace();
   const ctx = new Context(ks.db(0), Date.now());
@@ -52,12 +52,14 @@ function throughput(cmd: "SET" | "GET", depth: number, total: number): number {
     sink += writer.take().length;
   };
   for (let i = 0; i < rounds / 10; i++) step(input[i & 63]!);
-  const t0 = process.hrtime.bigint();
+  // CPU time, not wall time: steadier on a machine shared with other work.
+  const c0 = process.cpuUsage();
   for (let i = 0; i < rounds; i++) {
     if ((i & 1023) === 0) ctx.now = Date.now();
     step(input[i & 63]!);
   }
-  const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(c0);
+  const ns = (cpu.user + cpu.system) * 1000;
   if (sink === 0) throw new Error("nothing written");
   return ns / (rounds * depth);
 }
@@ -88,6 +90,36 @@ function bytesPerKey(n: number): { heap: number; rss: number } {
   return { heap: (after.heapUsed - before.heapUsed) / n, rss: (after.rss - before.rss) / n };
 }
 
+/**
+ * What SCAN's cursors cost: heap per held cursor on a 1 M-key database, and
+ * the heap an idle cursor keeps alive after the database grew and shrank,
+ * without and with the shard's refresh (Db.refreshScans).
+ */
+function scanCursorCost(): { perCursor: number; pinnedMb: number; afterRefreshMb: number } {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  const heap = () => (gc(), gc(), process.memoryUsage().heapUsed);
+  const ks = new Keyspace();
+  const db = ks.db(0);
+  for (let i = 0; i < 1_000_000; i++) db.setKey(key(i), "v".repeat(16));
+  const h0 = heap();
+  for (let i = 0; i < 1000; i++) db.scanStep(0, 10);
+  const perCursor = (heap() - h0) / 1000;
+  db.flush();
+  const churn = (refresh: boolean): number => {
+    for (let i = 0; i < 1_000_000; i++) db.setKey(key(i), "v".repeat(16));
+    db.scanStep(0, 10);
+    for (let i = 0; i < 1_000_000; i++) db.setKey("new:" + i, "v");
+    if (refresh) db.refreshScans();
+    for (let i = 0; i < 1_000_000; i++) db.deleteKey("new:" + i);
+    for (let i = 0; i < 900_000; i++) db.deleteKey(key(i));
+    if (refresh) db.refreshScans();
+    const held = heap();
+    db.flush();
+    return (held - heap()) / 1e6;
+  };
+  return { perCursor, pinnedMb: churn(false), afterRefreshMb: churn(true) };
+}
+
 async function redisBytesPerKey(n: number): Promise<number | undefined> {
   if (process.env.AGNER_BENCH_NO_ANCHOR === "1" || !redisAvailable()) return undefined;
   const server = await startRedis();
@@ -109,9 +141,14 @@ async function redisBytesPerKey(n: number): Promise<number | undefined> {
 
 export default async function main(): Promise<void> {
   for (const cmd of ["SET", "GET"] as const) {
-    plain(`kv_engine_${cmd.toLowerCase()}_p16_ns_per_cmd`, throughput(cmd, 16, 4_000_000));
-    plain(`kv_engine_${cmd.toLowerCase()}_p1_ns_per_cmd`, throughput(cmd, 1, 1_000_000));
+    plain(`kv_engine_${cmd.toLowerCase()}_p16_cpu_ns_per_cmd`, throughput(cmd, 16, 4_000_000));
+    plain(`kv_engine_${cmd.toLowerCase()}_p1_cpu_ns_per_cmd`, throughput(cmd, 1, 1_000_000));
   }
+  const scan = scanCursorCost();
+  plain("kv_engine_scan_cursor_bytes", scan.perCursor);
+  // heap held by 100 k keys after a grow and shrink, with one idle cursor: without refresh, with
+  plain("kv_engine_scan_idle_cursor_heap_mb", scan.pinnedMb);
+  plain("kv_engine_scan_refreshed_cursor_heap_mb", scan.afterRefreshMb);
   const n = 1_000_000;
   const mine = bytesPerKey(n);
   plain("kv_engine_heap_per_key_bytes", mine.heap);
