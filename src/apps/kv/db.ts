@@ -56,10 +56,12 @@ export interface EngineConfig {
 export const SCAN_CURSOR_CACHE = 1024;
 /**
  * Keys an idle SCAN iteration may read ahead (one per refresh, see
- * {@link Db.refreshScans}) before it is dropped: ~25 s of idleness at the
- * shard's 10 Hz.
+ * {@link Db.refreshScans}) before it is dropped: about 7 minutes of
+ * idleness at the shard's 10 Hz, or 4 M writes.
  */
-export const SCAN_READ_AHEAD = 256;
+export const SCAN_READ_AHEAD = 4096;
+/** Writes between two refreshes of the SCAN iterators, while there are any. */
+const SCAN_REFRESH_WRITES = 1024;
 
 interface ScanState {
   it: Iterator<string>;
@@ -81,6 +83,7 @@ export class Db {
   expireCursor: Iterator<[string, Int64]> | null = null;
   /** Live SCAN iterations by cursor id. */
   private readonly scans = new Map<number, ScanState>();
+  private scanWrites = 0;
   private randomIt: Iterator<string> | null = null;
 
   constructor(
@@ -105,6 +108,7 @@ export class Db {
     this.data.set(key, value);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     if (this.meta !== null) this.meta.delete(key);
+    if (this.scans.size !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
   }
 
   /** Removes a key; true when it was there. */
@@ -112,6 +116,7 @@ export class Db {
     if (!this.data.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
     if (this.meta !== null) this.meta.delete(key);
+    if (this.scans.size !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
     return true;
   }
 
@@ -192,11 +197,13 @@ export class Db {
    * Why: a V8 Map iterator that is not advanced keeps every hash table the
    * Map has outgrown since alive (measured: one idle cursor on a 1 M-key
    * database that grew and shrank pinned 240 MB); advancing it moves it to
-   * the current table. The shard calls this about 10 times a second
-   * (activeExpireCycle does), so a rehash is pinned for at most that long;
-   * an iteration idle for {@link SCAN_READ_AHEAD} refreshes is dropped.
+   * the current table. Only writes rehash a Map, so this runs every 1024
+   * writes while iterators are held (and on each activeExpireCycle): an
+   * outgrown table stays pinned for at most that long. An iteration idle
+   * for {@link SCAN_READ_AHEAD} refreshes is dropped.
    */
   refreshScans(): void {
+    this.scanWrites = 0;
     for (const [id, state] of this.scans) {
       if (state.done) continue;
       if (state.ahead.length >= SCAN_READ_AHEAD) {

@@ -252,9 +252,9 @@ test("SCAN with the shard's refreshes and expiry cycles between steps still retu
 
 test("an idle SCAN cursor is dropped after its read-ahead fills; it then restarts, missing nothing", () => {
   const { ks, run } = setup();
-  for (let i = 0; i < 1000; i++) run("SET", `k${i}`, "v");
+  for (let i = 0; i < 10_000; i++) run("SET", `k${i}`, "v");
   const [c1, first] = run("SCAN", "0", "COUNT", "10") as [string, string[]];
-  for (let r = 0; r < 300; r++) ks.db(0).refreshScans();
+  for (let r = 0; r < 5000; r++) ks.db(0).refreshScans();
   assert.equal(ks.db(0).scanCursors, 0);
   const [, again] = run("SCAN", c1, "COUNT", "10") as [string, string[]];
   assert.deepEqual(again, first); // restarted from the beginning
