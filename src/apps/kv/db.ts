@@ -84,6 +84,10 @@ export class Db {
   /** Live SCAN iterations by cursor id. */
   private readonly scans = new Map<number, ScanState>();
   private scanWrites = 0;
+  /** Held iterators over `data` (SCAN cursors, RANDOMKEY's): refreshed while non-zero. */
+  private get iterators(): number {
+    return this.scans.size + (this.randomIt === null ? 0 : 1);
+  }
   private randomIt: Iterator<string> | null = null;
 
   constructor(
@@ -106,17 +110,17 @@ export class Db {
   setKey(key: string, value: Value, keepTtl = false): void {
     if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
     this.data.set(key, value);
-    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    if (!keepTtl && this.expires.size !== 0) this.dropExpire(key);
     if (this.meta !== null) this.meta.delete(key);
-    if (this.scans.size !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
+    if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
   }
 
   /** Removes a key; true when it was there. */
   deleteKey(key: string): boolean {
     if (!this.data.delete(key)) return false;
-    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.expires.size !== 0) this.dropExpire(key);
     if (this.meta !== null) this.meta.delete(key);
-    if (this.scans.size !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
+    if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
     return true;
   }
 
@@ -126,7 +130,17 @@ export class Db {
 
   /** True when the key had a TTL. */
   removeExpire(key: string): boolean {
-    return this.expires.size !== 0 && this.expires.delete(key);
+    return this.expires.size !== 0 && this.dropExpire(key);
+  }
+
+  /**
+   * Deletes a TTL; the expiry cycle's iterator goes with the last one, so it
+   * cannot keep an emptied Map's outgrown tables alive (see refreshScans).
+   */
+  private dropExpire(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    if (this.expires.size === 0) this.expireCursor = null;
+    return true;
   }
 
   getExpire(key: string): Int64 | undefined {
@@ -204,6 +218,7 @@ export class Db {
    */
   refreshScans(): void {
     this.scanWrites = 0;
+    if (this.randomIt !== null && this.randomIt.next().done) this.randomIt = null;
     for (const [id, state] of this.scans) {
       if (state.done) continue;
       if (state.ahead.length >= SCAN_READ_AHEAD) {

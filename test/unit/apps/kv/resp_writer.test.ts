@@ -87,7 +87,8 @@ test("doubles as C's %.17g", (t) => {
     return;
   }
   const values = fc.sample(fc.double({ noNaN: true, noDefaultInfinity: true }), 2000);
-  values.push(0, -0, 1, 0.1, 1e16, 1e17, 1e-4, 1e-5, 123456789012345678, 5e-324, 1.7976931348623157e308);
+  // ties at the 17th digit (glibc rounds them to even), and the edges of the fixed notation
+  values.push(-1595895479904985.25, -29260222761475.8125, 2.5, 0, -0, 1, 0.1, 1e16, 1e17, 1e-4, 1e-5, 123456789012345678, 5e-324, 1.7976931348623157e308);
   const out = execFileSync("python3", ["-c", "import sys\nfor l in sys.stdin: print('%.17g' % float(l))"], {
     input: values.map((v) => (Object.is(v, -0) ? "-0.0" : String(v))).join("\n") + "\n",
     encoding: "utf8",
