@@ -101,17 +101,21 @@ export class Db {
     return this.data.size;
   }
 
-  /** Called on every change of a key's value or existence (not TTL-only changes). */
+  /**
+   * The one hook every change of a key's value or existence goes through
+   * (setKey, deleteKey, and the in-place writes of hashes and lists call it;
+   * TTL-only changes do not): it clears the key's per-key metadata.
+   */
   modified(key: string): void {
     if (this.meta !== null) this.meta.delete(key);
   }
 
-  /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} past 2^24 - 1 keys. */
+  /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
   setKey(key: string, value: Value, keepTtl = false): void {
     if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
     this.data.set(key, value);
     if (!keepTtl && this.expires.size !== 0) this.dropExpire(key);
-    if (this.meta !== null) this.meta.delete(key);
+    this.modified(key);
     if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
   }
 
@@ -119,7 +123,7 @@ export class Db {
   deleteKey(key: string): boolean {
     if (!this.data.delete(key)) return false;
     if (this.expires.size !== 0) this.dropExpire(key);
-    if (this.meta !== null) this.meta.delete(key);
+    this.modified(key);
     if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
     return true;
   }
