@@ -121,7 +121,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(fc.constantFrom("NOPE", "get", "Set", "hgetall", "lpush"), fc.array(value, { maxLength: 3 })).map(([c, a]) => [c, ...a]),
 );
 
-const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 150);
+const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 500);
 
 describe("random command sequences answer as redis-server 7 does", needsRedisServer(), () => {
   let twin: Twin;
