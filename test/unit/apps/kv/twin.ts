@@ -8,8 +8,9 @@ import { commandCommand } from "../../../../src/apps/kv/command_info.js";
 import { Keyspace } from "../../../../src/apps/kv/db.js";
 import { Context, checkCommand, execCommand } from "../../../../src/apps/kv/engine.js";
 import { ErrorReply } from "../../../../src/apps/kv/reply.js";
+import { RespParser } from "../../../../src/apps/kv/resp.js";
 import { RespWriter } from "../../../../src/apps/kv/resp_writer.js";
-import { RawConnection, type RedisServer, startRedis } from "../../../support/redis_server.js";
+import { RawConnection, type RedisServer, encodeCommand, startRedis } from "../../../support/redis_server.js";
 import { type Node, canonical, decodeAll } from "../../../support/resp_reply.js";
 
 export class Twin {
@@ -53,8 +54,13 @@ export class Twin {
     this.propagated = [];
   }
 
-  /** The engine's reply bytes to argv. */
-  ours(argv: readonly string[], resp: 2 | 3): Buffer {
+  private readonly parser = new RespParser();
+
+  /** The engine's reply bytes to argv, sent through the parser as the bytes Redis gets. */
+  ours(sent: readonly string[], resp: 2 | 3): Buffer {
+    this.parser.feed(encodeCommand(sent));
+    const argv = this.parser.next();
+    if (argv === null || this.parser.next() !== null) throw new Error(`parser did not give back ${JSON.stringify(sent)}`);
     this.ctx.now = Date.now();
     const w = this.writers[resp];
     const cmd = checkCommand(argv);
