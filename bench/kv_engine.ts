@@ -3,15 +3,18 @@
  * through parse + check + exec + encode (redis-benchmark's SET/GET shapes,
  * pipelined by 16 and one per chunk), and the heap bytes per key of 1 M
  * keys with 16-byte values, beside redis-server's used_memory growth for
- * the same keys when it is installed (ratio > 1: Agner uses less).
+ * the same keys when it is installed (ratio > 1: Agner uses less); SCAN
+ * cursor costs; and redis-benchmark against the engine behind a bare
+ * socket and against redis-server in the same run (ratio > 1: Agner faster).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import net from "node:net";
 import { Keyspace } from "../src/apps/kv/db.js";
 import { Context, checkCommand, execCommand } from "../src/apps/kv/engine.js";
 import { ErrorReply } from "../src/apps/kv/reply.js";
-import { RespParser } from "../src/apps/kv/resp.js";
+import { RespParser, RespProtocolError } from "../src/apps/kv/resp.js";
 import { RespWriter } from "../src/apps/kv/resp_writer.js";
-import { RawConnection, redisAvailable, startRedis } from "../test/support/redis_server.js";
+import { RawConnection, freePort, redisAvailable, startRedis } from "../test/support/redis_server.js";
 import { fmt, plain } from "./lib.js";
 
 const KEYSPACE = 100_000;
@@ -141,7 +144,82 @@ async function redisBytesPerKey(n: number): Promise<number | undefined> {
   }
 }
 
+/**
+ * The engine behind a bare socket (this process, one keyspace, no shards or
+ * processes): the ceiling the server's process path spends from. Serves
+ * data commands only.
+ */
+function bareServer(port: number): Promise<net.Server> {
+  const ks = new Keyspace();
+  const ctx = new Context(ks.db(0), Date.now());
+  const server = net.createServer((s) => {
+    s.setNoDelay(true);
+    const p = new RespParser();
+    const w = new RespWriter();
+    s.on("data", (chunk) => {
+      ctx.now = Date.now();
+      try {
+        p.feed(chunk);
+        for (let argv = p.next(); argv !== null; argv = p.next()) {
+          const c = checkCommand(argv);
+          w.write(c instanceof ErrorReply ? c : c.exec ? execCommand(ctx, c, argv) : new ErrorReply("ERR not served here"));
+        }
+      } catch (e) {
+        if (!(e instanceof RespProtocolError)) throw e;
+        if (e.reply !== null) w.write(new ErrorReply(e.reply));
+        s.end(w.take());
+        return;
+      }
+      if (w.length > 0) s.write(w.take());
+    });
+    s.on("error", () => {});
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}
+
+/** redis-benchmark's requests/s per test, run without blocking this process's event loop. */
+function redisBenchmark(port: number, pipeline: number): Promise<Map<string, number>> {
+  return new Promise((resolve, reject) => {
+    const args = ["-p", String(port), "-t", "set,get", "-n", "200000", "-r", "100000", "-c", "50", "-P", String(pipeline), "--csv"];
+    const child = spawn("redis-benchmark", args, { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", () => {
+      const rps = new Map<string, number>();
+      for (const line of out.split("\n")) {
+        const m = /^"(SET|GET)","([\d.]+)"/.exec(line);
+        if (m) rps.set(m[1]!.toLowerCase(), Number(m[2]));
+      }
+      resolve(rps);
+    });
+  });
+}
+
+async function bareVsRedis(): Promise<void> {
+  if (process.env.AGNER_BENCH_NO_ANCHOR === "1" || !redisAvailable()) return;
+  const redis = await startRedis();
+  const port = await freePort();
+  const bare = await bareServer(port);
+  try {
+    for (const pipeline of [1, 16]) {
+      const mine = await redisBenchmark(port, pipeline);
+      const theirs = await redisBenchmark(redis.port, pipeline);
+      for (const t of ["set", "get"]) {
+        const name = `kv_engine_bare_${t}_p${pipeline}_rps`;
+        const a = mine.get(t)!;
+        const b = theirs.get(t)!;
+        console.log(`${name} ${fmt(a)}\n${name}.redis ${fmt(b)}\n${name}.ratio ${(a / b).toFixed(2)}`);
+      }
+    }
+  } finally {
+    bare.close();
+    await redis.stop();
+  }
+}
+
 export default async function main(): Promise<void> {
+  await bareVsRedis(); // first, on a fresh heap
   for (const cmd of ["SET", "GET"] as const) {
     plain(`kv_engine_${cmd.toLowerCase()}_p16_cpu_ns_per_cmd`, throughput(cmd, 16, 4_000_000));
     plain(`kv_engine_${cmd.toLowerCase()}_p1_cpu_ns_per_cmd`, throughput(cmd, 1, 1_000_000));
