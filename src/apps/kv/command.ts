@@ -4,6 +4,7 @@
  * whose keys it owns with `exec`; the connection runs connection-level
  * commands itself and splits multi-key commands over shards by `route`.
  */
+import { type Db } from "./db.js";
 import { type Reply } from "./reply.js";
 
 /**
@@ -52,8 +53,8 @@ export interface ExecContext {
   propagate(argv: readonly string[]): void;
 }
 
-/** One database of one shard: opaque to the server, defined by the command table. */
-export interface Db {
-  /** Live keys (not yet expired, or expired but not yet removed: see the table's lazy expiry). */
-  readonly size: number;
-}
+/**
+ * One database of one shard, defined by the data model (db.ts): the server
+ * needs only `size`; the command table uses the rest.
+ */
+export type { Db } from "./db.js";
