@@ -37,6 +37,12 @@ export interface EncodeOptions {
   compressed?: boolean | number;
   /** Deepest nesting encoded (default 1,000): cyclic JS objects fail instead of overflowing the stack. */
   maxDepth?: number;
+  /**
+   * Called with every pid and reference written. A node passes this so it
+   * can map its own identifiers back to live processes and aliases when a
+   * peer sends them back (see `DecodeOptions.local`).
+   */
+  exposed?: (id: Pid | Ref) => void;
 }
 
 const utf8 = new TextEncoder();
@@ -47,6 +53,8 @@ export class Encoder {
   view = new DataView(this.buf.buffer);
   pos = 0;
   maxDepth = 1000;
+  /** See `EncodeOptions.exposed`. */
+  exposed: ((id: Pid | Ref) => void) | null = null;
 
   reset(): void {
     this.pos = 0;
@@ -202,6 +210,7 @@ export class Encoder {
     }
     if (x instanceof Float) return this.float(x.value);
     if (x instanceof Pid) {
+      if (this.exposed !== null) this.exposed(x);
       this.u8(Tag.NEW_PID);
       this.atomBytes(x.node.utf8);
       this.u32(x.id);
@@ -209,6 +218,7 @@ export class Encoder {
       return this.u32(x.creation);
     }
     if (x instanceof Ref) {
+      if (this.exposed !== null) this.exposed(x);
       const ids = x.ids;
       this.u8(Tag.NEWER_REFERENCE);
       this.u16(ids.length);
@@ -330,6 +340,7 @@ export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Ar
   const e = shared;
   e.reset();
   e.maxDepth = opts.maxDepth ?? 1000;
+  e.exposed = opts.exposed ?? null;
   if (opts.noVersion !== true) e.u8(Tag.VERSION);
   const start = e.pos;
   e.term(term);
