@@ -1,0 +1,36 @@
+/** The distribution transport: what the semantics layer (net_kernel, remote signals) builds on. */
+export { DistTransport } from "./transport.js";
+export type {
+  ConnectionHandler,
+  ConnectionStats,
+  DistConnection,
+  DistTimers,
+  DistTransportOptions,
+  EpmdEntry,
+  EpmdMode,
+  TlsOptions,
+} from "./types.js";
+export { OP, HAS_PAYLOAD, encodeControl, decodeControl, toControl, opName } from "./control.js";
+export type {
+  ControlMessage,
+  ControlOp,
+  SendMsg,
+  RegSendMsg,
+  AliasSendMsg,
+  LinkMsg,
+  UnlinkMsg,
+  UnlinkIdMsg,
+  UnlinkIdAckMsg,
+  ExitMsg,
+  Exit2Msg,
+  NodeLinkMsg,
+  GroupLeaderMsg,
+  MonitorMsg,
+  DemonitorMsg,
+  MonitorExitMsg,
+  SpawnRequestMsg,
+  SpawnReplyMsg,
+} from "./control.js";
+export { DFLAG, MANDATORY_25, MANDATORY_26, OFFERED, REQUIRED, hasFlags, expandFlags, flagNames, missingFlags } from "./flags.js";
+export type { DistFlags, DistFlagName } from "./flags.js";
+export { DistError, DistProtocolError, DistConnectError } from "./errors.js";
