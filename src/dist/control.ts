@@ -163,14 +163,21 @@ function tupleHead(e: Encoder, arity: number, op: number): void {
 
 /**
  * Writes the control tuple and its payload (each term without a version
- * byte, as after a DIST_HEADER) in the form `peerFlags` allows. Returns
+ * byte, as after a DIST_HEADER; with one each when `versioned`, the
+ * pass-through form) in the form `peerFlags` allows. Returns
  * false when the peer cannot receive it at all (an alias send to a peer
  * without ALIAS: erts drops it too).
  *
  * @example
  * encodeControl(enc, { op: "reg_send", from, to: atom("shell"), msg: "hi" }, conn.peerFlags);
  */
-export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlags): boolean {
+export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlags, versioned = false): boolean {
+  const start = e.pos;
+  if (versioned) e.u8(Tag.VERSION);
+  /** Starts the payload term: its own version byte in the pass-through form. */
+  const payload = (): void => {
+    if (versioned) e.u8(Tag.VERSION);
+  };
   switch (m.op) {
     case "send": {
       const tt = m.token !== undefined;
@@ -183,6 +190,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       }
       e.term(m.to);
       if (tt) e.term(m.token);
+      payload();
       e.term(m.msg);
       return true;
     }
@@ -193,16 +201,21 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.atomBytes(EMPTY.utf8);
       e.atomBytes(m.to.utf8);
       if (tt) e.term(m.token);
+      payload();
       e.term(m.msg);
       return true;
     }
     case "alias_send": {
-      if ((peerFlags & DFLAG.ALIAS) === 0n) return false;
+      if ((peerFlags & DFLAG.ALIAS) === 0n) {
+        e.pos = start;
+        return false;
+      }
       const tt = m.token !== undefined;
       tupleHead(e, tt ? 4 : 3, tt ? OP.ALIAS_SEND_TT : OP.ALIAS_SEND);
       e.term(m.from);
       e.term(m.alias);
       if (tt) e.term(m.token);
+      payload();
       e.term(m.msg);
       return true;
     }
@@ -217,7 +230,10 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
     case "unlink_id_ack":
       if ((peerFlags & DFLAG.UNLINK_ID) === 0n) {
         // A peer from before UNLINK_ID knows only the old UNLINK, and acks nothing.
-        if (m.op === "unlink_id_ack") return false;
+        if (m.op === "unlink_id_ack") {
+          e.pos = start;
+          return false;
+        }
         tupleHead(e, 3, OP.UNLINK);
       } else {
         tupleHead(e, 4, m.op === "unlink_id" ? OP.UNLINK_ID : OP.UNLINK_ID_ACK);
@@ -236,6 +252,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         e.term(m.from);
         e.term(m.to);
         if (tt) e.term(m.token);
+        payload();
       } else {
         tupleHead(e, tt ? 5 : 4, ex ? (tt ? OP.EXIT_TT : OP.EXIT) : tt ? OP.EXIT2_TT : OP.EXIT2);
         e.term(m.from);
@@ -263,6 +280,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         e.term(m.from);
         e.term(m.to);
         e.term(m.ref);
+        payload();
       } else {
         tupleHead(e, 5, OP.MONITOR_P_EXIT);
         e.term(m.from);
@@ -284,6 +302,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.integer(m.arity);
       e.term(m.options);
       if (tt) e.term(m.token);
+      payload();
       e.term(m.args);
       return true;
     }

@@ -1,0 +1,78 @@
+/**
+ * Two Agner transports on loopback, with an embedded EPMD on a private
+ * port: connect, send control messages both ways, close.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { atom } from "../../../src/term/atom.js";
+import { ExternalPid } from "../../../src/term/identifiers.js";
+import { t } from "../../../src/term/tuple.js";
+import { DistTransport } from "../../../src/dist/index.js";
+import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../../support/dist.js";
+
+describe("two Agner transports", () => {
+  let epmdPort: number;
+  let a: DistTransport;
+  let b: DistTransport;
+  const ha = new RecordingHandler();
+  const hb = new RecordingHandler();
+  const la = memoryLogger();
+  const lb = memoryLogger();
+
+  before(async () => {
+    epmdPort = await freePort();
+    a = await DistTransport.start({ name: `${uniqueName("a")}@localhost`, cookie: "c1", epmdPort, logger: la }, ha);
+    b = await DistTransport.start({ name: `${uniqueName("b")}@localhost`, cookie: "c1", epmdPort, logger: lb }, hb);
+  });
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+  });
+
+  test("the first node runs the embedded EPMD, the second uses it", async () => {
+    assert.equal(a.embeddedEpmd, true);
+    assert.equal(b.embeddedEpmd, false);
+    const names = (await b.names()).map((n) => n.name).sort();
+    assert.deepEqual(names, [a.nodeName.name.split("@")[0], b.nodeName.name.split("@")[0]].sort());
+  });
+
+  test("connect, then reg_send and send both ways", async () => {
+    const conn = await a.connect(b.nodeName);
+    assert.equal(conn.peer, b.nodeName);
+    assert.equal(conn.peerCreation, b.creation);
+    assert.equal(conn.initiated, true);
+    await hb.waitFor(() => hb.rec.ups.length === 1, "b's up");
+    const back = hb.rec.ups[0]!;
+    assert.equal(back.peer, a.nodeName);
+    assert.equal(back.initiated, false);
+    const from = new ExternalPid(a.nodeName, 80, 0, a.creation);
+    conn.send({ op: "reg_send", from, to: atom("shell"), msg: t(atom("hello"), "world", 42n ** 30n) });
+    await hb.waitFor(() => hb.rec.messages.length === 1, "b's message");
+    const m = hb.rec.messages[0]!.msg;
+    assert.equal(m.op, "reg_send");
+    if (m.op !== "reg_send") return;
+    assert.equal(m.to, atom("shell"));
+    assert.equal(m.from.node, a.nodeName);
+    const [tag, bin, big] = m.msg as unknown[];
+    assert.equal(tag, atom("hello"));
+    assert.ok(bin instanceof Uint8Array);
+    assert.equal(Buffer.from(bin).toString(), "world");
+    assert.equal(big, 42n ** 30n);
+    const to = new ExternalPid(a.nodeName, 81, 0, a.creation);
+    back.send({ op: "send", to, msg: [1, 2, 3] });
+    await ha.waitFor(() => ha.rec.messages.length === 1, "a's message");
+    assert.deepEqual(ha.rec.messages[0]!.msg, { op: "send", to, msg: [1, 2, 3] });
+    // A second connect shares the open connection.
+    assert.equal(await a.connect(b.nodeName), conn);
+  });
+
+  test("close: both sides see down", async () => {
+    const conn = a.connection(b.nodeName)!;
+    conn.close();
+    await ha.waitFor(() => ha.rec.downs.length === 1, "a's down");
+    await hb.waitFor(() => hb.rec.downs.length === 1, "b's down");
+    assert.equal(ha.rec.downs[0]!.reason, atom("disconnected"));
+    assert.equal(hb.rec.downs[0]!.reason, atom("connection_closed"));
+    assert.equal(a.connection(b.nodeName), undefined);
+  });
+});
