@@ -20,7 +20,11 @@ export class CarrierSocket {
   private lastError: Error | undefined;
   private early: Uint8Array[] = [];
 
+  /** `host:port` of the peer, for logs (kept: a closed socket forgets it). */
+  readonly remote: string;
+
   constructor(private readonly socket: net.Socket) {
+    this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       if (this.onData) this.onData(chunk);
@@ -33,11 +37,6 @@ export class CarrierSocket {
       this.closed = true;
       this.onClose?.(this.lastError);
     });
-  }
-
-  /** `host:port` of the peer, for logs. */
-  get remote(): string {
-    return `${this.socket.remoteAddress ?? "?"}:${this.socket.remotePort ?? "?"}`;
   }
 
   /** True when the kernel buffer is full and writes queue in memory. */

@@ -164,7 +164,16 @@ export class Connection implements DistConnection {
   readonly peerCreation: number;
   readonly hidden: boolean;
   open = true;
-  readonly stats: ConnectionStats = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, ticksIn: 0, ticksOut: 0 };
+  readonly stats: ConnectionStats = {
+    framesIn: 0,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    ticksIn: 0,
+    ticksOut: 0,
+    atomCacheRefsIn: 0,
+    fragmentsIn: 0,
+  };
 
   private readonly out = new Encoder();
   private flushQueued = false;
@@ -265,6 +274,7 @@ export class Connection implements DistConnection {
 
   private withAtoms(atoms: (Atom | undefined)[] | undefined): DecodeOptions {
     if (atoms === undefined) return this.opts.decode;
+    this.stats.atomCacheRefsIn += atoms.length;
     this.decodeWithCache.atomCache = atoms;
     return this.decodeWithCache;
   }
@@ -272,6 +282,7 @@ export class Connection implements DistConnection {
   private fragmentHeader(frame: Uint8Array): ControlMessage | undefined {
     if ((this.flags & DFLAG.FRAGMENTS) === 0n) bad("a fragment from a peer that did not negotiate FRAGMENTS");
     if (frame.length < 18) bad("a DIST_FRAG_HEADER cut in its ids");
+    this.stats.fragmentsIn++;
     const seq = u64(frame, 2);
     const fragId = u64(frame, 10);
     if (fragId === 0n) bad("a fragment id of 0");
@@ -289,6 +300,7 @@ export class Connection implements DistConnection {
   private fragmentCont(frame: Uint8Array): ControlMessage | undefined {
     if ((this.flags & DFLAG.FRAGMENTS) === 0n) bad("a fragment from a peer that did not negotiate FRAGMENTS");
     if (frame.length < 18) bad("a DIST_FRAG_CONT cut in its ids");
+    this.stats.fragmentsIn++;
     const seq = u64(frame, 2);
     const fragId = u64(frame, 10);
     const p = this.partials.get(seq);

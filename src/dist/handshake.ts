@@ -320,6 +320,11 @@ export class Initiator {
     private readonly isPending: () => boolean = () => true,
   ) {}
 
+  /** True after our challenge reply, while the ack is due (a close now means the peer refused our cookie). */
+  get awaitingAck(): boolean {
+    return this.state === "ack";
+  }
+
   /** The first message (send_name). */
   start(): Uint8Array[] {
     if (this.state !== "start") throw new Error("Initiator.start called twice");

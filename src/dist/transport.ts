@@ -16,6 +16,7 @@
  */
 import { randomInt } from "node:crypto";
 import { Atom, atom } from "../term/atom.js";
+import { t } from "../term/tuple.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
 import { type LogLevel, type Logger, consoleLogger } from "../runtime/logger.js";
 import { resolveCookie } from "./auth.js";
@@ -298,7 +299,10 @@ export class DistTransport {
     });
     const a: Attempt = { promise, resolve, reject, yielded: false };
     this.attempts.set(p, a);
-    a.timer = this.timers.setTimeout(() => this.attemptFailed(p, a, new DistConnectError(`connecting to ${p.name} timed out`, SETUP_TIMEOUT)), this.setupTimeout);
+    a.timer = this.timers.setTimeout(
+      () => this.attemptFailed(p, a, new DistConnectError(`connecting to ${p.name} timed out`, SETUP_TIMEOUT), true),
+      this.setupTimeout,
+    );
     void this.initiate(p, a);
     return promise;
   }
@@ -307,8 +311,9 @@ export class DistTransport {
     return this.opts.setupTimeout ?? 7000;
   }
 
-  private attemptFailed(peer: Atom, a: Attempt, e: Error): void {
-    if (this.attempts.get(peer) !== a) return;
+  /** Ends an attempt with an error. One that gave way to the peer's attempt ends only with that one (`force`), or on its timer. */
+  private attemptFailed(peer: Atom, a: Attempt, e: Error, force = false): void {
+    if (this.attempts.get(peer) !== a || (a.yielded && !force)) return;
     this.attempts.delete(peer);
     a.timer?.cancel();
     a.socket?.destroy();
@@ -359,6 +364,13 @@ export class DistTransport {
         return this.established(sock, result, true);
       },
       (e) => this.attemptFailed(peer, a, e),
+      () =>
+        hs.awaitingAck
+          ? new DistConnectError(
+              `${peer.name} closed the connection after our challenge reply: it refused our cookie (wrong cookie?)`,
+              t(atom("recv_challenge_ack_failed"), atom("connection_closed")),
+            )
+          : undefined,
     );
   }
 
@@ -378,7 +390,12 @@ export class DistTransport {
         return this.established(sock, result, false);
       },
       (e) => {
-        if (peer !== undefined && hs.decision !== "nok") this.accepting.delete(peer);
+        if (peer !== undefined && hs.decision !== "nok") {
+          this.accepting.delete(peer);
+          // Our own attempt gave way to this one: it fails with it.
+          const a = this.attempts.get(peer);
+          if (a?.yielded) this.attemptFailed(peer, a, e, true);
+        }
         const quiet = (e as { quiet?: boolean }).quiet === true;
         if (!quiet) {
           this.log("warning", "dist_accept", `connection attempt from ${peer?.name ?? sock.remote} failed: ${e.message}`, {
@@ -418,6 +435,7 @@ export class DistTransport {
     first: Uint8Array[],
     done: (r: HandshakeResult) => Connection | undefined,
     failed: (e: Error) => void,
+    closedError: () => DistConnectError | undefined = () => undefined,
   ): void {
     this.sockets.add(sock);
     const reader = new FrameReader(2, 0xffff);
@@ -478,7 +496,10 @@ export class DistTransport {
       },
       (error) => {
         if (conn) return conn.onClose(error);
-        fail(new DistConnectError(`${sock.remote} closed the connection during the handshake${error ? `: ${error.message}` : ""}`, atom("connection_closed")));
+        fail(
+          closedError() ??
+            new DistConnectError(`${sock.remote} closed the connection during the handshake${error ? `: ${error.message}` : ""}`, atom("connection_closed")),
+        );
       },
     );
     for (const b of first) sock.write(frame2(b));

@@ -119,6 +119,10 @@ export interface ConnectionStats {
   bytesOut: number;
   ticksIn: number;
   ticksOut: number;
+  /** Atom cache references read in distribution headers. */
+  atomCacheRefsIn: number;
+  /** Fragment frames read (DIST_FRAG_HEADER and DIST_FRAG_CONT). */
+  fragmentsIn: number;
 }
 
 /** An established connection to one peer node. */

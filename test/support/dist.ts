@@ -2,7 +2,10 @@
  * Helpers for distribution tests: free ports, unique node names, and a
  * ConnectionHandler that records what it is told and lets a test wait for it.
  */
-import { createServer } from "node:net";
+import { type Socket, createServer, connect as tcpConnect } from "node:net";
+import { atom as atomOf } from "../../src/term/atom.js";
+import { FrameReader } from "../../src/dist/framing.js";
+import { type HandshakeConfig, type HandshakeResult, Initiator } from "../../src/dist/handshake.js";
 import type { Atom } from "../../src/term/atom.js";
 import type { ConnectionHandler, ControlMessage, DistConnection } from "../../src/dist/index.js";
 import type { LogEvent, Logger } from "../../src/runtime/logger.js";
@@ -94,4 +97,77 @@ export async function until(pred: () => boolean | Promise<boolean>, what: string
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+// ---- a hand-driven peer over a real socket ---------------------------------------
+
+
+/** A peer that speaks the wire by hand: handshake with an Initiator, then raw 4-byte frames. */
+export interface RawPeer {
+  socket: Socket;
+  result: HandshakeResult;
+  /** Frames received after the handshake (ticks are empty frames). */
+  frames: Uint8Array[];
+  closed: Promise<void>;
+  isClosed(): boolean;
+  /** Sends one 4-byte-length frame. */
+  sendFrame(body: Uint8Array): void;
+}
+
+function frameBytes(body: Uint8Array, n: 2 | 4): Buffer {
+  const b = Buffer.alloc(n + body.length);
+  if (n === 2) b.writeUInt16BE(body.length, 0);
+  else b.writeUInt32BE(body.length, 0);
+  b.set(body, n);
+  return b;
+}
+
+/** Connects to `port` and runs the initiator's side of the handshake by hand. */
+export function rawConnect(port: number, cfg: HandshakeConfig, peer: string, version: 5 | 6 = 6): Promise<RawPeer> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host: "127.0.0.1", port });
+    const hs = new Initiator(cfg, atomOf(peer), version);
+    const reader = new FrameReader(2, 1 << 30);
+    const frames: Uint8Array[] = [];
+    let closed = false;
+    let done: RawPeer | undefined;
+    const closedP = new Promise<void>((r) =>
+      socket.on("close", () => {
+        closed = true;
+        r();
+        if (!done) reject(new Error("closed during the handshake"));
+      }),
+    );
+    socket.on("error", () => {});
+    socket.on("connect", () => {
+      for (const b of hs.start()) socket.write(frameBytes(b, 2));
+    });
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        reader.push(chunk, (f) => {
+          if (done) {
+            frames.push(f.slice());
+            return;
+          }
+          const step = hs.receive(f);
+          for (const b of step.send) socket.write(frameBytes(b, 2));
+          if (step.done) {
+            reader.lengthBytes = 4;
+            done = {
+              socket,
+              result: step.done,
+              frames,
+              closed: closedP,
+              isClosed: () => closed,
+              sendFrame: (body) => socket.write(frameBytes(body, 4)),
+            };
+            resolve(done);
+          }
+        });
+      } catch (e) {
+        socket.destroy();
+        reject(e);
+      }
+    });
+  });
 }
