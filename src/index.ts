@@ -104,7 +104,7 @@ export {
   TaskSupervisor,
 } from "./otp/index.js";
 
-export { startNode, stopNode, connect, disconnect, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError } from "./dist/index.js";
+export { startNode, stopNode, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError } from "./dist/index.js";
 
 export type { Tup } from "./term/index.js";
 export type {

@@ -36,7 +36,7 @@ export type { DistFlags, DistFlagName } from "./flags.js";
 export { DistError, DistProtocolError, DistConnectError } from "./errors.js";
 
 // The semantics: the node, net_kernel, rex and rpc.
-export { startNode, stopNode, connect, disconnect, nodes, monitorNodes, rpc, RpcCall } from "./node.js";
+export { startNode, stopNode, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall } from "./node.js";
 export type { NodeOptions, TransportFactory } from "./node.js";
 export { NetKernel } from "./net_kernel.js";
 export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";

@@ -119,6 +119,33 @@ export function connect(node: string | Atom): Promise<boolean> {
   return k.connectNode(nodeAtom(node));
 }
 
+/**
+ * Erlang's `net_adm:ping/1`: connects to `node` and asks its `net_kernel`
+ * whether we are authorised. `pong` when it answers, `pang` otherwise (and
+ * then the connection, if any, is closed, as erl does).
+ *
+ * @example
+ * await ping("iex@localhost"); // atom("pong")
+ */
+export async function ping(node: string | Atom): Promise<Atom<"pong" | "pang">> {
+  const k = kernel();
+  const n = nodeAtom(node);
+  if (k === undefined) return PANG;
+  try {
+    if ((await call(t(NET_KERNEL, n) as Tup<[Atom, Atom]>, t(IS_AUTH, k.rt.nodeName), Infinity)) === YES) return PONG;
+  } catch {
+    // not reachable, or no answer
+  }
+  k.disconnect(n);
+  return PANG;
+}
+
+const NET_KERNEL = atom("net_kernel");
+const IS_AUTH = atom("is_auth");
+const YES = atom("yes");
+const PONG = atom("pong");
+const PANG = atom("pang");
+
 /** Closes the connection to `node` (Erlang's `disconnect_node`): links and monitors on it get `noconnection`. True if it was connected. */
 export function disconnect(node: string | Atom): boolean {
   return kernel()?.disconnect(nodeAtom(node)) ?? false;
