@@ -16,7 +16,7 @@
  *   subscribers.
  */
 import { Atom, atom } from "../term/atom.js";
-import { type Pid, type Ref } from "../term/identifiers.js";
+import { Pid, type Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { Tuple, t } from "../term/tuple.js";
 import { NODEDOWN, NODEUP, NONODE } from "../runtime/atoms.js";
@@ -29,7 +29,7 @@ import {
   remoteSignal,
 } from "../runtime/dist_entry.js";
 import { exitProcess } from "../runtime/signals.js";
-import { DEAD, type Proc } from "../runtime/process.js";
+import { DEAD, Proc } from "../runtime/process.js";
 import type { RemoteRouter, Runtime } from "../runtime/runtime.js";
 import { GenServer, type CallResult, noreply, ok, reply } from "../otp/gen_server.js";
 import type { From } from "../otp/gen.js";
@@ -292,6 +292,7 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
   control(conn: DistConnection, m: ControlMessage): void {
     const rt = this.rt;
     const node = conn.peer;
+    if (!this.fromPeer(conn, m)) return;
     switch (m.op) {
       case "send":
         return deliverRemote(rt, m.to, m.msg);
@@ -326,6 +327,36 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
       case "node_link":
         return;
     }
+  }
+
+  /**
+   * A signal's sender must be a process of the peer that sent it (erts
+   * rejects such messages too): a peer cannot link, monitor or signal on
+   * behalf of this node's processes or of a third node's. Dropped, logged.
+   */
+  private fromPeer(conn: DistConnection, m: ControlMessage): boolean {
+    let from: unknown;
+    switch (m.op) {
+      case "send":
+      case "reg_send":
+      case "alias_send":
+      case "spawn_reply":
+      case "node_link":
+        return true;
+      case "monitor_exit":
+        from = m.from instanceof Atom ? null : m.from;
+        break;
+      default:
+        from = m.from;
+    }
+    if (from === null || (from instanceof Pid && !(from instanceof Proc) && from.node === conn.peer)) return true;
+    this.rt.logger({
+      level: "warning",
+      what: "dist_bad_sender",
+      text: `dropped ${m.op} from ${conn.peer.name}: its sender ${inspect(from)} is not a process of that node`,
+      node: conn.peer,
+    });
+    return false;
   }
 
   // ---- lifecycle ----------------------------------------------------------------
@@ -364,7 +395,8 @@ export class NetKernelServer extends GenServer<NetKernel, NetKernelCalls, unknow
     return ok(k);
   }
 
-  override handleCall(req: unknown, _from: From, k: NetKernel): CallResult<NetKernel, unknown> {
+  override handleCall(req: unknown, from: From, k: NetKernel): CallResult<NetKernel, unknown> {
+    if (!replyable(from)) return noreply(k); // a peer's malformed '$gen_call' cannot be answered
     if (req instanceof Tuple && req.length === 2 && req[0] === IS_AUTH) return reply(YES, k);
     if (req === NODENAME) return reply(k.rt.nodeName, k);
     return noreply(k);
@@ -373,6 +405,11 @@ export class NetKernelServer extends GenServer<NetKernel, NetKernelCalls, unknow
   override handleInfo(_msg: unknown, k: NetKernel) {
     return noreply(k);
   }
+}
+
+/** Whether `{Pid, Tag}` can be answered (peers may send anything as a call's From). */
+export function replyable(from: unknown): boolean {
+  return from instanceof Tuple && from.length === 2 && from[0] instanceof Pid;
 }
 
 const IS_AUTH = atom("is_auth");

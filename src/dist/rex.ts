@@ -23,7 +23,7 @@
  * thrown value an Erlang `throw`.
  */
 import { Atom, atom } from "../term/atom.js";
-import { type Pid, Ref } from "../term/identifiers.js";
+import { Pid, Ref } from "../term/identifiers.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
 import { BadArgError } from "../runtime/errors.js";
 import { await_ } from "../runtime/receive.js";
@@ -35,6 +35,7 @@ import { GenServer, type CallResult, noreply, ok } from "../otp/gen_server.js";
 import { type From, reply } from "../otp/gen.js";
 import type { SpawnRequestMsg } from "./control.js";
 import type { DistConnection } from "./types.js";
+import { replyable } from "./net_kernel.js";
 
 /**
  * A function other nodes may call. It runs in a process of its own (so it
@@ -181,7 +182,7 @@ export class RexServer extends GenServer<RexState, { req: unknown; reply: unknow
   }
 
   override handleCall(req: unknown, from: From, s: RexState): CallResult<RexState, unknown> {
-    if (req instanceof Tuple && req.length === 5 && (req[0] === CALL || req[0] === BLOCK_CALL)) {
+    if (req instanceof Tuple && req.length === 5 && (req[0] === CALL || req[0] === BLOCK_CALL) && replyable(from)) {
       runForReply(s.rt, req[1], req[2], req[3], (value) => reply(from, value));
     }
     return noreply(s); // anything else is ignored, as rex does
@@ -197,6 +198,7 @@ export class RexServer extends GenServer<RexState, { req: unknown; reply: unknow
   override handleInfo(msg: unknown, s: RexState) {
     if (msg instanceof Tuple && msg.length === 2) {
       const [from, what] = [msg[0] as Pid, msg[1]];
+      if (!(from instanceof Pid)) return noreply(s);
       if (what === FEATURES_REQUEST) s.rt.send(from, t(FEATURES_REPLY, s.rt.nodeName, [ERPC]));
       else if (what instanceof Tuple && what.length === 5 && what[0] === CALL) {
         // `{From, {call, M, F, A, GL}}`: the old form for C nodes, answered `{rex, Reply}`.
@@ -219,7 +221,11 @@ function runForReply(rt: Runtime, module: unknown, fn: unknown, args: unknown, a
       answer(v);
     } catch (e) {
       // The result has no Erlang form (a JS object the codec refuses): say so instead of leaving the caller waiting.
-      answer(t(BADRPC, t(EXIT, t(atom("badarg"), e instanceof Error ? e.message : String(e)))));
+      try {
+        answer(t(BADRPC, t(EXIT, t(atom("badarg"), e instanceof Error ? e.message : String(e)))));
+      } catch {
+        // the caller cannot be answered at all
+      }
     }
   };
   const p = rt.spawn(callBody(rt, module, fn, args, (o) => once(rexReply(o)))) as Proc;
