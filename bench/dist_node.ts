@@ -49,3 +49,4 @@ rpc.export("erlang", "whereis", (n: Atom) => whereis(n) ?? atom("undefined"));
 process.stdout.write(`READY ${node.name}\n`);
 process.stdin.resume();
 process.stdin.on("end", () => process.exit(0));
+process.on("SIGTERM", () => process.exit(0));

@@ -68,6 +68,7 @@ interface NodeSubscriber {
 }
 
 const NODE_TYPE = atom("node_type");
+const NET_KERNEL = atom("net_kernel");
 const NODEDOWN_REASON = atom("nodedown_reason");
 const VISIBLE = atom("visible");
 const HIDDEN = atom("hidden");
@@ -82,10 +83,8 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
   private lastNode: Atom | null = null;
   private lastConn: DistConnection | null = null;
   private readonly subscribers: NodeSubscriber[] = [];
-  /** The `net_kernel` process: also the sender of what plain code (no process) sends. */
-  proc: Proc | null = null;
-  /** The `rex` process (rex.ts). */
-  rex: Proc | null = null;
+  /** `net_sup`, the supervisor of `net_kernel` and `rex` (restarted if killed, as under erl's kernel_sup). */
+  sup: Proc | null = null;
   /** Handles SPAWN_REQUEST (rex.ts): what `erpc` and `rpc:call` from erl use. */
   spawn: SpawnHandler | null = null;
   stopped = false;
@@ -133,7 +132,7 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
 
   /** The pid that plain code's REG_SEND / ALIAS_SEND / EXIT2 name as their sender (erl needs one): net_kernel's. */
   private sender(): Pid {
-    return this.proc!; // started before the runtime routes anything here
+    return this.rt.whereis(NET_KERNEL) ?? this.sup!; // both start before the runtime routes anything here
   }
 
   /** Sends on the connection to `node`, or queues while it is being made. */
@@ -371,8 +370,7 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
     await t0?.stop();
     for (const c of [...this.conns.values()]) this.down(c, atom("shutdown"));
     const rt = this.rt;
-    if (this.rex !== null) exitProcess(this.rex, atom("shutdown"));
-    if (this.proc !== null) exitProcess(this.proc, atom("shutdown"));
+    if (this.sup !== null) exitProcess(this.sup, atom("shutdown"));
     rt.remote = null;
     rt.nodeName = NONODE;
     rt.creation = 0;

@@ -21,6 +21,7 @@ import { runtime, setDefaultRuntime } from "../runtime/erlang.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { type CallOp, CallError, call, cast } from "../otp/gen.js";
 import { GenServer } from "../otp/gen_server.js";
+import { Supervisor } from "../otp/supervisor.js";
 import { DistError } from "./errors.js";
 import { DFLAG } from "./flags.js";
 import { type MonitorNodesOptions, NetKernel, NetKernelServer, type NodeKind, type Transport } from "./net_kernel.js";
@@ -94,17 +95,29 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
   rt.nodeName = transport.nodeName;
   rt.creation = transport.creation;
   k.spawn = spawnHandler(rt);
-  const [nk, rex] = await onRuntime(rt, () => [
-    GenServer.start(new NetKernelServer(), k, { name: "net_kernel" }),
-    GenServer.start(new RexServer(), rt, { name: "rex" }),
-  ]);
-  k.proc = (await nk) as NetKernel["proc"];
-  k.rex = (await rex) as NetKernel["proc"];
+  const sup = onRuntime(rt, () =>
+    Supervisor.start(
+      [
+        { id: "net_kernel", start: () => GenServer.startLink(new NetKernelServer(), k, { name: "net_kernel" }).result() },
+        { id: "rex", start: () => GenServer.startLink(new RexServer(), rt, { name: "rex" }).result() },
+      ],
+      { strategy: "one_for_one", intensity: 10, period: 10, name: "net_sup" },
+    ),
+  );
+  k.sup = (await sup) as NetKernel["sup"];
   rt.remote = k;
   return transport.nodeName;
 }
 
-/** Stops being a node: closes every connection (links and monitors on them get `noconnection`), unregisters, `node()` is `nonode@nohost` again. */
+/**
+ * Stops being a node: closes every connection (links and monitors on them
+ * get `noconnection`), unregisters from EPMD (stopping an embedded one), and
+ * `node()` is `nonode@nohost` again.
+ *
+ * @example
+ * await stopNode();
+ * node(); // atom('nonode@nohost')
+ */
 export async function stopNode(rt: Runtime = runtime()): Promise<void> {
   const k = kernel(rt);
   if (k === undefined) return;
@@ -112,7 +125,14 @@ export async function stopNode(rt: Runtime = runtime()): Promise<void> {
   kernels.delete(rt);
 }
 
-/** Connects to `node` (Erlang's `net_kernel:connect_node`): true when connected, false when it cannot be reached or refuses. */
+/**
+ * Connects to `node` (Erlang's `net_kernel:connect_node`): true when
+ * connected, false when it cannot be reached or refuses (a wrong cookie).
+ * Not needed before use: sending, linking, monitoring or calling connects.
+ *
+ * @example
+ * if (!(await connect("iex@localhost"))) throw new Error("iex is not up");
+ */
 export function connect(node: string | Atom): Promise<boolean> {
   const k = kernel();
   if (k === undefined) return Promise.resolve(false); // not alive: erl's connect_node answers `ignored`
@@ -146,7 +166,13 @@ const YES = atom("yes");
 const PONG = atom("pong");
 const PANG = atom("pang");
 
-/** Closes the connection to `node` (Erlang's `disconnect_node`): links and monitors on it get `noconnection`. True if it was connected. */
+/**
+ * Closes the connection to `node` (Erlang's `disconnect_node`): links and
+ * monitors on it get `noconnection`. True if it was connected.
+ *
+ * @example
+ * disconnect("iex@localhost"); // true
+ */
 export function disconnect(node: string | Atom): boolean {
   return kernel()?.disconnect(nodeAtom(node)) ?? false;
 }
@@ -154,6 +180,10 @@ export function disconnect(node: string | Atom): boolean {
 /**
  * The connected nodes: visible ones (Erlang's `nodes()`), `"hidden"` ones
  * (`nodes(hidden)`), or all (`"connected"`). Empty when not a node.
+ *
+ * @example
+ * nodes();            // [atom('iex@localhost')]
+ * nodes("connected"); // visible and hidden
  */
 export function nodes(kind: NodeKind = "visible"): Atom[] {
   return kernel()?.nodes(kind) ?? [];

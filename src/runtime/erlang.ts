@@ -194,6 +194,10 @@ export function monitor(target: Pid | Atom | string | Tup<[Atom, Atom]>, opts: M
  * when the connection to `node` goes down (at once if it cannot be made: the
  * node is connected to first). Each call is one more message; each `false`
  * undoes one call. Needs a distributed node.
+ *
+ * @example
+ * monitorNode("iex@localhost");
+ * yield* receive(on([atom("nodedown"), _], () => "iex is gone"));
  */
 export function monitorNode(node: Atom | string, on = true): true {
   const p = me("monitorNode()");
@@ -201,7 +205,14 @@ export function monitorNode(node: Atom | string, on = true): true {
   return true;
 }
 
-/** This node's name (`nonode@nohost` until distribution starts), or the node a pid, reference or port lives on. */
+/**
+ * This node's name (`nonode@nohost` until distribution starts), or the node
+ * a pid, reference or port lives on.
+ *
+ * @example
+ * node();       // atom('agner@localhost')
+ * node(caller); // the node of the process that called us
+ */
 export function node(of?: Pid | Ref | { readonly node: Atom }): Atom {
   return of === undefined ? runtime().nodeName : of.node;
 }

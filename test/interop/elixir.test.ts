@@ -41,11 +41,13 @@ import {
   t,
 } from "../../src/index.js";
 import { KeyValueStoreServer } from "../../examples/key_value_store.js";
+import { Bot } from "../../examples/seed_article.js";
 import { type ElixirNode, needsElixir, startElixir } from "../support/elixir_node.js";
 import { freePort, uniqueName } from "../support/dist.js";
 import { runOn } from "../unit/dist/helpers.js";
 
 const DOWN = atom("DOWN");
+
 const EXIT = atom("EXIT");
 
 class Slow extends GenServer<null, CallSpec<unknown, unknown>> {
@@ -106,6 +108,26 @@ describe("Agner and Elixir, both ways", needsElixir(), () => {
     assert.equal(noproc[0], atom("noproc"));
     const timeout = (await ex.eval(`try do GenServer.call({:agner_slow, :"${me.name}"}, :x, 100) catch :exit, r -> r end`)) as unknown[];
     assert.equal(timeout[0], atom("timeout"));
+  });
+
+  test("the seed article's first examples across nodes: a spawned Agner process sends {:ok, self()} to an Elixir parent; the Bot answers Elixir", async () => {
+    const spawner = spawn(function* () {
+      for (;;) {
+        const parent = yield* receive(on([atom("spawn_for"), _], (m) => m[1] as Pid));
+        spawn(() => send(parent, t(atom("ok"), self())));
+      }
+    });
+    rt.register("spawner", spawner);
+    const got = (await ex.eval(`send({:spawner, :"${me.name}"}, {:spawn_for, self()}); receive do {:ok, pid} -> node(pid) after 5000 -> :timeout end`)) as Atom;
+    assert.equal(got, me);
+
+    // As in the article, Bot.start_link from a process (here one that then ends normally: the Bot lives on).
+    await runOn(rt, () => {
+      const [, bot] = Bot.startLink();
+      rt.register("bot", bot);
+    });
+    const answer = (await ex.eval(`send({:bot, :"${me.name}"}, {:help, self()}); receive do msg -> msg after 5000 -> :timeout end`)) as Uint8Array;
+    assert.equal(Buffer.from(answer).toString(), "You can ask me what today's date is by passing :date_today");
   });
 
   test("Agner calls and casts an Elixir GenServer by name and by pid; noproc; timeout", async () => {

@@ -383,6 +383,21 @@ describe("two nodes", () => {
     assert.equal(v, atom("yes"));
   });
 
+  test("net_kernel and rex run under net_sup: killed, they are restarted and answer again", async () => {
+    const before = b.rt.whereis("net_kernel")!;
+    const rexBefore = b.rt.whereis("rex")!;
+    exit(before, atom("kill"));
+    exit(rexBefore, atom("kill"));
+    await b.rt.settle();
+    const after = b.rt.whereis("net_kernel");
+    assert.ok(after !== undefined && after !== before, "a new net_kernel");
+    assert.ok(b.rt.whereis("rex") !== undefined && b.rt.whereis("rex") !== rexBefore, "a new rex");
+    const v = await runOn(a.rt, function* () {
+      return yield* call(t(atom("net_kernel"), b.name), t(atom("is_auth"), a.name));
+    });
+    assert.equal(v, atom("yes"));
+  });
+
   test("alias sent to another node and answered there arrives; after unalias it is dropped", async () => {
     const { alias, unalias } = await import("../../../src/runtime/erlang.js");
     const r = await runOn(a.rt, function* () {
