@@ -26,7 +26,9 @@ export class CarrierSocket {
   constructor(private readonly socket: net.Socket) {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => {
+    socket.on("data", (buf: Buffer) => {
+      // A plain view: its subarrays (every frame, every binary decoded) are cheaper than Buffer's.
+      const chunk = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
       if (this.onData) this.onData(chunk);
       else this.early.push(chunk);
     });
@@ -42,6 +44,11 @@ export class CarrierSocket {
   /** True when the kernel buffer is full and writes queue in memory. */
   get congested(): boolean {
     return this.socket.writableNeedDrain;
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
   }
 
   /** Where incoming bytes and the close go (bytes that came before are delivered at once). */

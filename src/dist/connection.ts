@@ -10,9 +10,9 @@
  * connection's: 2,048 entries (8 segments of 256) that new-entry references
  * fill and later references reuse.
  *
- * Out: DIST_HEADER with no atom cache references (the cache saves bytes on
- * the wire but costs a lookup per atom on both sides; the pass-through
- * form when the peer lacks DIST_HDR_ATOM_CACHE). Every frame is encoded
+ * Out: DIST_HEADER with no atom cache references (or, with the `atomCache`
+ * option, atoms as references: see atom_cache.ts; the pass-through form
+ * when the peer lacks DIST_HDR_ATOM_CACHE). Every frame is encoded
  * straight into one growing buffer; the frames of one turn of the event
  * loop leave in one socket write.
  *
@@ -28,6 +28,7 @@ import type { Pid, Ref } from "../term/identifiers.js";
 import { type DecodeOptions, Decoder, Encoder, EtfDecodeError, Tag } from "../etf/index.js";
 import type { Logger } from "../runtime/logger.js";
 import type { CarrierSocket } from "./carrier.js";
+import { CachingEncoder } from "./atom_cache.js";
 import { type ControlMessage, decodeControl, encodeControl } from "./control.js";
 import { DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags } from "./flags.js";
@@ -61,6 +62,8 @@ export interface ConnectionEvents {
 }
 
 export interface ConnectionOptions {
+  /** Send atoms through the atom cache (the pass-through form never does). */
+  atomCache?: boolean;
   logger: Logger;
   decode: DecodeOptions;
   /** Most bytes held by partly received fragmented messages. */
@@ -176,6 +179,8 @@ export class Connection implements DistConnection {
   };
 
   private readonly out = new Encoder();
+  /** The message body with atoms as cache references, when the cache is used. */
+  private readonly body: CachingEncoder | undefined;
   private flushQueued = false;
   private readonly passThrough: boolean;
   private readonly atomCache: (Atom | undefined)[] = new Array(2048);
@@ -202,6 +207,10 @@ export class Connection implements DistConnection {
     this.peerCreation = hs.peerCreation;
     this.hidden = opts.hidden || (hs.flags & DFLAG.PUBLISHED) === 0n;
     this.passThrough = (hs.flags & DFLAG.DIST_HDR_ATOM_CACHE) === 0n;
+    if (!this.passThrough && opts.atomCache === true) {
+      this.body = new CachingEncoder();
+      this.body.maxDepth = opts.decode.maxDepth ?? 1000;
+    }
     this.decodeWithCache = { ...opts.decode };
     this.out.maxDepth = opts.decode.maxDepth ?? 1000;
     this.out.exposed = opts.exposed ?? null;
@@ -209,6 +218,10 @@ export class Connection implements DistConnection {
     // never matches: a peer silent from the start would never time out).
     this.ticked = opts.tickIntensity;
     reader.lengthBytes = 4;
+  }
+
+  get queuedBytes(): number {
+    return this.out.pos + this.socket.queuedBytes;
   }
 
   /** A socket chunk (the transport wires the reader to this after the handshake). */
@@ -335,6 +348,7 @@ export class Connection implements DistConnection {
 
   send(msg: ControlMessage): void {
     if (!this.open) return;
+    if (this.body !== undefined) return this.sendCached(msg, this.body);
     const e = this.out;
     const start = e.pos;
     try {
@@ -354,8 +368,36 @@ export class Connection implements DistConnection {
       throw err;
     }
     e.view.setUint32(start, e.pos - start - 4);
+    this.queued();
+  }
+
+  /** The body with cache references first, then the header that lists them, then the body. */
+  private sendCached(msg: ControlMessage, body: CachingEncoder): void {
+    body.begin();
+    try {
+      if (!encodeControl(body, msg, this.flags)) return;
+    } catch (err) {
+      body.reset();
+      throw err;
+    }
+    const e = this.out;
+    const start = e.pos;
+    e.u32(0);
+    e.u8(Tag.VERSION);
+    e.u8(DIST_HEADER);
+    body.writeHeader(e);
+    e.raw(body.bytes());
+    e.view.setUint32(start, e.pos - start - 4);
+    if (body.buf.length > KEEP_BUFFER) {
+      body.buf = new Uint8Array(64 * 1024);
+      body.view = new DataView(body.buf.buffer);
+    }
+    this.queued();
+  }
+
+  private queued(): void {
     this.stats.framesOut++;
-    if (e.pos >= FLUSH_AT) this.flush();
+    if (this.out.pos >= FLUSH_AT) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flush);

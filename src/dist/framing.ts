@@ -55,14 +55,16 @@ export class FrameReader {
     const head = this.peekLength();
     if (head > this.maxFrame) this.tooBig(head);
     if (this.buffered < n + head) return;
-    const all = this.join();
+    // Copy out just the frame that completes, then parse the rest of this chunk in place.
+    const whole = n + head;
+    const before = this.buffered - chunk.length;
+    const frame = this.join(whole);
     this.chunks = [];
     this.buffered = 0;
-    const rest = this.parse(all, emit);
-    if (rest !== undefined && rest.length > 0) {
-      this.chunks.push(rest);
-      this.buffered = rest.length;
-    }
+    emit(frame.subarray(n));
+    if (this.stopped) return;
+    const rest = chunk.subarray(whole - before);
+    if (rest.length > 0) this.push(rest, emit);
   }
 
   /** Emits the whole frames in `buf`; returns the incomplete tail (a view). */
@@ -94,12 +96,15 @@ export class FrameReader {
     return n === 2 ? (b[0]! << 8) | b[1]! : ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
   }
 
-  private join(): Uint8Array {
-    const out = new Uint8Array(this.buffered);
+  /** The first `size` buffered bytes, in one array. */
+  private join(size: number): Uint8Array {
+    const out = new Uint8Array(size);
     let o = 0;
     for (const c of this.chunks) {
-      out.set(c, o);
-      o += c.length;
+      const take = Math.min(c.length, size - o);
+      out.set(take === c.length ? c : c.subarray(0, take), o);
+      o += take;
+      if (o === size) break;
     }
     return out;
   }

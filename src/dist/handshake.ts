@@ -21,7 +21,7 @@ import { Atom, atom } from "../term/atom.js";
 import { t } from "../term/tuple.js";
 import { DistConnectError, DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags, expandFlags, missingFlags } from "./flags.js";
-import { splitNodeName } from "./node_name.js";
+import { splitPeerName } from "./node_name.js";
 
 // ---- messages ----------------------------------------------------------------
 
@@ -472,7 +472,7 @@ export class Acceptor {
         }
         let peer: Atom;
         try {
-          splitNodeName(n.name);
+          splitPeerName(n.name);
           peer = atom(n.name);
         } catch {
           throw new DistConnectError(`invalid node name '${n.name.slice(0, 100)}' in a connection attempt`, t(ATOMS.protocolError, "invalid node name"));

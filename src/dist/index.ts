@@ -1,5 +1,10 @@
 /** The distribution transport: what the semantics layer (net_kernel, remote signals) builds on. */
-export { DistTransport } from "./transport.js";
+export { DistTransport, runtimeTimers } from "./transport.js";
+export { nodeName, splitNodeName, splitPeerName, shortHostname, longHostname } from "./node_name.js";
+export type { NodeNameParts } from "./node_name.js";
+export { resolveCookie, checkCookie, randomCookie } from "./auth.js";
+export { EpmdError, defaultEpmdPort } from "./epmd_client.js";
+export { EpmdServer } from "./epmd_server.js";
 export type {
   ConnectionHandler,
   ConnectionStats,

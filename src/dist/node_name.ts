@@ -38,6 +38,20 @@ export function splitNodeName(node: Atom | string): NodeNameParts {
   return { alive, host };
 }
 
+/**
+ * A peer's name, checked as dist_util:is_name_ok/2 checks what arrives in a
+ * handshake: one `@` with something on both sides (C nodes and others may
+ * use names erl would not give its own node).
+ */
+export function splitPeerName(node: Atom | string): NodeNameParts {
+  const s = typeof node === "string" ? node : node.name;
+  const at = s.indexOf("@");
+  if (at <= 0 || at === s.length - 1 || s.indexOf("@", at + 1) !== -1) {
+    throw new DistError(`invalid node name '${s.slice(0, 300)}': expected name@host`);
+  }
+  return { alive: s.slice(0, at), host: s.slice(at + 1) };
+}
+
 /** This machine's short host name (`inet_db:gethostname()`: the host name up to its first dot). */
 export function shortHostname(): string {
   return hostname().split(".")[0]!;

@@ -28,7 +28,7 @@ import { DistConnectError, DistError, DistProtocolError } from "./errors.js";
 import { DFLAG, OFFERED, REQUIRED } from "./flags.js";
 import { FrameReader } from "./framing.js";
 import { Acceptor, type HandshakeConfig, type HandshakeResult, Initiator, type PendingDecision, protocolReason } from "./handshake.js";
-import { nodeName, splitNodeName } from "./node_name.js";
+import { nodeName, splitNodeName, splitPeerName } from "./node_name.js";
 import type { ConnectionHandler, DistConnection, DistTimers, DistTransportOptions, EpmdEntry } from "./types.js";
 
 const realTimers: DistTimers = {
@@ -74,11 +74,16 @@ interface Attempt {
   timer?: { cancel(): void };
 }
 
-function frame2(body: Uint8Array): Uint8Array {
-  const b = new Uint8Array(2 + body.length);
-  b[0] = body.length >>> 8;
-  b[1] = body.length & 0xff;
-  b.set(body, 2);
+/** A handshake message with its length: 2 bytes over TCP, 4 over TLS (inet_tls_dist uses `{packet, 4}` throughout). */
+function frameHs(body: Uint8Array, n: 2 | 4): Uint8Array {
+  const b = new Uint8Array(n + body.length);
+  if (n === 4) {
+    b[0] = body.length >>> 24;
+    b[1] = (body.length >>> 16) & 0xff;
+  }
+  b[n - 2] = (body.length >>> 8) & 0xff;
+  b[n - 1] = body.length & 0xff;
+  b.set(body, n);
   return b;
 }
 
@@ -132,6 +137,7 @@ export class DistTransport {
     this.clock = opts.clock ?? systemClock;
     const maxFrame = opts.maxFrameBytes ?? 128 << 20;
     this.connOpts = {
+      atomCache: opts.atomCache === true,
       logger: this.logger,
       decode: opts.decode ?? {},
       maxFragmentBytes: opts.maxFragmentBytes ?? maxFrame,
@@ -287,7 +293,7 @@ export class DistTransport {
     if (pending) return pending.promise;
     if (p === this.nodeName) return Promise.reject(new DistError(`cannot connect ${p.name} to itself`));
     try {
-      splitNodeName(p);
+      splitPeerName(p);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -323,7 +329,7 @@ export class DistTransport {
   }
 
   private async initiate(peer: Atom, a: Attempt): Promise<void> {
-    const { alive, host } = splitNodeName(peer);
+    const { alive, host } = splitPeerName(peer);
     let info;
     try {
       info = await epmdPortPlease({ host, port: this.epmdPort }, alive);
@@ -428,7 +434,7 @@ export class DistTransport {
     return "ok";
   }
 
-  /** Runs a handshake over a socket with 2-byte frames, then hands the socket to a Connection. */
+  /** Runs a handshake over a socket (2-byte frames, 4 over TLS), then hands the socket to a Connection. */
   private runHandshake(
     sock: CarrierSocket,
     receive: (body: Uint8Array) => { send: Uint8Array[]; done?: HandshakeResult; nok?: true },
@@ -438,7 +444,9 @@ export class DistTransport {
     closedError: () => DistConnectError | undefined = () => undefined,
   ): void {
     this.sockets.add(sock);
-    const reader = new FrameReader(2, 0xffff);
+    const lenBytes = this.opts.tls ? 4 : 2;
+    const frame2 = (body: Uint8Array): Uint8Array => frameHs(body, lenBytes);
+    const reader = new FrameReader(lenBytes, 0xffff);
     let conn: Connection | undefined;
     let over = false;
     const timer = this.timers.setTimeout(() => fail(new DistConnectError(`handshake with ${sock.remote} timed out`, SETUP_TIMEOUT)), this.setupTimeout);

@@ -15,6 +15,7 @@ import { DistConnectError, DistTransport } from "../../src/dist/index.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../support/dist.js";
+import { type CertSet, makeCerts } from "../support/tls_certs.js";
 
 describe("transport interop with erl", needsErl(), () => {
   let epmdPort: number;
@@ -103,6 +104,29 @@ describe("transport interop with erl", needsErl(), () => {
     assert.equal((reply.msg as unknown[])[0], atom("reply"));
   });
 
+  test("erl decodes our atom cache headers (atomCache option)", async () => {
+    const e = await erl("atom_cache");
+    const sender = await DistTransport.start(
+      { name: `${uniqueName("ac")}@localhost`, cookie, epmdPort, logger: memoryLogger(), atomCache: true },
+      new RecordingHandler(),
+    );
+    try {
+      const conn = await sender.connect(e.node);
+      const from = new ExternalPid(sender.nodeName, 87, 0, sender.creation);
+      for (let i = 0; i < 3; i++) conn.send({ op: "reg_send", from, to: atom("probe"), msg: t(atom("cached"), i, from, atom("ä".repeat(100)), true) });
+      for (let i = 0; i < 3; i++) {
+        const got = (await e.eval(`receive M -> M after 5000 -> timeout end.`)) as unknown[];
+        assert.equal(got[0], atom("cached"));
+        assert.equal(got[1], i);
+        assert.equal((got[2] as Pid).node, sender.nodeName);
+        assert.equal(got[3], atom("ä".repeat(100)));
+        assert.equal(got[4], true);
+      }
+    } finally {
+      await sender.stop();
+    }
+  });
+
   test("a large message from erl arrives whole (fragmented if erl fragments it)", async () => {
     const e = await erl("big");
     const conn = await agner.connect(e.node);
@@ -133,5 +157,105 @@ describe("transport interop with erl", needsErl(), () => {
     });
     assert.match(log.texts(), new RegExp(`connection to ${e.node} failed`));
     assert.equal(agner.connection(e.node), undefined);
+  });
+});
+
+describe("TLS distribution with erl -proto_dist inet_tls", needsErl(), () => {
+  let epmdPort: number;
+  let agner: DistTransport;
+  let certs: CertSet;
+  const h = new RecordingHandler();
+  const log = memoryLogger();
+  const erls: ErlNode[] = [];
+  const cookie = "tls_cookie";
+
+  before(async () => {
+    certs = makeCerts();
+    epmdPort = await freePort();
+    agner = await DistTransport.start({ name: `${uniqueName("tls")}@localhost`, cookie, epmdPort, logger: log, tls: certs.tls("good") }, h);
+  });
+  after(async () => {
+    for (const e of erls) await e.stop(true);
+    await agner?.stop();
+    certs?.remove();
+  });
+  const erlTls = async (prefix: string, which: "good" | "rogue"): Promise<ErlNode> => {
+    const n = await startErl({ sname: uniqueName(prefix), cookie, epmdPort, args: ["-proto_dist", "inet_tls", "-ssl_dist_optfile", certs.erlOptFile(which)] });
+    erls.push(n);
+    return n;
+  };
+
+  test("erl connects to Agner over TLS, and Agner to erl", async () => {
+    const e = await erlTls("tls_in", "good");
+    assert.equal(await e.eval(`net_kernel:connect_node('${agner.nodeName.name}').`), true);
+    await e.eval(`{tls_shell, '${agner.nodeName.name}'} ! {over_tls, self()}, ok.`);
+    await h.waitFor(() => h.messagesFrom(atom(e.node)).length === 1, "the REG_SEND over TLS");
+    const m = h.messagesFrom(atom(e.node))[0]!;
+    assert.equal(m.op === "reg_send" && m.to, atom("tls_shell"));
+    const e2 = await erlTls("tls_out", "good");
+    const conn = await agner.connect(e2.node);
+    const from = new ExternalPid(agner.nodeName, 91, 0, agner.creation);
+    conn.send({ op: "reg_send", from, to: atom("probe"), msg: atom("hello_tls") });
+    assert.equal(await e2.eval(`receive M -> M after 5000 -> timeout end.`), atom("hello_tls"));
+  });
+
+  test("an erl node with a certificate from another CA is refused", async () => {
+    const e = await erlTls("tls_rogue", "rogue");
+    assert.equal(await e.eval(`net_kernel:connect_node('${agner.nodeName.name}').`), false);
+    assert.match(log.texts(), /TLS handshake from .* failed/);
+    await assert.rejects(agner.connect(e.node), DistConnectError);
+    assert.equal(agner.connection(e.node), undefined);
+  });
+});
+
+describe("ticks and visibility with erl", needsErl(), () => {
+  let epmdPort: number;
+  const erls: ErlNode[] = [];
+  const transports: DistTransport[] = [];
+  before(async () => {
+    epmdPort = await freePort();
+  });
+  after(async () => {
+    for (const e of erls) await e.stop(true);
+    for (const tr of transports) await tr.stop();
+  });
+
+  test("an idle connection stays up on ticks both ways; a stopped erl is declared down (net_tick_timeout)", async () => {
+    const h = new RecordingHandler();
+    const log = memoryLogger();
+    const agner = await DistTransport.start({ name: `${uniqueName("tick")}@localhost`, cookie: "c", epmdPort, logger: log, netTicktime: 4 }, h);
+    transports.push(agner);
+    const e = await startErl({ sname: uniqueName("tick_erl"), cookie: "c", epmdPort, args: ["-kernel", "net_ticktime", "4"] });
+    erls.push(e);
+    const conn = await agner.connect(e.node);
+    // Idle for over two tick times: both sides tick, nobody drops the connection.
+    await new Promise((r) => setTimeout(r, 9_000));
+    assert.equal(conn.open, true);
+    assert.ok(conn.stats.ticksIn > 0, `ticks from erl: ${conn.stats.ticksIn}`);
+    assert.ok(conn.stats.ticksOut > 0, `ticks to erl: ${conn.stats.ticksOut}`);
+    assert.deepEqual(await e.eval(`nodes(hidden).`), [agner.nodeName]);
+    // A frozen erl sends nothing: down within about a tick time.
+    process.kill(e.pid, "SIGSTOP");
+    try {
+      await h.waitFor(() => h.rec.downs.length === 1, "the tick timeout", 12_000);
+    } finally {
+      process.kill(e.pid, "SIGCONT");
+    }
+    assert.equal(h.rec.downs[0]!.reason, atom("net_tick_timeout"));
+    assert.match(log.texts(), new RegExp(`Node ${e.node} not responding`));
+  });
+
+  test("hidden by default; visible on request (erl lists it in nodes())", async () => {
+    const e = await startErl({ sname: uniqueName("vis_erl"), cookie: "c", epmdPort });
+    erls.push(e);
+    const hidden = await DistTransport.start({ name: `${uniqueName("hid")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, new RecordingHandler());
+    const visible = await DistTransport.start({ name: `${uniqueName("vis")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger(), hidden: false }, new RecordingHandler());
+    transports.push(hidden, visible);
+    const ch = await hidden.connect(e.node);
+    const cv = await visible.connect(e.node);
+    assert.equal(ch.hidden, true);
+    assert.equal(cv.hidden, false);
+    assert.deepEqual(await e.eval(`nodes().`), [visible.nodeName]);
+    assert.deepEqual(await e.eval(`nodes(hidden).`), [hidden.nodeName]);
   });
 });

@@ -7,7 +7,8 @@ import { after, before, describe, test } from "node:test";
 import { atom } from "../../../src/term/atom.js";
 import { ExternalPid } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
-import { DistTransport } from "../../../src/dist/index.js";
+import { DistConnectError, DistError, DistTransport } from "../../../src/dist/index.js";
+import { EpmdError } from "../../../src/dist/epmd_client.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../../support/dist.js";
 
 describe("two Agner transports", () => {
@@ -62,6 +63,11 @@ describe("two Agner transports", () => {
     back.send({ op: "send", to, msg: [1, 2, 3] });
     await ha.waitFor(() => ha.rec.messages.length === 1, "a's message");
     assert.deepEqual(ha.rec.messages[0]!.msg, { op: "send", to, msg: [1, 2, 3] });
+    // Sent this turn, not yet written: queued.
+    back.send({ op: "send", to, msg: new Uint8Array(1000) });
+    assert.ok((back.queuedBytes ?? 0) >= 1000);
+    await ha.waitFor(() => ha.rec.messages.length === 2, "a's second message");
+    assert.equal(back.queuedBytes, 0);
     // A second connect shares the open connection.
     assert.equal(await a.connect(b.nodeName), conn);
   });
@@ -74,5 +80,63 @@ describe("two Agner transports", () => {
     assert.equal(ha.rec.downs[0]!.reason, atom("disconnected"));
     assert.equal(hb.rec.downs[0]!.reason, atom("connection_closed"));
     assert.equal(a.connection(b.nodeName), undefined);
+  });
+});
+
+describe("the outgoing atom cache (atomCache option)", () => {
+  test("atoms cross as cache references: new, reused, evicted, long, and past 255 per message", async () => {
+    const epmdPort = await freePort();
+    const ha = new RecordingHandler();
+    const hb = new RecordingHandler();
+    const a = await DistTransport.start({ name: `${uniqueName("ac_a")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger(), atomCache: true }, ha);
+    const b = await DistTransport.start({ name: `${uniqueName("ac_b")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, hb);
+    try {
+      const conn = await a.connect(b.nodeName);
+      const to = new ExternalPid(b.nodeName, 1, 0, b.creation);
+      const sent: unknown[] = [];
+      // Many distinct atoms (slot collisions and evictions across messages), some repeated.
+      for (let i = 0; i < 3000; i++) sent.push(t(atom(`a${i % 2500}`), atom("common"), i, true, false));
+      sent.push(t(atom("ä".repeat(200)), atom("ä".repeat(200))));
+      sent.push(Array.from({ length: 400 }, (_, i) => atom(`many${i}`)));
+      for (const msg of sent) conn.send({ op: "send", to, msg });
+      await hb.waitFor(() => hb.rec.messages.length === sent.length, "every message");
+      assert.deepEqual(hb.rec.messages.map((m) => (m.msg as { msg: unknown }).msg), sent);
+      const back = hb.rec.ups[0]!;
+      assert.ok(back.stats.atomCacheRefsIn > 3000 * 3, `references read: ${back.stats.atomCacheRefsIn}`);
+      assert.ok(conn.stats.bytesOut < 3000 * 80, `bytes out: ${conn.stats.bytesOut}`);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
+
+describe("start and connect failures", () => {
+  test("epmd: 'client' with no EPMD fails to start; the listener is released", async () => {
+    const epmdPort = await freePort();
+    await assert.rejects(
+      DistTransport.start({ name: `${uniqueName("cl")}@localhost`, cookie: "c", epmdPort, epmd: "client", logger: memoryLogger() }, new RecordingHandler()),
+      (e: unknown) => e instanceof EpmdError && e.code === "ECONNREFUSED",
+    );
+  });
+
+  test("connecting to an unregistered node, an unreachable EPMD, a bad name or ourselves", async () => {
+    const epmdPort = await freePort();
+    const log = memoryLogger();
+    const a = await DistTransport.start({ name: `${uniqueName("cf")}@localhost`, cookie: "c", epmdPort, logger: log }, new RecordingHandler());
+    try {
+      await assert.rejects(a.connect("nobody@localhost"), (e: unknown) => e instanceof DistConnectError && e.reason === atom("not_registered"));
+      assert.match(log.texts(), /connection to nobody@localhost failed: nobody is not registered in EPMD on localhost/);
+      await assert.rejects(a.connect("x@nonexistent-host-agner.invalid"), (e: unknown) => e instanceof DistConnectError && e.reason === atom("noconnection"));
+      await assert.rejects(a.connect("not a node"), DistError);
+      await assert.rejects(a.connect(a.nodeName), DistError);
+      // Concurrent connects share one attempt (and one failure).
+      const [p, q] = [a.connect("nobody2@localhost"), a.connect("nobody2@localhost")];
+      assert.equal(p, q);
+      await assert.rejects(p);
+    } finally {
+      await a.stop();
+    }
+    await assert.rejects(a.connect("late@localhost"), /stopped/);
   });
 });
