@@ -28,7 +28,7 @@ import { t } from "../term/tuple.js";
 import { DOWN, NOCONNECTION, NODEDOWN, NOPROC, PROCESS } from "./atoms.js";
 import { BadArgError } from "./errors.js";
 import { DEAD, LocalRef, Proc, RemoteMonitor } from "./process.js";
-import type { RemoteRouter, Runtime } from "./runtime.js";
+import type { Runtime } from "./runtime.js";
 import { addMonitor, exitSignal, unlinkOwner } from "./signals.js";
 
 /**
@@ -49,6 +49,27 @@ export type RemoteSignal =
   | { readonly op: "demonitor"; readonly from: Pid; readonly to: Pid | Atom; readonly ref: Ref }
   /** MONITOR_P_EXIT: the monitored process (`from`, named as in MONITOR_P) died. */
   | { readonly op: "monitor_exit"; readonly from: Pid | Atom; readonly to: Pid; readonly ref: Ref; readonly reason: unknown };
+
+/**
+ * What the runtime asks of the distribution layer, which implements it:
+ * messages and signals for processes on other nodes. Every method returns at
+ * once; a node that is not connected is connected on first use, what is sent
+ * meanwhile is queued in order, and a connection that cannot be made (or is
+ * lost) is reported back with `nodeDown` (dist_entry.ts), which turns the
+ * links and monitors on that node into `noconnection` signals.
+ */
+export interface RemoteRouter {
+  /** SEND: `from` is the sending process, or null from plain code. */
+  send(from: Pid | null, to: Pid, msg: unknown): void;
+  /** REG_SEND to `{Name, Node}`. */
+  sendNamed(from: Pid | null, name: Atom, node: Atom, msg: unknown): void;
+  /** ALIAS_SEND to an alias made on another node. */
+  sendAlias(from: Pid | null, to: Ref, msg: unknown): void;
+  /** Links, unlinks, exits and monitors (see `RemoteSignal`). */
+  signal(node: Atom, s: RemoteSignal): void;
+  /** Connects to `node` if not connected (for `monitorNode`); a failure is reported with `nodeDown`. */
+  touch(node: Atom): void;
+}
 
 /** A link between a local process and a process on another node. */
 export class RemoteLink {

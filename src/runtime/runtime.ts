@@ -25,7 +25,7 @@ import { current, setCurrent } from "./current.js";
 import { ExitError, ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
 import { RunQueue } from "./run_queue.js";
-import { type DistEntry, type RemoteSignal } from "./dist_entry.js";
+import { type DistEntry, type RemoteRouter } from "./dist_entry.js";
 import { WireIds } from "./wire_ids.js";
 import { NO_MATCH, clearAfter, mentionsMarker, tryReceive } from "./matching.js";
 
@@ -44,27 +44,7 @@ export interface RuntimeOptions {
 /** What `spawn` runs: a function (plain, generator or async) or a callback actor. */
 export type ProcessBody = (() => unknown) | Actor<never>;
 
-/**
- * What the runtime asks of the distribution layer, which implements it:
- * messages and signals for processes on other nodes. Every method returns at
- * once; a node that is not connected is connected on first use, what is sent
- * meanwhile is queued in order, and a connection that cannot be made (or is
- * lost) is reported back with `nodeDown` (dist_entry.ts), which turns the
- * links and monitors on that node into `noconnection` signals.
- */
-export interface RemoteRouter {
-  /** SEND: `from` is the sending process, or null from plain code. */
-  send(from: Pid | null, to: Pid, msg: unknown): void;
-  /** REG_SEND to `{Name, Node}`. */
-  sendNamed(from: Pid | null, name: Atom, node: Atom, msg: unknown): void;
-  /** ALIAS_SEND to an alias made on another node. */
-  sendAlias(from: Pid | null, to: Ref, msg: unknown): void;
-  /** Links, unlinks, exits and monitors (see `RemoteSignal`). */
-  signal(node: Atom, s: RemoteSignal): void;
-  /** Connects to `node` if not connected (for `monitorNode`); a failure is reported with `nodeDown`. */
-  touch(node: Atom): void;
-}
-
+export type { RemoteRouter };
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 

@@ -31,6 +31,12 @@ export interface AgnerNode {
   stop(hard?: boolean): Promise<void>;
 }
 
+/** Children still running when the test process exits are killed, whatever the tests did. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of running) c.kill("SIGKILL");
+});
+
 export async function startAgnerNode(o: AgnerNodeOptions): Promise<AgnerNode> {
   const child: ChildProcess = spawn(process.execPath, [main, o.name, o.cookie, String(o.epmdPort), String(o.ticktime ?? 60)], {
     stdio: ["pipe", "pipe", "pipe"],

@@ -77,6 +77,12 @@ end
 loop.(loop, [])
 `;
 
+/** Children still running when the test process exits are killed, whatever the tests did. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of running) c.kill("SIGKILL");
+});
+
 export async function startElixir(o: ElixirOptions): Promise<ElixirNode> {
   const sname = o.sname.includes("@") ? o.sname : `${o.sname}@localhost`;
   const erlArgs = ["-start_epmd false", ...(o.erlArgs ?? [])].join(" ");
@@ -89,8 +95,10 @@ export async function startElixir(o: ElixirOptions): Promise<ElixirNode> {
   const answers: string[] = [];
   let wake: (() => void) | undefined;
   let exited = false;
+  running.add(child);
   const exit = new Promise<void>((r) =>
     child.once("exit", () => {
+      running.delete(child);
       exited = true;
       wake?.();
       r();
