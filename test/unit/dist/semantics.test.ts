@@ -574,3 +574,35 @@ describe("identifiers across the wire", () => {
     }
   });
 });
+
+describe("stopping and restarting a node", () => {
+  test("stopNode: the peers' links get noconnection; node() is nonode@nohost again; the runtime can become a node again", async () => {
+    const { net, nodes: ns } = await cluster(["s1", "s2"]);
+    const [p, q] = ns as [TestNode, TestNode];
+    try {
+      const target = p.rt.spawn(function* () {
+        yield* receive(on(atom("never"), () => undefined));
+      });
+      const remote = await learn(target, q);
+      const watching = runOn(q.rt, function* () {
+        processFlag("trap_exit", true);
+        link(remote);
+        return yield* receive(on([EXIT, _, _], (m) => m[2]), after(5000, () => null));
+      });
+      await wait(30);
+      const { stopNode, startNode } = await import("../../../src/dist/node.js");
+      await stopNode(p.rt);
+      assert.equal(await watching, NOCONNECTION);
+      assert.equal(await runOn(p.rt, () => node()), atom("nonode@nohost"));
+      assert.equal(p.rt.dist.size, 0);
+      const again = await startNode({ name: `s1b_${process.pid}@localhost`, cookie: "test", runtime: p.rt, transport: net.factory });
+      assert.equal(await runOn(p.rt, () => node(self())), again);
+      const v = await runOn(p.rt, function* () {
+        return yield* call(t(atom("net_kernel"), q.name), t(atom("is_auth"), again));
+      });
+      assert.equal(v, atom("yes"));
+    } finally {
+      await shutdown(ns);
+    }
+  });
+});
