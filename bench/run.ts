@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf", "kv_engine"];
+const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf", "kv_engine", "dist"];
 /** Names of single anchor workloads that live in a module with others: gs_call, gs_cast and kv are in gen_server. */
 const PART_OF: Record<string, string> = { gs_call: "gen_server", gs_cast: "gen_server", kv: "gen_server" };
 

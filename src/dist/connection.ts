@@ -24,6 +24,7 @@
  */
 import { Atom, atom, existingAtom } from "../term/atom.js";
 import { t } from "../term/tuple.js";
+import type { Pid, Ref } from "../term/identifiers.js";
 import { type DecodeOptions, Decoder, Encoder, EtfDecodeError, Tag } from "../etf/index.js";
 import type { Logger } from "../runtime/logger.js";
 import type { CarrierSocket } from "./carrier.js";
@@ -73,6 +74,8 @@ export interface ConnectionOptions {
   tickIntensity: number;
   /** Whether this node is hidden (then the connection is hidden too). */
   hidden: boolean;
+  /** Told every pid and reference encoded (DistTransportOptions.exposed). */
+  exposed?: ((id: Pid | Ref) => void) | undefined;
 }
 
 /** One fragmented message being reassembled. */
@@ -210,6 +213,7 @@ export class Connection implements DistConnection {
     }
     this.decodeWithCache = { ...opts.decode };
     this.out.maxDepth = opts.decode.maxDepth ?? 1000;
+    this.out.exposed = opts.exposed ?? null;
     // Nothing read in `intensity` checks from now on is a timeout (OTP starts at 0, which
     // never matches: a peer silent from the start would never time out).
     this.ticked = opts.tickIntensity;

@@ -39,3 +39,10 @@ export type {
 export { DFLAG, MANDATORY_25, MANDATORY_26, OFFERED, REQUIRED, hasFlags, expandFlags, flagNames, missingFlags } from "./flags.js";
 export type { DistFlags, DistFlagName } from "./flags.js";
 export { DistError, DistProtocolError, DistConnectError } from "./errors.js";
+
+// The semantics: the node, net_kernel, rex and rpc.
+export { startNode, stopNode, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall } from "./node.js";
+export type { NodeOptions, TransportFactory } from "./node.js";
+export { NetKernel } from "./net_kernel.js";
+export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";
+export type { ExportedFn } from "./rex.js";

@@ -144,11 +144,12 @@ export class DistTransport {
       maxFragmentedMessages: opts.maxFragmentedMessages ?? 64,
       tickIntensity: 4,
       hidden: this.hidden,
+      exposed: opts.exposed,
     };
     this.hsConfig = {
       thisNode: name,
       cookie,
-      flags: OFFERED | (this.hidden ? 0n : DFLAG.PUBLISHED),
+      flags: OFFERED | (opts.extraFlags ?? 0n) | (this.hidden ? 0n : DFLAG.PUBLISHED),
       required: REQUIRED,
       creation,
     };

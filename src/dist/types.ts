@@ -5,6 +5,7 @@
  * it hands out. Additive changes only (see the `dist interface:` commits).
  */
 import type { Atom } from "../term/atom.js";
+import type { Pid, Ref } from "../term/identifiers.js";
 import type { DecodeOptions } from "../etf/index.js";
 import type { Clock } from "../runtime/clock.js";
 import type { Logger } from "../runtime/logger.js";
@@ -75,6 +76,14 @@ export interface DistTransportOptions {
   logger?: Logger;
   /** Decoding options passed to every message decode (atom limits; the semantics side's local-pid mapping). */
   decode?: DecodeOptions;
+  /**
+   * Called with every pid and reference encoded for a peer (set it as the
+   * `Encoder`'s `exposed`): the semantics side remembers its own so that
+   * they decode back to live processes and aliases (`DecodeOptions.local`).
+   */
+  exposed?: (id: Pid | Ref) => void;
+  /** Flags to offer besides OFFERED: the semantics side adds SPAWN, since it answers SPAWN_REQUEST for erpc. */
+  extraFlags?: DistFlags;
   /** Largest frame accepted (default 128 MiB); a larger one closes that connection. */
   maxFrameBytes?: number;
   /** Most bytes of partly received fragmented messages per connection (default: maxFrameBytes). */
