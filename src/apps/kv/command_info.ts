@@ -109,7 +109,7 @@ const HELP = [
   "GETKEYSANDFLAGS <full-command>",
   "    Return the keys and the access flags from a full Redis command.",
   "HELP",
-  "    Print this help.",
+  "    Prints this help.",
 ].map(status);
 
 function getKeys(argv: readonly string[], withFlags: boolean): Reply {

@@ -434,15 +434,15 @@ const DEFS: Record<string, Def> = {
       list: { arity: -2, flags: "admin noscript loading stale sentinel", acl: "connection", tips: "nondeterministic_output",
         group: "connection", since: "2.4.0", complexity: "O(N) where N is the number of connections",
         summary: "Lists the connections of the server.",
-        args: "normal_master_replica_pubsub:oneof=TYPE@5.0.0?(normal:pure-token=normal master:pure-token=master " +
-          "replica:pure-token=replica pubsub:pure-token=pubsub) client-id:integer=ID@6.2.0?+" },
+        args: "normal_master_replica_pubsub:oneof=TYPE@5.0.0?(normal:pure-token=NORMAL master:pure-token=MASTER " +
+          "replica:pure-token=REPLICA pubsub:pure-token=PUBSUB) id:block=ID@6.2.0?(client-id:integer+)" },
       info: { arity: 2, flags: "noscript loading stale sentinel", acl: "connection", tips: "nondeterministic_output",
         group: "connection", since: "6.2.0", summary: "Describes the connection." },
       kill: { arity: -3, flags: "admin noscript loading stale sentinel", acl: "connection", group: "connection", since: "2.4.0",
         complexity: "O(N) where N is the number of connections", summary: "Closes connections.",
         args: "filter:oneof(ip:port:string~2.8.12 new-format:oneof+(client-id:integer=ID@2.8.12? " +
-          "normal_master_slave_pubsub:oneof=TYPE@2.8.12?(normal:pure-token=normal master:pure-token=master@3.2.0 " +
-          "slave:pure-token=slave replica:pure-token=replica@5.0.0 pubsub:pure-token=pubsub) username:string=USER? " +
+          "normal_master_slave_pubsub:oneof=TYPE@2.8.12?(normal:pure-token=NORMAL master:pure-token=MASTER@3.2.0 " +
+          "slave:pure-token=SLAVE replica:pure-token=REPLICA@5.0.0 pubsub:pure-token=PUBSUB) username:string=USER? " +
           "ip:port:string=ADDR? ip:port:string=LADDR@6.2.0? yes/no:string=SKIPME?))" },
       help: { arity: 2, flags: "loading stale sentinel", acl: "connection", group: "connection", since: "5.0.0",
         summary: "Describes the CLIENT subcommands." },
@@ -503,9 +503,19 @@ for (const [name, entry] of COMMANDS) {
   BY_NAME.set(name.toUpperCase(), entry);
 }
 
+let lastName = "";
+let lastEntry: CommandEntry | undefined;
+
 /** The top-level command named `name` (case-insensitive), or undefined. */
 export function lookupTop(name: string): CommandEntry | undefined {
-  return BY_NAME.get(name) ?? COMMANDS.get(name.toLowerCase());
+  // Pipelines repeat one command: comparing a fresh 3-byte string beats hashing it.
+  if (name === lastName) return lastEntry;
+  const e = BY_NAME.get(name) ?? COMMANDS.get(name.toLowerCase());
+  if (e !== undefined) {
+    lastName = name;
+    lastEntry = e;
+  }
+  return e;
 }
 
 /**

@@ -89,10 +89,8 @@ function ttlGeneric(ctx: ExecContext, argv: readonly string[], ms: boolean, abso
   if (at === undefined) return -1;
   let ttl = absolute ? BigInt(at) : BigInt(at) - BigInt(ctx.now);
   if (ttl < 0n) ttl = 0n;
-  if (ms) return norm(ttl);
-  let rounded = ttl + 500n;
-  if (rounded > INT64_MAX) rounded -= 2n ** 64n; // Redis' long long wraps here
-  return norm(rounded / 1000n);
+  // (ttl + 500) / 1000 does not wrap in Redis' build even at INT64_MAX: exact here too
+  return norm(ms ? ttl : (ttl + 500n) / 1000n);
 }
 
 export function ttlCommand(ctx: ExecContext, argv: readonly string[]): Reply {
