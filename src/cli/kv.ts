@@ -71,7 +71,7 @@ function banner(inst: KvInstance): void {
     `Agner KV server ready: RESP on ${c.get("bind").join(" ")} port ${port} (${inst.shardCount} shards), data in ${resolve(c.get("dir"))}, node ${c.get("node-name")}`,
     `  redis-cli:  redis-cli -h ${host} -p ${port}${pass}`,
     `  iex:        iex --sname client --cookie <cookie>, then GenServer.call({:kv, :"${c.get("node-name")}"}, {:get, "foo"})`,
-    `              (the Erlang distribution of Agner nodes is being built: until it lands, \`kv\` answers processes of this node)`,
+    `              (this entry does not start the Erlang node yet: until it does, \`kv\` answers processes of this node)`,
     `  stop:       Ctrl-C (SIGINT) or SIGTERM`,
   ];
   console.log(lines.join("\n"));

@@ -16,7 +16,7 @@
  * | binary (`Uint8Array`) | its bytes |
  * | JS string (an Elixir string from TypeScript) | its UTF-8 bytes |
  * | integer | its decimal text (`42` is the key `"42"`, as redis-cli would send it) |
- * | atom | its name's UTF-8 bytes (`:foo` is the key `"foo"`) |
+ * | atom (`true`/`false` included) | its name's UTF-8 bytes (`:foo` is the key `"foo"`) |
  * | anything else (tuple, list, map, pid, float, ...) | refused: a call answers `{error, badarg}`, a cast is dropped with a logged warning |
  *
  * Replies: the value as a binary, or `nil` for a missing key (Elixir's
@@ -54,6 +54,8 @@ export function termBytes(x: unknown): string | undefined {
   if (typeof x === "string") return Buffer.from(x, "utf8").toString("latin1");
   if ((typeof x === "number" && Number.isInteger(x)) || typeof x === "bigint") return String(x);
   if (isAtom(x)) return Buffer.from(x.name, "utf8").toString("latin1");
+  if (typeof x === "boolean") return String(x); // the atoms true and false
+
   return undefined;
 }
 
