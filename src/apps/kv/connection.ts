@@ -406,9 +406,17 @@ export class ConnState {
       const batch = (b.batch = new Batch(this.self, ++this.tag, this.db, b.cmds, b.specs));
       this.outstanding[i]!.push(b);
       const pid = this.shardPids[i];
-      if (pid === null || pid === undefined) b.unsent = true;
-      else pid.rt.deliver(pid, batch);
+      if (pid === null || pid === undefined) {
+        b.unsent = true;
+        this.lookForShard(i);
+      } else pid.rt.deliver(pid, batch);
     }
+  }
+
+  /** A shard is down and work waits for it: it may be up already (the holder's word can be lost if the holder restarted too). */
+  private lookForShard(i: number): void {
+    const p = this.self.rt.whereis(this.inst.names.shards[i]!);
+    if (p !== undefined && p.alive) this.onShardUp(new ShardUp(i, p));
   }
 
   /**

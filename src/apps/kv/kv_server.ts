@@ -167,8 +167,12 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
     const w = new Waiting(b, from);
     s.outstanding[i]!.push(w);
     const p = s.pids[i];
-    if (p === null || p === undefined) w.unsent = true;
-    else p.rt.deliver(p, b);
+    if (p === null || p === undefined) {
+      w.unsent = true;
+      // It may be up already (the holder's word is lost if the holder restarted too).
+      const up = current!.rt.whereis(s.inst.names.shards[i]!);
+      if (up !== undefined && up.alive) this.handleInfo(new ShardUp(i, up), s);
+    } else p.rt.deliver(p, b);
   }
 
   override handleInfo(msg: unknown, s: KvState) {
