@@ -20,13 +20,13 @@ import { type Ref } from "../../term/identifiers.js";
 import { Tuple } from "../../term/tuple.js";
 import { DOWN, NORMAL } from "../../runtime/atoms.js";
 import { current } from "../../runtime/current.js";
-import { monitor } from "../../runtime/erlang.js";
+import { monitor, sendAfter } from "../../runtime/erlang.js";
 import { type Proc } from "../../runtime/process.js";
 import { GenServer, type NoReply, noreply, ok, stop } from "../../otp/gen_server.js";
 import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute, splitByShard } from "./engine.js";
 import { AUTH_FREE, runConnectionCommand } from "./conn_commands.js";
 import { ClientRow, type KvInstance } from "./instance.js";
-import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, ShardUp } from "./messages.js";
+import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, RetryShard, ShardUp } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { RespParser, RespProtocolError } from "./resp.js";
 import { RespWriter } from "./resp_writer.js";
@@ -213,7 +213,14 @@ export class ConnState {
 
   private awaitShard(i: number): void {
     const h = this.self.rt.whereis(this.inst.names.holder);
-    if (h !== undefined) h.rt.deliver(h, new AwaitShard(i, this.self));
+    if (h !== undefined && h.alive) h.rt.deliver(h, new AwaitShard(i, this.self));
+    else sendAfter(5, this.self, new RetryShard(i)); // the holder is restarting: ask again shortly
+  }
+
+  private onRetryShard(i: number): void {
+    if (this.shardPids[i] !== null) return;
+    this.lookForShard(i);
+    if (this.shardPids[i] === null) this.awaitShard(i);
   }
 
   /** Shard i died: what it had not run waits for its successor. */
@@ -653,6 +660,7 @@ export class ConnState {
       this.onAsyncDone(msg);
       this.maybeFlush();
     } else if (msg instanceof ShardUp) this.onShardUp(msg);
+    else if (msg instanceof RetryShard) this.onRetryShard(msg.index);
     else if (msg instanceof Tuple && msg[0] === DOWN) {
       const ref = msg[1];
       if (ref === this.writerMon) this.onWriterDown();

@@ -28,7 +28,7 @@ import { inspect } from "../../term/inspect.js";
 import { type Tup, Tuple, t } from "../../term/tuple.js";
 import { DOWN, ERROR } from "../../runtime/atoms.js";
 import { current } from "../../runtime/current.js";
-import { monitor } from "../../runtime/erlang.js";
+import { monitor, sendAfter } from "../../runtime/erlang.js";
 import { type Ref } from "../../term/identifiers.js";
 import { type Proc } from "../../runtime/process.js";
 import { type CallSpec, type From, reply as sendReply } from "../../otp/gen.js";
@@ -36,7 +36,7 @@ import { GenServer, type NoReply, noreply, ok } from "../../otp/gen_server.js";
 import { type CommandSpec } from "./command.js";
 import { lookupCommand } from "./engine.js";
 import { type KvInstance } from "./instance.js";
-import { AwaitShard, Batch, BatchHeld, BatchReply, ShardUp } from "./messages.js";
+import { AwaitShard, Batch, BatchHeld, BatchReply, RetryShard, ShardUp } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { hashKey } from "./router.js";
 
@@ -121,7 +121,8 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
     }
     s.pids[i] = null;
     const h = rt.whereis(s.inst.names.holder);
-    if (h !== undefined) h.rt.deliver(h, new AwaitShard(i, current!));
+    if (h !== undefined && h.alive) h.rt.deliver(h, new AwaitShard(i, current!));
+    else sendAfter(5, current!, new RetryShard(i)); // the holder is restarting: ask again shortly
   }
 
   override handleCall(req: KvCalls["req"], from: From, s: KvState) {
@@ -185,6 +186,11 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
       }
     } else if (msg instanceof BatchHeld) {
       for (const w of s.outstanding[msg.shard]!) if (w.batch.tag === msg.tag) w.held = true;
+    } else if (msg instanceof RetryShard) {
+      const i = msg.index;
+      const p = s.pids[i] === null ? current!.rt.whereis(s.inst.names.shards[i]!) : undefined;
+      if (p !== undefined && p.alive) this.handleInfo(new ShardUp(i, p), s);
+      else if (s.pids[i] === null) this.watch(s, i);
     } else if (msg instanceof ShardUp) {
       const i = msg.index;
       if (s.pids[i] === null && msg.pid.alive) {

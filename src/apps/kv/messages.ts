@@ -126,3 +126,8 @@ export class KillClient {
     readonly outputLimit = false,
   ) {}
 }
+
+/** To oneself: look for shard `index` again (no holder was there to ask). */
+export class RetryShard {
+  constructor(readonly index: number) {}
+}

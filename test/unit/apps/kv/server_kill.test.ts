@@ -177,6 +177,23 @@ describe("killing processes under load", () => {
     c.close();
   });
 
+  test("the holder and a shard with waiting batches killed together: the batches still run once", async () => {
+    const c = await RespClient.connect(srv.port);
+    const name = srv.inst.names.shards[3]!;
+    const old = whereis(name)!;
+    await sys.suspend(old);
+    const keys = Array.from({ length: 200 }, (_, k) => `hk:${k}`);
+    c.write(Buffer.concat(keys.map((k) => encodeCommand(["INCR", k]))));
+    await sleep(50);
+    const holder = whereis(srv.inst.names.holder)!;
+    exit(holder, KILL);
+    exit(old, KILL);
+    for (let i = 0; i < keys.length; i++) assert.deepEqual(plain(await c.read()), 1);
+    await restarted(name, old);
+    await restarted(srv.inst.names.holder, holder);
+    c.close();
+  });
+
   test("a connection: only its client is cut off", async () => {
     const victim = await RespClient.connect(srv.port);
     assert.deepEqual(plain(await victim.cmd("CLIENT", "SETNAME", "victim")), "OK");
