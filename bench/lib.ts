@@ -16,8 +16,8 @@ export type Better = "higher" | "lower";
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (bench/ compiles to dist/bench/). */
 export const repoRoot = resolve(here, "..", "..");
-/** The Erlang reference workloads shipped beside the project. */
-export const anchorDir = resolve(repoRoot, "..", "shared", "anchors", "erlang");
+/** The Erlang reference workloads shipped beside the project (AGNER_ANCHOR_DIR overrides, e.g. from a git worktree). */
+export const anchorDir = process.env.AGNER_ANCHOR_DIR ?? resolve(repoRoot, "..", "shared", "anchors", "erlang");
 
 export function fmt(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4);

@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf", "kv_server"];
+const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf", "kv_engine", "dist", "kv_server"];
 /** Other spellings of module names (`npm run bench -- kv-server`). */
 const ALIASES: Record<string, string> = { "kv-server": "kv_server" };
 /** Names of single anchor workloads that live in a module with others: gs_call, gs_cast and kv are in gen_server. */

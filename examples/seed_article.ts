@@ -1,7 +1,7 @@
 /**
  * The seed article's examples ("Understanding Elixir OTP Applications —
  * Part 1, Distribution"), in TypeScript, as close to the Elixir as the
- * language allows. Run: `npm start`.
+ * language allows. Run: `npm run example`.
  *
  *     parent = self()
  *     spawn fn -> send(parent, {:ok, self()}) end

@@ -58,6 +58,8 @@ export {
   link,
   unlink,
   monitor,
+  monitorNode,
+  node,
   alias,
   unalias,
   demonitor,
@@ -102,6 +104,8 @@ export {
   TaskSupervisor,
 } from "./otp/index.js";
 
+export { startNode, stopNode, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError } from "./dist/index.js";
+
 export type { Tup } from "./term/index.js";
 export type {
   CallSpec,
@@ -140,7 +144,9 @@ export type {
   LogEvent,
   LogLevel,
   MonitorOptions,
+  Dest,
   ProcessBody,
   ProcessInfo,
   RuntimeOptions,
 } from "./runtime/index.js";
+export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode } from "./dist/index.js";

@@ -77,7 +77,7 @@ function banner(inst: KvInstance): void {
         ]
       : []),
     `  iex:        iex --sname client --cookie <cookie>, then GenServer.call({:kv, :"${c.get("node-name")}"}, {:get, "foo"})`,
-    `              (the Erlang distribution of Agner nodes is being built: until it lands, \`kv\` answers processes of this node)`,
+    `              (this entry does not start the Erlang node yet: until it does, \`kv\` answers processes of this node)`,
     `  stop:       Ctrl-C (SIGINT) or SIGTERM`,
   ];
   console.log(lines.join("\n"));

@@ -15,7 +15,7 @@ import { Atom, MAX_ATOM_CHARS, atom, existingAtom } from "../term/atom.js";
 import { BitString } from "../term/bitstring.js";
 import { Float } from "../term/float.js";
 import { Export, Fun, LocalTerm } from "../term/fun.js";
-import { ExternalPid, ExternalPort, ExternalRef, type Pid } from "../term/identifiers.js";
+import { ExternalPid, ExternalPort, ExternalRef, type Pid, type Ref } from "../term/identifiers.js";
 import { ImproperList } from "../term/improper_list.js";
 import { TermMap } from "../term/term_map.js";
 import { Tuple } from "../term/tuple.js";
@@ -33,6 +33,21 @@ export interface DecodeOptions {
   maxDecompressedBytes?: number;
   /** Atom cache for ATOM_CACHE_REF (the distribution header's cache). */
   atomCache?: readonly (Atom | undefined)[];
+  /**
+   * This node's own identifiers: a pid or reference naming `local.node` with
+   * `local.creation` is offered to `local.pid` / `local.ref`, and what they
+   * return (the live process, the active alias) replaces the decoded value.
+   * Undefined keeps the `ExternalPid` / `ExternalRef`.
+   */
+  local?: LocalIdentifiers;
+}
+
+/** How a node recognises its own pids and references in decoded terms (see `DecodeOptions.local`). */
+export interface LocalIdentifiers {
+  readonly node: Atom;
+  readonly creation: number;
+  pid(id: number, serial: number): Pid | undefined;
+  ref(ids: readonly number[]): Ref | undefined;
 }
 
 const latin1 = new TextDecoder("latin1");
@@ -60,6 +75,7 @@ export class Decoder {
   private readonly maxNewAtoms: number;
   private readonly existingOnly: boolean;
   private readonly cache: readonly (Atom | undefined)[] | undefined;
+  private readonly local: LocalIdentifiers | undefined;
 
   constructor(
     readonly buf: Uint8Array,
@@ -71,6 +87,7 @@ export class Decoder {
     this.maxNewAtoms = opts.maxNewAtoms ?? 10_000;
     this.existingOnly = opts.existingAtomsOnly === true;
     this.cache = opts.atomCache;
+    this.local = opts.local;
   }
 
   /** For floats and 64-bit port ids only: integers are read by hand (no DataView per decode). */
@@ -188,6 +205,11 @@ export class Decoder {
         const id = this.u32();
         const serial = this.u32();
         const creation = tag === Tag.PID ? this.u8() : this.u32();
+        const local = this.local;
+        if (local !== undefined && node === local.node && creation === local.creation) {
+          const p = local.pid(id, serial);
+          if (p !== undefined) return p;
+        }
         return new ExternalPid(node, id, serial, creation);
       }
       case Tag.PORT:
@@ -217,6 +239,11 @@ export class Decoder {
         const creation = tag === Tag.NEW_REFERENCE ? this.u8() : this.u32();
         const ids: number[] = [];
         for (let i = 0; i < len; i++) ids.push(this.u32());
+        const local = this.local;
+        if (local !== undefined && node === local.node && creation === local.creation) {
+          const r = local.ref(ids);
+          if (r !== undefined) return r;
+        }
         return new ExternalRef(node, creation, ids);
       }
       case Tag.EXPORT: {

@@ -17,13 +17,15 @@
  * code, `await call(server, req)` (the request goes out at once, like any
  * promise's work).
  */
-import { type Atom, atom } from "../term/atom.js";
+import { Atom, atom } from "../term/atom.js";
 import { Pid, type Ref } from "../term/identifiers.js";
 import { ImproperList } from "../term/improper_list.js";
 import { inspect } from "../term/inspect.js";
 import { equals } from "../term/equals.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
-import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOPROC, TIMEOUT } from "../runtime/atoms.js";
+import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOCONNECTION, NODEDOWN, NOPROC, TIMEOUT } from "../runtime/atoms.js";
+import { monitorRemote } from "../runtime/dist_entry.js";
+import { BadArgError } from "../runtime/errors.js";
 import { current } from "../runtime/current.js";
 import { demonitor, runtime, send } from "../runtime/erlang.js";
 import { DEAD, LocalRef, Proc } from "../runtime/process.js";
@@ -43,10 +45,11 @@ export interface CallSpec<Req = unknown, Reply = unknown> {
 export type ReplyTo<C extends CallSpec, Q> = C extends { req: infer R; reply: infer A } ? (Q extends R ? A : never) : never;
 
 /**
- * A server: a pid or a registered name, optionally carrying its protocol
- * types so that `call` and `cast` are checked at the call site.
+ * A server: a pid, a registered name, `t(name, node)` (a name on a node,
+ * possibly another one) or a registry name, optionally carrying its
+ * protocol types so that `call` and `cast` are checked at the call site.
  */
-export type ServerRef<C extends CallSpec = CallSpec, Cast = unknown> = (Pid | Atom | string | Via) & {
+export type ServerRef<C extends CallSpec = CallSpec, Cast = unknown> = (Pid | Atom | string | Via | Tup<[Atom, Atom]>) & {
   readonly __calls?: C;
   readonly __casts?: Cast;
 };
@@ -83,10 +86,16 @@ export function reply<R>(from: From<R>, value: R): void {
 /** Sends a cast: `{'$gen_cast', Request}`. Never fails, even if the server is gone (as in Erlang). */
 export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, request: Cast): void {
   const rt = runtime();
-  if (server instanceof Pid) rt.send(server, t(GEN_CAST, request));
-  else {
-    const p = resolve(rt, server);
-    if (p !== undefined) rt.deliver(p, t(GEN_CAST, request));
+  if (server instanceof Proc) server.rt.deliver(server, t(GEN_CAST, request));
+  else if (server instanceof Pid || server instanceof Tuple) {
+    try {
+      rt.send(server, t(GEN_CAST, request));
+    } catch {
+      // a remote server while this runtime is not a node: dropped, as gen_server:cast does
+    }
+  } else {
+    const p = server instanceof Via ? Registry.whereis(server.registry, server.key) : rt.whereis(server as Atom | string);
+    if (p !== undefined) rt.deliver(p as Proc, t(GEN_CAST, request));
   }
 }
 
@@ -99,11 +108,59 @@ function callError(why: unknown, server: unknown, request: unknown, label: Atom)
   return new CallError(reason, `call to ${inspect(server)} failed: ${inspect(why)}`);
 }
 
-function resolve(rt: Runtime, server: unknown): Proc | undefined {
+/** A server on another node: its pid, or the name it is registered under there. */
+class Remote {
+  constructor(
+    readonly node: Atom,
+    readonly dest: Pid | Atom,
+    /** What the call sends to (the pid, or `{Name, Node}`) and what its DOWN names. */
+    readonly item: Pid | Tup<[Atom, Atom]>,
+  ) {}
+}
+
+/** The live local process, the remote server, or undefined when there is no such local process. */
+function resolve(rt: Runtime, server: unknown, request: unknown, label: Atom): Proc | Remote | undefined {
   if (server instanceof Proc) return server.flags & DEAD ? undefined : server;
   if (server instanceof Via) return Registry.whereis(server.registry, server.key) as Proc | undefined;
-  if (server instanceof Pid) throw new CallError(NOPROC, `call to remote ${inspect(server)}: distribution is not running`);
+  if (server instanceof Pid) {
+    if (server.node === rt.nodeName) return undefined; // a dead process of this node
+    return remote(rt, server.node, server, server, request, label);
+  }
+  if (server instanceof Tuple) {
+    const name = server[0];
+    const node = server[1];
+    if (server.length !== 2 || !(name instanceof Atom) || !(node instanceof Atom)) throw new BadArgError(`call: ${inspect(server)} is not a server`);
+    if (node === rt.nodeName) return rt.whereis(name);
+    return remote(rt, node, name, server as Tup<[Atom, Atom]>, request, label);
+  }
   return rt.whereis(server as Atom | string);
+}
+
+function remote(rt: Runtime, node: Atom, dest: Pid | Atom, item: Pid | Tup<[Atom, Atom]>, request: unknown, label: Atom): Remote {
+  // As gen.erl on a node that is not alive: the other node is down, by definition.
+  if (rt.remote === null) throw callError(t(NODEDOWN, node), item, request, label);
+  return new Remote(node, dest, item);
+}
+
+/**
+ * Sends a call's request after setting up its monitor (also the reply
+ * alias) for `owner`. Local servers get the message directly; a remote
+ * server is monitored over the wire (by name when called by name, so a
+ * missing name answers `noproc`), then sent to.
+ */
+function sendRequest(owner: Proc, target: Proc | Remote, mref: LocalRef, msg: unknown): void {
+  if (target instanceof Proc) {
+    sig.monitor(owner, target, mref, target, true);
+    target.rt.deliver(target, msg);
+    return;
+  }
+  monitorRemote(owner, target.dest, target.node, mref, target.item, true);
+  owner.rt.send(target.item, msg);
+}
+
+/** A failed remote call's reason: a lost connection is `{nodedown, Node}`, as gen.erl says. */
+function downReason(reason: unknown, node: Atom | null): unknown {
+  return node !== null && reason === NOCONNECTION ? t(NODEDOWN, node) : reason;
 }
 
 /**
@@ -115,6 +172,8 @@ function resolve(rt: Runtime, server: unknown): Proc | undefined {
 export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
   private tag: ImproperList | null = null;
   private mref: LocalRef | null = null;
+  /** The server's node when it is remote. */
+  private node: Atom | null = null;
 
   constructor(
     readonly server: unknown,
@@ -134,15 +193,20 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
     if (self === null) throw new Error("yield* call(...) is for process code; use `await call(...)` outside processes");
     if (this.state !== CREATED) throw new Error("a call operation is used once: write `yield* call(...)` each time");
     this.started = false;
-    const target = resolve(self.rt, this.server);
+    const target = resolve(self.rt, this.server, this.request, this.label);
     if (target === undefined) throw callError(NOPROC, this.server, this.request, this.label);
     const mref = self.rt.makeRef() as LocalRef; // sets the receive marker: the wait skips older messages
-    sig.monitor(self, target, mref, target, true);
     const tag = new ImproperList(ALIAS_HEAD, mref);
     this.mref = mref;
     this.tag = tag;
     this.key = mref;
-    target.rt.deliver(target, t(this.kind, t(self, tag), this.request));
+    if (target instanceof Proc) {
+      sig.monitor(self, target, mref, target, true);
+      target.rt.deliver(target, t(this.kind, t(self, tag), this.request));
+    } else {
+      this.node = target.node;
+      sendRequest(self, target, mref, t(this.kind, t(self, tag), this.request));
+    }
     return this;
   }
 
@@ -161,7 +225,7 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
       demonitor(this.mref!);
       return msg[1] as R;
     }
-    throw callError(msg[4], this.server, this.request, this.label);
+    throw callError(downReason(msg[4], this.node), this.server, this.request, this.label);
   }
 
   override expire(): never {
@@ -223,6 +287,7 @@ interface Pending {
   timer: Timer | null;
   op: CallOp<unknown>;
   mref: Ref;
+  node: Atom | null;
 }
 
 /**
@@ -241,17 +306,17 @@ class CallRouter {
   call<R>(op: CallOp<R>): Promise<R> {
     return new Promise<R>((resolvePromise, reject) => {
       const rt = this.rt;
-      let target: Proc | undefined;
+      let target: Proc | Remote | undefined;
       try {
-        target = resolve(rt, op.server);
+        target = resolve(rt, op.server, op.request, op.label);
       } catch (e) {
         return reject(e);
       }
       if (target === undefined) return reject(callError(NOPROC, op.server, op.request, op.label));
       const me = this.proc;
       const mref = rt.newRef() as LocalRef;
-      sig.monitor(me, target, mref, target, true);
-      const entry: Pending = { resolve: resolvePromise as (v: unknown) => void, reject, timer: null, op, mref };
+      const node = target instanceof Remote ? target.node : null;
+      const entry: Pending = { resolve: resolvePromise as (v: unknown) => void, reject, timer: null, op, mref, node };
       this.pending.set(mref, entry);
       if (op.timeout !== Infinity) {
         entry.timer = rt.addTimer(op.timeout, () => {
@@ -260,7 +325,7 @@ class CallRouter {
           reject(callError(TIMEOUT, op.server, op.request, op.label));
         });
       }
-      rt.deliver(target, t(op.kind, t(me, new ImproperList(ALIAS_HEAD, mref)), op.request));
+      sendRequest(me, target, mref, t(op.kind, t(me, new ImproperList(ALIAS_HEAD, mref)), op.request));
     });
   }
 
@@ -280,7 +345,7 @@ class CallRouter {
       e?.resolve(m[1]);
     } else if (m.length === 5 && m[0] === DOWN) {
       const e = this.finish(m[1] as Ref);
-      e?.reject(callError(m[4], e.op.server, e.op.request, e.op.label));
+      e?.reject(callError(downReason(m[4], e.node), e.op.server, e.op.request, e.op.label));
     }
   }
 }

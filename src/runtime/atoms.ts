@@ -16,6 +16,9 @@ export const ERLANG = atom("erlang");
 export const APPLY = atom("apply");
 export const JS = atom("js");
 export const NOCATCH = atom("nocatch");
+export const NOCONNECTION = atom("noconnection");
+export const NODEDOWN = atom("nodedown");
+export const NODEUP = atom("nodeup");
 
 export const RUNNING = atom("running");
 export const RUNNABLE = atom("runnable");

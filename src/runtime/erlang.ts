@@ -15,13 +15,14 @@
 import { Atom, atom } from "../term/atom.js";
 import { ExternalPid, type Pid, type Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
-import { type Tup, t } from "../term/tuple.js";
+import { type Tup, Tuple, t } from "../term/tuple.js";
 import { NOPROC, NORMAL, RUNNABLE, RUNNING, WAITING } from "./atoms.js";
 import { BadArgError, NotInProcessError } from "./errors.js";
 import { DEAD, LocalRef, Proc, SCHEDULED, TRAP_EXIT } from "./process.js";
 import { type ProcessBody, Runtime } from "./runtime.js";
 import { current } from "./current.js";
 import * as sig from "./signals.js";
+import * as dist from "./dist_entry.js";
 import { type Timer } from "./timers.js";
 
 let defaultRt: Runtime | null = null;
@@ -83,11 +84,19 @@ export function spawnMonitor(body: ProcessBody): Tup<[Pid, Ref]> {
   return t(c, ref);
 }
 
+/** Where a message can go: a pid, an alias, a registered name, or `{Name, Node}` (`t(name, node)`). */
+export type Dest = Pid | Ref | Atom | string | Tup<[Atom, Atom]>;
+
 /**
  * Sends a message. To a dead pid it is silently dropped; to a name that is
- * not registered it throws {@link BadArgError}.
+ * not registered it throws {@link BadArgError}; to `{Name, Node}` it never
+ * fails (dropped when nothing is registered there), as in Erlang. A pid or
+ * `{Name, Node}` on another node goes over the wire (connecting first).
+ *
+ * @example
+ * send(t(atom("primary_store"), atom("kv@localhost")), t(atom("ping"), self()));
  */
-export function send<M>(to: Pid | Ref | Atom | string, msg: M): M {
+export function send<M>(to: Dest, msg: M): M {
   if (to instanceof Proc) to.rt.deliver(to, msg);
   else runtime().send(to, msg);
   return msg;
@@ -102,7 +111,13 @@ export function exit(a: unknown, b?: unknown): true {
     me("exit(reason)");
     throw new sig.ExitException(a);
   }
-  const target = local(a as Pid, "exit");
+  const pid = a as Pid;
+  if (!(pid instanceof Proc)) {
+    const rt = runtime();
+    if (pid.node !== rt.nodeName) dist.exitRemote(rt, current, pid, b);
+    return true; // otherwise a dead process of this node: nothing happens
+  }
+  const target = pid;
   const from: Pid = current ?? OUTSIDE;
   sig.exitSignal(target, from, b, false);
   if (target === current && target.flags & DEAD) throw new sig.ExitException(target.ext?.exitReason);
@@ -116,28 +131,90 @@ export function exit(a: unknown, b?: unknown): true {
  */
 export function link(pid: Pid): true {
   const p = me("link()");
-  const other = local(pid, "link");
+  if (!(pid instanceof Proc)) {
+    if (pid.node !== p.rt.nodeName) {
+      // Another node: true at once; a missing process answers with a `noproc` exit signal later.
+      dist.linkRemote(p, pid);
+      return true;
+    }
+    // This node, not a live process: as a dead one.
+    if (!(p.flags & TRAP_EXIT)) throw new sig.ExitException(NOPROC);
+    sig.exitSignal(p, pid, NOPROC, true);
+    return true;
+  }
+  const other = pid;
   if (other.flags & DEAD && !(p.flags & TRAP_EXIT)) throw new sig.ExitException(NOPROC);
   sig.link(p, other);
   return true;
 }
 
 export function unlink(pid: Pid): true {
-  sig.unlink(me("unlink()"), local(pid, "unlink"));
+  const p = me("unlink()");
+  if (pid instanceof Proc) sig.unlink(p, pid);
+  else if (pid.node !== p.rt.nodeName) dist.unlinkRemote(p, pid);
   return true;
 }
 
-/** Monitors a process (by pid or registered name); its death arrives as `{'DOWN', Ref, process, Pid, Reason}`. */
-export function monitor(target: Pid | Atom | string, opts: MonitorOptions = {}): Ref {
+/**
+ * Monitors a process, by pid, by registered name, or as `{Name, Node}`
+ * (`t(name, node)`, possibly on another node); its death arrives as
+ * `{'DOWN', Ref, process, Item, Reason}` where Item is the pid, or
+ * `{Name, Node}` for a monitor by name. A process that does not exist gives
+ * a `noproc` DOWN; a node that cannot be reached (or goes down) a
+ * `noconnection` DOWN.
+ *
+ * @example
+ * const ref = monitor(t(atom("primary_store"), atom("kv@localhost")));
+ */
+export function monitor(target: Pid | Atom | string | Tup<[Atom, Atom]>, opts: MonitorOptions = {}): Ref {
   const p = me("monitor()");
-  const ref = p.rt.makeRef() as LocalRef;
+  const rt = p.rt;
+  const ref = rt.makeRef() as LocalRef;
   const alias = opts.alias !== undefined;
-  if (typeof target === "string" || target instanceof Atom) {
+  if (target instanceof Proc) {
+    sig.monitor(p, target, ref, target, alias);
+  } else if (typeof target === "string" || target instanceof Atom) {
     // By name: the DOWN message names {Name, Node}, as in Erlang.
     const name = typeof target === "string" ? atom(target) : target;
-    sig.monitor(p, p.rt.whereis(name) ?? null, ref, t(name, p.rt.nodeName), alias);
-  } else sig.monitor(p, local(target, "monitor"), ref, target, alias);
+    sig.monitor(p, rt.whereis(name) ?? null, ref, t(name, rt.nodeName), alias);
+  } else if (target instanceof Tuple) {
+    const [name, node] = [target[0], target[1]];
+    if (target.length !== 2 || !(name instanceof Atom) || !(node instanceof Atom)) throw new BadArgError(`monitor: ${inspect(target)} is not {Name, Node}`);
+    const item = t(name, node);
+    if (node === rt.nodeName) sig.monitor(p, rt.whereis(name) ?? null, ref, item, alias);
+    else dist.monitorRemote(p, name, node, ref, item, alias);
+  } else if (target.node === rt.nodeName) {
+    sig.monitor(p, null, ref, target, alias); // this node, not a live process: noproc
+  } else dist.monitorRemote(p, target, target.node, ref, target, alias);
   return ref;
+}
+
+/**
+ * Erlang's `monitor_node(Node, true)`: the caller gets `{nodedown, Node}`
+ * when the connection to `node` goes down (at once if it cannot be made: the
+ * node is connected to first). Each call is one more message; each `false`
+ * undoes one call. Needs a distributed node.
+ *
+ * @example
+ * monitorNode("iex@localhost");
+ * yield* receive(on([atom("nodedown"), _], () => "iex is gone"));
+ */
+export function monitorNode(node: Atom | string, on = true): true {
+  const p = me("monitorNode()");
+  dist.monitorNode(p, typeof node === "string" ? atom(node) : node, on);
+  return true;
+}
+
+/**
+ * This node's name (`nonode@nohost` until distribution starts), or the node
+ * a pid, reference or port lives on.
+ *
+ * @example
+ * node();       // atom('agner@localhost')
+ * node(caller); // the node of the process that called us
+ */
+export function node(of?: Pid | Ref | { readonly node: Atom }): Atom {
+  return of === undefined ? runtime().nodeName : of.node;
 }
 
 export interface MonitorOptions {
@@ -279,12 +356,18 @@ export function processInfo(pid: Pid, item?: keyof ProcessInfo): unknown {
         return p.messages();
       case "message_queue_len":
         return p.queueLength;
-      case "links":
-        return x?.links ? [...x.links] : [];
+      case "links": {
+        const links: Pid[] = x?.links ? [...x.links] : [];
+        if (x?.remote) for (const l of x.remote.links.values()) if (l.unlinking === 0) links.push(l.pid);
+        return links;
+      }
       case "monitors":
         return [...sig.monitorsOf(p, "held")].map((m) => t(atom("process"), m.item));
-      case "monitored_by":
-        return [...sig.monitorsOf(p, "on")].map((m) => m.owner);
+      case "monitored_by": {
+        const by: Pid[] = [...sig.monitorsOf(p, "on")].map((m) => m.owner);
+        if (x?.remote) for (const m of x.remote.monitoredBy) by.push(m.owner);
+        return by;
+      }
       case "registered_name":
         return x?.name ?? undefined;
       case "status":

@@ -23,6 +23,8 @@ export {
   link,
   unlink,
   monitor,
+  monitorNode,
+  node,
   alias,
   unalias,
   demonitor,
@@ -42,4 +44,4 @@ export {
   run,
   ProcessExitError,
 } from "./erlang.js";
-export type { ProcessInfo, MonitorOptions } from "./erlang.js";
+export type { ProcessInfo, MonitorOptions, Dest } from "./erlang.js";

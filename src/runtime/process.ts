@@ -9,6 +9,7 @@ import { Deque } from "./mailbox.js";
 import { type Op, type ReceiveOp } from "./receive.js";
 import { type Timer } from "./timers.js";
 import type { Runtime } from "./runtime.js";
+import type { ProcRemote } from "./dist_entry.js";
 
 /** A callback actor: `handle` runs once per message, in arrival order. */
 export interface Actor<M = unknown> {
@@ -24,6 +25,8 @@ export interface Actor<M = unknown> {
 export const SCHEDULED = 1;
 export const DEAD = 2;
 export const TRAP_EXIT = 4;
+/** Its pid went out on the wire: the runtime's table maps it back until it dies. */
+export const WIRED = 8;
 
 /** Marks an empty inline mailbox slot. */
 export const EMPTY: unique symbol = Symbol("empty");
@@ -47,9 +50,12 @@ export class ProcExt {
   exitReason: unknown = undefined;
   /** What the body returned (kept only for processes started by `run`). */
   result: unknown = undefined;
-  /** Called with the exit reason when the process dies (used by `run` and, later, distribution). */
+  /** Called with the exit reason when the process dies (used by `run`). */
   onExit: ((reason: unknown) => void)[] | null = null;
+  /** Links and monitors with processes on other nodes, and node monitors (see dist_entry.ts). */
+  remote: ProcRemote | null = null;
 }
+
 
 export class Proc extends Pid {
   /** Mailbox: the oldest message when `q` is null, else EMPTY and all messages are in `q`. */
@@ -166,10 +172,25 @@ export class Monitor {
   constructor(
     readonly ref: LocalRef,
     readonly owner: Proc,
-    readonly target: Proc,
+    /** Null for a process on another node (a {@link RemoteMonitor}). */
+    readonly target: Proc | null,
     /** What the DOWN message names: the pid, or `{Name, Node}` for a monitor by name. */
     readonly item: unknown,
   ) {}
+}
+
+/** A monitor a local process holds on a process (or a name) on another node. */
+export class RemoteMonitor extends Monitor {
+  constructor(
+    ref: LocalRef,
+    owner: Proc,
+    item: unknown,
+    readonly node: Atom,
+    /** What MONITOR_P named: the remote pid, or the registered name. */
+    readonly remote: Pid | Atom,
+  ) {
+    super(ref, owner, null, item);
+  }
 }
 
 /** A reference made on this node: one counter, words computed on demand. */

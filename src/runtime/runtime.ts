@@ -13,7 +13,7 @@
 import { Atom, atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
-import { t } from "../term/tuple.js";
+import { Tuple, t } from "../term/tuple.js";
 import { JS, NONODE, NORMAL, UNDEFINED } from "./atoms.js";
 import { type Clock, systemClock } from "./clock.js";
 import { BadArgError } from "./errors.js";
@@ -25,6 +25,8 @@ import { current, setCurrent } from "./current.js";
 import { ExitError, ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
 import { RunQueue } from "./run_queue.js";
+import { type DistEntry, type RemoteRouter } from "./dist_entry.js";
+import { WireIds } from "./wire_ids.js";
 import { NO_MATCH, clearAfter, mentionsMarker, tryReceive } from "./matching.js";
 
 export interface RuntimeOptions {
@@ -42,12 +44,7 @@ export interface RuntimeOptions {
 /** What `spawn` runs: a function (plain, generator or async) or a callback actor. */
 export type ProcessBody = (() => unknown) | Actor<never>;
 
-/** Sent to remote pids and names; implemented by the distribution layer. */
-export interface RemoteRouter {
-  send(to: Pid, msg: unknown): void;
-  sendNamed(name: Atom, node: Atom, msg: unknown): void;
-}
-
+export type { RemoteRouter };
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 
@@ -74,7 +71,12 @@ export class Runtime {
   /** Random low word that keeps references of different runtimes apart. */
   readonly refSalt = (Math.random() * 0x1_0000_0000) >>> 0;
   logger: Logger;
+  /** The distribution layer, while this runtime is a node. */
   remote: RemoteRouter | null = null;
+  /** Links and monitors with processes of each other node. */
+  readonly dist = new Map<Atom, DistEntry>();
+  /** This node's pids and references that went out on the wire. */
+  readonly wire = new WireIds(this);
   readonly budget: number;
   readonly sliceMs: number;
   readonly freeze: boolean;
@@ -175,26 +177,44 @@ export class Runtime {
     if ((p.flags & SCHEDULED) === 0) this.schedule(p);
   }
 
-  /** Sends to a pid (local or remote) or a registered name. */
-  send(to: Pid | Ref | Atom | string, msg: unknown): void {
+  /** Sends to a pid (local or remote), an alias, a registered name or `{Name, Node}`. */
+  send(to: Pid | Ref | Atom | string | Tuple, msg: unknown): void {
     if (to instanceof Proc) {
       if (to.rt === this) return this.deliver(to, msg);
       return to.rt.deliver(to, msg);
     }
     if (to instanceof Ref) {
       // A process alias: delivered while active, silently dropped after (as in Erlang).
-      const owner = to instanceof LocalRef ? to.alias : null;
-      if (owner !== null) owner.rt.deliver(owner, msg);
+      if (to instanceof LocalRef) {
+        const owner = to.alias;
+        if (owner !== null) owner.rt.deliver(owner, msg);
+      } else if (to.node !== this.nodeName && this.remote !== null) this.remote.sendAlias(current, to, msg);
       return;
     }
     if (to instanceof Pid) {
+      if (to.node === this.nodeName) return; // a dead process of this node (or of an earlier incarnation of its name)
       if (this.remote === null) throw new BadArgError(`cannot send to ${inspect(to)}: node ${to.node.name} is not connected (distribution not started)`);
-      return this.remote.send(to, msg);
+      return this.remote.send(current, to, msg);
     }
+    if (to instanceof Tuple) return this.sendNamed(to, msg);
     const name = typeof to === "string" ? atom(to) : to;
     const p = this.names.get(name);
     if (p === undefined) throw new BadArgError(`send to unregistered name '${name.name}'`);
     this.deliver(p, msg);
+  }
+
+  /**
+   * `{Name, Node} ! Msg`: never fails, as in Erlang. A name not registered
+   * here, or any name while this runtime is not a node, drops the message.
+   */
+  private sendNamed(to: Tuple, msg: unknown): void {
+    const name = to[0];
+    const node = to[1];
+    if (to.length !== 2 || !(name instanceof Atom) || !(node instanceof Atom)) throw new BadArgError(`send: ${inspect(to)} is not a {Name, Node} destination`);
+    if (node === this.nodeName) {
+      const p = this.names.get(name);
+      if (p !== undefined) this.deliver(p, msg);
+    } else if (this.remote !== null) this.remote.sendNamed(current, name, node, msg);
   }
 
   /** A fresh reference that sets no receive marker. */

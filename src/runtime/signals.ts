@@ -18,7 +18,8 @@
 import { type Pid, type Ref } from "../term/identifiers.js";
 import { Tuple, t } from "../term/tuple.js";
 import { DOWN, EXIT, KILL, KILLED, NOCATCH, NOPROC, NORMAL, PROCESS, SHUTDOWN } from "./atoms.js";
-import { DEAD, LocalRef, Monitor, type Proc, TRAP_EXIT } from "./process.js";
+import { DEAD, LocalRef, Monitor, type Proc, RemoteMonitor, TRAP_EXIT, WIRED } from "./process.js";
+import { remoteExit, remoteMonitorGone } from "./dist_entry.js";
 
 /**
  * Thrown by `exit(reason)` to unwind the calling process. Process code may
@@ -84,6 +85,7 @@ function terminate(p: Proc, reason: unknown): void {
   p.wait = null;
   const rt = p.rt;
   rt.forget(p);
+  if (p.flags & WIRED) rt.wire.forget(p);
   const x = p.ext;
   if (x === null) return;
   x.exitReason = reason;
@@ -124,6 +126,7 @@ function terminate(p: Proc, reason: unknown): void {
     rt.deliver(m.owner, t(DOWN, m.ref, PROCESS, m.item, reason));
     m = next;
   }
+  if (x.remote !== null) remoteExit(p, reason);
   if (x.onExit !== null) {
     for (const f of x.onExit) f(reason);
     x.onExit = null;
@@ -173,19 +176,26 @@ export function monitor(owner: Proc, target: Proc | null, ref: LocalRef, item: u
     return;
   }
   const m = new Monitor(ref, owner, target, item);
-  ref.mon = m;
-  if (alias) ref.alias = owner;
-  const ox = owner.x();
-  m.oNext = ox.monitors;
-  if (ox.monitors !== null) ox.monitors.oPrev = m;
-  ox.monitors = m;
+  addMonitor(m, alias);
   const tx = target.x();
   m.tNext = tx.monitoredBy;
   if (tx.monitoredBy !== null) tx.monitoredBy.tPrev = m;
   tx.monitoredBy = m;
 }
 
-function unlinkOwner(m: Monitor): void {
+/** @internal puts a monitor on its owner's list (and makes its reference an alias, if asked). */
+export function addMonitor(m: Monitor, alias: boolean): void {
+  const owner = m.owner;
+  m.ref.mon = m;
+  if (alias) m.ref.alias = owner;
+  const ox = owner.x();
+  m.oNext = ox.monitors;
+  if (ox.monitors !== null) ox.monitors.oPrev = m;
+  ox.monitors = m;
+}
+
+/** @internal takes a monitor off its owner's list. */
+export function unlinkOwner(m: Monitor): void {
   if (m.oPrev !== null) m.oPrev.oNext = m.oNext;
   else m.owner.ext!.monitors = m.oNext;
   if (m.oNext !== null) m.oNext.oPrev = m.oPrev;
@@ -193,7 +203,9 @@ function unlinkOwner(m: Monitor): void {
 }
 
 function unlinkTarget(m: Monitor): void {
-  const tx = m.target.ext;
+  const target = m.target;
+  if (target === null) return remoteMonitorGone(m as RemoteMonitor);
+  const tx = target.ext;
   if (tx === null) return;
   if (m.tPrev !== null) m.tPrev.tNext = m.tNext;
   else if (tx.monitoredBy === m) tx.monitoredBy = m.tNext;

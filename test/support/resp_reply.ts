@@ -8,6 +8,8 @@ export interface Node {
   type: string;
   text?: string;
   items?: Node[];
+  /** A null bulk or array (`$-1`, `*-1`). */
+  nil?: true;
 }
 
 /** End offset of the reply starting at `pos`, or -1 if incomplete. */
@@ -36,7 +38,7 @@ export function decode(buf: Buffer, pos: number): { node: Node; end: number } | 
     case "=":
     case "!": {
       const n = Number(line);
-      if (n < 0) return { node: { type, text: line }, end: at };
+      if (n < 0) return { node: { type, nil: true }, end: at };
       if (buf.length < at + n + 2) return null;
       return { node: { type, text: buf.toString("latin1", at, at + n) }, end: at + n + 2 };
     }
@@ -46,7 +48,7 @@ export function decode(buf: Buffer, pos: number): { node: Node; end: number } | 
     case ">":
     case "|": {
       const n = Number(line);
-      if (n < 0) return { node: { type, text: line }, end: at };
+      if (n < 0) return { node: { type, nil: true }, end: at };
       const count = type === "%" || type === "|" ? 2 * n : n;
       const items: Node[] = [];
       for (let i = 0; i < count; i++) {
@@ -74,6 +76,7 @@ export function decodeAll(buf: Buffer): Node {
  * order Redis does not define.
  */
 export function canonical(n: Node, unordered = false, flatPairs = false): string {
+  if (n.nil) return `${n.type}nil`;
   if (n.items === undefined) return `${n.type}${JSON.stringify(n.text)}`;
   let parts = n.items.map((c) => canonical(c));
   if (unordered) {

@@ -503,9 +503,19 @@ for (const [name, entry] of COMMANDS) {
   BY_NAME.set(name.toUpperCase(), entry);
 }
 
+let lastName = "";
+let lastEntry: CommandEntry | undefined;
+
 /** The top-level command named `name` (case-insensitive), or undefined. */
 export function lookupTop(name: string): CommandEntry | undefined {
-  return BY_NAME.get(name) ?? COMMANDS.get(name.toLowerCase());
+  // Pipelines repeat one command: comparing a fresh 3-byte string beats hashing it.
+  if (name === lastName) return lastEntry;
+  const e = BY_NAME.get(name) ?? COMMANDS.get(name.toLowerCase());
+  if (e !== undefined) {
+    lastName = name;
+    lastEntry = e;
+  }
+  return e;
 }
 
 /**

@@ -228,7 +228,8 @@ export const SETTINGS: Defs = {
   },
   loglevel: { default: "notice", mutable: true, parse: oneOf("debug", "verbose", "notice", "warning"), show: showText },
   shards: {
-    default: 4,
+    // 2: measured (docs/kv_server.md, "Shards"): nearly one shard's cost per request, twice the keys per database.
+    default: 2,
     mutable: false,
     parse: (w) => {
       const n = int(1, 1024)(w);

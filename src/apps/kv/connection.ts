@@ -20,13 +20,13 @@ import { type Ref } from "../../term/identifiers.js";
 import { Tuple } from "../../term/tuple.js";
 import { DOWN, NORMAL } from "../../runtime/atoms.js";
 import { current } from "../../runtime/current.js";
-import { monitor } from "../../runtime/erlang.js";
+import { monitor, sendAfter } from "../../runtime/erlang.js";
 import { type Proc } from "../../runtime/process.js";
 import { GenServer, type NoReply, noreply, ok, stop } from "../../otp/gen_server.js";
 import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute, splitByShard } from "./engine.js";
 import { AUTH_FREE, runConnectionCommand } from "./conn_commands.js";
 import { ClientRow, type KvInstance } from "./instance.js";
-import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, ShardUp } from "./messages.js";
+import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, RetryShard, ShardUp } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { RespParser, RespProtocolError } from "./resp.js";
 import { RespWriter } from "./resp_writer.js";
@@ -34,6 +34,7 @@ import { shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { startTransaction } from "./txn.js";
 import { fastReply } from "./fast_reply.js";
+import { DIRECT_DONE, DirectOut, outputOverLimit } from "./direct_out.js";
 
 /** Encoded replies beyond this are written even while others are outstanding. */
 const FLUSH_BYTES = 64 * 1024;
@@ -107,6 +108,8 @@ class Pending {
   held = false;
   /** Not (or no longer) sent: its shard is down. */
   unsent = false;
+  /** The shard writes its replies itself (direct_out.ts): no BatchReply comes. */
+  delegated = false;
   constructor(argv: readonly string[], cmd: CommandEntry, target: Target) {
     this.cmds = [argv];
     this.specs = [cmd];
@@ -150,6 +153,15 @@ export class ConnState {
   /** Set by a command that closes its own connection once answered (CLIENT KILL). */
   closeAfterReply = false;
   readonly same: NoReply<ConnState>;
+  /** Shared with the shards that write for this client (direct_out.ts). */
+  private readonly direct: DirectOut;
+  /** The shard of the delegated batches not yet written (all go to one shard at a time). */
+  private delegShard = -1;
+  /** Delegated batches already dropped from `outstanding` (they count up to `direct.written`). */
+  private delegPruned = 0;
+  /** A flush (and maybe the close after it) waits for delegated batches to be written. */
+  private flushWaits = false;
+  private endWaits = false;
   /** Encoded replies as text (fast_reply.ts) not yet written, and text that precedes the writer's bytes. */
   private text = "";
   private before: string[] = [];
@@ -177,6 +189,7 @@ export class ConnState {
     const kill = (why: string) => self.rt.deliver(self, new KillClient(why));
     this.row = new ClientRow(id, self, port.remote, port.local, port.fd, Date.now(), this.authenticated, kill);
     inst.clients.set(id, this.row);
+    this.direct = new DirectOut(self, port, this.row, inst);
     inst.stats.totalConnections++;
     (self.x().onExit ??= []).push(() => {
       inst.clients.delete(id);
@@ -200,13 +213,21 @@ export class ConnState {
 
   private awaitShard(i: number): void {
     const h = this.self.rt.whereis(this.inst.names.holder);
-    if (h !== undefined) h.rt.deliver(h, new AwaitShard(i, this.self));
+    if (h !== undefined && h.alive) h.rt.deliver(h, new AwaitShard(i, this.self));
+    else sendAfter(5, this.self, new RetryShard(i)); // the holder is restarting: ask again shortly
+  }
+
+  private onRetryShard(i: number): void {
+    if (this.shardPids[i] !== null) return;
+    this.lookForShard(i);
+    if (this.shardPids[i] === null) this.awaitShard(i);
   }
 
   /** Shard i died: what it had not run waits for its successor. */
   private onShardDown(i: number): void {
     this.shardPids[i] = null;
     this.shardMons[i] = null;
+    this.pruneDelegated(); // what is left delegated to it was not run: it goes again, and is written then
     for (const p of this.outstanding[i]!) if (!p.held) p.unsent = true;
     this.awaitShard(i);
   }
@@ -375,6 +396,16 @@ export class ConnState {
   /** Sends the batches built so far, one per shard. */
   sendBuilt(): void {
     const bs = this.builders;
+    let only = -1;
+    let count = 0;
+    for (let i = 0; i < bs.length; i++) {
+      if (bs[i] !== null) {
+        count++;
+        only = i;
+      }
+    }
+    if (count === 0) return;
+    if (count === 1 && this.delegable(only, bs[only]!)) return this.delegate(only, bs[only]!);
     for (let i = 0; i < bs.length; i++) {
       const b = bs[i];
       if (b === null || b === undefined) continue;
@@ -382,8 +413,73 @@ export class ConnState {
       const batch = (b.batch = new Batch(this.self, ++this.tag, this.db, b.cmds, b.specs));
       this.outstanding[i]!.push(b);
       const pid = this.shardPids[i];
-      if (pid === null || pid === undefined) b.unsent = true;
-      else pid.rt.deliver(pid, batch);
+      if (pid === null || pid === undefined) {
+        b.unsent = true;
+        this.lookForShard(i);
+      } else pid.rt.deliver(pid, batch);
+    }
+  }
+
+  /** A shard is down and work waits for it: it may be up already (the holder's word can be lost if the holder restarted too). */
+  private lookForShard(i: number): void {
+    const p = this.self.rt.whereis(this.inst.names.shards[i]!);
+    if (p !== undefined && p.alive) this.onShardUp(new ShardUp(i, p));
+  }
+
+  /**
+   * Whether shard i may write this batch's replies itself: every command
+   * since the last encoded reply is in it, each answered by itself, nothing
+   * waits to be written, earlier delegated batches (if any unwritten) went
+   * to the same shard, and no persistence holds replies.
+   */
+  private delegable(i: number, b: Pending): boolean {
+    const targets = b.targets;
+    const n = targets.length;
+    if (n !== this.nextSeq - this.nextOut || targets[0] !== this.nextOut) return false;
+    for (let k = 1; k < n; k++) if (typeof targets[k] !== "number") return false;
+    if (this.text !== "" || this.out.length !== 0 || this.before.length !== 0 || this.closing) return false;
+    const d = this.direct;
+    if (d.sent !== d.written && this.delegShard !== i) return false;
+    return this.shardPids[i] !== null && !this.inst.config.get("appendonly");
+  }
+
+  private delegate(i: number, b: Pending): void {
+    this.builders[i] = null;
+    this.pruneDelegated();
+    const d = this.direct;
+    d.resp = this.out.resp;
+    d.sent++;
+    this.delegShard = i;
+    b.delegated = true;
+    const batch = (b.batch = new Batch(this.self, ++this.tag, this.db, b.cmds, b.specs, d));
+    this.outstanding[i]!.push(b);
+    // Its replies count as encoded: nothing the connection writes can come before them (see flush).
+    this.nextOut = this.nextSeq;
+    const pid = this.shardPids[i]!;
+    pid.rt.deliver(pid, batch);
+  }
+
+  /** Drops the delegated batches the shard has written from `outstanding`. */
+  private pruneDelegated(): void {
+    const d = this.direct;
+    if (this.delegPruned === d.written || this.delegShard < 0) return;
+    const q = this.outstanding[this.delegShard]!;
+    for (let k = 0; k < q.length && this.delegPruned < d.written; ) {
+      if (q[k]!.delegated) {
+        q.splice(k, 1);
+        this.delegPruned++;
+      } else k++;
+    }
+  }
+
+  /** The delegated batches this connection waited for are written: what it held back goes now. */
+  private onDirectDone(): void {
+    this.pruneDelegated();
+    if (!this.flushWaits) return;
+    this.flushWaits = false;
+    if (this.flush() && this.endWaits) {
+      this.endWaits = false;
+      this.port.end();
     }
   }
 
@@ -470,8 +566,8 @@ export class ConnState {
     if (r.action === "close") {
       this.encode(r.reply);
       this.closing = true;
-      this.flush();
-      this.port.end();
+      if (this.flush()) this.port.end();
+      else this.endWaits = true;
       return;
     }
     // The protocol switches at HELLO's own reply: everything before it was encoded in the old one.
@@ -492,14 +588,24 @@ export class ConnState {
     if (this.nextOut === this.nextSeq || this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
-  /** One socket write: the text alone (the common case), or text chunks and the writer's bytes corked into one. */
-  private flush(): void {
+  /**
+   * One socket write: the text alone (the common case), or text chunks and
+   * the writer's bytes corked into one. Waits (false) while a shard still has
+   * delegated replies to write before these.
+   */
+  private flush(): boolean {
     const port = this.port;
-    if (port.ended) return;
+    if (port.ended) return true;
+    const d = this.direct;
+    if (d.sent !== d.written) {
+      d.notify = true;
+      this.flushWaits = true;
+      return false;
+    }
     const stats = this.inst.stats;
     if (this.before.length === 0 && this.out.length === 0) {
       const text = this.text;
-      if (text === "") return;
+      if (text === "") return true;
       this.text = "";
       stats.netOutput += text.length;
       port.writeText(text);
@@ -514,24 +620,17 @@ export class ConnState {
     }
     const obl = port.buffered;
     this.row.obl = obl;
-    if (obl > 0) this.checkOutputLimit(obl);
+    if (obl > 0) {
+      const over = outputOverLimit(this.inst, this.row, obl);
+      if (over !== null) this.outputLimit(`${over}, ${obl} bytes`);
+    }
     if (port.paused && this.nextSeq - this.nextOut + this.queued.length < MAX_INFLIGHT / 2) port.resume();
+    return true;
   }
 
-  private checkOutputLimit(bytes: number): void {
-    const lim = this.inst.config.get("client-output-buffer-limit").normal;
-    const row = this.row;
-    if (lim.hard > 0 && bytes >= lim.hard) return this.outputLimit(bytes, "hard");
-    if (lim.soft > 0 && bytes >= lim.soft) {
-      const now = Date.now();
-      if (row.softSince === 0) row.softSince = now;
-      else if (now - row.softSince >= lim.softSeconds * 1000) this.outputLimit(bytes, "soft");
-    } else row.softSince = 0;
-  }
-
-  private outputLimit(bytes: number, which: string): void {
+  private outputLimit(detail: string): void {
     this.inst.stats.outputLimitDisconnections++;
-    this.log("warning", `Client id=${this.row.id} addr=${this.row.addr} closed for overcoming of output buffer limits (${which}, ${bytes} bytes).`);
+    this.log("warning", `Client id=${this.row.id} addr=${this.row.addr} closed for overcoming of output buffer limits (${detail}).`);
     this.port.kill("output buffer limit");
   }
 
@@ -561,6 +660,7 @@ export class ConnState {
       this.onAsyncDone(msg);
       this.maybeFlush();
     } else if (msg instanceof ShardUp) this.onShardUp(msg);
+    else if (msg instanceof RetryShard) this.onRetryShard(msg.index);
     else if (msg instanceof Tuple && msg[0] === DOWN) {
       const ref = msg[1];
       if (ref === this.writerMon) this.onWriterDown();
@@ -569,8 +669,11 @@ export class ConnState {
         if (i >= 0) this.onShardDown(i);
       }
       this.maybeFlush();
+    } else if (msg === DIRECT_DONE) {
+      this.onDirectDone();
     } else if (msg instanceof KillClient) {
-      this.port.kill(msg.why);
+      if (msg.outputLimit) this.outputLimit(msg.why);
+      else this.port.kill(msg.why);
       return false;
     } else if (isSocketEvent(msg)) {
       if (msg.error !== undefined && msg.error !== "ECONNRESET") this.log("notice", `client ${this.row.addr} closed: ${msg.error}`);

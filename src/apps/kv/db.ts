@@ -33,14 +33,14 @@ export interface KeyspaceStats {
   keyspaceMisses: number;
 }
 
-/** V8's Map holds at most 2^24 entries; a write beyond gets an error reply, never a crash. */
-export const MAX_KEYS_PER_DB = 2 ** 24 - 1;
+/** V8's Map holds at most 2^24 entries (measured: the next set throws); a write beyond gets an error reply. */
+export const MAX_KEYS_PER_DB = 2 ** 24;
 
 /** Thrown by {@link Db.setKey} when the database is full; the engine turns it into an error reply. */
 export class KeyspaceFull extends Error {
   override name = "KeyspaceFull";
   constructor() {
-    super(`a database holds at most ${MAX_KEYS_PER_DB} keys (V8's Map limit)`);
+    super("the database is full (V8's Map holds 2^24 entries)");
   }
 }
 
@@ -48,15 +48,26 @@ export class KeyspaceFull extends Error {
 export interface EngineConfig {
   /** proto-max-bulk-len: the longest string SETRANGE/APPEND may build. */
   protoMaxBulkLen: number;
+  /** Keys per database: V8's Map limit by default ({@link MAX_KEYS_PER_DB}); lower only to test. */
+  maxKeys: number;
 }
 
 /** How many SCAN iterations one Db keeps alive at once (least recently used goes first). */
 export const SCAN_CURSOR_CACHE = 1024;
+/**
+ * Keys an idle SCAN iteration may read ahead (one per refresh, see
+ * {@link Db.refreshScans}) before it is dropped: about 7 minutes of
+ * idleness at the shard's 10 Hz, or 4 M writes.
+ */
+export const SCAN_READ_AHEAD = 4096;
+/** Writes between two refreshes of the SCAN iterators, while there are any. */
+const SCAN_REFRESH_WRITES = 1024;
 
 interface ScanState {
   it: Iterator<string>;
-  /** The key read ahead to know whether the iteration is over. */
-  peek: string | undefined;
+  /** Keys read ahead of the client: returned first by the next step. */
+  ahead: string[];
+  done: boolean;
 }
 
 export class Db {
@@ -72,6 +83,11 @@ export class Db {
   expireCursor: Iterator<[string, Int64]> | null = null;
   /** Live SCAN iterations by cursor id. */
   private readonly scans = new Map<number, ScanState>();
+  private scanWrites = 0;
+  /** Held iterators over `data` (SCAN cursors, RANDOMKEY's): refreshed while non-zero. */
+  private get iterators(): number {
+    return this.scans.size + (this.randomIt === null ? 0 : 1);
+  }
   private randomIt: Iterator<string> | null = null;
 
   constructor(
@@ -85,24 +101,30 @@ export class Db {
     return this.data.size;
   }
 
-  /** Called on every change of a key's value or existence (not TTL-only changes). */
+  /**
+   * The one hook every change of a key's value or existence goes through
+   * (setKey, deleteKey, and the in-place writes of hashes and lists call it;
+   * TTL-only changes do not): it clears the key's per-key metadata.
+   */
   modified(key: string): void {
     if (this.meta !== null) this.meta.delete(key);
   }
 
-  /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} past 2^24 - 1 keys. */
+  /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
   setKey(key: string, value: Value, keepTtl = false): void {
-    if (this.data.size >= MAX_KEYS_PER_DB && !this.data.has(key)) throw new KeyspaceFull();
+    if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
     this.data.set(key, value);
-    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
-    if (this.meta !== null) this.meta.delete(key);
+    if (!keepTtl && this.expires.size !== 0) this.dropExpire(key);
+    this.modified(key);
+    if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
   }
 
   /** Removes a key; true when it was there. */
   deleteKey(key: string): boolean {
     if (!this.data.delete(key)) return false;
-    if (this.expires.size !== 0) this.expires.delete(key);
-    if (this.meta !== null) this.meta.delete(key);
+    if (this.expires.size !== 0) this.dropExpire(key);
+    this.modified(key);
+    if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
     return true;
   }
 
@@ -112,7 +134,17 @@ export class Db {
 
   /** True when the key had a TTL. */
   removeExpire(key: string): boolean {
-    return this.expires.size !== 0 && this.expires.delete(key);
+    return this.expires.size !== 0 && this.dropExpire(key);
+  }
+
+  /**
+   * Deletes a TTL; the expiry cycle's iterator goes with the last one, so it
+   * cannot keep an emptied Map's outgrown tables alive (see refreshScans).
+   */
+  private dropExpire(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    if (this.expires.size === 0) this.expireCursor = null;
+    return true;
   }
 
   getExpire(key: string): Int64 | undefined {
@@ -145,32 +177,62 @@ export class Db {
    * Every key present for the whole iteration is returned: each cursor is a
    * live Map iterator, and a Map iterator visits every entry that is there
    * when it passes. A cursor this Db does not hold (evicted past
-   * {@link SCAN_CURSOR_CACHE}, from before a restart, or made up) restarts
-   * the iteration: keys may then come twice, which SCAN allows, but none is
-   * missed.
+   * {@link SCAN_CURSOR_CACHE}, idle too long, from before a restart, or made
+   * up) restarts the iteration: keys may then come twice, which SCAN allows,
+   * but none is missed.
    */
   scanStep(id: number, count: number): [number, string[]] {
     let state = id === 0 ? undefined : this.scans.get(id);
     if (state !== undefined) this.scans.delete(id);
-    else state = { it: this.data.keys(), peek: undefined };
+    else state = { it: this.data.keys(), ahead: [], done: false };
     const keys: string[] = [];
-    if (state.peek !== undefined) {
-      // Read ahead on the last step; skip it if it went away since.
-      if (this.data.has(state.peek)) keys.push(state.peek);
-      state.peek = undefined;
+    let used = 0;
+    while (used < state.ahead.length && keys.length < count) {
+      const k = state.ahead[used++]!;
+      if (this.data.has(k)) keys.push(k); // read ahead, and gone since
     }
-    while (keys.length < count) {
+    state.ahead.splice(0, used);
+    while (keys.length < count && !state.done) {
       const r = state.it.next();
-      if (r.done) return [0, keys];
-      keys.push(r.value);
+      if (r.done) state.done = true;
+      else keys.push(r.value);
     }
-    const ahead = state.it.next();
-    if (ahead.done) return [0, keys];
-    state.peek = ahead.value;
+    if (state.ahead.length === 0 && !state.done) {
+      // Read one ahead, to answer cursor 0 as soon as the iteration is over.
+      const r = state.it.next();
+      if (r.done) state.done = true;
+      else state.ahead.push(r.value);
+    }
+    if (state.done && state.ahead.length === 0) return [0, keys];
     const next = this.keyspace.nextCursorId();
     if (this.scans.size >= SCAN_CURSOR_CACHE) this.scans.delete(this.scans.keys().next().value!);
     this.scans.set(next, state);
     return [next, keys];
+  }
+
+  /**
+   * Moves every held SCAN iterator one key ahead (kept for its next step).
+   * Why: a V8 Map iterator that is not advanced keeps every hash table the
+   * Map has outgrown since alive (measured: one idle cursor on a 1 M-key
+   * database that grew and shrank pinned 240 MB); advancing it moves it to
+   * the current table. Only writes rehash a Map, so this runs every 1024
+   * writes while iterators are held (and on each activeExpireCycle): an
+   * outgrown table stays pinned for at most that long. An iteration idle
+   * for {@link SCAN_READ_AHEAD} refreshes is dropped.
+   */
+  refreshScans(): void {
+    this.scanWrites = 0;
+    if (this.randomIt !== null && this.randomIt.next().done) this.randomIt = null;
+    for (const [id, state] of this.scans) {
+      if (state.done) continue;
+      if (state.ahead.length >= SCAN_READ_AHEAD) {
+        this.scans.delete(id);
+        continue;
+      }
+      const r = state.it.next();
+      if (r.done) state.done = true;
+      else state.ahead.push(r.value);
+    }
   }
 
   /** Live SCAN iterations held (for memory accounting). */
@@ -204,7 +266,7 @@ export class Db {
 /** The 16 databases of one shard, and its counters. */
 export class Keyspace {
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
-  readonly config: EngineConfig = { protoMaxBulkLen: 512 * 1024 * 1024 };
+  readonly config: EngineConfig = { protoMaxBulkLen: 512 * 1024 * 1024, maxKeys: MAX_KEYS_PER_DB };
   readonly dbs: readonly Db[];
   private cursorIds = 0;
 
@@ -292,7 +354,8 @@ const ACCEPTABLE_STALE = 0.1;
  * have a TTL, 20 at a time, continuing where the last cycle stopped, remove
  * the expired ones (counted, DEL propagated through `propagate`), and go on
  * while more than 10% of a round had expired, up to `budget` keys sampled.
- * Also refreshes the database's average TTL estimate for INFO.
+ * Also refreshes the database's average TTL estimate for INFO, and its
+ * SCAN iterators (Db.refreshScans).
  */
 export function activeExpireCycle(
   db: Db,
@@ -302,6 +365,7 @@ export function activeExpireCycle(
 ): ActiveExpireResult {
   let sampled = 0;
   let expired = 0;
+  db.refreshScans();
   if (db.expires.size === 0) {
     db.avgTtl = 0;
     return { sampled, expired };

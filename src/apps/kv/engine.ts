@@ -81,14 +81,14 @@ export function checkCommand(argv: readonly string[]): CommandEntry | ErrorReply
 }
 
 /**
- * Runs a checked command with an `exec` on ctx.db. A database past V8's Map
- * limit answers an OOM error instead of throwing.
+ * Runs a checked command with an `exec` on ctx.db. A database or a hash past
+ * V8's Map limit (2^24 entries) answers an OOM error instead of throwing.
  */
 export function execCommand(ctx: ExecContext, cmd: CommandEntry, argv: readonly string[]): Reply {
   try {
     return cmd.exec!(ctx, argv);
   } catch (e) {
-    if (e instanceof KeyspaceFull) return TOO_MANY_KEYS;
+    if (e instanceof KeyspaceFull || (e instanceof RangeError && e.message === "Map maximum size exceeded")) return TOO_MANY_KEYS;
     throw e;
   }
 }

@@ -24,7 +24,8 @@ import { type KvInstance } from "./instance.js";
 import { AwaitShard, ShardUp } from "./messages.js";
 
 export const CLAIM = atom("claim");
-const OWNERS = atom("owners");
+/** Call: the owner of each table (for the observer and tests). */
+export const OWNERS = atom("owners");
 
 type HolderCast = Tup<[Atom<"claim">, number, Proc]>;
 type HolderCall = CallSpec<Atom<"owners">, (Proc | null)[]>;
@@ -91,4 +92,3 @@ export class KeyspaceHolder extends GenServer<State, HolderCall, HolderCast, unk
   }
 }
 
-export { OWNERS };

@@ -17,7 +17,6 @@
  */
 import { writeFileSync } from "node:fs";
 import { atom, type Atom } from "../../term/atom.js";
-import { type Runtime } from "../../runtime/runtime.js";
 import { type Proc } from "../../runtime/process.js";
 import { Config } from "./config.js";
 import { Keyspace } from "./db.js";
@@ -122,8 +121,6 @@ export class KvInstance {
   private nextClientId = 0;
   /** The ports actually bound, per listener index (port 0 picks one). */
   readonly boundPorts = new Map<number, number>();
-  /** The runtime the server runs in (sockets deliver into it from outside any process). */
-  rt: Runtime | null = null;
   /** The config file the server was started with (CONFIG REWRITE writes it), or null. */
   configFile: string | null = null;
   /** Unix ms, refreshed by the cron every 100 ms: for idle times, where a clock read per command would cost more than it tells. */

@@ -16,7 +16,7 @@
  * | binary (`Uint8Array`) | its bytes |
  * | JS string (an Elixir string from TypeScript) | its UTF-8 bytes |
  * | integer | its decimal text (`42` is the key `"42"`, as redis-cli would send it) |
- * | atom | its name's UTF-8 bytes (`:foo` is the key `"foo"`) |
+ * | atom (`true`/`false` included) | its name's UTF-8 bytes (`:foo` is the key `"foo"`) |
  * | anything else (tuple, list, map, pid, float, ...) | refused: a call answers `{error, badarg}`, a cast is dropped with a logged warning |
  *
  * Replies: the value as a binary, or `nil` for a missing key (Elixir's
@@ -28,7 +28,7 @@ import { inspect } from "../../term/inspect.js";
 import { type Tup, Tuple, t } from "../../term/tuple.js";
 import { DOWN, ERROR } from "../../runtime/atoms.js";
 import { current } from "../../runtime/current.js";
-import { monitor } from "../../runtime/erlang.js";
+import { monitor, sendAfter } from "../../runtime/erlang.js";
 import { type Ref } from "../../term/identifiers.js";
 import { type Proc } from "../../runtime/process.js";
 import { type CallSpec, type From, reply as sendReply } from "../../otp/gen.js";
@@ -36,7 +36,7 @@ import { GenServer, type NoReply, noreply, ok } from "../../otp/gen_server.js";
 import { type CommandSpec } from "./command.js";
 import { lookupCommand } from "./engine.js";
 import { type KvInstance } from "./instance.js";
-import { AwaitShard, Batch, BatchHeld, BatchReply, ShardUp } from "./messages.js";
+import { AwaitShard, Batch, BatchHeld, BatchReply, RetryShard, ShardUp } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { hashKey } from "./router.js";
 
@@ -54,6 +54,8 @@ export function termBytes(x: unknown): string | undefined {
   if (typeof x === "string") return Buffer.from(x, "utf8").toString("latin1");
   if ((typeof x === "number" && Number.isInteger(x)) || typeof x === "bigint") return String(x);
   if (isAtom(x)) return Buffer.from(x.name, "utf8").toString("latin1");
+  if (typeof x === "boolean") return String(x); // the atoms true and false
+
   return undefined;
 }
 
@@ -119,7 +121,8 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
     }
     s.pids[i] = null;
     const h = rt.whereis(s.inst.names.holder);
-    if (h !== undefined) h.rt.deliver(h, new AwaitShard(i, current!));
+    if (h !== undefined && h.alive) h.rt.deliver(h, new AwaitShard(i, current!));
+    else sendAfter(5, current!, new RetryShard(i)); // the holder is restarting: ask again shortly
   }
 
   override handleCall(req: KvCalls["req"], from: From, s: KvState) {
@@ -165,8 +168,12 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
     const w = new Waiting(b, from);
     s.outstanding[i]!.push(w);
     const p = s.pids[i];
-    if (p === null || p === undefined) w.unsent = true;
-    else p.rt.deliver(p, b);
+    if (p === null || p === undefined) {
+      w.unsent = true;
+      // It may be up already (the holder's word is lost if the holder restarted too).
+      const up = current!.rt.whereis(s.inst.names.shards[i]!);
+      if (up !== undefined && up.alive) this.handleInfo(new ShardUp(i, up), s);
+    } else p.rt.deliver(p, b);
   }
 
   override handleInfo(msg: unknown, s: KvState) {
@@ -179,6 +186,11 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
       }
     } else if (msg instanceof BatchHeld) {
       for (const w of s.outstanding[msg.shard]!) if (w.batch.tag === msg.tag) w.held = true;
+    } else if (msg instanceof RetryShard) {
+      const i = msg.index;
+      const p = s.pids[i] === null ? current!.rt.whereis(s.inst.names.shards[i]!) : undefined;
+      if (p !== undefined && p.alive) this.handleInfo(new ShardUp(i, p), s);
+      else if (s.pids[i] === null) this.watch(s, i);
     } else if (msg instanceof ShardUp) {
       const i = msg.index;
       if (s.pids[i] === null && msg.pid.alive) {

@@ -13,6 +13,7 @@
 import { type Proc } from "../../runtime/process.js";
 import { type CommandSpec } from "./command.js";
 import { type Reply } from "./reply.js";
+import type { DirectOut } from "./direct_out.js";
 
 /** Commands for one shard, all on one database, answered in one {@link BatchReply}. */
 export class Batch {
@@ -24,6 +25,8 @@ export class Batch {
     readonly db: number,
     readonly cmds: readonly (readonly string[])[],
     readonly specs: readonly CommandSpec[],
+    /** Set when the shard writes the replies to the client itself (direct_out.ts) instead of answering. */
+    readonly direct: DirectOut | null = null,
   ) {}
 }
 
@@ -84,11 +87,12 @@ export class ShardRunReply {
   ) {}
 }
 
-/** The expiry process's tick: run active expiry for up to `budgetMs`. */
+/** The expiry process's tick: run an active expiry cycle on every database. */
 export class ExpireTick {
-  constructor(readonly budgetMs: number) {}
+  private constructor() {}
+  static readonly instance = new ExpireTick();
 }
-export const EXPIRE_TICK = new ExpireTick(1);
+export const EXPIRE_TICK = ExpireTick.instance;
 
 /** Holder → whoever asked with {@link AwaitShard}: shard `index` runs as `pid`. */
 export class ShardUp {
@@ -116,5 +120,14 @@ export class AsyncDone {
 
 /** CLIENT KILL, idle timeout: close this client (sent to its connection process). */
 export class KillClient {
-  constructor(readonly why: string) {}
+  constructor(
+    readonly why: string,
+    /** The output buffer limit, found by a shard writing for the client (counted and logged by the connection). */
+    readonly outputLimit = false,
+  ) {}
+}
+
+/** To oneself: look for shard `index` again (no holder was there to ask). */
+export class RetryShard {
+  constructor(readonly index: number) {}
 }

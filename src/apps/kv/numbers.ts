@@ -5,6 +5,11 @@
  * first is number-or-bigint and the second an exact binary emulation on
  * bigints: `INCRBYFLOAT k 0.1` on "10.5" must give Redis' "10.6", which a
  * JS double (10.5999999999999996) would not.
+ *
+ * @example
+ * parseInt64("9223372036854775807"); // 9223372036854775807n
+ * parseInt64("007");                 // null (string2ll refuses leading zeros)
+ * formatLongDouble(addLongDouble(parseLongDouble("10.5")!, parseLongDouble("0.1")!)!); // "10.6"
  */
 
 export type Int64 = number | bigint;

@@ -69,9 +69,15 @@ export class RespWriter {
       this.buf = Buffer.allocUnsafe(INITIAL) as LatinBuffer;
       return out;
     }
-    // Small: a copy out of Node's shared pool is cheaper than a fresh buffer.
+    // Small: a copy out of Node's shared pool is cheaper than a fresh buffer,
+    // and a JS loop cheaper than the copy binding for the few bytes of most replies.
     const out = Buffer.allocUnsafe(len);
-    this.buf.copy(out, 0, 0, len);
+    if (len <= 256) {
+      const buf = this.buf;
+      for (let i = 0; i < len; i++) out[i] = buf[i]!;
+    } else {
+      this.buf.copy(out, 0, 0, len);
+    }
     return out;
   }
 
@@ -248,23 +254,54 @@ function sanitize(text: string): string {
 
 /**
  * A double as C's `%.17g` prints it (what Redis' addReplyDouble sends), with
- * `inf`/`-inf`/`nan` spelled Redis' way.
+ * `inf`/`-inf`/`nan` spelled Redis' way. Rounded on the exact binary value,
+ * ties to even as glibc does (JS's toPrecision rounds ties away from zero).
  */
 export function formatDouble(d: number): string {
   if (Number.isNaN(d)) return "nan";
   if (d === Infinity) return "inf";
   if (d === -Infinity) return "-inf";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
-  // toExponential(16) gives 17 significant digits and the true exponent after rounding.
-  const [mant, e] = d.toExponential(16).split("e") as [string, string];
-  const x = Number(e);
-  if (x < -4 || x >= 17) {
-    const m = trimZeros(mant);
-    const sign = x < 0 ? "-" : "+";
-    const ax = Math.abs(x);
-    return `${m}e${sign}${ax < 10 ? "0" : ""}${ax}`;
+  const neg = d < 0;
+  // d = m * 2^e exactly
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(d));
+  const bits = view.getBigUint64(0);
+  const rawExp = Number((bits >> 52n) & 0x7ffn);
+  let m = bits & ((1n << 52n) - 1n);
+  let e: number;
+  if (rawExp === 0) e = -1074;
+  else {
+    m |= 1n << 52n;
+    e = rawExp - 1075;
   }
-  return trimZeros(d.toFixed(Math.max(0, 16 - x)));
+  let x = Math.floor(Math.log10(Math.abs(d)));
+  let digits = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    // q = round_half_even(m * 2^e * 10^(16 - x)), to have 17 significant digits
+    const k = 16 - x;
+    let num = m;
+    let den = 1n;
+    if (e >= 0) num <<= BigInt(e);
+    else den <<= BigInt(-e);
+    if (k >= 0) num *= 10n ** BigInt(k);
+    else den *= 10n ** BigInt(-k);
+    let q = num / den;
+    const r2 = (num % den) * 2n;
+    if (r2 > den || (r2 === den && (q & 1n) === 1n)) q++;
+    digits = q.toString();
+    if (digits.length === 18) x++;
+    else if (digits.length === 16) x--;
+    else break;
+  }
+  const sign = neg ? "-" : "";
+  if (x < -4 || x >= 17) {
+    const mant = trimZeros(`${digits[0]}.${digits.slice(1)}`);
+    const ax = Math.abs(x);
+    return `${sign}${mant}e${x < 0 ? "-" : "+"}${ax < 10 ? "0" : ""}${ax}`;
+  }
+  if (x >= 0) return sign + trimZeros(`${digits.slice(0, x + 1)}.${digits.slice(x + 1)}`);
+  return sign + trimZeros(`0.${"0".repeat(-x - 1)}${digits}`);
 }
 
 function trimZeros(s: string): string {

@@ -32,6 +32,7 @@ import { type KvInstance } from "./instance.js";
 import { Batch, BatchHeld, BatchReply, ExpireTick, ShardRun, ShardRunReply, type ShardView } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "./persistence.js";
 import { ErrorReply, type Reply } from "./reply.js";
+import { RespWriter } from "./resp_writer.js";
 
 /** Active expiry: keys sampled per database per tick at most (Redis samples 20 per round, rounds while >10% stale). */
 const EXPIRE_BUDGET = 200;
@@ -51,6 +52,8 @@ export class ShardState implements ExecContext, ShardView {
   /** AofAppends waiting for a writer (none registered at the time). */
   unsent: AofAppend[] = [];
   readonly same: NoReply<ShardState>;
+  /** Encodes the replies of delegated batches that are not all simple (direct_out.ts). */
+  readonly writer = new RespWriter(2);
   /** The propagate used by exec: records, or nothing when persistence is off. */
   propagate: (argv: readonly string[]) => void;
 
@@ -121,6 +124,13 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
       } catch (e) {
         replies[i] = this.internalError(s, cmds[i]!, e);
       }
+    }
+    const direct = b.direct;
+    if (direct !== null) {
+      if (persist && s.records!.length > 0) this.toWriter(s, new AofAppend(s.index, s.records!, null));
+      s.records = null;
+      direct.write(replies, s.writer);
+      return;
     }
     const reply = new BatchReply(s.index, b.tag, replies);
     if (!persist) {

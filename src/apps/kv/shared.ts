@@ -15,7 +15,7 @@ export const NAN_OR_INFINITY = new ErrorReply("ERR increment would produce NaN o
 export const STRING_TOO_LONG = new ErrorReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
 export const INVALID_CURSOR = new ErrorReply("ERR invalid cursor");
 export const MUST_BE_POSITIVE = new ErrorReply("ERR value is out of range, must be positive");
-export const TOO_MANY_KEYS = new ErrorReply("OOM command not allowed: this database reached the 16,777,215 keys a JS Map holds");
+export const TOO_MANY_KEYS = new ErrorReply("OOM command not allowed: a database or a hash holds at most 16777216 entries here");
 
 export function arityError(name: string): ErrorReply {
   return new ErrorReply(`ERR wrong number of arguments for '${name}' command`);

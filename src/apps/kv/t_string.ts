@@ -233,7 +233,11 @@ function msetGeneric(ctx: ExecContext, argv: readonly string[], nx: boolean): Re
     for (let j = 1; j < argv.length; j += 2) if (lookupWrite(ctx, argv[j]!) !== undefined) return 0;
   }
   const db = ctx.db;
-  for (let j = 1; j < argv.length; j += 2) db.setKey(argv[j]!, argv[j + 1]!);
+  for (let j = 1; j < argv.length; j += 2) {
+    // Redis' setKey looks the key up first: an expired one is removed and counted.
+    if (db.expires.size !== 0) lookupWrite(ctx, argv[j]!);
+    db.setKey(argv[j]!, argv[j + 1]!);
+  }
   ctx.propagate(argv);
   return nx ? 1 : OK;
 }

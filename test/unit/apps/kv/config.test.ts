@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Config, ConfigError, SETTING_NAMES, envName, parseMemory, splitConfigLine } from "../../../../src/apps/kv/config.js";
 
-test("defaults: the documented ones (RESP on 127.0.0.1:6380, data in ./data, 4 shards)", () => {
+test("defaults: the documented ones (RESP on 127.0.0.1:6380, data in ./data, 2 shards)", () => {
   const c = new Config();
   assert.equal(c.get("port"), 6380);
   assert.deepEqual(c.get("bind"), ["127.0.0.1"]);
@@ -10,7 +13,7 @@ test("defaults: the documented ones (RESP on 127.0.0.1:6380, data in ./data, 4 s
   assert.equal(c.get("requirepass"), "");
   assert.equal(c.get("protected-mode"), true);
   assert.equal(c.get("appendfsync"), "everysec");
-  assert.equal(c.get("shards"), 4);
+  assert.equal(c.get("shards"), 2);
   assert.equal(c.get("node-name"), "agner@localhost");
   assert.equal(c.show("client-output-buffer-limit"), "normal 268435456 67108864 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
 });
@@ -88,4 +91,15 @@ test("every setting round-trips through its file form; env names", () => {
   const again = Config.from({ file: c.toFile() });
   for (const n of SETTING_NAMES) assert.equal(again.show(n), c.show(n), n);
   assert.equal(envName("client-output-buffer-limit"), "AGNER_KV_CLIENT_OUTPUT_BUFFER_LIMIT");
+});
+
+test("docs/kv_server.md's settings table lists every setting with its default", () => {
+  const md = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), "../../../../../docs/kv_server.md"), "utf8");
+  const c = new Config();
+  for (const n of SETTING_NAMES) {
+    const row = md.split("\n").find((l) => l.startsWith(`| \`${n}\` |`));
+    assert.ok(row, `a row for ${n}`);
+    const shown = c.show(n);
+    if (shown !== "" && !n.startsWith("client-output") && !n.startsWith("proto") && !n.startsWith("client-query")) assert.ok(row!.includes(`\`${shown}\``), `${n}'s default ${shown} in its row`);
+  }
 });

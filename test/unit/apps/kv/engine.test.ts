@@ -22,7 +22,7 @@ import {
   splitByShard,
   take,
 } from "../../../../src/apps/kv/engine.js";
-import { ErrorReply, type Reply } from "../../../../src/apps/kv/reply.js";
+import { ErrorReply, OK, type Reply } from "../../../../src/apps/kv/reply.js";
 import { RespParser } from "../../../../src/apps/kv/resp.js";
 import { RespWriter } from "../../../../src/apps/kv/resp_writer.js";
 
@@ -211,4 +211,51 @@ test("every write calls db.modified: per-key metadata is cleared", () => {
   db.meta = new Map([["n", 1]]);
   run("EXPIRE", "n", "100"); // TTL-only changes keep it
   assert.equal(db.meta.has("n"), true);
+});
+
+test("a full database answers OOM instead of throwing; overwrites still work", () => {
+  const { ks, run } = setup();
+  ks.config.maxKeys = 3;
+  assert.equal(run("MSET", "a", "1", "b", "2", "c", "3"), OK);
+  assert.equal((run("SET", "d", "4") as ErrorReply).text.startsWith("OOM "), true);
+  assert.equal((run("RPUSH", "l", "x") as ErrorReply).text.startsWith("OOM "), true);
+  assert.equal(run("SET", "a", "9"), OK);
+  assert.equal(run("GET", "a"), "9");
+  assert.equal(ks.db(0).size, 3);
+});
+
+test("APPEND/SETRANGE beyond the longest JS string answer Redis' too-long error", () => {
+  const { run } = setup();
+  run("SET", "k", "abc");
+  assert.equal((run("SETRANGE", "k", String(2 ** 29 - 24), "x") as ErrorReply).text, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  assert.equal(run("SETRANGE", "k", "1", "x"), 3);
+});
+
+test("SCAN with the shard's refreshes and expiry cycles between steps still returns every key", () => {
+  const { ks, ctx, run } = setup(1000);
+  for (let i = 0; i < 3000; i++) run("SET", `k${i}`, "v", ...(i % 3 === 0 ? ["PX", "10"] : []));
+  ctx.now = 2000; // a third of the keys expire
+  const seen = new Set<string>();
+  let cursor = "0";
+  let steps = 0;
+  do {
+    const [next, keys] = run("SCAN", cursor, "COUNT", "50") as [string, string[]];
+    keys.forEach((k) => seen.add(k));
+    cursor = next;
+    for (let r = 0; r < 3; r++) activeExpireCycle(ks.db(0), ctx.now, 100);
+    for (let j = 0; j < 40; j++) run("SET", `n${steps}_${j}`, "v"); // growth: the Map rehashes under the cursor
+    steps++;
+  } while (cursor !== "0" && steps < 1000);
+  assert.equal(cursor, "0");
+  for (let i = 0; i < 3000; i++) if (i % 3 !== 0) assert.ok(seen.has(`k${i}`), `k${i} missed`);
+});
+
+test("an idle SCAN cursor is dropped after its read-ahead fills; it then restarts, missing nothing", () => {
+  const { ks, run } = setup();
+  for (let i = 0; i < 10_000; i++) run("SET", `k${i}`, "v");
+  const [c1, first] = run("SCAN", "0", "COUNT", "10") as [string, string[]];
+  for (let r = 0; r < 5000; r++) ks.db(0).refreshScans();
+  assert.equal(ks.db(0).scanCursors, 0);
+  const [, again] = run("SCAN", c1, "COUNT", "10") as [string, string[]];
+  assert.deepEqual(again, first); // restarted from the beginning
 });

@@ -3,7 +3,8 @@
  * for every data command (errors and their order, options, ranges, types,
  * integer limits, float formatting, expiries in the past), each run on
  * Redis and on the engine, in RESP2 and in RESP3, and compared byte for
- * byte (TTLs allowed a second of drift, KEYS/SCAN compared as sets).
+ * byte (TTLs allowed a second of drift, KEYS/SCAN compared as sets), and
+ * INFO's hit, miss and expired-key counters compared after each case.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -168,6 +169,8 @@ describe("the engine answers as redis-server 7 does", needsRedisServer(), () => 
             const d = await twin.compare(words(expand(cmd)), resp);
             if (d !== null) diffs.push(d);
           }
+          const st = await twin.compareStats();
+          if (st !== null) diffs.push(`${st} after ${c}`);
         }
       }
       assert.deepEqual(diffs, []);

@@ -149,6 +149,51 @@ describe("killing processes under load", () => {
     c.close();
   });
 
+  test("a shard that writes for its client (one-shard batches): order kept behind it; killed before writing, its successor writes once", async () => {
+    const c = await RespClient.connect(srv.port);
+    const keyOn = (shard: number, tag: string) => {
+      for (let i = 0; ; i++) if (shardOf(`${tag}${i}`, srv.inst.mask) === shard) return `${tag}${i}`;
+    };
+    const a = keyOn(1, "da");
+    const b = keyOn(2, "db");
+    await c.cmd("SET", a, "A");
+    await c.cmd("SET", b, "B");
+    const name = srv.inst.names.shards[1]!;
+    const old = whereis(name)!;
+    await sys.suspend(old);
+    // One command per write: each is a batch of one shard, which that shard answers on the socket itself.
+    c.send("INCR", `${a}:n`);
+    await sleep(20);
+    c.send("GET", b); // another shard, answered at once: its reply must still come second
+    await sleep(20);
+    c.send("PING"); // the connection answers this one itself: third
+    await sleep(50);
+    exit(old, KILL); // never ran the INCR: the successor does, once
+    assert.deepEqual(plain(await c.read()), 1);
+    assert.deepEqual(plain(await c.read()), "B");
+    assert.deepEqual(plain(await c.read()), "PONG");
+    await restarted(name, old);
+    assert.deepEqual(plain(await c.cmd("GET", `${a}:n`)), "1");
+    c.close();
+  });
+
+  test("the holder and a shard with waiting batches killed together: the batches still run once", async () => {
+    const c = await RespClient.connect(srv.port);
+    const name = srv.inst.names.shards[3]!;
+    const old = whereis(name)!;
+    await sys.suspend(old);
+    const keys = Array.from({ length: 200 }, (_, k) => `hk:${k}`);
+    c.write(Buffer.concat(keys.map((k) => encodeCommand(["INCR", k]))));
+    await sleep(50);
+    const holder = whereis(srv.inst.names.holder)!;
+    exit(holder, KILL);
+    exit(old, KILL);
+    for (let i = 0; i < keys.length; i++) assert.deepEqual(plain(await c.read()), 1);
+    await restarted(name, old);
+    await restarted(srv.inst.names.holder, holder);
+    c.close();
+  });
+
   test("a connection: only its client is cut off", async () => {
     const victim = await RespClient.connect(srv.port);
     assert.deepEqual(plain(await victim.cmd("CLIENT", "SETNAME", "victim")), "OK");

@@ -9,6 +9,8 @@ import net from "node:net";
 import os from "node:os";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
 import { type TestServer, startAgner } from "../../../support/agner_kv.js";
 import { RedisServer, freePort, needsRedis } from "../../../support/redis_tools.js";
 import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
@@ -227,6 +229,88 @@ describe("CONFIG SET that acts at once", () => {
     other.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${1024 * 1024 + 1}\r\n`);
     assert.equal(await other.waitClosed(), "-ERR Protocol error: invalid bulk length\r\n");
     assert.deepEqual(plain(await c.cmd("CONFIG", "SET", "proto-max-bulk-len", "512mb")), "OK");
+    c.close();
+  });
+});
+
+describe("AUTH and clients", () => {
+  test("requirepass with ioredis and node-redis (RESP3 HELLO AUTH); a wrong password is refused", async () => {
+    const s = await startAgner(["--requirepass", "pw"]);
+    try {
+      const bad = new Redis({ port: s.port, host: "127.0.0.1", password: "nope", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const errors: string[] = [];
+      bad.on("error", (e: Error) => errors.push(e.message));
+      await assert.rejects(bad.connect());
+      bad.disconnect();
+      assert.ok(errors.some((e) => /WRONGPASS invalid username-password pair/.test(e)), errors.join("; "));
+      const io = new Redis({ port: s.port, host: "127.0.0.1", password: "pw" });
+      assert.equal(await io.set("a", "1"), "OK");
+      assert.equal(await io.get("a"), "1");
+      io.disconnect();
+      const nr = createClient({ socket: { port: s.port, host: "127.0.0.1" }, password: "pw", RESP: 3 });
+      await nr.connect();
+      assert.equal(await nr.get("a"), "1");
+      await nr.quit();
+      const raw = await RespClient.connect(s.port);
+      assert.deepEqual(plain(await raw.cmd("GET", "a")), { error: "NOAUTH Authentication required." });
+      raw.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("timeout: an idle client is closed; an active one is not", async () => {
+    const s = await startAgner(["--timeout", "1"]);
+    try {
+      const idle = await RespClient.connect(s.port);
+      const busy = await RespClient.connect(s.port);
+      const t0 = Date.now();
+      while (Date.now() - t0 < 2600) {
+        assert.deepEqual(plain(await busy.cmd("PING")), "PONG");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(await idle.waitClosed(), "");
+      assert.deepEqual(plain(await busy.cmd("PING")), "PONG");
+      busy.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("CLIENT LIST shows each client; CLIENT KILL by id closes another, the old form may close itself", async () => {
+    const a = await RespClient.connect(srv.port);
+    const b = await RespClient.connect(srv.port);
+    await a.cmd("CLIENT", "SETNAME", "alpha");
+    await a.cmd("SELECT", "3");
+    const bid = plain(await b.cmd("CLIENT", "ID")) as number;
+    const list = String(plain(await b.cmd("CLIENT", "LIST")));
+    const line = list.split("\n").find((l) => l.includes(" name=alpha "))!;
+    assert.match(line, /^id=\d+ addr=127\.0\.0\.1:\d+ laddr=127\.0\.0\.1:\d+ fd=\d+ name=alpha age=\d+ idle=\d+ flags=N db=3 sub=0 psub=0 ssub=0 multi=-1 qbuf=\d+ .* cmd=select user=default redir=-1 resp=2$/);
+    assert.match(String(plain(await b.cmd("CLIENT", "INFO"))), new RegExp(`^id=${bid} .* cmd=client\\|info .*\\n$`));
+    assert.deepEqual(plain(await a.cmd("CLIENT", "KILL", "ID", String(bid))), 1);
+    assert.equal(await b.waitClosed(), "");
+    const addr = line.split(" ")[1]!.slice(5);
+    a.send("CLIENT", "KILL", addr);
+    assert.equal(await a.waitClosed(), "+OK\r\n");
+  });
+
+  test("INFO counts commands, connections, hits and misses, and the keyspace", async () => {
+    const c = await RespClient.connect(srv.port);
+    await c.cmd("SELECT", "9");
+    await c.cmd("SET", "i1", "v");
+    await c.cmd("SET", "i2", "v", "EX", "1000");
+    await c.cmd("GET", "i1");
+    await c.cmd("GET", "nope");
+    const info = String(plain(await c.cmd("INFO")));
+    const field = (n: string) => new RegExp(`^${n}:(.*)\\r$`, "m").exec(info)?.[1];
+    assert.ok(Number(field("total_commands_processed")) >= 5);
+    assert.ok(Number(field("total_connections_received")) >= 1);
+    assert.ok(Number(field("keyspace_hits")) >= 1 && Number(field("keyspace_misses")) >= 1);
+    assert.match(field("db9")!, /^keys=2,expires=1,avg_ttl=\d+$/);
+    assert.equal(field("tcp_port"), String(srv.port));
+    assert.match(info, /^# Server\r\n/);
+    for (const s of ["Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Keyspace"]) assert.ok(info.includes(`\r\n# ${s}\r\n`), s);
+    await c.cmd("FLUSHDB");
     c.close();
   });
 });

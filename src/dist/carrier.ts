@@ -1,0 +1,221 @@
+/**
+ * The carrier: TCP or TLS sockets for distribution (inet_tcp_dist /
+ * inet_tls_dist). The only module that imports `node:net` and `node:tls`.
+ * It opens and accepts sockets and moves bytes; framing, the handshake and
+ * the protocol live above it.
+ *
+ * @example
+ * const l = await listen({ port: 0 }, (s) => s.setReceiver(onData, onClose));
+ * const s = await connectCarrier({ host: "127.0.0.1", port: l.port });
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type { TlsOptions } from "./types.js";
+
+/** One distribution socket. */
+export class CarrierSocket {
+  private onData: ((chunk: Uint8Array) => void) | null = null;
+  private onClose: ((error: Error | undefined) => void) | null = null;
+  private closed = false;
+  private lastError: Error | undefined;
+  private early: Uint8Array[] = [];
+
+  /** `host:port` of the peer, for logs (kept: a closed socket forgets it). */
+  readonly remote: string;
+
+  constructor(private readonly socket: net.Socket) {
+    this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+    socket.setNoDelay(true);
+    socket.on("data", (buf: Buffer) => {
+      // A plain view: its subarrays (every frame, every binary decoded) are cheaper than Buffer's.
+      const chunk = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      if (this.onData) this.onData(chunk);
+      else this.early.push(chunk);
+    });
+    socket.on("error", (e) => {
+      this.lastError = e;
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.onClose?.(this.lastError);
+    });
+  }
+
+  /** True when the kernel buffer is full and writes queue in memory. */
+  get congested(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Where incoming bytes and the close go (bytes that came before are delivered at once). */
+  setReceiver(onData: (chunk: Uint8Array) => void, onClose: (error: Error | undefined) => void): void {
+    this.onData = onData;
+    this.onClose = onClose;
+    const early = this.early;
+    this.early = [];
+    for (const c of early) onData(c);
+    if (this.closed) onClose(this.lastError);
+  }
+
+  /** Writes bytes the caller will not touch again. */
+  write(b: Uint8Array): void {
+    if (!this.closed) this.socket.write(b);
+  }
+
+  /** Flushes what was written, then closes. */
+  end(): void {
+    this.socket.end();
+  }
+
+  /** Closes at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export interface Listener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  host?: string;
+  port: number;
+  tls?: TlsOptions;
+}
+
+function tlsCommon(o: TlsOptions): tls.SecureContextOptions {
+  return { cert: o.cert, key: o.key, ca: o.ca, minVersion: "TLSv1.2" };
+}
+
+/**
+ * Accepts distribution sockets. For TLS, a peer whose certificate does not
+ * verify never reaches `onSocket`: `onTlsError` gets the reason.
+ */
+export function listen(
+  opts: ListenOptions,
+  onSocket: (s: CarrierSocket) => void,
+  onTlsError: (e: Error, remote: string) => void = () => {},
+): Promise<Listener> {
+  let server: net.Server;
+  if (opts.tls) {
+    const verify = opts.tls.verify !== false;
+    const ts = tls.createServer({
+      ...tlsCommon(opts.tls),
+      requestCert: opts.tls.requestClientCert ?? verify,
+      rejectUnauthorized: verify,
+    });
+    ts.on("secureConnection", (s: tls.TLSSocket) => onSocket(new CarrierSocket(s)));
+    ts.on("tlsClientError", (e: Error, s: tls.TLSSocket) => onTlsError(e, `${s.remoteAddress ?? "?"}:${s.remotePort ?? "?"}`));
+    server = ts;
+  } else {
+    server = net.createServer((s) => onSocket(new CarrierSocket(s)));
+  }
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    const done = (): void => {
+      server.off("error", reject);
+      server.on("error", () => {});
+      const addr = server.address() as net.AddressInfo;
+      resolve({
+        port: addr.port,
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+          }),
+      });
+    };
+    if (opts.host !== undefined) server.listen(opts.port, opts.host, done);
+    else server.listen(opts.port, done);
+  });
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
+  /** Give up after this many ms. */
+  timeoutMs?: number;
+}
+
+/** Opens a distribution socket (TCP, or TLS with the peer's certificate checked against `tls.ca`). */
+export function connectCarrier(opts: ConnectOptions): Promise<CarrierSocket> {
+  return new Promise((resolve, reject) => {
+    let s: net.Socket;
+    const fail = (e: Error): void => {
+      clearTimeout(timer);
+      s.destroy();
+      reject(e);
+    };
+    const timer = setTimeout(() => fail(new Error(`connect to ${opts.host}:${opts.port} timed out`)), opts.timeoutMs ?? 7000);
+    timer.unref();
+    if (opts.tls) {
+      const o = opts.tls;
+      const verify = o.verify !== false;
+      const ts = tls.connect({
+        ...tlsCommon(o),
+        host: opts.host,
+        port: opts.port,
+        rejectUnauthorized: verify,
+        checkServerIdentity: o.checkServerName === true ? tls.checkServerIdentity : () => undefined,
+      });
+      s = ts;
+      ts.once("secureConnect", () => {
+        clearTimeout(timer);
+        ts.off("error", fail);
+        resolve(new CarrierSocket(ts));
+      });
+    } else {
+      s = net.connect({ host: opts.host, port: opts.port });
+      s.once("connect", () => {
+        clearTimeout(timer);
+        s.off("error", fail);
+        resolve(new CarrierSocket(s));
+      });
+    }
+    s.once("error", fail);
+  });
+}
+
+/** A plain TCP client socket, for EPMD (which never speaks TLS). */
+export function connectTcp(host: string, port: number, timeoutMs = 5000): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`connect to ${host}:${port} timed out`));
+    }, timeoutMs);
+    timer.unref();
+    s.once("connect", () => {
+      clearTimeout(timer);
+      s.off("error", onError);
+      resolve(s);
+    });
+    const onError = (e: Error): void => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    s.once("error", onError);
+  });
+}
+
+/** A plain TCP server, for the embedded EPMD. Rejects with EADDRINUSE when the port is taken. */
+export function listenTcp(host: string | undefined, port: number, onSocket: (s: net.Socket) => void): Promise<net.Server> {
+  const server = net.createServer(onSocket);
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    const done = (): void => {
+      server.off("error", reject);
+      server.on("error", () => {});
+      resolve(server);
+    };
+    if (host !== undefined) server.listen({ port, host, exclusive: true }, done);
+    else server.listen({ port, exclusive: true }, done);
+  });
+}
+
+export type { Socket as TcpSocket, Server as TcpServer } from "node:net";

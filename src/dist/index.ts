@@ -1,0 +1,48 @@
+/** The distribution transport: what the semantics layer (net_kernel, remote signals) builds on. */
+export { DistTransport, runtimeTimers } from "./transport.js";
+export { nodeName, splitNodeName, splitPeerName, shortHostname, longHostname } from "./node_name.js";
+export type { NodeNameParts } from "./node_name.js";
+export { resolveCookie, checkCookie, randomCookie } from "./auth.js";
+export { EpmdError, defaultEpmdPort } from "./epmd_client.js";
+export { EpmdServer } from "./epmd_server.js";
+export type {
+  ConnectionHandler,
+  ConnectionStats,
+  DistConnection,
+  DistTimers,
+  DistTransportOptions,
+  EpmdEntry,
+  EpmdMode,
+  TlsOptions,
+} from "./types.js";
+export { OP, HAS_PAYLOAD, encodeControl, decodeControl, toControl, opName } from "./control.js";
+export type {
+  ControlMessage,
+  ControlOp,
+  SendMsg,
+  RegSendMsg,
+  AliasSendMsg,
+  LinkMsg,
+  UnlinkMsg,
+  UnlinkIdMsg,
+  UnlinkIdAckMsg,
+  ExitMsg,
+  Exit2Msg,
+  NodeLinkMsg,
+  GroupLeaderMsg,
+  MonitorMsg,
+  DemonitorMsg,
+  MonitorExitMsg,
+  SpawnRequestMsg,
+  SpawnReplyMsg,
+} from "./control.js";
+export { DFLAG, MANDATORY_25, MANDATORY_26, OFFERED, REQUIRED, hasFlags, expandFlags, flagNames, missingFlags } from "./flags.js";
+export type { DistFlags, DistFlagName } from "./flags.js";
+export { DistError, DistProtocolError, DistConnectError } from "./errors.js";
+
+// The semantics: the node, net_kernel, rex and rpc.
+export { startNode, stopNode, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall } from "./node.js";
+export type { NodeOptions, TransportFactory } from "./node.js";
+export { NetKernel } from "./net_kernel.js";
+export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";
+export type { ExportedFn } from "./rex.js";

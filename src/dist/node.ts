@@ -1,0 +1,292 @@
+/**
+ * The distribution API: make this runtime a node (`startNode`), connect and
+ * disconnect, list and watch nodes, and call functions across nodes
+ * (`rpc`). Once a node, every process API works on remote targets as on
+ * local ones: `send`, `link`, `monitor`, `exit`, `GenServer.call`/`cast`
+ * take a remote pid or `t(name, node)`.
+ *
+ * @example
+ * await startNode({ name: "agner@localhost", cookie: "secret" });
+ * await connect("iex@localhost");                         // true
+ * rpc.export("greeter", "hello", (who: string) => `hello, ${who}`);
+ * // iex> :rpc.call(:"agner@localhost", :greeter, :hello, ["iex"])  #=> "hello, iex"
+ * await rpc.call("iex@localhost", "erlang", "node", []);  // atom('iex@localhost')
+ */
+import { Atom, atom } from "../term/atom.js";
+import { type Tup, t } from "../term/tuple.js";
+import { NONODE } from "../runtime/atoms.js";
+import { current } from "../runtime/current.js";
+import { NotInProcessError } from "../runtime/errors.js";
+import { runtime, setDefaultRuntime } from "../runtime/erlang.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { type CallOp, CallError, call, cast } from "../otp/gen.js";
+import { GenServer } from "../otp/gen_server.js";
+import { Supervisor } from "../otp/supervisor.js";
+import { DistError } from "./errors.js";
+import { DFLAG } from "./flags.js";
+import { type MonitorNodesOptions, NetKernel, NetKernelServer, type NodeKind, type Transport } from "./net_kernel.js";
+import { type ExportedFn, RexServer, exportFn, spawnHandler, unexportFn } from "./rex.js";
+import { DistTransport } from "./transport.js";
+import type { ConnectionHandler, DistTransportOptions } from "./types.js";
+
+/** Makes the transport of a node (the real {@link DistTransport} unless a test passes another). */
+export type TransportFactory = (opts: DistTransportOptions, handler: ConnectionHandler) => Promise<Transport>;
+
+/** Options of {@link startNode}: the transport's (name, cookie, hidden, ports, TLS, ticks...) plus where to run. */
+export interface NodeOptions extends Omit<DistTransportOptions, "decode" | "exposed" | "extraFlags"> {
+  /** The runtime that becomes the node (default: the calling process's, else the default runtime). */
+  runtime?: Runtime;
+  /** @internal how the transport is made (tests join runtimes in memory). */
+  transport?: TransportFactory;
+}
+
+const kernels = new WeakMap<Runtime, NetKernel>();
+
+function kernel(rt: Runtime = runtime()): NetKernel | undefined {
+  const k = kernels.get(rt);
+  return k !== undefined && !k.stopped ? k : undefined;
+}
+
+function nodeAtom(x: string | Atom): Atom {
+  return typeof x === "string" ? atom(x) : x;
+}
+
+/** Runs `fn` with `rt` as the default runtime (so that starting a server outside any process lands there). */
+function onRuntime<R>(rt: Runtime, fn: () => R): R {
+  const prev = setDefaultRuntime(rt);
+  try {
+    return fn();
+  } finally {
+    if (prev !== null) setDefaultRuntime(prev);
+  }
+}
+
+/**
+ * Makes the runtime a distributed node: listens, registers in EPMD (an
+ * embedded EPMD is started when none runs), and starts `net_kernel` (so
+ * peers can `net_adm:ping` it) and `rex` (so they can `rpc:call` what this
+ * program exports with {@link rpc}.export). The node is hidden unless
+ * `hidden: false` (a hidden node does not appear in the peers' `nodes()`
+ * and joins no global group, the safe default for a Node.js program).
+ * Resolves with the node's full name; `node()` returns it from now on.
+ *
+ * @example
+ * const me = await startNode({ name: "agner@localhost", cookie: "secret", hidden: false });
+ * me.name; // "agner@localhost"
+ */
+export async function startNode(opts: NodeOptions): Promise<Atom> {
+  const rt = opts.runtime ?? runtime();
+  if (kernel(rt) !== undefined || rt.nodeName !== NONODE) throw new DistError(`this runtime is already the node ${rt.nodeName.name}`);
+  const k = new NetKernel(rt);
+  kernels.set(rt, k);
+  const make: TransportFactory = opts.transport ?? ((o, h) => DistTransport.start(o, h));
+  const { runtime: _r, transport: _t, ...rest } = opts;
+  let transport: Transport;
+  try {
+    transport = await make(
+      { ...rest, hidden: opts.hidden ?? true, logger: opts.logger ?? rt.logger, decode: { local: rt.wire }, exposed: rt.wire.exposed, extraFlags: DFLAG.SPAWN },
+      k,
+    );
+  } catch (e) {
+    kernels.delete(rt);
+    throw e;
+  }
+  k.transport = transport;
+  rt.nodeName = transport.nodeName;
+  rt.creation = transport.creation;
+  k.spawn = spawnHandler(rt);
+  const sup = onRuntime(rt, () =>
+    Supervisor.start(
+      [
+        { id: "net_kernel", start: () => GenServer.startLink(new NetKernelServer(), k, { name: "net_kernel" }).result() },
+        { id: "rex", start: () => GenServer.startLink(new RexServer(), rt, { name: "rex" }).result() },
+      ],
+      { strategy: "one_for_one", intensity: 10, period: 10, name: "net_sup" },
+    ),
+  );
+  k.sup = (await sup) as NetKernel["sup"];
+  rt.remote = k;
+  return transport.nodeName;
+}
+
+/**
+ * Stops being a node: closes every connection (links and monitors on them
+ * get `noconnection`), unregisters from EPMD (stopping an embedded one), and
+ * `node()` is `nonode@nohost` again.
+ *
+ * @example
+ * await stopNode();
+ * node(); // atom('nonode@nohost')
+ */
+export async function stopNode(rt: Runtime = runtime()): Promise<void> {
+  const k = kernel(rt);
+  if (k === undefined) return;
+  await k.stop();
+  kernels.delete(rt);
+}
+
+/**
+ * Connects to `node` (Erlang's `net_kernel:connect_node`): true when
+ * connected, false when it cannot be reached or refuses (a wrong cookie).
+ * Not needed before use: sending, linking, monitoring or calling connects.
+ *
+ * @example
+ * if (!(await connect("iex@localhost"))) throw new Error("iex is not up");
+ */
+export function connect(node: string | Atom): Promise<boolean> {
+  const k = kernel();
+  if (k === undefined) return Promise.resolve(false); // not alive: erl's connect_node answers `ignored`
+  return k.connectNode(nodeAtom(node));
+}
+
+/**
+ * Erlang's `net_adm:ping/1`: connects to `node` and asks its `net_kernel`
+ * whether we are authorised. `pong` when it answers, `pang` otherwise (and
+ * then the connection, if any, is closed, as erl does).
+ *
+ * @example
+ * await ping("iex@localhost"); // atom("pong")
+ */
+export async function ping(node: string | Atom): Promise<Atom<"pong" | "pang">> {
+  const k = kernel();
+  const n = nodeAtom(node);
+  if (k === undefined) return PANG;
+  try {
+    if ((await call(t(NET_KERNEL, n) as Tup<[Atom, Atom]>, t(IS_AUTH, k.rt.nodeName), Infinity)) === YES) return PONG;
+  } catch {
+    // not reachable, or no answer
+  }
+  k.disconnect(n);
+  return PANG;
+}
+
+const NET_KERNEL = atom("net_kernel");
+const IS_AUTH = atom("is_auth");
+const YES = atom("yes");
+const PONG = atom("pong");
+const PANG = atom("pang");
+
+/**
+ * Closes the connection to `node` (Erlang's `disconnect_node`): links and
+ * monitors on it get `noconnection`. True if it was connected.
+ *
+ * @example
+ * disconnect("iex@localhost"); // true
+ */
+export function disconnect(node: string | Atom): boolean {
+  return kernel()?.disconnect(nodeAtom(node)) ?? false;
+}
+
+/**
+ * The connected nodes: visible ones (Erlang's `nodes()`), `"hidden"` ones
+ * (`nodes(hidden)`), or all (`"connected"`). Empty when not a node.
+ *
+ * @example
+ * nodes();            // [atom('iex@localhost')]
+ * nodes("connected"); // visible and hidden
+ */
+export function nodes(kind: NodeKind = "visible"): Atom[] {
+  return kernel()?.nodes(kind) ?? [];
+}
+
+/**
+ * Subscribes the calling process to node events (Erlang's
+ * `net_kernel:monitor_nodes`): `{nodeup, Node}` and `{nodedown, Node}`, or
+ * with options `{nodeup, Node, Info}` with `{node_type, visible | hidden}`
+ * and, if asked, `{nodedown_reason, Reason}`. Visible nodes only unless
+ * `nodeType` says otherwise. `false` removes the subscription made with the
+ * same options.
+ *
+ * @example
+ * monitorNodes(true, { nodeType: "all" });
+ * const ev = yield* receive(on([atom("nodeup"), _, _], (m) => m[1]));
+ */
+export function monitorNodes(on: boolean, opts: MonitorNodesOptions = {}): true {
+  const p = current;
+  if (p === null) throw new NotInProcessError("monitorNodes()");
+  const k = kernel(p.rt);
+  if (k === undefined) throw new DistError("monitorNodes: this node is not alive (startNode first)");
+  k.monitorNodes(p, on, opts);
+  return true;
+}
+
+const REX = atom("rex");
+const CALL = atom("call");
+const CAST = atom("cast");
+const USER = atom("user");
+const BADRPC = atom("badrpc");
+const NODEDOWN = atom("nodedown");
+const TIMEOUT = atom("timeout");
+const EXIT = atom("EXIT");
+
+/** Erlang's `rpc_check`: a failed call to rex as rpc reports it. */
+function rpcCheck(e: unknown): unknown {
+  if (!(e instanceof CallError)) throw e;
+  const why = (e.reason as unknown[])[0];
+  if (why === TIMEOUT) return t(BADRPC, TIMEOUT);
+  if (Array.isArray(why) && why[0] === NODEDOWN) return t(BADRPC, NODEDOWN);
+  return t(BADRPC, t(EXIT, e.reason));
+}
+
+/** A pending `rpc.call`: `yield*` it in a process, `await` it elsewhere. */
+export class RpcCall implements Iterable<unknown, unknown, unknown>, PromiseLike<unknown> {
+  constructor(private readonly op: CallOp<unknown>) {}
+
+  *[Symbol.iterator](): Iterator<unknown, unknown, unknown> {
+    try {
+      return yield* this.op;
+    } catch (e) {
+      return rpcCheck(e);
+    }
+  }
+
+  then<A = unknown, B = never>(
+    onFulfilled?: ((value: unknown) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
+    return Promise.resolve(this.op).then((v) => v, rpcCheck).then(onFulfilled, onRejected);
+  }
+}
+
+/**
+ * Remote procedure calls, as Erlang's `rpc` module, both ways.
+ *
+ * `rpc.export` offers a function to other nodes: `rpc:call(AgnerNode, Mod,
+ * Fun, Args)` from erl (or iex `:rpc.call/4`, `:erpc.call/4`) runs it in a
+ * fresh process here and answers with its result. Only exported functions
+ * run; anything else answers `{badrpc, {'EXIT', {undef, [{Mod, Fun, Args,
+ * []}]}}}`, as erl does for a missing function.
+ *
+ * `rpc.call` runs `Module:Function(Args...)` on another node, through that
+ * node's `rex` server: the result, or `{badrpc, Reason}` (`nodedown`,
+ * `timeout`, or `{'EXIT', Reason}` when the function raised), never an
+ * exception, as erl's `rpc:call`. Output the function prints goes to the
+ * remote node's standard output (its `user`).
+ *
+ * @example
+ * rpc.export("math", "add", (a: number, b: number) => a + b);
+ * const len = await rpc.call("erl@localhost", "erlang", "length", [[1, 2, 3]]); // 3
+ */
+export const rpc = {
+  /** Offers `fn` as `module:name` to other nodes (optionally only for calls with `opts.arity` arguments). */
+  export(module: string | Atom, name: string | Atom, fn: ExportedFn, opts: { arity?: number; runtime?: Runtime } = {}): void {
+    exportFn(opts.runtime ?? runtime(), module, name, fn, opts.arity);
+  },
+
+  /** Withdraws an export; true if there was one. */
+  unexport(module: string | Atom, name: string | Atom, opts: { runtime?: Runtime } = {}): boolean {
+    return unexportFn(opts.runtime ?? runtime(), module, name);
+  },
+
+  /** `rpc:call(Node, Module, Function, Args, Timeout)` (default no timeout). */
+  call(node: string | Atom, module: string | Atom, fn: string | Atom, args: unknown[], timeout = Infinity): RpcCall {
+    const server = t(REX, nodeAtom(node)) as Tup<[Atom, Atom]>;
+    return new RpcCall(call(server, t(CALL, nodeAtom(module), nodeAtom(fn), args, USER), timeout) as CallOp<unknown>);
+  },
+
+  /** `rpc:cast`: runs it there, answers nothing. */
+  cast(node: string | Atom, module: string | Atom, fn: string | Atom, args: unknown[]): true {
+    cast(t(REX, nodeAtom(node)) as Tup<[Atom, Atom]>, t(CAST, nodeAtom(module), nodeAtom(fn), args, USER));
+    return true;
+  },
+};

@@ -1,0 +1,172 @@
+/**
+ * The transport's interface to the layer above it (runtime integration,
+ * net_kernel, rex): what a {@link DistTransport} is started with, the
+ * {@link ConnectionHandler} it reports to, and the {@link DistConnection}
+ * it hands out. Additive changes only (see the `dist interface:` commits).
+ */
+import type { Atom } from "../term/atom.js";
+import type { Pid, Ref } from "../term/identifiers.js";
+import type { DecodeOptions } from "../etf/index.js";
+import type { Clock } from "../runtime/clock.js";
+import type { Logger } from "../runtime/logger.js";
+import type { ControlMessage } from "./control.js";
+import type { DistFlags } from "./flags.js";
+
+/**
+ * TLS distribution (Erlang's `-proto_dist inet_tls`). PEM strings or
+ * buffers, as `node:tls` takes them. Peers are verified against `ca` by
+ * default, both ways (the acceptor asks for the initiator's certificate).
+ */
+export interface TlsOptions {
+  /** This node's certificate chain (PEM). */
+  cert: string | Buffer;
+  /** Its private key (PEM). */
+  key: string | Buffer;
+  /** Certificate authorities that sign the peers' certificates (PEM). */
+  ca: string | Buffer | (string | Buffer)[];
+  /** Check the peer's certificate (default true). Turning this off makes TLS encryption only. */
+  verify?: boolean;
+  /** Require a certificate from connecting peers (default: as `verify`). */
+  requestClientCert?: boolean;
+  /** Check the server certificate's name against the peer's host (default false: erl's `verify_peer` without `server_name_indication`). */
+  checkServerName?: boolean;
+}
+
+/** A timer source, so that ticks and setup timeouts can run on virtual time in tests. */
+export interface DistTimers {
+  /** Calls `fn` once, `ms` from now, unless cancelled. Must not keep Node alive on its own. */
+  setTimeout(fn: () => void, ms: number): { cancel(): void };
+}
+
+/** How this node finds EPMD. */
+export type EpmdMode =
+  /** Use the epmd on `epmdPort`, or start an embedded one there when none answers (default). */
+  | "auto"
+  /** Only a running epmd: fail to start when none answers. */
+  | "client"
+  /** Do not register (the node can still connect to peers it can look up). */
+  | "none";
+
+export interface DistTransportOptions {
+  /** `name` (short host added) or `name@host`. */
+  name: string;
+  /** The magic cookie; else `AGNER_COOKIE`; else `~/.erlang.cookie` (created if absent, as erl does). */
+  cookie?: string;
+  /** Long names (`-name`: FQDN or IP host) instead of short names (`-sname`, the default). */
+  longNames?: boolean;
+  /** Hidden node (default true): the peer does not add it to `nodes()` nor make a global connection. */
+  hidden?: boolean;
+  /** Listen port (default 0: any free port, registered in EPMD). */
+  port?: number;
+  /** Listen address (default all interfaces, as erl). */
+  listenHost?: string;
+  /** EPMD port (default `ERL_EPMD_PORT`, else 4369). */
+  epmdPort?: number;
+  /** EPMD behaviour (default "auto"). */
+  epmd?: EpmdMode;
+  /** Distribution over TLS. */
+  tls?: TlsOptions;
+  /** `net_ticktime` in seconds (default 60): a tick is sent after ticktime/4 of silence, a peer silent for about ticktime is down. */
+  netTicktime?: number;
+  /** Time source for logs and stats (default the system clock). */
+  clock?: Clock;
+  /** Timer source for ticks and setup timeouts (default real, unref'd timers). */
+  timers?: DistTimers;
+  /** Where connection events and errors go (default the console logger). */
+  logger?: Logger;
+  /** Decoding options passed to every message decode (atom limits; the semantics side's local-pid mapping). */
+  decode?: DecodeOptions;
+  /**
+   * Called with every pid and reference encoded for a peer (set it as the
+   * `Encoder`'s `exposed`): the semantics side remembers its own so that
+   * they decode back to live processes and aliases (`DecodeOptions.local`).
+   */
+  exposed?: (id: Pid | Ref) => void;
+  /** Flags to offer besides OFFERED: the semantics side adds SPAWN, since it answers SPAWN_REQUEST for erpc. */
+  extraFlags?: DistFlags;
+  /** Largest frame accepted (default 128 MiB); a larger one closes that connection. */
+  maxFrameBytes?: number;
+  /** Most bytes of partly received fragmented messages per connection (default: maxFrameBytes). */
+  maxFragmentBytes?: number;
+  /** Most fragmented messages in progress per connection (default 64). */
+  maxFragmentedMessages?: number;
+  /**
+   * Send atoms through the distribution header's atom cache (default false:
+   * between two Agner nodes it measured no faster, and costs a copy of each
+   * message body; it saves ~60 bytes per message with long node names).
+   */
+  atomCache?: boolean;
+  /** Handshake timeout in ms (default 7,000: erl's `net_setuptime`). */
+  setupTimeout?: number;
+}
+
+/**
+ * What the layer above implements. Calls come from socket callbacks,
+ * synchronously and in wire order for each connection; a handler must not
+ * throw (an exception closes that connection and is logged).
+ */
+export interface ConnectionHandler {
+  /** A handshake completed (either way): `conn` is open. */
+  up(conn: DistConnection): void;
+  /** A control message arrived, decoded and validated. */
+  control(conn: DistConnection, msg: ControlMessage): void;
+  /**
+   * The connection is gone. `reason` is a term: `connection_closed`,
+   * `net_tick_timeout`, `disconnected` (closed by us), `{protocol_error, What}`...
+   */
+  down(conn: DistConnection, reason: unknown): void;
+}
+
+/** Counters of one connection. */
+export interface ConnectionStats {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  ticksIn: number;
+  ticksOut: number;
+  /** Atom cache references read in distribution headers. */
+  atomCacheRefsIn: number;
+  /** Fragment frames read (DIST_FRAG_HEADER and DIST_FRAG_CONT). */
+  fragmentsIn: number;
+}
+
+/** An established connection to one peer node. */
+export interface DistConnection {
+  /** The peer's node name. */
+  readonly peer: Atom;
+  /** The flags the peer offered (MANDATORY_25_DIGEST expanded). */
+  readonly peerFlags: DistFlags;
+  /** The flags in use on this connection: ours and the peer's, intersected (as dist_util does). */
+  readonly flags: DistFlags;
+  /** The peer's creation (32 bits). */
+  readonly peerCreation: number;
+  /** The peer is hidden (did not set PUBLISHED), or we are. */
+  readonly hidden: boolean;
+  /** True when this node initiated the connection. */
+  readonly initiated: boolean;
+  /** False once closed. */
+  readonly open: boolean;
+  readonly stats: ConnectionStats;
+  /**
+   * Bytes sent but not yet on the wire (this turn's batch and what the
+   * socket queues while the peer reads slowly). Nothing blocks a sender:
+   * a layer that wants erl's busy_dist_port behaviour can watch this.
+   */
+  readonly queuedBytes?: number;
+  /**
+   * Queues a control message. Messages sent in one turn of the event loop
+   * go out in one socket write. Sending on a closed connection is a no-op
+   * (the `down` callback already told). Throws `EtfEncodeError` for a term
+   * that has no Erlang form.
+   */
+  send(msg: ControlMessage): void;
+  /** Closes the connection; `down` follows with `reason` (default `disconnected`). */
+  close(reason?: unknown): void;
+}
+
+/** A node name and port, as EPMD lists them. */
+export interface EpmdEntry {
+  name: string;
+  port: number;
+}

@@ -1,0 +1,64 @@
+/**
+ * The seed's messages from a real Elixir node to the KV server's `kv`
+ * GenServer over the distribution protocol, on the data Redis clients see:
+ * `redis-cli SET foo bar` is `"foo"` -> `"bar"` in iex, and the other way
+ * round.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Runtime, setDefaultRuntime, silentLogger, startNode, stopNode } from "../../src/index.js";
+import { startKvServer, shutdown } from "../../src/apps/kv/app.js";
+import { Config } from "../../src/apps/kv/config.js";
+import { KvInstance } from "../../src/apps/kv/instance.js";
+import { type ElixirNode, needsElixir, startElixir } from "../support/elixir_node.js";
+import { freePort, uniqueName } from "../support/dist.js";
+import { RespClient, plain } from "../support/resp_client.js";
+
+describe("kv from a real Elixir node", needsElixir(), () => {
+  const rt = new Runtime({ logger: silentLogger });
+  let inst: KvInstance;
+  let ex: ElixirNode;
+  let redis: RespClient;
+  let node: string;
+
+  before(async () => {
+    setDefaultRuntime(rt);
+    inst = new KvInstance({ config: Config.from({ argv: ["--port", "0"] }) });
+    await startKvServer(inst);
+    const epmdPort = await freePort();
+    node = `${uniqueName("agnerkv")}@localhost`;
+    await startNode({ name: node, cookie: "kvsecret", hidden: false, epmdPort });
+    ex = await startElixir({ sname: `${uniqueName("iex")}@localhost`, cookie: "kvsecret", epmdPort });
+    redis = await RespClient.connect(inst.port);
+  });
+  after(async () => {
+    redis?.close();
+    await ex?.stop(true);
+    await shutdown(inst);
+    await stopNode(rt);
+    rt.shutdown();
+  });
+
+  const iex = async (code: string) => (await ex.evalInspect(code.replaceAll("NODE", `:"${node}"`))).inspected;
+
+  test("a key set by a Redis client is seen from iex, and the other way round", async () => {
+    assert.deepEqual(plain(await redis.cmd("SET", "foo", "bar")), "OK");
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, "foo"})`), `"bar"`);
+    assert.equal(await iex(`GenServer.cast({:kv, NODE}, {:set, "from_iex", "héllo"})`), ":ok");
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, "from_iex"})`), `"héllo"`, "a cast is ordered before the same caller's call");
+    assert.deepEqual(plain(await redis.cmd("GET", "from_iex")), Buffer.from("héllo", "utf8").toString("latin1"));
+    assert.equal(await iex(`GenServer.cast({:kv, NODE}, {:delete, "foo"})`), ":ok");
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, "foo"})`), "nil");
+    assert.deepEqual(plain(await redis.cmd("EXISTS", "foo")), 0);
+  });
+
+  test("binary bytes both ways; integers and atoms as their text; other terms refused", async () => {
+    assert.equal(await iex(`GenServer.cast({:kv, NODE}, {:set, <<0, 255, 10>>, <<1, 2, 3>>})`), ":ok");
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, <<0, 255, 10>>})`), "<<1, 2, 3>>");
+    assert.equal(await iex(`GenServer.cast({:kv, NODE}, {:set, :colour, 42})`), ":ok");
+    assert.deepEqual(plain(await redis.cmd("GET", "colour")), "42");
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, {:not, :a, :key}})`), "{:error, :badarg}");
+    await redis.cmd("HSET", "h", "f", "v");
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, "h"})`), "{:error, :wrongtype}");
+  });
+});
