@@ -71,6 +71,10 @@ export async function startMemcached(extra: string[] = []): Promise<MemcachedSer
       stdio: ["ignore", "ignore", "pipe"],
     });
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    // A test process that dies (a timeout, a crash) takes its memcached with it.
+    const reap = () => child.kill("SIGKILL");
+    process.once("exit", reap);
+    void exited.then(() => process.removeListener("exit", reap));
     let up = false;
     for (let i = 0; i < 200 && child.exitCode === null; i++) {
       try {
