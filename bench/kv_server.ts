@@ -53,7 +53,7 @@ async function startRedis(dir: string): Promise<Server> {
 async function startAgner(dir: string): Promise<Server> {
   const port = await freePort();
   const cli = join(repoRoot, "dist", "src", "cli", "kv.js");
-  const proc = spawn(process.execPath, [cli, "--port", String(port), "--dir", dir, "--appendonly", "no"], { stdio: ["ignore", "ignore", "inherit"] });
+  const proc = spawn(process.execPath, [cli, "--port", String(port), "--dir", dir, "--appendonly", "no", "--distribution", "no"], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
   return { name: "agner", port, proc, stop: () => kill(proc) };
 }

@@ -16,6 +16,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Application } from "../otp/application.js";
+import { startNode, stopNode } from "../dist/node.js";
 import { inspect } from "../term/inspect.js";
 import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/config.js";
 import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } from "../apps/kv/index.js";
@@ -50,25 +51,34 @@ export async function main(argv: string[], env: Record<string, string | undefine
   config.loadArgs(args);
   mkdirSync(resolve(config.get("dir")), { recursive: true });
 
-  // DISTRIBUTION: this is where the node `config.get("node-name")` starts
-  // (epmd registration and the net_kernel), before the application, once
-  // src/dist lands; until then the server runs on a local node only and the
-  // `kv` GenServer is reachable from processes of this node.
+  // The node starts before the application, so `kv` is reachable from other
+  // nodes as soon as it is registered. A node that cannot start (name taken,
+  // bad cookie file) leaves a local-only server, with a warning: Redis and
+  // memcached clients do not need it.
+  let node: string | null = null;
+  if (config.get("distribution")) {
+    const cookie = config.get("cookie");
+    try {
+      node = (await startNode({ name: config.get("node-name"), hidden: config.get("node-hidden"), ...(cookie !== "" ? { cookie } : {}) })).name;
+    } catch (e) {
+      console.error(`agner kv: warning: the Erlang node ${config.get("node-name")} did not start (${e instanceof Error ? e.message : String(e)}); serving without distribution`);
+    }
+  }
 
   const inst = new KvInstance({ config, ...(file !== undefined ? { configFile: resolve(file) } : {}) });
   defineKvApplication();
   await Application.start("kv", { instance: inst });
-  banner(inst);
+  banner(inst, node);
   return inst;
 }
 
-function banner(inst: KvInstance): void {
+function banner(inst: KvInstance, node: string | null): void {
   const c = inst.config;
   const host = c.get("bind")[0]!.replace(/^-/, "");
   const port = inst.port;
   const pass = c.get("requirepass") !== "" ? " -a <password>" : "";
   const lines = [
-    `Agner KV server ready: RESP on ${c.get("bind").join(" ")} port ${port} (${inst.shardCount} shards), data in ${resolve(c.get("dir"))}, node ${c.get("node-name")}`,
+    `Agner KV server ready: RESP on ${c.get("bind").join(" ")} port ${port} (${inst.shardCount} shards), data in ${resolve(c.get("dir"))}, node ${node ?? "(none: distribution off)"}`,
     `  redis-cli:  redis-cli -h ${host} -p ${port}${pass}`,
     ...(c.get("memcached")
       ? [
@@ -76,8 +86,9 @@ function banner(inst: KvInstance): void {
             `memccat --servers=${c.get("memcached-bind")[0]!.replace(/^-/, "")}:${memcachedPort(inst)} foo`,
         ]
       : []),
-    `  iex:        iex --sname client --cookie <cookie>, then GenServer.call({:kv, :"${c.get("node-name")}"}, {:get, "foo"})`,
-    `              (this entry does not start the Erlang node yet: until it does, \`kv\` answers processes of this node)`,
+    ...(node !== null
+      ? [`  iex:        iex --sname client --cookie <cookie> (the same as this node's), then GenServer.call({:kv, :"${node}"}, {:get, "foo"})`]
+      : []),
     `  stop:       Ctrl-C (SIGINT) or SIGTERM`,
   ];
   console.log(lines.join("\n"));
@@ -101,6 +112,7 @@ async function run(): Promise<void> {
     stopping = true;
     console.log(`${sig}: shutting down (listeners, clients, persistence flush, shards)`);
     shutdownApplication(inst)
+      .then(() => stopNode().catch(() => undefined))
       .then(() => process.exit(0))
       .catch((e: unknown) => {
         console.error(`shutdown failed: ${String(e)}`);

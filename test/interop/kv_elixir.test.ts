@@ -5,6 +5,11 @@
  * round.
  */
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { Runtime, setDefaultRuntime, silentLogger, startNode, stopNode } from "../../src/index.js";
 import { startKvServer, shutdown } from "../../src/apps/kv/app.js";
@@ -60,5 +65,54 @@ describe("kv from a real Elixir node", needsElixir(), () => {
     assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, {:not, :a, :key}})`), "{:error, :badarg}");
     await redis.cmd("HSET", "h", "f", "v");
     assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, "h"})`), "{:error, :wrongtype}");
+  });
+});
+
+describe("the npm start entry is an Erlang node that iex reaches", needsElixir(), () => {
+  const cli = fileURLToPath(new URL("../../src/cli/kv.js", import.meta.url));
+  const tmp = mkdtempSync(join(tmpdir(), "agner-kv-node-"));
+  let proc: ChildProcess;
+  let ex: ElixirNode;
+  let redis: RespClient;
+  let node: string;
+  let banner = "";
+
+  before(async () => {
+    const epmdPort = await freePort();
+    const port = await freePort();
+    node = `${uniqueName("agnerkv")}@localhost`;
+    // A private EPMD port: the entry starts the embedded EPMD there, as it would on a machine without epmd.
+    proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached", "no", "--dir", tmp, "--node-name", node, "--cookie", "clisecret"], {
+      env: { ...process.env, ERL_EPMD_PORT: String(epmdPort) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout!.on("data", (d) => {
+        banner += d;
+        if (banner.includes("stop:")) resolve();
+      });
+      proc.stderr!.on("data", (d) => (banner += d));
+      proc.once("exit", (code) => reject(new Error(`the entry exited (${code}): ${banner}`)));
+    });
+    ex = await startElixir({ sname: `${uniqueName("iex")}@localhost`, cookie: "clisecret", epmdPort });
+    redis = await RespClient.connect(port);
+  });
+  after(async () => {
+    redis?.close();
+    await ex?.stop(true);
+    proc?.kill("SIGTERM");
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("the banner names the node; redis-cli's SET is iex's GenServer.call, and back", async () => {
+    assert.match(banner, new RegExp(`node ${node.replace(".", "\\.")}`));
+    assert.match(banner, new RegExp(`GenServer\\.call\\(\\{:kv, :"${node}"\\}, \\{:get, "foo"\\}\\)`));
+    assert.deepEqual(plain(await redis.cmd("SET", "foo", "bar")), "OK");
+    const iex = async (code: string) => (await ex.evalInspect(code.replaceAll("NODE", `:"${node}"`))).inspected;
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, "foo"})`), `"bar"`);
+    assert.equal(await iex(`GenServer.cast({:kv, NODE}, {:set, "seed", "article"})`), ":ok");
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, "seed"})`), `"article"`);
+    assert.deepEqual(plain(await redis.cmd("GET", "seed")), "article");
+    assert.equal(await iex(`:net_adm.ping(NODE)`), ":pong");
   });
 });

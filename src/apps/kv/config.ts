@@ -50,6 +50,12 @@ export interface Settings {
   shards: number;
   /** Agner: the Erlang node name the server runs as. */
   "node-name": string;
+  /** Agner: make the server an Erlang node at start (so `iex` can call `kv`). */
+  distribution: boolean;
+  /** Agner: the node's magic cookie; empty = Erlang's lookup (AGNER_COOKIE, then ~/.erlang.cookie). */
+  cookie: string;
+  /** Agner: connect to other nodes as a hidden node (not in their `Node.list()`; no `global` sync). */
+  "node-hidden": boolean;
   /** Agner: serve the memcached text protocol too (on the same data, database 0). */
   memcached: boolean;
   /** Agner: the memcached port (0 picks a free one). */
@@ -239,6 +245,9 @@ export const SETTINGS: Defs = {
     show: showNum,
   },
   "node-name": { default: "agner@localhost", mutable: false, parse: text, show: showText },
+  distribution: { default: true, mutable: false, parse: bool, show: showBool },
+  cookie: { default: "", mutable: false, parse: text, show: showText },
+  "node-hidden": { default: true, mutable: false, parse: bool, show: showBool },
   memcached: { default: true, mutable: false, parse: bool, show: showBool },
   "memcached-port": { default: 11212, mutable: false, parse: int(0, 65535), show: showNum },
   "memcached-bind": { default: ["127.0.0.1"], mutable: false, parse: addresses, show: (a) => a.join(" ") },

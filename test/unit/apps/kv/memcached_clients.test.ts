@@ -213,7 +213,7 @@ describe("npm start", () => {
     const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../src/cli/kv.js");
     const dir = mkdtempSync(join(tmpdir(), "agner-mc-cli-"));
     const [port, mp] = [await freePort(), await freePort()];
-    const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", String(mp), "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", String(mp), "--dir", dir, "--distribution", "no"], { stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
     const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
     await new Promise<void>((r) => proc.stdout!.on("data", (d) => ((text += d), text.includes("stop:") && r())));

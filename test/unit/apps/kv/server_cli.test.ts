@@ -16,10 +16,13 @@ import { RespClient, plain } from "../../../support/resp_client.js";
 const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../src/cli/kv.js");
 const tmp = mkdtempSync(join(tmpdir(), "agner-kv-cli-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
+// A failed assertion must not leave a server running (the file's process would wait for it).
+const started: ChildProcess[] = [];
+after(() => started.forEach((p) => p.exitCode === null && p.kill("SIGKILL")));
 
 function start(args: string[], env: Record<string, string> = {}): { proc: ChildProcess; out: Promise<string>; ready: Promise<string> } {
   // memcached on a free port unless a test says otherwise (its default, 11212, would collide between runs).
-  const proc = spawn(process.execPath, [cli, ...args], { env: { AGNER_KV_MEMCACHED_PORT: "0", ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [cli, ...args], { env: { AGNER_KV_MEMCACHED_PORT: "0", AGNER_KV_DISTRIBUTION: "no", ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   let readyResolve: (s: string) => void;
   const ready = new Promise<string>((r) => (readyResolve = r));
@@ -29,6 +32,7 @@ function start(args: string[], env: Record<string, string> = {}): { proc: ChildP
   });
   proc.stderr!.on("data", (d) => (text += d));
   const out = new Promise<string>((r) => proc.once("exit", (code, sig) => r(`${text}\nexit ${code} ${sig}`)));
+  started.push(proc);
   return { proc, out, ready };
 }
 
@@ -39,7 +43,8 @@ test("config file < environment < flags; banner; clients; SIGTERM stops cleanly"
   const { proc, out, ready } = start([file, "--port", String(port), "--timeout", "50"], { AGNER_KV_MAXCLIENTS: "88", AGNER_KV_PORT: "2" });
   const banner = await Promise.race([ready, out]);
   assert.match(banner, new RegExp(`redis-cli -h 127\\.0\\.0\\.1 -p ${port}`));
-  assert.match(banner, /GenServer\.call\(\{:kv, :"agner@localhost"\}/);
+  assert.match(banner, /node \(none: distribution off\)/, "AGNER_KV_DISTRIBUTION=no: no Erlang node, no iex line");
+  assert.doesNotMatch(banner, /iex:/);
   const c = await RespClient.connect(port);
   assert.deepEqual(plain(await c.cmd("CONFIG", "GET", "hz")), ["hz", "15"], "from the file");
   assert.deepEqual(plain(await c.cmd("CONFIG", "GET", "maxclients")), ["maxclients", "88"], "env over file");
