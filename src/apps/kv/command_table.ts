@@ -409,6 +409,19 @@ const DEFS: Record<string, Def> = {
     summary: "Returns the length of a list.", args: ONE_KEY },
   lindex: { arity: 3, flags: "readonly", acl: "list", keys: [RO_ACCESS], exec: list.lindexCommand, group: "list", since: "1.0.0",
     summary: "Returns an element of a list by its index.", args: "key:key index:integer" },
+  // --- transactions: the connection queues, a transaction process runs (multi_exec.ts)
+  multi: { arity: 1, flags: "noscript loading stale fast allow_busy", acl: "transaction", group: "transactions", since: "1.2.0",
+    summary: "Starts a transaction." },
+  exec: { arity: 1, flags: "noscript loading stale skip_slowlog", acl: "transaction", group: "transactions", since: "1.2.0",
+    complexity: "Depends on commands in the transaction", summary: "Executes all commands in a transaction." },
+  discard: { arity: 1, flags: "noscript loading stale fast allow_busy", acl: "transaction", group: "transactions", since: "2.0.0",
+    summary: "Discards a transaction." },
+  watch: { arity: -2, flags: "noscript loading stale fast allow_busy", acl: "transaction", keys: [ks("RO", 1, -1)], route: "connection",
+    group: "transactions", since: "2.2.0", complexity: "O(1) for every key.",
+    summary: "Monitors changes to keys to determine the execution of a transaction.", args: "key:key+" },
+  unwatch: { arity: 1, flags: "noscript loading stale fast allow_busy", acl: "transaction", group: "transactions", since: "2.2.0",
+    summary: "Forgets about watched keys of a transaction." },
+
   // --- connection-level commands: run by the server
   ping: { arity: -1, flags: "fast sentinel", acl: "connection", tips: "request_policy:all_shards response_policy:all_succeeded",
     group: "connection", since: "1.0.0", summary: "Answers PONG, or the message given.", args: "message:string?" },

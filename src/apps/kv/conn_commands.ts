@@ -24,6 +24,7 @@ import { SlotAction } from "./connection.js";
 import { infoText } from "./info.js";
 import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "./persistence.js";
+import { discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "./reply.js";
 
 /** Commands allowed before AUTH when a password is set (Redis' `no-auth` flag). */
@@ -78,13 +79,22 @@ function connectionCommand(c: ConnState, seq: number, spec: CommandEntry, argv: 
       return [String(Math.floor(ms / 1000)), String(Math.floor((ms % 1000) * 1000))];
     }
     case "select": {
-      const n = parseInt64(argv[1]!);
-      if (n === undefined || n < -2147483648 || n > 2147483647) return NOT_INTEGER;
-      if (n < 0 || n >= c.inst.config.get("databases")) return new ErrorReply("ERR DB index is out of range");
+      const n = selectIndex(c, argv[1]!);
+      if (n instanceof ErrorReply) return n;
       c.db = n;
       c.row.db = n;
       return OK;
     }
+    case "multi":
+      return multiCommand(c);
+    case "exec":
+      return execCommandOf(c, seq, (cmd, args, db) => inExec(c, cmd, args, db));
+    case "discard":
+      return discardCommand(c);
+    case "watch":
+      return watchCommand(c, argv);
+    case "unwatch":
+      return unwatchCommand(c);
     case "auth":
       return auth(c, argv);
     case "hello":
@@ -111,6 +121,25 @@ function connectionCommand(c: ConnState, seq: number, spec: CommandEntry, argv: 
     default:
       return new ErrorReply(`ERR unknown command '${spec.name}'`);
   }
+}
+
+function selectIndex(c: ConnState, arg: string): number | ErrorReply {
+  const n = parseInt64(arg);
+  if (n === undefined || n < -2147483648 || n > 2147483647) return NOT_INTEGER;
+  if (n < 0 || n >= c.inst.config.get("databases")) return new ErrorReply("ERR DB index is out of range");
+  return n;
+}
+
+/** A connection command queued in MULTI, run by EXEC: SELECT moves the transaction's database; UNWATCH is EXEC's own. */
+function inExec(c: ConnState, spec: CommandEntry, argv: readonly string[], db: number): [Reply, number] {
+  if (spec.name === "select") {
+    const n = selectIndex(c, argv[1]!);
+    return n instanceof ErrorReply ? [n, db] : [OK, n];
+  }
+  if (spec.name === "unwatch") return [OK, db];
+  const r = connectionCommand(c, -1, spec, argv as string[]);
+  // Only the commands that answer at once are queued (multi_exec.ts refuses the others).
+  return [r === undefined || r instanceof SlotAction ? new ErrorReply("ERR Command not allowed inside a transaction") : r, db];
 }
 
 function auth(c: ConnState, argv: string[]): Reply {

@@ -30,9 +30,10 @@ import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, RetryS
 import { ErrorReply, type Reply } from "./reply.js";
 import { RespParser, RespProtocolError } from "./resp.js";
 import { RespWriter } from "./resp_writer.js";
-import { shardOf } from "./router.js";
+import { CROSS_SHARD, SPLIT_BY_SHARD, shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { startTransaction } from "./txn.js";
+import { type MultiState, RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
 import { fastReply } from "./fast_reply.js";
 import { DIRECT_DONE, DirectOut, outputOverLimit } from "./direct_out.js";
 
@@ -42,8 +43,6 @@ const FLUSH_BYTES = 64 * 1024;
 const MAX_INFLIGHT = 8192;
 
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
-const SPLIT = new Set(["mget", "mset", "del", "unlink", "exists", "touch"]);
-const TXN = new Set(["msetnx", "rename", "renamenx"]);
 
 /** A slot whose encoding also does something: HELLO switches protocol, QUIT and protocol errors close. */
 export class SlotAction {
@@ -146,6 +145,11 @@ export class ConnState {
   private tag = 0;
   /** A transaction or async command runs: later commands wait in `queued`, in order. */
   blocked = false;
+  /** MULTI is open: commands are queued for EXEC (multi_exec.ts). */
+  tx: MultiState | null = null;
+  /** WATCH registered keys with shards; `watchLost`: one of them could not be told (EXEC then aborts). */
+  watching = false;
+  watchLost = false;
   private readonly queued: string[][] = [];
   private writerMon: Ref | null = null;
   /** Input is no longer read (QUIT, protocol error, CLIENT KILL of itself). */
@@ -193,6 +197,7 @@ export class ConnState {
     inst.stats.totalConnections++;
     (self.x().onExit ??= []).push(() => {
       inst.clients.delete(id);
+      unwatchEverywhere(this);
       port.close();
     });
     this.same = noreply(this);
@@ -327,14 +332,21 @@ export class ConnState {
     if (last !== null && argv[0] === this.lastName && (last.arity > 0 ? n === last.arity : n >= -last.arity)) cmd = last;
     else {
       cmd = checkCommand(argv);
-      if (cmd instanceof ErrorReply) return this.fill(seq, cmd);
+      if (cmd instanceof ErrorReply) {
+        if (this.tx !== null) this.tx.failed = true;
+        return this.fill(seq, cmd);
+      }
       if (cmd.subcommands === null && cmd.fullname === cmd.name) {
         this.lastName = argv[0]!;
         this.lastCmd = cmd;
       }
     }
     this.row.cmd = cmd.fullname;
-    if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) return this.fill(seq, NOAUTH);
+    if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) {
+      if (this.tx !== null) this.tx.failed = true;
+      return this.fill(seq, NOAUTH);
+    }
+    if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
     const mask = this.inst.mask;
     switch (cmd.route) {
       case "key":
@@ -352,7 +364,7 @@ export class ConnState {
   private multi(argv: string[], cmd: CommandEntry, seq: number): void {
     const mask = this.inst.mask;
     if (mask === 0) return this.add(0, argv, cmd, seq);
-    if (TXN.has(cmd.name)) {
+    if (CROSS_SHARD.has(cmd.name)) {
       if (startTransaction(this, seq, cmd, argv)) {
         this.sendBuilt();
         this.blocked = true;
@@ -361,7 +373,7 @@ export class ConnState {
       return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
     }
     // An odd MSET goes whole to one shard, whose exec gives the arity error.
-    if (!SPLIT.has(cmd.name) || (argv.length - cmd.firstKey) % (cmd.step || 1) !== 0) {
+    if (!SPLIT_BY_SHARD.has(cmd.name) || (argv.length - cmd.firstKey) % (cmd.step || 1) !== 0) {
       return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
     }
     const parts = splitByShard(cmd, argv, (k) => shardOf(k, mask));
@@ -636,6 +648,7 @@ export class ConnState {
 
   /** A transaction or async command finished: its reply, then what waited behind it. */
   private onAsyncDone(d: AsyncDone): void {
+    if (d.db !== undefined) this.row.db = this.db = d.db;
     this.fill(d.seq, d.reply);
     this.blocked = false;
     const q = this.queued;

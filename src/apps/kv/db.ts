@@ -22,6 +22,7 @@
 import { type ExecContext } from "./command.js";
 import { ListValue } from "./list_value.js";
 import { type Int64 } from "./numbers.js";
+import { Watches } from "./watch.js";
 
 export type HashValue = Map<string, string>;
 export type Value = string | HashValue | ListValue;
@@ -104,10 +105,12 @@ export class Db {
   /**
    * The one hook every change of a key's value or existence goes through
    * (setKey, deleteKey, and the in-place writes of hashes and lists call it;
-   * TTL-only changes do not): it clears the key's per-key metadata.
+   * TTL-only changes do not): it clears the key's per-key metadata and
+   * tells WATCH (which TTL changes also tell, as in Redis).
    */
   modified(key: string): void {
     if (this.meta !== null) this.meta.delete(key);
+    if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
   }
 
   /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
@@ -130,11 +133,14 @@ export class Db {
 
   setExpire(key: string, at: Int64): void {
     this.expires.set(key, at);
+    if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
   }
 
   /** True when the key had a TTL. */
   removeExpire(key: string): boolean {
-    return this.expires.size !== 0 && this.dropExpire(key);
+    if (this.expires.size === 0 || !this.dropExpire(key)) return false;
+    if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+    return true;
   }
 
   /**
@@ -160,6 +166,7 @@ export class Db {
 
   /** Empties the database (FLUSHDB). */
   flush(): void {
+    if (this.keyspace.watches.size !== 0) this.keyspace.watches.touchExisting(this.index, (k) => this.data.has(k));
     this.data.clear();
     this.expires.clear();
     this.meta = null;
@@ -268,6 +275,8 @@ export class Keyspace {
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
   readonly config: EngineConfig = { protoMaxBulkLen: 512 * 1024 * 1024, maxKeys: MAX_KEYS_PER_DB };
   readonly dbs: readonly Db[];
+  /** Who WATCHes which keys of this shard (watch.ts). */
+  readonly watches = new Watches();
   private cursorIds = 0;
 
   constructor(databases = 16) {

@@ -115,7 +115,23 @@ export class AsyncDone {
   constructor(
     readonly seq: number,
     readonly reply: Reply,
+    /** The database the connection is in from now on (an EXEC whose commands included SELECT). */
+    readonly db?: number,
   ) {}
+}
+
+/** Connection → shard: `client` WATCHes these keys of database `db` (they are this shard's). */
+export class Watch {
+  constructor(
+    readonly client: Proc,
+    readonly db: number,
+    readonly keys: readonly string[],
+  ) {}
+}
+
+/** Connection → shard: `client` no longer watches anything (UNWATCH, DISCARD, EXEC aborted, disconnect). */
+export class Unwatch {
+  constructor(readonly client: Proc) {}
 }
 
 /** CLIENT KILL, idle timeout: close this client (sent to its connection process). */

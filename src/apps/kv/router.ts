@@ -15,6 +15,12 @@ export function hashKey(key: string): number {
   return h >>> 0;
 }
 
+/** Multi-key commands split by shard, each part run by its shard and the replies merged. */
+export const SPLIT_BY_SHARD: ReadonlySet<string> = new Set(["mget", "mset", "del", "unlink", "exists", "touch"]);
+
+/** Multi-key commands that must see all their keys at once: a transaction over their shards (txn.ts). */
+export const CROSS_SHARD: ReadonlySet<string> = new Set(["msetnx", "rename", "renamenx"]);
+
 /** The shard of `key` among `mask + 1` shards. */
 export function shardOf(key: string, mask: number): number {
   return mask === 0 ? 0 : hashKey(key) & mask;

@@ -29,7 +29,7 @@ import { type Db, type Keyspace, activeExpireCycle } from "./db.js";
 import { type CommandEntry, execCommand } from "./engine.js";
 import { CLAIM } from "./holder.js";
 import { type KvInstance } from "./instance.js";
-import { Batch, BatchHeld, BatchReply, ExpireTick, ShardRun, ShardRunReply, type ShardView } from "./messages.js";
+import { Batch, BatchHeld, BatchReply, ExpireTick, ShardRun, ShardRunReply, type ShardView, Unwatch, Watch } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "./persistence.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { RespWriter } from "./resp_writer.js";
@@ -99,6 +99,8 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     if (msg instanceof Batch) this.runBatch(msg, s);
     else if (msg instanceof ShardRun) this.run(msg, s);
     else if (msg instanceof ExpireTick) this.expire(s);
+    else if (msg instanceof Watch) s.keyspace.watches.watch(msg.client, msg.db, msg.keys);
+    else if (msg instanceof Unwatch) s.keyspace.watches.unwatch(msg.client);
     else if (msg instanceof Tuple && msg[0] === DOWN && msg[1] === s.lockMon) this.unlock(s);
     return s.same;
   }

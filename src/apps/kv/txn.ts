@@ -28,19 +28,18 @@ import { type KvInstance } from "./instance.js";
 import { AsyncDone, ShardRun, ShardRunReply } from "./messages.js";
 import { AofAppend, Held } from "./persistence.js";
 import { ErrorReply, OK, type Reply } from "./reply.js";
-import { hashKey } from "./router.js";
+import { CROSS_SHARD, hashKey } from "./router.js";
 import type { ShardState } from "./shard.js";
 
-const TXN_COMMANDS = new Set(["msetnx", "rename", "renamenx"]);
 const NO_SUCH_KEY = new ErrorReply("ERR no such key");
 const ABORTED = new ErrorReply("ERR a shard restarted during the cross-shard transaction; nothing was changed, retry");
 
 export function needsTransaction(spec: CommandSpec): boolean {
-  return TXN_COMMANDS.has(spec.name);
+  return CROSS_SHARD.has(spec.name);
 }
 
 /** The shards a transaction command touches, ascending; null when the command cannot be split (wrong arity). */
-function shardsOf(inst: KvInstance, spec: CommandSpec, argv: readonly string[]): number[] | null {
+export function shardsOf(inst: KvInstance, spec: CommandSpec, argv: readonly string[]): number[] | null {
   const keys: string[] = [];
   if (spec.name === "msetnx") {
     if ((argv.length - 1) % 2 !== 0) return null;
@@ -80,10 +79,11 @@ export function startTransaction(c: ConnState, seq: number, spec: CommandSpec, a
   return true;
 }
 
-class Aborted {}
+/** A shard died during the transaction (thrown by {@link step}). */
+export class Aborted {}
 
 /** One step on shard `i`: runs `fn` there and gives its result; throws Aborted if the shard dies. */
-function* step<T>(inst: KvInstance, i: number, db: number, fn: ((s: ShardState) => T) | null, lock: "lock" | "unlock" | null): Generator<unknown, T, unknown> {
+export function* step<T>(inst: KvInstance, i: number, db: number, fn: ((s: ShardState) => T) | null, lock: "lock" | "unlock" | null): Generator<unknown, T, unknown> {
   const self = current!;
   const pid = self.rt.whereis(inst.names.shards[i]!);
   if (pid === undefined) throw new Aborted();
@@ -105,17 +105,18 @@ function* step<T>(inst: KvInstance, i: number, db: number, fn: ((s: ShardState) 
 }
 let tags = 0;
 
-function* unlockAll(inst: KvInstance, shards: number[]): Generator<unknown, void, unknown> {
+/** Unlocks every shard of `shards`, running `last` on each as it goes (null: nothing). */
+export function* unlockAll(inst: KvInstance, shards: number[], last: ((s: ShardState) => void) | null = null): Generator<unknown, void, unknown> {
   for (const i of shards) {
     try {
-      yield* step(inst, i, 0, null, "unlock");
+      yield* step(inst, i, 0, last, "unlock");
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
     }
   }
 }
 
-interface Outcome {
+export interface Outcome {
   reply: Reply;
   /** The command changed data: record it for the append-only file. */
   record: boolean;
@@ -124,13 +125,22 @@ interface Outcome {
 function* transaction(inst: KvInstance, shards: number[], db: number, name: string, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
   try {
     for (const i of shards) yield* step(inst, i, db, null, "lock");
-    if (name === "msetnx") return yield* msetnx(inst, shards, db, argv);
-    return yield* rename(inst, db, argv, name === "renamenx");
+    return yield* lockedCommand(inst, shards, db, name, argv);
   } catch (e) {
     if (!(e instanceof Aborted)) throw e;
     yield* unlockAll(inst, shards);
     return { reply: ABORTED, record: false };
   }
+}
+
+/**
+ * MSETNX, RENAME or RENAMENX over `shards`, which the caller has locked
+ * (a transaction of its own, or EXEC's). The caller records the command
+ * for the append-only file when the outcome says so.
+ */
+export function* lockedCommand(inst: KvInstance, shards: number[], db: number, name: string, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
+  if (name === "msetnx") return yield* msetnx(inst, shards, db, argv);
+  return yield* rename(inst, db, argv, name === "renamenx");
 }
 
 function* msetnx(inst: KvInstance, shards: number[], db: number, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
