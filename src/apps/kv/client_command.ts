@@ -45,11 +45,17 @@ const HELP = [
 ].map((l) => new SimpleString(l));
 
 
+/** CLIENT LIST's flags: P subscribed, x in MULTI, N neither. */
+function clientFlags(r: ClientRow): string {
+  const f = (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "");
+  return f === "" ? "N" : f;
+}
+
 /** One CLIENT LIST / CLIENT INFO line, without the newline. */
 export function clientInfoLine(r: ClientRow, now: number): string {
   return (
     `id=${r.id} addr=${r.addr} laddr=${r.laddr} fd=${r.fd} name=${r.name} age=${Math.floor((now - r.created) / 1000)} ` +
-    `idle=${Math.max(0, Math.floor((now - r.lastInteraction) / 1000))} flags=N db=${r.db} sub=0 psub=0 ssub=0 multi=${r.multi} ` +
+    `idle=${Math.max(0, Math.floor((now - r.lastInteraction) / 1000))} flags=${clientFlags(r)} db=${r.db} sub=${r.sub} psub=${r.psub} ssub=0 multi=${r.multi} ` +
     `qbuf=${r.qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${r.obl} oll=0 omem=${r.obl} ` +
     `tot-mem=${r.qbuf + r.obl} events=r cmd=${r.cmd} user=default redir=-1 resp=${r.resp}`
   );

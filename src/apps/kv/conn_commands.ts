@@ -24,6 +24,7 @@ import { SlotAction } from "./connection.js";
 import { infoText } from "./info.js";
 import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "./persistence.js";
+import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
 import { discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "./reply.js";
 
@@ -69,6 +70,8 @@ function connectionCommand(c: ConnState, seq: number, spec: CommandEntry, argv: 
   switch (bar < 0 ? spec.name : spec.fullname.slice(0, bar)) {
     case "ping":
       if (argv.length > 2) return new ErrorReply("ERR wrong number of arguments for 'ping' command");
+      // A subscribed RESP2 client reads a pong it can tell from a message.
+      if (c.resp === 2 && c.subs.count > 0) return ["pong", argv[1] ?? ""];
       return argv.length === 1 ? PONG : argv[1]!;
     case "echo":
       return argv[1]!;
@@ -85,6 +88,18 @@ function connectionCommand(c: ConnState, seq: number, spec: CommandEntry, argv: 
       c.row.db = n;
       return OK;
     }
+    case "subscribe":
+      return subscribe(c, "channel", argv.slice(1));
+    case "psubscribe":
+      return subscribe(c, "pattern", argv.slice(1));
+    case "unsubscribe":
+      return unsubscribe(c, "channel", argv.slice(1));
+    case "punsubscribe":
+      return unsubscribe(c, "pattern", argv.slice(1));
+    case "publish":
+      return c.inst.pubsub.publish(argv[1]!, argv[2]!);
+    case "pubsub":
+      return pubsubCommand(c, argv);
     case "multi":
       return multiCommand(c);
     case "exec":

@@ -34,6 +34,7 @@ import { CROSS_SHARD, SPLIT_BY_SHARD, shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { startTransaction } from "./txn.js";
 import { type MultiState, RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
+import { PubMessage, Subscriptions, unsubscribeAll } from "./pubsub.js";
 import { fastReply } from "./fast_reply.js";
 import { DIRECT_DONE, DirectOut, outputOverLimit } from "./direct_out.js";
 
@@ -43,6 +44,8 @@ const FLUSH_BYTES = 64 * 1024;
 const MAX_INFLIGHT = 8192;
 
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
+/** What a RESP2 client may send while subscribed (as in Redis; RESET and the S* commands are not implemented). */
+const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset", "ssubscribe", "sunsubscribe"]);
 
 /** A slot whose encoding also does something: HELLO switches protocol, QUIT and protocol errors close. */
 export class SlotAction {
@@ -150,6 +153,8 @@ export class ConnState {
   /** WATCH registered keys with shards; `watchLost`: one of them could not be told (EXEC then aborts). */
   watching = false;
   watchLost = false;
+  /** Pub/sub channels and patterns (pubsub.ts). */
+  readonly subs = new Subscriptions();
   private readonly queued: string[][] = [];
   private writerMon: Ref | null = null;
   /** Input is no longer read (QUIT, protocol error, CLIENT KILL of itself). */
@@ -198,6 +203,7 @@ export class ConnState {
     (self.x().onExit ??= []).push(() => {
       inst.clients.delete(id);
       unwatchEverywhere(this);
+      unsubscribeAll(this);
       port.close();
     });
     this.same = noreply(this);
@@ -347,6 +353,9 @@ export class ConnState {
       return this.fill(seq, NOAUTH);
     }
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
+    if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
+      return this.fill(seq, new ErrorReply(`ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
+    }
     const mask = this.inst.mask;
     switch (cmd.route) {
       case "key":
@@ -656,6 +665,13 @@ export class ConnState {
     this.sendBuilt();
   }
 
+  /** A published message: written after the replies to every command received so far. */
+  private onPubMessage(m: PubMessage): void {
+    if (this.closing) return;
+    this.fill(this.nextSeq++, m.toReply());
+    this.maybeFlush();
+  }
+
   log(level: "notice" | "warning", text: string): void {
     this.self.rt.logger({ level, what: "kv_client", text });
   }
@@ -665,6 +681,7 @@ export class ConnState {
   /** Handles one message; false when the connection is over. */
   handle(msg: unknown): boolean {
     if (msg instanceof SocketData) this.onData(msg.data);
+    else if (msg instanceof PubMessage) this.onPubMessage(msg);
     else if (msg instanceof BatchReply) {
       this.onBatchReply(msg);
       this.maybeFlush();

@@ -35,7 +35,9 @@ export const DIRECT_DONE = DirectDone.instance;
  * over `soft` for `soft-seconds`.
  */
 export function outputOverLimit(inst: KvInstance, row: ClientRow, bytes: number): string | null {
-  const lim = inst.config.get("client-output-buffer-limit").normal;
+  // A subscribed client is of Redis' pubsub class, with its own (lower) limits.
+  const limits = inst.config.get("client-output-buffer-limit");
+  const lim = row.sub + row.psub > 0 ? limits.pubsub : limits.normal;
   if (lim.hard > 0 && bytes >= lim.hard) return "hard";
   if (lim.soft > 0 && bytes >= lim.soft) {
     const now = Date.now();

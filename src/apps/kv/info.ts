@@ -138,8 +138,8 @@ function build(inst: KvInstance, name: string): string | null {
         ["evicted_keys", 0],
         ["keyspace_hits", hits],
         ["keyspace_misses", misses],
-        ["pubsub_channels", 0],
-        ["pubsub_patterns", 0],
+        ["pubsub_channels", inst.pubsub.channels.size],
+        ["pubsub_patterns", inst.pubsub.patterns.size],
         ["client_output_buffer_limit_disconnections", s.outputLimitDisconnections],
       ]);
     }

@@ -21,6 +21,7 @@ import { type Proc } from "../../runtime/process.js";
 import { Config } from "./config.js";
 import { Keyspace } from "./db.js";
 import { type Persistence, noPersistence } from "./persistence.js";
+import { PubSubTable } from "./pubsub.js";
 
 /** Registered names of one server's processes (prefix `kv` by default). */
 export class Names {
@@ -63,7 +64,11 @@ export class ClientRow {
   /** Bytes waiting in the socket's output buffer / in the parser. */
   obl = 0;
   qbuf = 0;
+  /** Commands queued since MULTI, or -1 outside one. */
   multi = -1;
+  /** Channels and patterns subscribed to. */
+  sub = 0;
+  psub = 0;
   authenticated: boolean;
   /** Set when the output went over the soft limit (ms), else 0. */
   softSince = 0;
@@ -113,6 +118,8 @@ export class KvInstance {
   readonly mask: number;
   readonly keyspaces: readonly Keyspace[];
   readonly clients = new Map<number, ClientRow>();
+  /** Pub/sub subscriptions of every client (pubsub.ts). */
+  readonly pubsub = new PubSubTable();
   readonly stats: KvStats;
   readonly persistence: Persistence;
   readonly started = Date.now();

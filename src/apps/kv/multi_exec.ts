@@ -15,8 +15,8 @@
  * WATCH registers the keys with their shards (watch.ts) in the order of the
  * connection's other commands, so its own earlier writes do not count.
  *
- * Not as in Redis: HELLO, AUTH, CONFIG SET, BGREWRITEAOF and CLIENT KILL
- * are refused inside MULTI (they act on the connection or the server at
+ * Not as in Redis: HELLO, AUTH, CONFIG SET, BGREWRITEAOF, CLIENT KILL and
+ * the (UN)SUBSCRIBE commands are refused inside MULTI (they act on the connection or the server at
  * once, outside the shards); and if a shard crashes in the middle of EXEC
  * (a bug), the commands that ran stay applied and EXEC answers an error.
  */
@@ -45,7 +45,10 @@ const SHARD_DIED = new ErrorReply("ERR a shard restarted during EXEC; the comman
 /** Commands that run at once even inside MULTI (Redis exempts these from queueing). */
 export const RUN_IN_MULTI: ReadonlySet<string> = new Set(["multi", "exec", "discard", "watch", "quit"]);
 /** Connection commands refused inside MULTI (see the file's comment). */
-const REFUSED_IN_MULTI: ReadonlySet<string> = new Set(["hello", "auth", "bgrewriteaof", "config|set", "config|resetstat", "client|kill"]);
+const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
+  "hello", "auth", "bgrewriteaof", "config|set", "config|resetstat", "client|kill",
+  "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
+]);
 
 interface Queued {
   readonly cmd: CommandEntry;
@@ -67,6 +70,7 @@ export type ConnectionStep = (cmd: CommandEntry, argv: readonly string[], db: nu
 export function multiCommand(c: ConnState): Reply {
   if (c.tx !== null) return NESTED;
   c.tx = new MultiState();
+  c.row.multi = 0;
   return OK;
 }
 
@@ -78,12 +82,14 @@ export function queueCommand(c: ConnState, seq: number, cmd: CommandEntry, argv:
     return c.fill(seq, NOT_ALLOWED);
   }
   tx.queued.push({ cmd, argv });
+  c.row.multi++;
   c.fill(seq, QUEUED);
 }
 
 export function discardCommand(c: ConnState): Reply {
   if (c.tx === null) return DISCARD_WITHOUT;
   c.tx = null;
+  c.row.multi = -1;
   unwatchEverywhere(c);
   return OK;
 }
@@ -134,6 +140,7 @@ export function execCommandOf(c: ConnState, seq: number, connStep: ConnectionSte
   const tx = c.tx;
   if (tx === null) return EXEC_WITHOUT;
   c.tx = null;
+  c.row.multi = -1;
   if (tx.failed) {
     unwatchEverywhere(c);
     return EXECABORT;

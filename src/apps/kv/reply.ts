@@ -20,6 +20,8 @@
  * | `DoubleReply` | bulk string | double `,` |
  * | `BoolReply` | integer 0/1 | boolean `#t`/`#f` |
  * | `VerbatimReply` | bulk string | verbatim `=` |
+ * | `PushReply` | array | push `>` (pub/sub messages and confirmations) |
+ * | `ReplySeq` | its replies, back to back | the same |
  */
 export type Reply =
   | string
@@ -34,7 +36,9 @@ export type Reply =
   | SetReply
   | DoubleReply
   | BoolReply
-  | VerbatimReply;
+  | VerbatimReply
+  | PushReply
+  | ReplySeq;
 
 export class SimpleString {
   constructor(readonly text: string) {}
@@ -73,6 +77,16 @@ export class VerbatimReply {
     readonly format: string,
     readonly text: string,
   ) {}
+}
+
+/** Out-of-band data: pub/sub messages, and (UN)SUBSCRIBE's confirmations. */
+export class PushReply {
+  constructor(readonly items: readonly Reply[]) {}
+}
+
+/** Several replies to one command, written one after the other (SUBSCRIBE a b: one confirmation per channel). */
+export class ReplySeq {
+  constructor(readonly replies: readonly Reply[]) {}
 }
 
 export const OK = new SimpleString("OK");

@@ -19,7 +19,9 @@ import {
   ErrorReply,
   MapReply,
   NullArrayReply,
+  PushReply,
   type Reply,
+  ReplySeq,
   SetReply,
   SimpleString,
   VerbatimReply,
@@ -137,6 +139,11 @@ export class RespWriter {
     } else if (r instanceof VerbatimReply) {
       if (this.resp === 2) this.bulk(r.text);
       else this.bulk(`${r.format}:${r.text}`, 61 /* = */);
+    } else if (r instanceof PushReply) {
+      this.header(this.resp === 2 ? 42 : 62 /* > */, r.items.length);
+      for (const item of r.items) this.write(item);
+    } else if (r instanceof ReplySeq) {
+      for (const item of r.replies) this.write(item);
     } else {
       throw new TypeError("not a Reply");
     }
