@@ -12,6 +12,7 @@
  * const spec = checkCommand(["SET", "k", "v"]);
  * if (!(spec instanceof ErrorReply)) execCommand(ctx, spec, ["SET", "k", "v"]); // OK
  */
+import { MCFLAGS } from "./aof_format.js";
 import { type ExecContext } from "./command.js";
 import { commandCommand } from "./command_info.js";
 import { type CommandEntry, lookupTop } from "./command_table.js";
@@ -243,19 +244,29 @@ export function existsAny(ctx: ExecContext, keys: readonly string[]): boolean {
 /** Elements per HSET/RPUSH command in a rewrite, as Redis' AOF_REWRITE_ITEMS_PER_CMD. */
 const ITEMS_PER_CMD = 64;
 
+/** What a rewrite reads: a database, or a copy of one taken for a background rewrite. */
+export interface RewriteSource {
+  readonly data: ReadonlyMap<string, Value>;
+  getExpire(key: string): Int64 | undefined;
+  /** memcached client flags of a key (0: none). */
+  flagsOf?(key: string): number;
+}
+
 /**
  * The commands that recreate `db` as it is at `now` (expired keys left
  * out): SET, HSET and RPUSH (at most 64 elements per command), then
- * PEXPIREAT for keys with a TTL. It reads the live maps lazily: run it to
- * completion without writes in between (or snapshot around it) for a
- * consistent image.
+ * PEXPIREAT for keys with a TTL, and `AGNER.MCFLAGS` for memcached items
+ * with flags. It reads the maps lazily: run it to completion without writes
+ * in between, or on a copy, for a consistent image.
  */
-export function* rewrite(db: Db, now: number): Generator<string[]> {
+export function* rewrite(db: RewriteSource, now: number): Generator<string[]> {
   for (const [key, value] of db.data) {
     const at = db.getExpire(key);
     if (at !== undefined && now > at) continue;
     if (typeof value === "string") {
       yield ["SET", key, value];
+      const flags = db.flagsOf?.(key) ?? 0;
+      if (flags !== 0) yield [MCFLAGS, key, String(flags)];
     } else if (value instanceof ListValue) {
       let cmd: string[] = ["RPUSH", key];
       for (const item of value) {
