@@ -221,6 +221,11 @@ export class WriterState {
     const why = `ERR Errors writing to the AOF file: ${e.message}; the write may or may not be applied`;
     for (const x of this.cycles) {
       for (const h of x.held.splice(0)) failHeld(h, why);
+      // A flush (shutdown) does not wait for a disk that refuses: it is told, and the loss is logged.
+      for (const w of x.waiters.splice(0)) {
+        this.log("error", `flush: the last writes could not be written to the append only file (${e.message}); they are not durable`);
+        replyTo(w, atom("ok"));
+      }
     }
     sendAfter(1000, this.self, RETRY);
   }
@@ -246,7 +251,7 @@ export class WriterState {
     if (tail === undefined || tail.running) this.cycles.push((tail = new Cycle(this.fd)));
     tail.forceSync = true;
     tail.waiters.push(from);
-    this.schedule();
+    this.schedule(); // a failed write is retried now, not in a second
     return false;
   }
 
