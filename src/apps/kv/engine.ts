@@ -244,52 +244,51 @@ export function existsAny(ctx: ExecContext, keys: readonly string[]): boolean {
 /** Elements per HSET/RPUSH command in a rewrite, as Redis' AOF_REWRITE_ITEMS_PER_CMD. */
 const ITEMS_PER_CMD = 64;
 
-/** What a rewrite reads: a database, or a copy of one taken for a background rewrite. */
-export interface RewriteSource {
-  readonly data: ReadonlyMap<string, Value>;
-  getExpire(key: string): Int64 | undefined;
-  /** memcached client flags of a key (0: none). */
-  flagsOf?(key: string): number;
-}
-
 /**
  * The commands that recreate `db` as it is at `now` (expired keys left
- * out): SET, HSET and RPUSH (at most 64 elements per command), then
- * PEXPIREAT for keys with a TTL, and `AGNER.MCFLAGS` for memcached items
- * with flags. It reads the maps lazily: run it to completion without writes
- * in between, or on a copy, for a consistent image.
+ * out): see {@link rewriteKey}. It reads the live maps lazily: run it to
+ * completion without writes in between for a consistent image.
  */
-export function* rewrite(db: RewriteSource, now: number): Generator<string[]> {
+export function* rewrite(db: Db, now: number): Generator<string[]> {
   for (const [key, value] of db.data) {
     const at = db.getExpire(key);
     if (at !== undefined && now > at) continue;
-    if (typeof value === "string") {
-      yield ["SET", key, value];
-      const flags = db.flagsOf?.(key) ?? 0;
-      if (flags !== 0) yield [MCFLAGS, key, String(flags)];
-    } else if (value instanceof ListValue) {
-      let cmd: string[] = ["RPUSH", key];
-      for (const item of value) {
-        cmd.push(item);
-        if (cmd.length === ITEMS_PER_CMD + 2) {
-          yield cmd;
-          cmd = ["RPUSH", key];
-        }
-      }
-      if (cmd.length > 2) yield cmd;
-    } else {
-      let cmd: string[] = ["HSET", key];
-      for (const [f, v] of value) {
-        cmd.push(f, v);
-        if (cmd.length === 2 * ITEMS_PER_CMD + 2) {
-          yield cmd;
-          cmd = ["HSET", key];
-        }
-      }
-      if (cmd.length > 2) yield cmd;
-    }
-    if (at !== undefined) yield ["PEXPIREAT", key, int64String(at)];
+    const m = db.meta?.get(key) as { flags?: number } | undefined;
+    yield* rewriteKey(key, value, at, m?.flags ?? 0);
   }
+}
+
+/**
+ * The commands that recreate one key: SET, HSET or RPUSH (at most 64
+ * elements per command), then PEXPIREAT for a TTL, and `AGNER.MCFLAGS`
+ * for a memcached item with flags.
+ */
+export function* rewriteKey(key: string, value: Value, at: Int64 | undefined, flags: number): Generator<string[]> {
+  if (typeof value === "string") {
+    yield ["SET", key, value];
+    if (flags !== 0) yield [MCFLAGS, key, String(flags)];
+  } else if (value instanceof ListValue) {
+    let cmd: string[] = ["RPUSH", key];
+    for (const item of value) {
+      cmd.push(item);
+      if (cmd.length === ITEMS_PER_CMD + 2) {
+        yield cmd;
+        cmd = ["RPUSH", key];
+      }
+    }
+    if (cmd.length > 2) yield cmd;
+  } else {
+    let cmd: string[] = ["HSET", key];
+    for (const [f, v] of value) {
+      cmd.push(f, v);
+      if (cmd.length === 2 * ITEMS_PER_CMD + 2) {
+        yield cmd;
+        cmd = ["HSET", key];
+      }
+    }
+    if (cmd.length > 2) yield cmd;
+  }
+  if (at !== undefined) yield ["PEXPIREAT", key, int64String(at)];
 }
 
 /** INFO keyspace's line for one database: `db0:keys=1,expires=0,avg_ttl=0`. */
