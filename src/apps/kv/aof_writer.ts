@@ -20,7 +20,7 @@
  * - Rewrite (BGREWRITEAOF, automatic growth, CONFIG SET appendonly yes):
  *   aof_rewrite.ts.
  */
-import { closeSync, fdatasync, ftruncateSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { atom } from "../../term/atom.js";
 import { type Tuple } from "../../term/tuple.js";
@@ -278,7 +278,8 @@ export class WriterState {
       replaceManifest(this.dir, this.prefix, this.manifest);
     }
     this.fd = openSync(join(this.dir, last.file), "a");
-    this.fileSize.set(this.fd, 0);
+    // Its bytes from before (a failed write is cut back to this, never further).
+    this.fileSize.set(this.fd, fstatSync(this.fd).size);
     this.enc = new RecordEncoder();
     this.on = true;
   }
