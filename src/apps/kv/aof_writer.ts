@@ -198,7 +198,8 @@ export class WriterState {
     }
     this.status.lastWriteStatus = "ok";
     this.status.bufferLength -= c.bytes;
-    this.status.currentSize += c.bytes;
+    // Bytes in the manifest's files: the old ones count until a rewrite has replaced them.
+    if (c.fd === this.fd || this.rewrite !== null) this.status.currentSize += c.bytes;
     this.fileSize.set(c.fd, (this.fileSize.get(c.fd) ?? 0) + c.bytes);
     if (c.close) this.fileSize.delete(c.fd);
     else if (c.fd === this.fd) this.dirty = d.synced ? false : this.dirty || c.bytes > 0;

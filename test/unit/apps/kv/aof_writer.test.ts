@@ -193,6 +193,7 @@ describe("failures", () => {
     writeFileSync(join(d, "appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
     await withServer(["--appendonly", "yes", "--appendfsync", "always", "--dir", dir], async (s, c) => {
       const r = plain(await c.cmd("SET", "k", "v")) as { error: string };
+      assert.equal(typeof r, "object", `an error, not ${JSON.stringify(r)}`);
       assert.match(r.error, /^ERR Errors writing to the AOF file: .*no space left/i);
       assert.equal((await info(c)).aof_last_write_status, "err");
       assert.match(String((plain(await c.cmd("SET", "k2", "v")) as { error: string }).error), /^ERR Errors writing to the AOF file/);
