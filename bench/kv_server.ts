@@ -15,11 +15,12 @@
  * - `mem_per_key_bytes`: 1 M keys `key:%012d` of 16-byte values written
  *   to fresh servers: growth of Agner's process RSS vs growth of Redis'
  *   `used_memory`, per key
- * - `set_everysec_p1_rps`: SET at `-P 1` with `appendfsync everysec` on
- *   both (printed once Agner has persistence)
+ * - `set_everysec_p1_rps`: `-t set -n 200000 -r 100000 -c 50 -P 1` with
+ *   `appendonly yes appendfsync everysec` on both (fresh servers, each in
+ *   its own directory; Redis with `aof-use-rdb-preamble no` like Agner)
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,17 +44,22 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startRedis(dir: string): Promise<Server> {
+/** Persistence off, or the append-only file with `appendfsync everysec`. */
+const NO_AOF = ["--appendonly", "no"];
+const EVERYSEC = ["--appendonly", "yes", "--appendfsync", "everysec"];
+
+async function startRedis(dir: string, aof = NO_AOF): Promise<Server> {
   const port = await freePort();
-  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+  const extra = aof === NO_AOF ? aof : [...aof, "--aof-use-rdb-preamble", "no"];
+  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...extra, "--dir", dir], { stdio: "ignore" });
   await waitForPort(port);
   return { name: "redis", port, proc, stop: () => kill(proc) };
 }
 
-async function startAgner(dir: string): Promise<Server> {
+async function startAgner(dir: string, aof = NO_AOF): Promise<Server> {
   const port = await freePort();
   const cli = join(repoRoot, "dist", "src", "cli", "kv.js");
-  const proc = spawn(process.execPath, [cli, "--port", String(port), "--dir", dir, "--appendonly", "no", "--distribution", "no"], { stdio: ["ignore", "ignore", "inherit"] });
+  const proc = spawn(process.execPath, [cli, "--port", String(port), "--dir", dir, ...aof, "--distribution", "no"], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
   return { name: "agner", port, proc, stop: () => kill(proc) };
 }
@@ -157,6 +163,25 @@ async function memoryPerKey(dir: string): Promise<void> {
   }
 }
 
+/** SET at -P 1 with the append-only file on both, appendfsync everysec. */
+async function everysec(dir: string): Promise<void> {
+  const rdir = join(dir, "aof-redis");
+  const adir = join(dir, "aof-agner");
+  mkdirSync(rdir);
+  mkdirSync(adir);
+  const redis = await startRedis(rdir, EVERYSEC);
+  const agner = await startAgner(adir, EVERYSEC);
+  try {
+    const args = ["-t", "set", "-n", String(N), "-r", "100000", "-c", "50", "-P", "1", "-q"];
+    const got = new Map<string, number>();
+    for (const s of [redis, agner]) got.set(s.name, rps(await bench(s.port, args)).get("set")!);
+    figure("set_everysec_p1_rps", got.get("agner")!, got.get("redis")!, "higher");
+  } finally {
+    await redis.stop();
+    await agner.stop();
+  }
+}
+
 export default async function main(): Promise<void> {
   if (!redisAvailable()) {
     console.log("# kv-server: redis-server / redis-benchmark not installed; skipped (apt-get install redis-server redis-tools)");
@@ -193,7 +218,7 @@ export default async function main(): Promise<void> {
       await agner.stop();
     }
     await memoryPerKey(dir);
-    console.log("# set_everysec_p1_rps: Agner has no append-only file yet (the persistence writer is a no-op); figure printed once it lands");
+    await everysec(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

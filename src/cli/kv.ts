@@ -21,8 +21,15 @@ import { inspect } from "../term/inspect.js";
 import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/config.js";
 import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } from "../apps/kv/index.js";
 
-function usage(): string {
+/** The server's settings with `npm start`'s defaults: persistent (`appendonly yes`, data in ./data). */
+function cliConfig(): Config {
   const c = new Config();
+  c.setWords("appendonly", ["yes"], "default");
+  return c;
+}
+
+function usage(): string {
+  const c = cliConfig();
   const rows = SETTING_NAMES.map((n) => `  --${n.padEnd(28)} ${envName(n).padEnd(40)} default: ${JSON.stringify(c.show(n))}${SETTINGS[n].mutable ? "" : " (fixed at start)"}`);
   return [
     "usage: npm start -- [redis.conf] [--setting value ...]",
@@ -45,7 +52,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     file = args[ci + 1];
     args.splice(ci, 2);
   }
-  const config = new Config();
+  const config = cliConfig();
   if (file !== undefined) config.loadFile(readFileSync(file, "utf8"), file);
   config.loadEnv(env);
   config.loadArgs(args);

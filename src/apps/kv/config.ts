@@ -41,6 +41,12 @@ export interface Settings {
   appendfilename: string;
   appenddirname: string;
   dir: string;
+  /** Redis': a torn last record of the append-only file is cut off at start (no: refuse to start). */
+  "aof-load-truncated": boolean;
+  /** Redis': rewrite the append-only file once it grew by this many percent over its size after the last rewrite (0: never). */
+  "auto-aof-rewrite-percentage": number;
+  /** Redis': ... and is at least this big (bytes). */
+  "auto-aof-rewrite-min-size": number;
   save: string;
   "proto-max-bulk-len": number;
   "client-query-buffer-limit": number;
@@ -214,6 +220,9 @@ export const SETTINGS: Defs = {
   appendfilename: { default: "appendonly.aof", mutable: false, parse: text, show: showText },
   appenddirname: { default: "appendonlydir", mutable: false, parse: text, show: showText },
   dir: { default: "./data", mutable: true, parse: text, show: showText },
+  "aof-load-truncated": { default: true, mutable: true, parse: bool, show: showBool },
+  "auto-aof-rewrite-percentage": { default: 100, mutable: true, parse: int(0, 2 ** 31 - 1), show: showNum },
+  "auto-aof-rewrite-min-size": { default: 64 * 1024 ** 2, mutable: true, parse: memory(0), show: showNum },
   save: {
     default: "",
     mutable: true,

@@ -12,6 +12,7 @@
  * const spec = checkCommand(["SET", "k", "v"]);
  * if (!(spec instanceof ErrorReply)) execCommand(ctx, spec, ["SET", "k", "v"]); // OK
  */
+import { MCFLAGS } from "./aof_format.js";
 import { type ExecContext } from "./command.js";
 import { commandCommand } from "./command_info.js";
 import { type CommandEntry, lookupTop } from "./command_table.js";
@@ -245,40 +246,49 @@ const ITEMS_PER_CMD = 64;
 
 /**
  * The commands that recreate `db` as it is at `now` (expired keys left
- * out): SET, HSET and RPUSH (at most 64 elements per command), then
- * PEXPIREAT for keys with a TTL. It reads the live maps lazily: run it to
- * completion without writes in between (or snapshot around it) for a
- * consistent image.
+ * out): see {@link rewriteKey}. It reads the live maps lazily: run it to
+ * completion without writes in between for a consistent image.
  */
 export function* rewrite(db: Db, now: number): Generator<string[]> {
   for (const [key, value] of db.data) {
     const at = db.getExpire(key);
     if (at !== undefined && now > at) continue;
-    if (typeof value === "string") {
-      yield ["SET", key, value];
-    } else if (value instanceof ListValue) {
-      let cmd: string[] = ["RPUSH", key];
-      for (const item of value) {
-        cmd.push(item);
-        if (cmd.length === ITEMS_PER_CMD + 2) {
-          yield cmd;
-          cmd = ["RPUSH", key];
-        }
-      }
-      if (cmd.length > 2) yield cmd;
-    } else {
-      let cmd: string[] = ["HSET", key];
-      for (const [f, v] of value) {
-        cmd.push(f, v);
-        if (cmd.length === 2 * ITEMS_PER_CMD + 2) {
-          yield cmd;
-          cmd = ["HSET", key];
-        }
-      }
-      if (cmd.length > 2) yield cmd;
-    }
-    if (at !== undefined) yield ["PEXPIREAT", key, int64String(at)];
+    const m = db.meta?.get(key) as { flags?: number } | undefined;
+    yield* rewriteKey(key, value, at, m?.flags ?? 0);
   }
+}
+
+/**
+ * The commands that recreate one key: SET, HSET or RPUSH (at most 64
+ * elements per command), then PEXPIREAT for a TTL, and `AGNER.MCFLAGS`
+ * for a memcached item with flags.
+ */
+export function* rewriteKey(key: string, value: Value, at: Int64 | undefined, flags: number): Generator<string[]> {
+  if (typeof value === "string") {
+    yield ["SET", key, value];
+    if (flags !== 0) yield [MCFLAGS, key, String(flags)];
+  } else if (value instanceof ListValue) {
+    let cmd: string[] = ["RPUSH", key];
+    for (const item of value) {
+      cmd.push(item);
+      if (cmd.length === ITEMS_PER_CMD + 2) {
+        yield cmd;
+        cmd = ["RPUSH", key];
+      }
+    }
+    if (cmd.length > 2) yield cmd;
+  } else {
+    let cmd: string[] = ["HSET", key];
+    for (const [f, v] of value) {
+      cmd.push(f, v);
+      if (cmd.length === 2 * ITEMS_PER_CMD + 2) {
+        yield cmd;
+        cmd = ["HSET", key];
+      }
+    }
+    if (cmd.length > 2) yield cmd;
+  }
+  if (at !== undefined) yield ["PEXPIREAT", key, int64String(at)];
 }
 
 /** INFO keyspace's line for one database: `db0:keys=1,expires=0,avg_ttl=0`. */

@@ -20,7 +20,8 @@ import { atom, type Atom } from "../../term/atom.js";
 import { type Proc } from "../../runtime/process.js";
 import { Config } from "./config.js";
 import { Keyspace } from "./db.js";
-import { type Persistence, noPersistence } from "./persistence.js";
+import { type Persistence } from "./persistence.js";
+import { aofPersistence } from "./aof_writer.js";
 import { PubSubTable } from "./pubsub.js";
 
 /** Registered names of one server's processes (prefix `kv` by default). */
@@ -106,6 +107,7 @@ export interface InstanceOptions {
   config?: Config;
   /** Registered-name prefix; `kv` gives `kv`, `kv_shard_0`, ... (tests run several servers with others). */
   prefix?: string;
+  /** The persistence writer; the append-only file's by default (it touches no file while `appendonly no`). */
   persistence?: Persistence;
   configFile?: string;
 }
@@ -144,7 +146,7 @@ export class KvInstance {
     this.names = new Names(opts.prefix ?? "kv", this.shardCount);
     const dbs = this.config.get("databases");
     this.keyspaces = Array.from({ length: this.shardCount }, () => new Keyspace(dbs));
-    this.persistence = opts.persistence ?? noPersistence;
+    this.persistence = opts.persistence ?? aofPersistence;
     this.configFile = opts.configFile ?? null;
     this.stats = {
       totalConnections: 0,

@@ -26,7 +26,8 @@
  * expired, up to 30 days is relative seconds, beyond is a unix time (in
  * the past: expired). An item stored already expired is answered STORED
  * and removed at once. Writes propagate as the Redis commands that replay
- * them (SET ... PXAT, SET ... KEEPTTL, DEL, PEXPIREAT, PERSIST, FLUSHDB).
+ * them (SET ... PXAT, SET ... KEEPTTL, DEL, PEXPIREAT, PERSIST, FLUSHDB),
+ * and non-zero flags as an `AGNER.MCFLAGS key flags` record after the SET.
  *
  * @example
  * const ks = new Keyspace();
@@ -34,6 +35,7 @@
  * mcStore(ctx, "set", "k", 5, 0, "hi", 0n, 1 << 20); // "STORED\r\n"
  * mcGet(ctx, ["k"], false, false, 0); // ["VALUE k 5 2\r\nhi\r\n"]
  */
+import { MCFLAGS } from "./aof_format.js";
 import { type CommandSpec, type ExecContext } from "./command.js";
 import { type Db, type Keyspace, KeyspaceFull, lookupWrite } from "./db.js";
 import { BAD_CHUNK, ITEM_OVERHEAD, type StoreOp, TOO_LARGE, cNumber } from "./memcached_parser.js";
@@ -183,6 +185,8 @@ function storeItem(ctx: ExecContext, key: string, value: string, flags: number, 
   } else {
     ctx.propagate(["SET", key, value]);
   }
+  // Redis has no place for the flags: a record of Agner's own after the SET (which cleared them on replay).
+  if (flags !== 0) ctx.propagate([MCFLAGS, key, String(flags)]);
 }
 
 /** The item line and data of a hit: `VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n`. */

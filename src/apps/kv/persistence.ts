@@ -32,6 +32,7 @@ import { type Tup } from "../../term/tuple.js";
 import { type Proc } from "../../runtime/process.js";
 import { type CallSpec, type From } from "../../otp/gen.js";
 import { GenServer, noreply, ok, reply } from "../../otp/gen_server.js";
+import { AsyncDone, BatchReply } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import type { KvInstance } from "./instance.js";
 import type { ChildSpec } from "../../otp/supervisor.js";
@@ -48,6 +49,18 @@ export class Held {
     readonly to: Proc,
     readonly msg: unknown,
   ) {}
+}
+
+/**
+ * Answers a held reply with an error instead (its commands ran but are not
+ * known to be durable): every reply of a batch, or a transaction's one.
+ */
+export function failHeld(h: Held, text: string): void {
+  const err = new ErrorReply(text);
+  const m = h.msg;
+  if (m instanceof BatchReply) h.to.rt.deliver(h.to, new BatchReply(m.shard, m.tag, m.replies.map(() => err)));
+  else if (m instanceof AsyncDone) h.to.rt.deliver(h.to, new AsyncDone(m.seq, err));
+  else h.to.rt.deliver(h.to, m);
 }
 
 /** Shard → writer: the records of one batch and, under `always`, the reply to release. */

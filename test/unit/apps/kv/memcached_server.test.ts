@@ -412,7 +412,7 @@ describe("appendfsync always", () => {
       assert.ok(held.length > 0, "the replies wait in the writer");
       assert.deepEqual(
         records.map((r) => r[0]),
-        ["SET", "DEL"],
+        ["SET", "AGNER.MCFLAGS", "DEL"],
       );
       assert.equal(records[0]![3], "PXAT");
       send(whereis(inst.names.writer)!, atom("durable"));

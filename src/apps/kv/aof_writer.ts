@@ -1,0 +1,461 @@
+/**
+ * The append-only file writer: the persistence GenServer of persistence.ts
+ * (registered as `inst.names.writer`), Redis 7's AOF.
+ *
+ * - Start: loads the manifest's files into the keyspaces (aof_load.ts)
+ *   before any shard runs, then appends to the last incremental file (a
+ *   fresh directory gets an empty base, an incremental file and a manifest).
+ * - Appends: the records of every {@link AofAppend} of one event-loop turn
+ *   go out in one asynchronous `write` (a *cycle*). While a cycle is in
+ *   flight the next one collects: under load one write, and under
+ *   `always` one fdatasync, covers many batches (group commit).
+ * - `appendfsync always`: a cycle fdatasyncs before its held replies go
+ *   out, in arrival order; `everysec`: a timer fdatasyncs once a second and
+ *   replies are not held; `no`: the kernel decides (the shutdown flush
+ *   still syncs).
+ * - A failed write (disk full): the partial write is cut off, the records
+ *   stay queued and are retried every second, INFO shows
+ *   `aof_last_write_status:err`, and every held reply is answered with an
+ *   error instead (never a false OK) until a write succeeds again.
+ * - Rewrite (BGREWRITEAOF, automatic growth, CONFIG SET appendonly yes):
+ *   aof_rewrite.ts.
+ */
+import { closeSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { atom } from "../../term/atom.js";
+import { type Tuple } from "../../term/tuple.js";
+import { current } from "../../runtime/current.js";
+import { processFlag, sendAfter } from "../../runtime/erlang.js";
+import { type Proc } from "../../runtime/process.js";
+import { type From, reply as replyTo } from "../../otp/gen.js";
+import { GenServer, type NoReply, noreply, ok, reply } from "../../otp/gen_server.js";
+import type { ChildSpec } from "../../otp/supervisor.js";
+import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName } from "./aof_format.js";
+import { replaceManifest, writeAll, writeDurable } from "./aof_files.js";
+import { loadAof } from "./aof_load.js";
+import { RewriteJob, startRewrite } from "./aof_rewrite.js";
+import { type KvInstance } from "./instance.js";
+import { ShardRunReply } from "./messages.js";
+import { AofAppend, CONFIG, FLUSH, type Held, failHeld, NO_PERSISTENCE_INFO, type Persistence, REWRITE, type WriterCalls, type WriterRequest } from "./persistence.js";
+
+/** INFO persistence figures, kept by the writer, read by INFO without a message. */
+export class AofStatus {
+  enabled = false;
+  rewriteInProgress = false;
+  rewriteScheduled = false;
+  lastRewriteTimeSec = -1;
+  rewriteStartedAt = 0;
+  lastBgrewriteStatus: "ok" | "err" = "ok";
+  rewrites = 0;
+  rewritesConsecutiveFailures = 0;
+  lastWriteStatus: "ok" | "err" = "ok";
+  /** Bytes of the base and every incremental file. */
+  currentSize = 0;
+  /** aof_current_size after the last rewrite (or the load): what automatic rewrites measure growth against. */
+  baseSize = 0;
+  /** Bytes encoded, not yet written. */
+  bufferLength = 0;
+  delayedFsync = 0;
+  /** When the last load ran: ms it took, commands replayed. */
+  loadedCommands = 0;
+}
+
+const statuses = new WeakMap<KvInstance, AofStatus>();
+
+/** The writer's figures for INFO (a fresh status if no writer has run). */
+export function aofStatus(inst: KvInstance): AofStatus {
+  let s = statuses.get(inst);
+  if (s === undefined) statuses.set(inst, (s = new AofStatus()));
+  return s;
+}
+
+/** One write: the text of the records for one file, and who waits for it. */
+export class Cycle {
+  readonly parts: string[] = [];
+  bytes = 0;
+  readonly held: Held[] = [];
+  readonly waiters: From[] = [];
+  running = false;
+  /** fdatasync after writing even if the policy does not (flush, file switch). */
+  forceSync = false;
+  /** Close the fd once done (the file a rewrite switched away from). */
+  close = false;
+  constructor(readonly fd: number) {}
+}
+
+class CycleDone {
+  constructor(
+    readonly cycle: Cycle,
+    readonly error: NodeJS.ErrnoException | null,
+    readonly synced: boolean,
+  ) {}
+}
+
+const KICK = atom("kick");
+const FSYNC_TICK = atom("fsync_tick");
+const RETRY = atom("retry");
+const FSYNC_DONE = atom("fsync_done");
+
+/** The writer's state; the rewrite (aof_rewrite.ts) works on it too. */
+export class WriterState {
+  readonly status: AofStatus;
+  /** The directory holding the manifest and the files (dir/appenddirname). */
+  readonly dir: string;
+  readonly prefix: string;
+  /** Files open for appending (appendonly yes and the files exist). */
+  on = false;
+  manifest: ManifestEntry[] = [];
+  fd = -1;
+  enc = new RecordEncoder();
+  readonly cycles: Cycle[] = [];
+  kickScheduled = false;
+  /** Bytes written to `fd` since its last fdatasync. */
+  dirty = false;
+  fsyncing = false;
+  /** A write failed and is retried; held replies are answered with errors meanwhile. */
+  failed = false;
+  /** Bytes in each open file (to cut a partial write off). */
+  readonly fileSize = new Map<number, number>();
+  rewrite: RewriteJob | null = null;
+  readonly same: NoReply<WriterState>;
+  readonly self: Proc;
+
+  constructor(readonly inst: KvInstance) {
+    this.status = aofStatus(inst);
+    this.dir = resolve(inst.config.get("dir"), inst.config.get("appenddirname"));
+    this.prefix = inst.config.get("appendfilename");
+    this.same = noreply(this);
+    this.self = current!;
+  }
+
+  log(level: "notice" | "warning" | "error", text: string): void {
+    this.self.rt.logger({ level, what: "kv_aof", text });
+  }
+
+  /** Queues encoded text for the current file (and a held reply after it). */
+  append(text: string, held: Held | null): void {
+    let tail = this.cycles[this.cycles.length - 1];
+    if (text !== "") {
+      if (tail === undefined || tail.running || tail.fd !== this.fd) this.cycles.push((tail = new Cycle(this.fd)));
+      tail.parts.push(text);
+      tail.bytes += text.length;
+      this.status.bufferLength += text.length;
+    }
+    if (held !== null) {
+      if (this.failed) return failHeld(held, "ERR Errors writing to the AOF file: the write is not durable; it may or may not be applied");
+      if (tail === undefined) {
+        if (!this.dirty) return deliver(held);
+        // Written under everysec / no and not synced yet: sync before confirming.
+        this.cycles.push((tail = new Cycle(this.fd)));
+        tail.forceSync = true;
+      }
+      tail.held.push(held);
+    }
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    const self = this.self;
+    // After every message of this turn has been taken in: one write for all of them.
+    setImmediate(() => self.rt.deliver(self, KICK));
+  }
+
+  /** Starts the head cycle unless one is in flight. */
+  run(): void {
+    const c = this.cycles[0];
+    if (c === undefined || c.running) return;
+    c.running = true;
+    const sync = c.forceSync || c.close || this.inst.config.get("appendfsync") === "always";
+    const self = this.self;
+    const done = (e: NodeJS.ErrnoException | null) => self.rt.deliver(self, new CycleDone(c, e, sync && e === null));
+    const finish = (e: NodeJS.ErrnoException | null) => {
+      if (e !== null || !c.close) return done(e);
+      try {
+        closeSync(c.fd);
+      } catch {
+        /* closing a file whose data is synced cannot lose anything */
+      }
+      done(null);
+    };
+    const afterWrite = (e: NodeJS.ErrnoException | null) => {
+      if (e !== null || !sync) return finish(e);
+      fdatasync(c.fd, finish);
+    };
+    if (c.bytes === 0) return afterWrite(null);
+    writeAll(c.fd, Buffer.from(c.parts.join(""), "latin1"), afterWrite);
+  }
+
+  onCycleDone(d: CycleDone): void {
+    const c = d.cycle;
+    c.running = false;
+    if (d.error !== null) return this.onWriteError(c, d.error);
+    this.cycles.shift();
+    if (this.failed) {
+      this.failed = false;
+      this.log("notice", "AOF write error looks solved: writing to the append only file again");
+    }
+    this.status.lastWriteStatus = "ok";
+    this.status.bufferLength -= c.bytes;
+    // Bytes in the manifest's files: the old ones count until a rewrite has replaced them.
+    if (c.fd === this.fd || this.rewrite !== null) this.status.currentSize += c.bytes;
+    this.fileSize.set(c.fd, (this.fileSize.get(c.fd) ?? 0) + c.bytes);
+    if (c.close) this.fileSize.delete(c.fd);
+    else if (c.fd === this.fd) this.dirty = d.synced ? false : this.dirty || c.bytes > 0;
+    for (const h of c.held) deliver(h);
+    for (const w of c.waiters) replyTo(w, atom("ok"));
+    this.run();
+    if (this.rewrite === null) this.maybeAutoRewrite();
+  }
+
+  private onWriteError(c: Cycle, e: NodeJS.ErrnoException): void {
+    if (!this.failed) this.log("error", `error writing to the append only file: ${e.message}; retrying every second, held replies get errors meanwhile`);
+    this.failed = true;
+    this.status.lastWriteStatus = "err";
+    try {
+      // Cut off whatever part of the cycle did reach the file: the retry writes it whole.
+      ftruncateSync(c.fd, this.fileSize.get(c.fd) ?? 0);
+    } catch {
+      /* a device or a vanished file: nothing to cut */
+    }
+    const why = `ERR Errors writing to the AOF file: ${e.message}; the write may or may not be applied`;
+    for (const x of this.cycles) {
+      for (const h of x.held.splice(0)) failHeld(h, why);
+      // A flush (shutdown) does not wait for a disk that refuses: it is told, and the loss is logged.
+      for (const w of x.waiters.splice(0)) {
+        this.log("error", `flush: the last writes could not be written to the append only file (${e.message}); they are not durable`);
+        replyTo(w, atom("ok"));
+      }
+    }
+    sendAfter(1000, this.self, RETRY);
+  }
+
+  /** Everysec: fdatasync what was written in the last second, off the event loop. */
+  onFsyncTick(): void {
+    sendAfter(1000, this.self, FSYNC_TICK);
+    if (!this.on || !this.dirty || this.inst.config.get("appendfsync") !== "everysec") return;
+    if (this.fsyncing) {
+      this.status.delayedFsync++;
+      return;
+    }
+    this.fsyncing = true;
+    this.dirty = false;
+    const self = this.self;
+    fdatasync(this.fd, () => self.rt.deliver(self, FSYNC_DONE));
+  }
+
+  /** A flush (clean shutdown): `from` is answered once everything received is on disk. */
+  flush(from: From): boolean {
+    if (!this.on || (this.cycles.length === 0 && !this.dirty && !this.fsyncing)) return true;
+    let tail = this.cycles[this.cycles.length - 1];
+    if (tail === undefined || tail.running) this.cycles.push((tail = new Cycle(this.fd)));
+    tail.forceSync = true;
+    tail.waiters.push(from);
+    this.schedule(); // a failed write is retried now, not in a second
+    return false;
+  }
+
+  /** Redis' automatic rewrite: the files grew by auto-aof-rewrite-percentage over their size after the last rewrite. */
+  maybeAutoRewrite(): void {
+    const cfg = this.inst.config;
+    const pct = cfg.get("auto-aof-rewrite-percentage");
+    const st = this.status;
+    if (!this.on || pct === 0 || st.currentSize < cfg.get("auto-aof-rewrite-min-size")) return;
+    const base = st.baseSize === 0 ? 1 : st.baseSize;
+    if (((st.currentSize - base) * 100) / base < pct) return;
+    this.log("notice", `starting automatic rewriting of AOF on ${Math.floor(((st.currentSize - base) * 100) / base)}% growth`);
+    startRewrite(this);
+  }
+
+  /** Opens the last incremental file of the manifest for appending (a new one if there is none). */
+  openIncr(): void {
+    let last = this.manifest.filter((e) => e.type === "i").pop();
+    if (last === undefined) {
+      last = { file: incrFileName(this.prefix, this.maxSeq("i") + 1), seq: this.maxSeq("i") + 1, type: "i" };
+      this.manifest.push(last);
+      const fd = openSync(join(this.dir, last.file), "a");
+      closeSync(fd);
+      replaceManifest(this.dir, this.prefix, this.manifest);
+    }
+    this.fd = openSync(join(this.dir, last.file), "a");
+    // Its bytes from before (a failed write is cut back to this, never further).
+    this.fileSize.set(this.fd, fstatSync(this.fd).size);
+    this.enc = new RecordEncoder();
+    this.on = true;
+  }
+
+  maxSeq(type: "b" | "i"): number {
+    return this.manifest.filter((e) => e.type === type).reduce((m, e) => Math.max(m, e.seq), 0);
+  }
+
+  /** A fresh directory: an empty base, an incremental file, the manifest. */
+  createFresh(): void {
+    mkdirSync(this.dir, { recursive: true });
+    const base: ManifestEntry = { file: baseFileName(this.prefix, 1), seq: 1, type: "b" };
+    writeDurable(join(this.dir, base.file), "");
+    this.manifest = [base];
+    this.openIncr();
+  }
+
+  /** Closes the file (appendonly no, terminate) once its queued writes are done. */
+  close(): void {
+    if (this.fd < 0) return;
+    let tail = this.cycles[this.cycles.length - 1];
+    if (tail === undefined || tail.running || tail.fd !== this.fd) this.cycles.push((tail = new Cycle(this.fd)));
+    tail.close = true;
+    this.fd = -1;
+    this.on = false;
+    this.dirty = false;
+    this.schedule();
+  }
+}
+
+function deliver(h: Held): void {
+  h.to.rt.deliver(h.to, h.msg);
+}
+
+export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknown, KvInstance> {
+  init(inst: KvInstance) {
+    processFlag("trap_exit", true);
+    const s = new WriterState(inst);
+    s.status.enabled = inst.config.get("appendonly");
+    if (s.status.enabled) this.load(s);
+    sendAfter(1000, current!, FSYNC_TICK);
+    return ok(s);
+  }
+
+  private load(s: WriterState): void {
+    const inst = s.inst;
+    const t0 = Date.now();
+    const r = loadAof(s.dir, s.prefix, inst.keyspaces, inst.config.get("aof-load-truncated"));
+    if (r.manifest === null) {
+      s.createFresh();
+      return;
+    }
+    if (r.truncated !== null) {
+      const [file, from, to] = r.truncated;
+      s.log("warning", `!!! Warning: short read while loading the AOF file ${file}!!! AOF loaded anyway because aof-load-truncated is enabled: truncated from ${from} to ${to} bytes (the last record was incomplete)`);
+    }
+    s.manifest = r.manifest;
+    let size = 0;
+    for (const v of r.sizes.values()) size += v;
+    s.status.currentSize = size;
+    s.status.baseSize = size;
+    s.status.loadedCommands = r.commands;
+    s.log("notice", `DB loaded from append only file: ${r.commands} commands in ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
+    s.openIncr();
+  }
+
+  override handleCall(req: WriterRequest, from: From, s: WriterState) {
+    if (req === FLUSH) return s.flush(from) ? reply(atom("ok"), s) : s.same;
+    if (req === REWRITE) return reply(startRewrite(s), s);
+    const [tag, name] = req as Tuple;
+    if (tag === CONFIG && name === "appendonly") this.appendonlyChanged(s);
+    return reply(atom("ok"), s);
+  }
+
+  /** CONFIG SET appendonly: yes writes a base from the data as it is (a rewrite), then appends; no closes the file. */
+  private appendonlyChanged(s: WriterState): void {
+    const on = s.inst.config.get("appendonly");
+    s.status.enabled = on;
+    if (on && !s.on && s.rewrite === null) {
+      mkdirSync(s.dir, { recursive: true });
+      startRewrite(s, true);
+    } else if (!on && s.on) {
+      s.rewrite?.abort(s, "appendonly turned off");
+      s.close();
+    }
+  }
+
+  override handleInfo(msg: unknown, s: WriterState) {
+    if (msg instanceof AofAppend) this.onAppend(msg, s);
+    else if (msg === KICK) {
+      s.kickScheduled = false;
+      s.run();
+    } else if (msg instanceof CycleDone) s.onCycleDone(msg);
+    else if (msg === FSYNC_TICK) s.onFsyncTick();
+    else if (msg === FSYNC_DONE) s.fsyncing = false;
+    else if (msg === RETRY) s.run();
+    else if (msg instanceof ShardRunReply || s.rewrite !== null) s.rewrite?.onMessage(s, msg);
+    return s.same;
+  }
+
+  private onAppend(a: AofAppend, s: WriterState): void {
+    const job = s.rewrite;
+    if (!s.on) {
+      // No file yet: a rewrite turning the AOF on has these writes in its copies; their replies wait for its base.
+      if (job !== null && job.turnOn) job.beforeCut(a);
+      else if (a.held !== null) deliver(a.held);
+      return;
+    }
+    let text = "";
+    const enc = s.enc;
+    for (const r of a.records) text += enc.encode(r.db, r.argv);
+    if (job !== null && job.turnOn) {
+      // Durable only once the base is there too.
+      s.append(text, null);
+      if (a.held !== null) job.held.push(a.held);
+    } else s.append(text, a.held);
+  }
+
+  override terminate(_reason: unknown, s: WriterState): void {
+    for (const fd of s.fileSize.keys()) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    s.rewrite?.abort(s, "the writer stopped");
+  }
+}
+
+/** Persistence to an append-only file (the server's default; idle while `appendonly no`). */
+export const aofPersistence: Persistence = {
+  name: "aof",
+  writerSpec(inst) {
+    return {
+      id: "writer",
+      start: () => GenServer.startLink(new AofWriter(), inst, { name: inst.names.writer }).result(),
+      shutdown: 60_000,
+    } as ChildSpec;
+  },
+  info(inst) {
+    const st = aofStatus(inst);
+    const rows: [string, string | number][] = NO_PERSISTENCE_INFO.map(([k, v]): [string, string | number] => {
+      switch (k) {
+        case "aof_enabled":
+          return [k, st.enabled ? 1 : 0];
+        case "aof_rewrite_in_progress":
+          return [k, st.rewriteInProgress ? 1 : 0];
+        case "aof_rewrite_scheduled":
+          return [k, st.rewriteScheduled ? 1 : 0];
+        case "aof_last_rewrite_time_sec":
+          return [k, st.lastRewriteTimeSec];
+        case "aof_current_rewrite_time_sec":
+          return [k, st.rewriteInProgress ? Math.floor((Date.now() - st.rewriteStartedAt) / 1000) : -1];
+        case "aof_last_bgrewrite_status":
+          return [k, st.lastBgrewriteStatus];
+        case "aof_rewrites":
+          return [k, st.rewrites];
+        case "aof_last_write_status":
+          return [k, st.lastWriteStatus];
+        default:
+          return [k, v];
+      }
+    });
+    rows.push(["aof_rewrites_consecutive_failures", st.rewritesConsecutiveFailures]);
+    if (st.enabled) {
+      rows.push(
+        ["aof_current_size", st.currentSize],
+        ["aof_base_size", st.baseSize],
+        ["aof_pending_rewrite", st.rewriteScheduled ? 1 : 0],
+        ["aof_buffer_length", st.bufferLength],
+        ["aof_pending_bio_fsync", 0],
+        ["aof_delayed_fsync", st.delayedFsync],
+      );
+    }
+    return rows;
+  },
+};
