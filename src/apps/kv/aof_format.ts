@@ -13,13 +13,33 @@
  * Strings are latin1 (one char per byte), as everywhere in the server, so a
  * string's length is its byte length.
  *
- * One record Redis does not have: {@link MCFLAGS} `key flags` after the
- * write of a memcached item whose client flags are not 0 (Redis has no
- * place for them); a file holding one loads in Agner only.
+ * Two records Redis does not have (a file holding one loads in Agner only):
+ * {@link MCFLAGS} `key flags` after the write of a memcached item whose
+ * client flags are not 0 (Redis has no place for them), and
+ * {@link FLUSHSHARD}, which a server of several shards writes for a
+ * FLUSHDB / FLUSHALL / flush_all: each shard empties its own part when the
+ * command reaches it, and a write to another shard can land between two
+ * shards' flushes; replaying a plain FLUSHALL there would lose that write.
  */
 
 /** `AGNER.MCFLAGS key flags`: the memcached client flags of `key` (in the current database). */
 export const MCFLAGS = "AGNER.MCFLAGS";
+
+/**
+ * `AGNER.FLUSHSHARD shard shards [ALL]`: the keys of the current database
+ * (of every database with ALL) that hash to `shard` of `shards` are gone.
+ */
+export const FLUSHSHARD = "AGNER.FLUSHSHARD";
+
+const FLUSH_NAME = /^flush(db|all)$/i;
+
+/** The record of a flush run by shard `shard` of `shards` (the command itself when there is one shard). */
+export function scopedFlush(argv: readonly string[], shard: number, shards: number): readonly string[] {
+  const name = argv[0]!;
+  if (shards === 1 || (name.length !== 7 && name.length !== 8) || !FLUSH_NAME.test(name)) return argv;
+  const all = name.length === 8;
+  return all ? [FLUSHSHARD, String(shard), String(shards), "ALL"] : [FLUSHSHARD, String(shard), String(shards)];
+}
 
 /** One command as a RESP array of bulk strings. */
 export function encodeCommand(argv: readonly string[]): string {

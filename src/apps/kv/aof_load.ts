@@ -18,7 +18,7 @@
  */
 import { closeSync, ftruncateSync, openSync, readSync, fstatSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MCFLAGS, type ManifestEntry, ManifestError, manifestName, parseManifest } from "./aof_format.js";
+import { FLUSHSHARD, MCFLAGS, type ManifestEntry, ManifestError, manifestName, parseManifest } from "./aof_format.js";
 import { Context, checkCommand, execCommand } from "./engine.js";
 import { Keyspace } from "./db.js";
 import { McMeta } from "./memcached_commands.js";
@@ -129,10 +129,23 @@ export class Replayer {
       if (db.data.has(argv[1]!)) (db.meta ??= new Map()).set(argv[1]!, new McMeta(flags, 0));
       return null;
     }
+    if (name === FLUSHSHARD) return this.flushShard(argv);
     const spec = checkCommand(argv);
     if (spec instanceof ErrorReply) return spec.text;
     if (spec.exec === undefined) return `'${argv[0]}' cannot be replayed from the append only file`;
     execCommand(this.ctx, spec, argv);
+    return null;
+  }
+
+  /** {@link FLUSHSHARD}: one shard's part of the current database (or of all) emptied. */
+  private flushShard(argv: string[]): string | null {
+    const shard = argv.length >= 3 && /^\d{1,5}$/.test(argv[1]!) ? Number(argv[1]) : -1;
+    const shards = argv.length >= 3 && /^\d{1,5}$/.test(argv[2]!) ? Number(argv[2]) : 0;
+    const all = argv.length === 4 && argv[3] === "ALL";
+    if (shard < 0 || shards < 1 || shard >= shards || (shards & (shards - 1)) !== 0 || (argv.length !== 3 && !all)) return `bad ${FLUSHSHARD} record`;
+    for (const db of all ? this.keyspace.dbs : [this.ctx.db]) {
+      for (const key of db.data.keys()) if (shardOf(key, shards - 1) === shard) db.deleteKey(key);
+    }
     return null;
   }
 }

@@ -31,6 +31,7 @@ import { CLAIM } from "./holder.js";
 import { type KvInstance } from "./instance.js";
 import { Batch, BatchHeld, BatchReply, ExpireTick, ShardRun, ShardRunReply, type ShardView, Unwatch, Watch } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "./persistence.js";
+import { scopedFlush } from "./aof_format.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { RespWriter } from "./resp_writer.js";
 
@@ -69,12 +70,12 @@ export class ShardState implements ExecContext, ShardView {
 
   private readonly record = (argv: readonly string[]): void => {
     const r = this.records;
-    if (r !== null) r.push({ db: this.dbIndex, argv });
+    if (r !== null) r.push({ db: this.dbIndex, argv: scopedFlush(argv, this.index, this.inst.shardCount) });
   };
 
   /** ShardView.propagate: a write of database `db` (transactions, the writer's rewrite). */
   propagateTo(db: number, argv: readonly string[]): void {
-    if (this.records !== null) this.records.push({ db, argv });
+    if (this.records !== null) this.records.push({ db, argv: scopedFlush(argv, this.index, this.inst.shardCount) });
   }
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import fc from "fast-check";
-import { MCFLAGS, RecordEncoder, encodeCommand, formatManifest, parseManifest, ManifestError } from "../../../../src/apps/kv/aof_format.js";
+import { FLUSHSHARD, MCFLAGS, RecordEncoder, scopedFlush, encodeCommand, formatManifest, parseManifest, ManifestError } from "../../../../src/apps/kv/aof_format.js";
 import { AofLoadError, loadAof } from "../../../../src/apps/kv/aof_load.js";
 import { Keyspace } from "../../../../src/apps/kv/db.js";
 import { McMeta } from "../../../../src/apps/kv/memcached_commands.js";
@@ -74,6 +74,27 @@ describe("load", () => {
     assert.equal(get(kss, 5, "z"), "last");
     const m = kss[shardOf("m", 3)]!.db(0).meta!.get("m") as McMeta;
     assert.equal(m.flags, 42);
+  });
+
+  test("a flush recorded by one shard of several empties only that shard's part, whatever the shard count now", () => {
+    // Shard 1 of 2 flushed, then another client wrote a key of shard 1, then shard 0 flushed: nothing written after a flush is lost.
+    const keys = Array.from({ length: 40 }, (_, i) => `f${i}`);
+    const one = keys.filter((k) => shardOf(k, 1) === 1);
+    const enc = new RecordEncoder();
+    let text = "";
+    for (const k of keys) text += enc.encode(0, ["SET", k, "old"]) + enc.encode(4, ["SET", k, "old"]);
+    text += enc.encode(0, [FLUSHSHARD, "1", "2"]);
+    text += enc.encode(0, ["SET", one[0]!, "new"]);
+    text += enc.encode(0, [FLUSHSHARD, "0", "2", "ALL"]);
+    const kss = [new Keyspace(), new Keyspace(), new Keyspace(), new Keyspace()];
+    loadAof(aofDir("", text), "appendonly.aof", kss, true);
+    const left = keys.filter((k) => get(kss, 0, k) !== undefined);
+    assert.deepEqual(left, [one[0]], "db 0: only the key written between the two shards' flushes");
+    assert.equal(get(kss, 0, one[0]!), "new");
+    assert.deepEqual(keys.filter((k) => get(kss, 4, k) !== undefined), one, "db 4: shard 0's part went with FLUSHALL's ALL");
+    assert.throws(() => loadAof(aofDir("", enc.encode(0, [FLUSHSHARD, "2", "2"])), "appendonly.aof", [new Keyspace()], true), AofLoadError);
+    assert.equal(scopedFlush(["flushdb"], 0, 1)[0], "flushdb", "one shard: the command itself (Redis can load the file)");
+    assert.deepEqual(scopedFlush(["FLUSHALL", "ASYNC"], 3, 4), [FLUSHSHARD, "3", "4", "ALL"]);
   });
 
   test("a torn last record, cut at every byte: loads what is whole, truncates the file there", () => {

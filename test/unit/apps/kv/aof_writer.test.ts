@@ -8,7 +8,7 @@
  * Agner wrote.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -99,6 +99,30 @@ describe("the data survives a restart", () => {
       assert.deepEqual(other, before);
     });
   }
+
+  test("FLUSHALL, FLUSHDB and flush_all on several shards: each shard's part is recorded as its own, writes after them survive", async () => {
+    const dir = freshDir();
+    const args = ["--appendonly", "yes", "--dir", dir, "--shards", "4"];
+    await withServer(args, async (s, c) => {
+      for (const k of ["a", "b", "c", "d", "e"]) await c.cmd("SET", k, "old");
+      await c.cmd("FLUSHALL");
+      await c.cmd("SET", "a", "after-flushall");
+      await c.cmd("SELECT", "3");
+      await c.cmd("SET", "x", "db3");
+      await c.cmd("FLUSHDB");
+      await c.cmd("SET", "y", "after-flushdb");
+      await c.cmd("SELECT", "0");
+      const out = await exchange(memcachedPort(s.inst), Buffer.from("flush_all\r\nset m 0 0 2\r\nhi\r\nquit\r\n"));
+      assert.equal(out.toString(), "OK\r\nSTORED\r\n");
+    });
+    const text = readdirSync(aofDir(dir)).filter((f) => f.endsWith(".incr.aof")).map((f) => readFileSync(join(aofDir(dir), f), "latin1")).join("");
+    assert.equal(text.match(/AGNER\.FLUSHSHARD/g)?.length, 12, "FLUSHALL, FLUSHDB, flush_all: one record per shard each");
+    await withServer(args, async (_s, c) => {
+      assert.deepEqual(plain(await c.cmd("MGET", "a", "b", "m")), [null, null, "hi"], "flush_all emptied db 0, then m was set");
+      await c.cmd("SELECT", "3");
+      assert.deepEqual(plain(await c.cmd("MGET", "x", "y")), [null, "after-flushdb"]);
+    });
+  });
 
   test("memcached items keep their flags; the files are Redis 7's layout", async () => {
     const dir = freshDir();
