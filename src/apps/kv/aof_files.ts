@@ -5,7 +5,7 @@
  * of the directory, so a crash leaves either the old manifest or the new
  * one, never a mix).
  */
-import { closeSync, fsyncSync, openSync, renameSync, write, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, write, writeSync } from "node:fs";
 import { join } from "node:path";
 import { type ManifestEntry, formatManifest, manifestName } from "./aof_format.js";
 
@@ -16,6 +16,69 @@ export function writeAll(fd: number, buf: Buffer, cb: (e: NodeJS.ErrnoException 
     if (e !== null) cb(e);
     else writeAll(fd, buf, cb, off + n);
   });
+}
+
+type Done = (e: NodeJS.ErrnoException | null) => void;
+
+/**
+ * An open file of the append-only file's. Its descriptor is closed exactly
+ * once, and never while a write or fdatasync on it is in flight: a close
+ * asked meanwhile (the writer stopping, a rewrite giving up) waits for them.
+ * A bare number closed twice, or under an operation, could close or write
+ * into a file or socket the kernel has since given the same number.
+ */
+export class AofFile {
+  private busy = 0;
+  private closing = false;
+  private closed = false;
+
+  private constructor(readonly fd: number) {}
+
+  static open(path: string, flags: string | number): AofFile {
+    return new AofFile(openSync(path, flags));
+  }
+
+  /** Appends all of `buf` (the file is opened with O_APPEND). */
+  write(buf: Buffer, cb: Done): void {
+    if (!this.usable(cb)) return;
+    this.busy++;
+    writeAll(this.fd, buf, (e) => this.done(e, cb));
+  }
+
+  datasync(cb: Done): void {
+    if (!this.usable(cb)) return;
+    this.busy++;
+    fdatasync(this.fd, (e) => this.done(e, cb));
+  }
+
+  /** Closes now, or once the operations in flight are done. */
+  close(): void {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    if (this.busy === 0) this.closeNow();
+  }
+
+  private usable(cb: Done): boolean {
+    if (!this.closed && !this.closing) return true;
+    const e: NodeJS.ErrnoException = new Error("EBADF: the append only file was closed");
+    e.code = "EBADF";
+    cb(e);
+    return false;
+  }
+
+  private done(e: NodeJS.ErrnoException | null, cb: Done): void {
+    if (--this.busy === 0 && this.closing) this.closeNow();
+    cb(e);
+  }
+
+  private closeNow(): void {
+    this.closed = true;
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* nothing left to release */
+    }
+  }
 }
 
 /** Makes a rename or a new file in `dir` durable. */

@@ -19,7 +19,7 @@
  * 3. Switch: the base is fdatasynced and renamed, the manifest replaced
  *    (new base, new incremental file) atomically, and the old files deleted.
  */
-import { closeSync, constants, existsSync, fdatasync, openSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { constants, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Tuple } from "../../term/tuple.js";
 import { type Ref } from "../../term/identifiers.js";
@@ -27,7 +27,7 @@ import { DOWN } from "../../runtime/atoms.js";
 import { demonitor, monitor } from "../../runtime/erlang.js";
 import { type Proc } from "../../runtime/process.js";
 import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName, parseManifest, manifestName } from "./aof_format.js";
-import { fsyncDir, replaceManifest, writeAll } from "./aof_files.js";
+import { AofFile, fsyncDir, replaceManifest } from "./aof_files.js";
 import { type Keyspace, type Value } from "./db.js";
 import { rewriteKey } from "./engine.js";
 import { ListValue } from "./list_value.js";
@@ -129,7 +129,7 @@ export class RewriteJob {
   private oldEntries: ManifestEntry[] = [];
   private newIncr: ManifestEntry | null = null;
   private tmpPath = "";
-  private tmpFd = -1;
+  private tmp: AofFile | null = null;
   private chunks: Generator<string> | null = null;
   private baseBytes = 0;
   /** Turning the AOF on: replies wait for the base. */
@@ -192,9 +192,9 @@ export class RewriteJob {
       if (s.on || this.turnOn || s.status.enabled) {
         const seq = Math.max(s.maxSeq("i"), maxSeqOf(this.oldEntries, "i")) + 1;
         this.newIncr = { file: incrFileName(s.prefix, seq), seq, type: "i" };
-        const fd = openSync(join(s.dir, this.newIncr.file), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND);
-        s.fd = fd;
-        s.fileSize.set(fd, 0);
+        const file = AofFile.open(join(s.dir, this.newIncr.file), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND);
+        s.file = file;
+        s.fileSize.set(file, 0);
         s.enc = new RecordEncoder();
         s.on = true;
         s.dirty = false;
@@ -204,7 +204,7 @@ export class RewriteJob {
         }
       }
       this.tmpPath = join(s.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
-      this.tmpFd = openSync(this.tmpPath, "w");
+      this.tmp = AofFile.open(this.tmpPath, "w");
     } catch (e) {
       this.unlock(s, s.inst.shardCount - 1);
       return this.abort(s, `starting the rewrite: ${(e as Error).message}`);
@@ -220,20 +220,20 @@ export class RewriteJob {
     const self = s.self;
     if (r.done) {
       this.chunks = null;
-      fdatasync(this.tmpFd, (e) => self.rt.deliver(self, new ChunkDone(this, e)));
+      this.tmp!.datasync((e) => self.rt.deliver(self, new ChunkDone(this, e)));
       return;
     }
     const buf = Buffer.from(r.value, "latin1");
     this.baseBytes += buf.length;
-    writeAll(this.tmpFd, buf, (e) => self.rt.deliver(self, new ChunkDone(this, e)));
+    this.tmp!.write(buf, (e) => self.rt.deliver(self, new ChunkDone(this, e)));
   }
 
   /** The base is written and synced: it replaces the old files. */
   private finish(s: WriterState): void {
     const st = s.status;
     try {
-      closeSync(this.tmpFd);
-      this.tmpFd = -1;
+      this.tmp!.close();
+      this.tmp = null;
       const seq = Math.max(s.maxSeq("b"), maxSeqOf(this.oldEntries, "b")) + 1;
       const base: ManifestEntry = { file: baseFileName(s.prefix, seq), seq, type: "b" };
       renameSync(this.tmpPath, join(s.dir, base.file));
@@ -250,7 +250,7 @@ export class RewriteJob {
     st.rewritesConsecutiveFailures = 0;
     st.lastBgrewriteStatus = "ok";
     st.lastRewriteTimeSec = Math.floor((Date.now() - this.started) / 1000);
-    st.currentSize = this.baseBytes + (s.fd >= 0 ? (s.fileSize.get(s.fd) ?? 0) : 0);
+    st.currentSize = this.baseBytes + (s.file !== null ? (s.fileSize.get(s.file) ?? 0) : 0);
     st.baseSize = st.currentSize;
     for (const h of this.held.splice(0)) h.to.rt.deliver(h.to, h.msg);
     s.log("notice", `Background AOF rewrite finished successfully (base ${this.baseBytes} bytes)`);
@@ -262,13 +262,9 @@ export class RewriteJob {
     s.rewrite = null;
     if (!this.cut) this.unlock(s, this.locked);
     if (this.mon !== null) demonitor(this.mon, { flush: true });
-    if (this.tmpFd >= 0) {
-      try {
-        closeSync(this.tmpFd);
-      } catch {
-        /* already closed */
-      }
-    }
+    // Closed once a chunk's write in flight is done (see AofFile).
+    this.tmp?.close();
+    this.tmp = null;
     if (this.tmpPath !== "") rmSync(this.tmpPath, { force: true });
     const st = s.status;
     st.rewriteInProgress = false;

@@ -20,7 +20,7 @@
  * - Rewrite (BGREWRITEAOF, automatic growth, CONFIG SET appendonly yes):
  *   aof_rewrite.ts.
  */
-import { closeSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { atom } from "../../term/atom.js";
 import { type Tuple } from "../../term/tuple.js";
@@ -31,7 +31,7 @@ import { type From, reply as replyTo } from "../../otp/gen.js";
 import { GenServer, type NoReply, noreply, ok, reply } from "../../otp/gen_server.js";
 import type { ChildSpec } from "../../otp/supervisor.js";
 import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName } from "./aof_format.js";
-import { replaceManifest, writeAll, writeDurable } from "./aof_files.js";
+import { AofFile, replaceManifest, writeDurable } from "./aof_files.js";
 import { loadAof } from "./aof_load.js";
 import { RewriteJob, startRewrite } from "./aof_rewrite.js";
 import { type KvInstance } from "./instance.js";
@@ -80,7 +80,7 @@ export class Cycle {
   forceSync = false;
   /** Close the fd once done (the file a rewrite switched away from). */
   close = false;
-  constructor(readonly fd: number) {}
+  constructor(readonly file: AofFile) {}
 }
 
 class CycleDone {
@@ -105,17 +105,17 @@ export class WriterState {
   /** Files open for appending (appendonly yes and the files exist). */
   on = false;
   manifest: ManifestEntry[] = [];
-  fd = -1;
+  file: AofFile | null = null;
   enc = new RecordEncoder();
   readonly cycles: Cycle[] = [];
   kickScheduled = false;
-  /** Bytes written to `fd` since its last fdatasync. */
+  /** Bytes written to `file` since its last fdatasync. */
   dirty = false;
   fsyncing = false;
   /** A write failed and is retried; held replies are answered with errors meanwhile. */
   failed = false;
   /** Bytes in each open file (to cut a partial write off). */
-  readonly fileSize = new Map<number, number>();
+  readonly fileSize = new Map<AofFile, number>();
   rewrite: RewriteJob | null = null;
   readonly same: NoReply<WriterState>;
   readonly self: Proc;
@@ -136,7 +136,7 @@ export class WriterState {
   append(text: string, held: Held | null): void {
     let tail = this.cycles[this.cycles.length - 1];
     if (text !== "") {
-      if (tail === undefined || tail.running || tail.fd !== this.fd) this.cycles.push((tail = new Cycle(this.fd)));
+      if (tail === undefined || tail.running || tail.file !== this.file) this.cycles.push((tail = new Cycle(this.file!)));
       tail.parts.push(text);
       tail.bytes += text.length;
       this.status.bufferLength += text.length;
@@ -146,7 +146,7 @@ export class WriterState {
       if (tail === undefined) {
         if (!this.dirty) return deliver(held);
         // Written under everysec / no and not synced yet: sync before confirming.
-        this.cycles.push((tail = new Cycle(this.fd)));
+        this.cycles.push((tail = new Cycle(this.file!)));
         tail.forceSync = true;
       }
       tail.held.push(held);
@@ -172,19 +172,15 @@ export class WriterState {
     const done = (e: NodeJS.ErrnoException | null) => self.rt.deliver(self, new CycleDone(c, e, sync && e === null));
     const finish = (e: NodeJS.ErrnoException | null) => {
       if (e !== null || !c.close) return done(e);
-      try {
-        closeSync(c.fd);
-      } catch {
-        /* closing a file whose data is synced cannot lose anything */
-      }
+      c.file.close(); // its data is synced: closing cannot lose anything
       done(null);
     };
     const afterWrite = (e: NodeJS.ErrnoException | null) => {
       if (e !== null || !sync) return finish(e);
-      fdatasync(c.fd, finish);
+      c.file.datasync(finish);
     };
     if (c.bytes === 0) return afterWrite(null);
-    writeAll(c.fd, Buffer.from(c.parts.join(""), "latin1"), afterWrite);
+    c.file.write(Buffer.from(c.parts.join(""), "latin1"), afterWrite);
   }
 
   onCycleDone(d: CycleDone): void {
@@ -199,10 +195,10 @@ export class WriterState {
     this.status.lastWriteStatus = "ok";
     this.status.bufferLength -= c.bytes;
     // Bytes in the manifest's files: the old ones count until a rewrite has replaced them.
-    if (c.fd === this.fd || this.rewrite !== null) this.status.currentSize += c.bytes;
-    this.fileSize.set(c.fd, (this.fileSize.get(c.fd) ?? 0) + c.bytes);
-    if (c.close) this.fileSize.delete(c.fd);
-    else if (c.fd === this.fd) this.dirty = d.synced ? false : this.dirty || c.bytes > 0;
+    if (c.file === this.file || this.rewrite !== null) this.status.currentSize += c.bytes;
+    this.fileSize.set(c.file, (this.fileSize.get(c.file) ?? 0) + c.bytes);
+    if (c.close) this.fileSize.delete(c.file);
+    else if (c.file === this.file) this.dirty = d.synced ? false : this.dirty || c.bytes > 0;
     for (const h of c.held) deliver(h);
     for (const w of c.waiters) replyTo(w, atom("ok"));
     this.run();
@@ -215,7 +211,7 @@ export class WriterState {
     this.status.lastWriteStatus = "err";
     try {
       // Cut off whatever part of the cycle did reach the file: the retry writes it whole.
-      ftruncateSync(c.fd, this.fileSize.get(c.fd) ?? 0);
+      ftruncateSync(c.file.fd, this.fileSize.get(c.file) ?? 0);
     } catch {
       /* a device or a vanished file: nothing to cut */
     }
@@ -242,14 +238,14 @@ export class WriterState {
     this.fsyncing = true;
     this.dirty = false;
     const self = this.self;
-    fdatasync(this.fd, () => self.rt.deliver(self, FSYNC_DONE));
+    this.file!.datasync(() => self.rt.deliver(self, FSYNC_DONE));
   }
 
   /** A flush (clean shutdown): `from` is answered once everything received is on disk. */
   flush(from: From): boolean {
     if (!this.on || (this.cycles.length === 0 && !this.dirty && !this.fsyncing)) return true;
     let tail = this.cycles[this.cycles.length - 1];
-    if (tail === undefined || tail.running) this.cycles.push((tail = new Cycle(this.fd)));
+    if (tail === undefined || tail.running) this.cycles.push((tail = new Cycle(this.file!)));
     tail.forceSync = true;
     tail.waiters.push(from);
     this.schedule(); // a failed write is retried now, not in a second
@@ -278,9 +274,9 @@ export class WriterState {
       closeSync(fd);
       replaceManifest(this.dir, this.prefix, this.manifest);
     }
-    this.fd = openSync(join(this.dir, last.file), "a");
+    this.file = AofFile.open(join(this.dir, last.file), "a");
     // Its bytes from before (a failed write is cut back to this, never further).
-    this.fileSize.set(this.fd, fstatSync(this.fd).size);
+    this.fileSize.set(this.file, fstatSync(this.file.fd).size);
     this.enc = new RecordEncoder();
     this.on = true;
   }
@@ -300,11 +296,11 @@ export class WriterState {
 
   /** Closes the file (appendonly no, terminate) once its queued writes are done. */
   close(): void {
-    if (this.fd < 0) return;
+    if (this.file === null) return;
     let tail = this.cycles[this.cycles.length - 1];
-    if (tail === undefined || tail.running || tail.fd !== this.fd) this.cycles.push((tail = new Cycle(this.fd)));
+    if (tail === undefined || tail.running || tail.file !== this.file) this.cycles.push((tail = new Cycle(this.file!)));
     tail.close = true;
-    this.fd = -1;
+    this.file = null;
     this.on = false;
     this.dirty = false;
     this.schedule();
@@ -400,13 +396,8 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
   }
 
   override terminate(_reason: unknown, s: WriterState): void {
-    for (const fd of s.fileSize.keys()) {
-      try {
-        closeSync(fd);
-      } catch {
-        /* already closed */
-      }
-    }
+    // Closed once their writes in flight are done (see AofFile).
+    for (const f of s.fileSize.keys()) f.close();
     s.rewrite?.abort(s, "the writer stopped");
   }
 }
