@@ -15,9 +15,14 @@
  * - `mem_per_key_bytes`: 1 M keys `key:%012d` of 16-byte values written
  *   to fresh servers: growth of Agner's process RSS vs growth of Redis'
  *   `used_memory`, per key
+ *
  * - `set_everysec_p1_rps`: `-t set -n 200000 -r 100000 -c 50 -P 1` with
  *   `appendonly yes appendfsync everysec` on both (fresh servers, each in
  *   its own directory; Redis with `aof-use-rdb-preamble no` like Agner)
+ *
+ * Beside them, as `#` lines, the same runs on bench/kv_floor_server.ts (a
+ * Map and a bare parser: what Node allows at the least), so each gap to
+ * Redis shows how much of it is Node's own.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -62,6 +67,20 @@ async function startAgner(dir: string, aof = NO_AOF): Promise<Server> {
   const proc = spawn(process.execPath, [cli, "--port", String(port), "--dir", dir, ...aof, "--distribution", "no"], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
   return { name: "agner", port, proc, stop: () => kill(proc) };
+}
+
+/** The floor: the least a Node process does to serve these runs (bench/kv_floor_server.ts). */
+async function startFloor(): Promise<Server> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [join(repoRoot, "dist", "bench", "kv_floor_server.js"), String(port)], { stdio: ["ignore", "ignore", "inherit"] });
+  await waitForPort(port);
+  return { name: "node_floor", port, proc, stop: () => kill(proc) };
+}
+
+/** A comment line: the Node floor's figure and its ratio to Redis, beside Agner's (same run). */
+function floorLine(name: string, floor: number, redis: number, agner: number, better: "higher" | "lower"): void {
+  const r = (x: number) => (better === "higher" ? x / redis : redis / x).toFixed(2);
+  console.log(`# ${name}: node floor ${fmt(floor)} (ratio ${r(floor)}), Agner ${fmt(agner)} (ratio ${r(agner)})`);
 }
 
 function kill(p: ChildProcess): Promise<void> {
@@ -192,7 +211,8 @@ export default async function main(): Promise<void> {
     const base = ["-t", "set,get", "-n", String(N), "-r", "100000", "-q"];
     const redis = await startRedis(dir);
     const agner = await startAgner(dir);
-    const servers = [redis, agner];
+    const floor = await startFloor();
+    const servers = [redis, agner, floor];
     try {
       // Warm both up (JIT, keyspace) with the same short run.
       for (const s of servers) await bench(s.port, ["-t", "set,get", "-n", "50000", "-r", "100000", "-c", "50", "-q"]);
@@ -213,9 +233,16 @@ export default async function main(): Promise<void> {
       const lat = new Map<string, Map<string, number>>();
       for (const s of servers) lat.set(s.name, p50(await bench(s.port, ["-t", "get", "-n", String(Math.min(N, 100_000)), "-r", "100000", "-c", "1", "-P", "1", "--csv"])));
       figure("get_c1_p50_ms", lat.get("agner")!.get("get")!, lat.get("redis")!.get("get")!, "lower");
+      // What Node itself allows, measured beside them: how much of each gap is Node's.
+      const f = (m: Map<string, Map<string, number>>, t: string) => [m.get("node_floor")!.get(t)!, m.get("redis")!.get(t)!, m.get("agner")!.get(t)!] as const;
+      floorLine("set_p1_rps", ...f(p1, "set"), "higher");
+      floorLine("get_p1_rps", ...f(p1, "get"), "higher");
+      floorLine("server_cpu_us_per_req", cpu.get("node_floor")!, cpu.get("redis")!, cpu.get("agner")!, "lower");
+      floorLine("set_p16_rps", ...f(p16, "set"), "higher");
+      floorLine("get_p16_rps", ...f(p16, "get"), "higher");
+      floorLine("get_c1_p50_ms", ...f(lat, "get"), "lower");
     } finally {
-      await redis.stop();
-      await agner.stop();
+      for (const s of servers) await s.stop();
     }
     await memoryPerKey(dir);
     await everysec(dir);
