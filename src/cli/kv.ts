@@ -94,7 +94,10 @@ function banner(inst: KvInstance, node: string | null): void {
         ]
       : []),
     ...(node !== null
-      ? [`  iex:        iex --sname client --cookie <cookie> (the same as this node's), then GenServer.call({:kv, :"${node}"}, {:get, "foo"})`]
+      ? [
+          `  iex:        ${c.get("cookie") === "" ? "iex --sname client (this user's ~/.erlang.cookie)" : "iex --sname client --cookie <the cookie set>"}, ` +
+            `then GenServer.call({:kv, :"${node}"}, {:get, "foo"})`,
+        ]
       : []),
     `  stop:       Ctrl-C (SIGINT) or SIGTERM`,
   ];
