@@ -36,6 +36,7 @@ import { loadAof } from "./aof_load.js";
 import { RewriteJob, startRewrite } from "./aof_rewrite.js";
 import { type KvInstance } from "./instance.js";
 import { ShardRunReply } from "./messages.js";
+import { ErrorReply } from "./reply.js";
 import { AofAppend, CONFIG, FLUSH, type Held, failHeld, NO_PERSISTENCE_INFO, type Persistence, REWRITE, type WriterCalls, type WriterRequest } from "./persistence.js";
 
 /** INFO persistence figures, kept by the writer, read by INFO without a message. */
@@ -142,7 +143,11 @@ export class WriterState {
       this.status.bufferLength += text.length;
     }
     if (held !== null) {
-      if (this.failed) return failHeld(held, "ERR Errors writing to the AOF file: the write is not durable; it may or may not be applied");
+      if (this.failed) {
+        // A read's reply (nothing to write) is not the disk's business; a write's cannot be confirmed.
+        if (text === "") return deliver(held);
+        return failHeld(held, "ERR Errors writing to the AOF file: the write is not durable; it may or may not be applied");
+      }
       if (tail === undefined) {
         if (!this.dirty) return deliver(held);
         // Written under everysec / no and not synced yet: sync before confirming.
@@ -191,6 +196,7 @@ export class WriterState {
     if (this.failed) {
       this.failed = false;
       this.log("notice", "AOF write error looks solved: writing to the append only file again");
+      this.inst.writeRefusal = null;
     }
     this.status.lastWriteStatus = "ok";
     this.status.bufferLength -= c.bytes;
@@ -209,6 +215,8 @@ export class WriterState {
     if (!this.failed) this.log("error", `error writing to the append only file: ${e.message}; retrying every second, held replies get errors meanwhile`);
     this.failed = true;
     this.status.lastWriteStatus = "err";
+    // Writes are refused while the file is failing (not once appendonly is off: then nothing depends on it).
+    this.inst.writeRefusal = this.inst.config.get("appendonly") ? new ErrorReply(`MISCONF Errors writing to the AOF file: ${strerror(e)}`) : null;
     try {
       // Cut off whatever part of the cycle did reach the file: the retry writes it whole.
       ftruncateSync(c.file.fd, this.fileSize.get(c.file) ?? 0);
@@ -307,6 +315,13 @@ export class WriterState {
   }
 }
 
+/** The C library's text for an errno, as Redis prints it ("No space left on device"), from Node's "ENOSPC: no space left on device, write". */
+function strerror(e: NodeJS.ErrnoException): string {
+  const m = /^[A-Z0-9]+: ([^,]+)/.exec(e.message);
+  const text = m === null ? e.message : m[1]!;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function deliver(h: Held): void {
   h.to.rt.deliver(h.to, h.msg);
 }
@@ -361,6 +376,7 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
     } else if (!on && s.on) {
       s.rewrite?.abort(s, "appendonly turned off");
       s.close();
+      s.inst.writeRefusal = null;
     }
   }
 

@@ -352,6 +352,11 @@ export class ConnState {
       if (this.tx !== null) this.tx.failed = true;
       return this.fill(seq, NOAUTH);
     }
+    const refusal = this.inst.writeRefusal;
+    if (refusal !== null && (cmd.name === "ping" || cmd.flags.includes("write"))) {
+      if (this.tx !== null) this.tx.failed = true;
+      return this.fill(seq, refusal);
+    }
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
       return this.fill(seq, new ErrorReply(`ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));

@@ -23,6 +23,7 @@ import { Keyspace } from "./db.js";
 import { type Persistence } from "./persistence.js";
 import { aofPersistence } from "./aof_writer.js";
 import { PubSubTable } from "./pubsub.js";
+import { type ErrorReply } from "./reply.js";
 
 /** Registered names of one server's processes (prefix `kv` by default). */
 export class Names {
@@ -120,6 +121,12 @@ export class KvInstance {
   readonly mask: number;
   readonly keyspaces: readonly Keyspace[];
   readonly clients = new Map<number, ClientRow>();
+  /**
+   * Set by the persistence writer while it cannot write (a full disk): write
+   * commands (and PING, as in Redis) are refused with it, Redis' `-MISCONF`,
+   * whatever the fsync policy, until a write succeeds again.
+   */
+  writeRefusal: ErrorReply | null = null;
   /** Pub/sub subscriptions of every client (pubsub.ts). */
   readonly pubsub = new PubSubTable();
   readonly stats: KvStats;

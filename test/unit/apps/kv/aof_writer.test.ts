@@ -222,9 +222,29 @@ describe("failures", () => {
       assert.ok(r !== null && typeof r === "object" && "error" in r, `an error, not ${JSON.stringify(r)}`);
       assert.match(r.error, /^ERR Errors writing to the AOF file: .*no space left/i);
       assert.equal((await info(c)).aof_last_write_status, "err");
-      assert.match(String((plain(await c.cmd("SET", "k2", "v")) as { error: string }).error), /^ERR Errors writing to the AOF file/);
+      // From now on writes are refused before they run, as Redis does (PING too); reads go on.
+      assert.deepEqual(plain(await c.cmd("SET", "k2", "v")), { error: "MISCONF Errors writing to the AOF file: No space left on device" });
+      assert.deepEqual(plain(await c.cmd("PING")), { error: "MISCONF Errors writing to the AOF file: No space left on device" });
+      assert.equal(plain(await c.cmd("GET", "k2")), null, "the refused SET did not run");
       assert.ok(s.logs.some((l) => l.what === "kv_aof" && l.level === "error"));
-      assert.equal(plain(await c.cmd("PING")), "PONG");
+    });
+  });
+
+  test("a full disk under everysec: once the writer fails, writes get -MISCONF until it can write again", async () => {
+    const dir = freshDir();
+    const d = aofDir(dir);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, "appendonly.aof.1.base.aof"), "");
+    symlinkSync("/dev/full", join(d, "appendonly.aof.1.incr.aof"));
+    writeFileSync(join(d, "appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+    await withServer(["--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir], async (_s, c) => {
+      assert.equal(plain(await c.cmd("SET", "k", "v")), "OK", "everysec does not wait for the disk");
+      let r: unknown = "OK";
+      for (let i = 0; i < 500 && r === "OK"; i++) r = plain(await c.cmd("SET", "k", "v"));
+      assert.deepEqual(r, { error: "MISCONF Errors writing to the AOF file: No space left on device" });
+      assert.equal(plain(await c.cmd("GET", "k")), "v");
+      assert.equal(plain(await c.cmd("CONFIG", "SET", "appendonly", "no")), "OK");
+      assert.equal(plain(await c.cmd("SET", "k", "w")), "OK", "nothing depends on the file any more");
     });
   });
 });
