@@ -209,14 +209,20 @@ describe("rewrite", () => {
   });
 });
 
+/** A data directory whose incremental file is /dev/full: every write to it fails with ENOSPC. */
+function fullDiskDir(): string {
+  const dir = freshDir();
+  const d = aofDir(dir);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, "appendonly.aof.1.base.aof"), "");
+  symlinkSync("/dev/full", join(d, "appendonly.aof.1.incr.aof"));
+  writeFileSync(join(d, "appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+  return dir;
+}
+
 describe("failures", () => {
   test("a full disk: always clients get errors, never OK; INFO aof_last_write_status:err; the server stays up", async () => {
-    const dir = freshDir();
-    const d = aofDir(dir);
-    mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, "appendonly.aof.1.base.aof"), "");
-    symlinkSync("/dev/full", join(d, "appendonly.aof.1.incr.aof"));
-    writeFileSync(join(d, "appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+    const dir = fullDiskDir();
     await withServer(["--appendonly", "yes", "--appendfsync", "always", "--dir", dir], async (s, c) => {
       const r = plain(await c.cmd("SET", "k", "v")) as { error: string };
       assert.ok(r !== null && typeof r === "object" && "error" in r, `an error, not ${JSON.stringify(r)}`);
@@ -231,12 +237,7 @@ describe("failures", () => {
   });
 
   test("a full disk under everysec: once the writer fails, writes get -MISCONF until it can write again", async () => {
-    const dir = freshDir();
-    const d = aofDir(dir);
-    mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, "appendonly.aof.1.base.aof"), "");
-    symlinkSync("/dev/full", join(d, "appendonly.aof.1.incr.aof"));
-    writeFileSync(join(d, "appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+    const dir = fullDiskDir();
     await withServer(["--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir], async (_s, c) => {
       assert.equal(plain(await c.cmd("SET", "k", "v")), "OK", "everysec does not wait for the disk");
       let r: unknown = "OK";
