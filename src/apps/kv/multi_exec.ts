@@ -105,7 +105,7 @@ export function watchCommand(c: ConnState, argv: readonly string[]): Reply {
     l.push(argv[i]!);
   }
   for (const [i, keys] of byShard) {
-    const p = current!.rt.whereis(inst.names.shards[i]!);
+    const p = c.self.rt.whereis(inst.names.shards[i]!);
     // A shard that is restarting would not get it: EXEC then aborts, as if the key had changed (never a false success).
     if (p === undefined || !p.alive) c.watchLost = true;
     else p.rt.deliver(p, new Watch(c.self, c.db, keys));
@@ -124,9 +124,10 @@ export function unwatchEverywhere(c: { inst: KvInstance; self: Proc; watching: b
   if (!c.watching) return;
   c.watching = false;
   c.watchLost = false;
-  const inst = c.inst;
-  for (const name of inst.names.shards) {
-    const p = current!.rt.whereis(name);
+  // Also called from the connection's exit hook, where `current` may be whoever killed it.
+  const rt = c.self.rt;
+  for (const name of c.inst.names.shards) {
+    const p = rt.whereis(name);
     if (p !== undefined && p.alive) p.rt.deliver(p, new Unwatch(c.self));
   }
 }
