@@ -27,6 +27,7 @@ import { t } from "../term/tuple.js";
 import type { Pid, Ref } from "../term/identifiers.js";
 import { type DecodeOptions, Decoder, Encoder, EtfDecodeError, Tag } from "../etf/index.js";
 import type { Logger } from "../runtime/logger.js";
+import { microtask } from "../runtime/microtask.js";
 import type { CarrierSocket } from "./carrier.js";
 import { CachingEncoder } from "./atom_cache.js";
 import { type ControlMessage, decodeControl, encodeControl } from "./control.js";
@@ -400,7 +401,7 @@ export class Connection implements DistConnection {
     if (this.out.pos >= FLUSH_AT) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flush);
+      microtask(this.flush);
     }
   }
 
