@@ -31,6 +31,7 @@ import { microtask } from "../runtime/microtask.js";
 import type { CarrierSocket } from "./carrier.js";
 import { CachingEncoder } from "./atom_cache.js";
 import { type ControlMessage, decodeControl, encodeControl } from "./control.js";
+import { ControlCache } from "./control_cache.js";
 import { DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags } from "./flags.js";
 import type { FrameReader } from "./framing.js";
@@ -188,6 +189,8 @@ export class Connection implements DistConnection {
   private readonly partials = new Map<bigint, Partial>();
   private partialBytes = 0;
   private readonly decodeWithCache: DecodeOptions;
+  /** The last control message read without atom cache references (control_cache.ts). */
+  private readonly lastControl: ControlCache;
   // Tick state (dist_util's #tick{}).
   private tickN = 0;
   private tickRead = 0;
@@ -213,6 +216,7 @@ export class Connection implements DistConnection {
       this.body.maxDepth = opts.decode.maxDepth ?? 1000;
     }
     this.decodeWithCache = { ...opts.decode };
+    this.lastControl = new ControlCache(opts.decode.local);
     this.out.maxDepth = opts.decode.maxDepth ?? 1000;
     this.out.exposed = opts.exposed ?? null;
     // Nothing read in `intensity` checks from now on is a timeout (OTP starts at 0, which
@@ -266,10 +270,11 @@ export class Connection implements DistConnection {
   decodeFrame(frame: Uint8Array): ControlMessage | undefined {
     try {
       const kind = frame[0];
-      if (kind === PASS_THROUGH) return decodeControl(new Decoder(frame, 1, this.opts.decode), frame.length, true);
+      if (kind === PASS_THROUGH) return decodeControl(new Decoder(frame, 1, this.opts.decode), frame.length, true, this.lastControl);
       if (kind !== Tag.VERSION || frame.length < 2) bad(`a frame starting with ${kind} (131 or 112 expected)`);
       switch (frame[1]) {
         case DIST_HEADER: {
+          if (frame.length > 2 && frame[2] === 0) return decodeControl(new Decoder(frame, 3, this.opts.decode), frame.length, false, this.lastControl);
           const { atoms, offset } = readAtomCacheRefs(frame, 2, this.atomCache, this.opts.decode.existingAtomsOnly === true);
           return decodeControl(new Decoder(frame, offset, this.withAtoms(atoms)), frame.length);
         }

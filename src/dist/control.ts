@@ -32,6 +32,7 @@ import { Atom, atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
 import { Tuple } from "../term/tuple.js";
 import { type Decoder, type Encoder, EtfDecodeError, Tag } from "../etf/index.js";
+import type { ControlCache } from "./control_cache.js";
 import { DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags } from "./flags.js";
 
@@ -507,15 +508,26 @@ export function toControl(ctl: unknown, payload: unknown): ControlMessage {
  * Decodes a control message and its payload from `d` up to `end`: each
  * term without a version byte (after a DIST_HEADER), or with one each
  * (`versioned`, the pass-through form). Exactly the bytes up to `end` must
- * be used.
+ * be used. With a `cache`, a control message equal to the last kept one
+ * is not decoded again (control_cache.ts).
  *
  * @throws DistProtocolError for a malformed or unknown control message
  *   (with the ETF error as its cause when a term did not decode).
  */
-export function decodeControl(d: Decoder, end: number, versioned = false): ControlMessage {
+export function decodeControl(d: Decoder, end: number, versioned = false, cache?: ControlCache): ControlMessage {
   try {
     if (versioned && d.u8() !== Tag.VERSION) d.fail("the version byte 131 before the control message", d.offset - 1);
-    const ctl = d.term();
+    let ctl: unknown;
+    if (cache === undefined) ctl = d.term();
+    else {
+      const start = d.offset;
+      ctl = cache.lookup(d.buf, start);
+      if (ctl !== null) d.offset = start + cache.size;
+      else {
+        ctl = d.term();
+        cache.keep(d.buf, start, d.offset, ctl);
+      }
+    }
     let payload: unknown;
     const op = ctl instanceof Tuple ? ctl[0] : undefined;
     if (typeof op === "number" && HAS_PAYLOAD.has(op)) {
