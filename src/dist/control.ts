@@ -175,10 +175,6 @@ function tupleHead(e: Encoder, arity: number, op: number): void {
 export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlags, versioned = false): boolean {
   const start = e.pos;
   if (versioned) e.u8(Tag.VERSION);
-  /** Starts the payload term: its own version byte in the pass-through form. */
-  const payload = (): void => {
-    if (versioned) e.u8(Tag.VERSION);
-  };
   switch (m.op) {
     case "send": {
       const tt = m.token !== undefined;
@@ -191,7 +187,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       }
       e.term(m.to);
       if (tt) e.term(m.token);
-      payload();
+      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.msg);
       return true;
     }
@@ -202,7 +198,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.atomBytes(EMPTY.utf8);
       e.atomBytes(m.to.utf8);
       if (tt) e.term(m.token);
-      payload();
+      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.msg);
       return true;
     }
@@ -216,7 +212,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.term(m.from);
       e.term(m.alias);
       if (tt) e.term(m.token);
-      payload();
+      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.msg);
       return true;
     }
@@ -253,7 +249,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         e.term(m.from);
         e.term(m.to);
         if (tt) e.term(m.token);
-        payload();
+        if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       } else {
         tupleHead(e, tt ? 5 : 4, ex ? (tt ? OP.EXIT_TT : OP.EXIT) : tt ? OP.EXIT2_TT : OP.EXIT2);
         e.term(m.from);
@@ -281,7 +277,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         e.term(m.from);
         e.term(m.to);
         e.term(m.ref);
-        payload();
+        if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       } else {
         tupleHead(e, 5, OP.MONITOR_P_EXIT);
         e.term(m.from);
@@ -303,7 +299,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.integer(m.arity);
       e.term(m.options);
       if (tt) e.term(m.token);
-      payload();
+      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.args);
       return true;
     }
