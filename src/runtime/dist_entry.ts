@@ -357,7 +357,6 @@ function fire(m: RemoteMonitor, reason: unknown): void {
   unlinkOwner(m);
   m.ref.mon = null;
   m.ref.alias = null; // a monitor's alias ends when the monitor fires
-  m.owner.rt.wire.unwireRef(m.ref);
   m.owner.rt.deliver(m.owner, t(DOWN, m.ref, PROCESS, m.item, reason));
 }
 

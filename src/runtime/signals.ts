@@ -228,8 +228,6 @@ export function demonitor(owner: Proc, ref: Ref, flush: boolean): boolean {
     unlinkTarget(m);
     m.ref.mon = null;
     m.ref.alias = null;
-    // A remote monitor's reference went out on the wire: it no longer names anything there.
-    if (m.target === null) owner.rt.wire.unwireRef(m.ref);
     // An active monitor has not fired, so no DOWN for it can be queued.
     return true;
   }

@@ -7,9 +7,8 @@
  * decoder gets the live `Proc` / `LocalRef` back (a reply to
  * `[alias | Ref]` reaches the caller, a `link` to a pid learnt from a
  * message links the process). Processes leave the table when they die;
- * a remote monitor's reference when the monitor ends (one per remote call);
- * other references that are no longer an alias or a monitor are swept out
- * when the table has doubled since the last sweep.
+ * references that are no longer an alias or a monitor are swept out when
+ * the table has doubled since the last sweep.
  *
  * Pids and references naming this node that are not in the table (a dead
  * process, a plain `makeRef()`) decode as `ExternalPid` / `ExternalRef`,
@@ -60,15 +59,6 @@ export class WireIds {
     if (this.refs.has(r.n)) return;
     this.refs.set(r.n, r);
     if (this.refs.size >= this.sweepAt) this.sweep();
-  }
-
-  /**
-   * Forgets a reference that is neither an alias nor a monitor any more (a
-   * remote call's monitor, once the reply came): what a sweep would do,
-   * without letting the table grow by one per call until then.
-   */
-  unwireRef(r: LocalRef): void {
-    if (r.alias === null && r.mon === null && this.refs.get(r.n) === r) this.refs.delete(r.n);
   }
 
   private sweep(): void {

@@ -100,21 +100,6 @@ describe("two nodes", () => {
     assert.equal(pidNode, a.name);
   });
 
-  test("remote calls leave no references behind in the table of identifiers that went out", async () => {
-    const server = t(atom("echo"), b.name);
-    await runOn(a.rt, function* () {
-      yield* call(server, 0);
-    });
-    const before = a.rt.wire.size.refs;
-    const replies = await runOn(a.rt, function* () {
-      const got: unknown[] = [];
-      for (let i = 1; i <= 100; i++) got.push(yield* call(server, i));
-      return got;
-    });
-    assert.deepEqual(replies, Array.from({ length: 100 }, (_v, i) => t(atom("echo"), i + 1)));
-    assert.equal(a.rt.wire.size.refs, before, "each call's monitor reference left when its reply came");
-  });
-
   test("send to {Name, Node} and to a remote pid; a pid that went out and came back is the live process", async () => {
     const remote = await learn(bouncer(b, "bounce"), a);
     const got = await runOn(a.rt, function* () {
