@@ -22,6 +22,7 @@ export class CarrierSocket {
   private closed = false;
   private lastError: Error | undefined;
   private early: Uint8Array[] = [];
+  private readonly tls: boolean;
 
   /** `host:port` of the peer, for logs (kept: a closed socket forgets it). */
   readonly remote: string;
@@ -31,6 +32,7 @@ export class CarrierSocket {
     private readonly socket: net.Socket,
     ownReads = false,
   ) {
+    this.tls = socket instanceof tls.TLSSocket;
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
     if (!ownReads) {
@@ -77,6 +79,18 @@ export class CarrierSocket {
   /** Writes bytes the caller will not touch again. */
   write(b: Uint8Array): void {
     if (!this.closed) this.socket.write(b);
+  }
+
+  /**
+   * Writes a view of the caller's buffer. True when the bytes already went
+   * to the kernel (a plain TCP socket with nothing queued after the write),
+   * so the caller may overwrite that memory; false while a write queue or
+   * TLS may still hold it: the caller must then leave it alone for good.
+   */
+  writeBorrowed(b: Uint8Array): boolean {
+    if (this.closed) return true;
+    this.socket.write(b);
+    return !this.tls && this.socket.writableLength === 0;
   }
 
   /** Flushes what was written, then closes. */
