@@ -31,7 +31,7 @@ import { microtask } from "../runtime/microtask.js";
 import type { CarrierSocket } from "./carrier.js";
 import { CachingEncoder } from "./atom_cache.js";
 import { type ControlMessage, decodeControl, encodeControl } from "./control.js";
-import { ControlCache } from "./control_cache.js";
+import { ControlCache, SentControl } from "./control_cache.js";
 import { DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags } from "./flags.js";
 import type { FrameReader } from "./framing.js";
@@ -191,6 +191,8 @@ export class Connection implements DistConnection {
   private readonly decodeWithCache: DecodeOptions;
   /** The last control message read without atom cache references (control_cache.ts). */
   private readonly lastControl: ControlCache;
+  /** The last SEND / REG_SEND control tuple written without atom cache references. */
+  private readonly sentControl = new SentControl();
   // Tick state (dist_util's #tick{}).
   private tickN = 0;
   private tickRead = 0;
@@ -365,7 +367,7 @@ export class Connection implements DistConnection {
         e.u8(DIST_HEADER);
         e.u8(0);
       }
-      if (!encodeControl(e, msg, this.flags, this.passThrough)) {
+      if (!encodeControl(e, msg, this.flags, this.passThrough, this.sentControl)) {
         e.pos = start;
         return;
       }

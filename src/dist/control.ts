@@ -32,7 +32,7 @@ import { Atom, atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
 import { Tuple } from "../term/tuple.js";
 import { type Decoder, type Encoder, EtfDecodeError, Tag } from "../etf/index.js";
-import type { ControlCache } from "./control_cache.js";
+import type { ControlCache, SentControl } from "./control_cache.js";
 import { DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags } from "./flags.js";
 
@@ -165,39 +165,47 @@ function tupleHead(e: Encoder, arity: number, op: number): void {
 /**
  * Writes the control tuple and its payload (each term without a version
  * byte, as after a DIST_HEADER; with one each when `versioned`, the
- * pass-through form) in the form `peerFlags` allows. Returns
+ * pass-through form) in the form `peerFlags` allows (always the same
+ * flags for one `sent`, which repeats the last SEND / REG_SEND control
+ * tuple from the same sender to the same destination). Returns
  * false when the peer cannot receive it at all (an alias send to a peer
  * without ALIAS: erts drops it too).
  *
  * @example
  * encodeControl(enc, { op: "reg_send", from, to: atom("shell"), msg: "hi" }, conn.peerFlags);
  */
-export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlags, versioned = false): boolean {
+export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlags, versioned = false, sent?: SentControl): boolean {
   const start = e.pos;
   if (versioned) e.u8(Tag.VERSION);
   switch (m.op) {
     case "send": {
       const tt = m.token !== undefined;
-      if (m.from !== undefined && (peerFlags & DFLAG.SEND_SENDER) !== 0n) {
-        tupleHead(e, tt ? 4 : 3, tt ? OP.SEND_SENDER_TT : OP.SEND_SENDER);
-        e.term(m.from);
-      } else {
-        tupleHead(e, tt ? 4 : 3, tt ? OP.SEND_TT : OP.SEND);
-        e.atomBytes(EMPTY.utf8);
+      const sender = m.from !== undefined && (peerFlags & DFLAG.SEND_SENDER) !== 0n;
+      const op = sender ? (tt ? OP.SEND_SENDER_TT : OP.SEND_SENDER) : tt ? OP.SEND_TT : OP.SEND;
+      if (tt || sent === undefined || !sent.write(e, op, m.from, m.to)) {
+        const at = e.pos;
+        tupleHead(e, tt ? 4 : 3, op);
+        if (sender) e.term(m.from);
+        else e.atomBytes(EMPTY.utf8);
+        e.term(m.to);
+        if (tt) e.term(m.token);
+        else sent?.keep(e, at, op, m.from, m.to);
       }
-      e.term(m.to);
-      if (tt) e.term(m.token);
       if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.msg);
       return true;
     }
     case "reg_send": {
       const tt = m.token !== undefined;
-      tupleHead(e, tt ? 5 : 4, tt ? OP.REG_SEND_TT : OP.REG_SEND);
-      e.term(m.from);
-      e.atomBytes(EMPTY.utf8);
-      e.atomBytes(m.to.utf8);
-      if (tt) e.term(m.token);
+      if (tt || sent === undefined || !sent.write(e, OP.REG_SEND, m.from, m.to)) {
+        const at = e.pos;
+        tupleHead(e, tt ? 5 : 4, tt ? OP.REG_SEND_TT : OP.REG_SEND);
+        e.term(m.from);
+        e.atomBytes(EMPTY.utf8);
+        e.atomBytes(m.to.utf8);
+        if (tt) e.term(m.token);
+        else sent?.keep(e, at, OP.REG_SEND, m.from, m.to);
+      }
       if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.msg);
       return true;

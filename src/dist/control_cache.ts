@@ -10,8 +10,12 @@
  * belong to other nodes (a pid of this node decodes to its live process, or
  * to a plain pid once that process died), and never a control message that
  * used the atom cache (its bytes are indexes into a table that changes).
+ *
+ * {@link SentControl} is the same on the way out: the control tuple of the
+ * last SEND or REG_SEND written, by sender and destination.
  */
 import type { Atom } from "../term/atom.js";
+import type { Encoder } from "../etf/index.js";
 import { Pid } from "../term/identifiers.js";
 import { Tuple } from "../term/tuple.js";
 import { OP } from "./control.js";
@@ -59,5 +63,40 @@ export class ControlCache {
   /** Whether `x` is a value that decodes the same whenever it is decoded: anything but a pid of this node. */
   private foreign(x: unknown): boolean {
     return !(x instanceof Pid) || this.local === undefined || x.node !== this.local.node;
+  }
+}
+
+/**
+ * The encoded control tuple of the last SEND or REG_SEND a connection
+ * wrote, by its sender and destination (the same objects: pids and atoms
+ * are immutable, and a pid's first encoding already told the encoder's
+ * `exposed` hook). Only for bytes without atom cache references.
+ */
+export class SentControl {
+  private readonly buf = new Uint8Array(MAX_BYTES);
+  private bytes: Uint8Array | null = null;
+  private op = 0;
+  private from: unknown = null;
+  private to: unknown = null;
+
+  /** Writes the kept control tuple if it is that of `op` from `from` to `to`; false otherwise. */
+  write(e: Encoder, op: number, from: unknown, to: unknown): boolean {
+    if (this.bytes === null || this.op !== op || this.from !== from || this.to !== to) return false;
+    e.raw(this.bytes);
+    return true;
+  }
+
+  /** Keeps the control tuple just written at `e.buf[start, e.pos)`. */
+  keep(e: Encoder, start: number, op: number, from: unknown, to: unknown): void {
+    const n = e.pos - start;
+    if (n > MAX_BYTES) {
+      this.bytes = null;
+      return;
+    }
+    this.buf.set(e.buf.subarray(start, e.pos));
+    this.bytes = this.buf.subarray(0, n);
+    this.op = op;
+    this.from = from;
+    this.to = to;
   }
 }

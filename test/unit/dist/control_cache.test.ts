@@ -1,8 +1,9 @@
 /**
- * The decode cache of the last control message (control_cache.ts) is a
- * fast path: over any sequence of control messages, with repeats, it must
- * decode exactly what the plain decoder decodes, including for pids of
- * this node, whose decoded value changes when their process dies.
+ * The caches of the last control message (control_cache.ts) are fast
+ * paths: over any sequence of control messages, with repeats, they must
+ * decode exactly what the plain decoder decodes (including for pids of
+ * this node, whose decoded value changes when their process dies) and
+ * write exactly the bytes the plain encoder writes.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -11,8 +12,8 @@ import { atom } from "../../../src/term/atom.js";
 import { ExternalPid, ExternalRef, type Pid } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
 import { type DecodeOptions, Decoder, Encoder, type LocalIdentifiers } from "../../../src/etf/index.js";
-import { type ControlMessage, OFFERED, decodeControl, encodeControl } from "../../../src/dist/index.js";
-import { ControlCache } from "../../../src/dist/control_cache.js";
+import { type ControlMessage, DFLAG, OFFERED, decodeControl, encodeControl } from "../../../src/dist/index.js";
+import { ControlCache, SentControl } from "../../../src/dist/control_cache.js";
 import { termArb } from "../../support/term_arbitrary.js";
 
 const here = atom("here@host");
@@ -101,4 +102,35 @@ test("a SEND to a process of this node that died meanwhile decodes to the plain 
   const after = decodeControl(new Decoder(bytes, 0, opts), bytes.length, false, cache) as { to: Pid };
   assert.equal(after.to.constructor, ExternalPid);
   assert.equal(cache.lookup(bytes, 0), null, "never kept");
+});
+
+test("with the sent-control cache, every control message is written as without it, in any sequence", () => {
+  // The same pid objects (cache hits) and equal copies of them (misses by identity).
+  const samePid = fc.constantFrom(...peerPids, ...ourPids);
+  const copyPid = samePid.map((p) => new ExternalPid(p.node, p.id, p.serial, p.creation));
+  const anyPid = fc.oneof(samePid, copyPid);
+  const out: fc.Arbitrary<ControlMessage> = fc.oneof(
+    fc.record({ op: fc.constant("reg_send" as const), from: anyPid, to: name, msg: payload }),
+    fc.record({ op: fc.constant("send" as const), to: anyPid, msg: payload }),
+    fc.record({ op: fc.constant("send" as const), from: anyPid, to: anyPid, msg: payload }),
+    fc.record({ op: fc.constant("reg_send" as const), from: anyPid, to: name, msg: payload, token: fc.constant(atom("tok")) }),
+    fc.record({ op: fc.constant("send" as const), from: anyPid, to: anyPid, msg: payload, token: fc.constant(7) }),
+    fc.record({ op: fc.constant("monitor" as const), from: anyPid, to: fc.oneof(anyPid, name), ref }),
+  );
+  fc.assert(
+    fc.property(fc.array(out, { minLength: 1, maxLength: 40 }), fc.boolean(), fc.boolean(), (msgs, versioned, sender) => {
+      const flags = sender ? OFFERED : OFFERED & ~DFLAG.SEND_SENDER;
+      const sent = new SentControl();
+      const plain = new Encoder();
+      const cached = new Encoder();
+      for (const m of msgs) {
+        plain.pos = 0;
+        cached.pos = 0;
+        assert.ok(encodeControl(plain, m, flags, versioned));
+        assert.ok(encodeControl(cached, m, flags, versioned, sent));
+        assert.deepStrictEqual(cached.buf.subarray(0, cached.pos), plain.buf.subarray(0, plain.pos));
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
