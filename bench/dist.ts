@@ -40,7 +40,7 @@ const COOKIE = "bench";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once("error", fail);
@@ -52,7 +52,7 @@ function freePort(): Promise<number> {
 }
 
 /** A child process that prints a readiness line; stopped by its pid. */
-class Child {
+export class Child {
   out = "";
   private readonly exited: Promise<void>;
   constructor(readonly proc: ChildProcess) {
@@ -77,7 +77,7 @@ class Child {
   }
 }
 
-function agnerNodeB(epmdPort: number): Child {
+export function agnerNodeB(epmdPort: number): Child {
   const script = resolve(here, "dist_node.js");
   return new Child(spawn(process.execPath, [script, "b", COOKIE, String(epmdPort)], { stdio: ["pipe", "pipe", "pipe"] }));
 }

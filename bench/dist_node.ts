@@ -7,7 +7,8 @@
  * Registers `sink` (counts messages, acks every 1,000 to whoever sent
  * `{start, From}`) and `echo` (a GenServer: `ping` -> `pong`), exports
  * `erlang:whereis/1` for rpc (dist.erl's `main/0` checks that `echo` runs
- * with it), prints `READY <node>` and runs until its stdin closes.
+ * with it) and `agner_bench:cpu_us/0` (its CPU time, for bench/dist_cpu.ts),
+ * prints `READY <node>` and runs until its stdin closes.
  */
 import { type Atom, type CallSpec, type Pid, GenServer, Tuple, atom, ok, register, reply, rpc, send, spawn, startNode, t, whereis } from "../src/index.js";
 
@@ -46,6 +47,11 @@ const node = await startNode({ name: name!, cookie: cookie!, epmdPort: Number(ep
 register("sink", startSink());
 await GenServer.start(new Echo(), undefined, { name: "echo" });
 rpc.export("erlang", "whereis", (n: Atom) => whereis(n) ?? atom("undefined"));
+// For bench/dist_cpu.ts: this process's CPU time so far, in microseconds.
+rpc.export("agner_bench", "cpu_us", () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+});
 process.stdout.write(`READY ${node.name}\n`);
 process.stdin.resume();
 process.stdin.on("end", () => process.exit(0));

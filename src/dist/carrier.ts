@@ -12,6 +12,9 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import type { TlsOptions } from "./types.js";
 
+/** The size of an outgoing TCP socket's read buffer (Node's own reads are 64 KiB too). */
+const READ_BUFFER = 64 * 1024;
+
 /** One distribution socket. */
 export class CarrierSocket {
   private onData: ((chunk: Uint8Array) => void) | null = null;
@@ -19,19 +22,25 @@ export class CarrierSocket {
   private closed = false;
   private lastError: Error | undefined;
   private early: Uint8Array[] = [];
+  private readonly tls: boolean;
 
   /** `host:port` of the peer, for logs (kept: a closed socket forgets it). */
   readonly remote: string;
 
-  constructor(private readonly socket: net.Socket) {
+  /** `ownReads`: the socket was opened with `onread` and hands its bytes to {@link received}, not as `data` events. */
+  constructor(
+    private readonly socket: net.Socket,
+    ownReads = false,
+  ) {
+    this.tls = socket instanceof tls.TLSSocket;
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
-    socket.on("data", (buf: Buffer) => {
-      // A plain view: its subarrays (every frame, every binary decoded) are cheaper than Buffer's.
-      const chunk = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-      if (this.onData) this.onData(chunk);
-      else this.early.push(chunk);
-    });
+    if (!ownReads) {
+      socket.on("data", (buf: Buffer) => {
+        // A plain view: its subarrays (every frame, every binary decoded) are cheaper than Buffer's.
+        this.received(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+      });
+    }
     socket.on("error", (e) => {
       this.lastError = e;
     });
@@ -39,6 +48,12 @@ export class CarrierSocket {
       this.closed = true;
       this.onClose?.(this.lastError);
     });
+  }
+
+  /** Bytes read (a chunk the receiver may keep: frames and binaries are views of it). */
+  received(chunk: Uint8Array): void {
+    if (this.onData) this.onData(chunk);
+    else this.early.push(chunk);
   }
 
   /** True when the kernel buffer is full and writes queue in memory. */
@@ -64,6 +79,18 @@ export class CarrierSocket {
   /** Writes bytes the caller will not touch again. */
   write(b: Uint8Array): void {
     if (!this.closed) this.socket.write(b);
+  }
+
+  /**
+   * Writes a view of the caller's buffer. True when the bytes already went
+   * to the kernel (a plain TCP socket with nothing queued after the write),
+   * so the caller may overwrite that memory; false while a write queue or
+   * TLS may still hold it: the caller must then leave it alone for good.
+   */
+  writeBorrowed(b: Uint8Array): boolean {
+    if (this.closed) return true;
+    this.socket.write(b);
+    return !this.tls && this.socket.writableLength === 0;
   }
 
   /** Flushes what was written, then closes. */
@@ -170,11 +197,24 @@ export function connectCarrier(opts: ConnectOptions): Promise<CarrierSocket> {
         resolve(new CarrierSocket(ts));
       });
     } else {
-      s = net.connect({ host: opts.host, port: opts.port });
+      // Reads land in one reused buffer (no 64 KiB allocation and no stream machinery per read);
+      // each is copied out at its length, since frames and decoded binaries keep views of it.
+      let carrier: CarrierSocket | null = null;
+      const onread = {
+        buffer: Buffer.allocUnsafe(READ_BUFFER),
+        callback: (n: number, buf: Uint8Array): boolean => {
+          const chunk = new Uint8Array(n);
+          chunk.set(buf.subarray(0, n));
+          carrier?.received(chunk);
+          return true;
+        },
+      };
+      s = net.connect({ host: opts.host, port: opts.port, onread });
       s.once("connect", () => {
         clearTimeout(timer);
         s.off("error", fail);
-        resolve(new CarrierSocket(s));
+        carrier = new CarrierSocket(s, true);
+        resolve(carrier);
       });
     }
     s.once("error", fail);

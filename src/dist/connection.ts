@@ -27,9 +27,11 @@ import { t } from "../term/tuple.js";
 import type { Pid, Ref } from "../term/identifiers.js";
 import { type DecodeOptions, Decoder, Encoder, EtfDecodeError, Tag } from "../etf/index.js";
 import type { Logger } from "../runtime/logger.js";
+import { microtask } from "../runtime/microtask.js";
 import type { CarrierSocket } from "./carrier.js";
 import { CachingEncoder } from "./atom_cache.js";
 import { type ControlMessage, decodeControl, encodeControl } from "./control.js";
+import { ControlCache, SentControl } from "./control_cache.js";
 import { DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags } from "./flags.js";
 import type { FrameReader } from "./framing.js";
@@ -187,6 +189,10 @@ export class Connection implements DistConnection {
   private readonly partials = new Map<bigint, Partial>();
   private partialBytes = 0;
   private readonly decodeWithCache: DecodeOptions;
+  /** The last control message read without atom cache references (control_cache.ts). */
+  private readonly lastControl: ControlCache;
+  /** The last SEND / REG_SEND control tuple written without atom cache references. */
+  private readonly sentControl = new SentControl();
   // Tick state (dist_util's #tick{}).
   private tickN = 0;
   private tickRead = 0;
@@ -212,6 +218,7 @@ export class Connection implements DistConnection {
       this.body.maxDepth = opts.decode.maxDepth ?? 1000;
     }
     this.decodeWithCache = { ...opts.decode };
+    this.lastControl = new ControlCache(opts.decode.local);
     this.out.maxDepth = opts.decode.maxDepth ?? 1000;
     this.out.exposed = opts.exposed ?? null;
     // Nothing read in `intensity` checks from now on is a timeout (OTP starts at 0, which
@@ -265,10 +272,11 @@ export class Connection implements DistConnection {
   decodeFrame(frame: Uint8Array): ControlMessage | undefined {
     try {
       const kind = frame[0];
-      if (kind === PASS_THROUGH) return decodeControl(new Decoder(frame, 1, this.opts.decode), frame.length, true);
+      if (kind === PASS_THROUGH) return decodeControl(new Decoder(frame, 1, this.opts.decode), frame.length, true, this.lastControl);
       if (kind !== Tag.VERSION || frame.length < 2) bad(`a frame starting with ${kind} (131 or 112 expected)`);
       switch (frame[1]) {
         case DIST_HEADER: {
+          if (frame.length > 2 && frame[2] === 0) return decodeControl(new Decoder(frame, 3, this.opts.decode), frame.length, false, this.lastControl);
           const { atoms, offset } = readAtomCacheRefs(frame, 2, this.atomCache, this.opts.decode.existingAtomsOnly === true);
           return decodeControl(new Decoder(frame, offset, this.withAtoms(atoms)), frame.length);
         }
@@ -359,7 +367,7 @@ export class Connection implements DistConnection {
         e.u8(DIST_HEADER);
         e.u8(0);
       }
-      if (!encodeControl(e, msg, this.flags, this.passThrough)) {
+      if (!encodeControl(e, msg, this.flags, this.passThrough, this.sentControl)) {
         e.pos = start;
         return;
       }
@@ -400,24 +408,29 @@ export class Connection implements DistConnection {
     if (this.out.pos >= FLUSH_AT) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flush);
+      microtask(this.flush);
     }
   }
 
-  /** Writes what is buffered (called at the end of the turn, or at once for large batches). */
+  /**
+   * Writes what is buffered (called at the end of the turn, or at once for
+   * large batches) straight from the output buffer, which is kept when the
+   * kernel took the bytes at once and replaced when a write queue (or TLS)
+   * still holds them: no copy and no allocation per write while the peer
+   * keeps up.
+   */
   readonly flush = (): void => {
     this.flushQueued = false;
     const e = this.out;
     if (e.pos === 0 || !this.open) return;
-    const b = Buffer.allocUnsafe(e.pos);
-    b.set(e.buf.subarray(0, e.pos));
-    this.stats.bytesOut += e.pos;
+    const n = e.pos;
+    this.stats.bytesOut += n;
     e.pos = 0;
-    if (e.buf.length > KEEP_BUFFER) {
+    const reusable = this.socket.writeBorrowed(e.buf.subarray(0, n));
+    if (!reusable || e.buf.length > KEEP_BUFFER) {
       e.buf = new Uint8Array(64 * 1024);
       e.view = new DataView(e.buf.buffer);
     }
-    this.socket.write(b);
   };
 
   /** One tick interval passed (see the module comment). */

@@ -32,6 +32,7 @@ import { Atom, atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
 import { Tuple } from "../term/tuple.js";
 import { type Decoder, type Encoder, EtfDecodeError, Tag } from "../etf/index.js";
+import type { ControlCache, SentControl } from "./control_cache.js";
 import { DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags } from "./flags.js";
 
@@ -164,44 +165,48 @@ function tupleHead(e: Encoder, arity: number, op: number): void {
 /**
  * Writes the control tuple and its payload (each term without a version
  * byte, as after a DIST_HEADER; with one each when `versioned`, the
- * pass-through form) in the form `peerFlags` allows. Returns
+ * pass-through form) in the form `peerFlags` allows (always the same
+ * flags for one `sent`, which repeats the last SEND / REG_SEND control
+ * tuple from the same sender to the same destination). Returns
  * false when the peer cannot receive it at all (an alias send to a peer
  * without ALIAS: erts drops it too).
  *
  * @example
  * encodeControl(enc, { op: "reg_send", from, to: atom("shell"), msg: "hi" }, conn.peerFlags);
  */
-export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlags, versioned = false): boolean {
+export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlags, versioned = false, sent?: SentControl): boolean {
   const start = e.pos;
   if (versioned) e.u8(Tag.VERSION);
-  /** Starts the payload term: its own version byte in the pass-through form. */
-  const payload = (): void => {
-    if (versioned) e.u8(Tag.VERSION);
-  };
   switch (m.op) {
     case "send": {
       const tt = m.token !== undefined;
-      if (m.from !== undefined && (peerFlags & DFLAG.SEND_SENDER) !== 0n) {
-        tupleHead(e, tt ? 4 : 3, tt ? OP.SEND_SENDER_TT : OP.SEND_SENDER);
-        e.term(m.from);
-      } else {
-        tupleHead(e, tt ? 4 : 3, tt ? OP.SEND_TT : OP.SEND);
-        e.atomBytes(EMPTY.utf8);
+      const sender = m.from !== undefined && (peerFlags & DFLAG.SEND_SENDER) !== 0n;
+      const op = sender ? (tt ? OP.SEND_SENDER_TT : OP.SEND_SENDER) : tt ? OP.SEND_TT : OP.SEND;
+      if (tt || sent === undefined || !sent.write(e, op, m.from, m.to)) {
+        const at = e.pos;
+        tupleHead(e, tt ? 4 : 3, op);
+        if (sender) e.term(m.from);
+        else e.atomBytes(EMPTY.utf8);
+        e.term(m.to);
+        if (tt) e.term(m.token);
+        else sent?.keep(e, at, op, m.from, m.to);
       }
-      e.term(m.to);
-      if (tt) e.term(m.token);
-      payload();
+      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.msg);
       return true;
     }
     case "reg_send": {
       const tt = m.token !== undefined;
-      tupleHead(e, tt ? 5 : 4, tt ? OP.REG_SEND_TT : OP.REG_SEND);
-      e.term(m.from);
-      e.atomBytes(EMPTY.utf8);
-      e.atomBytes(m.to.utf8);
-      if (tt) e.term(m.token);
-      payload();
+      if (tt || sent === undefined || !sent.write(e, OP.REG_SEND, m.from, m.to)) {
+        const at = e.pos;
+        tupleHead(e, tt ? 5 : 4, tt ? OP.REG_SEND_TT : OP.REG_SEND);
+        e.term(m.from);
+        e.atomBytes(EMPTY.utf8);
+        e.atomBytes(m.to.utf8);
+        if (tt) e.term(m.token);
+        else sent?.keep(e, at, OP.REG_SEND, m.from, m.to);
+      }
+      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.msg);
       return true;
     }
@@ -215,7 +220,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.term(m.from);
       e.term(m.alias);
       if (tt) e.term(m.token);
-      payload();
+      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.msg);
       return true;
     }
@@ -252,7 +257,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         e.term(m.from);
         e.term(m.to);
         if (tt) e.term(m.token);
-        payload();
+        if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       } else {
         tupleHead(e, tt ? 5 : 4, ex ? (tt ? OP.EXIT_TT : OP.EXIT) : tt ? OP.EXIT2_TT : OP.EXIT2);
         e.term(m.from);
@@ -280,7 +285,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         e.term(m.from);
         e.term(m.to);
         e.term(m.ref);
-        payload();
+        if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       } else {
         tupleHead(e, 5, OP.MONITOR_P_EXIT);
         e.term(m.from);
@@ -302,7 +307,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.integer(m.arity);
       e.term(m.options);
       if (tt) e.term(m.token);
-      payload();
+      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
       e.term(m.args);
       return true;
     }
@@ -507,15 +512,26 @@ export function toControl(ctl: unknown, payload: unknown): ControlMessage {
  * Decodes a control message and its payload from `d` up to `end`: each
  * term without a version byte (after a DIST_HEADER), or with one each
  * (`versioned`, the pass-through form). Exactly the bytes up to `end` must
- * be used.
+ * be used. With a `cache`, a control message equal to the last kept one
+ * is not decoded again (control_cache.ts).
  *
  * @throws DistProtocolError for a malformed or unknown control message
  *   (with the ETF error as its cause when a term did not decode).
  */
-export function decodeControl(d: Decoder, end: number, versioned = false): ControlMessage {
+export function decodeControl(d: Decoder, end: number, versioned = false, cache?: ControlCache): ControlMessage {
   try {
     if (versioned && d.u8() !== Tag.VERSION) d.fail("the version byte 131 before the control message", d.offset - 1);
-    const ctl = d.term();
+    let ctl: unknown;
+    if (cache === undefined) ctl = d.term();
+    else {
+      const start = d.offset;
+      ctl = cache.lookup(d.buf, start);
+      if (ctl !== null) d.offset = start + cache.size;
+      else {
+        ctl = d.term();
+        cache.keep(d.buf, start, d.offset, ctl);
+      }
+    }
     let payload: unknown;
     const op = ctl instanceof Tuple ? ctl[0] : undefined;
     if (typeof op === "number" && HAS_PAYLOAD.has(op)) {

@@ -211,8 +211,11 @@ export class LocalRef extends Ref {
   get creation(): number {
     return this.rt.creation;
   }
+  /** The words, once computed (a call's reference is encoded three times: monitor, request, demonitor). */
+  private words: readonly number[] | null = null;
   get ids(): readonly number[] {
+    if (this.words !== null) return this.words;
     const n = this.n;
-    return [n % 0x40000, Math.floor(n / 0x40000) % 0x1_0000_0000, this.rt.refSalt];
+    return (this.words = [n % 0x40000, Math.floor(n / 0x40000) % 0x1_0000_0000, this.rt.refSalt]);
   }
 }

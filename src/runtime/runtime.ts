@@ -25,6 +25,7 @@ import { current, setCurrent } from "./current.js";
 import { ExitError, ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
 import { RunQueue } from "./run_queue.js";
+import { microtask } from "./microtask.js";
 import { type DistEntry, type RemoteRouter } from "./dist_entry.js";
 import { WireIds } from "./wire_ids.js";
 import { NO_MATCH, clearAfter, mentionsMarker, tryReceive } from "./matching.js";
@@ -317,7 +318,7 @@ export class Runtime {
     this.woken.push(p);
     if (!this.draining && !this.wakePending) {
       this.wakePending = true;
-      queueMicrotask(this.wake);
+      microtask(this.wake);
     }
   }
 
