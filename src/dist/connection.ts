@@ -28,6 +28,7 @@ import type { Pid, Ref } from "../term/identifiers.js";
 import { type DecodeOptions, Decoder, Encoder, EtfDecodeError, Tag } from "../etf/index.js";
 import type { Logger } from "../runtime/logger.js";
 import { microtask } from "../runtime/microtask.js";
+import { busyWait } from "./busy_wait.js";
 import type { CarrierSocket } from "./carrier.js";
 import { CachingEncoder } from "./atom_cache.js";
 import { type ControlMessage, decodeControl, encodeControl } from "./control.js";
@@ -78,6 +79,8 @@ export interface ConnectionOptions {
   hidden: boolean;
   /** Told every pid and reference encoded (DistTransportOptions.exposed). */
   exposed?: ((id: Pid | Ref) => void) | undefined;
+  /** DistTransportOptions.busyWaitUs. */
+  busyWaitUs: number;
 }
 
 /** One fragmented message being reassembled. */
@@ -427,6 +430,7 @@ export class Connection implements DistConnection {
     this.stats.bytesOut += n;
     e.pos = 0;
     const reusable = this.socket.writeBorrowed(e.buf.subarray(0, n));
+    busyWait(this.opts.busyWaitUs);
     if (!reusable || e.buf.length > KEEP_BUFFER) {
       e.buf = new Uint8Array(64 * 1024);
       e.view = new DataView(e.buf.buffer);

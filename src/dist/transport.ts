@@ -143,6 +143,7 @@ export class DistTransport {
       maxFragmentBytes: opts.maxFragmentBytes ?? maxFrame,
       maxFragmentedMessages: opts.maxFragmentedMessages ?? 64,
       tickIntensity: 4,
+      busyWaitUs: opts.busyWaitUs ?? 200,
       hidden: this.hidden,
       exposed: opts.exposed,
     };

@@ -96,6 +96,15 @@ export interface DistTransportOptions {
    * message body; it saves ~60 bytes per message with long node names).
    */
   atomCache?: boolean;
+  /**
+   * Microseconds the event loop keeps polling, instead of sleeping, after a
+   * connection writes (default 200; 0: off). BEAM's schedulers busy-wait the
+   * same way by default (`+sbwt`): a reply that comes back within the window
+   * is read at once, without the wake-up of an idle process, which on a VM
+   * costs tens of microseconds per hop. The price is CPU during the window,
+   * only while traffic flows.
+   */
+  busyWaitUs?: number;
   /** Handshake timeout in ms (default 7,000: erl's `net_setuptime`). */
   setupTimeout?: number;
 }

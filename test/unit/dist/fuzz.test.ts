@@ -176,7 +176,7 @@ test("distribution headers, fragments and control messages", () => {
     new FrameReader(4, 1 << 20),
     { peer: atom("peer@h"), peerFlags: OFFERED, flags: OFFERED, peerCreation: 1, version: 6 },
     false,
-    { logger: () => {}, decode: { maxNewAtoms: 100 }, maxFragmentBytes: 1 << 16, maxFragmentedMessages: 4, tickIntensity: 4, hidden: true },
+    { logger: () => {}, decode: { maxNewAtoms: 100 }, maxFragmentBytes: 1 << 16, maxFragmentedMessages: 4, tickIntensity: 4, hidden: true, busyWaitUs: 0 },
     { control() {}, down() {} },
   );
   fuzz("frames", corpus, (b) => void conn.decodeFrame(b), isProtocol);
