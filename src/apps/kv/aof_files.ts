@@ -45,6 +45,23 @@ export class AofFile {
     writeAll(this.fd, buf, (e) => this.done(e, cb));
   }
 
+  /**
+   * Appends all of `buf` now, in this thread: what `everysec` and `no` use,
+   * as Redis does (a write into the page cache takes microseconds, less than
+   * the thread pool's round trip; only the fdatasync is left to a thread).
+   * Returns the error instead of throwing.
+   */
+  writeNow(buf: Buffer): NodeJS.ErrnoException | null {
+    let usable: NodeJS.ErrnoException | null = null;
+    if (!this.usable((e) => (usable = e))) return usable;
+    try {
+      for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off, buf.length - off);
+      return null;
+    } catch (e) {
+      return e as NodeJS.ErrnoException;
+    }
+  }
+
   datasync(cb: Done): void {
     if (!this.usable(cb)) return;
     this.busy++;

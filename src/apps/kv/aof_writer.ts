@@ -185,7 +185,10 @@ export class WriterState {
       c.file.datasync(finish);
     };
     if (c.bytes === 0) return afterWrite(null);
-    c.file.write(Buffer.from(c.parts.join(""), "latin1"), afterWrite);
+    const buf = Buffer.from(c.parts.join(""), "latin1");
+    // Nothing waits on this write's durability: write it now (see AofFile.writeNow); else in the thread pool, then fdatasync.
+    if (!sync) return done(c.file.writeNow(buf));
+    c.file.write(buf, afterWrite);
   }
 
   onCycleDone(d: CycleDone): void {
