@@ -85,7 +85,7 @@ function banner(inst: KvInstance, node: string | null): void {
   const port = inst.port;
   const pass = c.get("requirepass") !== "" ? " -a <password>" : "";
   const lines = [
-    `Agner KV server ready: RESP on ${c.get("bind").join(" ")} port ${port} (${inst.shardCount} shards), data in ${resolve(c.get("dir"))}, node ${node ?? "(none: distribution off)"}`,
+    `Agner KV server ready: RESP on ${c.get("bind").join(" ")} port ${port} (${inst.shardCount} shards), data in ${resolve(c.get("dir"))} (${c.get("appendonly") ? `append-only file, appendfsync ${c.get("appendfsync")}` : "not persisted: appendonly no"}), node ${node ?? "(none: distribution off)"}`,
     `  redis-cli:  redis-cli -h ${host} -p ${port}${pass}`,
     ...(c.get("memcached")
       ? [
