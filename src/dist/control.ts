@@ -162,6 +162,11 @@ function tupleHead(e: Encoder, arity: number, op: number): void {
   e.u8(op);
 }
 
+/** Starts the payload term: its own version byte in the pass-through form (a function, not a closure per message). */
+function payloadVersion(e: Encoder, versioned: boolean): void {
+  if (versioned) e.u8(Tag.VERSION);
+}
+
 /**
  * Writes the control tuple and its payload (each term without a version
  * byte, as after a DIST_HEADER; with one each when `versioned`, the
@@ -191,7 +196,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         if (tt) e.term(m.token);
         else sent?.keep(e, at, op, m.from, m.to);
       }
-      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
+      payloadVersion(e, versioned);
       e.term(m.msg);
       return true;
     }
@@ -206,7 +211,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         if (tt) e.term(m.token);
         else sent?.keep(e, at, OP.REG_SEND, m.from, m.to);
       }
-      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
+      payloadVersion(e, versioned);
       e.term(m.msg);
       return true;
     }
@@ -220,7 +225,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.term(m.from);
       e.term(m.alias);
       if (tt) e.term(m.token);
-      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
+      payloadVersion(e, versioned);
       e.term(m.msg);
       return true;
     }
@@ -257,7 +262,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         e.term(m.from);
         e.term(m.to);
         if (tt) e.term(m.token);
-        if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
+        payloadVersion(e, versioned);
       } else {
         tupleHead(e, tt ? 5 : 4, ex ? (tt ? OP.EXIT_TT : OP.EXIT) : tt ? OP.EXIT2_TT : OP.EXIT2);
         e.term(m.from);
@@ -285,7 +290,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
         e.term(m.from);
         e.term(m.to);
         e.term(m.ref);
-        if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
+        payloadVersion(e, versioned);
       } else {
         tupleHead(e, 5, OP.MONITOR_P_EXIT);
         e.term(m.from);
@@ -307,7 +312,7 @@ export function encodeControl(e: Encoder, m: ControlMessage, peerFlags: DistFlag
       e.integer(m.arity);
       e.term(m.options);
       if (tt) e.term(m.token);
-      if (versioned) e.u8(Tag.VERSION); // the payload's own version byte (pass-through form)
+      payloadVersion(e, versioned);
       e.term(m.args);
       return true;
     }

@@ -23,14 +23,14 @@ import { current } from "../../runtime/current.js";
 import { monitor, sendAfter } from "../../runtime/erlang.js";
 import { type Proc } from "../../runtime/process.js";
 import { GenServer, type NoReply, noreply, ok, stop } from "../../otp/gen_server.js";
-import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute, splitByShard } from "./engine.js";
+import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "./engine.js";
 import { AUTH_FREE, runConnectionCommand } from "./conn_commands.js";
 import { ClientRow, type KvInstance } from "./instance.js";
 import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, RetryShard, ShardUp } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { RespParser, RespProtocolError } from "./resp.js";
 import { RespWriter } from "./resp_writer.js";
-import { CROSS_SHARD, SPLIT_BY_SHARD, shardOf } from "./router.js";
+import { planMulti, shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { startTransaction } from "./txn.js";
 import { type MultiState, RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
@@ -376,22 +376,17 @@ export class ConnState {
   }
 
   private multi(argv: string[], cmd: CommandEntry, seq: number): void {
-    const mask = this.inst.mask;
-    if (mask === 0) return this.add(0, argv, cmd, seq);
-    if (CROSS_SHARD.has(cmd.name)) {
+    const plan = planMulti(cmd, argv, this.inst.mask);
+    if (typeof plan === "number") return this.add(plan, argv, cmd, seq);
+    if (plan === null) {
       if (startTransaction(this, seq, cmd, argv)) {
         this.sendBuilt();
         this.blocked = true;
         return;
       }
-      return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
+      return this.add(shardOf(argv[cmd.firstKey]!, this.inst.mask), argv, cmd, seq);
     }
-    // An odd MSET goes whole to one shard, whose exec gives the arity error.
-    if (!SPLIT_BY_SHARD.has(cmd.name) || (argv.length - cmd.firstKey) % (cmd.step || 1) !== 0) {
-      return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
-    }
-    const parts = splitByShard(cmd, argv, (k) => shardOf(k, mask));
-    if (parts.length === 1) return this.add(parts[0]!.shard, argv, cmd, seq);
+    const parts = plan;
     const g = new Gather(seq, cmd, parts, parts.length);
     for (let k = 0; k < parts.length; k++) this.add(parts[k]!.shard, parts[k]!.argv, cmd, new GatherPart(g, k));
   }

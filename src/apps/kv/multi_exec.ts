@@ -24,12 +24,12 @@ import { current } from "../../runtime/current.js";
 import { spawnLink } from "../../runtime/erlang.js";
 import { type Proc } from "../../runtime/process.js";
 import type { ConnState } from "./connection.js";
-import { type CommandEntry, execCommand, mergeAll, mergeSplit, scanReply, scanRoute, splitByShard } from "./engine.js";
+import { type CommandEntry, execCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "./engine.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone, Unwatch, Watch } from "./messages.js";
 import { AofAppend, Held } from "./persistence.js";
 import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "./reply.js";
-import { CROSS_SHARD, SPLIT_BY_SHARD, shardOf } from "./router.js";
+import { planMulti, shardOf } from "./router.js";
 import type { ShardState } from "./shard.js";
 import { Aborted, lockedCommand, shardsOf, step, unlockAll } from "./txn.js";
 
@@ -230,17 +230,17 @@ function* runQueued(inst: KvInstance, db: number, cmd: CommandEntry, argv: reado
     for (let i = 0; i < n; i++) replies.push(yield* on(i, argv));
     return n === 1 ? replies[0]! : mergeAll(cmd.name, replies);
   }
-  // route "multi"
-  if (CROSS_SHARD.has(cmd.name)) {
+  // route "multi": as the connection plans it
+  const plan = planMulti(cmd, argv, mask);
+  if (typeof plan === "number") return yield* on(plan, argv);
+  if (plan === null) {
     const shards = shardsOf(inst, cmd, argv);
     if (shards === null || shards.length < 2) return yield* on(shardOf(argv[cmd.firstKey]!, mask), argv);
     const out = yield* lockedCommand(inst, shards, db, cmd.name, argv);
     if (out.record) record(inst, db, argv);
     return out.reply;
   }
-  if (!SPLIT_BY_SHARD.has(cmd.name) || (argv.length - cmd.firstKey) % (cmd.step || 1) !== 0) return yield* on(shardOf(argv[cmd.firstKey]!, mask), argv);
-  const parts = splitByShard(cmd, argv, (k) => shardOf(k, mask));
-  if (parts.length === 1) return yield* on(parts[0]!.shard, argv);
+  const parts = plan;
   const replies: Reply[] = [];
   for (const p of parts) replies.push(yield* on(p.shard, p.argv));
   return mergeSplit(cmd, parts, replies);
