@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type ManifestEntry, formatManifest, manifestName } from "./aof_format.js";
 
 /** Writes all of `buf` at the file's end (the fd is opened with O_APPEND); `cb(null)` once done. */
-export function writeAll(fd: number, buf: Buffer, cb: (e: NodeJS.ErrnoException | null) => void, off = 0): void {
+function writeAll(fd: number, buf: Buffer, cb: (e: NodeJS.ErrnoException | null) => void, off = 0): void {
   if (off >= buf.length) return cb(null);
   write(fd, buf, off, buf.length - off, null, (e, n) => {
     if (e !== null) cb(e);

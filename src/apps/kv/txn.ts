@@ -28,15 +28,11 @@ import { type KvInstance } from "./instance.js";
 import { AsyncDone, ShardRun, ShardRunReply } from "./messages.js";
 import { AofAppend, Held } from "./persistence.js";
 import { ErrorReply, OK, type Reply } from "./reply.js";
-import { CROSS_SHARD, hashKey } from "./router.js";
+import { hashKey } from "./router.js";
 import type { ShardState } from "./shard.js";
 
 const NO_SUCH_KEY = new ErrorReply("ERR no such key");
 const ABORTED = new ErrorReply("ERR a shard restarted during the cross-shard transaction; nothing was changed, retry");
-
-export function needsTransaction(spec: CommandSpec): boolean {
-  return CROSS_SHARD.has(spec.name);
-}
 
 /** The shards a transaction command touches, ascending; null when the command cannot be split (wrong arity). */
 export function shardsOf(inst: KvInstance, spec: CommandSpec, argv: readonly string[]): number[] | null {

@@ -103,6 +103,24 @@ describe("transactions, byte for byte with redis-server", guard, () => {
     ]);
   });
 
+  test("CLIENT INFO shows an open MULTI (flags=x, multi=N), as Redis does", async () => {
+    for (const port of [agner.port, redis.port]) {
+      const c = await RespClient.connect(port);
+      const other = await RespClient.connect(port);
+      const id = String(plain(await c.cmd("CLIENT", "ID")));
+      const row = async () => String(plain(await other.cmd("CLIENT", "LIST", "ID", id)));
+      await c.cmd("MULTI");
+      await c.cmd("SET", "a", "1");
+      await c.cmd("GET", "a");
+      const inMulti = await row();
+      assert.match(inMulti, / flags=x .* multi=2 /, `port ${port}: ${inMulti}`);
+      await c.cmd("DISCARD");
+      assert.match(await row(), / flags=N .* multi=-1 /);
+      c.close();
+      other.close();
+    }
+  });
+
   test("SELECT inside MULTI moves the transaction and the connection", async () => {
     await same([
       [0, ["FLUSHALL"]],
@@ -197,6 +215,19 @@ describe("transactions, byte for byte with redis-server", guard, () => {
       other.close();
     }
   });
+});
+
+test("Agner refuses connection-wide commands inside MULTI, which dooms the transaction", guard, async () => {
+  const c = await RespClient.connect(agner.port);
+  await c.cmd("MULTI");
+  await c.cmd("SET", "refused", "1");
+  for (const argv of [["SUBSCRIBE", "ch"], ["HELLO", "3"], ["CONFIG", "SET", "hz", "20"], ["BGREWRITEAOF"]]) {
+    assert.deepEqual(plain(await c.cmd(...argv)), { error: "ERR Command not allowed inside a transaction" }, argv.join(" "));
+  }
+  assert.deepEqual(plain(await c.cmd("EXEC")), { error: "EXECABORT Transaction discarded because of previous errors." });
+  assert.equal(plain(await c.cmd("GET", "refused")), null);
+  assert.equal(plain(await c.cmd("CONFIG", "GET", "hz"))?.toString(), ["hz", "10"].toString());
+  c.close();
 });
 
 describe("transactions from client libraries", guard, () => {

@@ -85,6 +85,21 @@ describe("pub/sub, byte for byte with redis-server", guard, () => {
     ], 3);
   });
 
+  test("CLIENT INFO of a subscriber: flags=P, sub and psub counts, as Redis shows them", async () => {
+    for (const port of [agner.port, redis.port]) {
+      const c = await RespClient.connect(port);
+      const other = await RespClient.connect(port);
+      const id = String(plain(await c.cmd("CLIENT", "ID")));
+      await c.cmd("SUBSCRIBE", "i1");
+      await c.cmd("PSUBSCRIBE", "i*", "j*");
+      await c.read(); // the second confirmation
+      const row = String(plain(await other.cmd("CLIENT", "LIST", "ID", id)));
+      assert.match(row, / flags=P .* sub=1 psub=2 /, `port ${port}: ${row}`);
+      c.close();
+      other.close();
+    }
+  });
+
   test("a client subscribed both ways gets both, and PUBLISH counts both", async () => {
     await same([
       [0, ["SUBSCRIBE", "c"], [[0, 1]]],

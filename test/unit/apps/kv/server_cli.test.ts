@@ -45,6 +45,7 @@ test("config file < environment < flags; banner; clients; SIGTERM stops cleanly"
   assert.match(banner, new RegExp(`redis-cli -h 127\\.0\\.0\\.1 -p ${port}`));
   assert.match(banner, /node \(none: distribution off\)/, "AGNER_KV_DISTRIBUTION=no: no Erlang node, no iex line");
   assert.doesNotMatch(banner, /iex:/);
+  assert.match(banner, /data in .* \(append-only file, appendfsync everysec\)/, "npm start persists by default, and says so");
   const c = await RespClient.connect(port);
   assert.deepEqual(plain(await c.cmd("CONFIG", "GET", "hz")), ["hz", "15"], "from the file");
   assert.deepEqual(plain(await c.cmd("CONFIG", "GET", "maxclients")), ["maxclients", "88"], "env over file");
