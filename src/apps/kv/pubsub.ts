@@ -59,9 +59,16 @@ export class PubSubTable {
 export class Subscriptions {
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
-  get count(): number {
-    return this.channels.size + this.patterns.size;
-  }
+  /** Channels plus patterns: a field, since every command of the connection reads it (RESP2's subscribed mode). */
+  count = 0;
+}
+
+/** After a change of `c`'s subscriptions: the count, and CLIENT LIST's figures. */
+function recount(c: ConnState): void {
+  const s = c.subs;
+  s.count = s.channels.size + s.patterns.size;
+  c.row.sub = s.channels.size;
+  c.row.psub = s.patterns.size;
 }
 
 function add(table: Map<string, Set<Proc>>, name: string, p: Proc): void {
@@ -97,11 +104,10 @@ export function subscribe(c: ConnState, kind: Kind, names: readonly string[]): R
     if (!set.has(name)) {
       set.add(name);
       add(table, name, c.self);
+      recount(c);
     }
     out.push(new PushReply([word, name, c.subs.count]));
   }
-  c.row.sub = c.subs.channels.size;
-  c.row.psub = c.subs.patterns.size;
   return new ReplySeq(out);
 }
 
@@ -113,12 +119,13 @@ export function unsubscribe(c: ConnState, kind: Kind, names: readonly string[]):
   const which = names.length > 0 ? names : [...set];
   const out: Reply[] = [];
   for (const name of which) {
-    if (set.delete(name)) remove(table, name, c.self);
+    if (set.delete(name)) {
+      remove(table, name, c.self);
+      recount(c);
+    }
     out.push(new PushReply([word, name, c.subs.count]));
   }
   if (which.length === 0) out.push(new PushReply([word, null, c.subs.count]));
-  c.row.sub = c.subs.channels.size;
-  c.row.psub = c.subs.patterns.size;
   return new ReplySeq(out);
 }
 
@@ -128,6 +135,7 @@ export function unsubscribeAll(c: ConnState): void {
   for (const name of c.subs.patterns) remove(c.inst.pubsub.patterns, name, c.self);
   c.subs.channels.clear();
   c.subs.patterns.clear();
+  recount(c);
 }
 
 const PUBSUB_HELP = [
