@@ -44,8 +44,8 @@ const FLUSH_BYTES = 64 * 1024;
 const MAX_INFLIGHT = 8192;
 
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
-/** What a RESP2 client may send while subscribed (as in Redis; RESET and the S* commands are not implemented). */
-const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset", "ssubscribe", "sunsubscribe"]);
+/** What a RESP2 client may send while subscribed: Redis' list, less RESET and the S* commands, which are not implemented. */
+const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"]);
 
 /** A slot whose encoding also does something: HELLO switches protocol, QUIT and protocol errors close. */
 export class SlotAction {
@@ -338,25 +338,16 @@ export class ConnState {
     if (last !== null && argv[0] === this.lastName && (last.arity > 0 ? n === last.arity : n >= -last.arity)) cmd = last;
     else {
       cmd = checkCommand(argv);
-      if (cmd instanceof ErrorReply) {
-        if (this.tx !== null) this.tx.failed = true;
-        return this.fill(seq, cmd);
-      }
+      if (cmd instanceof ErrorReply) return this.refuse(seq, cmd);
       if (cmd.subcommands === null && cmd.fullname === cmd.name) {
         this.lastName = argv[0]!;
         this.lastCmd = cmd;
       }
     }
     this.row.cmd = cmd.fullname;
-    if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) {
-      if (this.tx !== null) this.tx.failed = true;
-      return this.fill(seq, NOAUTH);
-    }
+    if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) return this.refuse(seq, NOAUTH);
     const refusal = this.inst.writeRefusal;
-    if (refusal !== null && (cmd.name === "ping" || cmd.flags.includes("write"))) {
-      if (this.tx !== null) this.tx.failed = true;
-      return this.fill(seq, refusal);
-    }
+    if (refusal !== null && (cmd.name === "ping" || cmd.flags.includes("write"))) return this.refuse(seq, refusal);
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
       return this.fill(seq, new ErrorReply(`ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
@@ -373,6 +364,12 @@ export class ConnState {
       case "all":
         return this.fanOut(argv, cmd, seq);
     }
+  }
+
+  /** A command refused before it ran: its error, and an open MULTI is doomed (EXECABORT), as in Redis. */
+  private refuse(seq: number, e: ErrorReply): void {
+    if (this.tx !== null) this.tx.failed = true;
+    this.fill(seq, e);
   }
 
   private multi(argv: string[], cmd: CommandEntry, seq: number): void {
