@@ -36,7 +36,11 @@ import { SYSTEM, handleSystem, sys, traceEvent } from "./sys.js";
 
 // ---- callback results ------------------------------------------------------
 
-/** After a callback: `timeout` (ms) sends `timeout` as an info if no message comes first; `continue` runs `handleContinue` next. */
+/**
+ * After a callback: `timeout` (ms) sends `timeout` as an info if no message
+ * comes first; `continue` runs `handleContinue` next; `hibernate` is
+ * accepted for OTP parity and does nothing (V8's collector needs no hint).
+ */
 export interface Next {
   timeout?: number;
   continue?: unknown;
@@ -108,17 +112,102 @@ export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast
   /** Phantom: lets `start` return a pid typed with this server's protocol. */
   declare readonly __protocol?: { calls: C; casts: Cast };
 
+  /**
+   * Runs in the new server process before `start`/`startLink` returns; the
+   * caller waits for it (keep it short: slow set-up belongs in
+   * `handleContinue`, reached by `ok(state, { continue: x })`).
+   *
+   * Returns (OTP's `init/1`):
+   * - `ok(state)`: the server runs; `start` resolves with its pid.
+   * - `ok(state, { timeout: ms })`: as above, and `handleInfo(timeout)` runs
+   *   if no message comes within `ms`.
+   * - `ok(state, { continue: x })`: `handleContinue(x, state)` runs next,
+   *   before any message.
+   * - `ignore()`: the server exits `normal`; `start` resolves with `ignore`
+   *   (a supervisor records the child as not running, and that is no error).
+   * - `stop(reason, state)`: the server exits with `reason`; `start` fails
+   *   with `{error, Reason}` (`StartServerOp.result()` gives the tuple).
+   *
+   * Throwing fails the start the same way, with what was thrown as the
+   * reason. There is no default: every server implements `init`.
+   *
+   * @example
+   * init(limit: number) {
+   *   if (limit <= 0) return stop(t(atom("bad_limit"), limit), undefined);
+   *   return ok({ limit, items: [] }, { continue: atom("load") });
+   * }
+   */
   abstract init(arg: Arg): InitResult<S>;
 
+  /**
+   * A `call` (`'$gen_call'`): answers the caller, or stops the server.
+   *
+   * Returns (OTP's `handle_call/3`):
+   * - `reply(value, state)`: `value` goes back to the caller (typed by the
+   *   {@link CallSpec} whose request this is); `next` as for `init`
+   *   (`{ timeout }`, `{ continue }`).
+   * - `noreply(state)`: no answer yet; answer later, from any callback, with
+   *   `GenServer.reply(from, value)` (keep `from`). If it never comes the
+   *   caller's call times out (5 s by default).
+   * - `stop(reason, state, value)`: answers `value`, then `terminate(reason)`
+   *   runs and the server exits with `reason`.
+   * - `stop(reason, state)`: stops without answering; the caller's call
+   *   fails with the exit reason (it monitors the server).
+   *
+   * Throwing stops the server with what was thrown as the reason (after
+   * `terminate`), and the caller's call fails with it.
+   *
+   * Default (not overridden): the server stops with `{bad_call, Request}`,
+   * as a gen_server module without a matching clause does.
+   *
+   * @example
+   * handleCall(req: Calls["req"], from: From, s: State) {
+   *   if (req === atom("count")) return reply(s.items.length, s);
+   *   waiters.push(from);              // answered by a later cast
+   *   return noreply(s);
+   * }
+   */
   handleCall(request: C["req"], _from: From<C["reply"]>, _state: S): CallResult<S, C["reply"]> {
     throw new ExitException(t(BAD_CALL, request));
   }
 
+  /**
+   * A `cast` (`'$gen_cast'`): fire and forget, nobody waits.
+   *
+   * Returns (OTP's `handle_cast/2`): `noreply(state)` (with `next` as for
+   * `init`), or `stop(reason, state)`: `terminate(reason)` runs, then the
+   * server exits with `reason`. Throwing stops it the same way.
+   *
+   * Default: the server stops with `{bad_cast, Request}`.
+   *
+   * @example
+   * handleCast([, key, value]: Casts, s: State) {
+   *   s.map.set(key, value);
+   *   return noreply(s);
+   * }
+   */
   handleCast(request: Cast, _state: S): CastResult<S> {
     throw new ExitException(t(BAD_CAST, request));
   }
 
-  /** Default: log and drop the message, as gen_server does. */
+  /**
+   * Any other message: a plain `send`, a `DOWN` of a monitor, an `EXIT` of a
+   * link while trapping exits (except from the parent, which stops the
+   * server: see `terminate`), and the atom `timeout` when a `{ timeout }`
+   * elapsed with no message.
+   *
+   * Returns (OTP's `handle_info/2`): `noreply(state)` (with `next`) or
+   * `stop(reason, state)`; throwing stops the server.
+   *
+   * Default: logs the message at `notice` and drops it, as gen_server does
+   * (an unexpected message must not kill a server).
+   *
+   * @example
+   * handleInfo(msg: unknown, s: State) {
+   *   if (msg === atom("timeout")) return stop(atom("normal"), s); // idle too long
+   *   return noreply(s);
+   * }
+   */
   handleInfo(msg: Info, state: S): CastResult<S> {
     const self = current;
     self?.rt.logger({
@@ -131,14 +220,57 @@ export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast
     return noreply(state);
   }
 
+  /**
+   * Runs right after a callback returned `{ continue: cont }` in its `next`,
+   * before any message is taken: the place for work that must follow `init`
+   * (or a reply) without blocking the caller.
+   *
+   * Returns (OTP's `handle_continue/2`): `noreply(state)` (a further
+   * `{ continue }` chains) or `stop(reason, state)`; throwing stops the server.
+   *
+   * Default: the server stops with `{bad_continue, Cont}` (a `continue` with
+   * no handler is a bug).
+   *
+   * @example
+   * init() { return ok(emptyState(), { continue: atom("load") }); }
+   * handleContinue(_c: unknown, s: State) { return noreply(loadFromDisk(s)); }
+   */
   handleContinue(cont: unknown, _state: S): CastResult<S> {
     throw new ExitException(t(atom("bad_continue"), cont));
   }
 
-  /** Called when the server stops (and on its parent's exit when trapping exits). */
+  /**
+   * Called once when the server stops: after a `stop` result, after a
+   * callback threw, on `GenServer.stop`, and when the parent (its
+   * supervisor) sends an exit signal while the server traps exits (call
+   * `processFlag("trap_exit", true)` in `init` to get it on a supervisor's
+   * `shutdown`). Not called when the server is killed (`kill`), nor on a
+   * parent's exit signal if it does not trap exits. Its return value is
+   * ignored; the server then exits with `reason`, and a reason other than
+   * `normal`, `shutdown` or `{shutdown, T}` is logged as a crash report.
+   * Throwing replaces the exit reason with what was thrown.
+   *
+   * Default: does nothing.
+   *
+   * @example
+   * terminate(reason: unknown, s: State) { s.file.closeSync(); }
+   */
   terminate(_reason: unknown, _state: S): void {}
 
-  /** Hot code swap: turns the old version's state into this version's. */
+  /**
+   * Hot code swap (`sys.changeCode` while the server is suspended, as
+   * release handling does): turns the state kept by the old version of the
+   * callback module into this version's. `oldVsn` is the old version (or
+   * `{down, Vsn}` on a downgrade), `extra` what the upgrade passed.
+   *
+   * Returns the new state; throwing leaves the old module and state in
+   * place, and `sys.changeCode` answers `{error, Reason}`.
+   *
+   * Default: keeps the state unchanged.
+   *
+   * @example
+   * codeChange(_old: unknown, s: { count: number }) { return { count: s.count, seen: new Set() }; }
+   */
   codeChange(_oldVsn: unknown, state: unknown, _extra: unknown): S {
     return state as S;
   }
