@@ -21,9 +21,23 @@ export {
   isPid,
   isRef,
   isPort,
+  ImproperList,
+  improperList,
+  isImproperList,
+  Float,
+  float,
+  isFloat,
+  BitString,
+  Fun,
+  Export,
+  LocalTerm,
+  TermMap,
   equals,
+  compare,
+  hash,
   inspect,
 } from "./term/index.js";
+export { encode, decode, Decoder, Encoder, EtfDecodeError, EtfEncodeError } from "./etf/index.js";
 export {
   Runtime,
   VirtualClock,
@@ -107,6 +121,7 @@ export {
 export { startNode, stopNode, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError } from "./dist/index.js";
 
 export type { Tup } from "./term/index.js";
+export type { DecodeOptions, EncodeOptions } from "./etf/index.js";
 export type {
   CallSpec,
   ReplyTo,

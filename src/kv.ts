@@ -1,0 +1,18 @@
+/**
+ * `agner/kv`: the KV server (Redis' and memcached's protocols over one
+ * sharded keyspace, the seed's `kv` GenServer) started from a program.
+ * docs/kv_server.md has its settings and commands.
+ *
+ * @example
+ * import { Config, KvInstance, startKvServer, shutdown } from "agner/kv";
+ * const inst = new KvInstance({ config: Config.from({ argv: ["--port", "0", "--appendonly", "no"] }) });
+ * await startKvServer(inst);
+ * inst.port;            // the port the RESP listener bound
+ * await shutdown(inst); // listeners, clients, persistence flush, shards
+ */
+export { Config, ConfigError, SETTINGS, SETTING_NAMES, envName } from "./apps/kv/config.js";
+export type { Settings, SettingName, Fsync, OutputLimit } from "./apps/kv/config.js";
+export { KvInstance } from "./apps/kv/instance.js";
+export type { InstanceOptions, KvStats } from "./apps/kv/instance.js";
+export { startKvServer, shutdown, shutdownApplication, defineKvApplication } from "./apps/kv/app.js";
+export type { KvCalls, KvCasts } from "./apps/kv/kv_server.js";
