@@ -3,9 +3,7 @@ import { test } from "node:test";
 import {
   Agent,
   ExitError,
-  Runtime,
   Task,
-  VirtualClock,
   atom,
   await_,
   inspect,
@@ -13,14 +11,11 @@ import {
   processFlag,
   receive,
   run,
-  setDefaultRuntime,
-  silentLogger,
   sleep,
 } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 
-const clock = new VirtualClock();
-const rt = new Runtime({ clock, logger: silentLogger });
-setDefaultRuntime(rt);
+const { rt } = testRuntime();
 
 test("Agent: get, update, cast and getAndUpdate run in order in the agent", async () => {
   const agent = await Agent.start(() => [] as number[]);

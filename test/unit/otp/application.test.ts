@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Atom, type CallSpec, type From, Application, GenServer, Runtime, Supervisor, VirtualClock, atom, call, isAlive, ok, reply, setDefaultRuntime, silentLogger } from "../../../src/index.js";
+import { type Atom, type CallSpec, type From, Application, GenServer, Supervisor, atom, call, isAlive, ok, reply } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 
-setDefaultRuntime(new Runtime({ clock: new VirtualClock(), logger: silentLogger }));
+testRuntime();
 const log: string[] = [];
 
 class Service extends GenServer<string, CallSpec<Atom<"env">, string>, unknown, unknown, string> {

@@ -6,9 +6,7 @@ import {
   type From,
   CallError,
   GenServer,
-  Runtime,
   StartError,
-  VirtualClock,
   _,
   after,
   atom,
@@ -29,16 +27,13 @@ import {
   run,
   self,
   send,
-  setDefaultRuntime,
-  silentLogger,
   stop,
   t,
 } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 import { ignore } from "../../../src/otp/index.js";
 
-const clock = new VirtualClock();
-const rt = new Runtime({ clock, logger: silentLogger });
-setDefaultRuntime(rt);
+const { rt } = testRuntime();
 
 type Calls = CallSpec<Atom<"get">, number> | CallSpec<Atom<"slow">, number> | CallSpec<Atom<"crash">, never> | CallSpec<Atom<"later">, string>;
 

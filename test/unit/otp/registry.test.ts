@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type Atom, type CallSpec, type From, GenServer, StartError, call, ok, reply, type Pid, Registry, Runtime, VirtualClock, atom, equals, exit, run, send, setDefaultRuntime, silentLogger, spawn, t } from "../../../src/index.js";
+import { type Atom, type CallSpec, type From, GenServer, StartError, call, ok, reply, type Pid, Registry, atom, equals, exit, run, send, spawn, t } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 
-const rt = new Runtime({ clock: new VirtualClock(), logger: silentLogger });
-setDefaultRuntime(rt);
+const { rt } = testRuntime();
 
 /** A process that runs each function it is sent, in its own context. */
 function agentProcess(): Pid {

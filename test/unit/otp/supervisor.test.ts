@@ -10,9 +10,7 @@ import {
   ChildSpecError,
   DynamicSupervisor,
   GenServer,
-  Runtime,
   Supervisor,
-  VirtualClock,
   _,
   atom,
   call,
@@ -29,14 +27,11 @@ import {
   spawnLink,
   reply,
   run,
-  setDefaultRuntime,
-  silentLogger,
   stop,
 } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 
-const clock = new VirtualClock();
-const rt = new Runtime({ clock, logger: silentLogger });
-setDefaultRuntime(rt);
+const { rt, clock } = testRuntime();
 
 const log: string[] = [];
 

@@ -6,10 +6,8 @@ import {
   type ExitError,
   type Pid,
   DynamicSupervisor,
-  Runtime,
   Task,
   TaskSupervisor,
-  VirtualClock,
   _,
   atom,
   equals,
@@ -20,15 +18,13 @@ import {
   run,
   self,
   send,
-  setDefaultRuntime,
-  silentLogger,
   sleep,
   spawnLink,
   t,
 } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 
-const rt = new Runtime({ clock: new VirtualClock(), logger: silentLogger });
-setDefaultRuntime(rt);
+const { rt } = testRuntime();
 
 const STOP = atom("stop");
 const child = (restart: DynamicChildSpec["restart"] = "permanent"): DynamicChildSpec => ({

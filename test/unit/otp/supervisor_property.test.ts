@@ -12,9 +12,7 @@ import fc from "fast-check";
 import {
   type ChildSpec,
   type Pid,
-  Runtime,
   Supervisor,
-  VirtualClock,
   _,
   atom,
   exit,
@@ -22,16 +20,13 @@ import {
   processInfo,
   receive,
   send,
-  setDefaultRuntime,
-  silentLogger,
   spawnLink,
   sys,
   t,
 } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 
-const clock = new VirtualClock();
-const rt = new Runtime({ clock, logger: silentLogger });
-setDefaultRuntime(rt);
+const { rt, clock } = testRuntime();
 
 type Restart = "permanent" | "transient" | "temporary";
 type Strategy = "one_for_one" | "one_for_all" | "rest_for_one";

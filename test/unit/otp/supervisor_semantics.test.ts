@@ -6,9 +6,7 @@ import {
   type LogEvent,
   type Pid,
   GenServer,
-  Runtime,
   Supervisor,
-  VirtualClock,
   _,
   atom,
   equals,
@@ -20,17 +18,16 @@ import {
   receive,
   run,
   send,
-  setDefaultRuntime,
   spawn,
   spawnLink,
   sys,
   t,
   whereis,
 } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 
 const logs: LogEvent[] = [];
-const rt = new Runtime({ clock: new VirtualClock(), logger: (e) => logs.push(e) });
-setDefaultRuntime(rt);
+const { rt } = testRuntime({ logger: (e) => logs.push(e) });
 
 const STOP = atom("stop");
 const order: string[] = [];

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Atom, type CallSpec, type From, GenServer, Runtime, VirtualClock, atom, call, cast, isAlive, noreply, ok, reply, setDefaultRuntime, sys } from "../../../src/index.js";
+import { type Atom, type CallSpec, type From, GenServer, atom, call, cast, isAlive, noreply, ok, reply, sys } from "../../../src/index.js";
+import { testRuntime } from "../../support/runtime.js";
 
-const rt = new Runtime({ clock: new VirtualClock(), logger: () => {} });
-setDefaultRuntime(rt);
+const { rt } = testRuntime();
 
 class Box extends GenServer<number, CallSpec<Atom<"get">, number>, Atom<"inc">, unknown, number> {
   terminated: unknown = null;
