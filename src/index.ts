@@ -104,7 +104,7 @@ export {
   TaskSupervisor,
 } from "./otp/index.js";
 
-export { startNode, stopNode, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError } from "./dist/index.js";
+export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError } from "./dist/index.js";
 
 export type { Tup } from "./term/index.js";
 export type {
@@ -149,4 +149,4 @@ export type {
   ProcessInfo,
   RuntimeOptions,
 } from "./runtime/index.js";
-export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode } from "./dist/index.js";
+export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode, EpmdInfo, ListenInfo } from "./dist/index.js";
