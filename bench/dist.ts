@@ -147,7 +147,7 @@ function parseErl(out: string): Map<string, number> {
 export default async function main(): Promise<void> {
   runtime().logger = silentLogger;
   const epmdPort = await freePort();
-  const me = await startNode({ name: "agner_bench_a", cookie: COOKIE, epmdPort });
+  const me = await startNode({ name: "agner_bench_a", cookie: COOKIE, epmdPort, epmd: "embedded" });
   const host = me.name.slice(me.name.indexOf("@") + 1);
   const b = atom(`b@${host}`);
 

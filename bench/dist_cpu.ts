@@ -27,7 +27,7 @@ function cpuUs(): number {
 export default async function main(): Promise<void> {
   runtime().logger = silentLogger;
   const epmdPort = await freePort();
-  const me = await startNode({ name: "agner_bench_cpu_a", cookie: COOKIE, epmdPort });
+  const me = await startNode({ name: "agner_bench_cpu_a", cookie: COOKIE, epmdPort, epmd: "embedded" });
   const b = atom(`b@${me.name.slice(me.name.indexOf("@") + 1)}`);
   const child = agnerNodeB(epmdPort);
   await child.ready(/READY/);

@@ -43,7 +43,7 @@ function startSink(): Pid {
 }
 
 const [name, cookie, epmdPort] = process.argv.slice(2);
-const node = await startNode({ name: name!, cookie: cookie!, epmdPort: Number(epmdPort) });
+const node = await startNode({ name: name!, cookie: cookie!, epmdPort: Number(epmdPort), epmd: "embedded" });
 register("sink", startSink());
 await GenServer.start(new Echo(), undefined, { name: "echo" });
 rpc.export("erlang", "whereis", (n: Atom) => whereis(n) ?? atom("undefined"));

@@ -10,13 +10,23 @@
  * command-line flags (`--port 7000`, redis-server's style). `--help` lists
  * every setting.
  *
+ * Everything listens on loopback unless told otherwise: RESP (`bind`),
+ * memcached (`memcached-bind`), the Erlang distribution (`dist-bind`) and,
+ * when no EPMD runs, the EPMD daemon it starts (`ERL_EPMD_ADDRESS`, plus
+ * loopback). The banner says what listens where.
+ *
  * SIGINT / SIGTERM stop the server in order: listeners, then clients, then
- * a flush of the persistence writer, then the rest of the tree.
+ * a flush of the persistence writer, then the rest of the tree. The EPMD
+ * daemon stays up, as epmd does, so the nodes registered in it stay
+ * findable.
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Application } from "../otp/application.js";
-import { startNode, stopNode } from "../dist/node.js";
+import { distInfo, startNode, stopNode } from "../dist/node.js";
+import { defaultEpmdPort } from "../dist/epmd_client.js";
+import { epmdAddressEnv } from "../dist/epmd_server.js";
+import type { ListenInfo } from "../dist/types.js";
 import { inspect } from "../term/inspect.js";
 import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/config.js";
 import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } from "../apps/kv/index.js";
@@ -62,11 +72,24 @@ export async function main(argv: string[], env: Record<string, string | undefine
   // nodes as soon as it is registered. A node that cannot start (name taken,
   // bad cookie file) leaves a local-only server, with a warning: Redis and
   // memcached clients do not need it.
-  let node: string | null = null;
+  let node: ListenInfo | null = null;
   if (config.get("distribution")) {
     const cookie = config.get("cookie");
+    const [min, max] = [config.get("dist-listen-min"), config.get("dist-listen-max")];
+    if (max !== 0 && min === 0) throw new ConfigError("dist-listen-max", "needs dist-listen-min (as erl's inet_dist_listen_max)");
+    if (max !== 0 && max < min) throw new ConfigError("dist-listen-max", `must not be below dist-listen-min (${min})`);
     try {
-      node = (await startNode({ name: config.get("node-name"), hidden: config.get("node-hidden"), ...(cookie !== "" ? { cookie } : {}) })).name;
+      await startNode({
+        name: config.get("node-name"),
+        hidden: config.get("node-hidden"),
+        ...(cookie !== "" ? { cookie } : {}),
+        listenHost: config.get("dist-bind"),
+        ...(min !== 0 ? { listenMin: min, listenMax: max || min } : {}),
+        epmdPort: defaultEpmdPort(env),
+        // An EPMD started here listens on loopback unless ERL_EPMD_ADDRESS says more (epmd adds loopback to it).
+        epmdAddress: epmdAddressEnv(env) ?? ["127.0.0.1"],
+      });
+      node = distInfo() ?? null;
     } catch (e) {
       console.error(`agner kv: warning: the Erlang node ${config.get("node-name")} did not start (${e instanceof Error ? e.message : String(e)}); serving without distribution`);
     }
@@ -79,7 +102,26 @@ export async function main(argv: string[], env: Record<string, string | undefine
   return inst;
 }
 
-function banner(inst: KvInstance, node: string | null): void {
+/** `0.0.0.0` / `::` as words. */
+function where(addresses: readonly string[]): string {
+  return addresses.map((a) => (a === "::" || a === "0.0.0.0" ? "every interface" : a)).join(", ");
+}
+
+function epmdLine(e: ListenInfo["epmd"]): string {
+  switch (e.runner) {
+    case "daemon":
+      return `port ${e.port} on ${where(e.addresses ?? [])}: the EPMD daemon started now (pid ${e.pid}); it stays up after this server stops, as epmd (stop it: epmd -kill, or kill ${e.pid})`;
+    case "embedded":
+      return `port ${e.port} on ${where(e.addresses ?? [])}, in this process (it stops with the server)`;
+    case "external":
+      return `port ${e.port}: an EPMD that was already running (it listens where it was started)`;
+    default:
+      return "none";
+  }
+}
+
+function banner(inst: KvInstance, info: ListenInfo | null): void {
+  const node = info?.node ?? null;
   const c = inst.config;
   const host = c.get("bind")[0]!.replace(/^-/, "");
   const port = inst.port;
@@ -93,8 +135,10 @@ function banner(inst: KvInstance, node: string | null): void {
             `memccat --servers=${c.get("memcached-bind")[0]!.replace(/^-/, "")}:${memcachedPort(inst)} foo`,
         ]
       : []),
-    ...(node !== null
+    ...(info !== null
       ? [
+          `  node:       ${info.node}, distribution on ${where([info.host])} port ${info.port}${/^(127\.|::1$)/.test(info.host) ? " (this machine only: --dist-bind to open it)" : ""}`,
+          `  EPMD:       ${epmdLine(info.epmd)}`,
           `  iex:        ${c.get("cookie") === "" ? "iex --sname client (this user's ~/.erlang.cookie)" : "iex --sname client --cookie <the cookie set>"}, ` +
             `then GenServer.call({:kv, :"${node}"}, {:get, "foo"})`,
         ]

@@ -26,6 +26,8 @@ export class CarrierSocket {
 
   /** `host:port` of the peer, for logs (kept: a closed socket forgets it). */
   readonly remote: string;
+  /** The peer's IP address alone (what failed-handshake warnings are counted by). */
+  readonly remoteAddress: string;
 
   /** `ownReads`: the socket was opened with `onread` and hands its bytes to {@link received}, not as `data` events. */
   constructor(
@@ -33,7 +35,8 @@ export class CarrierSocket {
     ownReads = false,
   ) {
     this.tls = socket instanceof tls.TLSSocket;
-    this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+    this.remoteAddress = socket.remoteAddress ?? "?";
+    this.remote = `${this.remoteAddress}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
     if (!ownReads) {
       socket.on("data", (buf: Buffer) => {
@@ -106,12 +109,18 @@ export class CarrierSocket {
 
 export interface Listener {
   readonly port: number;
+  /** The address it is bound to (`0.0.0.0` or `::` for every interface). */
+  readonly host: string;
   close(): Promise<void>;
 }
 
 export interface ListenOptions {
+  /** Address to bind (default every interface). */
   host?: string;
+  /** Port, or the first of a range (0: any free port). */
   port: number;
+  /** Last port of the range `port..portMax` (default `port`): the first free one is taken, as erl's inet_dist_listen_min/max. */
+  portMax?: number;
   tls?: TlsOptions;
 }
 
@@ -121,12 +130,30 @@ function tlsCommon(o: TlsOptions): tls.SecureContextOptions {
 
 /**
  * Accepts distribution sockets. For TLS, a peer whose certificate does not
- * verify never reaches `onSocket`: `onTlsError` gets the reason.
+ * verify never reaches `onSocket`: `onTlsError` gets the reason and the
+ * peer's address. With a port range, ports taken (EADDRINUSE) are skipped;
+ * when all are, it rejects with the last EADDRINUSE.
  */
-export function listen(
+export async function listen(
   opts: ListenOptions,
   onSocket: (s: CarrierSocket) => void,
-  onTlsError: (e: Error, remote: string) => void = () => {},
+  onTlsError: (e: Error, address: string, remote: string) => void = () => {},
+): Promise<Listener> {
+  const last = opts.portMax ?? opts.port;
+  for (let port = opts.port; ; port++) {
+    try {
+      return await listenOn(opts, port, onSocket, onTlsError);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE" || port >= last) throw e;
+    }
+  }
+}
+
+function listenOn(
+  opts: ListenOptions,
+  port: number,
+  onSocket: (s: CarrierSocket) => void,
+  onTlsError: (e: Error, address: string, remote: string) => void,
 ): Promise<Listener> {
   let server: net.Server;
   if (opts.tls) {
@@ -137,7 +164,7 @@ export function listen(
       rejectUnauthorized: verify,
     });
     ts.on("secureConnection", (s: tls.TLSSocket) => onSocket(new CarrierSocket(s)));
-    ts.on("tlsClientError", (e: Error, s: tls.TLSSocket) => onTlsError(e, `${s.remoteAddress ?? "?"}:${s.remotePort ?? "?"}`));
+    ts.on("tlsClientError", (e: Error, s: tls.TLSSocket) => onTlsError(e, s.remoteAddress ?? "?", `${s.remoteAddress ?? "?"}:${s.remotePort ?? "?"}`));
     server = ts;
   } else {
     server = net.createServer((s) => onSocket(new CarrierSocket(s)));
@@ -150,14 +177,15 @@ export function listen(
       const addr = server.address() as net.AddressInfo;
       resolve({
         port: addr.port,
+        host: addr.address,
         close: () =>
           new Promise<void>((r) => {
             server.close(() => r());
           }),
       });
     };
-    if (opts.host !== undefined) server.listen(opts.port, opts.host, done);
-    else server.listen(opts.port, done);
+    if (opts.host !== undefined) server.listen(port, opts.host, done);
+    else server.listen(port, done);
   });
 }
 
@@ -243,7 +271,7 @@ export function connectTcp(host: string, port: number, timeoutMs = 5000): Promis
   });
 }
 
-/** A plain TCP server, for the embedded EPMD. Rejects with EADDRINUSE when the port is taken. */
+/** A plain TCP server, for the EPMD server. Rejects with EADDRINUSE when the port is taken. */
 export function listenTcp(host: string | undefined, port: number, onSocket: (s: net.Socket) => void): Promise<net.Server> {
   const server = net.createServer(onSocket);
   return new Promise((resolve, reject) => {

@@ -1,13 +1,17 @@
 /**
- * An embedded EPMD (erts `epmd`), started by a node when none answers on
- * the EPMD port, so that a cluster needs nothing installed. Real `erl`
- * nodes register in it and `epmd -names` lists it. A registration lasts as
- * long as its connection. KILL is refused (`NO`, as epmd answers while
- * nodes are alive: this EPMD lives as long as the node that runs it) and
+ * An EPMD server (erts `epmd`), so that a cluster needs nothing installed:
+ * run by the EPMD daemon (epmd_daemon.ts, a process of its own that a node
+ * starts when none answers, as erl starts `epmd -daemon`) or embedded in a
+ * node's process (`epmd: "embedded"`). Real `erl` nodes register in it and
+ * `epmd -names` lists it. A registration lasts as long as its connection.
  * STOP closes without an answer (epmd without `-relaxed_command_check`).
+ * KILL is obeyed as epmd does (`OK`, then `onKill`) only when `onKill` is
+ * given and no node is registered; otherwise `NO` (an embedded EPMD lives as
+ * long as the node that runs it).
  *
  * @example
- * const server = await EpmdServer.start({ port: 4369 }); // throws EADDRINUSE if taken
+ * const server = await EpmdServer.start({ port: 4369, addresses: ["127.0.0.1"] }); // throws EADDRINUSE if taken
+ * server.addresses; // ["127.0.0.1", "::1"]
  * await server.close();
  */
 import { randomInt } from "node:crypto";
@@ -19,10 +23,37 @@ const encoder = new TextEncoder();
 
 export interface EpmdServerOptions {
   port: number;
-  /** Listen address (default all interfaces, as epmd). */
-  host?: string;
+  /**
+   * Listen addresses (epmd's `-address`, `ERL_EPMD_ADDRESS`): these and the
+   * loopback addresses 127.0.0.1 and ::1, which epmd always adds. Absent or
+   * empty: every interface, as epmd.
+   */
+  addresses?: readonly string[];
   /** Told of refused or malformed requests. */
   onError?: (what: string) => void;
+  /** Makes KILL_REQ obeyed when no node is registered (epmd's `-kill`): answers OK, then calls this. */
+  onKill?: () => void;
+}
+
+/**
+ * epmd's `-address` list as sockets to open: the addresses given, then
+ * 127.0.0.1 and ::1 unless listed (`implicit`: a machine without IPv6 may
+ * lack ::1). Empty: one socket on every interface.
+ *
+ * @example
+ * epmdListenAddresses(["10.0.0.5"]); // [{ host: "10.0.0.5" }, { host: "127.0.0.1", implicit: true }, { host: "::1", implicit: true }]
+ */
+export function epmdListenAddresses(addresses: readonly string[] = []): { host?: string; implicit?: boolean }[] {
+  if (addresses.length === 0) return [{}];
+  const out: { host?: string; implicit?: boolean }[] = addresses.map((host) => ({ host }));
+  for (const lo of ["127.0.0.1", "::1"]) if (!addresses.includes(lo)) out.push({ host: lo, implicit: true });
+  return out;
+}
+
+/** `ERL_EPMD_ADDRESS` as epmd reads it: addresses separated by commas or spaces (unset or empty: undefined). */
+export function epmdAddressEnv(env: Record<string, string | undefined> = process.env): string[] | undefined {
+  const list = (env.ERL_EPMD_ADDRESS ?? "").split(/[\s,]+/).filter((a) => a !== "");
+  return list.length > 0 ? list : undefined;
 }
 
 export class EpmdServer {
@@ -30,17 +61,39 @@ export class EpmdServer {
   private readonly sockets = new Set<TcpSocket>();
 
   private constructor(
-    private readonly server: TcpServer,
+    private readonly servers: TcpServer[],
     readonly port: number,
+    /** The addresses listened on (`::` or `0.0.0.0`: every interface). */
+    readonly addresses: readonly string[],
     private readonly onError: (what: string) => void,
+    private readonly onKill: (() => void) | undefined,
   ) {}
 
-  /** Listens on the EPMD port; rejects (EADDRINUSE) when another EPMD has it. */
+  /**
+   * Listens on the EPMD port, on every address in order; rejects (and
+   * closes what it opened) when one cannot be had, with EADDRINUSE when
+   * another EPMD has the port. Two servers starting at once take the
+   * addresses in the same order, so one gets them all.
+   */
   static async start(opts: EpmdServerOptions): Promise<EpmdServer> {
     let self: EpmdServer | undefined;
     const pending: TcpSocket[] = [];
-    const server = await listenTcp(opts.host, opts.port, (s) => (self ? self.accept(s) : pending.push(s)));
-    self = new EpmdServer(server, opts.port, opts.onError ?? (() => {}));
+    const servers: TcpServer[] = [];
+    const bound: string[] = [];
+    for (const a of epmdListenAddresses(opts.addresses)) {
+      try {
+        const server = await listenTcp(a.host, opts.port, (s) => (self ? self.accept(s) : pending.push(s)));
+        servers.push(server);
+        bound.push((server.address() as { address: string }).address);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (a.implicit === true && a.host === "::1" && (code === "EADDRNOTAVAIL" || code === "EAFNOSUPPORT")) continue;
+        for (const s of pending) s.destroy();
+        await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+        throw e;
+      }
+    }
+    self = new EpmdServer(servers, opts.port, bound, opts.onError ?? (() => {}), opts.onKill);
     for (const s of pending) self.accept(s);
     return self;
   }
@@ -84,7 +137,7 @@ export class EpmdServer {
   }
 
   private refuse(s: TcpSocket, what: string): void {
-    this.onError(`embedded EPMD closed a connection from ${s.remoteAddress ?? "?"}: ${what}`);
+    this.onError(`EPMD closed a connection from ${s.remoteAddress ?? "?"}: ${what}`);
     s.destroy();
   }
 
@@ -118,11 +171,15 @@ export class EpmdServer {
         return;
       }
       case "kill":
-        this.onError("embedded EPMD refused KILL_REQ (it lives as long as its node)");
+        if (this.onKill !== undefined && this.nodes.size === 0) {
+          s.end("OK", () => this.onKill?.());
+          return;
+        }
+        this.onError(this.onKill ? "EPMD refused KILL_REQ: nodes are registered" : "embedded EPMD refused KILL_REQ (it lives as long as its node)");
         s.end("NO");
         return;
       case "stop":
-        this.onError(`embedded EPMD refused STOP_REQ for '${r.name}' (no relaxed command check)`);
+        this.onError(`EPMD refused STOP_REQ for '${r.name}' (no relaxed command check)`);
         s.destroy();
         return;
     }
@@ -131,6 +188,6 @@ export class EpmdServer {
   /** Stops listening and drops every registration (their nodes see the connection close). */
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
+    await Promise.all(this.servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
   }
 }

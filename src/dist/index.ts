@@ -4,7 +4,10 @@ export { nodeName, splitNodeName, splitPeerName, shortHostname, longHostname } f
 export type { NodeNameParts } from "./node_name.js";
 export { resolveCookie, checkCookie, randomCookie } from "./auth.js";
 export { EpmdError, defaultEpmdPort } from "./epmd_client.js";
-export { EpmdServer } from "./epmd_server.js";
+export { EpmdServer, epmdListenAddresses } from "./epmd_server.js";
+export { startEpmdDaemon } from "./epmd_daemon.js";
+export type { EpmdDaemon } from "./epmd_daemon.js";
+export { loopbackFor } from "./node_name.js";
 export type {
   ConnectionHandler,
   ConnectionStats,
@@ -12,7 +15,9 @@ export type {
   DistTimers,
   DistTransportOptions,
   EpmdEntry,
+  EpmdInfo,
   EpmdMode,
+  ListenInfo,
   TlsOptions,
 } from "./types.js";
 export { OP, HAS_PAYLOAD, encodeControl, decodeControl, toControl, opName } from "./control.js";
@@ -41,7 +46,7 @@ export type { DistFlags, DistFlagName } from "./flags.js";
 export { DistError, DistProtocolError, DistConnectError } from "./errors.js";
 
 // The semantics: the node, net_kernel, rex and rpc.
-export { startNode, stopNode, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall } from "./node.js";
+export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall } from "./node.js";
 export type { NodeOptions, TransportFactory } from "./node.js";
 export { NetKernel } from "./net_kernel.js";
 export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";

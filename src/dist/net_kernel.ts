@@ -35,7 +35,7 @@ import { GenServer, type CallResult, noreply, ok, reply } from "../otp/gen_serve
 import type { From } from "../otp/gen.js";
 import type { ControlMessage } from "./control.js";
 import { DFLAG } from "./flags.js";
-import type { ConnectionHandler, DistConnection } from "./types.js";
+import type { ConnectionHandler, DistConnection, ListenInfo } from "./types.js";
 import { type SpawnHandler } from "./rex.js";
 
 /** What the node needs of its transport (the real `DistTransport`, or a test double). */
@@ -43,6 +43,8 @@ export interface Transport {
   readonly nodeName: Atom;
   readonly creation: number;
   readonly port: number;
+  /** Where the node listens (the real transport; in-memory ones have no sockets). */
+  listenInfo?(): ListenInfo;
   connect(peer: Atom): Promise<DistConnection>;
   connection(peer: Atom): DistConnection | undefined;
   connections(): DistConnection[];

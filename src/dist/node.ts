@@ -27,7 +27,7 @@ import { DFLAG } from "./flags.js";
 import { type MonitorNodesOptions, NetKernel, NetKernelServer, type NodeKind, type Transport } from "./net_kernel.js";
 import { type ExportedFn, RexServer, exportFn, spawnHandler, unexportFn } from "./rex.js";
 import { DistTransport } from "./transport.js";
-import type { ConnectionHandler, DistTransportOptions } from "./types.js";
+import type { ConnectionHandler, DistTransportOptions, ListenInfo } from "./types.js";
 
 /** Makes the transport of a node (the real {@link DistTransport} unless a test passes another). */
 export type TransportFactory = (opts: DistTransportOptions, handler: ConnectionHandler) => Promise<Transport>;
@@ -62,13 +62,21 @@ function onRuntime<R>(rt: Runtime, fn: () => R): R {
 }
 
 /**
- * Makes the runtime a distributed node: listens, registers in EPMD (an
- * embedded EPMD is started when none runs), and starts `net_kernel` (so
- * peers can `net_adm:ping` it) and `rex` (so they can `rpc:call` what this
- * program exports with {@link rpc}.export). The node is hidden unless
- * `hidden: false` (a hidden node does not appear in the peers' `nodes()`
- * and joins no global group, the safe default for a Node.js program).
- * Resolves with the node's full name; `node()` returns it from now on.
+ * Makes the runtime a distributed node: listens, registers in EPMD, and
+ * starts `net_kernel` (so peers can `net_adm:ping` it) and `rex` (so they
+ * can `rpc:call` what this program exports with {@link rpc}.export). The
+ * node is hidden unless `hidden: false` (a hidden node does not appear in
+ * the peers' `nodes()` and joins no global group, the safe default for a
+ * Node.js program). Resolves with the node's full name; `node()` returns it
+ * from now on.
+ *
+ * Where it listens: `listenHost` (erl's `inet_dist_use_interface`; default
+ * loopback for a node named `…@localhost`, else every interface, as erl)
+ * on a free port, or the first free one of `listenMin..listenMax`. When no
+ * EPMD answers it starts the EPMD daemon, a process that outlives the node
+ * (as erl starts `epmd -daemon`), on `epmdAddress` / `ERL_EPMD_ADDRESS`
+ * (plus loopback); `epmd: "embedded"` runs it in this process instead.
+ * {@link distInfo} tells what listens where.
  *
  * @example
  * const me = await startNode({ name: "agner@localhost", cookie: "secret", hidden: false });
@@ -110,8 +118,23 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
 }
 
 /**
+ * Where this node listens: its distribution address and port, and its EPMD
+ * (port, who runs it: a daemon this node started, with its pid, one
+ * embedded in this process, or one that was running). Undefined when the
+ * runtime is not a node (or its transport has no sockets).
+ *
+ * @example
+ * await startNode({ name: "agner@localhost" });
+ * distInfo(); // { node: "agner@localhost", host: "127.0.0.1", port: 40123, epmd: { port: 4369, runner: "daemon", pid: 4242, addresses: ["127.0.0.1", "::1"] } }
+ */
+export function distInfo(rt: Runtime = runtime()): ListenInfo | undefined {
+  return kernel(rt)?.transport?.listenInfo?.();
+}
+
+/**
  * Stops being a node: closes every connection (links and monitors on them
- * get `noconnection`), unregisters from EPMD (stopping an embedded one), and
+ * get `noconnection`), unregisters from EPMD (stopping an embedded one; the
+ * EPMD daemon stays up, as epmd does), and
  * `node()` is `nonode@nohost` again.
  *
  * @example

@@ -100,3 +100,23 @@ export function nodeName(name: string, opts: { longNames?: boolean } = {}): Atom
   }
   return atom(full);
 }
+
+/**
+ * The loopback address a node named `…@host` can be reached at, when `host`
+ * is `localhost` or a loopback IP literal; undefined for any other host.
+ * Peers reach a node at the host part of its name, so a node named
+ * `agner@localhost` is reachable from this machine only, and listening on
+ * loopback loses nothing: startNode's default. `localhost` gives 127.0.0.1,
+ * the address erl's IPv4 distribution (inet_tcp) resolves it to.
+ *
+ * @example
+ * loopbackFor("localhost"); // "127.0.0.1"
+ * loopbackFor("127.0.0.2"); // "127.0.0.2"
+ * loopbackFor("myhost");    // undefined
+ */
+export function loopbackFor(host: string): string | undefined {
+  if (host.toLowerCase() === "localhost") return "127.0.0.1";
+  if (isIP(host) === 4 && host.startsWith("127.")) return host;
+  if (host === "::1") return host;
+  return undefined;
+}

@@ -1,6 +1,6 @@
 /**
  * DistTransport: one node's distribution endpoint. It listens, registers
- * in EPMD (or runs an embedded EPMD when none answers), makes and accepts
+ * in EPMD (starting one when none answers: epmd_local.ts), makes and accepts
  * connections (handshake, then framed control messages), ticks them, and
  * reports them to a {@link ConnectionHandler}. It knows nothing of
  * processes: the layer above maps control messages to signals.
@@ -22,14 +22,17 @@ import { type LogLevel, type Logger, consoleLogger } from "../runtime/logger.js"
 import { resolveCookie } from "./auth.js";
 import { type CarrierSocket, type Listener, connectCarrier, listen } from "./carrier.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
-import { type EpmdRegistration, EpmdError, defaultEpmdPort, epmdNames, epmdPortPlease, epmdRegister } from "./epmd_client.js";
-import { EpmdServer } from "./epmd_server.js";
+import { type EpmdRegistration, defaultEpmdPort, epmdNames, epmdPortPlease } from "./epmd_client.js";
+import type { EpmdDaemon } from "./epmd_daemon.js";
+import { type LocalEpmd, registerLocal } from "./epmd_local.js";
+import { type EpmdServer, epmdAddressEnv } from "./epmd_server.js";
 import { DistConnectError, DistError, DistProtocolError } from "./errors.js";
 import { DFLAG, OFFERED, REQUIRED } from "./flags.js";
 import { FrameReader } from "./framing.js";
 import { Acceptor, type HandshakeConfig, type HandshakeResult, Initiator, type PendingDecision, protocolReason } from "./handshake.js";
-import { nodeName, splitNodeName, splitPeerName } from "./node_name.js";
-import type { ConnectionHandler, DistConnection, DistTimers, DistTransportOptions, EpmdEntry } from "./types.js";
+import { LogLimiter } from "./log_limit.js";
+import { loopbackFor, nodeName, splitNodeName, splitPeerName } from "./node_name.js";
+import type { ConnectionHandler, DistConnection, DistTimers, DistTransportOptions, EpmdEntry, EpmdInfo, ListenInfo } from "./types.js";
 
 const realTimers: DistTimers = {
   setTimeout(fn, ms) {
@@ -56,6 +59,21 @@ export function runtimeTimers(rt: { addTimer(ms: number, fire: () => void): unkn
       return { cancel: () => void rt.timers.cancel(tm as never) };
     },
   };
+}
+
+/** Failed incoming handshakes are logged once per peer address per this many ms, then counted. */
+const FAILURE_LOG_INTERVAL = 10_000;
+
+/** The listen port range of the options: `port`, or `listenMin..listenMax`. */
+function portRange(opts: DistTransportOptions): { port: number; portMax: number } {
+  const ok = (p: number | undefined): boolean => p === undefined || (Number.isInteger(p) && p >= 0 && p < 65536);
+  if (!ok(opts.port) || !ok(opts.listenMin) || !ok(opts.listenMax)) throw new DistError("port, listenMin and listenMax must be integers from 0 to 65535");
+  if (opts.port !== undefined && (opts.listenMin !== undefined || opts.listenMax !== undefined)) throw new DistError("give either port or listenMin/listenMax, not both");
+  if (opts.listenMax !== undefined && opts.listenMin === undefined) throw new DistError("listenMax needs listenMin (erl ignores inet_dist_listen_max alone)");
+  const port = opts.port ?? opts.listenMin ?? 0;
+  const portMax = opts.listenMax ?? port;
+  if (portMax < port) throw new DistError(`listenMax (${portMax}) is below listenMin (${port})`);
+  return { port, portMax };
 }
 
 const SETUP_TIMEOUT = atom("setup_timer_timeout");
@@ -99,6 +117,8 @@ export class DistTransport {
   readonly creation: number;
   /** The port it accepts distribution connections on. */
   readonly port: number;
+  /** The address it listens on (`0.0.0.0` or `::`: every interface). */
+  readonly listenHost: string;
   /** The EPMD port it registers with and looks peers up on. */
   readonly epmdPort: number;
 
@@ -114,6 +134,10 @@ export class DistTransport {
   private listener: Listener | undefined;
   private registration: EpmdRegistration | undefined;
   private epmdServer: EpmdServer | undefined;
+  private epmdDaemon: EpmdDaemon | undefined;
+  /** Where an EPMD started by this node listens (undefined: every interface). */
+  private readonly epmdAddresses: readonly string[] | undefined;
+  private readonly failures: LogLimiter;
   private tickTimer: { cancel(): void } | undefined;
   private stopped = false;
   private readonly connOpts: ConnectionOptions;
@@ -124,17 +148,29 @@ export class DistTransport {
     private readonly handler: ConnectionHandler,
     name: Atom,
     cookie: string,
-    port: number,
+    listener: Listener,
     creation: number,
+    epmdAddresses: readonly string[] | undefined,
   ) {
     this.nodeName = name;
-    this.port = port;
+    this.port = listener.port;
+    this.listenHost = listener.host;
+    this.listener = listener;
+    this.epmdAddresses = epmdAddresses;
     this.creation = creation;
     this.epmdPort = opts.epmdPort ?? defaultEpmdPort();
     this.hidden = opts.hidden !== false;
     this.logger = opts.logger ?? consoleLogger;
     this.timers = opts.timers ?? realTimers;
     this.clock = opts.clock ?? systemClock;
+    this.failures = new LogLimiter(FAILURE_LOG_INTERVAL, this.timers, (addr, n) =>
+      this.log(
+        "warning",
+        "dist_accept",
+        `${n} more failed connection attempt${n === 1 ? "" : "s"} from ${addr} in the last ${FAILURE_LOG_INTERVAL / 1000} s (after the one logged, failures from an address are counted, not logged one by one)`,
+        { remote: addr, suppressed: n },
+      ),
+    );
     const maxFrame = opts.maxFrameBytes ?? 128 << 20;
     this.connOpts = {
       atomCache: opts.atomCache === true,
@@ -157,8 +193,9 @@ export class DistTransport {
   }
 
   /**
-   * Listens, registers in EPMD (starting an embedded one when none answers
-   * and `epmd` is "auto"), and accepts connections.
+   * Listens (`listenHost`, `port` or `listenMin..listenMax`), registers in
+   * EPMD (starting the EPMD daemon when none answers and `epmd` is "auto",
+   * an in-process one when "embedded"), and accepts connections.
    *
    * @throws DistError for a bad name or cookie; EpmdError when EPMD cannot be used.
    */
@@ -167,76 +204,52 @@ export class DistTransport {
     const cookie = resolveCookie({ cookie: opts.cookie });
     const ticktime = opts.netTicktime ?? 60;
     if (!(ticktime > 0)) throw new DistError(`netTicktime must be positive (got ${ticktime})`);
+    const { port, portMax } = portRange(opts);
+    const loopback = loopbackFor(splitNodeName(name).host);
+    const epmdAddresses = opts.epmdAddress ?? epmdAddressEnv() ?? (loopback !== undefined ? [loopback] : undefined);
     let self: DistTransport | undefined;
     const early: CarrierSocket[] = [];
     const listener = await listen(
-      { host: opts.listenHost, port: opts.port ?? 0, tls: opts.tls },
+      { host: opts.listenHost ?? loopback, port, portMax, tls: opts.tls },
       (s) => (self ? self.accept(s) : early.push(s)),
-      (e, remote) => self?.log("warning", "dist_tls", `TLS handshake from ${remote} failed: ${e.message}`, { remote }),
+      (e, address, remote) => {
+        if (self?.failures.allow(address)) self.log("warning", "dist_tls", `TLS handshake from ${remote} failed: ${e.message}`, { remote });
+      },
     );
     // Creation before EPMD answers: a random one, replaced by EPMD's (it must not change later).
     let creation = randomInt(4, 0x1_0000_0000);
     const alive = splitNodeName(name).alive;
     const mode = opts.epmd ?? "auto";
     const epmdPort = opts.epmdPort ?? defaultEpmdPort();
-    let registration: EpmdRegistration | undefined;
-    let server: EpmdServer | undefined;
+    let local: LocalEpmd | undefined;
     if (mode !== "none") {
       try {
-        ({ registration, server } = await DistTransport.register(alive, listener.port, epmdPort, mode, () => self?.epmdLost(), opts.logger ?? consoleLogger));
+        local = await registerLocal({
+          alive,
+          port: listener.port,
+          epmdPort,
+          mode,
+          addresses: epmdAddresses,
+          onLost: () => self?.epmdLost(),
+          logger: opts.logger ?? consoleLogger,
+        });
       } catch (e) {
         await listener.close();
         for (const s of early) s.destroy();
         throw e;
       }
-      creation = registration.creation;
+      creation = local.registration.creation;
     }
-    self = new DistTransport(opts, handler, name, cookie, listener.port, creation);
-    self.listener = listener;
-    self.registration = registration;
-    self.epmdServer = server;
+    self = new DistTransport(opts, handler, name, cookie, listener, creation, epmdAddresses);
+    self.registration = local?.registration;
+    self.epmdServer = local?.server;
+    self.epmdDaemon = local?.daemon;
     self.armTicker(ticktime * 1000);
     for (const s of early) self.accept(s);
     return self;
   }
 
-  /** Registers with EPMD on this host, starting an embedded one if allowed and none answers. */
-  private static async register(
-    alive: string,
-    port: number,
-    epmdPort: number,
-    mode: "auto" | "client",
-    onLost: () => void,
-    logger: Logger,
-  ): Promise<{ registration: EpmdRegistration; server?: EpmdServer }> {
-    const addr = { host: "127.0.0.1", port: epmdPort };
-    let server: EpmdServer | undefined;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const registration = await epmdRegister(addr, { name: alive, port }, onLost);
-        return { registration, server };
-      } catch (e) {
-        const refused = e instanceof EpmdError && e.code === "ECONNREFUSED";
-        if (!refused || mode !== "auto" || attempt >= 5 || server) {
-          await server?.close();
-          throw e;
-        }
-      }
-      try {
-        server = await EpmdServer.start({
-          port: epmdPort,
-          onError: (what) => logger({ level: "warning", what: "epmd", text: what }),
-        });
-        logger({ level: "info", what: "epmd", text: `no EPMD on port ${epmdPort}: started an embedded one` });
-      } catch (e) {
-        // Another node won the port between our probe and our listen: use its EPMD.
-        if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE") throw e;
-        await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
-      }
-    }
-  }
-
-  /** The registration connection closed: register again (with an embedded EPMD if none is left). */
+  /** The registration connection closed: register again (starting an EPMD if none is left). */
   private epmdLost(): void {
     if (this.stopped) return;
     this.registration = undefined;
@@ -245,9 +258,15 @@ export class DistTransport {
       this.timers.setTimeout(async () => {
         if (this.stopped || this.registration) return;
         try {
-          const alive = splitNodeName(this.nodeName).alive;
-          const mode = this.opts.epmd === "client" ? "client" : "auto";
-          const { registration, server } = await DistTransport.register(alive, this.port, this.epmdPort, mode, () => this.epmdLost(), this.logger);
+          const { registration, server, daemon } = await registerLocal({
+            alive: splitNodeName(this.nodeName).alive,
+            port: this.port,
+            epmdPort: this.epmdPort,
+            mode: this.opts.epmd === "client" || this.opts.epmd === "embedded" ? this.opts.epmd : "auto",
+            addresses: this.epmdAddresses,
+            onLost: () => this.epmdLost(),
+            logger: this.logger,
+          });
           if (this.stopped) {
             registration.close();
             await server?.close();
@@ -255,6 +274,8 @@ export class DistTransport {
           }
           this.registration = registration;
           if (server) this.epmdServer = server;
+          // The daemon we started is gone (that is how we got here) unless we started a new one.
+          this.epmdDaemon = daemon;
           this.log("info", "epmd", `${this.nodeName.name} registered again in EPMD (keeping creation ${this.creation})`);
         } catch (e) {
           this.log("warning", "epmd", `registering ${this.nodeName.name} again failed: ${(e as Error).message}; retrying`);
@@ -404,9 +425,11 @@ export class DistTransport {
           if (a?.yielded) this.attemptFailed(peer, a, e, true);
         }
         const quiet = (e as { quiet?: boolean }).quiet === true;
-        if (!quiet) {
-          this.log("warning", "dist_accept", `connection attempt from ${peer?.name ?? sock.remote} failed: ${e.message}`, {
+        // One line per peer address per interval: a peer retrying a wrong cookie must not fill the log.
+        if (!quiet && this.failures.allow(sock.remoteAddress)) {
+          this.log("warning", "dist_accept", `connection attempt from ${peer?.name ?? sock.remote} failed: ${e.message}${peer ? ` (from ${sock.remote})` : ""}`, {
             peer: peer?.name,
+            remote: sock.remote,
             reason: e instanceof DistConnectError ? e.reason : undefined,
           });
         }
@@ -567,9 +590,23 @@ export class DistTransport {
     return epmdNames({ host, port: this.epmdPort });
   }
 
-  /** Whether this node runs the embedded EPMD. */
+  /** Whether this node runs an EPMD in its own process (`epmd: "embedded"`). */
   get embeddedEpmd(): boolean {
     return this.epmdServer !== undefined;
+  }
+
+  /** The EPMD this node uses, and who runs it. */
+  get epmd(): EpmdInfo {
+    const port = this.epmdPort;
+    if (this.registration === undefined) return { port, runner: "none" };
+    if (this.epmdServer) return { port, runner: "embedded", addresses: this.epmdServer.addresses };
+    if (this.epmdDaemon) return { port, runner: "daemon", pid: this.epmdDaemon.pid, addresses: this.epmdDaemon.addresses };
+    return { port, runner: "external" };
+  }
+
+  /** Where this node listens: its distribution socket and its EPMD. */
+  listenInfo(): ListenInfo {
+    return { node: this.nodeName.name, host: this.listenHost, port: this.port, epmd: this.epmd };
   }
 
   /** Milliseconds on the transport's clock (for the layer above's stats). */
@@ -582,6 +619,7 @@ export class DistTransport {
     if (this.stopped) return;
     this.stopped = true;
     this.tickTimer?.cancel();
+    this.failures.stop();
     for (const [peer, a] of this.attempts) {
       a.timer?.cancel();
       a.socket?.destroy();

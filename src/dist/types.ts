@@ -40,8 +40,14 @@ export interface DistTimers {
 
 /** How this node finds EPMD. */
 export type EpmdMode =
-  /** Use the epmd on `epmdPort`, or start an embedded one there when none answers (default). */
+  /**
+   * Use the EPMD on `epmdPort`, or start the EPMD daemon there when none
+   * answers (default): a process of its own that outlives this node, as erl
+   * starts `epmd -daemon`, so the nodes registered in it stay findable.
+   */
   | "auto"
+  /** Use the EPMD on `epmdPort`, or run one in this process when none answers: it stops with this node (tests, programs that leave nothing behind). */
+  | "embedded"
   /** Only a running epmd: fail to start when none answers. */
   | "client"
   /** Do not register (the node can still connect to peers it can look up). */
@@ -56,12 +62,32 @@ export interface DistTransportOptions {
   longNames?: boolean;
   /** Hidden node (default true): the peer does not add it to `nodes()` nor make a global connection. */
   hidden?: boolean;
-  /** Listen port (default 0: any free port, registered in EPMD). */
+  /** Listen port (default 0: any free port, registered in EPMD); as `listenMin` = `listenMax`. */
   port?: number;
-  /** Listen address (default all interfaces, as erl). */
+  /**
+   * Listen port range, erl's `inet_dist_listen_min` / `inet_dist_listen_max`:
+   * the first free port from `listenMin` to `listenMax` (default `listenMin`),
+   * e.g. for a firewall. Start fails with EADDRINUSE when all are taken.
+   */
+  listenMin?: number;
+  listenMax?: number;
+  /**
+   * Listen address, erl's `inet_dist_use_interface`. Default: loopback when
+   * the name's host is `localhost` or a loopback IP (peers reach a node at
+   * the host of its name, so such a node is reachable from this machine
+   * only), else every interface, as erl.
+   */
   listenHost?: string;
   /** EPMD port (default `ERL_EPMD_PORT`, else 4369). */
   epmdPort?: number;
+  /**
+   * Where an EPMD that this node starts listens (epmd's `-address`): these
+   * addresses plus loopback (127.0.0.1, ::1), which epmd always adds.
+   * Default: `ERL_EPMD_ADDRESS` (commas between addresses), else loopback when
+   * the name's host is loopback, else every interface, as epmd. An EPMD
+   * already running keeps its own.
+   */
+  epmdAddress?: string[];
   /** EPMD behaviour (default "auto"). */
   epmd?: EpmdMode;
   /** Distribution over TLS. */
@@ -172,6 +198,34 @@ export interface DistConnection {
   send(msg: ControlMessage): void;
   /** Closes the connection; `down` follows with `reason` (default `disconnected`). */
   close(reason?: unknown): void;
+}
+
+/** The EPMD a node uses, and who runs it. */
+export interface EpmdInfo {
+  /** Its port (`ERL_EPMD_PORT`, else 4369). */
+  port: number;
+  /**
+   * `daemon`: the EPMD daemon this node started (a process that outlives it);
+   * `embedded`: in this process (it stops with the node); `external`: one
+   * that was running (epmd, or a daemon another node started); `none`: not
+   * registered (`epmd: "none"`, or the registration was lost).
+   */
+  runner: "daemon" | "embedded" | "external" | "none";
+  /** The daemon's process id. */
+  pid?: number;
+  /** Where it listens, when this node started it (`::` or `0.0.0.0`: every interface). */
+  addresses?: readonly string[];
+}
+
+/** Where a node listens: its distribution socket and its EPMD. */
+export interface ListenInfo {
+  /** The node's name. */
+  node: string;
+  /** The address the distribution socket is bound to (`0.0.0.0` or `::`: every interface). */
+  host: string;
+  /** Its port (what EPMD gives peers). */
+  port: number;
+  epmd: EpmdInfo;
 }
 
 /** A node name and port, as EPMD lists them. */

@@ -125,7 +125,7 @@ describe("Agner and erl, both ways", needsErl(), () => {
     epmdPort = await freePort();
     build = mkdtempSync(join(tmpdir(), "agner-dist-peer-"));
     execFileSync("erlc", ["-o", build, peerSource]);
-    me = await startNode({ name: `${uniqueName("agner")}@localhost`, cookie, epmdPort, netTicktime: TICKTIME });
+    me = await startNode({ name: `${uniqueName("agner")}@localhost`, cookie, epmdPort, epmd: "embedded", netTicktime: TICKTIME });
     await GenServer.start(new KeyValueStoreServer(), new Map(), { name: "primary_store" });
     await GenServer.start(new Slow(), undefined, { name: "agner_slow" });
     rpc.export("agner_test", "add", (a: number, b: number) => a + b);

@@ -27,7 +27,7 @@ describe("transport interop with erl", needsErl(), () => {
 
   before(async () => {
     epmdPort = await freePort();
-    agner = await DistTransport.start({ name: `${uniqueName()}@localhost`, cookie, epmdPort, logger: log }, h);
+    agner = await DistTransport.start({ name: `${uniqueName()}@localhost`, cookie, epmdPort, epmd: "embedded", logger: log }, h);
   });
   after(async () => {
     for (const e of erls) await e.stop(true);
@@ -107,7 +107,7 @@ describe("transport interop with erl", needsErl(), () => {
   test("erl decodes our atom cache headers (atomCache option)", async () => {
     const e = await erl("atom_cache");
     const sender = await DistTransport.start(
-      { name: `${uniqueName("ac")}@localhost`, cookie, epmdPort, logger: memoryLogger(), atomCache: true },
+      { name: `${uniqueName("ac")}@localhost`, cookie, epmdPort, epmd: "embedded", logger: memoryLogger(), atomCache: true },
       new RecordingHandler(),
     );
     try {
@@ -172,7 +172,7 @@ describe("TLS distribution with erl -proto_dist inet_tls", needsErl(), () => {
   before(async () => {
     certs = makeCerts();
     epmdPort = await freePort();
-    agner = await DistTransport.start({ name: `${uniqueName("tls")}@localhost`, cookie, epmdPort, logger: log, tls: certs.tls("good") }, h);
+    agner = await DistTransport.start({ name: `${uniqueName("tls")}@localhost`, cookie, epmdPort, epmd: "embedded", logger: log, tls: certs.tls("good") }, h);
   });
   after(async () => {
     for (const e of erls) await e.stop(true);
@@ -223,7 +223,7 @@ describe("ticks and visibility with erl", needsErl(), () => {
   test("an idle connection stays up on ticks both ways; a stopped erl is declared down (net_tick_timeout)", async () => {
     const h = new RecordingHandler();
     const log = memoryLogger();
-    const agner = await DistTransport.start({ name: `${uniqueName("tick")}@localhost`, cookie: "c", epmdPort, logger: log, netTicktime: 4 }, h);
+    const agner = await DistTransport.start({ name: `${uniqueName("tick")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: log, netTicktime: 4 }, h);
     transports.push(agner);
     const e = await startErl({ sname: uniqueName("tick_erl"), cookie: "c", epmdPort, args: ["-kernel", "net_ticktime", "4"] });
     erls.push(e);
@@ -248,8 +248,8 @@ describe("ticks and visibility with erl", needsErl(), () => {
   test("hidden by default; visible on request (erl lists it in nodes())", async () => {
     const e = await startErl({ sname: uniqueName("vis_erl"), cookie: "c", epmdPort });
     erls.push(e);
-    const hidden = await DistTransport.start({ name: `${uniqueName("hid")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, new RecordingHandler());
-    const visible = await DistTransport.start({ name: `${uniqueName("vis")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger(), hidden: false }, new RecordingHandler());
+    const hidden = await DistTransport.start({ name: `${uniqueName("hid")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger() }, new RecordingHandler());
+    const visible = await DistTransport.start({ name: `${uniqueName("vis")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger(), hidden: false }, new RecordingHandler());
     transports.push(hidden, visible);
     const ch = await hidden.connect(e.node);
     const cv = await visible.connect(e.node);

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after as afterAll, describe, test } from "node:test";
 import { startAgner, useElixir, whenDown } from "../../examples/distribution.js";
-import { Runtime, atom, setDefaultRuntime, silentLogger, stopNode } from "../../src/index.js";
+import { Runtime, atom, distInfo, setDefaultRuntime, silentLogger, stopNode } from "../../src/index.js";
 import { type ElixirNode, needsElixir, startElixir } from "../support/elixir_node.js";
 import { freePort, uniqueName } from "../support/dist.js";
 
@@ -50,10 +50,13 @@ function transcript(md: string): Step[][] {
 describe("docs/distribution.md against a real Elixir node", needsElixir(), () => {
   let ex: ElixirNode | undefined;
   const rt = new Runtime({ logger: silentLogger });
+  let daemonPid: number | undefined;
   afterAll(async () => {
     await ex?.stop(true);
     await stopNode(rt);
     rt.shutdown();
+    // The guide's node found no EPMD on the private port and started the daemon, which outlives it.
+    if (daemonPid !== undefined) process.kill(daemonPid, "SIGKILL");
   });
 
   test("every iex line of the guide gives what the guide shows, and the TypeScript side does its part", async () => {
@@ -67,6 +70,8 @@ describe("docs/distribution.md against a real Elixir node", needsElixir(), () =>
     // Section 1: the TypeScript node; `iex --sname iex@localhost --cookie secret`.
     assert.match(md, /iex --sname iex@localhost --cookie secret/);
     const me = await startAgner("secret", { name: agnerName, epmdPort });
+    daemonPid = distInfo(rt)?.epmd.pid;
+    assert.ok(daemonPid !== undefined, "the EPMD daemon was started");
     ex = await startElixir({ sname: iexName, cookie: "secret", epmdPort });
 
     const blocks = transcript(md);

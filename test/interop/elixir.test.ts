@@ -83,7 +83,7 @@ describe("Agner and Elixir, both ways", needsElixir(), () => {
   before(async () => {
     setDefaultRuntime(rt);
     epmdPort = await freePort();
-    me = await startNode({ name: `${uniqueName("agner")}@localhost`, cookie: "elixir_cookie", epmdPort });
+    me = await startNode({ name: `${uniqueName("agner")}@localhost`, cookie: "elixir_cookie", epmdPort, epmd: "embedded" });
     await GenServer.start(new KeyValueStoreServer(), new Map(), { name: "primary_store" });
     await GenServer.start(new Slow(), undefined, { name: "agner_slow" });
     rpc.export("agner_test", "hello", (who: Uint8Array) => `hello, ${new TextDecoder().decode(who)}`);

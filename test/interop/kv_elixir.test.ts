@@ -32,7 +32,7 @@ describe("kv from a real Elixir node", needsElixir(), () => {
     await startKvServer(inst);
     const epmdPort = await freePort();
     node = `${uniqueName("agnerkv")}@localhost`;
-    await startNode({ name: node, cookie: "kvsecret", hidden: false, epmdPort });
+    await startNode({ name: node, cookie: "kvsecret", hidden: false, epmdPort, epmd: "embedded" });
     ex = await startElixir({ sname: `${uniqueName("iex")}@localhost`, cookie: "kvsecret", epmdPort });
     redis = await RespClient.connect(inst.port);
   });
@@ -81,7 +81,7 @@ describe("the npm start entry is an Erlang node that iex reaches", needsElixir()
     const epmdPort = await freePort();
     const port = await freePort();
     node = `${uniqueName("agnerkv")}@localhost`;
-    // A private EPMD port: the entry starts the embedded EPMD there, as it would on a machine without epmd.
+    // A private EPMD port: the entry starts the EPMD daemon there, as it would on a machine without epmd.
     proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached", "no", "--dir", tmp, "--node-name", node, "--cookie", "clisecret"], {
       env: { ...process.env, ERL_EPMD_PORT: String(epmdPort) },
       stdio: ["ignore", "pipe", "pipe"],
@@ -101,6 +101,9 @@ describe("the npm start entry is an Erlang node that iex reaches", needsElixir()
     redis?.close();
     await ex?.stop(true);
     proc?.kill("SIGTERM");
+    // The daemon outlives the entry, as epmd: the banner gave its pid.
+    const daemon = /the EPMD daemon started now \(pid (\d+)\)/.exec(banner);
+    if (daemon) process.kill(Number(daemon[1]), "SIGKILL");
     rmSync(tmp, { recursive: true, force: true });
   });
 

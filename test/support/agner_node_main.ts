@@ -23,7 +23,7 @@ import { KeyValueStoreServer } from "../../examples/key_value_store.js";
 const [name, cookie, epmdPort, ticktime] = process.argv.slice(2);
 // `node --test dist/test/` runs every file here too: without arguments there is nothing to do.
 if (ticktime === undefined) process.exit(0);
-const node = await startNode({ name: name!, cookie: cookie!, epmdPort: Number(epmdPort), netTicktime: Number(ticktime), hidden: false });
+const node = await startNode({ name: name!, cookie: cookie!, epmdPort: Number(epmdPort), epmd: "embedded", netTicktime: Number(ticktime), hidden: false });
 await GenServer.start(new KeyValueStoreServer(), new Map(), { name: "kv" });
 rpc.export("cluster", "kv_pid", () => whereis("kv") ?? atom("undefined"));
 

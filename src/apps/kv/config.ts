@@ -62,6 +62,12 @@ export interface Settings {
   cookie: string;
   /** Agner: connect to other nodes as a hidden node (not in their `Node.list()`; no `global` sync). */
   "node-hidden": boolean;
+  /** Agner: the distribution listen address (erl's inet_dist_use_interface; `0.0.0.0` or `::`: every interface). */
+  "dist-bind": string;
+  /** Agner: the distribution listen port range (erl's inet_dist_listen_min/max): 0 = any free port. */
+  "dist-listen-min": number;
+  /** Agner: ... its last port (0 = dist-listen-min). */
+  "dist-listen-max": number;
   /** Agner: serve the memcached text protocol too (on the same data, database 0). */
   memcached: boolean;
   /** Agner: the memcached port (0 picks a free one). */
@@ -257,6 +263,9 @@ export const SETTINGS: Defs = {
   distribution: { default: true, mutable: false, parse: bool, show: showBool },
   cookie: { default: "", mutable: false, parse: text, show: showText },
   "node-hidden": { default: true, mutable: false, parse: bool, show: showBool },
+  "dist-bind": { default: "127.0.0.1", mutable: false, parse: text, show: showText },
+  "dist-listen-min": { default: 0, mutable: false, parse: int(0, 65535), show: showNum },
+  "dist-listen-max": { default: 0, mutable: false, parse: int(0, 65535), show: showNum },
   memcached: { default: true, mutable: false, parse: bool, show: showBool },
   "memcached-port": { default: 11212, mutable: false, parse: int(0, 65535), show: showNum },
   "memcached-bind": { default: ["127.0.0.1"], mutable: false, parse: addresses, show: (a) => a.join(" ") },

@@ -18,8 +18,8 @@ test("binaries received on a connection this node opened keep their bytes while 
   const epmdPort = await freePort();
   const ha = new RecordingHandler();
   const hb = new RecordingHandler();
-  const a = await DistTransport.start({ name: `${uniqueName("rd_a")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, ha);
-  const b = await DistTransport.start({ name: `${uniqueName("rd_b")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, hb);
+  const a = await DistTransport.start({ name: `${uniqueName("rd_a")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger() }, ha);
+  const b = await DistTransport.start({ name: `${uniqueName("rd_b")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger() }, hb);
   try {
     await a.connect(b.nodeName); // a opens the socket: its reads use the reused buffer
     await hb.waitFor(() => hb.rec.ups.length === 1, "b's side of the connection");
@@ -51,8 +51,8 @@ test("frames written faster than the peer reads keep their bytes: the output buf
   const epmdPort = await freePort();
   const ha = new RecordingHandler();
   const hb = new RecordingHandler();
-  const a = await DistTransport.start({ name: `${uniqueName("wr_a")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, ha);
-  const b = await DistTransport.start({ name: `${uniqueName("wr_b")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, hb);
+  const a = await DistTransport.start({ name: `${uniqueName("wr_a")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger() }, ha);
+  const b = await DistTransport.start({ name: `${uniqueName("wr_b")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger() }, hb);
   try {
     const conn = await a.connect(b.nodeName);
     const to = new ExternalPid(b.nodeName, 100, 0, b.creation);

@@ -60,7 +60,7 @@ describe("the EPMD client against the real epmd", erlAvailable() ? {} : { skip: 
     const port = await freePort();
     const epmd = await realEpmd(port);
     const log = memoryLogger();
-    const tr = await DistTransport.start({ name: `${uniqueName("lost")}@localhost`, cookie: "c", epmdPort: port, logger: log }, new RecordingHandler());
+    const tr = await DistTransport.start({ name: `${uniqueName("lost")}@localhost`, cookie: "c", epmdPort: port, epmd: "embedded", logger: log }, new RecordingHandler());
     stops.push(() => tr.stop());
     assert.equal(tr.embeddedEpmd, false);
     const creation = tr.creation;
@@ -76,7 +76,7 @@ describe("the EPMD client against the real epmd", erlAvailable() ? {} : { skip: 
 describe("the embedded EPMD", () => {
   test("answers the real epmd client: -names, -dump; refuses -kill and -stop", { skip: erlAvailable() ? undefined : "epmd not installed" }, async () => {
     const port = await freePort();
-    const server = await EpmdServer.start({ port, host: "127.0.0.1" });
+    const server = await EpmdServer.start({ port, addresses: ["127.0.0.1"] });
     stops.push(() => server.close());
     const reg = await epmdRegister({ host: "127.0.0.1", port }, { name: "emb_node", port: 4242 }, () => {});
     const env = { ...process.env, ERL_EPMD_PORT: String(port) };
@@ -95,7 +95,7 @@ describe("the embedded EPMD", () => {
   test("bad requests close their connection; the server carries on", async () => {
     const port = await freePort();
     const errors: string[] = [];
-    const server = await EpmdServer.start({ port, host: "127.0.0.1", onError: (w) => errors.push(w) });
+    const server = await EpmdServer.start({ port, addresses: ["127.0.0.1"], onError: (w) => errors.push(w) });
     stops.push(() => server.close());
     const { connect } = await import("node:net");
     for (const bytes of [[0, 1, 99], [0xff, 0xff, 1], [0, 3, 120, 0, 1]]) {
@@ -112,7 +112,7 @@ describe("the embedded EPMD", () => {
     const port = await freePort();
     const all = await Promise.all(
       [0, 1, 2, 3].map((i) =>
-        DistTransport.start({ name: `${uniqueName(`race${i}`)}@localhost`, cookie: "c", epmdPort: port, logger: memoryLogger() }, new RecordingHandler()),
+        DistTransport.start({ name: `${uniqueName(`race${i}`)}@localhost`, cookie: "c", epmdPort: port, epmd: "embedded", logger: memoryLogger() }, new RecordingHandler()),
       ),
     );
     for (const tr of all) stops.push(() => tr.stop());

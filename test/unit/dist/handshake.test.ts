@@ -150,7 +150,7 @@ describe("handshakes between transports over real sockets", () => {
   const start = async (prefix: string, cookie = "c", extra = {}) => {
     const h = new RecordingHandler();
     const log = memoryLogger();
-    const tr = await DistTransport.start({ name: `${uniqueName(prefix)}@localhost`, cookie, epmdPort, logger: log, ...extra }, h);
+    const tr = await DistTransport.start({ name: `${uniqueName(prefix)}@localhost`, cookie, epmdPort, epmd: "embedded", logger: log, ...extra }, h);
     started.push(tr);
     return { tr, h, log };
   };

@@ -21,8 +21,8 @@ async function run(atomCache: boolean, results: Record<string, number[]>): Promi
   // Counting only: a recording handler would keep every message alive and measure the GC.
   const hb = new RecordingHandler();
   hb.control = (c, m) => hb.onControl?.(c, m);
-  const a = await DistTransport.start({ name: `${uniqueName("tp_a")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger(), atomCache }, ha);
-  const b = await DistTransport.start({ name: `${uniqueName("tp_b")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger(), atomCache }, hb);
+  const a = await DistTransport.start({ name: `${uniqueName("tp_a")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger(), atomCache }, ha);
+  const b = await DistTransport.start({ name: `${uniqueName("tp_b")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger(), atomCache }, hb);
   try {
     const conn = await a.connect(b.nodeName);
     const to = new ExternalPid(b.nodeName, 100, 0, b.creation);

@@ -26,7 +26,7 @@ describe("TLS distribution", opensslAvailable() ? {} : { skip: "openssl not inst
   const start = async (prefix: string, which: "good" | "rogue") => {
     const h = new RecordingHandler();
     const log = memoryLogger();
-    const tr = await DistTransport.start({ name: `${uniqueName(prefix)}@localhost`, cookie: "c", epmdPort, logger: log, tls: certs.tls(which) }, h);
+    const tr = await DistTransport.start({ name: `${uniqueName(prefix)}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: log, tls: certs.tls(which) }, h);
     started.push(tr);
     return { tr, h, log };
   };

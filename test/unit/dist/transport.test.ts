@@ -22,8 +22,8 @@ describe("two Agner transports", () => {
 
   before(async () => {
     epmdPort = await freePort();
-    a = await DistTransport.start({ name: `${uniqueName("a")}@localhost`, cookie: "c1", epmdPort, logger: la }, ha);
-    b = await DistTransport.start({ name: `${uniqueName("b")}@localhost`, cookie: "c1", epmdPort, logger: lb }, hb);
+    a = await DistTransport.start({ name: `${uniqueName("a")}@localhost`, cookie: "c1", epmdPort, epmd: "embedded", logger: la }, ha);
+    b = await DistTransport.start({ name: `${uniqueName("b")}@localhost`, cookie: "c1", epmdPort, epmd: "embedded", logger: lb }, hb);
   });
   after(async () => {
     await a?.stop();
@@ -88,8 +88,8 @@ describe("the outgoing atom cache (atomCache option)", () => {
     const epmdPort = await freePort();
     const ha = new RecordingHandler();
     const hb = new RecordingHandler();
-    const a = await DistTransport.start({ name: `${uniqueName("ac_a")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger(), atomCache: true }, ha);
-    const b = await DistTransport.start({ name: `${uniqueName("ac_b")}@localhost`, cookie: "c", epmdPort, logger: memoryLogger() }, hb);
+    const a = await DistTransport.start({ name: `${uniqueName("ac_a")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger(), atomCache: true }, ha);
+    const b = await DistTransport.start({ name: `${uniqueName("ac_b")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: memoryLogger() }, hb);
     try {
       const conn = await a.connect(b.nodeName);
       const to = new ExternalPid(b.nodeName, 1, 0, b.creation);
@@ -123,7 +123,7 @@ describe("start and connect failures", () => {
   test("connecting to an unregistered node, an unreachable EPMD, a bad name or ourselves", async () => {
     const epmdPort = await freePort();
     const log = memoryLogger();
-    const a = await DistTransport.start({ name: `${uniqueName("cf")}@localhost`, cookie: "c", epmdPort, logger: log }, new RecordingHandler());
+    const a = await DistTransport.start({ name: `${uniqueName("cf")}@localhost`, cookie: "c", epmdPort, epmd: "embedded", logger: log }, new RecordingHandler());
     try {
       await assert.rejects(a.connect("nobody@localhost"), (e: unknown) => e instanceof DistConnectError && e.reason === atom("not_registered"));
       assert.match(log.texts(), /connection to nobody@localhost failed: nobody is not registered in EPMD on localhost/);

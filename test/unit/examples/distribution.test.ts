@@ -15,6 +15,7 @@ import {
   atom,
   call,
   cast,
+  distInfo,
   noreply,
   ok,
   reply,
@@ -44,9 +45,12 @@ test("the guide's TypeScript: a node serving the store and greeter:hello, using 
   runtime().logger = silentLogger;
   const epmdPort = await freePort();
   const me = await startAgner("secret", { name: `${uniqueName("agner")}@localhost`, epmdPort });
+  // No EPMD on the private port: the guide's node started the daemon, which outlives it (killed below).
+  const daemon = distInfo()?.epmd;
+  assert.equal(daemon?.runner, "daemon");
   const peerRt = new Runtime({ logger: silentLogger });
   try {
-    const peer = await startNode({ name: `${uniqueName("iex")}@localhost`, cookie: "secret", epmdPort, runtime: peerRt });
+    const peer = await startNode({ name: `${uniqueName("iex")}@localhost`, cookie: "secret", epmdPort, epmd: "embedded", runtime: peerRt });
     await runOn(peerRt, function* () {
       yield* GenServer.start(new Counter(), 0, { name: "counter" });
     });
@@ -76,5 +80,6 @@ test("the guide's TypeScript: a node serving the store and greeter:hello, using 
   } finally {
     await stopNode(peerRt);
     await stopNode();
+    if (daemon?.pid !== undefined) process.kill(daemon.pid, "SIGKILL");
   }
 });
