@@ -25,7 +25,7 @@
 import { Atom, atom, existingAtom } from "../term/atom.js";
 import { t } from "../term/tuple.js";
 import type { Pid, Ref } from "../term/identifiers.js";
-import { type DecodeOptions, Decoder, Encoder, EtfDecodeError, Tag } from "../etf/index.js";
+import { type DecodeOptions, DEFAULT_JS_TERM_LIMITS, Decoder, Encoder, EtfDecodeError, Tag } from "../etf/index.js";
 import type { Logger } from "../runtime/logger.js";
 import { microtask } from "../runtime/microtask.js";
 import { busyWait } from "./busy_wait.js";
@@ -219,10 +219,14 @@ export class Connection implements DistConnection {
     if (!this.passThrough && opts.atomCache === true) {
       this.body = new CachingEncoder();
       this.body.maxDepth = opts.decode.maxDepth ?? 1000;
+      this.body.lenient = DEFAULT_JS_TERM_LIMITS;
     }
     this.decodeWithCache = { ...opts.decode };
     this.lastControl = new ControlCache(opts.decode.local);
     this.out.maxDepth = opts.decode.maxDepth ?? 1000;
+    // What crosses the wire always has a term form: a class instance or an Error in a
+    // message or exit reason is written as its JS term form (js_terms.ts), never refused.
+    this.out.lenient = DEFAULT_JS_TERM_LIMITS;
     this.out.exposed = opts.exposed ?? null;
     // Nothing read in `intensity` checks from now on is a timeout (OTP starts at 0, which
     // never matches: a peer silent from the start would never time out).

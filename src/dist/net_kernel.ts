@@ -154,10 +154,42 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
   }
 
   private put(c: DistConnection, m: ControlMessage): void {
-    c.send(m);
+    try {
+      c.send(m);
+    } catch (e) {
+      this.sendFailed(c, m, e);
+    }
     if (m.op === "unlink_id" && (c.flags & DFLAG.UNLINK_ID) === 0n) {
       // The peer knows only the old UNLINK, which has no ack: the unlink is complete once sent.
       remoteSignal(this.rt, c.peer, { op: "unlink_ack", id: Number(m.id), from: m.to, to: m.from });
+    }
+  }
+
+  /**
+   * A message or signal whose encoding threw (the encoder is lenient, so
+   * this takes a value that throws when read, or one too large for memory):
+   * only it fails, never its sender, another process or the node. Logged
+   * once. An exit signal or a monitor's DOWN still goes, its reason
+   * replaced by `{unencodable, Text}`, so links and monitors still fire; a
+   * message is dropped (as one to a dead process would be).
+   */
+  private sendFailed(c: DistConnection, m: ControlMessage, e: unknown): void {
+    const why = describe(e);
+    let degraded: ControlMessage | null = null;
+    if (m.op === "exit" || m.op === "exit2" || m.op === "monitor_exit") degraded = { ...m, reason: t(UNENCODABLE, `${describe(m.reason)} (${why})`.slice(0, 1024)) };
+    this.rt.logger({
+      level: "error",
+      what: "dist_send_failed",
+      text: `${m.op} to ${c.peer.name} could not be encoded: ${why}; ${degraded !== null ? "sent with the reason {unencodable, Text}" : "dropped"}`,
+      node: c.peer,
+      op: m.op,
+      reason: e,
+    });
+    if (degraded === null) return;
+    try {
+      c.send(degraded);
+    } catch {
+      // nothing left to degrade: the signal is lost, as over a connection that broke
     }
   }
 
@@ -267,13 +299,7 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
     const q = this.pending.get(node);
     this.pending.delete(node);
     if (q !== undefined) {
-      for (const m of q) {
-        try {
-          this.put(conn, m);
-        } catch (e) {
-          this.rt.logger({ level: "error", what: "dist_send_failed", text: `a message queued for ${node.name} could not be sent: ${String(e)}`, node });
-        }
-      }
+      for (const m of q) this.put(conn, m);
     }
     this.notify(true, node, conn.hidden, undefined);
   }
@@ -322,7 +348,7 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
         return remoteSignal(rt, node, { op: "monitor_exit", from: m.from, to: m.to, ref: m.ref, reason: m.reason });
       case "spawn_request":
         if (this.spawn !== null) return this.spawn(conn, m);
-        return conn.send({ op: "spawn_reply", reqId: m.reqId, to: m.from, flags: 0, result: atom("notsup") });
+        return this.put(conn, { op: "spawn_reply", reqId: m.reqId, to: m.from, flags: 0, result: atom("notsup") });
       case "spawn_reply": // this node never sends SPAWN_REQUEST
       case "group_leader": // no group leaders here: I/O of remote calls stays on the caller's node
       case "node_link":
@@ -415,3 +441,15 @@ export function replyable(from: unknown): boolean {
 const IS_AUTH = atom("is_auth");
 const YES = atom("yes");
 const NODENAME = atom("nodename");
+const UNENCODABLE = atom("unencodable");
+
+/** A short text for a value that may not even be readable (for logs and degraded reasons). */
+function describe(x: unknown): string {
+  try {
+    if (x instanceof Error) return `${x.name}: ${x.message}`;
+    if (typeof x === "object" && x !== null) return `a ${(x as { constructor?: { name?: string } }).constructor?.name || "prototype-less"} object`;
+    return String(x);
+  } catch {
+    return "an unreadable value";
+  }
+}

@@ -192,8 +192,10 @@ export interface DistConnection {
   /**
    * Queues a control message. Messages sent in one turn of the event loop
    * go out in one socket write. Sending on a closed connection is a no-op
-   * (the `down` callback already told). Throws `EtfEncodeError` for a term
-   * that has no Erlang form.
+   * (the `down` callback already told). Values with no natural Erlang form
+   * are written as their JS term form (etf/js_terms.ts); an encode that
+   * still throws (a getter that throws, a term too large for memory)
+   * throws here with nothing written, and the connection carries on.
    */
   send(msg: ControlMessage): void;
   /** Closes the connection; `down` follows with `reason` (default `disconnected`). */

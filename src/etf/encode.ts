@@ -16,6 +16,7 @@
  * | `TermMap`, `Map` | map with any keys |
  * | plain object | map with atom keys (`%{foo: 1}`) |
  * | pids, refs, ports, `Fun`, `Export`, `LocalTerm` | the same |
+ * | anything else (class instances, `Error`s, functions, NaN...) | `EtfEncodeError`; with `lenient`, its form from js_terms.ts |
  */
 import { deflateSync } from "node:zlib";
 import { Atom, atom } from "../term/atom.js";
@@ -28,6 +29,7 @@ import { ImproperList } from "../term/improper_list.js";
 import { type TermMapLike, isTermMap } from "../term/term_map_like.js";
 import { Tuple } from "../term/tuple.js";
 import { EtfEncodeError } from "./errors.js";
+import { type JsTermLimits, DEFAULT_JS_TERM_LIMITS, jsTerm } from "./js_terms.js";
 import { Tag } from "./tags.js";
 
 export interface EncodeOptions {
@@ -43,6 +45,13 @@ export interface EncodeOptions {
    * peer sends them back (see `DecodeOptions.local`).
    */
   exposed?: (id: Pid | Ref) => void;
+  /**
+   * Write values with no Erlang term form (class instances, Errors,
+   * functions, symbols, NaN, cycles...) as their JS term form (js_terms.ts)
+   * instead of throwing `EtfEncodeError`; `true` for the default bounds.
+   * Off by default; the distribution path always has it on.
+   */
+  lenient?: boolean | JsTermLimits;
 }
 
 const utf8 = new TextEncoder();
@@ -55,6 +64,8 @@ export class Encoder {
   maxDepth = 1000;
   /** See `EncodeOptions.exposed`. */
   exposed: ((id: Pid | Ref) => void) | null = null;
+  /** See `EncodeOptions.lenient`: the bounds of the JS term forms, or null to refuse such values. */
+  lenient: JsTermLimits | null = null;
 
   reset(): void {
     this.pos = 0;
@@ -157,7 +168,7 @@ export class Encoder {
   }
 
   float(x: number): void {
-    if (!Number.isFinite(x)) throw new EtfEncodeError(`${x} is not an Erlang float`);
+    if (!Number.isFinite(x)) return this.noForm(x, 0, `${x} is not an Erlang float`);
     this.u8(Tag.NEW_FLOAT);
     this.room(8);
     this.view.setFloat64(this.pos, x);
@@ -165,7 +176,11 @@ export class Encoder {
   }
 
   term(x: unknown, depth = 0): void {
-    if (depth > this.maxDepth) throw new EtfEncodeError(`term nested deeper than ${this.maxDepth} (a cycle?)`);
+    if (depth > this.maxDepth) {
+      // Lenient: cut here with a one-level form ('...' below it), whose keys stay distinct.
+      if (this.lenient !== null) return this.term(jsTerm(x, { ...this.lenient, maxDepth: 0 }), 0);
+      throw new EtfEncodeError(`term nested deeper than ${this.maxDepth} (a cycle?)`);
+    }
     switch (typeof x) {
       case "number":
         return Number.isInteger(x) ? this.integer(x) : this.float(x);
@@ -203,7 +218,7 @@ export class Encoder {
       case "object":
         break;
       default:
-        throw new EtfEncodeError(`a ${typeof x} has no Erlang term form`);
+        return this.noForm(x, depth, `a ${typeof x} has no Erlang term form`);
     }
     if (x === null) return this.atom("nil");
     if (x instanceof Atom) return this.atomBytes(x.utf8);
@@ -285,7 +300,14 @@ export class Encoder {
       const entries = Object.entries(x as object).map(([k, v]): [unknown, unknown] => [atom(k), v]);
       return this.map(entries, depth);
     }
-    throw new EtfEncodeError(`${Object.prototype.toString.call(x)} has no Erlang term form`);
+    return this.noForm(x, depth, `${Object.prototype.toString.call(x)} has no Erlang term form`);
+  }
+
+  /** The one fallback for a value with no term form: refused, or (lenient) written as its JS term form. */
+  private noForm(x: unknown, depth: number, why: string): void {
+    if (this.lenient === null) throw new EtfEncodeError(why);
+    // jsTerm gives only values with a natural form, so this does not come back here.
+    this.term(jsTerm(x, this.lenient), depth);
   }
 
   private list(items: readonly unknown[], tail: unknown, depth: number): void {
@@ -358,6 +380,7 @@ export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Ar
   e.reset();
   e.maxDepth = opts.maxDepth ?? 1000;
   e.exposed = opts.exposed ?? null;
+  e.lenient = opts.lenient === true ? DEFAULT_JS_TERM_LIMITS : opts.lenient || null;
   if (opts.noVersion !== true) e.u8(Tag.VERSION);
   const start = e.pos;
   e.term(term);

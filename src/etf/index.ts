@@ -5,3 +5,5 @@ export { Decoder, decode } from "./decode.js";
 export type { DecodeOptions, LocalIdentifiers } from "./decode.js";
 export { Encoder, encode } from "./encode.js";
 export type { EncodeOptions } from "./encode.js";
+export { DEFAULT_JS_TERM_LIMITS, jsTerm } from "./js_terms.js";
+export type { JsTermLimits } from "./js_terms.js";

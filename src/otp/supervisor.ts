@@ -19,9 +19,10 @@
  * ], { strategy: "one_for_one", intensity: 3, period: 5 });
  * await Supervisor.whichChildren(sup); // [{ id: "store", pid, type: "worker" }]
  */
-import { type Atom, atom } from "../term/atom.js";
-import { type Pid } from "../term/identifiers.js";
-import { type Tup, t } from "../term/tuple.js";
+import { Atom, atom } from "../term/atom.js";
+import { Pid } from "../term/identifiers.js";
+import { inspect } from "../term/inspect.js";
+import { type Tup, Tuple, t } from "../term/tuple.js";
 import { current } from "../runtime/current.js";
 import { call } from "./gen.js";
 import { type StartResult, okPid, start as procStart, type StartOp } from "./proc_lib.js";
@@ -176,6 +177,46 @@ export function pidOf(op: StartOp): SupOp<Pid> {
 
 const supCall = <R>(sup: Pid | string, req: unknown): SupOp<R> => call(sup, req as never, Infinity) as unknown as SupOp<R>;
 
+/** An operation whose result goes through `f`. */
+function mapOp<A, B>(op: SupOp<A>, f: (a: A) => B): SupOp<B> {
+  return {
+    then: (ok, err) => op.then(f).then(ok, err),
+    *[Symbol.iterator]() {
+      return f(yield* op);
+    },
+  };
+}
+
+const utf8 = new TextDecoder();
+const SUPERVISOR = atom("supervisor");
+
+/** `[{Id, Child, Type, Modules}]` (what a supervisor, Agner's or Erlang's, answers) as `ChildInfo`s. */
+function childInfos(reply: unknown): ChildInfo[] {
+  if (!Array.isArray(reply)) return [];
+  const out: ChildInfo[] = [];
+  for (const x of reply) {
+    if (!(x instanceof Tuple) || x.length !== 4) continue;
+    const [id, child, type] = x;
+    out.push({
+      id: typeof id === "string" ? id : id instanceof Uint8Array ? utf8.decode(id) : id instanceof Atom ? id.name : inspect(id),
+      pid: child instanceof Pid ? child : undefined,
+      type: type === SUPERVISOR ? "supervisor" : "worker",
+    });
+  }
+  return out;
+}
+
+/** `[{specs, N}, {active, N}, {supervisors, N}, {workers, N}]` as `ChildCounts`. */
+function childCounts(reply: unknown): ChildCounts {
+  const c: ChildCounts = { specs: 0, active: 0, supervisors: 0, workers: 0 };
+  if (Array.isArray(reply)) {
+    for (const x of reply) {
+      if (x instanceof Tuple && x.length === 2 && x[0] instanceof Atom && Object.hasOwn(c, x[0].name) && typeof x[1] === "number") c[x[0].name as keyof ChildCounts] = x[1];
+    }
+  }
+  return c;
+}
+
 /**
  * The supervisor API. Every function works inside a process (`yield*`) and
  * from async code (`await`); calls go to the supervisor as `gen` calls.
@@ -202,10 +243,10 @@ export const Supervisor = {
   },
   /** Every child in start order, with its pid while it runs. */
   whichChildren(sup: Pid | string): SupOp<ChildInfo[]> {
-    return supCall(sup, WHICH);
+    return mapOp(supCall<unknown>(sup, WHICH), childInfos);
   },
   countChildren(sup: Pid | string): SupOp<ChildCounts> {
-    return supCall(sup, COUNT);
+    return mapOp(supCall<unknown>(sup, COUNT), childCounts);
   },
   /** Adds and starts a child: `{ok, Pid}`, `ignore`, `{error, {already_started, Pid}}`, `{error, already_present}`, `{error, max_children}`, `{error, Reason}`. */
   startChild(sup: Pid | string, spec: ChildSpec): SupOp<StartResult> {

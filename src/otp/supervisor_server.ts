@@ -36,7 +36,7 @@ import { after, on, receive } from "../runtime/receive.js";
 import { ExitException, crashReason, isQuietReason } from "../runtime/signals.js";
 import { type From, reply } from "./gen.js";
 import { type Ack, type StartResult } from "./proc_lib.js";
-import { type ChildCounts, type ChildInfo, type ChildSpec, type Strategy, validate } from "./supervisor.js";
+import { type ChildInfo, type ChildSpec, type Strategy, validate } from "./supervisor.js";
 import { SYSTEM } from "./sys.js";
 
 export const WHICH = atom("which_children");
@@ -48,6 +48,14 @@ export const START = atom("start_child");
 export const TERMINATE_PID = atom("terminate_child_pid");
 
 const FAILED_TO_START_CHILD = atom("failed_to_start_child");
+const UNDEFINED = atom("undefined");
+const WORKER = atom("worker");
+const SUPERVISOR = atom("supervisor");
+const DYNAMIC = atom("dynamic");
+const SPECS = atom("specs");
+const ACTIVE = atom("active");
+const SUPERVISOR_COUNT = atom("supervisors");
+const WORKER_COUNT = atom("workers");
 const ALREADY_STARTED = atom("already_started");
 const ALREADY_PRESENT = atom("already_present");
 const MAX_CHILDREN = atom("max_children");
@@ -239,8 +247,16 @@ function* childExited(st: SupState, c: Child, pid: Pid, reason: unknown): Genera
   }
 }
 
+/**
+ * `which_children` and `count_children` answer in Erlang's shapes, whoever
+ * asks (`supervisor:which_children/1` from erl, or `Supervisor.whichChildren`,
+ * which reads them back into `ChildInfo`s): `[{Id, Child, Type, Modules}]`
+ * with Child a pid or `undefined`, Type `worker | supervisor`, Modules
+ * `dynamic` (a child's start is a JS function, not an MFA naming its module);
+ * `[{specs, N}, {active, N}, {supervisors, N}, {workers, N}]`.
+ */
 function* handleCall(st: SupState, req: unknown): Generator<unknown, unknown, unknown> {
-  if (req === WHICH) return [...st.children].map((c) => st.info(c));
+  if (req === WHICH) return [...st.children].map((c) => t(c.spec.id, c.pid ?? UNDEFINED, c.spec.type === "supervisor" ? SUPERVISOR : WORKER, DYNAMIC));
   if (req === COUNT) {
     let active = 0;
     let supervisors = 0;
@@ -248,8 +264,7 @@ function* handleCall(st: SupState, req: unknown): Generator<unknown, unknown, un
       if (c.pid !== undefined) active++;
       if (c.spec.type === "supervisor") supervisors++;
     }
-    const counts: ChildCounts = { specs: st.children.size, active, supervisors, workers: st.children.size - supervisors };
-    return counts;
+    return [t(SPECS, st.children.size), t(ACTIVE, active), t(SUPERVISOR_COUNT, supervisors), t(WORKER_COUNT, st.children.size - supervisors)];
   }
   if (!(req instanceof Tuple) || req.length !== 2) return t(ERROR, BADARG);
   const op = req[0];

@@ -18,6 +18,7 @@ import { inspect } from "../term/inspect.js";
 import { Tuple, t } from "../term/tuple.js";
 import { ERROR, OK } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
+import { ExitException, crashReason } from "../runtime/signals.js";
 import { type From, type ServerRef, reply, systemCall } from "./gen.js";
 import type { GenServer, ServerLoop } from "./gen_server.js";
 
@@ -31,6 +32,13 @@ const GET_STATUS = atom("get_status");
 const STATISTICS = atom("statistics");
 const TRACE = atom("trace");
 const TERMINATE = atom("terminate");
+const DEBUG = atom("debug");
+const GET = atom("get");
+const NO_DEBUG = atom("no_debug");
+const UNKNOWN_DEBUG = atom("unknown_debug");
+const NO_STATISTICS = atom("no_statistics");
+const CALLBACK_FAILED = atom("callback_failed");
+const BADFUN = atom("badfun");
 
 type AnyServer = GenServer<unknown, never, unknown, unknown, unknown>;
 
@@ -40,9 +48,17 @@ export function handleSystem(loop: ServerLoop, from: From, req: unknown): void {
   switch (op) {
     case GET_STATE:
       return reply(from, loop.state);
-    case REPLACE_STATE:
-      loop.state = ((req as unknown[])[1] as (s: unknown) => unknown)(loop.state);
+    case REPLACE_STATE: {
+      // As sys: a state function that fails (or is an Erlang fun, which cannot run here) leaves the state as it was.
+      const f = (req as unknown[])[1];
+      try {
+        if (typeof f !== "function") throw new ExitException(t(BADFUN, f));
+        loop.state = (f as (s: unknown) => unknown)(loop.state);
+      } catch (e) {
+        return reply(from, t(ERROR, t(CALLBACK_FAILED, f, t(ERROR, crashReason(e)))));
+      }
       return reply(from, loop.state);
+    }
     case SUSPEND:
       loop.suspended = true;
       return reply(from, OK);
@@ -84,12 +100,63 @@ export function handleSystem(loop: ServerLoop, from: From, req: unknown): void {
     case TRACE:
       loop.trace = (req as unknown[])[1] === true;
       return reply(from, OK);
+    case DEBUG:
+      return reply(from, debugCommand(loop, (req as unknown[])[1]));
     case TERMINATE:
       reply(from, OK);
       return loop.terminate((req as unknown[])[1], req);
     default:
       return reply(from, t(ERROR, t(atom("unknown_system_msg"), req)));
   }
+}
+
+/**
+ * Erlang's `sys` debug commands (`{debug, What}`: what `sys:trace/2`,
+ * `sys:statistics/2` and `sys:no_debug/1` send), answered as sys's
+ * `debug_cmd` does. No event log is kept, so `log`, `log_to_file`,
+ * `install` and `remove` answer `unknown_debug`.
+ */
+function debugCommand(loop: ServerLoop, what: unknown): unknown {
+  if (what === NO_DEBUG) {
+    loop.trace = false;
+    loop.stats = null;
+    return OK;
+  }
+  if (!(what instanceof Tuple) || what.length !== 2) return UNKNOWN_DEBUG;
+  const [cmd, flag] = what;
+  if (cmd === TRACE && typeof flag === "boolean") {
+    loop.trace = flag;
+    return OK;
+  }
+  if (cmd === STATISTICS) {
+    if (flag === true) {
+      loop.stats ??= { since: current!.rt.clock.now(), in: 0, out: 0 };
+      return OK;
+    }
+    if (flag === false) {
+      loop.stats = null;
+      return OK;
+    }
+    if (flag === GET) return t(OK, loop.stats === null ? NO_STATISTICS : erlangStats(loop.stats));
+  }
+  return UNKNOWN_DEBUG;
+}
+
+/** sys's statistics list: `[{start_time, DateTime}, {current_time, DateTime}, {reductions, N}, {messages_in, N}, {messages_out, N}]`. */
+function erlangStats(s: { since: number; in: number; out: number }): unknown[] {
+  const dateTime = (ms: number) => {
+    const d = new Date(ms);
+    return t(t(d.getFullYear(), d.getMonth() + 1, d.getDate()), t(d.getHours(), d.getMinutes(), d.getSeconds()));
+  };
+  const self = current!;
+  const wall = Date.now(); // the runtime's clock is monotonic: local wall time, as erlang:localtime()
+  return [
+    t(atom("start_time"), dateTime(wall - (self.rt.clock.now() - s.since))),
+    t(atom("current_time"), dateTime(wall)),
+    t(atom("reductions"), self.reds),
+    t(atom("messages_in"), s.in),
+    t(atom("messages_out"), s.out),
+  ];
 }
 
 /** @internal One traced event, through the runtime's logger. */

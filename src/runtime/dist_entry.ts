@@ -53,7 +53,7 @@ export type RemoteSignal =
 /**
  * What the runtime asks of the distribution layer, which implements it:
  * messages and signals for processes on other nodes. Every method returns at
- * once; a node that is not connected is connected on first use, what is sent
+ * once and never throws (what cannot be encoded fails alone, logged); a node that is not connected is connected on first use, what is sent
  * meanwhile is queued in order, and a connection that cannot be made (or is
  * lost) is reported back with `nodeDown` (dist_entry.ts), which turns the
  * links and monitors on that node into `noconnection` signals.
@@ -65,7 +65,10 @@ export interface RemoteRouter {
   sendNamed(from: Pid | null, name: Atom, node: Atom, msg: unknown): void;
   /** ALIAS_SEND to an alias made on another node. */
   sendAlias(from: Pid | null, to: Ref, msg: unknown): void;
-  /** Links, unlinks, exits and monitors (see `RemoteSignal`). */
+  /**
+   * Links, unlinks, exits and monitors (see `RemoteSignal`). Never throws:
+   * a signal that cannot be encoded is degraded or dropped by the router.
+   */
   signal(node: Atom, s: RemoteSignal): void;
   /** Connects to `node` if not connected (for `monitorNode`); a failure is reported with `nodeDown`. */
   touch(node: Atom): void;
@@ -245,13 +248,27 @@ export function remoteExit(p: Proc, reason: unknown): void {
   const r = p.rt.remote;
   for (const l of x.links.values()) {
     l.entry.links.delete(l);
-    if (l.unlinking === 0) r?.signal(l.entry.node, { op: "exit", from: p, to: l.pid, reason });
+    if (l.unlinking === 0) signalSafely(p.rt, r, l.entry.node, { op: "exit", from: p, to: l.pid, reason });
   }
   for (const m of x.monitoredBy) {
     m.entry.monitoredBy.delete(m.key);
-    r?.signal(m.entry.node, { op: "monitor_exit", from: m.by, to: m.owner, ref: m.ref, reason });
+    signalSafely(p.rt, r, m.entry.node, { op: "monitor_exit", from: m.by, to: m.owner, ref: m.ref, reason });
   }
   for (const node of x.nodes.keys()) p.rt.dist.get(node)?.watchers.delete(p);
+}
+
+/**
+ * A dying process's signal to another node: a router that throws anyway
+ * must not stop the remaining links and monitors from being told, nor
+ * escape into the scheduler (which would end the node).
+ */
+function signalSafely(rt: Runtime, r: RemoteRouter | null, node: Atom, s: RemoteSignal): void {
+  if (r === null) return;
+  try {
+    r.signal(node, s);
+  } catch (e) {
+    rt.logger({ level: "error", what: "dist_send_failed", text: `${s.op} to ${node.name} failed: ${e instanceof Error ? e.message : String(e)}`, node, reason: e });
+  }
 }
 
 // ---- what remote processes do to local ones ---------------------------------

@@ -8,7 +8,7 @@
  * `connection_closed`), as `kill -9` of its OS process would.
  */
 import { type Atom, atom } from "../../src/term/atom.js";
-import { Decoder, Encoder } from "../../src/etf/index.js";
+import { DEFAULT_JS_TERM_LIMITS, Decoder, Encoder } from "../../src/etf/index.js";
 import { decodeControl, encodeControl, type ControlMessage } from "../../src/dist/control.js";
 import { DistConnectError } from "../../src/dist/errors.js";
 import { DFLAG, OFFERED, type DistFlags } from "../../src/dist/flags.js";
@@ -95,6 +95,7 @@ class MemoryTransport implements Transport {
     readonly handler: ConnectionHandler,
   ) {
     this.encoder.exposed = opts.exposed ?? null;
+    this.encoder.lenient = DEFAULT_JS_TERM_LIMITS; // as a real Connection's encoder
   }
 
   get offered(): DistFlags {

@@ -197,6 +197,29 @@ test("invalid child specs are refused at start, naming the field", () => {
   assert.throws(() => Supervisor.start([], { period: 0 }), /'period'/);
 });
 
+test("which_children and count_children requests (what supervisor:which_children sends) get Erlang's shapes", async () => {
+  const inner = { id: "inner", type: "supervisor" as const, start: () => Supervisor.childStart([]) };
+  const sup = await Supervisor.start([worker("a"), inner, worker("b")]);
+  await Supervisor.terminateChild(sup, "b");
+  const which = (await call(sup, atom("which_children") as never)) as unknown[];
+  assert.equal(which.length, 3);
+  const [wa, wi, wb] = which as unknown[][];
+  assert.ok(wa instanceof Array && wa.length === 4);
+  assert.equal(wa[0], "a");
+  assert.equal(typeof (wa[1] as Pid).id, "number", "Child: the pid");
+  assert.deepEqual([wa[2], wa[3]], [atom("worker"), atom("dynamic")]);
+  assert.deepEqual([wi![2], wb![1], wb![2]], [atom("supervisor"), atom("undefined"), atom("worker")], "a stopped child is undefined");
+  const counts = await call(sup, atom("count_children") as never);
+  assert.ok(equals(counts, [t(atom("specs"), 3), t(atom("active"), 2), t(atom("supervisors"), 1), t(atom("workers"), 2)]));
+  // The JS API reads them back into its own shapes.
+  assert.deepEqual((await Supervisor.whichChildren(sup)).map((c) => [c.id, c.pid === undefined, c.type]), [
+    ["a", false, "worker"],
+    ["inner", false, "supervisor"],
+    ["b", true, "worker"],
+  ]);
+  assert.deepEqual(await Supervisor.countChildren(sup), { specs: 3, active: 2, supervisors: 1, workers: 2 });
+});
+
 test("which/count/terminate/restart/delete/start child", async () => {
   const sup = await Supervisor.start([worker("a")]);
   assert.deepEqual(await Supervisor.countChildren(sup), { specs: 1, active: 1, supervisors: 0, workers: 1 });

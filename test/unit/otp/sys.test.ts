@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Atom, type CallSpec, type From, GenServer, atom, call, cast, isAlive, noreply, ok, reply, sys } from "../../../src/index.js";
+import { type Atom, type CallSpec, type From, ExternalPid, GenServer, atom, call, cast, equals, isAlive, noreply, ok, reply, sys, t } from "../../../src/index.js";
 import { testRuntime } from "../../support/runtime.js";
+import { Fun } from "../../../src/term/fun.js";
+import { systemCall } from "../../../src/otp/gen.js";
+
+const self0 = () => new ExternalPid(atom("erl@h"), 1, 0, 1);
 
 const { rt } = testRuntime();
 
@@ -74,4 +78,37 @@ test("statistics count messages; trace logs them; GenServer.stop runs terminate"
   await rt.settle();
   assert.equal(box.terminated, atom("normal"));
   assert.ok(!isAlive(s));
+});
+
+test("Erlang's sys requests: {debug, {trace | statistics, Flag}}, no_debug, and a replace_state that fails leaves the server as it was", async () => {
+  const s = await GenServer.start(new Box(), 5);
+  const sysCall = (req: unknown) => systemCall<unknown>(s as never, req, 5000);
+  const debug = (what: unknown) => sysCall(t(atom("debug"), what));
+  assert.ok(equals(await debug(t(atom("statistics"), atom("get"))), t(atom("ok"), atom("no_statistics"))));
+  assert.equal(await debug(t(atom("statistics"), true)), atom("ok"));
+  cast(s, atom("inc"));
+  await call(s, atom("get"));
+  const stats = (await debug(t(atom("statistics"), atom("get")))) as unknown[];
+  assert.equal(stats[0], atom("ok"));
+  const list = stats[1] as unknown[][];
+  assert.deepEqual(list.map((x) => x[0]), ["start_time", "current_time", "reductions", "messages_in", "messages_out"].map((n) => atom(n)));
+  assert.equal(list[3]![1], 2);
+  const [date, time] = list[0]![1] as unknown[][];
+  assert.equal(date!.length, 3);
+  assert.equal(time!.length, 3);
+  assert.equal(await debug(t(atom("trace"), true)), atom("ok"));
+  assert.equal(await debug(atom("no_debug")), atom("ok"));
+  assert.ok(equals(await debug(t(atom("statistics"), atom("get"))), t(atom("ok"), atom("no_statistics"))));
+  assert.equal(await debug(t(atom("log"), true)), atom("unknown_debug"), "no event log is kept");
+  // An Erlang fun cannot run here; a JS function that throws: {error, {callback_failed, F, {error, Reason}}}.
+  const fun = new Fun(1, new Uint8Array(16), 0, atom("erl_eval"), 0, 0, self0(), []);
+  const r1 = (await sysCall(t(atom("replace_state"), fun))) as unknown[];
+  assert.equal(r1[0], atom("error"));
+  assert.ok(equals(r1[1], t(atom("callback_failed"), fun, t(atom("error"), t(atom("badfun"), fun)))));
+  const r2 = (await sys.replaceState(s, () => {
+    throw new RangeError("no");
+  })) as unknown as unknown[];
+  assert.equal(r2[0], atom("error"));
+  assert.ok(isAlive(s));
+  assert.equal(await sys.getState(s), 6);
 });
