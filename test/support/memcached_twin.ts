@@ -75,9 +75,11 @@ export class McTwinConnection {
       t.runDueFlush();
       const a = planRequest(req, (k) => shardOfKey(k, t.shards), { itemSizeMax: this.parser.limits.itemSizeMax });
       switch (a.kind) {
-        case "shards":
-          out += a.finish(a.parts.map((p) => p.spec.exec!(t.ctx(p.shard), p.argv)));
+        case "shards": {
+          const text = a.finish(a.parts.map((p) => p.spec.exec!(t.ctx(p.shard), p.argv)));
+          out += typeof text === "string" ? text : text.join("");
           break;
+        }
         case "reply":
           out += a.text;
           break;

@@ -11,6 +11,9 @@
  * shard). Every command takes a sequence number; replies are encoded in
  * that order whatever order the shards answer in, and written once no
  * reply is outstanding (or 64 KB are ready): one socket write per batch.
+ * A large reply (or many) is written a chunk at a time as it is encoded
+ * (see {@link CHUNK_BYTES}): never one string or Buffer of it all, and the
+ * output limit is checked as it grows.
  *
  * A shard that dies does not lose the batches it had not run (a batch runs
  * whole or not at all): they go again, in order, to its successor.
@@ -29,7 +32,7 @@ import { ClientRow, type KvInstance } from "./instance.js";
 import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, RetryShard, ShardUp } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { RespParser, RespProtocolError } from "./resp.js";
-import { RespWriter } from "./resp_writer.js";
+import { CHUNK_BYTES, type OutPiece, RespWriter } from "./resp_writer.js";
 import { planMulti, shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { startTransaction } from "./txn.js";
@@ -171,9 +174,10 @@ export class ConnState {
   /** A flush (and maybe the close after it) waits for delegated batches to be written. */
   private flushWaits = false;
   private endWaits = false;
-  /** Encoded replies as text (fast_reply.ts) not yet written, and text that precedes the writer's bytes. */
+  /** Encoded replies as text (fast_reply.ts) not yet written, and pieces that precede the writer's bytes (and their size). */
   private text = "";
-  private before: string[] = [];
+  private before: OutPiece[] = [];
+  private beforeBytes = 0;
 
   constructor(
     readonly inst: KvInstance,
@@ -197,6 +201,7 @@ export class ConnState {
     const id = inst.newClientId();
     const kill = (why: string) => self.rt.deliver(self, new KillClient(why));
     this.row = new ClientRow(id, self, port.remote, port.local, port.fd, Date.now(), this.authenticated, kill);
+    this.row.out = port;
     inst.clients.set(id, this.row);
     this.direct = new DirectOut(self, port, this.row, inst);
     inst.stats.totalConnections++;
@@ -572,14 +577,18 @@ export class ConnState {
         const text = fastReply(r, this.out.resp);
         if (text !== undefined) {
           this.text += text;
+          if (this.text.length >= CHUNK_BYTES) this.spill();
           return;
         }
         if (this.text !== "") {
           this.before.push(this.text);
+          this.beforeBytes += this.text.length;
           this.text = "";
         }
       }
-      return this.out.write(r);
+      this.out.write(r);
+      if (this.out.length >= CHUNK_BYTES) this.spill();
+      return;
     }
     if (r.action === "close") {
       this.encode(r.reply);
@@ -597,7 +606,26 @@ export class ConnState {
 
   /** Bytes encoded and not yet written. */
   private get pendingBytes(): number {
-    return this.text.length + this.out.length + (this.before.length === 0 ? 0 : this.before.reduce((a, t) => a + t.length, 0));
+    return this.text.length + this.out.length + this.beforeBytes;
+  }
+
+  /**
+   * A chunk is encoded: it is written now (so the output limit is checked
+   * as a large reply grows), or, while a shard still has delegated replies
+   * to write before it, set aside as a piece.
+   */
+  private spill(): void {
+    const d = this.direct;
+    if (d.sent === d.written) {
+      this.flush();
+      return;
+    }
+    if (this.text !== "") {
+      this.before.push(this.text);
+      this.beforeBytes += this.text.length;
+      this.text = "";
+    }
+    this.beforeBytes += this.out.drain(this.before);
   }
 
   /** Writes the encoded replies once nothing is outstanding (or enough is ready). */
@@ -628,16 +656,18 @@ export class ConnState {
       stats.netOutput += text.length;
       port.writeText(text);
     } else {
-      const parts: (string | Buffer)[] = this.before;
+      // The writer's bytes and the text are never both pending: text before the writer's goes to `before`.
+      const parts = this.before;
+      let bytes = this.beforeBytes + this.text.length;
       this.before = [];
-      if (this.out.length > 0) parts.push(this.out.take());
+      this.beforeBytes = 0;
+      if (this.out.length > 0) bytes += this.out.drain(parts);
       if (this.text !== "") parts.push(this.text);
       this.text = "";
-      for (const p of parts) stats.netOutput += p.length;
+      stats.netOutput += bytes;
       port.writeMany(parts);
     }
     const obl = port.buffered;
-    this.row.obl = obl;
     if (obl > 0) {
       const over = outputOverLimit(this.inst, this.row, obl);
       if (over !== null) this.outputLimit(`${over}, ${obl} bytes`);

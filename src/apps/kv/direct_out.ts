@@ -19,7 +19,7 @@ import { fastReply } from "./fast_reply.js";
 import { type ClientRow, type KvInstance } from "./instance.js";
 import { KillClient } from "./messages.js";
 import { type Reply } from "./reply.js";
-import { type RespWriter } from "./resp_writer.js";
+import { CHUNK_BYTES, type OutPiece, type RespWriter } from "./resp_writer.js";
 import { type Port } from "./socket_port.js";
 
 /** Shard → connection: the delegated batches it waited for are written. */
@@ -55,6 +55,8 @@ export class DirectOut {
   written = 0;
   /** The connection waits: send it DIRECT_DONE once `written` catches up with `sent`. */
   notify = false;
+  /** Over the output limit: the connection closes the client; nothing more is written. */
+  private cut = false;
 
   constructor(
     readonly conn: Proc,
@@ -63,40 +65,71 @@ export class DirectOut {
     readonly inst: KvInstance,
   ) {}
 
-  /** Called by the shard that ran a delegated batch: encodes and writes its replies (one write). */
+  /**
+   * Called by the shard that ran a delegated batch: encodes and writes its
+   * replies, in one write, or a chunk at a time when they are large (the
+   * output limit checked after each: past it nothing more is written).
+   */
   write(replies: readonly Reply[], writer: RespWriter): void {
-    const port = this.port;
-    if (!port.ended) {
-      const resp = this.resp;
-      let text = "";
-      let i = 0;
-      for (; i < replies.length; i++) {
-        const t = fastReply(replies[i]!, resp);
-        if (t === undefined) break;
-        text += t;
-      }
-      const stats = this.inst.stats;
-      if (i === replies.length) {
-        stats.netOutput += text.length;
-        port.writeText(text);
-      } else {
-        writer.resp = resp;
-        for (; i < replies.length; i++) writer.write(replies[i]!);
-        const buf = writer.take();
-        stats.netOutput += text.length + buf.length;
-        port.writeMany(text === "" ? [buf] : [text, buf]);
-      }
-      const obl = port.buffered;
-      this.row.obl = obl;
-      if (obl > 0) {
-        const over = outputOverLimit(this.inst, this.row, obl);
-        if (over !== null) this.conn.rt.deliver(this.conn, new KillClient(`${over}, ${obl} bytes`, true));
-      }
-    }
+    if (!this.port.ended && !this.cut) this.encode(replies, writer);
     this.written++;
     if (this.notify && this.written === this.sent) {
       this.notify = false;
       this.conn.rt.deliver(this.conn, DIRECT_DONE);
     }
+  }
+
+  private encode(replies: readonly Reply[], writer: RespWriter): void {
+    const port = this.port;
+    const resp = this.resp;
+    const n = replies.length;
+    let text = "";
+    let i = 0;
+    for (; i < n; i++) {
+      const t = fastReply(replies[i]!, resp);
+      if (t === undefined) break;
+      text += t;
+      if (text.length >= CHUNK_BYTES) {
+        port.writeText(text);
+        if (!this.check(text.length)) return;
+        text = "";
+      }
+    }
+    if (i === n) {
+      if (text !== "") {
+        port.writeText(text);
+        this.check(text.length);
+      }
+      return;
+    }
+    writer.resp = resp;
+    let parts: OutPiece[] = text === "" ? [] : [text];
+    let bytes = text.length;
+    for (; i < n; i++) {
+      writer.write(replies[i]!);
+      if (writer.length >= CHUNK_BYTES) {
+        bytes += writer.drain(parts);
+        port.writeMany(parts);
+        if (!this.check(bytes)) return;
+        parts = [];
+        bytes = 0;
+      }
+    }
+    if (writer.length > 0) bytes += writer.drain(parts);
+    if (parts.length === 0) return;
+    port.writeMany(parts);
+    this.check(bytes);
+  }
+
+  /** Counts `bytes` written; false once the client is over its output limit (its connection is told to close it). */
+  private check(bytes: number): boolean {
+    this.inst.stats.netOutput += bytes;
+    const obl = this.port.buffered;
+    if (obl === 0) return true;
+    const over = outputOverLimit(this.inst, this.row, obl);
+    if (over === null) return true;
+    this.cut = true;
+    this.conn.rt.deliver(this.conn, new KillClient(`${over}, ${obl} bytes`, true));
+    return false;
   }
 }

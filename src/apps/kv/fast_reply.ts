@@ -3,17 +3,21 @@
  * nulls, integers, arrays of those), as a latin1 string: a connection whose
  * batch holds only such replies writes one string (Node copies a short one
  * to the stack on its way to the kernel), with no output Buffer to allocate
- * and copy. Anything else goes through the engine's RespWriter.
+ * and copy. Anything else goes through the engine's RespWriter, and so does
+ * anything large (a bulk string or an array past {@link CHUNK_BYTES}): the
+ * writer keeps large output in pieces, where one string could pass V8's
+ * longest (just short of 512 MB).
  *
  * @example
  * fastReply("bar", 2); // "$3\r\nbar\r\n"
  * fastReply(new DoubleReply(1.5), 3); // undefined: use the RespWriter
  */
 import { OK, type Reply } from "./reply.js";
+import { CHUNK_BYTES } from "./resp_writer.js";
 
-/** The reply's RESP bytes as a latin1 string, or undefined when it is not one of the simple kinds. */
+/** The reply's RESP bytes as a latin1 string, or undefined when it is not one of the simple kinds or is large. */
 export function fastReply(r: Reply, resp: 2 | 3): string | undefined {
-  if (typeof r === "string") return "$" + r.length + "\r\n" + r + "\r\n";
+  if (typeof r === "string") return r.length < CHUNK_BYTES ? "$" + r.length + "\r\n" + r + "\r\n" : undefined;
   if (r === OK) return "+OK\r\n";
   if (r === null) return resp === 2 ? "$-1\r\n" : "_\r\n";
   if (typeof r === "number") return Number.isSafeInteger(r) ? ":" + r + "\r\n" : undefined;
@@ -22,8 +26,10 @@ export function fastReply(r: Reply, resp: 2 | 3): string | undefined {
     let s = "*" + items.length + "\r\n";
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      if (typeof it === "string") s += "$" + it.length + "\r\n" + it + "\r\n";
-      else if (it === null) s += resp === 2 ? "$-1\r\n" : "_\r\n";
+      if (typeof it === "string") {
+        if (s.length + it.length >= CHUNK_BYTES) return undefined;
+        s += "$" + it.length + "\r\n" + it + "\r\n";
+      } else if (it === null && s.length < CHUNK_BYTES) s += resp === 2 ? "$-1\r\n" : "_\r\n";
       else return undefined;
     }
     return s;

@@ -29,6 +29,13 @@ export function humanBytes(n: number): string {
 
 type Field = [string, string | number];
 
+/** The largest output waiting for a client now (Redis: "biggest output buffer among current client connections"). */
+function maxOutput(inst: KvInstance): number {
+  let max = 0;
+  for (const row of inst.clients.values()) max = Math.max(max, row.obl);
+  return max;
+}
+
 function section(title: string, fields: Field[]): string {
   return `# ${title}\r\n` + fields.map(([k, v]) => `${k}:${v}\r\n`).join("");
 }
@@ -87,7 +94,7 @@ function build(inst: KvInstance, name: string): string | null {
         ["cluster_connections", 0],
         ["maxclients", cfg.get("maxclients")],
         ["client_recent_max_input_buffer", 0],
-        ["client_recent_max_output_buffer", 0],
+        ["client_recent_max_output_buffer", maxOutput(inst)],
         ["blocked_clients", 0],
         ["tracking_clients", 0],
         ["clients_in_timeout_table", 0],

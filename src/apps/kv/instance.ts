@@ -63,9 +63,10 @@ export class ClientRow {
   /** Last command, as CLIENT LIST's `cmd` (`get`, `client|list`). */
   cmd = "NULL";
   lastInteraction: number;
-  /** Bytes waiting in the socket's output buffer / in the parser. */
-  obl = 0;
+  /** Bytes waiting in the parser. */
   qbuf = 0;
+  /** The client's socket, for the output waiting in it (set by the connection). */
+  out: { readonly buffered: number } | null = null;
   /** Commands queued since MULTI, or -1 outside one. */
   multi = -1;
   /** Channels and patterns subscribed to. */
@@ -74,6 +75,10 @@ export class ClientRow {
   authenticated: boolean;
   /** Set when the output went over the soft limit (ms), else 0. */
   softSince = 0;
+  /** Bytes written and not yet taken by the kernel, now (CLIENT LIST's `omem`). */
+  get obl(): number {
+    return this.out === null ? 0 : this.out.buffered;
+  }
   constructor(
     readonly id: number,
     readonly pid: Proc,

@@ -40,6 +40,7 @@ import { type CommandSpec, type ExecContext } from "./command.js";
 import { type Db, type Keyspace, KeyspaceFull, lookupWrite } from "./db.js";
 import { BAD_CHUNK, ITEM_OVERHEAD, type StoreOp, TOO_LARGE, cNumber } from "./memcached_parser.js";
 import { type Reply } from "./reply.js";
+import { CHUNK_BYTES } from "./resp_writer.js";
 
 /** A memcached key's flags and CAS unique (0: none handed out yet). */
 export class McMeta {
@@ -189,12 +190,17 @@ function storeItem(ctx: ExecContext, key: string, value: string, flags: number, 
   if (flags !== 0) ctx.propagate([MCFLAGS, key, String(flags)]);
 }
 
-/** The item line and data of a hit: `VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n`. */
-function valueLine(ctx: ExecContext, key: string, v: string, withCas: boolean): string {
+/**
+ * The item line and data of a hit: `VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n`;
+ * for a large value (one set over RESP may be as long as a string can be), the
+ * line, the value and the CRLF apart, never joined.
+ */
+function valueLine(ctx: ExecContext, key: string, v: string, withCas: boolean): string | string[] {
   const m = metaOf(ctx.db, key);
   const flags = m === undefined ? 0 : m.flags;
   const head = `VALUE ${key} ${flags} ${v.length}`;
-  return withCas ? `${head} ${casOf(ctx, key)}\r\n${v}\r\n` : `${head}\r\n${v}\r\n`;
+  const line = withCas ? `${head} ${casOf(ctx, key)}\r\n` : `${head}\r\n`;
+  return v.length < CHUNK_BYTES ? line + v + "\r\n" : [line, v, "\r\n"];
 }
 
 /** Changes a key's expiry only (touch, gat): the CAS and flags stay. */
@@ -213,7 +219,7 @@ function touchItem(ctx: ExecContext, key: string, at: number | null): void {
 
 /**
  * get/gets (`cas`), gat/gats (`touch`, with `exptime`): one reply per key,
- * in order, "" for a miss; or {@link WRONGTYPE_LINE} (nothing read or
+ * in order, "" for a miss (a large hit in pieces: see valueLine); or {@link WRONGTYPE_LINE} (nothing read or
  * touched) when a key holds another type. Counted as memcached does: gat
  * counts as a touch, not a get.
  */
@@ -225,7 +231,7 @@ export function mcGet(ctx: ExecContext, keys: readonly string[], cas: boolean, t
   }
   const c = mcState(db.keyspace).counters;
   const at = touch ? expiryOf(exptime, ctx.now) : null;
-  const out: string[] = new Array(keys.length);
+  const out: (string | string[])[] = new Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if (db.isExpired(key, ctx.now)) c.get_expired++;

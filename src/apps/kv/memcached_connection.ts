@@ -5,7 +5,8 @@
  * {@link McParser}, sends each request's shard work as one {@link Batch}
  * per shard per chunk (a get of several keys split by shard), and writes
  * the replies in request order, once none is outstanding (or 64 KB are
- * ready). Batches a dying shard had not run go again, in order, to its
+ * ready); large output in pieces of about a chunk, never joined into one
+ * string, the output limit checked after each. Batches a dying shard had not run go again, in order, to its
  * successor; under `appendfsync always` the replies come from the
  * persistence writer once durable, as for RESP.
  *
@@ -29,10 +30,11 @@ import { type CommandSpec } from "./command.js";
 import { type KvInstance } from "./instance.js";
 import { MC_FLUSH } from "./memcached_commands.js";
 import { McParser, type McRequest } from "./memcached_parser.js";
-import { type McPart, flushPlan, planRequest } from "./memcached_protocol.js";
+import { type McPart, type McText, flushPlan, planRequest } from "./memcached_protocol.js";
 import { McFlushSchedule, mcServer, statsText } from "./memcached_server.js";
 import { AwaitShard, Batch, BatchHeld, BatchReply, ShardUp } from "./messages.js";
 import { type Reply } from "./reply.js";
+import { CHUNK_BYTES } from "./resp_writer.js";
 import { shardOf } from "./router.js";
 import { type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 
@@ -49,7 +51,7 @@ const WRITER_DIED = "SERVER_ERROR persistence writer restarted before the write 
 type Deferred = () => string;
 const CLOSE = Symbol("close");
 const EMPTY = Symbol("empty");
-type Slot = string | Deferred | typeof CLOSE | typeof EMPTY;
+type Slot = McText | Deferred | typeof CLOSE | typeof EMPTY;
 
 /** A request's shard replies, finished once all are in. */
 class Gather {
@@ -58,12 +60,12 @@ class Gather {
   constructor(
     readonly seq: number,
     n: number,
-    readonly finish: (replies: readonly Reply[]) => string,
+    readonly finish: (replies: readonly Reply[]) => McText,
   ) {
     this.replies = new Array<Reply>(n).fill(null);
     this.remaining = n;
   }
-  add(k: number, r: Reply): string | undefined {
+  add(k: number, r: Reply): McText | undefined {
     this.replies[k] = r;
     return --this.remaining > 0 ? undefined : this.finish(this.replies);
   }
@@ -235,7 +237,7 @@ export class McConnState {
     }
   }
 
-  private route(seq: number, parts: McPart[], finish: (replies: readonly Reply[]) => string): void {
+  private route(seq: number, parts: McPart[], finish: (replies: readonly Reply[]) => McText): void {
     const g = new Gather(seq, parts.length, finish);
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k]!;
@@ -364,10 +366,17 @@ export class McConnState {
       this.finish();
       return;
     }
-    const text = typeof r === "function" ? r() : (r as string);
-    if (text.length === 0) return;
-    this.out.push(text);
-    this.outBytes += text.length;
+    const text = typeof r === "function" ? r() : (r as McText);
+    if (typeof text === "string") {
+      if (text.length === 0) return;
+      this.out.push(text);
+      this.outBytes += text.length;
+    } else {
+      for (const t of text) this.out.push(t);
+      for (const t of text) this.outBytes += t.length;
+    }
+    // Past a chunk, out it goes (limit checked) rather than pile up behind later replies.
+    if (this.outBytes >= CHUNK_BYTES) this.flush();
   }
 
   /** Ends the connection gracefully: what is written goes out, then the socket closes. */
@@ -390,19 +399,43 @@ export class McConnState {
 
   private flush(): void {
     if (this.outBytes === 0 || this.port.ended) return;
-    const buf = Buffer.from(this.out.length === 1 ? this.out[0]! : this.out.join(""), "latin1");
+    const out = this.out;
+    const bytes = this.outBytes;
     this.out = [];
     this.outBytes = 0;
-    mcServer(this.inst).counters.bytes_written += buf.length;
     const port = this.port;
-    port.write(buf);
-    const obl = port.buffered;
-    if (obl > 0) this.checkOutputLimit(obl);
+    if (bytes < CHUNK_BYTES) {
+      if (!this.send(Buffer.from(out.length === 1 ? out[0]! : out.join(""), "latin1"))) return;
+    } else {
+      // Large: runs of small pieces joined up to a chunk, large pieces alone.
+      let run: string[] = [];
+      let runBytes = 0;
+      for (const t of out) {
+        if (runBytes > 0 && runBytes + t.length > CHUNK_BYTES) {
+          if (!this.send(run.length === 1 ? run[0]! : run.join(""))) return;
+          run = [];
+          runBytes = 0;
+        }
+        run.push(t);
+        runBytes += t.length;
+      }
+      if (!this.send(run.length === 1 ? run[0]! : run.join(""))) return;
+    }
     if (port.paused && this.nextSeq - this.nextOut < MAX_INFLIGHT / 2) port.resume();
   }
 
-  /** The `normal` class of client-output-buffer-limit, as for RESP clients. */
-  private checkOutputLimit(bytes: number): void {
+  /** One write; false once the client is over its output limit (and closed). */
+  private send(data: Buffer | string): boolean {
+    const port = this.port;
+    mcServer(this.inst).counters.bytes_written += data.length;
+    if (typeof data === "string") port.writeText(data);
+    else port.write(data);
+    const obl = port.buffered;
+    return obl === 0 || this.checkOutputLimit(obl);
+  }
+
+  /** The `normal` class of client-output-buffer-limit, as for RESP clients: false once over it (the client is closed). */
+  private checkOutputLimit(bytes: number): boolean {
     const lim = this.inst.config.get("client-output-buffer-limit").normal;
     let over = lim.hard > 0 && bytes >= lim.hard;
     if (!over && lim.soft > 0 && bytes >= lim.soft) {
@@ -410,11 +443,12 @@ export class McConnState {
       if (this.softSince === 0) this.softSince = now;
       else over = now - this.softSince >= lim.softSeconds * 1000;
     } else if (!over) this.softSince = 0;
-    if (!over) return;
+    if (!over) return true;
     this.inst.stats.outputLimitDisconnections++;
     this.self.rt.logger({ level: "warning", what: "kv_client", text: `memcached client ${this.port.remote} closed for overcoming of output buffer limits (${bytes} bytes)` });
     this.done = true;
     this.port.kill("output buffer limit");
+    return false;
   }
 
   // ---- messages --------------------------------------------------------

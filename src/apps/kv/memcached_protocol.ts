@@ -10,7 +10,8 @@
  * const a = planRequest(req, (key) => shardOf(key, mask), { itemSizeMax: 1 << 20 });
  * if (a.kind === "shards") {
  *   const replies = a.parts.map((p) => runOnShard(p.shard, p.spec, p.argv));
- *   socket.write(Buffer.from(a.finish(replies), "latin1"));
+ *   const text = a.finish(replies); // a string, or a large get's pieces
+ *   for (const t of typeof text === "string" ? [text] : text) socket.write(t, "latin1");
  * }
  */
 import { type CommandSpec } from "./command.js";
@@ -28,6 +29,7 @@ import {
 } from "./memcached_commands.js";
 import { BAD_FORMAT, type McRequest } from "./memcached_parser.js";
 import { ErrorReply, type Reply } from "./reply.js";
+import { CHUNK_BYTES } from "./resp_writer.js";
 
 /** memcached's version, as `version` and `stats` report it (the protocol this server speaks). */
 export const MEMCACHED_COMPAT_VERSION = "1.6.18";
@@ -39,10 +41,16 @@ export interface McPart {
   readonly argv: string[];
 }
 
+/**
+ * Reply bytes: one latin1 string, or (a large get) its pieces in order,
+ * which are never joined (V8 strings stop just short of 512 MB).
+ */
+export type McText = string | readonly string[];
+
 /** What to do for one request. */
 export type McAction =
   /** Run `parts` (each on its shard, in order per shard), then send `finish(replies)` ("" sends nothing). */
-  | { readonly kind: "shards"; readonly parts: McPart[]; finish(replies: readonly Reply[]): string }
+  | { readonly kind: "shards"; readonly parts: McPart[]; finish(replies: readonly Reply[]): McText }
   /** Send `text` now (after the replies before it). */
   | { readonly kind: "reply"; readonly text: string }
   /** The server's figures (`stats`, `stats <args>`). */
@@ -151,18 +159,40 @@ function planGet(
       if (badKey) return BAD_FORMAT_LINE;
       if (groups.length === 1) {
         const r = replies[0]!;
-        return Array.isArray(r) ? (r as string[]).join("") + END : text(r);
+        return Array.isArray(r) ? hits(r as Hit[]) : text(r);
       }
-      const out = new Array<string>(keys.length);
+      const out = new Array<Hit>(keys.length);
       for (let k = 0; k < groups.length; k++) {
         const r = replies[k]!;
         if (!Array.isArray(r)) return text(r);
         const at = groups[k]![1].at;
-        for (let j = 0; j < at.length; j++) out[at[j]!] = (r as string[])[j]!;
+        for (let j = 0; j < at.length; j++) out[at[j]!] = (r as Hit[])[j]!;
       }
-      return out.join("") + END;
+      return hits(out);
     },
   };
+}
+
+/** A get's reply for one key: its text ("" for a miss), or a large hit's pieces (see mcGet). */
+type Hit = string | readonly string[];
+
+/** The hits then END: one string, or pieces once they pass a chunk. */
+function hits(items: readonly Hit[]): McText {
+  let n = END.length;
+  let flat = true;
+  for (const h of items) {
+    if (typeof h === "string") n += h.length;
+    else flat = false;
+  }
+  if (flat && n < CHUNK_BYTES) return items.join("") + END;
+  const out: string[] = [];
+  for (const h of items) {
+    if (typeof h === "string") {
+      if (h !== "") out.push(h);
+    } else for (const p of h) out.push(p);
+  }
+  out.push(END);
+  return out;
 }
 
 /** `STAT <name> <value>` lines and END, as memcached prints its stats. */

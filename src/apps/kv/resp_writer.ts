@@ -1,6 +1,12 @@
 /**
- * Encodes {@link Reply} values as RESP2 or RESP3 into one growing buffer,
+ * Encodes {@link Reply} values as RESP2 or RESP3 into a growing buffer,
  * which the connection takes and writes once per batch of replies.
+ *
+ * Output is never one piece beyond about {@link CHUNK_BYTES}: past it the
+ * buffer is sealed and a new one started, and a bulk string of that size or
+ * more is kept as its own piece (the string itself, not a copy), so that a
+ * reply of any size (V8 strings stop just short of 512 MB) is a list of
+ * bounded pieces; {@link RespWriter.drain} hands them over in order.
  *
  * Strings are latin1 (one char per byte) and written as such; headers and
  * integers are written digit by digit, without an intermediate string; the
@@ -32,6 +38,15 @@ type LatinBuffer = Buffer & { latin1Write(s: string, offset: number, length?: nu
 const INITIAL = 16 * 1024;
 /** Output bigger than this is handed over instead of copied out. */
 const HANDOVER = 64 * 1024;
+/**
+ * The size of the pieces large output is cut into, here and in the
+ * connections: encoded output past it is written (or set aside) at once,
+ * and a bulk string this long or longer is never copied into another string.
+ */
+export const CHUNK_BYTES = 1024 * 1024;
+
+/** A piece of encoded output: bytes, or a latin1 string (one char per byte). */
+export type OutPiece = string | Buffer;
 
 const OK_BYTES = Buffer.from("+OK\r\n");
 const NULL2 = Buffer.from("$-1\r\n");
@@ -42,12 +57,16 @@ const ONE = Buffer.from(":1\r\n");
 const TRUE3 = Buffer.from("#t\r\n");
 const FALSE3 = Buffer.from("#f\r\n");
 const EMPTY_ARRAY = Buffer.from("*0\r\n");
+const CRLF = Buffer.from("\r\n");
 
 export class RespWriter {
   /** 2 or 3: the connection's protocol (HELLO). */
   resp: 2 | 3;
   private buf: LatinBuffer;
   private len = 0;
+  /** Pieces sealed before `buf` (large output only), and their bytes. */
+  private sealed: OutPiece[] | null = null;
+  private sealedBytes = 0;
 
   constructor(resp: 2 | 3 = 2) {
     this.resp = resp;
@@ -56,14 +75,38 @@ export class RespWriter {
 
   /** Bytes written and not yet taken. */
   get length(): number {
-    return this.len;
+    return this.len + this.sealedBytes;
   }
 
   /**
-   * The bytes written since the last take, as a Buffer the caller owns (the
-   * writer never touches it again); empty when nothing was written.
+   * Moves the pieces written since the last take or drain to `into`, in
+   * order (pieces the caller owns: the writer never touches them again);
+   * returns their byte count.
+   */
+  drain(into: OutPiece[]): number {
+    const n = this.len + this.sealedBytes;
+    if (this.sealed !== null) {
+      for (const p of this.sealed) into.push(p);
+      this.sealed = null;
+      this.sealedBytes = 0;
+    }
+    if (this.len > 0) into.push(this.takeBuf());
+    return n;
+  }
+
+  /**
+   * The bytes written since the last take, as one Buffer the caller owns
+   * (the writer never touches it again); empty when nothing was written.
+   * For output that may be large, {@link drain} keeps it in pieces.
    */
   take(): Buffer {
+    if (this.sealed === null) return this.takeBuf();
+    const parts: OutPiece[] = [];
+    this.drain(parts);
+    return Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : p)));
+  }
+
+  private takeBuf(): Buffer {
     const len = this.len;
     this.len = 0;
     if (len > HANDOVER) {
@@ -80,6 +123,8 @@ export class RespWriter {
     } else {
       this.buf.copy(out, 0, 0, len);
     }
+    // A chunk-sized buffer (large output) is not kept idle by every connection that once had one.
+    if (this.buf.length >= CHUNK_BYTES) this.buf = Buffer.allocUnsafe(INITIAL) as LatinBuffer;
     return out;
   }
 
@@ -167,6 +212,7 @@ export class RespWriter {
   /** `$<len>\r\n<s>\r\n` (or with another type byte: `=` for verbatim). */
   bulk(s: string, type = 36 /* $ */): void {
     const n = s.length;
+    if (n >= CHUNK_BYTES) return this.bigBulk(s, type);
     if (this.len + n + 16 > this.buf.length) this.grow(n + 16);
     const buf = this.buf;
     let at = this.len;
@@ -219,7 +265,31 @@ export class RespWriter {
     this.len = at;
   }
 
+  /** A bulk string kept as its own piece, between its header and its CRLF. */
+  private bigBulk(s: string, type: number): void {
+    this.header(type, s.length);
+    this.seal();
+    (this.sealed ??= []).push(s);
+    this.sealedBytes += s.length;
+    this.raw(CRLF);
+  }
+
+  /** Ends the current buffer's piece: what follows goes to a fresh buffer. */
+  private seal(): void {
+    const len = this.len;
+    if (len === 0) return;
+    (this.sealed ??= []).push(this.takeBuf());
+    this.sealedBytes += len;
+  }
+
   private grow(extra: number): void {
+    // Past a chunk, seal what is there rather than copy it into a bigger buffer.
+    if (this.len + extra > CHUNK_BYTES && this.len > 0) {
+      this.seal();
+      // Large output: the next piece starts at a chunk's size rather than grow to it by copies.
+      if (this.buf.length < CHUNK_BYTES || this.buf.length < extra) this.buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, extra)) as LatinBuffer;
+      return;
+    }
     let size = this.buf.length * 2;
     while (size < this.len + extra) size *= 2;
     const next = Buffer.allocUnsafe(size) as LatinBuffer;

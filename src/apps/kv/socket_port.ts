@@ -25,6 +25,8 @@ export interface SocketEvent {
 }
 
 const STATIC = Buffer.allocUnsafe(64 * 1024);
+/** Output waiting in the socket beyond which text is written as Buffers (see writeString). */
+const STRING_BACKLOG = 64 * 1024 * 1024;
 
 /**
  * Copies of reads, carved from a shared slab (as Buffer.allocUnsafe does
@@ -133,7 +135,7 @@ export class SocketPort implements Port {
   }
 
   writeText(text: string): void {
-    if (!this.ended) this.socket.write(text, "latin1");
+    if (!this.ended) this.writeString(text);
   }
 
   writeMany(parts: readonly (string | Buffer)[]): void {
@@ -141,10 +143,21 @@ export class SocketPort implements Port {
     const s = this.socket;
     if (parts.length > 1) s.cork();
     for (const p of parts) {
-      if (typeof p === "string") s.write(p, "latin1");
+      if (typeof p === "string") this.writeString(p);
       else s.write(p);
     }
     if (parts.length > 1) s.uncork();
+  }
+
+  /**
+   * Node sends the strings waiting behind a write in progress with one
+   * writev, which copies them all into one allocation and fails (ENOBUFS,
+   * the socket dies) past 2 GB: behind a large backlog, text goes as bytes.
+   */
+  private writeString(text: string): void {
+    const s = this.socket;
+    if (s.writableLength + text.length <= STRING_BACKLOG) s.write(text, "latin1");
+    else s.write(Buffer.from(text, "latin1"));
   }
 
   /** Bytes accepted by `write` and not yet taken by the kernel. */

@@ -21,7 +21,7 @@ import {
   SimpleString,
   VerbatimReply,
 } from "../../../../src/apps/kv/reply.js";
-import { RespWriter, formatDouble } from "../../../../src/apps/kv/resp_writer.js";
+import { CHUNK_BYTES, type OutPiece, RespWriter, formatDouble } from "../../../../src/apps/kv/resp_writer.js";
 
 function enc(r: Reply, resp: 2 | 3): string {
   const w = new RespWriter(resp);
@@ -110,4 +110,26 @@ test("take hands over what was written once; later writes do not touch it", () =
   assert.equal(a.toString(), "$3\r\nabc\r\n");
   assert.equal(b.toString(), `$3\r\nxyz\r\n$200000\r\n${big}\r\n`);
   assert.equal(w.take().toString(), "$3\r\nzzz\r\n");
+});
+
+test("large output is drained in pieces of about a chunk; a large bulk is its own piece, not a copy", () => {
+  const w = new RespWriter(3);
+  const big = "b".repeat(CHUNK_BYTES * 2);
+  const small = Array.from({ length: 40_000 }, (_, i) => `item${i}`);
+  const reply: Reply = [new MapReply([["k", big]]), small, big, 7];
+  w.write(reply);
+  const pieces: OutPiece[] = [];
+  const bytes = w.drain(pieces);
+  assert.equal(w.length, 0);
+  assert.equal(bytes, pieces.reduce((n, p) => n + p.length, 0));
+  assert.equal(pieces.filter((p) => p === big).length, 2, "the big string itself, twice");
+  for (const p of pieces) if (p !== big) assert.ok(p.length <= CHUNK_BYTES, `a piece of ${p.length} bytes`);
+  const joined = Buffer.concat(pieces.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : p))).toString("latin1");
+  const expected = `*4\r\n%1\r\n$1\r\nk\r\n$${big.length}\r\n${big}\r\n*${small.length}\r\n${small.map((s) => `$${s.length}\r\n${s}\r\n`).join("")}$${big.length}\r\n${big}\r\n:7\r\n`;
+  assert.equal(joined, expected);
+  // take() still gives it all as one Buffer; the writer goes back to small buffers
+  w.write(reply);
+  assert.equal(w.take().toString("latin1"), expected);
+  w.write("x");
+  assert.equal(w.take().toString("latin1"), "$1\r\nx\r\n");
 });
