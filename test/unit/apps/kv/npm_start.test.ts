@@ -1,0 +1,101 @@
+/**
+ * `npm start` itself (real npm, the package's own script): it runs the
+ * built server without rebuilding, and SIGTERM / SIGINT sent to the npm
+ * process reach the server, which stops in order (the append-only file
+ * flushed, the data directory unlocked) and leaves no process behind.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../../support/redis_tools.js";
+import { RespClient, plain } from "../../../support/resp_client.js";
+
+/** The package root (this file runs from dist/test/unit/apps/kv/). */
+const pkg = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../..");
+const tmp = mkdtempSync(join(tmpdir(), "agner-npm-start-"));
+const pids: number[] = [];
+after(() => {
+  // A failed assertion must not leave a server behind (an orphan would outlive the test run).
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+const hasNpm = spawnSync("npm", ["--version"], { encoding: "utf8" }).status === 0;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, "latin1")); // a zombie is gone
+  } catch {
+    return true;
+  }
+}
+
+async function until(what: string, f: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function pong(port: number): Promise<boolean> {
+  try {
+    const c = await RespClient.connect(port);
+    const r = plain(await c.cmd("PING"));
+    c.close();
+    return r === "PONG";
+  } catch {
+    return false;
+  }
+}
+
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  test(`npm start, then ${sig} to the npm process: the server stops in order, no orphan`, { skip: hasNpm ? undefined : "no npm", timeout: 90_000 }, async () => {
+    const dir = join(tmp, sig);
+    const port = await freePort();
+    const npm: ChildProcess = spawn("npm", ["start", "--", "--port", String(port), "--memcached-port", "0", "--dir", dir], {
+      cwd: pkg,
+      env: { ...process.env, AGNER_KV_DISTRIBUTION: "no" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    pids.push(npm.pid!);
+    let text = "";
+    npm.stdout!.on("data", (d) => (text += d));
+    npm.stderr!.on("data", (d) => (text += d));
+    const exited = new Promise<[number | null, string | null]>((r) => npm.once("exit", (code, s) => r([code, s])));
+
+    await until("PING", () => pong(port));
+    // The lock file holds the server's pid: the process to watch (npm is another one).
+    const server = Number(readFileSync(join(dir, "agner.lock"), "utf8"));
+    pids.push(server);
+    assert.notEqual(server, npm.pid);
+    const c = await RespClient.connect(port);
+    assert.equal(plain(await c.cmd("SET", "key", "value")), "OK");
+    c.close();
+
+    npm.kill(sig);
+    const [code] = await exited;
+    await until("the server to exit", () => !alive(server));
+    assert.match(text, new RegExp(`${sig}: shutting down`), text);
+    assert.equal(code, 0, text);
+    assert.doesNotMatch(text, /tsc|> agner@[^\n]*build/, "npm start does not rebuild");
+    assert.equal(existsSync(join(dir, "agner.lock")), false, "the lock released: a clean stop");
+    const aof = join(dir, "appendonlydir");
+    const incr = readdirSync(aof).find((f) => f.endsWith(".incr.aof"))!;
+    assert.match(readFileSync(join(aof, incr), "latin1"), /\r\nkey\r\n\$5\r\nvalue\r\n/, "the write is in the append-only file");
+  });
+}
