@@ -63,14 +63,21 @@ async function pong(port: number): Promise<boolean> {
   }
 }
 
-for (const sig of ["SIGTERM", "SIGINT"] as const) {
-  test(`npm start, then ${sig} to the npm process: the server stops in order, no orphan`, { skip: hasNpm ? undefined : "no npm", timeout: 90_000 }, async () => {
-    const dir = join(tmp, sig);
+const cases = [
+  { sig: "SIGTERM", group: false, what: "SIGTERM to the npm process" },
+  { sig: "SIGINT", group: false, what: "SIGINT to the npm process" },
+  { sig: "SIGINT", group: true, what: "Ctrl-C (SIGINT to npm's whole process group, as a terminal sends it)" },
+] as const;
+
+for (const { sig, group, what } of cases) {
+  test(`npm start, then ${what}: the server stops in order, no orphan`, { skip: hasNpm ? undefined : "no npm", timeout: 90_000 }, async () => {
+    const dir = join(tmp, `${sig}${group ? "-group" : ""}`);
     const port = await freePort();
     const npm: ChildProcess = spawn("npm", ["start", "--", "--port", String(port), "--memcached-port", "0", "--dir", dir], {
       cwd: pkg,
       env: { ...process.env, AGNER_KV_DISTRIBUTION: "no" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: group, // its own process group, as a shell gives a foreground job
     });
     pids.push(npm.pid!);
     let text = "";
@@ -87,7 +94,8 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
     assert.equal(plain(await c.cmd("SET", "key", "value")), "OK");
     c.close();
 
-    npm.kill(sig);
+    if (group) process.kill(-npm.pid!, sig);
+    else npm.kill(sig);
     const [code] = await exited;
     await until("the server to exit", () => !alive(server));
     assert.match(text, new RegExp(`${sig}: shutting down`), text);
