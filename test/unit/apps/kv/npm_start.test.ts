@@ -6,11 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { staleSources } from "../../../../src/cli/stale_build.js";
 import { freePort } from "../../../support/redis_tools.js";
 import { RespClient, plain } from "../../../support/resp_client.js";
 
@@ -107,3 +108,33 @@ for (const { sig, group, what } of cases) {
     assert.match(readFileSync(join(aof, incr), "latin1"), /\r\nkey\r\n\$5\r\nvalue\r\n/, "the write is in the append-only file");
   });
 }
+
+test("the start script builds only when there is no build, then never again; args reach the server", { skip: hasNpm ? undefined : "no npm", timeout: 60_000 }, () => {
+  // The package's own start script, with a build that writes a stub server (tsc would take seconds).
+  const start = (JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start!;
+  const dir = join(tmp, "script");
+  mkdirSync(dir);
+  const stub = `mkdir -p dist/src/cli && echo 'console.log("stub server", process.argv.slice(2).join(" "))' > dist/src/cli/kv.js`;
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "start-script", version: "1.0.0", private: true, scripts: { start, build: stub } }));
+  const run = () => spawnSync("npm", ["start", "--", "--port", "7001"], { cwd: dir, encoding: "utf8", timeout: 30_000 });
+  const first = run();
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /> start-script@1\.0\.0 build/, "no build yet: it builds");
+  assert.match(first.stdout, /stub server --port 7001/);
+  const second = run();
+  assert.equal(second.status, 0, second.stderr);
+  assert.doesNotMatch(second.stdout, /start-script@1\.0\.0 build/, "a build is there: no rebuild");
+  assert.match(second.stdout, /stub server --port 7001/);
+});
+
+test("staleSources: the sources newer than their build, or never built", () => {
+  const root = join(tmp, "stale");
+  mkdirSync(join(root, "src", "a"), { recursive: true });
+  mkdirSync(join(root, "dist", "src", "a"), { recursive: true });
+  const old = new Date(Date.now() - 60_000);
+  for (const f of ["x", "a/y", "a/z"]) writeFileSync(join(root, "src", `${f}.ts`), "");
+  for (const f of ["x", "a/y"]) writeFileSync(join(root, "dist", "src", `${f}.js`), "");
+  utimesSync(join(root, "src", "x.ts"), old, old); // built after its last change
+  utimesSync(join(root, "dist", "src", "a", "y.js"), old, old); // changed since its build
+  assert.deepEqual(staleSources(join(root, "src"), join(root, "dist", "src")).sort(), ["src/a/y.ts", "src/a/z.ts"]);
+});
