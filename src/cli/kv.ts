@@ -20,7 +20,7 @@
  * daemon stays up, as epmd does, so the nodes registered in it stay
  * findable.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Application } from "../otp/application.js";
 import { distInfo, startNode, stopNode } from "../dist/node.js";
@@ -30,6 +30,8 @@ import type { ListenInfo } from "../dist/types.js";
 import { inspect } from "../term/inspect.js";
 import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/config.js";
 import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } from "../apps/kv/index.js";
+import { DataDirError, claimDataDir, ensureDir, takeOverText } from "../apps/kv/data_dir.js";
+import { warnIfStale } from "./stale_build.js";
 
 /** The server's settings with `npm start`'s defaults: persistent (`appendonly yes`, data in ./data). */
 function cliConfig(): Config {
@@ -66,7 +68,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
   if (file !== undefined) config.loadFile(readFileSync(file, "utf8"), file);
   config.loadEnv(env);
   config.loadArgs(args);
-  mkdirSync(resolve(config.get("dir")), { recursive: true });
+  warnIfStale();
+
+  // The data directory before anything else starts: made if missing, and
+  // locked while the append-only file is on (one server per directory).
+  const inst = new KvInstance({ config, ...(file !== undefined ? { configFile: resolve(file) } : {}) });
+  if (config.get("appendonly")) {
+    const claim = claimDataDir(config.get("dir"), inst);
+    if (claim.tookOver !== null) console.error(`agner kv: ${takeOverText(claim)}`);
+  } else ensureDir(config.get("dir"));
 
   // The node starts before the application, so `kv` is reachable from other
   // nodes as soon as it is registered. A node that cannot start (name taken,
@@ -95,7 +105,6 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
   }
 
-  const inst = new KvInstance({ config, ...(file !== undefined ? { configFile: resolve(file) } : {}) });
   defineKvApplication();
   await Application.start("kv", { instance: inst });
   banner(inst, node);
@@ -149,21 +158,18 @@ function banner(inst: KvInstance, info: ListenInfo | null): void {
 }
 
 async function run(): Promise<void> {
-  let inst: KvInstance;
-  try {
-    inst = await main(process.argv.slice(2), process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`agner kv: bad configuration: ${e.message}`);
-      process.exit(2);
-    }
-    console.error(`agner kv: could not start: ${e instanceof Error && "reason" in e ? inspect((e as { reason: unknown }).reason) : String(e)}`);
-    process.exit(1);
-  }
+  // The handlers go first: a signal that comes as soon as the banner is out
+  // must stop the server in order, not kill it (Node's default).
+  let inst: KvInstance | null = null;
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;
     stopping = true;
+    if (inst === null) {
+      // Not started yet: nothing was accepted, so nothing to flush (the data directory's lock goes at exit).
+      console.log(`${sig}: stopping before the server was ready`);
+      process.exit(1);
+    }
     console.log(`${sig}: shutting down (listeners, clients, persistence flush, shards)`);
     shutdownApplication(inst)
       .then(() => stopNode().catch(() => undefined))
@@ -175,6 +181,20 @@ async function run(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  try {
+    inst = await main(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`agner kv: bad configuration: ${e.message}`);
+      process.exit(2);
+    }
+    if (e instanceof DataDirError) {
+      console.error(`agner kv: cannot use --dir ${e.dir}: ${e.why}`);
+      process.exit(1);
+    }
+    console.error(`agner kv: could not start: ${e instanceof Error && "reason" in e ? inspect((e as { reason: unknown }).reason) : String(e)}`);
+    process.exit(1);
+  }
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) void run();

@@ -20,9 +20,9 @@
  * - Rewrite (BGREWRITEAOF, automatic growth, CONFIG SET appendonly yes):
  *   aof_rewrite.ts.
  */
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { atom } from "../../term/atom.js";
+import { type Atom, atom } from "../../term/atom.js";
 import { type Tuple } from "../../term/tuple.js";
 import { current } from "../../runtime/current.js";
 import { processFlag, sendAfter } from "../../runtime/erlang.js";
@@ -34,6 +34,7 @@ import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName } from ".
 import { AofFile, replaceManifest, writeDurable } from "./aof_files.js";
 import { loadAof } from "./aof_load.js";
 import { RewriteJob, startRewrite } from "./aof_rewrite.js";
+import { DataDirError, claimDataDir, ensureDir, releaseDataDir, takeOverText } from "./data_dir.js";
 import { type KvInstance } from "./instance.js";
 import { ShardRunReply } from "./messages.js";
 import { ErrorReply } from "./reply.js";
@@ -296,9 +297,15 @@ export class WriterState {
     return this.manifest.filter((e) => e.type === type).reduce((m, e) => Math.max(m, e.seq), 0);
   }
 
+  /** Makes `dir` and locks it for this server (a restarted writer claims it again), before any file is touched. */
+  claimDir(): void {
+    const c = claimDataDir(this.inst.config.get("dir"), this.inst, this.self);
+    if (c.tookOver !== null) this.log("warning", takeOverText(c));
+    ensureDir(this.dir);
+  }
+
   /** A fresh directory: an empty base, an incremental file, the manifest. */
   createFresh(): void {
-    mkdirSync(this.dir, { recursive: true });
     const base: ManifestEntry = { file: baseFileName(this.prefix, 1), seq: 1, type: "b" };
     writeDurable(join(this.dir, base.file), "");
     this.manifest = [base];
@@ -342,6 +349,7 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
   private load(s: WriterState): void {
     const inst = s.inst;
     const t0 = Date.now();
+    s.claimDir();
     const r = loadAof(s.dir, s.prefix, inst.keyspaces, inst.config.get("aof-load-truncated"));
     if (r.manifest === null) {
       s.createFresh();
@@ -365,22 +373,34 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
     if (req === FLUSH) return s.flush(from) ? reply(atom("ok"), s) : s.same;
     if (req === REWRITE) return reply(startRewrite(s), s);
     const [tag, name] = req as Tuple;
-    if (tag === CONFIG && name === "appendonly") this.appendonlyChanged(s);
+    if (tag === CONFIG && name === "appendonly") return reply(this.appendonlyChanged(s), s);
     return reply(atom("ok"), s);
   }
 
-  /** CONFIG SET appendonly: yes writes a base from the data as it is (a rewrite), then appends; no closes the file. */
-  private appendonlyChanged(s: WriterState): void {
+  /**
+   * CONFIG SET appendonly: yes writes a base from the data as it is (a
+   * rewrite), then appends; no closes the file and unlocks the directory.
+   * A directory that cannot be used (or is another server's) is an error reply.
+   */
+  private appendonlyChanged(s: WriterState): Atom<"ok"> | ErrorReply {
     const on = s.inst.config.get("appendonly");
     s.status.enabled = on;
     if (on && !s.on && s.rewrite === null) {
-      mkdirSync(s.dir, { recursive: true });
+      try {
+        s.claimDir();
+      } catch (e) {
+        if (!(e instanceof DataDirError)) throw e;
+        s.status.enabled = false;
+        return new ErrorReply(`ERR ${e.message}`);
+      }
       startRewrite(s, true);
     } else if (!on && s.on) {
       s.rewrite?.abort(s, "appendonly turned off");
       s.close();
       s.inst.writeRefusal = null;
+      releaseDataDir(s.inst);
     }
+    return atom("ok");
   }
 
   override handleInfo(msg: unknown, s: WriterState) {
@@ -418,6 +438,7 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
     // Closed once their writes in flight are done (see AofFile).
     for (const f of s.fileSize.keys()) f.close();
     s.rewrite?.abort(s, "the writer stopped");
+    releaseDataDir(s.inst);
   }
 }
 

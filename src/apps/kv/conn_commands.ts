@@ -249,7 +249,14 @@ function* applyConfig(c: ConnState, e: ConfigEffects): Generator<unknown, Reply,
     }
   }
   for (const n of e.names) {
-    if (n === "appendonly" || n === "appendfsync" || n === "dir") yield* call(inst.names.writer, t(CONFIG, n) as never, 60_000);
+    if (n !== "appendonly" && n !== "appendfsync" && n !== "dir") continue;
+    const r: unknown = yield* call(inst.names.writer, t(CONFIG, n) as never, 60_000);
+    if (r instanceof ErrorReply) {
+      // appendonly yes in a directory that cannot be used: back to no, as Redis does when it cannot start the AOF.
+      if (n === "appendonly") cfg.setWords(n, ["no"], "runtime");
+      const name = e.pairs.find(([p]) => p.toLowerCase() === n)?.[0] ?? n;
+      return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${r.text.replace(/^ERR /, "")}`);
+    }
   }
   return OK;
 }

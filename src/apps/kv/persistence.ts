@@ -19,7 +19,8 @@
  * - `'$gen_call'` requests (use {@link WriterRequest}): `flush` (make
  *   everything received durable, answer `ok`; clean shutdown), `rewrite`
  *   (BGREWRITEAOF: answer the command's Reply), `{config, Name}`
- *   (appendonly / appendfsync / dir changed by CONFIG SET).
+ *   (appendonly / appendfsync / dir changed by CONFIG SET; answered `ok`,
+ *   or an ErrorReply when the change cannot be made: CONFIG SET reverts it).
  * - INFO persistence is {@link Persistence.info}, read without a message.
  *
  * If the writer dies, what was in its mailbox is gone: clients holding
@@ -80,7 +81,7 @@ export const CONFIG = atom("config");
 export type WriterCalls =
   | CallSpec<Atom<"flush">, Atom<"ok">>
   | CallSpec<Atom<"rewrite">, Reply>
-  | CallSpec<Tup<[Atom<"config">, string]>, Atom<"ok">>;
+  | CallSpec<Tup<[Atom<"config">, string]>, Atom<"ok"> | ErrorReply>;
 
 export type WriterRequest = WriterCalls["req"];
 
