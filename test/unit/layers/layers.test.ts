@@ -1,5 +1,5 @@
 /**
- * The layer rule of DESIGN.md §2: a lower layer never imports a higher one.
+ * The layer rule (docs/architecture.md, "Layers"): a lower layer never imports a higher one.
  *   term <- etf <- runtime <- otp <- dist <- apps/kv <- observer, cli
  */
 import assert from "node:assert/strict";
