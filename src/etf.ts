@@ -9,7 +9,8 @@
  * const bytes = encode(t(atom("ok"), 42)); // <<131,104,2,119,2,"ok",97,42>>
  * decode(bytes);                            // {ok, 42}
  */
-export { encode, decode, Decoder, Encoder, EtfDecodeError, EtfEncodeError } from "./etf/index.js";
+export { encode, decode, Decoder, Encoder, EtfError, EtfDecodeError, EtfEncodeError } from "./etf/index.js";
+export { AgnerError } from "./term/index.js";
 export type { DecodeOptions, EncodeOptions, LocalIdentifiers } from "./etf/index.js";
 export {
   Atom,

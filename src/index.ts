@@ -3,6 +3,8 @@
  * then types. Internals are not importable from outside the package.
  */
 export {
+  AgnerError,
+  TermError,
   Atom,
   AtomError,
   atom,
@@ -37,11 +39,12 @@ export {
   hash,
   inspect,
 } from "./term/index.js";
-export { encode, decode, Decoder, Encoder, EtfDecodeError, EtfEncodeError } from "./etf/index.js";
+export { encode, decode, Decoder, Encoder, EtfError, EtfDecodeError, EtfEncodeError } from "./etf/index.js";
 export {
   Runtime,
   VirtualClock,
   systemClock,
+  RuntimeError,
   BadArgError,
   NotInProcessError,
   ExitError,
@@ -90,6 +93,7 @@ export {
   processes,
   processInfo,
   run,
+  /** @deprecated `run()` rejects with {@link ExitError}, the same class. */
   ProcessExitError,
 } from "./runtime/index.js";
 
@@ -118,7 +122,7 @@ export {
   TaskSupervisor,
 } from "./otp/index.js";
 
-export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError } from "./dist/index.js";
+export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError, EpmdError } from "./dist/index.js";
 
 export type { Tup } from "./term/index.js";
 export type { DecodeOptions, EncodeOptions } from "./etf/index.js";

@@ -11,6 +11,11 @@
  * await shutdown(inst); // listeners, clients, persistence flush, shards
  */
 export { Config, ConfigError, SETTINGS, SETTING_NAMES, envName } from "./apps/kv/config.js";
+export { KvError } from "./apps/kv/errors.js";
+export { AgnerError } from "./term/errors.js";
+export { DataDirError } from "./apps/kv/data_dir.js";
+export { AofLoadError } from "./apps/kv/aof_load.js";
+export type { AofLoadErrorKind } from "./apps/kv/aof_load.js";
 export type { Settings, SettingName, Fsync, OutputLimit } from "./apps/kv/config.js";
 export { KvInstance } from "./apps/kv/instance.js";
 export type { InstanceOptions, KvStats } from "./apps/kv/instance.js";

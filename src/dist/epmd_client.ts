@@ -39,18 +39,18 @@ export interface EpmdRegistration {
 
 /** Failure to talk to EPMD; `code` is the socket error code (ECONNREFUSED: no EPMD there). */
 export class EpmdError extends DistError {
-  override name = "EpmdError";
   constructor(
     message: string,
     readonly code?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 function ioError(addr: EpmdAddress, e: unknown): EpmdError {
   const code = (e as NodeJS.ErrnoException)?.code;
-  return new EpmdError(`EPMD at ${addr.host}:${addr.port}: ${(e as Error)?.message ?? String(e)}`, code);
+  return new EpmdError(`EPMD at ${addr.host}:${addr.port}: ${(e as Error)?.message ?? String(e)}`, code, { cause: e });
 }
 
 /** One request, reading the reply until EPMD closes the connection (PORT_PLEASE2, NAMES). */

@@ -1,6 +1,6 @@
 export { Tag, tagName } from "./tags.js";
 export type { TagName } from "./tags.js";
-export { EtfDecodeError, EtfEncodeError } from "./errors.js";
+export { EtfError, EtfDecodeError, EtfEncodeError } from "./errors.js";
 export { Decoder, decode } from "./decode.js";
 export type { DecodeOptions, LocalIdentifiers } from "./decode.js";
 export { Encoder, encode } from "./encode.js";

@@ -25,7 +25,7 @@ import { equals } from "../term/equals.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
 import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOCONNECTION, NODEDOWN, NOPROC, TIMEOUT } from "../runtime/atoms.js";
 import { monitorRemote } from "../runtime/dist_entry.js";
-import { BadArgError } from "../runtime/errors.js";
+import { BadArgError, ExitError } from "../runtime/errors.js";
 import { current } from "../runtime/current.js";
 import { demonitor, runtime, send } from "../runtime/erlang.js";
 import { DEAD, LocalRef, Proc } from "../runtime/process.js";
@@ -63,9 +63,7 @@ export function serverName<C extends CallSpec, Cast = unknown>(name: string): Se
 export type From<_R = unknown> = Tup<[Pid, unknown]>;
 
 /** A call that failed: `reason` is Erlang's exit reason, e.g. `{timeout, {gen_server, call, [Server, Req]}}`. */
-export class CallError extends sig.ExitError {
-  override name = "CallError";
-}
+export class CallError extends ExitError {}
 
 /** Sends the reply for a call (for `handleCall` results that reply later). */
 export function reply<R>(from: From<R>, value: R): void {

@@ -10,6 +10,7 @@ import { type Tup, t } from "../term/tuple.js";
 import { ACK, ERROR, IGNORE, OK } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
 import { run } from "../runtime/erlang.js";
+import { ExitError } from "../runtime/errors.js";
 import { _ } from "../runtime/pattern.js";
 import { type Actor, type Proc } from "../runtime/process.js";
 import { on, receive } from "../runtime/receive.js";
@@ -19,9 +20,7 @@ import * as sig from "../runtime/signals.js";
 export type StartResult = Tup<[Atom<"ok">, Pid]> | Atom<"ignore"> | Tup<[Atom<"error">, unknown]>;
 
 /** A start that failed (`{error, Reason}`) or was ignored: `reason` is the term. */
-export class StartError extends sig.ExitError {
-  override name = "StartError";
-}
+export class StartError extends ExitError {}
 
 /** What a started process becomes: an actor, a loop-style coroutine (which can block while it starts its own children), or nothing (it ends). */
 export type ProcessSetup = Actor | Iterator<unknown, unknown, unknown> | undefined;

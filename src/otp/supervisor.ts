@@ -19,6 +19,7 @@
  * ], { strategy: "one_for_one", intensity: 3, period: 5 });
  * await Supervisor.whichChildren(sup); // [{ id: "store", pid, type: "worker" }]
  */
+import { AgnerError } from "../term/errors.js";
 import { Atom, atom } from "../term/atom.js";
 import { Pid } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
@@ -92,9 +93,7 @@ export interface SupervisorOptions {
  * try { Supervisor.start([{ id: "x", start, restart: "sometimes" as never }]); }
  * catch (e) { e instanceof ChildSpecError; } // "child spec 'x': field 'restart' must be ..."
  */
-export class ChildSpecError extends Error {
-  override name = "ChildSpecError";
-}
+export class ChildSpecError extends AgnerError {}
 
 /**
  * One line of `whichChildren`.

@@ -14,12 +14,11 @@ import { type Pid, type Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { t } from "../term/tuple.js";
 import { DOWN, KILL, PROCESS, SHUTDOWN } from "../runtime/atoms.js";
-import { NotInProcessError } from "../runtime/errors.js";
+import { ExitError, NotInProcessError } from "../runtime/errors.js";
 import { demonitor, exit, monitor, self, send, spawn, spawnLink, unlink } from "../runtime/erlang.js";
 import { _ } from "../runtime/pattern.js";
 import { after, await_, on, receive } from "../runtime/receive.js";
 import { current } from "../runtime/current.js";
-import { ExitError } from "../runtime/signals.js";
 
 /** What a task runs: a generator function (it may receive), or a plain or async function. */
 export type TaskFn<R> = () => Generator<unknown, R, unknown> | R | PromiseLike<R>;

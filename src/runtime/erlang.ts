@@ -17,7 +17,7 @@ import { ExternalPid, type Pid, type Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
 import { NOPROC, NORMAL, RUNNABLE, RUNNING, WAITING } from "./atoms.js";
-import { BadArgError, NotInProcessError } from "./errors.js";
+import { BadArgError, ExitError, NotInProcessError } from "./errors.js";
 import { DEAD, LocalRef, Proc, SCHEDULED, TRAP_EXIT } from "./process.js";
 import { type ProcessBody, Runtime } from "./runtime.js";
 import { current } from "./current.js";
@@ -433,23 +433,20 @@ function shallowSize(m: unknown): number {
   return typeof m === "number" && !Number.isInteger(m) ? 16 : 0;
 }
 
-/** An abnormal exit, as a JS error: `reason` is the Erlang exit reason term. */
-export class ProcessExitError extends Error {
-  override name = "ProcessExitError";
-  constructor(readonly reason: unknown) {
-    super(`process exited: ${inspect(reason)}`, { cause: reason instanceof Error ? reason : undefined });
-  }
-}
+/** @deprecated `run()` rejects with {@link ExitError}; this is the same class under its former name. */
+export const ProcessExitError = ExitError;
+/** @deprecated use {@link ExitError}. */
+export type ProcessExitError = ExitError;
 
 /**
  * Runs `body` as a process and resolves with its return value when it ends
- * normally, or rejects with {@link ProcessExitError} carrying its exit reason.
+ * normally, or rejects with {@link ExitError} carrying its exit reason.
  * The bridge from plain async code into the process world.
  */
 export function run<R>(body: () => Generator<unknown, R, unknown> | R): Promise<R> {
   return new Promise<R>((resolvePromise, reject) => {
     const p = runtime().spawn(body);
     const x = (p as Proc).x();
-    x.onExit = [(reason) => (reason === NORMAL ? resolvePromise(x.result as R) : reject(new ProcessExitError(reason)))];
+    x.onExit = [(reason) => (reason === NORMAL ? resolvePromise(x.result as R) : reject(new ExitError(reason)))];
   });
 }

@@ -20,6 +20,7 @@ import { Tuple, t } from "../term/tuple.js";
 import { DOWN, EXIT, KILL, KILLED, NOCATCH, NOPROC, NORMAL, PROCESS, SHUTDOWN } from "./atoms.js";
 import { DEAD, LocalRef, Monitor, type Proc, RemoteMonitor, TRAP_EXIT, WIRED } from "./process.js";
 import { remoteExit, remoteMonitorGone } from "./dist_entry.js";
+import { ExitError } from "./errors.js";
 
 /**
  * Thrown by `exit(reason)` to unwind the calling process. Process code may
@@ -28,21 +29,6 @@ import { remoteExit, remoteMonitorGone } from "./dist_entry.js";
  */
 export class ExitException {
   constructor(readonly reason: unknown) {}
-}
-
-/**
- * An exit with a reason term that is also a JS `Error` (with a stack), for
- * failures that callers may catch, such as a failed `call`. Uncaught in a
- * process, the process exits with `reason`.
- */
-export class ExitError extends Error {
-  override name = "ExitError";
-  constructor(
-    readonly reason: unknown,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The exit reason for a thrown value: `exit(R)` gives R, an Error itself, anything else `{nocatch, V}`. */

@@ -1,3 +1,5 @@
+import { TermError } from "./errors.js";
+
 /**
  * Atoms: interned names, compared by identity.
  *
@@ -27,9 +29,7 @@ export const MAX_ATOM_CHARS = 255;
 const table = new Map<string, Atom>();
 
 /** Misuse of the atom API (a name Erlang would refuse). */
-export class AtomError extends Error {
-  override name = "AtomError";
-}
+export class AtomError extends TermError {}
 
 /**
  * The atom with this name, created on first use.

@@ -1,3 +1,4 @@
+export { AgnerError, TermError } from "./errors.js";
 export { Atom, AtomError, MAX_ATOM_CHARS, atom, atomCount, existingAtom, isAtom } from "./atom.js";
 export { Tuple, t, tupleOf, isTuple } from "./tuple.js";
 export type { Tup } from "./tuple.js";

@@ -21,6 +21,7 @@
  * command reaches it, and a write to another shard can land between two
  * shards' flushes; replaying a plain FLUSHALL there would lose that write.
  */
+import { KvError } from "./errors.js";
 
 /** `AGNER.MCFLAGS key flags`: the memcached client flags of `key` (in the current database). */
 export const MCFLAGS = "AGNER.MCFLAGS";
@@ -87,9 +88,7 @@ export function incrFileName(appendfilename: string, seq: number): string {
 }
 
 /** A manifest that cannot be read: the message says which line and why. */
-export class ManifestError extends Error {
-  override name = "ManifestError";
-}
+export class ManifestError extends KvError {}
 
 /**
  * Parses a manifest: one `key value` list per line (`file`, `seq`, `type`;

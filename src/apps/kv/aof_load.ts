@@ -24,19 +24,20 @@ import { Keyspace } from "./db.js";
 import { McMeta } from "./memcached_commands.js";
 import { ErrorReply } from "./reply.js";
 import { shardOf } from "./router.js";
+import { KvError } from "./errors.js";
 
 export type AofLoadErrorKind = "format" | "truncated" | "command" | "manifest" | "missing";
 
 /** The append-only file cannot be loaded; `file` and `offset` say where. */
-export class AofLoadError extends Error {
-  override name = "AofLoadError";
+export class AofLoadError extends KvError {
   constructor(
     readonly kind: AofLoadErrorKind,
     readonly file: string,
     readonly offset: number,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`${file}${offset >= 0 ? ` at byte ${offset}` : ""}: ${message}`);
+    super(`${file}${offset >= 0 ? ` at byte ${offset}` : ""}: ${message}`, options);
   }
 }
 
@@ -224,7 +225,7 @@ export function loadAof(dir: string, appendfilename: string, keyspaces: readonly
   try {
     manifest = parseManifest(readFileSync(mpath, "latin1"));
   } catch (e) {
-    if (e instanceof ManifestError) throw new AofLoadError("manifest", mpath, -1, e.message);
+    if (e instanceof ManifestError) throw new AofLoadError("manifest", mpath, -1, e.message, { cause: e });
     throw e;
   }
   // One keyspace for the replay (commands may name keys of several shards), split by shard after.

@@ -12,6 +12,7 @@
  * c.get("port"); // 7000
  * c.configGet(["port", "h*"]); // [["port", "7000"], ["hz", "20"]]
  */
+import { KvError } from "./errors.js";
 
 /** How the output of one client class is bounded (Redis' `client-output-buffer-limit`). */
 export interface OutputLimit {
@@ -81,13 +82,13 @@ export interface Settings {
 export type SettingName = keyof Settings;
 
 /** A value that a setting refused; `message` is Redis' text after "argument". */
-export class ConfigError extends Error {
-  override name = "ConfigError";
+export class ConfigError extends KvError {
   constructor(
     readonly setting: string,
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(`setting '${setting}': ${detail}`);
+    super(`setting '${setting}': ${detail}`, options);
   }
 }
 

@@ -17,19 +17,20 @@
 import { type Stats, closeSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, linkSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { type Proc } from "../../runtime/process.js";
+import { KvError } from "./errors.js";
 
 /** The lock file's name in the data directory. */
 export const LOCK_FILE = "agner.lock";
 
 /** A data directory that cannot be used: `why` is one line for a person. */
-export class DataDirError extends Error {
-  override name = "DataDirError";
+export class DataDirError extends KvError {
   constructor(
     /** The directory, absolute. */
     readonly dir: string,
     readonly why: string,
+    options?: ErrorOptions,
   ) {
-    super(`cannot use the data directory ${dir}: ${why}`);
+    super(`cannot use the data directory ${dir}: ${why}`, options);
   }
 }
 
@@ -46,7 +47,7 @@ function statOrNull(dir: string, p: string): Stats | null {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null; // missing, or under a file: found walking up
-    throw new DataDirError(dir, `cannot reach ${p}: ${describe(e)}`);
+    throw new DataDirError(dir, `cannot reach ${p}: ${describe(e)}`, { cause: e });
   }
 }
 
@@ -72,7 +73,7 @@ export function ensureDir(path: string, errDir: string = resolve(path)): void {
       mkdirSync(m);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST" && statOrNull(errDir, m)?.isDirectory()) continue; // made meanwhile
-      throw new DataDirError(errDir, `cannot create directory ${m}: ${describe(e)}`);
+      throw new DataDirError(errDir, `cannot create directory ${m}: ${describe(e)}`, { cause: e });
     }
   }
 }
@@ -186,7 +187,7 @@ function lock(dir: string, file: string): { pid: number | null } | null {
       }
       return tookOver;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new DataDirError(dir, `cannot write in it: ${describe(e)} (creating ${file})`);
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new DataDirError(dir, `cannot write in it: ${describe(e)} (creating ${file})`, { cause: e });
     }
     const seen = readPid(file);
     if (seen === null) continue; // released meanwhile
@@ -201,7 +202,7 @@ function lock(dir: string, file: string): { pid: number | null } | null {
       renameSync(file, aside);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw new DataDirError(dir, `cannot write in it: ${describe(e)} (moving the stale ${file})`);
+      throw new DataDirError(dir, `cannot write in it: ${describe(e)} (moving the stale ${file})`, { cause: e });
     }
     const moved = readPid(aside);
     if (moved !== null && moved.text !== seen.text) {

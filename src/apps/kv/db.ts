@@ -23,6 +23,7 @@ import { type ExecContext } from "./command.js";
 import { ListValue } from "./list_value.js";
 import { type Int64 } from "./numbers.js";
 import { Watches } from "./watch.js";
+import { KvError } from "./errors.js";
 
 export type HashValue = Map<string, string>;
 export type Value = string | HashValue | ListValue;
@@ -38,8 +39,7 @@ export interface KeyspaceStats {
 export const MAX_KEYS_PER_DB = 2 ** 24;
 
 /** Thrown by {@link Db.setKey} when the database is full; the engine turns it into an error reply. */
-export class KeyspaceFull extends Error {
-  override name = "KeyspaceFull";
+export class KeyspaceFull extends KvError {
   constructor() {
     super("the database is full (V8's Map holds 2^24 entries)");
   }

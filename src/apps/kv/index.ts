@@ -12,6 +12,8 @@ export type { Settings, SettingName, Fsync, OutputLimit } from "./config.js";
 export { KvInstance, Names, ClientRow } from "./instance.js";
 export type { InstanceOptions, KvStats } from "./instance.js";
 export { DataDirError, LOCK_FILE } from "./data_dir.js";
+export { KvError } from "./errors.js";
+export { AofLoadError } from "./aof_load.js";
 export { startKvServer, shutdown, shutdownApplication, defineKvApplication, kvChildren, respListeners, addListeners } from "./app.js";
 export type { ListenerFactory } from "./app.js";
 export { KvServer, termBytes } from "./kv_server.js";

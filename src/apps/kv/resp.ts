@@ -18,6 +18,7 @@
  * p.next(); // ["PING"] (inline)
  * p.next(); // null: need more bytes
  */
+import { KvError } from "./errors.js";
 
 /** Redis' PROTO_INLINE_MAX_SIZE: longest inline line or header line without its `\r`. */
 export const INLINE_MAX_SIZE = 64 * 1024;
@@ -51,8 +52,7 @@ export const DEFAULT_LIMITS: Readonly<RespLimits> = Object.freeze({
 });
 
 /** Bad request bytes: `reply` is the error to send before closing (null: close silently). */
-export class RespProtocolError extends Error {
-  override name = "RespProtocolError";
+export class RespProtocolError extends KvError {
   constructor(
     /** The error reply without the leading `-` (`ERR Protocol error: ...`), or null. */
     readonly reply: string | null,
