@@ -8,7 +8,7 @@ import { test } from "node:test";
 
 test("agner exports the term types the docs name, and the codec", async () => {
   const m = await import("agner");
-  for (const name of ["TermMap", "ImproperList", "Float", "BitString", "Fun", "Export", "compare", "hash", "encode", "decode", "Decoder", "EtfDecodeError", "GenServer", "startNode"]) {
+  for (const name of ["TermMap", "ImproperList", "Float", "BitString", "Fun", "Export", "compare", "hash", "encode", "decode", "Decoder", "EtfDecodeError", "GenServer", "startNode", "AgnerError", "TermError", "EtfError", "RuntimeError", "ExitError", "DistError"]) {
     assert.ok(name in m, `agner exports ${name}`);
   }
   const bytes = m.encode(m.t(m.atom("ok"), 42));
@@ -20,6 +20,8 @@ test("agner/etf is the codec with its term types", async () => {
   const term = etf.t(etf.atom("ok"), new etf.TermMap([[1, etf.float(1)]]));
   assert.ok(etf.equals(etf.decode(etf.encode(term)), term));
   assert.throws(() => etf.decode(Uint8Array.of(131, 104)), etf.EtfDecodeError);
+  assert.throws(() => etf.decode(Uint8Array.of(131, 104)), etf.EtfError);
+  assert.throws(() => etf.decode(Uint8Array.of(131, 104)), etf.AgnerError);
 });
 
 test("agner/kv starts a KV server from a program", async () => {
@@ -32,6 +34,7 @@ test("agner/kv starts a KV server from a program", async () => {
     await kv.shutdown(inst);
   }
   assert.throws(() => kv.Config.from({ argv: ["--port", "x"] }), kv.ConfigError);
+  assert.throws(() => kv.Config.from({ argv: ["--port", "x"] }), kv.KvError);
 });
 
 test("internals are not importable", async () => {

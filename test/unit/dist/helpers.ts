@@ -6,7 +6,7 @@ import { _, on, receive } from "../../../src/runtime/index.js";
 import { self, send } from "../../../src/runtime/erlang.js";
 import { Runtime, silentLogger } from "../../../src/runtime/index.js";
 import type { LogEvent, Logger } from "../../../src/runtime/index.js";
-import { ProcessExitError } from "../../../src/runtime/erlang.js";
+import { ExitError } from "../../../src/runtime/errors.js";
 import type { Proc } from "../../../src/runtime/process.js";
 import { startNode, stopNode } from "../../../src/dist/node.js";
 import { MemoryNetwork } from "../../support/memory_transport.js";
@@ -55,7 +55,7 @@ export function runOn<R>(rt: Runtime, body: () => Generator<unknown, R, unknown>
   return new Promise<R>((resolve, reject) => {
     const p = rt.spawn(body) as Proc;
     const x = p.x();
-    x.onExit = [(reason) => (reason === atom("normal") ? resolve(x.result as R) : reject(new ProcessExitError(reason)))];
+    x.onExit = [(reason) => (reason === atom("normal") ? resolve(x.result as R) : reject(new ExitError(reason)))];
   });
 }
 

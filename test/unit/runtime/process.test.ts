@@ -10,8 +10,8 @@ import { type Pid, isPid } from "../../../src/term/identifiers.js";
 import { Tuple, t } from "../../../src/term/tuple.js";
 import {
   BadArgError,
+  ExitError,
   NotInProcessError,
-  ProcessExitError,
   _,
   exit,
   isAlive,
@@ -252,7 +252,7 @@ test("nothing is logged for exit(normal), exit(shutdown), exit({shutdown, _}), r
   assert.equal(logs.length, 1);
 });
 
-test("run() rejects with ProcessExitError carrying the reason; resolves with the return value", async () => {
+test("run() rejects with ExitError carrying the reason; resolves with the return value", async () => {
   fresh();
   assert.equal(
     await run(function* () {
@@ -262,7 +262,7 @@ test("run() rejects with ProcessExitError carrying the reason; resolves with the
   );
   await assert.rejects(
     run(() => exit(atom("bad"))),
-    (e: unknown) => e instanceof ProcessExitError && e.reason === atom("bad"),
+    (e: unknown) => e instanceof ExitError && e.reason === atom("bad"),
   );
 });
 
@@ -446,7 +446,7 @@ test("rt.shutdown() ends every process with reason shutdown, silently, and clear
   rt.shutdown();
   assert.deepEqual(processes(), []);
   for (const p of [watcher, watched]) {
-    await assert.rejects(p, (e: unknown) => e instanceof ProcessExitError && e.reason === atom("shutdown"));
+    await assert.rejects(p, (e: unknown) => e instanceof ExitError && e.reason === atom("shutdown"));
   }
   await rt.advance(100);
   assert.equal(fired, false, "timers are gone");
