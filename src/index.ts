@@ -114,6 +114,7 @@ export {
   Registry,
   sys,
   hotSwap,
+  charlist,
   Application,
   TaskSupervisor,
 } from "./otp/index.js";
@@ -133,6 +134,7 @@ export type {
   Next,
   ServerOptions,
   ServerPid,
+  ServerStatus,
   StartResult,
   ChildSpec,
   ChildInfo,
