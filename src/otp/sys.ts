@@ -5,7 +5,8 @@
  * (converted by the new module's `codeChange`) and every queued message.
  *
  * Requests travel as `{system, From, Request}` (answered like calls), as
- * Erlang's `sys` sends them.
+ * Erlang's `sys` sends them; `get_status` is answered in gen_server's shape
+ * (sys_status.ts), which `sys.getStatus` reads into a typed object.
  *
  * @example
  * await sys.suspend(server);
