@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Atom, type CallSpec, GenServer, Supervisor, atom, charlist, equals, isAlive, ok, sys, t } from "../../../src/index.js";
+import { type Atom, type CallSpec, GenServer, Registry, Supervisor, atom, charlist, equals, isAlive, ok, sys, t } from "../../../src/index.js";
 import { Tuple } from "../../../src/term/tuple.js";
 import { systemCall } from "../../../src/otp/gen.js";
 import { run } from "../../../src/runtime/erlang.js";
@@ -115,4 +115,11 @@ test("a supervisor answers in the same shape: OTP's #state{} record and {supervi
   assert.equal(child[7], atom("worker"));
   assert.deepEqual([rec[5], rec[6]], [4, 9]);
   assert.ok(equals(st.misc.at(-1), t(atom("supervisor"), [t(chars("Callback"), atom("Supervisor"))])));
+});
+
+test("a via-name gives gen's header for other names: {\"Status for generic server\", Key}", async () => {
+  await Registry.start({ keys: "unique", name: "status_reg" });
+  const s = await GenServer.start(new Account(), 1, { name: Registry.via("status_reg", t(atom("acct"), 2)) });
+  const st = await sys.getStatus(s);
+  assert.ok(equals(st.header, t(chars("Status for generic server"), t(atom("acct"), 2))));
 });
