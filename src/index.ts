@@ -118,6 +118,7 @@ export {
   Registry,
   sys,
   hotSwap,
+  charlist,
   Application,
   TaskSupervisor,
 } from "./otp/index.js";
@@ -137,6 +138,7 @@ export type {
   Next,
   ServerOptions,
   ServerPid,
+  ServerStatus,
   StartResult,
   ChildSpec,
   ChildInfo,

@@ -275,6 +275,26 @@ export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast
     return state as S;
   }
 
+  /**
+   * Optional (OTP's `format_status/2`): what `sys:get_status` shows of the
+   * server in place of the default `[{data, [{"State", State}]}]`, e.g. to
+   * hide secrets or shorten a huge state. `opt` is `normal` (a status
+   * request; the only use so far), `pdict` the process dictionary list
+   * (`[{'$initial_call', ...}, {'$ancestors', [...]}]`).
+   *
+   * Returns a list (Misc's entries after the header and the status data:
+   * `{data, [{Key, Value}]}` pairs read by `sys.getStatus`), or any other
+   * term, which is shown wrapped in a list. Keys are Erlang strings
+   * (`charlist("State")`) to print as strings on an Erlang node. Throwing
+   * shows `{data, [{"State", "Class:format_status/2 crashed"}]}` instead.
+   *
+   * @example
+   * formatStatus(_opt: Atom, [, s]: [unknown[], Session]) {
+   *   return [t(atom("data"), [t(charlist("State"), { ...s, token: "***" })])];
+   * }
+   */
+  formatStatus?(opt: Atom<"normal" | "terminate">, status: [pdict: unknown[], state: S]): unknown;
+
   // ---- client API (static, like Elixir's GenServer module) ----
 
   /** Starts a server (not linked). Resolves with its pid once `init` has returned. */
@@ -377,7 +397,7 @@ function boot(
   switch (r.$) {
     case "ok": {
       ack(t(OK, self));
-      const loop = new ServerLoop(server, r.state, parent);
+      const loop = new ServerLoop(server, r.state, parent, name);
       loop.applyNext(r.next);
       return loop;
     }
@@ -409,6 +429,8 @@ export class ServerLoop implements Actor {
     public mod: GenServer<unknown, CallSpec, unknown, unknown, unknown>,
     public state: unknown,
     readonly parent: Pid | null,
+    /** The name it was started under (the header of `sys:get_status`). */
+    readonly name?: string | Atom | Via,
   ) {}
 
   handle(msg: unknown): void {

@@ -15,6 +15,8 @@ export type { DynamicSupervisorOptions, DynamicChildSpec } from "./dynamic_super
 export { Registry, Via } from "./registry.js";
 export type { RegistryOptions } from "./registry.js";
 export { sys, hotSwap } from "./sys.js";
+export { charlist } from "./sys_status.js";
+export type { ServerStatus } from "./sys_status.js";
 export { Application } from "./application.js";
 export type { ApplicationSpec, Env } from "./application.js";
 export { TaskSupervisor } from "./task_supervisor.js";

@@ -26,6 +26,7 @@
 import { type Atom, atom } from "../term/atom.js";
 import { Pid } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
+import { TermMap } from "../term/term_map.js";
 import { Tuple, t } from "../term/tuple.js";
 import { ERROR, EXIT, GEN_CALL, IGNORE, KILL, KILLED, NORMAL, OK, SHUTDOWN } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
@@ -38,6 +39,7 @@ import { type From, reply } from "./gen.js";
 import { type Ack, type StartResult } from "./proc_lib.js";
 import { type ChildInfo, type ChildSpec, type Strategy, validate } from "./supervisor.js";
 import { SYSTEM } from "./sys.js";
+import { charlist, stateData, statusTuple } from "./sys_status.js";
 
 export const WHICH = atom("which_children");
 export const COUNT = atom("count_children");
@@ -53,6 +55,7 @@ const WORKER = atom("worker");
 const SUPERVISOR = atom("supervisor");
 const DYNAMIC = atom("dynamic");
 const SPECS = atom("specs");
+const CHILD = atom("child");
 const ACTIVE = atom("active");
 const SUPERVISOR_COUNT = atom("supervisors");
 const WORKER_COUNT = atom("workers");
@@ -99,6 +102,7 @@ class SupState {
     readonly self: Proc,
     readonly opts: SupOptions,
     readonly parent: Pid | null,
+    readonly name?: string,
   ) {}
 
   add(spec: Required<ChildSpec>, pid: Pid | undefined): Child {
@@ -136,8 +140,13 @@ class SupState {
   }
 
   restartsInWindow(): number {
+    return this.restartTimes().length;
+  }
+
+  /** The restart times (ms, virtual clock) within the window. */
+  restartTimes(): number[] {
     const floor = this.self.rt.clock.now() - this.opts.period * 1000;
-    return this.restarts.slice(this.head).filter((x) => x > floor).length;
+    return this.restarts.slice(this.head).filter((x) => x > floor);
   }
 
   info(c: Child): ChildInfo {
@@ -307,6 +316,50 @@ function* handleCall(st: SupState, req: unknown): Generator<unknown, unknown, un
   return t(ERROR, BADARG);
 }
 
+/**
+ * `sys:get_status` as OTP's supervisor (a gen_server) answers it: the state
+ * is shown as OTP's `#state{}` record, `{state, Name, Strategy, {Ids, #{Id =>
+ * {child, Pid, Id, Start, Restart, Significant, Shutdown, Type, Modules}}},
+ * Dynamics, Intensity, Period, Restarts, DynamicRestarts, AutoShutdown,
+ * Module, Args}`, with what these supervisors have: `Start` is the start
+ * function, `Modules` `dynamic`, `Restarts` the restart times (ms) in the
+ * window, `Module` `'Supervisor'` or `'DynamicSupervisor'` (there is no
+ * callback module), `Args` `undefined`.
+ */
+function supervisorStatus(st: SupState): Tuple {
+  const module = atom(st.opts.dynamic ? "DynamicSupervisor" : "Supervisor");
+  const children = [...st.children];
+  const db = new TermMap<unknown, unknown>();
+  for (const c of children) {
+    const s = c.spec;
+    db.set(s.id, t(CHILD, c.pid ?? UNDEFINED, s.id, s.start, atom(s.restart), false, typeof s.shutdown === "number" ? s.shutdown : atom(s.shutdown), atom(s.type), DYNAMIC));
+  }
+  const name = st.name === undefined ? t(st.self, module) : t(atom("local"), atom(st.name));
+  const record = t(
+    atom("state"),
+    name,
+    atom(st.opts.strategy),
+    t(children.map((c) => c.spec.id), db),
+    UNDEFINED,
+    st.opts.intensity,
+    st.opts.period,
+    st.restartTimes(),
+    0,
+    atom("never"),
+    module,
+    UNDEFINED,
+  );
+  return statusTuple({
+    self: st.self,
+    name: st.name,
+    initialCall: t(SUPERVISOR, module, 1),
+    suspended: st.suspended,
+    parent: st.parent ?? st.self,
+    debug: [],
+    specific: [...stateData(record), t(SUPERVISOR, [t(charlist("Callback"), module)])],
+  });
+}
+
 /** `sys` requests: the supervisor's state is its children and flags. */
 function* handleSystem(st: SupState, from: From, req: unknown): Generator<unknown, void, unknown> {
   const op = req instanceof Tuple ? req[0] : req;
@@ -321,7 +374,7 @@ function* handleSystem(st: SupState, from: From, req: unknown): Generator<unknow
     case SYS_GET_STATE:
       return reply(from, state());
     case SYS_GET_STATUS:
-      return reply(from, { pid: st.self, module: "supervisor", status: st.suspended ? atom("suspended") : RUNNING, parent: st.parent, state: state() });
+      return reply(from, supervisorStatus(st));
     case SYS_SUSPEND:
       st.suspended = true;
       return reply(from, OK);
@@ -356,7 +409,7 @@ export function* supervise(
     register(name, self);
   }
   processFlag("trap_exit", true);
-  const st = new SupState(self, opts, parent);
+  const st = new SupState(self, opts, parent, name);
   for (const spec of specs) {
     const r = yield* startOne(spec);
     if (!isIgnore(r) && r[0] === ERROR) {

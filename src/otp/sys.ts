@@ -5,7 +5,8 @@
  * (converted by the new module's `codeChange`) and every queued message.
  *
  * Requests travel as `{system, From, Request}` (answered like calls), as
- * Erlang's `sys` sends them.
+ * Erlang's `sys` sends them; `get_status` is answered in gen_server's shape
+ * (sys_status.ts), which `sys.getStatus` reads into a typed object.
  *
  * @example
  * await sys.suspend(server);
@@ -21,6 +22,7 @@ import { current } from "../runtime/current.js";
 import { ExitException, crashReason } from "../runtime/signals.js";
 import { type From, type ServerRef, reply, systemCall } from "./gen.js";
 import type { GenServer, ServerLoop } from "./gen_server.js";
+import { formatted, readStatus, stateData, statusTuple } from "./sys_status.js";
 
 export const SYSTEM = atom("system");
 const GET_STATE = atom("get_state");
@@ -83,14 +85,7 @@ export function handleSystem(loop: ServerLoop, from: From, req: unknown): void {
       }
     }
     case GET_STATUS:
-      return reply(from, {
-        pid: current,
-        module: loop.mod.constructor.name,
-        status: loop.suspended ? atom("suspended") : atom("running"),
-        parent: loop.parent,
-        state: loop.state,
-        queued: loop.deferred.length,
-      });
+      return reply(from, serverStatus(loop));
     case STATISTICS: {
       const flag = (req as unknown[])[1];
       if (flag === true) loop.stats = { since: current!.rt.clock.now(), in: 0, out: 0 };
@@ -108,6 +103,37 @@ export function handleSystem(loop: ServerLoop, from: From, req: unknown): void {
     default:
       return reply(from, t(ERROR, t(atom("unknown_system_msg"), req)));
   }
+}
+
+/** Erlang's `sys:get_status` answer for a GenServer (see sys_status.ts). */
+function serverStatus(loop: ServerLoop): Tuple {
+  const self = current!;
+  const mod = loop.mod;
+  const name = mod.constructor.name;
+  const initialCall = t(atom(name), atom("init"), 1);
+  const pdict = [t(atom("$initial_call"), initialCall), t(atom("$ancestors"), loop.parent === null ? [] : [loop.parent])];
+  const specific =
+    mod.formatStatus === undefined ? stateData(loop.state) : formatted(name, () => mod.formatStatus!(atom("normal"), [pdict, loop.state]));
+  return statusTuple({
+    self,
+    name: loop.name,
+    initialCall,
+    suspended: loop.suspended,
+    parent: loop.parent ?? self,
+    debug: debugOptions(loop),
+    specific,
+  });
+}
+
+/** The sys debug options in effect, as sys keeps them: `{trace, true}`, `{statistics, {Start, {reductions, N}, In, Out}}`. */
+function debugOptions(loop: ServerLoop): unknown[] {
+  const out: unknown[] = [];
+  if (loop.trace) out.push(t(TRACE, true));
+  if (loop.stats !== null) {
+    const [start] = erlangStats(loop.stats) as Tuple[];
+    out.push(t(STATISTICS, t(start![1], t(atom("reductions"), current!.reds), loop.stats.in, loop.stats.out)));
+  }
+  return out;
 }
 
 /**
@@ -168,6 +194,16 @@ export function traceEvent(loop: ServerLoop, msg: unknown): void {
 type Op<R> = PromiseLike<R> & Iterable<unknown, R, unknown>;
 const sysCall = <R>(server: ServerRef | Pid, req: unknown, timeout = 5000) => systemCall<R>(server as ServerRef, req, timeout) as unknown as Op<R>;
 
+/** `op`, its result passed through `f`: for `await` and for `yield*`. */
+function mapOp<A, B>(op: Op<A>, f: (a: A) => B): Op<B> {
+  return {
+    then: (onFulfilled, onRejected) => op.then(f).then(onFulfilled, onRejected),
+    *[Symbol.iterator]() {
+      return f(yield* op);
+    },
+  };
+}
+
 /** The `sys` module for GenServers. Each function is `await`-able, and `yield*`-able inside a process. */
 export const sys = {
   getState: <S = unknown>(server: ServerRef | Pid, timeout?: number) => sysCall<S>(server, GET_STATE, timeout),
@@ -177,7 +213,11 @@ export const sys = {
   /** Only while suspended: the new module's `codeChange(oldVsn, state, extra)` converts the state, then the new module handles every message. */
   changeCode: (server: ServerRef | Pid, module: GenServer<never, never, never, never, never>, oldVsn: unknown, extra: unknown, timeout?: number) =>
     sysCall<unknown>(server, t(CHANGE_CODE, module, oldVsn, extra), timeout),
-  getStatus: (server: ServerRef | Pid, timeout?: number) => sysCall<Record<string, unknown>>(server, GET_STATUS, timeout),
+  /**
+   * Erlang's `sys:get_status`, read into a typed object: `{ pid, module: "gen_server", status, parent, state, ... }`.
+   * An Erlang node asking the same server gets `{status, Pid, {module, gen_server}, [PDict, SysState, Parent, Dbg, Misc]}`.
+   */
+  getStatus: <S = unknown>(server: ServerRef | Pid, timeout?: number) => mapOp(sysCall<unknown>(server, GET_STATUS, timeout), (x) => readStatus<S>(x)),
   /** `true` starts collecting, `false` stops, `"get"` reads (`{since, in, out, reductions}` or `no_statistics`). */
   statistics: (server: ServerRef | Pid, flag: boolean | "get", timeout?: number) => sysCall<unknown>(server, t(STATISTICS, flag), timeout),
   /** Logs every message the server gets through the runtime's logger. */
