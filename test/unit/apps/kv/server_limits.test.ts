@@ -12,7 +12,8 @@ import fc from "fast-check";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { type TestServer, startAgner } from "../../../support/agner_kv.js";
-import { RedisServer, freePort, needsRedis } from "../../../support/redis_tools.js";
+import { PROTOCOL_ERROR_CASES } from "../../../support/protocol_error_cases.js";
+import { freePort } from "../../../support/redis_tools.js";
 import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
 import { PROTECTED_MODE_TEXT } from "../../../../src/apps/kv/listener.js";
 
@@ -127,13 +128,7 @@ describe("limits", () => {
 });
 
 describe("protocol errors", () => {
-  const cases: [string, string][] = [
-    ["*1\r\n$x\r\n", "invalid bulk length"],
-    ["*a\r\n", "invalid multibulk length"],
-    ["*1\r\n+GET\r\n", "expected '$', got '+'"],
-    ['SET "a\r\n', "unbalanced quotes in request"],
-  ];
-  for (const [bytes, what] of cases) {
+  for (const [bytes, what] of PROTOCOL_ERROR_CASES) {
     test(`${JSON.stringify(bytes)}: the replies before it, the error, then the close; other clients unaffected`, async () => {
       const other = await RespClient.connect(srv.port);
       const c = await RespClient.connect(srv.port);
@@ -143,21 +138,6 @@ describe("protocol errors", () => {
       other.close();
     });
   }
-
-  test("the same errors as redis-server gives for the same bytes", needsRedis(), async () => {
-    const redis = await RedisServer.start();
-    try {
-      for (const [bytes] of cases) {
-        const a = await RespClient.connect(srv.port);
-        const b = await RespClient.connect(redis.port);
-        a.write(bytes);
-        b.write(bytes);
-        assert.equal(await a.waitClosed(), await b.waitClosed(), JSON.stringify(bytes));
-      }
-    } finally {
-      await redis.stop();
-    }
-  });
 });
 
 describe("random input", () => {

@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { decode, encode } from "../../../src/etf/index.js";
-import { equals, inspect } from "../../../src/term/index.js";
-import { needsErl } from "../../support/erl.js";
-import { termArb } from "../../support/term_arbitrary.js";
+import { decode, encode } from "../../src/etf/index.js";
+import { equals, inspect } from "../../src/term/index.js";
+import { needsErl } from "../support/erl.js";
+import { termArb } from "../support/term_arbitrary.js";
 
 const RUNS = Number(process.env.AGNER_ERL_PROPERTY_RUNS ?? 2000);
 const opts = needsErl();

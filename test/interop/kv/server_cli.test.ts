@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { freePort, needsRedis, redisBenchmark, redisCli } from "../../../support/redis_tools.js";
-import { RespClient, plain } from "../../../support/resp_client.js";
+import { freePort, needsRedis, redisBenchmark, redisCli } from "../../support/redis_tools.js";
+import { RespClient, plain } from "../../support/resp_client.js";
 
-const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../src/cli/kv.js");
+const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../../src/cli/kv.js");
 const tmp = mkdtempSync(join(tmpdir(), "agner-kv-cli-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 // A failed assertion must not leave a server running (the file's process would wait for it).

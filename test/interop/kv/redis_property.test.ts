@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { needsRedisServer } from "../../../support/redis_server.js";
+import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";
 
 const key = fc.constantFrom("a", "b", "c", "h", "l", "k\0z", "");

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { stringMatch } from "../../../../src/apps/kv/glob.js";
-import { needsRedisServer } from "../../../support/redis_server.js";
+import { stringMatch } from "../../../src/apps/kv/glob.js";
+import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";
 
 const globChar = fc.constantFrom("a", "b", "c", "*", "?", "[", "]", "^", "-", "\\", "\x00", "\xe9", "\xff", "z");

@@ -33,10 +33,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after as afterAll, before, describe, test } from "node:test";
-import { Atom, atom } from "../../../src/term/atom.js";
-import { type Pid } from "../../../src/term/identifiers.js";
-import { inspect } from "../../../src/term/inspect.js";
-import { Tuple, t } from "../../../src/term/tuple.js";
+import { Atom, atom } from "../../src/term/atom.js";
+import { type Pid } from "../../src/term/identifiers.js";
+import { inspect } from "../../src/term/inspect.js";
+import { Tuple, t } from "../../src/term/tuple.js";
 import {
   Runtime,
   VirtualClock,
@@ -62,9 +62,9 @@ import {
   spawnLink,
   spawnMonitor,
   unlink,
-} from "../../../src/runtime/index.js";
-import { ExitException } from "../../../src/runtime/signals.js";
-import { needsErl } from "../../support/erl.js";
+} from "../../src/runtime/index.js";
+import { ExitException } from "../../src/runtime/signals.js";
+import { needsErl } from "../support/erl.js";
 
 type Scenario =
   | "link_exit_normal"
@@ -380,7 +380,7 @@ describe("exit truth table: real erl agrees", needsErl(), () => {
   const seen = new Map<string, string>();
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "agner-exit-tt-"));
-    const src = fileURLToPath(new URL("../../../../test/interop/exit_truth_table.erl", import.meta.url));
+    const src = fileURLToPath(new URL("../../../test/interop/exit_truth_table.erl", import.meta.url));
     execFileSync("erlc", ["-o", dir, src], { encoding: "utf8", timeout: 60_000 });
     const arg = `[${TABLE.map((r) => `{${r.scenario},${r.trap}}`).join(",")}]`;
     const out = execFileSync("erl", ["-noshell", "-pa", dir, "-eval", `exit_truth_table:main(${arg}), halt().`], {

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type TestServer, startAgner } from "../../../support/agner_kv.js";
-import { RedisServer, needsRedis } from "../../../support/redis_tools.js";
-import { RespClient } from "../../../support/resp_client.js";
+import { type TestServer, startAgner } from "../../support/agner_kv.js";
+import { RedisServer, needsRedis } from "../../support/redis_tools.js";
+import { RespClient } from "../../support/resp_client.js";
 
 let agner: TestServer;
 let redis: RedisServer;

@@ -15,10 +15,10 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { MemcacheClient, type MultiRetrievalResponse } from "memcache-client";
-import { type TestServer, startAgner } from "../../../support/agner_kv.js";
-import { exchange, freePort, needsMemcachedTools } from "../../../support/memcached_server.js";
-import { Config } from "../../../../src/apps/kv/config.js";
-import { memcachedPort } from "../../../../src/apps/kv/memcached_server.js";
+import { type TestServer, startAgner } from "../../support/agner_kv.js";
+import { exchange, freePort, needsMemcachedTools } from "../../support/memcached_server.js";
+import { Config } from "../../../src/apps/kv/config.js";
+import { memcachedPort } from "../../../src/apps/kv/memcached_server.js";
 
 const run = promisify(execFile);
 
@@ -210,7 +210,7 @@ describe("npm start", () => {
   });
 
   test("the entry prints how to reach memcached and serves it", async () => {
-    const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../src/cli/kv.js");
+    const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../../src/cli/kv.js");
     const dir = mkdtempSync(join(tmpdir(), "agner-mc-cli-"));
     const [port, mp] = [await freePort(), await freePort()];
     const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", String(mp), "--dir", dir, "--distribution", "no"], { stdio: ["ignore", "pipe", "pipe"] });

@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { type TestServer, startAgner } from "../../../support/agner_kv.js";
-import { RedisServer, needsRedis } from "../../../support/redis_tools.js";
-import { RespClient, plain } from "../../../support/resp_client.js";
-import { shardOf } from "../../../../src/apps/kv/router.js";
+import { type TestServer, startAgner } from "../../support/agner_kv.js";
+import { RedisServer, needsRedis } from "../../support/redis_tools.js";
+import { RespClient, plain } from "../../support/resp_client.js";
+import { shardOf } from "../../../src/apps/kv/router.js";
 
 let agner: TestServer;
 let redis: RedisServer;

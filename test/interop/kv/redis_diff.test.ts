@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { needsRedisServer } from "../../../support/redis_server.js";
+import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";
 
 /**

@@ -11,8 +11,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { DETERMINISTIC, McRawConnection, type MemcachedServer, needsMemcached, startMemcached } from "../../../support/memcached_server.js";
-import { McTwin } from "../../../support/memcached_twin.js";
+import { DETERMINISTIC, McRawConnection, type MemcachedServer, needsMemcached, startMemcached } from "../../support/memcached_server.js";
+import { McTwin } from "../../support/memcached_twin.js";
 import { CasBook } from "./mc_diff_util.js";
 import { COUNTERS, step } from "./mc_steps.js";
 
