@@ -126,6 +126,8 @@ export class Decoder {
   private readonly existingOnly: boolean;
   private readonly cache: readonly (Atom | undefined)[] | undefined;
   private readonly local: LocalIdentifiers | undefined;
+  /** Stack height from which children are past `maxDepth` (set by `term`). */
+  private inlineBelow = Infinity;
 
   constructor(
     readonly buf: Uint8Array,
@@ -191,6 +193,8 @@ export class Decoder {
    */
   term(): unknown {
     const base = sp;
+    const outerLimit = this.inlineBelow;
+    this.inlineBelow = base + this.maxDepth;
     try {
       let v = this.node();
       for (;;) {
@@ -264,7 +268,25 @@ export class Decoder {
       }
     } finally {
       while (sp > base) pop();
+      this.inlineBelow = outerLimit;
     }
+  }
+
+  /**
+   * Reads the leading elements of a container that are not containers
+   * themselves (most tuples hold only such) into `into`, without a stack
+   * frame; returns how many.
+   */
+  private leaves(into: unknown[], n: number): number {
+    if (sp >= this.inlineBelow) return 0; // their depth is checked in `term`
+    const buf = this.buf;
+    let i = 0;
+    for (; i < n; i++) {
+      const tag = buf[this.offset];
+      if (tag === Tag.SMALL_TUPLE || tag === Tag.LARGE_TUPLE || tag === Tag.LIST || tag === Tag.MAP || tag === Tag.NEW_FUN) break;
+      into[i] = this.node();
+    }
+    return i;
   }
 
   /** After a list's elements: consumes LIST_EXT / NIL tails in place; PENDING when a tail term follows. */
@@ -348,10 +370,16 @@ export class Decoder {
       case Tag.LIST: {
         const n = this.u32();
         this.need(n + 1, "list elements and tail");
-        const f = push(K_LIST, new Array(n), n);
+        const items: unknown[] = new Array(n);
+        const done = this.leaves(items, n);
+        const f = push(K_LIST, items, n);
         fAux[f] = n;
-        if (n === 0) return this.listTail(f) === PENDING ? PENDING : (pop(), []);
-        return PENDING;
+        fIndex[f] = done;
+        if (done < n) return PENDING;
+        const whole = this.listTail(f);
+        if (whole === PENDING) return PENDING;
+        pop();
+        return whole;
       }
       case Tag.BINARY:
         return this.bytes(this.u32(), "binary bytes");
@@ -502,8 +530,9 @@ export class Decoder {
   private tuple(n: number): unknown {
     this.need(n, "tuple elements"); // each element takes at least one byte
     const tu = new Tuple(n);
-    if (n === 0) return tu;
-    push(K_TUPLE, tu, n);
+    const done = this.leaves(tu, n);
+    if (done === n) return tu;
+    fIndex[push(K_TUPLE, tu, n)] = done;
     return PENDING;
   }
 

@@ -187,13 +187,18 @@ export class Encoder {
    */
   term(x: unknown): void {
     const base = this.sp;
+    const outerLimit = this.inlineBelow;
+    this.inlineBelow = base + this.maxDepth;
     try {
       for (;;) {
         if (this.sp - base > this.maxDepth) this.tooDeep(x);
         else this.one(x);
         // The next value of the innermost open container, closing those that are done.
         for (;;) {
-          if (this.sp === base) return;
+          if (this.sp === base) {
+            this.inlineBelow = outerLimit;
+            return;
+          }
           const f = this.sp - 1;
           const i = this.fIndex[f]!;
           if (i < this.fCount[f]!) {
@@ -217,8 +222,26 @@ export class Encoder {
       }
     } catch (e) {
       while (this.sp > base) this.pop();
+      this.inlineBelow = outerLimit;
       throw e;
     }
+  }
+
+  /**
+   * Writes the leading elements that hold no others (numbers, strings,
+   * atoms...) at once, without a stack frame: most tuples are all such.
+   * Returns how many it wrote.
+   */
+  private leaves(items: readonly unknown[], n: number): number {
+    if (this.sp >= this.inlineBelow) return 0; // their depth is checked in `term`
+    let i = 0;
+    for (; i < n; i++) {
+      const e = items[i];
+      const ty = typeof e;
+      if (ty === "object" ? !(e === null || e instanceof Atom || e instanceof Pid || e instanceof Uint8Array || e instanceof Ref) : ty === "function" || ty === "symbol") break;
+      this.one(e);
+    }
+    return i;
   }
 
   // The open containers, innermost last, as parallel arrays: what to write (elements, or a
@@ -233,6 +256,8 @@ export class Encoder {
   private fSrc: unknown[] = [];
   private onPath: Set<unknown> | null = null;
   private sp = 0;
+  /** Stack height from which children are past `maxDepth` (set by `term`). */
+  private inlineBelow = Infinity;
 
   private push(kind: number, src: object, items: readonly unknown[], count: number): number {
     const f = this.sp;
@@ -316,7 +341,8 @@ export class Encoder {
         this.u8(Tag.LARGE_TUPLE);
         this.u32(n);
       }
-      if (n > 0) this.push(K_SEQ, x, x, n);
+      const done = this.leaves(x, n);
+      if (done < n) this.fIndex[this.push(K_SEQ, x, x, n)] = done;
       return;
     }
     if (Array.isArray(x)) return this.list(x, x, NIL_TAIL);
@@ -407,7 +433,10 @@ export class Encoder {
     if (this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(src)) return;
     this.u8(Tag.LIST);
     this.u32(n);
+    const done = this.leaves(items, n);
+    if (done === n && nilTail) return this.u8(Tag.NIL);
     const f = this.push(K_LIST, src, items, n);
+    this.fIndex[f] = done;
     this.fTail[f] = tail;
   }
 
