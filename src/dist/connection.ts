@@ -218,12 +218,12 @@ export class Connection implements DistConnection {
     this.passThrough = (hs.flags & DFLAG.DIST_HDR_ATOM_CACHE) === 0n;
     if (!this.passThrough && opts.atomCache === true) {
       this.body = new CachingEncoder();
-      this.body.maxDepth = opts.decode.maxDepth ?? 1000;
+      this.body.maxDepth = opts.decode.maxDepth ?? Infinity;
       this.body.lenient = DEFAULT_JS_TERM_LIMITS;
     }
     this.decodeWithCache = { ...opts.decode };
     this.lastControl = new ControlCache(opts.decode.local);
-    this.out.maxDepth = opts.decode.maxDepth ?? 1000;
+    this.out.maxDepth = opts.decode.maxDepth ?? Infinity;
     // What crosses the wire always has a term form: a class instance or an Error in a
     // message or exit reason is written as its JS term form (js_terms.ts), never refused.
     this.out.lenient = DEFAULT_JS_TERM_LIMITS;

@@ -23,7 +23,10 @@ import { EtfDecodeError } from "./errors.js";
 import { Tag, tagName } from "./tags.js";
 
 export interface DecodeOptions {
-  /** Deepest nesting accepted (default 1,000). */
+  /**
+   * Deepest nesting accepted (default unlimited: the decoder does not
+   * recurse, so depth is bounded by the input's size, as on the BEAM).
+   */
   maxDepth?: number;
   /** Most atoms one decode may create (default 10,000): atoms are never freed. */
   maxNewAtoms?: number;
@@ -66,6 +69,53 @@ function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, n: number): bo
   return true;
 }
 
+/** What `node()` returns after opening a container: its elements come next. */
+const PENDING: unknown = Symbol("pending");
+
+// The open containers of every decode in progress, innermost last: one shared stack (decoding is
+// synchronous; a nested decode works above the outer one's frames), as parallel arrays.
+const K_TUPLE = 0;
+const K_LIST = 1;
+const K_MAP = 2;
+const K_FUN = 3;
+const fKind: number[] = [];
+/** The container being filled (a Tuple, the list's items, a TermMap). */
+const fObj: unknown[] = [];
+/** Elements read so far; of `fCount` (a map counts keys and values). */
+const fIndex: number[] = [];
+const fCount: number[] = [];
+/** A list: its last LIST_EXT segment's length; a map: the key read; a fun: its head. */
+const fAux: unknown[] = [];
+let sp = 0;
+
+function push(kind: number, obj: unknown, count: number): number {
+  const f = sp++;
+  fKind[f] = kind;
+  fObj[f] = obj;
+  fIndex[f] = 0;
+  fCount[f] = count;
+  return f;
+}
+
+function pop(): void {
+  const f = --sp;
+  fObj[f] = undefined; // hold no decoded term after the decode
+  fAux[f] = undefined;
+}
+
+/** A fun's fields read before its free variables. */
+interface FunHead {
+  arity: number;
+  uniq: Uint8Array;
+  index: number;
+  module: Atom;
+  oldIndex: number;
+  oldUniq: number;
+  pid: Pid;
+  end: number;
+  free: unknown[];
+}
+
 /** A decoder over one buffer; `term()` reads the next term at `offset`. */
 export class Decoder {
   offset: number;
@@ -76,6 +126,8 @@ export class Decoder {
   private readonly existingOnly: boolean;
   private readonly cache: readonly (Atom | undefined)[] | undefined;
   private readonly local: LocalIdentifiers | undefined;
+  /** Stack height from which children are past `maxDepth` (set by `term`). */
+  private inlineBelow = Infinity;
 
   constructor(
     readonly buf: Uint8Array,
@@ -83,7 +135,7 @@ export class Decoder {
     opts: DecodeOptions = {},
   ) {
     this.offset = offset;
-    this.maxDepth = opts.maxDepth ?? 1000;
+    this.maxDepth = opts.maxDepth ?? Infinity;
     this.maxNewAtoms = opts.maxNewAtoms ?? 10_000;
     this.existingOnly = opts.existingAtomsOnly === true;
     this.cache = opts.atomCache;
@@ -135,9 +187,142 @@ export class Decoder {
     return b;
   }
 
-  /** Decodes the next term. */
-  term(depth = 0): unknown {
-    if (depth > this.maxDepth) this.fail(`nesting within ${this.maxDepth} levels`);
+  /**
+   * Decodes the next term. Iterative (an explicit stack, no recursion), so
+   * nesting is bounded only by the input's size, as on the BEAM.
+   */
+  term(): unknown {
+    const base = sp;
+    const outerLimit = this.inlineBelow;
+    this.inlineBelow = base + this.maxDepth;
+    try {
+      let v = this.node();
+      for (;;) {
+        if (v === PENDING) {
+          if (sp - base > this.maxDepth) this.fail(`nesting within ${this.maxDepth} levels`);
+          v = this.node();
+          continue;
+        }
+        if (sp === base) return v;
+        // A complete value: give it to the innermost open container.
+        const f = sp - 1;
+        const i = fIndex[f]!;
+        switch (fKind[f]) {
+          case K_TUPLE: {
+            const tu = fObj[f] as Tuple;
+            tu[i] = v;
+            if (i + 1 < fCount[f]!) fIndex[f] = i + 1;
+            else {
+              v = tu;
+              pop();
+              continue;
+            }
+            break;
+          }
+          case K_LIST: {
+            const items = fObj[f] as unknown[];
+            if (i < fCount[f]!) {
+              items[i] = v;
+              fIndex[f] = i + 1;
+              if (i + 1 < fCount[f]!) break;
+            } else {
+              // `v` is the tail.
+              v = this.listEnd(items, v, fAux[f] as number);
+              pop();
+              continue;
+            }
+            // All elements read: the tail. A LIST_EXT tail continues this list (no nesting, no copies).
+            const done = this.listTail(f);
+            if (done !== PENDING) {
+              v = done;
+              pop();
+              continue;
+            }
+            break;
+          }
+          case K_MAP: {
+            if ((i & 1) === 0) fAux[f] = v;
+            else (fObj[f] as TermMap).set(fAux[f], v);
+            if (i + 1 < fCount[f]!) fIndex[f] = i + 1;
+            else {
+              v = fObj[f];
+              pop();
+              continue;
+            }
+            break;
+          }
+          default: {
+            // K_FUN: the free variables.
+            const p = fAux[f] as FunHead;
+            p.free[i] = v;
+            if (i + 1 < fCount[f]!) fIndex[f] = i + 1;
+            else {
+              if (this.offset !== p.end) this.fail(`a fun ending at byte ${p.end}`, this.offset);
+              v = new Fun(p.arity, p.uniq, p.index, p.module, p.oldIndex, p.oldUniq, p.pid, p.free);
+              pop();
+              continue;
+            }
+          }
+        }
+        v = PENDING;
+      }
+    } finally {
+      while (sp > base) pop();
+      this.inlineBelow = outerLimit;
+    }
+  }
+
+  /**
+   * Reads the leading elements of a container that are not containers
+   * themselves (most tuples hold only such) into `into`, without a stack
+   * frame; returns how many.
+   */
+  private leaves(into: unknown[], n: number): number {
+    if (sp >= this.inlineBelow) return 0; // their depth is checked in `term`
+    const buf = this.buf;
+    let i = 0;
+    for (; i < n; i++) {
+      const tag = buf[this.offset];
+      if (tag === Tag.SMALL_TUPLE || tag === Tag.LARGE_TUPLE || tag === Tag.LIST || tag === Tag.MAP || tag === Tag.NEW_FUN) break;
+      into[i] = this.node();
+    }
+    return i;
+  }
+
+  /** After a list's elements: consumes LIST_EXT / NIL tails in place; PENDING when a tail term follows. */
+  private listTail(f: number): unknown {
+    for (;;) {
+      const tag = this.buf[this.offset];
+      if (tag === Tag.NIL) {
+        this.offset++;
+        return fObj[f];
+      }
+      if (tag !== Tag.LIST) return PENDING;
+      this.offset++;
+      const n = this.u32();
+      this.need(n + 1, "list elements and tail");
+      fAux[f] = n;
+      if (n > 0) {
+        fCount[f] = fCount[f]! + n;
+        return PENDING;
+      }
+    }
+  }
+
+  private listEnd(items: unknown[], tail: unknown, lastN: number): unknown {
+    if (Array.isArray(tail) && !(tail instanceof Tuple)) {
+      if (tail.length === 0) return items;
+      return items.concat(tail); // a proper list ending in a STRING_EXT
+    }
+    if (lastN === 0) this.fail("a list with at least one element before its tail");
+    return new ImproperList(items, tail);
+  }
+
+  /**
+   * Reads one term's tag: a leaf's value, an empty container, or PENDING
+   * after opening a container whose elements come next (see `term`).
+   */
+  protected node(): unknown {
     const at = this.offset;
     const tag = this.u8();
     switch (tag) {
@@ -173,17 +358,29 @@ export class Decoder {
         return a === TRUE ? true : a === FALSE ? false : a;
       }
       case Tag.SMALL_TUPLE:
-        return this.tuple(this.u8(), depth);
+        return this.tuple(this.u8());
       case Tag.LARGE_TUPLE:
-        return this.tuple(this.u32(), depth);
+        return this.tuple(this.u32());
       case Tag.NIL:
         return [];
       case Tag.STRING: {
         const b = this.bytes(this.u16(), "string bytes");
         return Array.from(b);
       }
-      case Tag.LIST:
-        return this.list(depth);
+      case Tag.LIST: {
+        const n = this.u32();
+        this.need(n + 1, "list elements and tail");
+        const items: unknown[] = new Array(n);
+        const done = this.leaves(items, n);
+        const f = push(K_LIST, items, n);
+        fAux[f] = n;
+        fIndex[f] = done;
+        if (done < n) return PENDING;
+        const whole = this.listTail(f);
+        if (whole === PENDING) return PENDING;
+        pop();
+        return whole;
+      }
       case Tag.BINARY:
         return this.bytes(this.u32(), "binary bytes");
       case Tag.BIT_BINARY: {
@@ -197,11 +394,17 @@ export class Decoder {
         return this.big(this.u8(), at);
       case Tag.LARGE_BIG:
         return this.big(this.u32(), at);
-      case Tag.MAP:
-        return this.map(depth);
+      case Tag.MAP: {
+        const n = this.u32();
+        this.need(2 * n, "map entries");
+        const m = new TermMap();
+        if (n === 0) return m;
+        push(K_MAP, m, 2 * n);
+        return PENDING;
+      }
       case Tag.PID:
       case Tag.NEW_PID: {
-        const node = this.nodeAtom();
+        const node = this.atomTerm();
         const id = this.u32();
         const serial = this.u32();
         const creation = tag === Tag.PID ? this.u8() : this.u32();
@@ -214,20 +417,20 @@ export class Decoder {
       }
       case Tag.PORT:
       case Tag.NEW_PORT: {
-        const node = this.nodeAtom();
+        const node = this.atomTerm();
         const id = this.u32();
         const creation = tag === Tag.PORT ? this.u8() : this.u32();
         return new ExternalPort(node, id, creation);
       }
       case Tag.V4_PORT: {
-        const node = this.nodeAtom();
+        const node = this.atomTerm();
         this.need(8, "a 64-bit port id");
         const id = this.view.getBigUint64(this.offset);
         this.offset += 8;
         return new ExternalPort(node, id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id, this.u32());
       }
       case Tag.REFERENCE: {
-        const node = this.nodeAtom();
+        const node = this.atomTerm();
         const id = this.u32();
         return new ExternalRef(node, this.u8(), [id]);
       }
@@ -235,7 +438,7 @@ export class Decoder {
       case Tag.NEWER_REFERENCE: {
         const len = this.u16();
         if (len < 1 || len > 5) this.fail("1 to 5 reference words", at);
-        const node = this.nodeAtom();
+        const node = this.atomTerm();
         const creation = tag === Tag.NEW_REFERENCE ? this.u8() : this.u32();
         const ids: number[] = [];
         for (let i = 0; i < len; i++) ids.push(this.u32());
@@ -247,14 +450,14 @@ export class Decoder {
         return new ExternalRef(node, creation, ids);
       }
       case Tag.EXPORT: {
-        const module = this.atomTerm(depth);
-        const fn = this.atomTerm(depth);
-        const arity = this.term(depth + 1);
+        const module = this.atomTerm();
+        const fn = this.atomTerm();
+        const arity = this.leaf();
         if (typeof arity !== "number" || arity < 0 || arity > 255) this.fail("an export's arity", at);
         return new Export(module, fn, arity);
       }
       case Tag.NEW_FUN:
-        return this.fun(depth, at);
+        return this.fun(at);
       case Tag.LOCAL: {
         // Node-local encoding: only its node can read it. Kept opaque, as the rest of the input.
         const bytes = this.buf.subarray(at, this.buf.length);
@@ -264,6 +467,13 @@ export class Decoder {
       default:
         return this.fail(`a term tag, got ${tagName(tag)}`, at);
     }
+  }
+
+  /** A term that cannot hold others (an atom, a number, a pid...) or PENDING_LEAF for one that can. */
+  private leaf(): unknown {
+    const tag = this.buf[this.offset];
+    if (tag === Tag.SMALL_TUPLE || tag === Tag.LARGE_TUPLE || tag === Tag.LIST || tag === Tag.MAP || tag === Tag.NEW_FUN) return PENDING;
+    return this.node();
   }
 
   private atomValue(n: number, isUtf8: boolean, at: number): unknown {
@@ -308,39 +518,22 @@ export class Decoder {
     return atom(name);
   }
 
-  private atomTerm(depth: number): Atom {
+  private atomTerm(): Atom {
     const at = this.offset;
-    const a = this.term(depth + 1);
+    const a = this.leaf();
     if (a === true) return TRUE;
     if (a === false) return FALSE;
     if (!(a instanceof Atom)) this.fail("an atom", at);
     return a as Atom;
   }
 
-  private nodeAtom(): Atom {
-    return this.atomTerm(0);
-  }
-
-  private tuple(n: number, depth: number): Tuple {
+  private tuple(n: number): unknown {
     this.need(n, "tuple elements"); // each element takes at least one byte
-    const t = new Tuple(n);
-    for (let i = 0; i < n; i++) t[i] = this.term(depth + 1);
-    return t;
-  }
-
-  private list(depth: number): unknown {
-    const n = this.u32();
-    this.need(n + 1, "list elements and tail");
-    const items: unknown[] = new Array(n);
-    for (let i = 0; i < n; i++) items[i] = this.term(depth + 1);
-    const tail = this.term(depth + 1);
-    if (Array.isArray(tail) && !(tail instanceof Tuple)) {
-      if (tail.length === 0) return items;
-      return items.concat(tail); // a proper list split across LIST_EXT tails
-    }
-    if (tail instanceof ImproperList) return new ImproperList(items.concat(tail.elements), tail.tail);
-    if (n === 0) this.fail("a list with at least one element before its tail");
-    return new ImproperList(items, tail);
+    const tu = new Tuple(n);
+    const done = this.leaves(tu, n);
+    if (done === n) return tu;
+    fIndex[push(K_TUPLE, tu, n)] = done;
+    return PENDING;
   }
 
   private big(n: number, at: number): number | bigint {
@@ -353,18 +546,7 @@ export class Decoder {
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
 
-  private map(depth: number): TermMap {
-    const n = this.u32();
-    this.need(2 * n, "map entries");
-    const m = new TermMap();
-    for (let i = 0; i < n; i++) {
-      const k = this.term(depth + 1);
-      m.set(k, this.term(depth + 1));
-    }
-    return m;
-  }
-
-  private fun(depth: number, at: number): Fun {
+  private fun(at: number): unknown {
     const size = this.u32();
     this.need(size - 4, "the fun's declared size");
     const end = at + 1 + size;
@@ -372,18 +554,22 @@ export class Decoder {
     const uniq = this.bytes(16, "a fun's 16-byte uniq");
     const index = this.u32();
     const numFree = this.u32();
-    const module = this.atomTerm(depth);
-    const oldIndex = this.term(depth + 1);
-    const oldUniq = this.term(depth + 1);
+    const module = this.atomTerm();
+    const oldIndex = this.leaf();
+    const oldUniq = this.leaf();
     if (typeof oldIndex !== "number" || typeof oldUniq !== "number") this.fail("a fun's old index and uniq", at);
     const pidAt = this.offset;
-    const pid = this.term(depth + 1);
+    const pid = this.leaf();
     if (!(pid instanceof ExternalPid)) this.fail("a fun's pid", pidAt);
     this.need(numFree, "a fun's free variables");
-    const free: unknown[] = [];
-    for (let i = 0; i < numFree; i++) free.push(this.term(depth + 1));
-    if (this.offset !== end) this.fail(`a fun ending at byte ${end}`, this.offset);
-    return new Fun(arity, uniq, index, module, oldIndex, oldUniq, pid as Pid, free);
+    const head: FunHead = { arity, uniq, index, module, oldIndex, oldUniq, pid: pid as Pid, end, free: new Array(numFree) };
+    if (numFree === 0) {
+      if (this.offset !== end) this.fail(`a fun ending at byte ${end}`, this.offset);
+      return new Fun(arity, uniq, index, module, oldIndex, oldUniq, pid as Pid, head.free);
+    }
+    const f = push(K_FUN, null, numFree);
+    fAux[f] = head;
+    return PENDING;
   }
 }
 

@@ -37,7 +37,11 @@ export interface EncodeOptions {
   noVersion?: boolean;
   /** zlib-compress (COMPRESSED tag) when that makes the term smaller; `true` = level 6, or a level 1..9. */
   compressed?: boolean | number;
-  /** Deepest nesting encoded (default 1,000): cyclic JS objects fail instead of overflowing the stack. */
+  /**
+   * Deepest nesting encoded (default unlimited: the encoder does not
+   * recurse). A cycle is refused (`EtfEncodeError`, or `'#cycle'` with
+   * `lenient`) whatever this is.
+   */
   maxDepth?: number;
   /**
    * Called with every pid and reference written. A node passes this so it
@@ -61,7 +65,7 @@ export class Encoder {
   buf = new Uint8Array(256);
   view = new DataView(this.buf.buffer);
   pos = 0;
-  maxDepth = 1000;
+  maxDepth = Infinity;
   /** See `EncodeOptions.exposed`. */
   exposed: ((id: Pid | Ref) => void) | null = null;
   /** See `EncodeOptions.lenient`: the bounds of the JS term forms, or null to refuse such values. */
@@ -69,6 +73,7 @@ export class Encoder {
 
   reset(): void {
     this.pos = 0;
+    while (this.sp > 0) this.pop();
   }
 
   private room(n: number): void {
@@ -168,19 +173,123 @@ export class Encoder {
   }
 
   float(x: number): void {
-    if (!Number.isFinite(x)) return this.noForm(x, 0, `${x} is not an Erlang float`);
+    if (!Number.isFinite(x)) return this.noForm(x, `${x} is not an Erlang float`);
     this.u8(Tag.NEW_FLOAT);
     this.room(8);
     this.view.setFloat64(this.pos, x);
     this.pos += 8;
   }
 
-  term(x: unknown, depth = 0): void {
-    if (depth > this.maxDepth) {
-      // Lenient: cut here with a one-level form ('...' below it), whose keys stay distinct.
-      if (this.lenient !== null) return this.term(jsTerm(x, { ...this.lenient, maxDepth: 0 }), 0);
-      throw new EtfEncodeError(`term nested deeper than ${this.maxDepth} (a cycle?)`);
+  /**
+   * Writes a term. Iterative (an explicit stack, no recursion): nesting is
+   * bounded only by memory. A cycle (a value inside itself) is refused, or
+   * with `lenient` written as `'#cycle'`.
+   */
+  term(x: unknown): void {
+    const base = this.sp;
+    const outerLimit = this.inlineBelow;
+    this.inlineBelow = base + this.maxDepth;
+    try {
+      for (;;) {
+        if (this.sp - base > this.maxDepth) this.tooDeep(x);
+        else this.one(x);
+        // The next value of the innermost open container, closing those that are done.
+        for (;;) {
+          if (this.sp === base) {
+            this.inlineBelow = outerLimit;
+            return;
+          }
+          const f = this.sp - 1;
+          const i = this.fIndex[f]!;
+          if (i < this.fCount[f]!) {
+            this.fIndex[f] = i + 1;
+            const kind = this.fKind[f]!;
+            const items = this.fItems[f]!;
+            x = kind === K_ENTRIES ? (items[i >> 1] as [unknown, unknown])[i & 1] : items[i];
+            break;
+          }
+          if (this.fKind[f] === K_LIST) {
+            const tail = this.fTail[f];
+            this.fKind[f] = K_SEQ;
+            if (!(Array.isArray(tail) && tail.length === 0)) {
+              x = tail;
+              break;
+            }
+            this.u8(Tag.NIL);
+          } else if (this.fKind[f] === K_FUN) this.view.setUint32(this.fAt[f]!, this.pos - this.fAt[f]!);
+          this.pop();
+        }
+      }
+    } catch (e) {
+      while (this.sp > base) this.pop();
+      this.inlineBelow = outerLimit;
+      throw e;
     }
+  }
+
+  /**
+   * Writes the leading elements that hold no others (numbers, strings,
+   * atoms...) at once, without a stack frame: most tuples are all such.
+   * Returns how many it wrote.
+   */
+  private leaves(items: readonly unknown[], n: number): number {
+    if (this.sp >= this.inlineBelow) return 0; // their depth is checked in `term`
+    let i = 0;
+    for (; i < n; i++) {
+      const e = items[i];
+      const ty = typeof e;
+      if (ty === "object" ? !(e === null || e instanceof Atom || e instanceof Pid || e instanceof Uint8Array || e instanceof Ref) : ty === "function" || ty === "symbol") break;
+      this.one(e);
+    }
+    return i;
+  }
+
+  // The open containers, innermost last, as parallel arrays: what to write (elements, or a
+  // map's entries), how far, and what closes it (a list's tail, a fun's size field).
+  private fKind: number[] = [];
+  private fItems: (readonly unknown[])[] = [];
+  private fIndex: number[] = [];
+  private fCount: number[] = [];
+  private fTail: unknown[] = [];
+  private fAt: number[] = [];
+  /** The containers written, from the stack's bottom: kept once deeper than CYCLE_CHECK_DEPTH. */
+  private fSrc: unknown[] = [];
+  private onPath: Set<unknown> | null = null;
+  private sp = 0;
+  /** Stack height from which children are past `maxDepth` (set by `term`). */
+  private inlineBelow = Infinity;
+
+  private push(kind: number, src: object, items: readonly unknown[], count: number): number {
+    const f = this.sp;
+    if (this.onPath !== null) this.onPath.add(src);
+    this.sp = f + 1;
+    this.fKind[f] = kind;
+    this.fItems[f] = items;
+    this.fIndex[f] = 0;
+    this.fCount[f] = count;
+    this.fSrc[f] = src;
+    return f;
+  }
+
+  private pop(): void {
+    const f = --this.sp;
+    if (this.onPath !== null) {
+      if (f < CYCLE_CHECK_DEPTH) this.onPath = null;
+      else this.onPath.delete(this.fSrc[f]);
+    }
+    this.fItems[f] = EMPTY; // hold no term after the encode
+    this.fTail[f] = undefined;
+    this.fSrc[f] = undefined;
+  }
+
+  /** Past `maxDepth`: refused, or (lenient) cut with a one-level form ('...' below it), whose keys stay distinct. */
+  private tooDeep(x: unknown): void {
+    if (this.lenient === null) throw new EtfEncodeError(`term nested deeper than ${this.maxDepth}`);
+    this.term(jsTerm(x, { ...this.lenient, maxDepth: 0 }));
+  }
+
+  /** Writes a leaf, or a container's header (its elements are pushed for `term` to write). */
+  private one(x: unknown): void {
     switch (typeof x) {
       case "number":
         return Number.isInteger(x) ? this.integer(x) : this.float(x);
@@ -218,12 +327,13 @@ export class Encoder {
       case "object":
         break;
       default:
-        return this.noForm(x, depth, `a ${typeof x} has no Erlang term form`);
+        return this.noForm(x, `a ${typeof x} has no Erlang term form`);
     }
     if (x === null) return this.atom("nil");
     if (x instanceof Atom) return this.atomBytes(x.utf8);
     if (x instanceof Tuple) {
       const n = x.length;
+      if (n > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(x)) return;
       if (n < 256) {
         this.u8(Tag.SMALL_TUPLE);
         this.u8(n);
@@ -231,10 +341,11 @@ export class Encoder {
         this.u8(Tag.LARGE_TUPLE);
         this.u32(n);
       }
-      for (let i = 0; i < n; i++) this.term(x[i], depth + 1);
+      const done = this.leaves(x, n);
+      if (done < n) this.fIndex[this.push(K_SEQ, x, x, n)] = done;
       return;
     }
-    if (Array.isArray(x)) return this.list(x, [], depth);
+    if (Array.isArray(x)) return this.list(x, x, NIL_TAIL);
     if (x instanceof Uint8Array) {
       this.u8(Tag.BINARY);
       this.u32(x.length);
@@ -259,13 +370,13 @@ export class Encoder {
       for (const w of ids) this.u32(w);
       return;
     }
-    if (x instanceof ImproperList) return this.list(x.elements, x.tail, depth);
+    if (x instanceof ImproperList) return this.list(x, x.elements, x.tail);
     if (isTermMap(x)) {
       const m = x as TermMapLike;
-      if (m.size > 32) return this.bigMap(m, depth);
-      return this.map([...m.entries()], depth);
+      if (m.size > 32) return this.map(x, [...m.entries()], false);
+      return this.map(x, [...m.entries()], true);
     }
-    if (x instanceof Map) return this.map([...x.entries()], depth);
+    if (x instanceof Map) return this.map(x, [...x.entries()], true);
     if (x instanceof BitString) {
       this.u8(Tag.BIT_BINARY);
       this.u32(x.bytes.length);
@@ -294,59 +405,69 @@ export class Encoder {
       this.atom(x.fn.name);
       return this.integer(x.arity);
     }
-    if (x instanceof Fun) return this.fun(x, depth);
+    if (x instanceof Fun) return this.fun(x);
     if (x instanceof LocalTerm) return this.raw(x.bytes);
     if (Object.getPrototypeOf(x) === Object.prototype) {
       const entries = Object.entries(x as object).map(([k, v]): [unknown, unknown] => [atom(k), v]);
-      return this.map(entries, depth);
+      return this.map(x, entries, true);
     }
-    return this.noForm(x, depth, `${Object.prototype.toString.call(x)} has no Erlang term form`);
+    return this.noForm(x, `${Object.prototype.toString.call(x)} has no Erlang term form`);
   }
 
   /** The one fallback for a value with no term form: refused, or (lenient) written as its JS term form. */
-  private noForm(x: unknown, depth: number, why: string): void {
+  private noForm(x: unknown, why: string): void {
     if (this.lenient === null) throw new EtfEncodeError(why);
     // jsTerm gives only values with a natural form, so this does not come back here.
-    this.term(jsTerm(x, this.lenient), depth);
+    this.one(jsTerm(x, this.lenient));
   }
 
-  private list(items: readonly unknown[], tail: unknown, depth: number): void {
+  private list(src: object, items: readonly unknown[], tail: unknown): void {
     const n = items.length;
-    if (n === 0 && Array.isArray(tail) && tail.length === 0) return this.u8(Tag.NIL);
-    if (Array.isArray(tail) && tail.length === 0 && n <= 0xffff && items.every((e) => typeof e === "number" && e >= 0 && e <= 255 && Number.isInteger(e))) {
+    const nilTail = Array.isArray(tail) && tail.length === 0;
+    if (n === 0 && nilTail) return this.u8(Tag.NIL);
+    if (nilTail && n <= 0xffff && items.every((e) => typeof e === "number" && e >= 0 && e <= 255 && Number.isInteger(e))) {
       this.u8(Tag.STRING);
       this.u16(n);
       return this.raw(Uint8Array.from(items as number[]));
     }
+    if (this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(src)) return;
     this.u8(Tag.LIST);
     this.u32(n);
-    for (let i = 0; i < n; i++) this.term(items[i], depth + 1);
-    if (Array.isArray(tail) && tail.length === 0) this.u8(Tag.NIL);
-    else this.term(tail, depth + 1);
+    const done = this.leaves(items, n);
+    if (done === n && nilTail) return this.u8(Tag.NIL);
+    const f = this.push(K_LIST, src, items, n);
+    this.fIndex[f] = done;
+    this.fTail[f] = tail;
   }
 
-  /** Small maps (≤ 32 keys) in map key order (integers before floats), as OTP writes its flatmaps. */
-  private map(entries: [unknown, unknown][], depth: number): void {
-    if (entries.length <= 32) entries.sort((a, b) => compareKeys(a[0], b[0]));
+  /**
+   * Whether `src` is inside itself (then refused, or with `lenient` written
+   * as `'#cycle'`). Checked only past CYCLE_CHECK_DEPTH levels: deep nesting
+   * is rare, and a cycle nests forever.
+   */
+  private cyclic(src: object): boolean {
+    if (this.onPath === null) this.onPath = new Set(this.fSrc.slice(0, this.sp));
+    if (!this.onPath.has(src)) return false;
+    if (this.lenient === null) throw new EtfEncodeError(`a cycle: ${Object.prototype.toString.call(src)} inside itself`);
+    this.atomBytes(CYCLE.utf8);
+    return true;
+  }
+
+  /**
+   * A map's entries. Small maps (≤ 32 keys) in map key order (integers
+   * before floats), as OTP writes its flatmaps; larger ones have no
+   * canonical order and are written as they iterate.
+   */
+  private map(src: object, entries: [unknown, unknown][], sort: boolean): void {
+    if (sort && entries.length > 1) entries.sort((a, b) => compareKeys(a[0], b[0]));
+    if (entries.length > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(src)) return;
     this.u8(Tag.MAP);
     this.u32(entries.length);
-    for (const [k, v] of entries) {
-      this.term(k, depth + 1);
-      this.term(v, depth + 1);
-    }
+    if (entries.length > 0) this.push(K_ENTRIES, src, entries, 2 * entries.length);
   }
 
-  /** Maps over 32 keys have no canonical order: written as they iterate, without a sort. */
-  private bigMap(m: TermMapLike, depth: number): void {
-    this.u8(Tag.MAP);
-    this.u32(m.size);
-    m.forEach((v, k) => {
-      this.term(k, depth + 1);
-      this.term(v, depth + 1);
-    });
-  }
-
-  private fun(f: Fun, depth: number): void {
+  private fun(f: Fun): void {
+    if (this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(f)) return;
     this.u8(Tag.NEW_FUN);
     const sizeAt = this.pos;
     this.u32(0);
@@ -357,11 +478,22 @@ export class Encoder {
     this.atom(f.module.name);
     this.integer(f.oldIndex);
     this.integer(f.oldUniq);
-    this.term(f.pid, depth + 1);
-    for (const v of f.freeVars) this.term(v, depth + 1);
-    this.view.setUint32(sizeAt, this.pos - sizeAt);
+    const items = [f.pid, ...f.freeVars];
+    const i = this.push(K_FUN, f, items, items.length);
+    this.fAt[i] = sizeAt;
   }
 }
+
+/** Container kinds on the encoder's stack. */
+const K_SEQ = 0; // tuple elements (or a list whose tail is written)
+const K_LIST = 1; // list elements, then its tail
+const K_ENTRIES = 2; // map entries: key, value, key, value...
+const K_FUN = 3; // a fun's pid and free variables, then its size field
+const EMPTY: readonly unknown[] = [];
+const NIL_TAIL: readonly unknown[] = [];
+/** Nesting below which no cycle check is made (ordinary terms never reach it). */
+const CYCLE_CHECK_DEPTH = 1000;
+const CYCLE = atom("#cycle");
 
 const shared = new Encoder();
 
@@ -378,7 +510,7 @@ const NO_OPTIONS: EncodeOptions = {};
 export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Array {
   const e = shared;
   e.reset();
-  e.maxDepth = opts.maxDepth ?? 1000;
+  e.maxDepth = opts.maxDepth ?? Infinity;
   e.exposed = opts.exposed ?? null;
   e.lenient = opts.lenient === true ? DEFAULT_JS_TERM_LIMITS : opts.lenient || null;
   if (opts.noVersion !== true) e.u8(Tag.VERSION);

@@ -675,10 +675,17 @@ export class Runtime {
   }
 }
 
-/** Recursively freezes a message (isolation mode `freeze`). Typed arrays cannot be frozen and are skipped. */
+/**
+ * Freezes a message and all it holds (isolation mode `freeze`). Typed
+ * arrays cannot be frozen and are skipped. Iterative: any nesting depth.
+ */
 export function deepFreeze(x: unknown): void {
-  if (typeof x !== "object" || x === null || Object.isFrozen(x) || ArrayBuffer.isView(x) || x instanceof Pid) return;
-  if (!Array.isArray(x) && Object.getPrototypeOf(x) !== Object.prototype) return;
-  Object.freeze(x);
-  for (const v of Object.values(x)) deepFreeze(v);
+  const work = [x];
+  while (work.length > 0) {
+    const y = work.pop();
+    if (typeof y !== "object" || y === null || Object.isFrozen(y) || ArrayBuffer.isView(y) || y instanceof Pid) continue;
+    if (!Array.isArray(y) && Object.getPrototypeOf(y) !== Object.prototype) continue;
+    Object.freeze(y);
+    for (const v of Object.values(y)) work.push(v);
+  }
 }

@@ -119,13 +119,37 @@ export function compareKeys(a: unknown, b: unknown): number {
   return compare(a, b, true);
 }
 
-/** Negative, zero or positive as `a` sorts before, with, or after `b`. */
+/** Pairs still to compare (with their order: 1 for map key order), of every `compare` in progress. */
+const pending: unknown[] = [];
+
+/** Negative, zero or positive as `a` sorts before, with, or after `b`. Iterative: any nesting depth. */
 export function compare(a: unknown, b: unknown, keyOrder = false): number {
+  if (a === b) return 0;
+  const base = pending.length;
+  for (;;) {
+    const c = compareTop(a, b, keyOrder);
+    if (c !== 0) {
+      pending.length = base;
+      return c;
+    }
+    if (pending.length === base) return 0;
+    keyOrder = pending.pop() as boolean;
+    b = pending.pop();
+    a = pending.pop();
+  }
+}
+
+/** Queues children to compare after what is already queued at this level (pushed last first). */
+function later(a: unknown, b: unknown, keyOrder: boolean): void {
+  pending.push(a, b, keyOrder);
+}
+
+/** Compares `a` and `b` at the top; for containers of the same shape, their children are queued. */
+function compareTop(a: unknown, b: unknown, keyOrder: boolean): number {
   if (a === b) return 0;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
-  const rec = keyOrder ? compareKeys : compare;
   switch (ra) {
     case Rank.Number:
       if (keyOrder) {
@@ -162,24 +186,16 @@ export function compare(a: unknown, b: unknown, keyOrder = false): number {
       const x = a as unknown[];
       const y = b as unknown[];
       if (x.length !== y.length) return x.length - y.length;
-      for (let i = 0; i < x.length; i++) {
-        const c = rec(x[i], y[i]);
-        if (c !== 0) return c;
-      }
+      for (let i = x.length - 1; i >= 0; i--) later(x[i], y[i], keyOrder);
       return 0;
     }
     case Rank.Map: {
       const x = mapEntries(a);
       const y = mapEntries(b);
       if (x.length !== y.length) return x.length - y.length;
-      for (let i = 0; i < x.length; i++) {
-        const c = compareKeys(x[i]![0], y[i]![0]);
-        if (c !== 0) return c;
-      }
-      for (let i = 0; i < x.length; i++) {
-        const c = rec(x[i]![1], y[i]![1]);
-        if (c !== 0) return c;
-      }
+      // Every key (in key order) before any value.
+      for (let i = x.length - 1; i >= 0; i--) later(x[i]![1], y[i]![1], keyOrder);
+      for (let i = x.length - 1; i >= 0; i--) later(x[i]![0], y[i]![0], true);
       return 0;
     }
     case Rank.Fun: {
@@ -202,14 +218,12 @@ export function compare(a: unknown, b: unknown, keyOrder = false): number {
       const [xe, xt] = listParts(a);
       const [ye, yt] = listParts(b);
       const n = Math.min(xe.length, ye.length);
-      for (let i = 0; i < n; i++) {
-        const c = rec(xe[i], ye[i]);
-        if (c !== 0) return c;
-      }
-      // One ran out: compare what follows (the rest of a list, or a tail).
+      // One runs out: then what follows is compared (the rest of a list, or a tail).
       const restA = xe.length > n ? xe.slice(n) : xt;
       const restB = ye.length > n ? ye.slice(n) : yt;
-      return rec(restA, restB);
+      later(restA, restB, keyOrder);
+      for (let i = n - 1; i >= 0; i--) later(xe[i], ye[i], keyOrder);
+      return 0;
     }
     case Rank.Bits: {
       const [x, xb] = bytesOf(a);

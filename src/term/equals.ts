@@ -32,7 +32,26 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Pairs still to compare, of every `equals` in progress (it is re-entered through TermMap.has). */
+const pending: unknown[] = [];
+
+/** Exact equality (`=:=`). Iterative: any nesting depth. */
 export function equals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const base = pending.length;
+  for (;;) {
+    if (!shallowEquals(a, b)) {
+      pending.length = base;
+      return false;
+    }
+    if (pending.length === base) return true;
+    b = pending.pop();
+    a = pending.pop();
+  }
+}
+
+/** Compares `a` and `b` at the top; their children, when both are containers, are pushed on `pending`. */
+function shallowEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   switch (typeof a) {
     case "number":
@@ -52,13 +71,20 @@ export function equals(a: unknown, b: unknown): boolean {
   }
   if (a === null || typeof b !== "object" || b === null) {
     if (a === null || b === null || typeof b === "boolean" || b === undefined) return atomOf(a) === atomOf(b);
-    if (typeof b === "string" && a instanceof Uint8Array) return equals(b, a);
+    if (typeof b === "string" && a instanceof Uint8Array) return shallowEquals(b, a);
     return false;
   }
   if (a instanceof Atom) return false; // interned: identity already failed
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || (a instanceof Tuple) !== (b instanceof Tuple) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!equals(a[i], b[i])) return false;
+    // Leaves at once; containers later, last first (so they are compared in order).
+    for (let i = a.length - 1; i >= 0; i--) {
+      const x = a[i];
+      const y = b[i];
+      if (x === y) continue;
+      if (typeof x === "object" && x !== null && typeof y === "object" && y !== null) pending.push(x, y);
+      else if (!shallowEquals(x, y)) return false;
+    }
     return true;
   }
   if (a instanceof Float) return b instanceof Float && (a.value === b.value || (a.value === 0 && b.value === 0));
@@ -66,28 +92,35 @@ export function equals(a: unknown, b: unknown): boolean {
   if (a instanceof Ref) return b instanceof Ref && refEquals(a, b);
   if (a instanceof Port) return b instanceof Port && portEquals(a, b);
   if (a instanceof ImproperList) {
-    return b instanceof ImproperList && equals(a.elements, b.elements) && equals(a.tail, b.tail);
+    if (!(b instanceof ImproperList)) return false;
+    pending.push(a.tail, b.tail, a.elements, b.elements);
+    return true;
   }
   if (a instanceof Uint8Array) return b instanceof Uint8Array && bytesEqual(a, b);
   if (a instanceof BitString) return b instanceof BitString && a.lastBits === b.lastBits && bytesEqual(a.bytes, b.bytes);
   if (isTermMap(a)) {
     if (!isTermMap(b) || a.size !== b.size) return false;
-    for (const [k, v] of a.entries()) if (!b.has(k) || !equals(v, b.get(k))) return false;
+    for (const [k, v] of a.entries()) {
+      if (!b.has(k)) return false;
+      pending.push(v, b.get(k));
+    }
     return true;
   }
   if (a instanceof Export) return b instanceof Export && a.module === b.module && a.fn === b.fn && a.arity === b.arity;
   if (a instanceof Fun) {
-    return (
-      b instanceof Fun &&
-      a.module === b.module &&
-      a.index === b.index &&
-      a.arity === b.arity &&
-      bytesEqual(a.uniq, b.uniq) &&
-      a.oldIndex === b.oldIndex &&
-      a.oldUniq === b.oldUniq &&
-      equals(a.pid, b.pid) &&
-      equals(a.freeVars, b.freeVars)
-    );
+    if (
+      !(b instanceof Fun) ||
+      a.module !== b.module ||
+      a.index !== b.index ||
+      a.arity !== b.arity ||
+      !bytesEqual(a.uniq, b.uniq) ||
+      a.oldIndex !== b.oldIndex ||
+      a.oldUniq !== b.oldUniq
+    ) {
+      return false;
+    }
+    pending.push(a.freeVars, b.freeVars, a.pid, b.pid);
+    return true;
   }
   if (a instanceof LocalTerm) return b instanceof LocalTerm && bytesEqual(a.bytes, b.bytes);
   return false;

@@ -26,11 +26,46 @@ function bytes(h: number, b: Uint8Array): number {
   return h;
 }
 
+/**
+ * The work left, of every `hash` in progress: values to fold into `h`, and
+ * markers (each followed by its argument) for what closes a container.
+ */
+const work: unknown[] = [];
+class Marker {}
+const END_SEQ = new Marker(); // the end of a tuple or list; then its length
+const MIX7 = new Marker(); // before an improper list's tail
+const KEY = new Marker(); // an object's key follows
+const ENTRY = new Marker(); // a map entry starts
+const END_ENTRY = new Marker();
+const END_MAP = new Marker(); // then the hash before the map
+/** A map's running sum of entry hashes, one per open map. */
+const sums: number[] = [];
+
+/** Iterative: any nesting depth. */
 export function hash(x: unknown): number {
-  return hashInto(0x811c9dc5, x) >>> 0;
+  const base = work.length;
+  let h = 0x811c9dc5;
+  for (;;) {
+    h = hashTop(h, x);
+    for (;;) {
+      if (work.length === base) return h >>> 0;
+      const w = work.pop();
+      if (!(w instanceof Marker)) {
+        x = w;
+        break;
+      }
+      if (w === END_SEQ) h = mix(h, work.pop() as number);
+      else if (w === MIX7) h = mix(h, 7);
+      else if (w === KEY) h = str(h, work.pop() as string);
+      else if (w === ENTRY) h = 0x1234567;
+      else if (w === END_ENTRY) sums[sums.length - 1] = (sums[sums.length - 1]! + h) | 0;
+      else h = mix(mix(work.pop() as number, 13), sums.pop()!); // END_MAP: order-independent, as a sum
+    }
+  }
 }
 
-function hashInto(h: number, x: unknown): number {
+/** Folds a leaf into `h`; for a container, its start, with its contents queued on `work`. */
+function hashTop(h: number, x: unknown): number {
   switch (typeof x) {
     case "number":
       if (Number.isInteger(x)) return str(mix(h, 1), x.toString());
@@ -55,20 +90,15 @@ function hashInto(h: number, x: unknown): number {
   if (x === null) return str(mix(h, 4), "nil");
   if (x instanceof Atom) return str(mix(h, 4), x.name);
   if (x instanceof Float) return str(mix(h, 2), x.value.toString());
-  if (x instanceof Tuple) {
-    h = mix(h, 5);
-    for (let i = 0; i < x.length; i++) h = hashInto(h, x[i]);
-    return mix(h, x.length);
-  }
   if (Array.isArray(x)) {
-    h = mix(h, 6);
-    for (let i = 0; i < x.length; i++) h = hashInto(h, x[i]);
-    return mix(h, x.length);
+    work.push(x.length, END_SEQ);
+    for (let i = x.length - 1; i >= 0; i--) work.push(x[i]);
+    return mix(h, x instanceof Tuple ? 5 : 6);
   }
   if (x instanceof ImproperList) {
-    h = mix(h, 6);
-    for (const e of x.elements) h = hashInto(h, e);
-    return hashInto(mix(h, 7), x.tail);
+    work.push(x.tail, MIX7);
+    for (let i = x.elements.length - 1; i >= 0; i--) work.push(x.elements[i]);
+    return mix(h, 6);
   }
   if (x instanceof Uint8Array) return bytes(mix(h, 8), x);
   if (x instanceof BitString) return mix(bytes(mix(h, 9), x.bytes), x.lastBits);
@@ -80,18 +110,18 @@ function hashInto(h: number, x: unknown): number {
   }
   if (x instanceof Port) return str(str(mix(h, 12), x.node.name), String(x.id));
   if (isTermMap(x)) {
-    // Order-independent: combine entry hashes commutatively.
-    let acc = 0;
-    for (const [k, v] of (x as TermMapLike).entries()) acc = (acc + hashInto(hashInto(0x1234567, k), v)) | 0;
-    return mix(mix(h, 13), acc);
+    sums.push(0);
+    work.push(h, END_MAP);
+    for (const [k, v] of (x as TermMapLike).entries()) work.push(END_ENTRY, v, k, ENTRY);
+    return h;
   }
   if (x instanceof Export) return mix(str(str(mix(h, 14), x.module.name), x.fn.name), x.arity);
   if (x instanceof Fun) return mix(str(mix(h, 15), x.module.name), x.index);
   if (x instanceof LocalTerm) return bytes(mix(h, 16), x.bytes);
   if (typeof x === "object") {
-    h = mix(h, 17);
-    for (const k of Object.keys(x).sort()) h = hashInto(str(h, k), (x as Record<string, unknown>)[k]);
-    return h;
+    const keys = Object.keys(x).sort();
+    for (let i = keys.length - 1; i >= 0; i--) work.push((x as Record<string, unknown>)[keys[i]!], keys[i], KEY);
+    return mix(h, 17);
   }
   return h;
 }

@@ -53,8 +53,41 @@ function nodePart(node: Atom): string {
   return node.name === "nonode@nohost" ? "0" : node.name;
 }
 
-/** Erlang's textual form of a term. Unknown JS values print as `#JS<...>`. */
+/** Text to write as is (not a term): a wrapper, as a JS string is also a term. */
+class Lit {
+  constructor(readonly text: string) {}
+}
+const COMMA = new Lit(",");
+const CLOSE_TUPLE = new Lit("}");
+const CLOSE_LIST = new Lit("]");
+const BAR = new Lit("|");
+const ARROW = new Lit(" => ");
+
+/** Queues `items` separated by commas, then `close` (on a stack: pushed last first, so popped in order). */
+function queue(work: unknown[], items: readonly unknown[], close: Lit): void {
+  work.push(close);
+  for (let i = items.length - 1; i >= 0; i--) {
+    work.push(items[i]);
+    if (i > 0) work.push(COMMA);
+  }
+}
+
+/** Erlang's textual form of a term. Unknown JS values print as `#JS<...>`. Iterative: any nesting depth. */
 export function inspect(x: unknown): string {
+  const leaf = inspectTop(x, null);
+  if (leaf !== null) return leaf;
+  const out: string[] = [];
+  const work: unknown[] = [x];
+  while (work.length > 0) {
+    const w = work.pop();
+    if (w instanceof Lit) out.push(w.text);
+    else out.push(inspectTop(w, work) ?? "");
+  }
+  return out.join("");
+}
+
+/** A leaf's text; for a container, its opening (its contents queued on `work`), or null without `work`. */
+function inspectTop(x: unknown, work: unknown[] | null): string | null {
   switch (typeof x) {
     case "number":
       return Number.isInteger(x) ? String(x) : floatText(x);
@@ -70,9 +103,22 @@ export function inspect(x: unknown): string {
   if (x === null) return "nil";
   if (x instanceof Atom) return atomText(x.name);
   if (x instanceof Float) return floatText(x.value);
-  if (x instanceof Tuple) return `{${Array.from(x, inspect).join(",")}}`;
-  if (Array.isArray(x)) return `[${x.map(inspect).join(",")}]`;
-  if (x instanceof ImproperList) return `[${x.elements.map(inspect).join(",")}|${inspect(x.tail)}]`;
+  if (x instanceof Tuple) {
+    if (work === null) return null;
+    queue(work, x, CLOSE_TUPLE);
+    return "{";
+  }
+  if (Array.isArray(x)) {
+    if (work === null) return null;
+    queue(work, x, CLOSE_LIST);
+    return "[";
+  }
+  if (x instanceof ImproperList) {
+    if (work === null) return null;
+    work.push(CLOSE_LIST, x.tail);
+    queue(work, x.elements, BAR);
+    return "[";
+  }
   if (x instanceof Pid) return `<${nodePart(x.node)}.${x.id}.${x.serial}>`;
   if (x instanceof Ref) return `#Ref<${nodePart(x.node)}.${[...x.ids].reverse().join(".")}>`;
   if (x instanceof Port) return `#Port<${nodePart(x.node)}.${x.id}>`;
@@ -83,16 +129,32 @@ export function inspect(x: unknown): string {
     return `<<${head}${head ? "," : ""}${last}:${x.lastBits}>>`;
   }
   if (isTermMap(x)) {
+    if (work === null) return null;
     const entries = [...(x as TermMapLike).entries()].sort((a, b) => compareKeys(a[0], b[0]));
-    return `#{${entries.map(([k, v]) => `${inspect(k)} => ${inspect(v)}`).join(",")}}`;
+    mapBody(work, entries);
+    return "#{";
   }
   if (x instanceof Export) return `fun ${atomText(x.module.name)}:${atomText(x.fn.name)}/${x.arity}`;
   if (x instanceof Fun) return `#Fun<${atomText(x.module.name)}.${x.oldIndex}.${x.oldUniq}>`;
   if (x instanceof LocalTerm) return `#Local<${x.bytes.length} bytes>`;
   if (x instanceof Error) return `#Error<${x.name}: ${x.message}>`;
   if (Object.getPrototypeOf(x) === Object.prototype) {
+    if (work === null) return null;
     const entries = Object.entries(x as object).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    return `#{${entries.map(([k, v]) => `${atomText(k)} => ${inspect(v)}`).join(",")}}`;
+    mapBody(
+      work,
+      entries.map(([k, v]): [unknown, unknown] => [new Lit(atomText(k)), v]),
+    );
+    return "#{";
   }
   return `#JS<${Object.prototype.toString.call(x).slice(8, -1)}>`;
+}
+
+/** Queues `K => V` entries separated by commas, then `}`. */
+function mapBody(work: unknown[], entries: [unknown, unknown][]): void {
+  work.push(CLOSE_TUPLE);
+  for (let i = entries.length - 1; i >= 0; i--) {
+    work.push(entries[i]![1], ARROW, entries[i]![0]);
+    if (i > 0) work.push(COMMA);
+  }
 }

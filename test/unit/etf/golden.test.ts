@@ -59,9 +59,9 @@ const byName = new Map(vectors.map((v) => [v.name, decode(v.canonical)]));
 /** Records the tag of every term it decodes. */
 class TagRecorder extends Decoder {
   readonly tags = new Set<number>();
-  override term(depth = 0): unknown {
+  protected override node(): unknown {
     this.tags.add(this.buf[this.offset]!);
-    return super.term(depth);
+    return super.node();
   }
 }
 
