@@ -68,6 +68,11 @@ export class AofFile {
     fdatasync(this.fd, (e) => this.done(e, cb));
   }
 
+  /** Closed, or closing once the operations in flight are done. */
+  get isClosed(): boolean {
+    return this.closed || this.closing;
+  }
+
   /** Closes now, or once the operations in flight are done. */
   close(): void {
     if (this.closed || this.closing) return;

@@ -18,13 +18,21 @@
  *    server runs and appends go to the new incremental file.
  * 3. Switch: the base is fdatasynced and renamed, the manifest replaced
  *    (new base, new incremental file) atomically, and the old files deleted.
+ *
+ * A shard that dies while locked before the cut would lose its lock (its
+ * successor runs writes the copy lacks, and their records would count as
+ * before the cut): every locked shard is monitored until the cut, and its
+ * death aborts the rewrite. A restarted writer's rewrite (`rejoin`) is
+ * retried instead of given up: shortly when a shard was missing or died,
+ * in a second after an I/O error, with writes refused meanwhile (-MISCONF).
  */
 import { constants, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Tuple } from "../../term/tuple.js";
 import { type Ref } from "../../term/identifiers.js";
 import { DOWN } from "../../runtime/atoms.js";
-import { demonitor, monitor } from "../../runtime/erlang.js";
+import { demonitor, monitor, sendAfter } from "../../runtime/erlang.js";
+import { atom } from "../../term/atom.js";
 import { type Proc } from "../../runtime/process.js";
 import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName, parseManifest, manifestName } from "./aof_format.js";
 import { AofFile, fsyncDir, replaceManifest } from "./aof_files.js";
@@ -117,13 +125,23 @@ class ChunkDone {
 }
 
 let tags = 0;
+let tmpFiles = 0;
+
+/** To the writer: try a restarted writer's rewrite again (see {@link RewriteJob.abort}). */
+export const REJOIN = atom("rejoin");
+
+/** To the writer: shard `index` was not running when a rejoin wanted to lock it; try again. */
+class LockRetry {
+  constructor(readonly job: RewriteJob) {}
+}
 
 /** One rewrite in progress: its cut, then its base. */
 export class RewriteJob {
   private readonly copies: DbCopy[][] = [];
   private locked = 0;
   private tag = 0;
-  private mon: Ref | null = null;
+  /** Monitors of the shards locked (and the one being locked) until the cut. */
+  private mons: Ref[] = [];
   private cut = false;
   /** Files of the manifest before the cut: deleted once the new base is in place. */
   private oldEntries: ManifestEntry[] = [];
@@ -136,30 +154,43 @@ export class RewriteJob {
   readonly held: Held[] = [];
   private readonly started = Date.now();
 
-  constructor(readonly turnOn: boolean) {}
+  constructor(
+    readonly turnOn: boolean,
+    /** A restarted writer's: retried until it succeeds (see the header). */
+    readonly rejoin = false,
+  ) {}
 
   lockNext(s: WriterState): void {
     const i = this.locked;
     const pid = s.self.rt.whereis(s.inst.names.shards[i]!) as Proc | undefined;
-    if (pid === undefined) return this.abort(s, `shard ${i} is not running`);
+    if (pid === undefined) {
+      // A rejoin waits for the shard (it may be restarting, or not started yet); a rewrite gives up.
+      if (this.rejoin) return void sendAfter(10, s.self, new LockRetry(this));
+      return this.abort(s, `shard ${i} is not running`);
+    }
     this.tag = ++tags;
-    this.mon = monitor(pid);
+    this.mons.push(monitor(pid));
     pid.rt.deliver(pid, new ShardRun(s.self, this.tag, (v: ShardView) => copyKeyspace(v.keyspace as Keyspace), "lock"));
+  }
+
+  private demonitorAll(): void {
+    for (const m of this.mons) demonitor(m, { flush: true });
+    this.mons = [];
   }
 
   onMessage(s: WriterState, msg: unknown): void {
     if (msg instanceof ShardRunReply) {
       if (this.cut || msg.tag !== this.tag) return; // an unlock's reply
-      if (this.mon !== null) demonitor(this.mon, { flush: true });
-      this.mon = null;
       if (msg.error !== undefined) return this.abort(s, `shard ${msg.shard} could not copy its data`);
       this.copies.push(msg.value as DbCopy[]);
       this.locked++;
       if (this.locked < s.inst.shardCount) this.lockNext(s);
       else this.doCut(s);
-    } else if (msg instanceof Tuple && msg[0] === DOWN && msg[1] === this.mon) {
-      this.mon = null;
-      this.abort(s, "a shard died before the rewrite could start");
+    } else if (msg instanceof LockRetry && msg.job === this) {
+      if (s.rewrite === this && !this.cut) this.lockNext(s);
+    } else if (msg instanceof Tuple && msg[0] === DOWN && this.mons.includes(msg[1] as Ref)) {
+      this.mons = this.mons.filter((m) => m !== msg[1]);
+      this.abort(s, "a shard died before the rewrite could start", 10);
     } else if (msg instanceof ChunkDone && msg.job === this) {
       if (msg.error !== null) this.abort(s, `writing the new base: ${msg.error.message}`);
       else if (this.chunks === null) this.finish(s);
@@ -173,6 +204,7 @@ export class RewriteJob {
   }
 
   private unlock(s: WriterState, upTo: number): void {
+    this.demonitorAll();
     for (let i = 0; i <= upTo && i < s.inst.shardCount; i++) {
       const pid = s.self.rt.whereis(s.inst.names.shards[i]!) as Proc | undefined;
       pid?.rt.deliver(pid, new ShardRun(s.self, ++tags, null, "unlock"));
@@ -181,6 +213,7 @@ export class RewriteJob {
 
   private doCut(s: WriterState): void {
     this.cut = true;
+    this.demonitorAll();
     try {
       if (s.on) {
         this.oldEntries = [...s.manifest];
@@ -192,7 +225,7 @@ export class RewriteJob {
       if (s.on || this.turnOn || s.status.enabled) {
         const seq = Math.max(s.maxSeq("i"), maxSeqOf(this.oldEntries, "i")) + 1;
         this.newIncr = { file: incrFileName(s.prefix, seq), seq, type: "i" };
-        const file = AofFile.open(join(s.dir, this.newIncr.file), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND);
+        const file = s.track(AofFile.open(join(s.dir, this.newIncr.file), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND));
         s.file = file;
         s.fileSize.set(file, 0);
         s.enc = new RecordEncoder();
@@ -203,8 +236,9 @@ export class RewriteJob {
           replaceManifest(s.dir, s.prefix, s.manifest);
         }
       }
-      this.tmpPath = join(s.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
-      this.tmp = AofFile.open(this.tmpPath, "w");
+      // A name of its own: a dead writer's rewrite may still have a chunk in flight to its file.
+      this.tmpPath = join(s.dir, `temp-rewriteaof-bg-${process.pid}-${++tmpFiles}.aof`);
+      this.tmp = s.track(AofFile.open(this.tmpPath, "w"));
     } catch (e) {
       this.unlock(s, s.inst.shardCount - 1);
       return this.abort(s, `starting the rewrite: ${(e as Error).message}`);
@@ -252,16 +286,25 @@ export class RewriteJob {
     st.lastRewriteTimeSec = Math.floor((Date.now() - this.started) / 1000);
     st.currentSize = this.baseBytes + (s.file !== null ? (s.fileSize.get(s.file) ?? 0) : 0);
     st.baseSize = st.currentSize;
+    if (this.rejoin) {
+      s.rejoinPending = false;
+      s.inst.writeRefusal = null;
+    }
     for (const h of this.held.splice(0)) h.to.rt.deliver(h.to, h.msg);
     s.log("notice", `Background AOF rewrite finished successfully (base ${this.baseBytes} bytes)`);
   }
 
-  /** Gives up: the files and manifest stay as they were (complete), INFO says err. */
-  abort(s: WriterState, why: string): void {
+  /**
+   * Gives up: the files and manifest stay as they were (complete), INFO
+   * says err. A rejoin is tried again in `retryMs` (see the header): the
+   * replies it held wait for that one after a shard's death, and fail
+   * after an I/O error (which also refuses writes until it succeeds).
+   */
+  abort(s: WriterState, why: string, retryMs = 1000): void {
     if (s.rewrite !== this) return;
     s.rewrite = null;
     if (!this.cut) this.unlock(s, this.locked);
-    if (this.mon !== null) demonitor(this.mon, { flush: true });
+    this.demonitorAll();
     // Closed once a chunk's write in flight is done (see AofFile).
     this.tmp?.close();
     this.tmp = null;
@@ -270,8 +313,21 @@ export class RewriteJob {
     st.rewriteInProgress = false;
     st.lastBgrewriteStatus = "err";
     st.rewritesConsecutiveFailures++;
-    for (const h of this.held.splice(0)) failHeld(h, `ERR the append only file could not be written (${why}); the write may or may not be applied`);
     s.log("warning", `Background AOF rewrite failed: ${why}`);
+    const text = `ERR the append only file could not be written (${why}); the write may or may not be applied`;
+    if (this.rejoin && s.inst.config.get("appendonly")) {
+      // The new incremental file is in no manifest: nothing may be acknowledged from it.
+      if (s.on) s.close();
+      s.rejoinPending = true;
+      s.carried.push(...this.held.splice(0));
+      if (retryMs >= 1000) {
+        for (const h of s.carried.splice(0)) failHeld(h, text);
+        s.inst.writeRefusal = new ErrorReply(`MISCONF Errors writing to the AOF file: ${why}`);
+      }
+      sendAfter(retryMs, s.self, REJOIN);
+      return;
+    }
+    for (const h of this.held.splice(0)) failHeld(h, text);
   }
 }
 
@@ -292,11 +348,14 @@ function onDiskManifest(s: WriterState): ManifestEntry[] {
 
 /**
  * BGREWRITEAOF: starts a rewrite and answers Redis' text, or the error
- * when one is in progress. `turnOn`: CONFIG SET appendonly yes.
+ * when one is in progress. `turnOn`: CONFIG SET appendonly yes (replies
+ * wait for the base); `rejoin`: a restarted writer's (retried until done).
  */
-export function startRewrite(s: WriterState, turnOn = false): Reply {
+export function startRewrite(s: WriterState, turnOn = false, rejoin = false): Reply {
   if (s.rewrite !== null) return IN_PROGRESS;
-  const job = new RewriteJob(turnOn);
+  const job = new RewriteJob(turnOn, rejoin);
+  // Replies a failed rejoin kept wait for this one's base.
+  if (rejoin) job.held.push(...s.carried.splice(0));
   s.rewrite = job;
   s.status.rewriteInProgress = true;
   s.status.rewriteStartedAt = Date.now();

@@ -29,7 +29,8 @@ import { GenServer, type NoReply, noreply, ok, stop } from "../../otp/gen_server
 import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "./engine.js";
 import { AUTH_FREE, runConnectionCommand } from "./conn_commands.js";
 import { ClientRow, type KvInstance } from "./instance.js";
-import { AsyncDone, AwaitShard, Batch, BatchHeld, BatchReply, KillClient, RetryShard, ShardUp } from "./messages.js";
+import { AsyncDone, AwaitShard, Batch, BatchReply, KillClient, RetryShard, ShardUp, WATCH_WRITER } from "./messages.js";
+import { watchWriter } from "./persistence.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { RespParser, RespProtocolError } from "./resp.js";
 import { CHUNK_BYTES, type OutPiece, RespWriter } from "./resp_writer.js";
@@ -107,10 +108,8 @@ class Pending {
   readonly cmds: (readonly string[])[];
   readonly specs: CommandEntry[];
   readonly targets: Target[];
-  /** The message, once sent. */
+  /** The message, once sent (`batch.held`: the shard ran it and the writer holds its reply). */
   batch: Batch | null = null;
-  /** `appendfsync always`: the shard ran it; the writer holds the reply. */
-  held = false;
   /** Not (or no longer) sent: its shard is down. */
   unsent = false;
   /** The shard writes its replies itself (direct_out.ts): no BatchReply comes. */
@@ -197,6 +196,7 @@ export class ConnState {
     this.outstanding = Array.from({ length: n }, () => []);
     this.builders = new Array<Pending | null>(n).fill(null);
     for (let i = 0; i < n; i++) this.watchShard(i);
+    this.writerMon = watchWriter(inst, self, inst.config.get("appendonly"));
     const port = (this.port = "socket" in args ? new SocketPort(args.socket, self) : args.port(self));
     const id = inst.newClientId();
     const kill = (why: string) => self.rt.deliver(self, new KillClient(why));
@@ -244,7 +244,7 @@ export class ConnState {
     this.shardPids[i] = null;
     this.shardMons[i] = null;
     this.pruneDelegated(); // what is left delegated to it was not run: it goes again, and is written then
-    for (const p of this.outstanding[i]!) if (!p.held) p.unsent = true;
+    for (const p of this.outstanding[i]!) if (!p.batch!.held) p.unsent = true;
     this.awaitShard(i);
   }
 
@@ -264,12 +264,12 @@ export class ConnState {
 
   /** The persistence writer died: the replies it held are not known to be durable. */
   private onWriterDown(): void {
-    this.writerMon = null;
+    this.writerMon = watchWriter(this.inst, this.self);
     const err = new ErrorReply("ERR persistence writer restarted before the write was confirmed durable; it may or may not be applied");
     for (let i = 0; i < this.outstanding.length; i++) {
       const keep: Pending[] = [];
       for (const p of this.outstanding[i]!) {
-        if (!p.held) keep.push(p);
+        if (!p.batch!.held) keep.push(p);
         else for (const t of p.targets) this.deliverTarget(t, err);
       }
       this.outstanding[i] = keep;
@@ -519,15 +519,6 @@ export class ConnState {
     for (let i = 0; i < targets.length; i++) this.deliverTarget(targets[i]!, replies[i]!);
   }
 
-  private onHeld(h: BatchHeld): void {
-    for (const p of this.outstanding[h.shard]!) if (p.batch!.tag === h.tag) p.held = true;
-    if (this.writerMon === null) {
-      const w = this.self.rt.whereis(this.inst.names.writer);
-      if (w !== undefined) this.writerMon = monitor(w);
-      else this.onWriterDown();
-    }
-  }
-
   private deliverTarget(t: Target, r: Reply): void {
     if (typeof t === "number") return this.fill(t, r);
     if (t instanceof GatherPart) {
@@ -712,8 +703,7 @@ export class ConnState {
     else if (msg instanceof BatchReply) {
       this.onBatchReply(msg);
       this.maybeFlush();
-    } else if (msg instanceof BatchHeld) this.onHeld(msg);
-    else if (msg instanceof AsyncDone) {
+    } else if (msg instanceof AsyncDone) {
       this.onAsyncDone(msg);
       this.maybeFlush();
     } else if (msg instanceof ShardUp) this.onShardUp(msg);
@@ -726,6 +716,8 @@ export class ConnState {
         if (i >= 0) this.onShardDown(i);
       }
       this.maybeFlush();
+    } else if (msg === WATCH_WRITER) {
+      if (this.writerMon === null) this.writerMon = watchWriter(this.inst, this.self);
     } else if (msg === DIRECT_DONE) {
       this.onDirectDone();
     } else if (msg instanceof KillClient) {

@@ -36,7 +36,7 @@ import { GenServer, type NoReply, noreply, ok } from "../../otp/gen_server.js";
 import { type CommandSpec } from "./command.js";
 import { lookupCommand } from "./engine.js";
 import { type KvInstance } from "./instance.js";
-import { AwaitShard, Batch, BatchHeld, BatchReply, RetryShard, ShardUp } from "./messages.js";
+import { AwaitShard, Batch, BatchReply, RetryShard, ShardUp } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { hashKey } from "./router.js";
 
@@ -79,7 +79,6 @@ class Waiting {
     readonly from: From | null,
   ) {}
   unsent = false;
-  held = false;
 }
 
 class KvState {
@@ -184,8 +183,6 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
         const w = q.splice(k, 1)[0]!;
         if (w.from !== null) sendReply(w.from, toTerm(msg.replies[0]!));
       }
-    } else if (msg instanceof BatchHeld) {
-      for (const w of s.outstanding[msg.shard]!) if (w.batch.tag === msg.tag) w.held = true;
     } else if (msg instanceof RetryShard) {
       const i = msg.index;
       const p = s.pids[i] === null ? current!.rt.whereis(s.inst.names.shards[i]!) : undefined;
@@ -207,7 +204,7 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
       const i = s.mons.indexOf(msg[1] as Ref);
       if (i >= 0) {
         s.mons[i] = null;
-        for (const w of s.outstanding[i]!) if (!w.held) w.unsent = true;
+        for (const w of s.outstanding[i]!) if (!w.batch.held) w.unsent = true;
         this.watch(s, i);
       }
     }

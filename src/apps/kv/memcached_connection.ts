@@ -7,8 +7,8 @@
  * the replies in request order, once none is outstanding (or 64 KB are
  * ready); large output in pieces of about a chunk, never joined into one
  * string, the output limit checked after each. Batches a dying shard had not run go again, in order, to its
- * successor; under `appendfsync always` the replies come from the
- * persistence writer once durable, as for RESP.
+ * successor; while `appendonly yes` the replies of writes come from the
+ * persistence writer once written (under `always`, synced), as for RESP.
  *
  * Ordering: one connection's requests reach each shard in order, so a
  * pipelined `set k` then `get k` always reads its own write. `stats` is
@@ -32,7 +32,8 @@ import { MC_FLUSH } from "./memcached_commands.js";
 import { McParser, type McRequest } from "./memcached_parser.js";
 import { type McPart, type McText, flushPlan, planRequest } from "./memcached_protocol.js";
 import { McFlushSchedule, mcServer, statsText } from "./memcached_server.js";
-import { AwaitShard, Batch, BatchHeld, BatchReply, ShardUp } from "./messages.js";
+import { AwaitShard, Batch, BatchReply, ShardUp, WATCH_WRITER } from "./messages.js";
+import { watchWriter } from "./persistence.js";
 import { type Reply } from "./reply.js";
 import { CHUNK_BYTES } from "./resp_writer.js";
 import { shardOf } from "./router.js";
@@ -79,7 +80,6 @@ class Target {
 }
 
 class Pending {
-  held = false;
   unsent = false;
   constructor(
     readonly batch: Batch,
@@ -133,6 +133,7 @@ export class McConnState {
     this.outstanding = Array.from({ length: n }, () => []);
     this.builders = new Array<Builder | null>(n).fill(null);
     for (let i = 0; i < n; i++) this.watchShard(i);
+    this.writerMon = watchWriter(inst, self, cfg.get("appendonly"));
     const port = (this.port = new SocketPort(socket, self, { allowHalfOpen: true }));
     const srv = mcServer(inst);
     srv.counters.curr_connections++;
@@ -165,7 +166,7 @@ export class McConnState {
   private onShardDown(i: number): void {
     this.shardPids[i] = null;
     this.shardMons[i] = null;
-    for (const p of this.outstanding[i]!) if (!p.held) p.unsent = true;
+    for (const p of this.outstanding[i]!) if (!p.batch.held) p.unsent = true;
     this.awaitShard(i);
   }
 
@@ -184,11 +185,11 @@ export class McConnState {
   }
 
   private onWriterDown(): void {
-    this.writerMon = null;
+    this.writerMon = watchWriter(this.inst, this.self);
     for (let i = 0; i < this.outstanding.length; i++) {
       const keep: Pending[] = [];
       for (const p of this.outstanding[i]!) {
-        if (!p.held) keep.push(p);
+        if (!p.batch.held) keep.push(p);
         else for (const t of p.targets) this.deliver(t, WRITER_DIED);
       }
       this.outstanding[i] = keep;
@@ -314,15 +315,6 @@ export class McConnState {
     if (k === q.length) return;
     const p = k === 0 ? q.shift()! : q.splice(k, 1)[0]!;
     for (let i = 0; i < p.targets.length; i++) this.deliver(p.targets[i]!, r.replies[i]!);
-  }
-
-  private onHeld(h: BatchHeld): void {
-    for (const p of this.outstanding[h.shard]!) if (p.batch.tag === h.tag) p.held = true;
-    if (this.writerMon === null) {
-      const w = this.self.rt.whereis(this.inst.names.writer);
-      if (w !== undefined) this.writerMon = monitor(w);
-      else this.onWriterDown();
-    }
   }
 
   private deliver(t: Target, r: Reply): void {
@@ -459,8 +451,9 @@ export class McConnState {
     else if (msg instanceof BatchReply) {
       this.onBatchReply(msg);
       this.maybeFlush();
-    } else if (msg instanceof BatchHeld) this.onHeld(msg);
-    else if (msg instanceof ShardUp) this.onShardUp(msg);
+    } else if (msg === WATCH_WRITER) {
+      if (this.writerMon === null) this.writerMon = watchWriter(this.inst, this.self);
+    } else if (msg instanceof ShardUp) this.onShardUp(msg);
     else if (msg instanceof Tuple && msg[0] === DOWN) {
       const ref = msg[1];
       if (ref === this.writerMon) this.onWriterDown();

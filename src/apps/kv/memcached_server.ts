@@ -45,7 +45,7 @@ import { MC_COUNTER_NAMES, MC_FLUSH, McCounters, mcState } from "./memcached_com
 import { McConnection } from "./memcached_connection.js";
 import { ITEM_OVERHEAD } from "./memcached_parser.js";
 import { MEMCACHED_COMPAT_VERSION, formatStats } from "./memcached_protocol.js";
-import { AwaitShard, Batch, BatchHeld, BatchReply, ShardUp } from "./messages.js";
+import { AwaitShard, Batch, BatchReply, ShardUp } from "./messages.js";
 
 /** Listener indices of memcached's listeners in `inst.boundPorts` (RESP's start at 0). */
 export const MC_LISTENER_BASE = 1000;
@@ -111,6 +111,8 @@ class FlusherState {
   timer: Ref | null = null;
   /** Shards still to flush for the flush in progress: shard -> its monitor (null: waiting for the shard). */
   readonly flushing = new Map<number, Ref | null>();
+  /** The flush batch sent to each shard (its `held` says it ran). */
+  readonly sent = new Map<number, Batch>();
   tag = 0;
   readonly same: NoReply<FlusherState>;
   constructor(readonly srv: McServerState) {
@@ -149,7 +151,7 @@ export class McFlusher extends GenServer<FlusherState, never, never, unknown, Mc
         s.srv.flushAt = null;
         for (let i = 0; i < s.srv.inst.shardCount; i++) this.flushShard(s, i);
       } else this.arm(s);
-    } else if (msg instanceof BatchReply || msg instanceof BatchHeld) {
+    } else if (msg instanceof BatchReply) {
       const mon = s.flushing.get(msg.shard);
       if (mon !== undefined && mon !== null) demonitor(mon, { flush: true });
       s.flushing.delete(msg.shard);
@@ -157,7 +159,8 @@ export class McFlusher extends GenServer<FlusherState, never, never, unknown, Mc
       if (s.flushing.get(msg.index) === null) this.flushShard(s, msg.index);
     } else if (msg instanceof Tuple && msg[0] === DOWN) {
       for (const [i, mon] of s.flushing) {
-        if (mon === msg[1]) {
+        if (mon === msg[1] && s.sent.get(i)?.held === true) s.flushing.delete(i); // it ran; the writer has its reply
+        else if (mon === msg[1]) {
           // It died before running the flush (a batch runs whole or not at all): ask its successor.
           s.flushing.set(i, null);
           this.awaitShard(s, i);
@@ -176,7 +179,9 @@ export class McFlusher extends GenServer<FlusherState, never, never, unknown, Mc
       return this.awaitShard(s, i);
     }
     s.flushing.set(i, monitor(p));
-    p.rt.deliver(p, new Batch(self, ++s.tag, 0, [["mc_flush"]], [MC_FLUSH]));
+    const b = new Batch(self, ++s.tag, 0, [["mc_flush"]], [MC_FLUSH]);
+    s.sent.set(i, b);
+    p.rt.deliver(p, b);
   }
 
   private awaitShard(s: FlusherState, i: number): void {

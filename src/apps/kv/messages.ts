@@ -6,9 +6,10 @@
  *
  * The hot path is two messages per batch: a connection sends one
  * {@link Batch} per shard per chunk of input, the shard answers with one
- * {@link BatchReply}. Under `appendfsync always` the shard sends
- * {@link BatchHeld} instead and the persistence writer delivers the
- * BatchReply once the batch's writes are durable.
+ * {@link BatchReply}. While `appendonly yes`, a batch that wrote (under
+ * `appendfsync always`, any batch) has its BatchReply delivered by the
+ * persistence writer once the writes are with the kernel (under `always`,
+ * on disk); the shard marks the Batch `held` instead of sending a message.
  */
 import { type Proc } from "../../runtime/process.js";
 import { type CommandSpec } from "./command.js";
@@ -28,6 +29,14 @@ export class Batch {
     /** Set when the shard writes the replies to the client itself (direct_out.ts) instead of answering. */
     readonly direct: DirectOut | null = null,
   ) {}
+  /**
+   * Set by the shard that ran the batch when its reply went to the
+   * persistence writer to be released once written: the sender must not
+   * send it again if the shard restarts, and answers it with an error if
+   * the writer dies. Shared, as `counters` are in Erlang: one writer (the
+   * shard), read by the sender; a flag costs less than a message per batch.
+   */
+  held = false;
 }
 
 /** A shard's answer to a {@link Batch}: one reply per command, in order. */
@@ -36,18 +45,6 @@ export class BatchReply {
     readonly shard: number,
     readonly tag: number,
     readonly replies: readonly Reply[],
-  ) {}
-}
-
-/**
- * `appendfsync always`: batch `tag` has run on the shard; its
- * {@link BatchReply} comes from the persistence writer once durable. Tells
- * the sender not to run the batch again if the shard restarts meanwhile.
- */
-export class BatchHeld {
-  constructor(
-    readonly shard: number,
-    readonly tag: number,
   ) {}
 }
 
@@ -142,6 +139,13 @@ export class KillClient {
     readonly outputLimit = false,
   ) {}
 }
+
+/** To oneself: monitor the persistence writer again (it was restarting when its DOWN came). */
+export class WatchWriter {
+  private constructor() {}
+  static readonly instance = new WatchWriter();
+}
+export const WATCH_WRITER = WatchWriter.instance;
 
 /** To oneself: look for shard `index` again (no holder was there to ask). */
 export class RetryShard {

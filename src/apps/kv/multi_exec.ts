@@ -8,9 +8,9 @@
  * (as cross-shard MSETNX and RENAME do, see txn.ts), so nothing else runs
  * between its commands: it checks the watched keys, runs the commands one
  * by one on their shards, unlocks, and gives the connection the array of
- * replies, or a null array when a watched key changed. Under `appendfsync
- * always` that reply travels through the persistence writer, released once
- * every write of the transaction is durable.
+ * replies, or a null array when a watched key changed. While `appendonly
+ * yes` that reply travels through the persistence writer, released once
+ * every write of the transaction is written (under `always`, synced).
  *
  * WATCH registers the keys with their shards (watch.ts) in the order of the
  * connection's other commands, so its own earlier writes do not count.
@@ -27,11 +27,11 @@ import type { ConnState } from "./connection.js";
 import { type CommandEntry, execCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "./engine.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone, Unwatch, Watch } from "./messages.js";
-import { AofAppend, Held } from "./persistence.js";
+import { AofAppend } from "./persistence.js";
 import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "./reply.js";
 import { planMulti, shardOf } from "./router.js";
 import type { ShardState } from "./shard.js";
-import { Aborted, lockedCommand, shardsOf, step, unlockAll } from "./txn.js";
+import { Aborted, lockedCommand, shardsOf, step, toWriter, unlockAll, whenWritten } from "./txn.js";
 
 const QUEUED = new SimpleString("QUEUED");
 const NESTED = new ErrorReply("ERR MULTI calls can not be nested");
@@ -160,11 +160,9 @@ export function execCommandOf(c: ConnState, seq: number, connStep: ConnectionSte
   spawnLink(function* () {
     const out = yield* transaction(inst, conn, db, tx.queued, watched, connStep);
     const done = new AsyncDone(seq, out.reply, out.db);
-    if (!out.ran || !inst.config.get("appendonly") || inst.config.get("appendfsync") !== "always") return conn.rt.deliver(conn, done);
-    // Released by the writer once everything the shards sent it before (this transaction's writes) is durable.
-    const w = current!.rt.whereis(inst.names.writer);
-    if (w === undefined) conn.rt.deliver(conn, new AsyncDone(seq, new ErrorReply("ERR persistence writer unavailable; the transaction ran but is not durable"), out.db));
-    else w.rt.deliver(w, new AofAppend(-1, [], new Held(conn, done)));
+    if (!out.ran || !inst.config.get("appendonly")) return conn.rt.deliver(conn, done);
+    // Released by the writer once everything the shards sent it before (this transaction's writes) is written.
+    conn.rt.deliver(conn, yield* whenWritten(toWriter(inst, [], done), done, "the transaction"));
   });
   return undefined;
 }

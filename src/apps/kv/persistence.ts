@@ -8,14 +8,18 @@
  *
  * - shard → writer, {@link AofAppend}: the writes of one batch, in the order
  *   they ran, as the commands that replay them (`ExecContext.propagate`),
- *   each with its database. Sent only while `appendonly yes`. Under
- *   `appendfsync always` it carries `held`: the batch's reply, which the
- *   writer must deliver (`rt.deliver(held.to, held.msg)`) only once these
- *   records and every record it received before are durable, and in the
- *   order the AofAppends arrived. An AofAppend may have no records and only
- *   a held reply (a read under `always`, a transaction's final reply): it
- *   is released once everything before it is durable. Under `everysec` and
- *   `no` replies go straight from the shard to the client and `held` is null.
+ *   each with its database. Sent only while `appendonly yes`. It carries
+ *   `held`, the batch's reply, whenever the batch wrote (under `appendfsync
+ *   always`, for every batch): the writer delivers it (`rt.deliver(held.to,
+ *   held.msg)`) only once these records and every record it received before
+ *   are written to the file (under `always`: and fdatasynced), and in the
+ *   order the AofAppends arrived. So no reply leaves the server before its
+ *   command's bytes are with the kernel, whatever the policy. An AofAppend
+ *   may have no records and only a held reply (a read under `always`, a
+ *   transaction's final reply): it is released once everything before it is
+ *   written (synced). A batch that wrote nothing is answered by the shard
+ *   directly under `everysec` and `no` (the sender keeps its replies in
+ *   order). The shard marks such a batch {@link Batch.held}.
  * - `'$gen_call'` requests (use {@link WriterRequest}): `flush` (make
  *   everything received durable, answer `ok`; clean shutdown), `rewrite`
  *   (BGREWRITEAOF: answer the command's Reply), `{config, Name}`
@@ -23,17 +27,25 @@
  *   or an ErrorReply when the change cannot be made: CONFIG SET reverts it).
  * - INFO persistence is {@link Persistence.info}, read without a message.
  *
- * If the writer dies, what was in its mailbox is gone: clients holding
- * {@link BatchHeld} markers see its `DOWN` and answer their held commands
- * with an error (never a false acknowledgement). Shards that find no writer
- * keep their AofAppends and send them once a writer is registered again.
+ * - A `'$gen_call'` the writer does not know is answered `{error,
+ *   {unknown_call, Request}}` (it stays up); an unknown cast is logged.
+ *
+ * If the writer dies, what was in its mailbox is gone: senders of held
+ * batches (they monitor the writer: {@link watchWriter}) see its `DOWN` and
+ * answer their held commands with an error (never a false
+ * acknowledgement). Shards that find no writer keep their AofAppends and
+ * send them once a writer is registered again. A restarted writer does not
+ * load anything: the live keyspaces are the truth, and it writes a new base
+ * from them (aof_writer.ts).
  */
 import { type Atom, atom } from "../../term/atom.js";
 import { type Tup } from "../../term/tuple.js";
 import { type Proc } from "../../runtime/process.js";
+import { type Ref } from "../../term/identifiers.js";
+import { monitor, sendAfter } from "../../runtime/erlang.js";
 import { type CallSpec, type From } from "../../otp/gen.js";
 import { GenServer, noreply, ok, reply } from "../../otp/gen_server.js";
-import { AsyncDone, BatchReply } from "./messages.js";
+import { AsyncDone, BatchReply, WATCH_WRITER } from "./messages.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import type { KvInstance } from "./instance.js";
 import type { ChildSpec } from "../../otp/supervisor.js";
@@ -64,7 +76,19 @@ export function failHeld(h: Held, text: string): void {
   else h.to.rt.deliver(h.to, m);
 }
 
-/** Shard → writer: the records of one batch and, under `always`, the reply to release. */
+/**
+ * Monitors the persistence writer for `self` (a sender of batches): the
+ * monitor's ref, or null when no writer is registered (it is restarting),
+ * and then (with `retry`) {@link WATCH_WRITER} comes to `self` shortly to try again.
+ */
+export function watchWriter(inst: KvInstance, self: Proc, retry = true): Ref | null {
+  const w = self.rt.whereis(inst.names.writer);
+  if (w !== undefined) return monitor(w);
+  if (retry) sendAfter(10, self, WATCH_WRITER);
+  return null;
+}
+
+/** Shard → writer: the records of one batch and the reply to release once they are written. */
 export class AofAppend {
   constructor(
     readonly shard: number,

@@ -6,8 +6,9 @@
  * shard loses nothing (see holder.ts).
  *
  * Per {@link Batch} it reads the clock once, runs each command's `exec`,
- * hands the batch's writes to the persistence writer (when `appendonly
- * yes`) and answers with one {@link BatchReply}. A command that throws is a
+ * and answers with one {@link BatchReply}; when `appendonly yes` and the
+ * batch wrote, the reply goes with the writes to the persistence writer,
+ * which releases it once they are written (persistence.ts). A command that throws is a
  * bug in the command table: it is logged and answered with an error, and
  * the rest of the batch runs; so a batch either runs whole or not at all,
  * which lets a client resend batches a killed shard never ran.
@@ -29,7 +30,7 @@ import { type Db, type Keyspace, activeExpireCycle } from "./db.js";
 import { type CommandEntry, execCommand } from "./engine.js";
 import { CLAIM } from "./holder.js";
 import { type KvInstance } from "./instance.js";
-import { Batch, BatchHeld, BatchReply, ExpireTick, ShardRun, ShardRunReply, type ShardView, Unwatch, Watch } from "./messages.js";
+import { Batch, BatchReply, ExpireTick, ShardRun, ShardRunReply, type ShardView, Unwatch, Watch } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "./persistence.js";
 import { scopedFlush } from "./aof_format.js";
 import { ErrorReply, type Reply } from "./reply.js";
@@ -142,14 +143,14 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     }
     const records = s.records!;
     s.records = null;
-    if (this.inst.config.get("appendfsync") === "always") {
-      // The reply waits for durability in the writer; the client learns the batch ran.
-      b.from.rt.deliver(b.from, new BatchHeld(s.index, b.tag));
-      this.toWriter(s, new AofAppend(s.index, records, new Held(b.from, reply)));
-    } else {
-      if (records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
+    if (records.length === 0 && this.inst.config.get("appendfsync") !== "always") {
+      // Nothing to write: the sender keeps this reply behind its earlier held ones.
       b.from.rt.deliver(b.from, reply);
+      return;
     }
+    // The reply leaves once the records are written (under always: synced); the sender learns the batch ran.
+    b.held = true;
+    this.toWriter(s, new AofAppend(s.index, records, new Held(b.from, reply)));
   }
 
   private internalError(s: ShardState, argv: readonly string[], e: unknown): ErrorReply {
@@ -162,6 +163,8 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
   }
 
   private run(r: ShardRun, s: ShardState): void {
+    // A rewrite's copy (a restarted writer's) covers every write before it: their records must reach the writer first.
+    if (s.unsent.length > 0) this.flushUnsent(s);
     if (r.lock === "lock" && s.lockedBy === null) {
       s.lockedBy = r.from;
       s.lockMon = monitor(r.from);

@@ -6,8 +6,9 @@
  * the engine's `take` / `put` / `existsAny` primitives, records the
  * original command for the append-only file once, unlocks, and hands the
  * reply to the connection, which holds back its later commands meanwhile.
- * Under `appendfsync always` the reply travels through the persistence
- * writer, released once the record is durable.
+ * While `appendonly yes` the reply travels through the persistence writer,
+ * released once the record is written (under `always`, synced); if the
+ * writer dies first, the reply is an error.
  *
  * A shard that dies during the transaction aborts it with an error; the
  * steps are ordered so that nothing is lost: a RENAME copies the value to
@@ -26,7 +27,7 @@ import type { ConnState } from "./connection.js";
 import { type Taken, existsAny, put, take } from "./engine.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone, ShardRun, ShardRunReply } from "./messages.js";
-import { AofAppend, Held } from "./persistence.js";
+import { AofAppend, type AofRecord, Held } from "./persistence.js";
 import { ErrorReply, OK, type Reply } from "./reply.js";
 import { hashKey } from "./router.js";
 import type { ShardState } from "./shard.js";
@@ -60,19 +61,40 @@ export function startTransaction(c: ConnState, seq: number, spec: CommandSpec, a
     const reply = yield* transaction(inst, shards, db, spec.name, argv);
     const done = new AsyncDone(seq, reply.reply);
     if (reply.record && inst.config.get("appendonly")) {
-      const always = inst.config.get("appendfsync") === "always";
-      const w = current!.rt.whereis(inst.names.writer);
-      const a = new AofAppend(-1, [{ db, argv }], always ? new Held(conn, done) : null);
-      if (w !== undefined) w.rt.deliver(w, a);
-      else if (always) conn.rt.deliver(conn, new AsyncDone(seq, new ErrorReply("ERR persistence writer unavailable; the command ran but is not durable")));
+      // The record goes before the unlock (so later writes of these keys follow it); the reply once it is written.
+      const mon = toWriter(inst, [{ db, argv }], done);
       yield* unlockAll(inst, shards);
-      if (!always || w === undefined) conn.rt.deliver(conn, done);
+      conn.rt.deliver(conn, yield* whenWritten(mon, done, "the command"));
       return;
     }
     yield* unlockAll(inst, shards);
     conn.rt.deliver(conn, done);
   });
   return true;
+}
+
+/**
+ * Sends the persistence writer `records` (maybe none) and `done` to release
+ * to this process once they (and everything before) are written; the
+ * writer's monitor, or null when no writer is registered.
+ */
+export function toWriter(inst: KvInstance, records: AofRecord[], done: AsyncDone): Ref | null {
+  const self = current!;
+  const w = self.rt.whereis(inst.names.writer);
+  if (w === undefined) return null;
+  const mon = monitor(w);
+  w.rt.deliver(w, new AofAppend(-1, records, new Held(self, done)));
+  return mon;
+}
+
+/** Waits for `done` back from the writer ({@link toWriter}); an error reply instead if the writer is missing or dies first. */
+export function* whenWritten(mon: Ref | null, done: AsyncDone, what: string): Generator<unknown, AsyncDone, unknown> {
+  const err = (why: string) => new AsyncDone(done.seq, new ErrorReply(`ERR persistence writer ${why}; ${what} ran but is not known to be written, it may or may not be applied`), done.db);
+  if (mon === null) return err("unavailable");
+  const m = yield* receive((r: unknown): r is AsyncDone => r === done, [DOWN, mon, _, _, _]);
+  if (m instanceof Tuple) return err("restarted before the write was confirmed");
+  demonitor(mon, { flush: true });
+  return done;
 }
 
 /** A shard died during the transaction (thrown by {@link step}). */

@@ -160,20 +160,63 @@ describe("appendfsync always", () => {
 });
 
 describe("appendfsync everysec", () => {
-  test("replies go straight back; the records still go to the writer", async () => {
+  test("a write's reply waits for the writer too (until written, not synced); a read goes straight back, after the earlier replies", async () => {
     const c = await RespClient.connect(port);
     assert.deepEqual(plain(await c.cmd("CONFIG", "SET", "appendfsync", "everysec")), "OK");
     seen.records.length = 0;
-    assert.deepEqual(plain(await c.cmd("INCR", "counter")), 1);
-    assert.deepEqual(plain(await c.cmd("GET", "counter")), "1");
+    seen.held.length = 0;
+    c.send("INCR", "counter");
     await tick();
     assert.deepEqual(seen.records.map((r) => r.argv.join(" ")), ["INCR counter"]);
-    assert.equal(seen.held.length, 0);
+    assert.equal(seen.held.length, 1, "the reply is with the writer");
+    assert.equal(await c.read(200).then(() => "replied", () => "held"), "held");
+    // A read of another connection is not held behind it...
+    const other = await RespClient.connect(port);
+    assert.deepEqual(plain(await other.cmd("GET", "counter")), "1");
+    other.close();
+    // ...and on this connection, a read comes after the held write's reply.
+    c.send("GET", "counter");
+    await tick();
+    assert.equal(await c.read(200).then(() => "replied", () => "held"), "held");
+    durable();
+    assert.deepEqual(plain(await c.read()), 1);
+    assert.deepEqual(plain(await c.read()), "1");
+    assert.equal(seen.held.length, 0, "a read wrote nothing: its reply never went to the writer");
     assert.deepEqual(plain(await c.cmd("CONFIG", "SET", "appendonly", "no")), "OK");
     seen.records.length = 0;
     assert.deepEqual(plain(await c.cmd("INCR", "counter")), 2);
     await tick();
     assert.deepEqual(seen.records, [], "nothing recorded with appendonly no");
+    c.close();
+  });
+
+  test("MULTI/EXEC and a cross-shard RENAME under everysec: the reply waits for the writer", async () => {
+    const c = await RespClient.connect(port);
+    assert.deepEqual(plain(await c.cmd("CONFIG", "SET", "appendonly", "yes")), "OK");
+    await tick();
+    durable();
+    seen.held.length = 0;
+    assert.deepEqual(plain(await c.cmd("MULTI")), "OK");
+    assert.deepEqual(plain(await c.cmd("SET", "m1", "1")), "QUEUED");
+    assert.deepEqual(plain(await c.cmd("SET", "m2", "2")), "QUEUED");
+    c.send("EXEC");
+    await tick();
+    assert.equal(await c.read(200).then(() => "replied", () => "held"), "held");
+    durable();
+    assert.deepEqual(plain(await c.read()), ["OK", "OK"]);
+    // A cross-shard RENAME (a transaction of its own) too.
+    let a = "x0";
+    let b = "x1";
+    for (let i = 1; shardOf(a, inst.mask) === shardOf(b, inst.mask); i++) b = `x${i}`;
+    c.send("SET", a, "v");
+    await tick();
+    durable();
+    assert.deepEqual(plain(await c.read()), "OK");
+    c.send("RENAME", a, b);
+    await tick();
+    assert.equal(await c.read(200).then(() => "replied", () => "held"), "held");
+    durable();
+    assert.deepEqual(plain(await c.read()), "OK");
     c.close();
   });
 
