@@ -4,7 +4,8 @@
  * atoms cost ~418 MB). With the limit lowered, erl sends a message of 1,000
  * new atoms to a registered Agner process: Agner closes that one connection
  * with one logged line naming the peer and "atom table full", the atom
- * count stays within the limit, and another erl node's connection, the
+ * count stays within the limit (erl reads it and the limit with
+ * `rpc:call(Node, erlang, system_info, [atom_count])`), and another erl node's connection, the
  * local process and new connections keep working.
  */
 import assert from "node:assert/strict";
@@ -86,6 +87,10 @@ describe("a peer past the atom limit", needsErl(), () => {
       ].join(" "),
     );
     assert.ok(equals(o, t(2, atom("no_down"), true)), `the other node saw ${String(o)}`);
+
+    // erl reads the count and the limit over rpc, as from a BEAM node.
+    const info = await other.eval(`{rpc:call('${me.name}', erlang, system_info, [atom_count]), rpc:call('${me.name}', erlang, system_info, [atom_limit])}.`);
+    assert.ok(equals(info, t(atomCount(), limit)), `system_info over rpc: ${String(info)}`);
 
     // The flooder may come back, with atoms that exist.
     const again = await flooder.eval(`{atom_sink, '${me.name}'} ! {self(), [ok, error, true]}, receive {got, N} -> N after 10000 -> timeout end.`);
