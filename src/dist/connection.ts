@@ -22,7 +22,7 @@
  * a peer from which nothing was read for `intensity` calls in a row is
  * down (`net_tick_timeout`).
  */
-import { Atom, atom, existingAtom } from "../term/atom.js";
+import { Atom, AtomTableFullError, atom, existingAtom } from "../term/atom.js";
 import { t } from "../term/tuple.js";
 import type { Pid, Ref } from "../term/identifiers.js";
 import { type DecodeOptions, DEFAULT_JS_TERM_LIMITS, Decoder, Encoder, EtfDecodeError, Tag } from "../etf/index.js";
@@ -152,7 +152,12 @@ export function readAtomCacheRefs(
       let a = existingAtom(name);
       if (a === undefined) {
         if (existingOnly) bad(`a new atom '${name.slice(0, 40)}' in the atom cache (existing atoms only)`);
-        a = atom(name);
+        try {
+          a = atom(name);
+        } catch (e) {
+          if (e instanceof AtomTableFullError) throw new DistProtocolError(`a new atom '${name.slice(0, 40)}' in the atom cache, and the ${e.message}`, { cause: e });
+          throw e;
+        }
       }
       cache[index] = a;
       atoms[i] = a;

@@ -17,7 +17,7 @@
  * carrier.onHandshakeMessage = (b) => { const step = hs.receive(b); ... };
  */
 import { createHash, randomInt } from "node:crypto";
-import { Atom, atom } from "../term/atom.js";
+import { Atom, AtomTableFullError, atom } from "../term/atom.js";
 import { t } from "../term/tuple.js";
 import { DistConnectError, DistProtocolError } from "./errors.js";
 import { DFLAG, type DistFlags, expandFlags, missingFlags } from "./flags.js";
@@ -474,7 +474,8 @@ export class Acceptor {
         try {
           splitPeerName(n.name);
           peer = atom(n.name);
-        } catch {
+        } catch (e) {
+          if (e instanceof AtomTableFullError) throw new DistConnectError(`refused '${n.name.slice(0, 100)}': its name is a new atom and the ${e.message}`, t(ATOMS.protocolError, "system_limit"), { cause: e });
           throw new DistConnectError(`invalid node name '${n.name.slice(0, 100)}' in a connection attempt`, t(ATOMS.protocolError, "invalid node name"));
         }
         const flags = expandFlags(n.flags);

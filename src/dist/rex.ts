@@ -22,7 +22,7 @@
  * a thrown `ExitException` / `ExitError` an exit with its reason; any other
  * thrown value an Erlang `throw`.
  */
-import { Atom, atom } from "../term/atom.js";
+import { Atom, atom, atomCount, atomLimit } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
 import { BadArgError } from "../runtime/errors.js";
@@ -79,12 +79,41 @@ function asAtom(x: string | Atom): Atom {
   return typeof x === "string" ? atom(x) : x;
 }
 
-/** The exported function `module:fn` taking `args`, if any. */
+/** The exported function `module:fn` taking `args`, if any (else a built-in one). */
 export function lookup(rt: Runtime, module: unknown, fn: unknown, args: unknown): ExportedFn | undefined {
   if (!(module instanceof Atom) || !(fn instanceof Atom) || !isList(args)) return undefined;
   const e = tables.get(rt)?.get(key(module, fn));
-  if (e === undefined || (e.arity !== undefined && e.arity !== args.length)) return undefined;
+  if (e === undefined || (e.arity !== undefined && e.arity !== args.length)) return builtin(module, fn, args);
   return e.fn;
+}
+
+// ---- built-in functions ----------------------------------------------------------
+
+/** An Erlang `error` with its reason (what a BIF raises, e.g. `badarg`), thrown by the built-ins. */
+class ErlangError {
+  constructor(readonly reason: unknown) {}
+}
+
+const ERLANG = atom("erlang");
+const SYSTEM_INFO = atom("system_info");
+const ATOM_COUNT = atom("atom_count");
+const ATOM_LIMIT = atom("atom_limit");
+const BADARG = atom("badarg");
+
+/**
+ * What every node answers without an export: `erlang:system_info/1` for
+ * the items Agner has (`atom_count`, `atom_limit`, which erl's tools read
+ * over rpc); any other item is a `badarg` error, as erl's is.
+ */
+function builtin(module: Atom, fn: Atom, args: unknown[]): ExportedFn | undefined {
+  if (module === ERLANG && fn === SYSTEM_INFO && args.length === 1) return systemInfo;
+  return undefined;
+}
+
+function systemInfo(item: unknown): number {
+  if (item === ATOM_COUNT) return atomCount();
+  if (item === ATOM_LIMIT) return atomLimit();
+  throw new ErlangError(BADARG);
 }
 
 function isList(x: unknown): x is unknown[] {
@@ -123,6 +152,7 @@ export function errorTerm(e: Error): Tup<[Atom, string]> {
 
 function classify(e: unknown, module: Atom, fn: Atom, arity: number): Outcome {
   if (e instanceof ExitException || e instanceof ExitError) return { kind: "exit", reason: e.reason };
+  if (e instanceof ErlangError) return { kind: "error", reason: e.reason, stack: [t(module, fn, arity, [])] };
   if (e instanceof Error) return { kind: "error", reason: errorTerm(e), stack: [t(module, fn, arity, [])] };
   return { kind: "throw", value: e };
 }

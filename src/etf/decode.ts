@@ -11,7 +11,7 @@
  * `Uint8Array`, maps as `TermMap`, pids/refs/ports as `External*`.
  */
 import { inflateSync } from "node:zlib";
-import { Atom, MAX_ATOM_CHARS, atom, existingAtom } from "../term/atom.js";
+import { Atom, AtomTableFullError, MAX_ATOM_CHARS, atom, existingAtom } from "../term/atom.js";
 import { BitString } from "../term/bitstring.js";
 import { Float } from "../term/float.js";
 import { Export, Fun, LocalTerm } from "../term/fun.js";
@@ -515,7 +515,13 @@ export class Decoder {
     if (this.existingOnly) this.fail(`an existing atom ('${name.slice(0, 40)}' is new)`, at);
     if (++this.newAtoms > this.maxNewAtoms) this.fail(`at most ${this.maxNewAtoms} new atoms`, at);
     if ([...name].length > MAX_ATOM_CHARS) this.fail(`an atom of at most ${MAX_ATOM_CHARS} characters`, at);
-    return atom(name);
+    try {
+      return atom(name);
+    } catch (e) {
+      // The input is fine; this process has no room for another atom (the BEAM's system_limit).
+      if (e instanceof AtomTableFullError) throw new EtfDecodeError(at, `an existing atom ('${name.slice(0, 40)}' is new and the ${e.message})`, { cause: e });
+      throw e;
+    }
   }
 
   private atomTerm(): Atom {

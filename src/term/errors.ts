@@ -3,7 +3,7 @@
  * layer can extend it; each layer has its own base below it:
  *
  *   AgnerError
- *   ├─ TermError          (term)     AtomError
+ *   ├─ TermError          (term)     AtomError ─ AtomTableFullError
  *   ├─ EtfError           (etf)      EtfDecodeError, EtfEncodeError
  *   ├─ RuntimeError       (runtime)  BadArgError, NotInProcessError,
  *   │                                ExitError ─ CallError, StartError (otp)

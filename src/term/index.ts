@@ -1,5 +1,5 @@
 export { AgnerError, TermError } from "./errors.js";
-export { Atom, AtomError, MAX_ATOM_CHARS, atom, atomCount, existingAtom, isAtom } from "./atom.js";
+export { Atom, AtomError, AtomTableFullError, DEFAULT_ATOM_LIMIT, MAX_ATOM_CHARS, atom, atomCount, atomLimit, setAtomLimit, existingAtom, isAtom } from "./atom.js";
 export { Tuple, t, tupleOf, isTuple } from "./tuple.js";
 export type { Tup } from "./tuple.js";
 export {

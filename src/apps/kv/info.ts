@@ -8,6 +8,7 @@
 import os from "node:os";
 import type { KvInstance } from "./instance.js";
 import { REDIS_COMPAT_VERSION } from "./conn_commands.js";
+import { atomCount, atomLimit } from "../../term/atom.js";
 
 const AGNER_VERSION = "0.1.0";
 
@@ -120,6 +121,9 @@ function build(inst: KvInstance, name: string): string | null {
         ["maxmemory_policy", "noeviction"],
         ["mem_fragmentation_ratio", (m.rss / Math.max(1, used)).toFixed(2)],
         ["mem_allocator", `v8-${process.versions.v8}`],
+        // Agner's: atoms are never freed; peers past the limit are disconnected (docs/distribution.md).
+        ["atom_count", atomCount()],
+        ["atom_limit", atomLimit()],
       ]);
     }
     case "persistence":

@@ -21,6 +21,7 @@ const classes: Record<string, Record<string, { base: string; make: Make }>> = {
     AgnerError: { base: "AgnerError", make: msg },
     TermError: { base: "TermError", make: msg },
     AtomError: { base: "TermError", make: msg },
+    AtomTableFullError: { base: "TermError", make: (C, o) => new (C as unknown as new (n: number, o?: ErrorOptions) => Error)(8, o) },
     EtfError: { base: "EtfError", make: msg },
     EtfDecodeError: { base: "EtfError", make: (C, o) => new (C as unknown as new (n: number, e: string, o?: ErrorOptions) => Error)(3, "a tag", o) },
     EtfEncodeError: { base: "EtfError", make: msg },

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { atom } from "../../../src/term/atom.js";
+import { atom, atomCount, setAtomLimit } from "../../../src/term/atom.js";
 import { DFLAG, DistConnectError, DistProtocolError, DistTransport, MANDATORY_25, OFFERED } from "../../../src/dist/index.js";
 import {
   Acceptor,
@@ -128,6 +128,21 @@ describe("handshake state machines in memory", () => {
       () => run(new Initiator(cfg("i@h", "two"), atom("a@h")), acc),
       (e: unknown) => e instanceof DistConnectError && /invalid challenge reply/.test(e.message) && String(e.reason) .includes("bad_cookie"),
     );
+  });
+
+  test("a peer whose name would be a new atom past the atom limit is refused with system_limit; a known name is let in", () => {
+    const acc = () => new Acceptor(cfg("a@h"), () => "ok");
+    const prev = setAtomLimit(atomCount());
+    try {
+      assert.throws(
+        () => acc().receive(encodeName({ version: 6, flags: OFFERED, creation: 1, name: "atom_limit_peer@h" })),
+        (e: unknown) => e instanceof DistConnectError && /atom table full/.test(e.message) && String(e.reason).includes("system_limit"),
+      );
+      const { iDone, aDone } = run(new Initiator(cfg("i@h"), atom("a@h")), acc());
+      assert.ok(iDone && aDone);
+    } finally {
+      setAtomLimit(prev);
+    }
   });
 
   test("a challenge from another node than the one dialled is refused", () => {

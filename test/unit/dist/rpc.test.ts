@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after as afterAll, before, describe, test } from "node:test";
-import { ExitException, type Ref, atom, equals, rpc, self, send, t, receive, on, _, sleep } from "../../../src/index.js";
+import { ExitException, type Ref, atom, atomCount, atomLimit, equals, rpc, self, send, t, receive, on, _, sleep } from "../../../src/index.js";
 import { ExternalPid, ExternalRef, type Pid } from "../../../src/term/identifiers.js";
 import { Tuple } from "../../../src/term/tuple.js";
 import type { ControlMessage } from "../../../src/dist/control.js";
@@ -72,6 +72,20 @@ describe("rpc", () => {
     assert.equal(((r[1] as unknown[])[1] as unknown[])[1] instanceof Tuple, true);
     assert.equal((((r[1] as unknown[])[1] as unknown[])[1] as unknown[])[0], atom("undef"));
     assert.equal(r[2], 7);
+  });
+
+  test("erlang:system_info/1 answers atom_count and atom_limit without an export; another item is badarg, as erl", async () => {
+    const r = await runOn(a.rt, function* () {
+      return [
+        yield* rpc.call(b.name, "erlang", "system_info", [atom("atom_count")]),
+        yield* rpc.call(b.name, "erlang", "system_info", [atom("atom_limit")]),
+        yield* rpc.call(b.name, "erlang", "system_info", [atom("ok")]),
+      ];
+    });
+    assert.equal(typeof r[0], "number");
+    assert.ok((r[0] as number) > 100 && (r[0] as number) <= atomCount(), `atom_count ${String(r[0])}`);
+    assert.equal(r[1], atomLimit());
+    assert.ok(equals(r[2], t(BADRPC, t(EXIT, t(atom("badarg"), [t(atom("erlang"), atom("system_info"), 1, [])])))), String(r[2]));
   });
 
   test("exceptions: an Error is {badrpc, {'EXIT', {{Name, Message}, Stack}}}, an exit {badrpc, {'EXIT', Reason}}, a throw is the value", async () => {

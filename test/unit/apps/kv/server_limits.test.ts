@@ -288,6 +288,9 @@ describe("AUTH and clients", () => {
     assert.ok(Number(field("keyspace_hits")) >= 1 && Number(field("keyspace_misses")) >= 1);
     assert.match(field("db9")!, /^keys=2,expires=1,avg_ttl=\d+$/);
     assert.equal(field("tcp_port"), String(srv.port));
+    // The atom table (never freed, bounded): its count and limit (issue 11, finding 8).
+    assert.ok(Number(field("atom_count")) > 100, `atom_count ${field("atom_count")}`);
+    assert.equal(field("atom_limit"), "1048576");
     assert.match(info, /^# Server\r\n/);
     for (const s of ["Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Keyspace"]) assert.ok(info.includes(`\r\n# ${s}\r\n`), s);
     await c.cmd("FLUSHDB");
