@@ -30,6 +30,7 @@ import { type TermMapLike, isTermMap } from "../term/term_map_like.js";
 import { Tuple } from "../term/tuple.js";
 import { EtfEncodeError } from "./errors.js";
 import { type JsTermLimits, DEFAULT_JS_TERM_LIMITS, jsTerm } from "./js_terms.js";
+import { recursionDepth } from "./recursion.js";
 import { Tag } from "./tags.js";
 
 export interface EncodeOptions {
@@ -39,7 +40,7 @@ export interface EncodeOptions {
   compressed?: boolean | number;
   /**
    * Deepest nesting encoded (default unlimited: past RECURSION_DEPTH levels
-   * the encoder works on an explicit stack, not the JS one). A cycle is refused (`EtfEncodeError`, or `'#cycle'` with
+   * (recursion.ts) the encoder works on an explicit stack, not the JS one). A cycle is refused (`EtfEncodeError`, or `'#cycle'` with
    * `lenient`) whatever this is.
    */
   maxDepth?: number;
@@ -59,14 +60,6 @@ export interface EncodeOptions {
 }
 
 const utf8 = new TextEncoder();
-
-/**
- * Levels the encoder (and decoder) handle by recursion on the JS stack,
- * where V8 is fastest; a subtree deeper than this goes to an explicit stack,
- * so any depth works. Far below Node's stack limit, even for a caller
- * already deep in its own stack.
- */
-export const RECURSION_DEPTH = 256;
 
 /** A growable output buffer, reused across encodes. */
 export class Encoder {
@@ -745,20 +738,6 @@ const TRUE_UTF8 = atom("true").utf8;
 const FALSE_UTF8 = atom("false").utf8;
 const UNDEFINED_UTF8 = atom("undefined").utf8;
 const NIL_UTF8 = atom("nil").utf8;
-
-/** Levels written by recursion before the explicit stack takes over (see `setRecursionDepth`). */
-let recursionDepth = RECURSION_DEPTH;
-
-/**
- * @internal For tests: how many levels the encoder writes by recursion
- * before its explicit stack takes over (both paths must write the same
- * bytes). Returns the previous value.
- */
-export function setEncodeRecursionDepth(n: number): number {
-  const old = recursionDepth;
-  recursionDepth = n;
-  return old;
-}
 
 const shared = new Encoder();
 
