@@ -741,6 +741,27 @@ const NIL_UTF8 = atom("nil").utf8;
 
 const shared = new Encoder();
 
+// Small results are views into a shared slab, as Node pools small Buffers: much cheaper
+// than a fresh ArrayBuffer per encode (and than Buffer.allocUnsafe's extra objects).
+const SLAB_SIZE = 8192;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabAt = 0;
+
+/** A copy of `buf`'s first `n` bytes. */
+function output(buf: Uint8Array, n: number): Uint8Array {
+  if (n > SLAB_SIZE >>> 1) return buf.slice(0, n);
+  if (slabAt + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabAt = 0;
+  }
+  const out = new Uint8Array(slab, slabAt, n);
+  slabAt = (slabAt + n + 7) & ~7; // 8-aligned, as Node's pool
+  // TypedArray.set costs ~20 ns a call whatever the size (and a subarray for its source).
+  if (n <= 128) for (let i = 0; i < n; i++) out[i] = buf[i]!;
+  else out.set(buf.subarray(0, n));
+  return out;
+}
+
 /**
  * Encodes a term (with the version byte 131 unless `noVersion`). The result
  * may be a view into a pooled buffer (as a small `Buffer` is): use it through
@@ -760,11 +781,7 @@ export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Ar
   if (opts.noVersion !== true) e.u8(Tag.VERSION);
   const start = e.pos;
   e.term(term);
-  // Memory from Node's pooled slab (Buffer.allocUnsafe), seen as a plain Uint8Array: much
-  // cheaper for small terms than a fresh ArrayBuffer per encode.
-  const slab = Buffer.allocUnsafe(e.pos);
-  const out = new Uint8Array(slab.buffer, slab.byteOffset, e.pos);
-  out.set(e.buf.subarray(0, e.pos));
+  const out = output(e.buf, e.pos);
   if (!opts.compressed) return out;
   const body = out.subarray(start);
   const level = opts.compressed === true ? 6 : opts.compressed;
