@@ -218,6 +218,20 @@ export class Decoder {
         if (o + 2 > buf.length) break;
         this.offset = o + 2;
         return this.atomValue(buf[o + 1]!, true, o);
+      case Tag.INTEGER:
+        if (o + 5 > buf.length) break;
+        this.offset = o + 5;
+        return (buf[o + 1]! << 24) | (buf[o + 2]! << 16) | (buf[o + 3]! << 8) | buf[o + 4]!;
+      case Tag.BINARY: {
+        if (o + 5 > buf.length) break;
+        const n = ((buf[o + 1]! << 24) | (buf[o + 2]! << 16) | (buf[o + 3]! << 8) | buf[o + 4]!) >>> 0;
+        if (n > buf.length - o - 5) break; // node() names the failure
+        this.offset = o + 5 + n;
+        return buf.subarray(o + 5, o + 5 + n);
+      }
+      case Tag.NIL:
+        this.offset = o + 1;
+        return [];
       case Tag.SMALL_TUPLE: {
         if (o + 2 > buf.length) break;
         this.offset = o + 2;
