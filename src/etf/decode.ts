@@ -396,7 +396,7 @@ export class Decoder {
    * frame; returns how many.
    */
   private leaves(into: unknown[], n: number): number {
-    if (sp >= this.inlineBelow) return 0; // their depth is checked in `term`
+    if (sp >= this.inlineBelow) return 0; // their depth is checked in `walk`
     const buf = this.buf;
     let i = 0;
     for (; i < n; i++) {
@@ -438,7 +438,7 @@ export class Decoder {
 
   /**
    * Reads one term's tag: a leaf's value, an empty container, or PENDING
-   * after opening a container whose elements come next (see `term`).
+   * after opening a container whose elements come next (see `walk`).
    */
   protected node(): unknown {
     const at = this.offset;
