@@ -20,12 +20,14 @@ import { ImproperList } from "../term/improper_list.js";
 import { TermMap } from "../term/term_map.js";
 import { Tuple } from "../term/tuple.js";
 import { EtfDecodeError } from "./errors.js";
+import { recursionDepth } from "./recursion.js";
 import { Tag, tagName } from "./tags.js";
 
 export interface DecodeOptions {
   /**
-   * Deepest nesting accepted (default unlimited: the decoder does not
-   * recurse, so depth is bounded by the input's size, as on the BEAM).
+   * Deepest nesting accepted (default unlimited: past RECURSION_DEPTH levels
+   * (recursion.ts) the decoder works on an explicit stack, not the JS one,
+   * so depth is bounded by the input's size, as on the BEAM).
    */
   maxDepth?: number;
   /** Most atoms one decode may create (default 10,000): atoms are never freed. */
@@ -126,8 +128,10 @@ export class Decoder {
   private readonly existingOnly: boolean;
   private readonly cache: readonly (Atom | undefined)[] | undefined;
   private readonly local: LocalIdentifiers | undefined;
-  /** Stack height from which children are past `maxDepth` (set by `term`). */
+  /** Stack height from which children are past `maxDepth` (set by `walk`). */
   private inlineBelow = Infinity;
+  /** Nesting from which `value` hands over to `deep`. */
+  private readonly recLimit: number;
 
   constructor(
     readonly buf: Uint8Array,
@@ -136,6 +140,7 @@ export class Decoder {
   ) {
     this.offset = offset;
     this.maxDepth = opts.maxDepth ?? Infinity;
+    this.recLimit = Math.min(this.maxDepth + 1, recursionDepth);
     this.maxNewAtoms = opts.maxNewAtoms ?? 10_000;
     this.existingOnly = opts.existingAtomsOnly === true;
     this.cache = opts.atomCache;
@@ -188,18 +193,132 @@ export class Decoder {
   }
 
   /**
-   * Decodes the next term. Iterative (an explicit stack, no recursion), so
-   * nesting is bounded only by the input's size, as on the BEAM.
+   * Decodes the next term. Nesting is bounded only by the input's size, as
+   * on the BEAM: the first levels recurse (fast), deeper subtrees go to an
+   * explicit stack.
    */
   term(): unknown {
+    return this.value(0);
+  }
+
+  /**
+   * Reads the term at `offset`, at nesting `depth`, by recursion; from
+   * `recLimit` on, hands it to the stack walker (or the `maxDepth` refusal).
+   */
+  protected value(depth: number): unknown {
+    if (depth >= this.recLimit) return this.deep(depth);
+    const buf = this.buf;
+    const o = this.offset;
+    switch (buf[o]) {
+      case Tag.SMALL_INTEGER:
+        if (o + 2 > buf.length) break;
+        this.offset = o + 2;
+        return buf[o + 1];
+      case Tag.SMALL_ATOM_UTF8:
+        if (o + 2 > buf.length) break;
+        this.offset = o + 2;
+        return this.atomValue(buf[o + 1]!, true, o);
+      case Tag.INTEGER:
+        if (o + 5 > buf.length) break;
+        this.offset = o + 5;
+        return (buf[o + 1]! << 24) | (buf[o + 2]! << 16) | (buf[o + 3]! << 8) | buf[o + 4]!;
+      case Tag.BINARY: {
+        if (o + 5 > buf.length) break;
+        const n = ((buf[o + 1]! << 24) | (buf[o + 2]! << 16) | (buf[o + 3]! << 8) | buf[o + 4]!) >>> 0;
+        if (n > buf.length - o - 5) break; // node() names the failure
+        this.offset = o + 5 + n;
+        return buf.subarray(o + 5, o + 5 + n);
+      }
+      case Tag.NIL:
+        this.offset = o + 1;
+        return [];
+      case Tag.SMALL_TUPLE: {
+        if (o + 2 > buf.length) break;
+        this.offset = o + 2;
+        const n = buf[o + 1]!;
+        this.need(n, "tuple elements"); // each element takes at least one byte
+        const tu = new Tuple(n);
+        const d = depth + 1;
+        for (let i = 0; i < n; i++) tu[i] = this.value(d);
+        return tu;
+      }
+      case Tag.LARGE_TUPLE: {
+        this.offset = o + 1;
+        const n = this.u32();
+        this.need(n, "tuple elements");
+        const tu = new Tuple(n);
+        const d = depth + 1;
+        for (let i = 0; i < n; i++) tu[i] = this.value(d);
+        return tu;
+      }
+      case Tag.LIST:
+        this.offset = o + 1;
+        return this.list(depth + 1);
+      case Tag.MAP: {
+        this.offset = o + 1;
+        const n = this.u32();
+        this.need(2 * n, "map entries");
+        const m = new TermMap();
+        const d = depth + 1;
+        for (let i = 0; i < n; i++) {
+          const k = this.value(d);
+          m.set(k, this.value(d));
+        }
+        return m;
+      }
+      case Tag.NEW_FUN: {
+        this.offset = o + 1;
+        const p = this.funHead(o);
+        const d = depth + 1;
+        for (let i = 0; i < p.free.length; i++) p.free[i] = this.value(d);
+        return this.funEnd(p);
+      }
+    }
+    return this.node();
+  }
+
+  /** A list's elements (at nesting `d`) after its LIST_EXT tag, then its tail; LIST_EXT tails continue it in place. */
+  private list(d: number): unknown {
+    let n = this.u32();
+    this.need(n + 1, "list elements and tail");
+    const items: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) items[i] = this.value(d);
+    for (;;) {
+      const tag = this.buf[this.offset];
+      if (tag === Tag.NIL) {
+        this.offset++;
+        return items;
+      }
+      if (tag !== Tag.LIST) break;
+      this.offset++;
+      n = this.u32();
+      this.need(n + 1, "list elements and tail");
+      for (let i = 0; i < n; i++) items.push(this.value(d));
+    }
+    return this.listEnd(items, this.value(d), n);
+  }
+
+  /** A value at `recLimit` or deeper: past `maxDepth`, or a subtree for the stack walker. */
+  private deep(depth: number): unknown {
+    if (depth > this.maxDepth) this.fail(`nesting within ${this.maxDepth} levels`);
+    return this.walk(depth);
+  }
+
+  /**
+   * Reads the term at `offset` (at nesting `depth`) without recursion: its
+   * open containers are frames of the shared explicit stack.
+   */
+  private walk(depth: number): unknown {
     const base = sp;
     const outerLimit = this.inlineBelow;
-    this.inlineBelow = base + this.maxDepth;
+    // Stack height from which a container's children are past maxDepth.
+    const limit = base + this.maxDepth - depth;
+    this.inlineBelow = limit;
     try {
       let v = this.node();
       for (;;) {
         if (v === PENDING) {
-          if (sp - base > this.maxDepth) this.fail(`nesting within ${this.maxDepth} levels`);
+          if (sp > limit) this.fail(`nesting within ${this.maxDepth} levels`);
           v = this.node();
           continue;
         }
@@ -257,8 +376,7 @@ export class Decoder {
             p.free[i] = v;
             if (i + 1 < fCount[f]!) fIndex[f] = i + 1;
             else {
-              if (this.offset !== p.end) this.fail(`a fun ending at byte ${p.end}`, this.offset);
-              v = new Fun(p.arity, p.uniq, p.index, p.module, p.oldIndex, p.oldUniq, p.pid, p.free);
+              v = this.funEnd(p);
               pop();
               continue;
             }
@@ -278,7 +396,7 @@ export class Decoder {
    * frame; returns how many.
    */
   private leaves(into: unknown[], n: number): number {
-    if (sp >= this.inlineBelow) return 0; // their depth is checked in `term`
+    if (sp >= this.inlineBelow) return 0; // their depth is checked in `walk`
     const buf = this.buf;
     let i = 0;
     for (; i < n; i++) {
@@ -320,7 +438,7 @@ export class Decoder {
 
   /**
    * Reads one term's tag: a leaf's value, an empty container, or PENDING
-   * after opening a container whose elements come next (see `term`).
+   * after opening a container whose elements come next (see `walk`).
    */
   protected node(): unknown {
     const at = this.offset;
@@ -552,7 +670,8 @@ export class Decoder {
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
 
-  private fun(at: number): unknown {
+  /** A NEW_FUN's fields up to its free variables (`at`: its tag). */
+  private funHead(at: number): FunHead {
     const size = this.u32();
     this.need(size - 4, "the fun's declared size");
     const end = at + 1 + size;
@@ -568,13 +687,21 @@ export class Decoder {
     const pid = this.leaf();
     if (!(pid instanceof ExternalPid)) this.fail("a fun's pid", pidAt);
     this.need(numFree, "a fun's free variables");
-    const head: FunHead = { arity, uniq, index, module, oldIndex, oldUniq, pid: pid as Pid, end, free: new Array(numFree) };
-    if (numFree === 0) {
-      if (this.offset !== end) this.fail(`a fun ending at byte ${end}`, this.offset);
-      return new Fun(arity, uniq, index, module, oldIndex, oldUniq, pid as Pid, head.free);
-    }
-    const f = push(K_FUN, null, numFree);
-    fAux[f] = head;
+    return { arity, uniq, index, module, oldIndex, oldUniq, pid: pid as Pid, end, free: new Array(numFree) };
+  }
+
+  /** The fun, once its free variables are read. */
+  private funEnd(p: FunHead): Fun {
+    if (this.offset !== p.end) this.fail(`a fun ending at byte ${p.end}`, this.offset);
+    return new Fun(p.arity, p.uniq, p.index, p.module, p.oldIndex, p.oldUniq, p.pid, p.free);
+  }
+
+  /** The walker's NEW_FUN: its free variables are pushed. */
+  private fun(at: number): unknown {
+    const p = this.funHead(at);
+    if (p.free.length === 0) return this.funEnd(p);
+    const f = push(K_FUN, null, p.free.length);
+    fAux[f] = p;
     return PENDING;
   }
 }

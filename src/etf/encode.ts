@@ -30,6 +30,7 @@ import { type TermMapLike, isTermMap } from "../term/term_map_like.js";
 import { Tuple } from "../term/tuple.js";
 import { EtfEncodeError } from "./errors.js";
 import { type JsTermLimits, DEFAULT_JS_TERM_LIMITS, jsTerm } from "./js_terms.js";
+import { recursionDepth } from "./recursion.js";
 import { Tag } from "./tags.js";
 
 export interface EncodeOptions {
@@ -38,8 +39,8 @@ export interface EncodeOptions {
   /** zlib-compress (COMPRESSED tag) when that makes the term smaller; `true` = level 6, or a level 1..9. */
   compressed?: boolean | number;
   /**
-   * Deepest nesting encoded (default unlimited: the encoder does not
-   * recurse). A cycle is refused (`EtfEncodeError`, or `'#cycle'` with
+   * Deepest nesting encoded (default unlimited: past RECURSION_DEPTH levels
+   * (recursion.ts) the encoder works on an explicit stack, not the JS one). A cycle is refused (`EtfEncodeError`, or `'#cycle'` with
    * `lenient`) whatever this is.
    */
   maxDepth?: number;
@@ -173,185 +174,279 @@ export class Encoder {
   }
 
   float(x: number): void {
-    if (!Number.isFinite(x)) return this.noForm(x, `${x} is not an Erlang float`);
-    this.u8(Tag.NEW_FLOAT);
-    this.room(8);
-    this.view.setFloat64(this.pos, x);
-    this.pos += 8;
+    if (!Number.isFinite(x)) return this.term(this.form(x, `${x} is not an Erlang float`));
+    this.finiteFloat(x);
+  }
+
+  private finiteFloat(x: number): void {
+    this.room(9);
+    this.buf[this.pos] = Tag.NEW_FLOAT;
+    this.view.setFloat64(this.pos + 1, x);
+    this.pos += 9;
   }
 
   /**
-   * Writes a term. Iterative (an explicit stack, no recursion): nesting is
-   * bounded only by memory. A cycle (a value inside itself) is refused, or
-   * with `lenient` written as `'#cycle'`.
+   * Writes a term. Nesting is bounded only by memory: the first levels
+   * recurse (fast), deeper subtrees go to an explicit stack. A cycle (a
+   * value inside itself) is refused, or with `lenient` written as `'#cycle'`.
    */
   term(x: unknown): void {
-    const base = this.sp;
-    const outerLimit = this.inlineBelow;
-    this.inlineBelow = base + this.maxDepth;
     try {
-      for (;;) {
-        if (this.sp - base > this.maxDepth) this.tooDeep(x);
-        else this.one(x);
-        // The next value of the innermost open container, closing those that are done.
-        for (;;) {
-          if (this.sp === base) {
-            this.inlineBelow = outerLimit;
-            return;
-          }
-          const f = this.sp - 1;
-          const i = this.fIndex[f]!;
-          if (i < this.fCount[f]!) {
-            this.fIndex[f] = i + 1;
-            const kind = this.fKind[f]!;
-            const items = this.fItems[f]!;
-            x = kind === K_ENTRIES ? (items[i >> 1] as [unknown, unknown])[i & 1] : items[i];
-            break;
-          }
-          if (this.fKind[f] === K_LIST) {
-            const tail = this.fTail[f];
-            this.fKind[f] = K_SEQ;
-            if (!(Array.isArray(tail) && tail.length === 0)) {
-              x = tail;
-              break;
-            }
-            this.u8(Tag.NIL);
-          } else if (this.fKind[f] === K_FUN) this.view.setUint32(this.fAt[f]!, this.pos - this.fAt[f]!);
-          this.pop();
-        }
-      }
+      this.write(x, this.sp);
     } catch (e) {
-      while (this.sp > base) this.pop();
-      this.inlineBelow = outerLimit;
+      this.clearPath();
       throw e;
     }
   }
 
+  /** Writes `x`, at nesting `depth`, with `maxDepth` counted from there. */
+  private write(x: unknown, depth: number): void {
+    const outerDepthLimit = this.depthLimit;
+    const outerRecLimit = this.recLimit;
+    this.depthLimit = depth + this.maxDepth;
+    // Cycle checks (past CYCLE_CHECK_DEPTH) are the stack walker's alone.
+    this.recLimit = Math.min(this.depthLimit + 1, depth + recursionDepth, CYCLE_CHECK_DEPTH);
+    this.value(x, depth);
+    this.depthLimit = outerDepthLimit;
+    this.recLimit = outerRecLimit;
+  }
+
+  /** Drops every reference into the last term after a failed encode. */
+  private clearPath(): void {
+    while (this.sp > 0) this.pop();
+    this.fSrc.fill(undefined);
+    this.onPath = null;
+    this.depthLimit = Infinity;
+    this.recLimit = 0;
+  }
+
   /**
-   * Writes the leading elements that hold no others (numbers, strings,
-   * atoms...) at once, without a stack frame: most tuples are all such.
-   * Returns how many it wrote.
+   * Writes `x` at nesting `depth` by recursion, the common case; from
+   * `recLimit` on, hands it to the stack walker (or the `maxDepth` cut).
+   * The containers being written are kept in `fSrc` (the path from the
+   * root) for the walker's cycle check.
    */
-  private leaves(items: readonly unknown[], n: number): number {
-    if (this.sp >= this.inlineBelow) return 0; // their depth is checked in `term`
-    let i = 0;
-    for (; i < n; i++) {
-      const e = items[i];
-      const ty = typeof e;
-      if (ty === "object" ? !(e === null || e instanceof Atom || e instanceof Pid || e instanceof Uint8Array || e instanceof Ref) : ty === "function" || ty === "symbol") break;
-      this.one(e);
-    }
-    return i;
-  }
-
-  // The open containers, innermost last, as parallel arrays: what to write (elements, or a
-  // map's entries), how far, and what closes it (a list's tail, a fun's size field).
-  private fKind: number[] = [];
-  private fItems: (readonly unknown[])[] = [];
-  private fIndex: number[] = [];
-  private fCount: number[] = [];
-  private fTail: unknown[] = [];
-  private fAt: number[] = [];
-  /** The containers written, from the stack's bottom: kept once deeper than CYCLE_CHECK_DEPTH. */
-  private fSrc: unknown[] = [];
-  private onPath: Set<unknown> | null = null;
-  private sp = 0;
-  /** Stack height from which children are past `maxDepth` (set by `term`). */
-  private inlineBelow = Infinity;
-
-  private push(kind: number, src: object, items: readonly unknown[], count: number): number {
-    const f = this.sp;
-    if (this.onPath !== null) this.onPath.add(src);
-    this.sp = f + 1;
-    this.fKind[f] = kind;
-    this.fItems[f] = items;
-    this.fIndex[f] = 0;
-    this.fCount[f] = count;
-    this.fSrc[f] = src;
-    return f;
-  }
-
-  private pop(): void {
-    const f = --this.sp;
-    if (this.onPath !== null) {
-      if (f < CYCLE_CHECK_DEPTH) this.onPath = null;
-      else this.onPath.delete(this.fSrc[f]);
-    }
-    this.fItems[f] = EMPTY; // hold no term after the encode
-    this.fTail[f] = undefined;
-    this.fSrc[f] = undefined;
-  }
-
-  /** Past `maxDepth`: refused, or (lenient) cut with a one-level form ('...' below it), whose keys stay distinct. */
-  private tooDeep(x: unknown): void {
-    if (this.lenient === null) throw new EtfEncodeError(`term nested deeper than ${this.maxDepth}`);
-    this.term(jsTerm(x, { ...this.lenient, maxDepth: 0 }));
-  }
-
-  /** Writes a leaf, or a container's header (its elements are pushed for `term` to write). */
-  private one(x: unknown): void {
+  private value(x: unknown, depth: number): void {
+    if (depth >= this.recLimit) return this.deep(x, depth);
     switch (typeof x) {
       case "number":
-        return Number.isInteger(x) ? this.integer(x) : this.float(x);
-      case "bigint":
-        return this.integer(x);
-      case "string": {
-        // UTF-8 straight into the buffer: at most 3 bytes per UTF-16 unit.
-        this.room(5 + 3 * x.length);
-        const buf = this.buf;
-        buf[this.pos] = Tag.BINARY;
-        if (x.length <= 64) {
-          // Short ASCII strings by hand: cheaper than a call into the encoder.
-          let i = 0;
-          const at = this.pos + 5;
-          for (; i < x.length; i++) {
-            const c = x.charCodeAt(i);
-            if (c >= 0x80) break;
-            buf[at + i] = c;
-          }
-          if (i === x.length) {
-            this.view.setUint32(this.pos + 1, i);
-            this.pos += 5 + i;
-            return;
-          }
-        }
-        const { written } = utf8.encodeInto(x, buf.subarray(this.pos + 5));
-        this.view.setUint32(this.pos + 1, written);
-        this.pos += 5 + written;
-        return;
-      }
-      case "boolean":
-        return this.atom(x ? "true" : "false");
-      case "undefined":
-        return this.atom("undefined");
+        return this.number(x, depth);
+      case "string":
+        return this.string(x);
       case "object":
         break;
+      case "bigint":
+        return this.integer(x);
+      case "boolean":
+        return this.atomBytes(x ? TRUE_UTF8 : FALSE_UTF8);
+      case "undefined":
+        return this.atomBytes(UNDEFINED_UTF8);
       default:
-        return this.noForm(x, `a ${typeof x} has no Erlang term form`);
+        return this.value(this.form(x, `a ${typeof x} has no Erlang term form`), depth);
     }
-    if (x === null) return this.atom("nil");
+    if (x === null) return this.atomBytes(NIL_UTF8);
+    if (Array.isArray(x)) {
+      if (x instanceof Tuple) return this.tuple(x, depth);
+      return this.list(x, x, NIL_TAIL, depth);
+    }
     if (x instanceof Atom) return this.atomBytes(x.utf8);
-    if (x instanceof Tuple) {
-      const n = x.length;
-      if (n > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(x)) return;
-      if (n < 256) {
-        this.u8(Tag.SMALL_TUPLE);
-        this.u8(n);
-      } else {
-        this.u8(Tag.LARGE_TUPLE);
-        this.u32(n);
-      }
-      const done = this.leaves(x, n);
-      if (done < n) this.fIndex[this.push(K_SEQ, x, x, n)] = done;
+    if (x instanceof Uint8Array) return this.binary(x);
+    if (x instanceof Float) {
+      if (Number.isFinite(x.value)) return this.finiteFloat(x.value);
+      return this.value(this.form(x.value, `${x.value} is not an Erlang float`), depth);
+    }
+    if (this.leafObject(x) !== NOT_LEAF) return;
+    if (x instanceof ImproperList) return this.list(x, x.elements, x.tail, depth);
+    if (isTermMap(x)) {
+      const m = x as TermMapLike;
+      if (m.size > 32) return this.bigMap(m, depth);
+      return this.map(x, [...m.entries()], depth);
+    }
+    if (x instanceof Map) return this.map(x, [...x.entries()], depth);
+    if (x instanceof Fun) return this.fun(x, depth);
+    if (Object.getPrototypeOf(x) === Object.prototype) return this.map(x, objectEntries(x), depth);
+    return this.value(this.form(x, `${Object.prototype.toString.call(x)} has no Erlang term form`), depth);
+  }
+
+  /** A value at `recLimit` or deeper: past `maxDepth`, or a subtree for the stack walker. */
+  private deep(x: unknown, depth: number): void {
+    if (depth > this.depthLimit) this.tooDeep(x, depth);
+    else this.walk(x, depth);
+  }
+
+  private number(x: number, depth: number): void {
+    if ((x & 0xff) === x) {
+      // A small integer, the most common number.
+      this.room(2);
+      const buf = this.buf;
+      buf[this.pos] = Tag.SMALL_INTEGER;
+      buf[this.pos + 1] = x;
+      this.pos += 2;
       return;
     }
-    if (Array.isArray(x)) return this.list(x, x, NIL_TAIL);
-    if (x instanceof Uint8Array) {
-      this.u8(Tag.BINARY);
-      this.u32(x.length);
-      return this.raw(x);
+    if ((x | 0) === x) {
+      this.room(5);
+      this.buf[this.pos] = Tag.INTEGER;
+      this.view.setInt32(this.pos + 1, x);
+      this.pos += 5;
+      return;
     }
-    if (x instanceof Float) return this.float(x.value);
+    if (Number.isInteger(x)) return this.integer(x);
+    if (Number.isFinite(x)) return this.finiteFloat(x);
+    this.value(this.form(x, `${x} is not an Erlang float`), depth);
+  }
+
+  private tuple(x: Tuple, depth: number): void {
+    const n = x.length;
+    if (n < 256) {
+      this.room(2);
+      this.buf[this.pos] = Tag.SMALL_TUPLE;
+      this.buf[this.pos + 1] = n;
+      this.pos += 2;
+    } else {
+      this.u8(Tag.LARGE_TUPLE);
+      this.u32(n);
+    }
+    const path = this.fSrc;
+    path[depth] = x;
+    const d = depth + 1;
+    for (let i = 0; i < n; i++) this.value(x[i], d);
+    path[depth] = undefined;
+  }
+
+  private list(src: object, items: readonly unknown[], tail: unknown, depth: number): void {
+    const n = items.length;
+    const nilTail = tail === NIL_TAIL || (Array.isArray(tail) && tail.length === 0);
+    if (nilTail) {
+      if (n === 0) return this.u8(Tag.NIL);
+      if (n <= 0xffff && this.stringExt(items, n)) return;
+    }
+    this.room(5);
+    this.buf[this.pos] = Tag.LIST;
+    this.view.setUint32(this.pos + 1, n);
+    this.pos += 5;
+    const path = this.fSrc;
+    path[depth] = src;
+    const d = depth + 1;
+    for (let i = 0; i < n; i++) this.value(items[i], d);
+    if (nilTail) this.u8(Tag.NIL);
+    else this.value(tail, d);
+    path[depth] = undefined;
+  }
+
+  /** A list of integers 0..255 as STRING_EXT (as OTP writes it); false when it is not one. */
+  private stringExt(items: readonly unknown[], n: number): boolean {
+    for (let i = 0; i < n; i++) {
+      const e = items[i];
+      if (typeof e !== "number" || (e & 0xff) !== e) return false;
+    }
+    this.room(3 + n);
+    const buf = this.buf;
+    let at = this.pos;
+    buf[at++] = Tag.STRING;
+    buf[at++] = n >> 8;
+    buf[at++] = n & 0xff;
+    for (let i = 0; i < n; i++) buf[at + i] = items[i] as number;
+    this.pos = at + n;
+    return true;
+  }
+
+  /**
+   * A small map's entries (≤ 32 keys), in map key order (integers before
+   * floats), as OTP writes its flatmaps.
+   */
+  private map(src: object, entries: [unknown, unknown][], depth: number): void {
+    if (entries.length > 1) entries.sort((a, b) => compareKeys(a[0], b[0]));
+    this.room(5);
+    this.buf[this.pos] = Tag.MAP;
+    this.view.setUint32(this.pos + 1, entries.length);
+    this.pos += 5;
+    const path = this.fSrc;
+    path[depth] = src;
+    const d = depth + 1;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      this.value(e[0], d);
+      this.value(e[1], d);
+    }
+    path[depth] = undefined;
+  }
+
+  /** Maps over 32 keys have no canonical order: written as they iterate. */
+  private bigMap(m: TermMapLike, depth: number): void {
+    this.room(5);
+    this.buf[this.pos] = Tag.MAP;
+    this.view.setUint32(this.pos + 1, m.size);
+    this.pos += 5;
+    this.fSrc[depth] = m;
+    const d = depth + 1;
+    m.forEach((v, k) => {
+      this.value(k, d);
+      this.value(v, d);
+    });
+    this.fSrc[depth] = undefined;
+  }
+
+  private fun(f: Fun, depth: number): void {
+    const sizeAt = this.funHead(f);
+    this.fSrc[depth] = f;
+    const d = depth + 1;
+    this.value(f.pid, d);
+    for (const v of f.freeVars) this.value(v, d);
+    this.fSrc[depth] = undefined;
+    this.view.setUint32(sizeAt, this.pos - sizeAt);
+  }
+
+  /** A fun's fields before its pid and free variables; returns where its size goes. */
+  private funHead(f: Fun): number {
+    this.u8(Tag.NEW_FUN);
+    const sizeAt = this.pos;
+    this.u32(0);
+    this.u8(f.arity);
+    this.raw(f.uniq);
+    this.u32(f.index);
+    this.u32(f.freeVars.length);
+    this.atom(f.module.name);
+    this.integer(f.oldIndex);
+    this.integer(f.oldUniq);
+    return sizeAt;
+  }
+
+  private string(x: string): void {
+    // UTF-8 straight into the buffer: at most 3 bytes per UTF-16 unit.
+    this.room(5 + 3 * x.length);
+    const buf = this.buf;
+    buf[this.pos] = Tag.BINARY;
+    if (x.length <= 64) {
+      // Short ASCII strings by hand: cheaper than a call into the encoder.
+      let i = 0;
+      const at = this.pos + 5;
+      for (; i < x.length; i++) {
+        const c = x.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === x.length) {
+        this.view.setUint32(this.pos + 1, i);
+        this.pos += 5 + i;
+        return;
+      }
+    }
+    const { written } = utf8.encodeInto(x, buf.subarray(this.pos + 5));
+    this.view.setUint32(this.pos + 1, written);
+    this.pos += 5 + written;
+  }
+
+  private binary(x: Uint8Array): void {
+    this.room(5);
+    this.buf[this.pos] = Tag.BINARY;
+    this.view.setUint32(this.pos + 1, x.length);
+    this.pos += 5;
+    this.raw(x);
+  }
+
+  /** Writes an object that holds no other term (a pid, a ref, a float...); NOT_LEAF for any other. */
+  private leafObject(x: object): unknown {
     if (x instanceof Pid) {
       if (this.exposed !== null) this.exposed(x);
       this.u8(Tag.NEW_PID);
@@ -370,13 +465,6 @@ export class Encoder {
       for (const w of ids) this.u32(w);
       return;
     }
-    if (x instanceof ImproperList) return this.list(x, x.elements, x.tail);
-    if (isTermMap(x)) {
-      const m = x as TermMapLike;
-      if (m.size > 32) return this.map(x, [...m.entries()], false);
-      return this.map(x, [...m.entries()], true);
-    }
-    if (x instanceof Map) return this.map(x, [...x.entries()], true);
     if (x instanceof BitString) {
       this.u8(Tag.BIT_BINARY);
       this.u32(x.bytes.length);
@@ -405,30 +493,197 @@ export class Encoder {
       this.atom(x.fn.name);
       return this.integer(x.arity);
     }
-    if (x instanceof Fun) return this.fun(x);
     if (x instanceof LocalTerm) return this.raw(x.bytes);
-    if (Object.getPrototypeOf(x) === Object.prototype) {
-      const entries = Object.entries(x as object).map(([k, v]): [unknown, unknown] => [atom(k), v]);
-      return this.map(x, entries, true);
-    }
-    return this.noForm(x, `${Object.prototype.toString.call(x)} has no Erlang term form`);
+    return NOT_LEAF;
   }
 
-  /** The one fallback for a value with no term form: refused, or (lenient) written as its JS term form. */
-  private noForm(x: unknown, why: string): void {
+  /** Past `maxDepth`: refused, or (lenient) cut with a one-level form ('...' below it), whose keys stay distinct. */
+  private tooDeep(x: unknown, depth: number): void {
+    if (this.lenient === null) throw new EtfEncodeError(`term nested deeper than ${this.maxDepth}`);
+    this.write(jsTerm(x, { ...this.lenient, maxDepth: 0 }), depth);
+  }
+
+  /** The JS term form of a value with none in Erlang (lenient), or `EtfEncodeError`. */
+  private form(x: unknown, why: string): unknown {
     if (this.lenient === null) throw new EtfEncodeError(why);
     // jsTerm gives only values with a natural form, so this does not come back here.
-    this.one(jsTerm(x, this.lenient));
+    return jsTerm(x, this.lenient);
   }
 
-  private list(src: object, items: readonly unknown[], tail: unknown): void {
+  // ---- The stack walker: subtrees from `recLimit` levels down, nested without bound. ----
+
+  /**
+   * Writes `x` (at nesting `depth`) without recursion: the open containers
+   * are frames of an explicit stack, from index `depth` (the path above is
+   * already in `fSrc`).
+   */
+  private walk(x: unknown, depth: number): void {
+    const outerSp = this.sp;
+    const base = depth;
+    this.sp = base;
+    try {
+      for (;;) {
+        if (this.sp > this.depthLimit) this.tooDeep(x, this.sp);
+        else this.one(x);
+        // The next value of the innermost open container, closing those that are done.
+        for (;;) {
+          if (this.sp === base) {
+            this.sp = outerSp;
+            return;
+          }
+          const f = this.sp - 1;
+          const i = this.fIndex[f]!;
+          if (i < this.fCount[f]!) {
+            this.fIndex[f] = i + 1;
+            const kind = this.fKind[f]!;
+            const items = this.fItems[f]!;
+            x = kind === K_ENTRIES ? (items[i >> 1] as [unknown, unknown])[i & 1] : items[i];
+            break;
+          }
+          if (this.fKind[f] === K_LIST) {
+            const tail = this.fTail[f];
+            this.fKind[f] = K_SEQ;
+            if (!(Array.isArray(tail) && tail.length === 0)) {
+              x = tail;
+              break;
+            }
+            this.u8(Tag.NIL);
+          } else if (this.fKind[f] === K_FUN) this.view.setUint32(this.fAt[f]!, this.pos - this.fAt[f]!);
+          this.pop();
+        }
+      }
+    } catch (e) {
+      while (this.sp > base) this.pop();
+      this.sp = outerSp;
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the leading elements that hold no others (numbers, strings,
+   * atoms...) at once, without a stack frame: most tuples are all such.
+   * Returns how many it wrote.
+   */
+  private leaves(items: readonly unknown[], n: number): number {
+    if (this.sp >= this.depthLimit) return 0; // their depth is checked in `walk`
+    let i = 0;
+    for (; i < n; i++) {
+      const e = items[i];
+      const ty = typeof e;
+      if (ty === "object" ? !(e === null || e instanceof Atom || e instanceof Pid || e instanceof Uint8Array || e instanceof Ref) : ty === "function" || ty === "symbol") break;
+      this.one(e);
+    }
+    return i;
+  }
+
+  // The open containers, innermost last, as parallel arrays: what to write (elements, or a
+  // map's entries), how far, and what closes it (a list's tail, a fun's size field).
+  private fKind: number[] = [];
+  private fItems: (readonly unknown[])[] = [];
+  private fIndex: number[] = [];
+  private fCount: number[] = [];
+  private fTail: unknown[] = [];
+  private fAt: number[] = [];
+  /** The containers being written, from the root (by `value` and the walker alike), for the cycle check. */
+  private fSrc: unknown[] = [];
+  /** `fSrc` as a set, once the walker is deeper than CYCLE_CHECK_DEPTH. */
+  private onPath: Set<unknown> | null = null;
+  /** The walker's stack height (its frame `f` is the container at nesting `f`). */
+  private sp = 0;
+  /** Nesting past which a value is too deep (`maxDepth` from where `write` began). */
+  private depthLimit = Infinity;
+  /** Nesting from which `value` hands over to `deep` (set by `write`). */
+  private recLimit = 0;
+
+  private push(kind: number, src: object, items: readonly unknown[], count: number): number {
+    const f = this.sp;
+    if (this.onPath !== null) this.onPath.add(src);
+    this.sp = f + 1;
+    this.fKind[f] = kind;
+    this.fItems[f] = items;
+    this.fIndex[f] = 0;
+    this.fCount[f] = count;
+    this.fSrc[f] = src;
+    return f;
+  }
+
+  private pop(): void {
+    const f = --this.sp;
+    if (this.onPath !== null) {
+      if (f < CYCLE_CHECK_DEPTH) this.onPath = null;
+      else this.onPath.delete(this.fSrc[f]);
+    }
+    this.fItems[f] = EMPTY; // hold no term after the encode
+    this.fTail[f] = undefined;
+    this.fSrc[f] = undefined;
+  }
+
+  /** The walker's step: writes a leaf, or a container's header (its elements are pushed for `walk` to write). */
+  private one(x: unknown): void {
+    switch (typeof x) {
+      case "number":
+        if (Number.isInteger(x)) return this.integer(x);
+        if (Number.isFinite(x)) return this.finiteFloat(x);
+        return this.one(this.form(x, `${x} is not an Erlang float`));
+      case "bigint":
+        return this.integer(x);
+      case "string":
+        return this.string(x);
+      case "boolean":
+        return this.atomBytes(x ? TRUE_UTF8 : FALSE_UTF8);
+      case "undefined":
+        return this.atomBytes(UNDEFINED_UTF8);
+      case "object":
+        break;
+      default:
+        return this.one(this.form(x, `a ${typeof x} has no Erlang term form`));
+    }
+    if (x === null) return this.atomBytes(NIL_UTF8);
+    if (x instanceof Atom) return this.atomBytes(x.utf8);
+    if (x instanceof Tuple) {
+      const n = x.length;
+      if (n > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(x)) return;
+      if (n < 256) {
+        this.u8(Tag.SMALL_TUPLE);
+        this.u8(n);
+      } else {
+        this.u8(Tag.LARGE_TUPLE);
+        this.u32(n);
+      }
+      const done = this.leaves(x, n);
+      if (done < n) this.fIndex[this.push(K_SEQ, x, x, n)] = done;
+      return;
+    }
+    if (Array.isArray(x)) return this.pushList(x, x, NIL_TAIL);
+    if (x instanceof Uint8Array) return this.binary(x);
+    if (x instanceof Float) {
+      if (Number.isFinite(x.value)) return this.finiteFloat(x.value);
+      return this.one(this.form(x.value, `${x.value} is not an Erlang float`));
+    }
+    if (this.leafObject(x) !== NOT_LEAF) return;
+    if (x instanceof ImproperList) return this.pushList(x, x.elements, x.tail);
+    if (isTermMap(x)) {
+      const m = x as TermMapLike;
+      return this.pushMap(x, [...m.entries()], m.size <= 32);
+    }
+    if (x instanceof Map) return this.pushMap(x, [...x.entries()], true);
+    if (x instanceof Fun) {
+      if (this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(x)) return;
+      const sizeAt = this.funHead(x);
+      const items = [x.pid, ...x.freeVars];
+      this.fAt[this.push(K_FUN, x, items, items.length)] = sizeAt;
+      return;
+    }
+    if (Object.getPrototypeOf(x) === Object.prototype) return this.pushMap(x, objectEntries(x), true);
+    return this.one(this.form(x, `${Object.prototype.toString.call(x)} has no Erlang term form`));
+  }
+
+  private pushList(src: object, items: readonly unknown[], tail: unknown): void {
     const n = items.length;
-    const nilTail = Array.isArray(tail) && tail.length === 0;
-    if (n === 0 && nilTail) return this.u8(Tag.NIL);
-    if (nilTail && n <= 0xffff && items.every((e) => typeof e === "number" && e >= 0 && e <= 255 && Number.isInteger(e))) {
-      this.u8(Tag.STRING);
-      this.u16(n);
-      return this.raw(Uint8Array.from(items as number[]));
+    const nilTail = tail === NIL_TAIL || (Array.isArray(tail) && tail.length === 0);
+    if (nilTail) {
+      if (n === 0) return this.u8(Tag.NIL);
+      if (n <= 0xffff && this.stringExt(items, n)) return;
     }
     if (this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(src)) return;
     this.u8(Tag.LIST);
@@ -438,6 +693,15 @@ export class Encoder {
     const f = this.push(K_LIST, src, items, n);
     this.fIndex[f] = done;
     this.fTail[f] = tail;
+  }
+
+  /** A map's header; its entries are pushed (sorted as in `map` when `sort`). */
+  private pushMap(src: object, entries: [unknown, unknown][], sort: boolean): void {
+    if (sort && entries.length > 1) entries.sort((a, b) => compareKeys(a[0], b[0]));
+    if (entries.length > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(src)) return;
+    this.u8(Tag.MAP);
+    this.u32(entries.length);
+    if (entries.length > 0) this.push(K_ENTRIES, src, entries, 2 * entries.length);
   }
 
   /**
@@ -452,36 +716,11 @@ export class Encoder {
     this.atomBytes(CYCLE.utf8);
     return true;
   }
+}
 
-  /**
-   * A map's entries. Small maps (≤ 32 keys) in map key order (integers
-   * before floats), as OTP writes its flatmaps; larger ones have no
-   * canonical order and are written as they iterate.
-   */
-  private map(src: object, entries: [unknown, unknown][], sort: boolean): void {
-    if (sort && entries.length > 1) entries.sort((a, b) => compareKeys(a[0], b[0]));
-    if (entries.length > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(src)) return;
-    this.u8(Tag.MAP);
-    this.u32(entries.length);
-    if (entries.length > 0) this.push(K_ENTRIES, src, entries, 2 * entries.length);
-  }
-
-  private fun(f: Fun): void {
-    if (this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(f)) return;
-    this.u8(Tag.NEW_FUN);
-    const sizeAt = this.pos;
-    this.u32(0);
-    this.u8(f.arity);
-    this.raw(f.uniq);
-    this.u32(f.index);
-    this.u32(f.freeVars.length);
-    this.atom(f.module.name);
-    this.integer(f.oldIndex);
-    this.integer(f.oldUniq);
-    const items = [f.pid, ...f.freeVars];
-    const i = this.push(K_FUN, f, items, items.length);
-    this.fAt[i] = sizeAt;
-  }
+/** A plain object's entries as a map's, with atom keys. */
+function objectEntries(x: object): [unknown, unknown][] {
+  return Object.entries(x).map(([k, v]): [unknown, unknown] => [atom(k), v]);
 }
 
 /** Container kinds on the encoder's stack. */
@@ -491,11 +730,37 @@ const K_ENTRIES = 2; // map entries: key, value, key, value...
 const K_FUN = 3; // a fun's pid and free variables, then its size field
 const EMPTY: readonly unknown[] = [];
 const NIL_TAIL: readonly unknown[] = [];
+const NOT_LEAF: unknown = Symbol("not a leaf");
 /** Nesting below which no cycle check is made (ordinary terms never reach it). */
 const CYCLE_CHECK_DEPTH = 1000;
 const CYCLE = atom("#cycle");
+const TRUE_UTF8 = atom("true").utf8;
+const FALSE_UTF8 = atom("false").utf8;
+const UNDEFINED_UTF8 = atom("undefined").utf8;
+const NIL_UTF8 = atom("nil").utf8;
 
 const shared = new Encoder();
+
+// Small results are views into a shared slab, as Node pools small Buffers: much cheaper
+// than a fresh ArrayBuffer per encode (and than Buffer.allocUnsafe's extra objects).
+const SLAB_SIZE = 8192;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabAt = 0;
+
+/** A copy of `buf`'s first `n` bytes. */
+function output(buf: Uint8Array, n: number): Uint8Array {
+  if (n > SLAB_SIZE >>> 1) return buf.slice(0, n);
+  if (slabAt + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabAt = 0;
+  }
+  const out = new Uint8Array(slab, slabAt, n);
+  slabAt = (slabAt + n + 7) & ~7; // 8-aligned, as Node's pool
+  // TypedArray.set costs ~20 ns a call whatever the size (and a subarray for its source).
+  if (n <= 128) for (let i = 0; i < n; i++) out[i] = buf[i]!;
+  else out.set(buf.subarray(0, n));
+  return out;
+}
 
 /**
  * Encodes a term (with the version byte 131 unless `noVersion`). The result
@@ -516,11 +781,7 @@ export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Ar
   if (opts.noVersion !== true) e.u8(Tag.VERSION);
   const start = e.pos;
   e.term(term);
-  // Memory from Node's pooled slab (Buffer.allocUnsafe), seen as a plain Uint8Array: much
-  // cheaper for small terms than a fresh ArrayBuffer per encode.
-  const slab = Buffer.allocUnsafe(e.pos);
-  const out = new Uint8Array(slab.buffer, slab.byteOffset, e.pos);
-  out.set(e.buf.subarray(0, e.pos));
+  const out = output(e.buf, e.pos);
   if (!opts.compressed) return out;
   const body = out.subarray(start);
   const level = opts.compressed === true ? 6 : opts.compressed;

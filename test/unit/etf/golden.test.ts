@@ -56,9 +56,13 @@ const vectors: Vector[] = readFileSync(resolve(repo, "test/golden/etf/vectors.ts
 
 const byName = new Map(vectors.map((v) => [v.name, decode(v.canonical)]));
 
-/** Records the tag of every term it decodes. */
+/** Records the tag of every term it decodes (by recursion, `value`, or on the explicit stack and inside pids, funs..., `node`). */
 class TagRecorder extends Decoder {
   readonly tags = new Set<number>();
+  protected override value(depth: number): unknown {
+    this.tags.add(this.buf[this.offset]!);
+    return super.value(depth);
+  }
   protected override node(): unknown {
     this.tags.add(this.buf[this.offset]!);
     return super.node();
