@@ -1,7 +1,8 @@
 /**
  * Crash tests' write load and checks (issue 11, finding 4): clients that
  * each INCR a key of their own over RESP (one at a time, pipelined, or in
- * MULTI/EXEC) or memcached (`incr`, one at a time or pipelined), keeping
+ * MULTI/EXEC; or SET it to the count of its requests) or memcached
+ * (`incr`, one at a time or pipelined), keeping
  * what the server acknowledged. After a crash, a key's value `v` must be
  * `lastAck <= v <= lastAck + unknown`, where `lastAck` is the value the last
  * acknowledged INCR returned and `unknown` the INCRs sent after it whose
@@ -90,7 +91,8 @@ class LineReader {
 }
 
 export type Proto = "resp" | "mc";
-export type Mode = "single" | "pipeline" | "multi";
+/** `set` (RESP only): `SET key n` for the n-th request, so the value is the count of requests applied, as with INCR, through SET records. */
+export type Mode = "single" | "pipeline" | "multi" | "set";
 
 export class LoadClient {
   readonly key: string;
@@ -178,6 +180,7 @@ export class LoadClient {
     for (let i = 0; i < n; i++) {
       if (this.proto === "mc") out += `incr ${this.key} 1\r\n`;
       else if (this.mode === "multi") out += `MULTI\r\nINCR ${this.key}\r\nEXEC\r\n`;
+      else if (this.mode === "set") out += `SET ${this.key} ${base + i + 1}\r\n`;
       else out += `*2\r\n$4\r\nINCR\r\n$${this.key.length}\r\n${this.key}\r\n`;
     }
     this.sent += n;
@@ -194,6 +197,10 @@ export class LoadClient {
         const r = await rd.resp();
         if (Array.isArray(r) && typeof r[0] === "number") this.ack(base + i, r[0]);
         else this.errors++;
+      } else if (this.mode === "set") {
+        const r = await rd.resp();
+        if (r === "OK") this.ack(base + i, base + i + 1);
+        else this.errors++;
       } else {
         const r = await rd.resp();
         if (typeof r === "number") this.ack(base + i, r);
@@ -203,7 +210,7 @@ export class LoadClient {
   }
 }
 
-/** The usual mix: RESP one at a time, pipelined, in MULTI; memcached one at a time and pipelined. */
+/** The usual mix: RESP INCR one at a time, pipelined, in MULTI, and SET; memcached one at a time and pipelined. */
 export function clientMix(): LoadClient[] {
   let id = 0;
   return [
@@ -211,6 +218,7 @@ export function clientMix(): LoadClient[] {
     new LoadClient(++id, "resp", "single"),
     new LoadClient(++id, "resp", "pipeline", 8),
     new LoadClient(++id, "resp", "multi"),
+    new LoadClient(++id, "resp", "set"),
     new LoadClient(++id, "mc", "single"),
     new LoadClient(++id, "mc", "pipeline", 8),
   ];
