@@ -1,7 +1,8 @@
 /**
  * Crash tests' write load and checks (issue 11, finding 4): clients that
  * each INCR a key of their own over RESP (one at a time, pipelined, or in
- * MULTI/EXEC) or memcached (`incr`, one at a time or pipelined), keeping
+ * MULTI/EXEC; or SET it to the count of its requests) or memcached
+ * (`incr`, one at a time or pipelined), keeping
  * what the server acknowledged. After a crash, a key's value `v` must be
  * `lastAck <= v <= lastAck + unknown`, where `lastAck` is the value the last
  * acknowledged INCR returned and `unknown` the INCRs sent after it whose
@@ -90,7 +91,8 @@ class LineReader {
 }
 
 export type Proto = "resp" | "mc";
-export type Mode = "single" | "pipeline" | "multi";
+/** `set` (RESP only): `SET key n` for the n-th request, so the value is the count of requests applied, as with INCR, through SET records. */
+export type Mode = "single" | "pipeline" | "multi" | "set";
 
 export class LoadClient {
   readonly key: string;
@@ -178,6 +180,7 @@ export class LoadClient {
     for (let i = 0; i < n; i++) {
       if (this.proto === "mc") out += `incr ${this.key} 1\r\n`;
       else if (this.mode === "multi") out += `MULTI\r\nINCR ${this.key}\r\nEXEC\r\n`;
+      else if (this.mode === "set") out += `SET ${this.key} ${base + i + 1}\r\n`;
       else out += `*2\r\n$4\r\nINCR\r\n$${this.key.length}\r\n${this.key}\r\n`;
     }
     this.sent += n;
@@ -194,6 +197,10 @@ export class LoadClient {
         const r = await rd.resp();
         if (Array.isArray(r) && typeof r[0] === "number") this.ack(base + i, r[0]);
         else this.errors++;
+      } else if (this.mode === "set") {
+        const r = await rd.resp();
+        if (r === "OK") this.ack(base + i, base + i + 1);
+        else this.errors++;
       } else {
         const r = await rd.resp();
         if (typeof r === "number") this.ack(base + i, r);
@@ -203,7 +210,7 @@ export class LoadClient {
   }
 }
 
-/** The usual mix: RESP one at a time, pipelined, in MULTI; memcached one at a time and pipelined. */
+/** The usual mix: RESP INCR one at a time, pipelined, in MULTI, and SET; memcached one at a time and pipelined. */
 export function clientMix(): LoadClient[] {
   let id = 0;
   return [
@@ -211,6 +218,7 @@ export function clientMix(): LoadClient[] {
     new LoadClient(++id, "resp", "single"),
     new LoadClient(++id, "resp", "pipeline", 8),
     new LoadClient(++id, "resp", "multi"),
+    new LoadClient(++id, "resp", "set"),
     new LoadClient(++id, "mc", "single"),
     new LoadClient(++id, "mc", "pipeline", 8),
   ];
@@ -222,21 +230,49 @@ export interface Verdict {
   doubled: string[];
 }
 
-/** Checks every client's key against what it was told (see the header). */
+/**
+ * Checks every client's key against what it was told (see the header).
+ * Safe while the clients still write: the lower bound (`lastAck`) is taken
+ * before the read and the upper one (`lastAck + unknown`) after its reply,
+ * so writes acknowledged or sent meanwhile only widen the window.
+ */
 export async function verify(port: number, clients: readonly LoadClient[]): Promise<{ verdict: Verdict; values: Map<string, number> }> {
+  const lower = clients.map((x) => x.lastAck);
   const c = await RespClient.connect(port);
-  const vals = plain(await c.cmd("MGET", ...clients.map((x) => x.key))) as (string | null)[];
-  c.close();
+  let vals: (string | null)[];
+  try {
+    const r = await c.cmd("MGET", ...clients.map((x) => x.key));
+    if (r.t !== "array") throw new Error(`MGET answered ${JSON.stringify(plain(r))}`);
+    vals = plain(r) as (string | null)[];
+  } finally {
+    c.close();
+  }
   const values = new Map<string, number>();
   const verdict: Verdict = { acked: 0, lost: [], doubled: [] };
   clients.forEach((x, i) => {
     const v = Number(vals[i] ?? 0);
     values.set(x.key, v);
     verdict.acked += x.acks;
-    if (v < x.lastAck) verdict.lost.push(`${x.key}: ${v} < last acknowledged ${x.lastAck}`);
+    if (v < lower[i]!) verdict.lost.push(`${x.key}: ${v} < last acknowledged ${lower[i]}`);
     if (v > x.lastAck + x.unknown) verdict.doubled.push(`${x.key}: ${v} > last acknowledged ${x.lastAck} + ${x.unknown} unanswered`);
   });
   return { verdict, values };
+}
+
+/**
+ * {@link verify} on a server whose processes are being killed: a check whose
+ * connection is refused or closed (the listener or the connection was just
+ * killed) is made again, up to `attempts` times.
+ */
+export async function verifyLive(port: number, clients: readonly LoadClient[], attempts = 200): Promise<Verdict> {
+  for (let i = 0; ; i++) {
+    try {
+      return (await verify(port, clients)).verdict;
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await sleep(20);
+    }
+  }
 }
 
 const cliPath = fileURLToPath(new URL("../../src/cli/kv.js", import.meta.url));
@@ -310,10 +346,16 @@ export function serverArgs(dir: string, fsync: string, port: number, mcPort: num
   return ["--port", String(port), "--memcached", "yes", "--memcached-port", String(mcPort), "--distribution", "no", "--appendonly", "yes", "--appendfsync", fsync, "--dir", dir, "--shards", "4"];
 }
 
-/** Rounds for crash tests: `AGNER_CRASH_ROUNDS` (the long run, `npm run test:crash`), else `short`. */
-export function crashRounds(short: number): number {
-  const n = Number(process.env.AGNER_CRASH_ROUNDS ?? "");
-  return Number.isInteger(n) && n > 0 ? n : short;
+/** Rounds for crash tests: `env` if set, else `AGNER_CRASH_ROUNDS` (the long run, `npm run test:crash`), else `short`. */
+export function crashRounds(short: number, env = "AGNER_CRASH_ROUNDS"): number {
+  for (const v of [process.env[env], process.env.AGNER_CRASH_ROUNDS]) {
+    const n = Number(v ?? "");
+    if (Number.isInteger(n) && n > 0) return n;
+  }
+  return short;
 }
+
+/** Whether this is the long run (`npm run test:crash`). */
+export const longRun = process.env.AGNER_CRASH_ROUNDS !== undefined;
 
 export { sleep };

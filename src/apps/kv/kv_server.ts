@@ -22,6 +22,13 @@
  * Replies: the value as a binary, or `nil` for a missing key (Elixir's
  * `nil`, `null` in TypeScript). Writes from a cast are ordered with the
  * same client's later calls: both go to the key's shard in order.
+ *
+ * With persistence on, the persistence writer holds a reply until its
+ * command's bytes are written (under `appendfsync always`, every reply,
+ * reads included). This server monitors the writer as the connections do:
+ * if the writer dies, the calls whose replies it held are answered
+ * `{error, writer_restarted}` (the command ran; whether it is on disk is
+ * not known) instead of leaving the caller to its timeout.
  */
 import { type Atom, atom, isAtom } from "../../term/atom.js";
 import { inspect } from "../../term/inspect.js";
@@ -36,7 +43,8 @@ import { GenServer, type NoReply, noreply, ok } from "../../otp/gen_server.js";
 import { type CommandSpec } from "./command.js";
 import { lookupCommand } from "./engine.js";
 import { type KvInstance } from "./instance.js";
-import { AwaitShard, Batch, BatchReply, RetryShard, ShardUp } from "./messages.js";
+import { AwaitShard, Batch, BatchReply, RetryShard, ShardUp, WATCH_WRITER } from "./messages.js";
+import { watchWriter } from "./persistence.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { hashKey } from "./router.js";
 
@@ -44,6 +52,7 @@ export const GET = atom("get");
 export const SET = atom("set");
 export const DELETE = atom("delete");
 const BADARG = atom("badarg");
+const WRITER_RESTARTED = atom("writer_restarted");
 
 export type KvCalls = CallSpec<Tup<[Atom<"get">, unknown]>, Uint8Array | null | Tup<[Atom<"error">, Atom]>>;
 export type KvCasts = Tup<[Atom<"set">, unknown, unknown]> | Tup<[Atom<"delete">, unknown]>;
@@ -87,6 +96,8 @@ class KvState {
   readonly mons: (Ref | null)[];
   /** Batches sent to each shard and not yet answered, in order. */
   readonly outstanding: Waiting[][];
+  /** The persistence writer's monitor (null while it is being looked for). */
+  writerMon: Ref | null = null;
   readonly same: NoReply<KvState>;
   constructor(readonly inst: KvInstance) {
     const n = inst.shardCount;
@@ -107,6 +118,7 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
   init(inst: KvInstance) {
     const s = new KvState(inst);
     for (let i = 0; i < inst.shardCount; i++) this.watch(s, i);
+    s.writerMon = watchWriter(inst, current!);
     return ok(s);
   }
 
@@ -200,6 +212,10 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
           }
         }
       } else if (!msg.pid.alive) this.watch(s, i);
+    } else if (msg === WATCH_WRITER) {
+      if (s.writerMon === null) s.writerMon = watchWriter(s.inst, current!);
+    } else if (msg instanceof Tuple && msg[0] === DOWN && msg[1] === s.writerMon) {
+      this.writerDown(s);
     } else if (msg instanceof Tuple && msg[0] === DOWN) {
       const i = s.mons.indexOf(msg[1] as Ref);
       if (i >= 0) {
@@ -209,5 +225,18 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
       }
     }
     return s.same;
+  }
+
+  /** The writer died: what it held is gone with it; the callers get an error, not their timeout. */
+  private writerDown(s: KvState): void {
+    s.writerMon = watchWriter(s.inst, current!);
+    for (let i = 0; i < s.outstanding.length; i++) {
+      const keep: Waiting[] = [];
+      for (const w of s.outstanding[i]!) {
+        if (!w.batch.held) keep.push(w);
+        else if (w.from !== null) sendReply(w.from, t(ERROR, WRITER_RESTARTED));
+      }
+      s.outstanding[i] = keep;
+    }
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Crash matrix, kill -9 (issue 11, finding 4a): the real entry
  * (`dist/src/cli/kv.js`) under a write load from RESP and memcached
- * clients (one at a time, pipelined, MULTI/EXEC; each INCRs a key of its
- * own), killed with SIGKILL mid-load and started again on the same
+ * clients (INCR one at a time, pipelined, in MULTI/EXEC, and SET, whose
+ * records replay differently; each client writes a key of its own), killed with SIGKILL mid-load and started again on the same
  * directory, round after round, for each `appendfsync`. A crash of the
  * process loses no acknowledged write under any policy (the write(2)
  * happens before the reply) and applies none twice.
