@@ -34,6 +34,7 @@ import { DOWN } from "../../../runtime/atoms.js";
 import { demonitor, monitor, sendAfter } from "../../../runtime/erlang.js";
 import { atom } from "../../../term/atom.js";
 import { type Proc } from "../../../runtime/process.js";
+import type { KvInstance } from "../server/instance.js";
 import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName, parseManifest, manifestName } from "./aof_format.js";
 import { AofFile, fsyncDir, replaceManifest } from "./aof_files.js";
 import { type Keyspace, type Value } from "../commands/db.js";
@@ -44,7 +45,7 @@ import { ShardRun, ShardRunReply, type ShardView } from "../server/messages.js";
 import { type Int64 } from "../commands/numbers.js";
 import { type AofAppend, type Held, failHeld } from "./persistence.js";
 import { ErrorReply, type Reply, SimpleString } from "../resp/reply.js";
-import type { WriterState } from "./aof_writer.js";
+import { type AofStatus } from "./aof_status.js";
 
 /**
  * One database as it was at the cut: a flat array of key, value, expiry
@@ -124,6 +125,33 @@ class ChunkDone {
   ) {}
 }
 
+/** What a rewrite uses of the writer's state (aof_writer.ts's WriterState implements it). */
+export interface RewriteHost {
+  readonly inst: KvInstance;
+  readonly self: Proc;
+  readonly status: AofStatus;
+  /** The directory of the manifest and the files, and the files' name prefix. */
+  readonly dir: string;
+  readonly prefix: string;
+  /** Files open for appending. */
+  on: boolean;
+  manifest: ManifestEntry[];
+  file: AofFile | null;
+  enc: RecordEncoder;
+  dirty: boolean;
+  readonly fileSize: Map<AofFile, number>;
+  rewrite: RewriteJob | null;
+  rejoinPending: boolean;
+  carried: Held[];
+  /** The highest sequence number of the manifest's files of a type. */
+  maxSeq(type: "b" | "i"): number;
+  /** Closes the files open for appending. */
+  close(): void;
+  /** Registers a file the writer opened (closed if the writer dies). */
+  track(f: AofFile): AofFile;
+  log(level: "notice" | "warning" | "error", text: string): void;
+}
+
 let tags = 0;
 let tmpFiles = 0;
 
@@ -160,7 +188,7 @@ export class RewriteJob {
     readonly rejoin = false,
   ) {}
 
-  lockNext(s: WriterState): void {
+  lockNext(s: RewriteHost): void {
     const i = this.locked;
     const pid = s.self.rt.whereis(s.inst.names.shards[i]!) as Proc | undefined;
     if (pid === undefined) {
@@ -178,7 +206,7 @@ export class RewriteJob {
     this.mons = [];
   }
 
-  onMessage(s: WriterState, msg: unknown): void {
+  onMessage(s: RewriteHost, msg: unknown): void {
     if (msg instanceof ShardRunReply) {
       if (this.cut || msg.tag !== this.tag) return; // an unlock's reply
       if (msg.error !== undefined) return this.abort(s, `shard ${msg.shard} could not copy its data`);
@@ -203,7 +231,7 @@ export class RewriteJob {
     if (a.held !== null) this.held.push(a.held);
   }
 
-  private unlock(s: WriterState, upTo: number): void {
+  private unlock(s: RewriteHost, upTo: number): void {
     this.demonitorAll();
     for (let i = 0; i <= upTo && i < s.inst.shardCount; i++) {
       const pid = s.self.rt.whereis(s.inst.names.shards[i]!) as Proc | undefined;
@@ -211,7 +239,7 @@ export class RewriteJob {
     }
   }
 
-  private doCut(s: WriterState): void {
+  private doCut(s: RewriteHost): void {
     this.cut = true;
     this.demonitorAll();
     try {
@@ -249,7 +277,7 @@ export class RewriteJob {
     this.nextChunk(s);
   }
 
-  private nextChunk(s: WriterState): void {
+  private nextChunk(s: RewriteHost): void {
     const r = this.chunks!.next();
     const self = s.self;
     if (r.done) {
@@ -263,7 +291,7 @@ export class RewriteJob {
   }
 
   /** The base is written and synced: it replaces the old files. */
-  private finish(s: WriterState): void {
+  private finish(s: RewriteHost): void {
     const st = s.status;
     try {
       this.tmp!.close();
@@ -300,7 +328,7 @@ export class RewriteJob {
    * replies it held wait for that one after a shard's death, and fail
    * after an I/O error (which also refuses writes until it succeeds).
    */
-  abort(s: WriterState, why: string, retryMs = 1000): void {
+  abort(s: RewriteHost, why: string, retryMs = 1000): void {
     if (s.rewrite !== this) return;
     s.rewrite = null;
     if (!this.cut) this.unlock(s, this.locked);
@@ -336,7 +364,7 @@ function maxSeqOf(entries: readonly ManifestEntry[], type: "b" | "i"): number {
 }
 
 /** The manifest already in the directory (a run with appendonly yes before), or none. */
-function onDiskManifest(s: WriterState): ManifestEntry[] {
+function onDiskManifest(s: RewriteHost): ManifestEntry[] {
   const p = join(s.dir, manifestName(s.prefix));
   if (!existsSync(p)) return [];
   try {
@@ -351,7 +379,7 @@ function onDiskManifest(s: WriterState): ManifestEntry[] {
  * when one is in progress. `turnOn`: CONFIG SET appendonly yes (replies
  * wait for the base); `rejoin`: a restarted writer's (retried until done).
  */
-export function startRewrite(s: WriterState, turnOn = false, rejoin = false): Reply {
+export function startRewrite(s: RewriteHost, turnOn = false, rejoin = false): Reply {
   if (s.rewrite !== null) return IN_PROGRESS;
   const job = new RewriteJob(turnOn, rejoin);
   // Replies a failed rejoin kept wait for this one's base.

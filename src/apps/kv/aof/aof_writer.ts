@@ -54,47 +54,20 @@ import type { ChildSpec } from "../../../otp/supervisor.js";
 import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName } from "./aof_format.js";
 import { AofFile, replaceManifest, writeDurable } from "./aof_files.js";
 import { loadAof } from "./aof_load.js";
-import { REJOIN, RewriteJob, startRewrite } from "./aof_rewrite.js";
+import { REJOIN, type RewriteHost, RewriteJob, startRewrite } from "./aof_rewrite.js";
 import { DataDirError, claimDataDir, ensureDir, releaseDataDir, takeOverText } from "../server/data_dir.js";
 import { type KvInstance } from "../server/instance.js";
 import { ShardRunReply } from "../server/messages.js";
 import { ErrorReply } from "../resp/reply.js";
+import { AofStatus, aofStatus } from "./aof_status.js";
+export { AofStatus, aofStatus } from "./aof_status.js";
 import { AofAppend, CONFIG, FLUSH, type Held, failHeld, NO_PERSISTENCE_INFO, type Persistence, REWRITE, type WriterCalls, type WriterRequest } from "./persistence.js";
 
-/** INFO persistence figures, kept by the writer, read by INFO without a message. */
-export class AofStatus {
-  enabled = false;
-  rewriteInProgress = false;
-  rewriteScheduled = false;
-  lastRewriteTimeSec = -1;
-  rewriteStartedAt = 0;
-  lastBgrewriteStatus: "ok" | "err" = "ok";
-  rewrites = 0;
-  rewritesConsecutiveFailures = 0;
-  lastWriteStatus: "ok" | "err" = "ok";
-  /** Bytes of the base and every incremental file. */
-  currentSize = 0;
-  /** aof_current_size after the last rewrite (or the load): what automatic rewrites measure growth against. */
-  baseSize = 0;
-  /** Bytes encoded, not yet written. */
-  bufferLength = 0;
-  delayedFsync = 0;
-  /** When the last load ran: ms it took, commands replayed. */
-  loadedCommands = 0;
-}
-
-const statuses = new WeakMap<KvInstance, AofStatus>();
 /** Instances whose data a writer has loaded: a later writer of theirs rejoins instead. */
 const joined = new WeakSet<KvInstance>();
 /** Files a writer of the instance opened: a restarted writer closes the dead one's. */
 const openFiles = new WeakMap<KvInstance, Set<AofFile>>();
 
-/** The writer's figures for INFO (a fresh status if no writer has run). */
-export function aofStatus(inst: KvInstance): AofStatus {
-  let s = statuses.get(inst);
-  if (s === undefined) statuses.set(inst, (s = new AofStatus()));
-  return s;
-}
 
 /** One write: the text of the records for one file, and who waits for it. */
 export class Cycle {
@@ -125,7 +98,7 @@ const FSYNC_DONE = atom("fsync_done");
 const UNKNOWN_CALL = atom("unknown_call");
 
 /** The writer's state; the rewrite (aof_rewrite.ts) works on it too. */
-export class WriterState {
+export class WriterState implements RewriteHost {
   readonly status: AofStatus;
   /** The directory holding the manifest and the files (dir/appenddirname). */
   readonly dir: string;

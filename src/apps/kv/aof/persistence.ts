@@ -47,8 +47,8 @@ import { type CallSpec, type From } from "../../../otp/gen.js";
 import { GenServer, noreply, ok, reply } from "../../../otp/gen_server.js";
 import { AsyncDone, BatchReply, WATCH_WRITER } from "../server/messages.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
-import type { KvInstance } from "../server/instance.js";
-import type { ChildSpec } from "../../../otp/supervisor.js";
+import type { KvInstance, Persistence } from "../server/instance.js";
+export type { Persistence } from "../server/instance.js";
 
 /** One write, as a command that replays it, on database `db`. */
 export interface AofRecord {
@@ -108,19 +108,6 @@ export type WriterCalls =
   | CallSpec<Tup<[Atom<"config">, string]>, Atom<"ok"> | ErrorReply>;
 
 export type WriterRequest = WriterCalls["req"];
-
-/**
- * A persistence implementation: the writer's child spec. The writer
- * registers itself as `<prefix>_writer` (`inst.names.writer`) and, when it
- * starts, may load data into `inst.keyspaces` before any shard runs (the
- * writer starts after the keyspace holder and before the shards).
- */
-export interface Persistence {
-  readonly name: string;
-  writerSpec(inst: KvInstance): ChildSpec;
-  /** INFO persistence's fields (Redis' names: aof_enabled, aof_rewrite_in_progress, ...). */
-  info(inst: KvInstance): [string, string | number][];
-}
 
 /** INFO persistence fields when nothing is persisted (Redis' names). */
 export const NO_PERSISTENCE_INFO: [string, string | number][] = [

@@ -4,7 +4,7 @@
  * whose keys it owns with `exec`; the connection runs connection-level
  * commands itself and splits multi-key commands over shards by `route`.
  */
-import { type Db } from "./db.js";
+import { type Db, type KeyContext } from "./db.js";
 import { type Reply } from "../resp/reply.js";
 
 /**
@@ -38,7 +38,7 @@ export interface CommandSpec {
 }
 
 /** What `exec` sees besides its arguments. */
-export interface ExecContext {
+export interface ExecContext extends KeyContext {
   /** The selected database of this shard (SELECT index). */
   readonly db: Db;
   /** Index of that database, 0-15. */

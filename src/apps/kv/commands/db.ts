@@ -19,13 +19,24 @@
  * db.setKey("k", "v");
  * db.size; // 1
  */
-import { type ExecContext } from "./command.js";
 import { ListValue } from "./list_value.js";
 import { type Int64 } from "./numbers.js";
 import { Watches } from "./watch.js";
 import { KvError } from "../errors.js";
 
 export type HashValue = Map<string, string>;
+
+/**
+ * What the key lookups need of a command's context (command.ts's
+ * ExecContext extends it): the database, the command's clock, and where
+ * a lazy expiry's DEL is propagated.
+ */
+export interface KeyContext {
+  readonly db: Db;
+  readonly now: number;
+  propagate(argv: readonly string[]): void;
+}
+
 export type Value = string | HashValue | ListValue;
 
 /** Server-wide counters INFO reports (`stats` section). */
@@ -320,7 +331,7 @@ const DEL = "DEL";
  * Removes `key` if its TTL has passed, counting it and propagating a DEL
  * (as Redis' expireIfNeeded). True when it was removed.
  */
-export function expireIfNeeded(ctx: ExecContext, key: string): boolean {
+export function expireIfNeeded(ctx: KeyContext, key: string): boolean {
   const db = ctx.db;
   if (!db.isExpired(key, ctx.now)) return false;
   db.deleteKey(key);
@@ -330,7 +341,7 @@ export function expireIfNeeded(ctx: ExecContext, key: string): boolean {
 }
 
 /** A key's value for a read command: lazy expiry, and keyspace hit/miss counting. */
-export function lookupRead(ctx: ExecContext, key: string): Value | undefined {
+export function lookupRead(ctx: KeyContext, key: string): Value | undefined {
   const db = ctx.db;
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) {
@@ -342,7 +353,7 @@ export function lookupRead(ctx: ExecContext, key: string): Value | undefined {
 }
 
 /** A key's value for a write command: lazy expiry, no counters. */
-export function lookupWrite(ctx: ExecContext, key: string): Value | undefined {
+export function lookupWrite(ctx: KeyContext, key: string): Value | undefined {
   const db = ctx.db;
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) return undefined;

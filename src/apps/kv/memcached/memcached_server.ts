@@ -1,6 +1,7 @@
 /**
  * The memcached side of the KV server: its part of the supervision tree,
- * its server-wide state and its `stats`.
+ * its processes (the flusher, the listeners). Its server-wide state is
+ * memcached_state.ts, its `stats` memcached_stats.ts.
  *
  *     kv_listener_sup
  *     ├── kv_listener_0 ..         RESP
@@ -10,9 +11,9 @@
  *
  * Connections are temporary children of the server's connection
  * supervisor (kv_conn_sup), beside the RESP ones, so a shutdown closes
- * both; they route by key to the same shards, database 0 (this module and
- * the connection's import each other; neither uses the other at load
- * time). Each process can
+ * both; they route by key to the same shards, database 0. The state they
+ * share is memcached_state.ts's, so the connection never imports this
+ * module (which starts it). Each process can
  * die alone: a listener's clients stay connected, a flusher restarts with
  * the pending flush it left in the server state.
  *
@@ -28,9 +29,7 @@
  * await startKvServer(inst);
  * memcachedPort(inst); // the port the first memcached listener bound
  */
-import os from "node:os";
-import v8 from "node:v8";
-import { type Atom, atom } from "../../../term/atom.js";
+import { atom } from "../../../term/atom.js";
 import { type Ref } from "../../../term/identifiers.js";
 import { Tuple } from "../../../term/tuple.js";
 import { DOWN } from "../../../runtime/atoms.js";
@@ -38,70 +37,17 @@ import { current } from "../../../runtime/current.js";
 import { cancelTimer, demonitor, monitor, sendAfter } from "../../../runtime/erlang.js";
 import { GenServer, type NoReply, noreply, ok } from "../../../otp/gen_server.js";
 import { type ChildSpec, startSupervisor } from "../../../otp/supervisor.js";
-import { type Keyspace } from "../commands/db.js";
 import { type KvInstance } from "../server/instance.js";
 import { isLoopback, startListener } from "../server/listener.js";
-import { MC_COUNTER_NAMES, MC_FLUSH, McCounters, mcState } from "./memcached_commands.js";
+import { MC_FLUSH } from "./memcached_commands.js";
 import { McConnection } from "./memcached_connection.js";
-import { ITEM_OVERHEAD } from "./memcached_parser.js";
-import { MEMCACHED_COMPAT_VERSION, formatStats } from "./memcached_protocol.js";
+import { MC_LISTENER_BASE, McFlushSchedule, type McServerState, mcServer } from "./memcached_state.js";
+export { MC_LISTENER_BASE, McServerCounters, McServerState, McFlushSchedule, mcServer, memcachedPort } from "./memcached_state.js";
+export { memcachedAddress, statsText } from "./memcached_stats.js";
 import { AwaitShard, Batch, BatchReply, ShardUp } from "../server/messages.js";
-
-/** Listener indices of memcached's listeners in `inst.boundPorts` (RESP's start at 0). */
-export const MC_LISTENER_BASE = 1000;
-
-/** Server-wide memcached counters (the per-shard ones are in memcached_commands.ts). */
-export class McServerCounters {
-  curr_connections = 0;
-  total_connections = 0;
-  rejected_connections = 0;
-  cmd_flush = 0;
-  auth_cmds = 0;
-  auth_errors = 0;
-  bytes_read = 0;
-  bytes_written = 0;
-}
-
-/** What the memcached side of one server keeps beyond its processes (as a KvInstance does). */
-export class McServerState {
-  readonly counters = new McServerCounters();
-  /** The pending delayed flush_all (unix ms), or null. */
-  flushAt: number | null = null;
-  readonly flusherName: Atom;
-  readonly supName: Atom;
-  constructor(readonly inst: KvInstance) {
-    this.flusherName = atom(`${inst.names.prefix}_mc_flusher`);
-    this.supName = atom(`${inst.names.prefix}_mc_sup`);
-  }
-  listenerName(i: number): Atom {
-    return atom(`${this.inst.names.prefix}_mc_listener_${i}`);
-  }
-}
-
-const servers = new WeakMap<KvInstance, McServerState>();
-
-/** The memcached state of a server. */
-export function mcServer(inst: KvInstance): McServerState {
-  let s = servers.get(inst);
-  if (s === undefined) {
-    s = new McServerState(inst);
-    servers.set(inst, s);
-  }
-  return s;
-}
-
-/** The port the first memcached listener is bound to (the configured one, or what port 0 picked). */
-export function memcachedPort(inst: KvInstance): number {
-  return inst.boundPorts.get(MC_LISTENER_BASE) ?? inst.config.get("memcached-port");
-}
 
 // ---------------------------------------------------------------------------
 // The flusher
-
-/** To the flusher: the pending delayed flush is now this one (null: none). */
-export class McFlushSchedule {
-  constructor(readonly at: number | null) {}
-}
 
 const FLUSH_TICK = atom("flush_tick");
 /** Timers are re-armed at most this far ahead (a flush may be days away). */
@@ -241,185 +187,4 @@ export function memcachedChildren(inst: KvInstance): ChildSpec[] {
       start: () => startSupervisor([flusher, ...listeners], { strategy: "one_for_one", intensity: 10, period: 5, name: srv.supName.name }, true),
     },
   ];
-}
-
-// ---------------------------------------------------------------------------
-// stats
-
-/** Beyond this many keys per shard, `bytes` is estimated from a sample. */
-const EXACT_BYTES_KEYS = 65536;
-const SAMPLE = 4096;
-
-/** memcached's `bytes` for one shard's database 0: key + value + item overhead of its strings. */
-function itemBytes(ks: Keyspace): number {
-  const db = ks.db(0);
-  const size = db.size;
-  if (size === 0) return 0;
-  const cost = (k: string, v: unknown) => (typeof v === "string" ? k.length + v.length + ITEM_OVERHEAD : 0);
-  if (size <= EXACT_BYTES_KEYS) {
-    let n = 0;
-    for (const [k, v] of db.data) n += cost(k, v);
-    return n;
-  }
-  let n = 0;
-  for (let i = 0; i < SAMPLE; i++) {
-    const k = db.someKey()!;
-    n += cost(k, db.data.get(k));
-  }
-  return Math.round((n / SAMPLE) * size);
-}
-
-/** The shards' counters, summed. */
-function shardCounters(inst: KvInstance): McCounters {
-  const sum = new McCounters();
-  for (const ks of inst.keyspaces) {
-    const c = mcState(ks).counters;
-    for (const n of MC_COUNTER_NAMES) sum[n] += c[n];
-  }
-  return sum;
-}
-
-function cpu(us: number): string {
-  return `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")}`;
-}
-
-/** General stats: memcached 1.6's names and order, the fields that mean something here. */
-function general(inst: KvInstance): [string, string | number][] {
-  const srv = mcServer(inst).counters;
-  const c = shardCounters(inst);
-  const now = Date.now();
-  const u = process.cpuUsage();
-  let items = 0;
-  let bytes = 0;
-  for (const ks of inst.keyspaces) {
-    items += ks.db(0).size;
-    bytes += itemBytes(ks);
-  }
-  return [
-    ["pid", process.pid],
-    ["uptime", Math.floor((now - inst.started) / 1000)],
-    ["time", Math.floor(now / 1000)],
-    ["version", MEMCACHED_COMPAT_VERSION],
-    ["pointer_size", 64],
-    ["rusage_user", cpu(u.user)],
-    ["rusage_system", cpu(u.system)],
-    ["max_connections", inst.config.get("maxclients")],
-    ["curr_connections", srv.curr_connections],
-    ["total_connections", srv.total_connections],
-    ["rejected_connections", srv.rejected_connections],
-    ["connection_structures", srv.curr_connections],
-    ["cmd_get", c.cmd_get],
-    ["cmd_set", c.cmd_set],
-    ["cmd_flush", srv.cmd_flush],
-    ["cmd_touch", c.cmd_touch],
-    ["cmd_meta", 0],
-    ["get_hits", c.get_hits],
-    ["get_misses", c.get_misses],
-    ["get_expired", c.get_expired],
-    ["get_flushed", 0],
-    ["delete_misses", c.delete_misses],
-    ["delete_hits", c.delete_hits],
-    ["incr_misses", c.incr_misses],
-    ["incr_hits", c.incr_hits],
-    ["decr_misses", c.decr_misses],
-    ["decr_hits", c.decr_hits],
-    ["cas_misses", c.cas_misses],
-    ["cas_hits", c.cas_hits],
-    ["cas_badval", c.cas_badval],
-    ["touch_hits", c.touch_hits],
-    ["touch_misses", c.touch_misses],
-    ["store_too_large", c.store_too_large],
-    ["store_no_memory", c.store_no_memory],
-    ["auth_cmds", srv.auth_cmds],
-    ["auth_errors", srv.auth_errors],
-    ["bytes_read", srv.bytes_read],
-    ["bytes_written", srv.bytes_written],
-    // Nothing is evicted: the bound is the JS heap's.
-    ["limit_maxbytes", v8.getHeapStatistics().heap_size_limit],
-    ["accepting_conns", 1],
-    ["listen_disabled_num", 0],
-    ["threads", 1],
-    ["conn_yields", 0],
-    ["bytes", bytes],
-    ["curr_items", items],
-    ["total_items", c.total_items],
-    ["expired_unfetched", 0],
-    ["evicted_unfetched", 0],
-    ["evictions", 0],
-    ["reclaimed", 0],
-  ];
-}
-
-function settings(inst: KvInstance, itemSizeMax: number): [string, string | number][] {
-  const cfg = inst.config;
-  return [
-    ["maxbytes", v8.getHeapStatistics().heap_size_limit],
-    ["maxconns", cfg.get("maxclients")],
-    ["tcpport", memcachedPort(inst)],
-    ["udpport", 0],
-    ["inter", cfg.get("memcached-bind").join(",")],
-    ["verbosity", 0],
-    ["oldest", 0],
-    ["evictions", "off"],
-    ["domain_socket", "NULL"],
-    ["umask", 700],
-    ["shutdown_command", "no"],
-    ["num_threads", 1],
-    ["cas_enabled", "yes"],
-    ["tcp_backlog", cfg.get("tcp-backlog")],
-    ["binding_protocol", "ascii"],
-    ["auth_enabled_sasl", "no"],
-    ["auth_enabled_ascii", cfg.get("requirepass") !== "" ? "yes" : "no"],
-    ["item_size_max", itemSizeMax],
-    ["maxconns_fast", "yes"],
-    ["flush_enabled", "yes"],
-    ["dump_enabled", "no"],
-    ["hash_algorithm", "fnv1a_32"],
-    ["lru_crawler", "no"],
-    ["idle_timeout", 0],
-  ];
-}
-
-/**
- * The reply to `stats` (general), `stats settings`, `stats items` and
- * `stats slabs` (empty: there are no slab classes), `stats sizes`,
- * `stats reset`; any other is ERROR, as memcached answers an unknown one.
- */
-export function statsText(inst: KvInstance, args: readonly string[], itemSizeMax: number): string {
-  if (args.length === 0) return formatStats(general(inst));
-  switch (args[0]) {
-    case "settings":
-      return formatStats(settings(inst, itemSizeMax));
-    case "items":
-      return formatStats([]);
-    case "slabs":
-      return formatStats([
-        ["active_slabs", 0],
-        ["total_malloced", 0],
-      ]);
-    case "sizes":
-      return formatStats([["sizes_status", "disabled"]]);
-    case "reset": {
-      const srv = mcServer(inst).counters;
-      srv.total_connections = 0;
-      srv.rejected_connections = 0;
-      srv.cmd_flush = 0;
-      srv.auth_cmds = 0;
-      srv.auth_errors = 0;
-      srv.bytes_read = 0;
-      srv.bytes_written = 0;
-      for (const ks of inst.keyspaces) {
-        const c = mcState(ks).counters;
-        for (const n of MC_COUNTER_NAMES) c[n] = 0;
-      }
-      return "RESET\r\n";
-    }
-  }
-  return "ERROR\r\n";
-}
-
-/** For INFO-like reports: the host name memcached clients connect to. */
-export function memcachedAddress(inst: KvInstance): string {
-  const host = inst.config.get("memcached-bind")[0]!.replace(/^-/, "");
-  return `${host === "0.0.0.0" ? os.hostname() : host}:${memcachedPort(inst)}`;
 }

@@ -41,6 +41,7 @@ import { KvServer } from "./kv_server.js";
 import { startListener } from "./listener.js";
 import { memcachedChildren } from "../memcached/memcached_server.js";
 import { FLUSH } from "../aof/persistence.js";
+import { aofPersistence } from "../aof/aof_writer.js";
 import { Shard } from "./shard.js";
 
 /** The RESP listeners: one per `bind` address, on `port`. */
@@ -81,7 +82,8 @@ export function kvChildren(inst: KvInstance): ChildSpec[] {
   }));
   return [
     { id: "holder", start: () => GenServer.startLink(new KeyspaceHolder(), inst, { name: n.holder }).result() },
-    inst.persistence.writerSpec(inst),
+    // The persistence choice: the options' writer, else the append-only file's.
+    (inst.persistence ??= aofPersistence).writerSpec(inst),
     {
       id: "shards",
       type: "supervisor",

@@ -4,8 +4,8 @@
  * order; fields Agner has no equivalent for are printed with the value a
  * plain Redis client shows (`sub=0`, `multi=-1`, `user=default`).
  */
-import type { ConnState } from "./connection.js";
-import { BAD_NAME, parseInt64, validClientName } from "./conn_commands.js";
+import type { Session } from "./session.js";
+import { parseInt64 } from "../commands/numbers.js";
 import type { ClientRow } from "./instance.js";
 import { ErrorReply, OK, type Reply, SimpleString, VerbatimReply } from "../resp/reply.js";
 
@@ -51,6 +51,17 @@ function clientFlags(r: ClientRow): string {
   return f === "" ? "N" : f;
 }
 
+/** Redis' client name charset: printable ASCII without spaces. */
+export function validClientName(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch < 0x21 || ch > 0x7e) return false;
+  }
+  return true;
+}
+
+export const BAD_NAME = new ErrorReply("ERR Client names cannot contain spaces, newlines or special characters.");
+
 /** One CLIENT LIST / CLIENT INFO line, without the newline. */
 export function clientInfoLine(r: ClientRow, now: number): string {
   return (
@@ -61,7 +72,7 @@ export function clientInfoLine(r: ClientRow, now: number): string {
   );
 }
 
-export function clientCommand(c: ConnState, argv: string[]): Reply {
+export function clientCommand(c: Session, argv: string[]): Reply {
   const sub = argv[1]!.toLowerCase();
   const row = c.row;
   switch (sub) {
@@ -90,7 +101,7 @@ export function clientCommand(c: ConnState, argv: string[]): Reply {
 
 const TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);
 
-function clientList(c: ConnState, argv: string[]): Reply {
+function clientList(c: Session, argv: string[]): Reply {
   let rows = [...c.inst.clients.values()];
   if (argv.length === 4 && argv[2]!.toLowerCase() === "type") {
     const type = argv[3]!.toLowerCase();
@@ -100,8 +111,8 @@ function clientList(c: ConnState, argv: string[]): Reply {
     const ids = new Set<number>();
     for (let j = 3; j < argv.length; j++) {
       const id = parseInt64(argv[j]!);
-      if (id === undefined || id < 1) return new ErrorReply("ERR Invalid client ID");
-      ids.add(id);
+      if (id === null || id < 1) return new ErrorReply("ERR Invalid client ID");
+      ids.add(Number(id));
     }
     rows = rows.filter((r) => ids.has(r.id));
   } else if (argv.length !== 2) return SYNTAX;
@@ -110,7 +121,7 @@ function clientList(c: ConnState, argv: string[]): Reply {
   return c.resp === 3 ? new VerbatimReply("txt", text) : text;
 }
 
-function clientKill(c: ConnState, argv: string[]): Reply {
+function clientKill(c: Session, argv: string[]): Reply {
   let addr: string | null = null;
   let laddr: string | null = null;
   let id = 0;
@@ -126,8 +137,8 @@ function clientKill(c: ConnState, argv: string[]): Reply {
       if (v === undefined) return SYNTAX;
       if (opt === "id") {
         const n = parseInt64(v);
-        if (n === undefined || n < 1) return new ErrorReply("ERR client-id should be greater than 0");
-        id = n;
+        if (n === null || n < 1) return new ErrorReply("ERR client-id should be greater than 0");
+        id = Number(n);
       } else if (opt === "type") {
         if (!TYPES.has(v.toLowerCase())) return new ErrorReply(`ERR Unknown client type '${v}'`);
         type = v.toLowerCase();

@@ -3,7 +3,7 @@
  * all or nothing), CONFIG RESETSTAT and CONFIG HELP, over the settings
  * table of config.ts, with Redis 7.0's replies.
  */
-import type { ConnState } from "./connection.js";
+import type { Session } from "./session.js";
 import { SETTING_NAMES, type SettingName, settingName } from "./config.js";
 import { stringMatch } from "../commands/glob.js";
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../resp/reply.js";
@@ -35,7 +35,7 @@ export class ConfigEffects {
   ) {}
 }
 
-export function configCommand(c: ConnState, argv: string[]): Reply | ConfigEffects {
+export function configCommand(c: Session, argv: string[]): Reply | ConfigEffects {
   const cfg = c.inst.config;
   switch (argv[1]!.toLowerCase()) {
     case "help":

@@ -17,11 +17,12 @@ import { t } from "../../../term/tuple.js";
 import { OK as OK_ATOM } from "../../../runtime/atoms.js";
 import type { KvInstance } from "./instance.js";
 import { type CommandEntry, commandCommand } from "../commands/engine.js";
-import { clientCommand } from "./client_command.js";
+import { BAD_NAME, clientCommand, validClientName } from "./client_command.js";
 import { ConfigEffects, configCommand } from "./config_command.js";
-import type { ConnState } from "./connection.js";
-import { SlotAction } from "./connection.js";
-import { infoText } from "./info.js";
+import type { Session } from "./session.js";
+import { SlotAction } from "./session.js";
+import { REDIS_COMPAT_VERSION, infoText } from "./info.js";
+import { parseInt64 } from "../commands/numbers.js";
 import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "../aof/persistence.js";
 import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
@@ -31,41 +32,27 @@ import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../re
 /** Commands allowed before AUTH when a password is set (Redis' `no-auth` flag). */
 export const AUTH_FREE: ReadonlySet<string> = new Set(["auth", "hello", "quit"]);
 
-/** The version clients see (HELLO, INFO redis_version): the Redis release whose behaviour this server follows. */
-export const REDIS_COMPAT_VERSION = "7.0.0";
 
 const WRONGPASS = new ErrorReply("WRONGPASS invalid username-password pair or user is disabled.");
 const NOT_INTEGER = new ErrorReply("ERR value is not an integer or out of range");
 const SYNTAX = new ErrorReply("ERR syntax error");
 
-/** Redis' string2ll for the small integers these commands take: an optional sign and digits, no spaces, no leading `+`. */
-export function parseInt64(s: string): number | undefined {
-  if (s.length === 0 || s.length > 20) return undefined;
-  if (!/^-?(0|[1-9]\d*)$/.test(s)) return undefined;
-  const n = Number(s);
-  if (!Number.isSafeInteger(n)) {
-    const b = BigInt(s);
-    if (b > 9223372036854775807n || b < -9223372036854775808n) return undefined;
-  }
-  return n;
-}
-
 /** ACL's check for the only user there is: `default`, with `requirepass` as its password. */
-export function checkPassword(c: ConnState, user: string, pass: string): boolean {
+export function checkPassword(c: Session, user: string, pass: string): boolean {
   const req = c.inst.config.get("requirepass");
   if (user !== "default") return false;
   return req === "" || pass === req;
 }
 
 /** Runs a connection-level command: fills its reply slot now, or later for async ones. */
-export function runConnectionCommand(c: ConnState, seq: number, spec: CommandEntry, argv: string[]): void {
+export function runConnectionCommand(c: Session, seq: number, spec: CommandEntry, argv: string[]): void {
   const r = connectionCommand(c, seq, spec, argv);
   if (r === undefined) return;
   if (c.closeAfterReply && !(r instanceof SlotAction)) return c.fill(seq, new SlotAction(r, "close"));
   c.fill(seq, r);
 }
 
-function connectionCommand(c: ConnState, seq: number, spec: CommandEntry, argv: string[]): Reply | SlotAction | undefined {
+function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: string[]): Reply | SlotAction | undefined {
   const bar = spec.fullname.indexOf("|");
   switch (bar < 0 ? spec.name : spec.fullname.slice(0, bar)) {
     case "ping":
@@ -138,15 +125,15 @@ function connectionCommand(c: ConnState, seq: number, spec: CommandEntry, argv: 
   }
 }
 
-function selectIndex(c: ConnState, arg: string): number | ErrorReply {
+function selectIndex(c: Session, arg: string): number | ErrorReply {
   const n = parseInt64(arg);
-  if (n === undefined || n < -2147483648 || n > 2147483647) return NOT_INTEGER;
+  if (n === null || n < -2147483648 || n > 2147483647) return NOT_INTEGER;
   if (n < 0 || n >= c.inst.config.get("databases")) return new ErrorReply("ERR DB index is out of range");
-  return n;
+  return Number(n);
 }
 
 /** A connection command queued in MULTI, run by EXEC: SELECT moves the transaction's database; UNWATCH is EXEC's own. */
-function inExec(c: ConnState, spec: CommandEntry, argv: readonly string[], db: number): [Reply, number] {
+function inExec(c: Session, spec: CommandEntry, argv: readonly string[], db: number): [Reply, number] {
   if (spec.name === "select") {
     const n = selectIndex(c, argv[1]!);
     return n instanceof ErrorReply ? [n, db] : [OK, n];
@@ -157,7 +144,7 @@ function inExec(c: ConnState, spec: CommandEntry, argv: readonly string[], db: n
   return [r === undefined || r instanceof SlotAction ? new ErrorReply("ERR Command not allowed inside a transaction") : r, db];
 }
 
-function auth(c: ConnState, argv: string[]): Reply {
+function auth(c: Session, argv: string[]): Reply {
   if (argv.length > 3) return SYNTAX;
   if (argv.length === 2 && c.inst.config.get("requirepass") === "") {
     return new ErrorReply(
@@ -170,31 +157,20 @@ function auth(c: ConnState, argv: string[]): Reply {
   return OK;
 }
 
-function setAuthenticated(c: ConnState): void {
+function setAuthenticated(c: Session): void {
   c.authenticated = true;
   c.row.authenticated = true;
   c.parser.authRequired = false;
 }
 
-/** Redis' client name charset: printable ASCII without spaces. */
-export function validClientName(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    if (ch < 0x21 || ch > 0x7e) return false;
-  }
-  return true;
-}
-
-export const BAD_NAME = new ErrorReply("ERR Client names cannot contain spaces, newlines or special characters.");
-
-function hello(c: ConnState, argv: string[]): Reply | SlotAction {
+function hello(c: Session, argv: string[]): Reply | SlotAction {
   let ver = 0;
   let next = 1;
   if (argv.length >= 2) {
     const v = parseInt64(argv[next++]!);
-    if (v === undefined) return new ErrorReply("ERR Protocol version is not an integer or out of range");
+    if (v === null) return new ErrorReply("ERR Protocol version is not an integer or out of range");
     if (v < 2 || v > 3) return new ErrorReply("NOPROTO unsupported protocol version");
-    ver = v;
+    ver = Number(v);
   }
   for (let j = next; j < argv.length; j++) {
     const more = argv.length - 1 - j;
@@ -235,7 +211,7 @@ function hello(c: ConnState, argv: string[]): Reply | SlotAction {
  * port or bind list (back to the old ones, and an error, when the new ones
  * cannot be bound, as Redis does), and tell the persistence writer.
  */
-function* applyConfig(c: ConnState, e: ConfigEffects): Generator<unknown, Reply, unknown> {
+function* applyConfig(c: Session, e: ConfigEffects): Generator<unknown, Reply, unknown> {
   const inst = c.inst;
   const cfg = inst.config;
   if (e.names.includes("port") || e.names.includes("bind")) {
@@ -276,7 +252,7 @@ function* rebind(inst: KvInstance): Generator<unknown, string | null, unknown> {
  * slot `seq` with what it returns; the connection's later commands wait.
  * A helper that crashes answers with an error instead.
  */
-export function runAsync(c: ConnState, seq: number, body: () => Generator<unknown, Reply, unknown>): void {
+export function runAsync(c: Session, seq: number, body: () => Generator<unknown, Reply, unknown>): void {
   const conn = c.self;
   c.blocked = true;
   spawnLink(function* () {

@@ -37,8 +37,10 @@ import { CHUNK_BYTES, type OutPiece, RespWriter } from "../resp/resp_writer.js";
 import { planMulti, shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { startTransaction } from "./txn.js";
-import { type MultiState, RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
-import { PubMessage, Subscriptions, unsubscribeAll } from "./pubsub.js";
+import { RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
+import { unsubscribeAll } from "./pubsub.js";
+import { PubMessage } from "./pubsub_table.js";
+import { type MultiState, type Session, SlotAction, Subscriptions } from "./session.js";
 import { fastReply } from "../resp/fast_reply.js";
 import { DIRECT_DONE, DirectOut, outputOverLimit } from "./direct_out.js";
 
@@ -51,13 +53,6 @@ const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
 /** What a RESP2 client may send while subscribed: Redis' list, less RESET and the S* commands, which are not implemented. */
 const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"]);
 
-/** A slot whose encoding also does something: HELLO switches protocol, QUIT and protocol errors close. */
-export class SlotAction {
-  constructor(
-    readonly reply: Reply,
-    readonly action: "resp2" | "resp3" | "close",
-  ) {}
-}
 
 /** The replies of a command sent to several shards, merged once all are in. */
 class Gather {
@@ -128,7 +123,7 @@ type Slot = Reply | SlotAction | typeof EMPTY_SLOT;
 export type ConnectionArgs = { socket: net.Socket } | { port: (owner: Proc) => Port };
 
 /** The connection's state, which connection-level commands act on. */
-export class ConnState {
+export class ConnState implements Session {
   readonly self: Proc;
   readonly row: ClientRow;
   readonly parser: RespParser;

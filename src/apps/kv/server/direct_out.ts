@@ -17,7 +17,7 @@
 import { type Proc } from "../../../runtime/process.js";
 import { fastReply } from "../resp/fast_reply.js";
 import { type ClientRow, type KvInstance } from "./instance.js";
-import { KillClient } from "./messages.js";
+import { type DirectWriter, KillClient } from "./messages.js";
 import { type Reply } from "../resp/reply.js";
 import { CHUNK_BYTES, type OutPiece, type RespWriter } from "../resp/resp_writer.js";
 import { type Port } from "./socket_port.js";
@@ -47,7 +47,7 @@ export function outputOverLimit(inst: KvInstance, row: ClientRow, bytes: number)
   return null;
 }
 
-export class DirectOut {
+export class DirectOut implements DirectWriter {
   /** Protocol of the delegated batches (set by the connection as it delegates). */
   resp: 2 | 3 = 2;
   /** Delegated batches sent, and written (by the shards). */

@@ -7,7 +7,10 @@
  */
 import os from "node:os";
 import type { KvInstance } from "./instance.js";
-import { REDIS_COMPAT_VERSION } from "./conn_commands.js";
+import { NO_PERSISTENCE_INFO } from "../aof/persistence.js";
+
+/** The version clients see (HELLO, INFO redis_version): the Redis release whose behaviour this server follows. */
+export const REDIS_COMPAT_VERSION = "7.0.0";
 
 const AGNER_VERSION = "0.1.0";
 
@@ -123,7 +126,7 @@ function build(inst: KvInstance, name: string): string | null {
       ]);
     }
     case "persistence":
-      return section("Persistence", inst.persistence.info(inst));
+      return section("Persistence", (inst.persistence?.info(inst) ?? NO_PERSISTENCE_INFO));
     case "stats": {
       let expired = 0;
       let hits = 0;

@@ -20,9 +20,8 @@ import { atom, type Atom } from "../../../term/atom.js";
 import { type Proc } from "../../../runtime/process.js";
 import { Config } from "./config.js";
 import { Keyspace } from "../commands/db.js";
-import { type Persistence } from "../aof/persistence.js";
-import { aofPersistence } from "../aof/aof_writer.js";
-import { PubSubTable } from "./pubsub.js";
+import { PubSubTable } from "./pubsub_table.js";
+import type { ChildSpec } from "../../../otp/supervisor.js";
 import { type ErrorReply } from "../resp/reply.js";
 
 /** Registered names of one server's processes (prefix `kv` by default). */
@@ -109,11 +108,25 @@ export interface KvStats {
   lastSampleTime: number;
 }
 
+/**
+ * A persistence implementation: the writer's child spec. The writer
+ * registers itself as `<prefix>_writer` (`inst.names.writer`) and, when it
+ * starts, may load data into `inst.keyspaces` before any shard runs (the
+ * writer starts after the keyspace holder and before the shards). Its
+ * protocol is aof/persistence.ts's.
+ */
+export interface Persistence {
+  readonly name: string;
+  writerSpec(inst: KvInstance): ChildSpec;
+  /** INFO persistence's fields (Redis' names: aof_enabled, aof_rewrite_in_progress, ...). */
+  info(inst: KvInstance): [string, string | number][];
+}
+
 export interface InstanceOptions {
   config?: Config;
   /** Registered-name prefix; `kv` gives `kv`, `kv_shard_0`, ... (tests run several servers with others). */
   prefix?: string;
-  /** The persistence writer; the append-only file's by default (it touches no file while `appendonly no`). */
+  /** The persistence writer; the append-only file's by default (chosen by the app: app.ts; it touches no file while `appendonly no`). */
   persistence?: Persistence;
   configFile?: string;
 }
@@ -135,7 +148,8 @@ export class KvInstance {
   /** Pub/sub subscriptions of every client (pubsub.ts). */
   readonly pubsub = new PubSubTable();
   readonly stats: KvStats;
-  readonly persistence: Persistence;
+  /** The persistence writer: the options', or, when they name none, the app's default, set as the tree starts (app.ts). */
+  persistence: Persistence | null;
   readonly started = Date.now();
   /** A run id as Redis prints it (40 hex digits). */
   readonly runId: string;
@@ -158,7 +172,7 @@ export class KvInstance {
     this.names = new Names(opts.prefix ?? "kv", this.shardCount);
     const dbs = this.config.get("databases");
     this.keyspaces = Array.from({ length: this.shardCount }, () => new Keyspace(dbs));
-    this.persistence = opts.persistence ?? aofPersistence;
+    this.persistence = opts.persistence ?? null;
     this.configFile = opts.configFile ?? null;
     this.stats = {
       totalConnections: 0,

@@ -14,7 +14,12 @@
 import { type Proc } from "../../../runtime/process.js";
 import { type CommandSpec } from "../commands/command.js";
 import { type Reply } from "../resp/reply.js";
-import type { DirectOut } from "./direct_out.js";
+import type { RespWriter } from "../resp/resp_writer.js";
+
+/** What a shard needs of a client's socket to write a delegated batch's replies itself (direct_out.ts's DirectOut). */
+export interface DirectWriter {
+  write(replies: readonly Reply[], writer: RespWriter): void;
+}
 
 /** Commands for one shard, all on one database, answered in one {@link BatchReply}. */
 export class Batch {
@@ -27,7 +32,7 @@ export class Batch {
     readonly cmds: readonly (readonly string[])[],
     readonly specs: readonly CommandSpec[],
     /** Set when the shard writes the replies to the client itself (direct_out.ts) instead of answering. */
-    readonly direct: DirectOut | null = null,
+    readonly direct: DirectWriter | null = null,
   ) {}
   /**
    * Set by the shard that ran the batch when its reply went to the

@@ -23,7 +23,7 @@
 import { current } from "../../../runtime/current.js";
 import { spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
-import type { ConnState } from "./connection.js";
+import { MultiState, type Queued, type Session } from "./session.js";
 import { type CommandEntry, execCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "../commands/engine.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone, Unwatch, Watch } from "./messages.js";
@@ -50,24 +50,13 @@ const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
   "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
 ]);
 
-interface Queued {
-  readonly cmd: CommandEntry;
-  readonly argv: readonly string[];
-}
-
-/** An open MULTI: the queued commands, and whether one was refused. */
-export class MultiState {
-  readonly queued: Queued[] = [];
-  failed = false;
-}
-
 /**
  * What a connection command does inside EXEC: its reply and the database
  * from then on (SELECT changes it). Given by the connection (conn_commands.ts).
  */
 export type ConnectionStep = (cmd: CommandEntry, argv: readonly string[], db: number) => [Reply, number];
 
-export function multiCommand(c: ConnState): Reply {
+export function multiCommand(c: Session): Reply {
   if (c.tx !== null) return NESTED;
   c.tx = new MultiState();
   c.row.multi = 0;
@@ -75,7 +64,7 @@ export function multiCommand(c: ConnState): Reply {
 }
 
 /** A command arriving while MULTI is open (not one of {@link RUN_IN_MULTI}). */
-export function queueCommand(c: ConnState, seq: number, cmd: CommandEntry, argv: readonly string[]): void {
+export function queueCommand(c: Session, seq: number, cmd: CommandEntry, argv: readonly string[]): void {
   const tx = c.tx!;
   if (REFUSED_IN_MULTI.has(cmd.fullname) || REFUSED_IN_MULTI.has(cmd.name)) {
     tx.failed = true;
@@ -86,7 +75,7 @@ export function queueCommand(c: ConnState, seq: number, cmd: CommandEntry, argv:
   c.fill(seq, QUEUED);
 }
 
-export function discardCommand(c: ConnState): Reply {
+export function discardCommand(c: Session): Reply {
   if (c.tx === null) return DISCARD_WITHOUT;
   c.tx = null;
   c.row.multi = -1;
@@ -94,7 +83,7 @@ export function discardCommand(c: ConnState): Reply {
   return OK;
 }
 
-export function watchCommand(c: ConnState, argv: readonly string[]): Reply {
+export function watchCommand(c: Session, argv: readonly string[]): Reply {
   if (c.tx !== null) return WATCH_INSIDE;
   const inst = c.inst;
   const byShard = new Map<number, string[]>();
@@ -114,7 +103,7 @@ export function watchCommand(c: ConnState, argv: readonly string[]): Reply {
   return OK;
 }
 
-export function unwatchCommand(c: ConnState): Reply {
+export function unwatchCommand(c: Session): Reply {
   unwatchEverywhere(c);
   return OK;
 }
@@ -137,7 +126,7 @@ export function unwatchEverywhere(c: { inst: KvInstance; self: Proc; watching: b
  * undefined once the transaction process is started (its reply comes as
  * an AsyncDone; the connection holds back later commands meanwhile).
  */
-export function execCommandOf(c: ConnState, seq: number, connStep: ConnectionStep): Reply | undefined {
+export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep): Reply | undefined {
   const tx = c.tx;
   if (tx === null) return EXEC_WITHOUT;
   c.tx = null;

@@ -13,58 +13,14 @@
  * as in Redis; in RESP3 (HELLO 3) anything, the messages being pushes.
  */
 import { type Proc } from "../../../runtime/process.js";
-import type { ConnState } from "./connection.js";
+import type { Session } from "./session.js";
+import { PubMessage } from "./pubsub_table.js";
 import { stringMatch } from "../commands/glob.js";
 import { ErrorReply, PushReply, type Reply, ReplySeq, SimpleString } from "../resp/reply.js";
 
-/** PUBLISH → a subscribed connection: one message, and the pattern it matched (null: the channel itself). */
-export class PubMessage {
-  constructor(
-    readonly channel: string,
-    readonly message: string,
-    readonly pattern: string | null,
-  ) {}
-
-  /** The push a client reads: `message ch msg` or `pmessage pattern ch msg`. */
-  toReply(): PushReply {
-    return this.pattern === null ? new PushReply(["message", this.channel, this.message]) : new PushReply(["pmessage", this.pattern, this.channel, this.message]);
-  }
-}
-
-/** Who is subscribed to what, server-wide. */
-export class PubSubTable {
-  readonly channels = new Map<string, Set<Proc>>();
-  readonly patterns = new Map<string, Set<Proc>>();
-
-  /** Sends `message` to every subscriber of `channel` and of a matching pattern; how many got it (PUBLISH's reply). */
-  publish(channel: string, message: string): number {
-    let n = 0;
-    const direct = this.channels.get(channel);
-    if (direct !== undefined) {
-      const m = new PubMessage(channel, message, null);
-      for (const p of direct) p.rt.deliver(p, m);
-      n += direct.size;
-    }
-    for (const [pattern, who] of this.patterns) {
-      if (!stringMatch(pattern, channel)) continue;
-      const m = new PubMessage(channel, message, pattern);
-      for (const p of who) p.rt.deliver(p, m);
-      n += who.size;
-    }
-    return n;
-  }
-}
-
 /** One connection's subscriptions (kept by the connection, mirrored in the table). */
-export class Subscriptions {
-  readonly channels = new Set<string>();
-  readonly patterns = new Set<string>();
-  /** Channels plus patterns: a field, since every command of the connection reads it (RESP2's subscribed mode). */
-  count = 0;
-}
-
 /** After a change of `c`'s subscriptions: the count, and CLIENT LIST's figures. */
-function recount(c: ConnState): void {
+function recount(c: Session): void {
   const s = c.subs;
   s.count = s.channels.size + s.patterns.size;
   c.row.sub = s.channels.size;
@@ -86,16 +42,16 @@ function remove(table: Map<string, Set<Proc>>, name: string, p: Proc): void {
 
 type Kind = "channel" | "pattern";
 
-function mine(c: ConnState, kind: Kind): Set<string> {
+function mine(c: Session, kind: Kind): Set<string> {
   return kind === "channel" ? c.subs.channels : c.subs.patterns;
 }
 
-function tableOf(c: ConnState, kind: Kind): Map<string, Set<Proc>> {
+function tableOf(c: Session, kind: Kind): Map<string, Set<Proc>> {
   return kind === "channel" ? c.inst.pubsub.channels : c.inst.pubsub.patterns;
 }
 
 /** SUBSCRIBE / PSUBSCRIBE: one confirmation per name, with the client's subscription count after it. */
-export function subscribe(c: ConnState, kind: Kind, names: readonly string[]): Reply {
+export function subscribe(c: Session, kind: Kind, names: readonly string[]): Reply {
   const word = kind === "channel" ? "subscribe" : "psubscribe";
   const set = mine(c, kind);
   const table = tableOf(c, kind);
@@ -112,7 +68,7 @@ export function subscribe(c: ConnState, kind: Kind, names: readonly string[]): R
 }
 
 /** UNSUBSCRIBE / PUNSUBSCRIBE: the names given, or all; one confirmation each (a null name when there were none). */
-export function unsubscribe(c: ConnState, kind: Kind, names: readonly string[]): Reply {
+export function unsubscribe(c: Session, kind: Kind, names: readonly string[]): Reply {
   const word = kind === "channel" ? "unsubscribe" : "punsubscribe";
   const set = mine(c, kind);
   const table = tableOf(c, kind);
@@ -130,7 +86,7 @@ export function unsubscribe(c: ConnState, kind: Kind, names: readonly string[]):
 }
 
 /** The connection ends: its rows go. */
-export function unsubscribeAll(c: ConnState): void {
+export function unsubscribeAll(c: Session): void {
   for (const name of c.subs.channels) remove(c.inst.pubsub.channels, name, c.self);
   for (const name of c.subs.patterns) remove(c.inst.pubsub.patterns, name, c.self);
   c.subs.channels.clear();
@@ -151,7 +107,7 @@ const PUBSUB_HELP = [
 ].map((l) => new SimpleString(l));
 
 /** PUBSUB CHANNELS | NUMSUB | NUMPAT | HELP. */
-export function pubsubCommand(c: ConnState, argv: readonly string[]): Reply {
+export function pubsubCommand(c: Session, argv: readonly string[]): Reply {
   const t = c.inst.pubsub;
   const sub = argv[1]!.toLowerCase();
   switch (sub) {

@@ -23,7 +23,7 @@ import { type Proc } from "../../../runtime/process.js";
 import { receive } from "../../../runtime/receive.js";
 import { _ } from "../../../runtime/pattern.js";
 import { type CommandSpec } from "../commands/command.js";
-import type { ConnState } from "./connection.js";
+import type { Session } from "./session.js";
 import { type Taken, existsAny, put, take } from "../commands/engine.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone, ShardRun, ShardRunReply } from "./messages.js";
@@ -51,7 +51,7 @@ export function shardsOf(inst: KvInstance, spec: CommandSpec, argv: readonly str
  * returns true; false when one shard can run it alone (the caller sends it
  * there as usual).
  */
-export function startTransaction(c: ConnState, seq: number, spec: CommandSpec, argv: readonly string[]): boolean {
+export function startTransaction(c: Session, seq: number, spec: CommandSpec, argv: readonly string[]): boolean {
   const inst = c.inst;
   const shards = shardsOf(inst, spec, argv);
   if (shards === null || shards.length < 2) return false;
