@@ -9,11 +9,11 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import net from "node:net";
-import { Keyspace } from "../src/apps/kv/db.js";
-import { Context, checkCommand, execCommand } from "../src/apps/kv/engine.js";
-import { ErrorReply } from "../src/apps/kv/reply.js";
-import { RespParser, RespProtocolError } from "../src/apps/kv/resp.js";
-import { RespWriter } from "../src/apps/kv/resp_writer.js";
+import { Keyspace } from "../src/apps/kv/commands/db.js";
+import { Context, checkCommand, execCommand } from "../src/apps/kv/commands/engine.js";
+import { ErrorReply } from "../src/apps/kv/resp/reply.js";
+import { RespParser, RespProtocolError } from "../src/apps/kv/resp/resp.js";
+import { RespWriter } from "../src/apps/kv/resp/resp_writer.js";
 import { RawConnection, freePort, redisAvailable, startRedis } from "../test/support/redis_server.js";
 import { fmt, plain } from "./lib.js";
 

@@ -28,9 +28,9 @@ import { defaultEpmdPort } from "../dist/epmd_client.js";
 import { epmdAddressEnv } from "../dist/epmd_server.js";
 import type { ListenInfo } from "../dist/types.js";
 import { inspect } from "../term/inspect.js";
-import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/config.js";
+import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/server/config.js";
 import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } from "../apps/kv/index.js";
-import { DataDirError, claimDataDir, ensureDir, takeOverText } from "../apps/kv/data_dir.js";
+import { DataDirError, claimDataDir, ensureDir, takeOverText } from "../apps/kv/server/data_dir.js";
 import { warnIfStale } from "./stale_build.js";
 
 /** The server's settings with `npm start`'s defaults: persistent (`appendonly yes`, data in ./data). */

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { Names } from "../../src/apps/kv/instance.js";
+import { Names } from "../../src/apps/kv/server/instance.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { freePort, uniqueName } from "../support/dist.js";

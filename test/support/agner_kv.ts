@@ -5,9 +5,9 @@
  * events collected. Several servers may run at once with distinct prefixes.
  */
 import { Runtime, setDefaultRuntime, type LogEvent } from "../../src/index.js";
-import { startKvServer, shutdown } from "../../src/apps/kv/app.js";
-import { Config } from "../../src/apps/kv/config.js";
-import { KvInstance } from "../../src/apps/kv/instance.js";
+import { startKvServer, shutdown } from "../../src/apps/kv/server/app.js";
+import { Config } from "../../src/apps/kv/server/config.js";
+import { KvInstance } from "../../src/apps/kv/server/instance.js";
 
 export interface TestServer {
   inst: KvInstance;

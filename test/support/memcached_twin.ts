@@ -5,12 +5,12 @@
  * a real memcached. Each `connection()` has its own parser, as a socket
  * would; the data is shared.
  */
-import { type ExecContext } from "../../src/apps/kv/command.js";
-import { Keyspace } from "../../src/apps/kv/db.js";
-import { Context } from "../../src/apps/kv/engine.js";
-import { MC_COUNTER_NAMES, mcFlush, mcState } from "../../src/apps/kv/memcached_commands.js";
-import { McParser, type McLimits } from "../../src/apps/kv/memcached_parser.js";
-import { flushPlan, planRequest } from "../../src/apps/kv/memcached_protocol.js";
+import { type ExecContext } from "../../src/apps/kv/commands/command.js";
+import { Keyspace } from "../../src/apps/kv/commands/db.js";
+import { Context } from "../../src/apps/kv/commands/engine.js";
+import { MC_COUNTER_NAMES, mcFlush, mcState } from "../../src/apps/kv/memcached/memcached_commands.js";
+import { McParser, type McLimits } from "../../src/apps/kv/memcached/memcached_parser.js";
+import { flushPlan, planRequest } from "../../src/apps/kv/memcached/memcached_protocol.js";
 
 /** FNV-1a of the key's bytes, modulo the shard count (any spread will do: tests only need keys on several shards). */
 function shardOfKey(key: string, shards: number): number {

@@ -8,9 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { commandCommand } from "../../../src/apps/kv/command_info.js";
-import { COMMANDS } from "../../../src/apps/kv/command_table.js";
-import { RespWriter } from "../../../src/apps/kv/resp_writer.js";
+import { commandCommand } from "../../../src/apps/kv/commands/command_info.js";
+import { COMMANDS } from "../../../src/apps/kv/commands/command_table.js";
+import { RespWriter } from "../../../src/apps/kv/resp/resp_writer.js";
 import { type Node, canonical, decodeAll } from "../../support/resp_reply.js";
 import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";

@@ -17,8 +17,8 @@ import { Redis } from "ioredis";
 import { MemcacheClient, type MultiRetrievalResponse } from "memcache-client";
 import { type TestServer, startAgner } from "../../support/agner_kv.js";
 import { exchange, freePort, needsMemcachedTools } from "../../support/memcached_server.js";
-import { Config } from "../../../src/apps/kv/config.js";
-import { memcachedPort } from "../../../src/apps/kv/memcached_server.js";
+import { Config } from "../../../src/apps/kv/server/config.js";
+import { memcachedPort } from "../../../src/apps/kv/memcached/memcached_server.js";
 
 const run = promisify(execFile);
 

@@ -12,7 +12,7 @@ import { createClient } from "redis";
 import { type TestServer, startAgner } from "../../support/agner_kv.js";
 import { RedisServer, needsRedis } from "../../support/redis_tools.js";
 import { RespClient, plain } from "../../support/resp_client.js";
-import { shardOf } from "../../../src/apps/kv/router.js";
+import { shardOf } from "../../../src/apps/kv/server/router.js";
 
 let agner: TestServer;
 let redis: RedisServer;

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { stringMatch } from "../../../src/apps/kv/glob.js";
+import { stringMatch } from "../../../src/apps/kv/commands/glob.js";
 import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";
 

@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
-import { Keyspace } from "../../../src/apps/kv/db.js";
-import { Context, checkCommand, execCommand } from "../../../src/apps/kv/engine.js";
-import { ErrorReply } from "../../../src/apps/kv/reply.js";
-import { RespParser, RespProtocolError } from "../../../src/apps/kv/resp.js";
-import { RespWriter } from "../../../src/apps/kv/resp_writer.js";
+import { Keyspace } from "../../../src/apps/kv/commands/db.js";
+import { Context, checkCommand, execCommand } from "../../../src/apps/kv/commands/engine.js";
+import { ErrorReply } from "../../../src/apps/kv/resp/reply.js";
+import { RespParser, RespProtocolError } from "../../../src/apps/kv/resp/resp.js";
+import { RespWriter } from "../../../src/apps/kv/resp/resp_writer.js";
 import { type RedisServer, needsRedisServer, startRedis } from "../../support/redis_server.js";
 
 /** What the engine answers to these bytes, and whether it closes the connection. */

@@ -10,7 +10,7 @@ import { createClient } from "redis";
 import { type TestServer, startAgner } from "../../support/agner_kv.js";
 import { needsRedis, redisCli } from "../../support/redis_tools.js";
 import { RespClient, encodeCommand, plain } from "../../support/resp_client.js";
-import { shardOf } from "../../../src/apps/kv/router.js";
+import { shardOf } from "../../../src/apps/kv/server/router.js";
 
 let srv: TestServer;
 before(async () => {

@@ -4,12 +4,12 @@
  * with time-dependent replies (TTLs) allowed a little drift and replies
  * whose order Redis leaves undefined (KEYS, SCAN) compared as sets.
  */
-import { commandCommand } from "../../../src/apps/kv/command_info.js";
-import { Keyspace } from "../../../src/apps/kv/db.js";
-import { Context, checkCommand, execCommand } from "../../../src/apps/kv/engine.js";
-import { ErrorReply } from "../../../src/apps/kv/reply.js";
-import { RespParser } from "../../../src/apps/kv/resp.js";
-import { RespWriter } from "../../../src/apps/kv/resp_writer.js";
+import { commandCommand } from "../../../src/apps/kv/commands/command_info.js";
+import { Keyspace } from "../../../src/apps/kv/commands/db.js";
+import { Context, checkCommand, execCommand } from "../../../src/apps/kv/commands/engine.js";
+import { ErrorReply } from "../../../src/apps/kv/resp/reply.js";
+import { RespParser } from "../../../src/apps/kv/resp/resp.js";
+import { RespWriter } from "../../../src/apps/kv/resp/resp_writer.js";
 import { RawConnection, type RedisServer, encodeCommand, startRedis } from "../../support/redis_server.js";
 import { type Node, canonical, decodeAll } from "../../support/resp_reply.js";
 

@@ -8,7 +8,7 @@ import { fstatSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { AofFile } from "../../../../src/apps/kv/aof_files.js";
+import { AofFile } from "../../../../src/apps/kv/aof/aof_files.js";
 
 const root = mkdtempSync(join(tmpdir(), "agner-aof-files-"));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import fc from "fast-check";
-import { FLUSHSHARD, MCFLAGS, RecordEncoder, scopedFlush, encodeCommand, formatManifest, parseManifest, ManifestError } from "../../../../src/apps/kv/aof_format.js";
-import { AofLoadError, loadAof } from "../../../../src/apps/kv/aof_load.js";
-import { Keyspace } from "../../../../src/apps/kv/db.js";
-import { McMeta } from "../../../../src/apps/kv/memcached_commands.js";
-import { shardOf } from "../../../../src/apps/kv/router.js";
+import { FLUSHSHARD, MCFLAGS, RecordEncoder, scopedFlush, encodeCommand, formatManifest, parseManifest, ManifestError } from "../../../../src/apps/kv/aof/aof_format.js";
+import { AofLoadError, loadAof } from "../../../../src/apps/kv/aof/aof_load.js";
+import { Keyspace } from "../../../../src/apps/kv/commands/db.js";
+import { McMeta } from "../../../../src/apps/kv/memcached/memcached_commands.js";
+import { shardOf } from "../../../../src/apps/kv/server/router.js";
 
 const root = mkdtempSync(join(tmpdir(), "agner-aof-load-"));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Config, ConfigError, SETTING_NAMES, envName, parseMemory, splitConfigLine } from "../../../../src/apps/kv/config.js";
+import { Config, ConfigError, SETTING_NAMES, envName, parseMemory, splitConfigLine } from "../../../../src/apps/kv/server/config.js";
 
 test("defaults: the documented ones (RESP on 127.0.0.1:6380, data in ./data, 2 shards)", () => {
   const c = new Config();

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { DataDirError, LOCK_FILE, claimDataDir, ensureDir, releaseDataDir } from "../../../../src/apps/kv/data_dir.js";
+import { DataDirError, LOCK_FILE, claimDataDir, ensureDir, releaseDataDir } from "../../../../src/apps/kv/server/data_dir.js";
 import { startAgner } from "../../../support/agner_kv.js";
 import { RespClient, plain } from "../../../support/resp_client.js";
 

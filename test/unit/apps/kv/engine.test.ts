@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Keyspace, activeExpireCycle } from "../../../../src/apps/kv/db.js";
+import { Keyspace, activeExpireCycle } from "../../../../src/apps/kv/commands/db.js";
 import {
   Context,
   checkCommand,
@@ -21,10 +21,10 @@ import {
   scanRoute,
   splitByShard,
   take,
-} from "../../../../src/apps/kv/engine.js";
-import { ErrorReply, OK, type Reply } from "../../../../src/apps/kv/reply.js";
-import { RespParser } from "../../../../src/apps/kv/resp.js";
-import { RespWriter } from "../../../../src/apps/kv/resp_writer.js";
+} from "../../../../src/apps/kv/commands/engine.js";
+import { ErrorReply, OK, type Reply } from "../../../../src/apps/kv/resp/reply.js";
+import { RespParser } from "../../../../src/apps/kv/resp/resp.js";
+import { RespWriter } from "../../../../src/apps/kv/resp/resp_writer.js";
 
 function setup(now = 1_700_000_000_000) {
   const ks = new Keyspace();

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type CommandEntry, Context, checkCommand, execCommand } from "../../../../src/apps/kv/engine.js";
-import { Keyspace, KeyspaceFull } from "../../../../src/apps/kv/db.js";
+import { type CommandEntry, Context, checkCommand, execCommand } from "../../../../src/apps/kv/commands/engine.js";
+import { Keyspace, KeyspaceFull } from "../../../../src/apps/kv/commands/db.js";
 import {
   WRONGTYPE_LINE,
   mcArith,
@@ -19,8 +19,8 @@ import {
   mcTooLarge,
   mcTouch,
   nextCas,
-} from "../../../../src/apps/kv/memcached_commands.js";
-import { ErrorReply, type Reply } from "../../../../src/apps/kv/reply.js";
+} from "../../../../src/apps/kv/memcached/memcached_commands.js";
+import { ErrorReply, type Reply } from "../../../../src/apps/kv/resp/reply.js";
 
 const MB = 1 << 20;
 

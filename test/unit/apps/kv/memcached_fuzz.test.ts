@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LINE_MAX, McParser, type McRequest } from "../../../../src/apps/kv/memcached_parser.js";
+import { LINE_MAX, McParser, type McRequest } from "../../../../src/apps/kv/memcached/memcached_parser.js";
 import { McTwin } from "../../../support/memcached_twin.js";
 
 function rng(seed: number): () => number {

@@ -13,7 +13,7 @@ import {
   type McStore,
   cNumber,
   validKey,
-} from "../../../../src/apps/kv/memcached_parser.js";
+} from "../../../../src/apps/kv/memcached/memcached_parser.js";
 
 function all(p: McParser): McRequest[] {
   const out: McRequest[] = [];

@@ -10,12 +10,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type From, GenServer, atom, exit, noreply, ok, reply, send, whereis } from "../../../../src/index.js";
-import { startKvServer, shutdown } from "../../../../src/apps/kv/app.js";
-import { Config } from "../../../../src/apps/kv/config.js";
-import { KvInstance } from "../../../../src/apps/kv/instance.js";
-import { AofAppend, FLUSH, type Held, NO_PERSISTENCE_INFO, type Persistence, REWRITE, type WriterRequest } from "../../../../src/apps/kv/persistence.js";
-import { SimpleString } from "../../../../src/apps/kv/reply.js";
-import { shardOf } from "../../../../src/apps/kv/router.js";
+import { startKvServer, shutdown } from "../../../../src/apps/kv/server/app.js";
+import { Config } from "../../../../src/apps/kv/server/config.js";
+import { KvInstance } from "../../../../src/apps/kv/server/instance.js";
+import { AofAppend, FLUSH, type Held, NO_PERSISTENCE_INFO, type Persistence, REWRITE, type WriterRequest } from "../../../../src/apps/kv/aof/persistence.js";
+import { SimpleString } from "../../../../src/apps/kv/resp/reply.js";
+import { shardOf } from "../../../../src/apps/kv/server/router.js";
 import { testRuntime } from "../../../support/agner_kv.js";
 import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
 

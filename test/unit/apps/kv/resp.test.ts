@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { INLINE_MAX_SIZE, RespParser, RespProtocolError, splitArgs } from "../../../../src/apps/kv/resp.js";
+import { INLINE_MAX_SIZE, RespParser, RespProtocolError, splitArgs } from "../../../../src/apps/kv/resp/resp.js";
 
 const b = (s: string) => Buffer.from(s, "latin1");
 

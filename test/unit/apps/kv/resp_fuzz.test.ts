@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { RespParser, RespProtocolError } from "../../../../src/apps/kv/resp.js";
+import { RespParser, RespProtocolError } from "../../../../src/apps/kv/resp/resp.js";
 
 /** Deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function rng(seed: number): () => number {

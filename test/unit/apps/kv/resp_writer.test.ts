@@ -20,8 +20,8 @@ import {
   SetReply,
   SimpleString,
   VerbatimReply,
-} from "../../../../src/apps/kv/reply.js";
-import { CHUNK_BYTES, type OutPiece, RespWriter, formatDouble } from "../../../../src/apps/kv/resp_writer.js";
+} from "../../../../src/apps/kv/resp/reply.js";
+import { CHUNK_BYTES, type OutPiece, RespWriter, formatDouble } from "../../../../src/apps/kv/resp/resp_writer.js";
 
 function enc(r: Reply, resp: 2 | 3): string {
   const w = new RespWriter(resp);

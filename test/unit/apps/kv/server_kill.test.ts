@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { type Atom, type Pid, atom, exit, isAlive, sys, whereis } from "../../../../src/index.js";
 import { type TestServer, startAgner } from "../../../support/agner_kv.js";
 import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
-import { shardOf } from "../../../../src/apps/kv/router.js";
+import { shardOf } from "../../../../src/apps/kv/server/router.js";
 
 let srv: TestServer;
 before(async () => {

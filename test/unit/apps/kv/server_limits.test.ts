@@ -15,7 +15,7 @@ import { type TestServer, startAgner } from "../../../support/agner_kv.js";
 import { PROTOCOL_ERROR_CASES } from "../../../support/protocol_error_cases.js";
 import { freePort } from "../../../support/redis_tools.js";
 import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
-import { PROTECTED_MODE_TEXT } from "../../../../src/apps/kv/listener.js";
+import { PROTECTED_MODE_TEXT } from "../../../../src/apps/kv/server/listener.js";
 
 let srv: TestServer;
 before(async () => {

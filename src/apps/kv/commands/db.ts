@@ -1,0 +1,430 @@
+/**
+ * The data model: a {@link Keyspace} of 16 {@link Db}s, each a Map from key
+ * to value plus a second Map of absolute expiry times (ms) for the keys that
+ * have one, so a key costs one Map entry and no wrapper object.
+ *
+ * Values: a latin1 string (Redis string), a `Map<string, string>` (hash,
+ * insertion ordered like Redis' small listpack hashes), or a
+ * {@link ListValue}. Every write of a key's value (set, delete, in-place
+ * change) calls {@link Db.modified}, which clears the key's per-key metadata
+ * (memcached flags and CAS live there); TTL-only changes do not.
+ *
+ * Expiry is lazy (every lookup first removes an expired key, counts it,
+ * and propagates a DEL) and active ({@link activeExpireCycle}, called by
+ * the shard on a timer).
+ *
+ * @example
+ * const ks = new Keyspace();
+ * const db = ks.db(0);
+ * db.setKey("k", "v");
+ * db.size; // 1
+ */
+import { ListValue } from "./list_value.js";
+import { type Int64 } from "./numbers.js";
+import { Watches } from "./watch.js";
+import { KvError } from "../errors.js";
+
+export type HashValue = Map<string, string>;
+
+/**
+ * What the key lookups need of a command's context (command.ts's
+ * ExecContext extends it): the database, the command's clock, and where
+ * a lazy expiry's DEL is propagated.
+ */
+export interface KeyContext {
+  readonly db: Db;
+  readonly now: number;
+  propagate(argv: readonly string[]): void;
+}
+
+export type Value = string | HashValue | ListValue;
+
+/** Server-wide counters INFO reports (`stats` section). */
+export interface KeyspaceStats {
+  expiredKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+}
+
+/** V8's Map holds at most 2^24 entries (measured: the next set throws); a write beyond gets an error reply. */
+export const MAX_KEYS_PER_DB = 2 ** 24;
+
+/** Thrown by {@link Db.setKey} when the database is full; the engine turns it into an error reply. */
+export class KeyspaceFull extends KvError {
+  constructor() {
+    super("the database is full (V8's Map holds 2^24 entries)");
+  }
+}
+
+/** Settings the commands read (CONFIG SET changes them on every shard's Keyspace). */
+export interface EngineConfig {
+  /** proto-max-bulk-len: the longest string SETRANGE/APPEND may build. */
+  protoMaxBulkLen: number;
+  /** Keys per database: V8's Map limit by default ({@link MAX_KEYS_PER_DB}); lower only to test. */
+  maxKeys: number;
+}
+
+/** How many SCAN iterations one Db keeps alive at once (least recently used goes first). */
+export const SCAN_CURSOR_CACHE = 1024;
+/**
+ * Keys an idle SCAN iteration may read ahead (one per refresh, see
+ * {@link Db.refreshScans}) before it is dropped: about 7 minutes of
+ * idleness at the shard's 10 Hz, or 4 M writes.
+ */
+export const SCAN_READ_AHEAD = 4096;
+/** Writes between two refreshes of the SCAN iterators, while there are any. */
+const SCAN_REFRESH_WRITES = 1024;
+
+interface ScanState {
+  it: Iterator<string>;
+  /** Keys read ahead of the client: returned first by the next step. */
+  ahead: string[];
+  done: boolean;
+}
+
+export class Db {
+  readonly data = new Map<string, Value>();
+  /** Absolute expiry in ms of the keys that have one; bigint only beyond 2^53. */
+  readonly expires = new Map<string, Int64>();
+  /** Per-key metadata owned by other protocols (memcached flags, CAS): cleared by {@link modified}. */
+  meta: Map<string, unknown> | null = null;
+  /** Redis' estimate of the average TTL of keys with one (ms), kept by the active expiry cycle. */
+  avgTtl = 0;
+
+  /** Where the active expiry cycle continues. */
+  expireCursor: Iterator<[string, Int64]> | null = null;
+  /** Live SCAN iterations by cursor id. */
+  private readonly scans = new Map<number, ScanState>();
+  private scanWrites = 0;
+  /** Held iterators over `data` (SCAN cursors, RANDOMKEY's): refreshed while non-zero. */
+  private get iterators(): number {
+    return this.scans.size + (this.randomIt === null ? 0 : 1);
+  }
+  private randomIt: Iterator<string> | null = null;
+
+  constructor(
+    readonly index: number,
+    readonly stats: KeyspaceStats,
+    readonly keyspace: Keyspace,
+  ) {}
+
+  /** Keys held, including expired ones not yet removed (what DBSIZE answers, as in Redis). */
+  get size(): number {
+    return this.data.size;
+  }
+
+  /**
+   * The one hook every change of a key's value or existence goes through
+   * (setKey, deleteKey, and the in-place writes of hashes and lists call it;
+   * TTL-only changes do not): it clears the key's per-key metadata and
+   * tells WATCH (which TTL changes also tell, as in Redis).
+   */
+  modified(key: string): void {
+    if (this.meta !== null) this.meta.delete(key);
+    if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+  }
+
+  /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
+  setKey(key: string, value: Value, keepTtl = false): void {
+    if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
+    this.data.set(key, value);
+    if (!keepTtl && this.expires.size !== 0) this.dropExpire(key);
+    this.modified(key);
+    if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
+  }
+
+  /** Removes a key; true when it was there. */
+  deleteKey(key: string): boolean {
+    if (!this.data.delete(key)) return false;
+    if (this.expires.size !== 0) this.dropExpire(key);
+    this.modified(key);
+    if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
+    return true;
+  }
+
+  setExpire(key: string, at: Int64): void {
+    this.expires.set(key, at);
+    if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+  }
+
+  /** True when the key had a TTL. */
+  removeExpire(key: string): boolean {
+    if (this.expires.size === 0 || !this.dropExpire(key)) return false;
+    if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+    return true;
+  }
+
+  /**
+   * Deletes a TTL; the expiry cycle's iterator goes with the last one, so it
+   * cannot keep an emptied Map's outgrown tables alive (see refreshScans).
+   */
+  private dropExpire(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    if (this.expires.size === 0) this.expireCursor = null;
+    return true;
+  }
+
+  getExpire(key: string): Int64 | undefined {
+    return this.expires.size === 0 ? undefined : this.expires.get(key);
+  }
+
+  /** Logically expired at `now` (Redis: now > when), whether or not removed yet. */
+  isExpired(key: string, now: number): boolean {
+    if (this.expires.size === 0) return false;
+    const at = this.expires.get(key);
+    return at !== undefined && now > at;
+  }
+
+  /** Empties the database (FLUSHDB). */
+  flush(): void {
+    if (this.keyspace.watches.size !== 0) this.keyspace.watches.touchExisting(this.index, (k) => this.data.has(k));
+    this.data.clear();
+    this.expires.clear();
+    this.meta = null;
+    this.scans.clear();
+    this.expireCursor = null;
+    this.randomIt = null;
+    this.avgTtl = 0;
+  }
+
+  /**
+   * One SCAN step over this database: up to `count` keys from where cursor
+   * `id` stopped (0 = a new iteration). Returns the next cursor id (0 when
+   * the iteration is complete) and the keys visited, unfiltered.
+   *
+   * Every key present for the whole iteration is returned: each cursor is a
+   * live Map iterator, and a Map iterator visits every entry that is there
+   * when it passes. A cursor this Db does not hold (evicted past
+   * {@link SCAN_CURSOR_CACHE}, idle too long, from before a restart, or made
+   * up) restarts the iteration: keys may then come twice, which SCAN allows,
+   * but none is missed.
+   */
+  scanStep(id: number, count: number): [number, string[]] {
+    let state = id === 0 ? undefined : this.scans.get(id);
+    if (state !== undefined) this.scans.delete(id);
+    else state = { it: this.data.keys(), ahead: [], done: false };
+    const keys: string[] = [];
+    let used = 0;
+    while (used < state.ahead.length && keys.length < count) {
+      const k = state.ahead[used++]!;
+      if (this.data.has(k)) keys.push(k); // read ahead, and gone since
+    }
+    state.ahead.splice(0, used);
+    while (keys.length < count && !state.done) {
+      const r = state.it.next();
+      if (r.done) state.done = true;
+      else keys.push(r.value);
+    }
+    if (state.ahead.length === 0 && !state.done) {
+      // Read one ahead, to answer cursor 0 as soon as the iteration is over.
+      const r = state.it.next();
+      if (r.done) state.done = true;
+      else state.ahead.push(r.value);
+    }
+    if (state.done && state.ahead.length === 0) return [0, keys];
+    const next = this.keyspace.nextCursorId();
+    if (this.scans.size >= SCAN_CURSOR_CACHE) this.scans.delete(this.scans.keys().next().value!);
+    this.scans.set(next, state);
+    return [next, keys];
+  }
+
+  /**
+   * Moves every held SCAN iterator one key ahead (kept for its next step).
+   * Why: a V8 Map iterator that is not advanced keeps every hash table the
+   * Map has outgrown since alive (measured: one idle cursor on a 1 M-key
+   * database that grew and shrank pinned 240 MB); advancing it moves it to
+   * the current table. Only writes rehash a Map, so this runs every 1024
+   * writes while iterators are held (and on each activeExpireCycle): an
+   * outgrown table stays pinned for at most that long. An iteration idle
+   * for {@link SCAN_READ_AHEAD} refreshes is dropped.
+   */
+  refreshScans(): void {
+    this.scanWrites = 0;
+    if (this.randomIt !== null && this.randomIt.next().done) this.randomIt = null;
+    for (const [id, state] of this.scans) {
+      if (state.done) continue;
+      if (state.ahead.length >= SCAN_READ_AHEAD) {
+        this.scans.delete(id);
+        continue;
+      }
+      const r = state.it.next();
+      if (r.done) state.done = true;
+      else state.ahead.push(r.value);
+    }
+  }
+
+  /** Live SCAN iterations held (for memory accounting). */
+  get scanCursors(): number {
+    return this.scans.size;
+  }
+
+  /**
+   * A key picked from a rotating iterator that skips 0-15 keys each time:
+   * O(1) amortised on a Map (which has no random access), fair over time,
+   * not uniform per call. May be an expired key: the caller checks.
+   */
+  someKey(): string | undefined {
+    const n = this.data.size;
+    if (n === 0) return undefined;
+    let skip = Math.floor(Math.random() * Math.min(n, 16));
+    for (let wraps = 0; wraps < 2; ) {
+      if (this.randomIt === null) this.randomIt = this.data.keys();
+      const r = this.randomIt.next();
+      if (r.done) {
+        this.randomIt = null;
+        wraps++;
+        continue;
+      }
+      if (skip-- === 0) return r.value;
+    }
+    return this.data.keys().next().value;
+  }
+}
+
+/** The 16 databases of one shard, and its counters. */
+export class Keyspace {
+  readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  readonly config: EngineConfig = { protoMaxBulkLen: 512 * 1024 * 1024, maxKeys: MAX_KEYS_PER_DB };
+  readonly dbs: readonly Db[];
+  /** Who WATCHes which keys of this shard (watch.ts). */
+  readonly watches = new Watches();
+  private cursorIds = 0;
+
+  constructor(databases = 16) {
+    const dbs: Db[] = [];
+    for (let i = 0; i < databases; i++) dbs.push(new Db(i, this.stats, this));
+    this.dbs = dbs;
+  }
+
+  db(index: number): Db {
+    const d = this.dbs[index];
+    if (d === undefined) throw new RangeError(`no database ${index}`);
+    return d;
+  }
+
+  /** Keys in all databases. */
+  get size(): number {
+    let n = 0;
+    for (const d of this.dbs) n += d.size;
+    return n;
+  }
+
+  /** A fresh SCAN cursor id, unique within this Keyspace. */
+  nextCursorId(): number {
+    return ++this.cursorIds;
+  }
+
+  /** FLUSHALL. */
+  flush(): void {
+    for (const d of this.dbs) d.flush();
+  }
+
+  /** INFO keyspace figures of the non-empty databases. */
+  info(): { db: number; keys: number; expires: number; avgTtl: number }[] {
+    return this.dbs.filter((d) => d.size > 0).map((d) => ({ db: d.index, keys: d.size, expires: d.expires.size, avgTtl: d.avgTtl }));
+  }
+}
+
+const DEL = "DEL";
+
+/**
+ * Removes `key` if its TTL has passed, counting it and propagating a DEL
+ * (as Redis' expireIfNeeded). True when it was removed.
+ */
+export function expireIfNeeded(ctx: KeyContext, key: string): boolean {
+  const db = ctx.db;
+  if (!db.isExpired(key, ctx.now)) return false;
+  db.deleteKey(key);
+  db.stats.expiredKeys++;
+  ctx.propagate([DEL, key]);
+  return true;
+}
+
+/** A key's value for a read command: lazy expiry, and keyspace hit/miss counting. */
+export function lookupRead(ctx: KeyContext, key: string): Value | undefined {
+  const db = ctx.db;
+  const v = db.data.get(key);
+  if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) {
+    db.stats.keyspaceMisses++;
+    return undefined;
+  }
+  db.stats.keyspaceHits++;
+  return v;
+}
+
+/** A key's value for a write command: lazy expiry, no counters. */
+export function lookupWrite(ctx: KeyContext, key: string): Value | undefined {
+  const db = ctx.db;
+  const v = db.data.get(key);
+  if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) return undefined;
+  return v;
+}
+
+export interface ActiveExpireResult {
+  sampled: number;
+  expired: number;
+}
+
+/** Keys sampled per round, and the stale share that makes another round worthwhile (Redis' figures). */
+const KEYS_PER_LOOP = 20;
+const ACCEPTABLE_STALE = 0.1;
+
+/**
+ * Active expiry, as Redis' activeExpireCycle in spirit: sample keys that
+ * have a TTL, 20 at a time, continuing where the last cycle stopped, remove
+ * the expired ones (counted, DEL propagated through `propagate`), and go on
+ * while more than 10% of a round had expired, up to `budget` keys sampled.
+ * Also refreshes the database's average TTL estimate for INFO, and its
+ * SCAN iterators (Db.refreshScans).
+ */
+export function activeExpireCycle(
+  db: Db,
+  now: number,
+  budget = 200,
+  propagate?: (argv: readonly string[]) => void,
+): ActiveExpireResult {
+  let sampled = 0;
+  let expired = 0;
+  db.refreshScans();
+  if (db.expires.size === 0) {
+    db.avgTtl = 0;
+    return { sampled, expired };
+  }
+  let wrapped = false;
+  rounds: while (sampled < budget) {
+    let roundSampled = 0;
+    let roundExpired = 0;
+    let ttlSum = 0;
+    let ttlCount = 0;
+    while (roundSampled < KEYS_PER_LOOP && sampled < budget) {
+      db.expireCursor ??= db.expires.entries();
+      const r = db.expireCursor.next();
+      if (r.done) {
+        db.expireCursor = null;
+        if (wrapped || db.expires.size === 0) break rounds;
+        wrapped = true;
+        continue;
+      }
+      const [key, at] = r.value;
+      roundSampled++;
+      sampled++;
+      if (now > at) {
+        db.deleteKey(key);
+        db.stats.expiredKeys++;
+        roundExpired++;
+        expired++;
+        propagate?.([DEL, key]);
+      } else {
+        ttlSum += Number(at) - now;
+        ttlCount++;
+      }
+    }
+    if (ttlCount > 0) {
+      // Redis' running average: each round's mean weighs 2%.
+      const mean = ttlSum / ttlCount;
+      db.avgTtl = db.avgTtl === 0 ? mean : (db.avgTtl / 50) * 49 + mean / 50;
+    }
+    if (roundSampled === 0 || roundExpired <= roundSampled * ACCEPTABLE_STALE) break;
+  }
+  return { sampled, expired };
+}

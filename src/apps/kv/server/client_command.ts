@@ -1,0 +1,173 @@
+/**
+ * CLIENT ID / INFO / LIST / GETNAME / SETNAME / KILL / NO-EVICT / HELP, as
+ * Redis 7.0 answers them. CLIENT LIST rows use Redis' field names and
+ * order; fields Agner has no equivalent for are printed with the value a
+ * plain Redis client shows (`sub=0`, `multi=-1`, `user=default`).
+ */
+import type { Session } from "./session.js";
+import { parseInt64 } from "../commands/numbers.js";
+import type { ClientRow } from "./instance.js";
+import { ErrorReply, OK, type Reply, SimpleString, VerbatimReply } from "../resp/reply.js";
+
+const SYNTAX = new ErrorReply("ERR syntax error");
+
+
+const HELP = [
+  "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "GETNAME",
+  "    Return the name of the current connection.",
+  "ID",
+  "    Return the ID of the current connection.",
+  "INFO",
+  "    Return information about the current client connection.",
+  "KILL <ip:port>",
+  "    Kill connection made from <ip:port>.",
+  "KILL <option> <value> [<option> <value> [...]]",
+  "    Kill connections. Options are:",
+  "    * ADDR (<ip:port>|<unixsocket>:0)",
+  "      Kill connections made from the specified address",
+  "    * LADDR (<ip:port>|<unixsocket>:0)",
+  "      Kill connections made to specified local address",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Kill connections by type.",
+  "    * USER <username>",
+  "      Kill connections authenticated by <username>.",
+  "    * SKIPME (YES|NO)",
+  "      Skip killing current connection (default: yes).",
+  "LIST [options ...]",
+  "    Return information about client connections. Options:",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Return clients of specified type.",
+  "SETNAME <name>",
+  "    Assign the name <name> to the current connection.",
+  "HELP",
+  "    Prints this help.",
+].map((l) => new SimpleString(l));
+
+
+/** CLIENT LIST's flags: P subscribed, x in MULTI, N neither. */
+function clientFlags(r: ClientRow): string {
+  const f = (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "");
+  return f === "" ? "N" : f;
+}
+
+/** Redis' client name charset: printable ASCII without spaces. */
+export function validClientName(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch < 0x21 || ch > 0x7e) return false;
+  }
+  return true;
+}
+
+export const BAD_NAME = new ErrorReply("ERR Client names cannot contain spaces, newlines or special characters.");
+
+/** One CLIENT LIST / CLIENT INFO line, without the newline. */
+export function clientInfoLine(r: ClientRow, now: number): string {
+  return (
+    `id=${r.id} addr=${r.addr} laddr=${r.laddr} fd=${r.fd} name=${r.name} age=${Math.floor((now - r.created) / 1000)} ` +
+    `idle=${Math.max(0, Math.floor((now - r.lastInteraction) / 1000))} flags=${clientFlags(r)} db=${r.db} sub=${r.sub} psub=${r.psub} ssub=0 multi=${r.multi} ` +
+    `qbuf=${r.qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${r.obl} oll=0 omem=${r.obl} ` +
+    `tot-mem=${r.qbuf + r.obl} events=r cmd=${r.cmd} user=default redir=-1 resp=${r.resp}`
+  );
+}
+
+export function clientCommand(c: Session, argv: string[]): Reply {
+  const sub = argv[1]!.toLowerCase();
+  const row = c.row;
+  switch (sub) {
+    case "help":
+      return HELP;
+    case "id":
+      return row.id;
+    case "getname":
+      return row.name === "" ? null : row.name;
+    case "setname":
+      if (!validClientName(argv[2]!)) return BAD_NAME;
+      row.name = argv[2]!;
+      return OK;
+    case "info": {
+      const text = clientInfoLine(row, Date.now()) + "\n";
+      return c.resp === 3 ? new VerbatimReply("txt", text) : text;
+    }
+    case "list": {
+      return clientList(c, argv);
+    }
+    case "kill":
+      return clientKill(c, argv);
+  }
+  return SYNTAX;
+}
+
+const TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);
+
+function clientList(c: Session, argv: string[]): Reply {
+  let rows = [...c.inst.clients.values()];
+  if (argv.length === 4 && argv[2]!.toLowerCase() === "type") {
+    const type = argv[3]!.toLowerCase();
+    if (!TYPES.has(type)) return new ErrorReply(`ERR Unknown client type '${argv[3]}'`);
+    if (type !== "normal") rows = [];
+  } else if (argv.length > 3 && argv[2]!.toLowerCase() === "id") {
+    const ids = new Set<number>();
+    for (let j = 3; j < argv.length; j++) {
+      const id = parseInt64(argv[j]!);
+      if (id === null || id < 1) return new ErrorReply("ERR Invalid client ID");
+      ids.add(Number(id));
+    }
+    rows = rows.filter((r) => ids.has(r.id));
+  } else if (argv.length !== 2) return SYNTAX;
+  const now = Date.now();
+  const text = rows.map((r) => clientInfoLine(r, now) + "\n").join("");
+  return c.resp === 3 ? new VerbatimReply("txt", text) : text;
+}
+
+function clientKill(c: Session, argv: string[]): Reply {
+  let addr: string | null = null;
+  let laddr: string | null = null;
+  let id = 0;
+  let type: string | null = null;
+  let skipme = true;
+  if (argv.length === 3) {
+    addr = argv[2]!;
+    skipme = false; // the old form may kill itself
+  } else {
+    for (let i = 2; i < argv.length; i += 2) {
+      const opt = argv[i]!.toLowerCase();
+      const v = argv[i + 1];
+      if (v === undefined) return SYNTAX;
+      if (opt === "id") {
+        const n = parseInt64(v);
+        if (n === null || n < 1) return new ErrorReply("ERR client-id should be greater than 0");
+        id = Number(n);
+      } else if (opt === "type") {
+        if (!TYPES.has(v.toLowerCase())) return new ErrorReply(`ERR Unknown client type '${v}'`);
+        type = v.toLowerCase();
+      } else if (opt === "addr") addr = v;
+      else if (opt === "laddr") laddr = v;
+      else if (opt === "user") {
+        if (v !== "default") return new ErrorReply(`ERR No such user '${v}'`);
+      } else if (opt === "skipme") {
+        const y = v.toLowerCase();
+        if (y === "yes") skipme = true;
+        else if (y === "no") skipme = false;
+        else return SYNTAX;
+      } else return SYNTAX;
+    }
+  }
+  let killed = 0;
+  let self = false;
+  for (const r of [...c.inst.clients.values()]) {
+    if (addr !== null && r.addr !== addr) continue;
+    if (laddr !== null && r.laddr !== laddr) continue;
+    if (type !== null && type !== "normal") continue;
+    if (id !== 0 && r.id !== id) continue;
+    if (r === c.row) {
+      if (skipme) continue;
+      self = true;
+    } else r.kill("CLIENT KILL");
+    killed++;
+  }
+  if (self) c.closeAfterReply = true;
+  if (argv.length === 3) return killed === 0 ? new ErrorReply("ERR No such client") : OK;
+  return killed;
+}

@@ -1,0 +1,224 @@
+/**
+ * One running KV server: its settings, names, tables and counters. This is
+ * what Erlang keeps in application env and public ETS tables: created once
+ * when the application starts and outliving every process of the tree, so a
+ * restarted process finds its peers and its data here.
+ *
+ * - `keyspaces[i]` is shard i's data: written only by the shard process that
+ *   claimed it from the holder (the table owner), read by INFO and by the
+ *   holder. It is the ETS table of Erlang's heir pattern: a killed shard
+ *   loses nothing, its successor claims the same table.
+ * - `clients` is the client table (CLIENT LIST / KILL, maxclients): each
+ *   connection writes only its own row.
+ * - `stats` are counters any process may bump (INFO stats).
+ *
+ * Processes are found by registered name (`names`), so a restarted one is
+ * found again; the hot path caches pids and re-resolves on `DOWN`.
+ */
+import { writeFileSync } from "node:fs";
+import { atom, type Atom } from "../../../term/atom.js";
+import { type Proc } from "../../../runtime/process.js";
+import { Config } from "./config.js";
+import { Keyspace } from "../commands/db.js";
+import { PubSubTable } from "./pubsub_table.js";
+import type { ChildSpec } from "../../../otp/supervisor.js";
+import { type ErrorReply } from "../resp/reply.js";
+
+/** Registered names of one server's processes (prefix `kv` by default). */
+export class Names {
+  readonly kv: Atom;
+  readonly sup: Atom;
+  readonly holder: Atom;
+  readonly writer: Atom;
+  readonly shardSup: Atom;
+  readonly shards: readonly Atom[];
+  readonly expiry: Atom;
+  readonly connSup: Atom;
+  readonly listenerSup: Atom;
+  constructor(
+    readonly prefix: string,
+    shards: number,
+  ) {
+    this.kv = atom(prefix);
+    this.sup = atom(`${prefix}_sup`);
+    this.holder = atom(`${prefix}_holder`);
+    this.writer = atom(`${prefix}_writer`);
+    this.shardSup = atom(`${prefix}_shard_sup`);
+    this.shards = Array.from({ length: shards }, (_, i) => atom(`${prefix}_shard_${i}`));
+    this.expiry = atom(`${prefix}_expiry`);
+    this.connSup = atom(`${prefix}_conn_sup`);
+    this.listenerSup = atom(`${prefix}_listener_sup`);
+  }
+  listener(i: number): Atom {
+    return atom(`${this.prefix}_listener_${i}`);
+  }
+}
+
+/** One client's row in the client table, kept by its connection (CLIENT LIST fields). */
+export class ClientRow {
+  name = "";
+  db = 0;
+  resp: 2 | 3 = 2;
+  /** Last command, as CLIENT LIST's `cmd` (`get`, `client|list`). */
+  cmd = "NULL";
+  lastInteraction: number;
+  /** Bytes waiting in the parser. */
+  qbuf = 0;
+  /** The client's socket, for the output waiting in it (set by the connection). */
+  out: { readonly buffered: number } | null = null;
+  /** Commands queued since MULTI, or -1 outside one. */
+  multi = -1;
+  /** Channels and patterns subscribed to. */
+  sub = 0;
+  psub = 0;
+  authenticated: boolean;
+  /** Set when the output went over the soft limit (ms), else 0. */
+  softSince = 0;
+  /** Bytes written and not yet taken by the kernel, now (CLIENT LIST's `omem`). */
+  get obl(): number {
+    return this.out === null ? 0 : this.out.buffered;
+  }
+  constructor(
+    readonly id: number,
+    readonly pid: Proc,
+    readonly addr: string,
+    readonly laddr: string,
+    readonly fd: number,
+    readonly created: number,
+    authenticated: boolean,
+    /** Closes the client (CLIENT KILL, limits). */
+    readonly kill: (why: string) => void,
+  ) {
+    this.lastInteraction = created;
+    this.authenticated = authenticated;
+  }
+}
+
+export interface KvStats {
+  totalConnections: number;
+  rejectedConnections: number;
+  totalCommands: number;
+  netInput: number;
+  netOutput: number;
+  /** Clients closed for their output buffer (Redis' `client_output_buffer_limit_disconnections`). */
+  outputLimitDisconnections: number;
+  /** Ops/s samples, one per 100 ms (INFO instantaneous_ops_per_sec averages them, as Redis does). */
+  readonly opsSamples: number[];
+  lastSampleCommands: number;
+  lastSampleTime: number;
+}
+
+/**
+ * A persistence implementation: the writer's child spec. The writer
+ * registers itself as `<prefix>_writer` (`inst.names.writer`) and, when it
+ * starts, may load data into `inst.keyspaces` before any shard runs (the
+ * writer starts after the keyspace holder and before the shards). Its
+ * protocol is aof/persistence.ts's.
+ */
+export interface Persistence {
+  readonly name: string;
+  writerSpec(inst: KvInstance): ChildSpec;
+  /** INFO persistence's fields (Redis' names: aof_enabled, aof_rewrite_in_progress, ...). */
+  info(inst: KvInstance): [string, string | number][];
+}
+
+export interface InstanceOptions {
+  config?: Config;
+  /** Registered-name prefix; `kv` gives `kv`, `kv_shard_0`, ... (tests run several servers with others). */
+  prefix?: string;
+  /** The persistence writer; the append-only file's by default (chosen by the app: app.ts; it touches no file while `appendonly no`). */
+  persistence?: Persistence;
+  configFile?: string;
+}
+
+export class KvInstance {
+  readonly config: Config;
+  readonly names: Names;
+  readonly shardCount: number;
+  /** `shardCount - 1`: a key's shard is `hash & mask`. */
+  readonly mask: number;
+  readonly keyspaces: readonly Keyspace[];
+  readonly clients = new Map<number, ClientRow>();
+  /**
+   * Set by the persistence writer while it cannot write (a full disk): write
+   * commands (and PING, as in Redis) are refused with it, Redis' `-MISCONF`,
+   * whatever the fsync policy, until a write succeeds again.
+   */
+  writeRefusal: ErrorReply | null = null;
+  /** Pub/sub subscriptions of every client (pubsub.ts). */
+  readonly pubsub = new PubSubTable();
+  readonly stats: KvStats;
+  /** The persistence writer: the options', or, when they name none, the app's default, set as the tree starts (app.ts). */
+  persistence: Persistence | null;
+  readonly started = Date.now();
+  /** A run id as Redis prints it (40 hex digits). */
+  readonly runId: string;
+  private nextClientId = 0;
+  /** The ports actually bound, per listener index (port 0 picks one). */
+  readonly boundPorts = new Map<number, number>();
+  /** The config file the server was started with (CONFIG REWRITE writes it), or null. */
+  configFile: string | null = null;
+  /** Unix ms, refreshed by the cron every 100 ms: for idle times, where a clock read per command would cost more than it tells. */
+  clock = Date.now();
+  /** Bumped by every CONFIG SET: connections refresh their parser limits when it moves. */
+  configVersion = 0;
+  /** Highest memory figure INFO has seen (used_memory_peak). */
+  peakMemory = 0;
+
+  constructor(opts: InstanceOptions = {}) {
+    this.config = opts.config ?? new Config();
+    this.shardCount = this.config.get("shards");
+    this.mask = this.shardCount - 1;
+    this.names = new Names(opts.prefix ?? "kv", this.shardCount);
+    const dbs = this.config.get("databases");
+    this.keyspaces = Array.from({ length: this.shardCount }, () => new Keyspace(dbs));
+    this.persistence = opts.persistence ?? null;
+    this.configFile = opts.configFile ?? null;
+    this.stats = {
+      totalConnections: 0,
+      rejectedConnections: 0,
+      totalCommands: 0,
+      netInput: 0,
+      netOutput: 0,
+      outputLimitDisconnections: 0,
+      opsSamples: [],
+      lastSampleCommands: 0,
+      lastSampleTime: Date.now(),
+    };
+    let id = "";
+    for (let i = 0; i < 40; i++) id += ((Math.random() * 16) | 0).toString(16);
+    this.runId = id;
+  }
+
+  /** CONFIG REWRITE: the current settings, as a redis.conf file. */
+  rewriteConfig(file: string): void {
+    writeFileSync(file, `# written by CONFIG REWRITE ${new Date().toISOString()}\n${this.config.toFile()}`);
+  }
+
+  newClientId(): number {
+    return ++this.nextClientId;
+  }
+
+  /** The port the first listener is bound to (the configured one, or what port 0 picked). */
+  get port(): number {
+    return this.boundPorts.get(0) ?? this.config.get("port");
+  }
+
+  /** Adds one ops/s sample (the cron calls it every 100 ms). */
+  sampleOps(now: number): void {
+    const s = this.stats;
+    const dt = now - s.lastSampleTime;
+    if (dt <= 0) return;
+    const ops = ((s.totalCommands - s.lastSampleCommands) * 1000) / dt;
+    s.opsSamples.push(ops);
+    if (s.opsSamples.length > 16) s.opsSamples.shift();
+    s.lastSampleCommands = s.totalCommands;
+    s.lastSampleTime = now;
+  }
+
+  get instantaneousOps(): number {
+    const xs = this.stats.opsSamples;
+    if (xs.length === 0) return 0;
+    return Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
+  }
+}

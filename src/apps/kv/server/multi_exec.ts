@@ -1,0 +1,250 @@
+/**
+ * Redis transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+ *
+ * After MULTI the connection queues each command (replying `QUEUED`, or an
+ * error that dooms the transaction: unknown command, wrong arity, NOAUTH,
+ * a command not allowed inside one). EXEC hands the queue to a short-lived
+ * process linked to the connection, which locks every shard in index order
+ * (as cross-shard MSETNX and RENAME do, see txn.ts), so nothing else runs
+ * between its commands: it checks the watched keys, runs the commands one
+ * by one on their shards, unlocks, and gives the connection the array of
+ * replies, or a null array when a watched key changed. While `appendonly
+ * yes` that reply travels through the persistence writer, released once
+ * every write of the transaction is written (under `always`, synced).
+ *
+ * WATCH registers the keys with their shards (watch.ts) in the order of the
+ * connection's other commands, so its own earlier writes do not count.
+ *
+ * Not as in Redis: HELLO, AUTH, CONFIG SET, BGREWRITEAOF, CLIENT KILL and
+ * the (UN)SUBSCRIBE commands are refused inside MULTI (they act on the connection or the server at
+ * once, outside the shards); and if a shard crashes in the middle of EXEC
+ * (a bug), the commands that ran stay applied and EXEC answers an error.
+ */
+import { current } from "../../../runtime/current.js";
+import { spawnLink } from "../../../runtime/erlang.js";
+import { type Proc } from "../../../runtime/process.js";
+import { MultiState, type Queued, type Session } from "./session.js";
+import { type CommandEntry, execCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "../commands/engine.js";
+import { type KvInstance } from "./instance.js";
+import { AsyncDone, Unwatch, Watch } from "./messages.js";
+import { AofAppend } from "../aof/persistence.js";
+import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "../resp/reply.js";
+import { planMulti, shardOf } from "./router.js";
+import type { ShardState } from "./shard.js";
+import { Aborted, lockedCommand, shardsOf, step, toWriter, unlockAll, whenWritten } from "./txn.js";
+
+const QUEUED = new SimpleString("QUEUED");
+const NESTED = new ErrorReply("ERR MULTI calls can not be nested");
+const EXEC_WITHOUT = new ErrorReply("ERR EXEC without MULTI");
+const DISCARD_WITHOUT = new ErrorReply("ERR DISCARD without MULTI");
+const WATCH_INSIDE = new ErrorReply("ERR WATCH inside MULTI is not allowed");
+const EXECABORT = new ErrorReply("EXECABORT Transaction discarded because of previous errors.");
+const NOT_ALLOWED = new ErrorReply("ERR Command not allowed inside a transaction");
+const SHARD_DIED = new ErrorReply("ERR a shard restarted during EXEC; the commands before it were applied, the rest were not");
+
+/** Commands that run at once even inside MULTI (Redis exempts these from queueing). */
+export const RUN_IN_MULTI: ReadonlySet<string> = new Set(["multi", "exec", "discard", "watch", "quit"]);
+/** Connection commands refused inside MULTI (see the file's comment). */
+const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
+  "hello", "auth", "bgrewriteaof", "config|set", "config|resetstat", "client|kill",
+  "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
+]);
+
+/**
+ * What a connection command does inside EXEC: its reply and the database
+ * from then on (SELECT changes it). Given by the connection (conn_commands.ts).
+ */
+export type ConnectionStep = (cmd: CommandEntry, argv: readonly string[], db: number) => [Reply, number];
+
+export function multiCommand(c: Session): Reply {
+  if (c.tx !== null) return NESTED;
+  c.tx = new MultiState();
+  c.row.multi = 0;
+  return OK;
+}
+
+/** A command arriving while MULTI is open (not one of {@link RUN_IN_MULTI}). */
+export function queueCommand(c: Session, seq: number, cmd: CommandEntry, argv: readonly string[]): void {
+  const tx = c.tx!;
+  if (REFUSED_IN_MULTI.has(cmd.fullname) || REFUSED_IN_MULTI.has(cmd.name)) {
+    tx.failed = true;
+    return c.fill(seq, NOT_ALLOWED);
+  }
+  tx.queued.push({ cmd, argv });
+  c.row.multi++;
+  c.fill(seq, QUEUED);
+}
+
+export function discardCommand(c: Session): Reply {
+  if (c.tx === null) return DISCARD_WITHOUT;
+  c.tx = null;
+  c.row.multi = -1;
+  unwatchEverywhere(c);
+  return OK;
+}
+
+export function watchCommand(c: Session, argv: readonly string[]): Reply {
+  if (c.tx !== null) return WATCH_INSIDE;
+  const inst = c.inst;
+  const byShard = new Map<number, string[]>();
+  for (let i = 1; i < argv.length; i++) {
+    const sh = shardOf(argv[i]!, inst.mask);
+    let l = byShard.get(sh);
+    if (l === undefined) byShard.set(sh, (l = []));
+    l.push(argv[i]!);
+  }
+  for (const [i, keys] of byShard) {
+    const p = c.self.rt.whereis(inst.names.shards[i]!);
+    // A shard that is restarting would not get it: EXEC then aborts, as if the key had changed (never a false success).
+    if (p === undefined || !p.alive) c.watchLost = true;
+    else p.rt.deliver(p, new Watch(c.self, c.db, keys));
+  }
+  c.watching = true;
+  return OK;
+}
+
+export function unwatchCommand(c: Session): Reply {
+  unwatchEverywhere(c);
+  return OK;
+}
+
+/** Tells every shard to forget what this connection watches (a no-op when it watches nothing). */
+export function unwatchEverywhere(c: { inst: KvInstance; self: Proc; watching: boolean; watchLost: boolean }): void {
+  if (!c.watching) return;
+  c.watching = false;
+  c.watchLost = false;
+  // Also called from the connection's exit hook, where `current` may be whoever killed it.
+  const rt = c.self.rt;
+  for (const name of c.inst.names.shards) {
+    const p = rt.whereis(name);
+    if (p !== undefined && p.alive) p.rt.deliver(p, new Unwatch(c.self));
+  }
+}
+
+/**
+ * EXEC: the reply now (no MULTI, a doomed or a lost-watch transaction), or
+ * undefined once the transaction process is started (its reply comes as
+ * an AsyncDone; the connection holds back later commands meanwhile).
+ */
+export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep): Reply | undefined {
+  const tx = c.tx;
+  if (tx === null) return EXEC_WITHOUT;
+  c.tx = null;
+  c.row.multi = -1;
+  if (tx.failed) {
+    unwatchEverywhere(c);
+    return EXECABORT;
+  }
+  const watched = c.watching;
+  if (c.watchLost) {
+    unwatchEverywhere(c);
+    return NULL_ARRAY;
+  }
+  c.watching = false;
+  const inst = c.inst;
+  const conn = c.self;
+  const db = c.db;
+  c.sendBuilt();
+  c.blocked = true;
+  spawnLink(function* () {
+    const out = yield* transaction(inst, conn, db, tx.queued, watched, connStep);
+    const done = new AsyncDone(seq, out.reply, out.db);
+    if (!out.ran || !inst.config.get("appendonly")) return conn.rt.deliver(conn, done);
+    // Released by the writer once everything the shards sent it before (this transaction's writes) is written.
+    conn.rt.deliver(conn, yield* whenWritten(toWriter(inst, [], done), done, "the transaction"));
+  });
+  return undefined;
+}
+
+interface ExecOutcome {
+  reply: Reply;
+  db: number;
+  /** Commands ran (the reply is their array). */
+  ran: boolean;
+}
+
+function* transaction(
+  inst: KvInstance,
+  conn: Proc,
+  db0: number,
+  queued: readonly Queued[],
+  watched: boolean,
+  connStep: ConnectionStep,
+): Generator<unknown, ExecOutcome, unknown> {
+  const shards = inst.names.shards.map((_, i) => i);
+  const forget = watched ? (s: ShardState) => s.keyspace.watches.unwatch(conn) : null;
+  try {
+    for (const i of shards) yield* step(inst, i, 0, null, "lock");
+    if (watched) {
+      let dirty = false;
+      for (const i of shards) if (yield* step(inst, i, 0, (s) => s.keyspace.watches.dirty(conn), null)) dirty = true;
+      if (dirty) {
+        yield* unlockAll(inst, shards, forget);
+        return { reply: NULL_ARRAY, db: db0, ran: false };
+      }
+    }
+    let db = db0;
+    const replies: Reply[] = [];
+    for (const q of queued) {
+      if (q.cmd.route === "connection") {
+        const [r, next] = connStep(q.cmd, q.argv, db);
+        replies.push(r);
+        db = next;
+      } else replies.push(yield* runQueued(inst, db, q.cmd, q.argv));
+    }
+    yield* unlockAll(inst, shards, forget);
+    return { reply: replies, db, ran: true };
+  } catch (e) {
+    if (!(e instanceof Aborted)) throw e;
+    yield* unlockAll(inst, shards, forget);
+    return { reply: SHARD_DIED, db: db0, ran: false };
+  }
+}
+
+/** One queued data command, routed as the connection routes it outside MULTI (every shard is locked). */
+function* runQueued(inst: KvInstance, db: number, cmd: CommandEntry, argv: readonly string[]): Generator<unknown, Reply, unknown> {
+  const mask = inst.mask;
+  const on = (i: number, args: readonly string[]) => step(inst, i, db, (s) => safeExec(s, cmd, args), null);
+  if (cmd.route === "key") return yield* on(shardOf(argv[cmd.firstKey]!, mask), argv);
+  if (cmd.route === "all") {
+    const n = inst.shardCount;
+    if (cmd.name === "scan") {
+      const r = scanRoute(argv, n);
+      if (r instanceof ErrorReply) return r;
+      return scanReply(yield* on(r.shard, r.argv), r.shard, n);
+    }
+    const replies: Reply[] = [];
+    for (let i = 0; i < n; i++) replies.push(yield* on(i, argv));
+    return n === 1 ? replies[0]! : mergeAll(cmd.name, replies);
+  }
+  // route "multi": as the connection plans it
+  const plan = planMulti(cmd, argv, mask);
+  if (typeof plan === "number") return yield* on(plan, argv);
+  if (plan === null) {
+    const shards = shardsOf(inst, cmd, argv);
+    if (shards === null || shards.length < 2) return yield* on(shardOf(argv[cmd.firstKey]!, mask), argv);
+    const out = yield* lockedCommand(inst, shards, db, cmd.name, argv);
+    if (out.record) record(inst, db, argv);
+    return out.reply;
+  }
+  const parts = plan;
+  const replies: Reply[] = [];
+  for (const p of parts) replies.push(yield* on(p.shard, p.argv));
+  return mergeSplit(cmd, parts, replies);
+}
+
+function safeExec(s: ShardState, cmd: CommandEntry, argv: readonly string[]): Reply {
+  try {
+    return execCommand(s, cmd, argv);
+  } catch (e) {
+    current!.rt.logger({ level: "error", what: "kv_command_crash", text: `EXEC on shard ${s.index}: '${argv[0]}' threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` });
+    return new ErrorReply(`ERR internal error running '${argv[0]}'`);
+  }
+}
+
+/** A cross-shard command's record for the append-only file (its steps write nothing of their own). */
+function record(inst: KvInstance, db: number, argv: readonly string[]): void {
+  if (!inst.config.get("appendonly")) return;
+  const w = current!.rt.whereis(inst.names.writer);
+  if (w !== undefined) w.rt.deliver(w, new AofAppend(-1, [{ db, argv }], null));
+}

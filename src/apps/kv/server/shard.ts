@@ -1,0 +1,236 @@
+/**
+ * A shard: the GenServer that owns one part of the keys (`hash(key) &
+ * mask`) and runs every command on them, so each key's operations are
+ * ordered by the shard's mailbox. It holds no data of its own: its
+ * {@link Keyspace} is a table claimed from the holder at start, so a killed
+ * shard loses nothing (see holder.ts).
+ *
+ * Per {@link Batch} it reads the clock once, runs each command's `exec`,
+ * and answers with one {@link BatchReply}; when `appendonly yes` and the
+ * batch wrote, the reply goes with the writes to the persistence writer,
+ * which releases it once they are written (persistence.ts). A command that throws is a
+ * bug in the command table: it is logged and answered with an error, and
+ * the rest of the batch runs; so a batch either runs whole or not at all,
+ * which lets a client resend batches a killed shard never ran.
+ *
+ * While a transaction holds the shard ({@link ShardRun} with `lock`), only
+ * that process is served; everything else waits in arrival order.
+ */
+import { inspect } from "../../../term/inspect.js";
+import { Tuple, t } from "../../../term/tuple.js";
+import { DOWN } from "../../../runtime/atoms.js";
+import { current } from "../../../runtime/current.js";
+import { demonitor, monitor } from "../../../runtime/erlang.js";
+import { type Ref } from "../../../term/identifiers.js";
+import { type Proc } from "../../../runtime/process.js";
+import { cast } from "../../../otp/gen.js";
+import { GenServer, type NoReply, noreply, ok } from "../../../otp/gen_server.js";
+import { type ExecContext } from "../commands/command.js";
+import { type Db, type Keyspace, activeExpireCycle } from "../commands/db.js";
+import { type CommandEntry, execCommand } from "../commands/engine.js";
+import { CLAIM } from "./holder.js";
+import { type KvInstance } from "./instance.js";
+import { Batch, BatchReply, ExpireTick, ShardRun, ShardRunReply, type ShardView, Unwatch, Watch } from "./messages.js";
+import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
+import { scopedFlush } from "../aof/aof_format.js";
+import { ErrorReply, type Reply } from "../resp/reply.js";
+import { RespWriter } from "../resp/resp_writer.js";
+
+/** Active expiry: keys sampled per database per tick at most (Redis samples 20 per round, rounds while >10% stale). */
+const EXPIRE_BUDGET = 200;
+
+/** The shard's state; one object for the shard's life, so results can be cached. */
+export class ShardState implements ExecContext, ShardView {
+  db: Db;
+  dbIndex = 0;
+  now = 0;
+  /** Writes of the batch being run, when persistence is on. */
+  records: AofRecord[] | null = null;
+  /** Owner of the lock, while a transaction holds the shard. */
+  lockedBy: Proc | null = null;
+  lockMon: Ref | null = null;
+  /** Messages that arrived while locked, in order. */
+  deferred: unknown[] = [];
+  /** AofAppends waiting for a writer (none registered at the time). */
+  unsent: AofAppend[] = [];
+  readonly same: NoReply<ShardState>;
+  /** Encodes the replies of delegated batches that are not all simple (direct_out.ts). */
+  readonly writer = new RespWriter(2);
+  /** The propagate used by exec: records, or nothing when persistence is off. */
+  propagate: (argv: readonly string[]) => void;
+
+  constructor(
+    readonly inst: KvInstance,
+    readonly index: number,
+    readonly keyspace: Keyspace,
+  ) {
+    this.db = keyspace.db(0);
+    this.same = noreply(this);
+    this.propagate = this.record;
+  }
+
+  private readonly record = (argv: readonly string[]): void => {
+    const r = this.records;
+    if (r !== null) r.push({ db: this.dbIndex, argv: scopedFlush(argv, this.index, this.inst.shardCount) });
+  };
+
+  /** ShardView.propagate: a write of database `db` (transactions, the writer's rewrite). */
+  propagateTo(db: number, argv: readonly string[]): void {
+    if (this.records !== null) this.records.push({ db, argv: scopedFlush(argv, this.index, this.inst.shardCount) });
+  }
+}
+
+export class Shard extends GenServer<ShardState, never, never, unknown, number> {
+  constructor(readonly inst: KvInstance) {
+    super();
+  }
+
+  init(index: number) {
+    const inst = this.inst;
+    const s = new ShardState(inst, index, inst.keyspaces[index]!);
+    // Tell the heir who owns the table now (and wake whoever waits for this shard).
+    cast(inst.names.holder, t(CLAIM, index, current!));
+    return ok(s);
+  }
+
+  override handleInfo(msg: unknown, s: ShardState) {
+    if (s.lockedBy !== null && !this.forLockOwner(msg, s)) {
+      s.deferred.push(msg);
+      return s.same;
+    }
+    if (msg instanceof Batch) this.runBatch(msg, s);
+    else if (msg instanceof ShardRun) this.run(msg, s);
+    else if (msg instanceof ExpireTick) this.expire(s);
+    else if (msg instanceof Watch) s.keyspace.watches.watch(msg.client, msg.db, msg.keys);
+    else if (msg instanceof Unwatch) s.keyspace.watches.unwatch(msg.client);
+    else if (msg instanceof Tuple && msg[0] === DOWN && msg[1] === s.lockMon) this.unlock(s);
+    return s.same;
+  }
+
+  /** While locked: the owner's messages, and the owner's DOWN. */
+  private forLockOwner(msg: unknown, s: ShardState): boolean {
+    if (msg instanceof ShardRun || msg instanceof Batch) return msg.from === s.lockedBy;
+    return msg instanceof Tuple && msg[0] === DOWN && msg[1] === s.lockMon;
+  }
+
+  private runBatch(b: Batch, s: ShardState): void {
+    const { cmds, specs } = b;
+    const n = cmds.length;
+    const replies: Reply[] = new Array(n);
+    const persist = this.inst.config.get("appendonly");
+    s.records = persist ? [] : null;
+    s.dbIndex = b.db;
+    s.db = s.keyspace.db(b.db);
+    s.now = Date.now();
+    for (let i = 0; i < n; i++) {
+      try {
+        replies[i] = execCommand(s, specs[i] as CommandEntry, cmds[i]!);
+      } catch (e) {
+        replies[i] = this.internalError(s, cmds[i]!, e);
+      }
+    }
+    const direct = b.direct;
+    if (direct !== null) {
+      if (persist && s.records!.length > 0) this.toWriter(s, new AofAppend(s.index, s.records!, null));
+      s.records = null;
+      direct.write(replies, s.writer);
+      return;
+    }
+    const reply = new BatchReply(s.index, b.tag, replies);
+    if (!persist) {
+      b.from.rt.deliver(b.from, reply);
+      return;
+    }
+    const records = s.records!;
+    s.records = null;
+    if (records.length === 0 && this.inst.config.get("appendfsync") !== "always") {
+      // Nothing to write: the sender keeps this reply behind its earlier held ones.
+      b.from.rt.deliver(b.from, reply);
+      return;
+    }
+    // The reply leaves once the records are written (under always: synced); the sender learns the batch ran.
+    b.held = true;
+    this.toWriter(s, new AofAppend(s.index, records, new Held(b.from, reply)));
+  }
+
+  private internalError(s: ShardState, argv: readonly string[], e: unknown): ErrorReply {
+    current!.rt.logger({
+      level: "error",
+      what: "kv_command_crash",
+      text: `shard ${s.index}: '${argv[0]}' threw ${e instanceof Error ? (e.stack ?? e.message) : inspect(e)}`,
+    });
+    return new ErrorReply(`ERR internal error running '${argv[0]}'`);
+  }
+
+  private run(r: ShardRun, s: ShardState): void {
+    // A rewrite's copy (a restarted writer's) covers every write before it: their records must reach the writer first.
+    if (s.unsent.length > 0) this.flushUnsent(s);
+    if (r.lock === "lock" && s.lockedBy === null) {
+      s.lockedBy = r.from;
+      s.lockMon = monitor(r.from);
+    }
+    const persist = this.inst.config.get("appendonly");
+    s.records = persist ? [] : null;
+    s.now = Date.now();
+    let value: unknown;
+    let error: unknown;
+    if (r.fn !== null) {
+      try {
+        value = r.fn(s);
+      } catch (e) {
+        error = e;
+      }
+    }
+    const records = s.records;
+    s.records = null;
+    if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
+    r.from.rt.deliver(r.from, new ShardRunReply(s.index, r.tag, value, error));
+    if (r.lock === "unlock" && s.lockedBy === r.from) this.unlock(s);
+  }
+
+  private unlock(s: ShardState): void {
+    if (s.lockMon !== null) demonitor(s.lockMon, { flush: true });
+    s.lockedBy = null;
+    s.lockMon = null;
+    // What waited runs now, before anything newer (it may lock the shard again).
+    while (s.deferred.length > 0 && s.lockedBy === null) {
+      const m = s.deferred.shift();
+      this.handleInfo(m, s);
+    }
+  }
+
+  private expire(s: ShardState): void {
+    const persist = this.inst.config.get("appendonly");
+    s.records = persist ? [] : null;
+    const now = Date.now();
+    const ks = s.keyspace;
+    for (let i = 0; i < ks.dbs.length; i++) {
+      const db = ks.dbs[i]!;
+      if (db.expires.size === 0) continue;
+      s.dbIndex = i;
+      activeExpireCycle(db, now, EXPIRE_BUDGET, s.propagate);
+    }
+    const records = s.records;
+    s.records = null;
+    if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
+    else if (s.unsent.length > 0) this.flushUnsent(s);
+  }
+
+  private toWriter(s: ShardState, a: AofAppend): void {
+    if (s.unsent.length > 0) {
+      s.unsent.push(a);
+      return this.flushUnsent(s);
+    }
+    const w = current!.rt.whereis(this.inst.names.writer);
+    if (w === undefined) s.unsent.push(a);
+    else w.rt.deliver(w, a);
+  }
+
+  private flushUnsent(s: ShardState): void {
+    const w = current!.rt.whereis(this.inst.names.writer);
+    if (w === undefined) return;
+    const q = s.unsent;
+    s.unsent = [];
+    for (const a of q) w.rt.deliver(w, a);
+  }
+}
