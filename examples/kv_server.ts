@@ -10,7 +10,7 @@ import { Config, KvInstance, shutdown, startKvServer } from "../src/apps/kv/inde
 // #region embedded
 /** Starts a server, SETs `foo` over RESP, GETs it from the `kv` GenServer. */
 export async function kvServerExample(): Promise<string> {
-  const inst = new KvInstance({ config: Config.from({ argv: ["--port", "0", "--shards", "2"] }) });
+  const inst = new KvInstance({ config: Config.from({ argv: ["--port", "0", "--memcached-port", "0", "--shards", "2"] }) });
   await startKvServer(inst);
   try {
     await redisSet(inst.port, "foo", "bar");
