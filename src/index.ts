@@ -127,7 +127,7 @@ export {
   TaskSupervisor,
 } from "./otp/index.js";
 
-export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError, EpmdError } from "./dist/index.js";
+export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError, EpmdError } from "./distribution/index.js";
 
 export type { Tup } from "./term/index.js";
 export type { DecodeOptions, EncodeOptions } from "./etf/index.js";
@@ -174,4 +174,4 @@ export type {
   ProcessInfo,
   RuntimeOptions,
 } from "./runtime/index.js";
-export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode, EpmdInfo, ListenInfo } from "./dist/index.js";
+export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode, EpmdInfo, ListenInfo } from "./distribution/index.js";

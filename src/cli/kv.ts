@@ -23,10 +23,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Application } from "../otp/application.js";
-import { distInfo, startNode, stopNode } from "../dist/node.js";
-import { defaultEpmdPort } from "../dist/epmd_client.js";
-import { epmdAddressEnv } from "../dist/epmd_server.js";
-import type { ListenInfo } from "../dist/types.js";
+import { distInfo, startNode, stopNode } from "../distribution/node.js";
+import { defaultEpmdPort } from "../distribution/epmd_client.js";
+import { epmdAddressEnv } from "../distribution/epmd_server.js";
+import type { ListenInfo } from "../distribution/types.js";
 import { inspect } from "../term/inspect.js";
 import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/kv/server/config.js";
 import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } from "../apps/kv/index.js";

@@ -61,7 +61,7 @@ import { KeyValueStoreServer } from "../../examples/key_value_store.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { freePort, uniqueName } from "../support/dist.js";
-import { runOn } from "../unit/dist/helpers.js";
+import { runOn } from "../unit/distribution/helpers.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const peerSource = join(here, "..", "..", "..", "test", "interop", "dist_peer.erl");

@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { atom } from "../../src/term/atom.js";
 import { ExternalPid, Pid } from "../../src/term/identifiers.js";
 import { t } from "../../src/term/tuple.js";
-import { DistConnectError, DistTransport } from "../../src/dist/index.js";
+import { DistConnectError, DistTransport } from "../../src/distribution/index.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../support/dist.js";

@@ -44,7 +44,7 @@ import { KeyValueStoreServer } from "../../examples/key_value_store.js";
 import { Bot } from "../../examples/seed_article.js";
 import { type ElixirNode, needsElixir, startElixir } from "../support/elixir_node.js";
 import { freePort, uniqueName } from "../support/dist.js";
-import { runOn } from "../unit/dist/helpers.js";
+import { runOn } from "../unit/distribution/helpers.js";
 
 const DOWN = atom("DOWN");
 

@@ -4,10 +4,10 @@
  */
 import { type Socket, createServer, connect as tcpConnect } from "node:net";
 import { atom as atomOf } from "../../src/term/atom.js";
-import { FrameReader } from "../../src/dist/framing.js";
-import { type HandshakeConfig, type HandshakeResult, Initiator } from "../../src/dist/handshake.js";
+import { FrameReader } from "../../src/distribution/framing.js";
+import { type HandshakeConfig, type HandshakeResult, Initiator } from "../../src/distribution/handshake.js";
 import type { Atom } from "../../src/term/atom.js";
-import type { ConnectionHandler, ControlMessage, DistConnection } from "../../src/dist/index.js";
+import type { ConnectionHandler, ControlMessage, DistConnection } from "../../src/distribution/index.js";
 import type { LogEvent, Logger } from "../../src/runtime/logger.js";
 
 /** A TCP port that was free a moment ago (for a private EPMD: ERL_EPMD_PORT). */

@@ -9,12 +9,12 @@
  */
 import { type Atom, atom } from "../../src/term/atom.js";
 import { DEFAULT_JS_TERM_LIMITS, Decoder, Encoder } from "../../src/etf/index.js";
-import { decodeControl, encodeControl, type ControlMessage } from "../../src/dist/control.js";
-import { DistConnectError } from "../../src/dist/errors.js";
-import { DFLAG, OFFERED, type DistFlags } from "../../src/dist/flags.js";
-import type { Transport } from "../../src/dist/net_kernel.js";
-import type { TransportFactory } from "../../src/dist/node.js";
-import type { ConnectionHandler, ConnectionStats, DistConnection, DistTransportOptions } from "../../src/dist/types.js";
+import { decodeControl, encodeControl, type ControlMessage } from "../../src/distribution/control.js";
+import { DistConnectError } from "../../src/distribution/errors.js";
+import { DFLAG, OFFERED, type DistFlags } from "../../src/distribution/flags.js";
+import type { Transport } from "../../src/distribution/net_kernel.js";
+import type { TransportFactory } from "../../src/distribution/node.js";
+import type { ConnectionHandler, ConnectionStats, DistConnection, DistTransportOptions } from "../../src/distribution/types.js";
 
 class MemoryConnection implements DistConnection {
   other!: MemoryConnection;

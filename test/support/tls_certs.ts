@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TlsOptions } from "../../src/dist/index.js";
+import type { TlsOptions } from "../../src/distribution/index.js";
 
 export interface CertSet {
   dir: string;

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AtomTableFullError, EtfDecodeError, atom, atomCount, decode, encode, existingAtom, setAtomLimit, t } from "../../../src/index.js";
-import { readAtomCacheRefs } from "../../../src/dist/connection.js";
-import { DistProtocolError } from "../../../src/dist/errors.js";
+import { readAtomCacheRefs } from "../../../src/distribution/connection.js";
+import { DistProtocolError } from "../../../src/distribution/errors.js";
 import type { Atom } from "../../../src/term/atom.js";
 
 function withFullTable<T>(fn: () => T): T {

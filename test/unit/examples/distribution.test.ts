@@ -27,7 +27,7 @@ import {
   t,
 } from "../../../src/index.js";
 import { freePort, uniqueName } from "../../support/dist.js";
-import { runOn } from "../dist/helpers.js";
+import { runOn } from "../distribution/helpers.js";
 
 class Counter extends GenServer<number, CallSpec<Atom<"count">, number>, Atom<"inc">, unknown, number> {
   init(n: number) {

@@ -1,6 +1,6 @@
 /**
  * The layer rule (docs/architecture.md, "Layers"): a lower layer never imports a higher one.
- *   term <- etf <- runtime <- otp <- dist <- apps/kv <- observer, cli
+ *   term <- etf <- runtime <- otp <- distribution <- apps/kv <- observer, cli
  */
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -9,14 +9,14 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(import.meta.url), "../../../../../src");
-const order = ["term", "etf", "runtime", "otp", "dist", "apps", "observer", "cli"];
+const order = ["term", "etf", "runtime", "otp", "distribution", "apps", "observer", "cli"];
 /** What each layer may import (besides itself). */
 const allowed: Record<string, string[]> = {
   term: [],
   etf: ["term"],
   runtime: ["term"],
   otp: ["term", "runtime"],
-  dist: ["term", "etf", "runtime", "otp"],
+  distribution: ["term", "etf", "runtime", "otp"],
   apps: ["term", "runtime", "otp"],
   observer: order,
   cli: order,

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { epmdNames } from "../../../../src/dist/epmd_client.js";
+import { epmdNames } from "../../../../src/distribution/epmd_client.js";
 import { freePort, uniqueName, until } from "../../../support/dist.js";
 
 const cli = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../src/cli/kv.js");

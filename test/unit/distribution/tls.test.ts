@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ExternalPid } from "../../../src/term/identifiers.js";
 import { atom } from "../../../src/term/atom.js";
-import { DistConnectError, DistTransport } from "../../../src/dist/index.js";
+import { DistConnectError, DistTransport } from "../../../src/distribution/index.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../../support/dist.js";
 import { type CertSet, makeCerts, opensslAvailable } from "../../support/tls_certs.js";
 

@@ -8,9 +8,9 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { atom } from "../../../src/term/atom.js";
-import { DistError } from "../../../src/dist/index.js";
-import { nodeName, shortHostname, splitNodeName, splitPeerName } from "../../../src/dist/node_name.js";
-import { parseCookieFile, resolveCookie } from "../../../src/dist/auth.js";
+import { DistError } from "../../../src/distribution/index.js";
+import { nodeName, shortHostname, splitNodeName, splitPeerName } from "../../../src/distribution/node_name.js";
+import { parseCookieFile, resolveCookie } from "../../../src/distribution/auth.js";
 
 const dirs: string[] = [];
 after(() => {

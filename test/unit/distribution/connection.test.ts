@@ -10,9 +10,9 @@ import { ExternalPid } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
 import { Encoder } from "../../../src/etf/index.js";
 import { Runtime, VirtualClock } from "../../../src/runtime/index.js";
-import { DistTransport, OFFERED } from "../../../src/dist/index.js";
-import { runtimeTimers } from "../../../src/dist/transport.js";
-import type { HandshakeConfig } from "../../../src/dist/handshake.js";
+import { DistTransport, OFFERED } from "../../../src/distribution/index.js";
+import { runtimeTimers } from "../../../src/distribution/transport.js";
+import type { HandshakeConfig } from "../../../src/distribution/handshake.js";
 import { RecordingHandler, memoryLogger, rawConnect, uniqueName, until } from "../../support/dist.js";
 
 const started: DistTransport[] = [];

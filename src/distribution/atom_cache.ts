@@ -4,7 +4,7 @@
  * reference list, and remembers which atom each of the 2,048 cache slots
  * holds at the receiver, so an atom's text crosses a connection once.
  *
- * Off by default: measured (test/unit/dist/throughput.test.ts, both ends in
+ * Off by default: measured (test/unit/distribution/throughput.test.ts, both ends in
  * one process, alternating runs) it was no faster between Agner nodes,
  * while it saves ~60 bytes per message when pids carry long node names.
  *

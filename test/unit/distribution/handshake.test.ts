@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { atom, atomCount, setAtomLimit } from "../../../src/term/atom.js";
-import { DFLAG, DistConnectError, DistProtocolError, DistTransport, MANDATORY_25, OFFERED } from "../../../src/dist/index.js";
+import { DFLAG, DistConnectError, DistProtocolError, DistTransport, MANDATORY_25, OFFERED } from "../../../src/distribution/index.js";
 import {
   Acceptor,
   type HandshakeConfig,
@@ -26,7 +26,7 @@ import {
   encodeName,
   encodeReply,
   encodeStatus,
-} from "../../../src/dist/handshake.js";
+} from "../../../src/distribution/handshake.js";
 import { RecordingHandler, freePort, memoryLogger, rawConnect, uniqueName } from "../../support/dist.js";
 
 const cfg = (name: string, cookie = "cookie", flags = OFFERED): HandshakeConfig => ({ thisNode: atom(name), cookie, flags, creation: 0x12345678 });

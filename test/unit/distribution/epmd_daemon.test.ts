@@ -10,9 +10,9 @@ import { spawn } from "node:child_process";
 import { connect as tcpConnect } from "node:net";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { DistTransport } from "../../../src/dist/index.js";
-import { epmdNames } from "../../../src/dist/epmd_client.js";
-import { EPMD, encodeSimple } from "../../../src/dist/epmd_protocol.js";
+import { DistTransport } from "../../../src/distribution/index.js";
+import { epmdNames } from "../../../src/distribution/epmd_client.js";
+import { EPMD, encodeSimple } from "../../../src/distribution/epmd_protocol.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName, until } from "../../support/dist.js";
 
 const daemons = new Set<number>();
@@ -102,7 +102,7 @@ describe("the EPMD daemon", () => {
 
   test("run by hand: ERL_EPMD_PORT and ERL_EPMD_ADDRESS, loopback added; a second one finds the port taken", async () => {
     const epmdPort = await freePort();
-    const script = fileURLToPath(new URL("../../../src/dist/epmd_daemon.js", import.meta.url));
+    const script = fileURLToPath(new URL("../../../src/distribution/epmd_daemon.js", import.meta.url));
     const run = (): Promise<{ line: string; code: number | null; pid: number }> =>
       new Promise((resolve) => {
         const child = spawn(process.execPath, [script], { env: { ...process.env, ERL_EPMD_PORT: String(epmdPort), ERL_EPMD_ADDRESS: "127.0.0.2" }, stdio: ["ignore", "pipe", "ignore"] });

@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { type Server, connect as tcpConnect, createServer } from "node:net";
 import { after, describe, test } from "node:test";
 import { atom } from "../../../src/term/atom.js";
-import { DistError, DistTransport, OFFERED } from "../../../src/dist/index.js";
-import type { DistTimers } from "../../../src/dist/index.js";
+import { DistError, DistTransport, OFFERED } from "../../../src/distribution/index.js";
+import type { DistTimers } from "../../../src/distribution/index.js";
 import { RecordingHandler, freePort, memoryLogger, rawConnect, uniqueName } from "../../support/dist.js";
 
 const stops: (() => Promise<unknown>)[] = [];

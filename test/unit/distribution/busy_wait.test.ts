@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { busyWait } from "../../../src/dist/busy_wait.js";
+import { busyWait } from "../../../src/distribution/busy_wait.js";
 
 const immediates = () => process.getActiveResourcesInfo().filter((r) => r === "Immediate").length;
 

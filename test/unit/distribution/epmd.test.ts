@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { after, describe, test } from "node:test";
-import { DistTransport } from "../../../src/dist/index.js";
-import { epmdNames, epmdPortPlease, epmdRegister } from "../../../src/dist/epmd_client.js";
-import { EpmdServer } from "../../../src/dist/epmd_server.js";
+import { DistTransport } from "../../../src/distribution/index.js";
+import { epmdNames, epmdPortPlease, epmdRegister } from "../../../src/distribution/epmd_client.js";
+import { EpmdServer } from "../../../src/distribution/epmd_server.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName, until } from "../../support/dist.js";
 import { erlAvailable } from "../../support/erl.js";
 

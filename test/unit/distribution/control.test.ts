@@ -9,7 +9,7 @@ import { atom } from "../../../src/term/atom.js";
 import { ExternalPid, ExternalRef } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
 import { Decoder, Encoder } from "../../../src/etf/index.js";
-import { type ControlMessage, DFLAG, DistProtocolError, OFFERED, OP, decodeControl, encodeControl, toControl } from "../../../src/dist/index.js";
+import { type ControlMessage, DFLAG, DistProtocolError, OFFERED, OP, decodeControl, encodeControl, toControl } from "../../../src/distribution/index.js";
 
 const node = atom("n@h");
 const p1 = new ExternalPid(node, 1, 2, 3);

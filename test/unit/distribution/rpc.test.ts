@@ -9,8 +9,8 @@ import { after as afterAll, before, describe, test } from "node:test";
 import { ExitException, type Ref, atom, atomCount, atomLimit, equals, rpc, self, send, t, receive, on, _, sleep } from "../../../src/index.js";
 import { ExternalPid, ExternalRef, type Pid } from "../../../src/term/identifiers.js";
 import { Tuple } from "../../../src/term/tuple.js";
-import type { ControlMessage } from "../../../src/dist/control.js";
-import type { ConnectionHandler, DistConnection } from "../../../src/dist/types.js";
+import type { ControlMessage } from "../../../src/distribution/control.js";
+import type { ConnectionHandler, DistConnection } from "../../../src/distribution/types.js";
 import { type TestNode, cluster, runOn, shutdown } from "./helpers.js";
 import { MemoryNetwork } from "../../support/memory_transport.js";
 

@@ -7,8 +7,8 @@ import { after, before, describe, test } from "node:test";
 import { atom } from "../../../src/term/atom.js";
 import { ExternalPid } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
-import { DistConnectError, DistError, DistTransport } from "../../../src/dist/index.js";
-import { EpmdError } from "../../../src/dist/epmd_client.js";
+import { DistConnectError, DistError, DistTransport } from "../../../src/distribution/index.js";
+import { EpmdError } from "../../../src/distribution/epmd_client.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../../support/dist.js";
 
 describe("two Agner transports", () => {

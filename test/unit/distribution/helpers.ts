@@ -8,7 +8,7 @@ import { Runtime, silentLogger } from "../../../src/runtime/index.js";
 import type { LogEvent, Logger } from "../../../src/runtime/index.js";
 import { ExitError } from "../../../src/runtime/errors.js";
 import type { Proc } from "../../../src/runtime/process.js";
-import { startNode, stopNode } from "../../../src/dist/node.js";
+import { startNode, stopNode } from "../../../src/distribution/node.js";
 import { MemoryNetwork } from "../../support/memory_transport.js";
 
 export interface TestNode {

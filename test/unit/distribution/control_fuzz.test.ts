@@ -12,9 +12,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { type Atom, ExternalPid, ExternalRef, type Pid, type Ref, atom, call, on, processFlag, receive, t } from "../../../src/index.js";
-import type { ControlMessage } from "../../../src/dist/control.js";
-import type { NetKernel } from "../../../src/dist/net_kernel.js";
-import type { DistConnection } from "../../../src/dist/types.js";
+import type { ControlMessage } from "../../../src/distribution/control.js";
+import type { NetKernel } from "../../../src/distribution/net_kernel.js";
+import type { DistConnection } from "../../../src/distribution/types.js";
 import { DEAD, type Proc } from "../../../src/runtime/process.js";
 import { termArb } from "../../support/term_arbitrary.js";
 import { cluster, runOn, shutdown } from "./helpers.js";
@@ -26,7 +26,7 @@ test("random control messages from a peer never throw and leave the node consist
     const k = a.rt.remote as NetKernel;
     // A connection from b, as a's kernel sees it.
     await runOn(a.rt, () => undefined);
-    const { connect } = await import("../../../src/dist/node.js");
+    const { connect } = await import("../../../src/distribution/node.js");
     const { setDefaultRuntime } = await import("../../../src/runtime/erlang.js");
     setDefaultRuntime(a.rt);
     assert.equal(await connect(b.name), true);

@@ -6,7 +6,7 @@
  * Like epmd it stays up until killed, or until `epmd -kill` (KILL_REQ)
  * while no node is registered.
  *
- *     node dist/src/dist/epmd_daemon.js [-port 4369] [-address 10.0.0.5,192.168.1.2]
+ *     node dist/src/distribution/epmd_daemon.js [-port 4369] [-address 10.0.0.5,192.168.1.2]
  *
  * `ERL_EPMD_PORT` and `ERL_EPMD_ADDRESS` are the defaults, as for epmd; with
  * no address it listens on every interface, as epmd. It prints one line on

@@ -12,8 +12,8 @@ import { atom } from "../../../src/term/atom.js";
 import { ExternalPid, ExternalRef, type Pid } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
 import { type DecodeOptions, Decoder, Encoder, type LocalIdentifiers } from "../../../src/etf/index.js";
-import { type ControlMessage, DFLAG, OFFERED, decodeControl, encodeControl } from "../../../src/dist/index.js";
-import { ControlCache, SentControl } from "../../../src/dist/control_cache.js";
+import { type ControlMessage, DFLAG, OFFERED, decodeControl, encodeControl } from "../../../src/distribution/index.js";
+import { ControlCache, SentControl } from "../../../src/distribution/control_cache.js";
 import { termArb } from "../../support/term_arbitrary.js";
 
 const here = atom("here@host");

@@ -10,7 +10,7 @@ import { atom } from "../../../src/term/atom.js";
 import { ExternalPid } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
 import { Encoder } from "../../../src/etf/index.js";
-import { DistTransport, OFFERED, encodeControl } from "../../../src/dist/index.js";
+import { DistTransport, OFFERED, encodeControl } from "../../../src/distribution/index.js";
 import { RecordingHandler, freePort, memoryLogger, rawConnect, uniqueName, until } from "../../support/dist.js";
 
 const N = Number(process.env.AGNER_DIST_THROUGHPUT_N ?? 200_000);

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { atom } from "../../../src/term/atom.js";
 import { ExternalPid } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
-import { DistTransport } from "../../../src/dist/index.js";
+import { DistTransport } from "../../../src/distribution/index.js";
 import { RecordingHandler, freePort, memoryLogger, uniqueName } from "../../support/dist.js";
 
 test("binaries received on a connection this node opened keep their bytes while later reads reuse the read buffer", async () => {

@@ -13,12 +13,12 @@ import { atom } from "../../../src/term/atom.js";
 import { ExternalPid, ExternalRef } from "../../../src/term/identifiers.js";
 import { t } from "../../../src/term/tuple.js";
 import { Encoder } from "../../../src/etf/index.js";
-import { type ControlMessage, DistConnectError, DistProtocolError, OFFERED, encodeControl } from "../../../src/dist/index.js";
-import { Connection } from "../../../src/dist/connection.js";
-import type { CarrierSocket } from "../../../src/dist/carrier.js";
-import { FrameReader } from "../../../src/dist/framing.js";
-import * as hs from "../../../src/dist/handshake.js";
-import * as epmd from "../../../src/dist/epmd_protocol.js";
+import { type ControlMessage, DistConnectError, DistProtocolError, OFFERED, encodeControl } from "../../../src/distribution/index.js";
+import { Connection } from "../../../src/distribution/connection.js";
+import type { CarrierSocket } from "../../../src/distribution/carrier.js";
+import { FrameReader } from "../../../src/distribution/framing.js";
+import * as hs from "../../../src/distribution/handshake.js";
+import * as epmd from "../../../src/distribution/epmd_protocol.js";
 
 function rng(seed: number): () => number {
   return () => {

@@ -42,7 +42,7 @@ import {
   t,
   unlink,
 } from "../../../src/index.js";
-import { connect, disconnect, monitorNodes } from "../../../src/dist/node.js";
+import { connect, disconnect, monitorNodes } from "../../../src/distribution/node.js";
 import { await_ } from "../../../src/runtime/receive.js";
 import { LocalRef, Proc } from "../../../src/runtime/process.js";
 import { type TestNode, cluster, learn, runOn, shutdown, wait } from "./helpers.js";
@@ -590,7 +590,7 @@ describe("stopping and restarting a node", () => {
         return yield* receive(on([EXIT, _, _], (m) => m[2]), after(5000, () => null));
       });
       await wait(30);
-      const { stopNode, startNode } = await import("../../../src/dist/node.js");
+      const { stopNode, startNode } = await import("../../../src/distribution/node.js");
       await stopNode(p.rt);
       assert.equal(await watching, NOCONNECTION);
       assert.equal(await runOn(p.rt, () => node()), atom("nonode@nohost"));
