@@ -40,6 +40,8 @@
  * p.next(); // { kind: "get", keys: ["k"], cas: false, touch: false, ... }
  * p.next(); // null: need more bytes
  */
+import { ChunkBuffer, EMPTY, type LatinBuffer } from "../chunk_buffer.js";
+
 
 /** memcached's KEY_MAX_LENGTH. */
 export const KEY_MAX_LENGTH = 250;
@@ -182,8 +184,6 @@ const MAX_TOKENS = 23;
 /** Collected chunk by chunk (one copy at the end) when a data block is at least this long. */
 const BIG_DATA = 32 * 1024;
 
-const EMPTY = Buffer.alloc(0);
-type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string };
 
 const MODE_LINE = 0;
 const MODE_DATA = 1;
@@ -320,15 +320,8 @@ const STORE_OPS: Record<string, StoreOp> = {
 };
 
 /** Per-connection parser state. */
-export class McParser {
+export class McParser extends ChunkBuffer {
   readonly limits: McLimits;
-  private buf: LatinBuffer = EMPTY as LatinBuffer;
-  private pos = 0;
-  private end = 0;
-  /** Our own growable buffer, used only when a request straddles chunks. */
-  private store: Buffer = EMPTY;
-  /** Bytes from pos already searched for `\n`. */
-  private scanned = 0;
   private mode = MODE_LINE;
   private pending: Pending | null = null;
   /** MODE_DATA: bytes of the data block (with its CRLF); MODE_SWALLOW: bytes still to drop. */
@@ -339,6 +332,7 @@ export class McParser {
   private closeReason = "";
 
   constructor(limits: Partial<McLimits> = {}) {
+    super();
     this.limits = { ...DEFAULT_MC_LIMITS, ...limits };
     if (!(this.limits.itemSizeMax >= 1 && this.limits.itemSizeMax <= MAX_STRING_LENGTH)) {
       throw new RangeError(`itemSizeMax must be 1..${MAX_STRING_LENGTH}`);
@@ -376,25 +370,7 @@ export class McParser {
         if (c.length === 0) return;
       }
     }
-    if (this.pos === this.end) {
-      this.buf = c as LatinBuffer;
-      this.pos = 0;
-      this.end = c.length;
-      return;
-    }
-    const pending = this.end - this.pos;
-    const need = pending + c.length;
-    if (this.buf !== this.store || this.store.length < need) {
-      const next = this.store.length >= need ? this.store : Buffer.allocUnsafe(Math.max(16 * 1024, need * 2));
-      this.buf.copy(next, 0, this.pos, this.end);
-      this.store = next;
-    } else if (this.pos > 0) {
-      this.store.copyWithin(0, this.pos, this.end);
-    }
-    this.store.set(c, pending);
-    this.buf = this.store as LatinBuffer;
-    this.pos = 0;
-    this.end = need;
+    this.append(c);
   }
 
   /** The next request, or null when more bytes are needed (or the parser is closed, after its `close`). */
@@ -427,12 +403,7 @@ export class McParser {
 
   /** Drops references to consumed chunks (and a store grown by one odd request); returns null. */
   private release(): null {
-    if (this.pos >= this.end) {
-      this.buf = EMPTY as LatinBuffer;
-      this.pos = this.end = 0;
-      this.scanned = 0;
-      if (this.store.length > 64 * 1024) this.store = EMPTY;
-    }
+    if (this.pos >= this.end) this.dropConsumed();
     return null;
   }
 

@@ -18,6 +18,7 @@
  * p.next(); // ["PING"] (inline)
  * p.next(); // null: need more bytes
  */
+import { ChunkBuffer, EMPTY, type LatinBuffer } from "../chunk_buffer.js";
 import { KvError } from "../errors.js";
 
 /** Redis' PROTO_INLINE_MAX_SIZE: longest inline line or header line without its `\r`. */
@@ -63,13 +64,11 @@ export class RespProtocolError extends KvError {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
 const NO_ARGS: string[] = [];
 const REQ_NONE = 0;
 const REQ_INLINE = 1;
 const REQ_MULTIBULK = 2;
 
-type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string };
 
 const fcc = String.fromCharCode;
 
@@ -102,19 +101,10 @@ export function latin1(b: LatinBuffer, at: number, n: number): string {
 }
 
 /** Per-connection parser state: where we are in the command being read. */
-export class RespParser {
+export class RespParser extends ChunkBuffer {
   /** Set by the connection while AUTH is required: then Redis refuses counts > 10 and bulks > 16384. */
   authRequired = false;
   readonly limits: RespLimits;
-
-  /** Unparsed bytes are buf[pos, end): a borrowed chunk, or `store`. */
-  private buf: LatinBuffer = EMPTY as LatinBuffer;
-  private pos = 0;
-  private end = 0;
-  /** Our own growable buffer, used only when a command straddles chunks. */
-  private store: Buffer = EMPTY;
-  /** Bytes from pos already searched for a line end (so slow senders cost O(n), not O(n^2)). */
-  private scanned = 0;
 
   private reqType = REQ_NONE;
   /** Arguments still to read of the current multibulk (0: reading its count). */
@@ -130,6 +120,7 @@ export class RespParser {
   private failed: RespProtocolError | null = null;
 
   constructor(limits: Partial<RespLimits> = {}) {
+    super();
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
@@ -157,26 +148,8 @@ export class RespParser {
       this.bigHave += need;
       chunk = (chunk as Buffer).subarray(need);
     }
-    if (this.pos === this.end) {
-      // Nothing pending: parse the chunk where it lies.
-      this.buf = (chunk instanceof Buffer ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)) as LatinBuffer;
-      this.pos = 0;
-      this.end = chunk.length;
-    } else {
-      const pending = this.end - this.pos;
-      const need = pending + chunk.length;
-      if (this.buf !== this.store || this.store.length < need) {
-        const next = this.store.length >= need ? this.store : Buffer.allocUnsafe(Math.max(16 * 1024, need * 2));
-        this.buf.copy(next, 0, this.pos, this.end);
-        this.store = next;
-      } else if (this.pos > 0) {
-        this.store.copyWithin(0, this.pos, this.end);
-      }
-      this.store.set(chunk, pending);
-      this.buf = this.store as LatinBuffer;
-      this.pos = 0;
-      this.end = need;
-    }
+    // Parsed where it lies when nothing is pending.
+    this.append(chunk instanceof Buffer ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
     this.checkQueryBuffer();
   }
 
@@ -218,10 +191,7 @@ export class RespParser {
 
   /** Drops references to consumed chunks, and a store grown by one odd request. */
   private release(): void {
-    this.buf = EMPTY as LatinBuffer;
-    this.pos = this.end = 0;
-    this.scanned = 0;
-    if (this.store.length > 64 * 1024) this.store = EMPTY;
+    this.dropConsumed();
   }
 
   private done(): string[] {

@@ -6,10 +6,10 @@
  */
 import type { Session } from "./session.js";
 import { parseInt64 } from "../commands/numbers.js";
+import { SYNTAX_ERROR } from "../commands/shared.js";
 import type { ClientRow } from "./instance.js";
 import { ErrorReply, OK, type Reply, SimpleString, VerbatimReply } from "../resp/reply.js";
 
-const SYNTAX = new ErrorReply("ERR syntax error");
 
 
 const HELP = [
@@ -96,7 +96,7 @@ export function clientCommand(c: Session, argv: string[]): Reply {
     case "kill":
       return clientKill(c, argv);
   }
-  return SYNTAX;
+  return SYNTAX_ERROR;
 }
 
 const TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);
@@ -115,7 +115,7 @@ function clientList(c: Session, argv: string[]): Reply {
       ids.add(Number(id));
     }
     rows = rows.filter((r) => ids.has(r.id));
-  } else if (argv.length !== 2) return SYNTAX;
+  } else if (argv.length !== 2) return SYNTAX_ERROR;
   const now = Date.now();
   const text = rows.map((r) => clientInfoLine(r, now) + "\n").join("");
   return c.resp === 3 ? new VerbatimReply("txt", text) : text;
@@ -134,7 +134,7 @@ function clientKill(c: Session, argv: string[]): Reply {
     for (let i = 2; i < argv.length; i += 2) {
       const opt = argv[i]!.toLowerCase();
       const v = argv[i + 1];
-      if (v === undefined) return SYNTAX;
+      if (v === undefined) return SYNTAX_ERROR;
       if (opt === "id") {
         const n = parseInt64(v);
         if (n === null || n < 1) return new ErrorReply("ERR client-id should be greater than 0");
@@ -150,8 +150,8 @@ function clientKill(c: Session, argv: string[]): Reply {
         const y = v.toLowerCase();
         if (y === "yes") skipme = true;
         else if (y === "no") skipme = false;
-        else return SYNTAX;
-      } else return SYNTAX;
+        else return SYNTAX_ERROR;
+      } else return SYNTAX_ERROR;
     }
   }
   let killed = 0;

@@ -6,6 +6,7 @@
 import type { Session } from "./session.js";
 import { SETTING_NAMES, type SettingName, settingName } from "./config.js";
 import { stringMatch } from "../commands/glob.js";
+import { SYNTAX_ERROR } from "../commands/shared.js";
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../resp/reply.js";
 
 const HELP = [
@@ -62,7 +63,7 @@ export function configCommand(c: Session, argv: string[]): Reply | ConfigEffects
       return new MapReply([...out]);
     }
     case "set": {
-      if ((argv.length - 2) % 2 !== 0) return new ErrorReply("ERR syntax error");
+      if ((argv.length - 2) % 2 !== 0) return SYNTAX_ERROR;
       const pairs: [string, string][] = [];
       for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
       const before = new Map((["port", "bind"] as const).map((n) => [n, cfg.show(n)]));
@@ -105,5 +106,5 @@ export function configCommand(c: Session, argv: string[]): Reply | ConfigEffects
       return OK;
     }
   }
-  return new ErrorReply("ERR syntax error");
+  return SYNTAX_ERROR;
 }

@@ -23,10 +23,11 @@ import type { Session } from "./session.js";
 import { SlotAction } from "./session.js";
 import { REDIS_COMPAT_VERSION, infoText } from "./info.js";
 import { parseInt64 } from "../commands/numbers.js";
+import { NOT_AN_INTEGER, SYNTAX_ERROR } from "../commands/shared.js";
 import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "../aof/persistence.js";
 import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
-import { discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
+import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
 
 /** Commands allowed before AUTH when a password is set (Redis' `no-auth` flag). */
@@ -34,8 +35,6 @@ export const AUTH_FREE: ReadonlySet<string> = new Set(["auth", "hello", "quit"])
 
 
 const WRONGPASS = new ErrorReply("WRONGPASS invalid username-password pair or user is disabled.");
-const NOT_INTEGER = new ErrorReply("ERR value is not an integer or out of range");
-const SYNTAX = new ErrorReply("ERR syntax error");
 
 /** ACL's check for the only user there is: `default`, with `requirepass` as its password. */
 export function checkPassword(c: Session, user: string, pass: string): boolean {
@@ -127,7 +126,7 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
 
 function selectIndex(c: Session, arg: string): number | ErrorReply {
   const n = parseInt64(arg);
-  if (n === null || n < -2147483648 || n > 2147483647) return NOT_INTEGER;
+  if (n === null || n < -2147483648 || n > 2147483647) return NOT_AN_INTEGER;
   if (n < 0 || n >= c.inst.config.get("databases")) return new ErrorReply("ERR DB index is out of range");
   return Number(n);
 }
@@ -141,11 +140,11 @@ function inExec(c: Session, spec: CommandEntry, argv: readonly string[], db: num
   if (spec.name === "unwatch") return [OK, db];
   const r = connectionCommand(c, -1, spec, argv as string[]);
   // Only the commands that answer at once are queued (multi_exec.ts refuses the others).
-  return [r === undefined || r instanceof SlotAction ? new ErrorReply("ERR Command not allowed inside a transaction") : r, db];
+  return [r === undefined || r instanceof SlotAction ? NOT_ALLOWED : r, db];
 }
 
 function auth(c: Session, argv: string[]): Reply {
-  if (argv.length > 3) return SYNTAX;
+  if (argv.length > 3) return SYNTAX_ERROR;
   if (argv.length === 2 && c.inst.config.get("requirepass") === "") {
     return new ErrorReply(
       "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",

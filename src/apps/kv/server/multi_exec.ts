@@ -39,7 +39,8 @@ const EXEC_WITHOUT = new ErrorReply("ERR EXEC without MULTI");
 const DISCARD_WITHOUT = new ErrorReply("ERR DISCARD without MULTI");
 const WATCH_INSIDE = new ErrorReply("ERR WATCH inside MULTI is not allowed");
 const EXECABORT = new ErrorReply("EXECABORT Transaction discarded because of previous errors.");
-const NOT_ALLOWED = new ErrorReply("ERR Command not allowed inside a transaction");
+/** Refused inside MULTI (also what EXEC answers for a refused connection command). */
+export const NOT_ALLOWED = new ErrorReply("ERR Command not allowed inside a transaction");
 const SHARD_DIED = new ErrorReply("ERR a shard restarted during EXEC; the commands before it were applied, the rest were not");
 
 /** Commands that run at once even inside MULTI (Redis exempts these from queueing). */

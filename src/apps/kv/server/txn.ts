@@ -30,9 +30,9 @@ import { AsyncDone, ShardRun, ShardRunReply } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
 import { ErrorReply, OK, type Reply } from "../resp/reply.js";
 import { hashKey } from "./router.js";
+import { NO_SUCH_KEY } from "../commands/shared.js";
 import type { ShardState } from "./shard.js";
 
-const NO_SUCH_KEY = new ErrorReply("ERR no such key");
 const ABORTED = new ErrorReply("ERR a shard restarted during the cross-shard transaction; nothing was changed, retry");
 
 /** The shards a transaction command touches, ascending; null when the command cannot be split (wrong arity). */
