@@ -28,7 +28,7 @@ describe("kv from a real Elixir node", needsElixir(), () => {
 
   before(async () => {
     setDefaultRuntime(rt);
-    inst = new KvInstance({ config: Config.from({ argv: ["--port", "0"] }) });
+    inst = new KvInstance({ config: Config.from({ argv: ["--port", "0", "--memcached-port", "0"] }) });
     await startKvServer(inst);
     const epmdPort = await freePort();
     node = `${uniqueName("agnerkv")}@localhost`;
