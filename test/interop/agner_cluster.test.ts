@@ -46,11 +46,15 @@ describe("a cluster of three Agner nodes without epmd", () => {
     const [a1, a2, a3] = [n1, n2, n3].map((n) => atom(n.node)) as [Atom, Atom, Atom];
 
     // The KeyValueStore on n1, from n2 and n3.
+    // kv_set is a cast: only the caster's own later call is ordered after it
+    // (Erlang orders signals per sender), so n2 reads it back before n3 does.
     assert.equal(await n2.command(t(atom("kv_set"), a1, atom("foo"), atom("bar"))), atom("ok"));
+    assert.equal(await n2.command(t(atom("kv_get"), a1, atom("foo"))), atom("bar"));
     assert.equal(await n3.command(t(atom("kv_get"), a1, atom("foo"))), atom("bar"));
     assert.equal(await n3.command(t(atom("kv_get"), a1, atom("nothing"))), atom("nil"));
     // ... and n3's from n1 and n2.
     await n1.command(t(atom("kv_set"), a3, atom("k"), 42));
+    assert.equal(await n1.command(t(atom("kv_get"), a3, atom("k"))), 42);
     assert.equal(await n2.command(t(atom("kv_get"), a3, atom("k"))), 42);
     const seen = (await n1.command(t(atom("nodes")))) as Atom[];
     assert.ok(seen.includes(a2) && seen.includes(a3), `n1 sees ${seen.map(String)}`);
