@@ -421,6 +421,9 @@ export class ServerLoop implements Actor {
   /** @internal sys: while suspended only system messages are handled; others wait here, in order. */
   suspended = false;
   deferred: unknown[] = [];
+  held(): readonly unknown[] {
+    return this.deferred;
+  }
   /** @internal sys statistics (messages in and out) and trace. */
   stats: { since: number; in: number; out: number } | null = null;
   trace = false;

@@ -352,10 +352,12 @@ export function processInfo(pid: Pid, item?: keyof ProcessInfo): unknown {
   const x = p.ext;
   const get = (k: keyof ProcessInfo): unknown => {
     switch (k) {
-      case "messages":
-        return p.messages();
+      case "messages": {
+        const held = p.beh?.held?.();
+        return held !== undefined && held.length > 0 ? [...held, ...p.messages()] : p.messages();
+      }
       case "message_queue_len":
-        return p.queueLength;
+        return p.queueLength + (p.beh?.held?.().length ?? 0);
       case "links": {
         const links: Pid[] = x?.links ? [...x.links] : [];
         if (x?.remote) for (const l of x.remote.links.values()) if (l.unlinking === 0) links.push(l.pid);

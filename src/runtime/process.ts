@@ -19,6 +19,12 @@ export interface Actor<M = unknown> {
    * promise holds the mailbox until the promise settles.
    */
   handle(msg: M): unknown;
+  /**
+   * Messages it took from the mailbox and keeps unhandled, oldest first (a
+   * suspended gen_server's). `processInfo` shows them as still queued: in
+   * Erlang a `sys:suspend`ed process leaves them in its mailbox.
+   */
+  held?(): readonly unknown[];
 }
 
 /** Process flags (bits). */

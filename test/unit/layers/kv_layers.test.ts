@@ -114,3 +114,17 @@ test("nothing imports a connection but what starts it", () => {
   }
   assert.deepEqual(bad, []);
 });
+
+/** Who may speak the shard protocol: the shard client sends batches and finds shards, the holder answers. */
+const SHARD_PROTOCOL = new Set(["server/shard_client.ts", "server/holder.ts", "server/messages.ts"]);
+
+test("only the shard client sends batches and looks for shards (one copy of that machinery)", () => {
+  const bad: string[] = [];
+  for (const file of files(app)) {
+    const rel = relative(app, file);
+    if (SHARD_PROTOCOL.has(rel)) continue;
+    const src = readFileSync(file, "utf8");
+    for (const m of src.matchAll(/new Batch\(|\b(AwaitShard|ShardUp|RetryShard)\b/g)) bad.push(`${rel}: ${m[0]}`);
+  }
+  assert.deepEqual(bad, []);
+});

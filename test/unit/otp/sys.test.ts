@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Atom, type CallSpec, type From, ExternalPid, GenServer, atom, call, cast, equals, isAlive, noreply, ok, reply, sys, t } from "../../../src/index.js";
+import { type Atom, type CallSpec, type From, ExternalPid, GenServer, atom, call, cast, equals, isAlive, noreply, ok, processInfo, reply, sys, t } from "../../../src/index.js";
 import { testRuntime } from "../../support/runtime.js";
 import { Fun } from "../../../src/term/fun.js";
 import { systemCall } from "../../../src/otp/gen.js";
@@ -44,6 +44,22 @@ test("suspend holds every other message, in order, until resume", async () => {
   await sys.resume(s);
   assert.equal((await sys.getStatus(s)).status, "running");
   assert.equal(await pending, 2, "the call saw both casts, in order");
+});
+
+test("what a suspended server holds is still its queue to processInfo, as in Erlang's mailbox", async () => {
+  const s = await GenServer.start(new Box(), 0);
+  await sys.suspend(s);
+  cast(s, atom("inc"));
+  cast(s, atom("inc"));
+  await rt.settle();
+  assert.equal(processInfo(s, "message_queue_len"), 2);
+  const msgs = processInfo(s, "messages")!;
+  assert.equal(msgs.length, 2);
+  assert.ok(equals(msgs[0], t(atom("$gen_cast"), atom("inc"))));
+  await sys.resume(s);
+  await rt.settle();
+  assert.equal(processInfo(s, "message_queue_len"), 0);
+  assert.equal(await call(s, atom("get")), 2);
 });
 
 test("changeCode only while suspended, with the new module's codeChange", async () => {

@@ -19,22 +19,19 @@
  * <n>\r\n<user> <password>\r\n`, any user name), as memcached -Y does.
  */
 import type net from "node:net";
-import { type Ref } from "../../../term/identifiers.js";
-import { Tuple } from "../../../term/tuple.js";
-import { DOWN, NORMAL } from "../../../runtime/atoms.js";
+import { NORMAL } from "../../../runtime/atoms.js";
 import { current } from "../../../runtime/current.js";
-import { monitor } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { GenServer, type NoReply, noreply, ok, stop } from "../../../otp/gen_server.js";
-import { type CommandSpec } from "../commands/command.js";
 import { type KvInstance } from "../server/instance.js";
 import { MC_FLUSH } from "./memcached_commands.js";
 import { McParser, type McRequest } from "./memcached_parser.js";
 import { type McPart, type McText, flushPlan, planRequest } from "./memcached_protocol.js";
 import { McFlushSchedule, mcServer } from "./memcached_state.js";
 import { statsText } from "./memcached_stats.js";
-import { AwaitShard, Batch, BatchReply, ShardUp, WATCH_WRITER } from "../server/messages.js";
-import { watchWriter } from "../aof/persistence.js";
+import { BatchReply } from "../server/messages.js";
+import { ReplyOrder } from "../server/reply_order.js";
+import { ShardClient } from "../server/shard_client.js";
 import { type Reply } from "../resp/reply.js";
 import { CHUNK_BYTES } from "../resp/resp_writer.js";
 import { shardOf } from "../server/router.js";
@@ -47,13 +44,11 @@ const MAX_INFLIGHT = 8192;
 
 const OK_LINE = "OK\r\n";
 const UNAUTHENTICATED = "CLIENT_ERROR unauthenticated\r\n";
-const WRITER_DIED = "SERVER_ERROR persistence writer restarted before the write was confirmed durable; it may or may not be applied\r\n";
 
 /** A reply computed when it is written (stats), or the end of the connection after what is before it. */
 type Deferred = () => string;
 const CLOSE = Symbol("close");
-const EMPTY = Symbol("empty");
-type Slot = McText | Deferred | typeof CLOSE | typeof EMPTY;
+type Slot = McText | Deferred | typeof CLOSE;
 
 /** A request's shard replies, finished once all are in. */
 class Gather {
@@ -80,36 +75,16 @@ class Target {
   ) {}
 }
 
-class Pending {
-  unsent = false;
-  constructor(
-    readonly batch: Batch,
-    readonly targets: Target[],
-  ) {}
-}
-
-class Builder {
-  cmds: (readonly string[])[] = [];
-  specs: CommandSpec[] = [];
-  targets: Target[] = [];
-}
-
 export class McConnState {
   readonly self: Proc;
   readonly parser: McParser;
   readonly port: SocketPort;
   authenticated: boolean;
-  private nextSeq = 0;
-  private nextOut = 0;
-  private slots: Slot[] = new Array<Slot>(64).fill(EMPTY);
+  private readonly order = new ReplyOrder<Slot>((r) => this.emit(r));
   private out: string[] = [];
   private outBytes = 0;
-  private readonly shardPids: (Proc | null)[];
-  private readonly shardMons: (Ref | null)[];
-  private readonly outstanding: Pending[][];
-  private readonly builders: (Builder | null)[];
-  private tag = 0;
-  private writerMon: Ref | null = null;
+  /** The shards (shard_client.ts): what a shard's death or the writer's does to the requests is the RESP connection's. */
+  private readonly shards: ShardClient<Target>;
   /** No more input is read (quit, close, the peer's end). */
   closing = false;
   /** The peer half-closed: end once every reply is written. */
@@ -128,13 +103,7 @@ export class McConnState {
     const cfg = inst.config;
     this.authenticated = cfg.get("requirepass") === "";
     this.parser = new McParser({ itemSizeMax: cfg.get("memcached-item-size-max") });
-    const n = inst.shardCount;
-    this.shardPids = new Array<Proc | null>(n).fill(null);
-    this.shardMons = new Array<Ref | null>(n).fill(null);
-    this.outstanding = Array.from({ length: n }, () => []);
-    this.builders = new Array<Builder | null>(n).fill(null);
-    for (let i = 0; i < n; i++) this.watchShard(i);
-    this.writerMon = watchWriter(inst, self, cfg.get("appendonly"));
+    this.shards = new ShardClient<Target>(inst, self, (t, r) => this.deliver(t, r));
     const port = (this.port = new SocketPort(socket, self, { allowHalfOpen: true }));
     const srv = mcServer(inst);
     srv.counters.curr_connections++;
@@ -144,57 +113,6 @@ export class McConnState {
       port.close();
     });
     this.same = noreply(this);
-  }
-
-  // ---- shards (as the RESP connection) ----------------------------------
-
-  private watchShard(i: number): void {
-    const p = this.self.rt.whereis(this.inst.names.shards[i]!);
-    if (p === undefined || !p.alive) {
-      this.shardPids[i] = null;
-      this.awaitShard(i);
-      return;
-    }
-    this.shardPids[i] = p;
-    this.shardMons[i] = monitor(p);
-  }
-
-  private awaitShard(i: number): void {
-    const h = this.self.rt.whereis(this.inst.names.holder);
-    if (h !== undefined) h.rt.deliver(h, new AwaitShard(i, this.self));
-  }
-
-  private onShardDown(i: number): void {
-    this.shardPids[i] = null;
-    this.shardMons[i] = null;
-    for (const p of this.outstanding[i]!) if (!p.batch.held) p.unsent = true;
-    this.awaitShard(i);
-  }
-
-  private onShardUp(up: ShardUp): void {
-    const i = up.index;
-    if (this.shardPids[i] !== null) return;
-    if (!up.pid.alive) return this.awaitShard(i);
-    this.shardPids[i] = up.pid;
-    this.shardMons[i] = monitor(up.pid);
-    for (const p of this.outstanding[i]!) {
-      if (p.unsent) {
-        p.unsent = false;
-        up.pid.rt.deliver(up.pid, p.batch);
-      }
-    }
-  }
-
-  private onWriterDown(): void {
-    this.writerMon = watchWriter(this.inst, this.self);
-    for (let i = 0; i < this.outstanding.length; i++) {
-      const keep: Pending[] = [];
-      for (const p of this.outstanding[i]!) {
-        if (!p.batch.held) keep.push(p);
-        else for (const t of p.targets) this.deliver(t, WRITER_DIED);
-      }
-      this.outstanding[i] = keep;
-    }
   }
 
   // ---- input -----------------------------------------------------------
@@ -211,14 +129,14 @@ export class McConnState {
       if (this.authenticated) this.dispatch(req);
       else this.auth(req);
     }
-    this.sendBuilt();
+    this.shards.sendBuilt(0);
     this.maybeFlush();
-    if (this.nextSeq - this.nextOut > MAX_INFLIGHT) this.port.pause();
+    if (this.order.waiting > MAX_INFLIGHT) this.port.pause();
   }
 
   /** Runs or routes one request. */
   private dispatch(req: McRequest): void {
-    const seq = this.nextSeq++;
+    const seq = this.order.take();
     const inst = this.inst;
     const a = planRequest(req, (k) => shardOf(k, inst.mask), this.parser.limits);
     switch (a.kind) {
@@ -243,10 +161,7 @@ export class McConnState {
     const g = new Gather(seq, parts.length, finish);
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k]!;
-      const b = (this.builders[p.shard] ??= new Builder());
-      b.cmds.push(p.argv);
-      b.specs.push(p.spec);
-      b.targets.push(new Target(g, k));
+      this.shards.add(p.shard, p.argv, p.spec, new Target(g, k));
     }
   }
 
@@ -272,7 +187,7 @@ export class McConnState {
 
   /** memcached's ASCII auth: a `set` whose data is `<user> <password>`. */
   private auth(req: McRequest): void {
-    const seq = this.nextSeq++;
+    const seq = this.order.take();
     const srv = mcServer(this.inst);
     if (req.kind === "close") {
       this.closing = true;
@@ -291,32 +206,7 @@ export class McConnState {
     this.fill(seq, "CLIENT_ERROR authentication failure\r\n");
   }
 
-  /** Sends the batches built so far, one per shard. */
-  private sendBuilt(): void {
-    const bs = this.builders;
-    for (let i = 0; i < bs.length; i++) {
-      const b = bs[i];
-      if (b === null || b === undefined) continue;
-      bs[i] = null;
-      const batch = new Batch(this.self, ++this.tag, 0, b.cmds, b.specs);
-      const p = new Pending(batch, b.targets);
-      this.outstanding[i]!.push(p);
-      const pid = this.shardPids[i];
-      if (pid === null || pid === undefined) p.unsent = true;
-      else pid.rt.deliver(pid, batch);
-    }
-  }
-
   // ---- replies ---------------------------------------------------------
-
-  private onBatchReply(r: BatchReply): void {
-    const q = this.outstanding[r.shard]!;
-    let k = 0;
-    while (k < q.length && q[k]!.batch.tag !== r.tag) k++;
-    if (k === q.length) return;
-    const p = k === 0 ? q.shift()! : q.splice(k, 1)[0]!;
-    for (let i = 0; i < p.targets.length; i++) this.deliver(p.targets[i]!, r.replies[i]!);
-  }
 
   private deliver(t: Target, r: Reply): void {
     const text = t.gather.add(t.k, r);
@@ -324,32 +214,9 @@ export class McConnState {
   }
 
   /** The reply of request `seq`: written out now if it is next in line, else kept until it is. */
+  /** The reply of request `seq`, written in request order (reply_order.ts). */
   private fill(seq: number, r: Slot): void {
-    if (seq !== this.nextOut) return this.keep(seq, r);
-    this.emit(r);
-    let s = ++this.nextOut;
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    while (s < this.nextSeq) {
-      const v = slots[s & mask]!;
-      if (v === EMPTY) break;
-      slots[s & mask] = EMPTY;
-      this.emit(v);
-      s = ++this.nextOut;
-    }
-  }
-
-  private keep(seq: number, r: Slot): void {
-    let slots = this.slots;
-    if (seq - this.nextOut >= slots.length) {
-      let cap = slots.length * 2;
-      while (seq - this.nextOut >= cap) cap *= 2;
-      const next = new Array<Slot>(cap).fill(EMPTY);
-      const end = Math.min(this.nextSeq, this.nextOut + slots.length);
-      for (let s = this.nextOut; s < end; s++) next[s & (cap - 1)] = slots[s & (slots.length - 1)]!;
-      this.slots = slots = next;
-    }
-    slots[seq & (slots.length - 1)] = r;
+    this.order.fill(seq, r);
   }
 
   private emit(r: Slot): void {
@@ -383,8 +250,8 @@ export class McConnState {
   }
 
   private maybeFlush(): void {
-    if (this.outBytes > 0 && (this.nextOut === this.nextSeq || this.outBytes >= FLUSH_BYTES)) this.flush();
-    if (this.peerEnded && !this.done && this.nextOut === this.nextSeq) {
+    if (this.outBytes > 0 && (this.order.waiting === 0 || this.outBytes >= FLUSH_BYTES)) this.flush();
+    if (this.peerEnded && !this.done && this.order.waiting === 0) {
       this.flush();
       this.finish();
     }
@@ -414,7 +281,7 @@ export class McConnState {
       }
       if (!this.send(run.length === 1 ? run[0]! : run.join(""))) return;
     }
-    if (port.paused && this.nextSeq - this.nextOut < MAX_INFLIGHT / 2) port.resume();
+    if (port.paused && this.order.waiting < MAX_INFLIGHT / 2) port.resume();
   }
 
   /** One write; false once the client is over its output limit (and closed). */
@@ -450,18 +317,9 @@ export class McConnState {
   handle(msg: unknown): boolean {
     if (msg instanceof SocketData) this.onData(msg.data);
     else if (msg instanceof BatchReply) {
-      this.onBatchReply(msg);
+      this.shards.onBatchReply(msg);
       this.maybeFlush();
-    } else if (msg === WATCH_WRITER) {
-      if (this.writerMon === null) this.writerMon = watchWriter(this.inst, this.self);
-    } else if (msg instanceof ShardUp) this.onShardUp(msg);
-    else if (msg instanceof Tuple && msg[0] === DOWN) {
-      const ref = msg[1];
-      if (ref === this.writerMon) this.onWriterDown();
-      else {
-        const i = this.shardMons.indexOf(ref as Ref);
-        if (i >= 0) this.onShardDown(i);
-      }
+    } else if (this.shards.handle(msg)) {
       this.maybeFlush();
     } else if (isSocketEvent(msg)) {
       if (msg.error !== undefined || this.done) return false;

@@ -31,10 +31,8 @@
  */
 import { atom } from "../../../term/atom.js";
 import { type Ref } from "../../../term/identifiers.js";
-import { Tuple } from "../../../term/tuple.js";
-import { DOWN } from "../../../runtime/atoms.js";
 import { current } from "../../../runtime/current.js";
-import { cancelTimer, demonitor, monitor, sendAfter } from "../../../runtime/erlang.js";
+import { cancelTimer, sendAfter } from "../../../runtime/erlang.js";
 import { GenServer, type NoReply, noreply, ok } from "../../../otp/gen_server.js";
 import { type ChildSpec, startSupervisor } from "../../../otp/supervisor.js";
 import { type KvInstance } from "../server/instance.js";
@@ -44,7 +42,7 @@ import { McConnection } from "./memcached_connection.js";
 import { MC_LISTENER_BASE, McFlushSchedule, type McServerState, mcServer } from "./memcached_state.js";
 export { MC_LISTENER_BASE, McServerCounters, McServerState, McFlushSchedule, mcServer, memcachedPort } from "./memcached_state.js";
 export { memcachedAddress, statsText } from "./memcached_stats.js";
-import { AwaitShard, Batch, BatchReply, ShardUp } from "../server/messages.js";
+import { ShardClient } from "../server/shard_client.js";
 
 // ---------------------------------------------------------------------------
 // The flusher
@@ -55,13 +53,11 @@ const MAX_TIMER_MS = 3_600_000;
 
 class FlusherState {
   timer: Ref | null = null;
-  /** Shards still to flush for the flush in progress: shard -> its monitor (null: waiting for the shard). */
-  readonly flushing = new Map<number, Ref | null>();
-  /** The flush batch sent to each shard (its `held` says it ran). */
-  readonly sent = new Map<number, Batch>();
-  tag = 0;
+  /** The shards: a flush batch a dying shard had not run goes to its successor (shard_client.ts). */
+  readonly shards: ShardClient<null>;
   readonly same: NoReply<FlusherState>;
   constructor(readonly srv: McServerState) {
+    this.shards = new ShardClient<null>(srv.inst, current!, () => {});
     this.same = noreply(this);
   }
 }
@@ -95,45 +91,11 @@ export class McFlusher extends GenServer<FlusherState, never, never, unknown, Mc
       const at = s.srv.flushAt;
       if (at !== null && Date.now() >= at) {
         s.srv.flushAt = null;
-        for (let i = 0; i < s.srv.inst.shardCount; i++) this.flushShard(s, i);
+        for (let i = 0; i < s.srv.inst.shardCount; i++) s.shards.add(i, ["mc_flush"], MC_FLUSH, null);
+        s.shards.sendBuilt(0);
       } else this.arm(s);
-    } else if (msg instanceof BatchReply) {
-      const mon = s.flushing.get(msg.shard);
-      if (mon !== undefined && mon !== null) demonitor(mon, { flush: true });
-      s.flushing.delete(msg.shard);
-    } else if (msg instanceof ShardUp) {
-      if (s.flushing.get(msg.index) === null) this.flushShard(s, msg.index);
-    } else if (msg instanceof Tuple && msg[0] === DOWN) {
-      for (const [i, mon] of s.flushing) {
-        if (mon === msg[1] && s.sent.get(i)?.held === true) s.flushing.delete(i); // it ran; the writer has its reply
-        else if (mon === msg[1]) {
-          // It died before running the flush (a batch runs whole or not at all): ask its successor.
-          s.flushing.set(i, null);
-          this.awaitShard(s, i);
-        }
-      }
-    }
+    } else s.shards.handle(msg);
     return s.same;
-  }
-
-  private flushShard(s: FlusherState, i: number): void {
-    const inst = s.srv.inst;
-    const self = current!;
-    const p = self.rt.whereis(inst.names.shards[i]!);
-    if (p === undefined || !p.alive) {
-      s.flushing.set(i, null);
-      return this.awaitShard(s, i);
-    }
-    s.flushing.set(i, monitor(p));
-    const b = new Batch(self, ++s.tag, 0, [["mc_flush"]], [MC_FLUSH]);
-    s.sent.set(i, b);
-    p.rt.deliver(p, b);
-  }
-
-  private awaitShard(s: FlusherState, i: number): void {
-    const self = current!;
-    const h = self.rt.whereis(s.srv.inst.names.holder);
-    if (h !== undefined) h.rt.deliver(h, new AwaitShard(i, self));
   }
 }
 

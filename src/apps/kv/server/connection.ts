@@ -19,18 +19,15 @@
  * whole or not at all): they go again, in order, to its successor.
  */
 import type net from "node:net";
-import { type Ref } from "../../../term/identifiers.js";
-import { Tuple } from "../../../term/tuple.js";
-import { DOWN, NORMAL } from "../../../runtime/atoms.js";
+import { NORMAL } from "../../../runtime/atoms.js";
 import { current } from "../../../runtime/current.js";
-import { monitor, sendAfter } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { GenServer, type NoReply, noreply, ok, stop } from "../../../otp/gen_server.js";
 import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "../commands/engine.js";
 import { AUTH_FREE, runConnectionCommand } from "./conn_commands.js";
 import { ClientRow, type KvInstance } from "./instance.js";
-import { AsyncDone, AwaitShard, Batch, BatchReply, KillClient, RetryShard, ShardUp, WATCH_WRITER } from "./messages.js";
-import { watchWriter } from "../aof/persistence.js";
+import { AsyncDone, BatchReply, KillClient } from "./messages.js";
+import { SEVERAL_BUILT, ShardClient } from "./shard_client.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { RespParser, RespProtocolError } from "../resp/resp.js";
 import { CHUNK_BYTES, type OutPiece, RespWriter } from "../resp/resp_writer.js";
@@ -42,6 +39,7 @@ import { unsubscribeAll } from "./pubsub.js";
 import { PubMessage } from "./pubsub_table.js";
 import { type MultiState, type Session, SlotAction, Subscriptions } from "./session.js";
 import { fastReply } from "../resp/fast_reply.js";
+import { ReplyOrder } from "./reply_order.js";
 import { DIRECT_DONE, DirectOut, outputOverLimit } from "./direct_out.js";
 
 /** Encoded replies beyond this are written even while others are outstanding. */
@@ -93,31 +91,6 @@ class ScanTarget {
 
 type Target = number | GatherPart | ScanTarget;
 
-/**
- * A batch for one shard: built from the current chunk, then sent and kept
- * until the shard answers (one object for both: most batches hold one
- * command, and a batch costs two allocations, this and the message).
- */
-class Pending {
-  // Made with their first element: most batches hold one command.
-  readonly cmds: (readonly string[])[];
-  readonly specs: CommandEntry[];
-  readonly targets: Target[];
-  /** The message, once sent (`batch.held`: the shard ran it and the writer holds its reply). */
-  batch: Batch | null = null;
-  /** Not (or no longer) sent: its shard is down. */
-  unsent = false;
-  /** The shard writes its replies itself (direct_out.ts): no BatchReply comes. */
-  delegated = false;
-  constructor(argv: readonly string[], cmd: CommandEntry, target: Target) {
-    this.cmds = [argv];
-    this.specs = [cmd];
-    this.targets = [target];
-  }
-}
-
-const EMPTY_SLOT: unique symbol = Symbol("empty");
-type Slot = Reply | SlotAction | typeof EMPTY_SLOT;
 
 /** An accepted socket (paused), or, for benchmarks of the process path alone, a ready-made port. */
 export type ConnectionArgs = { socket: net.Socket } | { port: (owner: Proc) => Port };
@@ -134,15 +107,9 @@ export class ConnState implements Session {
   resp: 2 | 3 = 2;
   authenticated: boolean;
   /** Sequence number of the next command, and of the next reply to encode. */
-  private nextSeq = 0;
-  private nextOut = 0;
-  private slots: Slot[] = new Array<Slot>(64).fill(EMPTY_SLOT);
-  private readonly shardPids: (Proc | null)[];
-  private readonly shardMons: (Ref | null)[];
-  private readonly outstanding: Pending[][];
-  /** The batch being built per shard from the current chunk. */
-  private readonly builders: (Pending | null)[];
-  private tag = 0;
+  private readonly order = new ReplyOrder<Reply | SlotAction>((r) => this.encode(r));
+  /** The shards: batches built from the current chunk, sent, answered (shard_client.ts). */
+  private readonly shards: ShardClient<Target>;
   /** A transaction or async command runs: later commands wait in `queued`, in order. */
   blocked = false;
   /** MULTI is open: commands are queued for EXEC (multi_exec.ts). */
@@ -153,7 +120,6 @@ export class ConnState implements Session {
   /** Pub/sub channels and patterns (pubsub.ts). */
   readonly subs = new Subscriptions();
   private readonly queued: string[][] = [];
-  private writerMon: Ref | null = null;
   /** Input is no longer read (QUIT, protocol error, CLIENT KILL of itself). */
   closing = false;
   /** Set by a command that closes its own connection once answered (CLIENT KILL). */
@@ -161,10 +127,6 @@ export class ConnState implements Session {
   readonly same: NoReply<ConnState>;
   /** Shared with the shards that write for this client (direct_out.ts). */
   private readonly direct: DirectOut;
-  /** The shard of the delegated batches not yet written (all go to one shard at a time). */
-  private delegShard = -1;
-  /** Delegated batches already dropped from `outstanding` (they count up to `direct.written`). */
-  private delegPruned = 0;
   /** A flush (and maybe the close after it) waits for delegated batches to be written. */
   private flushWaits = false;
   private endWaits = false;
@@ -185,13 +147,6 @@ export class ConnState implements Session {
     this.parser.authRequired = !this.authenticated;
     this.configVersion = inst.configVersion;
     this.out = new RespWriter(2);
-    const n = inst.shardCount;
-    this.shardPids = new Array<Proc | null>(n).fill(null);
-    this.shardMons = new Array<Ref | null>(n).fill(null);
-    this.outstanding = Array.from({ length: n }, () => []);
-    this.builders = new Array<Pending | null>(n).fill(null);
-    for (let i = 0; i < n; i++) this.watchShard(i);
-    this.writerMon = watchWriter(inst, self, inst.config.get("appendonly"));
     const port = (this.port = "socket" in args ? new SocketPort(args.socket, self) : args.port(self));
     const id = inst.newClientId();
     const kill = (why: string) => self.rt.deliver(self, new KillClient(why));
@@ -199,6 +154,7 @@ export class ConnState implements Session {
     this.row.out = port;
     inst.clients.set(id, this.row);
     this.direct = new DirectOut(self, port, this.row, inst);
+    this.shards = new ShardClient<Target>(inst, self, (t, r) => this.deliverTarget(t, r), { direct: this.direct });
     inst.stats.totalConnections++;
     (self.x().onExit ??= []).push(() => {
       inst.clients.delete(id);
@@ -207,68 +163,6 @@ export class ConnState implements Session {
       port.close();
     });
     this.same = noreply(this);
-  }
-
-  // ---- shards ----------------------------------------------------------
-
-  private watchShard(i: number): void {
-    const p = this.self.rt.whereis(this.inst.names.shards[i]!);
-    if (p === undefined || !p.alive) {
-      this.shardPids[i] = null;
-      this.awaitShard(i);
-      return;
-    }
-    this.shardPids[i] = p;
-    this.shardMons[i] = monitor(p);
-  }
-
-  private awaitShard(i: number): void {
-    const h = this.self.rt.whereis(this.inst.names.holder);
-    if (h !== undefined && h.alive) h.rt.deliver(h, new AwaitShard(i, this.self));
-    else sendAfter(5, this.self, new RetryShard(i)); // the holder is restarting: ask again shortly
-  }
-
-  private onRetryShard(i: number): void {
-    if (this.shardPids[i] !== null) return;
-    this.lookForShard(i);
-    if (this.shardPids[i] === null) this.awaitShard(i);
-  }
-
-  /** Shard i died: what it had not run waits for its successor. */
-  private onShardDown(i: number): void {
-    this.shardPids[i] = null;
-    this.shardMons[i] = null;
-    this.pruneDelegated(); // what is left delegated to it was not run: it goes again, and is written then
-    for (const p of this.outstanding[i]!) if (!p.batch!.held) p.unsent = true;
-    this.awaitShard(i);
-  }
-
-  private onShardUp(up: ShardUp): void {
-    const i = up.index;
-    if (this.shardPids[i] !== null) return;
-    if (!up.pid.alive) return this.awaitShard(i);
-    this.shardPids[i] = up.pid;
-    this.shardMons[i] = monitor(up.pid);
-    for (const p of this.outstanding[i]!) {
-      if (p.unsent) {
-        p.unsent = false;
-        up.pid.rt.deliver(up.pid, p.batch!);
-      }
-    }
-  }
-
-  /** The persistence writer died: the replies it held are not known to be durable. */
-  private onWriterDown(): void {
-    this.writerMon = watchWriter(this.inst, this.self);
-    const err = new ErrorReply("ERR persistence writer restarted before the write was confirmed durable; it may or may not be applied");
-    for (let i = 0; i < this.outstanding.length; i++) {
-      const keep: Pending[] = [];
-      for (const p of this.outstanding[i]!) {
-        if (!p.batch!.held) keep.push(p);
-        else for (const t of p.targets) this.deliverTarget(t, err);
-      }
-      this.outstanding[i] = keep;
-    }
   }
 
   // ---- input -----------------------------------------------------------
@@ -298,7 +192,7 @@ export class ConnState implements Session {
     if (failed !== null && !this.closing) this.protocolError(failed);
     row.qbuf = parser.buffered;
     this.maybeFlush();
-    if (this.nextSeq - this.nextOut + this.queued.length > MAX_INFLIGHT) this.port.pause();
+    if (this.order.waiting + this.queued.length > MAX_INFLIGHT) this.port.pause();
   }
 
   private configVersion = 0;
@@ -320,7 +214,7 @@ export class ConnState implements Session {
       return;
     }
     this.log("notice", `Protocol error (${e.reason}) from client: id=${this.row.id} addr=${this.row.addr}`);
-    this.fill(this.nextSeq++, new SlotAction(new ErrorReply(e.reply), "close"));
+    this.fill(this.order.take(), new SlotAction(new ErrorReply(e.reply), "close"));
   }
 
   /** The last command looked up, by the name it was sent as: clients repeat themselves. */
@@ -329,7 +223,7 @@ export class ConnState implements Session {
 
   /** Runs or routes one command. */
   private dispatch(argv: string[]): void {
-    const seq = this.nextSeq++;
+    const seq = this.order.take();
     this.inst.stats.totalCommands++;
     let cmd: CommandEntry | ErrorReply;
     const last = this.lastCmd;
@@ -401,98 +295,38 @@ export class ConnState implements Session {
   }
 
   private add(shard: number, argv: readonly string[], cmd: CommandEntry, target: Target): void {
-    const b = this.builders[shard];
-    if (b === null || b === undefined) {
-      this.builders[shard] = new Pending(argv, cmd, target);
-      return;
-    }
-    b.cmds.push(argv);
-    b.specs.push(cmd);
-    b.targets.push(target);
+    this.shards.add(shard, argv, cmd, target);
   }
 
-  /** Sends the batches built so far, one per shard. */
+  /** Sends the batches built so far, one per shard (or the only one, delegated: see {@link delegable}). */
   sendBuilt(): void {
-    const bs = this.builders;
-    let only = -1;
-    let count = 0;
-    for (let i = 0; i < bs.length; i++) {
-      if (bs[i] !== null) {
-        count++;
-        only = i;
-      }
-    }
-    if (count === 0) return;
-    if (count === 1 && this.delegable(only, bs[only]!)) return this.delegate(only, bs[only]!);
-    for (let i = 0; i < bs.length; i++) {
-      const b = bs[i];
-      if (b === null || b === undefined) continue;
-      bs[i] = null;
-      const batch = (b.batch = new Batch(this.self, ++this.tag, this.db, b.cmds, b.specs));
-      this.outstanding[i]!.push(b);
-      const pid = this.shardPids[i];
-      if (pid === null || pid === undefined) {
-        b.unsent = true;
-        this.lookForShard(i);
-      } else pid.rt.deliver(pid, batch);
-    }
-  }
-
-  /** A shard is down and work waits for it: it may be up already (the holder's word can be lost if the holder restarted too). */
-  private lookForShard(i: number): void {
-    const p = this.self.rt.whereis(this.inst.names.shards[i]!);
-    if (p !== undefined && p.alive) this.onShardUp(new ShardUp(i, p));
+    const shards = this.shards;
+    const only = shards.builtShard();
+    if (only === SEVERAL_BUILT || (only >= 0 && !this.delegable(only))) return shards.sendBuilt(this.db);
+    if (only < 0) return;
+    shards.delegate(only, this.db, this.out.resp);
+    // Its replies count as encoded: nothing the connection writes can come before them (see flush).
+    this.order.skipAll();
   }
 
   /**
-   * Whether shard i may write this batch's replies itself: every command
+   * Whether shard i may write the batch built for it itself: every command
    * since the last encoded reply is in it, each answered by itself, nothing
    * waits to be written, earlier delegated batches (if any unwritten) went
    * to the same shard, and no persistence holds replies.
    */
-  private delegable(i: number, b: Pending): boolean {
-    const targets = b.targets;
+  private delegable(i: number): boolean {
+    const targets = this.shards.builtTargets(i);
     const n = targets.length;
-    if (n !== this.nextSeq - this.nextOut || targets[0] !== this.nextOut) return false;
+    if (n !== this.order.waiting || targets[0] !== this.order.nextOut) return false;
     for (let k = 1; k < n; k++) if (typeof targets[k] !== "number") return false;
     if (this.text !== "" || this.out.length !== 0 || this.before.length !== 0 || this.closing) return false;
-    const d = this.direct;
-    if (d.sent !== d.written && this.delegShard !== i) return false;
-    return this.shardPids[i] !== null && !this.inst.config.get("appendonly");
-  }
-
-  private delegate(i: number, b: Pending): void {
-    this.builders[i] = null;
-    this.pruneDelegated();
-    const d = this.direct;
-    d.resp = this.out.resp;
-    d.sent++;
-    this.delegShard = i;
-    b.delegated = true;
-    const batch = (b.batch = new Batch(this.self, ++this.tag, this.db, b.cmds, b.specs, d));
-    this.outstanding[i]!.push(b);
-    // Its replies count as encoded: nothing the connection writes can come before them (see flush).
-    this.nextOut = this.nextSeq;
-    const pid = this.shardPids[i]!;
-    pid.rt.deliver(pid, batch);
-  }
-
-  /** Drops the delegated batches the shard has written from `outstanding`. */
-  private pruneDelegated(): void {
-    const d = this.direct;
-    if (this.delegPruned === d.written || this.delegShard < 0) return;
-    const q = this.outstanding[this.delegShard]!;
-    for (let k = 0; k < q.length && this.delegPruned < d.written; ) {
-      if (q[k]!.delegated) {
-        q.splice(k, 1);
-        this.delegPruned++;
-      } else k++;
-    }
+    return this.shards.canDelegate(i) && !this.inst.config.get("appendonly");
   }
 
   /** The delegated batches this connection waited for are written: what it held back goes now. */
   private onDirectDone(): void {
-    this.pruneDelegated();
+    this.shards.pruneDelegated();
     if (!this.flushWaits) return;
     this.flushWaits = false;
     if (this.flush() && this.endWaits) {
@@ -502,17 +336,6 @@ export class ConnState implements Session {
   }
 
   // ---- replies ---------------------------------------------------------
-
-  private onBatchReply(r: BatchReply): void {
-    const q = this.outstanding[r.shard]!;
-    let k = 0;
-    while (k < q.length && q[k]!.batch!.tag !== r.tag) k++;
-    if (k === q.length) return; // answered already (with an error, when the writer died)
-    const p = k === 0 ? q.shift()! : q.splice(k, 1)[0]!;
-    const targets = p.targets;
-    const replies = r.replies;
-    for (let i = 0; i < targets.length; i++) this.deliverTarget(targets[i]!, replies[i]!);
-  }
 
   private deliverTarget(t: Target, r: Reply): void {
     if (typeof t === "number") return this.fill(t, r);
@@ -526,33 +349,7 @@ export class ConnState implements Session {
 
   /** The reply of command `seq`: encoded now if it is next in line, else kept until it is. */
   fill(seq: number, r: Reply | SlotAction): void {
-    if (seq !== this.nextOut) return this.keep(seq, r);
-    this.encode(r);
-    let s = ++this.nextOut;
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    while (s < this.nextSeq) {
-      const v = slots[s & mask]!;
-      if (v === EMPTY_SLOT) break;
-      slots[s & mask] = EMPTY_SLOT;
-      this.encode(v);
-      s = ++this.nextOut;
-    }
-  }
-
-  private keep(seq: number, r: Reply | SlotAction): void {
-    let slots = this.slots;
-    if (seq - this.nextOut >= slots.length) {
-      // Grow to a power of two that holds the window; slots stay indexed by seq.
-      let cap = slots.length * 2;
-      while (seq - this.nextOut >= cap) cap *= 2;
-      const next = new Array<Slot>(cap).fill(EMPTY_SLOT);
-      // Kept replies all lie within [nextOut, nextOut + old length): beyond, the old ring aliases.
-      const end = Math.min(this.nextSeq, this.nextOut + slots.length);
-      for (let s = this.nextOut; s < end; s++) next[s & (cap - 1)] = slots[s & (slots.length - 1)]!;
-      this.slots = slots = next;
-    }
-    slots[seq & (slots.length - 1)] = r;
+    this.order.fill(seq, r);
   }
 
   private encode(r: Reply | SlotAction): void {
@@ -617,7 +414,7 @@ export class ConnState implements Session {
   /** Writes the encoded replies once nothing is outstanding (or enough is ready). */
   private maybeFlush(): void {
     if (this.text === "" && this.out.length === 0) return;
-    if (this.nextOut === this.nextSeq || this.pendingBytes >= FLUSH_BYTES) this.flush();
+    if (this.order.waiting === 0 || this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
   /**
@@ -658,7 +455,7 @@ export class ConnState implements Session {
       const over = outputOverLimit(this.inst, this.row, obl);
       if (over !== null) this.outputLimit(`${over}, ${obl} bytes`);
     }
-    if (port.paused && this.nextSeq - this.nextOut + this.queued.length < MAX_INFLIGHT / 2) port.resume();
+    if (port.paused && this.order.waiting + this.queued.length < MAX_INFLIGHT / 2) port.resume();
     return true;
   }
 
@@ -681,7 +478,7 @@ export class ConnState implements Session {
   /** A published message: written after the replies to every command received so far. */
   private onPubMessage(m: PubMessage): void {
     if (this.closing) return;
-    this.fill(this.nextSeq++, m.toReply());
+    this.fill(this.order.take(), m.toReply());
     this.maybeFlush();
   }
 
@@ -696,23 +493,13 @@ export class ConnState implements Session {
     if (msg instanceof SocketData) this.onData(msg.data);
     else if (msg instanceof PubMessage) this.onPubMessage(msg);
     else if (msg instanceof BatchReply) {
-      this.onBatchReply(msg);
+      this.shards.onBatchReply(msg);
       this.maybeFlush();
     } else if (msg instanceof AsyncDone) {
       this.onAsyncDone(msg);
       this.maybeFlush();
-    } else if (msg instanceof ShardUp) this.onShardUp(msg);
-    else if (msg instanceof RetryShard) this.onRetryShard(msg.index);
-    else if (msg instanceof Tuple && msg[0] === DOWN) {
-      const ref = msg[1];
-      if (ref === this.writerMon) this.onWriterDown();
-      else {
-        const i = this.shardMons.indexOf(ref as Ref);
-        if (i >= 0) this.onShardDown(i);
-      }
+    } else if (this.shards.handle(msg)) {
       this.maybeFlush();
-    } else if (msg === WATCH_WRITER) {
-      if (this.writerMon === null) this.writerMon = watchWriter(this.inst, this.self);
     } else if (msg === DIRECT_DONE) {
       this.onDirectDone();
     } else if (msg instanceof KillClient) {

@@ -33,26 +33,22 @@
 import { type Atom, atom, isAtom } from "../../../term/atom.js";
 import { inspect } from "../../../term/inspect.js";
 import { type Tup, Tuple, t } from "../../../term/tuple.js";
-import { DOWN, ERROR } from "../../../runtime/atoms.js";
+import { ERROR } from "../../../runtime/atoms.js";
 import { current } from "../../../runtime/current.js";
-import { monitor, sendAfter } from "../../../runtime/erlang.js";
-import { type Ref } from "../../../term/identifiers.js";
-import { type Proc } from "../../../runtime/process.js";
 import { type CallSpec, type From, reply as sendReply } from "../../../otp/gen.js";
 import { GenServer, type NoReply, noreply, ok } from "../../../otp/gen_server.js";
 import { type CommandSpec } from "../commands/command.js";
 import { lookupCommand } from "../commands/engine.js";
 import { type KvInstance } from "./instance.js";
-import { AwaitShard, Batch, BatchReply, RetryShard, ShardUp, WATCH_WRITER } from "./messages.js";
-import { watchWriter } from "../aof/persistence.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
+import { ShardClient, WRITER_RESTARTED } from "./shard_client.js";
 import { hashKey } from "./router.js";
 
 export const GET = atom("get");
 export const SET = atom("set");
 export const DELETE = atom("delete");
 const BADARG = atom("badarg");
-const WRITER_RESTARTED = atom("writer_restarted");
+const WRITER_RESTARTED_ATOM = atom("writer_restarted");
 
 export type KvCalls = CallSpec<Tup<[Atom<"get">, unknown]>, Uint8Array | null | Tup<[Atom<"error">, Atom]>>;
 export type KvCasts = Tup<[Atom<"set">, unknown, unknown]> | Tup<[Atom<"delete">, unknown]>;
@@ -76,36 +72,10 @@ function toBinary(s: string): Uint8Array {
 /** What a shard answer becomes in the reply to a `get` call. */
 function toTerm(r: Reply): unknown {
   if (typeof r === "string") return toBinary(r);
+  if (r === WRITER_RESTARTED) return t(ERROR, WRITER_RESTARTED_ATOM);
   if (r === null) return null;
   if (r instanceof ErrorReply) return t(ERROR, r.text.startsWith("WRONGTYPE") ? atom("wrongtype") : atom("error"));
   return null;
-}
-
-class Waiting {
-  constructor(
-    readonly batch: Batch,
-    /** The caller to answer, or null for a cast. */
-    readonly from: From | null,
-  ) {}
-  unsent = false;
-}
-
-class KvState {
-  tag = 0;
-  readonly pids: (Proc | null)[];
-  readonly mons: (Ref | null)[];
-  /** Batches sent to each shard and not yet answered, in order. */
-  readonly outstanding: Waiting[][];
-  /** The persistence writer's monitor (null while it is being looked for). */
-  writerMon: Ref | null = null;
-  readonly same: NoReply<KvState>;
-  constructor(readonly inst: KvInstance) {
-    const n = inst.shardCount;
-    this.pids = new Array<Proc | null>(n).fill(null);
-    this.mons = new Array<Ref | null>(n).fill(null);
-    this.outstanding = Array.from({ length: n }, () => []);
-    this.same = noreply(this);
-  }
 }
 
 const SPECS = {
@@ -114,26 +84,24 @@ const SPECS = {
   del: lookupCommand(["DEL"]) as CommandSpec,
 };
 
+class KvState {
+  /** The shards (shard_client.ts); a command's target is its caller, or null for a cast. */
+  readonly shards: ShardClient<From | null>;
+  readonly same: NoReply<KvState>;
+  constructor(readonly inst: KvInstance) {
+    this.shards = new ShardClient<From | null>(inst, current!, answer, { alwaysWatchWriter: true });
+    this.same = noreply(this);
+  }
+}
+
+/** A shard's reply (or the writer's restart) to the caller. */
+function answer(from: From | null, r: Reply): void {
+  if (from !== null) sendReply(from, toTerm(r));
+}
+
 export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvInstance> {
   init(inst: KvInstance) {
-    const s = new KvState(inst);
-    for (let i = 0; i < inst.shardCount; i++) this.watch(s, i);
-    s.writerMon = watchWriter(inst, current!);
-    return ok(s);
-  }
-
-  private watch(s: KvState, i: number): void {
-    const rt = current!.rt;
-    const p = rt.whereis(s.inst.names.shards[i]!);
-    if (p !== undefined && p.alive) {
-      s.pids[i] = p;
-      s.mons[i] = monitor(p);
-      return;
-    }
-    s.pids[i] = null;
-    const h = rt.whereis(s.inst.names.holder);
-    if (h !== undefined && h.alive) h.rt.deliver(h, new AwaitShard(i, current!));
-    else sendAfter(5, current!, new RetryShard(i)); // the holder is restarting: ask again shortly
+    return ok(new KvState(inst));
   }
 
   override handleCall(req: KvCalls["req"], from: From, s: KvState) {
@@ -174,69 +142,12 @@ export class KvServer extends GenServer<KvState, KvCalls, KvCasts, unknown, KvIn
   }
 
   private send(s: KvState, key: string, argv: string[], spec: CommandSpec, from: From | null): void {
-    const i = hashKey(key) & s.inst.mask;
-    const b = new Batch(current!, ++s.tag, 0, [argv], [spec]);
-    const w = new Waiting(b, from);
-    s.outstanding[i]!.push(w);
-    const p = s.pids[i];
-    if (p === null || p === undefined) {
-      w.unsent = true;
-      // It may be up already (the holder's word is lost if the holder restarted too).
-      const up = current!.rt.whereis(s.inst.names.shards[i]!);
-      if (up !== undefined && up.alive) this.handleInfo(new ShardUp(i, up), s);
-    } else p.rt.deliver(p, b);
+    s.shards.add(hashKey(key) & s.inst.mask, argv, spec, from);
+    s.shards.sendBuilt(0);
   }
 
   override handleInfo(msg: unknown, s: KvState) {
-    if (msg instanceof BatchReply) {
-      const q = s.outstanding[msg.shard]!;
-      const k = q.findIndex((w) => w.batch.tag === msg.tag);
-      if (k >= 0) {
-        const w = q.splice(k, 1)[0]!;
-        if (w.from !== null) sendReply(w.from, toTerm(msg.replies[0]!));
-      }
-    } else if (msg instanceof RetryShard) {
-      const i = msg.index;
-      const p = s.pids[i] === null ? current!.rt.whereis(s.inst.names.shards[i]!) : undefined;
-      if (p !== undefined && p.alive) this.handleInfo(new ShardUp(i, p), s);
-      else if (s.pids[i] === null) this.watch(s, i);
-    } else if (msg instanceof ShardUp) {
-      const i = msg.index;
-      if (s.pids[i] === null && msg.pid.alive) {
-        s.pids[i] = msg.pid;
-        s.mons[i] = monitor(msg.pid);
-        for (const w of s.outstanding[i]!) {
-          if (w.unsent) {
-            w.unsent = false;
-            msg.pid.rt.deliver(msg.pid, w.batch);
-          }
-        }
-      } else if (!msg.pid.alive) this.watch(s, i);
-    } else if (msg === WATCH_WRITER) {
-      if (s.writerMon === null) s.writerMon = watchWriter(s.inst, current!);
-    } else if (msg instanceof Tuple && msg[0] === DOWN && msg[1] === s.writerMon) {
-      this.writerDown(s);
-    } else if (msg instanceof Tuple && msg[0] === DOWN) {
-      const i = s.mons.indexOf(msg[1] as Ref);
-      if (i >= 0) {
-        s.mons[i] = null;
-        for (const w of s.outstanding[i]!) if (!w.batch.held) w.unsent = true;
-        this.watch(s, i);
-      }
-    }
+    s.shards.handle(msg);
     return s.same;
-  }
-
-  /** The writer died: what it held is gone with it; the callers get an error, not their timeout. */
-  private writerDown(s: KvState): void {
-    s.writerMon = watchWriter(s.inst, current!);
-    for (let i = 0; i < s.outstanding.length; i++) {
-      const keep: Waiting[] = [];
-      for (const w of s.outstanding[i]!) {
-        if (!w.batch.held) keep.push(w);
-        else if (w.from !== null) sendReply(w.from, t(ERROR, WRITER_RESTARTED));
-      }
-      s.outstanding[i] = keep;
-    }
   }
 }
