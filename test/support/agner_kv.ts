@@ -4,7 +4,7 @@
  * 0) unless given, log
  * events collected. Several servers may run at once with distinct prefixes.
  */
-import { Runtime, setDefaultRuntime, type LogEvent } from "../../src/index.js";
+import { type Atom, type LogEvent, type Pid, Runtime, isAlive, setDefaultRuntime, whereis } from "../../src/index.js";
 import { startKvServer, shutdown } from "../../src/apps/kv/server/app.js";
 import { Config } from "../../src/apps/kv/server/config.js";
 import { KvInstance } from "../../src/apps/kv/server/instance.js";
@@ -46,4 +46,14 @@ export async function startAgner(argv: string[] = [], opts: { prefix?: string } 
     logs,
     stop: () => shutdown(inst),
   };
+}
+
+/** Waits until `name` is registered to a live process other than `old` (its supervisor restarted it). */
+export async function restarted(name: Atom, old: Pid): Promise<Pid> {
+  for (let i = 0; i < 2000; i++) {
+    const p = whereis(name);
+    if (p !== undefined && p !== old && isAlive(p)) return p;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${name.name} did not restart`);
 }

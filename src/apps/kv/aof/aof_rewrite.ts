@@ -39,7 +39,7 @@ import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName, parseMan
 import { AofFile, fsyncDir, replaceManifest } from "./aof_files.js";
 import { type Keyspace, type Value } from "../commands/db.js";
 import { rewriteKey } from "../commands/engine.js";
-import { ListValue } from "../commands/list_value.js";
+import { valueType } from "../commands/value_types.js";
 import { McMeta } from "../memcached/memcached_commands.js";
 import { ShardRun, ShardRunReply, type ShardView } from "../server/messages.js";
 import { type Int64 } from "../commands/numbers.js";
@@ -80,8 +80,8 @@ export function copyKeyspace(ks: Keyspace): DbCopy[] {
     let i = 0;
     for (const [k, v] of d.data) {
       e[i] = k;
-      // Hashes and lists change in place: copied; strings are immutable.
-      e[i + 1] = typeof v === "string" ? v : v instanceof ListValue ? copyList(v) : new Map(v);
+      // Values that change in place are copied; strings are immutable.
+      e[i + 1] = typeof v === "string" ? v : valueType(v).copy(v);
       e[i + 2] = ttl ? d.expires.get(k) : undefined;
       const m = meta === null ? undefined : meta.get(k);
       e[i + 3] = m instanceof McMeta ? m.flags : 0;
@@ -90,12 +90,6 @@ export function copyKeyspace(ks: Keyspace): DbCopy[] {
     out.push(new DbCopy(d.index, e));
   }
   return out;
-}
-
-function copyList(v: ListValue): ListValue {
-  const l = new ListValue(Math.max(4, v.length));
-  for (const x of v) l.pushTail(x);
-  return l;
 }
 
 /** The base's text, in chunks of about `size` characters (bytes). */

@@ -7,35 +7,13 @@
  * `connection` and no `exec` (the server runs them), except COMMAND, which
  * only needs this table.
  */
-import { type CommandSpec, type ExecContext, type Route } from "./command.js";
+import { type CommandSpec } from "./command.js";
+import { type ArgDoc, type Def, type KeySpec, ks } from "./command_def.js";
 import * as dbc from "./db_commands.js";
 import * as exp from "./expire.js";
-import { type Reply } from "../resp/reply.js";
 import * as hash from "./t_hash.js";
 import * as list from "./t_list.js";
 import * as str from "./t_string.js";
-
-/** One key spec (Redis 7 key specifications): index begin search, range find keys. */
-export interface KeySpec {
-  readonly flags: readonly string[];
-  readonly index: number;
-  readonly lastkey: number;
-  readonly keystep: number;
-  readonly limit: number;
-  readonly notes?: string;
-}
-
-/** A documented argument, as COMMAND DOCS prints it. */
-export interface ArgDoc {
-  readonly name: string;
-  readonly type: string;
-  readonly keySpecIndex?: number;
-  readonly token?: string;
-  readonly since?: string;
-  readonly deprecatedSince?: string;
-  readonly flags: readonly string[];
-  readonly args?: readonly ArgDoc[];
-}
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -53,32 +31,6 @@ export interface CommandEntry extends CommandSpec {
   readonly replacedBy?: string;
   readonly args: readonly ArgDoc[];
   readonly subcommands: ReadonlyMap<string, CommandEntry> | null;
-}
-
-type Exec = (ctx: ExecContext, argv: readonly string[]) => Reply;
-
-interface Def {
-  arity: number;
-  flags?: string;
-  acl?: string;
-  tips?: string;
-  keys?: KeySpec[];
-  route?: Route;
-  exec?: Exec;
-  group: string;
-  since: string;
-  summary: string;
-  complexity?: string;
-  args?: string;
-  deprecated?: [since: string, replacedBy: string];
-  subcommands?: Record<string, Def>;
-}
-
-/** A key spec: flags "RW access update", begin index, range lastkey/step/limit. */
-function ks(flags: string, index = 1, lastkey = 0, keystep = 1, limit = 0, notes?: string): KeySpec {
-  return notes === undefined
-    ? { flags: flags.split(" "), index, lastkey, keystep, limit }
-    : { flags: flags.split(" "), index, lastkey, keystep, limit, notes };
 }
 
 const ARG_TYPES = "key|string|integer|double|pattern|unix-time|pure-token|oneof|block";
@@ -237,6 +189,8 @@ const RW_DELETE = ks("RW delete");
 const RW_ACCESS_DELETE = ks("RW access delete");
 const OW_UPDATE = ks("OW update");
 const MULTI_SHARD_SUM = "request_policy:multi_shard response_policy:agg_sum";
+
+export type { ArgDoc, KeySpec } from "./command_def.js";
 
 const DEFS: Record<string, Def> = {
   // --- strings
@@ -531,10 +485,24 @@ const DEFS: Record<string, Def> = {
     summary: "Rewrites the append-only file in the background." },
 };
 
+/** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */
+const TYPE_DEFS: readonly Record<string, Def>[] = [];
+
+function allDefs(): [string, Def][] {
+  const all: [string, Def][] = Object.entries(DEFS);
+  const seen = new Set(Object.keys(DEFS));
+  for (const defs of TYPE_DEFS) {
+    for (const [name, def] of Object.entries(defs)) {
+      if (seen.has(name)) throw new Error(`command ${name} is defined twice`);
+      seen.add(name);
+      all.push([name, def]);
+    }
+  }
+  return all;
+}
+
 /** Every top-level command, by lower-case name. */
-export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
-  Object.entries(DEFS).map(([name, def]) => [name, build(name, def, null)]),
-);
+export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(allDefs().map(([name, def]) => [name, build(name, def, null)]));
 
 /** Names also indexed in upper case, which clients mostly send. */
 const BY_NAME = new Map<string, CommandEntry>();

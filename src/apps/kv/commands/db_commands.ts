@@ -6,19 +6,14 @@
  * (engine.ts has the merge functions and SCAN's cursor format).
  */
 import { type ExecContext } from "./command.js";
-import { type Value, expireIfNeeded, lookupRead, lookupWrite } from "./db.js";
+import { expireIfNeeded, lookupRead, lookupWrite } from "./db.js";
 import { stringMatch } from "./glob.js";
-import { ListValue } from "./list_value.js";
+import { TYPE_NAMES, typeName } from "./value_types.js";
+export { typeName } from "./value_types.js";
 import { ErrorReply, OK, type Reply, SimpleString } from "../resp/reply.js";
 import { INVALID_CURSOR, NO_SUCH_KEY, SYNTAX_ERROR, cstr, intArg, option } from "./shared.js";
 
-export function typeName(v: Value | undefined): string {
-  if (v === undefined) return "none";
-  if (typeof v === "string") return "string";
-  return v instanceof ListValue ? "list" : "hash";
-}
-
-const TYPE_REPLIES = new Map(["none", "string", "list", "hash"].map((t) => [t, new SimpleString(t)]));
+const TYPE_REPLIES = new Map(["none", ...TYPE_NAMES].map((t) => [t, new SimpleString(t)]));
 
 function delGeneric(ctx: ExecContext, argv: readonly string[]): Reply {
   const db = ctx.db;

@@ -18,7 +18,7 @@ import { commandCommand } from "./command_info.js";
 import { type CommandEntry, lookupTop } from "./command_table.js";
 import { type Db, KeyspaceFull, type Value, expireIfNeeded, lookupWrite } from "./db.js";
 import { parseCursor } from "./db_commands.js";
-import { ListValue } from "./list_value.js";
+import { valueType } from "./value_types.js";
 import { type Int64, int64String } from "./numbers.js";
 import { ErrorReply, OK, type Reply } from "../resp/reply.js";
 import { INVALID_CURSOR, TOO_MANY_KEYS, arityError, cstr } from "./shared.js";
@@ -241,9 +241,6 @@ export function existsAny(ctx: ExecContext, keys: readonly string[]): boolean {
 // ---------------------------------------------------------------------------
 // AOF rewrite
 
-/** Elements per HSET/RPUSH command in a rewrite, as Redis' AOF_REWRITE_ITEMS_PER_CMD. */
-const ITEMS_PER_CMD = 64;
-
 /**
  * The commands that recreate `db` as it is at `now` (expired keys left
  * out): see {@link rewriteKey}. It reads the live maps lazily: run it to
@@ -264,30 +261,8 @@ export function* rewrite(db: Db, now: number): Generator<string[]> {
  * for a memcached item with flags.
  */
 export function* rewriteKey(key: string, value: Value, at: Int64 | undefined, flags: number): Generator<string[]> {
-  if (typeof value === "string") {
-    yield ["SET", key, value];
-    if (flags !== 0) yield [MCFLAGS, key, String(flags)];
-  } else if (value instanceof ListValue) {
-    let cmd: string[] = ["RPUSH", key];
-    for (const item of value) {
-      cmd.push(item);
-      if (cmd.length === ITEMS_PER_CMD + 2) {
-        yield cmd;
-        cmd = ["RPUSH", key];
-      }
-    }
-    if (cmd.length > 2) yield cmd;
-  } else {
-    let cmd: string[] = ["HSET", key];
-    for (const [f, v] of value) {
-      cmd.push(f, v);
-      if (cmd.length === 2 * ITEMS_PER_CMD + 2) {
-        yield cmd;
-        cmd = ["HSET", key];
-      }
-    }
-    if (cmd.length > 2) yield cmd;
-  }
+  yield* valueType(value).rewrite(key, value);
+  if (flags !== 0 && typeof value === "string") yield [MCFLAGS, key, String(flags)];
   if (at !== undefined) yield ["PEXPIREAT", key, int64String(at)];
 }
 

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
-import { type Atom, type Pid, atom, exit, isAlive, sys, whereis } from "../../../../src/index.js";
-import { type TestServer, startAgner } from "../../../support/agner_kv.js";
+import { atom, exit, isAlive, sys, whereis } from "../../../../src/index.js";
+import { type TestServer, restarted, startAgner } from "../../../support/agner_kv.js";
 import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
 import { shardOf } from "../../../../src/apps/kv/server/router.js";
 
@@ -21,16 +21,6 @@ after(async () => {
 
 const KILL = atom("kill");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until `name` is registered to a live process other than `old`. */
-async function restarted(name: Atom, old: Pid): Promise<Pid> {
-  for (let i = 0; i < 400; i++) {
-    const p = whereis(name);
-    if (p !== undefined && p !== old && isAlive(p)) return p;
-    await sleep(5);
-  }
-  throw new Error(`${name.name} did not restart`);
-}
 
 /**
  * A client writing `prefix:i = i` in pipelines of 20 and reading some back,

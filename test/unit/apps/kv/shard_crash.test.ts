@@ -15,11 +15,11 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
-import { type Atom, type Pid, atom, exit, isAlive, processInfo, sys, whereis } from "../../../../src/index.js";
+import { type Pid, atom, exit, processInfo, sys, whereis } from "../../../../src/index.js";
 import { memcachedPort } from "../../../../src/apps/kv/memcached/memcached_state.js";
 import { AwaitShard } from "../../../../src/apps/kv/server/messages.js";
 import { shardOf } from "../../../../src/apps/kv/server/router.js";
-import { type TestServer, startAgner } from "../../../support/agner_kv.js";
+import { type TestServer, restarted, startAgner } from "../../../support/agner_kv.js";
 import { RespClient, encodeCommand, plain } from "../../../support/resp_client.js";
 
 let srv: TestServer;
@@ -39,16 +39,6 @@ async function until(what: string, ok: () => boolean): Promise<void> {
     await sleep(5);
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Waits until `name` is registered to a live process other than `old`. */
-async function restarted(name: Atom, old: Pid): Promise<Pid> {
-  let p: Pid | undefined;
-  await until(`${name.name} to restart`, () => {
-    p = whereis(name);
-    return p !== undefined && p !== old && isAlive(p);
-  });
-  return p!;
 }
 
 /** A client of one protocol that increments counters (pipelined) and reads them. */

@@ -1,0 +1,106 @@
+/**
+ * What the keyspace knows of each value type, in one place: TYPE's name,
+ * OBJECT ENCODING's answer, an independent copy (COPY, the AOF rewrite's
+ * snapshot) and the commands that recreate a value (the AOF rewrite). A
+ * new Redis type adds its {@link ValueType} here (and its class to
+ * `Value` in db.ts); TYPE, SCAN's TYPE filter, COPY and the rewrite then
+ * know it.
+ *
+ * @example
+ * valueType("abc").name;           // "string"
+ * valueType(new ListValue()).name; // "list"
+ */
+import { type HashValue, type Value } from "./db.js";
+import { ListValue } from "./list_value.js";
+
+export interface ValueType<V> {
+  /** TYPE's answer: `string`, `list`, `set`, `zset`, `hash` or `stream`. */
+  readonly name: string;
+  /** OBJECT ENCODING's answer for this value. */
+  encoding(v: V): string;
+  /** A copy that later writes to either do not change the other (immutable values may return themselves). */
+  copy(v: V): V;
+  /** The commands that recreate `key` holding `v` (its TTL is written by the caller). */
+  rewrite(key: string, v: V): Generator<string[]>;
+}
+
+/** Elements per command in a rewrite, as Redis' AOF_REWRITE_ITEMS_PER_CMD. */
+export const ITEMS_PER_CMD = 64;
+
+/** `[cmd, key, ...items]` commands of at most {@link ITEMS_PER_CMD} items (of `width` words each). */
+export function* inBatches(cmd: string, key: string, items: Iterable<readonly string[]>, width = 1): Generator<string[]> {
+  let out: string[] = [cmd, key];
+  for (const item of items) {
+    for (const w of item) out.push(w);
+    if (out.length === ITEMS_PER_CMD * width + 2) {
+      yield out;
+      out = [cmd, key];
+    }
+  }
+  if (out.length > 2) yield out;
+}
+
+/** Redis keeps a string as a long when it reads as one in at most 20 characters. */
+const LONG_RE = /^-?[1-9][0-9]{0,18}$|^0$/;
+/** Redis' OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
+const EMBSTR_MAX = 44;
+
+export const STRING_TYPE: ValueType<string> = {
+  name: "string",
+  encoding: (v) => (v.length <= 20 && LONG_RE.test(v) && BigInt.asIntN(64, BigInt(v)) === BigInt(v) ? "int" : v.length <= EMBSTR_MAX ? "embstr" : "raw"),
+  copy: (v) => v,
+  *rewrite(key, v) {
+    yield ["SET", key, v];
+  },
+};
+
+export const LIST_TYPE: ValueType<ListValue> = {
+  name: "list",
+  // Redis 7.0 keeps every list as a quicklist.
+  encoding: () => "quicklist",
+  copy(v) {
+    const l = new ListValue(Math.max(4, v.length));
+    for (const x of v) l.pushTail(x);
+    return l;
+  },
+  rewrite: (key, v) => inBatches("RPUSH", key, (function* () {
+    for (const x of v) yield [x];
+  })()),
+};
+
+/** hash-max-listpack-entries and -value defaults: a hash past either is a hashtable in Redis. */
+const HASH_LISTPACK_ENTRIES = 128;
+const HASH_LISTPACK_VALUE = 64;
+
+export const HASH_TYPE: ValueType<HashValue> = {
+  name: "hash",
+  encoding(v) {
+    if (v.size > HASH_LISTPACK_ENTRIES) return "hashtable";
+    for (const [f, x] of v) if (f.length > HASH_LISTPACK_VALUE || x.length > HASH_LISTPACK_VALUE) return "hashtable";
+    return "listpack";
+  },
+  copy: (v) => new Map(v),
+  rewrite: (key, v) => inBatches("HSET", key, v, 2),
+};
+
+/** The type of every value class but strings, by constructor. */
+const BY_CLASS = new Map<unknown, ValueType<Value>>([
+  [Map, HASH_TYPE as ValueType<Value>],
+  [ListValue, LIST_TYPE as ValueType<Value>],
+]);
+
+/** The type of `v`. */
+export function valueType(v: Value): ValueType<Value> {
+  if (typeof v === "string") return STRING_TYPE as ValueType<Value>;
+  const t = BY_CLASS.get(v.constructor);
+  if (t === undefined) throw new TypeError(`no value type for ${v.constructor.name}`);
+  return t;
+}
+
+/** TYPE's name of `v`, `none` for no value. */
+export function typeName(v: Value | undefined): string {
+  return v === undefined ? "none" : valueType(v).name;
+}
+
+/** Every type's name, for TYPE replies and SCAN's TYPE filter. */
+export const TYPE_NAMES: readonly string[] = ["string", ...new Set([...BY_CLASS.values()].map((t) => t.name))];
