@@ -13,7 +13,14 @@
 import { type ExecContext, type Route } from "./command.js";
 import { type Reply } from "../resp/reply.js";
 
-/** One key spec (Redis 7 key specifications): index begin search, range find keys. */
+/**
+ * One key spec (Redis 7 key specifications). Where the search begins: at
+ * `index`, or (`keyword`) after a word found from `startfrom` (negative:
+ * counted from the end, searching backwards), or `unknown`. How keys are
+ * found from there: a range (`lastkey`, `keystep`, `limit`, the common
+ * case), `keynum` (a count at `keynumidx`, the first key at `firstkey`, as
+ * ZUNIONSTORE's numkeys), or `unknown`.
+ */
 export interface KeySpec {
   readonly flags: readonly string[];
   readonly index: number;
@@ -21,6 +28,10 @@ export interface KeySpec {
   readonly keystep: number;
   readonly limit: number;
   readonly notes?: string;
+  readonly keyword?: { readonly keyword: string; readonly startfrom: number };
+  readonly keynum?: { readonly keynumidx: number; readonly firstkey: number; readonly keystep: number };
+  /** begin_search and find_keys both `unknown` (SORT's BY/GET keys). */
+  readonly unknown?: true;
 }
 
 /** A documented argument, as COMMAND DOCS prints it. */
@@ -59,5 +70,73 @@ export function ks(flags: string, index = 1, lastkey = 0, keystep = 1, limit = 0
   return notes === undefined
     ? { flags: flags.split(" "), index, lastkey, keystep, limit }
     : { flags: flags.split(" "), index, lastkey, keystep, limit, notes };
+}
+
+/** A key spec whose keys are counted: `ksKeynum("RO access", 2)` is ZUNIONSTORE's `numkeys key...` from index 2. */
+export function ksKeynum(flags: string, index: number, keynumidx = 0, firstkey = 1, keystep = 1, notes?: string): KeySpec {
+  return { ...ks(flags, index, 0, 1, 0, notes), keynum: { keynumidx, firstkey, keystep } };
+}
+
+/** A key spec that begins after a keyword: `ksKeyword("RO access", "STREAMS", 1, -1, 1, 2)` is XREAD's. */
+export function ksKeyword(flags: string, keyword: string, startfrom: number, lastkey = 0, keystep = 1, limit = 0, notes?: string): KeySpec {
+  return { ...ks(flags, 0, lastkey, keystep, limit, notes), keyword: { keyword, startfrom } };
+}
+
+/** A key spec Redis cannot describe (begin_search and find_keys `unknown`). */
+export function ksUnknown(flags: string, notes?: string): KeySpec {
+  return { ...ks(flags, 0, 0, 0, 0, notes), unknown: true };
+}
+
+/** Whether a spec is the plain index + range kind (the only kind the legacy first/last/step triple covers). */
+export function isRangeSpec(spec: KeySpec): boolean {
+  return spec.keyword === undefined && spec.keynum === undefined && spec.unknown !== true;
+}
+
+/**
+ * The positions in `argv` (the command name at 0) of the keys the specs
+ * name, with each spec's flags, as Redis' getKeysUsingKeySpecs: null when
+ * argv does not fit them (a count beyond the arguments); `unknown` specs
+ * and keywords not found give no keys.
+ */
+export function keyPositions(specs: readonly KeySpec[], argv: readonly string[]): { pos: number; flags: readonly string[] }[] | null {
+  const argc = argv.length;
+  const out: { pos: number; flags: readonly string[] }[] = [];
+  for (const spec of specs) {
+    if (spec.unknown === true) continue;
+    let first = spec.index;
+    if (spec.keyword !== undefined) {
+      const { keyword, startfrom } = spec.keyword;
+      const kw = keyword.toLowerCase();
+      first = -1;
+      if (startfrom >= 0) {
+        for (let i = startfrom; i < argc; i++) if (argv[i]!.toLowerCase() === kw) {
+          first = i + 1;
+          break;
+        }
+      } else {
+        for (let i = argc + startfrom; i > 0; i--) if (argv[i]!.toLowerCase() === kw) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (first < 0) continue;
+    }
+    if (spec.keynum !== undefined) {
+      const { keynumidx, firstkey, keystep } = spec.keynum;
+      const at = first + keynumidx;
+      if (at >= argc) return null;
+      const n = /^(0|[1-9][0-9]{0,9})$/.test(argv[at]!) ? Number(argv[at]) : -1;
+      if (n <= 0) return null;
+      const start = first + firstkey;
+      const last = start + (n - 1) * keystep;
+      if (last >= argc) return null;
+      for (let i = 0; i < n; i++) out.push({ pos: start + i * keystep, flags: spec.flags });
+      continue;
+    }
+    const last = spec.lastkey >= 0 ? first + spec.lastkey : spec.limit === 0 ? argc + spec.lastkey : first + Math.floor((argc - first) / spec.limit) + spec.lastkey;
+    if (last >= argc || last < first || first >= argc) return null;
+    for (let i = first; i <= last; i += spec.keystep) out.push({ pos: i, flags: spec.flags });
+  }
+  return out;
 }
 

@@ -5,35 +5,30 @@
  * what redis-cli, ioredis and node-redis read on connect.
  */
 import { type ArgDoc, COMMANDS, type CommandEntry, lookupByFullname, lookupTop } from "./command_table.js";
+import { keyPositions } from "./command_def.js";
 import { ErrorReply, MapReply, type Reply, SetReply, SimpleString } from "../resp/reply.js";
 import { SYNTAX_ERROR, cstr, option } from "./shared.js";
 import { stringMatch } from "./glob.js";
 
 const status = (s: string) => new SimpleString(s);
 
-/** Argument positions of the keys a command line names (key specs), or null if they do not fit argv. */
-export function keyPositions(entry: CommandEntry, argc: number): { pos: number; flags: readonly string[] }[] | null {
-  const out: { pos: number; flags: readonly string[] }[] = [];
-  for (const spec of entry.keySpecs) {
-    const first = spec.index;
-    const last = spec.lastkey >= 0 ? first + spec.lastkey : spec.limit === 0 ? argc + spec.lastkey : first + Math.floor((argc - first) / spec.limit) + spec.lastkey;
-    if (last >= argc || last < first || first >= argc) return null;
-    for (let i = first; i <= last; i += spec.keystep) out.push({ pos: i, flags: spec.flags });
-  }
-  return out;
-}
-
 function keySpecReply(spec: CommandEntry["keySpecs"][number]): Reply {
   const entries: [Reply, Reply][] = [];
   if (spec.notes !== undefined) entries.push(["notes", spec.notes]);
   entries.push(["flags", new SetReply(spec.flags.map(status))]);
-  entries.push(["begin_search", new MapReply([["type", "index"], ["spec", new MapReply([["index", spec.index]])]])]);
+  const search = (type: string, spec: [Reply, Reply][]) => new MapReply([["type", type], ["spec", new MapReply(spec)]]);
+  if (spec.unknown === true) {
+    entries.push(["begin_search", search("unknown", [])], ["find_keys", search("unknown", [])]);
+    return new MapReply(entries);
+  }
+  const kw = spec.keyword;
+  entries.push(["begin_search", kw === undefined ? search("index", [["index", spec.index]]) : search("keyword", [["keyword", kw.keyword], ["startfrom", kw.startfrom]])]);
+  const kn = spec.keynum;
   entries.push([
     "find_keys",
-    new MapReply([
-      ["type", "range"],
-      ["spec", new MapReply([["lastkey", spec.lastkey], ["keystep", spec.keystep], ["limit", spec.limit]])],
-    ]),
+    kn === undefined
+      ? search("range", [["lastkey", spec.lastkey], ["keystep", spec.keystep], ["limit", spec.limit]])
+      : search("keynum", [["keynumidx", kn.keynumidx], ["firstkey", kn.firstkey], ["keystep", kn.keystep]]),
   ]);
   return new MapReply(entries);
 }
@@ -121,7 +116,7 @@ function getKeys(argv: readonly string[], withFlags: boolean): Reply {
   if ((entry.arity > 0 && entry.arity !== line.length) || line.length < -entry.arity) {
     return new ErrorReply("ERR Invalid number of arguments specified for command");
   }
-  let keys = keyPositions(entry, line.length);
+  let keys = keyPositions(entry.keySpecs, line);
   if (keys === null) return new ErrorReply("ERR Invalid arguments specified for command");
   if (entry.name === "set") {
     // setGetKeys: the flags depend on a GET argument

@@ -8,7 +8,7 @@
  * only needs this table.
  */
 import { type CommandSpec } from "./command.js";
-import { type ArgDoc, type Def, type KeySpec, ks } from "./command_def.js";
+import { type ArgDoc, type Def, type KeySpec, isRangeSpec, ks } from "./command_def.js";
 import * as dbc from "./db_commands.js";
 import * as exp from "./expire.js";
 import * as hash from "./t_hash.js";
@@ -131,17 +131,19 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
   if (allFlags.includes("blocking")) acl.add("blocking");
   if (!acl.has("fast")) acl.add("slow");
   const keySpecs = def.keys ?? [];
+  // The legacy first/last/step triple covers the index + range specs only (Redis' populateCommandLegacyRangeSpec).
+  const ranges = keySpecs.filter(isRangeSpec);
   let firstKey = 0;
   let lastKey = 0;
   let step = 0;
-  if (keySpecs.length === 1) {
-    const k = keySpecs[0]!;
+  if (ranges.length === 1) {
+    const k = ranges[0]!;
     firstKey = k.index;
     lastKey = k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey;
     step = k.keystep;
-  } else if (keySpecs.length > 1) {
-    firstKey = Math.min(...keySpecs.map((k) => k.index));
-    lastKey = Math.max(...keySpecs.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey)));
+  } else if (ranges.length > 1) {
+    firstKey = Math.min(...ranges.map((k) => k.index));
+    lastKey = Math.max(...ranges.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey)));
     step = 1;
   }
   const subs = def.subcommands
