@@ -7,7 +7,7 @@
  * `connection` and no `exec` (the server runs them), except COMMAND, which
  * only needs this table.
  */
-import { type CommandSpec } from "./command.js";
+import { type CommandSpec, type Route } from "./command.js";
 import { type ArgDoc, type Def, type KeySpec, isRangeSpec, ks } from "./command_def.js";
 import * as dbc from "./db_commands.js";
 import * as exp from "./expire.js";
@@ -114,6 +114,13 @@ export const ACL_ORDER = [
 /** Flags that COMMAND INFO does not show but the ACL categories derive from. */
 const HIDDEN_FLAGS = new Set(["sentinel", "may_replicate", "only_sentinel", "protected", "touches_arbitrary_keys"]);
 
+/** One key: its shard runs it (`key`); keys that may span shards: `multi`; no key: the connection. */
+function defaultRoute(specs: readonly KeySpec[]): Route {
+  if (specs.length === 0) return "connection";
+  const one = specs.length === 1 && isRangeSpec(specs[0]!) && specs[0]!.lastkey === 0;
+  return one ? "key" : "multi";
+}
+
 function build(name: string, def: Def, parent: string | null): CommandEntry {
   const fullname = parent === null ? name : `${parent}|${name}`;
   const allFlags = def.flags ? def.flags.split(" ") : [];
@@ -157,7 +164,7 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     firstKey,
     lastKey,
     step,
-    route: def.route ?? (keySpecs.length > 0 ? "key" : "connection"),
+    route: def.route ?? defaultRoute(keySpecs),
     ...(def.exec ? { exec: def.exec } : {}),
     acl: ACL_ORDER.filter((c) => acl.has(c)),
     tips: def.tips ? def.tips.split(" ") : [],

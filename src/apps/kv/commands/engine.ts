@@ -16,7 +16,7 @@ import { MCFLAGS } from "../aof/aof_format.js";
 import { type ExecContext } from "./command.js";
 import { commandCommand } from "./command_info.js";
 import { type CommandEntry, lookupTop } from "./command_table.js";
-import { type Db, KeyspaceFull, type Value, expireIfNeeded, lookupWrite } from "./db.js";
+import { type Db, KeyspaceFull, type Value } from "./db.js";
 import { parseCursor } from "./db_commands.js";
 import { valueType } from "./value_types.js";
 import { type Int64, int64String } from "./numbers.js";
@@ -199,43 +199,6 @@ export function scanReply(reply: Reply, shard: number, nShards: number): Reply {
   if (next !== 0n) global = next * BigInt(nShards) + BigInt(shard);
   else global = shard + 1 < nShards ? BigInt(shard + 1) : 0n;
   return [global.toString(), keys];
-}
-
-// ---------------------------------------------------------------------------
-// Cross-shard transactions: the server locks both shards, then uses these.
-
-/** A key's value and absolute expiry (ms), as {@link take} removes it. */
-export interface Taken {
-  value: Value;
-  expireAt: Int64 | undefined;
-}
-
-/**
- * Removes `key` from ctx.db and returns it (undefined when missing or
- * expired; an expired key is deleted and propagated as DEL). Propagates
- * nothing else: the server propagates the original command once the
- * transaction is done.
- */
-export function take(ctx: ExecContext, key: string): Taken | undefined {
-  const value = lookupWrite(ctx, key);
-  if (value === undefined) return undefined;
-  const expireAt = ctx.db.getExpire(key);
-  ctx.db.deleteKey(key);
-  return { value, expireAt };
-}
-
-/** Sets `key` to a value taken elsewhere, with its expiry (replacing what was there). */
-export function put(ctx: ExecContext, key: string, value: Value, expireAt?: Int64): void {
-  ctx.db.setKey(key, value);
-  if (expireAt !== undefined) ctx.db.setExpire(key, expireAt);
-}
-
-/** True when any of `keys` exists in ctx.db (expired ones are removed first). */
-export function existsAny(ctx: ExecContext, keys: readonly string[]): boolean {
-  for (const key of keys) {
-    if (ctx.db.data.has(key) && !expireIfNeeded(ctx, key)) return true;
-  }
-  return false;
 }
 
 // ---------------------------------------------------------------------------

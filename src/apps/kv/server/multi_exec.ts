@@ -224,8 +224,8 @@ function* runQueued(inst: KvInstance, db: number, cmd: CommandEntry, argv: reado
   if (plan === null) {
     const shards = shardsOf(inst, cmd, argv);
     if (shards === null || shards.length < 2) return yield* on(shardOf(argv[cmd.firstKey]!, mask), argv);
-    const out = yield* lockedCommand(inst, shards, db, cmd.name, argv);
-    if (out.record) record(inst, db, argv);
+    const out = yield* lockedCommand(inst, shards, db, cmd, argv);
+    if (out.records.length > 0) record(inst, db, out.records);
     return out.reply;
   }
   const parts = plan;
@@ -243,9 +243,9 @@ function safeExec(s: ShardState, cmd: CommandEntry, argv: readonly string[]): Re
   }
 }
 
-/** A cross-shard command's record for the append-only file (its steps write nothing of their own). */
-function record(inst: KvInstance, db: number, argv: readonly string[]): void {
+/** A cross-shard command's records for the append-only file (what its exec propagated; its steps write nothing of their own). */
+function record(inst: KvInstance, db: number, records: readonly string[][]): void {
   if (!inst.config.get("appendonly")) return;
   const w = current!.rt.whereis(inst.names.writer);
-  if (w !== undefined) w.rt.deliver(w, new AofAppend(-1, [{ db, argv }], null));
+  if (w !== undefined) w.rt.deliver(w, new AofAppend(-1, records.map((argv) => ({ db, argv })), null));
 }

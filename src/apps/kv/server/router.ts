@@ -7,6 +7,7 @@
  * @example
  * shardOf("foo", 3); // 0..3
  */
+import { keyPositions } from "../commands/command_def.js";
 import { type CommandEntry, type ShardPart, splitByShard } from "../commands/engine.js";
 
 /** FNV-1a, 32 bits. */
@@ -19,8 +20,6 @@ export function hashKey(key: string): number {
 /** Multi-key commands split by shard, each part run by its shard and the replies merged. */
 export const SPLIT_BY_SHARD: ReadonlySet<string> = new Set(["mget", "mset", "del", "unlink", "exists", "touch"]);
 
-/** Multi-key commands that must see all their keys at once: a transaction over their shards (txn.ts). */
-export const CROSS_SHARD: ReadonlySet<string> = new Set(["msetnx", "rename", "renamenx"]);
 
 /** The shard of `key` among `mask + 1` shards. */
 export function shardOf(key: string, mask: number): number {
@@ -30,14 +29,21 @@ export function shardOf(key: string, mask: number): number {
 /**
  * Where a `multi`-route command runs among `mask + 1` shards: on one shard
  * (its index; the command whole), split by shard (the parts, to merge with
- * `mergeSplit`), or (null) as a cross-shard transaction (txn.ts; MSETNX,
- * RENAME, RENAMENX, which still run on one shard when their keys share it).
+ * `mergeSplit`: MGET, MSET, DEL...), or (null) as a cross-shard command
+ * (txn.ts: every other multi-key command whose keys span shards).
  */
 export function planMulti(cmd: CommandEntry, argv: readonly string[], mask: number): number | ShardPart[] | null {
   if (mask === 0) return 0;
-  if (CROSS_SHARD.has(cmd.name)) return null;
+  if (!SPLIT_BY_SHARD.has(cmd.name)) {
+    const pos = keyPositions(cmd.keySpecs, argv);
+    // No keys (or argv not fitting its specs): any one shard runs it, and its exec answers the error.
+    if (pos === null || pos.length === 0) return 0;
+    const first = shardOf(argv[pos[0]!.pos]!, mask);
+    for (let k = 1; k < pos.length; k++) if (shardOf(argv[pos[k]!.pos]!, mask) !== first) return null;
+    return first;
+  }
   // An odd MSET goes whole to one shard, whose exec gives the arity error.
-  if (!SPLIT_BY_SHARD.has(cmd.name) || (argv.length - cmd.firstKey) % (cmd.step || 1) !== 0) return shardOf(argv[cmd.firstKey]!, mask);
+  if ((argv.length - cmd.firstKey) % (cmd.step || 1) !== 0) return shardOf(argv[cmd.firstKey]!, mask);
   const parts = splitByShard(cmd, argv, (k) => shardOf(k, mask));
   return parts.length === 1 ? parts[0]!.shard : parts;
 }

@@ -1,18 +1,28 @@
 /**
- * Cross-shard transactions: MSETNX, RENAME and RENAMENX whose keys live in
- * different shards. A short-lived process (linked to the connection) locks
- * every shard involved in shard-index order (two transactions can never
- * wait on each other: both take the lower shard first), runs the steps with
- * the engine's `take` / `put` / `existsAny` primitives, records the
- * original command for the append-only file once, unlocks, and hands the
- * reply to the connection, which holds back its later commands meanwhile.
- * While `appendonly yes` the reply travels through the persistence writer,
- * released once the record is written (under `always`, synced); if the
- * writer dies first, the reply is an error.
+ * Cross-shard commands: any command whose keys live in different shards
+ * (RENAME, MSETNX, SMOVE, SINTERSTORE, ZUNIONSTORE, LMOVE, COPY, BITOP...)
+ * runs with its ordinary `exec`, atomically. A short-lived process (linked
+ * to the connection) locks every shard involved in shard-index order (two
+ * transactions can never wait on each other: both take the lower shard
+ * first), then:
  *
- * A shard that dies during the transaction aborts it with an error; the
- * steps are ordered so that nothing is lost: a RENAME copies the value to
- * the destination before deleting the source.
+ * 1. gathers the command's keys from their shards (expired ones removed
+ *    first, as any lookup does) into a scratch database;
+ * 2. runs the command's `exec` on the scratch database, collecting what it
+ *    propagates (the records for the append-only file);
+ * 3. writes back every key the command changed to its own shard: new and
+ *    changed values first, deletions last, so a shard that dies in between
+ *    leaves a copy behind, never a loss (a RENAME's destination is written
+ *    before its source is removed);
+ * 4. unlocks, and hands the reply to the connection, which holds back its
+ *    later commands meanwhile. While `appendonly yes` the reply travels
+ *    through the persistence writer, released once the records are written
+ *    (under `always`, synced); if the writer dies first, the reply is an
+ *    error.
+ *
+ * Values are shared, not copied, between the shards and the scratch
+ * database (one heap, every shard locked): a command that changes a value
+ * in place changes it in its shard; the write-back then tells WATCH.
  */
 import { Tuple } from "../../../term/tuple.js";
 import { type Ref } from "../../../term/identifiers.js";
@@ -22,28 +32,31 @@ import { demonitor, monitor, spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { receive } from "../../../runtime/receive.js";
 import { _ } from "../../../runtime/pattern.js";
-import { type CommandSpec } from "../commands/command.js";
 import type { Session } from "./session.js";
-import { type Taken, existsAny, put, take } from "../commands/engine.js";
+import { type CommandEntry, Context, execCommand } from "../commands/engine.js";
+import { keyPositions } from "../commands/command_def.js";
+import { Db, Keyspace, type Value, lookupWrite } from "../commands/db.js";
+import { type Int64 } from "../commands/numbers.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone, ShardRun, ShardRunReply } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
-import { ErrorReply, OK, type Reply } from "../resp/reply.js";
-import { hashKey } from "./router.js";
-import { NO_SUCH_KEY } from "../commands/shared.js";
+import { ErrorReply, type Reply } from "../resp/reply.js";
+import { shardOf } from "./router.js";
 import type { ShardState } from "./shard.js";
 
 const ABORTED = new ErrorReply("ERR a shard restarted during the cross-shard transaction; nothing was changed, retry");
 
-/** The shards a transaction command touches, ascending; null when the command cannot be split (wrong arity). */
-export function shardsOf(inst: KvInstance, spec: CommandSpec, argv: readonly string[]): number[] | null {
-  const keys: string[] = [];
-  if (spec.name === "msetnx") {
-    if ((argv.length - 1) % 2 !== 0) return null;
-    for (let i = 1; i < argv.length; i += 2) keys.push(argv[i]!);
-  } else keys.push(argv[1]!, argv[2]!);
-  const set = new Set(keys.map((k) => hashKey(k) & inst.mask));
-  return [...set].sort((a, b) => a - b);
+/** The distinct keys a command line names (its key specs), or null when argv does not fit them. */
+export function keysOf(cmd: CommandEntry, argv: readonly string[]): string[] | null {
+  const pos = keyPositions(cmd.keySpecs, argv);
+  return pos === null ? null : [...new Set(pos.map((p) => argv[p.pos]!))];
+}
+
+/** The shards a command's keys live in, ascending; null when argv does not fit its key specs. */
+export function shardsOf(inst: KvInstance, cmd: CommandEntry, argv: readonly string[]): number[] | null {
+  const keys = keysOf(cmd, argv);
+  if (keys === null) return null;
+  return [...new Set(keys.map((k) => shardOf(k, inst.mask)))].sort((a, b) => a - b);
 }
 
 /**
@@ -51,18 +64,18 @@ export function shardsOf(inst: KvInstance, spec: CommandSpec, argv: readonly str
  * returns true; false when one shard can run it alone (the caller sends it
  * there as usual).
  */
-export function startTransaction(c: Session, seq: number, spec: CommandSpec, argv: readonly string[]): boolean {
+export function startTransaction(c: Session, seq: number, cmd: CommandEntry, argv: readonly string[]): boolean {
   const inst = c.inst;
-  const shards = shardsOf(inst, spec, argv);
+  const shards = shardsOf(inst, cmd, argv);
   if (shards === null || shards.length < 2) return false;
   const conn = c.self;
   const db = c.db;
   spawnLink(function* () {
-    const reply = yield* transaction(inst, shards, db, spec.name, argv);
-    const done = new AsyncDone(seq, reply.reply);
-    if (reply.record && inst.config.get("appendonly")) {
-      // The record goes before the unlock (so later writes of these keys follow it); the reply once it is written.
-      const mon = toWriter(inst, [{ db, argv }], done);
+    const out = yield* transaction(inst, shards, db, cmd, argv);
+    const done = new AsyncDone(seq, out.reply);
+    if (out.records.length > 0 && inst.config.get("appendonly")) {
+      // The records go before the unlock (so later writes of these keys follow them); the reply once they are written.
+      const mon = toWriter(inst, out.records.map((a) => ({ db, argv: a })), done);
       yield* unlockAll(inst, shards);
       conn.rt.deliver(conn, yield* whenWritten(mon, done, "the command"));
       return;
@@ -136,67 +149,114 @@ export function* unlockAll(inst: KvInstance, shards: number[], last: ((s: ShardS
 
 export interface Outcome {
   reply: Reply;
-  /** The command changed data: record it for the append-only file. */
-  record: boolean;
+  /** What the command propagated: the append-only file's records of it, on its database. */
+  records: string[][];
 }
 
-function* transaction(inst: KvInstance, shards: number[], db: number, name: string, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
+function* transaction(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
   try {
     for (const i of shards) yield* step(inst, i, db, null, "lock");
-    return yield* lockedCommand(inst, shards, db, name, argv);
+    return yield* lockedCommand(inst, shards, db, cmd, argv);
   } catch (e) {
     if (!(e instanceof Aborted)) throw e;
     yield* unlockAll(inst, shards);
-    return { reply: ABORTED, record: false };
+    return { reply: ABORTED, records: [] };
+  }
+}
+
+/** A key as gathered from its shard. */
+interface Gathered {
+  key: string;
+  value: Value;
+  expireAt: Int64 | undefined;
+}
+
+/** A scratch database that remembers which keys the command changed (Db.modified is the hook every change goes through). */
+class ScratchDb extends Db {
+  readonly changed = new Set<string>();
+  override modified(key: string): void {
+    this.changed.add(key);
+    super.modified(key);
   }
 }
 
 /**
- * MSETNX, RENAME or RENAMENX over `shards`, which the caller has locked
- * (a transaction of its own, or EXEC's). The caller records the command
- * for the append-only file when the outcome says so.
+ * Runs `cmd` over `shards`, which the caller has locked (a transaction of
+ * its own, or EXEC's): gather, exec on a scratch database, write back (see
+ * the top of this file). The caller records `records` for the append-only
+ * file.
  */
-export function* lockedCommand(inst: KvInstance, shards: number[], db: number, name: string, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
-  if (name === "msetnx") return yield* msetnx(inst, shards, db, argv);
-  return yield* rename(inst, db, argv, name === "renamenx");
-}
-
-function* msetnx(inst: KvInstance, shards: number[], db: number, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
-  const byShard = new Map<number, [string, string][]>();
-  for (let i = 1; i < argv.length; i += 2) {
-    const sh = hashKey(argv[i]!) & inst.mask;
-    let l = byShard.get(sh);
-    if (l === undefined) byShard.set(sh, (l = []));
-    l.push([argv[i]!, argv[i + 1]!]);
+export function* lockedCommand(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
+  const keys = keysOf(cmd, argv) ?? [];
+  const byShard = new Map<number, string[]>();
+  for (const k of keys) {
+    const i = shardOf(k, inst.mask);
+    let l = byShard.get(i);
+    if (l === undefined) byShard.set(i, (l = []));
+    l.push(k);
   }
-  for (const i of shards) {
-    const keys = byShard.get(i)!.map(([k]) => k);
-    if (yield* step(inst, i, db, (s) => existsAny(s, keys), null)) return { reply: 0, record: false };
+  // 1. gather
+  const scratchKs = new Keyspace(16);
+  const scratch = new ScratchDb(db, scratchKs.stats, scratchKs);
+  const before = new Map<string, Gathered>();
+  for (const [i, ks] of byShard) {
+    const got = yield* step(inst, i, db, (s) => {
+      const out: Gathered[] = [];
+      for (const key of ks) {
+        const value = lookupWrite(s, key);
+        if (value !== undefined) out.push({ key, value, expireAt: s.db.getExpire(key) });
+      }
+      return out;
+    }, null);
+    for (const g of got) {
+      before.set(g.key, g);
+      scratch.data.set(g.key, g.value);
+      if (g.expireAt !== undefined) scratch.expires.set(g.key, g.expireAt);
+    }
   }
-  for (const i of shards) {
-    const pairs = byShard.get(i)!;
+  // 2. exec
+  const records: string[][] = [];
+  const ctx = new Context(scratch, Date.now(), (a) => records.push([...a]), db);
+  const reply = execCommand(ctx, cmd, argv);
+  // 3. write back: values first, deletions last
+  const sets = new Map<number, Gathered[]>();
+  const dels = new Map<number, string[]>();
+  for (const key of keys) {
+    const was = before.get(key);
+    const value = scratch.data.get(key);
+    const expireAt = scratch.getExpire(key);
+    if (!scratch.changed.has(key) && was?.value === value && was?.expireAt === expireAt) continue;
+    const i = shardOf(key, inst.mask);
+    if (value !== undefined) {
+      let l = sets.get(i);
+      if (l === undefined) sets.set(i, (l = []));
+      l.push({ key, value, expireAt });
+    } else if (was !== undefined) {
+      let l = dels.get(i);
+      if (l === undefined) dels.set(i, (l = []));
+      l.push(key);
+    }
+  }
+  const stats = scratchKs.stats;
+  for (const [i, l] of sets) {
     yield* step(inst, i, db, (s) => {
-      for (const [k, v] of pairs) put(s, k, v);
+      for (const g of l) {
+        s.db.setKey(g.key, g.value);
+        if (g.expireAt !== undefined) s.db.setExpire(g.key, g.expireAt);
+      }
     }, null);
   }
-  return { reply: 1, record: true };
-}
-
-function* rename(inst: KvInstance, db: number, argv: readonly string[], nx: boolean): Generator<unknown, Outcome, unknown> {
-  const [, src, dst] = argv as [string, string, string];
-  const from = hashKey(src) & inst.mask;
-  const to = hashKey(dst) & inst.mask;
-  // Read the source without removing it yet: take and put back in one step.
-  const got = yield* step(inst, from, db, (s): Taken | undefined => {
-    const t = take(s, src);
-    if (t !== undefined) put(s, src, t.value, t.expireAt);
-    return t;
+  for (const [i, l] of dels) {
+    yield* step(inst, i, db, (s) => {
+      for (const key of l) s.db.deleteKey(key);
+    }, null);
+  }
+  // The command's hits and misses count in the first shard's figures (INFO sums them).
+  yield* step(inst, shards[0]!, db, (s) => {
+    const t = s.keyspace.stats;
+    t.keyspaceHits += stats.keyspaceHits;
+    t.keyspaceMisses += stats.keyspaceMisses;
+    t.expiredKeys += stats.expiredKeys;
   }, null);
-  if (got === undefined) return { reply: NO_SUCH_KEY, record: false };
-  if (nx && (yield* step(inst, to, db, (s) => existsAny(s, [dst]), null))) return { reply: 0, record: false };
-  yield* step(inst, to, db, (s) => put(s, dst, got.value, got.expireAt), null);
-  yield* step(inst, from, db, (s) => {
-    take(s, src);
-  }, null);
-  return { reply: nx ? 1 : OK, record: true };
+  return { reply, records };
 }

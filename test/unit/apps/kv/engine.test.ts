@@ -12,15 +12,12 @@ import {
   Context,
   checkCommand,
   execCommand,
-  existsAny,
   mergeAll,
   mergeSplit,
-  put,
   rewrite,
   scanReply,
   scanRoute,
   splitByShard,
-  take,
 } from "../../../../src/apps/kv/commands/engine.js";
 import { ErrorReply, OK, type Reply } from "../../../../src/apps/kv/resp/reply.js";
 import { RespParser } from "../../../../src/apps/kv/resp/resp.js";
@@ -164,19 +161,6 @@ test("multi-shard helpers: split by key, merge in key order; SCAN cursor across 
   assert.deepEqual(scanReply(["7", ["k"]], 1, 4), ["29", ["k"]]);
   assert.deepEqual(scanReply(["0", []], 1, 4), ["2", []]);
   assert.deepEqual(scanReply(["0", []], 3, 4), ["0", []]);
-});
-
-test("cross-shard primitives: take keeps value and expiry, put restores them", () => {
-  const a = setup(1000);
-  const b = setup(1000);
-  a.run("SET", "k", "v", "PX", "5000");
-  assert.equal(existsAny(b.ctx, ["k"]), false);
-  const t = take(a.ctx, "k");
-  assert.deepEqual(t, { value: "v", expireAt: 6000 });
-  put(b.ctx, "k2", t!.value, t!.expireAt);
-  assert.equal(b.run("PTTL", "k2"), 5000);
-  assert.equal(existsAny(b.ctx, ["x", "k2"]), true);
-  assert.equal(a.ks.db(0).size, 0);
 });
 
 test("rewrite yields commands that rebuild the database, expired keys left out", () => {
