@@ -13,7 +13,7 @@
 import { type ExecContext, type Route } from "./command.js";
 import { type Reply } from "../resp/reply.js";
 
-/** One key spec (Redis 7 key specifications): index begin search, range find keys. */
+/** One key spec (Redis 7 key specifications): index begin search, range find keys (or keynum, when `keynum` is set). */
 export interface KeySpec {
   readonly flags: readonly string[];
   readonly index: number;
@@ -21,6 +21,14 @@ export interface KeySpec {
   readonly keystep: number;
   readonly limit: number;
   readonly notes?: string;
+  /** keynum find keys: the key count is at index + keynumidx, the keys from index + firstkey, every keystep. */
+  readonly keynum?: KeyNum;
+}
+
+export interface KeyNum {
+  readonly keynumidx: number;
+  readonly firstkey: number;
+  readonly keystep: number;
 }
 
 /** A documented argument, as COMMAND DOCS prints it. */
@@ -54,10 +62,11 @@ export interface Def {
   subcommands?: Record<string, Def>;
 }
 
-/** A key spec: flags "RW access update", begin index, range lastkey/step/limit. */
-export function ks(flags: string, index = 1, lastkey = 0, keystep = 1, limit = 0, notes?: string): KeySpec {
-  return notes === undefined
+/** A key spec: flags "RW access update", begin index, range lastkey/step/limit (or `keynum`). */
+export function ks(flags: string, index = 1, lastkey = 0, keystep = 1, limit = 0, notes?: string, keynum?: KeyNum): KeySpec {
+  const spec: KeySpec = notes === undefined
     ? { flags: flags.split(" "), index, lastkey, keystep, limit }
     : { flags: flags.split(" "), index, lastkey, keystep, limit, notes };
+  return keynum === undefined ? spec : { ...spec, keynum };
 }
 

@@ -8,13 +8,25 @@ import { type ArgDoc, COMMANDS, type CommandEntry, lookupByFullname, lookupTop }
 import { ErrorReply, MapReply, type Reply, SetReply, SimpleString } from "../resp/reply.js";
 import { SYNTAX_ERROR, cstr, option } from "./shared.js";
 import { stringMatch } from "./glob.js";
+import { parseInt64 } from "./numbers.js";
 
 const status = (s: string) => new SimpleString(s);
 
 /** Argument positions of the keys a command line names (key specs), or null if they do not fit argv. */
-export function keyPositions(entry: CommandEntry, argc: number): { pos: number; flags: readonly string[] }[] | null {
+export function keyPositions(entry: CommandEntry, line: readonly string[]): { pos: number; flags: readonly string[] }[] | null {
+  const argc = line.length;
   const out: { pos: number; flags: readonly string[] }[] = [];
   for (const spec of entry.keySpecs) {
+    if (spec.keynum !== undefined) {
+      const k = spec.keynum;
+      const n = k.keynumidx + spec.index < argc ? parseInt64(line[spec.index + k.keynumidx]!) : null;
+      if (n === null || n < 1) return null;
+      const first = spec.index + k.firstkey;
+      const last = first + (Number(n) - 1) * k.keystep;
+      if (last >= argc) return null;
+      for (let i = first; i <= last; i += k.keystep) out.push({ pos: i, flags: spec.flags });
+      continue;
+    }
     const first = spec.index;
     const last = spec.lastkey >= 0 ? first + spec.lastkey : spec.limit === 0 ? argc + spec.lastkey : first + Math.floor((argc - first) / spec.limit) + spec.lastkey;
     if (last >= argc || last < first || first >= argc) return null;
@@ -28,12 +40,18 @@ function keySpecReply(spec: CommandEntry["keySpecs"][number]): Reply {
   if (spec.notes !== undefined) entries.push(["notes", spec.notes]);
   entries.push(["flags", new SetReply(spec.flags.map(status))]);
   entries.push(["begin_search", new MapReply([["type", "index"], ["spec", new MapReply([["index", spec.index]])]])]);
+  const k = spec.keynum;
   entries.push([
     "find_keys",
-    new MapReply([
-      ["type", "range"],
-      ["spec", new MapReply([["lastkey", spec.lastkey], ["keystep", spec.keystep], ["limit", spec.limit]])],
-    ]),
+    k !== undefined
+      ? new MapReply([
+          ["type", "keynum"],
+          ["spec", new MapReply([["keynumidx", k.keynumidx], ["firstkey", k.firstkey], ["keystep", k.keystep]])],
+        ])
+      : new MapReply([
+          ["type", "range"],
+          ["spec", new MapReply([["lastkey", spec.lastkey], ["keystep", spec.keystep], ["limit", spec.limit]])],
+        ]),
   ]);
   return new MapReply(entries);
 }
@@ -121,7 +139,7 @@ function getKeys(argv: readonly string[], withFlags: boolean): Reply {
   if ((entry.arity > 0 && entry.arity !== line.length) || line.length < -entry.arity) {
     return new ErrorReply("ERR Invalid number of arguments specified for command");
   }
-  let keys = keyPositions(entry, line.length);
+  let keys = keyPositions(entry, line);
   if (keys === null) return new ErrorReply("ERR Invalid arguments specified for command");
   if (entry.name === "set") {
     // setGetKeys: the flags depend on a GET argument
