@@ -10,7 +10,7 @@
 import { Twin } from "./twin.js";
 import { type Node, canonical, decodeAll } from "../../support/resp_reply.js";
 
-const UNORDERED = new Set(["smembers", "sinter", "sunion", "sdiff"]);
+const UNORDERED = new Set(["smembers", "sinter", "sunion", "sdiff", "keys"]);
 
 function describeDiff(argv: readonly string[], resp: number, theirs: Buffer, mine: Buffer, why = ""): string {
   return `RESP${resp} ${JSON.stringify(argv)}${why ? ` (${why})` : ""}\n  redis: ${JSON.stringify(theirs.toString("latin1"))}\n  agner: ${JSON.stringify(mine.toString("latin1"))}`;
