@@ -127,6 +127,32 @@ describe("the set commands answer as redis-server 7 does", needsRedisServer(), (
     });
   }
 
+  test("expired sets are removed lazily by every set command, and counted", async () => {
+    const diffs: string[] = [];
+    const probes = [
+      ["SCARD", "s"], ["SADD", "s", "z"], ["SISMEMBER", "s", "a"], ["SMEMBERS", "s"], ["SRANDMEMBER", "s", "2"], ["SPOP", "s"],
+      ["SMOVE", "s", "d", "a"], ["SMOVE", "t", "s", "b"], ["SINTERSTORE", "s", "t"], ["SINTER", "s", "t"], ["SUNIONSTORE", "d", "s"],
+      ["SDIFF", "t", "s"], ["SINTERCARD", "2", "t", "s"], ["SSCAN", "s", "0"], ["SREM", "s", "a"], ["SMISMEMBER", "s", "a"],
+    ];
+    for (const resp of [2, 3] as const) {
+      for (const probe of probes) {
+        await twin.reset();
+        for (const argv of [["SADD", "s", "a", "b"], ["SADD", "t", "b", "c"], ["SADD", "d", "q"], ["PEXPIRE", "s", "20"], ["PEXPIRE", "d", "20"]]) {
+          const d = await compareSet(twin, argv, resp);
+          if (d !== null) diffs.push(d);
+        }
+        await new Promise((r) => setTimeout(r, 40));
+        for (const argv of [probe, ["EXISTS", "s", "d"], ["SMEMBERS", "t"]]) {
+          const d = await compareSet(twin, argv, resp);
+          if (d !== null) diffs.push(d);
+        }
+        const st = await twin.compareStats();
+        if (st !== null) diffs.push(`${st} after ${probe.join(" ")}`);
+      }
+    }
+    assert.deepEqual(diffs, []);
+  });
+
   test("intsets up to 512 members, larger sets, and the operations between them", async () => {
     const ints = Array.from({ length: 512 }, (_, i) => String(i * 7 - 1000));
     const strs = Array.from({ length: 700 }, (_, i) => `m${i}`);

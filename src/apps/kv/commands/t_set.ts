@@ -215,14 +215,16 @@ export function smoveCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   if (from === undefined) return 0;
   if (!(from instanceof SetValue) || (to !== undefined && !(to instanceof SetValue))) return WRONGTYPE;
   if (from === to) return from.has(m) ? 1 : 0;
-  if (!from.delete(m)) return 0;
-  if (from.size === 0) ctx.db.deleteKey(src);
-  else ctx.db.modified(src);
+  if (!from.has(m)) return 0;
   let target = to;
   if (target === undefined) {
+    // Created first: setKey may refuse (a full database), and then nothing has changed.
     target = new SetValue();
     ctx.db.setKey(dst, target);
   }
+  from.delete(m);
+  if (from.size === 0) ctx.db.deleteKey(src);
+  else ctx.db.modified(src);
   if (target.add(m)) ctx.db.modified(dst);
   ctx.propagate(argv);
   return 1;
