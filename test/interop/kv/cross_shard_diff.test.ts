@@ -44,6 +44,12 @@ const SCRIPTS: Record<string, string[]> = {
     "SET a v EXAT {T} | RENAME a d | EXPIRETIME d | EXPIRETIME a | SET e w | RENAME d e | GET e | EXPIRETIME e",
     "HSET a f v | RPUSH b x y | RENAME a b | TYPE b | HGETALL b | RENAMENX b a | TYPE a | LRANGE nokey 0 -1",
   ],
+  sets: [
+    "SADD a 1 2 3 x | SADD b 2 3 4 | SADD c 3 4 5 | SINTER a b c | SUNION a b c | SDIFF a b c | SINTERCARD 3 a b c | SINTERCARD 2 a b LIMIT 1",
+    "SADD a 1 2 3 | SADD b 2 3 4 | SINTERSTORE d a b | SMEMBERS d | SUNIONSTORE e a b | SMEMBERS e | SDIFFSTORE f a b | SMEMBERS f | SDIFFSTORE f b b | EXISTS f",
+    "SADD a 1 2 | SMOVE a b 1 | SMEMBERS a | SMEMBERS b | SMOVE a b 2 | EXISTS a | SMOVE a b 9 | SET c x | SMOVE b c 1 | SINTER b c | SINTERSTORE b c d",
+    "SADD a x EXAT {T} | SET d v EXAT {T} | SUNIONSTORE d a | EXPIRETIME d | SMEMBERS d | SINTERSTORE e nokey a | EXISTS e",
+  ],
   msetnx: [
     "MSETNX a 1 b 2 c 3 | MGET a b c | MSETNX c 9 d 9 | MGET c d | MSETNX d 1 e 2 f 3 | MGET a b c d e f",
     "SET a x EXAT {T} | MSETNX a 1 | MSETNX b 1 c | EXPIRETIME a",

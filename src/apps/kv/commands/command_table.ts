@@ -14,6 +14,7 @@ import * as exp from "./expire.js";
 import * as hash from "./t_hash.js";
 import * as list from "./t_list.js";
 import * as str from "./t_string.js";
+import { SET_DEFS } from "./t_set.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -150,7 +151,9 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     step = k.keystep;
   } else if (ranges.length > 1) {
     firstKey = Math.min(...ranges.map((k) => k.index));
-    lastKey = Math.max(...ranges.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey)));
+    // A spec running to the end of the line (negative lastkey) wins, as in Redis.
+    const lasts = ranges.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey));
+    lastKey = lasts.some((l) => l < 0) ? Math.min(...lasts) : Math.max(...lasts);
     step = 1;
   }
   const subs = def.subcommands
@@ -495,7 +498,7 @@ const DEFS: Record<string, Def> = {
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */
-const TYPE_DEFS: readonly Record<string, Def>[] = [];
+const TYPE_DEFS: readonly Record<string, Def>[] = [SET_DEFS];
 
 function allDefs(): [string, Def][] {
   const all: [string, Def][] = Object.entries(DEFS);

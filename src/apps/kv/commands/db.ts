@@ -20,6 +20,7 @@
  * db.size; // 1
  */
 import { ListValue } from "./list_value.js";
+import { type SetValue } from "./set_value.js";
 import { type Int64 } from "./numbers.js";
 import { Watches } from "./watch.js";
 import { KvError } from "../errors.js";
@@ -37,7 +38,7 @@ export interface KeyContext {
   propagate(argv: readonly string[]): void;
 }
 
-export type Value = string | HashValue | ListValue;
+export type Value = string | HashValue | ListValue | SetValue;
 
 /** Server-wide counters INFO reports (`stats` section). */
 export interface KeyspaceStats {

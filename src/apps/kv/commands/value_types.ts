@@ -12,6 +12,7 @@
  */
 import { type HashValue, type Value } from "./db.js";
 import { ListValue } from "./list_value.js";
+import { SetValue } from "./set_value.js";
 
 export interface ValueType<V> {
   /** TYPE's answer: `string`, `list`, `set`, `zset`, `hash` or `stream`. */
@@ -83,10 +84,21 @@ export const HASH_TYPE: ValueType<HashValue> = {
   rewrite: (key, v) => inBatches("HSET", key, v, 2),
 };
 
+export const SET_TYPE: ValueType<SetValue> = {
+  name: "set",
+  // Redis 7.0: an intset while small and all integers, else a hashtable (listpack sets are 7.2's).
+  encoding: (v) => (v.intset ? "intset" : "hashtable"),
+  copy: (v) => v.copy(),
+  rewrite: (key, v) => inBatches("SADD", key, (function* () {
+    for (const m of v) yield [m];
+  })()),
+};
+
 /** The type of every value class but strings, by constructor. */
 const BY_CLASS = new Map<unknown, ValueType<Value>>([
   [Map, HASH_TYPE as ValueType<Value>],
   [ListValue, LIST_TYPE as ValueType<Value>],
+  [SetValue, SET_TYPE as ValueType<Value>],
 ]);
 
 /** The type of `v`. */
