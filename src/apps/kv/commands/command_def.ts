@@ -21,6 +21,12 @@ export interface KeySpec {
   readonly keystep: number;
   readonly limit: number;
   readonly notes?: string;
+  /**
+   * A `keynum` find_keys (LMPOP, ZUNIONSTORE ...): the key count is the
+   * word at `index + keynumidx`, keys start at `index + firstkey`. The
+   * range fields are then unused.
+   */
+  readonly keynum?: { readonly keynumidx: number; readonly firstkey: number; readonly keystep: number };
 }
 
 /** A documented argument, as COMMAND DOCS prints it. */
@@ -61,3 +67,8 @@ export function ks(flags: string, index = 1, lastkey = 0, keystep = 1, limit = 0
     : { flags: flags.split(" "), index, lastkey, keystep, limit, notes };
 }
 
+
+/** A key spec whose keys follow a count: begin at `index`, count at index + keynumidx, keys from index + firstkey. */
+export function ksKeynum(flags: string, index: number, keynumidx: number, firstkey: number, keystep = 1): KeySpec {
+  return { flags: flags.split(" "), index, lastkey: 0, keystep: 0, limit: 0, keynum: { keynumidx, firstkey, keystep } };
+}
