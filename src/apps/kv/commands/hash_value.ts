@@ -1,7 +1,7 @@
 /**
  * What a hash remembers besides its fields: whether Redis would hold it as
  * a hashtable rather than a listpack. Redis converts a listpack hash once
- * it has more than 128 fields or is written a field or value longer than
+ * it has more than 512 fields or is written a field or value longer than
  * 64 bytes, and never converts back (until a restart reloads it); OBJECT
  * ENCODING and HSCAN (a listpack is scanned whole in one call) show it.
  * The mark lives in a WeakSet, so a hash stays a plain Map.
@@ -13,8 +13,8 @@
  */
 import { type HashValue } from "./db.js";
 
-/** hash-max-listpack-entries and hash-max-listpack-value defaults. */
-export const HASH_LISTPACK_ENTRIES = 128;
+/** hash-max-listpack-entries and hash-max-listpack-value defaults (config.c's: redis.conf's sample says 128). */
+export const HASH_LISTPACK_ENTRIES = 512;
 export const HASH_LISTPACK_VALUE = 64;
 
 const HASHTABLES = new WeakSet<HashValue>();
@@ -39,7 +39,7 @@ export function noteHashArgs(h: HashValue, argv: readonly string[], from: number
   }
 }
 
-/** After fields were added: past 128 fields converts. */
+/** After fields were added: past 512 fields converts. */
 export function noteHashSize(h: HashValue): void {
   if (h.size > HASH_LISTPACK_ENTRIES) HASHTABLES.add(h);
 }

@@ -14,6 +14,7 @@ import { ErrorReply, MapReply, OK, PairsReply, type Reply } from "../resp/reply.
 import {
   addInt64,
   addLongDouble,
+  INT64_MIN,
   formatLongDouble,
   int64String,
   isInfinite,
@@ -87,8 +88,8 @@ export function hmsetCommand(ctx: ExecContext, argv: readonly string[]): Reply {
 export function hsetnxCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const h = writeHash(ctx, argv[1]!);
   if (h instanceof ErrorReply) return h;
-  noteHashArgs(h, argv, 2, 3);
   if (h.has(argv[2]!)) return 0;
+  noteHashArgs(h, argv, 2, 3);
   h.set(argv[2]!, argv[3]!);
   noteHashSize(h);
   ctx.db.modified(argv[1]!);
@@ -213,6 +214,7 @@ export function hincrbyfloatCommand(ctx: ExecContext, argv: readonly string[]): 
 // HRANDFIELD, HSCAN
 
 const VALUE_OUT_OF_RANGE = new ErrorReply("ERR value is out of range");
+const NOT_MINUS_LONG_MAX = new ErrorReply("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
 /** -LONG_MAX/2 .. LONG_MAX/2: what Redis accepts with WITHVALUES (the reply doubles the count). */
 const HALF_LONG = 2n ** 62n - 1n;
 /**
@@ -244,6 +246,7 @@ export function hrandfieldCommand(ctx: ExecContext, argv: readonly string[]): Re
   }
   const l = intArg(argv[2]!);
   if (l instanceof ErrorReply) return l;
+  if (l === INT64_MIN) return NOT_MINUS_LONG_MAX;
   let withValues = false;
   if (argv.length > 4 || (argv.length === 4 && option(argv[3]!) !== "withvalues")) return SYNTAX_ERROR;
   if (argv.length === 4) {
