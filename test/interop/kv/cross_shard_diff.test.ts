@@ -50,6 +50,11 @@ const SCRIPTS: Record<string, string[]> = {
     "SADD a 1 2 | SMOVE a b 1 | SMEMBERS a | SMEMBERS b | SMOVE a b 2 | EXISTS a | SMOVE a b 9 | SET c x | SMOVE b c 1 | SINTER b c | SINTERSTORE b c d",
     "SADD a x EXAT {T} | SET d v EXAT {T} | SUNIONSTORE d a | EXPIRETIME d | SMEMBERS d | SINTERSTORE e nokey a | EXISTS e",
   ],
+  lists: [
+    "RPUSH a 1 2 3 | LMOVE a b LEFT RIGHT | LMOVE a b RIGHT LEFT | LRANGE a 0 -1 | LRANGE b 0 -1 | RPOPLPUSH a c | EXISTS a | RPOPLPUSH a c | LRANGE c 0 -1",
+    "RPUSH b x y | LMPOP 3 a b c LEFT | LMPOP 3 a b c RIGHT COUNT 5 | EXISTS b | LMPOP 2 a c LEFT | SET c s | LMOVE c a LEFT LEFT | LMPOP 2 a c LEFT",
+    "SET a ohmytext | SET b mynewtext | LCS a b | LCS a b LEN | LCS a b IDX MINMATCHLEN 2 WITHMATCHLEN",
+  ],
   msetnx: [
     "MSETNX a 1 b 2 c 3 | MGET a b c | MSETNX c 9 d 9 | MGET c d | MSETNX d 1 e 2 f 3 | MGET a b c d e f",
     "SET a x EXAT {T} | MSETNX a 1 | MSETNX b 1 c | EXPIRETIME a",

@@ -498,7 +498,12 @@ const DEFS: Record<string, Def> = {
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */
-const TYPE_DEFS: readonly Record<string, Def>[] = [SET_DEFS];
+const TYPE_DEFS: readonly Record<string, Def>[] = [
+  list.LIST_DEFS,
+  hash.HASH_DEFS,
+  str.STRING_DEFS,
+  SET_DEFS,
+];
 
 function allDefs(): [string, Def][] {
   const all: [string, Def][] = Object.entries(DEFS);

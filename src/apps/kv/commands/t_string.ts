@@ -1,13 +1,14 @@
 /**
  * String commands (Redis' t_string.c): SET and its variants, GET/GETEX/
  * GETDEL/GETSET, MGET/MSET/MSETNX, APPEND, STRLEN, GETRANGE/SETRANGE,
- * INCR/DECR/INCRBY/DECRBY/INCRBYFLOAT, with Redis 7's replies, errors and
+ * INCR/DECR/INCRBY/DECRBY/INCRBYFLOAT, LCS, with Redis 7's replies, errors and
  * their order, and what each propagates to the append-only file.
  */
 import { type ExecContext } from "./command.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { MAX_STRING_LENGTH } from "../resp/resp.js";
-import { ErrorReply, OK, type Reply } from "../resp/reply.js";
+import { type Def, ks } from "./command_def.js";
+import { ErrorReply, MapReply, OK, type Reply } from "../resp/reply.js";
 import {
   type Int64,
   INT64_MAX,
@@ -377,3 +378,120 @@ export function incrbyfloatCommand(ctx: ExecContext, argv: readonly string[]): R
   ctx.propagate(["SET", key, text, "KEEPTTL"]);
   return text;
 }
+
+// ---------------------------------------------------------------------------
+// LCS
+
+const LCS_NOT_STRINGS = new ErrorReply("ERR The specified keys must contain string values");
+const LCS_BOTH = new ErrorReply("ERR If you want both the length and indexes, please just use IDX.");
+const LCS_MEMORY = new ErrorReply("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+
+/**
+ * LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]: the longest
+ * common subsequence of two strings (missing keys are empty), by Redis'
+ * dynamic programming table and its walk back from the end, so that ties
+ * and the IDX ranges come out as Redis gives them. The table is
+ * (|a|+1)(|b|+1) 32-bit cells; past proto-max-bulk-len bytes it is refused.
+ */
+export function lcsCommand(ctx: ExecContext, argv: readonly string[]): Reply {
+  const va = lookupRead(ctx, argv[1]!);
+  const vb = lookupRead(ctx, argv[2]!);
+  if ((va !== undefined && typeof va !== "string") || (vb !== undefined && typeof vb !== "string")) return LCS_NOT_STRINGS;
+  const a = va ?? "";
+  const b = vb ?? "";
+  let getLen = false;
+  let getIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = option(argv[j]!);
+    if (opt === "idx") getIdx = true;
+    else if (opt === "len") getLen = true;
+    else if (opt === "withmatchlen") withMatchLen = true;
+    else if (opt === "minmatchlen" && j < argv.length - 1) {
+      const n = intArg(argv[j + 1]!);
+      if (n instanceof ErrorReply) return n;
+      minMatchLen = n < 0 ? 0 : clampIndex(n);
+      j++;
+    } else {
+      return SYNTAX_ERROR;
+    }
+  }
+  if (getIdx && getLen) return LCS_BOTH;
+  const alen = a.length;
+  const blen = b.length;
+  const w = blen + 1;
+  if ((alen + 1) * w * 4 > ctx.db.keyspace.config.protoMaxBulkLen) return LCS_MEMORY;
+  const A = Buffer.from(a, "latin1");
+  const B = Buffer.from(b, "latin1");
+  const lcs = new Uint32Array((alen + 1) * w);
+  for (let i = 1; i <= alen; i++) {
+    const ai = A[i - 1];
+    const row = i * w;
+    const prev = row - w;
+    for (let j = 1; j <= blen; j++) {
+      if (ai === B[j - 1]) lcs[row + j] = lcs[prev + j - 1]! + 1;
+      else {
+        const l1 = lcs[prev + j]!;
+        const l2 = lcs[row + j - 1]!;
+        lcs[row + j] = l1 > l2 ? l1 : l2;
+      }
+    }
+  }
+  const total = lcs[alen * w + blen]!;
+  if (getLen) return total;
+  // Walk back from the end, as Redis does: the string backwards, and the matching ranges.
+  const result = Buffer.allocUnsafe(total);
+  const matches: Reply[] = [];
+  let idx = total;
+  let aStart = alen;
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  let i = alen;
+  let j = blen;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (A[i - 1] === B[j - 1]) {
+      result[idx - 1] = A[i - 1]!;
+      if (aStart === alen) {
+        aStart = i - 1;
+        aEnd = i - 1;
+        bStart = j - 1;
+        bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else {
+        emit = true;
+      }
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (lcs[(i - 1) * w + j]! > lcs[i * w + j - 1]!) i--;
+      else j--;
+      if (aStart !== alen) emit = true;
+    }
+    if (emit) {
+      const matchLen = aEnd - aStart + 1;
+      if (getIdx && (minMatchLen === 0 || matchLen >= minMatchLen)) {
+        const m: Reply[] = [[aStart, aEnd], [bStart, bEnd]];
+        if (withMatchLen) m.push(matchLen);
+        matches.push(m);
+      }
+      aStart = alen;
+    }
+  }
+  if (getIdx) return new MapReply([["matches", matches], ["len", total]]);
+  return result.toString("latin1");
+}
+
+/** The string commands this file adds to the table (the others are in command_table.ts). */
+export const STRING_DEFS: Record<string, Def> = {
+  lcs: { arity: -3, flags: "readonly", acl: "string", keys: [ks("RO access", 1, 1)], route: "multi", exec: lcsCommand, group: "string",
+    since: "7.0.0", complexity: "O(N*M) where N and M are the lengths of s1 and s2",
+    summary: "Returns the longest common subsequence of two strings, its length or the matching ranges.",
+    args: "key1:key key2:key len:pure-token=LEN? idx:pure-token=IDX? len:integer=MINMATCHLEN? withmatchlen:pure-token=WITHMATCHLEN?" },
+};

@@ -11,6 +11,7 @@
  * valueType(new ListValue()).name; // "list"
  */
 import { type HashValue, type Value } from "./db.js";
+import { isHashtable, markHashtable } from "./hash_value.js";
 import { ListValue } from "./list_value.js";
 import { SetValue } from "./set_value.js";
 
@@ -69,18 +70,14 @@ export const LIST_TYPE: ValueType<ListValue> = {
   })()),
 };
 
-/** hash-max-listpack-entries and -value defaults: a hash past either is a hashtable in Redis. */
-const HASH_LISTPACK_ENTRIES = 128;
-const HASH_LISTPACK_VALUE = 64;
-
 export const HASH_TYPE: ValueType<HashValue> = {
   name: "hash",
-  encoding(v) {
-    if (v.size > HASH_LISTPACK_ENTRIES) return "hashtable";
-    for (const [f, x] of v) if (f.length > HASH_LISTPACK_VALUE || x.length > HASH_LISTPACK_VALUE) return "hashtable";
-    return "listpack";
+  encoding: (v) => (isHashtable(v) ? "hashtable" : "listpack"),
+  copy(v) {
+    const c = new Map(v);
+    if (isHashtable(v)) markHashtable(c);
+    return c;
   },
-  copy: (v) => new Map(v),
   rewrite: (key, v) => inBatches("HSET", key, v, 2),
 };
 

@@ -16,6 +16,7 @@
  * | `ErrorReply` | `-ERR ...` | `-ERR ...` |
  * | `NullArray` | `*-1` | `_` |
  * | `MapReply` | flat array of pairs | map `%` |
+ * | `PairsReply` | flat array of pairs | array of 2-element arrays |
  * | `SetReply` | array | set `~` |
  * | `DoubleReply` | bulk string | double `,` |
  * | `BoolReply` | integer 0/1 | boolean `#t`/`#f` |
@@ -33,6 +34,7 @@ export type Reply =
   | ErrorReply
   | NullArrayReply
   | MapReply
+  | PairsReply
   | SetReply
   | DoubleReply
   | BoolReply
@@ -57,6 +59,14 @@ export class NullArrayReply {
 /** Key/value pairs, in order. */
 export class MapReply {
   constructor(readonly entries: readonly (readonly [Reply, Reply])[]) {}
+}
+
+/**
+ * Pairs that RESP2 writes flat and RESP3 as an array of 2-element arrays
+ * (HRANDFIELD WITHVALUES; ZRANGE WITHSCORES and the like).
+ */
+export class PairsReply {
+  constructor(readonly pairs: readonly (readonly [Reply, Reply])[]) {}
 }
 
 export class SetReply {

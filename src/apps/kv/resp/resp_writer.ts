@@ -24,6 +24,7 @@ import {
   DoubleReply,
   ErrorReply,
   MapReply,
+  PairsReply,
   NullArrayReply,
   PushReply,
   type Reply,
@@ -57,6 +58,7 @@ const ONE = Buffer.from(":1\r\n");
 const TRUE3 = Buffer.from("#t\r\n");
 const FALSE3 = Buffer.from("#f\r\n");
 const EMPTY_ARRAY = Buffer.from("*0\r\n");
+const PAIR_HEADER = Buffer.from("*2\r\n");
 const CRLF = Buffer.from("\r\n");
 
 export class RespWriter {
@@ -170,6 +172,14 @@ export class RespWriter {
       for (const [k, v] of r.entries) {
         this.write(k);
         this.write(v);
+      }
+    } else if (r instanceof PairsReply) {
+      const pairs = r.pairs;
+      this.header(42, this.resp === 2 ? pairs.length * 2 : pairs.length);
+      for (let i = 0; i < pairs.length; i++) {
+        if (this.resp !== 2) this.raw(PAIR_HEADER);
+        this.write(pairs[i]![0]);
+        this.write(pairs[i]![1]);
       }
     } else if (r instanceof SetReply) {
       this.header(this.resp === 2 ? 42 : 126 /* ~ */, r.items.length);

@@ -1,0 +1,35 @@
+/**
+ * Hand-written cases for the {@link Twin}: commands separated by " | ",
+ * words by spaces; `{x*n}` is n copies of x, `{empty}` the empty string,
+ * `{NUL}` "a\0b". Each case runs on a fresh Twin in RESP2 and RESP3, every
+ * reply compared byte for byte (and the hit/miss counters after it).
+ */
+import { type Twin } from "./twin.js";
+
+export function expand(s: string): string {
+  return s.replace(/\{(\w)\*(\d+)\}/g, (_, c, n) => c.repeat(Number(n)));
+}
+
+export function words(cmd: string): string[] {
+  return cmd
+    .trim()
+    .split(/ +/)
+    .map((w) => (w === "{empty}" ? "" : w === "{NUL}" ? "a\0b" : w));
+}
+
+/** Runs the cases; returns the differences found (empty when Redis and the engine agree). */
+export async function runCases(twin: Twin, cases: readonly string[]): Promise<string[]> {
+  const diffs: string[] = [];
+  for (const c of cases) {
+    for (const resp of [2, 3] as const) {
+      await twin.reset();
+      for (const cmd of c.split(" | ")) {
+        const d = await twin.compare(words(expand(cmd)), resp);
+        if (d !== null) diffs.push(d);
+      }
+      const st = await twin.compareStats();
+      if (st !== null) diffs.push(`${st} after ${c}`);
+    }
+  }
+  return diffs;
+}
