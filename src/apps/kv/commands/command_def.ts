@@ -21,6 +21,8 @@ export interface KeySpec {
   readonly keystep: number;
   readonly limit: number;
   readonly notes?: string;
+  /** find_keys of type keynum (ZUNION, ZMPOP ...): the key count's index, the first key and step, relative to `index`. */
+  readonly keynum?: { readonly keynumidx: number; readonly firstkey: number; readonly keystep: number };
 }
 
 /** A documented argument, as COMMAND DOCS prints it. */
@@ -61,3 +63,8 @@ export function ks(flags: string, index = 1, lastkey = 0, keystep = 1, limit = 0
     : { flags: flags.split(" "), index, lastkey, keystep, limit, notes };
 }
 
+
+/** A keynum key spec: begin index, then the number of keys at index+keynumidx, the keys from index+firstkey. */
+export function ksKeynum(flags: string, index: number, keynumidx: number, firstkey: number, keystep: number): KeySpec {
+  return { flags: flags.split(" "), index, lastkey: 0, keystep: 0, limit: 0, keynum: { keynumidx, firstkey, keystep } };
+}

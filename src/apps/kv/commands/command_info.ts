@@ -12,9 +12,19 @@ import { stringMatch } from "./glob.js";
 const status = (s: string) => new SimpleString(s);
 
 /** Argument positions of the keys a command line names (key specs), or null if they do not fit argv. */
-export function keyPositions(entry: CommandEntry, argc: number): { pos: number; flags: readonly string[] }[] | null {
+export function keyPositions(entry: CommandEntry, argc: number, argv?: readonly string[]): { pos: number; flags: readonly string[] }[] | null {
   const out: { pos: number; flags: readonly string[] }[] = [];
   for (const spec of entry.keySpecs) {
+    if (spec.keynum !== undefined) {
+      const k = spec.keynum;
+      const at = spec.index + k.keynumidx;
+      const n = at < argc ? Number(argv?.[at]) : NaN;
+      if (!Number.isInteger(n) || n < 0) return null;
+      const from = spec.index + k.firstkey;
+      if (from + (n - 1) * k.keystep >= argc) return null;
+      for (let i = 0; i < n; i++) out.push({ pos: from + i * k.keystep, flags: spec.flags });
+      continue;
+    }
     const first = spec.index;
     const last = spec.lastkey >= 0 ? first + spec.lastkey : spec.limit === 0 ? argc + spec.lastkey : first + Math.floor((argc - first) / spec.limit) + spec.lastkey;
     if (last >= argc || last < first || first >= argc) return null;
@@ -28,6 +38,17 @@ function keySpecReply(spec: CommandEntry["keySpecs"][number]): Reply {
   if (spec.notes !== undefined) entries.push(["notes", spec.notes]);
   entries.push(["flags", new SetReply(spec.flags.map(status))]);
   entries.push(["begin_search", new MapReply([["type", "index"], ["spec", new MapReply([["index", spec.index]])]])]);
+  if (spec.keynum !== undefined) {
+    const k = spec.keynum;
+    entries.push([
+      "find_keys",
+      new MapReply([
+        ["type", "keynum"],
+        ["spec", new MapReply([["keynumidx", k.keynumidx], ["firstkey", k.firstkey], ["keystep", k.keystep]])],
+      ]),
+    ]);
+    return new MapReply(entries);
+  }
   entries.push([
     "find_keys",
     new MapReply([
@@ -121,7 +142,7 @@ function getKeys(argv: readonly string[], withFlags: boolean): Reply {
   if ((entry.arity > 0 && entry.arity !== line.length) || line.length < -entry.arity) {
     return new ErrorReply("ERR Invalid number of arguments specified for command");
   }
-  let keys = keyPositions(entry, line.length);
+  let keys = keyPositions(entry, line.length, line);
   if (keys === null) return new ErrorReply("ERR Invalid arguments specified for command");
   if (entry.name === "set") {
     // setGetKeys: the flags depend on a GET argument

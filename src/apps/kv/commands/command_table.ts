@@ -14,6 +14,7 @@ import * as exp from "./expire.js";
 import * as hash from "./t_hash.js";
 import * as list from "./t_list.js";
 import * as str from "./t_string.js";
+import { ZSET_DEFS } from "./t_zset.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -131,17 +132,19 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
   if (allFlags.includes("blocking")) acl.add("blocking");
   if (!acl.has("fast")) acl.add("slow");
   const keySpecs = def.keys ?? [];
+  // Redis' legacy first/last/step come from the range specs only (keynum ones make the command movablekeys)
+  const ranges = keySpecs.filter((k) => k.keynum === undefined);
   let firstKey = 0;
   let lastKey = 0;
   let step = 0;
-  if (keySpecs.length === 1) {
-    const k = keySpecs[0]!;
+  if (ranges.length === 1) {
+    const k = ranges[0]!;
     firstKey = k.index;
     lastKey = k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey;
     step = k.keystep;
-  } else if (keySpecs.length > 1) {
-    firstKey = Math.min(...keySpecs.map((k) => k.index));
-    lastKey = Math.max(...keySpecs.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey)));
+  } else if (ranges.length > 1) {
+    firstKey = Math.min(...ranges.map((k) => k.index));
+    lastKey = Math.max(...ranges.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey)));
     step = 1;
   }
   const subs = def.subcommands
@@ -486,7 +489,9 @@ const DEFS: Record<string, Def> = {
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */
-const TYPE_DEFS: readonly Record<string, Def>[] = [];
+const TYPE_DEFS: readonly Record<string, Def>[] = [
+  ZSET_DEFS,
+];
 
 function allDefs(): [string, Def][] {
   const all: [string, Def][] = Object.entries(DEFS);

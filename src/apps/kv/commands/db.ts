@@ -22,6 +22,7 @@
 import { ListValue } from "./list_value.js";
 import { type Int64 } from "./numbers.js";
 import { Watches } from "./watch.js";
+import { type ZSetValue } from "./zset_value.js";
 import { KvError } from "../errors.js";
 
 export type HashValue = Map<string, string>;
@@ -37,7 +38,8 @@ export interface KeyContext {
   propagate(argv: readonly string[]): void;
 }
 
-export type Value = string | HashValue | ListValue;
+export type Value = string | HashValue | ListValue
+  | ZSetValue;
 
 /** Server-wide counters INFO reports (`stats` section). */
 export interface KeyspaceStats {

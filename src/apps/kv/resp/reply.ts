@@ -22,6 +22,7 @@
  * | `VerbatimReply` | bulk string | verbatim `=` |
  * | `PushReply` | array | push `>` (pub/sub messages and confirmations) |
  * | `ReplySeq` | its replies, back to back | the same |
+ * | `PairsReply` | flat array | array of 2-element arrays |
  */
 export type Reply =
   | string
@@ -38,7 +39,8 @@ export type Reply =
   | BoolReply
   | VerbatimReply
   | PushReply
-  | ReplySeq;
+  | ReplySeq
+  | PairsReply;
 
 export class SimpleString {
   constructor(readonly text: string) {}
@@ -92,3 +94,11 @@ export class ReplySeq {
 export const OK = new SimpleString("OK");
 export const PONG = new SimpleString("PONG");
 export const NULL_ARRAY = NullArrayReply.instance;
+
+/**
+ * Pairs (member and score, field and value) as Redis' WITHSCORES replies
+ * give them: one flat array in RESP2, an array of 2-element arrays in RESP3.
+ */
+export class PairsReply {
+  constructor(readonly items: readonly Reply[]) {}
+}

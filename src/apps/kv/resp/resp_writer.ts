@@ -25,6 +25,7 @@ import {
   ErrorReply,
   MapReply,
   NullArrayReply,
+  PairsReply,
   PushReply,
   type Reply,
   ReplySeq,
@@ -187,6 +188,19 @@ export class RespWriter {
     } else if (r instanceof PushReply) {
       this.header(this.resp === 2 ? 42 : 62 /* > */, r.items.length);
       for (const item of r.items) this.write(item);
+    } else if (r instanceof PairsReply) {
+      const items = r.items;
+      if (this.resp === 2) {
+        this.header(42, items.length);
+        for (let i = 0; i < items.length; i++) this.write(items[i]!);
+      } else {
+        this.header(42, items.length >> 1);
+        for (let i = 0; i < items.length; i += 2) {
+          this.header(42, 2);
+          this.write(items[i]!);
+          this.write(items[i + 1]!);
+        }
+      }
     } else if (r instanceof ReplySeq) {
       for (const item of r.replies) this.write(item);
     } else {
