@@ -155,8 +155,7 @@ export class ZTree {
   private ins(node: ZNode, score: number, member: string): ZNode | null {
     if (node instanceof ZLeaf) {
       const p = lowerBound(node.scores, node.members, node.members.length, score, member);
-      node.scores.splice(p, 0, score);
-      node.members.splice(p, 0, member);
+      insertAt(node, p, score, member);
       return node.members.length > LEAF_MAX ? this.splitLeaf(node) : null;
     }
     const i = route(node, score, member);
@@ -201,8 +200,7 @@ export class ZTree {
     if (node instanceof ZLeaf) {
       const p = lowerBound(node.scores, node.members, node.members.length, score, member);
       if (p === node.members.length || node.members[p] !== member || !(node.scores[p] === score)) return false;
-      node.scores.splice(p, 1);
-      node.members.splice(p, 1);
+      removeAt(node, p);
       return true;
     }
     const i = route(node, score, member);
@@ -253,6 +251,33 @@ export class ZTree {
     node.minScores[l] = firstScore(left);
     node.minMembers[l] = firstMember(left);
   }
+}
+
+/** Inserts at p by hand: splice would allocate the array of removed items on every call. */
+function insertAt(leaf: ZLeaf, p: number, score: number, member: string): void {
+  const sc = leaf.scores;
+  const ms = leaf.members;
+  let i = ms.length;
+  sc.push(score);
+  ms.push(member);
+  for (; i > p; i--) {
+    sc[i] = sc[i - 1]!;
+    ms[i] = ms[i - 1]!;
+  }
+  sc[p] = score;
+  ms[p] = member;
+}
+
+function removeAt(leaf: ZLeaf, p: number): void {
+  const sc = leaf.scores;
+  const ms = leaf.members;
+  const n = ms.length - 1;
+  for (let i = p; i < n; i++) {
+    sc[i] = sc[i + 1]!;
+    ms[i] = ms[i + 1]!;
+  }
+  sc.pop();
+  ms.pop();
 }
 
 /** First index in a leaf's arrays not before (score, member). */
