@@ -319,8 +319,17 @@ function zrandmemberWithCount(ctx: ExecContext, key: string, l: bigint, withscor
     }
   } else if (l >= BigInt(n)) {
     for (const [m, s] of z.tree.entries()) push(m, s);
+  } else if (l * 3n <= BigInt(n)) {
+    // few distinct members of many: random ranks until enough differ
+    const count = Number(l);
+    const picked = new Set<number>();
+    while (picked.size < count) picked.add(Math.floor(Math.random() * n));
+    for (const r of picked) {
+      const p = z.tree.at(r);
+      push(p.leaf!.members[p.i]!, p.leaf!.scores[p.i]!);
+    }
   } else {
-    // distinct members: a partial Fisher-Yates over ranks
+    // distinct members, a good part of the set: a partial Fisher-Yates over ranks
     const count = Number(l);
     const ranks = Array.from({ length: n }, (_, i) => i);
     for (let j = 0; j < count; j++) {
