@@ -55,6 +55,11 @@ const SCRIPTS: Record<string, string[]> = {
     "RPUSH b x y | LMPOP 3 a b c LEFT | LMPOP 3 a b c RIGHT COUNT 5 | EXISTS b | LMPOP 2 a c LEFT | SET c s | LMOVE c a LEFT LEFT | LMPOP 2 a c LEFT",
     "SET a ohmytext | SET b mynewtext | LCS a b | LCS a b LEN | LCS a b IDX MINMATCHLEN 2 WITHMATCHLEN",
   ],
+  zsets: [
+    "ZADD a 1 x 2 y 3 z | ZADD b 2 y 3 z 4 w | SADD c y w | ZUNION 3 a b c WITHSCORES | ZINTER 2 a b WEIGHTS 2 3 AGGREGATE MAX WITHSCORES | ZDIFF 2 a b | ZINTERCARD 3 a b c",
+    "ZADD a 1 x 2 y | ZADD b 5 y | ZUNIONSTORE d 2 a b | ZRANGE d 0 -1 WITHSCORES | ZINTERSTORE e 2 a b AGGREGATE MIN | ZRANGE e 0 -1 WITHSCORES | ZDIFFSTORE f 2 a b | ZRANGE f 0 -1 WITHSCORES",
+    "ZADD a 1 x 2 y 3 z | ZRANGESTORE b a 0 1 | ZRANGE b 0 -1 WITHSCORES | ZRANGESTORE c a (1 +inf BYSCORE | ZRANGE c 0 -1 | ZMPOP 2 d a MIN COUNT 2 | ZMPOP 2 e d MAX | ZCARD a",
+  ],
   msetnx: [
     "MSETNX a 1 b 2 c 3 | MGET a b c | MSETNX c 9 d 9 | MGET c d | MSETNX d 1 e 2 f 3 | MGET a b c d e f",
     "SET a x EXAT {T} | MSETNX a 1 | MSETNX b 1 c | EXPIRETIME a",

@@ -15,6 +15,7 @@ import * as hash from "./t_hash.js";
 import * as list from "./t_list.js";
 import * as str from "./t_string.js";
 import { SET_DEFS } from "./t_set.js";
+import { ZSET_DEFS } from "./t_zset.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -503,6 +504,7 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   hash.HASH_DEFS,
   str.STRING_DEFS,
   SET_DEFS,
+  ZSET_DEFS,
 ];
 
 function allDefs(): [string, Def][] {

@@ -23,6 +23,7 @@ import { ListValue } from "./list_value.js";
 import { type SetValue } from "./set_value.js";
 import { type Int64 } from "./numbers.js";
 import { Watches } from "./watch.js";
+import { type ZSetValue } from "./zset_value.js";
 import { KvError } from "../errors.js";
 
 export type HashValue = Map<string, string>;
@@ -38,7 +39,7 @@ export interface KeyContext {
   propagate(argv: readonly string[]): void;
 }
 
-export type Value = string | HashValue | ListValue | SetValue;
+export type Value = string | HashValue | ListValue | SetValue | ZSetValue;
 
 /** Server-wide counters INFO reports (`stats` section). */
 export interface KeyspaceStats {

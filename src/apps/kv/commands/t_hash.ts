@@ -263,10 +263,11 @@ export function hrandfieldCommand(ctx: ExecContext, argv: readonly string[]): Re
     const count = l < 0 ? -Number(l) : 1;
     if (count > MAX_RANDOM_REPLY) return VALUE_OUT_OF_RANGE;
     if (withValues) {
-      const out = new Array<readonly [Reply, Reply]>(count);
+      const out = new Array<Reply>(2 * count);
       for (let i = 0; i < count; i++) {
         const f = fields[randomIndex(size)]!;
-        out[i] = [f, h.get(f)!];
+        out[2 * i] = f;
+        out[2 * i + 1] = h.get(f)!;
       }
       return new PairsReply(out);
     }
@@ -289,7 +290,7 @@ export function hrandfieldCommand(ctx: ExecContext, argv: readonly string[]): Re
     picked = fields.slice(0, count);
   }
   if (!withValues) return picked;
-  return new PairsReply(picked.map((f) => [f, h.get(f)!] as const));
+  return new PairsReply(picked.flatMap((f) => [f, h.get(f)!]));
 }
 
 /** Live HSCAN iterations over hashtable hashes, per database, by cursor id. */

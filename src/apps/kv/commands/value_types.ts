@@ -14,6 +14,8 @@ import { type HashValue, type Value } from "./db.js";
 import { isHashtable, markHashtable } from "./hash_value.js";
 import { ListValue } from "./list_value.js";
 import { SetValue } from "./set_value.js";
+import { ZSetValue } from "./zset_value.js";
+import { formatDouble } from "../resp/resp_writer.js";
 
 export interface ValueType<V> {
   /** TYPE's answer: `string`, `list`, `set`, `zset`, `hash` or `stream`. */
@@ -91,11 +93,22 @@ export const SET_TYPE: ValueType<SetValue> = {
   })()),
 };
 
+export const ZSET_TYPE: ValueType<ZSetValue> = {
+  name: "zset",
+  encoding: (v) => (v.skiplist ? "skiplist" : "listpack"),
+  copy: (v) => v.copy(),
+  // %.17g reads back to the same double
+  rewrite: (key, v) => inBatches("ZADD", key, (function* () {
+    for (const [m, s] of v.tree.entries()) yield [formatDouble(s), m];
+  })(), 2),
+};
+
 /** The type of every value class but strings, by constructor. */
 const BY_CLASS = new Map<unknown, ValueType<Value>>([
   [Map, HASH_TYPE as ValueType<Value>],
   [ListValue, LIST_TYPE as ValueType<Value>],
   [SetValue, SET_TYPE as ValueType<Value>],
+  [ZSetValue, ZSET_TYPE as ValueType<Value>],
 ]);
 
 /** The type of `v`. */

@@ -23,6 +23,7 @@
  * | `VerbatimReply` | bulk string | verbatim `=` |
  * | `PushReply` | array | push `>` (pub/sub messages and confirmations) |
  * | `ReplySeq` | its replies, back to back | the same |
+ * | `PairsReply` | flat array | array of 2-element arrays |
  */
 export type Reply =
   | string
@@ -40,7 +41,8 @@ export type Reply =
   | BoolReply
   | VerbatimReply
   | PushReply
-  | ReplySeq;
+  | ReplySeq
+  | PairsReply;
 
 export class SimpleString {
   constructor(readonly text: string) {}
@@ -59,14 +61,6 @@ export class NullArrayReply {
 /** Key/value pairs, in order. */
 export class MapReply {
   constructor(readonly entries: readonly (readonly [Reply, Reply])[]) {}
-}
-
-/**
- * Pairs that RESP2 writes flat and RESP3 as an array of 2-element arrays
- * (HRANDFIELD WITHVALUES; ZRANGE WITHSCORES and the like).
- */
-export class PairsReply {
-  constructor(readonly pairs: readonly (readonly [Reply, Reply])[]) {}
 }
 
 export class SetReply {
@@ -102,3 +96,12 @@ export class ReplySeq {
 export const OK = new SimpleString("OK");
 export const PONG = new SimpleString("PONG");
 export const NULL_ARRAY = NullArrayReply.instance;
+
+/**
+ * Pairs (member and score, field and value) as Redis' WITHSCORES and
+ * HRANDFIELD WITHVALUES replies give them: one flat array in RESP2, an
+ * array of 2-element arrays in RESP3. `items` is flat: member, score, ...
+ */
+export class PairsReply {
+  constructor(readonly items: readonly Reply[]) {}
+}

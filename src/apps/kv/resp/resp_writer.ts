@@ -24,8 +24,8 @@ import {
   DoubleReply,
   ErrorReply,
   MapReply,
-  PairsReply,
   NullArrayReply,
+  PairsReply,
   PushReply,
   type Reply,
   ReplySeq,
@@ -173,14 +173,6 @@ export class RespWriter {
         this.write(k);
         this.write(v);
       }
-    } else if (r instanceof PairsReply) {
-      const pairs = r.pairs;
-      this.header(42, this.resp === 2 ? pairs.length * 2 : pairs.length);
-      for (let i = 0; i < pairs.length; i++) {
-        if (this.resp !== 2) this.raw(PAIR_HEADER);
-        this.write(pairs[i]![0]);
-        this.write(pairs[i]![1]);
-      }
     } else if (r instanceof SetReply) {
       this.header(this.resp === 2 ? 42 : 126 /* ~ */, r.items.length);
       for (const item of r.items) this.write(item);
@@ -197,6 +189,19 @@ export class RespWriter {
     } else if (r instanceof PushReply) {
       this.header(this.resp === 2 ? 42 : 62 /* > */, r.items.length);
       for (const item of r.items) this.write(item);
+    } else if (r instanceof PairsReply) {
+      const items = r.items;
+      if (this.resp === 2) {
+        this.header(42, items.length);
+        for (let i = 0; i < items.length; i++) this.write(items[i]!);
+      } else {
+        this.header(42, items.length >> 1);
+        for (let i = 0; i < items.length; i += 2) {
+          this.raw(PAIR_HEADER);
+          this.write(items[i]!);
+          this.write(items[i + 1]!);
+        }
+      }
     } else if (r instanceof ReplySeq) {
       for (const item of r.replies) this.write(item);
     } else {
