@@ -14,6 +14,8 @@ import * as exp from "./expire.js";
 import * as hash from "./t_hash.js";
 import * as list from "./t_list.js";
 import * as str from "./t_string.js";
+import { BITOPS_DEFS } from "./bitops.js";
+import { HLL_DEFS } from "./hyperloglog.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -141,7 +143,8 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     step = k.keystep;
   } else if (keySpecs.length > 1) {
     firstKey = Math.min(...keySpecs.map((k) => k.index));
-    lastKey = Math.max(...keySpecs.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey)));
+    // Redis compares them unsigned (populateCommandLegacyRangeSpec): a -1 "to the end" wins.
+    lastKey = keySpecs.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey)).reduce((a, b) => ((b >>> 0) > (a >>> 0) ? b : a));
     step = 1;
   }
   const subs = def.subcommands
@@ -164,7 +167,7 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     since: def.since,
     summary: def.summary,
     complexity: def.complexity ?? "O(1)",
-    docFlags: def.deprecated ? ["deprecated"] : [],
+    docFlags: [...(def.deprecated ? ["deprecated"] : []), ...(def.syscmd ? ["syscmd"] : [])],
     ...(def.deprecated ? { deprecatedSince: def.deprecated[0], replacedBy: def.deprecated[1] } : {}),
     args: def.args ? parseArgs(def.args) : [],
     subcommands: subs,
@@ -486,7 +489,10 @@ const DEFS: Record<string, Def> = {
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */
-const TYPE_DEFS: readonly Record<string, Def>[] = [];
+const TYPE_DEFS: readonly Record<string, Def>[] = [
+  BITOPS_DEFS,
+  HLL_DEFS,
+];
 
 function allDefs(): [string, Def][] {
   const all: [string, Def][] = Object.entries(DEFS);

@@ -11,6 +11,7 @@
  * valueType(new ListValue()).name; // "list"
  */
 import { type HashValue, type Value } from "./db.js";
+import { ByteString } from "./byte_string.js";
 import { ListValue } from "./list_value.js";
 
 export interface ValueType<V> {
@@ -83,10 +84,21 @@ export const HASH_TYPE: ValueType<HashValue> = {
   rewrite: (key, v) => inBatches("HSET", key, v, 2),
 };
 
+/** A bit-edited string (byte_string.ts): Redis' sds after SETBIT or PFADD is always raw. */
+export const BYTES_TYPE: ValueType<ByteString> = {
+  name: "string",
+  encoding: () => "raw",
+  copy: (v) => v.clone(),
+  *rewrite(key, v) {
+    yield ["SET", key, v.toString()];
+  },
+};
+
 /** The type of every value class but strings, by constructor. */
 const BY_CLASS = new Map<unknown, ValueType<Value>>([
   [Map, HASH_TYPE as ValueType<Value>],
   [ListValue, LIST_TYPE as ValueType<Value>],
+  [ByteString, BYTES_TYPE as ValueType<Value>],
 ]);
 
 /** The type of `v`. */
@@ -103,4 +115,4 @@ export function typeName(v: Value | undefined): string {
 }
 
 /** Every type's name, for TYPE replies and SCAN's TYPE filter. */
-export const TYPE_NAMES: readonly string[] = ["string", ...new Set([...BY_CLASS.values()].map((t) => t.name))];
+export const TYPE_NAMES: readonly string[] = [...new Set(["string", ...[...BY_CLASS.values()].map((t) => t.name)])];
