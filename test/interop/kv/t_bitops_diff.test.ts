@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";
+import { runCases } from "./bit_cases.js";
 
 /** Commands separated by " | ", words by spaces; `\xHH` is a byte, `{empty}` the empty word, `{x*n}` n copies of x. */
 export const BIT_CASES: Record<string, string[]> = {
@@ -75,33 +76,6 @@ export const BIT_CASES: Record<string, string[]> = {
     "SETBIT k 1 | GETBIT k | BITCOUNT | BITPOS k | BITOP AND d | BITFIELD | BITFIELD_RO | SETBIT k 1 1 1 | GETBIT k 1 1",
   ],
 };
-
-export function expandBits(s: string): string {
-  return s.replace(/\{([^{}*]+)\*(\d+)\}/g, (_, c, n) => c.repeat(Number(n)));
-}
-
-export function bitWords(cmd: string): string[] {
-  return cmd
-    .trim()
-    .split(/ +/)
-    .map((w) => (w === "{empty}" ? "" : w === "{sp}1" ? " 1" : w.replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))));
-}
-
-export async function runCases(twin: Twin, cases: readonly string[]): Promise<string[]> {
-  const diffs: string[] = [];
-  for (const c of cases) {
-    for (const resp of [2, 3] as const) {
-      await twin.reset();
-      for (const cmd of c.split(" | ")) {
-        const d = await twin.compare(bitWords(expandBits(cmd)), resp);
-        if (d !== null) diffs.push(d);
-      }
-      const st = await twin.compareStats();
-      if (st !== null) diffs.push(`${st} after ${c}`);
-    }
-  }
-  return diffs;
-}
 
 describe("bitmap commands answer as redis-server 7 does", needsRedisServer(), () => {
   let twin: Twin;

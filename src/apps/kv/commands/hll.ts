@@ -15,7 +15,7 @@ export const HLL_P = 14;
 export const HLL_REGISTERS = 1 << HLL_P;
 const HLL_Q = 64 - HLL_P;
 export const HLL_HDR_SIZE = 16;
-export const HLL_DENSE_SIZE = HLL_HDR_SIZE + (HLL_REGISTERS * 6 + 7) / 8;
+export const HLL_DENSE_SIZE = HLL_HDR_SIZE + Math.floor((HLL_REGISTERS * 6 + 7) / 8);
 export const HLL_DENSE = 0;
 export const HLL_SPARSE = 1;
 /** Redis' default hll-sparse-max-bytes. */
@@ -193,7 +193,7 @@ export function sparseToDense(b: ByteString): boolean {
     } else {
       let run = valLen(x);
       const v = valValue(x);
-      if (run + idx > HLL_REGISTERS) break;
+      if (run + idx > HLL_REGISTERS) return false;
       while (run-- > 0) denseSetRaw(d, idx++, v);
       p++;
     }
@@ -350,7 +350,7 @@ export function hllMerge(max: Uint8Array, s: Uint8Array): boolean {
     } else {
       let run = valLen(x);
       const v = valValue(x);
-      if (run + i > HLL_REGISTERS) break;
+      if (run + i > HLL_REGISTERS) return false;
       while (run-- > 0) {
         if (v > max[i]!) max[i] = v;
         i++;
