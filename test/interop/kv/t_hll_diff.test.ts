@@ -116,6 +116,36 @@ describe("HyperLogLog commands answer as redis-server 7 does", needsRedisServer(
     assert.deepEqual(diffs, []);
   });
 
+  test("sparse opcodes split and merge as Redis' (crafted registers merged in)", async () => {
+    const diffs: string[] = [];
+    // [registers of the destination, registers merged into it]: runs of equal values up to
+    // and past 4, zero runs on both sides of 64, values raised inside a VAL run.
+    const pairs: [Record<number, number>, Record<number, number>][] = [
+      [{ 0: 1, 1: 1, 2: 1 }, { 3: 1 }],
+      [{ 0: 1, 1: 1, 2: 1, 3: 1 }, { 1: 2 }],
+      [{ 0: 1, 1: 1, 2: 1, 3: 1 }, { 4: 1 }],
+      [{ 1: 3, 3: 3 }, { 2: 3 }],
+      [{ 5: 2, 6: 2 }, { 3: 2, 4: 2, 7: 2, 8: 2 }],
+      [{}, { 64: 1 }],
+      [{}, { 65: 7, 16383: 1 }],
+      [{ 100: 5 }, { 35: 5, 36: 5, 99: 5, 101: 5, 166: 5, 167: 32 }],
+      [{ 200: 1, 201: 2, 202: 1 }, { 199: 1, 203: 1, 201: 1 }],
+      [{ 10: 4, 11: 4, 12: 4, 13: 4 }, { 10: 5, 11: 5, 12: 5, 13: 5, 14: 5 }],
+    ];
+    for (const [dest, src] of pairs) {
+      await twin.reset();
+      await both(diffs, ["SET", "d", sparse(dest)]);
+      await both(diffs, ["SET", "s", sparse(src)]);
+      await both(diffs, ["PFMERGE", "d", "s"]);
+      await both(diffs, ["GET", "d"]);
+      await both(diffs, ["PFDEBUG", "DECODE", "d"]);
+      await both(diffs, ["PFCOUNT", "d", "s"]);
+      await both(diffs, ["PFADD", "d", "a", "b", "c", "d", "e", "f"]);
+      await both(diffs, ["GET", "d"]);
+    }
+    assert.deepEqual(diffs, []);
+  });
+
   test("an HLL made by Redis, SET here, counts and grows the same", async () => {
     const diffs: string[] = [];
     await twin.reset();
@@ -134,3 +164,19 @@ describe("HyperLogLog commands answer as redis-server 7 does", needsRedisServer(
     assert.deepEqual(diffs, []);
   });
 });
+
+/** A sparse HLL string with the given registers (value 1-32), zero runs as XZERO opcodes. */
+function sparse(regs: Record<number, number>): string {
+  const out: number[] = [72, 89, 76, 76, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const zeros = (n: number) => {
+    if (n > 0) out.push(((n - 1) >> 8) | 0x40, (n - 1) & 0xff);
+  };
+  let at = 0;
+  for (const i of Object.keys(regs).map(Number).sort((a, b) => a - b)) {
+    zeros(i - at);
+    out.push(0x80 | ((regs[i]! - 1) << 2));
+    at = i + 1;
+  }
+  zeros(16384 - at);
+  return Buffer.from(out).toString("latin1");
+}
