@@ -409,7 +409,16 @@ function estimate(histo: Int32Array): number {
 export function hllCount(s: Uint8Array): number | null {
   const histo = new Int32Array(64);
   if (s[4] === HLL_DENSE) {
-    for (let i = 0; i < HLL_REGISTERS; i++) histo[denseGet(s, i)]!++;
+    // Four 6-bit registers in every three bytes.
+    for (let p = HLL_HDR_SIZE; p < HLL_DENSE_SIZE; p += 3) {
+      const b0 = s[p]!;
+      const b1 = s[p + 1]!;
+      const b2 = s[p + 2]!;
+      histo[b0 & 63]!++;
+      histo[((b0 >> 6) | (b1 << 2)) & 63]!++;
+      histo[((b1 >> 4) | (b2 << 4)) & 63]!++;
+      histo[b2 >> 2]!++;
+    }
   } else {
     let idx = 0;
     const end = s.length;
