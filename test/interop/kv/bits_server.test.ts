@@ -65,3 +65,27 @@ test("bit and HLL values replay from the AOF and its rewrite as they were", asyn
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("WATCH sees a SETBIT or BITFIELD that changes a bit, not one that leaves it (Redis 7.0.15)", async () => {
+  const srv = await startAgner(["--shards", "1"]);
+  const a = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+  const b = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+  try {
+    await a.setbit("w", 3, 1);
+    const attempt = async (write: () => Promise<unknown>) => {
+      await a.watch("w");
+      await write();
+      return a.multi().ping().exec();
+    };
+    assert.deepEqual(await attempt(() => b.setbit("w", 3, 1)), [[null, "PONG"]]);
+    assert.deepEqual(await attempt(() => b.call("BITFIELD", "w", "SET", "u1", "3", "1")), [[null, "PONG"]]);
+    assert.deepEqual(await attempt(() => b.pfcount("nokey")), [[null, "PONG"]]);
+    assert.equal(await attempt(() => b.setbit("w", 3, 0)), null);
+    assert.equal(await attempt(() => b.call("BITFIELD", "w", "INCRBY", "u1", "3", "1")), null);
+    assert.equal(await attempt(() => b.setbit("w", 100, 0)), null, "growing the string is a write");
+  } finally {
+    a.disconnect();
+    b.disconnect();
+    await srv.stop();
+  }
+});

@@ -65,6 +65,11 @@ export function edited(ctx: ExecContext, key: string, b: ByteString): void {
   if (b.length <= SMALL_STRING) ctx.db.data.set(key, b.toString());
 }
 
+/** After a write that changed nothing: a small value goes back to a plain string. */
+function unedited(ctx: ExecContext, key: string, b: ByteString): void {
+  if (b.length <= SMALL_STRING) ctx.db.data.set(key, b.toString());
+}
+
 /** The largest byte index a bit offset may reach: proto-max-bulk-len, and V8's longest string. */
 function maxBytes(ctx: ExecContext): number {
   return Math.min(ctx.db.keyspace.config.protoMaxBulkLen, MAX_STRING_LENGTH - 8);
@@ -107,14 +112,19 @@ export function setbitCommand(ctx: ExecContext, argv: readonly string[]): Reply 
   if (on === null || (on !== 0 && on !== 1)) return BIT_VALUE_ERROR;
   const r = growForBit(ctx, key, offset);
   if (r instanceof ErrorReply) return r;
-  const { b } = r;
+  const { b, grew } = r;
   const byte = Math.floor(offset / 8);
   const mask = 1 << (7 - (offset & 7));
   const old = b.bytes[byte]! & mask;
-  if (on) b.bytes[byte]! |= mask;
-  else b.bytes[byte]! &= ~mask;
-  edited(ctx, key, b);
-  ctx.propagate(argv);
+  // As Redis 7.0.15: a write that changes nothing is no write (no WATCH touch, no propagation).
+  if (grew || (old !== 0) !== (on === 1)) {
+    if (on) b.bytes[byte]! |= mask;
+    else b.bytes[byte]! &= ~mask;
+    edited(ctx, key, b);
+    ctx.propagate(argv);
+  } else {
+    unedited(ctx, key, b);
+  }
   return old ? 1 : 0;
 }
 
@@ -507,6 +517,7 @@ function bitfieldGeneric(ctx: ExecContext, argv: readonly string[], readonlyComm
   }
   let src: Str | undefined;
   let b: ByteString | undefined;
+  let grew = false;
   if (readonly) {
     const v = readStr(ctx, key);
     if (v instanceof ErrorReply) return v;
@@ -516,6 +527,7 @@ function bitfieldGeneric(ctx: ExecContext, argv: readonly string[], readonlyComm
     const r = growForBit(ctx, key, highest);
     if (r instanceof ErrorReply) return r;
     b = r.b;
+    grew = r.grew;
     src = b;
   }
   const out: Reply[] = [];
@@ -563,13 +575,13 @@ function bitfieldGeneric(ctx: ExecContext, argv: readonly string[], readonlyComm
     }
     out.push(int64Reply(ret));
     writeBits(b!, o.offset, o.bits, next);
-    changes++;
+    if (grew || next !== old) changes++;
   }
   if (changes > 0) {
     edited(ctx, key, b!);
     ctx.propagate(argv);
-  } else if (b !== undefined && b.length <= SMALL_STRING) {
-    ctx.db.data.set(key, b.toString());
+  } else if (b !== undefined) {
+    unedited(ctx, key, b);
   }
   return out;
 }

@@ -61,9 +61,11 @@ test("small bit-edited values stay plain strings; growth pads with zeros", () =>
 test("writes propagate as Redis replicates them; reads and no-ops do not", () => {
   const { log, run } = setup();
   run("SETBIT", "k", "1", "1");
+  run("SETBIT", "k", "1", "1"); // unchanged: no write, as in Redis 7.0.15
   run("GETBIT", "k", "1");
   run("BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9");
   run("BITFIELD", "k", "SET", "u8", "0", "7");
+  run("BITFIELD", "k", "SET", "u8", "0", "7", "GET", "u8", "0");
   run("PFADD", "h", "a");
   run("PFADD", "h", "a");
   run("PFCOUNT", "h"); // stale cache: written back and propagated
