@@ -144,3 +144,8 @@ test("MurmurHash64A in 32-bit halves equals the 64-bit one", () => {
     { numRuns: 2000, seed: 7 },
   );
 });
+
+test("PFSELFTEST passes", () => {
+  const { run } = setup();
+  assert.equal((run("PFSELFTEST") as SimpleString).text, "OK");
+});
