@@ -60,6 +60,11 @@ const SCRIPTS: Record<string, string[]> = {
     "ZADD a 1 x 2 y | ZADD b 5 y | ZUNIONSTORE d 2 a b | ZRANGE d 0 -1 WITHSCORES | ZINTERSTORE e 2 a b AGGREGATE MIN | ZRANGE e 0 -1 WITHSCORES | ZDIFFSTORE f 2 a b | ZRANGE f 0 -1 WITHSCORES",
     "ZADD a 1 x 2 y 3 z | ZRANGESTORE b a 0 1 | ZRANGE b 0 -1 WITHSCORES | ZRANGESTORE c a (1 +inf BYSCORE | ZRANGE c 0 -1 | ZMPOP 2 d a MIN COUNT 2 | ZMPOP 2 e d MAX | ZCARD a",
   ],
+  bits: [
+    "SET a foobar | SET b abcdef | BITOP AND c a b | GET c | BITOP OR d a b nokey | GET d | BITOP XOR e a b | GET e | BITOP NOT f a | GET f",
+    "SETBIT a 100 1 | SETBIT b 3 1 | BITOP OR c a b | BITCOUNT c | BITPOS c 1 | HSET d f v | BITOP AND e a d",
+    "PFADD a x y z | PFADD b z w | PFCOUNT a b | PFMERGE c a b | PFCOUNT c | GET c | PFMERGE d | PFCOUNT d",
+  ],
   msetnx: [
     "MSETNX a 1 b 2 c 3 | MGET a b c | MSETNX c 9 d 9 | MGET c d | MSETNX d 1 e 2 f 3 | MGET a b c d e f",
     "SET a x EXAT {T} | MSETNX a 1 | MSETNX b 1 c | EXPIRETIME a",

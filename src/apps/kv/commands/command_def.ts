@@ -62,6 +62,8 @@ export interface Def {
   complexity?: string;
   args?: string;
   deprecated?: [since: string, replacedBy: string];
+  /** COMMAND DOCS' `syscmd` doc flag (internal commands such as PFDEBUG). */
+  syscmd?: boolean;
   subcommands?: Record<string, Def>;
 }
 

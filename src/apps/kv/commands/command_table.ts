@@ -16,6 +16,8 @@ import * as list from "./t_list.js";
 import * as str from "./t_string.js";
 import { SET_DEFS } from "./t_set.js";
 import { ZSET_DEFS } from "./t_zset.js";
+import { BITOPS_DEFS } from "./bitops.js";
+import { HLL_DEFS } from "./hyperloglog.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -152,9 +154,8 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     step = k.keystep;
   } else if (ranges.length > 1) {
     firstKey = Math.min(...ranges.map((k) => k.index));
-    // A spec running to the end of the line (negative lastkey) wins, as in Redis.
-    const lasts = ranges.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey));
-    lastKey = lasts.some((l) => l < 0) ? Math.min(...lasts) : Math.max(...lasts);
+    // Redis compares them unsigned (populateCommandLegacyRangeSpec): a -1 "to the end" wins.
+    lastKey = ranges.map((k) => (k.lastkey >= 0 ? k.lastkey + k.index : k.lastkey)).reduce((a, b) => ((b >>> 0) > (a >>> 0) ? b : a));
     step = 1;
   }
   const subs = def.subcommands
@@ -177,7 +178,7 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     since: def.since,
     summary: def.summary,
     complexity: def.complexity ?? "O(1)",
-    docFlags: def.deprecated ? ["deprecated"] : [],
+    docFlags: [...(def.deprecated ? ["deprecated"] : []), ...(def.syscmd ? ["syscmd"] : [])],
     ...(def.deprecated ? { deprecatedSince: def.deprecated[0], replacedBy: def.deprecated[1] } : {}),
     args: def.args ? parseArgs(def.args) : [],
     subcommands: subs,
@@ -505,6 +506,8 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   str.STRING_DEFS,
   SET_DEFS,
   ZSET_DEFS,
+  BITOPS_DEFS,
+  HLL_DEFS,
 ];
 
 function allDefs(): [string, Def][] {

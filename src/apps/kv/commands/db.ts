@@ -19,6 +19,7 @@
  * db.setKey("k", "v");
  * db.size; // 1
  */
+import { ByteString } from "./byte_string.js";
 import { ListValue } from "./list_value.js";
 import { type SetValue } from "./set_value.js";
 import { type Int64 } from "./numbers.js";
@@ -39,7 +40,7 @@ export interface KeyContext {
   propagate(argv: readonly string[]): void;
 }
 
-export type Value = string | HashValue | ListValue | SetValue | ZSetValue;
+export type Value = string | HashValue | ListValue | SetValue | ZSetValue | ByteString;
 
 /** Server-wide counters INFO reports (`stats` section). */
 export interface KeyspaceStats {
@@ -344,6 +345,25 @@ export function expireIfNeeded(ctx: KeyContext, key: string): boolean {
 
 /** A key's value for a read command: lazy expiry, and keyspace hit/miss counting. */
 export function lookupRead(ctx: KeyContext, key: string): Value | undefined {
+  const v = lookupReadBytes(ctx, key);
+  return v instanceof ByteString ? asString(ctx.db, key, v) : v;
+}
+
+/** A key's value for a write command: lazy expiry, no counters. */
+export function lookupWrite(ctx: KeyContext, key: string): Value | undefined {
+  const v = lookupWriteBytes(ctx, key);
+  return v instanceof ByteString ? asString(ctx.db, key, v) : v;
+}
+
+/** A bit-edited value back as a string for every other command (byte_string.ts says why). */
+function asString(db: Db, key: string, v: ByteString): string {
+  const s = v.toString();
+  db.data.set(key, s);
+  return s;
+}
+
+/** {@link lookupRead} for the bit and HyperLogLog commands: a {@link ByteString} stays one. */
+export function lookupReadBytes(ctx: KeyContext, key: string): Value | undefined {
   const db = ctx.db;
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) {
@@ -354,8 +374,8 @@ export function lookupRead(ctx: KeyContext, key: string): Value | undefined {
   return v;
 }
 
-/** A key's value for a write command: lazy expiry, no counters. */
-export function lookupWrite(ctx: KeyContext, key: string): Value | undefined {
+/** {@link lookupWrite} for the bit and HyperLogLog commands: a {@link ByteString} stays one. */
+export function lookupWriteBytes(ctx: KeyContext, key: string): Value | undefined {
   const db = ctx.db;
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) return undefined;

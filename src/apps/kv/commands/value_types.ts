@@ -12,6 +12,7 @@
  */
 import { type HashValue, type Value } from "./db.js";
 import { isHashtable, markHashtable } from "./hash_value.js";
+import { ByteString } from "./byte_string.js";
 import { ListValue } from "./list_value.js";
 import { SetValue } from "./set_value.js";
 import { ZSetValue } from "./zset_value.js";
@@ -103,12 +104,23 @@ export const ZSET_TYPE: ValueType<ZSetValue> = {
   })(), 2),
 };
 
+/** A bit-edited string (byte_string.ts): Redis' sds after SETBIT or PFADD is always raw. */
+export const BYTES_TYPE: ValueType<ByteString> = {
+  name: "string",
+  encoding: () => "raw",
+  copy: (v) => v.clone(),
+  *rewrite(key, v) {
+    yield ["SET", key, v.toString()];
+  },
+};
+
 /** The type of every value class but strings, by constructor. */
 const BY_CLASS = new Map<unknown, ValueType<Value>>([
   [Map, HASH_TYPE as ValueType<Value>],
   [ListValue, LIST_TYPE as ValueType<Value>],
   [SetValue, SET_TYPE as ValueType<Value>],
   [ZSetValue, ZSET_TYPE as ValueType<Value>],
+  [ByteString, BYTES_TYPE as ValueType<Value>],
 ]);
 
 /** The type of `v`. */
@@ -125,4 +137,4 @@ export function typeName(v: Value | undefined): string {
 }
 
 /** Every type's name, for TYPE replies and SCAN's TYPE filter. */
-export const TYPE_NAMES: readonly string[] = ["string", ...new Set([...BY_CLASS.values()].map((t) => t.name))];
+export const TYPE_NAMES: readonly string[] = [...new Set(["string", ...[...BY_CLASS.values()].map((t) => t.name)])];

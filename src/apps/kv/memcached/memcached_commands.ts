@@ -37,6 +37,7 @@
  */
 import { MCFLAGS } from "../aof/aof_format.js";
 import { type CommandSpec, type ExecContext } from "../commands/command.js";
+import { ByteString } from "../commands/byte_string.js";
 import { type Db, type Keyspace, KeyspaceFull, lookupWrite } from "../commands/db.js";
 import { BAD_CHUNK, ITEM_OVERHEAD, type StoreOp, TOO_LARGE, cNumber } from "./memcached_parser.js";
 import { type Reply } from "../resp/reply.js";
@@ -227,7 +228,7 @@ export function mcGet(ctx: ExecContext, keys: readonly string[], cas: boolean, t
   const db = ctx.db;
   for (const k of keys) {
     const v = db.data.get(k);
-    if (v !== undefined && typeof v !== "string" && !db.isExpired(k, ctx.now)) return WRONGTYPE_LINE;
+    if (v !== undefined && typeof v !== "string" && !(v instanceof ByteString) && !db.isExpired(k, ctx.now)) return WRONGTYPE_LINE;
   }
   const c = mcState(db.keyspace).counters;
   const at = touch ? expiryOf(exptime, ctx.now) : null;
