@@ -13,6 +13,7 @@ import * as dbc from "./db_commands.js";
 import * as exp from "./expire.js";
 import * as hash from "./t_hash.js";
 import * as list from "./t_list.js";
+import { OBJECT_DEFS } from "./object_commands.js";
 import * as str from "./t_string.js";
 
 export interface CommandEntry extends CommandSpec {
@@ -486,7 +487,10 @@ const DEFS: Record<string, Def> = {
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */
-const TYPE_DEFS: readonly Record<string, Def>[] = [];
+const TYPE_DEFS: readonly Record<string, Def>[] = [
+  dbc.DB_DEFS,
+  OBJECT_DEFS,
+];
 
 function allDefs(): [string, Def][] {
   const all: [string, Def][] = Object.entries(DEFS);

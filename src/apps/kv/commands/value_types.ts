@@ -68,8 +68,8 @@ export const LIST_TYPE: ValueType<ListValue> = {
   })()),
 };
 
-/** hash-max-listpack-entries and -value defaults: a hash past either is a hashtable in Redis. */
-const HASH_LISTPACK_ENTRIES = 128;
+/** hash-max-listpack-entries and -value defaults (config.c: 512 and 64, not redis.conf's 128): a hash past either is a hashtable in Redis. */
+const HASH_LISTPACK_ENTRIES = 512;
 const HASH_LISTPACK_VALUE = 64;
 
 export const HASH_TYPE: ValueType<HashValue> = {
