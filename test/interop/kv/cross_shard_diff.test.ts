@@ -65,6 +65,10 @@ const SCRIPTS: Record<string, string[]> = {
     "SETBIT a 100 1 | SETBIT b 3 1 | BITOP OR c a b | BITCOUNT c | BITPOS c 1 | HSET d f v | BITOP AND e a d",
     "PFADD a x y z | PFADD b z w | PFCOUNT a b | PFMERGE c a b | PFCOUNT c | GET c | PFMERGE d | PFCOUNT d",
   ],
+  keyspace: [
+    "SET a 1 EXAT {T} | COPY a b | GET b | EXPIRETIME b | COPY a b | COPY a b REPLACE | SADD c x | COPY c d | SMEMBERS d | COPY nokey e",
+    "SET a 1 | COPY a b DB 1 | GET b | SELECT 1 | GET b | SELECT 0 | COPY a b DB 1 | COPY a b DB 1 REPLACE | ZADD c 1 x | COPY c d DB 2 | SELECT 2 | ZRANGE d 0 -1 WITHSCORES",
+  ],
   msetnx: [
     "MSETNX a 1 b 2 c 3 | MGET a b c | MSETNX c 9 d 9 | MGET c d | MSETNX d 1 e 2 f 3 | MGET a b c d e f",
     "SET a x EXAT {T} | MSETNX a 1 | MSETNX b 1 c | EXPIRETIME a",

@@ -20,6 +20,8 @@
  * FLUSHDB / FLUSHALL / flush_all: each shard empties its own part when the
  * command reaches it, and a write to another shard can land between two
  * shards' flushes; replaying a plain FLUSHALL there would lose that write.
+ * {@link SWAPDBSHARD} likewise for SWAPDB, which each shard runs on its own
+ * keys (replaying one SWAPDB per shard would swap back and forth).
  */
 import { KvError } from "../errors.js";
 
@@ -32,12 +34,22 @@ export const MCFLAGS = "AGNER.MCFLAGS";
  */
 export const FLUSHSHARD = "AGNER.FLUSHSHARD";
 
-const FLUSH_NAME = /^flush(db|all)$/i;
+/** `AGNER.SWAPDBSHARD shard shards a b`: databases a and b exchanged the keys that hash to `shard` of `shards`. */
+export const SWAPDBSHARD = "AGNER.SWAPDBSHARD";
 
-/** The record of a flush run by shard `shard` of `shards` (the command itself when there is one shard). */
+const FLUSH_NAME = /^flush(db|all)$/i;
+const SWAPDB_NAME = /^swapdb$/i;
+
+/**
+ * The record of a flush (or a SWAPDB, whose indexes the command propagates
+ * as plain numbers) run by shard `shard` of `shards` (the command itself
+ * when there is one shard).
+ */
 export function scopedFlush(argv: readonly string[], shard: number, shards: number): readonly string[] {
   const name = argv[0]!;
-  if (shards === 1 || (name.length !== 7 && name.length !== 8) || !FLUSH_NAME.test(name)) return argv;
+  if (shards === 1) return argv;
+  if (name.length === 6 && SWAPDB_NAME.test(name)) return [SWAPDBSHARD, String(shard), String(shards), argv[1]!, argv[2]!];
+  if ((name.length !== 7 && name.length !== 8) || !FLUSH_NAME.test(name)) return argv;
   const all = name.length === 8;
   return all ? [FLUSHSHARD, String(shard), String(shards), "ALL"] : [FLUSHSHARD, String(shard), String(shards)];
 }

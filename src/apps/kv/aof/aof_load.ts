@@ -18,9 +18,10 @@
  */
 import { closeSync, ftruncateSync, openSync, readSync, fstatSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FLUSHSHARD, MCFLAGS, type ManifestEntry, ManifestError, manifestName, parseManifest } from "./aof_format.js";
+import { FLUSHSHARD, MCFLAGS, SWAPDBSHARD, type ManifestEntry, ManifestError, manifestName, parseManifest } from "./aof_format.js";
 import { Context, checkCommand, execCommand } from "../commands/engine.js";
-import { Keyspace } from "../commands/db.js";
+import { type Db, Keyspace, type Value } from "../commands/db.js";
+import { type Int64 } from "../commands/numbers.js";
 import { McMeta } from "../memcached/memcached_commands.js";
 import { ErrorReply } from "../resp/reply.js";
 import { shardOf } from "../server/router.js";
@@ -131,6 +132,7 @@ export class Replayer {
       return null;
     }
     if (name === FLUSHSHARD) return this.flushShard(argv);
+    if (name === SWAPDBSHARD) return this.swapdbShard(argv);
     const spec = checkCommand(argv);
     if (spec instanceof ErrorReply) return spec.text;
     if (spec.exec === undefined) return `'${argv[0]}' cannot be replayed from the append only file`;
@@ -148,6 +150,40 @@ export class Replayer {
       for (const key of db.data.keys()) if (shardOf(key, shards - 1) === shard) db.deleteKey(key);
     }
     return null;
+  }
+
+  /** {@link SWAPDBSHARD}: one shard's keys of two databases exchanged. */
+  private swapdbShard(argv: string[]): string | null {
+    const num = (s: string | undefined) => (s !== undefined && /^\d{1,5}$/.test(s) ? Number(s) : -1);
+    const [shard, shards, a, b] = [num(argv[1]), num(argv[2]), num(argv[3]), num(argv[4])];
+    const n = this.keyspace.dbs.length;
+    if (argv.length !== 5 || shard < 0 || shards < 1 || shard >= shards || (shards & (shards - 1)) !== 0 || a < 0 || a >= n || b < 0 || b >= n) {
+      return `bad ${SWAPDBSHARD} record`;
+    }
+    if (a === b) return null;
+    const da = this.keyspace.db(a);
+    const db = this.keyspace.db(b);
+    const fromA = takeShard(da, shard, shards - 1);
+    const fromB = takeShard(db, shard, shards - 1);
+    putAll(db, fromA);
+    putAll(da, fromB);
+    return null;
+  }
+}
+
+/** SWAPDBSHARD's keys of one database and shard, taken out with their TTL and metadata. */
+function takeShard(db: Db, shard: number, mask: number): [string, Value, Int64 | undefined, unknown][] {
+  const out: [string, Value, Int64 | undefined, unknown][] = [];
+  for (const [key, v] of db.data) if (shardOf(key, mask) === shard) out.push([key, v, db.getExpire(key), db.meta?.get(key)]);
+  for (const [key] of out) db.deleteKey(key);
+  return out;
+}
+
+function putAll(db: Db, items: [string, Value, Int64 | undefined, unknown][]): void {
+  for (const [key, v, at, meta] of items) {
+    db.setKey(key, v);
+    if (at !== undefined) db.setExpire(key, at);
+    if (meta !== undefined) (db.meta ??= new Map()).set(key, meta);
   }
 }
 

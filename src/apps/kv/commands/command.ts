@@ -51,6 +51,8 @@ export interface ExecContext extends KeyContext {
    * append-only file. Not called by reads or by writes that changed nothing.
    */
   propagate(argv: readonly string[]): void;
+  /** {@link propagate} for a write of another database of this shard (MOVE, COPY ... DB, a lazy expiry there). */
+  propagateTo(db: number, argv: readonly string[]): void;
 }
 
 /**

@@ -13,6 +13,7 @@ import * as dbc from "./db_commands.js";
 import * as exp from "./expire.js";
 import * as hash from "./t_hash.js";
 import * as list from "./t_list.js";
+import { OBJECT_DEFS } from "./object_commands.js";
 import * as str from "./t_string.js";
 import { SET_DEFS } from "./t_set.js";
 import { ZSET_DEFS } from "./t_zset.js";
@@ -508,6 +509,8 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   ZSET_DEFS,
   BITOPS_DEFS,
   HLL_DEFS,
+  dbc.DB_DEFS,
+  OBJECT_DEFS,
 ];
 
 function allDefs(): [string, Def][] {

@@ -85,10 +85,31 @@ interface ScanState {
   done: boolean;
 }
 
+/**
+ * Redis' LRU clock: seconds, 24 bits (a small integer in V8, so storing one
+ * allocates nothing), as an object's `lru` field holds it.
+ */
+export function lruClock(ms: number): number {
+  return Math.floor(ms / 1000) & LRU_CLOCK_MAX;
+}
+const LRU_CLOCK_MAX = 0xffffff;
+
+/** Seconds between two LRU clock readings, across the 24-bit wrap as Redis' estimateObjectIdleTime counts it. */
+export function lruIdle(now: number, stamp: number): number {
+  return now >= stamp ? now - stamp : LRU_CLOCK_MAX - stamp + now;
+}
+
 export class Db {
-  readonly data = new Map<string, Value>();
+  /** Key → value. Not readonly: SWAPDB exchanges two databases' contents ({@link swapWith}). */
+  data = new Map<string, Value>();
   /** Absolute expiry in ms of the keys that have one; bigint only beyond 2^53. */
-  readonly expires = new Map<string, Int64>();
+  expires = new Map<string, Int64>();
+  /**
+   * Last access of each key ({@link lruClock}), for OBJECT IDLETIME; null
+   * until the keyspace tracks access ({@link Keyspace.trackAccess}): most
+   * servers never ask, and then no lookup pays for it.
+   */
+  access: Map<string, number> | null = null;
   /** Per-key metadata owned by other protocols (memcached flags, CAS): cleared by {@link modified}. */
   meta: Map<string, unknown> | null = null;
   /** Redis' estimate of the average TTL of keys with one (ms), kept by the active expiry cycle. */
@@ -131,6 +152,7 @@ export class Db {
   setKey(key: string, value: Value, keepTtl = false): void {
     if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
     this.data.set(key, value);
+    if (this.access !== null) this.access.set(key, lruClock(this.keyspace.clock()));
     if (!keepTtl && this.expires.size !== 0) this.dropExpire(key);
     this.modified(key);
     if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
@@ -139,6 +161,7 @@ export class Db {
   /** Removes a key; true when it was there. */
   deleteKey(key: string): boolean {
     if (!this.data.delete(key)) return false;
+    if (this.access !== null) this.access.delete(key);
     if (this.expires.size !== 0) this.dropExpire(key);
     this.modified(key);
     if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
@@ -183,6 +206,7 @@ export class Db {
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touchExisting(this.index, (k) => this.data.has(k));
     this.data.clear();
     this.expires.clear();
+    this.access?.clear();
     this.meta = null;
     this.scans.clear();
     this.expireCursor = null;
@@ -256,6 +280,43 @@ export class Db {
     }
   }
 
+  /**
+   * SWAPDB: this database and `other` exchange their keys, TTLs, metadata,
+   * access clocks, SCAN iterations and expiry state (each keeps its index,
+   * so a client's SELECT now sees the other's data, as in Redis). The
+   * watched keys that exist in either are touched first, as Redis'
+   * touchAllWatchedKeysInDb does for both.
+   */
+  swapWith(other: Db): void {
+    if (other === this) return;
+    const watches = this.keyspace.watches;
+    if (watches.size !== 0) {
+      const inEither = (k: string) => this.data.has(k) || other.data.has(k);
+      watches.touchExisting(this.index, inEither);
+      watches.touchExisting(other.index, inEither);
+    }
+    [this.data, other.data] = [other.data, this.data];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    [this.access, other.access] = [other.access, this.access];
+    [this.meta, other.meta] = [other.meta, this.meta];
+    [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
+    // The iterators follow their Map; cursor ids are unique per Keyspace, so none collides.
+    const mine = [...this.scans];
+    this.scans.clear();
+    for (const [id, st] of other.scans) this.scans.set(id, st);
+    other.scans.clear();
+    for (const [id, st] of mine) other.scans.set(id, st);
+    [this.randomIt, other.randomIt] = [other.randomIt, this.randomIt];
+    [this.scanWrites, other.scanWrites] = [other.scanWrites, this.scanWrites];
+  }
+
+  /** Seconds since `key` was last read or written (OBJECT IDLETIME); call {@link Keyspace.trackAccess} first. */
+  idleSeconds(key: string, now: number): number {
+    const stamp = this.access?.get(key) ?? this.keyspace.accessSince;
+    return lruIdle(lruClock(now), stamp);
+  }
+
   /** Live SCAN iterations held (for memory accounting). */
   get scanCursors(): number {
     return this.scans.size;
@@ -292,6 +353,10 @@ export class Keyspace {
   /** Who WATCHes which keys of this shard (watch.ts). */
   readonly watches = new Watches();
   private cursorIds = 0;
+  /** LRU clock when access tracking began (-1: not tracking): the idle time of keys not accessed since. */
+  accessSince = -1;
+  /** Unix ms for the access stamps of writes (setKey has no command clock); a test may set its own. */
+  clock: () => number = Date.now;
 
   constructor(databases = 16) {
     const dbs: Db[] = [];
@@ -315,6 +380,23 @@ export class Keyspace {
   /** A fresh SCAN cursor id, unique within this Keyspace. */
   nextCursorId(): number {
     return ++this.cursorIds;
+  }
+
+  /**
+   * Starts keeping each key's last access (OBJECT IDLETIME's first call
+   * does): from then on every lookup and write stamps the key. A key not
+   * accessed since counts as idle since tracking began, a lower bound of
+   * its real idle time.
+   */
+  trackAccess(now: number): void {
+    if (this.accessSince >= 0) return;
+    this.accessSince = lruClock(now);
+    for (const d of this.dbs) d.access = new Map();
+  }
+
+  /** SWAPDB a b (both valid indexes). */
+  swap(a: number, b: number): void {
+    this.db(a).swapWith(this.db(b));
   }
 
   /** FLUSHALL. */
@@ -343,13 +425,17 @@ export function expireIfNeeded(ctx: KeyContext, key: string): boolean {
   return true;
 }
 
-/** A key's value for a read command: lazy expiry, and keyspace hit/miss counting. */
-export function lookupRead(ctx: KeyContext, key: string): Value | undefined {
-  const v = lookupReadBytes(ctx, key);
+/**
+ * A key's value for a read command: lazy expiry, and keyspace hit/miss
+ * counting. It counts as an access to the key (OBJECT IDLETIME) unless
+ * `touch` is false (Redis' LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT).
+ */
+export function lookupRead(ctx: KeyContext, key: string, touch = true): Value | undefined {
+  const v = lookupReadBytes(ctx, key, touch);
   return v instanceof ByteString ? asString(ctx.db, key, v) : v;
 }
 
-/** A key's value for a write command: lazy expiry, no counters. */
+/** A key's value for a write command: lazy expiry, no counters; an access to the key. */
 export function lookupWrite(ctx: KeyContext, key: string): Value | undefined {
   const v = lookupWriteBytes(ctx, key);
   return v instanceof ByteString ? asString(ctx.db, key, v) : v;
@@ -363,7 +449,7 @@ function asString(db: Db, key: string, v: ByteString): string {
 }
 
 /** {@link lookupRead} for the bit and HyperLogLog commands: a {@link ByteString} stays one. */
-export function lookupReadBytes(ctx: KeyContext, key: string): Value | undefined {
+export function lookupReadBytes(ctx: KeyContext, key: string, touch = true): Value | undefined {
   const db = ctx.db;
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) {
@@ -371,6 +457,7 @@ export function lookupReadBytes(ctx: KeyContext, key: string): Value | undefined
     return undefined;
   }
   db.stats.keyspaceHits++;
+  if (touch && db.access !== null) db.access.set(key, lruClock(ctx.now));
   return v;
 }
 
@@ -379,6 +466,7 @@ export function lookupWriteBytes(ctx: KeyContext, key: string): Value | undefine
   const db = ctx.db;
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) return undefined;
+  if (db.access !== null) db.access.set(key, lruClock(ctx.now));
   return v;
 }
 

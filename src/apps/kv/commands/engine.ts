@@ -37,6 +37,11 @@ export class Context implements ExecContext {
     public propagate: (argv: readonly string[]) => void = () => {},
     public dbIndex = db.index,
   ) {}
+
+  /** Given to `propagate` as it is: a Context's log has no databases. */
+  propagateTo(_db: number, argv: readonly string[]): void {
+    this.propagate(argv);
+  }
 }
 
 /**
@@ -153,7 +158,8 @@ export function mergeSplit(cmd: CommandEntry, parts: readonly ShardPart[], repli
 /**
  * Merges the shards' replies of an `all` command: DBSIZE summed, KEYS
  * concatenated, RANDOMKEY one of the non-null keys at random, FLUSHDB/
- * FLUSHALL OK (or the first error). SCAN is not merged: see {@link scanRoute}.
+ * FLUSHALL/SWAPDB/MEMORY PURGE OK (or the first error), OBJECT/MEMORY HELP
+ * and MEMORY MALLOC-STATS the first shard's (all answer the same). SCAN is not merged: see {@link scanRoute}.
  */
 export function mergeAll(name: string, replies: readonly Reply[]): Reply {
   for (const r of replies) if (r instanceof ErrorReply) return r;
@@ -169,7 +175,12 @@ export function mergeAll(name: string, replies: readonly Reply[]): Reply {
     case "flushdb":
     case "flushall":
     case "pfselftest":
+    case "swapdb":
+    case "purge":
       return OK;
+    case "help":
+    case "malloc-stats":
+      return replies[0]!;
     default:
       throw new RangeError(`mergeAll: ${name} is not an 'all' command`);
   }

@@ -84,7 +84,7 @@ export function pexpireatCommand(ctx: ExecContext, argv: readonly string[]): Rep
 
 function ttlGeneric(ctx: ExecContext, argv: readonly string[], ms: boolean, absolute: boolean): Reply {
   const key = argv[1]!;
-  if (lookupRead(ctx, key) === undefined) return -2;
+  if (lookupRead(ctx, key, false) === undefined) return -2;
   const at = ctx.db.getExpire(key);
   if (at === undefined) return -1;
   let ttl = absolute ? BigInt(at) : BigInt(at) - BigInt(ctx.now);

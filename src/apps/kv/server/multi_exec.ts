@@ -27,7 +27,7 @@ import { MultiState, type Queued, type Session } from "./session.js";
 import { type CommandEntry, execCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "../commands/engine.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone, Unwatch, Watch } from "./messages.js";
-import { AofAppend } from "../aof/persistence.js";
+import { AofAppend, type AofRecord } from "../aof/persistence.js";
 import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "../resp/reply.js";
 import { planMulti, shardOf } from "./router.js";
 import type { ShardState } from "./shard.js";
@@ -225,7 +225,7 @@ function* runQueued(inst: KvInstance, db: number, cmd: CommandEntry, argv: reado
     const shards = shardsOf(inst, cmd, argv);
     if (shards === null || shards.length < 2) return yield* on(shardOf(argv[cmd.firstKey]!, mask), argv);
     const out = yield* lockedCommand(inst, shards, db, cmd, argv);
-    if (out.records.length > 0) record(inst, db, out.records);
+    if (out.records.length > 0) record(inst, out.records);
     return out.reply;
   }
   const parts = plan;
@@ -244,8 +244,8 @@ function safeExec(s: ShardState, cmd: CommandEntry, argv: readonly string[]): Re
 }
 
 /** A cross-shard command's records for the append-only file (what its exec propagated; its steps write nothing of their own). */
-function record(inst: KvInstance, db: number, records: readonly string[][]): void {
+function record(inst: KvInstance, records: AofRecord[]): void {
   if (!inst.config.get("appendonly")) return;
   const w = current!.rt.whereis(inst.names.writer);
-  if (w !== undefined) w.rt.deliver(w, new AofAppend(-1, records.map((argv) => ({ db, argv })), null));
+  if (w !== undefined) w.rt.deliver(w, new AofAppend(-1, records, null));
 }

@@ -75,7 +75,7 @@ export function startTransaction(c: Session, seq: number, cmd: CommandEntry, arg
     const done = new AsyncDone(seq, out.reply);
     if (out.records.length > 0 && inst.config.get("appendonly")) {
       // The records go before the unlock (so later writes of these keys follow them); the reply once they are written.
-      const mon = toWriter(inst, out.records.map((a) => ({ db, argv: a })), done);
+      const mon = toWriter(inst, out.records, done);
       yield* unlockAll(inst, shards);
       conn.rt.deliver(conn, yield* whenWritten(mon, done, "the command"));
       return;
@@ -149,8 +149,8 @@ export function* unlockAll(inst: KvInstance, shards: number[], last: ((s: ShardS
 
 export interface Outcome {
   reply: Reply;
-  /** What the command propagated: the append-only file's records of it, on its database. */
-  records: string[][];
+  /** What the command propagated: the append-only file's records of it. */
+  records: AofRecord[];
 }
 
 function* transaction(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
@@ -164,8 +164,9 @@ function* transaction(inst: KvInstance, shards: number[], db: number, cmd: Comma
   }
 }
 
-/** A key as gathered from its shard. */
+/** A key as gathered from its shard's database `db`. */
 interface Gathered {
+  db: number;
   key: string;
   value: Value;
   expireAt: Int64 | undefined;
@@ -180,6 +181,25 @@ class ScratchDb extends Db {
   }
 }
 
+/** A scratch keyspace of {@link ScratchDb}s (COPY ... DB n writes another database). */
+class ScratchKeyspace extends Keyspace {
+  override readonly dbs: readonly ScratchDb[] = Array.from({ length: 16 }, (_, i) => new ScratchDb(i, this.stats, this));
+  override db(index: number): ScratchDb {
+    return this.dbs[index]!;
+  }
+}
+
+/** Which database each key of the command lives in: `db`, but COPY's destination in its `DB n`. */
+function keyDbs(cmd: CommandEntry, argv: readonly string[], db: number, keys: readonly string[]): number[] {
+  const dbs = keys.map(() => db);
+  if (cmd.name === "copy" && keys.length === 2) {
+    for (let j = 3; j + 1 < argv.length; j++) {
+      if (argv[j]!.toLowerCase() === "db" && /^(0|[1-9][0-9]?)$/.test(argv[j + 1]!) && Number(argv[j + 1]) < 16) dbs[1] = Number(argv[j + 1]);
+    }
+  }
+  return dbs;
+}
+
 /**
  * Runs `cmd` over `shards`, which the caller has locked (a transaction of
  * its own, or EXEC's): gather, exec on a scratch database, write back (see
@@ -188,67 +208,74 @@ class ScratchDb extends Db {
  */
 export function* lockedCommand(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
   const keys = keysOf(cmd, argv) ?? [];
-  const byShard = new Map<number, string[]>();
-  for (const k of keys) {
-    const i = shardOf(k, inst.mask);
+  const dbs = keyDbs(cmd, argv, db, keys);
+  const byShard = new Map<number, { key: string; db: number }[]>();
+  keys.forEach((key, k) => {
+    const i = shardOf(key, inst.mask);
     let l = byShard.get(i);
     if (l === undefined) byShard.set(i, (l = []));
-    l.push(k);
-  }
+    l.push({ key, db: dbs[k]! });
+  });
   // 1. gather
-  const scratchKs = new Keyspace(16);
-  const scratch = new ScratchDb(db, scratchKs.stats, scratchKs);
+  const scratchKs = new ScratchKeyspace(16);
   const before = new Map<string, Gathered>();
-  for (const [i, ks] of byShard) {
+  for (const [i, wanted] of byShard) {
     const got = yield* step(inst, i, db, (s) => {
       const out: Gathered[] = [];
-      for (const key of ks) {
+      for (const { key, db: d } of wanted) {
+        s.db = s.keyspace.db(d);
+        s.dbIndex = d;
         const value = lookupWrite(s, key);
-        if (value !== undefined) out.push({ key, value, expireAt: s.db.getExpire(key) });
+        if (value !== undefined) out.push({ db: d, key, value, expireAt: s.db.getExpire(key) });
       }
       return out;
     }, null);
     for (const g of got) {
-      before.set(g.key, g);
-      scratch.data.set(g.key, g.value);
-      if (g.expireAt !== undefined) scratch.expires.set(g.key, g.expireAt);
+      before.set(`${g.db}:${g.key}`, g);
+      const sd = scratchKs.db(g.db);
+      sd.data.set(g.key, g.value);
+      if (g.expireAt !== undefined) sd.expires.set(g.key, g.expireAt);
     }
   }
   // 2. exec
-  const records: string[][] = [];
-  const ctx = new Context(scratch, Date.now(), (a) => records.push([...a]), db);
+  const records: AofRecord[] = [];
+  const ctx = new Context(scratchKs.db(db), Date.now(), (a) => records.push({ db, argv: [...a] }), db);
+  ctx.propagateTo = (d, a) => records.push({ db: d, argv: [...a] });
   const reply = execCommand(ctx, cmd, argv);
   // 3. write back: values first, deletions last
   const sets = new Map<number, Gathered[]>();
-  const dels = new Map<number, string[]>();
-  for (const key of keys) {
-    const was = before.get(key);
-    const value = scratch.data.get(key);
-    const expireAt = scratch.getExpire(key);
-    if (!scratch.changed.has(key) && was?.value === value && was?.expireAt === expireAt) continue;
+  const dels = new Map<number, { db: number; key: string }[]>();
+  keys.forEach((key, k) => {
+    const d = dbs[k]!;
+    const sd = scratchKs.db(d);
+    const was = before.get(`${d}:${key}`);
+    const value = sd.data.get(key);
+    const expireAt = sd.getExpire(key);
+    if (!sd.changed.has(key) && was?.value === value && was?.expireAt === expireAt) return;
     const i = shardOf(key, inst.mask);
     if (value !== undefined) {
       let l = sets.get(i);
       if (l === undefined) sets.set(i, (l = []));
-      l.push({ key, value, expireAt });
+      l.push({ db: d, key, value, expireAt });
     } else if (was !== undefined) {
       let l = dels.get(i);
       if (l === undefined) dels.set(i, (l = []));
-      l.push(key);
+      l.push({ db: d, key });
     }
-  }
+  });
   const stats = scratchKs.stats;
   for (const [i, l] of sets) {
     yield* step(inst, i, db, (s) => {
       for (const g of l) {
-        s.db.setKey(g.key, g.value);
-        if (g.expireAt !== undefined) s.db.setExpire(g.key, g.expireAt);
+        const target = s.keyspace.db(g.db);
+        target.setKey(g.key, g.value);
+        if (g.expireAt !== undefined) target.setExpire(g.key, g.expireAt);
       }
     }, null);
   }
   for (const [i, l] of dels) {
     yield* step(inst, i, db, (s) => {
-      for (const key of l) s.db.deleteKey(key);
+      for (const { db: d, key } of l) s.keyspace.db(d).deleteKey(key);
     }, null);
   }
   // The command's hits and misses count in the first shard's figures (INFO sums them).
