@@ -19,6 +19,14 @@
  * - `set_everysec_p1_rps`: `-t set -n 200000 -r 100000 -c 50 -P 1` with
  *   `appendonly yes appendfsync everysec` on both (fresh servers, each in
  *   its own directory; Redis with `aof-use-rdb-preamble no` like Agner)
+ * - `std_<test>_p1_rps`, `std_<test>_p16_rps`: redis-benchmark's standard
+ *   tests over the data types (`-t set,get,incr,lpush,rpush,lpop,rpop,sadd,
+ *   hset,spop,zadd,zpopmin,lrange_100,lrange_600,mset -n 100000 -r 100000
+ *   -c 50`, at `-P 1` and `-P 16`; fresh servers)
+ * - `get_c1000_p50_ms`, `get_c1000_p99_ms`: GET latency with 1,000 clients
+ *   (`-t get -c 1000 -r 100000 --csv`)
+ * - `mem_per_key_100b_bytes`: RSS growth per key after `-t set -d 100
+ *   -r 1000000 -n 1000000 -P 16` (about 632,000 distinct keys: DBSIZE)
  *
  * Beside them, as `#` lines, the same runs on bench/kv_floor_server.ts (a
  * Map and a bare parser: what Node allows at the least), so each gap to
@@ -107,14 +115,93 @@ function rps(out: string): Map<string, number> {
   return m;
 }
 
-/** p50 latency per test from `--csv` output. */
-function p50(out: string): Map<string, number> {
+/** A latency column (`p50_latency_ms`, `p99_latency_ms`) per test from `--csv` output. */
+function p50(out: string, column = "p50_latency_ms"): Map<string, number> {
   const m = new Map<string, number>();
   const lines = out.trim().split("\n").map((l) => l.split(",").map((f) => f.replace(/"/g, "")));
   const head = lines[0]!;
-  const col = head.indexOf("p50_latency_ms");
+  const col = head.indexOf(column);
   for (const l of lines.slice(1)) m.set(l[0]!.toLowerCase(), Number(l[col]));
   return m;
+}
+
+/** Every test's rate from `-q` output, by its label's first word (`lrange_100`, `mset`); LRANGE's LPUSH fill is left out. */
+function rpsAll(out: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of out.split(/[\r\n]+/)) {
+    const r = /^([^:]+): ([\d.]+) requests per second/.exec(line.trim());
+    if (r === null || r[1]!.includes("needed")) continue;
+    m.set(r[1]!.split(" ")[0]!.toLowerCase(), Number(r[2]));
+  }
+  return m;
+}
+
+const STANDARD = ["set", "get", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd", "zpopmin", "lrange_100", "lrange_600", "mset"];
+
+/** redis-benchmark's standard tests over the types, on fresh servers, at -P 1 and -P 16. */
+async function standardTests(dir: string): Promise<void> {
+  for (const pipeline of [1, 16]) {
+    const redis = await startRedis(dir);
+    const agner = await startAgner(dir);
+    try {
+      const args = ["-t", STANDARD.join(","), "-n", "100000", "-r", "100000", "-c", "50", "-P", String(pipeline), "-q"];
+      const got = new Map<string, Map<string, number>>();
+      for (const s of [redis, agner]) got.set(s.name, rpsAll(await bench(s.port, args)));
+      for (const t of STANDARD) {
+        const a = got.get("agner")!.get(t);
+        const r = got.get("redis")!.get(t);
+        if (a === undefined || r === undefined) console.log(`# std_${t}_p${pipeline}_rps: no figure (agner ${a}, redis ${r})`);
+        else figure(`std_${t}_p${pipeline}_rps`, a, r, "higher");
+      }
+    } finally {
+      await redis.stop();
+      await agner.stop();
+    }
+  }
+  console.log("# std xadd: streams are not implemented yet");
+}
+
+/** GET latency with 1,000 clients. */
+async function manyClients(dir: string): Promise<void> {
+  const redis = await startRedis(dir);
+  const agner = await startAgner(dir);
+  try {
+    const args = ["-t", "get", "-n", "200000", "-r", "100000", "-c", "1000", "-P", "1", "--csv"];
+    const got = new Map<string, string>();
+    for (const s of [redis, agner]) got.set(s.name, await bench(s.port, args));
+    for (const col of ["p50", "p99"]) {
+      const a = p50(got.get("agner")!, `${col}_latency_ms`).get("get")!;
+      const r = p50(got.get("redis")!, `${col}_latency_ms`).get("get")!;
+      figure(`get_c1000_${col}_ms`, a, r, "lower");
+    }
+  } finally {
+    await redis.stop();
+    await agner.stop();
+  }
+}
+
+async function dbsize(port: number): Promise<number> {
+  const out = await new Promise<string>((resolve, reject) => execFile("redis-cli", ["-p", String(port), "DBSIZE"], (e, o) => (e ? reject(e) : resolve(o))));
+  return Number(out.trim());
+}
+
+/** RSS growth per key of ~1 M string keys with 100-byte values, both servers measured the same way. */
+async function memoryPerKey100(dir: string): Promise<void> {
+  const redis = await startRedis(dir);
+  const agner = await startAgner(dir);
+  try {
+    const per = new Map<string, number>();
+    for (const s of [redis, agner]) {
+      const r0 = rssBytes(s.proc.pid!);
+      await bench(s.port, ["-t", "set", "-d", "100", "-r", "1000000", "-n", "1000000", "-c", "50", "-P", "16", "-q"]);
+      await new Promise((r) => setTimeout(r, 500));
+      per.set(s.name, (rssBytes(s.proc.pid!) - r0) / (await dbsize(s.port)));
+    }
+    figure("mem_per_key_100b_bytes", per.get("agner")!, per.get("redis")!, "lower");
+  } finally {
+    await redis.stop();
+    await agner.stop();
+  }
 }
 
 /** User + system CPU seconds of a process so far. */
@@ -246,6 +333,9 @@ export default async function main(): Promise<void> {
     }
     await memoryPerKey(dir);
     await everysec(dir);
+    await standardTests(dir);
+    await manyClients(dir);
+    await memoryPerKey100(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
