@@ -1,9 +1,15 @@
 /**
  * LZF, the compression RDB applies to strings longer than 20 bytes
- * (Marc Lehmann's liblzf as Redis 7.0 builds it: HLOG 16, VERY_FAST, a
- * fresh hash table per call). The compressor makes the same choices as
- * Redis' so that DUMP output is byte for byte Redis' own; the
+ * (liblzf 3.6 as Redis 7.0 builds it: HLOG 16, VERY_FAST, hash slots
+ * holding offsets from the input's start). The compressor makes the same
+ * choices as Redis' so that DUMP output is byte for byte Redis' own; the
  * decompressor checks every reference and length against its buffers.
+ *
+ * Redis' hash table is an uninitialised array on the stack, so a slot not
+ * yet written in this call still holds the offset an earlier call left
+ * there, and a match through it is taken when the bytes agree. The table
+ * here is likewise kept from call to call (zero at start, as fresh stack
+ * pages are): the same sequence of compressions gives Redis' bytes.
  *
  * Format: `000LLLLL` + L+1 literal bytes; `LLLooooo oooooooo` a back
  * reference of L+2 bytes at distance o+1; `111ooooo LLLLLLLL oooooooo`
@@ -21,10 +27,8 @@ const MAX_LIT = 1 << 5;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
-// The hash table of positions, reused across calls: a slot counts only when stamped with the call's generation.
-const htab = new Int32Array(HSIZE);
-const stamp = new Uint32Array(HSIZE);
-let generation = 0;
+/** The hash slots: offsets into the input (0 = none), kept across calls as Redis' stack array is. */
+const htab = new Uint32Array(HSIZE);
 
 const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & (HSIZE - 1);
 
@@ -35,16 +39,7 @@ const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & 
 export function lzfCompress(inp: Uint8Array, outLen: number): Uint8Array | null {
   const inLen = inp.length;
   if (inLen === 0 || outLen <= 0) return null;
-  if (++generation === 0x100000000) {
-    stamp.fill(0);
-    generation = 1;
-  }
-  const gen = generation;
   const out = new Uint8Array(outLen + 4);
-  const set = (slot: number, pos: number): void => {
-    htab[slot] = pos;
-    stamp[slot] = gen;
-  };
   let ip = 0;
   let op = 1; // start run
   let lit = 0;
@@ -52,23 +47,16 @@ export function lzfCompress(inp: Uint8Array, outLen: number): Uint8Array | null 
   while (ip < inLen - 2) {
     hval = ((hval << 8) | inp[ip + 2]!) >>> 0;
     const slot = idx(hval);
-    const ref = stamp[slot] === gen ? htab[slot]! : -1;
-    set(slot, ip);
-    let off: number;
-    if (
-      ref > 0 &&
-      (off = ip - ref - 1) < MAX_OFF &&
-      ip + 4 < inLen &&
-      inp[ref] === inp[ip] &&
-      inp[ref + 1] === inp[ip + 1] &&
-      inp[ref + 2] === inp[ip + 2]
-    ) {
+    const ref = htab[slot]!; // an offset; 0 is no entry (and never a match: ref must be past the start)
+    htab[slot] = ip;
+    const off = ip - ref - 1;
+    if (ref > 0 && off >= 0 && off < MAX_OFF && inp[ref + 2] === inp[ip + 2] && inp[ref] === inp[ip] && inp[ref + 1] === inp[ip + 1]) {
       let len = 2;
       let maxlen = inLen - ip - len;
       if (maxlen > MAX_REF) maxlen = MAX_REF;
+      if (op + 3 + 1 >= outLen && op - (lit === 0 ? 1 : 0) + 3 + 1 >= outLen) return null;
       out[op - lit - 1] = lit - 1; // stop run
       if (lit === 0) op--; // undo run if length is zero
-      if (op + 3 + 1 >= outLen) return null;
       // as liblzf: up to 16 bytes compared before the bound is checked again
       let done = false;
       if (maxlen > 16) {
@@ -99,10 +87,10 @@ export function lzfCompress(inp: Uint8Array, outLen: number): Uint8Array | null 
       ip -= 2;
       hval = ((inp[ip]! << 8) | inp[ip + 1]!) >>> 0;
       hval = ((hval << 8) | inp[ip + 2]!) >>> 0;
-      set(idx(hval), ip);
+      htab[idx(hval)] = ip;
       ip++;
       hval = ((hval << 8) | inp[ip + 2]!) >>> 0;
-      set(idx(hval), ip);
+      htab[idx(hval)] = ip;
       ip++;
     } else {
       if (op >= outLen) return null;
