@@ -72,6 +72,9 @@ const bulk = (b: Buffer): string => {
   return n.text;
 };
 
+/** A ziplist of "f", "v", "n", 12 (as Redis before 7.0 wrote small hashes and lists). */
+const ZIPLIST = [22, 0, 0, 0, 19, 0, 0, 0, 4, 0, 0, 1, 0x66, 3, 1, 0x76, 3, 1, 0x6e, 3, 0xfd, 0xff];
+
 /** A DUMP payload of `body` with a correct footer (version `version`). */
 function payload(body: number[], version = 10): string {
   const b = Buffer.from([...body, version & 0xff, version >> 8]);
@@ -149,6 +152,11 @@ describe("DUMP and RESTORE as redis-server 7.0 does", needsRedisServer(), () => 
       [["RESTORE", "k", "0", payload([0, 0x80, 0, 0, 0, 5, 0x61])], ["RESTORE", "k", "0", payload([0, 0x81, 0, 0, 0, 0, 0, 0, 0, 5, 0x61])],
         ["RESTORE", "k", "0", payload([0, 0xc0, 5])], ["GET", "k"], ["RESTORE", "k", "0", payload([0, 0xc1, 5, 1]), "REPLACE"], ["GET", "k"]],
       [["SET", "k", "v"], ["RESTORE", "k", "0", payload([0, 0xc5]), "REPLACE"], ["GET", "k"]],
+      // encodings of Redis before 7.0: a ziplist as a hash, a list, a quicklist v1 node, a zset; a text-score zset
+      [["RESTORE", "h", "0", payload([13, ZIPLIST.length, ...ZIPLIST])], ["HGETALL", "h"], ["RESTORE", "l", "0", payload([10, ZIPLIST.length, ...ZIPLIST])],
+        ["LRANGE", "l", "0", "-1"], ["RESTORE", "q", "0", payload([14, 2, ZIPLIST.length, ...ZIPLIST, ZIPLIST.length, ...ZIPLIST])], ["LRANGE", "q", "0", "-1"],
+        ["RESTORE", "z", "0", payload([12, ZIPLIST.length, ...ZIPLIST])], ["RESTORE", "z2", "0", payload([3, 2, 1, 0x61, 3, 0x31, 0x2e, 0x35, 1, 0x62, 254])],
+        ["ZRANGE", "z2", "0", "-1", "WITHSCORES"], ["RESTORE", "zm", "0", payload([9, 13, 2, 1, 0x66, 1, 0, 0x76, 1, 0x6e, 2, 0, 0x31, 0x32, 0xff])], ["HGETALL", "zm"]],
     ];
     const diffs: string[] = [];
     for (const c of cases) {
