@@ -19,6 +19,7 @@ import { SET_DEFS } from "./t_set.js";
 import { ZSET_DEFS } from "./t_zset.js";
 import { BITOPS_DEFS } from "./bitops.js";
 import { HLL_DEFS } from "./hyperloglog.js";
+import { DUMP_DEFS } from "./dump_commands.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -511,6 +512,7 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   HLL_DEFS,
   dbc.DB_DEFS,
   OBJECT_DEFS,
+  DUMP_DEFS,
 ];
 
 function allDefs(): [string, Def][] {
