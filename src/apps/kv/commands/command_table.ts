@@ -16,6 +16,7 @@ import * as list from "./t_list.js";
 import * as str from "./t_string.js";
 import { SET_DEFS } from "./t_set.js";
 import { ZSET_DEFS } from "./t_zset.js";
+import { GEO_DEFS } from "./t_geo.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -505,6 +506,7 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   str.STRING_DEFS,
   SET_DEFS,
   ZSET_DEFS,
+  GEO_DEFS,
 ];
 
 function allDefs(): [string, Def][] {
