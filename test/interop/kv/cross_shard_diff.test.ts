@@ -69,6 +69,9 @@ const SCRIPTS: Record<string, string[]> = {
     "SET a 1 EXAT {T} | COPY a b | GET b | EXPIRETIME b | COPY a b | COPY a b REPLACE | SADD c x | COPY c d | SMEMBERS d | COPY nokey e",
     "SET a 1 | COPY a b DB 1 | GET b | SELECT 1 | GET b | SELECT 0 | COPY a b DB 1 | COPY a b DB 1 REPLACE | ZADD c 1 x | COPY c d DB 2 | SELECT 2 | ZRANGE d 0 -1 WITHSCORES",
   ],
+  geo: [
+    "GEOADD a 13.361389 38.115556 p1 15.087269 37.502669 p2 | GEOSEARCHSTORE b a FROMLONLAT 15 37 BYRADIUS 200 km ASC | ZRANGE b 0 -1 WITHSCORES | GEOSEARCHSTORE c a FROMMEMBER p1 BYRADIUS 200 km STOREDIST | ZRANGE c 0 -1 | GEORADIUS a 15 37 200 km STORE d | ZRANGE d 0 -1 | GEORADIUSBYMEMBER a p1 200 km COUNT 1 STOREDIST e | ZRANGE e 0 -1 | GEORADIUS a 15 37 1 km STORE b | EXISTS b | GEORADIUS f 15 37 1 km STORE c | EXISTS c",
+  ],
   msetnx: [
     "MSETNX a 1 b 2 c 3 | MGET a b c | MSETNX c 9 d 9 | MGET c d | MSETNX d 1 e 2 f 3 | MGET a b c d e f",
     "SET a x EXAT {T} | MSETNX a 1 | MSETNX b 1 c | EXPIRETIME a",

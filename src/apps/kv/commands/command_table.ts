@@ -20,6 +20,7 @@ import { ZSET_DEFS } from "./t_zset.js";
 import { BITOPS_DEFS } from "./bitops.js";
 import { HLL_DEFS } from "./hyperloglog.js";
 import { DUMP_DEFS } from "./dump_commands.js";
+import { GEO_DEFS } from "./t_geo.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -513,6 +514,7 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   dbc.DB_DEFS,
   OBJECT_DEFS,
   DUMP_DEFS,
+  GEO_DEFS,
 ];
 
 function allDefs(): [string, Def][] {

@@ -67,8 +67,12 @@ export class SetReply {
   constructor(readonly items: readonly Reply[]) {}
 }
 
+/** A double; `text` replaces its `%.17g` form where Redis prints it otherwise (GEOPOS' human form). */
 export class DoubleReply {
-  constructor(readonly value: number) {}
+  constructor(
+    readonly value: number,
+    readonly text?: string,
+  ) {}
 }
 
 export class BoolReply {

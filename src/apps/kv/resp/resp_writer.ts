@@ -177,7 +177,7 @@ export class RespWriter {
       this.header(this.resp === 2 ? 42 : 126 /* ~ */, r.items.length);
       for (const item of r.items) this.write(item);
     } else if (r instanceof DoubleReply) {
-      const text = formatDouble(r.value);
+      const text = r.text ?? formatDouble(r.value);
       if (this.resp === 2) this.bulk(text);
       else this.line(44 /* , */, text);
     } else if (r instanceof BoolReply) {
