@@ -92,8 +92,29 @@ function hexValue(text: string): number {
   return m;
 }
 
+/**
+ * A plain decimal (an optional minus, digits, at most one dot; at most 20
+ * characters): Number() reads it as strtod does, and it can neither
+ * overflow nor underflow, so no regex is needed. Null for anything else.
+ */
+function plainDecimal(s: string): number | null {
+  const n = s.length;
+  if (n === 0 || n > 20) return null;
+  let digits = 0;
+  let dots = 0;
+  for (let i = s.charCodeAt(0) === 45 ? 1 : 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && dots === 0) dots++;
+    else return null;
+  }
+  return digits === 0 ? null : Number(s);
+}
+
 /** Redis' string2d: the whole string is one number, no leading blank, no NaN, no ERANGE to ±inf or zero. */
 export function parseScore(s: string): number | null {
+  const plain = plainDecimal(s);
+  if (plain !== null) return plain;
   if (s.length === 0 || isSpace(s.charCodeAt(0))) return null;
   const r = strtod(s);
   if (r.end !== s.length || r.range || Number.isNaN(r.value)) return null;
