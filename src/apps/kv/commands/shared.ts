@@ -2,6 +2,7 @@
  * Replies and argument readers every command uses, with Redis' exact texts
  * (server.c's `shared` objects, object.c's getLongLongFromObjectOrReply...).
  */
+import { type ExecContext } from "./command.js";
 import { ErrorReply } from "../resp/reply.js";
 import { type Int64, parseInt64 } from "./numbers.js";
 
@@ -49,4 +50,29 @@ export function intArg(s: string, msg: ErrorReply = NOT_AN_INTEGER): Int64 | Err
 export function clampIndex(v: Int64): number {
   if (typeof v === "number") return v;
   return v > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+}
+
+/** What HDEL, SREM and ZREM remove from: a collection with `delete` and `size`. */
+export interface Removable {
+  delete(member: string): boolean;
+  readonly size: number;
+}
+
+/**
+ * HDEL, SREM, ZREM: removes argv[2..] from `coll`, the value of `key`; an
+ * emptied collection's key is deleted, as Redis does. Propagates the
+ * command when anything was removed; returns how many were.
+ */
+export function removeMembers(ctx: ExecContext, key: string, coll: Removable, argv: readonly string[]): number {
+  let removed = 0;
+  for (let j = 2; j < argv.length; j++) {
+    if (!coll.delete(argv[j]!)) continue;
+    removed++;
+    if (coll.size === 0) break;
+  }
+  if (removed === 0) return 0;
+  if (coll.size === 0) ctx.db.deleteKey(key);
+  else ctx.db.modified(key);
+  ctx.propagate(argv);
+  return removed;
 }

@@ -33,6 +33,7 @@ import {
   clampIndex,
   intArg,
   option,
+  removeMembers,
 } from "./shared.js";
 
 const EMPTY_MAP = new MapReply([]);
@@ -138,21 +139,7 @@ export function hdelCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const v = lookupWrite(ctx, key);
   if (v === undefined) return 0;
   if (!(v instanceof Map)) return WRONGTYPE;
-  let deleted = 0;
-  for (let j = 2; j < argv.length; j++) {
-    if (v.delete(argv[j]!)) {
-      deleted++;
-      if (v.size === 0) {
-        ctx.db.deleteKey(key);
-        break;
-      }
-    }
-  }
-  if (deleted > 0) {
-    ctx.db.modified(key);
-    ctx.propagate(argv);
-  }
-  return deleted;
+  return removeMembers(ctx, key, v, argv);
 }
 
 export function hlenCommand(ctx: ExecContext, argv: readonly string[]): Reply {

@@ -12,7 +12,7 @@ import { stringMatch } from "./glob.js";
 import { parseCursor } from "./db_commands.js";
 import { SetValue } from "./set_value.js";
 import { ErrorReply, type Reply, SetReply } from "../resp/reply.js";
-import { INVALID_CURSOR, MUST_BE_POSITIVE, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, intArg, option } from "./shared.js";
+import { INVALID_CURSOR, MUST_BE_POSITIVE, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, intArg, option, removeMembers } from "./shared.js";
 
 const EMPTY_SET = new SetReply([]);
 const SREM = "SREM";
@@ -65,21 +65,7 @@ export function sremCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const s = writeSet(ctx, key);
   if (s === undefined) return 0;
   if (s instanceof ErrorReply) return s;
-  let deleted = 0;
-  for (let j = 2; j < argv.length; j++) {
-    if (s.delete(argv[j]!)) {
-      deleted++;
-      if (s.size === 0) {
-        ctx.db.deleteKey(key);
-        break;
-      }
-    }
-  }
-  if (deleted > 0) {
-    ctx.db.modified(key);
-    ctx.propagate(argv);
-  }
-  return deleted;
+  return removeMembers(ctx, key, s, argv);
 }
 
 export function scardCommand(ctx: ExecContext, argv: readonly string[]): Reply {

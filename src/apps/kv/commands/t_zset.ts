@@ -15,7 +15,7 @@ import { stringMatch } from "./glob.js";
 import { DoubleReply, ErrorReply, NULL_ARRAY, PairsReply, type Reply } from "../resp/reply.js";
 import { formatDouble } from "../resp/resp_writer.js";
 import { parseCursor } from "./db_commands.js";
-import { INVALID_CURSOR, MUST_BE_POSITIVE, SYNTAX_ERROR, WRONGTYPE, intArg, option } from "./shared.js";
+import { INVALID_CURSOR, MUST_BE_POSITIVE, SYNTAX_ERROR, WRONGTYPE, intArg, option, removeMembers } from "./shared.js";
 import { parseScore } from "./strtod.js";
 import { readZset } from "./t_zset_range.js";
 import { ZSetValue } from "./zset_value.js";
@@ -142,21 +142,7 @@ export function zremCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const z = lookupWrite(ctx, key);
   if (z === undefined) return 0;
   if (!(z instanceof ZSetValue)) return WRONGTYPE;
-  let deleted = 0;
-  for (let j = 2; j < argv.length; j++) {
-    if (z.delete(argv[j]!)) {
-      deleted++;
-      if (z.size === 0) {
-        ctx.db.deleteKey(key);
-        break;
-      }
-    }
-  }
-  if (deleted > 0) {
-    ctx.db.modified(key);
-    ctx.propagate(argv);
-  }
-  return deleted;
+  return removeMembers(ctx, key, z, argv);
 }
 
 export function zcardCommand(ctx: ExecContext, argv: readonly string[]): Reply {
