@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";
-import { runCases } from "./bit_cases.js";
+import { runCases } from "./twin_cases.js";
 
 /** Commands separated by " | ", words by spaces; `\xHH` is a byte, `{empty}` the empty word, `{x*n}` n copies of x. */
 export const BIT_CASES: Record<string, string[]> = {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { needsRedisServer } from "../../support/redis_server.js";
 import { decodeAll } from "../../support/resp_reply.js";
 import { Twin } from "./twin.js";
-import { runCases } from "./bit_cases.js";
+import { runCases } from "./twin_cases.js";
 
 const HDR = "HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00";
 
