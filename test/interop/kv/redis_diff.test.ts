@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";
+import { expand, words } from "./twin_cases.js";
 
 /**
  * A case: commands separated by " | ", words by spaces; `{NOW+n}` is now +
@@ -136,19 +137,7 @@ const CASES: Record<string, string[]> = {
   ],
 };
 
-function expand(s: string): string {
-  return s
-    .replace(/\{NOW([+-]\d+)\}/g, (_, d) => String(Date.now() + Number(d)))
-    .replace(/\{NOWS([+-]\d+)\}/g, (_, d) => String(Math.floor(Date.now() / 1000) + Number(d)))
-    .replace(/\{(\w)\*(\d+)\}/g, (_, c, n) => c.repeat(Number(n)));
-}
 
-function words(cmd: string): string[] {
-  return cmd
-    .trim()
-    .split(/ +/)
-    .map((w) => (w === "{empty}" ? "" : w === "{sp}1" ? " 1" : w === "{sp}0" ? " 0" : w === "{NUL}" ? "a\0b" : w));
-}
 
 describe("the engine answers as redis-server 7 does", needsRedisServer(), () => {
   let twin: Twin;

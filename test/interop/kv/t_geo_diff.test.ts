@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { needsRedisServer } from "../../support/redis_server.js";
 import { Twin } from "./twin.js";
+import { runCases } from "./twin_cases.js";
 
 const SICILY = "GEOADD Sicily 13.361389 38.115556 Palermo 15.087269 37.502669 Catania 12.758489 38.788135 Agrigento 13.583333 37.316667 Trapani";
 
@@ -80,12 +81,6 @@ const CASES: Record<string, string[]> = {
   ],
 };
 
-function words(cmd: string): string[] {
-  return cmd
-    .trim()
-    .split(/ +/)
-    .map((w) => (w === "{empty}" ? "" : w));
-}
 
 describe("GEO commands answer as redis-server 7 does", needsRedisServer(), () => {
   let twin: Twin;
@@ -98,19 +93,7 @@ describe("GEO commands answer as redis-server 7 does", needsRedisServer(), () =>
 
   for (const [group, cases] of Object.entries(CASES)) {
     test(group, async () => {
-      const diffs: string[] = [];
-      for (const c of cases) {
-        for (const resp of [2, 3] as const) {
-          await twin.reset();
-          for (const cmd of c.split(" | ")) {
-            const d = await twin.compare(words(cmd), resp);
-            if (d !== null) diffs.push(d);
-          }
-          const st = await twin.compareStats();
-          if (st !== null) diffs.push(`${st} after ${c}`);
-        }
-      }
-      assert.deepEqual(diffs, []);
+      assert.deepEqual(await runCases(twin, cases), []);
     });
   }
 

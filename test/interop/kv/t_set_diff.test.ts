@@ -13,6 +13,7 @@ import { needsRedisServer } from "../../support/redis_server.js";
 import { decodeAll } from "../../support/resp_reply.js";
 import { compareSet } from "./set_twin.js";
 import { Twin } from "./twin.js";
+import { expand, words } from "./twin_cases.js";
 
 /** A case: commands separated by " | ", words by spaces; `{empty}` is "", `{NUL}` "a\0b", `{NOW+n}` now + n ms. */
 const CASES: Record<string, string[]> = {
@@ -87,18 +88,7 @@ const CASES: Record<string, string[]> = {
   ],
 };
 
-function expand(s: string): string {
-  return s
-    .replace(/\{NOW([+-]\d+)\}/g, (_, d) => String(Date.now() + Number(d)))
-    .replace(/\{(\w)\*(\d+)\}/g, (_, c, n) => c.repeat(Number(n)));
-}
 
-function words(cmd: string): string[] {
-  return cmd
-    .trim()
-    .split(/ +/)
-    .map((w) => (w === "{empty}" ? "" : w === "{NUL}" ? "a\0b" : w));
-}
 
 describe("the set commands answer as redis-server 7 does", needsRedisServer(), () => {
   let twin: Twin;

@@ -13,6 +13,7 @@ import { type Node, canonical, decodeAll } from "../../support/resp_reply.js";
 import { Twin } from "./twin.js";
 import { type Db } from "../../../src/apps/kv/commands/db.js";
 import { valueType } from "../../../src/apps/kv/commands/value_types.js";
+import { expand, words } from "./twin_cases.js";
 
 /** Commands separated by " | ", words by spaces; `{x*n}` is n copies of x, `{empty}` "", `{NUL}` "a\0b". */
 const CASES: Record<string, string[]> = {
@@ -111,16 +112,7 @@ const CASES: Record<string, string[]> = {
   ],
 };
 
-function expand(s: string): string {
-  return s.replace(/\{(\w)\*(\d+)\}/g, (_, c, n) => c.repeat(Number(n)));
-}
 
-function words(cmd: string): string[] {
-  return cmd
-    .trim()
-    .split(/ +/)
-    .map((w) => (w === "{empty}" ? "" : w === "{sp}1" ? " 1" : w === "{NUL}" ? "a\0b" : w));
-}
 
 /** ZRANDMEMBER's reply: same type and length; every member from the set (scores checked by a later ZMSCORE). */
 function sameShape(a: Node, b: Node): boolean {

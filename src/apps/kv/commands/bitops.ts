@@ -181,6 +181,23 @@ function edgeMasks(start: number, end: number): [number, number] {
   return [~((1 << (8 - (start & 7))) - 1) & 0xff, (1 << (7 - (end & 7))) - 1];
 }
 
+/**
+ * BITCOUNT's and BITPOS's range, as Redis reads it: negative indexes count
+ * from the end, both are clamped to the string, and a BIT range becomes
+ * its bytes plus the masks of its partial first and last bytes.
+ */
+function clampRange(start: number, end: number, len: number, isbit: boolean): { start: number; end: number; firstMask: number; lastMask: number } {
+  const total = isbit ? len * 8 : len;
+  if (start < 0) start = total + start;
+  if (end < 0) end = total + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= total) end = total - 1;
+  if (!isbit || start > end) return { start, end, firstMask: 0, lastMask: 0 };
+  const [firstMask, lastMask] = edgeMasks(start, end);
+  return { start: Math.floor(start / 8), end: Math.floor(end / 8), firstMask, lastMask };
+}
+
 export function bitcountCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const v = readStr(ctx, argv[1]!);
   if (v === undefined) return 0;
@@ -204,17 +221,7 @@ export function bitcountCommand(ctx: ExecContext, argv: readonly string[]): Repl
       if (u === null) return SYNTAX_ERROR;
       isbit = u;
     }
-    const total = isbit ? len * 8 : len;
-    if (start < 0) start = total + start;
-    if (end < 0) end = total + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= total) end = total - 1;
-    if (isbit && start <= end) {
-      [firstMask, lastMask] = edgeMasks(start, end);
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    ({ start, end, firstMask, lastMask } = clampRange(start, end, len, isbit));
   } else if (argv.length === 2) {
     start = 0;
     end = len - 1;
@@ -275,17 +282,7 @@ export function bitposCommand(ctx: ExecContext, argv: readonly string[]): Reply 
     } else {
       end = isbit ? len * 8 + 7 : len - 1;
     }
-    const total = isbit ? len * 8 : len;
-    if (start < 0) start = total + start;
-    if (end < 0) end = total + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= total) end = total - 1;
-    if (isbit && start <= end) {
-      [firstMask, lastMask] = edgeMasks(start, end);
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    ({ start, end, firstMask, lastMask } = clampRange(start, end, len, isbit));
   } else if (argv.length === 3) {
     start = 0;
     end = len - 1;
