@@ -6,6 +6,7 @@
  */
 import { type Db, type KeyContext } from "./db.js";
 import { type Reply } from "../resp/reply.js";
+import { type BlockingContext } from "./blocking.js";
 
 /**
  * Where a command runs:
@@ -35,10 +36,12 @@ export interface CommandSpec {
   readonly route: Route;
   /** Runs on one shard's data (absent for `connection` commands). */
   readonly exec?: (ctx: ExecContext, argv: readonly string[]) => Reply;
+  /** A blocking command: the command to run again when `key` is ready (blocking.ts). */
+  readonly serveOn?: (argv: readonly string[], key: string) => string[];
 }
 
 /** What `exec` sees besides its arguments. */
-export interface ExecContext extends KeyContext {
+export interface ExecContext extends KeyContext, BlockingContext {
   /** The selected database of this shard (SELECT index). */
   readonly db: Db;
   /** Index of that database, 0-15. */

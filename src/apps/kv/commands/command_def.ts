@@ -56,6 +56,8 @@ export interface Def {
   keys?: KeySpec[];
   route?: Route;
   exec?: Exec;
+  /** A blocking command (it calls `block`, blocking.ts): what to run again when `key`, one of those it waits on, is ready. */
+  serveOn?: (argv: readonly string[], key: string) => string[];
   group: string;
   since: string;
   summary: string;

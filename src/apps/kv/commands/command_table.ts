@@ -174,6 +174,7 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     step,
     route: def.route ?? defaultRoute(keySpecs),
     ...(def.exec ? { exec: def.exec } : {}),
+    ...(def.serveOn ? { serveOn: def.serveOn } : {}),
     acl: ACL_ORDER.filter((c) => acl.has(c)),
     tips: def.tips ? def.tips.split(" ") : [],
     keySpecs,
