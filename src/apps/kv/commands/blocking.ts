@@ -13,7 +13,6 @@
  * keys): a reply serves the client; a new {@link block} leaves it waiting,
  * first in line still.
  */
-import { type ExecContext } from "./command.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { isInfinite, parseLongDouble } from "./numbers.js";
 
@@ -31,7 +30,7 @@ export class BlockOn {
   ) {}
 }
 
-/** The fields of an {@link ExecContext} the server sets where a command may block. */
+/** The fields of a command's context (command.ts' ExecContext) the server sets where a command may block. */
 export interface BlockingContext {
   /** True only where the server can make the client wait (never in MULTI or scripts). */
   mayBlock?: boolean;
@@ -41,12 +40,13 @@ export interface BlockingContext {
 
 /**
  * What a blocking command returns when it finds nothing: blocks the client
- * where the context allows (the reply is then unused), else answers as a
- * timeout would.
+ * where the context allows (the reply is then unused), else answers
+ * `denied`: as a timeout would, unless the command says otherwise (Redis'
+ * BLMOVE answers a null inside MULTI, a null array when it times out).
  */
-export function block(ctx: ExecContext, on: BlockOn): Reply {
+export function block(ctx: BlockingContext, on: BlockOn, denied: Reply = on.timeoutReply): Reply {
   if (ctx.mayBlock === true) ctx.blockedOn = on;
-  return on.timeoutReply;
+  return denied;
 }
 
 const NOT_FLOAT = new ErrorReply("ERR timeout is not a float or out of range");
@@ -77,4 +77,32 @@ function checked(ms: number, now: number): number | ErrorReply {
   if (ms < 0) return NEGATIVE;
   if (ms > 0 && ms > 9223372036854775807 - now) return OUT_OF_RANGE;
   return ms;
+}
+
+/** `CMD key timeout` (BLPOP, BZPOPMIN...): served from the key that became ready, as Redis 7.0 does. */
+export function serveOnLast(argv: readonly string[], key: string): string[] {
+  return [argv[0]!, key, argv[argv.length - 1]!];
+}
+
+/** `CMD timeout numkeys key... rest` (BLMPOP, BZMPOP) narrowed to the ready key. */
+export function serveOnNumkeys(argv: readonly string[], key: string): string[] {
+  const n = Number(argv[2]);
+  return [argv[0]!, argv[1]!, "1", key, ...argv.slice(3 + n)];
+}
+
+/**
+ * Whether a command line may block, so the server runs it as a blocking
+ * one (holding the client's later commands): every blocking command, but
+ * XREAD and XREADGROUP only with BLOCK (read up to STREAMS, GROUP's two
+ * names skipped).
+ */
+export function mayBlock(cmd: { readonly name: string }, argv: readonly string[]): boolean {
+  if (cmd.name !== "xread" && cmd.name !== "xreadgroup") return true;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!.toLowerCase();
+    if (a === "group") i += 2;
+    else if (a === "streams") return false;
+    else if (a === "block") return true;
+  }
+  return false;
 }

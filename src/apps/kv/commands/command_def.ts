@@ -144,3 +144,8 @@ export function keyPositions(specs: readonly KeySpec[], argv: readonly string[])
   return out;
 }
 
+/** The distinct keys a command line names (its key specs), or null when argv does not fit them. */
+export function keysOf(cmd: { readonly keySpecs: readonly KeySpec[] }, argv: readonly string[]): string[] | null {
+  const pos = keyPositions(cmd.keySpecs, argv);
+  return pos === null ? null : [...new Set(pos.map((p) => argv[p.pos]!))];
+}

@@ -456,6 +456,10 @@ const DEFS: Record<string, Def> = {
           "normal_master_slave_pubsub:oneof=TYPE@2.8.12?(normal:pure-token=NORMAL master:pure-token=MASTER@3.2.0 " +
           "slave:pure-token=SLAVE replica:pure-token=REPLICA@5.0.0 pubsub:pure-token=PUBSUB) username:string=USER? " +
           "ip:port:string=ADDR? ip:port:string=LADDR@6.2.0? yes/no:string=SKIPME?))" },
+      unblock: { arity: -3, flags: "admin noscript loading stale", acl: "connection", group: "connection", since: "5.0.0",
+        complexity: "O(log N) where N is the number of client connections",
+        summary: "Unblocks a client blocked by a blocking command from another connection.",
+        args: "client-id:integer timeout_error:oneof?(timeout:pure-token=TIMEOUT error:pure-token=ERROR)" },
       help: { arity: 2, flags: "loading stale sentinel", acl: "connection", group: "connection", since: "5.0.0",
         summary: "Describes the CLIENT subcommands." },
     } },

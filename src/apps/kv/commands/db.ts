@@ -24,6 +24,7 @@ import { ListValue } from "./list_value.js";
 import { type SetValue } from "./set_value.js";
 import { type Int64 } from "./numbers.js";
 import { Watches } from "./watch.js";
+import { BlockedKeys } from "./blocked_keys.js";
 import { type ZSetValue } from "./zset_value.js";
 import { KvError } from "../errors.js";
 
@@ -146,6 +147,7 @@ export class Db {
   modified(key: string): void {
     if (this.meta !== null) this.meta.delete(key);
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+    if (this.keyspace.blocked.size !== 0) this.keyspace.blocked.signal(this.index, key);
   }
 
   /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
@@ -301,6 +303,12 @@ export class Db {
     [this.meta, other.meta] = [other.meta, this.meta];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
+    // Keys waited on may exist now (Redis' scanDatabaseForReadyKeys).
+    const blocked = this.keyspace.blocked;
+    if (blocked.size !== 0) {
+      blocked.signalAll(this.index);
+      blocked.signalAll(other.index);
+    }
     // The iterators follow their Map; cursor ids are unique per Keyspace, so none collides.
     const mine = [...this.scans];
     this.scans.clear();
@@ -352,6 +360,8 @@ export class Keyspace {
   readonly dbs: readonly Db[];
   /** Who WATCHes which keys of this shard (watch.ts). */
   readonly watches = new Watches();
+  /** Who waits in a blocking command on which keys of this shard (blocked_keys.ts). */
+  readonly blocked = new BlockedKeys();
   private cursorIds = 0;
   /** LRU clock when access tracking began (-1: not tracking): the idle time of keys not accessed since. */
   accessSince = -1;

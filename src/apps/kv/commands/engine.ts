@@ -12,6 +12,7 @@
  * const spec = checkCommand(["SET", "k", "v"]);
  * if (!(spec instanceof ErrorReply)) execCommand(ctx, spec, ["SET", "k", "v"]); // OK
  */
+import { type BlockOn } from "./blocking.js";
 import { MCFLAGS } from "../aof/aof_format.js";
 import { type ExecContext } from "./command.js";
 import { commandCommand } from "./command_info.js";
@@ -31,6 +32,8 @@ export { COMMANDS, type CommandEntry, lookupByFullname } from "./command_table.j
  * and `now` as they change; `propagate` is a no-op unless given.
  */
 export class Context implements ExecContext {
+  mayBlock = false;
+  blockedOn: BlockOn | null = null;
   constructor(
     public db: Db,
     public now: number,

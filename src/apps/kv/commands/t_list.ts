@@ -6,6 +6,7 @@
  */
 import { type ExecContext } from "./command.js";
 import { type Def, ks, ksKeynum } from "./command_def.js";
+import { BlockOn, block, serveOnLast, serveOnNumkeys, timeoutSeconds } from "./blocking.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { ListValue } from "./list_value.js";
 import { INT64_MIN } from "./numbers.js";
@@ -332,13 +333,13 @@ export function rpoplpushCommand(ctx: ExecContext, argv: readonly string[]): Rep
   return lmoveGeneric(ctx, argv, false, true);
 }
 
-/** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list, propagated as LPOP/RPOP key n. */
-export function lmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
-  const nk = intArg(argv[1]!, NUMKEYS_POSITIVE);
+/** LMPOP's and BLMPOP's arguments from `numkeys` at index `at` (Redis' lmpopGenericCommand). */
+function mpopArgs(argv: readonly string[], at: number): { keys: readonly string[]; head: boolean; count: number } | ErrorReply {
+  const nk = intArg(argv[at]!, NUMKEYS_POSITIVE);
   if (nk instanceof ErrorReply) return nk;
   if (nk < 1) return NUMKEYS_POSITIVE;
   const numkeys = clampIndex(nk);
-  const whereIdx = 1 + numkeys + 1;
+  const whereIdx = at + numkeys + 1;
   if (whereIdx >= argv.length) return SYNTAX_ERROR;
   const head = listPosition(argv[whereIdx]!);
   if (head instanceof ErrorReply) return head;
@@ -353,9 +354,12 @@ export function lmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
       return SYNTAX_ERROR;
     }
   }
-  if (count === -1) count = 1;
-  for (let j = 2; j < whereIdx; j++) {
-    const key = argv[j]!;
+  return { keys: argv.slice(at + 1, whereIdx), head, count: count === -1 ? 1 : count };
+}
+
+/** Pops from the first non-empty list of `keys` (propagated as LPOP/RPOP key n): `[key, elements]`, NULL_ARRAY when all are empty. */
+function mpop(ctx: ExecContext, keys: readonly string[], head: boolean, count: number): Reply {
+  for (const key of keys) {
     const v = lookupWrite(ctx, key);
     if (v === undefined) continue;
     if (!(v instanceof ListValue)) return WRONGTYPE;
@@ -369,6 +373,73 @@ export function lmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
     return [key, out];
   }
   return NULL_ARRAY;
+}
+
+/** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list. */
+export function lmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
+  const a = mpopArgs(argv, 1);
+  if (a instanceof ErrorReply) return a;
+  return mpop(ctx, a.keys, a.head, a.count);
+}
+
+// ---- blocking variants (blocking.ts) ------------------------------------
+
+/** BLPOP/BRPOP key [key ...] timeout: `[key, element]` from the first non-empty list (propagated as LPOP/RPOP key), or block. */
+function bpop(ctx: ExecContext, argv: readonly string[], head: boolean): Reply {
+  const timeout = timeoutSeconds(argv[argv.length - 1]!, ctx.now);
+  if (timeout instanceof ErrorReply) return timeout;
+  const keys = argv.slice(1, -1);
+  for (const key of keys) {
+    const v = lookupWrite(ctx, key);
+    if (v === undefined) continue;
+    if (!(v instanceof ListValue)) return WRONGTYPE;
+    if (v.length === 0) continue;
+    const value = (head ? v.popHead() : v.popTail())!;
+    if (v.length === 0) ctx.db.deleteKey(key);
+    else ctx.db.modified(key);
+    ctx.propagate([head ? "LPOP" : "RPOP", key]);
+    return [key, value];
+  }
+  return block(ctx, new BlockOn([...new Set(keys)], timeout, NULL_ARRAY, argv));
+}
+
+export const blpopCommand = (ctx: ExecContext, argv: readonly string[]): Reply => bpop(ctx, argv, true);
+export const brpopCommand = (ctx: ExecContext, argv: readonly string[]): Reply => bpop(ctx, argv, false);
+
+/** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout: LMOVE (propagated as LMOVE), or block on the source. */
+export function blmoveCommand(ctx: ExecContext, argv: readonly string[]): Reply {
+  const from = listPosition(argv[3]!);
+  if (from instanceof ErrorReply) return from;
+  const to = listPosition(argv[4]!);
+  if (to instanceof ErrorReply) return to;
+  const timeout = timeoutSeconds(argv[5]!, ctx.now);
+  if (timeout instanceof ErrorReply) return timeout;
+  return bmove(ctx, argv, ["LMOVE", argv[1]!, argv[2]!, argv[3]!, argv[4]!], from, to, timeout);
+}
+
+/** BRPOPLPUSH source destination timeout: RPOPLPUSH, or block on the source. */
+export function brpoplpushCommand(ctx: ExecContext, argv: readonly string[]): Reply {
+  const timeout = timeoutSeconds(argv[3]!, ctx.now);
+  if (timeout instanceof ErrorReply) return timeout;
+  return bmove(ctx, argv, ["RPOPLPUSH", argv[1]!, argv[2]!], false, true, timeout);
+}
+
+function bmove(ctx: ExecContext, argv: readonly string[], plain: readonly string[], from: boolean, to: boolean, timeout: number): Reply {
+  const sv = lookupWrite(ctx, argv[1]!);
+  if (sv !== undefined && !(sv instanceof ListValue)) return WRONGTYPE;
+  if (sv === undefined) return block(ctx, new BlockOn([argv[1]!], timeout, NULL_ARRAY, argv), null);
+  return lmoveGeneric(ctx, plain, from, to);
+}
+
+/** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. */
+export function blmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
+  const a = mpopArgs(argv, 2);
+  if (a instanceof ErrorReply) return a;
+  const timeout = timeoutSeconds(argv[1]!, ctx.now);
+  if (timeout instanceof ErrorReply) return timeout;
+  const r = mpop(ctx, a.keys, a.head, a.count);
+  if (r !== NULL_ARRAY) return r;
+  return block(ctx, new BlockOn([...new Set(a.keys)], timeout, NULL_ARRAY, argv));
 }
 
 const RW_INSERT = ks("RW insert");
@@ -407,4 +478,23 @@ export const LIST_DEFS: Record<string, Def> = {
     exec: lmpopCommand, group: "list", since: "7.0.0", complexity: "O(N+M) where N is the number of keys and M the number of elements popped",
     summary: "Pops elements from the first non-empty list of several.",
     args: `numkeys:integer key:key+ where:oneof(${SIDE}) count:integer=COUNT?` },
+  blpop: { arity: -3, flags: "write noscript blocking", acl: "list", keys: [ks("RW access delete", 1, -2)], exec: blpopCommand,
+    serveOn: serveOnLast, group: "list", since: "2.0.0", complexity: "O(N) where N is the number of provided keys.",
+    summary: "Pops the first element of the first non-empty list, or blocks until one is available.", args: "key:key+ timeout:double" },
+  brpop: { arity: -3, flags: "write noscript blocking", acl: "list", keys: [ks("RW access delete", 1, -2)], exec: brpopCommand,
+    serveOn: serveOnLast, group: "list", since: "2.0.0", complexity: "O(N) where N is the number of provided keys.",
+    summary: "Pops the last element of the first non-empty list, or blocks until one is available.", args: "key:key+ timeout:double" },
+  blmove: { arity: 6, flags: "write denyoom noscript blocking", acl: "list", keys: [ks("RW access delete"), ks("RW insert", 2)],
+    exec: blmoveCommand, serveOn: (argv) => [...argv], group: "list", since: "6.2.0", complexity: "O(1)",
+    summary: "Pops an element from one end of a list and pushes it to an end of another, or blocks until one is available.",
+    args: `source:key destination:key#1 wherefrom:oneof(${SIDE}) whereto:oneof(${SIDE}) timeout:double` },
+  brpoplpush: { arity: 4, flags: "write denyoom noscript blocking", acl: "list", keys: [ks("RW access delete"), ks("RW insert", 2)],
+    exec: brpoplpushCommand, serveOn: (argv) => [...argv], group: "list", since: "2.2.0", complexity: "O(1)",
+    summary: "Pops the last element of a list and prepends it to another, or blocks until one is available.",
+    args: "source:key destination:key#1 timeout:double", deprecated: ["6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments"] },
+  blmpop: { arity: -5, flags: "write blocking movablekeys", acl: "list", keys: [ksKeynum("RW access delete", 2, 0, 1)],
+    exec: blmpopCommand, serveOn: serveOnNumkeys, group: "list", since: "7.0.0",
+    complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+    summary: "Pops elements from the first non-empty list of several, or blocks until one is available.",
+    args: `timeout:double numkeys:integer key:key+ where:oneof(${SIDE}) count:integer=COUNT?` },
 };

@@ -8,6 +8,7 @@
  */
 import { type ExecContext } from "./command.js";
 import { type Def, ks, ksKeynum } from "./command_def.js";
+import { BlockOn, block, serveOnLast, serveOnNumkeys, timeoutSeconds } from "./blocking.js";
 import * as zo from "./t_zset_ops.js";
 import * as zr from "./t_zset_range.js";
 import { lookupWrite } from "./db.js";
@@ -246,10 +247,11 @@ function positiveArg(s: string, msg: ErrorReply): number | ErrorReply {
 const NUMKEYS_POSITIVE = new ErrorReply("ERR numkeys should be greater than 0");
 const COUNT_POSITIVE = new ErrorReply("ERR count should be greater than 0");
 
-export function zmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
-  const numkeys = positiveArg(argv[1]!, NUMKEYS_POSITIVE);
+/** ZMPOP's and BZMPOP's arguments from `numkeys` at index `at` (Redis' zmpopGenericCommand). */
+function zmpopArgs(argv: readonly string[], at: number): { keys: readonly string[]; max: boolean; count: number } | ErrorReply {
+  const numkeys = positiveArg(argv[at]!, NUMKEYS_POSITIVE);
   if (numkeys instanceof ErrorReply) return numkeys;
-  const whereIdx = 2 + numkeys;
+  const whereIdx = at + 1 + numkeys;
   if (whereIdx >= argv.length) return SYNTAX_ERROR;
   const where = option(argv[whereIdx]!);
   if (where !== "min" && where !== "max") return SYNTAX_ERROR;
@@ -261,7 +263,52 @@ export function zmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
       count = c;
     } else return SYNTAX_ERROR;
   }
-  return zpopGeneric(ctx, argv.slice(2, whereIdx), where === "max", count === -1 ? 1 : count, true);
+  return { keys: argv.slice(at + 1, whereIdx), max: where === "max", count: count === -1 ? 1 : count };
+}
+
+export function zmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
+  const a = zmpopArgs(argv, 1);
+  if (a instanceof ErrorReply) return a;
+  return zpopGeneric(ctx, a.keys, a.max, a.count, true);
+}
+
+/** Whether one of `keys` holds a sorted set to pop from: WRONGTYPE for the first that is something else, as Redis checks in order. */
+function firstZset(ctx: ExecContext, keys: readonly string[]): boolean | ErrorReply {
+  for (const k of keys) {
+    const v = lookupWrite(ctx, k);
+    if (v === undefined) continue;
+    if (!(v instanceof ZSetValue)) return WRONGTYPE;
+    return true;
+  }
+  return false;
+}
+
+/** BZPOPMIN/BZPOPMAX key [key ...] timeout: `[key, member, score]`, or block (blocking.ts). */
+function bzpop(ctx: ExecContext, argv: readonly string[], max: boolean): Reply {
+  const timeout = timeoutSeconds(argv[argv.length - 1]!, ctx.now);
+  if (timeout instanceof ErrorReply) return timeout;
+  const keys = argv.slice(1, -1);
+  const found = firstZset(ctx, keys);
+  if (found instanceof ErrorReply) return found;
+  if (!found) return block(ctx, new BlockOn([...new Set(keys)], timeout, NULL_ARRAY, argv));
+  const r = zpopGeneric(ctx, keys, max, 1, true) as [string, [string, DoubleReply][]];
+  const [member, score] = r[1][0]!;
+  return [r[0], member, score];
+}
+
+export const bzpopminCommand = (ctx: ExecContext, argv: readonly string[]): Reply => bzpop(ctx, argv, false);
+export const bzpopmaxCommand = (ctx: ExecContext, argv: readonly string[]): Reply => bzpop(ctx, argv, true);
+
+/** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]. */
+export function bzmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
+  const a = zmpopArgs(argv, 2);
+  if (a instanceof ErrorReply) return a;
+  const timeout = timeoutSeconds(argv[1]!, ctx.now);
+  if (timeout instanceof ErrorReply) return timeout;
+  const found = firstZset(ctx, a.keys);
+  if (found instanceof ErrorReply) return found;
+  if (!found) return block(ctx, new BlockOn([...new Set(a.keys)], timeout, NULL_ARRAY, argv));
+  return zpopGeneric(ctx, a.keys, a.max, a.count, true);
 }
 
 export function zrandmemberCommand(ctx: ExecContext, argv: readonly string[]): Reply {
@@ -392,6 +439,9 @@ export const ZSET_DEFS: Record<string, Def> = {
   zpopmin: { arity: -2, flags: "write fast", acl: "sortedset", keys: [ks("RW access delete")], exec: zpopminCommand, group: "sorted-set", since: "5.0.0", complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", summary: "Remove and return members with the lowest scores in a sorted set", args: "key:key count:integer?" },
   zpopmax: { arity: -2, flags: "write fast", acl: "sortedset", keys: [ks("RW access delete")], exec: zpopmaxCommand, group: "sorted-set", since: "5.0.0", complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", summary: "Remove and return members with the highest scores in a sorted set", args: "key:key count:integer?" },
   zmpop: { arity: -4, flags: "write movablekeys", acl: "sortedset", keys: [ksKeynum("RW access delete", 1, 0, 1, 1)], route: "multi", exec: zmpopCommand, group: "sorted-set", since: "7.0.0", complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", summary: "Remove and return members with scores in a sorted set", args: "numkeys:integer key:key+ where:oneof(min:pure-token=MIN max:pure-token=MAX) count:integer=COUNT?" },
+  bzpopmin: { arity: -3, flags: "write noscript blocking fast", acl: "sortedset", keys: [ks("RW access delete", 1, -2)], exec: bzpopminCommand, serveOn: serveOnLast, group: "sorted-set", since: "5.0.0", complexity: "O(log(N)) with N being the number of elements in the sorted set.", summary: "Pops the member with the lowest score from the first non-empty sorted set, or blocks until one is available.", args: "key:key+ timeout:double" },
+  bzpopmax: { arity: -3, flags: "write noscript blocking fast", acl: "sortedset", keys: [ks("RW access delete", 1, -2)], exec: bzpopmaxCommand, serveOn: serveOnLast, group: "sorted-set", since: "5.0.0", complexity: "O(log(N)) with N being the number of elements in the sorted set.", summary: "Pops the member with the highest score from the first non-empty sorted set, or blocks until one is available.", args: "key:key+ timeout:double" },
+  bzmpop: { arity: -5, flags: "write blocking movablekeys", acl: "sortedset", keys: [ksKeynum("RW access delete", 2, 0, 1, 1)], exec: bzmpopCommand, serveOn: serveOnNumkeys, group: "sorted-set", since: "7.0.0", complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", summary: "Pops members from the first non-empty sorted set of several, or blocks until one is available.", args: "timeout:double numkeys:integer key:key+ where:oneof(min:pure-token=MIN max:pure-token=MAX) count:integer=COUNT?" },
   zrandmember: { arity: -2, flags: "readonly", acl: "sortedset", tips: "nondeterministic_output", keys: [ks("RO access")], exec: zrandmemberCommand, group: "sorted-set", since: "6.2.0", complexity: "O(N) where N is the number of elements returned", summary: "Get one or multiple random elements from a sorted set", args: "key:key options:block?(count:integer withscores:pure-token=WITHSCORES?)" },
   zunion: { arity: -3, flags: "readonly movablekeys", acl: "sortedset", keys: [ksKeynum("RO access", 1, 0, 1, 1)], route: "multi", exec: zo.zunionCommand, group: "sorted-set", since: "6.2.0", complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", summary: "Add multiple sorted sets", args: "numkeys:integer key:key+ weight:integer=WEIGHTS?+ aggregate:oneof=AGGREGATE?(sum:pure-token=SUM min:pure-token=MIN max:pure-token=MAX) withscores:pure-token=WITHSCORES?" },
   zinter: { arity: -3, flags: "readonly movablekeys", acl: "sortedset", keys: [ksKeynum("RO access", 1, 0, 1, 1)], route: "multi", exec: zo.zinterCommand, group: "sorted-set", since: "6.2.0", complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", summary: "Intersect multiple sorted sets", args: "numkeys:integer key:key+ weight:integer=WEIGHTS?+ aggregate:oneof=AGGREGATE?(sum:pure-token=SUM min:pure-token=MIN max:pure-token=MAX) withscores:pure-token=WITHSCORES?" },

@@ -1,5 +1,5 @@
 /**
- * CLIENT ID / INFO / LIST / GETNAME / SETNAME / KILL / NO-EVICT / HELP, as
+ * CLIENT ID / INFO / LIST / GETNAME / SETNAME / KILL / UNBLOCK / HELP, as
  * Redis 7.0 answers them. CLIENT LIST rows use Redis' field names and
  * order; fields Agner has no equivalent for are printed with the value a
  * plain Redis client shows (`sub=0`, `multi=-1`, `user=default`).
@@ -8,6 +8,7 @@ import type { Session } from "./session.js";
 import { parseInt64 } from "../commands/numbers.js";
 import { SYNTAX_ERROR } from "../commands/shared.js";
 import type { ClientRow } from "./instance.js";
+import { UNBLOCKED_ERROR, Unblocked, Waiter } from "./blocked.js";
 import { ErrorReply, OK, type Reply, SimpleString, VerbatimReply } from "../resp/reply.js";
 
 
@@ -40,14 +41,16 @@ const HELP = [
   "      Return clients of specified type.",
   "SETNAME <name>",
   "    Assign the name <name> to the current connection.",
+  "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+  "    Unblock the specified blocked client.",
   "HELP",
   "    Prints this help.",
 ].map((l) => new SimpleString(l));
 
 
-/** CLIENT LIST's flags: P subscribed, x in MULTI, N neither. */
+/** CLIENT LIST's flags: P subscribed, x in MULTI, b blocked, N none. */
 function clientFlags(r: ClientRow): string {
-  const f = (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "");
+  const f = (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "");
   return f === "" ? "N" : f;
 }
 
@@ -95,8 +98,33 @@ export function clientCommand(c: Session, argv: string[]): Reply {
     }
     case "kill":
       return clientKill(c, argv);
+    case "unblock":
+      if (argv.length <= 4) return clientUnblock(c, argv);
+      return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`);
   }
   return SYNTAX_ERROR;
+}
+
+/**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's wait in a
+ * blocking command (1), as its timeout would or with an error; 0 when it
+ * is not blocked. The wait is claimed here; the client answers on its own.
+ */
+function clientUnblock(c: Session, argv: string[]): Reply {
+  let error = false;
+  if (argv.length === 4) {
+    const why = argv[3]!.toLowerCase();
+    if (why === "error") error = true;
+    else if (why !== "timeout") return new ErrorReply("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+  }
+  const id = parseInt64(argv[2]!);
+  if (id === null) return new ErrorReply("ERR value is not an integer or out of range");
+  const row = c.inst.clients.get(Number(id));
+  const w = row?.waiter;
+  if (row === undefined || !(w instanceof Waiter) || w.done) return 0;
+  w.done = true;
+  row.pid.rt.deliver(row.pid, new Unblocked(w, error ? UNBLOCKED_ERROR : w.on.timeoutReply));
+  return 1;
 }
 
 const TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);

@@ -33,7 +33,11 @@ import { RespParser, RespProtocolError } from "../resp/resp.js";
 import { CHUNK_BYTES, type OutPiece, RespWriter } from "../resp/resp_writer.js";
 import { planMulti, shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
-import { startTransaction } from "./txn.js";
+import { shardsOf, startTransaction } from "./txn.js";
+import { Served, Unblock, Unblocked, Waiter, Wake } from "./blocked.js";
+import { mayBlock } from "../commands/blocking.js";
+import { cancelTimer, sendAfter } from "../../../runtime/erlang.js";
+import { type Ref } from "../../../term/identifiers.js";
 import { RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
 import { unsubscribeAll } from "./pubsub.js";
 import { PubMessage } from "./pubsub_table.js";
@@ -89,7 +93,18 @@ class ScanTarget {
   ) {}
 }
 
-type Target = number | GatherPart | ScanTarget;
+/** A command that may block: its reply, or the {@link Waiter} it left with its shard. */
+class BlockTarget {
+  constructor(readonly seq: number) {}
+}
+
+/** The connection's timer for the wait it is in. */
+class BlockTimeout {}
+const BLOCK_TIMEOUT = new BlockTimeout();
+/** setTimeout's longest delay; longer waits re-arm. */
+const MAX_TIMER = 2 ** 31 - 1;
+
+type Target = number | GatherPart | ScanTarget | BlockTarget;
 
 
 /** An accepted socket (paused), or, for benchmarks of the process path alone, a ready-made port. */
@@ -120,6 +135,10 @@ export class ConnState implements Session {
   /** Pub/sub channels and patterns (pubsub.ts). */
   readonly subs = new Subscriptions();
   private readonly queued: string[][] = [];
+  /** The blocking command the client waits in (blocked.ts), its deadline (Unix ms, 0: none) and timer. */
+  private waiting: Waiter | null = null;
+  private deadline = 0;
+  private timer: Ref | null = null;
   /** Input is no longer read (QUIT, protocol error, CLIENT KILL of itself). */
   closing = false;
   /** Set by a command that closes its own connection once answered (CLIENT KILL). */
@@ -158,6 +177,15 @@ export class ConnState implements Session {
     inst.stats.totalConnections++;
     (self.x().onExit ??= []).push(() => {
       inst.clients.delete(id);
+      const w = this.waiting;
+      if (w !== null) {
+        this.waiting = null;
+        inst.blockedClients--;
+        if (!w.done) {
+          w.done = true;
+          this.cancelWait(w);
+        }
+      }
       unwatchEverywhere(this);
       unsubscribeAll(this);
       port.close();
@@ -246,6 +274,7 @@ export class ConnState implements Session {
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
       return this.fill(seq, new ErrorReply(`ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
     }
+    if (cmd.serveOn !== undefined && mayBlock(cmd, argv)) return this.blocking(argv, cmd, seq, -1);
     const mask = this.inst.mask;
     switch (cmd.route) {
       case "key":
@@ -280,6 +309,81 @@ export class ConnState implements Session {
     const parts = plan;
     const g = new Gather(seq, cmd, parts, parts.length);
     for (let k = 0; k < parts.length; k++) this.add(parts[k]!.shard, parts[k]!.argv, cmd, new GatherPart(g, k));
+  }
+
+  /**
+   * A command that may block (blocked.ts): the client's later commands wait
+   * until it is answered. On one shard it goes in a batch of its own; keys
+   * on several shards run as a transaction. `order`: a woken waiter's place.
+   */
+  private blocking(argv: readonly string[], cmd: CommandEntry, seq: number, order: number): void {
+    this.sendBuilt();
+    this.blocked = true;
+    if (startTransaction(this, seq, cmd, argv, { order })) return;
+    const shards = shardsOf(this.inst, cmd, argv);
+    this.add(shards !== null && shards.length === 1 ? shards[0]! : 0, argv, cmd, new BlockTarget(seq));
+    this.sendBuilt();
+  }
+
+  /** The client waits in `w` from now (its command answered with it); served already, or woken, it goes on at once. */
+  private startWaiting(seq: number, w: Waiter): void {
+    w.seq = seq;
+    if (w.result !== undefined) return this.endWait(w, w.result);
+    if (w.woken) return this.blocking(w.on.argv, w.cmd, seq, w.order);
+    this.waiting = w;
+    this.row.waiter = w;
+    this.inst.blockedClients++;
+    // A woken waiter's re-run keeps the first deadline.
+    if (this.deadline === 0 && w.on.timeoutMs > 0) this.deadline = Date.now() + w.on.timeoutMs;
+    if (this.deadline !== 0 && this.timer === null) this.armTimer();
+  }
+
+  private armTimer(): void {
+    this.timer = sendAfter(Math.min(MAX_TIMER, Math.max(0, this.deadline - Date.now())), this.self, BLOCK_TIMEOUT);
+  }
+
+  private onBlockTimeout(): void {
+    this.timer = null;
+    const w = this.waiting;
+    if (this.deadline === 0) return;
+    if (Date.now() < this.deadline) return this.armTimer();
+    if (w === null || w.done) return; // served or woken: its message is on the way
+    w.done = true;
+    this.cancelWait(w);
+    this.endWait(w, w.on.timeoutReply);
+  }
+
+  /** Tells the shards of `w` to forget it. */
+  private cancelWait(w: Waiter): void {
+    const rt = this.self.rt;
+    for (const i of w.parts.keys()) {
+      const pid = rt.whereis(this.inst.names.shards[i]!);
+      if (pid !== undefined) pid.rt.deliver(pid as Proc, new Unblock(w));
+    }
+  }
+
+  /** The wait is over: `reply` answers the blocking command, and the commands held back go on. */
+  private endWait(w: Waiter, reply: Reply): void {
+    if (this.waiting === w) {
+      this.waiting = null;
+      this.row.waiter = null;
+      this.inst.blockedClients--;
+    }
+    this.onAsyncDone(new AsyncDone(w.seq, reply));
+  }
+
+  private onWaiterMessage(m: Served | Wake | Unblocked): void {
+    const w = m.w;
+    if (w !== this.waiting) return; // not known yet: startWaiting finds it served or woken
+    if (m instanceof Served) return this.endWait(w, w.result!);
+    if (m instanceof Unblocked) {
+      this.cancelWait(w);
+      return this.endWait(w, m.reply);
+    }
+    this.waiting = null;
+    this.row.waiter = null;
+    this.inst.blockedClients--;
+    this.blocking(w.on.argv, w.cmd, w.seq, w.order);
   }
 
   private fanOut(argv: string[], cmd: CommandEntry, seq: number): void {
@@ -342,6 +446,11 @@ export class ConnState implements Session {
     if (t instanceof GatherPart) {
       const merged = t.gather.add(t.k, r);
       if (merged !== undefined) this.fill(t.gather.seq, merged);
+      return;
+    }
+    if (t instanceof BlockTarget) {
+      // Answered outside the shard client's reply handling: what waited behind it is dispatched then.
+      this.self.rt.deliver(this.self, new AsyncDone(t.seq, r));
       return;
     }
     this.fill(t.seq, scanReply(r, t.shard, this.inst.shardCount));
@@ -467,6 +576,12 @@ export class ConnState implements Session {
 
   /** A transaction or async command finished: its reply, then what waited behind it. */
   private onAsyncDone(d: AsyncDone): void {
+    if (d.reply instanceof Waiter) return this.startWaiting(d.seq, d.reply);
+    if (this.deadline !== 0) {
+      this.deadline = 0;
+      if (this.timer !== null) cancelTimer(this.timer);
+      this.timer = null;
+    }
     if (d.db !== undefined) this.row.db = this.db = d.db;
     this.fill(d.seq, d.reply);
     this.blocked = false;
@@ -499,6 +614,12 @@ export class ConnState implements Session {
       this.onAsyncDone(msg);
       this.maybeFlush();
     } else if (this.shards.handle(msg)) {
+      this.maybeFlush();
+    } else if (msg instanceof Served || msg instanceof Wake || msg instanceof Unblocked) {
+      this.onWaiterMessage(msg);
+      this.maybeFlush();
+    } else if (msg === BLOCK_TIMEOUT) {
+      this.onBlockTimeout();
       this.maybeFlush();
     } else if (msg === DIRECT_DONE) {
       this.onDirectDone();

@@ -99,7 +99,7 @@ function build(inst: KvInstance, name: string): string | null {
         ["maxclients", cfg.get("maxclients")],
         ["client_recent_max_input_buffer", 0],
         ["client_recent_max_output_buffer", maxOutput(inst)],
-        ["blocked_clients", 0],
+        ["blocked_clients", inst.blockedClients],
         ["tracking_clients", 0],
         ["clients_in_timeout_table", 0],
       ]);

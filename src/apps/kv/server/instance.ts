@@ -68,6 +68,8 @@ export class ClientRow {
   out: { readonly buffered: number } | null = null;
   /** Commands queued since MULTI, or -1 outside one. */
   multi = -1;
+  /** The blocking command the client waits in (blocked.ts), or null: CLIENT UNBLOCK's handle, CLIENT LIST's `b` flag. */
+  waiter: { done: boolean } | null = null;
   /** Channels and patterns subscribed to. */
   sub = 0;
   psub = 0;
@@ -164,6 +166,9 @@ export class KvInstance {
   configVersion = 0;
   /** Highest memory figure INFO has seen (used_memory_peak). */
   peakMemory = 0;
+  /** Clients waiting in a blocking command (INFO's blocked_clients), and the server-wide order they blocked in (blocked.ts). */
+  blockedClients = 0;
+  blockOrder = 0;
 
   constructor(opts: InstanceOptions = {}) {
     this.config = opts.config ?? new Config();

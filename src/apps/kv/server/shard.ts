@@ -26,6 +26,8 @@ import { type Proc } from "../../../runtime/process.js";
 import { cast } from "../../../otp/gen.js";
 import { GenServer, type NoReply, noreply, ok } from "../../../otp/gen_server.js";
 import { type ExecContext } from "../commands/command.js";
+import { type BlockOn } from "../commands/blocking.js";
+import { Served, Unblock, Wake, newWaiter, register, serveReady, unregister } from "./blocked.js";
 import { type Db, type Keyspace, activeExpireCycle } from "../commands/db.js";
 import { type CommandEntry, execCommand } from "../commands/engine.js";
 import { CLAIM } from "./holder.js";
@@ -58,6 +60,9 @@ export class ShardState implements ExecContext, ShardView {
   readonly writer = new RespWriter(2);
   /** The propagate used by exec: records, or nothing when persistence is off. */
   propagate: (argv: readonly string[]) => void;
+  /** A client's command may block here (a batch's; never EXEC's steps): blocking.ts. */
+  mayBlock = false;
+  blockedOn: BlockOn | null = null;
 
   constructor(
     readonly inst: KvInstance,
@@ -101,6 +106,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     if (msg instanceof Batch) this.runBatch(msg, s);
     else if (msg instanceof ShardRun) this.run(msg, s);
     else if (msg instanceof ExpireTick) this.expire(s);
+    else if (msg instanceof Unblock) unregister(s.keyspace, s.index, msg.w);
     else if (msg instanceof Watch) s.keyspace.watches.watch(msg.client, msg.db, msg.keys);
     else if (msg instanceof Unwatch) s.keyspace.watches.unwatch(msg.client);
     else if (msg instanceof Tuple && msg[0] === DOWN && msg[1] === s.lockMon) this.unlock(s);
@@ -122,13 +128,25 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.dbIndex = b.db;
     s.db = s.keyspace.db(b.db);
     s.now = Date.now();
+    s.mayBlock = true;
+    const blocked = s.keyspace.blocked;
+    let served: (Served | Wake)[] | null = null;
     for (let i = 0; i < n; i++) {
       try {
         replies[i] = execCommand(s, specs[i] as CommandEntry, cmds[i]!);
+        if (s.blockedOn !== null) replies[i] = this.park(s, b.from, specs[i] as CommandEntry);
       } catch (e) {
         replies[i] = this.internalError(s, cmds[i]!, e);
       }
+      // Redis serves the clients blocked on a key right after the command that made it ready.
+      if (blocked.size !== 0 && blocked.anyReady) serveReady(s, (served ??= []));
     }
+    s.mayBlock = false;
+    this.answerBatch(s, b, replies, persist);
+    if (served !== null) this.tell(s, served, persist);
+  }
+
+  private answerBatch(s: ShardState, b: Batch, replies: Reply[], persist: boolean): void {
     const direct = b.direct;
     if (direct !== null) {
       if (persist && s.records!.length > 0) this.toWriter(s, new AofAppend(s.index, s.records!, null));
@@ -151,6 +169,36 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     // The reply leaves once the records are written (under always: synced); the sender learns the batch ran.
     b.held = true;
     this.toWriter(s, new AofAppend(s.index, records, new Held(b.from, reply)));
+  }
+
+  /** The command just run blocks its client: a waiter in this shard's table, given to the connection as the command's reply. */
+  private park(s: ShardState, from: Proc, spec: CommandEntry): Reply {
+    const w = newWaiter(this.inst, from, s.dbIndex, spec, s.blockedOn!);
+    s.blockedOn = null;
+    register(s.keyspace, s.index, w);
+    return w as unknown as Reply;
+  }
+
+  /** Tells the clients served or woken, after the records of the writes that served them (with persistence, through the writer). */
+  private tell(s: ShardState, out: readonly (Served | Wake)[], persist: boolean): void {
+    for (const m of out) {
+      const to = m.w.conn;
+      if (persist) this.toWriter(s, new AofAppend(s.index, [], new Held(to, m)));
+      else to.rt.deliver(to, m);
+    }
+  }
+
+  /** Serves the keys made ready while locked (EXEC, a cross-shard command), once unlocked. */
+  private serveAfterUnlock(s: ShardState): void {
+    const persist = this.inst.config.get("appendonly");
+    s.records = persist ? [] : null;
+    s.now = Date.now();
+    const out: (Served | Wake)[] = [];
+    serveReady(s, out);
+    const records = s.records;
+    s.records = null;
+    if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
+    this.tell(s, out, persist);
   }
 
   private internalError(s: ShardState, argv: readonly string[], e: unknown): ErrorReply {
@@ -192,6 +240,8 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     if (s.lockMon !== null) demonitor(s.lockMon, { flush: true });
     s.lockedBy = null;
     s.lockMon = null;
+    const blocked = s.keyspace.blocked;
+    if (blocked.size !== 0 && blocked.anyReady) this.serveAfterUnlock(s);
     // What waited runs now, before anything newer (it may lock the shard again).
     while (s.deferred.length > 0 && s.lockedBy === null) {
       const m = s.deferred.shift();

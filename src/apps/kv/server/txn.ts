@@ -34,7 +34,7 @@ import { receive } from "../../../runtime/receive.js";
 import { _ } from "../../../runtime/pattern.js";
 import type { Session } from "./session.js";
 import { type CommandEntry, Context, execCommand } from "../commands/engine.js";
-import { keyPositions } from "../commands/command_def.js";
+import { keysOf } from "../commands/command_def.js";
 import { Db, Keyspace, type Value, lookupWrite } from "../commands/db.js";
 import { type Int64 } from "../commands/numbers.js";
 import { type KvInstance } from "./instance.js";
@@ -42,15 +42,11 @@ import { AsyncDone, ShardRun, ShardRunReply } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { shardOf } from "./router.js";
+import { type BlockOn } from "../commands/blocking.js";
+import { newWaiter, register, unregister } from "./blocked.js";
 import type { ShardState } from "./shard.js";
 
 const ABORTED = new ErrorReply("ERR a shard restarted during the cross-shard transaction; nothing was changed, retry");
-
-/** The distinct keys a command line names (its key specs), or null when argv does not fit them. */
-export function keysOf(cmd: CommandEntry, argv: readonly string[]): string[] | null {
-  const pos = keyPositions(cmd.keySpecs, argv);
-  return pos === null ? null : [...new Set(pos.map((p) => argv[p.pos]!))];
-}
 
 /** The shards a command's keys live in, ascending; null when argv does not fit its key specs. */
 export function shardsOf(inst: KvInstance, cmd: CommandEntry, argv: readonly string[]): number[] | null {
@@ -64,14 +60,30 @@ export function shardsOf(inst: KvInstance, cmd: CommandEntry, argv: readonly str
  * returns true; false when one shard can run it alone (the caller sends it
  * there as usual).
  */
-export function startTransaction(c: Session, seq: number, cmd: CommandEntry, argv: readonly string[]): boolean {
+export function startTransaction(c: Session, seq: number, cmd: CommandEntry, argv: readonly string[], blocking: BlockingRun | null = null): boolean {
   const inst = c.inst;
   const shards = shardsOf(inst, cmd, argv);
   if (shards === null || shards.length < 2) return false;
   const conn = c.self;
   const db = c.db;
   spawnLink(function* () {
-    const out = yield* transaction(inst, shards, db, cmd, argv);
+    const out = yield* transaction(inst, shards, db, cmd, argv, blocking !== null);
+    if (out.blockedOn !== undefined) {
+      // Nothing to serve: wait on every shard of the keys (still locked, so no write comes in between).
+      const w = newWaiter(inst, conn, db, cmd, out.blockedOn, blocking!.order);
+      try {
+        for (const i of w.parts.keys()) yield* step(inst, i, db, (s) => register(s.keyspace, s.index, w), null);
+      } catch (e) {
+        if (!(e instanceof Aborted)) throw e;
+        w.done = true;
+        yield* unlockAll(inst, shards, (s) => unregister(s.keyspace, s.index, w));
+        conn.rt.deliver(conn, new AsyncDone(seq, ABORTED));
+        return;
+      }
+      yield* unlockAll(inst, shards);
+      conn.rt.deliver(conn, new AsyncDone(seq, w as unknown as Reply));
+      return;
+    }
     const done = new AsyncDone(seq, out.reply);
     if (out.records.length > 0 && inst.config.get("appendonly")) {
       // The records go before the unlock (so later writes of these keys follow them); the reply once they are written.
@@ -138,7 +150,9 @@ let tags = 0;
 
 /** Unlocks every shard of `shards`, running `last` on each as it goes (null: nothing). */
 export function* unlockAll(inst: KvInstance, shards: number[], last: ((s: ShardState) => void) | null = null): Generator<unknown, void, unknown> {
-  for (const i of shards) {
+  // Each shard serves its blocked clients as it unlocks: the one whose key was ready first goes first, as Redis serves keys in order.
+  const byReady = [...shards].sort((a, b) => inst.keyspaces[a]!.blocked.firstReady - inst.keyspaces[b]!.blocked.firstReady || a - b);
+  for (const i of byReady) {
     try {
       yield* step(inst, i, 0, last, "unlock");
     } catch (e) {
@@ -151,12 +165,19 @@ export interface Outcome {
   reply: Reply;
   /** What the command propagated: the append-only file's records of it. */
   records: AofRecord[];
+  /** Set when a blocking command found nothing (only where `mayBlock`); the shards are still locked. */
+  blockedOn?: BlockOn;
 }
 
-function* transaction(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
+/** A blocking command run as a transaction: its place in line (-1: a new one; a woken waiter keeps its own). */
+export interface BlockingRun {
+  order: number;
+}
+
+function* transaction(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[], mayBlock: boolean): Generator<unknown, Outcome, unknown> {
   try {
     for (const i of shards) yield* step(inst, i, db, null, "lock");
-    return yield* lockedCommand(inst, shards, db, cmd, argv);
+    return yield* lockedCommand(inst, shards, db, cmd, argv, mayBlock);
   } catch (e) {
     if (!(e instanceof Aborted)) throw e;
     yield* unlockAll(inst, shards);
@@ -206,7 +227,7 @@ function keyDbs(cmd: CommandEntry, argv: readonly string[], db: number, keys: re
  * the top of this file). The caller records `records` for the append-only
  * file.
  */
-export function* lockedCommand(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[]): Generator<unknown, Outcome, unknown> {
+export function* lockedCommand(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[], mayBlock = false): Generator<unknown, Outcome, unknown> {
   const keys = keysOf(cmd, argv) ?? [];
   const dbs = keyDbs(cmd, argv, db, keys);
   const byShard = new Map<number, { key: string; db: number }[]>();
@@ -241,7 +262,9 @@ export function* lockedCommand(inst: KvInstance, shards: number[], db: number, c
   const records: AofRecord[] = [];
   const ctx = new Context(scratchKs.db(db), Date.now(), (a) => records.push({ db, argv: [...a] }), db);
   ctx.propagateTo = (d, a) => records.push({ db: d, argv: [...a] });
+  ctx.mayBlock = mayBlock;
   const reply = execCommand(ctx, cmd, argv);
+  if (ctx.blockedOn !== null) return { reply, records, blockedOn: ctx.blockedOn };
   // 3. write back: values first, deletions last
   const sets = new Map<number, Gathered[]>();
   const dels = new Map<number, { db: number; key: string }[]>();
