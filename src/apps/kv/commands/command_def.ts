@@ -56,6 +56,8 @@ export interface Def {
   keys?: KeySpec[];
   route?: Route;
   exec?: Exec;
+  /** This command line reads keys no key spec names (SORT ... BY/GET with patterns): the server then holds every shard while it runs. */
+  readsUnknownKeys?: (argv: readonly string[]) => boolean;
   /** A blocking command (it calls `block`, blocking.ts): what to run again when `key`, one of those it waits on, is ready. */
   serveOn?: (argv: readonly string[], key: string) => string[];
   group: string;

@@ -175,6 +175,7 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     route: def.route ?? defaultRoute(keySpecs),
     ...(def.exec ? { exec: def.exec } : {}),
     ...(def.serveOn ? { serveOn: def.serveOn } : {}),
+    ...(def.readsUnknownKeys ? { readsUnknownKeys: def.readsUnknownKeys } : {}),
     acl: ACL_ORDER.filter((c) => acl.has(c)),
     tips: def.tips ? def.tips.split(" ") : [],
     keySpecs,

@@ -35,6 +35,7 @@ export function shardOf(key: string, mask: number): number {
 export function planMulti(cmd: CommandEntry, argv: readonly string[], mask: number): number | ShardPart[] | null {
   if (mask === 0) return 0;
   if (!SPLIT_BY_SHARD.has(cmd.name)) {
+    if (cmd.readsUnknownKeys?.(argv) === true) return null;
     const pos = keyPositions(cmd.keySpecs, argv);
     // No keys (or argv not fitting its specs): any one shard runs it, and its exec answers the error.
     if (pos === null || pos.length === 0) return 0;

@@ -50,6 +50,8 @@ const ABORTED = new ErrorReply("ERR a shard restarted during the cross-shard tra
 
 /** The shards a command's keys live in, ascending; null when argv does not fit its key specs. */
 export function shardsOf(inst: KvInstance, cmd: CommandEntry, argv: readonly string[]): number[] | null {
+  // Keys no spec names (SORT ... BY pattern) may be anywhere: every shard.
+  if (inst.shardCount > 1 && cmd.readsUnknownKeys?.(argv) === true) return Array.from({ length: inst.shardCount }, (_, i) => i);
   const keys = keysOf(cmd, argv);
   if (keys === null) return null;
   return [...new Set(keys.map((k) => shardOf(k, inst.mask)))].sort((a, b) => a - b);
@@ -202,6 +204,51 @@ class ScratchDb extends Db {
   }
 }
 
+/**
+ * The keys of a scratch database that reads through, for a command that
+ * reads keys its key specs cannot name (SORT's BY and GET patterns): a key
+ * not gathered is taken from its shard's database when first looked at,
+ * with its TTL. Every shard is locked by the transaction, so nothing moves
+ * meanwhile (one heap: the values are read, not copied); only the keys the
+ * specs name are written back.
+ */
+class ReadThroughKeys extends Map<string, Value> {
+  private readonly looked = new Set<string>();
+  constructor(
+    private readonly owner: (key: string) => Db,
+    private readonly ttls: () => Map<string, Int64>,
+  ) {
+    super();
+  }
+  private pull(key: string): void {
+    if (this.looked.has(key)) return;
+    this.looked.add(key);
+    if (super.has(key)) return;
+    const from = this.owner(key);
+    const v = from.data.get(key);
+    if (v === undefined) return;
+    super.set(key, v);
+    const at = from.expires.get(key);
+    if (at !== undefined) this.ttls().set(key, at);
+  }
+  override get(key: string): Value | undefined {
+    this.pull(key);
+    return super.get(key);
+  }
+  override has(key: string): boolean {
+    this.pull(key);
+    return super.has(key);
+  }
+  override set(key: string, v: Value): this {
+    this.looked.add(key);
+    return super.set(key, v);
+  }
+  override delete(key: string): boolean {
+    this.looked.add(key);
+    return super.delete(key);
+  }
+}
+
 /** A scratch keyspace of {@link ScratchDb}s (COPY ... DB n writes another database). */
 class ScratchKeyspace extends Keyspace {
   override readonly dbs: readonly ScratchDb[] = Array.from({ length: 16 }, (_, i) => new ScratchDb(i, this.stats, this));
@@ -230,6 +277,11 @@ function keyDbs(cmd: CommandEntry, argv: readonly string[], db: number, keys: re
 export function* lockedCommand(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[], mayBlock = false): Generator<unknown, Outcome, unknown> {
   const keys = keysOf(cmd, argv) ?? [];
   const dbs = keyDbs(cmd, argv, db, keys);
+  const scratchKs = new ScratchKeyspace(16);
+  if (cmd.readsUnknownKeys?.(argv) === true) {
+    const sd = scratchKs.db(db);
+    sd.data = new ReadThroughKeys((k) => inst.keyspaces[shardOf(k, inst.mask)]!.db(db), () => sd.expires);
+  }
   const byShard = new Map<number, { key: string; db: number }[]>();
   keys.forEach((key, k) => {
     const i = shardOf(key, inst.mask);
@@ -238,7 +290,6 @@ export function* lockedCommand(inst: KvInstance, shards: number[], db: number, c
     l.push({ key, db: dbs[k]! });
   });
   // 1. gather
-  const scratchKs = new ScratchKeyspace(16);
   const before = new Map<string, Gathered>();
   for (const [i, wanted] of byShard) {
     const got = yield* step(inst, i, db, (s) => {
