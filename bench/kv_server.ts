@@ -25,6 +25,10 @@
  *   -c 50`, at `-P 1` and `-P 16`; fresh servers)
  * - `get_c1000_p50_ms`, `get_c1000_p99_ms`: GET latency with 1,000 clients
  *   (`-t get -c 1000 -r 100000 --csv`)
+ * - `mem_per_member_<set|zset|hash>_bytes`: RSS growth per member of one
+ *   key grown to 1 M members (`SADD`/`ZADD`/`HSET`, 100 members per
+ *   command, pipelined; members `m:<8 digits>`, scores and values the
+ *   number), both servers fresh and measured the same way
  * - `mem_per_key_100b_bytes`: RSS growth per key after `-t set -d 100
  *   -r 1000000 -n 1000000 -P 16` (about 632,000 distinct keys: DBSIZE)
  *
@@ -136,7 +140,7 @@ function rpsAll(out: string): Map<string, number> {
   return m;
 }
 
-const STANDARD = ["set", "get", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd", "zpopmin", "lrange_100", "lrange_600", "mset"];
+const STANDARD = ["set", "get", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd", "zpopmin", "lrange_100", "lrange_600", "mset", "xadd"];
 
 /** redis-benchmark's standard tests over the types, on fresh servers, at -P 1 and -P 16. */
 async function standardTests(dir: string): Promise<void> {
@@ -158,7 +162,6 @@ async function standardTests(dir: string): Promise<void> {
       await agner.stop();
     }
   }
-  console.log("# std xadd: streams are not implemented yet");
 }
 
 /** GET latency with 1,000 clients. */
@@ -201,6 +204,75 @@ async function memoryPerKey100(dir: string): Promise<void> {
   } finally {
     await redis.stop();
     await agner.stop();
+  }
+}
+
+/** Sends the commands `lines` yields (RESP, each answered by one line), pipelined in slices, waiting for every reply. */
+async function loadLines(port: number, lines: Iterable<string>): Promise<void> {
+  const s = net.connect(port, "127.0.0.1");
+  await new Promise((r) => s.once("connect", r));
+  let replies = 0;
+  let want = 0;
+  let wake: (() => void) | null = null;
+  s.on("data", (d: Buffer) => {
+    for (let i = 0; i < d.length; i++) if (d[i] === 10) replies++;
+    if (wake && replies >= want) wake();
+  });
+  let text = "";
+  const flush = async () => {
+    s.write(text);
+    text = "";
+    if (replies < want) await new Promise<void>((r) => (wake = r));
+    wake = null;
+  };
+  for (const line of lines) {
+    text += line;
+    want++;
+    if (text.length > 1 << 20) await flush();
+  }
+  await flush();
+  s.destroy();
+}
+
+function resp(argv: readonly string[]): string {
+  let out = `*${argv.length}\r\n`;
+  for (const a of argv) out += `$${a.length}\r\n${a}\r\n`;
+  return out;
+}
+
+/** One key of 1 M members: SADD/ZADD/HSET 100 at a time. */
+function* members(type: "set" | "zset" | "hash"): Generator<string> {
+  const MEMBERS = 1_000_000;
+  for (let i = 0; i < MEMBERS; i += 100) {
+    const argv = type === "set" ? ["SADD", "big"] : type === "zset" ? ["ZADD", "big"] : ["HSET", "big"];
+    for (let k = i; k < i + 100; k++) {
+      const m = `m:${String(k).padStart(8, "0")}`;
+      if (type === "set") argv.push(m);
+      else if (type === "zset") argv.push(String(k), m);
+      else argv.push(m, String(k));
+    }
+    yield resp(argv);
+  }
+}
+
+/** RSS growth per member of a 1 M-member set, sorted set and hash. */
+async function memoryPerMember(dir: string): Promise<void> {
+  for (const type of ["set", "zset", "hash"] as const) {
+    const redis = await startRedis(dir);
+    const agner = await startAgner(dir);
+    try {
+      const per = new Map<string, number>();
+      for (const s of [redis, agner]) {
+        const r0 = rssBytes(s.proc.pid!);
+        await loadLines(s.port, members(type));
+        await new Promise((r) => setTimeout(r, 500));
+        per.set(s.name, (rssBytes(s.proc.pid!) - r0) / 1_000_000);
+      }
+      figure(`mem_per_member_${type}_bytes`, per.get("agner")!, per.get("redis")!, "lower");
+    } finally {
+      await redis.stop();
+      await agner.stop();
+    }
   }
 }
 
@@ -294,7 +366,25 @@ export default async function main(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), "agner-kv-bench-"));
+  // AGNER_KV_BENCH_ONLY=standard,mem_per_member runs only those parts (for a rerun of one figure).
+  const only = process.env.AGNER_KV_BENCH_ONLY?.split(",");
+  const part = (name: string) => only === undefined || only.includes(name);
   try {
+    if (part("basic")) await basic(dir);
+    if (part("mem_per_key")) await memoryPerKey(dir);
+    if (part("everysec")) await everysec(dir);
+    if (part("standard")) await standardTests(dir);
+    if (part("c1000")) await manyClients(dir);
+    if (part("mem_per_key_100b")) await memoryPerKey100(dir);
+    if (part("mem_per_member")) await memoryPerMember(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** SET and GET at -P 1 and -P 16, CPU per request, GET latency with one client; the Node floor beside. */
+async function basic(dir: string): Promise<void> {
+  {
     const base = ["-t", "set,get", "-n", String(N), "-r", "100000", "-q"];
     const redis = await startRedis(dir);
     const agner = await startAgner(dir);
@@ -331,12 +421,5 @@ export default async function main(): Promise<void> {
     } finally {
       for (const s of servers) await s.stop();
     }
-    await memoryPerKey(dir);
-    await everysec(dir);
-    await standardTests(dir);
-    await manyClients(dir);
-    await memoryPerKey100(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
