@@ -188,23 +188,34 @@ async function dbsize(port: number): Promise<number> {
   return Number(out.trim());
 }
 
-/** RSS growth per key of ~1 M string keys with 100-byte values, both servers measured the same way. */
-async function memoryPerKey100(dir: string): Promise<void> {
+/**
+ * Fresh servers each filled by `fill` (which gives how many units it
+ * added): RSS growth per unit, both measured the same way.
+ */
+async function rssPerUnit(dir: string, name: string, fill: (s: Server) => Promise<number>): Promise<void> {
   const redis = await startRedis(dir);
   const agner = await startAgner(dir);
   try {
     const per = new Map<string, number>();
     for (const s of [redis, agner]) {
       const r0 = rssBytes(s.proc.pid!);
-      await bench(s.port, ["-t", "set", "-d", "100", "-r", "1000000", "-n", "1000000", "-c", "50", "-P", "16", "-q"]);
+      const units = await fill(s);
       await new Promise((r) => setTimeout(r, 500));
-      per.set(s.name, (rssBytes(s.proc.pid!) - r0) / (await dbsize(s.port)));
+      per.set(s.name, (rssBytes(s.proc.pid!) - r0) / units);
     }
-    figure("mem_per_key_100b_bytes", per.get("agner")!, per.get("redis")!, "lower");
+    figure(name, per.get("agner")!, per.get("redis")!, "lower");
   } finally {
     await redis.stop();
     await agner.stop();
   }
+}
+
+/** RSS growth per key of ~1 M string keys with 100-byte values. */
+async function memoryPerKey100(dir: string): Promise<void> {
+  await rssPerUnit(dir, "mem_per_key_100b_bytes", async (s) => {
+    await bench(s.port, ["-t", "set", "-d", "100", "-r", "1000000", "-n", "1000000", "-c", "50", "-P", "16", "-q"]);
+    return await dbsize(s.port);
+  });
 }
 
 /** Sends the commands `lines` yields (RESP, each answered by one line), pipelined in slices, waiting for every reply. */
@@ -258,21 +269,10 @@ function* members(type: "set" | "zset" | "hash"): Generator<string> {
 /** RSS growth per member of a 1 M-member set, sorted set and hash. */
 async function memoryPerMember(dir: string): Promise<void> {
   for (const type of ["set", "zset", "hash"] as const) {
-    const redis = await startRedis(dir);
-    const agner = await startAgner(dir);
-    try {
-      const per = new Map<string, number>();
-      for (const s of [redis, agner]) {
-        const r0 = rssBytes(s.proc.pid!);
-        await loadLines(s.port, members(type));
-        await new Promise((r) => setTimeout(r, 500));
-        per.set(s.name, (rssBytes(s.proc.pid!) - r0) / 1_000_000);
-      }
-      figure(`mem_per_member_${type}_bytes`, per.get("agner")!, per.get("redis")!, "lower");
-    } finally {
-      await redis.stop();
-      await agner.stop();
-    }
+    await rssPerUnit(dir, `mem_per_member_${type}_bytes`, async (s) => {
+      await loadLines(s.port, members(type));
+      return 1_000_000;
+    });
   }
 }
 
@@ -288,30 +288,9 @@ function rssBytes(pid: number): number {
   return Number(m![1]) * 1024;
 }
 
-/** Sends commands on one connection, pipelined in slices, waiting for every reply. */
-async function load(port: number, n: number, value: string): Promise<void> {
-  const s = net.connect(port, "127.0.0.1");
-  await new Promise((r) => s.once("connect", r));
-  let replies = 0;
-  let want = 0;
-  let wake: (() => void) | null = null;
-  s.on("data", (d: Buffer) => {
-    for (let i = 0; i < d.length; i++) if (d[i] === 10) replies++;
-    if (wake && replies >= want) wake();
-  });
-  const SLICE = 10_000;
-  for (let i = 0; i < n; i += SLICE) {
-    let text = "";
-    for (let k = i; k < Math.min(n, i + SLICE); k++) {
-      const key = `key:${String(k).padStart(12, "0")}`;
-      text += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
-    }
-    want = Math.min(n, i + SLICE);
-    s.write(text);
-    if (replies < want) await new Promise<void>((r) => (wake = r));
-    wake = null;
-  }
-  s.destroy();
+/** SET key:<12 digits> value, n times, pipelined. */
+function* sets(n: number, value: string): Generator<string> {
+  for (let k = 0; k < n; k++) yield resp(["SET", `key:${String(k).padStart(12, "0")}`, value]);
 }
 
 async function info(port: number, field: string): Promise<number> {
@@ -328,10 +307,10 @@ async function memoryPerKey(dir: string): Promise<void> {
   const agner = await startAgner(dir);
   try {
     const r0 = await info(redis.port, "used_memory");
-    await load(redis.port, KEYS, value);
+    await loadLines(redis.port, sets(KEYS, value));
     const r1 = await info(redis.port, "used_memory");
     const a0 = rssBytes(agner.proc.pid!);
-    await load(agner.port, KEYS, value);
+    await loadLines(agner.port, sets(KEYS, value));
     await new Promise((r) => setTimeout(r, 500));
     const a1 = rssBytes(agner.proc.pid!);
     figure("mem_per_key_bytes", (a1 - a0) / KEYS, (r1 - r0) / KEYS, "lower");

@@ -11,27 +11,14 @@
  * Keys a..f are spread over the shards (the cross-shard cases are checked).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { shardOf } from "../../../src/apps/kv/server/router.js";
-import { type TestServer, startAgner } from "../../support/agner_kv.js";
-import { RedisServer, needsRedis } from "../../support/redis_tools.js";
+import { serverPair } from "../../support/server_pair.js";
 import { RespClient } from "../../support/resp_client.js";
 
 const SHARDS = 4;
-let agner: TestServer;
-let redis: RedisServer;
-const guard = needsRedis();
-
-before(async () => {
-  if (guard.skip) return;
-  agner = await startAgner(["--shards", String(SHARDS)]);
-  redis = await RedisServer.start();
-});
-after(async () => {
-  if (guard.skip) return;
-  await agner.stop();
-  await redis.stop();
-});
+const servers = serverPair(["--shards", String(SHARDS)]);
+const guard = servers.guard;
 
 const SCRIPTS: Record<string, string> = {
   "served in the order they blocked": "1> BLPOP a 0 | wait 1 | 2> BLPOP a 0 | wait 2 | 3> BRPOP a 0 | wait 3 | 4: RPUSH a x y z | 1< | 2< | 3< | 4: EXISTS a",
@@ -132,7 +119,7 @@ describe("blocking commands with several clients, as redis-server answers them",
 
   for (const [name, script] of Object.entries(SCRIPTS)) {
     test(name, async () => {
-      assert.deepEqual(await run(agner.port, script), await run(redis.port, script));
+      assert.deepEqual(await run(servers.agner.port, script), await run(servers.redis.port, script));
     });
   }
 });

@@ -8,28 +8,15 @@
  * at least two shards.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { shardOf } from "../../../src/apps/kv/server/router.js";
-import { type TestServer, startAgner } from "../../support/agner_kv.js";
-import { RedisServer, needsRedis } from "../../support/redis_tools.js";
+import { serverPair } from "../../support/server_pair.js";
 import { RespClient } from "../../support/resp_client.js";
 import { canonical, decodeAll } from "../../support/resp_reply.js";
 
 const SHARDS = 4;
-let agner: TestServer;
-let redis: RedisServer;
-const guard = needsRedis();
-
-before(async () => {
-  if (guard.skip) return;
-  agner = await startAgner(["--shards", String(SHARDS)]);
-  redis = await RedisServer.start();
-});
-after(async () => {
-  if (guard.skip) return;
-  await agner.stop();
-  await redis.stop();
-});
+const servers = serverPair(["--shards", String(SHARDS)]);
+const guard = servers.guard;
 
 /** Commands whose reply order Redis does not define. */
 const UNORDERED = new Set(["smembers", "sinter", "sunion", "sdiff", "keys", "hgetall", "hkeys", "hvals"]);
@@ -107,15 +94,15 @@ describe("multi-key commands across shards, as redis-server answers them", guard
 
   for (const [name, scripts] of Object.entries(SCRIPTS)) {
     test(name, async () => {
-      for (const script of scripts) assert.deepEqual(await run(agner.port, script), await run(redis.port, script));
+      for (const script of scripts) assert.deepEqual(await run(servers.agner.port, script), await run(servers.redis.port, script));
     });
   }
 
   test("a cross-shard RENAME touches WATCHed keys on both shards: EXEC aborts", async () => {
     const [a, b] = ["a", "b"].sort((x, y) => shardOf(x, SHARDS - 1) - shardOf(y, SHARDS - 1));
     assert.notEqual(shardOf(a!, SHARDS - 1), shardOf(b!, SHARDS - 1));
-    const w = await RespClient.connect(agner.port);
-    const o = await RespClient.connect(agner.port);
+    const w = await RespClient.connect(servers.agner.port);
+    const o = await RespClient.connect(servers.agner.port);
     for (const watched of [a!, b!]) {
       await o.raw("SET", a!, "1");
       await o.raw("DEL", b!);
