@@ -7,11 +7,8 @@
  * keys). TTLs may drift a second; KEYS/SCAN are compared as sets and
  * RANDOMKEY by whether it found a key. AGNER_PROPERTY_RUNS raises the count.
  */
-import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { needsRedisServer } from "../../support/redis_server.js";
-import { Twin } from "./twin.js";
+import { twinProperty } from "./twin_property.js";
 
 const key = fc.constantFrom("a", "b", "c", "h", "l", "k\0z", "");
 const value = fc.oneof(
@@ -122,37 +119,9 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(fc.constantFrom("NOPE", "get", "Set", "hgetall", "lpush"), fc.array(value, { maxLength: 3 })).map(([c, a]) => [c, ...a]),
 );
 
-const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 500);
-
-describe("random command sequences answer as redis-server 7 does", needsRedisServer(), () => {
-  let twin: Twin;
-  before(async () => {
-    twin = await Twin.start();
-  });
-  after(async () => {
-    await twin?.stop();
-  });
-
-  for (const resp of [2, 3] as const) {
-    test(`RESP${resp}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (cmds) => {
-          await twin.reset();
-          for (const argv of cmds) {
-            const d = await twin.compare(argv, resp);
-            if (d !== null) assert.fail(d);
-            if (argv[0] === "RANDOMKEY") {
-              // Which expired keys RANDOMKEY happened to meet (and remove) is random on both
-              // sides: a full SCAN removes the rest, so both are in the same state again.
-              const s = await twin.compare(["SCAN", "0", "COUNT", "100000"], resp);
-              if (s !== null) assert.fail(s);
-            }
-          }
-          const st = await twin.compareStats();
-          if (st !== null) assert.fail(`${st} after ${JSON.stringify(cmds)}`);
-        }),
-        { numRuns: runs },
-      );
-    });
-  }
+twinProperty("random command sequences answer as redis-server 7 does", {
+  command,
+  maxLength: 40,
+  runs: 500,
+  after: (argv) => (argv[0] === "RANDOMKEY" ? [["SCAN", "0", "COUNT", "100000"]] : []),
 });

@@ -7,11 +7,8 @@
  * byte-identical replies in RESP2 and RESP3 and the same INFO counters.
  * AGNER_PROPERTY_RUNS raises the count.
  */
-import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { needsRedisServer } from "../../support/redis_server.js";
-import { Twin } from "./twin.js";
+import { twinProperty } from "./twin_property.js";
 
 const key = fc.constantFrom("a", "b", "c", "h");
 const bytes = fc.oneof(
@@ -61,35 +58,10 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(key, bytes).map(([k, v]) => ["HSET", k, "f", v]),
 );
 
-const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 300);
-
-describe("random bitmap command sequences answer as redis-server 7 does", needsRedisServer(), () => {
-  let twin: Twin;
-  before(async () => {
-    twin = await Twin.start();
-  });
-  after(async () => {
-    await twin?.stop();
-  });
-
-  for (const resp of [2, 3] as const) {
-    test(`RESP${resp}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (cmds) => {
-          await twin.reset();
-          for (const argv of cmds) {
-            const d = await twin.compare(argv, resp);
-            if (d !== null) assert.fail(d.slice(0, 3000));
-          }
-          for (const k of ["a", "b", "c", "h"]) {
-            const d = await twin.compare(["GET", k], resp);
-            if (d !== null) assert.fail(`${d.slice(0, 3000)} after ${JSON.stringify(cmds).slice(0, 3000)}`);
-          }
-          const st = await twin.compareStats();
-          if (st !== null) assert.fail(`${st} after ${JSON.stringify(cmds)}`);
-        }),
-        { numRuns: runs, seed: 0x5e7b17 + resp },
-      );
-    });
-  }
+twinProperty("random bitmap command sequences answer as redis-server 7 does", {
+  command,
+  maxLength: 30,
+  runs: 300,
+  seed: 0x5e7b17,
+  finalChecks: ["a", "b", "c", "h"].map((k) => ["GET", k]),
 });

@@ -7,11 +7,8 @@
  * engine visits the cells in Redis' order, so even unsorted results are
  * compared in order. Fixed seed; AGNER_PROPERTY_RUNS raises the count.
  */
-import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { needsRedisServer } from "../../support/redis_server.js";
-import { Twin } from "./twin.js";
+import { twinProperty } from "./twin_property.js";
 
 const LAT = 85.05112878;
 const CENTRES: [number, number][] = [[0, 0], [13.36, 38.11], [179.9, 10], [-179.9, -10], [45, 84.9], [-120, -84.9], [180, 0], [-180, LAT]];
@@ -91,35 +88,10 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   },
 );
 
-const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 150);
-
-describe("random GEO command sequences answer as redis-server 7 does", needsRedisServer(), () => {
-  let twin: Twin;
-  before(async () => {
-    twin = await Twin.start();
-  });
-  after(async () => {
-    await twin?.stop();
-  });
-
-  for (const resp of [2, 3] as const) {
-    test(`RESP${resp}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (cmds) => {
-          await twin.reset();
-          for (const argv of cmds) {
-            const d = await twin.compare(argv, resp);
-            if (d !== null) assert.fail(`${d}\nafter ${JSON.stringify(cmds)}`);
-          }
-          for (const k of ["g", "h"]) {
-            const d = await twin.compare(["ZRANGE", k, "0", "-1", "WITHSCORES"], resp);
-            if (d !== null) assert.fail(`${d}\nafter ${JSON.stringify(cmds)}`);
-          }
-          const st = await twin.compareStats();
-          if (st !== null) assert.fail(`${st} after ${JSON.stringify(cmds)}`);
-        }),
-        { numRuns: runs, seed: 4242 + resp },
-      );
-    });
-  }
+twinProperty("random GEO command sequences answer as redis-server 7 does", {
+  command,
+  maxLength: 25,
+  runs: 150,
+  seed: 4242,
+  finalChecks: ["g", "h"].map((k) => ["ZRANGE", k, "0", "-1", "WITHSCORES"]),
 });

@@ -7,11 +7,8 @@
  * of every key at the end compares equal: the HLL strings are Redis' byte for byte.
  * AGNER_PROPERTY_RUNS raises the count.
  */
-import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { needsRedisServer } from "../../support/redis_server.js";
-import { Twin } from "./twin.js";
+import { twinProperty } from "./twin_property.js";
 
 const KEYS = ["a", "b", "c", "h"];
 const key = fc.constantFrom(...KEYS);
@@ -35,37 +32,10 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   key.map((k) => ["HSET", k, "f", "v"]),
 );
 
-const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 300);
-
-describe("random HyperLogLog command sequences answer as redis-server 7 does", needsRedisServer(), () => {
-  let twin: Twin;
-  before(async () => {
-    twin = await Twin.start();
-  });
-  after(async () => {
-    await twin?.stop();
-  });
-
-  for (const resp of [2, 3] as const) {
-    test(`RESP${resp}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (cmds) => {
-          await twin.reset();
-          const seen: string[] = [];
-          for (const argv of cmds) {
-            seen.push(argv.length > 8 ? `${argv.slice(0, 3).join(" ")} ...(${argv.length})` : JSON.stringify(argv));
-            const d = await twin.compare(argv, resp);
-            if (d !== null) assert.fail(`${d.slice(0, 1500)}\nafter ${seen.join("\n")}`);
-          }
-          for (const k of KEYS) {
-            const g = await twin.compare(["GET", k], resp);
-            if (g !== null) assert.fail(`${g.slice(0, 1500)}\nafter ${seen.join("\n")}`);
-          }
-          const st = await twin.compareStats();
-          if (st !== null) assert.fail(`${st} after ${seen.join("\n")}`);
-        }),
-        { numRuns: runs, seed: 0x4177 + resp },
-      );
-    });
-  }
+twinProperty("random HyperLogLog command sequences answer as redis-server 7 does", {
+  command,
+  maxLength: 25,
+  runs: 300,
+  seed: 0x4177,
+  finalChecks: KEYS.map((k) => ["GET", k]),
 });

@@ -9,14 +9,13 @@
  * AGNER_PROPERTY_RUNS raises the count.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import { Keyspace } from "../../../src/apps/kv/commands/db.js";
 import { Context, checkCommand, execCommand } from "../../../src/apps/kv/commands/engine.js";
 import { ErrorReply } from "../../../src/apps/kv/resp/reply.js";
 import { RespWriter } from "../../../src/apps/kv/resp/resp_writer.js";
-import { needsRedisServer } from "../../support/redis_server.js";
-import { Twin } from "./twin.js";
+import { type Twin } from "./twin.js";
+import { twinProperty } from "./twin_property.js";
 
 const KEYS = ["a", "b", "c", "s"];
 const key = fc.constantFrom(...KEYS);
@@ -79,38 +78,11 @@ async function redisLists(twin: Twin): Promise<string> {
   return out;
 }
 
-const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 300);
-
-describe("random list command sequences answer as redis-server 7 does", needsRedisServer(), () => {
-  let twin: Twin;
-  before(async () => {
-    twin = await Twin.start();
-  });
-  after(async () => {
-    await twin?.stop();
-  });
-
-  for (const resp of [2, 3] as const) {
-    test(`RESP${resp}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (cmds) => {
-          await twin.reset();
-          for (const argv of cmds) {
-            const d = await twin.compare(argv, resp);
-            if (d !== null) assert.fail(d);
-          }
-          for (const k of KEYS) {
-            for (const argv of [["TYPE", k], ["LRANGE", k, "0", "-1"]]) {
-              const d = await twin.compare(argv, resp);
-              if (d !== null) assert.fail(`${d}\n  after ${JSON.stringify(cmds)}`);
-            }
-          }
-          const st = await twin.compareStats();
-          if (st !== null) assert.fail(`${st} after ${JSON.stringify(cmds)}`);
-          assert.equal(replayed(twin.propagated), await redisLists(twin), `replay of ${JSON.stringify(twin.propagated)}`);
-        }),
-        { seed: resp * 1013, numRuns: runs },
-      );
-    });
-  }
+twinProperty("random list command sequences answer as redis-server 7 does", {
+  command,
+  maxLength: 40,
+  runs: 300,
+  seed: 2024,
+  finalChecks: KEYS.flatMap((k) => [["TYPE", k], ["LRANGE", k, "0", "-1"]]),
+  atEnd: async (twin) => assert.equal(replayed(twin.propagated), await redisLists(twin), `replay of ${JSON.stringify(twin.propagated)}`),
 });

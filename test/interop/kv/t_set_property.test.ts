@@ -8,12 +8,9 @@
  * for byte, and INFO's counters at the end. A fixed seed;
  * AGNER_PROPERTY_RUNS raises the count.
  */
-import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { needsRedisServer } from "../../support/redis_server.js";
 import { compareSet } from "./set_twin.js";
-import { Twin } from "./twin.js";
+import { twinProperty } from "./twin_property.js";
 
 const key = fc.constantFrom("a", "b", "c", "d", "str", "h");
 const keys = fc.array(key, { minLength: 1, maxLength: 4 });
@@ -60,35 +57,11 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.constant<string[]>(["KEYS", "*"]),
 );
 
-const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 200);
-
-describe("random set command sequences answer as redis-server 7 does", needsRedisServer(), () => {
-  let twin: Twin;
-  before(async () => {
-    twin = await Twin.start();
-  });
-  after(async () => {
-    await twin?.stop();
-  });
-
-  for (const resp of [2, 3] as const) {
-    test(`RESP${resp}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (cmds) => {
-          await twin.reset();
-          for (const argv of cmds) {
-            const d = await compareSet(twin, argv, resp);
-            if (d !== null) assert.fail(d);
-          }
-          for (const k of ["a", "b", "c", "d"]) {
-            const d = await compareSet(twin, ["SMEMBERS", k], resp);
-            if (d !== null) assert.fail(`${d} at the end`);
-          }
-          const st = await twin.compareStats();
-          if (st !== null) assert.fail(`${st} after ${JSON.stringify(cmds)}`);
-        }),
-        { numRuns: runs, seed: 13 + resp },
-      );
-    });
-  }
+twinProperty("random set command sequences answer as redis-server 7 does", {
+  command,
+  maxLength: 40,
+  runs: 200,
+  seed: 13,
+  compare: compareSet,
+  finalChecks: ["a", "b", "c", "d"].map((k) => ["SMEMBERS", k]),
 });

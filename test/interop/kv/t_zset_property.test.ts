@@ -7,11 +7,8 @@
  * ZRANDMEMBER is left out (random); ZSCAN is asked of small sets only.
  * Fixed seed; AGNER_PROPERTY_RUNS raises the count.
  */
-import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { needsRedisServer } from "../../support/redis_server.js";
-import { Twin } from "./twin.js";
+import { twinProperty } from "./twin_property.js";
 
 const key = fc.constantFrom("z", "y", "s", "none");
 /** Lex ranges only on "l", whose scores are all 0: Redis' lex order over a skiplist with mixed scores depends on its random levels. */
@@ -74,36 +71,10 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(keys, fc.option(count)).map(([ks, l]) => ["ZINTERCARD", String(ks.length), ...ks, ...(l === null ? [] : ["LIMIT", l])]) },
 );
 
-const runs = Number(process.env.AGNER_PROPERTY_RUNS ?? 300);
-
-describe("random sorted-set command sequences answer as redis-server 7 does", needsRedisServer(), () => {
-  let twin: Twin;
-  before(async () => {
-    twin = await Twin.start();
-  });
-  after(async () => {
-    await twin?.stop();
-  });
-
-  for (const resp of [2, 3] as const) {
-    test(`RESP${resp}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (cmds) => {
-          await twin.reset();
-          for (const argv of cmds) {
-            const d = await twin.compare(argv, resp);
-            if (d !== null) assert.fail(d);
-          }
-          // the final states agree, whatever was asked
-          for (const k of ["z", "y", "s", "l"]) {
-            const d = await twin.compare(["ZRANGE", k, "0", "-1", "WITHSCORES"], resp);
-            if (d !== null) assert.fail(`${d}\nafter ${JSON.stringify(cmds)}`);
-          }
-          const st = await twin.compareStats();
-          if (st !== null) assert.fail(`${st} after ${JSON.stringify(cmds)}`);
-        }),
-        { numRuns: runs, seed: 1307 + resp },
-      );
-    });
-  }
+twinProperty("random sorted-set command sequences answer as redis-server 7 does", {
+  command,
+  maxLength: 30,
+  runs: 300,
+  seed: 1307,
+  finalChecks: ["z", "y", "s", "l"].map((k) => ["ZRANGE", k, "0", "-1", "WITHSCORES"]),
 });
