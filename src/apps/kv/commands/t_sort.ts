@@ -23,7 +23,7 @@ import { ListValue } from "./list_value.js";
 import { pqsort } from "./pqsort.js";
 import { SetValue } from "./set_value.js";
 import { strtod } from "./strtod.js";
-import { inBatches } from "./value_types.js";
+import { ITEMS_PER_CMD } from "./value_types.js";
 import { ZSetValue } from "./zset_value.js";
 import { posNext, posPrev } from "./zset_tree.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
@@ -108,8 +108,22 @@ function lookupByPattern(ctx: ExecContext, pattern: string, subst: string): stri
   return typeof v === "string" ? v : null;
 }
 
+/** A plain decimal integer of at most 15 digits: Number() reads it exactly, as strtod does. */
+function smallInt(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 16) return false;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n) return false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** strtod as sort.c checks it: the whole C string read, no ERANGE, no NaN; null when not. */
 function weight(s: string): number | null {
+  if (smallInt(s)) return Number(s);
   const r = strtod(s);
   if (r.end < s.length && s.charCodeAt(r.end) !== 0) return null;
   const v = r.value;
@@ -119,33 +133,29 @@ function weight(s: string): number | null {
   return v;
 }
 
-/** Binary comparison (compareStringObjects): latin1 strings compare as their bytes. */
-function binary(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** strcoll in the C (or C.UTF-8) locale: the bytes up to the first NUL. */
-function collate(a: string, b: string): number {
-  return binary(cstr(a), cstr(b));
-}
-
-/** sortCompare for one SORT's options. */
-function comparator(o: SortOptions, byPattern: boolean): (x: Item, y: Item) => number {
-  const sign = o.desc ? -1 : 1;
-  const strings = o.store !== null ? binary : collate;
-  if (!o.alpha) {
-    return (x, y) => sign * (x.score > y.score ? 1 : x.score < y.score ? -1 : binary(x.obj, y.obj));
+/**
+ * sortCompare for one SORT's options. ALPHA compares `cmp`: the BY weight,
+ * or without BY the element's own key (its C string for strcoll, or all
+ * of it under STORE), computed once per element.
+ */
+function comparator(desc: boolean, alpha: boolean): (x: Item, y: Item) => number {
+  if (!alpha) {
+    return desc
+      ? (x, y) => (x.score < y.score ? 1 : x.score > y.score ? -1 : x.obj < y.obj ? 1 : x.obj > y.obj ? -1 : 0)
+      : (x, y) => (x.score > y.score ? 1 : x.score < y.score ? -1 : x.obj > y.obj ? 1 : x.obj < y.obj ? -1 : 0);
   }
-  if (!byPattern) return (x, y) => sign * strings(x.obj, y.obj);
-  return (x, y) => {
-    if (x.cmp === null || y.cmp === null) return sign * (x.cmp === y.cmp ? 0 : x.cmp === null ? -1 : 1);
-    return sign * strings(x.cmp, y.cmp);
+  const asc = (x: Item, y: Item): number => {
+    const a = x.cmp;
+    const b = y.cmp;
+    if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+    return a > b ? 1 : a < b ? -1 : 0;
   };
+  return desc ? (x, y) => -asc(x, y) : asc;
 }
 
 /** The elements of `v` in the order Redis 7.0 loads them when it sorts (a set: its iteration order). */
 function allItems(v: ListValue | SetValue | ZSetValue): string[] {
-  if (v instanceof ListValue) return [...v];
+  if (v instanceof ListValue) return v.length === 0 ? [] : v.range(0, v.length - 1);
   if (v instanceof SetValue) return v.members();
   return [...v.dict.keys()];
 }
@@ -200,6 +210,8 @@ function sortGeneric(ctx: ExecContext, argv: readonly string[], readonly: boolea
     elems = allItems(sortval);
     if (!dontsort) {
       const items: Item[] = elems.map((obj) => ({ obj, score: 0, cmp: null }));
+      // strcoll in the C/C.UTF-8 locale compares the bytes up to a NUL; under STORE Redis compares all of them
+      const strings = o.store !== null ? (x: string) => x : cstr;
       let bad = false;
       for (const it of items) {
         let w: string | null = it.obj;
@@ -208,7 +220,7 @@ function sortGeneric(ctx: ExecContext, argv: readonly string[], readonly: boolea
           if (w === null) continue;
         }
         if (alpha) {
-          if (by !== null) it.cmp = w;
+          it.cmp = strings(w);
         } else {
           const s = weight(w);
           if (s === null) bad = true;
@@ -217,14 +229,13 @@ function sortGeneric(ctx: ExecContext, argv: readonly string[], readonly: boolea
       }
       // Redis sorts first and then answers the error: nothing else happens in between.
       if (bad) return CANT_CONVERT;
-      const cmp = comparator({ ...o, alpha }, by !== null);
+      const cmp = comparator(o.desc, alpha);
       if (by !== null && (start !== 0 || end !== items.length - 1)) pqsort(items, cmp, start, end);
       else items.sort(cmp);
       elems = items.map((it) => it.obj);
     }
   }
 
-  const n = end - start + 1;
   if (o.store === null) {
     const out: Reply[] = [];
     for (let j = start; j <= end; j++) {
@@ -233,23 +244,24 @@ function sortGeneric(ctx: ExecContext, argv: readonly string[], readonly: boolea
     }
     return out;
   }
-  const list = new ListValue(Math.max(4, n * Math.max(1, o.gets.length)));
-  for (let j = start; j <= end; j++) {
-    if (o.gets.length === 0) list.pushTail(elems[j]!);
-    for (const g of o.gets) list.pushTail(lookupByPattern(ctx, g, elems[j]!) ?? "");
+  let stored: string[];
+  if (o.gets.length === 0) stored = start === 0 && end === elems.length - 1 ? elems : elems.slice(start, end + 1);
+  else {
+    stored = [];
+    for (let j = start; j <= end; j++) for (const g of o.gets) stored.push(lookupByPattern(ctx, g, elems[j]!) ?? "");
   }
   const dst = o.store;
-  if (list.length > 0) {
+  if (stored.length > 0) {
+    const list = new ListValue(Math.max(4, stored.length));
+    for (const x of stored) list.pushTail(x);
     lookupWrite(ctx, dst); // setKey's lookup: an expired destination counts as expired
     ctx.db.setKey(dst, list);
     ctx.propagate(["DEL", dst]);
-    for (const cmd of inBatches("RPUSH", dst, (function* () {
-      for (const x of list) yield [x];
-    })())) ctx.propagate(cmd);
+    for (let i = 0; i < stored.length; i += ITEMS_PER_CMD) ctx.propagate(["RPUSH", dst, ...stored.slice(i, i + ITEMS_PER_CMD)]);
   } else if (ctx.db.deleteKey(dst)) {
     ctx.propagate(["DEL", dst]);
   }
-  return list.length;
+  return stored.length;
 }
 
 /** SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination] */
