@@ -108,7 +108,7 @@ function lookupByPattern(ctx: ExecContext, pattern: string, subst: string): stri
   return typeof v === "string" ? v : null;
 }
 
-/** A plain decimal integer of at most 15 digits: Number() reads it exactly, as strtod does. */
+/** A plain decimal integer (at most 16 characters): Number() rounds it as strtod does, and it cannot overflow. */
 function smallInt(s: string): boolean {
   const n = s.length;
   if (n === 0 || n > 16) return false;
