@@ -9,6 +9,7 @@ import { keyPositions } from "./command_def.js";
 import { ErrorReply, MapReply, type Reply, SetReply, SimpleString } from "../resp/reply.js";
 import { SYNTAX_ERROR, cstr, option } from "./shared.js";
 import { stringMatch } from "./glob.js";
+import { sortKeys } from "./t_sort.js";
 
 const status = (s: string) => new SimpleString(s);
 
@@ -123,6 +124,8 @@ function getKeys(argv: readonly string[], withFlags: boolean): Reply {
     const get = line.slice(3).some((a) => cstr(a).toLowerCase() === "get");
     keys = [{ pos: 1, flags: get ? ["RW", "access", "update"] : ["OW", "update"] }];
   }
+  // sortGetKeys: STORE can be anywhere, its key found by skipping the options' arguments
+  if (entry.name === "sort") keys = sortKeys(line);
   return keys.map((k) => (withFlags ? [line[k.pos]!, new SetReply(k.flags.map(status))] : line[k.pos]!));
 }
 

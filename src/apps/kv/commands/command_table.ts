@@ -21,6 +21,7 @@ import { BITOPS_DEFS } from "./bitops.js";
 import { HLL_DEFS } from "./hyperloglog.js";
 import { DUMP_DEFS } from "./dump_commands.js";
 import { GEO_DEFS } from "./t_geo.js";
+import { SORT_DEFS } from "./t_sort.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -521,6 +522,7 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   OBJECT_DEFS,
   DUMP_DEFS,
   GEO_DEFS,
+  SORT_DEFS,
 ];
 
 function allDefs(): [string, Def][] {
