@@ -59,6 +59,10 @@ const SCRIPTS: Record<string, string[]> = {
   geo: [
     "GEOADD a 13.361389 38.115556 p1 15.087269 37.502669 p2 | GEOSEARCHSTORE b a FROMLONLAT 15 37 BYRADIUS 200 km ASC | ZRANGE b 0 -1 WITHSCORES | GEOSEARCHSTORE c a FROMMEMBER p1 BYRADIUS 200 km STOREDIST | ZRANGE c 0 -1 | GEORADIUS a 15 37 200 km STORE d | ZRANGE d 0 -1 | GEORADIUSBYMEMBER a p1 200 km COUNT 1 STOREDIST e | ZRANGE e 0 -1 | GEORADIUS a 15 37 1 km STORE b | EXISTS b | GEORADIUS f 15 37 1 km STORE c | EXISTS c",
   ],
+  sort: [
+    "RPUSH a 3 1 2 | SET w_1 30 | SET w_2 10 | SET w_3 20 | HSET h_1 f x | HSET h_2 f y | HSET h_3 f z | SORT a BY w_* GET # GET h_*->f | SORT a BY w_* STORE b | LRANGE b 0 -1 | SORT_RO a BY w_* DESC GET w_* | SORT a STORE c | LRANGE c 0 -1 | SORT a BY nosort GET h_*->f STORE d | LRANGE d 0 -1 | SORT a LIMIT 0 1 GET nosuch_* STORE e | LRANGE e 0 -1",
+    "SADD a x y z | SET w_x 3 | SET w_y 1 | SET w_z 2 | SORT a BY w_* | SORT a BY w_* ALPHA STORE b | LRANGE b 0 -1 | SET c str | SORT a BY w_* STORE c | TYPE c | SORT nokey BY w_* STORE c | EXISTS c",
+  ],
   msetnx: [
     "MSETNX a 1 b 2 c 3 | MGET a b c | MSETNX c 9 d 9 | MGET c d | MSETNX d 1 e 2 f 3 | MGET a b c d e f",
     "SET a x EXAT {T} | MSETNX a 1 | MSETNX b 1 c | EXPIRETIME a",

@@ -36,6 +36,8 @@ export interface CommandSpec {
   readonly route: Route;
   /** Runs on one shard's data (absent for `connection` commands). */
   readonly exec?: (ctx: ExecContext, argv: readonly string[]) => Reply;
+  /** Where its keys are when the key specs cannot say (SORT's STORE). */
+  readonly getKeys?: (argv: readonly string[]) => { pos: number; flags: readonly string[] }[];
   /** Whether this command line reads keys its key specs cannot name (SORT's BY/GET patterns): it then runs with every shard held. */
   readonly readsUnknownKeys?: (argv: readonly string[]) => boolean;
   /** A blocking command: the command to run again when `key` is ready (blocking.ts). */

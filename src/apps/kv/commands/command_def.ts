@@ -56,6 +56,8 @@ export interface Def {
   keys?: KeySpec[];
   route?: Route;
   exec?: Exec;
+  /** Where the keys are when the key specs cannot say (Redis' getkeys_proc: SORT's STORE); the specs otherwise. */
+  getKeys?: (argv: readonly string[]) => KeyPosition[];
   /** This command line reads keys no key spec names (SORT ... BY/GET with patterns): the server then holds every shard while it runs. */
   readsUnknownKeys?: (argv: readonly string[]) => boolean;
   /** A blocking command (it calls `block`, blocking.ts): what to run again when `key`, one of those it waits on, is ready. */
@@ -146,8 +148,25 @@ export function keyPositions(specs: readonly KeySpec[], argv: readonly string[])
   return out;
 }
 
-/** The distinct keys a command line names (its key specs), or null when argv does not fit them. */
-export function keysOf(cmd: { readonly keySpecs: readonly KeySpec[] }, argv: readonly string[]): string[] | null {
-  const pos = keyPositions(cmd.keySpecs, argv);
+/** A key's position in a command line and its key spec's flags. */
+export interface KeyPosition {
+  pos: number;
+  flags: readonly string[];
+}
+
+/** Where a command line's keys are: its getKeys, else its key specs ({@link keyPositions}). */
+export function commandKeys(cmd: KeyedCommand, argv: readonly string[]): KeyPosition[] | null {
+  return cmd.getKeys !== undefined ? cmd.getKeys(argv) : keyPositions(cmd.keySpecs, argv);
+}
+
+/** What {@link commandKeys} needs of a command. */
+export interface KeyedCommand {
+  readonly keySpecs: readonly KeySpec[];
+  readonly getKeys?: (argv: readonly string[]) => KeyPosition[];
+}
+
+/** The distinct keys a command line names, or null when argv does not fit its key specs. */
+export function keysOf(cmd: KeyedCommand, argv: readonly string[]): string[] | null {
+  const pos = commandKeys(cmd, argv);
   return pos === null ? null : [...new Set(pos.map((p) => argv[p.pos]!))];
 }

@@ -5,11 +5,10 @@
  * what redis-cli, ioredis and node-redis read on connect.
  */
 import { type ArgDoc, COMMANDS, type CommandEntry, lookupByFullname, lookupTop } from "./command_table.js";
-import { keyPositions } from "./command_def.js";
+import { commandKeys } from "./command_def.js";
 import { ErrorReply, MapReply, type Reply, SetReply, SimpleString } from "../resp/reply.js";
 import { SYNTAX_ERROR, cstr, option } from "./shared.js";
 import { stringMatch } from "./glob.js";
-import { sortKeys } from "./t_sort.js";
 
 const status = (s: string) => new SimpleString(s);
 
@@ -117,15 +116,13 @@ function getKeys(argv: readonly string[], withFlags: boolean): Reply {
   if ((entry.arity > 0 && entry.arity !== line.length) || line.length < -entry.arity) {
     return new ErrorReply("ERR Invalid number of arguments specified for command");
   }
-  let keys = keyPositions(entry.keySpecs, line);
+  let keys = commandKeys(entry, line);
   if (keys === null) return new ErrorReply("ERR Invalid arguments specified for command");
   if (entry.name === "set") {
     // setGetKeys: the flags depend on a GET argument
     const get = line.slice(3).some((a) => cstr(a).toLowerCase() === "get");
     keys = [{ pos: 1, flags: get ? ["RW", "access", "update"] : ["OW", "update"] }];
   }
-  // sortGetKeys: STORE can be anywhere, its key found by skipping the options' arguments
-  if (entry.name === "sort") keys = sortKeys(line);
   return keys.map((k) => (withFlags ? [line[k.pos]!, new SetReply(k.flags.map(status))] : line[k.pos]!));
 }
 

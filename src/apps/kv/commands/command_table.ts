@@ -177,6 +177,7 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     ...(def.exec ? { exec: def.exec } : {}),
     ...(def.serveOn ? { serveOn: def.serveOn } : {}),
     ...(def.readsUnknownKeys ? { readsUnknownKeys: def.readsUnknownKeys } : {}),
+    ...(def.getKeys ? { getKeys: def.getKeys } : {}),
     acl: ACL_ORDER.filter((c) => acl.has(c)),
     tips: def.tips ? def.tips.split(" ") : [],
     keySpecs,

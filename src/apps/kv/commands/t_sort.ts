@@ -292,6 +292,16 @@ export function sortKeys(argv: readonly string[]): { pos: number; flags: readonl
   return keys;
 }
 
+/** Whether BY or GET names a pattern with `*`: then it reads keys no spec names (GET # and a BY without `*` read none). */
+export function sortReadsOtherKeys(argv: readonly string[]): boolean {
+  for (let i = 2; i < argv.length; i++) {
+    const w = option(argv[i]!);
+    if (w === "limit") i += 2;
+    else if ((w === "get" || w === "by") && i + 1 < argv.length && argv[++i]!.includes("*")) return true;
+  }
+  return false;
+}
+
 const BY_GET_NOTES = "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort";
 const STORE_NOTES = "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array";
 const COMPLEXITY =
@@ -303,10 +313,10 @@ const ARGS =
 export const SORT_DEFS: Record<string, Def> = {
   sort: { arity: -2, flags: "write denyoom movablekeys", acl: "set sortedset list dangerous",
     keys: [ks("RO access"), ksUnknown("RO access", BY_GET_NOTES), ksUnknown("OW update", STORE_NOTES)], route: "multi",
-    exec: sortCommand, group: "generic", since: "1.0.0", complexity: COMPLEXITY,
+    exec: sortCommand, getKeys: sortKeys, readsUnknownKeys: sortReadsOtherKeys, group: "generic", since: "1.0.0", complexity: COMPLEXITY,
     summary: "Sort the elements in a list, set or sorted set", args: `${ARGS} destination:key#2=STORE?` },
   sort_ro: { arity: -2, flags: "readonly movablekeys", acl: "set sortedset list dangerous",
     keys: [ks("RO access"), ksUnknown("RO access", BY_GET_NOTES)], route: "multi",
-    exec: sortRoCommand, group: "generic", since: "7.0.0", complexity: COMPLEXITY,
+    exec: sortRoCommand, readsUnknownKeys: sortReadsOtherKeys, group: "generic", since: "7.0.0", complexity: COMPLEXITY,
     summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", args: ARGS },
 };

@@ -7,7 +7,7 @@
  * @example
  * shardOf("foo", 3); // 0..3
  */
-import { keyPositions } from "../commands/command_def.js";
+import { commandKeys } from "../commands/command_def.js";
 import { type CommandEntry, type ShardPart, splitByShard } from "../commands/engine.js";
 
 /** FNV-1a, 32 bits. */
@@ -36,7 +36,7 @@ export function planMulti(cmd: CommandEntry, argv: readonly string[], mask: numb
   if (mask === 0) return 0;
   if (!SPLIT_BY_SHARD.has(cmd.name)) {
     if (cmd.readsUnknownKeys?.(argv) === true) return null;
-    const pos = keyPositions(cmd.keySpecs, argv);
+    const pos = commandKeys(cmd, argv);
     // No keys (or argv not fitting its specs): any one shard runs it, and its exec answers the error.
     if (pos === null || pos.length === 0) return 0;
     const first = shardOf(argv[pos[0]!.pos]!, mask);
