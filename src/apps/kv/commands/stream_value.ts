@@ -136,10 +136,10 @@ export class StreamValue {
   /** The listpack nodes, ascending; only an exact MINID trim leaves one whose entries are all deleted, as Redis does. */
   private nodes: Node[] = [];
 
-  /** The first entry's ID, null when empty. */
-  firstId(): StreamId | null {
+  /** The first entry's ID, null when empty (`tombstones`: a deleted entry still in its node counts, streamGetEdgeID's skip_tombstones 0). */
+  firstId(tombstones = false): StreamId | null {
     for (const node of this.nodes) {
-      for (let i = 0; i < node.ids.length; i++) if (node.fields[i] !== null) return node.ids[i]!;
+      for (let i = 0; i < node.ids.length; i++) if (tombstones || node.fields[i] !== null) return node.ids[i]!;
     }
     return null;
   }
