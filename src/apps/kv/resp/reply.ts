@@ -58,9 +58,15 @@ export class NullArrayReply {
   static readonly instance = new NullArrayReply();
 }
 
-/** Key/value pairs, in order. */
+/**
+ * Key/value pairs, in order. `nested2`: in RESP2 an array of `[key, value]`
+ * arrays rather than a flat one (XREAD and XREADGROUP's streams).
+ */
 export class MapReply {
-  constructor(readonly entries: readonly (readonly [Reply, Reply])[]) {}
+  constructor(
+    readonly entries: readonly (readonly [Reply, Reply])[],
+    readonly nested2 = false,
+  ) {}
 }
 
 export class SetReply {
