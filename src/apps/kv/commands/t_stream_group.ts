@@ -852,7 +852,7 @@ function streamInfo(s: StreamValue, argv: readonly string[]): Reply {
 // --- definitions ------------------------------------------------------------
 
 const KEY2 = (flags: string) => [ks(flags, 2)];
-const ID_OR_NEW = "id:oneof(ID:string new_id:pure-token=$)";
+const ID_OR_NEW = "id:oneof(id:string new_id:pure-token=$)";
 const ND = "nondeterministic_output";
 
 /** The consumer group commands, as Redis 7.0's COMMAND INFO/DOCS give them. */
@@ -877,10 +877,10 @@ export const STREAM_GROUP_DEFS: Record<string, Def> = {
     route: "multi", exec: xreadgroupCommand, serveOn: xreadgroupServeOn, group: "stream", since: "5.0.0",
     complexity: "For each stream mentioned: O(M) with M being the number of elements returned.",
     summary: "Reads new entries of streams for a consumer group, or the consumer's pending history. Can block.",
-    args: "group_consumer:block=GROUP(group:string consumer:string) count:integer=COUNT? milliseconds:integer=BLOCK? noack:pure-token=NOACK? streams:block=STREAMS(key:key+ ID:string+)" },
+    args: "group_consumer:block=GROUP(group:string consumer:string) count:integer=COUNT? milliseconds:integer=BLOCK? noack:pure-token=NOACK? streams:block=STREAMS(key:key+ id:string+)" },
   xack: { arity: -4, flags: "write fast", acl: "stream", keys: [ks("RW update")], exec: xackCommand, group: "stream", since: "5.0.0",
     complexity: "O(1) for each message ID processed.", summary: "Removes entries from a consumer group's pending entries list.",
-    args: "key:key group:string ID:string+" },
+    args: "key:key group:string id:string+" },
   xpending: { arity: -3, flags: "readonly", acl: "stream", tips: ND, keys: [ks("RO access")], exec: xpendingCommand, group: "stream",
     since: "5.0.0", complexity: "O(N) with N the number of entries returned (O(M) scanned with IDLE).",
     summary: "Returns the pending entries list of a consumer group, or a summary of it.",
@@ -888,7 +888,7 @@ export const STREAM_GROUP_DEFS: Record<string, Def> = {
   xclaim: { arity: -6, flags: "write fast", acl: "stream", tips: ND, keys: [ks("RW update")], exec: xclaimCommand, group: "stream",
     since: "5.0.0", complexity: "O(log N) with N being the number of messages in the PEL of the consumer group.",
     summary: "Changes, or acquires, the ownership of pending entries of a consumer group.",
-    args: "key:key group:string consumer:string min-idle-time:string ID:string+ ms:integer=IDLE? unix-time-milliseconds:unix-time=TIME? count:integer=RETRYCOUNT? force:pure-token=FORCE? justid:pure-token=JUSTID? id:string=LASTID?" },
+    args: "key:key group:string consumer:string min-idle-time:string id:string+ ms:integer=IDLE? unix-time-milliseconds:unix-time=TIME? count:integer=RETRYCOUNT? force:pure-token=FORCE? justid:pure-token=JUSTID? id:string=LASTID?" },
   xautoclaim: { arity: -6, flags: "write fast", acl: "stream", tips: ND, keys: [ks("RW delete")], exec: xautoclaimCommand, group: "stream",
     since: "6.2.0", complexity: "O(1) if COUNT is small.",
     summary: "Claims the pending entries idle long enough, scanning from an ID; also drops the deleted ones.",
