@@ -141,10 +141,10 @@ export class StreamValue {
     return this.nodes.map((n) => n.master);
   }
 
-  /** The first entry's ID, null when empty. */
-  firstId(): StreamId | null {
+  /** The first entry's ID, null when empty (`tombstones`: a deleted entry still in its node counts, streamGetEdgeID's skip_tombstones 0). */
+  firstId(tombstones = false): StreamId | null {
     for (const node of this.nodes) {
-      for (let i = 0; i < node.ids.length; i++) if (node.fields[i] !== null) return node.ids[i]!;
+      for (let i = 0; i < node.ids.length; i++) if (tombstones || node.fields[i] !== null) return node.ids[i]!;
     }
     return null;
   }
