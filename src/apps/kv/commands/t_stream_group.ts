@@ -660,6 +660,8 @@ const AUTOCLAIM_ALLOC_LIMIT = 2 ** 40 / 16;
 export function xautoclaimCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const key = argv[1]!;
   const groupName = argv[2]!;
+  // Redis looks the key up first (a hit or miss even when an argument is wrong), checks its type later.
+  const s = readStream(ctx, key);
   const mi = claimInt(argv[4]!, "min-idle-time", "XAUTOCLAIM");
   if (mi instanceof ErrorReply) return mi;
   const minIdle = mi < 0 ? 0 : typeof mi === "bigint" ? Number.MAX_SAFE_INTEGER : mi;
@@ -684,7 +686,6 @@ export function xautoclaimCommand(ctx: ExecContext, argv: readonly string[]): Re
     } else if (o === "justid") justid = true;
     else return SYNTAX_ERROR;
   }
-  const s = readStream(ctx, key);
   if (s instanceof ErrorReply) return s;
   const g = s === undefined ? undefined : lookupGroup(s, groupName);
   if (s === undefined || g === undefined) return noGroupKey(key, groupName);
