@@ -21,6 +21,7 @@ import { BITOPS_DEFS } from "./bitops.js";
 import { HLL_DEFS } from "./hyperloglog.js";
 import { DUMP_DEFS } from "./dump_commands.js";
 import { GEO_DEFS } from "./t_geo.js";
+import { STREAM_GROUP_DEFS } from "./t_stream_group.js";
 import { STREAM_DEFS } from "./t_stream.js";
 
 export interface CommandEntry extends CommandSpec {
@@ -517,6 +518,7 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   OBJECT_DEFS,
   DUMP_DEFS,
   GEO_DEFS,
+  STREAM_GROUP_DEFS,
   STREAM_DEFS,
 ];
 

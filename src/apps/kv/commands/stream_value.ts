@@ -136,6 +136,11 @@ export class StreamValue {
   /** The listpack nodes, ascending; only an exact MINID trim leaves one whose entries are all deleted, as Redis does. */
   private nodes: Node[] = [];
 
+  /** The master IDs of the nodes, ascending: the keys of Redis' rax (XINFO STREAM's radix-tree figures). */
+  nodeMasters(): StreamId[] {
+    return this.nodes.map((n) => n.master);
+  }
+
   /** The first entry's ID, null when empty (`tombstones`: a deleted entry still in its node counts, streamGetEdgeID's skip_tombstones 0). */
   firstId(tombstones = false): StreamId | null {
     for (const node of this.nodes) {
