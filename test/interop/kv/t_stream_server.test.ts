@@ -80,3 +80,24 @@ test("streams through ioredis, kept across restarts by the AOF and its rewrite",
   });
   assert.deepEqual(rewritten, before);
 });
+
+test("WATCH: XADD and an XDEL or XTRIM that removes abort EXEC; XSETID and no-op XDEL/XTRIM do not, as in Redis", async () => {
+  const srv = await startAgner(["--shards", "1"]);
+  const a = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+  const b = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+  try {
+    await a.xadd("s", "1-1", "f", "v");
+    const out: string[] = [];
+    for (const cmd of [["XSETID", "s", "99-0"], ["XADD", "s", "100-0", "f", "v"], ["XDEL", "s", "7-7"], ["XTRIM", "s", "MAXLEN", "5"], ["XDEL", "s", "100-0"], ["XTRIM", "s", "MAXLEN", "0"]]) {
+      await a.watch("s");
+      await b.call(cmd[0]!, ...cmd.slice(1));
+      const r = await a.multi().ping().exec();
+      out.push(`${cmd[0]}:${r === null ? "aborted" : "ran"}`);
+    }
+    assert.deepEqual(out, ["XSETID:ran", "XADD:aborted", "XDEL:ran", "XTRIM:ran", "XDEL:aborted", "XTRIM:aborted"]);
+  } finally {
+    a.disconnect();
+    b.disconnect();
+    await srv.stop();
+  }
+});

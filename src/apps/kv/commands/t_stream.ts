@@ -330,7 +330,7 @@ function xsetidCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   s.lastId = id;
   if (entriesAdded !== -1n) s.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;
-  ctx.db.modified(key);
+  // Not ctx.db.modified: Redis' XSETID does not signal the key (a WATCH on it survives), its entries are unchanged.
   ctx.propagate(argv);
   return OK;
 }
