@@ -22,6 +22,8 @@ import { HLL_DEFS } from "./hyperloglog.js";
 import { DUMP_DEFS } from "./dump_commands.js";
 import { GEO_DEFS } from "./t_geo.js";
 import { SORT_DEFS } from "./t_sort.js";
+import { STREAM_GROUP_DEFS } from "./t_stream_group.js";
+import { STREAM_DEFS } from "./t_stream.js";
 
 export interface CommandEntry extends CommandSpec {
   /** `get`, or `config|get` for a subcommand. */
@@ -73,7 +75,7 @@ export function parseArgs(text: string): ArgDoc[] {
       let since: string | undefined;
       let deprecatedSince: string | undefined;
       let keySpecIndex: number | undefined = type === "key" ? 0 : undefined;
-      for (const mm of mods.matchAll(/([?+!])|=([^?+!@~#]+)|@([0-9.]+)|~([0-9.]+)|#(\d+)/g)) {
+      for (const mm of mods.matchAll(/([?+!])|=(~|[^?+!@~#]+)|@([0-9.]+)|~([0-9.]+)|#(\d+)/g)) {
         if (mm[1] === "?") flags.push("optional");
         else if (mm[1] === "+") flags.push("multiple");
         else if (mm[1] === "!") flags.push("multiple_token");
@@ -524,6 +526,8 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   DUMP_DEFS,
   GEO_DEFS,
   SORT_DEFS,
+  STREAM_GROUP_DEFS,
+  STREAM_DEFS,
 ];
 
 function allDefs(): [string, Def][] {

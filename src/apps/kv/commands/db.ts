@@ -22,6 +22,7 @@
 import { ByteString } from "./byte_string.js";
 import { ListValue } from "./list_value.js";
 import { type SetValue } from "./set_value.js";
+import { type StreamValue } from "./stream_value.js";
 import { type Int64 } from "./numbers.js";
 import { Watches } from "./watch.js";
 import { BlockedKeys } from "./blocked_keys.js";
@@ -41,7 +42,7 @@ export interface KeyContext {
   propagate(argv: readonly string[]): void;
 }
 
-export type Value = string | HashValue | ListValue | SetValue | ZSetValue | ByteString;
+export type Value = string | HashValue | ListValue | SetValue | ZSetValue | ByteString | StreamValue;
 
 /** Server-wide counters INFO reports (`stats` section). */
 export interface KeyspaceStats {

@@ -16,6 +16,9 @@ import { ByteString } from "./byte_string.js";
 import { ListValue } from "./list_value.js";
 import { SetValue } from "./set_value.js";
 import { ZSetValue } from "./zset_value.js";
+import { StreamValue } from "./stream_value.js";
+import { idString } from "./stream_id.js";
+import { rewriteGroups } from "./stream_cg.js";
 import { formatDouble } from "../resp/resp_writer.js";
 
 export interface ValueType<V> {
@@ -114,6 +117,27 @@ export const BYTES_TYPE: ValueType<ByteString> = {
   },
 };
 
+/**
+ * Streams (rewriteStreamObject in aof.c): one XADD per entry (an empty
+ * stream as `XADD key MAXLEN 0 0-1 x y`), then XSETID with the last ID,
+ * entries added and greatest deleted ID, then the consumer groups
+ * (stream_cg.ts' rewriteGroups).
+ */
+export const STREAM_TYPE: ValueType<StreamValue> = {
+  name: "stream",
+  encoding: () => "stream",
+  copy: (v) => v.copy(),
+  *rewrite(key, v) {
+    if (v.length > 0) {
+      for (const e of v.entries()) yield ["XADD", key, idString(e.id), ...e.fields];
+    } else {
+      yield ["XADD", key, "MAXLEN", "0", "0-1", "x", "y"];
+    }
+    yield ["XSETID", key, idString(v.lastId), "ENTRIESADDED", String(v.entriesAdded), "MAXDELETEDID", idString(v.maxDeletedId)];
+    yield* rewriteGroups(key, v.groups);
+  },
+};
+
 /** The type of every value class but strings, by constructor. */
 const BY_CLASS = new Map<unknown, ValueType<Value>>([
   [Map, HASH_TYPE as ValueType<Value>],
@@ -121,6 +145,7 @@ const BY_CLASS = new Map<unknown, ValueType<Value>>([
   [SetValue, SET_TYPE as ValueType<Value>],
   [ZSetValue, ZSET_TYPE as ValueType<Value>],
   [ByteString, BYTES_TYPE as ValueType<Value>],
+  [StreamValue, STREAM_TYPE as ValueType<Value>],
 ]);
 
 /** The type of `v`. */

@@ -15,7 +15,7 @@
  * | `SimpleString` | `+OK` | `+OK` |
  * | `ErrorReply` | `-ERR ...` | `-ERR ...` |
  * | `NullArray` | `*-1` | `_` |
- * | `MapReply` | flat array of pairs | map `%` |
+ * | `MapReply` | flat array of pairs (`nested2`: array of 2-element arrays, XREAD's) | map `%` |
  * | `PairsReply` | flat array of pairs | array of 2-element arrays |
  * | `SetReply` | array | set `~` |
  * | `DoubleReply` | bulk string | double `,` |
@@ -60,7 +60,11 @@ export class NullArrayReply {
 
 /** Key/value pairs, in order. */
 export class MapReply {
-  constructor(readonly entries: readonly (readonly [Reply, Reply])[]) {}
+  constructor(
+    readonly entries: readonly (readonly [Reply, Reply])[],
+    /** In RESP2 an array of 2-element arrays (XREAD's streams) instead of one flat array. */
+    readonly nested2 = false,
+  ) {}
 }
 
 export class SetReply {

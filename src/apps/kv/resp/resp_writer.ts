@@ -167,9 +167,11 @@ export class RespWriter {
     } else if (r instanceof NullArrayReply) {
       this.raw(this.resp === 2 ? NULL_ARRAY2 : NULL3);
     } else if (r instanceof MapReply) {
-      if (this.resp === 2) this.header(42, r.entries.length * 2);
+      const nested = this.resp === 2 && r.nested2;
+      if (this.resp === 2) this.header(42, nested ? r.entries.length : r.entries.length * 2);
       else this.header(37 /* % */, r.entries.length);
       for (const [k, v] of r.entries) {
+        if (nested) this.raw(PAIR_HEADER);
         this.write(k);
         this.write(v);
       }
