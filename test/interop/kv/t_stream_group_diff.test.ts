@@ -189,7 +189,7 @@ describe("stream consumer group commands answer as redis-server 7 does", needsRe
       `${READ} | XACK s g 2-1 | XCLAIM s g carol 0 4-1 TIME 12345 RETRYCOUNT 9`,
       `${G} | XREADGROUP GROUP g n NOACK COUNT 2 STREAMS s > | XGROUP CREATECONSUMER s g empty | XGROUP CREATE s h $ | XCLAIM s h x 0 1-1 FORCE LASTID 2-1`,
       `${READ} | XDEL s 2-1 3-1 | XAUTOCLAIM s g zed 0 0 COUNT 2 | XGROUP SETID s g 1-1 | XREADGROUP GROUP g bob STREAMS s > | XGROUP DELCONSUMER s g alice`,
-      `${READ} | XCLAIM s g carol 0 1-1 LASTID 99-0 JUSTID | XCLAIM s g carol 0 LASTID 100-0 | XGROUP DESTROY s g | XGROUP CREATE s g 0`,
+      `${READ} | XCLAIM s g carol 0 1-1 LASTID 99-0 JUSTID | XCLAIM s g carol 0 LASTID 100-0 | XGROUP CREATE s h 0 | XGROUP DESTROY s h`,
     ];
     for (const script of scripts) {
       await twin.reset();
@@ -203,7 +203,9 @@ describe("stream consumer group commands answer as redis-server 7 does", needsRe
       // does not recreate seen-times, nor a read counter (XCLAIM's LASTID moves the last ID only).
       const full = ["XINFO", "STREAM", "s", "FULL"];
       const strip = (s: string) => s.replace(/(seen-time|entries-read|lag)\r\n(:\d+|\$-1)/g, "$1");
-      assert.equal(strip(replay.run(full).toString("latin1")), strip(twin.ours(full, 2).toString("latin1")), script);
+      const original = twin.ours(full, 2).toString("latin1");
+      assert.match(original, /pel-count\r\n:[1-9]/, "the script left entries pending");
+      assert.equal(strip(replay.run(full).toString("latin1")), strip(original), script);
     }
   });
 
