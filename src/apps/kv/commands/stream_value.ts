@@ -15,6 +15,7 @@
  * may set any int64), so everything counting entries is exact.
  */
 import { type StreamId } from "./stream_id.js";
+import { type ConsumerGroup } from "./stream_cg.js";
 import { parseInt64 } from "./numbers.js";
 
 /** One entry: its ID and flat fields `[f1, v1, f2, v2, ...]`. */
@@ -23,13 +24,6 @@ export interface StreamEntry {
   readonly fields: readonly string[];
 }
 
-/**
- * What this file needs of a consumer group (stream_cg.ts' class satisfies
- * it): an independent copy for COPY and the rewrite's snapshot.
- */
-export interface ConsumerGroup {
-  copy(): ConsumerGroup;
-}
 
 /** Redis' stream-node-max-entries and stream-node-max-bytes defaults. */
 export const NODE_MAX_ENTRIES = 100;

@@ -385,6 +385,8 @@ function xreadCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   }
   const served: (readonly [Reply, Reply])[] = [];
   for (let k = 0; k < nStreams; k++) {
+    // Redis looks every key up again here (INFO's keyspace hits and misses count both).
+    lookupRead(ctx, argv[streamsArg + k]!);
     const s = streams[k];
     if (s === undefined || s.length === 0) continue;
     const gt = ids[k]!;

@@ -18,6 +18,7 @@ import { SetValue } from "./set_value.js";
 import { ZSetValue } from "./zset_value.js";
 import { StreamValue } from "./stream_value.js";
 import { idString } from "./stream_id.js";
+import { rewriteGroups } from "./stream_cg.js";
 import { formatDouble } from "../resp/resp_writer.js";
 
 export interface ValueType<V> {
@@ -119,7 +120,8 @@ export const BYTES_TYPE: ValueType<ByteString> = {
 /**
  * Streams (rewriteStreamObject in aof.c): one XADD per entry (an empty
  * stream as `XADD key MAXLEN 0 0-1 x y`), then XSETID with the last ID,
- * entries added and greatest deleted ID.
+ * entries added and greatest deleted ID, then the consumer groups
+ * (stream_cg.ts' rewriteGroups).
  */
 export const STREAM_TYPE: ValueType<StreamValue> = {
   name: "stream",
@@ -132,6 +134,7 @@ export const STREAM_TYPE: ValueType<StreamValue> = {
       yield ["XADD", key, "MAXLEN", "0", "0-1", "x", "y"];
     }
     yield ["XSETID", key, idString(v.lastId), "ENTRIESADDED", String(v.entriesAdded), "MAXDELETEDID", idString(v.maxDeletedId)];
+    yield* rewriteGroups(key, v.groups);
   },
 };
 
