@@ -25,13 +25,8 @@ import { rtreeKeys, rtreeNodes } from "./stream_rax.js";
 
 const NO_SUCH_KEY = new ErrorReply("ERR no such key");
 
-/** The group map of a stream, as this file's class (stream_value.ts declares only what it needs of it). */
-function groupsOf(s: StreamValue): Map<string, ConsumerGroup> | null {
-  return s.groups as Map<string, ConsumerGroup> | null;
-}
-
 function lookupGroup(s: StreamValue, name: string): ConsumerGroup | undefined {
-  return groupsOf(s)?.get(name);
+  return s.groups?.get(name);
 }
 
 /** addReplySubcommandSyntaxError. */
@@ -206,7 +201,7 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
       ctx.db.setKey(key, s);
     }
     if (s.groups === null) s.groups = new Map();
-    const groups = groupsOf(s)!;
+    const groups = s.groups!;
     if (groups.has(name)) return new ErrorReply("BUSYGROUP Consumer Group name already exists");
     groups.set(name, new ConsumerGroup(id, entriesRead));
     ctx.propagate(argv);
@@ -227,7 +222,7 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
   }
   if (opt === "destroy" && argc === 4) {
     if (g === undefined) return 0;
-    groupsOf(s!)!.delete(name);
+    s!.groups!.delete(name);
     ctx.propagate(argv);
     return 1;
   }
@@ -758,7 +753,7 @@ export function xinfoCommand(ctx: ExecContext, argv: readonly string[]): Reply {
     });
   }
   if (opt === "groups" && argv.length === 3) {
-    const groups = groupsOf(s);
+    const groups = s.groups;
     if (groups === null) return [];
     return sortedNames(groups).map((name) => {
       const g = groups.get(name)!;
@@ -801,7 +796,7 @@ function streamInfo(s: StreamValue, argv: readonly string[]): Reply {
     ["entries-added", int(BigInt(s.entriesAdded))],
     ["recorded-first-entry-id", idString(firstIdOf(s))],
   ];
-  const groups = groupsOf(s);
+  const groups = s.groups;
   if (!full) {
     m.push(["groups", groups?.size ?? 0]);
     const first = s.range(0n, MAX_ID, 1, false)[0];
