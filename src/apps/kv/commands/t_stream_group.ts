@@ -94,13 +94,13 @@ function estimateEntriesRead(s: StreamValue, id: StreamId): bigint {
   return INVALID_ENTRIES_READ;
 }
 
-/** streamReplyWithCGLag: the group's lag, null when unknown. */
+/** streamReplyWithCGLag: the group's lag, null when unknown (long long arithmetic, wrapping as in C). */
 function lagOf(s: StreamValue, g: ConsumerGroup): Reply {
   const added = BigInt(s.entriesAdded);
   if (added === 0n) return 0;
-  if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstonesFrom(s, g.lastId)) return int(added - g.entriesRead);
+  if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstonesFrom(s, g.lastId)) return int(BigInt.asIntN(64, added - g.entriesRead));
   const read = estimateEntriesRead(s, g.lastId);
-  return read === INVALID_ENTRIES_READ ? null : int(added - read);
+  return read === INVALID_ENTRIES_READ ? null : int(BigInt.asIntN(64, added - read));
 }
 
 /** A bigint reply as a number when safe. */
@@ -397,7 +397,7 @@ function newRead(
   for (let i = 0; i < entries.length; i++) {
     const { id, fields } = entries[i]!;
     if (id > g.lastId) {
-      if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstonesFrom(s, id)) g.entriesRead++;
+      if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstonesFrom(s, id)) g.entriesRead = BigInt.asIntN(64, g.entriesRead + 1n);
       else if (BigInt(s.entriesAdded) !== 0n) g.entriesRead = estimateEntriesRead(s, id);
       g.lastId = id;
       if (noack) movedLast = true;
