@@ -402,7 +402,8 @@ function newRead(
       g.lastId = id;
       if (noack) movedLast = true;
     }
-    out[i] = entryReply(id, fields);
+    const text = idString(id);
+    out[i] = [text, fields];
     if (noack) continue;
     let nack = g.pel.get(id);
     if (nack === undefined) {
@@ -416,7 +417,7 @@ function newRead(
       nack.deliveryCount = 1;
       c.pel.insert(id, nack);
     }
-    propagateClaim(ctx, key, groupName, g, idString(id), nack);
+    propagateClaim(ctx, key, groupName, g, text, nack);
   }
   if (movedLast) propagateGroupId(ctx, key, groupName, g);
   return out;
