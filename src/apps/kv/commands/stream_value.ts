@@ -42,7 +42,9 @@ function lpIntSize(v: number): number {
   return 10;
 }
 
+/** Bytes of `v` appended as an int64 (a uint64 difference wraps, as C's cast does). */
 function lpBigIntSize(v: bigint): number {
+  if (v >= -2147483648n && v <= 2147483647n) return lpIntSize(Number(v));
   const x = BigInt.asIntN(64, v);
   return x >= -2147483648n && x <= 2147483647n ? lpIntSize(Number(x)) : 10;
 }
@@ -68,6 +70,8 @@ class Node {
   live = 0;
   /** The listpack's size without its header, end byte and the live/deleted counters. */
   body = 0;
+  private readonly masterMs: bigint;
+  private readonly masterSeq: bigint;
 
   constructor(
     /** The master entry's ID (the node's key in Redis' rax: its first entry's, even once deleted). */
@@ -75,6 +79,8 @@ class Node {
     /** The master entry's fields, flat (only the names at even positions count). */
     readonly masterFields: readonly string[],
   ) {
+    this.masterMs = master >> 64n;
+    this.masterSeq = master & 0xffffffffffffffffn;
     const n = masterFields.length >> 1;
     this.body = lpIntSize(n) + lpIntSize(0);
     for (let i = 0; i < masterFields.length; i += 2) this.body += lpStringSize(masterFields[i]!);
@@ -104,11 +110,14 @@ class Node {
     for (let i = 0; same && i < fields.length; i += 2) same = fields[i] === mf[i];
     // flags, ms-diff, seq-diff, [num-fields], [field], value ..., lp-count
     const numFields = fields.length >> 1;
-    let b = 2 + lpBigIntSize((id >> 64n) - (this.master >> 64n)) + lpBigIntSize((id & 0xffffffffffffffffn) - (this.master & 0xffffffffffffffffn));
+    const seqDiff = id === this.master ? 0n : (id & 0xffffffffffffffffn) - this.masterSeq;
+    let b = 2 + (id === this.master ? 2 : lpBigIntSize((id >> 64n) - this.masterMs)) + lpBigIntSize(seqDiff);
     if (!same) b += lpIntSize(numFields);
     for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) b += lpStringSize(fields[i]!);
     b += lpIntSize(numFields + 3 + (same ? 0 : numFields + 1));
     this.body += b;
+    // Field names equal to the master entry's share its strings (Redis' SAMEFIELDS flag, for memory).
+    if (same && fields !== mf) for (let i = 0; i < fields.length; i += 2) (fields as string[])[i] = mf[i]!;
     this.ids.push(id);
     this.fields.push(fields);
     this.live++;

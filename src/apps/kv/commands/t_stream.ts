@@ -186,9 +186,15 @@ function xaddCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const last = s.lastId;
   if (last === MAX_ID) return EXHAUSTED;
   let id: StreamId;
+  let reply: string | null = null;
   if (!a.idGiven) {
     const t = BigInt(ctx.now) << 64n;
-    id = t > last ? t : last + 1n;
+    if (t > last) {
+      id = t;
+      reply = `${ctx.now}-0`;
+    } else {
+      id = last + 1n;
+    }
   } else if (a.seqGiven) {
     id = a.id;
   } else if (a.id >> 64n === last >> 64n) {
@@ -198,8 +204,9 @@ function xaddCommand(ctx: ExecContext, argv: readonly string[]): Reply {
     id = a.id;
   }
   if (id <= last) return NOT_GREATER;
+  // add() keeps the array (and may point its field names at the node's first entry's)
   s.add(id, argv.slice(fieldPos));
-  const reply = idString(id);
+  reply ??= idString(id);
   trimStream(s, a);
   ctx.db.modified(key);
   ctx.propagate(a.idGiven && a.seqGiven && !a.approx && a.limitIdx < 0 ? argv : replayArgv(argv, s, a, a.idGiven && a.seqGiven ? null : reply));
@@ -323,7 +330,7 @@ function xsetidCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   s.lastId = id;
   if (entriesAdded !== -1n) s.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;
-  ctx.db.modified(key);
+  // Not ctx.db.modified: Redis' XSETID does not signal the key (a WATCH on it survives), its entries are unchanged.
   ctx.propagate(argv);
   return OK;
 }
