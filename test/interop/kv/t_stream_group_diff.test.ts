@@ -111,6 +111,13 @@ export const CASES: Record<string, string[]> = {
     `${S3} | XTRIM s MAXLEN 1 | XGROUP CREATE s g 0 | XGROUP CREATE s h 2-1 | XGROUP CREATE s i 3-1 | XINFO GROUPS s | XREADGROUP GROUP g c STREAMS s > | XINFO GROUPS s | XINFO STREAM s`,
     `XGROUP CREATE s g 0 MKSTREAM | XINFO GROUPS s | XADD s 1-1 a 1 | XINFO GROUPS s | XDEL s 1-1 | XINFO GROUPS s | XADD s 2-1 a 1 | XREADGROUP GROUP g c STREAMS s > | XINFO GROUPS s`,
   ],
+  edges: [
+    `${G} | XREADGROUP GROUP g c STREAMS s s > > | XPENDING s g - + 10 | XREADGROUP GROUP g c STREAMS s s 0 (1-1 | XPENDING s g - + 10`,
+    `${G} | XREADGROUP GROUP g {NUL} STREAMS {NUL} > | XREADGROUP GROUP {NUL} c STREAMS s > | XPENDING {NUL} g | XCLAIM {NUL} {NUL} c 0 1 | XINFO CONSUMERS s {NUL} | XGROUP SETID s {NUL} 0`,
+    `${READ} | XCLAIM s g alice 0 1-1 | XCLAIM s g alice 0 1-1 JUSTID | XPENDING s g - + 10 alice | XINFO STREAM s FULL COUNT 2`,
+    `${G} | XGROUP CREATE s h 9-9 | XGROUP CREATE s i 0 ENTRIESREAD ${MAX} | XINFO GROUPS s | XREADGROUP GROUP i c STREAMS s > | XINFO GROUPS s | XADD s 10-1 z 1 | XINFO GROUPS s`,
+    `${READ} | XGROUP CREATECONSUMER s g idle | XINFO STREAM s FULL | XGROUP DELCONSUMER s g idle | XINFO CONSUMERS s g | DEL s | XINFO GROUPS s`,
+  ],
   radix_tree: [
     `XADD s 1-1 a 1 | XINFO STREAM s | XADD s 1-2 a 1 | XADD s 256-1 a 1 | XINFO STREAM s | XDEL s 1-1 1-2 256-1 | XINFO STREAM s`,
   ],
@@ -176,7 +183,12 @@ describe("stream consumer group commands answer as redis-server 7 does", needsRe
         await twin.redis(["XADD", "s", id, "f", "v"]);
         twin.ours(["XADD", "s", id, "f", "v"], 2);
       }
-      for (const argv of [["XINFO", "STREAM", "s"], ["XDEL", "s", ids[0]!, ids[100]!], ["XTRIM", "s", "MAXLEN", "~", "90"], ["XINFO", "STREAM", "s"]]) {
+      const steps = [
+        ["XINFO", "STREAM", "s"], ["XDEL", "s", ids[0]!, ids[100]!], ["XINFO", "STREAM", "s"],
+        // a whole node from the middle, then the front ones
+        ["XDEL", "s", ...ids.slice(100, 200)], ["XINFO", "STREAM", "s"], ["XTRIM", "s", "MAXLEN", "~", "20"], ["XINFO", "STREAM", "s"],
+      ];
+      for (const argv of steps) {
         const d = await compareGroups(twin, argv, 2);
         if (d !== null) diffs.push(d.slice(0, 1500));
       }
@@ -189,7 +201,7 @@ describe("stream consumer group commands answer as redis-server 7 does", needsRe
       `${READ} | XACK s g 2-1 | XCLAIM s g carol 0 4-1 TIME 12345 RETRYCOUNT 9`,
       `${G} | XREADGROUP GROUP g n NOACK COUNT 2 STREAMS s > | XGROUP CREATECONSUMER s g empty | XGROUP CREATE s h $ | XCLAIM s h x 0 1-1 FORCE LASTID 2-1`,
       `${READ} | XDEL s 2-1 3-1 | XAUTOCLAIM s g zed 0 0 COUNT 2 | XGROUP SETID s g 1-1 | XREADGROUP GROUP g bob STREAMS s > | XGROUP DELCONSUMER s g alice`,
-      `${READ} | XCLAIM s g carol 0 1-1 LASTID 99-0 JUSTID | XCLAIM s g carol 0 LASTID 100-0 | XGROUP DESTROY s g | XGROUP CREATE s g 0`,
+      `${READ} | XCLAIM s g carol 0 1-1 LASTID 99-0 JUSTID | XCLAIM s g carol 0 LASTID 100-0 | XGROUP CREATE s h 0 | XGROUP DESTROY s h`,
     ];
     for (const script of scripts) {
       await twin.reset();
@@ -203,7 +215,9 @@ describe("stream consumer group commands answer as redis-server 7 does", needsRe
       // does not recreate seen-times, nor a read counter (XCLAIM's LASTID moves the last ID only).
       const full = ["XINFO", "STREAM", "s", "FULL"];
       const strip = (s: string) => s.replace(/(seen-time|entries-read|lag)\r\n(:\d+|\$-1)/g, "$1");
-      assert.equal(strip(replay.run(full).toString("latin1")), strip(twin.ours(full, 2).toString("latin1")), script);
+      const original = twin.ours(full, 2).toString("latin1");
+      assert.match(original, /pel-count\r\n:[1-9]/, "the script left entries pending");
+      assert.equal(strip(replay.run(full).toString("latin1")), strip(original), script);
     }
   });
 

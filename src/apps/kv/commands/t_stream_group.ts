@@ -25,13 +25,8 @@ import { rtreeKeys, rtreeNodes } from "./stream_rax.js";
 
 const NO_SUCH_KEY = new ErrorReply("ERR no such key");
 
-/** The group map of a stream, as this file's class (stream_value.ts declares only what it needs of it). */
-function groupsOf(s: StreamValue): Map<string, ConsumerGroup> | null {
-  return s.groups as Map<string, ConsumerGroup> | null;
-}
-
 function lookupGroup(s: StreamValue, name: string): ConsumerGroup | undefined {
-  return groupsOf(s)?.get(name);
+  return s.groups?.get(name);
 }
 
 /** addReplySubcommandSyntaxError. */
@@ -99,13 +94,13 @@ function estimateEntriesRead(s: StreamValue, id: StreamId): bigint {
   return INVALID_ENTRIES_READ;
 }
 
-/** streamReplyWithCGLag: the group's lag, null when unknown. */
+/** streamReplyWithCGLag: the group's lag, null when unknown (long long arithmetic, wrapping as in C). */
 function lagOf(s: StreamValue, g: ConsumerGroup): Reply {
   const added = BigInt(s.entriesAdded);
   if (added === 0n) return 0;
-  if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstonesFrom(s, g.lastId)) return int(added - g.entriesRead);
+  if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstonesFrom(s, g.lastId)) return int(BigInt.asIntN(64, added - g.entriesRead));
   const read = estimateEntriesRead(s, g.lastId);
-  return read === INVALID_ENTRIES_READ ? null : int(added - read);
+  return read === INVALID_ENTRIES_READ ? null : int(BigInt.asIntN(64, added - read));
 }
 
 /** A bigint reply as a number when safe. */
@@ -206,7 +201,7 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
       ctx.db.setKey(key, s);
     }
     if (s.groups === null) s.groups = new Map();
-    const groups = groupsOf(s)!;
+    const groups = s.groups!;
     if (groups.has(name)) return new ErrorReply("BUSYGROUP Consumer Group name already exists");
     groups.set(name, new ConsumerGroup(id, entriesRead));
     ctx.propagate(argv);
@@ -227,7 +222,7 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
   }
   if (opt === "destroy" && argc === 4) {
     if (g === undefined) return 0;
-    groupsOf(s!)!.delete(name);
+    s!.groups!.delete(name);
     ctx.propagate(argv);
     return 1;
   }
@@ -402,12 +397,13 @@ function newRead(
   for (let i = 0; i < entries.length; i++) {
     const { id, fields } = entries[i]!;
     if (id > g.lastId) {
-      if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstonesFrom(s, id)) g.entriesRead++;
+      if (g.entriesRead !== INVALID_ENTRIES_READ && !hasTombstonesFrom(s, id)) g.entriesRead = BigInt.asIntN(64, g.entriesRead + 1n);
       else if (BigInt(s.entriesAdded) !== 0n) g.entriesRead = estimateEntriesRead(s, id);
       g.lastId = id;
       if (noack) movedLast = true;
     }
-    out[i] = entryReply(id, fields);
+    const text = idString(id);
+    out[i] = [text, fields];
     if (noack) continue;
     let nack = g.pel.get(id);
     if (nack === undefined) {
@@ -421,7 +417,7 @@ function newRead(
       nack.deliveryCount = 1;
       c.pel.insert(id, nack);
     }
-    propagateClaim(ctx, key, groupName, g, idString(id), nack);
+    propagateClaim(ctx, key, groupName, g, text, nack);
   }
   if (movedLast) propagateGroupId(ctx, key, groupName, g);
   return out;
@@ -758,7 +754,7 @@ export function xinfoCommand(ctx: ExecContext, argv: readonly string[]): Reply {
     });
   }
   if (opt === "groups" && argv.length === 3) {
-    const groups = groupsOf(s);
+    const groups = s.groups;
     if (groups === null) return [];
     return sortedNames(groups).map((name) => {
       const g = groups.get(name)!;
@@ -801,7 +797,7 @@ function streamInfo(s: StreamValue, argv: readonly string[]): Reply {
     ["entries-added", int(BigInt(s.entriesAdded))],
     ["recorded-first-entry-id", idString(firstIdOf(s))],
   ];
-  const groups = groupsOf(s);
+  const groups = s.groups;
   if (!full) {
     m.push(["groups", groups?.size ?? 0]);
     const first = s.range(0n, MAX_ID, 1, false)[0];
