@@ -1,6 +1,6 @@
 /**
  * Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
- * BZPOPMAX, BZMPOP) with several clients, as redis-server answers them:
+ * BZPOPMAX, BZMPOP, XREAD and XREADGROUP with BLOCK) with several clients, as redis-server answers them:
  * the same scripts run on Agner with four shards and on a real
  * redis-server, every reply compared byte for byte.
  *
@@ -36,6 +36,10 @@ const SCRIPTS: Record<string, string> = {
   "a chain of BLMOVEs": "1> BLMOVE a b LEFT LEFT 0 | wait 1 | 2> BLMOVE b c LEFT LEFT 0 | wait 2 | 3> BLPOP c 0 | wait 3 | 4: RPUSH a hop | 1< | 2< | 3< | 4: EXISTS a b c",
   "BLMPOP": "1> BLMPOP 0 2 a b RIGHT COUNT 2 | wait 1 | 4: RPUSH b 1 2 3 | 1< | 4: LRANGE b 0 -1 | 4: RPUSH a 9 | 1: BLMPOP 0 2 a b LEFT COUNT 10",
   "sorted sets": "1> BZPOPMIN a b 0 | wait 1 | 2> BZPOPMAX b 0 | wait 2 | 3> BZMPOP 0 2 a b MAX COUNT 5 | wait 3 | 4: ZADD b 1 x 2 y 3 z 4 w | 1< | 2< | 3< | 4: ZADD a 5 q | 1: BZPOPMIN a b 0 | 4: EXISTS a b",
+  "XREAD BLOCK: every reader of a stream is served, from the ready stream only": "4: XADD s 1-1 f v | 1> XREAD BLOCK 0 STREAMS s $ | 2> XREAD COUNT 1 BLOCK 0 STREAMS a s 0 1-1 | wait 2 | 4: XADD s 2-1 g w | 1< | 2< | 1> XREAD BLOCK 0 STREAMS s b 2-1 0 | wait 1 | 4: XADD b 3-1 h x | 1<",
+  "XREAD BLOCK: timeout, MULTI, a deleted stream keeps it waiting": "1: XREAD BLOCK 10 STREAMS s $ | 1: MULTI | 1: XREAD BLOCK 0 STREAMS s $ | 1: EXEC | 4: XADD s 1-1 f v | 1> XREAD BLOCK 0 STREAMS s $ | wait 1 | 4: DEL s | 4: SET s str | 4: DEL s | 4: XADD s 2-1 f v | 1< | 1: XREAD BLOCK x STREAMS s $ | 1: XREAD BLOCK -1 STREAMS s $",
+  "XREADGROUP BLOCK: each new entry to one consumer, in order": "4: XGROUP CREATE s g $ MKSTREAM | 1> XREADGROUP GROUP g c1 BLOCK 0 STREAMS s > | wait 1 | 2> XREADGROUP GROUP g c2 BLOCK 0 STREAMS s > | wait 2 | 4: XADD s 1-1 f v | 1< | 4: XADD s 2-1 f v | 2< | 4: XPENDING s g",
+  "XREADGROUP BLOCK: the group destroyed, the stream deleted or replaced": "4: XGROUP CREATE s g $ MKSTREAM | 1> XREADGROUP GROUP g c BLOCK 0 STREAMS s > | wait 1 | 4: XGROUP DESTROY s g | 1< | 4: XGROUP CREATE s g $ | 1> XREADGROUP GROUP g c BLOCK 0 STREAMS s > | wait 1 | 4: DEL s | 1< | 4: XGROUP CREATE s g $ MKSTREAM | 1> XREADGROUP GROUP g c BLOCK 0 STREAMS s > | wait 1 | 4: SET s str | 1<",
   "CLIENT UNBLOCK": "1> BLPOP a 0 | wait 1 | 4: CLIENT UNBLOCK {id1} | 1< | 1> BZPOPMIN a 0 | wait 1 | 4: CLIENT UNBLOCK {id1} ERROR | 1< | 1> BLMOVE a b LEFT LEFT 0 | wait 1 | 4: CLIENT UNBLOCK {id1} TIMEOUT | 1< | 4: CLIENT UNBLOCK {id1} | 4: CLIENT UNBLOCK {id4} | 4: CLIENT UNBLOCK 999999 | 4: CLIENT UNBLOCK x | 4: CLIENT UNBLOCK {id1} nope | 4: CLIENT UNBLOCK x nope | 4: CLIENT UNBLOCK 1 timeout extra",
   "a closed client is not served: nothing is lost": "1> BLPOP a 0 | 2> BLPOP a 0 | wait 2 | close 1 | wait 1 | 4: RPUSH a x y | 2< | 4: LRANGE a 0 -1",
   "the blocked client in CLIENT LIST and INFO": "1> BLPOP a 0 | wait 1 | 4: INFO-BLOCKED | 4: CLIENT-FLAGS {id1} | 4: RPUSH a x | 1< | wait 0 | 4: INFO-BLOCKED | 4: CLIENT-FLAGS {id1}",

@@ -36,6 +36,8 @@ export interface BlockingContext {
   mayBlock?: boolean;
   /** Set by {@link block} when the command blocks; the server takes it and resets it to null. */
   blockedOn?: BlockOn | null;
+  /** True while a blocked client's command runs again because its key was written (XREADGROUP then reports a stream or group gone). */
+  serving?: boolean;
 }
 
 /**
@@ -52,31 +54,29 @@ export function block(ctx: BlockingContext, on: BlockOn, denied: Reply = on.time
 const NOT_FLOAT = new ErrorReply("ERR timeout is not a float or out of range");
 const NOT_INTEGER = new ErrorReply("ERR timeout is not an integer or out of range");
 const NEGATIVE = new ErrorReply("ERR timeout is negative");
-const OUT_OF_RANGE = new ErrorReply("ERR timeout is out of range");
 
 /** A timeout in seconds (BLPOP's last argument, read as Redis' string2ld reads it): ms, or the error Redis answers. */
-export function timeoutSeconds(arg: string, now: number): number | ErrorReply {
+export function timeoutSeconds(arg: string): number | ErrorReply {
   const x = parseLongDouble(arg);
   if (x === null) return NOT_FLOAT;
   // (long long)(t * 1000.0): x86 turns what does not fit (inf too) into LLONG_MIN, a negative timeout.
   if (isInfinite(x)) return NEGATIVE;
   const ms = Math.trunc(Number(x.m) * 2 ** x.e * 1000) * (x.neg ? -1 : 1);
   if (!(Math.abs(ms) < 2 ** 63)) return NEGATIVE;
-  return checked(ms === 0 ? 0 : ms, now);
+  return checked(ms === 0 ? 0 : ms);
 }
 
 /** A timeout in milliseconds (XREAD's BLOCK): ms, or the error Redis answers. */
-export function timeoutMillis(arg: string, now: number): number | ErrorReply {
+export function timeoutMillis(arg: string): number | ErrorReply {
   if (!/^-?(0|[1-9][0-9]*)$/.test(arg)) return NOT_INTEGER;
   const v = BigInt(arg);
   if (v > 9223372036854775807n || v < -9223372036854775808n) return NOT_INTEGER;
-  return checked(Number(v), now);
+  return checked(Number(v));
 }
 
-function checked(ms: number, now: number): number | ErrorReply {
-  if (ms < 0) return NEGATIVE;
-  if (ms > 0 && ms > 9223372036854775807 - now) return OUT_OF_RANGE;
-  return ms;
+/** Redis 7.0.15 checks the sign only (a deadline past LLONG_MAX is not refused: such a wait is as good as endless). */
+function checked(ms: number): number | ErrorReply {
+  return ms < 0 ? NEGATIVE : ms;
 }
 
 /** `CMD key timeout` (BLPOP, BZPOPMIN...): served from the key that became ready, as Redis 7.0 does. */

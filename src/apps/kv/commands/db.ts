@@ -151,6 +151,11 @@ export class Db {
     if (this.keyspace.blocked.size !== 0) this.keyspace.blocked.signal(this.index, key);
   }
 
+  /** Tells the clients blocked on `key` to look again, without counting as a change (XGROUP DESTROY). */
+  signalReady(key: string): void {
+    if (this.keyspace.blocked.size !== 0) this.keyspace.blocked.signal(this.index, key);
+  }
+
   /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
   setKey(key: string, value: Value, keepTtl = false): void {
     if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();

@@ -386,7 +386,7 @@ export function lmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
 
 /** BLPOP/BRPOP key [key ...] timeout: `[key, element]` from the first non-empty list (propagated as LPOP/RPOP key), or block. */
 function bpop(ctx: ExecContext, argv: readonly string[], head: boolean): Reply {
-  const timeout = timeoutSeconds(argv[argv.length - 1]!, ctx.now);
+  const timeout = timeoutSeconds(argv[argv.length - 1]!);
   if (timeout instanceof ErrorReply) return timeout;
   const keys = argv.slice(1, -1);
   for (const key of keys) {
@@ -412,14 +412,14 @@ export function blmoveCommand(ctx: ExecContext, argv: readonly string[]): Reply 
   if (from instanceof ErrorReply) return from;
   const to = listPosition(argv[4]!);
   if (to instanceof ErrorReply) return to;
-  const timeout = timeoutSeconds(argv[5]!, ctx.now);
+  const timeout = timeoutSeconds(argv[5]!);
   if (timeout instanceof ErrorReply) return timeout;
   return bmove(ctx, argv, ["LMOVE", argv[1]!, argv[2]!, argv[3]!, argv[4]!], from, to, timeout);
 }
 
 /** BRPOPLPUSH source destination timeout: RPOPLPUSH, or block on the source. */
 export function brpoplpushCommand(ctx: ExecContext, argv: readonly string[]): Reply {
-  const timeout = timeoutSeconds(argv[3]!, ctx.now);
+  const timeout = timeoutSeconds(argv[3]!);
   if (timeout instanceof ErrorReply) return timeout;
   return bmove(ctx, argv, ["RPOPLPUSH", argv[1]!, argv[2]!], false, true, timeout);
 }
@@ -435,7 +435,7 @@ function bmove(ctx: ExecContext, argv: readonly string[], plain: readonly string
 export function blmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const a = mpopArgs(argv, 2);
   if (a instanceof ErrorReply) return a;
-  const timeout = timeoutSeconds(argv[1]!, ctx.now);
+  const timeout = timeoutSeconds(argv[1]!);
   if (timeout instanceof ErrorReply) return timeout;
   const r = mpop(ctx, a.keys, a.head, a.count);
   if (r !== NULL_ARRAY) return r;

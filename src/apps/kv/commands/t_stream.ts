@@ -348,7 +348,7 @@ function xreadCommand(ctx: ExecContext, argv: readonly string[]): Reply {
     const opt = option(argv[i]!);
     if (opt === "block" && more > 0) {
       i++;
-      const t = timeoutMillis(argv[i]!, ctx.now);
+      const t = timeoutMillis(argv[i]!);
       if (t instanceof ErrorReply) return t;
       timeout = t;
     } else if (opt === "count" && more > 0) {
@@ -415,7 +415,8 @@ function xreadCommand(ctx: ExecContext, argv: readonly string[]): Reply {
 
 /**
  * XREAD narrowed to one ready key (what a served blocked client runs):
- * `XREAD COUNT n STREAMS key id`, the key's first ID in `argv`.
+ * `XREAD COUNT n BLOCK 0 STREAMS key id`, the key's first ID in `argv`
+ * (BLOCK kept: nothing new leaves the client waiting).
  */
 function xreadServeOn(argv: readonly string[], key: string): string[] {
   let count = String(XREAD_BLOCKED_DEFAULT_COUNT);
@@ -431,9 +432,9 @@ function xreadServeOn(argv: readonly string[], key: string): string[] {
   }
   const n = (argv.length - streamsArg) / 2;
   for (let k = 0; k < n; k++) {
-    if (argv[streamsArg + k] === key) return ["XREAD", "COUNT", count, "STREAMS", key, argv[streamsArg + n + k]!];
+    if (argv[streamsArg + k] === key) return ["XREAD", "COUNT", count, "BLOCK", "0", "STREAMS", key, argv[streamsArg + n + k]!];
   }
-  return ["XREAD", "COUNT", count, "STREAMS", key, "$"];
+  return ["XREAD", "COUNT", count, "BLOCK", "0", "STREAMS", key, "$"];
 }
 
 const TRIM_ARGS = "trim:block?(strategy:oneof(maxlen:pure-token=MAXLEN minid:pure-token=MINID@6.2.0) operator:oneof?(equal:pure-token== approximately:pure-token=~) threshold:string count:integer=LIMIT@6.2.0?)";

@@ -223,6 +223,8 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
   if (opt === "destroy" && argc === 4) {
     if (g === undefined) return 0;
     s!.groups!.delete(name);
+    // Not a change WATCH sees (as in Redis), but its blocked XREADGROUPs learn of it.
+    ctx.db.signalReady(argv[2]!);
     ctx.propagate(argv);
     return 1;
   }
@@ -272,7 +274,7 @@ function parseReadGroup(ctx: ExecContext, argv: readonly string[]): ReadGroupArg
     const o = option(argv[i]!);
     if (o === "block" && more > 0) {
       i++;
-      const t = timeoutMillis(argv[i]!, ctx.now);
+      const t = timeoutMillis(argv[i]!);
       if (t instanceof ErrorReply) return t;
       timeout = t;
     } else if (o === "count" && more > 0) {
@@ -303,6 +305,9 @@ function parseReadGroup(ctx: ExecContext, argv: readonly string[]): ReadGroupArg
   return { timeout, count, noack, streamsAt, streams, group, consumer };
 }
 
+const STREAM_GONE = new ErrorReply("UNBLOCKED the stream key no longer exists");
+const GROUP_GONE = new ErrorReply("NOGROUP the consumer group this client was blocked on no longer exists");
+
 /** XREADGROUP GROUP group consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id... */
 export function xreadgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const a = parseReadGroup(ctx, argv);
@@ -314,8 +319,11 @@ export function xreadgroupCommand(ctx: ExecContext, argv: readonly string[]): Re
   for (let i = streamsAt + streams; i < argv.length; i++) {
     const key = argv[i - streams]!;
     const s = readStream(ctx, key);
+    // A blocked client served again (blocking.ts) learns what became of its stream as Redis tells it.
+    if (ctx.serving === true && (s === undefined || s instanceof ErrorReply)) return STREAM_GONE;
     if (s instanceof ErrorReply) return s;
     const g = s === undefined ? undefined : lookupGroup(s, groupName);
+    if (g === undefined && ctx.serving === true) return GROUP_GONE;
     if (g === undefined) return noGroupKey(key, groupName, " in XREADGROUP with GROUP option");
     groups.push(g);
     const arg = argv[i]!;
@@ -449,7 +457,8 @@ export function xreadgroupServeOn(argv: readonly string[], key: string): string[
   const n = (argv.length - at) / 2;
   let id = ">";
   for (let i = 0; i < n; i++) if (argv[at + i] === key) id = argv[at + n + i]!;
-  return ["XREADGROUP", "GROUP", group, consumer, "COUNT", String(count || BLOCKED_DEFAULT_COUNT), ...(noack ? ["NOACK"] : []), "STREAMS", key, id];
+  // BLOCK kept: nothing new for this consumer leaves it waiting.
+  return ["XREADGROUP", "GROUP", group, consumer, "COUNT", String(count || BLOCKED_DEFAULT_COUNT), "BLOCK", "0", ...(noack ? ["NOACK"] : []), "STREAMS", key, id];
 }
 
 // --- XACK -------------------------------------------------------------------

@@ -285,7 +285,7 @@ function firstZset(ctx: ExecContext, keys: readonly string[]): boolean | ErrorRe
 
 /** BZPOPMIN/BZPOPMAX key [key ...] timeout: `[key, member, score]`, or block (blocking.ts). */
 function bzpop(ctx: ExecContext, argv: readonly string[], max: boolean): Reply {
-  const timeout = timeoutSeconds(argv[argv.length - 1]!, ctx.now);
+  const timeout = timeoutSeconds(argv[argv.length - 1]!);
   if (timeout instanceof ErrorReply) return timeout;
   const keys = argv.slice(1, -1);
   const found = firstZset(ctx, keys);
@@ -303,7 +303,7 @@ export const bzpopmaxCommand = (ctx: ExecContext, argv: readonly string[]): Repl
 export function bzmpopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const a = zmpopArgs(argv, 2);
   if (a instanceof ErrorReply) return a;
-  const timeout = timeoutSeconds(argv[1]!, ctx.now);
+  const timeout = timeoutSeconds(argv[1]!);
   if (timeout instanceof ErrorReply) return timeout;
   const found = firstZset(ctx, a.keys);
   if (found instanceof ErrorReply) return found;

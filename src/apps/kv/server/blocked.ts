@@ -136,10 +136,9 @@ export function serveReady(s: ServingShard, out: (Served | Wake)[]): void {
         blocked.dropAt(r.db, r.key, q, i);
         continue;
       }
+      // Redis serves a key's waiters of its type only: a list made a string leaves BLPOP waiting (XREADGROUP is told).
       const v = db.data.get(r.key);
-      if (v === undefined) break;
-      // Redis serves a key's waiters of its type only: a list made a string leaves BLPOP waiting.
-      if (valueType(v).name !== WAITS_FOR[w.cmd.group]) {
+      if ((v === undefined || valueType(v).name !== WAITS_FOR[w.cmd.group]) && w.cmd.name !== "xreadgroup") {
         i++;
         continue;
       }
@@ -154,12 +153,14 @@ export function serveReady(s: ServingShard, out: (Served | Wake)[]): void {
       s.db = db;
       s.dbIndex = r.db;
       s.mayBlock = true;
+      s.serving = true;
       s.blockedOn = null;
       let reply: Reply;
       try {
         reply = execCommand(s, w.cmd, argv);
       } finally {
         s.mayBlock = false;
+        s.serving = false;
       }
       if (s.blockedOn !== null) {
         // Nothing for this one yet (a stream entry it has seen): it keeps its place.

@@ -63,6 +63,7 @@ export class ShardState implements ExecContext, ShardView {
   /** A client's command may block here (a batch's; never EXEC's steps): blocking.ts. */
   mayBlock = false;
   blockedOn: BlockOn | null = null;
+  serving = false;
 
   constructor(
     readonly inst: KvInstance,

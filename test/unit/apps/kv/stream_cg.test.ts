@@ -74,9 +74,9 @@ test("delivery counts wrap as Redis' uint64 printed signed", () => {
   assert.equal(incrementCount(Number.MAX_SAFE_INTEGER), 9007199254740992n);
 });
 
-test("a blocked XREADGROUP runs again on the ready stream only, COUNT 1000 unless given", () => {
+test("a blocked XREADGROUP runs again on the ready stream only, COUNT 1000 unless given, still blocking", () => {
   const argv = ["xreadgroup", "GROUP", "g", "c", "BLOCK", "0", "NOACK", "STREAMS", "s1", "s2", ">", ">"];
-  assert.deepEqual(xreadgroupServeOn(argv, "s2"), ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1000", "NOACK", "STREAMS", "s2", ">"]);
+  assert.deepEqual(xreadgroupServeOn(argv, "s2"), ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1000", "BLOCK", "0", "NOACK", "STREAMS", "s2", ">"]);
   const counted = ["XREADGROUP", "COUNT", "5", "BLOCK", "10", "GROUP", "g", "c", "STREAMS", "s1", ">"];
-  assert.deepEqual(xreadgroupServeOn(counted, "s1"), ["XREADGROUP", "GROUP", "g", "c", "COUNT", "5", "STREAMS", "s1", ">"]);
+  assert.deepEqual(xreadgroupServeOn(counted, "s1"), ["XREADGROUP", "GROUP", "g", "c", "COUNT", "5", "BLOCK", "0", "STREAMS", "s1", ">"]);
 });
