@@ -15,9 +15,10 @@
  * waits for all their replies before the next chunk, as one
  * redis-benchmark client does. After the same warm-up, one run sends N
  * requests and the other 2N: the difference over N is the instructions per
- * request, start-up and warm-up cancelled out. The figure includes the
- * client's own work (making chunks is done before, counting replies is
- * not: a few hundred instructions), not the system calls of a real socket.
+ * request, start-up and warm-up cancelled out (both runs make the same
+ * chunks, for 2N, beforehand). The figure includes the client's counting of
+ * replies (a few hundred instructions), not the system calls of a real
+ * socket.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -138,7 +139,7 @@ class MemPort implements Port {
   close(): void {}
 }
 
-async function run(test: string, pipeline: number, n: number): Promise<void> {
+async function run(test: string, pipeline: number, n: number, made: number): Promise<void> {
   const make = TESTS[test];
   if (make === undefined) throw new Error(`unknown test ${test}: ${Object.keys(TESTS).join(" ")}`);
   const rt = new Runtime({ logger: () => {} });
@@ -166,9 +167,10 @@ async function run(test: string, pipeline: number, n: number): Promise<void> {
   const conn = owner as Proc | null;
   if (conn === null) throw new Error("no connection process");
   // ZPOPMIN pops what ZADD put there: the set is filled beforehand (not counted in the difference).
-  const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((WARM + 3 * n) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
+  // Both runs make the same chunks (for `made` requests) and send the first n: making them costs the same.
+  const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((WARM + 1.5 * made) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
   const warm = Array.from({ length: Math.ceil(WARM / pipeline) }, chunk);
-  const main = Array.from({ length: Math.ceil(n / pipeline) }, chunk);
+  const main = Array.from({ length: Math.ceil(made / pipeline) }, chunk).slice(0, Math.ceil(n / pipeline));
   const send = (c: Buffer, k: number) =>
     new Promise<void>((resolve) => {
       port.wanted = port.replies.count + k;
@@ -182,9 +184,9 @@ async function run(test: string, pipeline: number, n: number): Promise<void> {
   process.exit(0);
 }
 
-function instructions(test: string, pipeline: number, n: number): number {
+function instructions(test: string, pipeline: number, n: number, made: number): number {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, "--single-threaded", self, "--run", test, String(pipeline), String(n)], { encoding: "utf8" });
+  const r = spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, "--single-threaded", self, "--run", test, String(pipeline), String(n), String(made)], { encoding: "utf8" });
   const m = /Collected : (\d+)/.exec(r.stderr);
   if (r.status !== 0 || m === null) throw new Error(`callgrind failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return Number(m[1]);
@@ -192,14 +194,14 @@ function instructions(test: string, pipeline: number, n: number): number {
 
 const argv = process.argv.slice(2);
 if (argv[0] === "--run") {
-  await run(argv[1]!, Number(argv[2]), Number(argv[3]));
+  await run(argv[1]!, Number(argv[2]), Number(argv[3]), Number(argv[4]));
 } else {
   const n = Number(process.env.AGNER_CG_N ?? 4000);
   for (const spec of argv.length > 0 ? argv : ["set:1", "set:16", "mset:1", "zadd:1", "zpopmin:1"]) {
     const [test, p] = spec.split(":");
     const pipeline = Number(p ?? 1);
-    const a = instructions(test!, pipeline, n);
-    const b = instructions(test!, pipeline, 2 * n);
+    const a = instructions(test!, pipeline, n, 2 * n);
+    const b = instructions(test!, pipeline, 2 * n, 2 * n);
     console.log(`kv_cg_${test}_p${pipeline}_instr_per_req ${Math.round((b - a) / n)}`);
   }
 }
