@@ -13,7 +13,8 @@
  * port, and a client that feeds it chunks of `pipeline` commands (the
  * requests of redis-benchmark's test of that name, `-r 100000` keys) and
  * waits for all their replies before the next chunk, as one
- * redis-benchmark client does. After the same warm-up, one run sends N
+ * redis-benchmark client does. After the same warm-up (at least 3,000
+ * requests and 1,500 chunks), one run sends N
  * requests and the other 2N: the difference over N is the instructions per
  * request, start-up and warm-up cancelled out (both runs make the same
  * chunks, for 2N, beforehand). The figure includes the client's counting of
@@ -33,7 +34,9 @@ import { KvInstance } from "../src/apps/kv/server/instance.js";
 import { type Port, SocketData } from "../src/apps/kv/server/socket_port.js";
 
 const KEYS = 100_000;
+/** Warm-up: at least this many requests and this many chunks (so the per-chunk code is optimized at -P16 too). */
 const WARM = 3000;
+const WARM_CHUNKS = 1500;
 
 function mb(args: string[]): string {
   let s = `*${args.length}\r\n`;
@@ -168,8 +171,9 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   if (conn === null) throw new Error("no connection process");
   // ZPOPMIN pops what ZADD put there: the set is filled beforehand (not counted in the difference).
   // Both runs make the same chunks (for `made` requests) and send the first n: making them costs the same.
-  const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((WARM + 1.5 * made) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
-  const warm = Array.from({ length: Math.ceil(WARM / pipeline) }, chunk);
+  const warmChunks = Math.max(Math.ceil(WARM / pipeline), WARM_CHUNKS);
+  const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((warmChunks * pipeline + 1.5 * made) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
+  const warm = Array.from({ length: warmChunks }, chunk);
   const main = Array.from({ length: Math.ceil(made / pipeline) }, chunk).slice(0, Math.ceil(n / pipeline));
   const send = (c: Buffer, k: number) =>
     new Promise<void>((resolve) => {
