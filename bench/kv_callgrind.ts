@@ -169,10 +169,10 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   await GenServer.start(new Connection(inst), { port: (p: Proc) => ((owner = p), port) }).result();
   const conn = owner as Proc | null;
   if (conn === null) throw new Error("no connection process");
-  // ZPOPMIN pops what ZADD put there: the set is filled beforehand (not counted in the difference).
+  // ZPOPMIN pops what ZADD put there: the set is filled beforehand (not counted in the difference), never emptied.
   // Both runs make the same chunks (for `made` requests) and send the first n: making them costs the same.
   const warmChunks = Math.max(Math.ceil(WARM / pipeline), WARM_CHUNKS);
-  const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((warmChunks * pipeline + 1.5 * made) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
+  const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((2 * (warmChunks * pipeline + made)) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
   const warm = Array.from({ length: warmChunks }, chunk);
   const main = Array.from({ length: Math.ceil(made / pipeline) }, chunk).slice(0, Math.ceil(n / pipeline));
   const send = (c: Buffer, k: number) =>
