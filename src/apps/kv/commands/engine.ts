@@ -125,7 +125,7 @@ export function splitByShard(cmd: CommandEntry, argv: readonly string[], shardOf
     const shard = shardOf(argv[i]!);
     let part = byShard[shard];
     if (part === undefined) {
-      part = { shard, argv: argv.slice(0, first) as string[], groups: [] };
+      part = { shard, argv: first === 1 ? [argv[0]!] : (argv.slice(0, first) as string[]), groups: [] };
       byShard[shard] = part;
       parts.push(part);
     }
