@@ -120,18 +120,25 @@ export interface ShardPart {
  */
 export function splitByShard(cmd: CommandEntry, argv: readonly string[], shardOf: (key: string) => number): ShardPart[] {
   const step = cmd.step || 1;
-  const parts = new Map<number, ShardPart>();
-  for (let i = cmd.firstKey, g = 0; i < argv.length; i += step, g++) {
+  const first = cmd.firstKey;
+  const parts: ShardPart[] = [];
+  // Each shard's part by shard index (a sparse array: cheaper than a Map for small integers).
+  const byShard: (ShardPart | undefined)[] = [];
+  for (let i = first, g = 0; i < argv.length; i += step, g++) {
     const shard = shardOf(argv[i]!);
-    let part = parts.get(shard);
+    let part = byShard[shard];
     if (part === undefined) {
-      part = { shard, argv: argv.slice(0, cmd.firstKey) as string[], groups: [] };
-      parts.set(shard, part);
+      part = { shard, argv: first === 1 ? [argv[0]!] : (argv.slice(0, first) as string[]), groups: [] };
+      byShard[shard] = part;
+      parts.push(part);
     }
-    for (let j = 0; j < step; j++) part.argv.push(argv[i + j]!);
+    const a = part.argv;
+    a.push(argv[i]!);
+    if (step === 2) a.push(argv[i + 1]!);
+    else for (let j = 1; j < step; j++) a.push(argv[i + j]!);
     part.groups.push(g);
   }
-  return [...parts.values()];
+  return parts;
 }
 
 /**

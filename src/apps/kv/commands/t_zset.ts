@@ -51,13 +51,13 @@ function zsetAdd(z: ZSetValue, member: string, score: number, f: AddFlags, out: 
     if ((f.lt && score >= cur) || (f.gt && score <= cur)) return "nop";
     out[0] = score;
     if (score !== cur) {
-      z.set(member, score);
+      z.put(member, score, cur);
       return "updated";
     }
     return "same";
   }
   if (f.xx) return "nop";
-  z.set(member, score);
+  z.put(member, score, undefined);
   out[0] = score;
   return "added";
 }
@@ -67,6 +67,8 @@ export function zaddCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   let ch = false;
   let i = 2;
   for (; i < argv.length; i++) {
+    // Option words start with a letter: a score (a digit, sign or dot) is not one, and needs no lower-casing.
+    if (argv[i]!.charCodeAt(0) < 65) break;
     const o = option(argv[i]!);
     if (o === "nx") f.nx = true;
     else if (o === "xx") f.xx = true;

@@ -271,6 +271,12 @@ function insertAt(leaf: ZLeaf, p: number, score: number, member: string): void {
 function removeAt(leaf: ZLeaf, p: number): void {
   const sc = leaf.scores;
   const ms = leaf.members;
+  if (p === 0) {
+    // ZPOPMIN's case: V8 moves the array's start instead of every element.
+    sc.shift();
+    ms.shift();
+    return;
+  }
   const n = ms.length - 1;
   for (let i = p; i < n; i++) {
     sc[i] = sc[i + 1]!;

@@ -40,7 +40,11 @@ export class ZSetValue {
 
   /** Sets member's score (adding it when missing). */
   set(member: string, score: number): void {
-    const old = this.dict.get(member);
+    this.put(member, score, this.dict.get(member));
+  }
+
+  /** {@link set} for a caller that has looked the member up already: `old` is its score, undefined when absent. */
+  put(member: string, score: number, old: number | undefined): void {
     if (old === undefined) {
       // converted before the insert, as zsetAdd does
       if (!this.skiplist && (this.dict.size >= ZSET_LISTPACK_ENTRIES || member.length > ZSET_LISTPACK_VALUE)) this.skiplist = true;

@@ -356,6 +356,8 @@ export function formatDouble(d: number): string {
   if (d === Infinity) return "inf";
   if (d === -Infinity) return "-inf";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  // An integer below 2^53 has at most 16 digits: %.17g prints it exactly, as String does (scores are mostly such).
+  if (Number.isSafeInteger(d)) return String(d);
   const neg = d < 0;
   // d = m * 2^e exactly
   const view = new DataView(new ArrayBuffer(8));

@@ -67,7 +67,10 @@ class Gather {
     readonly parts: ShardPart[] | null,
     n: number,
   ) {
-    this.replies = new Array<Reply>(n).fill(null);
+    // A loop, not Array.fill (a call into C++ per multi-key command).
+    const replies: Reply[] = [];
+    for (let i = 0; i < n; i++) replies.push(null);
+    this.replies = replies;
     this.remaining = n;
   }
   /** Part `k`'s reply; the merged reply once it was the last. */

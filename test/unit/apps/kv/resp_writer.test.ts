@@ -22,6 +22,7 @@ import {
   VerbatimReply,
 } from "../../../../src/apps/kv/resp/reply.js";
 import { CHUNK_BYTES, type OutPiece, RespWriter, formatDouble } from "../../../../src/apps/kv/resp/resp_writer.js";
+import { fastReply } from "../../../../src/apps/kv/resp/fast_reply.js";
 
 function enc(r: Reply, resp: 2 | 3): string {
   const w = new RespWriter(resp);
@@ -89,12 +90,26 @@ test("doubles as C's %.17g", (t) => {
   const values = fc.sample(fc.double({ noNaN: true, noDefaultInfinity: true }), 2000);
   // ties at the 17th digit (glibc rounds them to even), and the edges of the fixed notation
   values.push(-1595895479904985.25, -29260222761475.8125, 2.5, 0, -0, 1, 0.1, 1e16, 1e17, 1e-4, 1e-5, 123456789012345678, 5e-324, 1.7976931348623157e308);
+  // integers, below and past 2^53 (where String would print the shortest digits, not the exact value)
+  values.push(49858, -7, 1e15, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 53 + 2, 2 ** 60, -(2 ** 60), 99999999999999984);
   const out = execFileSync("python3", ["-c", "import sys\nfor l in sys.stdin: print('%.17g' % float(l))"], {
     input: values.map((v) => (Object.is(v, -0) ? "-0.0" : String(v))).join("\n") + "\n",
     encoding: "utf8",
     maxBuffer: 1 << 24,
   }).trim().split("\n");
   values.forEach((v, i) => assert.equal(formatDouble(v), out[i], String(v)));
+});
+
+test("fastReply's text is the writer's bytes, doubles included", () => {
+  const cases: Reply[] = ["bar", "", OK, null, 0, -12, [], ["a", null, "b"], new DoubleReply(1.5), new DoubleReply(-0), new DoubleReply(49858), new DoubleReply(Infinity), new DoubleReply(2, "2.0"), ["m", new DoubleReply(0.1), "n", new DoubleReply(-3)]];
+  for (const r of cases) {
+    for (const resp of [2, 3] as const) {
+      const text = fastReply(r, resp);
+      assert.notEqual(text, undefined, `fastReply ${String(r)}`);
+      assert.equal(text, enc(r, resp), `RESP${resp} ${String(r)}`);
+    }
+  }
+  assert.equal(fastReply(new MapReply([]), 3), undefined);
 });
 
 test("take hands over what was written once; later writes do not touch it", () => {

@@ -1,0 +1,211 @@
+/**
+ * Instructions per request of the KV server's process path, counted by
+ * valgrind's callgrind (counts do not depend on the machine's load, unlike
+ * wall or CPU time on a shared machine). Not part of `npm run bench`.
+ *
+ *     npx tsc -p . && node dist/bench/kv_callgrind.js [test[:pipeline]] ...
+ *     # e.g. node dist/bench/kv_callgrind.js mset zadd:16 set:1
+ *     # AGNER_CG_N=4000 (requests of the shorter run; the longer runs 2N)
+ *
+ * For each test it runs this file twice under callgrind (`--run` mode): the
+ * server's tree in-process (2 shards, persistence off, the cron stopped so
+ * no timer runs), one RESP connection process whose socket is an in-memory
+ * port, and a client that feeds it chunks of `pipeline` commands (the
+ * requests of redis-benchmark's test of that name, `-r 100000` keys) and
+ * waits for all their replies before the next chunk, as one
+ * redis-benchmark client does. After the same warm-up (at least 3,000
+ * requests and 1,500 chunks), one run sends N
+ * requests and the other 2N: the difference over N is the instructions per
+ * request, start-up and warm-up cancelled out (both runs make the same
+ * chunks, for 2N, beforehand). The figure includes the client's counting of
+ * replies (a few hundred instructions), not the system calls of a real
+ * socket.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Runtime, setDefaultRuntime } from "../src/index.js";
+import { GenServer } from "../src/otp/gen_server.js";
+import { Supervisor } from "../src/otp/supervisor.js";
+import { type Proc } from "../src/runtime/process.js";
+import { startKvServer } from "../src/apps/kv/server/app.js";
+import { Config } from "../src/apps/kv/server/config.js";
+import { Connection } from "../src/apps/kv/server/connection.js";
+import { KvInstance } from "../src/apps/kv/server/instance.js";
+import { type Port, SocketData } from "../src/apps/kv/server/socket_port.js";
+
+const KEYS = 100_000;
+/** Warm-up: at least this many requests and this many chunks (so the per-chunk code is optimized at -P16 too). */
+const WARM = 3000;
+const WARM_CHUNKS = 1500;
+
+function mb(args: string[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
+  return s;
+}
+
+/** redis-benchmark's requests by test name, each `__rand_int__` drawn on its own (%012d). */
+const TESTS: Record<string, (r: () => string) => string[]> = {
+  set: (r) => ["SET", `key:${r()}`, "xxx"],
+  get: (r) => ["GET", `key:${r()}`],
+  incr: (r) => ["INCR", `counter:${r()}`],
+  sadd: (r) => ["SADD", "myset", `element:${r()}`],
+  hset: (r) => ["HSET", "myhash", `element:${r()}`, "xxx"],
+  zadd: (r) => ["ZADD", "myzset", r(), `element:${r()}`],
+  zpopmin: () => ["ZPOPMIN", "myzset"],
+  lpush: () => ["LPUSH", "mylist", "xxx"],
+  mset: (r) => ["MSET", ...Array.from({ length: 10 }, () => [`key:${r()}`, "xxx"]).flat()],
+};
+
+/** Counts complete top-level RESP2 replies in the output stream. */
+class ReplyCounter {
+  private buf = "";
+  count = 0;
+  feed(s: string): void {
+    this.buf = this.buf === "" ? s : this.buf + s;
+    let pos = 0;
+    for (;;) {
+      const end = this.skip(pos);
+      if (end < 0) break;
+      pos = end;
+      this.count++;
+    }
+    this.buf = pos === this.buf.length ? "" : this.buf.slice(pos);
+  }
+  /** End of the reply at pos, or -1. */
+  private skip(pos: number): number {
+    const b = this.buf;
+    if (pos >= b.length) return -1;
+    const nl = b.indexOf("\r\n", pos);
+    if (nl < 0) return -1;
+    const t = b.charCodeAt(pos);
+    if (t === 36 /* $ */) {
+      const n = Number(b.slice(pos + 1, nl));
+      if (n < 0) return nl + 2;
+      const end = nl + 2 + n + 2;
+      return end <= b.length ? end : -1;
+    }
+    if (t === 42 /* * */) {
+      const n = Number(b.slice(pos + 1, nl));
+      let at = nl + 2;
+      for (let i = 0; i < n; i++) {
+        at = this.skip(at);
+        if (at < 0) return -1;
+      }
+      return at;
+    }
+    return nl + 2;
+  }
+}
+
+class MemPort implements Port {
+  readonly remote = "127.0.0.1:1";
+  readonly local = "127.0.0.1:2";
+  readonly fd = -1;
+  ended = false;
+  paused = false;
+  readonly buffered = 0;
+  readonly replies = new ReplyCounter();
+  wanted = 0;
+  done: (() => void) | null = null;
+  last = "";
+  private got(s: string): void {
+    this.last = s;
+    this.replies.feed(s);
+    if (this.done !== null && this.replies.count >= this.wanted) {
+      const d = this.done;
+      this.done = null;
+      d();
+    }
+  }
+  write(buf: Buffer): void {
+    this.got(buf.toString("latin1"));
+  }
+  writeText(text: string): void {
+    this.got(text);
+  }
+  writeMany(parts: readonly (string | Buffer)[]): void {
+    this.got(parts.map((p) => (typeof p === "string" ? p : p.toString("latin1"))).join(""));
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  end(): void {
+    this.ended = true;
+  }
+  kill(): void {
+    this.ended = true;
+  }
+  close(): void {}
+}
+
+async function run(test: string, pipeline: number, n: number, made: number): Promise<void> {
+  const make = TESTS[test];
+  if (make === undefined) throw new Error(`unknown test ${test}: ${Object.keys(TESTS).join(" ")}`);
+  const rt = new Runtime({ logger: () => {} });
+  setDefaultRuntime(rt);
+  const config = Config.from({ argv: ["--port", "0", "--memcached-port", "0"] });
+  const inst = new KvInstance({ config, prefix: "kvcg" });
+  await startKvServer(inst);
+  // No timers: the cron's work would grow with the (valgrind-slowed) wall time.
+  await Supervisor.terminateChild(inst.names.sup.name, "expiry");
+  let seed = 42; // xorshift32
+  const rand = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return String((seed >>> 0) % KEYS).padStart(12, "0");
+  };
+  const chunk = () => {
+    let s = "";
+    for (let i = 0; i < pipeline; i++) s += mb(make(rand));
+    return Buffer.from(s, "latin1");
+  };
+  const port = new MemPort();
+  let owner: Proc | null = null;
+  await GenServer.start(new Connection(inst), { port: (p: Proc) => ((owner = p), port) }).result();
+  const conn = owner as Proc | null;
+  if (conn === null) throw new Error("no connection process");
+  // ZPOPMIN pops what ZADD put there: the set is filled beforehand (not counted in the difference), never emptied.
+  // Both runs make the same chunks (for `made` requests) and send the first n: making them costs the same.
+  const warmChunks = Math.max(Math.ceil(WARM / pipeline), WARM_CHUNKS);
+  const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((2 * (warmChunks * pipeline + made)) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
+  const warm = Array.from({ length: warmChunks }, chunk);
+  const main = Array.from({ length: Math.ceil(made / pipeline) }, chunk).slice(0, Math.ceil(n / pipeline));
+  const send = (c: Buffer, k: number) =>
+    new Promise<void>((resolve) => {
+      port.wanted = port.replies.count + k;
+      port.done = resolve;
+      rt.deliver(conn, new SocketData(c));
+    });
+  for (const c of fill) await send(c, 50);
+  for (const c of warm) await send(c, pipeline);
+  for (const c of main) await send(c, pipeline);
+  if (process.env.AGNER_CG_DEBUG) console.error(port.replies.count, inst.keyspaces.map((k) => k.db(0).size), JSON.stringify(port.last).slice(0, 300));
+  process.exit(0);
+}
+
+function instructions(test: string, pipeline: number, n: number, made: number): number {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, "--single-threaded", self, "--run", test, String(pipeline), String(n), String(made)], { encoding: "utf8" });
+  const m = /Collected : (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || m === null) throw new Error(`callgrind failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return Number(m[1]);
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === "--run") {
+  await run(argv[1]!, Number(argv[2]), Number(argv[3]), Number(argv[4]));
+} else {
+  const n = Number(process.env.AGNER_CG_N ?? 4000);
+  for (const spec of argv.length > 0 ? argv : ["set:1", "set:16", "mset:1", "zadd:1", "zpopmin:1"]) {
+    const [test, p] = spec.split(":");
+    const pipeline = Number(p ?? 1);
+    const a = instructions(test!, pipeline, n, 2 * n);
+    const b = instructions(test!, pipeline, 2 * n, 2 * n);
+    console.log(`kv_cg_${test}_p${pipeline}_instr_per_req ${Math.round((b - a) / n)}`);
+  }
+}
