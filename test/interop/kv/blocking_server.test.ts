@@ -11,13 +11,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Redis } from "ioredis";
-import { exit, whereis } from "../../../src/index.js";
+import { atom, exit, processInfo, sys, whereis } from "../../../src/index.js";
 import { shardOf } from "../../../src/apps/kv/server/router.js";
 import { restarted, startAgner } from "../../support/agner_kv.js";
 import { RespClient } from "../../support/resp_client.js";
 
 async function blockedClients(c: RespClient): Promise<number> {
   return Number(/blocked_clients:(\d+)/.exec(await c.raw("INFO", "clients"))![1]);
+}
+
+async function until(ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise((r) => setTimeout(r, 2));
 }
 
 async function waitBlocked(c: RespClient, n: number): Promise<void> {
@@ -51,6 +55,29 @@ describe("blocking commands over the server", () => {
       assert.equal(await c.raw("LRANGE", "dst", "0", "-1"), "*1\r\n$1\r\n2\r\n");
       assert.equal(await c.raw("ZRANGE", "z", "0", "-1"), "*1\r\n$1\r\nx\r\n");
       c.close();
+    } finally {
+      await agner.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the writer dies before a served pop is written: the served client gets an error, not the element", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "blocking-"));
+    const agner = await startAgner(["--shards", "2", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir]);
+    try {
+      const a = await RespClient.connect(agner.port);
+      const o = await RespClient.connect(agner.port);
+      a.send("BLPOP", "q", "0");
+      await waitBlocked(o, 1);
+      const writer = whereis(agner.inst.names.writer)!;
+      await sys.suspend(writer); // what the shard sends it waits, unwritten
+      o.send("RPUSH", "q", "x");
+      await until(() => (processInfo(writer, "message_queue_len") ?? 0) >= 2);
+      exit(writer, atom("kill"));
+      assert.match(await o.readRaw(), /^-ERR persistence writer/);
+      assert.match(await a.readRaw(), /^-ERR persistence writer/);
+      a.close();
+      o.close();
     } finally {
       await agner.stop();
       await rm(dir, { recursive: true, force: true });

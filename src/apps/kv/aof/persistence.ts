@@ -73,7 +73,17 @@ export function failHeld(h: Held, text: string): void {
   const m = h.msg;
   if (m instanceof BatchReply) h.to.rt.deliver(h.to, new BatchReply(m.shard, m.tag, m.replies.map(() => err)));
   else if (m instanceof AsyncDone) h.to.rt.deliver(h.to, new AsyncDone(m.seq, err));
+  else if (isFailable(m)) h.to.rt.deliver(h.to, m.failWith(err));
   else h.to.rt.deliver(h.to, m);
+}
+
+/** A held message that can carry an error instead of its reply (a served blocked client's, server/blocked.ts). */
+export interface FailableReply {
+  failWith(err: ErrorReply): unknown;
+}
+
+function isFailable(m: unknown): m is FailableReply {
+  return typeof (m as Partial<FailableReply> | null)?.failWith === "function";
 }
 
 /**

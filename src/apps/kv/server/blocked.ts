@@ -32,6 +32,7 @@ import { valueType } from "../commands/value_types.js";
 import { type ExecContext } from "../commands/command.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { type KvInstance } from "./instance.js";
+import { type FailableReply } from "../aof/persistence.js";
 import { shardOf } from "./router.js";
 
 /** What serving needs of a shard (its state, shard.ts). */
@@ -67,8 +68,13 @@ export class Waiter implements Blocked {
 }
 
 /** Shard → connection: the waiter is served, its reply in `result`. */
-export class Served {
+export class Served implements FailableReply {
   constructor(readonly w: Waiter) {}
+  /** The persistence writer died before the pop was written: the client is told so, as any held reply is. */
+  failWith(err: ErrorReply): Served {
+    this.w.result = err;
+    return this;
+  }
 }
 
 /** Shard → connection: a key is ready, run the command again across shards (claimed: no longer waiting). */

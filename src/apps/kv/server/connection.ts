@@ -36,7 +36,9 @@ import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_po
 import { shardsOf, startTransaction } from "./txn.js";
 import { Served, Unblock, Unblocked, Waiter, Wake } from "./blocked.js";
 import { mayBlock } from "../commands/blocking.js";
-import { cancelTimer, sendAfter } from "../../../runtime/erlang.js";
+import { cancelTimer, demonitor, monitor, sendAfter } from "../../../runtime/erlang.js";
+import { DOWN } from "../../../runtime/atoms.js";
+import { Tuple } from "../../../term/tuple.js";
 import { type Ref } from "../../../term/identifiers.js";
 import { RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
 import { unsubscribeAll } from "./pubsub.js";
@@ -104,6 +106,10 @@ class BlockTarget {
 /** The connection's timer for the wait it is in. */
 class BlockTimeout {}
 const BLOCK_TIMEOUT = new BlockTimeout();
+/** Look for the persistence writer again (it was restarting). */
+class RewatchWriter {}
+const REWATCH_WRITER = new RewatchWriter();
+const WRITER_DIED = "ERR persistence writer restarted before the write was confirmed durable; it may or may not be applied";
 /** setTimeout's longest delay; longer waits re-arm. */
 const MAX_TIMER = 2 ** 31 - 1;
 
@@ -142,6 +148,8 @@ export class ConnState implements Session {
   private waiting: Waiter | null = null;
   private deadline = 0;
   private timer: Ref | null = null;
+  /** While waiting with `appendonly yes`: the writer's monitor (a served pop's reply travels through it, see onWriterDown). */
+  private writerMon: Ref | null = null;
   /** Input is no longer read (QUIT, protocol error, CLIENT KILL of itself). */
   closing = false;
   /** Set by a command that closes its own connection once answered (CLIENT KILL). */
@@ -336,9 +344,31 @@ export class ConnState implements Session {
     this.waiting = w;
     this.row.waiter = w;
     this.inst.blockedClients++;
+    this.watchWriter();
     // A woken waiter's re-run keeps the first deadline.
     if (this.deadline === 0 && w.on.timeoutMs > 0) this.deadline = Date.now() + w.on.timeoutMs;
     if (this.deadline !== 0 && this.timer === null) this.armTimer();
+  }
+
+  private watchWriter(): void {
+    if (this.writerMon !== null || this.waiting === null || !this.inst.config.get("appendonly")) return;
+    const w = this.self.rt.whereis(this.inst.names.writer);
+    if (w !== undefined) this.writerMon = monitor(w);
+    else sendAfter(10, this.self, REWATCH_WRITER);
+  }
+
+  /**
+   * The writer died while the client waits. Whatever it had delivered came
+   * first; if a shard served the client (the pop ran) and its reply was
+   * still with the writer, it is lost with it: the client is told, as a
+   * held batch's client is. Else the wait goes on, watching the next writer.
+   */
+  private onWriterDown(): void {
+    this.writerMon = null;
+    const w = this.waiting;
+    if (w === null) return;
+    if (w.done && !w.woken && w.result !== undefined) return this.endWait(w, new ErrorReply(WRITER_DIED));
+    this.watchWriter();
   }
 
   private armTimer(): void {
@@ -367,6 +397,10 @@ export class ConnState implements Session {
 
   /** The wait is over: `reply` answers the blocking command, and the commands held back go on. */
   private endWait(w: Waiter, reply: Reply): void {
+    if (this.writerMon !== null) {
+      demonitor(this.writerMon, { flush: true });
+      this.writerMon = null;
+    }
     if (this.waiting === w) {
       this.waiting = null;
       this.row.waiter = null;
@@ -621,6 +655,11 @@ export class ConnState implements Session {
     } else if (msg instanceof Served || msg instanceof Wake || msg instanceof Unblocked) {
       this.onWaiterMessage(msg);
       this.maybeFlush();
+    } else if (this.writerMon !== null && msg instanceof Tuple && msg[0] === DOWN && msg[1] === this.writerMon) {
+      this.onWriterDown();
+      this.maybeFlush();
+    } else if (msg === REWATCH_WRITER) {
+      this.watchWriter();
     } else if (msg === BLOCK_TIMEOUT) {
       this.onBlockTimeout();
       this.maybeFlush();
