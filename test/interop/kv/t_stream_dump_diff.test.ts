@@ -11,6 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import fc from "fast-check";
 import { crc64Bytes } from "../../../src/apps/kv/rdb/crc64.js";
 import { needsRedisServer } from "../../support/redis_server.js";
 import { decodeAll } from "../../support/resp_reply.js";
@@ -151,6 +152,44 @@ describe("stream DUMP and RESTORE as redis-server 7.0 does", needsRedisServer(),
       }
     }
     assert.deepEqual(diffs, []);
+  });
+
+  test("random entries, deletions, trims and groups DUMP to Redis' bytes", async () => {
+    const value = fc.oneof(fc.constantFrom("1", "-7", "70000", "", "v", "007"), fc.integer({ min: 0, max: 700 }).map((n) => "x".repeat(n)));
+    const op = fc.oneof(
+      { arbitrary: fc.tuple(fc.constant("add"), fc.integer({ min: 0, max: 2 }), fc.array(fc.tuple(fc.constantFrom("a", "b", "3"), value), { minLength: 1, maxLength: 3 })), weight: 30 },
+      { arbitrary: fc.tuple(fc.constant("del"), fc.nat()), weight: 3 },
+      { arbitrary: fc.tuple(fc.constant("trim"), fc.constantFrom("MAXLEN", "MINID"), fc.constantFrom("=", "~"), fc.nat(300)), weight: 1 },
+      fc.tuple(fc.constant("group"), fc.constantFrom("g", "h", "100"), fc.nat()),
+    );
+    let longest = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 20, maxLength: 500, size: "max" }), async (ops) => {
+        await twin.reset();
+        let ms = T0;
+        let n = 0;
+        const ids: string[] = [];
+        const pick = (i: number) => ids[i % Math.max(1, ids.length)] ?? "0-1";
+        for (const o of ops) {
+          let argv: string[];
+          if (o[0] === "add") {
+            ms += o[1] as number;
+            argv = ["XADD", "k", `${ms}-${n++}`, ...(o[2] as [string, string][]).flat()];
+            ids.push(argv[2]!);
+          } else if (o[0] === "del") argv = ["XDEL", "k", pick(o[1] as number)];
+          else if (o[0] === "trim") argv = ["XTRIM", "k", o[1] as string, o[2] as string, o[1] === "MAXLEN" ? String(o[3]) : pick(o[3] as number)];
+          else argv = ["XGROUP", "CREATE", "k", o[1] as string, pick(o[2] as number), "MKSTREAM"];
+          const d = await twin.compare(argv, 2);
+          assert.equal(d, null);
+        }
+        const theirs = await twin.redis(["DUMP", "k"]);
+        longest = Math.max(longest, Number(decodeAll(await twin.redis(["XLEN", "k"])).text));
+        assert.equal(twin.ours(["DUMP", "k"], 2).toString("latin1"), theirs.toString("latin1"));
+      }),
+      { numRuns: 40, seed: 7 },
+    );
+    // the runs reached streams of several nodes
+    assert.ok(longest > 150, `longest stream ${longest} entries`);
   });
 
   test("bad stream payloads get Redis' errors", async () => {
