@@ -20,7 +20,7 @@
  * {@link RdbError}.
  */
 import { type StreamId } from "../commands/stream_id.js";
-import { StreamValue } from "../commands/stream_value.js";
+import { type StreamNodeView, StreamValue } from "../commands/stream_value.js";
 import { Consumer, ConsumerGroup, Nack, sortedNames, type Pel } from "../commands/stream_cg.js";
 import { estimateEntriesRead } from "../commands/t_stream_group.js";
 import { ListpackWriter, decodeListpack, lpInt } from "./listpack.js";
@@ -50,7 +50,7 @@ function saveId(w: RdbWriter, id: StreamId): void {
 }
 
 /** One node's listpack, as streamAppendItem and the deletions left it. */
-function nodeListpack(node: ReturnType<StreamValue["nodeViews"]>[number]): Buffer {
+function nodeListpack(node: StreamNodeView): Buffer {
   const lp = new ListpackWriter(256);
   const mf = node.masterFields;
   const total = node.ids.length;
