@@ -60,12 +60,30 @@ function lpStringSize(s: string): number {
   return enc + (enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5);
 }
 
+/**
+ * A node as RDB reads it (rdb_stream.ts): the master entry and every
+ * entry, tombstones with the fields Redis' listpack still holds.
+ */
+export interface StreamNodeView {
+  readonly master: StreamId;
+  /** Flat, only the names at even positions count. */
+  readonly masterFields: readonly string[];
+  readonly ids: readonly StreamId[];
+  /** Fields by position; null once deleted. */
+  readonly fields: readonly (readonly string[] | null)[];
+  readonly live: number;
+  /** The fields a deleted entry had (Redis keeps them in the listpack, flagged deleted). */
+  deadFields(i: number): readonly string[];
+}
+
 /** One listpack node. */
-class Node {
+class Node implements StreamNodeView {
   /** IDs of every entry in the node, deleted ones included (ascending). */
   readonly ids: StreamId[] = [];
   /** Fields by position; null once deleted. */
   readonly fields: (readonly string[] | null)[] = [];
+  /** The fields of deleted entries by position, kept for DUMP's listpack bytes; null while none. */
+  dead: Map<number, readonly string[]> | null = null;
   /** Entries not deleted. */
   live = 0;
   /** The listpack's size without its header, end byte and the live/deleted counters. */
@@ -102,6 +120,17 @@ class Node {
       else hi = mid;
     }
     return lo;
+  }
+
+  deadFields(i: number): readonly string[] {
+    return this.dead?.get(i) ?? [];
+  }
+
+  /** Marks position `i` deleted (a tombstone keeping its fields). */
+  kill(i: number): void {
+    (this.dead ??= new Map()).set(i, this.fields[i]!);
+    this.fields[i] = null;
+    this.live--;
   }
 
   append(id: StreamId, fields: readonly string[]): void {
@@ -142,6 +171,29 @@ export class StreamValue {
   /** The master IDs of the nodes, ascending: the keys of Redis' rax (XINFO STREAM's radix-tree figures). */
   nodeMasters(): StreamId[] {
     return this.nodes.map((n) => n.master);
+  }
+
+  /** The nodes, ascending (DUMP writes each as one listpack). */
+  nodeViews(): readonly StreamNodeView[] {
+    return this.nodes;
+  }
+
+  /**
+   * Appends a node as an RDB payload holds it (RESTORE): its master ID and
+   * field names, then its entries (ascending, above every ID already held;
+   * the caller checks), a deleted one with the fields it had. Counts its
+   * live entries into `length`; lastId and the counters are the caller's.
+   */
+  loadNode(master: StreamId, masterNames: readonly string[], entries: readonly { id: StreamId; fields: string[]; deleted: boolean }[]): void {
+    const mf: string[] = [];
+    for (const name of masterNames) mf.push(name, "");
+    const node = new Node(master, mf);
+    for (const e of entries) {
+      node.append(e.id, e.fields);
+      if (e.deleted) node.kill(node.ids.length - 1);
+    }
+    this.nodes.push(node);
+    this.length += node.live;
   }
 
   /** The first entry's ID, null when empty (`tombstones`: a deleted entry still in its node counts, streamGetEdgeID's skip_tombstones 0). */
@@ -216,8 +268,7 @@ export class StreamValue {
   }
 
   private removeAt(n: number, node: Node, i: number): void {
-    node.fields[i] = null;
-    node.live--;
+    node.kill(i);
     this.length--;
     if (node.live === 0) this.nodes.splice(n, 1);
   }
@@ -287,8 +338,7 @@ export class StreamValue {
       for (let i = 0; i < node.ids.length; i++) {
         if (node.fields[i] === null) continue;
         if (minid === null ? this.length <= maxlen : node.ids[i]! >= minid) break;
-        node.fields[i] = null;
-        node.live--;
+        node.kill(i);
         this.length--;
         deleted++;
       }
@@ -320,6 +370,7 @@ export class StreamValue {
       m.fields.push(...node.fields);
       m.live = node.live;
       m.body = node.body;
+      if (node.dead !== null) m.dead = new Map(node.dead);
       c.nodes.push(m);
     }
     if (this.groups !== null) {

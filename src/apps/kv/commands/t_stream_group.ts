@@ -80,7 +80,7 @@ function hasTombstonesFrom(s: StreamValue, start: StreamId): boolean {
 }
 
 /** streamEstimateDistanceFromFirstEverEntry: the read counter of `id`, or INVALID_ENTRIES_READ. */
-function estimateEntriesRead(s: StreamValue, id: StreamId): bigint {
+export function estimateEntriesRead(s: StreamValue, id: StreamId): bigint {
   const added = BigInt(s.entriesAdded);
   if (added === 0n) return 0n;
   if (s.length === 0 && id <= s.lastId) return added;

@@ -82,6 +82,15 @@ export class RdbReader {
     return this.lenOrEnc().value;
   }
 
+  /** rdbLoadLen as the full uint64 (stream IDs, counters). */
+  lenBig(): bigint {
+    const b = this.buf[this.pos];
+    if (b !== RDB_64BITLEN) return BigInt(this.len());
+    this.pos++;
+    const p = this.bytes(8);
+    return Buffer.from(p.buffer, p.byteOffset, 8).readBigUInt64BE(0);
+  }
+
   /** A count of items that each take at least `minBytes`: more than the input could hold is an error. */
   count(minBytes = 1): number {
     const n = this.len();
@@ -142,6 +151,25 @@ export class RdbWriter {
       this.buf.writeBigUInt64BE(BigInt(n), this.length);
       this.length += 8;
     }
+  }
+
+  /** rdbSaveLen of a uint64 (`v` taken modulo 2^64, as C's cast). */
+  lenBig(v: bigint): void {
+    v = BigInt.asUintN(64, v);
+    if (v <= 0xffffffffn) this.len(Number(v));
+    else {
+      this.byte(RDB_64BITLEN);
+      this.reserve(8);
+      this.buf.writeBigUInt64BE(v, this.length);
+      this.length += 8;
+    }
+  }
+
+  /** rdbSaveMillisecondTime: an int64, little endian. */
+  int64LE(v: bigint): void {
+    this.reserve(8);
+    this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.length);
+    this.length += 8;
   }
 
   /** The bytes written so far (a view of the buffer). */

@@ -8,6 +8,7 @@
  * Saving picks the encoding redis-server would hold the value in (the
  * value classes keep Redis' encoding flags), so DUMP bytes match Redis'
  * except where Redis' order is its hash table's (hashtable sets and hashes).
+ * Streams are in rdb_stream.ts.
  * Loading takes untrusted bytes: every malformed input throws
  * {@link RdbError}, and lengths are checked before anything is allocated.
  *
@@ -22,12 +23,14 @@ import { SetValue } from "../commands/set_value.js";
 import { strtod } from "../commands/strtod.js";
 import { posPrev } from "../commands/zset_tree.js";
 import { ZSET_LISTPACK_ENTRIES, ZSetValue } from "../commands/zset_value.js";
+import { StreamValue } from "../commands/stream_value.js";
 import { formatDouble } from "../resp/resp_writer.js";
 import { crc64, crc64Bytes } from "./crc64.js";
 import { decodeIntset, encodeIntset } from "./intset.js";
 import { ListpackWriter, decodeListpack } from "./listpack.js";
 import { RdbError, RdbReader, RdbWriter } from "./rdb_lengths.js";
 import { loadBytes, loadString, saveBytes, saveString } from "./rdb_string.js";
+import { loadStream, saveStream } from "./rdb_stream.js";
 import { decodeZiplist, decodeZipmap } from "./ziplist.js";
 
 /** The RDB version Redis 7.0 writes (and the newest it reads). */
@@ -67,7 +70,10 @@ export function saveValue(w: RdbWriter, v: Value): void {
   else if (v instanceof SetValue) saveSet(w, v);
   else if (v instanceof ZSetValue) saveZSet(w, v);
   else if (v instanceof Map) saveHash(w, v);
-  else throw new TypeError("no RDB encoding for this value");
+  else if (v instanceof StreamValue) {
+    w.byte(RDB_TYPE_STREAM_LISTPACKS_2);
+    saveStream(w, v);
+  }  else throw new TypeError("no RDB encoding for this value");
 }
 
 /** A quicklist of listpacks, split where RPUSH would have split it in Redis. */
@@ -198,7 +204,7 @@ export function loadValue(r: RdbReader): Value {
       return loadQuicklist(r, type === RDB_TYPE_LIST_QUICKLIST_2);
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
-      throw new RdbError("streams are not supported");
+      return loadStream(r, type === RDB_TYPE_STREAM_LISTPACKS_2);
     default:
       throw new RdbError(`unknown RDB object type ${type}`);
   }
