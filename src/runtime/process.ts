@@ -53,6 +53,8 @@ export class ProcExt {
   markerRef: Ref | null = null;
   /** The `after` timer of the pending receive. */
   timer: Timer | null = null;
+  /** The process's one `after` timer object, re-armed by each receive with a timeout. */
+  afterTimer: Timer | null = null;
   exitReason: unknown = undefined;
   /** What the body returned (kept only for processes started by `run`). */
   result: unknown = undefined;

@@ -276,6 +276,14 @@ export class Runtime {
     return tm;
   }
 
+  /** Re-arms a fired or cancelled timer `ms` from now, with its own `fire` (no allocation). */
+  rearmTimer(tm: Timer, ms: number): Timer {
+    if (this.clock.virtual) return this.timers.rearm(tm, this.clock.now() + ms, false);
+    this.timers.rearm(tm, ms, true);
+    if (!this.draining && !this.wakePending) this.armIdle();
+    return tm;
+  }
+
   /** Milliseconds left on a timer. */
   timerRemaining(tm: Timer): number {
     return Math.max(0, Math.ceil(this.timers.remaining(tm, this.clock.now())));
