@@ -84,7 +84,7 @@ export function reply<R>(from: From<R>, value: R): void {
 /** Sends a cast: `{'$gen_cast', Request}`. Never fails, even if the server is gone (as in Erlang). */
 export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, request: Cast): void {
   const rt = runtime();
-  if (server instanceof Proc) server.rt.deliver(server, t(GEN_CAST, request));
+  if (server instanceof Proc) server.rt.deliverCast(server, request);
   else if (server instanceof Pid || server instanceof Tuple) {
     try {
       rt.send(server, t(GEN_CAST, request));
@@ -93,7 +93,7 @@ export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, reque
     }
   } else {
     const p = server instanceof Via ? Registry.whereis(server.registry, server.key) : rt.whereis(server as Atom | string);
-    if (p !== undefined) rt.deliver(p as Proc, t(GEN_CAST, request));
+    if (p !== undefined) (p as Proc).rt.deliverCast(p as Proc, request);
   }
 }
 

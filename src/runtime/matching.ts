@@ -6,7 +6,7 @@
 import { Atom } from "../term/atom.js";
 import { type Ref } from "../term/identifiers.js";
 import { matches, mentions } from "./pattern.js";
-import { DEAD, EMPTY, type Proc, SCHEDULED } from "./process.js";
+import { BOXED, DEAD, EMPTY, type Proc, SCHEDULED } from "./process.js";
 import { CustomReceive, FREE, ReceiveOp, WaitOp } from "./receive.js";
 import type { Runtime } from "./runtime.js";
 
@@ -27,6 +27,7 @@ export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
   if (w instanceof CustomReceive) return tryCustom(rt, p, w);
   const op = w as ReceiveOp<unknown>;
   const pats = op.pats;
+  if (p.flags & BOXED) p.unboxAll();
   if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
     // Fast path: the only message sits in the inline slot.
     const m = p.m0;

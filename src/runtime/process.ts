@@ -5,6 +5,8 @@
  */
 import { type Atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
+import { t } from "../term/tuple.js";
+import { GEN_CAST } from "./atoms.js";
 import { Deque } from "./mailbox.js";
 import { type Op, type ReceiveOp } from "./receive.js";
 import { type Timer } from "./timers.js";
@@ -25,6 +27,8 @@ export interface Actor<M = unknown> {
    * Erlang a `sys:suspend`ed process leaves them in its mailbox.
    */
   held?(): readonly unknown[];
+  /** True when `handle` takes a queued cast as a {@link CastMsg} (GenServer's loop). */
+  readonly casts?: boolean;
 }
 
 /** Process flags (bits). */
@@ -33,6 +37,25 @@ export const DEAD = 2;
 export const TRAP_EXIT = 4;
 /** Its pid went out on the wire: the runtime's table maps it back until it dies. */
 export const WIRED = 8;
+/** Its mailbox may hold {@link CastMsg}s. */
+export const BOXED = 16;
+
+/**
+ * A `{'$gen_cast', Request}` while it waits in the mailbox of an actor that
+ * takes casts as they are ({@link Actor.casts}): one small object instead of
+ * a tuple. A burst of casts is queued in one turn and survives young
+ * collections, so the size of a queued cast is what the burst costs.
+ * Whoever else looks at the mailbox (a receive, `processInfo`) sees the
+ * tuple: the process's boxes are turned into tuples, in place, first.
+ */
+export class CastMsg {
+  constructor(readonly req: unknown) {}
+}
+
+/** The message as Erlang sees it. */
+export function unbox(m: unknown): unknown {
+  return m instanceof CastMsg ? t(GEN_CAST, m.req) : m;
+}
 
 /** Marks an empty inline mailbox slot. */
 export const EMPTY: unique symbol = Symbol("empty");
@@ -143,10 +166,24 @@ export class Proc extends Pid {
   }
 
   at(i: number): unknown {
+    if (this.flags & BOXED) this.unboxAll();
     return this.q !== null ? this.q.at(i) : this.m0;
   }
 
+  /** Turns every queued {@link CastMsg} into its tuple, in place (before anyone but the actor looks). */
+  unboxAll(): void {
+    this.flags &= ~BOXED;
+    const q = this.q;
+    if (q === null) {
+      this.m0 = unbox(this.m0);
+      return;
+    }
+    const a = q.a;
+    for (let i = q.h; i < a.length; i++) if (a[i] instanceof CastMsg) a[i] = unbox(a[i]);
+  }
+
   removeAt(i: number): unknown {
+    if (this.flags & BOXED) this.unboxAll();
     if (i === 0) return this.shift();
     const ext = this.ext;
     if (ext !== null && i < ext.marker) ext.marker--;
@@ -157,10 +194,12 @@ export class Proc extends Pid {
   }
 
   messages(): unknown[] {
+    if (this.flags & BOXED) this.unboxAll();
     return this.q !== null ? this.q.toArray() : this.m0 === EMPTY ? [] : [this.m0];
   }
 
   clearMailbox(): void {
+    this.flags &= ~BOXED;
     this.m0 = EMPTY;
     this.q = null;
   }

@@ -20,6 +20,7 @@ import {
   noreply,
   ok,
   on,
+  processInfo,
   receive,
   register,
   reply,
@@ -33,7 +34,7 @@ import {
 import { testRuntime } from "../../support/runtime.js";
 import { ignore } from "../../../src/otp/index.js";
 
-const { rt } = testRuntime();
+const { rt, logs } = testRuntime();
 
 type Calls = CallSpec<Atom<"get">, number> | CallSpec<Atom<"slow">, number> | CallSpec<Atom<"crash">, never> | CallSpec<Atom<"later">, string>;
 
@@ -188,4 +189,34 @@ test("a callback returning something invalid ends the server with {bad_return_va
   await assert.rejects(Promise.resolve(call(pid, atom("oops"))), (e) => e instanceof CallError && /bad_return_value/.test(inspect(e.reason)));
   assert.ok(events.some((e) => e.what === "gen_server_terminate" && /bad_return_value/.test(e.text)));
   rt.logger = saved;
+});
+
+test("queued casts are {'$gen_cast', Req} tuples to anyone who looks, in order with other messages", async () => {
+  const pid = await GenServer.start(new Counter(), 1);
+  const seen = await run(function* () {
+    cast(pid, atom("inc"));
+    send(pid, atom("info"));
+    cast(pid, atom("inc"));
+    return processInfo(pid, "messages"); // the server has not run yet: all three are queued
+  });
+  assert.ok(equals(seen, [t(atom("$gen_cast"), atom("inc")), atom("info"), t(atom("$gen_cast"), atom("inc"))]), inspect(seen));
+  assert.equal(await call(pid, atom("get")), 3);
+});
+
+test("a server that crashes on a cast reports the cast tuple as its last message", async () => {
+  class Fragile extends GenServer<null, CallSpec, Atom<"boom">> {
+    init() {
+      return ok(null);
+    }
+    override handleCast(): never {
+      throw new Error("cast crash");
+    }
+  }
+  const pid = await GenServer.start(new Fragile(), undefined);
+  const before = logs.length;
+  cast(pid, atom("boom"));
+  await rt.settle();
+  assert.equal(isAlive(pid), false);
+  const report = logs.slice(before).find((e) => e.what === "gen_server_terminate");
+  assert.ok(report !== undefined && report.text.includes("Last message in was {'$gen_cast',boom}"), report?.text);
 });
