@@ -7,11 +7,13 @@
  *     (what valgrind runs).
  *   node dist/bench/runtime_callgrind.js measure MODE [N1 N2]
  *     runs `valgrind --tool=callgrind` on MODE twice, with N1 and N2
- *     operations (default 20000 and 60000), and prints
- *     `MODE.instr_per_op VALUE` = (Ir(N2) - Ir(N1)) / (N2 - N1): start-up,
+ *     operations (default 100000 and 300000), and prints
+ *     `MODE.instr_per_op VALUE` = (Ir(N2) - Ir(N1)) / (N2 - N1), Node run
+ *     with --single-threaded (background threads add a varying count): start-up,
  *     compilation and the pollution pass cancel out. The callgrind files stay
  *     in /tmp/agner_cg_TAGMODE_N.out for `callgrind_annotate` (TAG: env
- *     AGNER_CG_TAG, to keep the files of two builds apart).
+ *     AGNER_CG_TAG, to keep the files of two builds apart). AGNER_CG_NODE_FLAGS
+ *     adds Node flags to the measured runs (a young-generation size, say).
  *
  * MODE: `cast` (N casts from one process, then one call: bench/gen_server.ts's
  * gs_cast), `call` (N sequential calls from one process), `call100` (100
@@ -104,11 +106,15 @@ async function runMode(mode: string, n: number): Promise<void> {
   }
 }
 
+/** More Node flags for the measured runs (e.g. `--min-semi-space-size=16`), from AGNER_CG_NODE_FLAGS. */
+const nodeFlags = (process.env.AGNER_CG_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+
 function instructions(mode: string, n: number): number {
   const out = `/tmp/agner_cg_${process.env.AGNER_CG_TAG ?? ""}${mode}_${n}.out`;
   execFileSync(
     "valgrind",
-    ["--tool=callgrind", `--callgrind-out-file=${out}`, process.execPath, fileURLToPath(import.meta.url), mode, String(n)],
+    // --single-threaded: no background compiler or GC threads, whose share of the count varies from run to run.
+    ["--tool=callgrind", `--callgrind-out-file=${out}`, process.execPath, "--single-threaded", ...nodeFlags, fileURLToPath(import.meta.url), mode, String(n)],
     { stdio: ["ignore", "ignore", "ignore"] },
   );
   const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, "utf8"));
@@ -119,8 +125,8 @@ function instructions(mode: string, n: number): number {
 const [cmd, ...rest] = process.argv.slice(2);
 if (cmd === "measure") {
   const mode = rest[0]!;
-  const n1 = Number(rest[1] ?? 20_000);
-  const n2 = Number(rest[2] ?? 60_000);
+  const n1 = Number(rest[1] ?? 100_000);
+  const n2 = Number(rest[2] ?? 300_000);
   const a = instructions(mode, n1);
   const b = instructions(mode, n2);
   console.log(`${mode}.instr_per_op ${((b - a) / (n2 - n1)).toFixed(0)}`);

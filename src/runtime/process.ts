@@ -49,7 +49,10 @@ export const BOXED = 16;
  * tuple: the process's boxes are turned into tuples, in place, first.
  */
 export class CastMsg {
-  constructor(readonly req: unknown) {}
+  /** Casts queued right after this one, oldest first from `h` (a burst costs one slot per cast). */
+  more: unknown[] | null = null;
+  h = 0;
+  constructor(public req: unknown) {}
 }
 
 /** The message as Erlang sees it. */
@@ -136,7 +139,8 @@ export class Proc extends Pid {
   }
 
   get queueLength(): number {
-    return this.q !== null ? this.q.length : this.m0 === EMPTY ? 0 : 1;
+    const q = this.q;
+    return q !== null ? q.length + q.extra : this.m0 === EMPTY ? 0 : 1;
   }
 
   enqueue(msg: unknown): void {
@@ -150,6 +154,29 @@ export class Proc extends Pid {
     }
   }
 
+  /**
+   * Queues a cast for an actor that takes {@link CastMsg}s: a cast right
+   * after another queued one joins its batch (one array slot), so a burst
+   * of casts allocates no object per cast.
+   */
+  enqueueCast(req: unknown): void {
+    this.flags |= BOXED;
+    const q = this.q;
+    if (q !== null) {
+      const a = q.a;
+      const last = a[a.length - 1];
+      if (last instanceof CastMsg) {
+        if (last.more === null) {
+          last.more = [req];
+          last.h = 0;
+        } else last.more.push(req);
+        q.extra++;
+        return;
+      }
+    }
+    this.enqueue(new CastMsg(req));
+  }
+
   /** Takes the oldest message (the caller checked the mailbox is not empty). */
   shift(): unknown {
     const ext = this.ext;
@@ -160,8 +187,24 @@ export class Proc extends Pid {
       this.m0 = EMPTY;
       return m;
     }
+    if (this.flags & BOXED) {
+      const b = q.a[q.h];
+      if (b instanceof CastMsg && b.more !== null) {
+        // The batch's first cast leaves; the batch stays at the head with the rest.
+        const out = new CastMsg(b.req);
+        const more = b.more;
+        b.req = more[b.h];
+        more[b.h++] = undefined;
+        if (b.h === more.length) b.more = null;
+        q.extra--;
+        return out;
+      }
+    }
     const m = q.shift();
-    if (q.length === 0) this.q = null;
+    if (q.length === 0) {
+      this.q = null;
+      this.flags &= ~BOXED;
+    }
     return m;
   }
 
@@ -179,7 +222,25 @@ export class Proc extends Pid {
       return;
     }
     const a = q.a;
-    for (let i = q.h; i < a.length; i++) if (a[i] instanceof CastMsg) a[i] = unbox(a[i]);
+    if (q.extra === 0) {
+      for (let i = q.h; i < a.length; i++) if (a[i] instanceof CastMsg) a[i] = unbox(a[i]);
+      return;
+    }
+    // Batches: one tuple per cast, in order.
+    const out: unknown[] = [];
+    for (let i = q.h; i < a.length; i++) {
+      const m = a[i];
+      if (!(m instanceof CastMsg)) {
+        out.push(m);
+        continue;
+      }
+      out.push(t(GEN_CAST, m.req));
+      const more = m.more;
+      if (more !== null) for (let k = m.h; k < more.length; k++) out.push(t(GEN_CAST, more[k]));
+    }
+    q.a = out;
+    q.h = 0;
+    q.extra = 0;
   }
 
   removeAt(i: number): unknown {

@@ -186,10 +186,8 @@ export class Runtime {
     if (p.flags & DEAD) return;
     if (this.freeze) return this.deliver(p, t(GEN_CAST, req));
     const beh = p.beh;
-    if (beh !== null && beh.casts === true && p.co === null) {
-      p.flags |= BOXED;
-      p.enqueue(new CastMsg(req));
-    } else p.enqueue(t(GEN_CAST, req));
+    if (beh !== null && beh.casts === true && p.co === null) p.enqueueCast(req);
+    else p.enqueue(t(GEN_CAST, req));
     if ((p.flags & SCHEDULED) === 0) this.schedule(p);
   }
 

@@ -30,6 +30,7 @@ import {
   send,
   stop,
   t,
+  yieldNow,
 } from "../../../src/index.js";
 import { testRuntime } from "../../support/runtime.js";
 import { ignore } from "../../../src/otp/index.js";
@@ -219,4 +220,22 @@ test("a server that crashes on a cast reports the cast tuple as its last message
   assert.equal(isAlive(pid), false);
   const report = logs.slice(before).find((e) => e.what === "gen_server_terminate");
   assert.ok(report !== undefined && report.text.includes("Last message in was {'$gen_cast',boom}"), report?.text);
+});
+
+test("a burst of casts, partly handled, is still one tuple per cast to anyone who looks, in order", async () => {
+  const pid = await GenServer.start(new Counter(), 1);
+  const { before, len, msgs } = await run(function* () {
+    cast(pid, atom("inc"));
+    send(pid, atom("info"));
+    for (let i = 0; i < 100; i++) cast(pid, atom("inc"));
+    const before = processInfo(pid, "message_queue_len");
+    // Until the server has handled one budget of messages, then this process looks.
+    for (let i = 0; i < 10 && processInfo(pid, "message_queue_len") === 102; i++) yield* yieldNow();
+    return { before, len: processInfo(pid, "message_queue_len")!, msgs: processInfo(pid, "messages")! };
+  });
+  assert.equal(before, 102);
+  assert.ok(len > 0 && len < 100, `${len} left`);
+  assert.equal(msgs.length, len);
+  for (const m of msgs) assert.ok(equals(m, t(atom("$gen_cast"), atom("inc"))), inspect(m));
+  assert.equal(await call(pid, atom("get")), 102);
 });
