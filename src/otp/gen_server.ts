@@ -440,17 +440,25 @@ export class ServerLoop implements Actor {
   readonly casts = true;
 
   handle(msg: unknown): void {
+    // Casts apart: a bigger `handle` is no longer inlined where it runs, and
+    // then the reply's tuple is built through V8's generic (C++) path, ~900
+    // instructions (measured with callgrind).
+    if (msg instanceof CastMsg) return this.handleCastMsg(msg);
     if (this.timer !== null) this.cancelTimeout();
-    if (msg instanceof CastMsg) {
-      if (!this.suspended && this.stats === null && !this.trace) {
-        try {
-          return this.onResult(this.mod.handleCast(msg.req, this.state), msg);
-        } catch (e) {
-          this.crash(e, unbox(msg));
-        }
-      }
-      msg = unbox(msg); // sys sees and holds the tuple
+    this.handleMsg(msg);
+  }
+
+  private handleCastMsg(msg: CastMsg): void {
+    if (this.timer !== null) this.cancelTimeout();
+    if (this.suspended || this.stats !== null || this.trace) return this.handleMsg(unbox(msg)); // sys sees and holds the tuple
+    try {
+      this.onResult(this.mod.handleCast(msg.req, this.state), msg);
+    } catch (e) {
+      this.crash(e, unbox(msg));
     }
+  }
+
+  private handleMsg(msg: unknown): void {
     try {
       if (msg instanceof Tuple && msg[0] === SYSTEM && msg.length === 3) return handleSystem(this, msg[1] as From, msg[2]);
       if (this.suspended) {
