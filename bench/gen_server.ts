@@ -7,6 +7,7 @@ import { type Atom, type CallSpec, type From, type Tup, GenServer, atom, call, c
 import { type Pid, receive, run, self, send, spawn } from "../src/index.js";
 import { figure, median, plain, runAnchor } from "./lib.js";
 import { pollute } from "./pollute.js";
+import { bareAwaitedCalls, bareCallRoundTrips, bareCasts } from "./floors.js";
 
 const PING = atom("ping");
 const PONG = atom("pong");
@@ -118,6 +119,17 @@ async function kv(): Promise<{ perS: number; size: number; hits: number }> {
   });
 }
 
+/** Operations per second of `f(CALLS)`, the median of three runs. */
+async function floorRate(f: (n: number) => unknown): Promise<number> {
+  const rates: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    await f(CALLS);
+    rates.push(CALLS / ((performance.now() - t0) / 1e3));
+  }
+  return median(rates);
+}
+
 /** `parts`: any of gs_call, gs_cast, kv (default: all three). */
 export default async function main(parts: string[] = []): Promise<void> {
   const want = (p: string) => parts.length === 0 || parts.includes(p);
@@ -130,10 +142,15 @@ export default async function main(parts: string[] = []): Promise<void> {
     figure("call_latency_ns", median(callRuns.map((r) => r.latencyNs)), call1?.get("call_latency_ns"), "lower");
     figure("call_100clients_per_s", median(callRuns.map((r) => r.clients100)), call1?.get("call_100clients_per_s"), "higher");
     figure("call_async_per_s", asyncPerS, call1?.get("call_per_s"), "higher");
+    const callFloor = await floorRate(bareCallRoundTrips);
+    plain("call_per_s.floor", callFloor);
+    plain("call_100clients_per_s.floor", callFloor);
+    plain("call_async_per_s.floor", await floorRate(bareAwaitedCalls));
   }
   if (want("gs_cast")) {
     const castPerS = median([await gsCast(), await gsCast(), await gsCast()]);
     figure("cast_per_s", castPerS, runAnchor("gs_cast")?.get("cast_per_s"), "higher");
+    plain("cast_per_s.floor", await floorRate(bareCasts));
   }
   if (want("kv")) {
     const kvRuns = [await kv(), await kv(), await kv()];

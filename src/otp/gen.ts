@@ -27,7 +27,7 @@ import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOCONNECTION, NODEDOWN
 import { monitorRemote } from "../runtime/dist_entry.js";
 import { BadArgError, ExitError } from "../runtime/errors.js";
 import { current } from "../runtime/current.js";
-import { demonitor, runtime, send } from "../runtime/erlang.js";
+import { runtime, send } from "../runtime/erlang.js";
 import { DEAD, LocalRef, Proc } from "../runtime/process.js";
 import { CREATED, CustomReceive } from "../runtime/receive.js";
 import { type Runtime } from "../runtime/runtime.js";
@@ -84,7 +84,7 @@ export function reply<R>(from: From<R>, value: R): void {
 /** Sends a cast: `{'$gen_cast', Request}`. Never fails, even if the server is gone (as in Erlang). */
 export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, request: Cast): void {
   const rt = runtime();
-  if (server instanceof Proc) server.rt.deliver(server, t(GEN_CAST, request));
+  if (server instanceof Proc) server.rt.deliverCast(server, request);
   else if (server instanceof Pid || server instanceof Tuple) {
     try {
       rt.send(server, t(GEN_CAST, request));
@@ -93,7 +93,7 @@ export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, reque
     }
   } else {
     const p = server instanceof Via ? Registry.whereis(server.registry, server.key) : rt.whereis(server as Atom | string);
-    if (p !== undefined) rt.deliver(p as Proc, t(GEN_CAST, request));
+    if (p !== undefined) (p as Proc).rt.deliverCast(p as Proc, request);
   }
 }
 
@@ -220,14 +220,14 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
   take(m: unknown): R {
     const msg = m as unknown[];
     if (msg.length === 2) {
-      demonitor(this.mref!);
+      sig.demonitor(current!, this.mref!, false);
       return msg[1] as R;
     }
     throw callError(downReason(msg[4], this.node), this.server, this.request, this.label);
   }
 
   override expire(): never {
-    demonitor(this.mref!, { flush: true });
+    sig.demonitor(current!, this.mref!, true);
     throw callError(TIMEOUT, this.server, this.request, this.label);
   }
 

@@ -26,7 +26,7 @@ import { Tuple, t } from "../term/tuple.js";
 import { BAD_CALL, BAD_CAST, BAD_RETURN, ERROR, EXIT, GEN_CALL, GEN_CAST, IGNORE, NORMAL, OK, TIMEOUT } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
 import { register } from "../runtime/erlang.js";
-import { type Actor, TRAP_EXIT } from "../runtime/process.js";
+import { type Actor, CastMsg, TRAP_EXIT, unbox } from "../runtime/process.js";
 import { ExitException, isQuietReason } from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
 import { type CallSpec, type From, type ServerRef, reply as sendReply } from "./gen.js";
@@ -436,8 +436,29 @@ export class ServerLoop implements Actor {
     readonly name?: string | Atom | Via,
   ) {}
 
+  /** Casts come as {@link CastMsg} (no tuple per queued cast). */
+  readonly casts = true;
+
   handle(msg: unknown): void {
+    // Casts apart: a bigger `handle` is no longer inlined where it runs, and
+    // then the reply's tuple is built through V8's generic (C++) path, ~900
+    // instructions (measured with callgrind).
+    if (msg instanceof CastMsg) return this.handleCastMsg(msg);
     if (this.timer !== null) this.cancelTimeout();
+    this.handleMsg(msg);
+  }
+
+  private handleCastMsg(msg: CastMsg): void {
+    if (this.timer !== null) this.cancelTimeout();
+    if (this.suspended || this.stats !== null || this.trace) return this.handleMsg(unbox(msg)); // sys sees and holds the tuple
+    try {
+      this.onResult(this.mod.handleCast(msg.req, this.state), msg);
+    } catch (e) {
+      this.crash(e, unbox(msg));
+    }
+  }
+
+  private handleMsg(msg: unknown): void {
     try {
       if (msg instanceof Tuple && msg[0] === SYSTEM && msg.length === 3) return handleSystem(this, msg[1] as From, msg[2]);
       if (this.suspended) {
@@ -486,7 +507,7 @@ export class ServerLoop implements Actor {
         return this.applyNext(r.next);
       case "stop":
         this.state = r.state;
-        return this.terminate(r.reason, msg);
+        return this.terminate(r.reason, unbox(msg));
       default:
         throw new ExitException(t(BAD_RETURN, r));
     }

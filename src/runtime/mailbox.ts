@@ -7,6 +7,8 @@
 export class Deque {
   a: unknown[] = [];
   h = 0;
+  /** Messages beyond the entries: the queued requests of cast batches (see `Proc.enqueueCast`). */
+  extra = 0;
 
   get length(): number {
     return this.a.length - this.h;

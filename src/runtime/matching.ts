@@ -6,8 +6,8 @@
 import { Atom } from "../term/atom.js";
 import { type Ref } from "../term/identifiers.js";
 import { matches, mentions } from "./pattern.js";
-import { DEAD, EMPTY, type Proc, SCHEDULED } from "./process.js";
-import { CustomReceive, FREE, ReceiveOp, type WaitOp } from "./receive.js";
+import { BOXED, DEAD, EMPTY, type Proc, SCHEDULED } from "./process.js";
+import { CustomReceive, FREE, ReceiveOp, WaitOp } from "./receive.js";
 import type { Runtime } from "./runtime.js";
 
 /** Returned by {@link tryReceive} when no message matched. */
@@ -27,6 +27,7 @@ export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
   if (w instanceof CustomReceive) return tryCustom(rt, p, w);
   const op = w as ReceiveOp<unknown>;
   const pats = op.pats;
+  if (p.flags & BOXED) p.unboxAll();
   if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
     // Fast path: the only message sits in the inline slot.
     const m = p.m0;
@@ -98,16 +99,26 @@ function noMatch(rt: Runtime, p: Proc, op: WaitOp<unknown>, n: number): unknown 
   if (op.timeout !== Infinity) {
     const x = p.x();
     if (x.timer === null) {
-      x.timer = rt.addTimer(op.timeout, () => {
-        x.timer = null;
-        if (p.wait === op && !(p.flags & DEAD)) {
-          op.timedOut = true;
-          if ((p.flags & SCHEDULED) === 0) rt.schedule(p);
-        }
-      });
+      // One timer per process, re-armed for each receive that waits with a timeout (every call does).
+      const tm = x.afterTimer;
+      x.timer = tm === null ? (x.afterTimer = rt.addTimer(op.timeout, () => afterFired(rt, p))) : rt.rearmTimer(tm, op.timeout);
     }
   }
   return NO_MATCH;
+}
+
+/**
+ * A receive's `after` elapsed. The timer is cancelled whenever the receive
+ * ends, so the process still waits in the receive that armed it.
+ */
+function afterFired(rt: Runtime, p: Proc): void {
+  const x = p.ext!;
+  x.timer = null;
+  const op = p.wait;
+  if (op instanceof WaitOp && !(p.flags & DEAD)) {
+    op.timedOut = true;
+    if ((p.flags & SCHEDULED) === 0) rt.schedule(p);
+  }
 }
 
 /** Cancels the pending receive's `after` timer. */

@@ -5,6 +5,8 @@
  */
 import { type Atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
+import { t } from "../term/tuple.js";
+import { GEN_CAST } from "./atoms.js";
 import { Deque } from "./mailbox.js";
 import { type Op, type ReceiveOp } from "./receive.js";
 import { type Timer } from "./timers.js";
@@ -25,6 +27,8 @@ export interface Actor<M = unknown> {
    * Erlang a `sys:suspend`ed process leaves them in its mailbox.
    */
   held?(): readonly unknown[];
+  /** True when `handle` takes a queued cast as a {@link CastMsg} (GenServer's loop). */
+  readonly casts?: boolean;
 }
 
 /** Process flags (bits). */
@@ -33,6 +37,28 @@ export const DEAD = 2;
 export const TRAP_EXIT = 4;
 /** Its pid went out on the wire: the runtime's table maps it back until it dies. */
 export const WIRED = 8;
+/** Its mailbox may hold {@link CastMsg}s. */
+export const BOXED = 16;
+
+/**
+ * A `{'$gen_cast', Request}` while it waits in the mailbox of an actor that
+ * takes casts as they are ({@link Actor.casts}): one small object instead of
+ * a tuple. A burst of casts is queued in one turn and survives young
+ * collections, so the size of a queued cast is what the burst costs.
+ * Whoever else looks at the mailbox (a receive, `processInfo`) sees the
+ * tuple: the process's boxes are turned into tuples, in place, first.
+ */
+export class CastMsg {
+  /** Casts queued right after this one, oldest first from `h` (a burst costs one slot per cast). */
+  more: unknown[] | null = null;
+  h = 0;
+  constructor(public req: unknown) {}
+}
+
+/** The message as Erlang sees it. */
+export function unbox(m: unknown): unknown {
+  return m instanceof CastMsg ? t(GEN_CAST, m.req) : m;
+}
 
 /** Marks an empty inline mailbox slot. */
 export const EMPTY: unique symbol = Symbol("empty");
@@ -53,6 +79,8 @@ export class ProcExt {
   markerRef: Ref | null = null;
   /** The `after` timer of the pending receive. */
   timer: Timer | null = null;
+  /** The process's one `after` timer object, re-armed by each receive with a timeout. */
+  afterTimer: Timer | null = null;
   exitReason: unknown = undefined;
   /** What the body returned (kept only for processes started by `run`). */
   result: unknown = undefined;
@@ -111,7 +139,8 @@ export class Proc extends Pid {
   }
 
   get queueLength(): number {
-    return this.q !== null ? this.q.length : this.m0 === EMPTY ? 0 : 1;
+    const q = this.q;
+    return q !== null ? q.length + q.extra : this.m0 === EMPTY ? 0 : 1;
   }
 
   enqueue(msg: unknown): void {
@@ -125,6 +154,29 @@ export class Proc extends Pid {
     }
   }
 
+  /**
+   * Queues a cast for an actor that takes {@link CastMsg}s: a cast right
+   * after another queued one joins its batch (one array slot), so a burst
+   * of casts allocates no object per cast.
+   */
+  enqueueCast(req: unknown): void {
+    this.flags |= BOXED;
+    const q = this.q;
+    if (q !== null) {
+      const a = q.a;
+      const last = a[a.length - 1];
+      if (last instanceof CastMsg) {
+        if (last.more === null) {
+          last.more = [req];
+          last.h = 0;
+        } else last.more.push(req);
+        q.extra++;
+        return;
+      }
+    }
+    this.enqueue(new CastMsg(req));
+  }
+
   /** Takes the oldest message (the caller checked the mailbox is not empty). */
   shift(): unknown {
     const ext = this.ext;
@@ -135,16 +187,64 @@ export class Proc extends Pid {
       this.m0 = EMPTY;
       return m;
     }
+    if (this.flags & BOXED) {
+      const b = q.a[q.h];
+      if (b instanceof CastMsg && b.more !== null) {
+        // The batch's first cast leaves; the batch stays at the head with the rest.
+        const out = new CastMsg(b.req);
+        const more = b.more;
+        b.req = more[b.h];
+        more[b.h++] = undefined;
+        if (b.h === more.length) b.more = null;
+        q.extra--;
+        return out;
+      }
+    }
     const m = q.shift();
-    if (q.length === 0) this.q = null;
+    if (q.length === 0) {
+      this.q = null;
+      this.flags &= ~BOXED;
+    }
     return m;
   }
 
   at(i: number): unknown {
+    if (this.flags & BOXED) this.unboxAll();
     return this.q !== null ? this.q.at(i) : this.m0;
   }
 
+  /** Turns every queued {@link CastMsg} into its tuple, in place (before anyone but the actor looks). */
+  unboxAll(): void {
+    this.flags &= ~BOXED;
+    const q = this.q;
+    if (q === null) {
+      this.m0 = unbox(this.m0);
+      return;
+    }
+    const a = q.a;
+    if (q.extra === 0) {
+      for (let i = q.h; i < a.length; i++) if (a[i] instanceof CastMsg) a[i] = unbox(a[i]);
+      return;
+    }
+    // Batches: one tuple per cast, in order.
+    const out: unknown[] = [];
+    for (let i = q.h; i < a.length; i++) {
+      const m = a[i];
+      if (!(m instanceof CastMsg)) {
+        out.push(m);
+        continue;
+      }
+      out.push(t(GEN_CAST, m.req));
+      const more = m.more;
+      if (more !== null) for (let k = m.h; k < more.length; k++) out.push(t(GEN_CAST, more[k]));
+    }
+    q.a = out;
+    q.h = 0;
+    q.extra = 0;
+  }
+
   removeAt(i: number): unknown {
+    if (this.flags & BOXED) this.unboxAll();
     if (i === 0) return this.shift();
     const ext = this.ext;
     if (ext !== null && i < ext.marker) ext.marker--;
@@ -155,10 +255,12 @@ export class Proc extends Pid {
   }
 
   messages(): unknown[] {
+    if (this.flags & BOXED) this.unboxAll();
     return this.q !== null ? this.q.toArray() : this.m0 === EMPTY ? [] : [this.m0];
   }
 
   clearMailbox(): void {
+    this.flags &= ~BOXED;
     this.m0 = EMPTY;
     this.q = null;
   }

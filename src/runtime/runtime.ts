@@ -14,12 +14,12 @@ import { Atom, atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { Tuple, t } from "../term/tuple.js";
-import { JS, NONODE, NORMAL, UNDEFINED } from "./atoms.js";
+import { GEN_CAST, JS, NONODE, NORMAL, UNDEFINED } from "./atoms.js";
 import { type Clock, systemClock } from "./clock.js";
 import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
-import { type Actor, DEAD, EMPTY, LocalRef, Proc, SCHEDULED } from "./process.js";
+import { type Actor, BOXED, CastMsg, DEAD, EMPTY, LocalRef, Proc, SCHEDULED, unbox } from "./process.js";
 import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
@@ -178,6 +178,19 @@ export class Runtime {
     if ((p.flags & SCHEDULED) === 0) this.schedule(p);
   }
 
+  /**
+   * Delivers `{'$gen_cast', req}` to a local process: as a {@link CastMsg}
+   * to an actor that takes casts so (no tuple while it waits), else as the tuple.
+   */
+  deliverCast(p: Proc, req: unknown): void {
+    if (p.flags & DEAD) return;
+    if (this.freeze) return this.deliver(p, t(GEN_CAST, req));
+    const beh = p.beh;
+    if (beh !== null && beh.casts === true && p.co === null) p.enqueueCast(req);
+    else p.enqueue(t(GEN_CAST, req));
+    if ((p.flags & SCHEDULED) === 0) this.schedule(p);
+  }
+
   /** Sends to a pid (local or remote), an alias, a registered name or `{Name, Node}`. */
   send(to: Pid | Ref | Atom | string | Tuple, msg: unknown): void {
     if (to instanceof Proc) {
@@ -272,6 +285,14 @@ export class Runtime {
   addTimer(ms: number, fire: (t: Timer) => void): Timer {
     if (this.clock.virtual) return this.timers.add(this.clock.now() + ms, fire);
     const tm = this.timers.stage(ms, fire);
+    if (!this.draining && !this.wakePending) this.armIdle();
+    return tm;
+  }
+
+  /** Re-arms a fired or cancelled timer `ms` from now, with its own `fire` (no allocation). */
+  rearmTimer(tm: Timer, ms: number): Timer {
+    if (this.clock.virtual) return this.timers.rearm(tm, this.clock.now() + ms, false);
+    this.timers.rearm(tm, ms, true);
     if (!this.draining && !this.wakePending) this.armIdle();
     return tm;
   }
@@ -430,8 +451,12 @@ export class Runtime {
 
   /** Handles the single queued message of an actor (what `run` would do, minus the loop). */
   private runOne(p: Proc): void {
-    const msg = p.m0;
+    let msg = p.m0;
     p.m0 = EMPTY;
+    if (p.flags & BOXED) {
+      p.flags &= ~BOXED;
+      if (p.beh!.casts !== true) msg = unbox(msg);
+    }
     const ext = p.ext;
     if (ext !== null && ext.marker > 0) ext.marker--;
     p.reds++;
@@ -467,6 +492,7 @@ export class Runtime {
       if (w.scanned !== 0) return false;
       custom = w; // a call waiting for its reply
     } else return false;
+    if (p.flags & BOXED) p.unboxAll();
     const m = p.m0;
     setCurrent(p);
     try {
@@ -528,7 +554,8 @@ export class Runtime {
         if (co === null) {
           const beh = p.beh;
           if (beh === null || (p.q === null && p.m0 === EMPTY)) return false;
-          const msg = p.shift();
+          let msg = p.shift();
+          if (p.flags & BOXED && msg instanceof CastMsg && beh.casts !== true) msg = unbox(msg);
           p.reds++;
           const r = beh.handle(msg);
           if (r !== undefined && r !== null && typeof r === "object") this.adopt(p, r);

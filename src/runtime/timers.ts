@@ -14,8 +14,8 @@ export class Timer {
   constructor(
     public due: number,
     public readonly fire: (t: Timer) => void,
-    /** Arming order, the tie-break between equal `due`s. */
-    readonly seq: number,
+    /** Arming order, the tie-break between equal `due`s (renewed when the timer is re-armed). */
+    public seq: number,
   ) {}
   get active(): boolean {
     return this.i !== -1;
@@ -83,7 +83,24 @@ export class TimerHeap {
   }
 
   add(due: number, fire: (t: Timer) => void): Timer {
-    const t = new Timer(due, fire, this.seq++);
+    return this.insert(new Timer(due, fire, this.seq++));
+  }
+
+  /**
+   * Re-arms a timer that fired or was cancelled (`i === -1`), due at `due`
+   * (`staged`: `due` is a duration from the next clock reading). A process's
+   * receive timeout reuses one Timer: no allocation per call.
+   */
+  rearm(t: Timer, due: number, staged: boolean): Timer {
+    t.due = due;
+    t.seq = this.seq++;
+    if (!staged) return this.insert(t);
+    t.i = -2 - this.staged.length;
+    this.staged.push(t);
+    return t;
+  }
+
+  private insert(t: Timer): Timer {
     t.i = this.h.length;
     this.h.push(t);
     this.up(t.i);

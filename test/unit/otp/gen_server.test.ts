@@ -20,6 +20,7 @@ import {
   noreply,
   ok,
   on,
+  processInfo,
   receive,
   register,
   reply,
@@ -29,11 +30,12 @@ import {
   send,
   stop,
   t,
+  yieldNow,
 } from "../../../src/index.js";
 import { testRuntime } from "../../support/runtime.js";
 import { ignore } from "../../../src/otp/index.js";
 
-const { rt } = testRuntime();
+const { rt, logs } = testRuntime();
 
 type Calls = CallSpec<Atom<"get">, number> | CallSpec<Atom<"slow">, number> | CallSpec<Atom<"crash">, never> | CallSpec<Atom<"later">, string>;
 
@@ -188,4 +190,52 @@ test("a callback returning something invalid ends the server with {bad_return_va
   await assert.rejects(Promise.resolve(call(pid, atom("oops"))), (e) => e instanceof CallError && /bad_return_value/.test(inspect(e.reason)));
   assert.ok(events.some((e) => e.what === "gen_server_terminate" && /bad_return_value/.test(e.text)));
   rt.logger = saved;
+});
+
+test("queued casts are {'$gen_cast', Req} tuples to anyone who looks, in order with other messages", async () => {
+  const pid = await GenServer.start(new Counter(), 1);
+  const seen = await run(function* () {
+    cast(pid, atom("inc"));
+    send(pid, atom("info"));
+    cast(pid, atom("inc"));
+    return processInfo(pid, "messages"); // the server has not run yet: all three are queued
+  });
+  assert.ok(equals(seen, [t(atom("$gen_cast"), atom("inc")), atom("info"), t(atom("$gen_cast"), atom("inc"))]), inspect(seen));
+  assert.equal(await call(pid, atom("get")), 3);
+});
+
+test("a server that crashes on a cast reports the cast tuple as its last message", async () => {
+  class Fragile extends GenServer<null, CallSpec, Atom<"boom">> {
+    init() {
+      return ok(null);
+    }
+    override handleCast(): never {
+      throw new Error("cast crash");
+    }
+  }
+  const pid = await GenServer.start(new Fragile(), undefined);
+  const before = logs.length;
+  cast(pid, atom("boom"));
+  await rt.settle();
+  assert.equal(isAlive(pid), false);
+  const report = logs.slice(before).find((e) => e.what === "gen_server_terminate");
+  assert.ok(report !== undefined && report.text.includes("Last message in was {'$gen_cast',boom}"), report?.text);
+});
+
+test("a burst of casts, partly handled, is still one tuple per cast to anyone who looks, in order", async () => {
+  const pid = await GenServer.start(new Counter(), 1);
+  const { before, len, msgs } = await run(function* () {
+    cast(pid, atom("inc"));
+    send(pid, atom("info"));
+    for (let i = 0; i < 100; i++) cast(pid, atom("inc"));
+    const before = processInfo(pid, "message_queue_len");
+    // Until the server has handled one budget of messages, then this process looks.
+    for (let i = 0; i < 10 && processInfo(pid, "message_queue_len") === 102; i++) yield* yieldNow();
+    return { before, len: processInfo(pid, "message_queue_len")!, msgs: processInfo(pid, "messages")! };
+  });
+  assert.equal(before, 102);
+  assert.ok(len > 0 && len < 100, `${len} left`);
+  assert.equal(msgs.length, len);
+  for (const m of msgs) assert.ok(equals(m, t(atom("$gen_cast"), atom("inc"))), inspect(m));
+  assert.equal(await call(pid, atom("get")), 102);
 });

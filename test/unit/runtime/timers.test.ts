@@ -159,3 +159,28 @@ test("a process that dies while waiting in receive/sleep leaves no timer behind"
   exit(b, atom("kill"));
   assert.equal(rt.timers.size, 0);
 });
+
+test("one process's timeouts in a row (its one timer re-armed each time): each fires at its own time, once", async () => {
+  const rt = fresh();
+  const log: unknown[] = [];
+  spawn(function* () {
+    log.push(yield* receive(atom("a"), after(100, () => "t1")));
+    log.push(yield* receive(atom("a"), after(50, () => "t2")));
+    yield* sleep(30);
+    log.push("slept");
+    log.push(yield* receive(atom("a"), after(10, () => "t3")));
+  });
+  const at = async (ms: number, want: unknown[]) => {
+    await rt.advance(ms);
+    assert.deepEqual(log, want);
+  };
+  await at(99, []);
+  await at(1, ["t1"]);
+  await at(49, ["t1"]);
+  await at(1, ["t1", "t2"]);
+  await at(29, ["t1", "t2"]);
+  await at(1, ["t1", "t2", "slept"]);
+  await at(9, ["t1", "t2", "slept"]);
+  await at(1, ["t1", "t2", "slept", "t3"]);
+  assert.equal(rt.timers.size, 0);
+});

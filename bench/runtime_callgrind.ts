@@ -1,0 +1,139 @@
+/**
+ * Instructions per GenServer cast / call, counted by valgrind's callgrind:
+ * noise-free on a shared machine where wall-clock figures drift by 2x.
+ *
+ *   node dist/bench/runtime_callgrind.js MODE N
+ *     runs N operations of MODE through the real GenServer path and exits
+ *     (what valgrind runs).
+ *   node dist/bench/runtime_callgrind.js measure MODE [N1 N2]
+ *     runs `valgrind --tool=callgrind` on MODE twice, with N1 and N2
+ *     operations (default 100000 and 300000), and prints
+ *     `MODE.instr_per_op VALUE` = (Ir(N2) - Ir(N1)) / (N2 - N1), Node run
+ *     with --single-threaded (background threads add a varying count): start-up,
+ *     compilation and the pollution pass cancel out. The callgrind files stay
+ *     in /tmp/agner_cg_TAGMODE_N.out for `callgrind_annotate` (TAG: env
+ *     AGNER_CG_TAG, to keep the files of two builds apart). AGNER_CG_NODE_FLAGS
+ *     adds Node flags to the measured runs (a young-generation size, say).
+ *
+ * MODE: `cast` (N casts from one process, then one call: bench/gen_server.ts's
+ * gs_cast), `call` (N sequential calls from one process), `call100` (100
+ * client processes, N/100 calls each), `callasync` (N calls awaited from
+ * plain async code), and the floors `cast_floor` / `call_floor` (the same
+ * work with a bare array push/shift, a bare request/reply: see
+ * bench/gen_server.ts's `.floor` figures).
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Atom, type CallSpec, type From, GenServer, atom, call, cast, noreply, ok, reply } from "../src/index.js";
+import { receive, run, self, send, spawn } from "../src/index.js";
+import { pollute } from "./pollute.js";
+import { bareCallRoundTrips, bareCasts } from "./floors.js";
+
+const PING = atom("ping");
+const PONG = atom("pong");
+const INC = atom("inc");
+const COUNT = atom("count");
+const DONE = atom("done");
+
+class Echo extends GenServer<null, CallSpec<Atom<"ping">, Atom<"pong">>> {
+  init() {
+    return ok(null);
+  }
+  override handleCall(_req: Atom<"ping">, _from: From, s: null) {
+    return reply(PONG, s);
+  }
+}
+
+class Counter extends GenServer<number, CallSpec<Atom<"count">, number>, Atom<"inc">> {
+  init() {
+    return ok(0);
+  }
+  override handleCast(_req: Atom<"inc">, n: number) {
+    return noreply(n + 1);
+  }
+  override handleCall(_req: Atom<"count">, _from: From, n: number) {
+    return reply(n, n);
+  }
+}
+
+async function runMode(mode: string, n: number): Promise<void> {
+  await pollute();
+  switch (mode) {
+    case "cast": {
+      const server = await GenServer.start(new Counter(), undefined);
+      const got = await run(function* () {
+        for (let i = 0; i < n; i++) cast(server, INC);
+        return yield* call(server, COUNT, Infinity);
+      });
+      if (got !== n) throw new Error(`cast count ${got} != ${n}`);
+      return;
+    }
+    case "call": {
+      const server = await GenServer.start(new Echo(), undefined);
+      await run(function* () {
+        for (let i = 0; i < n; i++) yield* call(server, PING);
+      });
+      return;
+    }
+    case "call100": {
+      const server = await GenServer.start(new Echo(), undefined);
+      await run(function* () {
+        const main = self();
+        for (let c = 0; c < 100; c++) {
+          spawn(function* () {
+            for (let i = 0; i < n / 100; i++) yield* call(server, PING);
+            send(main, DONE);
+          });
+        }
+        for (let c = 0; c < 100; c++) yield* receive(DONE);
+      });
+      return;
+    }
+    case "callasync": {
+      const server = await GenServer.start(new Echo(), undefined);
+      for (let i = 0; i < n; i++) await call(server, PING);
+      return;
+    }
+    case "cast_floor":
+      bareCasts(n);
+      return;
+    case "call_floor":
+      bareCallRoundTrips(n);
+      return;
+    default:
+      throw new Error(`unknown mode ${mode}`);
+  }
+}
+
+/** More Node flags for the measured runs (e.g. `--min-semi-space-size=16`), from AGNER_CG_NODE_FLAGS. */
+const nodeFlags = (process.env.AGNER_CG_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+
+function instructions(mode: string, n: number): number {
+  const out = `/tmp/agner_cg_${process.env.AGNER_CG_TAG ?? ""}${mode}_${n}.out`;
+  execFileSync(
+    "valgrind",
+    // --single-threaded: no background compiler or GC threads, whose share of the count varies from run to run.
+    ["--tool=callgrind", `--callgrind-out-file=${out}`, process.execPath, "--single-threaded", ...nodeFlags, fileURLToPath(import.meta.url), mode, String(n)],
+    { stdio: ["ignore", "ignore", "ignore"] },
+  );
+  const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, "utf8"));
+  if (m === null) throw new Error(`no totals in ${out}`);
+  return Number(m[1]);
+}
+
+const [cmd, ...rest] = process.argv.slice(2);
+if (cmd === "measure") {
+  const mode = rest[0]!;
+  const n1 = Number(rest[1] ?? 100_000);
+  const n2 = Number(rest[2] ?? 300_000);
+  const a = instructions(mode, n1);
+  const b = instructions(mode, n2);
+  console.log(`${mode}.instr_per_op ${((b - a) / (n2 - n1)).toFixed(0)}`);
+} else if (cmd !== undefined) {
+  await runMode(cmd, Number(rest[0] ?? 100_000));
+  process.exit(0);
+} else {
+  console.error("usage: runtime_callgrind.js MODE N | measure MODE [N1 N2]");
+  process.exit(2);
+}
