@@ -22,7 +22,9 @@
  * - `std_<test>_p1_rps`, `std_<test>_p16_rps`: redis-benchmark's standard
  *   tests over the data types (`-t set,get,incr,lpush,rpush,lpop,rpop,sadd,
  *   hset,spop,zadd,zpopmin,lrange_100,lrange_600,mset -n 100000 -r 100000
- *   -c 50`, at `-P 1` and `-P 16`; fresh servers)
+ *   -c 50`, at `-P 1` and `-P 16`; fresh servers), and `xadd` as newer
+ *   redis-benchmarks define it (`XADD mystream * myfield xxx`, given as a
+ *   command: 7.0.15's has no such test)
  * - `get_c1000_p50_ms`, `get_c1000_p99_ms`: GET latency with 1,000 clients
  *   (`-t get -c 1000 -r 100000 --csv`)
  * - `mem_per_member_<set|zset|hash>_bytes`: RSS growth per member of one
@@ -140,7 +142,27 @@ function rpsAll(out: string): Map<string, number> {
   return m;
 }
 
-const STANDARD = ["set", "get", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd", "zpopmin", "lrange_100", "lrange_600", "mset", "xadd"];
+const STANDARD = ["set", "get", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd", "zpopmin", "lrange_100", "lrange_600", "mset"];
+
+/** Newer redis-benchmarks' `xadd` test, which 7.0.15's lacks: the same command given explicitly. */
+const XADD = ["XADD", "mystream", "*", "myfield", "xxx"];
+
+/** `std_xadd_p1_rps` and `std_xadd_p16_rps`, on fresh servers. */
+async function xaddTests(dir: string): Promise<void> {
+  for (const pipeline of [1, 16]) {
+    const redis = await startRedis(dir);
+    const agner = await startAgner(dir);
+    try {
+      const args = ["-n", "100000", "-c", "50", "-P", String(pipeline), "-q", ...XADD];
+      const got = new Map<string, number>();
+      for (const s of [redis, agner]) got.set(s.name, rpsAll(await bench(s.port, args)).get("xadd")!);
+      figure(`std_xadd_p${pipeline}_rps`, got.get("agner")!, got.get("redis")!, "higher");
+    } finally {
+      await redis.stop();
+      await agner.stop();
+    }
+  }
+}
 
 /** redis-benchmark's standard tests over the types, on fresh servers, at -P 1 and -P 16. */
 async function standardTests(dir: string): Promise<void> {
@@ -353,6 +375,7 @@ export default async function main(): Promise<void> {
     if (part("mem_per_key")) await memoryPerKey(dir);
     if (part("everysec")) await everysec(dir);
     if (part("standard")) await standardTests(dir);
+    if (part("xadd")) await xaddTests(dir);
     if (part("c1000")) await manyClients(dir);
     if (part("mem_per_key_100b")) await memoryPerKey100(dir);
     if (part("mem_per_member")) await memoryPerMember(dir);
