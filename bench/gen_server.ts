@@ -7,34 +7,9 @@ import { type Atom, type CallSpec, type From, type Tup, GenServer, atom, call, c
 import { type Pid, receive, run, self, send, spawn } from "../src/index.js";
 import { figure, median, plain, runAnchor } from "./lib.js";
 import { pollute } from "./pollute.js";
+import { COUNT, Counter, DONE, Echo, INC, PING } from "./gen_server_servers.js";
 import { bareAwaitedCalls, bareCallRoundTrips, bareCasts } from "./floors.js";
 
-const PING = atom("ping");
-const PONG = atom("pong");
-const INC = atom("inc");
-const COUNT = atom("count");
-const DONE = atom("done");
-
-class Echo extends GenServer<null, CallSpec<Atom<"ping">, Atom<"pong">>> {
-  init() {
-    return ok(null);
-  }
-  override handleCall(_req: Atom<"ping">, _from: From, s: null) {
-    return reply(PONG, s);
-  }
-}
-
-class Counter extends GenServer<number, CallSpec<Atom<"count">, number>, Atom<"inc">> {
-  init() {
-    return ok(0);
-  }
-  override handleCast(_req: Atom<"inc">, n: number) {
-    return noreply(n + 1);
-  }
-  override handleCall(_req: Atom<"count">, _from: From, n: number) {
-    return reply(n, n);
-  }
-}
 
 type KvCalls = CallSpec<Tup<[Atom<"get">, number]>, number | Atom<"undefined">> | CallSpec<Atom<"size">, number>;
 type KvCasts = Tup<[Atom<"set">, number, number]> | Tup<[Atom<"delete">, number]>;

@@ -25,37 +25,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Atom, type CallSpec, type From, GenServer, atom, call, cast, noreply, ok, reply } from "../src/index.js";
+import { GenServer, call, cast } from "../src/index.js";
 import { receive, run, self, send, spawn } from "../src/index.js";
 import { pollute } from "./pollute.js";
+import { COUNT, Counter, DONE, Echo, INC, PING } from "./gen_server_servers.js";
 import { bareCallRoundTrips, bareCasts } from "./floors.js";
 
-const PING = atom("ping");
-const PONG = atom("pong");
-const INC = atom("inc");
-const COUNT = atom("count");
-const DONE = atom("done");
-
-class Echo extends GenServer<null, CallSpec<Atom<"ping">, Atom<"pong">>> {
-  init() {
-    return ok(null);
-  }
-  override handleCall(_req: Atom<"ping">, _from: From, s: null) {
-    return reply(PONG, s);
-  }
-}
-
-class Counter extends GenServer<number, CallSpec<Atom<"count">, number>, Atom<"inc">> {
-  init() {
-    return ok(0);
-  }
-  override handleCast(_req: Atom<"inc">, n: number) {
-    return noreply(n + 1);
-  }
-  override handleCall(_req: Atom<"count">, _from: From, n: number) {
-    return reply(n, n);
-  }
-}
 
 async function runMode(mode: string, n: number): Promise<void> {
   await pollute();
