@@ -5,27 +5,12 @@
  * store variants) and, after BGREWRITEAOF, the rewritten SADDs, to the same sets.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { Redis } from "ioredis";
-import { startAgner } from "../../support/agner_kv.js";
+import { test } from "node:test";
+import { aofServer } from "../../support/ioredis_server.js";
 
-const dir = mkdtempSync(join(tmpdir(), "agner-sets-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function withServer<T>(f: (c: Redis) => Promise<T>): Promise<T> {
-  const srv = await startAgner(["--shards", "1", "--appendonly", "yes", "--dir", dir]);
-  const c = new Redis({ port: srv.port, lazyConnect: true, maxRetriesPerRequest: 0 });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    c.disconnect();
-    await srv.stop();
-  }
-}
+const { dir, withServer } = aofServer("agner-sets-");
 
 const sorted = (xs: string[]) => [...xs].sort();
 

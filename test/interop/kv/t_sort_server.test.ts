@@ -6,27 +6,10 @@
  * records): the stored lists and the emptied destination come back.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test } from "node:test";
-import { Redis } from "ioredis";
-import { startAgner } from "../../support/agner_kv.js";
+import { test } from "node:test";
+import { aofServer } from "../../support/ioredis_server.js";
 
-const dir = mkdtempSync(join(tmpdir(), "agner-sort-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function withServer<T>(f: (c: Redis) => Promise<T>): Promise<T> {
-  const srv = await startAgner(["--shards", "1", "--appendonly", "yes", "--dir", dir]);
-  const c = new Redis({ port: srv.port, lazyConnect: true, maxRetriesPerRequest: 0 });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    c.disconnect();
-    await srv.stop();
-  }
-}
+const { withServer } = aofServer("agner-sort-");
 
 test("SORT through ioredis; SORT ... STORE kept across a restart by the AOF", async () => {
   await withServer(async (c) => {

@@ -7,27 +7,14 @@
  * added and greatest deleted ID.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { Redis } from "ioredis";
 import { startAgner } from "../../support/agner_kv.js";
+import { aofServer } from "../../support/ioredis_server.js";
 
-const dir = mkdtempSync(join(tmpdir(), "agner-streams-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function withServer<T>(f: (c: Redis) => Promise<T>): Promise<T> {
-  const srv = await startAgner(["--shards", "1", "--appendonly", "yes", "--dir", dir]);
-  const c = new Redis({ port: srv.port, lazyConnect: true, maxRetriesPerRequest: 0 });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    c.disconnect();
-    await srv.stop();
-  }
-}
+const { dir, withServer } = aofServer("agner-streams-");
 
 /** What a stream is made of, as commands read it. */
 async function snapshot(c: Redis, key: string): Promise<unknown> {
