@@ -91,13 +91,10 @@ export function serveOnNumkeys(argv: readonly string[], key: string): string[] {
 }
 
 /**
- * Whether a command line may block, so the server runs it as a blocking
- * one (holding the client's later commands): every blocking command, but
- * XREAD and XREADGROUP only with BLOCK (read up to STREAMS, GROUP's two
- * names skipped).
+ * XREAD's and XREADGROUP's `Def.blocks`: only with a BLOCK option (read up
+ * to STREAMS, GROUP's two names skipped) may they block.
  */
-export function mayBlock(cmd: { readonly name: string }, argv: readonly string[]): boolean {
-  if (cmd.name !== "xread" && cmd.name !== "xreadgroup") return true;
+export function hasBlockOption(argv: readonly string[]): boolean {
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!.toLowerCase();
     if (a === "group") i += 2;

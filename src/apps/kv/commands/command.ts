@@ -42,6 +42,10 @@ export interface CommandSpec {
   readonly readsUnknownKeys?: (argv: readonly string[]) => boolean;
   /** A blocking command: the command to run again when `key` is ready (blocking.ts). */
   readonly serveOn?: (argv: readonly string[], key: string) => string[];
+  /** Whether this line may block (absent: always, for a command with `serveOn`). */
+  readonly blocks?: (argv: readonly string[]) => boolean;
+  /** Run again when its key is deleted or changes type (XREADGROUP reports it). */
+  readonly servedWhenGone?: true;
 }
 
 /** What `exec` sees besides its arguments. */

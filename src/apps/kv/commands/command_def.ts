@@ -62,6 +62,10 @@ export interface Def {
   readsUnknownKeys?: (argv: readonly string[]) => boolean;
   /** A blocking command (it calls `block`, blocking.ts): what to run again when `key`, one of those it waits on, is ready. */
   serveOn?: (argv: readonly string[], key: string) => string[];
+  /** Whether this line of a blocking command may block (absent: always); the server holds the client's later commands only then. */
+  blocks?: (argv: readonly string[]) => boolean;
+  /** Run again (`serveOn`) also when its key is deleted or changes type, to report it (XREADGROUP); else such a waiter just waits on. */
+  servedWhenGone?: true;
   group: string;
   since: string;
   summary: string;

@@ -178,6 +178,8 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     route: def.route ?? defaultRoute(keySpecs),
     ...(def.exec ? { exec: def.exec } : {}),
     ...(def.serveOn ? { serveOn: def.serveOn } : {}),
+    ...(def.blocks ? { blocks: def.blocks } : {}),
+    ...(def.servedWhenGone ? { servedWhenGone: def.servedWhenGone } : {}),
     ...(def.readsUnknownKeys ? { readsUnknownKeys: def.readsUnknownKeys } : {}),
     ...(def.getKeys ? { getKeys: def.getKeys } : {}),
     acl: ACL_ORDER.filter((c) => acl.has(c)),

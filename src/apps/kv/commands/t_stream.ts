@@ -8,7 +8,7 @@
 import { type ExecContext } from "./command.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { type Def, ks, ksKeyword } from "./command_def.js";
-import { BlockOn, block, timeoutMillis } from "./blocking.js";
+import { BlockOn, block, hasBlockOption, timeoutMillis } from "./blocking.js";
 import { ErrorReply, MapReply, NULL_ARRAY, OK, type Reply } from "../resp/reply.js";
 import { SYNTAX_ERROR, WRONGTYPE, arityError, clampIndex, intArg, option } from "./shared.js";
 import { type StreamEntry, StreamValue, NODE_MAX_ENTRIES } from "./stream_value.js";
@@ -460,7 +460,7 @@ export const STREAM_DEFS: Record<string, Def> = {
   xsetid: { arity: -3, flags: "write denyoom fast", acl: "stream", keys: [ks("RW update")], exec: xsetidCommand, group: "stream", since: "5.0.0",
     complexity: "O(1)", summary: "An internal command for replicating stream values",
     args: "key:key last-id:string entries_added:integer=ENTRIESADDED@7.0.0? max_deleted_entry_id:string=MAXDELETEDID@7.0.0?" },
-  xread: { arity: -4, flags: "readonly blocking movablekeys", acl: "stream", keys: [ksKeyword("RO access", "STREAMS", 1, -1, 1, 2)], route: "multi", exec: xreadCommand, serveOn: xreadServeOn,
+  xread: { arity: -4, flags: "readonly blocking movablekeys", acl: "stream", keys: [ksKeyword("RO access", "STREAMS", 1, -1, 1, 2)], route: "multi", exec: xreadCommand, serveOn: xreadServeOn, blocks: hasBlockOption,
     group: "stream", since: "5.0.0", complexity: "For each stream mentioned: O(N) with N being the number of elements being returned.",
     summary: "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
     args: "count:integer=COUNT? milliseconds:integer=BLOCK? streams:block=STREAMS(key:key+ id:string+)" },

@@ -14,7 +14,7 @@
 import { type ExecContext } from "./command.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { type Def, ks, ksKeyword } from "./command_def.js";
-import { BlockOn, block, timeoutMillis } from "./blocking.js";
+import { BlockOn, block, hasBlockOption, timeoutMillis } from "./blocking.js";
 import { ErrorReply, MapReply, NULL_ARRAY, OK, type Reply, SimpleString } from "../resp/reply.js";
 import { SYNTAX_ERROR, WRONGTYPE, cstr, intArg, option } from "./shared.js";
 import { type Int64, parseInt64 } from "./numbers.js";
@@ -880,7 +880,7 @@ export const STREAM_GROUP_DEFS: Record<string, Def> = {
         summary: "Describes the XGROUP subcommands." },
     } },
   xreadgroup: { arity: -7, flags: "write blocking movablekeys", acl: "stream", keys: [ksKeyword("RO access", "STREAMS", 4, -1, 1, 2)],
-    route: "multi", exec: xreadgroupCommand, serveOn: xreadgroupServeOn, group: "stream", since: "5.0.0",
+    route: "multi", exec: xreadgroupCommand, serveOn: xreadgroupServeOn, blocks: hasBlockOption, servedWhenGone: true, group: "stream", since: "5.0.0",
     complexity: "For each stream mentioned: O(M) with M being the number of elements returned.",
     summary: "Reads new entries of streams for a consumer group, or the consumer's pending history. Can block.",
     args: "group_consumer:block=GROUP(group:string consumer:string) count:integer=COUNT? milliseconds:integer=BLOCK? noack:pure-token=NOACK? streams:block=STREAMS(key:key+ id:string+)" },

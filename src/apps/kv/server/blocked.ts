@@ -144,7 +144,7 @@ export function serveReady(s: ServingShard, out: (Served | Wake)[]): void {
       }
       // Redis serves a key's waiters of its type only: a list made a string leaves BLPOP waiting (XREADGROUP is told).
       const v = db.data.get(r.key);
-      if ((v === undefined || valueType(v).name !== WAITS_FOR[w.cmd.group]) && w.cmd.name !== "xreadgroup") {
+      if ((v === undefined || valueType(v).name !== WAITS_FOR[w.cmd.group]) && w.cmd.servedWhenGone !== true) {
         i++;
         continue;
       }

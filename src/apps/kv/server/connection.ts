@@ -35,7 +35,6 @@ import { planMulti, shardOf } from "./router.js";
 import { type Port, type SocketEvent, SocketData, SocketPort } from "./socket_port.js";
 import { shardsOf, startTransaction } from "./txn.js";
 import { Served, Unblock, Unblocked, Waiter, Wake } from "./blocked.js";
-import { mayBlock } from "../commands/blocking.js";
 import { cancelTimer, demonitor, monitor, sendAfter } from "../../../runtime/erlang.js";
 import { DOWN } from "../../../runtime/atoms.js";
 import { Tuple } from "../../../term/tuple.js";
@@ -285,7 +284,7 @@ export class ConnState implements Session {
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
       return this.fill(seq, new ErrorReply(`ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
     }
-    if (cmd.serveOn !== undefined && mayBlock(cmd, argv)) return this.blocking(argv, cmd, seq, -1);
+    if (cmd.serveOn !== undefined && (cmd.blocks === undefined || cmd.blocks(argv))) return this.blocking(argv, cmd, seq, -1);
     const mask = this.inst.mask;
     switch (cmd.route) {
       case "key":
