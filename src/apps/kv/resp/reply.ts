@@ -21,6 +21,7 @@
  * | `DoubleReply` | bulk string | double `,` |
  * | `BoolReply` | integer 0/1 | boolean `#t`/`#f` |
  * | `VerbatimReply` | bulk string | verbatim `=` |
+ * | `BigNumberReply` | bulk string | big number `(` (only scripts answer one) |
  * | `PushReply` | array | push `>` (pub/sub messages and confirmations) |
  * | `ReplySeq` | its replies, back to back | the same |
  * | `PairsReply` | flat array | array of 2-element arrays |
@@ -40,6 +41,7 @@ export type Reply =
   | DoubleReply
   | BoolReply
   | VerbatimReply
+  | BigNumberReply
   | PushReply
   | ReplySeq
   | PairsReply;
@@ -89,6 +91,11 @@ export class VerbatimReply {
     readonly format: string,
     readonly text: string,
   ) {}
+}
+
+/** A RESP3 big number, as a script returns `{big_number = "..."}`. */
+export class BigNumberReply {
+  constructor(readonly digits: string) {}
 }
 
 /** Out-of-band data: pub/sub messages, and (UN)SUBSCRIBE's confirmations. */

@@ -21,6 +21,7 @@
  */
 import {
   BoolReply,
+  BigNumberReply,
   DoubleReply,
   ErrorReply,
   MapReply,
@@ -188,6 +189,9 @@ export class RespWriter {
     } else if (r instanceof VerbatimReply) {
       if (this.resp === 2) this.bulk(r.text);
       else this.bulk(`${r.format}:${r.text}`, 61 /* = */);
+    } else if (r instanceof BigNumberReply) {
+      if (this.resp === 2) this.bulk(r.digits);
+      else this.line(40 /* ( */, r.digits);
     } else if (r instanceof PushReply) {
       this.header(this.resp === 2 ? 42 : 62 /* > */, r.items.length);
       for (const item of r.items) this.write(item);
