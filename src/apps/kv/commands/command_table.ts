@@ -22,6 +22,7 @@ import { HLL_DEFS } from "./hyperloglog.js";
 import { DUMP_DEFS } from "./dump_commands.js";
 import { GEO_DEFS } from "./t_geo.js";
 import { SORT_DEFS } from "./t_sort.js";
+import { SCRIPTING_DEFS } from "./scripting_defs.js";
 import { STREAM_GROUP_DEFS } from "./t_stream_group.js";
 import { STREAM_DEFS } from "./t_stream.js";
 
@@ -31,6 +32,8 @@ export interface CommandEntry extends CommandSpec {
   /** ACL categories without '@', implicit ones (read, write, fast, slow...) included. */
   readonly acl: readonly string[];
   readonly tips: readonly string[];
+  /** Redis' CMD_MAY_REPLICATE (not shown by COMMAND): a read that may propagate a write (PFCOUNT); scripts treat it as a write. */
+  readonly mayReplicate: boolean;
   readonly keySpecs: readonly KeySpec[];
   readonly group: string;
   readonly since: string;
@@ -184,6 +187,7 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     ...(def.getKeys ? { getKeys: def.getKeys } : {}),
     acl: ACL_ORDER.filter((c) => acl.has(c)),
     tips: def.tips ? def.tips.split(" ") : [],
+    mayReplicate: allFlags.includes("may_replicate"),
     keySpecs,
     group: def.group,
     since: def.since,
@@ -528,6 +532,7 @@ const TYPE_DEFS: readonly Record<string, Def>[] = [
   DUMP_DEFS,
   GEO_DEFS,
   SORT_DEFS,
+  SCRIPTING_DEFS,
   STREAM_GROUP_DEFS,
   STREAM_DEFS,
 ];

@@ -424,6 +424,15 @@ export class LuaVm {
     return s;
   }
 
+  /** source of the lua_Debug at ar after lua_getinfo(L, "S", ar) (`@user_script`). */
+  debugSource(ar: number): string {
+    const h = this.heap();
+    const p = new DataView(h.buffer).getUint32(ar + 16, true);
+    let s = "";
+    for (let i = p; h[i] !== 0; i++) s += String.fromCharCode(h[i]!);
+    return s;
+  }
+
   /** currentline of the lua_Debug at ar after lua_getinfo(L, "l", ar). */
   debugLine(ar: number): number {
     return new DataView(this.heap().buffer).getInt32(ar + 20, true);

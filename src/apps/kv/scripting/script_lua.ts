@@ -11,7 +11,9 @@
  * proxies: `_G`, `redis`, `string`, `math`... are empty tables whose
  * metatable reads through to the real table and refuses writes ("Attempt to
  * modify a readonly table"); `rawset`, `setmetatable`, `next`, `pairs`,
- * `rawget` and `getmetatable` see through them. What a script could still
+ * `rawget` and `getmetatable` see through them (and the strings'
+ * metatable is read-only too, as Debian's 7.0.15 has it, which also drops
+ * getfenv, setfenv and newproxy). What a script could still
  * tell apart: `#` and `ipairs` of a library table give 0 and nothing (no
  * script has a reason to count `string`'s functions).
  *
@@ -64,8 +66,8 @@ export interface ScriptHost {
   setRepl(flags: number): void;
   /** redis.log, at Redis' levels (0 debug .. 3 warning). */
   log(level: number, text: string): void;
-  /** Called every 100,000 Lua instructions: true to kill the script (SCRIPT KILL / FUNCTION KILL). */
-  interrupt(): boolean;
+  /** Called every 100,000 Lua instructions: go on, pause (let the server answer others), or kill (SCRIPT KILL). */
+  interrupt(): "continue" | "pause" | "kill";
   /** redis.acl_check_cmd: whether the caller may run argv. */
   aclCheck(argv: string[]): boolean | ErrorReply;
 }
@@ -74,9 +76,9 @@ export interface ScriptHost {
 const ALLOWED_GLOBALS = new Set([
   "string", "cjson", "bit", "cmsgpack", "math", "table", "struct",
   "redis", "__redis__err__handler",
-  "xpcall", "tostring", "getfenv", "setmetatable", "next", "assert", "tonumber", "rawequal", "collectgarbage",
+  "xpcall", "tostring", "setmetatable", "next", "assert", "tonumber", "rawequal", "collectgarbage",
   "getmetatable", "rawset", "pcall", "coroutine", "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget",
-  "loadstring", "ipairs", "_VERSION", "setfenv", "load", "error", "newproxy", "debug",
+  "loadstring", "ipairs", "_VERSION", "load", "error", "debug",
 ]);
 
 const REDIS_VERSION = "7.0.15";
@@ -105,7 +107,6 @@ export class LuaEnv {
   /** The script running now (redis.call needs it); null between scripts. */
   private host: ScriptHost | null = null;
   private readonly random = new LuaRandom();
-  private errHandler = 0;
   private readonly ar: number;
   private readonly hookFn: number;
   private killing = false;
@@ -220,8 +221,6 @@ export class LuaEnv {
     if (api.lua_pcall(L, 3, 1, 0) !== 0) throw new Error(`Lua setup: ${vm.toString(L, -1)}`);
     // From now on every chunk loaded sees the protected globals.
     api.lua_replace(L, LUA_GLOBALSINDEX);
-    api.lua_getfield(L, LUA_GLOBALSINDEX, vm.cstr("__redis__err__handler"));
-    this.errHandler = api.luaL_ref(L, LUA_REGISTRYINDEX);
     api.lua_settop(L, 0);
   }
 
@@ -642,7 +641,8 @@ export class LuaEnv {
       return s;
     };
     const msg = field("err");
-    if (msg !== null) out.msg = cstr(msg);
+    // An error table without `err` (error({})) crashes redis-server 7.0.15 (a NULL message); here it is a plain error.
+    out.msg = msg === null ? "ERR unknown error" : cstr(msg);
     out.source = field("source");
     out.line = field("line");
     api.lua_getfield(L, -1, vm.cstr("ignore_error_stats_update"));
@@ -691,56 +691,117 @@ export class LuaEnv {
   }
 
   /**
-   * Runs a compiled function for EVAL (`KEYS`/`ARGV` globals, no
+   * Starts a compiled function for EVAL (`KEYS`/`ARGV` globals, no
    * arguments) or FCALL (`keys, args` as its two arguments), with `host`
-   * serving its redis.call: the script's reply, or its error as Redis words
-   * it (`... script: <name>, on @user_script:<line>.`).
+   * serving its redis.call. It runs in a coroutine, so that a script past
+   * busy-reply-threshold can pause (the hook yields) while the server
+   * answers other clients: {@link LuaRunning.step} runs it until it ends
+   * (its reply, or its error as Redis words it: `... script: <name>, on
+   * @user_script:<line>.`) or pauses ({@link PAUSED}).
    */
-  run(ref: LuaFunctionRef, keys: readonly string[], args: readonly string[], host: ScriptHost, mode: "eval" | "fcall", funcname: string, hook: boolean): Reply {
+  start(ref: LuaFunctionRef, keys: readonly string[], args: readonly string[], host: ScriptHost, mode: "eval" | "fcall", funcname: string, hook: boolean): LuaRunning {
     const { vm, L } = this;
     const api = vm.api;
+    if (this.host !== null) throw new Error("a script is already running");
+    if (this.thread === 0) {
+      this.thread = api.lua_newthread(L);
+      this.threadRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    const co = this.thread;
     this.host = host;
     this.killing = false;
-    if (hook) api.lua_sethook(L, this.hookFn, MASK_COUNT, 100000);
-    try {
-      api.lua_rawgeti(L, LUA_REGISTRYINDEX, this.errHandler);
-      api.lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-      let err: number;
-      if (mode === "eval") {
-        this.setGlobalArray("KEYS", keys);
-        this.setGlobalArray("ARGV", args);
-        err = api.lua_pcall(L, 0, 1, -2);
-      } else {
-        this.pushStrings(L, keys);
-        this.pushStrings(L, args);
-        err = api.lua_pcall(L, 2, 1, -4);
-      }
-      if (++this.gcCount === 50) {
-        api.lua_gc(L, 5 /* LUA_GCSTEP */, 50);
-        this.gcCount = 0;
-      }
-      if (err !== 0) {
-        let reply: ErrorReply;
-        if (api.lua_type(L, -1) !== T_TABLE) {
-          const msg = api.lua_isstring(L, -1) !== 0 ? vm.toString(L, -1)! : "execution failure";
-          reply = new ErrorReply(`Error running script ${funcname}, ${msg.slice(0, 100)}`);
-        } else {
-          const info = this.errorInfo(L);
-          let text = info.msg;
-          if (info.line !== null && info.source !== null) text += ` script: ${funcname}, on ${info.source}:${info.line}.`;
-          reply = new ErrorReply(text.replace(/^-/, "").replace(/[\r\n]/g, " "));
-        }
-        api.lua_settop(L, 0);
-        return reply;
-      }
-      const reply = this.toReply(L, host.resp);
-      api.lua_settop(L, 0);
-      return reply;
-    } finally {
-      if (hook) api.lua_sethook(L, 0, 0, 0);
-      this.host = null;
+    api.lua_rawgeti(co, LUA_REGISTRYINDEX, ref);
+    let nargs = 0;
+    if (mode === "eval") {
+      this.setGlobalArray("KEYS", keys);
+      this.setGlobalArray("ARGV", args);
+    } else {
+      this.pushStrings(co, keys);
+      this.pushStrings(co, args);
+      nargs = 2;
+    }
+    if (hook) api.lua_sethook(co, this.hookFn, MASK_COUNT, 100000);
+    return new LuaRunning(this, co, nargs, host, funcname);
+  }
+
+  /** One step of a run (see {@link LuaRunning}). */
+  step(co: LuaState, nargs: number, host: ScriptHost, funcname: string): Reply | typeof PAUSED {
+    const { vm } = this;
+    const api = vm.api;
+    const rc = api.lua_resume(co, nargs);
+    if (rc === 1 /* LUA_YIELD */) return PAUSED;
+    let reply: Reply;
+    if (rc === 0) {
+      api.lua_settop(co, 1);
+      reply = this.toReply(co, host.resp);
+      api.lua_settop(co, 0);
+    } else {
+      reply = this.failure(co, funcname);
+      // A coroutine that failed cannot run again.
+      api.luaL_unref(this.L, LUA_REGISTRYINDEX, this.threadRef);
+      this.thread = 0;
+    }
+    this.finish(co);
+    return reply;
+  }
+
+  /** The error reply of a failed run, from the coroutine's stack (left as the error found it, as Lua 5.1 does). */
+  private failure(co: LuaState, funcname: string): ErrorReply {
+    const { vm } = this;
+    const api = vm.api;
+    // What __redis__err__handler does: a message becomes {err = 'ERR ' .. msg}; source and line of the function
+    // that raised it, or of its caller when that was a C function (redis.call, error).
+    if (api.lua_type(co, -1) !== T_TABLE) {
+      const t = api.lua_type(co, -1);
+      const msg = t === T_NIL ? "nil" : t === T_BOOLEAN ? (api.lua_toboolean(co, -1) ? "true" : "false") : api.lua_isstring(co, -1) !== 0 ? vm.toString(co, -1)! : `${this.typeName(co, -1)}: 0x${api.lua_topointer(co, -1).toString(16).padStart(8, "0")}`;
+      api.lua_settop(co, -2);
+      api.lua_createtable(co, 0, 3);
+      vm.pushString(co, `ERR ${msg}`);
+      api.lua_setfield(co, -2, vm.cstr("err"));
+    }
+    // Redis' builtins are C functions; ours written in Lua (the protection's wrappers, @redis_setup) count as C too.
+    let level = 0;
+    let found = api.lua_getstack(co, level, this.ar) !== 0;
+    if (found) api.lua_getinfo(co, vm.cstr("nSl"), this.ar);
+    if (found && (vm.debugWhat(this.ar) === "C" || vm.debugSource(this.ar) === "@redis_setup")) {
+      do {
+        found = api.lua_getstack(co, ++level, this.ar) !== 0;
+        if (found) api.lua_getinfo(co, vm.cstr("nSl"), this.ar);
+      } while (found && vm.debugSource(this.ar) === "@redis_setup");
+    }
+    if (found) {
+      vm.pushString(co, vm.debugSource(this.ar));
+      api.lua_setfield(co, -2, vm.cstr("source"));
+      api.lua_pushnumber(co, vm.debugLine(this.ar));
+      api.lua_setfield(co, -2, vm.cstr("line"));
+    }
+    const info = this.errorInfo(co);
+    let text = info.msg;
+    if (info.line !== null && info.source !== null) text += ` script: ${funcname}, on ${info.source}:${info.line}.`;
+    return new ErrorReply(text.replace(/^-/, "").replace(/[\r\n]/g, " "));
+  }
+
+  private finish(co: LuaState): void {
+    const api = this.vm.api;
+    api.lua_sethook(co, 0, 0, 0);
+    this.host = null;
+    if (++this.gcCount === 50) {
+      api.lua_gc(this.L, 5 /* LUA_GCSTEP */, 50);
+      this.gcCount = 0;
     }
   }
+
+  /** Runs to the end without pausing (SCRIPT KILL cannot reach a script run this way). */
+  run(ref: LuaFunctionRef, keys: readonly string[], args: readonly string[], host: ScriptHost, mode: "eval" | "fcall", funcname: string): Reply {
+    const running = this.start(ref, keys, args, host, mode, funcname, false);
+    for (;;) {
+      const r = running.step();
+      if (r !== PAUSED) return r;
+    }
+  }
+
+  private thread: LuaState = 0;
+  private threadRef = 0;
   private gcCount = 0;
 
   private pushStrings(L: LuaState, items: readonly string[]): void {
@@ -755,7 +816,13 @@ export class LuaEnv {
   private onHook(L: LuaState): void {
     const host = this.host;
     if (host === null) return;
-    if (!this.killing && !host.interrupt()) return;
+    const what = this.killing ? "kill" : host.interrupt();
+    if (what === "continue") return;
+    if (what === "pause") {
+      // Yield only where Lua 5.1 can (no C function between here and the script's start); else at a later tick.
+      if (this.canYield(L)) this.vm.api.lua_yield(L, 0);
+      return;
+    }
     // Killed: raise on every line from now on, so a pcall in the script cannot swallow it for good.
     if (!this.killing) {
       this.killing = true;
@@ -764,9 +831,40 @@ export class LuaEnv {
     this.raiseTable(L, "Script killed by user with SCRIPT KILL...");
   }
 
+  private canYield(L: LuaState): boolean {
+    const api = this.vm.api;
+    for (let level = 0; api.lua_getstack(L, level, this.ar) !== 0; level++) {
+      api.lua_getinfo(L, this.vm.cstr("S"), this.ar);
+      if (this.vm.debugWhat(this.ar) === "C") return false;
+    }
+    return true;
+  }
+
   /** Bytes the interpreter uses (used_memory_lua). */
   memoryBytes(): number {
     return this.vm.api.lua_gc(this.L, 3 /* LUA_GCCOUNT */, 0) * 1024 + this.vm.api.lua_gc(this.L, 4 /* LUA_GCCOUNTB */, 0);
+  }
+}
+
+/** What {@link LuaRunning.step} answers when the script paused (a reply can be null). */
+export const PAUSED: unique symbol = Symbol("paused");
+
+/** A script started by {@link LuaEnv.start}: step it until it answers. */
+export class LuaRunning {
+  private first = true;
+  constructor(
+    private readonly env: LuaEnv,
+    private readonly co: LuaState,
+    private readonly nargs: number,
+    private readonly host: ScriptHost,
+    private readonly funcname: string,
+  ) {}
+
+  /** Runs until the script ends (its reply) or pauses ({@link PAUSED}: call again to go on). */
+  step(): Reply | typeof PAUSED {
+    const n = this.first ? this.nargs : 0;
+    this.first = false;
+    return this.env.step(this.co, n, this.host, this.funcname);
   }
 }
 
@@ -848,21 +946,21 @@ rawset(G, 'next', function(t, k) return next(real(t), k) end)
 rawset(G, 'pairs', function(t) return orig.pairs(real(t)) end)
 rawset(G, 'rawget', function(t, k) return rawget(real(t), k) end)
 rawset(G, 'rawset', function(t, k, v)
-  if readonly(t) then error('Attempt to modify a readonly table', 2) end
+  if readonly(t) then error('Attempt to modify a readonly table', 0) end
   return rawset(t, k, v)
 end)
 rawset(G, 'setmetatable', function(t, mt)
-  if readonly(t) then error('Attempt to modify a readonly table', 2) end
+  if readonly(t) then error('Attempt to modify a readonly table', 0) end
   return setmetatable(t, mt)
 end)
 rawset(G, 'getmetatable', function(t)
-  if readonly(t) then return getmetatable(real_of[t]) end
-  return getmetatable(t)
+  local m = getmetatable(real(t))
+  return proxy_of[m] or m
 end)
 
-local string_mt = getmetatable('')
 local pG = protect(G)
-string_mt.__index = proxy_of[string_mt.__index] or string_mt.__index
+-- The strings' metatable is read-only too (its __index is the string library).
+protect(getmetatable(''))
 -- _G itself: reads of a missing global are an error, writes are refused.
 setmetatable(G, { __index = global_index })
 rawset(G, '_G', pG)

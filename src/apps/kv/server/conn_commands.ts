@@ -27,6 +27,7 @@ import { NOT_AN_INTEGER, SYNTAX_ERROR } from "../commands/shared.js";
 import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "../aof/persistence.js";
 import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
+import { evalCommand } from "./script_run.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
 
@@ -90,6 +91,16 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
       return multiCommand(c);
     case "exec":
       return execCommandOf(c, seq, (cmd, args, db) => inExec(c, cmd, args, db));
+    case "eval":
+    case "evalsha":
+    case "eval_ro":
+    case "evalsha_ro":
+      return evalCommand(c, seq, spec, argv, (cmd, args, db) => inExec(c, cmd, args, db));
+    case "script": {
+      if (spec.name !== "kill") return c.inst.scripting.evals.scriptCommand(argv);
+      const k = c.inst.scripting.kill(true);
+      return k === "ok" ? OK : k;
+    }
     case "discard":
       return discardCommand(c);
     case "watch":

@@ -278,6 +278,8 @@ export class ConnState implements Session {
     }
     this.row.cmd = cmd.fullname;
     if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) return this.refuse(seq, NOAUTH);
+    const busy = this.inst.scripting.busy;
+    if (busy !== null && !cmd.flags.includes("allow_busy") && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!);
     const refusal = this.inst.writeRefusal;
     if (refusal !== null && (cmd.name === "ping" || cmd.flags.includes("write"))) return this.refuse(seq, refusal);
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
@@ -679,6 +681,9 @@ export class ConnState implements Session {
 function isSocketEvent(m: unknown): m is SocketEvent {
   return typeof m === "object" && m !== null && (m as SocketEvent).kind === "socket";
 }
+
+/** Answered while a script runs past busy-reply-threshold (Redis 7.0's allow_busy commands). */
+const BUSY_FREE: ReadonlySet<string> = new Set(["auth", "hello", "quit", "reset", "shutdown", "replconf", "multi", "discard", "watch", "unwatch"]);
 
 export class Connection extends GenServer<ConnState, never, never, unknown, ConnectionArgs> {
   constructor(readonly inst: KvInstance) {

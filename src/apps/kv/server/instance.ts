@@ -15,6 +15,7 @@
  * Processes are found by registered name (`names`), so a restarted one is
  * found again; the hot path caches pids and re-resolves on `DOWN`.
  */
+import { ScriptingState } from "../scripting/scripting.js";
 import { writeFileSync } from "node:fs";
 import { atom, type Atom } from "../../../term/atom.js";
 import { type Proc } from "../../../runtime/process.js";
@@ -149,6 +150,8 @@ export class KvInstance {
   writeRefusal: ErrorReply | null = null;
   /** Pub/sub subscriptions of every client (pubsub.ts). */
   readonly pubsub = new PubSubTable();
+  /** Scripts: the Lua interpreter, the script cache, the script running now (scripting/). */
+  readonly scripting = new ScriptingState();
   readonly stats: KvStats;
   /** The persistence writer: the options', or, when they name none, the app's default, set as the tree starts (app.ts). */
   persistence: Persistence | null;

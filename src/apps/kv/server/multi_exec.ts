@@ -20,18 +20,18 @@
  * once, outside the shards); and if a shard crashes in the middle of EXEC
  * (a bug), the commands that ran stay applied and EXEC answers an error.
  */
-import { current } from "../../../runtime/current.js";
 import { spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { MultiState, type Queued, type Session } from "./session.js";
-import { type CommandEntry, execCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "../commands/engine.js";
+import { type CommandEntry } from "../commands/engine.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone, Unwatch, Watch } from "./messages.js";
-import { AofAppend, type AofRecord } from "../aof/persistence.js";
 import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "../resp/reply.js";
-import { planMulti, shardOf } from "./router.js";
+import { shardOf } from "./router.js";
+import { record, runRouted } from "./routed.js";
+import { SCRIPT_RUNNERS, prepareScript, runScriptHeld } from "./script_run.js";
 import type { ShardState } from "./shard.js";
-import { Aborted, lockedCommand, shardsOf, step, toWriter, unlockAll, whenWritten } from "./txn.js";
+import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
 
 const QUEUED = new SimpleString("QUEUED");
 const NESTED = new ErrorReply("ERR MULTI calls can not be nested");
@@ -187,11 +187,19 @@ function* transaction(
     let db = db0;
     const replies: Reply[] = [];
     for (const q of queued) {
-      if (q.cmd.route === "connection") {
+      if (SCRIPT_RUNNERS.has(q.cmd.name)) {
+        const prepared = prepareScript(inst, q.cmd, q.argv);
+        if (prepared instanceof ErrorReply) replies.push(prepared);
+        else {
+          const out = yield* runScriptHeld(inst, db, prepared, q.cmd.name.endsWith("_ro"), connStep);
+          record(inst, out.records);
+          replies.push(out.reply);
+        }
+      } else if (q.cmd.route === "connection") {
         const [r, next] = connStep(q.cmd, q.argv, db);
         replies.push(r);
         db = next;
-      } else replies.push(yield* runQueued(inst, db, q.cmd, q.argv));
+      } else replies.push(yield* runRouted(inst, db, q.cmd, q.argv, (i, fn) => step(inst, i, db, fn, null)));
     }
     yield* unlockAll(inst, shards, forget);
     return { reply: replies, db, ran: true };
@@ -200,52 +208,4 @@ function* transaction(
     yield* unlockAll(inst, shards, forget);
     return { reply: SHARD_DIED, db: db0, ran: false };
   }
-}
-
-/** One queued data command, routed as the connection routes it outside MULTI (every shard is locked). */
-function* runQueued(inst: KvInstance, db: number, cmd: CommandEntry, argv: readonly string[]): Generator<unknown, Reply, unknown> {
-  const mask = inst.mask;
-  const on = (i: number, args: readonly string[]) => step(inst, i, db, (s) => safeExec(s, cmd, args), null);
-  if (cmd.route === "key") return yield* on(shardOf(argv[cmd.firstKey]!, mask), argv);
-  if (cmd.route === "all") {
-    const n = inst.shardCount;
-    if (cmd.name === "scan") {
-      const r = scanRoute(argv, n);
-      if (r instanceof ErrorReply) return r;
-      return scanReply(yield* on(r.shard, r.argv), r.shard, n);
-    }
-    const replies: Reply[] = [];
-    for (let i = 0; i < n; i++) replies.push(yield* on(i, argv));
-    return n === 1 ? replies[0]! : mergeAll(cmd.name, replies);
-  }
-  // route "multi": as the connection plans it
-  const plan = planMulti(cmd, argv, mask);
-  if (typeof plan === "number") return yield* on(plan, argv);
-  if (plan === null) {
-    const shards = shardsOf(inst, cmd, argv);
-    if (shards === null || shards.length < 2) return yield* on(shardOf(argv[cmd.firstKey]!, mask), argv);
-    const out = yield* lockedCommand(inst, shards, db, cmd, argv);
-    if (out.records.length > 0) record(inst, out.records);
-    return out.reply;
-  }
-  const parts = plan;
-  const replies: Reply[] = [];
-  for (const p of parts) replies.push(yield* on(p.shard, p.argv));
-  return mergeSplit(cmd, parts, replies);
-}
-
-function safeExec(s: ShardState, cmd: CommandEntry, argv: readonly string[]): Reply {
-  try {
-    return execCommand(s, cmd, argv);
-  } catch (e) {
-    current!.rt.logger({ level: "error", what: "kv_command_crash", text: `EXEC on shard ${s.index}: '${argv[0]}' threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` });
-    return new ErrorReply(`ERR internal error running '${argv[0]}'`);
-  }
-}
-
-/** A cross-shard command's records for the append-only file (what its exec propagated; its steps write nothing of their own). */
-function record(inst: KvInstance, records: AofRecord[]): void {
-  if (!inst.config.get("appendonly")) return;
-  const w = current!.rt.whereis(inst.names.writer);
-  if (w !== undefined) w.rt.deliver(w, new AofAppend(-1, records, null));
 }

@@ -124,6 +124,13 @@ export function* whenWritten(mon: Ref | null, done: AsyncDone, what: string): Ge
   return done;
 }
 
+/**
+ * Runs `fn` on shard i's state, the shard being held by the caller: through
+ * {@link step} (a message to the shard), or directly (a script holding
+ * every shard runs its commands synchronously: server/routed.ts).
+ */
+export type OnShard = <T>(i: number, fn: (s: ShardState) => T) => Generator<unknown, T, unknown>;
+
 /** A shard died during the transaction (thrown by {@link step}). */
 export class Aborted {}
 
@@ -274,7 +281,15 @@ function keyDbs(cmd: CommandEntry, argv: readonly string[], db: number, keys: re
  * the top of this file). The caller records `records` for the append-only
  * file.
  */
-export function* lockedCommand(inst: KvInstance, shards: number[], db: number, cmd: CommandEntry, argv: readonly string[], mayBlock = false): Generator<unknown, Outcome, unknown> {
+export function* lockedCommand(
+  inst: KvInstance,
+  shards: number[],
+  db: number,
+  cmd: CommandEntry,
+  argv: readonly string[],
+  mayBlock = false,
+  on: OnShard = (i, fn) => step(inst, i, db, fn, null),
+): Generator<unknown, Outcome, unknown> {
   const keys = keysOf(cmd, argv) ?? [];
   const dbs = keyDbs(cmd, argv, db, keys);
   const scratchKs = new ScratchKeyspace(16);
@@ -292,7 +307,7 @@ export function* lockedCommand(inst: KvInstance, shards: number[], db: number, c
   // 1. gather
   const before = new Map<string, Gathered>();
   for (const [i, wanted] of byShard) {
-    const got = yield* step(inst, i, db, (s) => {
+    const got = yield* on(i, (s) => {
       const out: Gathered[] = [];
       for (const { key, db: d } of wanted) {
         s.db = s.keyspace.db(d);
@@ -301,7 +316,7 @@ export function* lockedCommand(inst: KvInstance, shards: number[], db: number, c
         if (value !== undefined) out.push({ db: d, key, value, expireAt: s.db.getExpire(key) });
       }
       return out;
-    }, null);
+    });
     for (const g of got) {
       before.set(`${g.db}:${g.key}`, g);
       const sd = scratchKs.db(g.db);
@@ -339,25 +354,25 @@ export function* lockedCommand(inst: KvInstance, shards: number[], db: number, c
   });
   const stats = scratchKs.stats;
   for (const [i, l] of sets) {
-    yield* step(inst, i, db, (s) => {
+    yield* on(i, (s) => {
       for (const g of l) {
         const target = s.keyspace.db(g.db);
         target.setKey(g.key, g.value);
         if (g.expireAt !== undefined) target.setExpire(g.key, g.expireAt);
       }
-    }, null);
+    });
   }
   for (const [i, l] of dels) {
-    yield* step(inst, i, db, (s) => {
+    yield* on(i, (s) => {
       for (const { db: d, key } of l) s.keyspace.db(d).deleteKey(key);
-    }, null);
+    });
   }
   // The command's hits and misses count in the first shard's figures (INFO sums them).
-  yield* step(inst, shards[0]!, db, (s) => {
+  yield* on(shards[0]!, (s) => {
     const t = s.keyspace.stats;
     t.keyspaceHits += stats.keyspaceHits;
     t.keyspaceMisses += stats.keyspaceMisses;
     t.expiredKeys += stats.expiredKeys;
-  }, null);
+  });
   return { reply, records };
 }
