@@ -239,67 +239,106 @@ export function openCjson(vm: LuaVm, L: LuaState, aux: LuaAux): void {
     return max;
   };
 
-  const appendData = (L: LuaState, c: Config, depth: number, out: string[]): void => {
-    switch (api.lua_type(L, -1)) {
-      case T_STRING:
-        out.push(escapeString(vm.toString(L, -1)!));
-        return;
-      case T_NUMBER:
-        return appendNumber(L, c, out, -1);
-      case T_BOOLEAN:
-        out.push(api.lua_toboolean(L, -1) !== 0 ? "true" : "false");
-        return;
-      case T_TABLE: {
-        depth++;
-        if (!(depth <= c.encodeMaxDepth && api.lua_checkstack(L, 3) !== 0)) {
-          aux.error(L, `Cannot serialise, excessive nesting (${depth})`);
-        }
-        const len = arrayLength(L, c);
-        if (len > 0) {
-          out.push("[");
-          for (let i = 1; i <= len; i++) {
-            if (i > 1) out.push(",");
-            api.lua_rawgeti(L, -1, i);
-            appendData(L, c, depth, out);
-            api.lua_settop(L, -2);
+  /** An open table while encoding: an array's next index and length, or an object's first-pair flag. */
+  interface Frame {
+    depth: number;
+    array: boolean;
+    i: number;
+    len: number;
+  }
+
+  /**
+   * json_append_data: the value on top as JSON, appended to out. The C
+   * recursion into tables is a loop over the open tables here (the depth
+   * limit can be raised past what JS frames allow); the Lua API calls are
+   * the C code's, so lua_checkstack fails where it does in Redis.
+   */
+  const appendData = (L: LuaState, c: Config, out: string[]): void => {
+    const frames: Frame[] = [];
+    let state: "value" | "done" | "next" = "value";
+    for (;;) {
+      if (state === "value") {
+        state = "done";
+        switch (api.lua_type(L, -1)) {
+          case T_STRING:
+            out.push(escapeString(vm.toString(L, -1)!));
+            break;
+          case T_NUMBER:
+            appendNumber(L, c, out, -1);
+            break;
+          case T_BOOLEAN:
+            out.push(api.lua_toboolean(L, -1) !== 0 ? "true" : "false");
+            break;
+          case T_TABLE: {
+            const depth = (frames[frames.length - 1]?.depth ?? 0) + 1;
+            if (!(depth <= c.encodeMaxDepth && api.lua_checkstack(L, 3) !== 0)) {
+              aux.error(L, `Cannot serialise, excessive nesting (${depth})`);
+            }
+            const len = arrayLength(L, c);
+            if (len > 0) {
+              out.push("[");
+              frames.push({ depth, array: true, i: 0, len });
+            } else {
+              out.push("{");
+              api.lua_pushnil(L);
+              frames.push({ depth, array: false, i: 0, len: 0 });
+            }
+            state = "next";
+            break;
           }
-          out.push("]");
+          case T_NIL:
+            out.push("null");
+            break;
+          case T_LIGHTUSERDATA:
+            // cjson.null; other light userdata are not serialisable
+            if (api.lua_touserdata(L, -1) !== 0) encodeError(L, -1, "type not supported");
+            out.push("null");
+            break;
+          default:
+            encodeError(L, -1, "type not supported");
+        }
+      } else if (state === "done") {
+        // The value on top is written: its container (if any) pops it and moves on.
+        if (frames.length === 0) return;
+        api.lua_settop(L, -2);
+        state = "next";
+      } else {
+        const f = frames[frames.length - 1]!;
+        if (f.array) {
+          if (f.i < f.len) {
+            if (f.i > 0) out.push(",");
+            api.lua_rawgeti(L, -1, ++f.i);
+            state = "value";
+          } else {
+            out.push("]");
+            frames.pop();
+            state = "done";
+          }
+        } else if (api.lua_next(L, -2) !== 0) {
+          if (f.i++ > 0) out.push(",");
+          const kt = api.lua_type(L, -2);
+          if (kt === T_NUMBER) {
+            out.push('"');
+            appendNumber(L, c, out, -2);
+            out.push('":');
+          } else if (kt === T_STRING) {
+            out.push(escapeString(vm.toString(L, -2)!), ":");
+          } else encodeError(L, -2, "table key must be a number or string");
+          state = "value";
         } else {
-          out.push("{");
-          api.lua_pushnil(L);
-          let comma = false;
-          while (api.lua_next(L, -2) !== 0) {
-            if (comma) out.push(",");
-            else comma = true;
-            const kt = api.lua_type(L, -2);
-            if (kt === T_NUMBER) {
-              out.push('"');
-              appendNumber(L, c, out, -2);
-              out.push('":');
-            } else if (kt === T_STRING) {
-              out.push(escapeString(vm.toString(L, -2)!), ":");
-            } else encodeError(L, -2, "table key must be a number or string");
-            appendData(L, c, depth, out);
-            api.lua_settop(L, -2);
-          }
           out.push("}");
+          frames.pop();
+          state = "done";
         }
-        return;
       }
-      case T_NIL:
-        out.push("null");
-        return;
-      case T_LIGHTUSERDATA:
-        if (api.lua_touserdata(L, -1) === 0) return void out.push("null");
     }
-    encodeError(L, -1, "type not supported");
   };
 
   const encode = (L: LuaState): number => {
     const c = cfgOf(L);
     aux.argCheck(L, api.lua_gettop(L) === 1, 1, "expected 1 argument");
     const out: string[] = [];
-    appendData(L, c, 0, out);
+    appendData(L, c, out);
     vm.pushString(L, out.join(""));
     return 1;
   };
@@ -455,52 +494,68 @@ export function openCjson(vm: LuaVm, L: LuaState, aux: LuaAux): void {
 
   const newToken = (): Token => ({ type: T_END, index: 0, str: "", num: 0, bool: false, err: "" });
 
-  const parseObject = (L: LuaState, j: Parse): void => {
-    const t = newToken();
-    descend(L, j, 3);
-    api.lua_createtable(L, 0, 0);
-    nextToken(j, t);
-    if (t.type === T_OBJ_END) return void j.depth--;
+  /**
+   * json_process_value and the object and array contexts it recurses into,
+   * as a loop over the open containers (a depth limit of up to 2^31 - 1 can
+   * nest deeper than JS frames allow); the Lua API calls are the C code's.
+   */
+  const parseValue = (L: LuaState, j: Parse, t: Token): void => {
+    const open: boolean[] = []; // per open container: is it an object
+    const index: number[] = []; // per open array: the next index
+    let state: "value" | "key" | "done" = "value";
     for (;;) {
-      if (t.type !== TK_STRING) parseError(L, "object key string", t);
-      vm.pushString(L, t.str);
-      nextToken(j, t);
-      if (t.type !== T_COLON) parseError(L, "colon", t);
-      nextToken(j, t);
-      processValue(L, j, t);
-      api.lua_rawset(L, -3);
-      nextToken(j, t);
-      if (t.type === T_OBJ_END) return void j.depth--;
-      if (t.type !== T_COMMA) parseError(L, "comma or object end", t);
-      nextToken(j, t);
-    }
-  };
-
-  const parseArray = (L: LuaState, j: Parse): void => {
-    const t = newToken();
-    descend(L, j, 2);
-    api.lua_createtable(L, 0, 0);
-    nextToken(j, t);
-    if (t.type === T_ARR_END) return void j.depth--;
-    for (let i = 1; ; i++) {
-      processValue(L, j, t);
-      api.lua_rawseti(L, -2, i);
-      nextToken(j, t);
-      if (t.type === T_ARR_END) return void j.depth--;
-      if (t.type !== T_COMMA) parseError(L, "comma or array end", t);
-      nextToken(j, t);
-    }
-  };
-
-  const processValue = (L: LuaState, j: Parse, t: Token): void => {
-    switch (t.type) {
-      case TK_STRING: return vm.pushString(L, t.str);
-      case TK_NUMBER: return api.lua_pushnumber(L, t.num);
-      case TK_BOOLEAN: return api.lua_pushboolean(L, t.bool ? 1 : 0);
-      case T_OBJ_BEGIN: return parseObject(L, j);
-      case T_ARR_BEGIN: return parseArray(L, j);
-      case T_NULL: return api.lua_pushlightuserdata(L, 0);
-      default: parseError(L, "value", t);
+      if (state === "value") {
+        state = "done";
+        switch (t.type) {
+          case TK_STRING: vm.pushString(L, t.str); break;
+          case TK_NUMBER: api.lua_pushnumber(L, t.num); break;
+          case TK_BOOLEAN: api.lua_pushboolean(L, t.bool ? 1 : 0); break;
+          case T_NULL: api.lua_pushlightuserdata(L, 0); break;
+          case T_OBJ_BEGIN:
+          case T_ARR_BEGIN: {
+            const obj = t.type === T_OBJ_BEGIN;
+            descend(L, j, obj ? 3 : 2);
+            api.lua_createtable(L, 0, 0);
+            nextToken(j, t);
+            if ((t.type as number) === (obj ? T_OBJ_END : T_ARR_END)) {
+              j.depth--;
+              break;
+            }
+            open.push(obj);
+            if (obj) state = "key";
+            else {
+              index.push(1);
+              state = "value";
+            }
+            break;
+          }
+          default:
+            parseError(L, "value", t);
+        }
+      } else if (state === "key") {
+        if (t.type !== TK_STRING) parseError(L, "object key string", t);
+        vm.pushString(L, t.str);
+        nextToken(j, t);
+        if (t.type !== T_COLON) parseError(L, "colon", t);
+        nextToken(j, t);
+        state = "value";
+      } else {
+        // A value is complete on top of the stack: store it in its container.
+        if (open.length === 0) return;
+        const obj = open[open.length - 1]!;
+        if (obj) api.lua_rawset(L, -3);
+        else api.lua_rawseti(L, -2, index[index.length - 1]!++);
+        nextToken(j, t);
+        if (t.type === (obj ? T_OBJ_END : T_ARR_END)) {
+          j.depth--;
+          open.pop();
+          if (!obj) index.pop();
+          continue;
+        }
+        if (t.type !== T_COMMA) parseError(L, obj ? "comma or object end" : "comma or array end", t);
+        nextToken(j, t);
+        state = obj ? "key" : "value";
+      }
     }
   };
 
@@ -512,7 +567,7 @@ export function openCjson(vm: LuaVm, L: LuaState, aux: LuaAux): void {
     const j: Parse = { s, p: 0, c, depth: 0 };
     const t = newToken();
     nextToken(j, t);
-    processValue(L, j, t);
+    parseValue(L, j, t);
     nextToken(j, t);
     if (t.type !== T_END) parseError(L, "the end", t);
     return 1;

@@ -210,74 +210,100 @@ export function openCmsgpack(vm: LuaVm, L: LuaState, aux: LuaAux): void {
     for (let i = 1; i <= 8; i++) v = (v << 8n) | BigInt(u8(c, i));
     return Number(BigInt.asIntN(64, v));
   };
-  const str = (c: Cur, skip: number, len: number): void => {
+  const str = (L: LuaState, c: Cur, skip: number, len: number): void => {
     if (!need(c, skip + len)) return;
     vm.pushString(L, c.s.slice(c.p + skip, c.p + skip + len));
     c.p += skip + len;
   };
 
-  const decodeArray = (L: LuaState, c: Cur, len: number): void => {
+  /** A table being filled: `left` elements (pairs for a map) still to come. */
+  interface Frame {
+    map: boolean;
+    left: number;
+    index: number;
+    wantValue: boolean;
+  }
+  const open = (L: LuaState, c: Cur, map: boolean, skip: number, len: number): Frame => {
+    c.p += skip;
     api.lua_createtable(L, 0, 0);
-    aux.checkStack(L, 1, "in function mp_decode_to_lua_array");
-    for (let i = 1; i <= len; i++) {
-      api.lua_pushnumber(L, i);
-      decode(L, c);
-      if (c.err !== 0) return;
-      api.lua_settable(L, -3);
-    }
+    if (!map) aux.checkStack(L, 1, "in function mp_decode_to_lua_array");
+    return { map, left: len, index: 1, wantValue: false };
   };
-  const decodeMap = (L: LuaState, c: Cur, len: number): void => {
-    api.lua_createtable(L, 0, 0);
-    while (len-- > 0) {
-      decode(L, c);
-      if (c.err !== 0) return;
-      decode(L, c);
-      if (c.err !== 0) return;
-      api.lua_settable(L, -3);
-    }
-  };
-  const push = (L: LuaState, c: Cur, n: number, size: number): void => {
+  const push = (L: LuaState, c: Cur, n: number, size: number): null => {
     api.lua_pushnumber(L, n);
     c.p += size;
+    return null;
   };
 
-  /** mp_decode_to_lua_type: one value onto the stack. */
-  const decode = (L: LuaState, c: Cur): void => {
-    if (!need(c, 1)) return;
+  /** One value's head: a scalar pushed (null), or a new table and its frame. */
+  const head = (L: LuaState, c: Cur): Frame | null => {
+    if (!need(c, 1)) return null;
     aux.checkStack(L, 1, "too many return values at once; use unpack_one or unpack_limit instead.");
     const b = u8(c, 0);
     switch (b) {
-      case 0xcc: if (need(c, 2)) push(L, c, u8(c, 1), 2); return;
-      case 0xd0: if (need(c, 2)) push(L, c, (u8(c, 1) << 24) >> 24, 2); return;
-      case 0xcd: if (need(c, 3)) push(L, c, uint(c, 2), 3); return;
-      case 0xd1: if (need(c, 3)) push(L, c, (uint(c, 2) << 16) >> 16, 3); return;
-      case 0xce: if (need(c, 5)) push(L, c, uint(c, 4), 5); return;
-      case 0xd2: if (need(c, 5)) push(L, c, uint(c, 4) | 0, 5); return;
+      case 0xcc: return need(c, 2) ? push(L, c, u8(c, 1), 2) : null;
+      case 0xd0: return need(c, 2) ? push(L, c, (u8(c, 1) << 24) >> 24, 2) : null;
+      case 0xcd: return need(c, 3) ? push(L, c, uint(c, 2), 3) : null;
+      case 0xd1: return need(c, 3) ? push(L, c, (uint(c, 2) << 16) >> 16, 3) : null;
+      case 0xce: return need(c, 5) ? push(L, c, uint(c, 4), 5) : null;
+      case 0xd2: return need(c, 5) ? push(L, c, uint(c, 4) | 0, 5) : null;
       case 0xcf:
-      case 0xd3: if (need(c, 9)) push(L, c, int64(c), 9); return;
-      case 0xc0: api.lua_pushnil(L); c.p++; return;
-      case 0xc3: api.lua_pushboolean(L, 1); c.p++; return;
-      case 0xc2: api.lua_pushboolean(L, 0); c.p++; return;
-      case 0xca: if (need(c, 5)) push(L, c, float(c, 4), 5); return;
-      case 0xcb: if (need(c, 9)) push(L, c, float(c, 8), 9); return;
-      case 0xd9: if (need(c, 2)) str(c, 2, u8(c, 1)); return;
-      case 0xda: if (need(c, 3)) str(c, 3, uint(c, 2)); return;
-      case 0xdb: if (need(c, 5)) str(c, 5, uint(c, 4)); return;
-      case 0xdc: if (need(c, 3)) { const n = uint(c, 2); c.p += 3; decodeArray(L, c, n); } return;
-      case 0xdd: if (need(c, 5)) { const n = uint(c, 4); c.p += 5; decodeArray(L, c, n); } return;
-      case 0xde: if (need(c, 3)) { const n = uint(c, 2); c.p += 3; decodeMap(L, c, n); } return;
-      case 0xdf: if (need(c, 5)) { const n = uint(c, 4); c.p += 5; decodeMap(L, c, n); } return;
+      case 0xd3: return need(c, 9) ? push(L, c, int64(c), 9) : null;
+      case 0xc0: api.lua_pushnil(L); c.p++; return null;
+      case 0xc3: api.lua_pushboolean(L, 1); c.p++; return null;
+      case 0xc2: api.lua_pushboolean(L, 0); c.p++; return null;
+      case 0xca: return need(c, 5) ? push(L, c, float(c, 4), 5) : null;
+      case 0xcb: return need(c, 9) ? push(L, c, float(c, 8), 9) : null;
+      case 0xd9: if (need(c, 2)) str(L, c, 2, u8(c, 1)); return null;
+      case 0xda: if (need(c, 3)) str(L, c, 3, uint(c, 2)); return null;
+      case 0xdb: if (need(c, 5)) str(L, c, 5, uint(c, 4)); return null;
+      case 0xdc: return need(c, 3) ? open(L, c, false, 3, uint(c, 2)) : null;
+      case 0xdd: return need(c, 5) ? open(L, c, false, 5, uint(c, 4)) : null;
+      case 0xde: return need(c, 3) ? open(L, c, true, 3, uint(c, 2)) : null;
+      case 0xdf: return need(c, 5) ? open(L, c, true, 5, uint(c, 4)) : null;
     }
-    if ((b & 0x80) === 0) push(L, c, b, 1);
-    else if ((b & 0xe0) === 0xe0) push(L, c, (b << 24) >> 24, 1);
-    else if ((b & 0xe0) === 0xa0) str(c, 1, b & 0x1f);
-    else if ((b & 0xf0) === 0x90) {
-      c.p++;
-      decodeArray(L, c, b & 0xf);
-    } else if ((b & 0xf0) === 0x80) {
-      c.p++;
-      decodeMap(L, c, b & 0xf);
-    } else c.err = BADFMT;
+    if ((b & 0x80) === 0) return push(L, c, b, 1);
+    if ((b & 0xe0) === 0xe0) return push(L, c, (b << 24) >> 24, 1);
+    if ((b & 0xe0) === 0xa0) return str(L, c, 1, b & 0x1f), null;
+    if ((b & 0xf0) === 0x90) return open(L, c, false, 1, b & 0xf);
+    if ((b & 0xf0) === 0x80) return open(L, c, true, 1, b & 0xf);
+    c.err = BADFMT;
+    return null;
+  };
+
+  /**
+   * mp_decode_to_lua_type: one value onto the stack. The C recursion is a
+   * loop over a stack of frames here (input can nest thousands deep, more
+   * than JS frames allow); the Lua API calls are the same, in the same order.
+   */
+  const decode = (L: LuaState, c: Cur): void => {
+    const frames: Frame[] = [];
+    for (;;) {
+      const f = head(L, c);
+      if (c.err !== 0) return;
+      let done = f === null;
+      if (f !== null) frames.push(f);
+      for (;;) {
+        const top = frames[frames.length - 1];
+        if (top === undefined) return;
+        if (done) {
+          if (top.map && !top.wantValue) {
+            top.wantValue = true;
+            break;
+          }
+          api.lua_settable(L, -3);
+          top.wantValue = false;
+        }
+        if (top.left === 0) {
+          frames.pop();
+          done = true;
+          continue;
+        }
+        top.left--;
+        if (!top.map) api.lua_pushnumber(L, top.index++);
+        break;
+      }
+    }
   };
 
   const unpackFull = (L: LuaState, limit: number, offset: number): number => {
