@@ -28,7 +28,7 @@ import { type KvInstance } from "./instance.js";
 import { AsyncDone, Unwatch, Watch } from "./messages.js";
 import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "../resp/reply.js";
 import { shardOf } from "./router.js";
-import { record, runRouted } from "./routed.js";
+import { type ConnectionStep, record, runRouted } from "./routed.js";
 import { SCRIPT_RUNNERS, prepareScript, runScriptHeld } from "./script_run.js";
 import type { ShardState } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
@@ -51,11 +51,7 @@ const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
   "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
 ]);
 
-/**
- * What a connection command does inside EXEC: its reply and the database
- * from then on (SELECT changes it). Given by the connection (conn_commands.ts).
- */
-export type ConnectionStep = (cmd: CommandEntry, argv: readonly string[], db: number) => [Reply, number];
+export type { ConnectionStep };
 
 export function multiCommand(c: Session): Reply {
   if (c.tx !== null) return NESTED;

@@ -15,6 +15,13 @@ import { planMulti, shardOf } from "./router.js";
 import type { ShardState } from "./shard.js";
 import { type OnShard, lockedCommand, shardsOf } from "./txn.js";
 
+/**
+ * What a connection command does inside EXEC or a script: its reply and
+ * the database from then on (SELECT changes it). Given by the connection
+ * (conn_commands.ts).
+ */
+export type ConnectionStep = (cmd: CommandEntry, argv: readonly string[], db: number) => [Reply, number];
+
 /** A data command (not `connection`), routed over the held shards. */
 export function* runRouted(
   inst: KvInstance,
