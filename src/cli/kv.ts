@@ -20,7 +20,7 @@
  * daemon stays up, as epmd does, so the nodes registered in it stay
  * findable.
  */
-import { readFileSync } from "node:fs";
+import { openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { Application } from "../otp/application.js";
 import { distInfo, startNode, stopNode } from "../distribution/node.js";
@@ -65,10 +65,17 @@ export async function main(argv: string[], env: Record<string, string | undefine
     args.splice(ci, 2);
   }
   const config = cliConfig();
-  if (file !== undefined) config.loadFile(readFileSync(file, "utf8"), file);
-  config.loadEnv(env);
-  config.loadArgs(args);
+  config.load(() => {
+    if (file !== undefined) config.loadFile(readFileSync(file, "utf8"), file);
+    config.loadEnv(env);
+    config.loadArgs(args);
+  });
+  openLogFile(config.get("logfile"));
   warnIfStale();
+  // One line for everything given that does nothing here (docs/kv_server.md, "Settings", says why each).
+  const ignored = config.notApplied();
+  if (ignored.length > 0) console.log(`agner kv: accepted, without effect here (docs/kv_server.md "Settings"): ${ignored.join(", ")}`);
+  writePidFile(config.get("pidfile"));
 
   // The data directory before anything else starts: made if missing, and
   // locked while the append-only file is on (one server per directory).
@@ -109,6 +116,39 @@ export async function main(argv: string[], env: Record<string, string | undefine
   await Application.start("kv", { instance: inst });
   banner(inst, node);
   return inst;
+}
+
+/**
+ * `logfile FILE`: the server's output (banner, warnings, shutdown) is
+ * appended to the file instead of the terminal, as Redis logs there. A file
+ * that cannot be opened leaves the output on the terminal, with a warning
+ * (Redis refuses to start: Debian's stock file names /var/log/redis, which
+ * only the redis user may write).
+ */
+function openLogFile(file: string): void {
+  if (file === "") return;
+  let fd: number;
+  try {
+    fd = openSync(file, "a");
+  } catch (e) {
+    console.error(`agner kv: warning: cannot open the log file ${file} (${e instanceof Error ? e.message : String(e)}); logging to the terminal`);
+    return;
+  }
+  const write = (...a: unknown[]) => writeSync(fd, `${a.map((x) => (typeof x === "string" ? x : String(x))).join(" ")}\n`);
+  console.log = write;
+  console.error = write;
+  console.warn = write;
+}
+
+/** `pidfile FILE`: the process id, written at start and removed at exit (a warning when it cannot be written, as Redis). */
+function writePidFile(file: string): void {
+  if (file === "") return;
+  try {
+    writeFileSync(file, `${process.pid}\n`);
+    process.once("exit", () => rmSync(file, { force: true }));
+  } catch (e) {
+    console.error(`agner kv: warning: failed to write PID file ${file} (${e instanceof Error ? e.message : String(e)})`);
+  }
 }
 
 /** `0.0.0.0` / `::` as words. */

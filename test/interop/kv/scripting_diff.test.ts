@@ -93,6 +93,13 @@ const CASES: Record<string, Case[]> = {
     [["EVAL_RO", "#!lua flags=no-writes\nreturn 1", "0"], ["EVALSHA_RO", "1fa00e76656cc152ad327c13fe365858fd7be306", "0"], E("#!lua\n\nerror('line 3')", "0")],
     [["EVAL_RO", "return redis.call('pfcount', 'h')", "0"], ["EVAL_RO", "return redis.pcall('del', 'k')", "0"]],
   ],
+  pcall: [
+    [E("return {pcall(function() return 1, nil, 3 end)}", "0"), E("return select('#', pcall(function() return 1, nil, 3 end))", "0"), E("return {pcall(function() return pcall(function() error('in') end) end)}", "0")],
+    [E("coroutine.yield()", "0"), E("return {pcall(coroutine.yield)}", "0"), E("return {pcall(function() coroutine.yield() end)}", "0"), E("return {pcall(nil)}", "0")],
+    [E("local co = coroutine.create(function() coroutine.yield(5) return 6 end) local a,b = coroutine.resume(co) local c,d = coroutine.resume(co) return {b, d}", "0")],
+    [E("local co = coroutine.wrap(function() pcall(function() coroutine.yield(1) end) return 2 end) return {co(), co()}", "0"), E("return {pcall(redis.call, 'get')}", "0")],
+    [E("return {xpcall(function() error('x') end, function(e) return 'handled ' .. e end)}", "0"), E("return {pcall(error, {err='E1'})}", "0")],
+  ],
   random: [
     [E("math.randomseed(42) return {tostring(math.random()), math.random(100), math.random(5, 10)}", "0"), E("math.randomseed(7) return math.random(1000000)", "0")],
     [E("math.randomseed(1) return math.random(0)", "0"), E("math.randomseed(1) return math.random(3, 1)", "0"), E("return math.random(1, 2, 3)", "0"), E("return math.random('x')", "0")],

@@ -130,6 +130,7 @@ export interface LuaApi {
   lua_call(L: LuaState, nargs: number, nresults: number): void;
   lua_error(L: LuaState): number;
   lua_newthread(L: LuaState): LuaState;
+  lua_tothread(L: LuaState, idx: number): LuaState;
   lua_resume(L: LuaState, nargs: number): number;
   lua_yield(L: LuaState, nresults: number): number;
   lua_status(L: LuaState): number;

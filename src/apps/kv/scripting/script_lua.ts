@@ -218,7 +218,16 @@ export class LuaEnv {
     api.lua_pushcclosure(L, roNewIndex, 0);
     api.lua_pushcclosure(L, globalIndex, 0);
     this.pushAllowed(L);
-    if (api.lua_pcall(L, 3, 1, 0) !== 0) throw new Error(`Lua setup: ${vm.toString(L, -1)}`);
+    // pausable(): the running coroutine is the script's or one of pcall's; own(co, on): pcall's coroutines; hook_paused(): the hook asked for the pause.
+    api.lua_pushcclosure(L, this.fn((L) => (api.lua_pushboolean(L, L === this.thread || this.owned.has(L) ? 1 : 0), 1)), 0);
+    api.lua_pushcclosure(L, this.fn((L) => {
+      const co = api.lua_tothread(L, 1);
+      if (api.lua_toboolean(L, 2) !== 0) this.owned.add(co);
+      else this.owned.delete(co);
+      return 0;
+    }), 0);
+    api.lua_pushcclosure(L, this.fn((L) => (api.lua_pushboolean(L, this.pausedByHook ? 1 : 0), 1)), 0);
+    if (api.lua_pcall(L, 6, 1, 0) !== 0) throw new Error(`Lua setup: ${vm.toString(L, -1)}`);
     // From now on every chunk loaded sees the protected globals.
     api.lua_replace(L, LUA_GLOBALSINDEX);
     api.lua_settop(L, 0);
@@ -728,8 +737,19 @@ export class LuaEnv {
   step(co: LuaState, nargs: number, host: ScriptHost, funcname: string): Reply | typeof PAUSED {
     const { vm } = this;
     const api = vm.api;
+    this.pausedByHook = false;
     const rc = api.lua_resume(co, nargs);
-    if (rc === 1 /* LUA_YIELD */) return PAUSED;
+    if (rc === 1 /* LUA_YIELD */) {
+      if (this.pausedByHook) return PAUSED;
+      // coroutine.yield() at the script's top level: Redis' script is not a coroutine, so Lua refuses the yield there.
+      api.lua_settop(co, 0);
+      vm.pushString(co, "attempt to yield across metamethod/C-call boundary");
+      const reply = this.failure(co, funcname);
+      api.luaL_unref(this.L, LUA_REGISTRYINDEX, this.threadRef);
+      this.thread = 0;
+      this.finish(co);
+      return reply;
+    }
     let reply: Reply;
     if (rc === 0) {
       api.lua_settop(co, 1);
@@ -801,6 +821,9 @@ export class LuaEnv {
   }
 
   private thread: LuaState = 0;
+  /** pcall's coroutines now running (see SETUP_LUA). */
+  private readonly owned = new Set<LuaState>();
+  private pausedByHook = false;
   private threadRef = 0;
   private gcCount = 0;
 
@@ -819,14 +842,19 @@ export class LuaEnv {
     const what = this.killing ? "kill" : host.interrupt();
     if (what === "continue") return;
     if (what === "pause") {
-      // Yield only where Lua 5.1 can (no C function between here and the script's start); else at a later tick.
-      if (this.canYield(L)) this.vm.api.lua_yield(L, 0);
+      // Yield only where Lua 5.1 can (no C function between here and the script's start, or pcall's coroutine
+      // start, which passes the pause out), and never a coroutine of the script's own; else at a later tick.
+      if ((L === this.thread || this.owned.has(L)) && this.canYield(L)) {
+        this.pausedByHook = true;
+        this.vm.api.lua_yield(L, 0);
+      }
       return;
     }
     // Killed: raise on every line from now on, so a pcall in the script cannot swallow it for good.
     if (!this.killing) {
       this.killing = true;
       this.vm.api.lua_sethook(L, this.hookFn, MASK_LINE, 0);
+      if (this.thread !== 0 && L !== this.thread) this.vm.api.lua_sethook(this.thread, this.hookFn, MASK_LINE, 0);
     }
     this.raiseTable(L, "Script killed by user with SCRIPT KILL...");
   }
@@ -886,7 +914,7 @@ export function sha1hex(s: string): string {
  * protected globals (the environment of everything loaded afterwards).
  */
 const SETUP_LUA = `
-local ro_newindex, global_index, allowed = ...
+local ro_newindex, global_index, allowed, pausable, own, hook_paused = ...
 local G = _G
 local orig = { next = next, pairs = pairs, rawset = rawset, rawget = rawget, setmetatable = setmetatable,
   getmetatable = getmetatable, pcall = pcall, type = type }
@@ -904,9 +932,30 @@ local function pcall_result(ok, ...)
   end
   return false, e
 end
-rawset(G, 'pcall', function(f, ...) return pcall_result(pcall0(f, ...)) end)
-
 local dbg = debug
+-- A Lua function given to pcall runs in a coroutine of its own, so that a script paused by the busy hook
+-- inside a pcall can pause as a whole (Lua 5.1 cannot yield across the C pcall): the pause is passed out.
+local co_create, co_resume, co_status, co_yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
+local function pcall_step(co, ok, ...)
+  if co_status(co) ~= 'suspended' then
+    own(co, false)
+    if ok then return true, ... end
+    return pcall_result(false, ...)
+  end
+  if not hook_paused() then
+    own(co, false)
+    return false, 'attempt to yield across metamethod/C-call boundary'
+  end
+  co_yield()
+  return pcall_step(co, co_resume(co))
+end
+rawset(G, 'pcall', function(f, ...)
+  if type(f) ~= 'function' or not pausable() or dbg.getinfo(f, 'S').what ~= 'Lua' then return pcall_result(pcall0(f, ...)) end
+  local co = co_create(f)
+  own(co, true)
+  return pcall_step(co, co_resume(co, ...))
+end)
+
 rawset(G, 'debug', nil)
 rawset(G, '__redis__err__handler', function(err)
   local i = dbg.getinfo(2, 'nSl')

@@ -4,8 +4,9 @@
  * table of config.ts, with Redis 7.0's replies.
  */
 import type { Session } from "./session.js";
-import { SETTING_NAMES, type SettingName, settingName } from "./config.js";
-import { stringMatch } from "../commands/glob.js";
+import { type SettingName } from "./config.js";
+import { strerror } from "./config_rewrite.js";
+import { isLoopback } from "./listener.js";
 import { SYNTAX_ERROR } from "../commands/shared.js";
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../resp/reply.js";
 
@@ -41,27 +42,8 @@ export function configCommand(c: Session, argv: string[]): Reply | ConfigEffects
   switch (argv[1]!.toLowerCase()) {
     case "help":
       return HELP;
-    case "get": {
-      const out = new Map<string, string>();
-      const taken = new Set<string>();
-      for (const pattern of argv.slice(2)) {
-        if (!/[[*?]/.test(pattern)) {
-          const n = settingName(pattern);
-          if (n !== undefined && !taken.has(n)) {
-            taken.add(n);
-            out.set(pattern, cfg.show(n));
-          }
-          continue;
-        }
-        for (const n of SETTING_NAMES) {
-          if (!taken.has(n) && stringMatch(pattern, n, true)) {
-            taken.add(n);
-            out.set(n, cfg.show(n));
-          }
-        }
-      }
-      return new MapReply([...out]);
-    }
+    case "get":
+      return new MapReply(cfg.configGet(argv.slice(2)));
     case "set": {
       if ((argv.length - 2) % 2 !== 0) return SYNTAX_ERROR;
       const pairs: [string, string][] = [];
@@ -69,7 +51,7 @@ export function configCommand(c: Session, argv: string[]): Reply | ConfigEffects
       const before = new Map((["port", "bind"] as const).map((n) => [n, cfg.show(n)]));
       let changed: SettingName[];
       try {
-        changed = cfg.configSet(pairs);
+        changed = cfg.configSet(pairs, { local: isLoopback(c.row.addr.slice(0, c.row.addr.lastIndexOf(":"))) });
       } catch (e) {
         if (typeof e === "string") return new ErrorReply(e);
         throw e;
@@ -101,7 +83,7 @@ export function configCommand(c: Session, argv: string[]): Reply | ConfigEffects
       try {
         c.inst.rewriteConfig(file);
       } catch (e) {
-        return new ErrorReply(`ERR Rewriting config file: ${(e as Error).message}`.replace(/[\r\n]/g, " "));
+        return new ErrorReply(`ERR Rewriting config file: ${strerror(e)}`.replace(/[\r\n]/g, " "));
       }
       return OK;
     }

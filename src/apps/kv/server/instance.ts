@@ -16,10 +16,10 @@
  * found again; the hot path caches pids and re-resolves on `DOWN`.
  */
 import { ScriptingState } from "../scripting/scripting.js";
-import { writeFileSync } from "node:fs";
 import { atom, type Atom } from "../../../term/atom.js";
 import { type Proc } from "../../../runtime/process.js";
 import { Config } from "./config.js";
+import { rewriteConfigFile } from "./config_rewrite.js";
 import { Keyspace } from "../commands/db.js";
 import { PubSubTable } from "./pubsub_table.js";
 import type { ChildSpec } from "../../../otp/supervisor.js";
@@ -198,9 +198,9 @@ export class KvInstance {
     this.runId = id;
   }
 
-  /** CONFIG REWRITE: the current settings, as a redis.conf file. */
+  /** CONFIG REWRITE: the config file with the current settings (config_rewrite.ts). */
   rewriteConfig(file: string): void {
-    writeFileSync(file, `# written by CONFIG REWRITE ${new Date().toISOString()}\n${this.config.toFile()}`);
+    rewriteConfigFile(file, this.config);
   }
 
   newClientId(): number {

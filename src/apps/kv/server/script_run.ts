@@ -121,7 +121,7 @@ export function* runScriptHeld(
     },
     aclCheck: () => true,
   };
-  const busyAfter = BUSY_REPLY_THRESHOLD_MS;
+  const busyAfter = Number(inst.config.get("busy-reply-threshold"));
   const run = new ScriptRun(server, db, ro || (!script.flags.compat && script.flags.noWrites), script.flags, script.sha, "eval", busyAfter, (r) => {
     sc.busy = r;
   });
@@ -149,6 +149,3 @@ export function* runScriptHeld(
   const first = records[0]!.db;
   return { reply, records: [{ db: first, argv: ["MULTI"] }, ...records, { db: records[records.length - 1]!.db, argv: ["EXEC"] }] };
 }
-
-/** busy-reply-threshold's default (Redis' lua-time-limit): 5 s. */
-const BUSY_REPLY_THRESHOLD_MS = 5000;

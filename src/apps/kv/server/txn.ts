@@ -258,18 +258,22 @@ class ReadThroughKeys extends Map<string, Value> {
 
 /** A scratch keyspace of {@link ScratchDb}s (COPY ... DB n writes another database). */
 class ScratchKeyspace extends Keyspace {
-  override readonly dbs: readonly ScratchDb[] = Array.from({ length: 16 }, (_, i) => new ScratchDb(i, this.stats, this));
+  override readonly dbs: readonly ScratchDb[];
+  constructor(databases: number) {
+    super(0);
+    this.dbs = Array.from({ length: databases }, (_, i) => new ScratchDb(i, this.stats, this));
+  }
   override db(index: number): ScratchDb {
     return this.dbs[index]!;
   }
 }
 
 /** Which database each key of the command lives in: `db`, but COPY's destination in its `DB n`. */
-function keyDbs(cmd: CommandEntry, argv: readonly string[], db: number, keys: readonly string[]): number[] {
+function keyDbs(cmd: CommandEntry, argv: readonly string[], db: number, keys: readonly string[], databases: number): number[] {
   const dbs = keys.map(() => db);
   if (cmd.name === "copy" && keys.length === 2) {
     for (let j = 3; j + 1 < argv.length; j++) {
-      if (argv[j]!.toLowerCase() === "db" && /^(0|[1-9][0-9]?)$/.test(argv[j + 1]!) && Number(argv[j + 1]) < 16) dbs[1] = Number(argv[j + 1]);
+      if (argv[j]!.toLowerCase() === "db" && /^(0|[1-9][0-9]{0,9})$/.test(argv[j + 1]!) && Number(argv[j + 1]) < databases) dbs[1] = Number(argv[j + 1]);
     }
   }
   return dbs;
@@ -291,8 +295,9 @@ export function* lockedCommand(
   on: OnShard = (i, fn) => step(inst, i, db, fn, null),
 ): Generator<unknown, Outcome, unknown> {
   const keys = keysOf(cmd, argv) ?? [];
-  const dbs = keyDbs(cmd, argv, db, keys);
-  const scratchKs = new ScratchKeyspace(16);
+  const databases = inst.keyspaces[0]!.dbs.length;
+  const dbs = keyDbs(cmd, argv, db, keys, databases);
+  const scratchKs = new ScratchKeyspace(databases);
   if (cmd.readsUnknownKeys?.(argv) === true) {
     const sd = scratchKs.db(db);
     sd.data = new ReadThroughKeys((k) => inst.keyspaces[shardOf(k, inst.mask)]!.db(db), () => sd.expires);
