@@ -25,6 +25,10 @@
  *   -c 50`, at `-P 1` and `-P 16`; fresh servers), and `xadd` as newer
  *   redis-benchmarks define it (`XADD mystream * myfield xxx`, given as a
  *   command: 7.0.15's has no such test)
+ * - `evalsha_3cmd_p1_rps`, `evalsha_3cmd_p16_rps`: EVALSHA of a script of
+ *   three commands (INCR, SET, GET; `-n 100000 -r 100000 -c 50`)
+ * - `bullmq_jobs_per_s`: BullMQ, 5,000 jobs added (addBulk) then processed
+ *   by one worker, per second of the whole run (the same client code on both)
  * - `get_c1000_p50_ms`, `get_c1000_p99_ms`: GET latency with 1,000 clients
  *   (`-t get -c 1000 -r 100000 --csv`)
  * - `mem_per_member_<set|zset|hash>_bytes`: RSS growth per member of one
@@ -42,6 +46,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fmt, repoRoot } from "./lib.js";
 import { freePort, redisAvailable, waitForPort } from "../test/support/redis_tools.js";
@@ -78,7 +83,7 @@ async function startRedis(dir: string, aof = NO_AOF): Promise<Server> {
 async function startAgner(dir: string, aof = NO_AOF): Promise<Server> {
   const port = await freePort();
   const cli = join(repoRoot, "dist", "src", "cli", "kv.js");
-  const proc = spawn(process.execPath, [cli, "--port", String(port), "--dir", dir, ...aof, "--distribution", "no"], { stdio: ["ignore", "ignore", "inherit"] });
+  const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", "0", "--dir", dir, ...aof, "--distribution", "no"], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
   return { name: "agner", port, proc, stop: () => kill(proc) };
 }
@@ -162,6 +167,67 @@ async function xaddTests(dir: string): Promise<void> {
       await agner.stop();
     }
   }
+}
+
+/** A 3-command script (INCR, SET, GET on two keys): `evalsha_3cmd_p1_rps`, `evalsha_3cmd_p16_rps`, on fresh servers. */
+const SCRIPT_3CMD = "redis.call('incr', KEYS[1]) redis.call('set', KEYS[2], ARGV[1]) return redis.call('get', KEYS[2])";
+
+async function evalshaTests(dir: string): Promise<void> {
+  for (const pipeline of [1, 16]) {
+    const redis = await startRedis(dir);
+    const agner = await startAgner(dir);
+    try {
+      const got = new Map<string, number>();
+      for (const s of [redis, agner]) {
+        const sha = await scriptLoad(s.port, SCRIPT_3CMD);
+        const args = ["-n", "100000", "-r", "100000", "-c", "50", "-P", String(pipeline), "-q", "EVALSHA", sha, "2", "n___rand_int__", "v___rand_int__", "value"];
+        got.set(s.name, rpsAll(await bench(s.port, args)).get("evalsha")!);
+      }
+      figure(`evalsha_3cmd_p${pipeline}_rps`, got.get("agner")!, got.get("redis")!, "higher");
+    } finally {
+      await redis.stop();
+      await agner.stop();
+    }
+  }
+}
+
+/**
+ * BullMQ, one queue and one worker (concurrency 1): `bullmq_jobs_per_s`,
+ * jobs added (addBulk) and then processed to completion, per second of
+ * the whole run, on fresh servers with the same client code.
+ */
+async function bullmqTests(dir: string): Promise<void> {
+  const { Queue, Worker } = createRequire(import.meta.url)("bullmq") as typeof import("bullmq");
+  const jobs = Number(process.env.AGNER_KV_BENCH_BULLMQ_JOBS ?? 5000);
+  const got = new Map<string, number>();
+  for (const start of [startRedis, startAgner]) {
+    const s = await start(dir);
+    try {
+      const connection = { host: "127.0.0.1", port: s.port, maxRetriesPerRequest: null };
+      const queue = new Queue("bench", { connection });
+      const t0 = performance.now();
+      for (let i = 0; i < jobs; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: "j", data: { n: i + k } })));
+      let done = 0;
+      const finished = new Promise<void>((r) => {
+        const worker = new Worker("bench", async (job) => job.data.n * 2, { connection, concurrency: 1 });
+        worker.on("completed", () => {
+          if (++done === jobs) void worker.close().then(r);
+        });
+      });
+      await finished;
+      got.set(s.name, jobs / ((performance.now() - t0) / 1000));
+      await queue.close();
+    } finally {
+      await s.stop();
+    }
+  }
+  figure("bullmq_jobs_per_s", got.get("agner")!, got.get("redis")!, "higher");
+}
+
+function scriptLoad(port: number, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("redis-cli", ["-p", String(port), "SCRIPT", "LOAD", body], (e, out) => (e ? reject(e) : resolve(out.trim())));
+  });
 }
 
 /** redis-benchmark's standard tests over the types, on fresh servers, at -P 1 and -P 16. */
@@ -376,6 +442,8 @@ export default async function main(): Promise<void> {
     if (part("everysec")) await everysec(dir);
     if (part("standard")) await standardTests(dir);
     if (part("xadd")) await xaddTests(dir);
+    if (part("evalsha")) await evalshaTests(dir);
+    if (part("bullmq")) await bullmqTests(dir);
     if (part("c1000")) await manyClients(dir);
     if (part("mem_per_key_100b")) await memoryPerKey100(dir);
     if (part("mem_per_member")) await memoryPerMember(dir);
