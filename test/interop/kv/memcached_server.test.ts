@@ -34,8 +34,9 @@ import { CasBook } from "./mc_diff_util.js";
 import { META_SCRIPTS } from "./mc_meta_scripts.js";
 import { SCRIPTS } from "./mc_scripts.js";
 
-const ALL_SCRIPTS: [string, string[]][] = [...Object.entries(SCRIPTS), ...Object.entries(META_SCRIPTS).map(([n, s]): [string, string[]] => [`meta: ${n}`, s])];
 import { COUNTERS, step } from "./mc_steps.js";
+
+const ALL_SCRIPTS: [string, string[]][] = [...Object.entries(SCRIPTS), ...Object.entries(META_SCRIPTS).map(([n, s]): [string, string[]] => [`meta: ${n}`, s])];
 
 async function stats(port: number): Promise<Record<string, number>> {
   const c = await McRawConnection.open(port);

@@ -54,12 +54,12 @@ export type McAction =
   | { readonly kind: "shards"; readonly parts: McPart[]; finish(replies: readonly Reply[]): McText }
   /** Send `text` now (after the replies before it). */
   | { readonly kind: "reply"; readonly text: string }
-  /** The server's figures (`stats`, `stats <args>`). */
-  | { readonly kind: "stats"; readonly args: string[] }
-  /** flush_all with its delay (seconds, exptime rules). */
-  | { readonly kind: "flush_all"; readonly delay: number; readonly noreply: boolean }
-  /** Send what is pending, then close. */
-  | { readonly kind: "quit" }
+  /** The server's figures (`stats`, `stats <args>`); `format` turns the text into the reply (binary frames). */
+  | { readonly kind: "stats"; readonly args: string[]; readonly format?: (text: string) => string }
+  /** flush_all with its delay (seconds, exptime rules); `reply` instead of `OK` (a binary frame). */
+  | { readonly kind: "flush_all"; readonly delay: number; readonly noreply: boolean; readonly reply?: string }
+  /** Send what is pending (and `text`), then close. */
+  | { readonly kind: "quit"; readonly text?: string }
   /** Close without answering anything more. */
   | { readonly kind: "close"; readonly reason: string };
 
