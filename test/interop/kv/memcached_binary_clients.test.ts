@@ -70,6 +70,15 @@ describe("memjs (binary protocol)", () => {
     assert.equal(await redis.exists("mj:f"), 0);
   });
 
+  test("a bad frame closes only its own connection", async () => {
+    const bad = await McBinConnection.open(memcachedPort(srv.inst));
+    const r = await bad.step(Buffer.concat([frame(0x00, { key: "abc", bodylen: 1 }), Buffer.from("junk")]), false);
+    assert.equal(r.frames[0]!.status, 0x81);
+    assert.equal((await bad.step(Buffer.alloc(0))).closed, true);
+    assert.equal(await mc.set("mj:after", "still"), true);
+    assert.equal((await mc.get("mj:after")).value?.toString(), "still");
+  });
+
   test("stats", async () => {
     const stats = await new Promise<Record<string, string>>((resolve, reject) =>
       mc.stats((err, _server, s) => (err !== null ? reject(err) : resolve(s as Record<string, string>))),
