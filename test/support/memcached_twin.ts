@@ -88,7 +88,7 @@ export class McTwinConnection {
           t.flushAt = null;
           if (plan === "now") for (let i = 0; i < t.shards; i++) mcFlush(t.ctx(i));
           else if (plan !== "cancel") t.flushAt = plan.at;
-          if (!a.noreply) out += "OK\r\n";
+          if (!a.noreply) out += a.reply ?? "OK\r\n";
           break;
         }
         case "stats":

@@ -12,7 +12,10 @@ import { after, before, describe, test } from "node:test";
 import { DETERMINISTIC, McRawConnection, type MemcachedServer, needsMemcached, startMemcached } from "../../support/memcached_server.js";
 import { McTwin } from "../../support/memcached_twin.js";
 import { CasBook } from "./mc_diff_util.js";
+import { META_SCRIPTS } from "./mc_meta_scripts.js";
 import { SCRIPTS } from "./mc_scripts.js";
+
+const ALL_SCRIPTS: [string, string[]][] = [...Object.entries(SCRIPTS), ...Object.entries(META_SCRIPTS).map(([n, s]): [string, string[]] => [`meta: ${n}`, s])];
 
 const COUNTERS = [
   "cmd_get",
@@ -55,7 +58,7 @@ describe("memcached differential (engine in-process)", needsMemcached(), () => {
     await mc?.stop();
   });
 
-  for (const [name, steps] of Object.entries(SCRIPTS)) {
+  for (const [name, steps] of ALL_SCRIPTS) {
     test(name, async () => {
       const real = await McRawConnection.open(mc.port);
       await real.step(Buffer.from("flush_all\r\n"));

@@ -31,8 +31,12 @@ import { shardOf } from "../../../src/apps/kv/server/router.js";
 import { type TestServer, startAgner, testRuntime } from "../../support/agner_kv.js";
 import { DETERMINISTIC, McRawConnection, type MemcachedServer, exchange, needsMemcached, startMemcached } from "../../support/memcached_server.js";
 import { CasBook } from "./mc_diff_util.js";
+import { META_SCRIPTS } from "./mc_meta_scripts.js";
 import { SCRIPTS } from "./mc_scripts.js";
+
 import { COUNTERS, step } from "./mc_steps.js";
+
+const ALL_SCRIPTS: [string, string[]][] = [...Object.entries(SCRIPTS), ...Object.entries(META_SCRIPTS).map(([n, s]): [string, string[]] => [`meta: ${n}`, s])];
 
 async function stats(port: number): Promise<Record<string, number>> {
   const c = await McRawConnection.open(port);
@@ -85,7 +89,7 @@ describe("the server against memcached, over sockets", needsMemcached(), () => {
     await mc?.stop();
   });
 
-  for (const [name, steps] of Object.entries(SCRIPTS)) {
+  for (const [name, steps] of ALL_SCRIPTS) {
     test(`script: ${name}`, () => compare(mc.port, memcachedPort(srv.inst), steps));
   }
 

@@ -43,11 +43,21 @@ import { BAD_CHUNK, ITEM_OVERHEAD, type StoreOp, TOO_LARGE, cNumber } from "./me
 import { type Reply } from "../resp/reply.js";
 import { CHUNK_BYTES } from "../resp/resp_writer.js";
 
-/** A memcached key's flags and CAS unique (0: none handed out yet). */
+/** {@link McMeta.bits}: the item was read since it was stored (memcached's ITEM_FETCHED: `mg h`, `me`'s fetch=). */
+export const FETCHED = 1;
+/** Marked stale by `md I` or stored stale by `ms I` (ITEM_STALE: `mg` shows X). */
+export const STALE = 2;
+/** A client was handed the recache token (ITEM_TOKEN_SENT: `mg` shows W once, then Z). */
+export const TOKEN_SENT = 4;
+/** Stored under a base64 key (`ms ... b`): meta replies show the key base64 again (ITEM_KEY_BINARY). */
+export const KEY_BINARY = 8;
+
+/** A memcached key's flags, CAS unique (0: none handed out yet) and item bits ({@link FETCHED}...). */
 export class McMeta {
   constructor(
     public flags: number,
     public cas: number,
+    public bits = 0,
   ) {}
 }
 
@@ -139,16 +149,16 @@ export function expiryOf(exptime: number, now: number): number | null {
   return at <= now ? -1 : at;
 }
 
-function metaOf(db: Db, key: string): McMeta | undefined {
+export function metaOf(db: Db, key: string): McMeta | undefined {
   return db.meta === null ? undefined : (db.meta.get(key) as McMeta | undefined);
 }
 
-function setMeta(db: Db, key: string, m: McMeta): void {
+export function setMeta(db: Db, key: string, m: McMeta): void {
   (db.meta ??= new Map()).set(key, m);
 }
 
 /** The key's CAS unique, handing one out if it has none. */
-function casOf(ctx: ExecContext, key: string): number {
+export function casOf(ctx: ExecContext, key: string): number {
   const db = ctx.db;
   let m = metaOf(db, key);
   if (m === undefined) {
@@ -159,8 +169,15 @@ function casOf(ctx: ExecContext, key: string): number {
   return m.cas;
 }
 
+/** The item was read (memcached's do_item_bump): its {@link FETCHED} bit. */
+export function markFetched(db: Db, key: string): void {
+  const m = metaOf(db, key);
+  if (m === undefined) setMeta(db, key, new McMeta(0, 0, FETCHED));
+  else m.bits |= FETCHED;
+}
+
 /** A string value, undefined when missing (or expired: removed), or null for another type. */
-function lookup(ctx: ExecContext, key: string): string | undefined | null {
+export function lookup(ctx: ExecContext, key: string): string | undefined | null {
   const v = lookupWrite(ctx, key);
   if (v === undefined || typeof v === "string") return v;
   return null;
@@ -171,14 +188,14 @@ function lookup(ctx: ExecContext, key: string): string | undefined | null {
  * propagates it. An item already expired replaces what was there by
  * nothing. Throws KeyspaceFull.
  */
-function storeItem(ctx: ExecContext, key: string, value: string, flags: number, at: number | null, keepTtl = false): void {
+export function storeItem(ctx: ExecContext, key: string, value: string, flags: number, at: number | null, keepTtl = false, bits = 0): void {
   const db = ctx.db;
   if (at === -1) {
     if (db.deleteKey(key)) ctx.propagate(["DEL", key]);
     return;
   }
   db.setKey(key, value, keepTtl);
-  if (flags !== 0) setMeta(db, key, new McMeta(flags, 0));
+  if (flags !== 0 || bits !== 0) setMeta(db, key, new McMeta(flags, 0, bits));
   if (keepTtl) {
     ctx.propagate(["SET", key, value, "KEEPTTL"]);
   } else if (at !== null) {
@@ -205,7 +222,7 @@ function valueLine(ctx: ExecContext, key: string, v: string, withCas: boolean): 
 }
 
 /** Changes a key's expiry only (touch, gat): the CAS and flags stay. */
-function touchItem(ctx: ExecContext, key: string, at: number | null): void {
+export function touchItem(ctx: ExecContext, key: string, at: number | null): void {
   const db = ctx.db;
   if (at === -1) {
     db.deleteKey(key);
@@ -256,10 +273,108 @@ export function mcGet(ctx: ExecContext, keys: readonly string[], cas: boolean, t
       c.get_hits++;
     }
     out[i] = valueLine(ctx, key, v, cas);
+    markFetched(db, key);
     if (touch) touchItem(ctx, key, at);
   }
   return out;
 }
+
+/** What {@link storeCore} did (memcached's store_item_type, and the wrong type of a Redis key). */
+export type StoreStatus = "STORED" | "EXISTS" | "NOT_FOUND" | "NOT_STORED" | "NO_MEMORY" | "WRONGTYPE";
+
+/**
+ * The CAS unique of an item just written (handed out now: most writes
+ * never need one), or a fresh one when the write left nothing (an item
+ * stored already expired), as memcached's item had one.
+ */
+export function storedCas(ctx: ExecContext, key: string): number {
+  return ctx.db.data.has(key) ? casOf(ctx, key) : nextCas(ctx.now);
+}
+
+/**
+ * memcached's do_store_item for every protocol: `op` is the mode (`cas`
+ * for a set or replace given a unique), `cas` the unique given (0n: none).
+ * A unique is checked for every mode: add ignores it, append/prepend
+ * answer EXISTS on a mismatch, cas on a missing key is NOT_FOUND. With
+ * `stale` (meta `ms I`), a unique older than the item's still stores, the
+ * item keeping its expiry and marked stale. append/prepend keep the item's
+ * flags and expiry and are NOT_STORED past `itemSizeMax`. The counters are
+ * memcached's, but for cmd_set, which the callers count (meta
+ * arithmetic's autovivify stores without counting one).
+ */
+export function storeCore(
+  ctx: ExecContext,
+  op: StoreOp,
+  key: string,
+  flags: number,
+  exptime: number,
+  value: string,
+  cas: bigint,
+  itemSizeMax: number,
+  bits = 0,
+  stale = false,
+): StoreStatus {
+  const c = mcState(ctx.db.keyspace).counters;
+  const old = lookup(ctx, key);
+  if (old === null) return "WRONGTYPE";
+  try {
+    if (old === undefined) {
+      if (op === "cas") {
+        c.cas_misses++;
+        return "NOT_FOUND";
+      }
+      if (op !== "set" && op !== "add") return "NOT_STORED";
+      storeItem(ctx, key, value, flags, expiryOf(exptime, ctx.now), false, bits);
+    } else {
+      const oldCas = cas === 0n ? 0 : casOf(ctx, key);
+      const res = cas === 0n ? "none" : cas === BigInt(oldCas) ? "match" : stale && cas < BigInt(oldCas) ? "stale" : "badval";
+      switch (op) {
+        case "add":
+          return "NOT_STORED";
+        case "cas": {
+          if (res === "none" || res === "badval") {
+            c.cas_badval++;
+            return "EXISTS";
+          }
+          c.cas_hits++;
+          if (res === "stale") {
+            const m = metaOf(ctx.db, key);
+            storeItem(ctx, key, value, flags, null, true, bits | STALE | (m === undefined ? 0 : m.bits & TOKEN_SENT));
+          } else storeItem(ctx, key, value, flags, expiryOf(exptime, ctx.now), false, bits);
+          break;
+        }
+        case "append":
+        case "prepend": {
+          if (res !== "none" && res !== "match") return "EXISTS";
+          const joined = op === "append" ? old + value : value + old;
+          if (key.length + joined.length + ITEM_OVERHEAD > itemSizeMax) return "NOT_STORED";
+          const m = metaOf(ctx.db, key);
+          storeItem(ctx, key, joined, m === undefined ? 0 : m.flags, null, true, bits);
+          break;
+        }
+        default:
+          storeItem(ctx, key, value, flags, expiryOf(exptime, ctx.now), false, bits);
+      }
+    }
+  } catch (e) {
+    if (e instanceof KeyspaceFull) {
+      c.store_no_memory++;
+      return "NO_MEMORY";
+    }
+    throw e;
+  }
+  c.total_items++;
+  return "STORED";
+}
+
+const STORE_LINES: Record<StoreStatus, string> = {
+  STORED,
+  EXISTS,
+  NOT_FOUND,
+  NOT_STORED,
+  NO_MEMORY: OUT_OF_MEMORY,
+  WRONGTYPE: WRONGTYPE_LINE,
+};
 
 /**
  * set/add/replace/append/prepend/cas (do_store_item). append/prepend keep
@@ -277,52 +392,8 @@ export function mcStore(
   cas: bigint,
   itemSizeMax: number,
 ): Reply {
-  const c = mcState(ctx.db.keyspace).counters;
-  c.cmd_set++;
-  const old = lookup(ctx, key);
-  if (old === null) return WRONGTYPE_LINE;
-  try {
-    switch (op) {
-      case "set":
-        break;
-      case "add":
-        if (old !== undefined) return NOT_STORED;
-        break;
-      case "replace":
-        if (old === undefined) return NOT_STORED;
-        break;
-      case "cas":
-        if (old === undefined) {
-          c.cas_misses++;
-          return NOT_FOUND;
-        }
-        if (cas === 0n || cas !== BigInt(casOf(ctx, key))) {
-          c.cas_badval++;
-          return EXISTS;
-        }
-        c.cas_hits++;
-        break;
-      case "append":
-      case "prepend": {
-        if (old === undefined) return NOT_STORED;
-        const joined = op === "append" ? old + value : value + old;
-        if (key.length + joined.length + ITEM_OVERHEAD > itemSizeMax) return NOT_STORED;
-        const m = metaOf(ctx.db, key);
-        storeItem(ctx, key, joined, m === undefined ? 0 : m.flags, null, true);
-        c.total_items++;
-        return STORED;
-      }
-    }
-    storeItem(ctx, key, value, flags, expiryOf(exptime, ctx.now));
-  } catch (e) {
-    if (e instanceof KeyspaceFull) {
-      c.store_no_memory++;
-      return OUT_OF_MEMORY;
-    }
-    throw e;
-  }
-  c.total_items++;
-  return STORED;
+  mcState(ctx.db.keyspace).counters.cmd_set++;
+  return STORE_LINES[storeCore(ctx, op, key, flags, exptime, value, cas, itemSizeMax)];
 }
 
 /** A storage command refused as too large: counted; a set also drops the key's string value, so no stale value stays (memcached does). */
@@ -349,27 +420,31 @@ export function mcDelete(ctx: ExecContext, key: string): Reply {
   return DELETED;
 }
 
+/** What {@link arithCore} did: `value` is the new number (status OK; the new CAS is {@link casOf}'s). */
+export interface ArithResult {
+  readonly status: "OK" | "NON_NUMERIC" | "NOT_FOUND" | "EXISTS" | "WRONGTYPE";
+  readonly value: bigint;
+}
+
 /**
- * incr/decr (do_add_delta): the value read as strtoull reads it (leading
+ * memcached's do_add_delta: the value read as strtoull reads it (leading
  * blanks, then digits, then a blank or the end), incr wrapping at 2^64,
  * decr stopping at 0. A result no longer than the value is written in
  * place, padded with spaces (memcached does: `decr` of "100" by 91 leaves
  * "9  "); a longer one is a new item. Flags and expiry stay; the CAS
- * changes. Answers the number alone.
+ * changes. A unique (`cas`, 0n: none) that does not match is EXISTS.
+ * Misses are the callers' to count (an autovivify is not one).
  */
-export function mcArith(ctx: ExecContext, incr: boolean, key: string, delta: bigint): Reply {
+export function arithCore(ctx: ExecContext, incr: boolean, key: string, delta: bigint, cas = 0n): ArithResult {
   const c = mcState(ctx.db.keyspace).counters;
   const old = lookup(ctx, key);
-  if (old === null) return WRONGTYPE_LINE;
-  if (old === undefined) {
-    if (incr) c.incr_misses++;
-    else c.decr_misses++;
-    return NOT_FOUND;
-  }
-  if (old.length === 0 || key.length + old.length + ITEM_OVERHEAD > SLAB_CHUNK_MAX) return NON_NUMERIC;
+  if (old === null) return { status: "WRONGTYPE", value: 0n };
+  if (old === undefined) return { status: "NOT_FOUND", value: 0n };
+  if (old.length === 0 || key.length + old.length + ITEM_OVERHEAD > SLAB_CHUNK_MAX) return { status: "NON_NUMERIC", value: 0n };
+  if (cas !== 0n && BigInt(casOf(ctx, key)) !== cas) return { status: "EXISTS", value: 0n };
   const z = old.indexOf("\0");
   const cur = cNumber(z < 0 ? old : old.slice(0, z), true);
-  if (cur === null) return NON_NUMERIC;
+  if (cur === null) return { status: "NON_NUMERIC", value: 0n };
   let next: bigint;
   if (incr) next = (cur + delta) & U64_MASK;
   else next = delta > cur ? 0n : cur - delta;
@@ -379,10 +454,31 @@ export function mcArith(ctx: ExecContext, incr: boolean, key: string, delta: big
   const inPlace = text.length <= old.length;
   const value = inPlace ? text + " ".repeat(old.length - text.length) : text;
   const m = metaOf(ctx.db, key);
-  // The key exists, so this write cannot overflow the keyspace.
-  storeItem(ctx, key, value, m === undefined ? 0 : m.flags, null, true);
+  // The key exists, so this write cannot overflow the keyspace; in place, the item (its bits) stays.
+  storeItem(ctx, key, value, m === undefined ? 0 : m.flags, null, true, m === undefined ? 0 : inPlace ? m.bits : m.bits & KEY_BINARY);
   if (!inPlace) c.total_items++;
-  return `${text}\r\n`;
+  return { status: "OK", value: next };
+}
+
+/** incr/decr over text: the number alone, or memcached's error line. */
+export function mcArith(ctx: ExecContext, incr: boolean, key: string, delta: bigint): Reply {
+  const r = arithCore(ctx, incr, key, delta);
+  switch (r.status) {
+    case "OK":
+      return `${r.value}\r\n`;
+    case "NOT_FOUND": {
+      const c = mcState(ctx.db.keyspace).counters;
+      if (incr) c.incr_misses++;
+      else c.decr_misses++;
+      return NOT_FOUND;
+    }
+    case "NON_NUMERIC":
+      return NON_NUMERIC;
+    case "WRONGTYPE":
+      return WRONGTYPE_LINE;
+    case "EXISTS":
+      return EXISTS;
+  }
 }
 
 export function mcTouch(ctx: ExecContext, key: string, exptime: number): Reply {
@@ -394,6 +490,7 @@ export function mcTouch(ctx: ExecContext, key: string, exptime: number): Reply {
     c.touch_misses++;
     return NOT_FOUND;
   }
+  markFetched(ctx.db, key);
   touchItem(ctx, key, expiryOf(exptime, ctx.now));
   c.touch_hits++;
   return TOUCHED;

@@ -25,8 +25,10 @@ import { type Proc } from "../../../runtime/process.js";
 import { GenServer, type NoReply, noreply, ok, stop } from "../../../otp/gen_server.js";
 import { type KvInstance } from "../server/instance.js";
 import { MC_FLUSH } from "./memcached_commands.js";
+import { type BinCommand, type BinRequest, McBinParser, OP, REQ_MAGIC, STATUS, binError, binResponse } from "./memcached_binary.js";
+import { isSasl, planBinary } from "./memcached_binary_plan.js";
 import { McParser, type McRequest } from "./memcached_parser.js";
-import { type McPart, type McText, flushPlan, planRequest } from "./memcached_protocol.js";
+import { type McAction, type McPart, type McText, flushPlan, planRequest } from "./memcached_protocol.js";
 import { McFlushSchedule, mcServer } from "./memcached_state.js";
 import { statsText } from "./memcached_stats.js";
 import { BatchReply } from "../server/messages.js";
@@ -78,6 +80,9 @@ class Target {
 export class McConnState {
   readonly self: Proc;
   readonly parser: McParser;
+  /** The binary protocol's parser, once the first byte was 0x80 (memcached negotiates per connection, on its first byte). */
+  bin: McBinParser | null = null;
+  private negotiated = false;
   readonly port: SocketPort;
   authenticated: boolean;
   private readonly order = new ReplyOrder<Slot>((r) => this.emit(r));
@@ -124,10 +129,25 @@ export class McConnState {
     const parser = this.parser;
     // CONFIG SET memcached-item-size-max applies from the next request on.
     parser.limits.itemSizeMax = this.inst.config.get("memcached-item-size-max");
-    parser.feed(chunk);
-    for (let req = parser.next(); req !== null && !this.closing; req = parser.next()) {
-      if (this.authenticated) this.dispatch(req);
-      else this.auth(req);
+    if (!this.negotiated && chunk.length > 0) {
+      this.negotiated = true;
+      if (chunk[0] === REQ_MAGIC) {
+        this.bin = new McBinParser(parser.limits);
+        // SASL is on when a password is (memcached -S): binary clients authenticate with SASL PLAIN.
+        this.bin.authRequired = !this.authenticated;
+      }
+    }
+    const bin = this.bin;
+    if (bin !== null) {
+      bin.limits.itemSizeMax = parser.limits.itemSizeMax;
+      bin.feed(chunk);
+      for (let req = bin.next(); req !== null && !this.closing; req = bin.next()) this.dispatchBinary(req);
+    } else {
+      parser.feed(chunk);
+      for (let req = parser.next(); req !== null && !this.closing; req = parser.next()) {
+        if (this.authenticated) this.dispatch(req);
+        else this.auth(req);
+      }
     }
     this.shards.sendBuilt(0);
     this.maybeFlush();
@@ -136,25 +156,68 @@ export class McConnState {
 
   /** Runs or routes one request. */
   private dispatch(req: McRequest): void {
-    const seq = this.order.take();
     const inst = this.inst;
-    const a = planRequest(req, (k) => shardOf(k, inst.mask), this.parser.limits);
+    this.run(this.order.take(), planRequest(req, (k) => shardOf(k, inst.mask), this.parser.limits));
+  }
+
+  /** Runs or routes one binary request (SASL here: the authentication state is the connection's). */
+  private dispatchBinary(req: BinRequest): void {
+    if (req.kind === "bin" && isSasl(req.cmd)) return this.sasl(req);
+    const inst = this.inst;
+    this.run(this.order.take(), planBinary(req, (k) => shardOf(k, inst.mask), this.parser.limits));
+  }
+
+  private run(seq: number, a: McAction): void {
+    const inst = this.inst;
     switch (a.kind) {
       case "shards":
         return this.route(seq, a.parts, a.finish);
       case "reply":
         return this.fill(seq, a.text);
       case "stats": {
-        const args = a.args;
-        return this.fill(seq, () => statsText(inst, args, this.parser.limits.itemSizeMax));
+        const { args, format } = a;
+        return this.fill(seq, () => {
+          const text = statsText(inst, args, this.parser.limits.itemSizeMax);
+          return format === undefined ? text : format(text);
+        });
       }
       case "flush_all":
-        return this.flushAll(seq, a.delay, a.noreply);
+        return this.flushAll(seq, a.delay, a.noreply, a.reply);
       case "quit":
       case "close":
         this.closing = true;
+        if (a.kind === "quit" && a.text !== undefined && a.text !== "") {
+          this.fill(seq, a.text);
+          seq = this.order.take();
+        }
         return this.fill(seq, CLOSE);
     }
+  }
+
+  /**
+   * memcached's binary SASL with the server's password (memcached -S):
+   * PLAIN only (`authzid NUL user NUL password`, any user, as the text
+   * port's auth takes any user name). Without a password SASL is off and
+   * its commands are unknown, as memcached without -S.
+   */
+  private sasl(req: BinCommand): void {
+    const seq = this.order.take();
+    const { opcode, opaque } = req;
+    const pass = this.inst.config.get("requirepass");
+    if (pass === "") return this.fill(seq, binError(opcode, STATUS.UNKNOWN_COMMAND, opaque));
+    if (req.cmd === OP.SASL_LIST_MECHS) return this.fill(seq, binResponse(opcode, STATUS.SUCCESS, opaque, 0, "", "", "PLAIN") as string);
+    const srv = mcServer(this.inst);
+    srv.counters.auth_cmds++;
+    const v = req.value;
+    const a = v.indexOf("\0");
+    const b = a < 0 ? -1 : v.indexOf("\0", a + 1);
+    if (req.cmd === OP.SASL_AUTH && req.key === "PLAIN" && b >= 0 && v.slice(b + 1) === pass) {
+      this.authenticated = true;
+      this.bin!.authRequired = false;
+      return this.fill(seq, binResponse(opcode, STATUS.SUCCESS, opaque, 0, "", "", "Authenticated") as string);
+    }
+    srv.counters.auth_errors++;
+    this.fill(seq, binError(opcode, STATUS.AUTH_ERROR, opaque));
   }
 
   private route(seq: number, parts: McPart[], finish: (replies: readonly Reply[]) => McText): void {
@@ -170,7 +233,7 @@ export class McConnState {
    * flusher holds it); one that is due now goes to every shard as a batch
    * of this connection, so it is ordered with this client's other requests.
    */
-  private flushAll(seq: number, delay: number, silent: boolean): void {
+  private flushAll(seq: number, delay: number, silent: boolean, answer = OK_LINE): void {
     const srv = mcServer(this.inst);
     srv.counters.cmd_flush++;
     const plan = flushPlan(delay, Date.now(), this.inst.started);
@@ -178,7 +241,7 @@ export class McConnState {
     srv.flushAt = at;
     const f = this.self.rt.whereis(srv.flusherName);
     if (f !== undefined) f.rt.deliver(f, new McFlushSchedule(at));
-    const reply = silent ? "" : OK_LINE;
+    const reply = silent ? "" : answer;
     if (plan !== "now") return this.fill(seq, reply);
     const parts: McPart[] = [];
     for (let i = 0; i < this.inst.shardCount; i++) parts.push({ shard: i, spec: MC_FLUSH, argv: ["mc_flush"] });

@@ -41,6 +41,10 @@
  * p.next(); // null: need more bytes
  */
 import { ChunkBuffer, EMPTY, type LatinBuffer } from "../chunk_buffer.js";
+import { META_MAX_TOKENS, base64Decode, longOpaque, metaFlags } from "./memcached_meta_flags.js";
+import { cNumber, i32, u32, u64 } from "./memcached_numbers.js";
+
+export { cNumber };
 
 
 /** memcached's KEY_MAX_LENGTH. */
@@ -162,7 +166,23 @@ export interface McClose {
   readonly reason: string;
 }
 
-export type McRequest = McGet | McStore | McBadChunk | McTooLarge | McDelete | McArith | McTouch | McFlushAll | McStats | McSimple | McError | McClose;
+/** A meta command (mg, md, ma, me): the key (decoded when base64), its flag tokens as sent (checked). */
+export interface McMetaCommand {
+  readonly kind: "meta";
+  readonly cmd: "mg" | "md" | "ma" | "me";
+  readonly key: string;
+  readonly tokens: string[];
+}
+
+/** ms with its data block. */
+export interface McMetaSet {
+  readonly kind: "meta_set";
+  readonly key: string;
+  readonly tokens: string[];
+  readonly value: string;
+}
+
+export type McRequest = McMetaCommand | McMetaSet | McGet | McStore | McBadChunk | McTooLarge | McDelete | McArith | McTouch | McFlushAll | McStats | McSimple | McError | McClose;
 
 export const ERROR = "ERROR";
 export const BAD_FORMAT = "CLIENT_ERROR bad command line format";
@@ -178,6 +198,8 @@ function error(text: string): McError {
 }
 
 const ERROR_REQ = error(ERROR);
+/** mn's reply: nothing to run, it only marks the end of a quiet pipeline. */
+const MN_REQ = error("MN");
 
 /** memcached's MAX_TOKENS - 1: tokens a line is split into before the rest is left as one. */
 const MAX_TOKENS = 23;
@@ -199,11 +221,8 @@ interface Pending {
   cas: bigint;
   noreply: boolean;
   vlen: number;
-}
-
-/** C's isspace (C locale). */
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
+  /** ms: its flag tokens (null for the text storage commands). */
+  meta: string[] | null;
 }
 
 /** A valid key: 1-250 bytes, none of them a control character (or space, which never reaches here). */
@@ -215,65 +234,6 @@ export function validKey(k: string): boolean {
     if (c < 0x21 || c === 0x7f) return false;
   }
   return true;
-}
-
-const U64 = 2n ** 64n;
-const I64_MAX = 2n ** 63n - 1n;
-
-/**
- * C's strtol (signed) or strtoul/strtoull (unsigned) in base 10 on 64 bits,
- * with memcached's safe_strto* checks: leading whitespace and a sign are
- * accepted, at least one digit, then the end or a whitespace character;
- * out of range (ERANGE) is invalid; an unsigned reading that is negative
- * as a signed number is invalid when the token has a `-` anywhere.
- * Null when invalid.
- */
-export function cNumber(t: string, unsigned: boolean): bigint | null {
-  const n = t.length;
-  let i = 0;
-  while (i < n && isSpace(t.charCodeAt(i))) i++;
-  let neg = false;
-  const sign = t.charCodeAt(i);
-  if (sign === 43 || sign === 45) {
-    neg = sign === 45;
-    i++;
-  }
-  const start = i;
-  while (i < n) {
-    const c = t.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    i++;
-  }
-  if (i === start) return null;
-  if (i < n && !isSpace(t.charCodeAt(i))) return null;
-  const mag = i - start <= 15 ? BigInt(Number(t.slice(start, i))) : BigInt(t.slice(start, i));
-  if (unsigned) {
-    if (mag >= U64) return null;
-    const v = neg ? (U64 - mag) % U64 : mag;
-    if (v > I64_MAX && t.includes("-")) return null;
-    return v;
-  }
-  if (neg ? mag > I64_MAX + 1n : mag > I64_MAX) return null;
-  return neg ? -mag : mag;
-}
-
-/** safe_strtoul into a uint32: a 64-bit reading, truncated. */
-function u32(t: string): number | null {
-  if (t.length <= 9 && /^[0-9]+$/.test(t)) return Number(t);
-  const v = cNumber(t, true);
-  return v === null ? null : Number(v & 0xffffffffn);
-}
-
-/** safe_strtol into an int32: a 64-bit reading, truncated. */
-function i32(t: string): number | null {
-  if (t.length <= 9 && /^[0-9]+$/.test(t)) return Number(t);
-  const v = cNumber(t, false);
-  return v === null ? null : Number(BigInt.asIntN(32, v));
-}
-
-/** safe_strtoull. */
-function u64(t: string): bigint | null {
-  return cNumber(t, true);
 }
 
 /**
@@ -466,6 +426,7 @@ export class McParser extends ChunkBuffer {
     const name = tokens[0];
     if (name === undefined || name.length < 2) return ERROR_REQ;
     const first = name.charCodeAt(0);
+    if (first === 109 /* m */ && name.length === 2) return this.meta(name, tokens);
     switch (name) {
       case "get":
       case "bget":
@@ -513,7 +474,7 @@ export class McParser extends ChunkBuffer {
         return error(SHUTDOWN_DISABLED);
     }
     // Unknown: memcached dispatches on the first letter, and only past those checks an HTTP request is hung up on.
-    if ((first === 109 /* m */ && name.length === 2) || "gsacidt".includes(name[0]!)) return ERROR_REQ;
+    if ("gsacidt".includes(name[0]!)) return ERROR_REQ;
     if (tokens[tokens.length - 1]!.startsWith("HTTP/")) return this.close("HTTP request");
     return ERROR_REQ;
   }
@@ -560,9 +521,15 @@ export class McParser extends ChunkBuffer {
       this.need = vlen + 2;
       return { kind: "too_large", op, key, noreply };
     }
-    this.pending = { op, key, flags, exptime, cas, noreply, vlen };
+    this.pending = { op, key, flags, exptime, cas, noreply, vlen, meta: null };
     this.mode = MODE_DATA;
     this.need = vlen + 2;
+    this.collectBig();
+    return undefined;
+  }
+
+  /** Reads a pending data block of `need` bytes; a big one is collected chunk by chunk. */
+  private collectBig(): void {
     if (this.need >= BIG_DATA && this.end - this.pos < this.need) {
       // Collect a big value's chunks and copy them once, at the end.
       this.parts = this.pos < this.end ? [this.buf.subarray(this.pos, this.end)] : [];
@@ -572,7 +539,6 @@ export class McParser extends ChunkBuffer {
       this.pos = this.end = 0;
       this.scanned = 0;
     }
-    return undefined;
   }
 
   /** The data block of the pending storage command: the request, null (need more), or undefined (suppressed). */
@@ -597,7 +563,76 @@ export class McParser extends ChunkBuffer {
     this.mode = MODE_LINE;
     if (block[at + need - 2] !== 13 || block[at + need - 1] !== 10) return { kind: "bad_chunk", key: p.key, noreply: p.noreply };
     const value = block.latin1Slice(at, at + p.vlen);
+    if (p.meta !== null) return { kind: "meta_set", key: p.key, tokens: p.meta, value };
     return { kind: "store", op: p.op, key: p.key, flags: p.flags, exptime: p.exptime, value, cas: p.cas, noreply: p.noreply };
+  }
+
+  /**
+   * A meta command line (process_mget/mset/mdelete/marithmetic/meta_command's
+   * checks, in their order). Beyond memcached: a key that is not base64
+   * may not hold control characters, as for the text commands.
+   */
+  private meta(name: string, tokens: string[]): McRequest | undefined {
+    const nt = tokens.length + 1;
+    const cmd = name[1];
+    if (cmd === "n") return MN_REQ;
+    if (cmd === "e") return this.metaDebug(tokens);
+    if (cmd !== "g" && cmd !== "s" && cmd !== "d" && cmd !== "a") return ERROR_REQ;
+    if (nt < 3) return ERROR_REQ;
+    const raw = tokens[1]!;
+    if (raw.length > KEY_MAX_LENGTH) return error(BAD_FORMAT);
+    if (cmd === "s") return this.metaSet(raw, tokens);
+    if (nt > META_MAX_TOKENS) return error(cmd === "g" ? "CLIENT_ERROR options flags are too long" : "CLIENT_ERROR options flags too long");
+    const flags = tokens.slice(2);
+    const f = metaFlags(raw, flags);
+    if (f.error !== null) return error(cmd === "g" ? f.error : "CLIENT_ERROR invalid or duplicate flag");
+    if (cmd === "a" && !"I+D-".includes(f.mode)) return error("CLIENT_ERROR invalid mode for ma M token");
+    if (!f.binary && !validKey(raw)) return error(BAD_FORMAT);
+    return { kind: "meta", cmd: name as "mg" | "md" | "ma", key: f.key, tokens: flags };
+  }
+
+  /** me: `me <key> [b]`. */
+  private metaDebug(tokens: string[]): McRequest {
+    const raw = tokens[1];
+    if (raw === undefined || raw.length > KEY_MAX_LENGTH) return error(BAD_FORMAT);
+    let key = raw;
+    if (tokens[2] === "b") {
+      const k = base64Decode(raw);
+      if (k === null) return error(BAD_FORMAT);
+      key = k;
+    } else if (!validKey(raw)) return error(BAD_FORMAT);
+    return { kind: "meta", cmd: "me", key, tokens: [] };
+  }
+
+  /** ms: `ms <key> <datalen> <flags>*`; once the length is read, a refused line's data block is swallowed. */
+  private metaSet(raw: string, tokens: string[]): McRequest | undefined {
+    const nt = tokens.length + 1;
+    if (nt === 3) return error(BAD_FORMAT);
+    if (nt > META_MAX_TOKENS) return error("CLIENT_ERROR options flags too long");
+    const vlen = i32(tokens[2]!);
+    if (vlen === null || vlen < 0 || vlen > 2 ** 31 - 1 - 2) return error(BAD_FORMAT);
+    const flags = tokens.slice(3);
+    const f = metaFlags(raw, flags);
+    let refused: string | null = f.error;
+    if (refused === null && longOpaque(flags)) refused = "CLIENT_ERROR opaque token too long";
+    if (refused === null && !"SEAPR".includes(f.mode)) refused = "CLIENT_ERROR invalid mode for ms M token";
+    if (refused === null && !f.binary && !validKey(raw)) refused = BAD_FORMAT;
+    if (refused === null && f.key.length + vlen + ITEM_OVERHEAD > this.limits.itemSizeMax) {
+      this.mode = MODE_SWALLOW;
+      this.need = vlen + 2;
+      // memcached drops the key's value whatever the mode, and answers even a quiet ms.
+      return { kind: "too_large", op: "set", key: f.key, noreply: false };
+    }
+    if (refused !== null) {
+      this.mode = MODE_SWALLOW;
+      this.need = vlen + 2;
+      return error(refused);
+    }
+    this.pending = { op: "set", key: f.key, flags: 0, exptime: 0, cas: 0n, noreply: false, vlen, meta: flags };
+    this.mode = MODE_DATA;
+    this.need = vlen + 2;
+    this.collectBig();
+    return undefined;
   }
 
   private arith(incr: boolean, tokens: string[]): McRequest | undefined {

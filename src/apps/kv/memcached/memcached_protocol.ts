@@ -27,6 +27,7 @@ import {
   MC_TOUCH,
   REALTIME_MAXDELTA,
 } from "./memcached_commands.js";
+import { MC_MA, MC_MD, MC_ME, MC_MG, MC_MS } from "./memcached_meta.js";
 import { BAD_FORMAT, type McRequest } from "./memcached_parser.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { CHUNK_BYTES } from "../resp/resp_writer.js";
@@ -53,12 +54,12 @@ export type McAction =
   | { readonly kind: "shards"; readonly parts: McPart[]; finish(replies: readonly Reply[]): McText }
   /** Send `text` now (after the replies before it). */
   | { readonly kind: "reply"; readonly text: string }
-  /** The server's figures (`stats`, `stats <args>`). */
-  | { readonly kind: "stats"; readonly args: string[] }
-  /** flush_all with its delay (seconds, exptime rules). */
-  | { readonly kind: "flush_all"; readonly delay: number; readonly noreply: boolean }
-  /** Send what is pending, then close. */
-  | { readonly kind: "quit" }
+  /** The server's figures (`stats`, `stats <args>`); `format` turns the text into the reply (binary frames). */
+  | { readonly kind: "stats"; readonly args: string[]; readonly format?: (text: string) => string }
+  /** flush_all with its delay (seconds, exptime rules); `reply` instead of `OK` (a binary frame). */
+  | { readonly kind: "flush_all"; readonly delay: number; readonly noreply: boolean; readonly reply?: string }
+  /** Send what is pending (and `text`), then close. */
+  | { readonly kind: "quit"; readonly text?: string }
   /** Close without answering anything more. */
   | { readonly kind: "close"; readonly reason: string };
 
@@ -86,6 +87,14 @@ function single(shard: number, spec: CommandSpec, argv: string[], noreply: boole
   };
 }
 
+/** A meta command's reply: text, or a large value's pieces. */
+function metaReply(replies: readonly Reply[]): McText {
+  const r = replies[0]!;
+  return Array.isArray(r) ? (r as string[]) : text(r);
+}
+
+const META_SPECS = { mg: MC_MG, md: MC_MD, ma: MC_MA, me: MC_ME } as const;
+
 /**
  * The action for one request. `shardOf` maps a key to its shard.
  */
@@ -93,6 +102,14 @@ export function planRequest(req: McRequest, shardOf: (key: string) => number, se
   switch (req.kind) {
     case "get":
       return planGet(req.keys, req.cas, req.touch, req.exptime, req.badKey, shardOf);
+    case "meta":
+      return { kind: "shards", parts: [{ shard: shardOf(req.key), spec: META_SPECS[req.cmd], argv: [`mc_${req.cmd}`, req.key, ...req.tokens] }], finish: metaReply };
+    case "meta_set":
+      return {
+        kind: "shards",
+        parts: [{ shard: shardOf(req.key), spec: MC_MS, argv: ["mc_ms", req.key, req.value, String(settings.itemSizeMax), ...req.tokens] }],
+        finish: metaReply,
+      };
     case "store":
       return single(
         shardOf(req.key),

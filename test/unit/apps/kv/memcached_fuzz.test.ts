@@ -1,5 +1,6 @@
 /**
- * Fuzzing the memcached parser, a decoder of untrusted bytes: random and
+ * Fuzzing the memcached text parser (meta commands included), a decoder
+ * of untrusted bytes: random and
  * mutated inputs fed in random chunks only ever yield requests (replies
  * included) and at most one `close`, never an exception or a hang; what it
  * holds stays within its limits; and since every limit is defined on the
@@ -33,6 +34,11 @@ const SEEDS = [
   "delete k 0 noreply\r\nflush_all 10\r\nflush_all noreply\r\nverbosity 1\r\nversion\r\nstats\r\n",
   `set big 0 0 40000\r\n${"v".repeat(40000)}\r\nset huge 0 0 70000\r\n`,
   `get ${Array.from({ length: 60 }, (_, i) => `k${i}`).join(" ")}\r\nquit\r\n`,
+  // meta commands
+  "ms k 5 T0 F5 c k O1\r\nhello\r\nmg k v c f k s t h l O9 q\r\nmn\r\n",
+  "mg n N30 v c t\r\nmd n I T30 q\r\nmg n R30 v\r\nms n 1 I C5 MA\r\nx\r\n",
+  "ma c N0 J10 v\r\nma c MD D3 v t c\r\nma c C1 q\r\nme c\r\nmd c C0 k\r\n",
+  "ms YWJj 3 b k\r\nabc\r\nmg YWJj b k v\r\nme YWJj b\r\nms k 70000 MS\r\n",
 ].map((s) => Buffer.from(s, "latin1"));
 
 interface Outcome {
