@@ -388,6 +388,22 @@ export class FunctionsState {
     return OK;
   }
 
+  /** A FUNCTION record of the append-only file, applied at load: its reply (an error is only logged there). */
+  replay(argv: readonly string[]): Reply {
+    switch (argv[1]?.toLowerCase()) {
+      case "load":
+        return argv.length >= 3 ? this.load(argv) : new ErrorReply("ERR Function code is missing");
+      case "delete":
+        return argv.length === 3 ? this.delete(argv[2]!) : subcommandSyntax(argv);
+      case "flush":
+        return this.flush(argv);
+      case "restore":
+        return argv.length >= 3 ? this.restore(argv) : subcommandSyntax(argv);
+      default:
+        return new ErrorReply(`ERR FUNCTION ${argv[1] ?? ""} is not a change to replay`);
+    }
+  }
+
   /** FUNCTION HELP. */
   help(): Reply {
     return HELP;
