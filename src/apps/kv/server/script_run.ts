@@ -1,5 +1,7 @@
 /**
- * Running a script on the data. A script is atomic and may touch any key
+ * Running a script (EVAL & co.) or a function (FCALL, FCALL_RO) on the
+ * data: {@link prepareScript} checks the command line and finds the code,
+ * which is looked up again once the shards are held. A script is atomic and may touch any key
  * (Redis allows keys it did not declare, and BullMQ's scripts do), so it
  * runs with every shard held: a process linked to the connection locks
  * every shard in index order (as EXEC, see multi_exec.ts), then runs the
