@@ -95,6 +95,13 @@ export function parseRecord(buf: Buffer, pos: number): [string[], number] | type
   return [argv, p];
 }
 
+/**
+ * Applies a record that is not about the data: FUNCTION LOAD, DELETE,
+ * FLUSH, RESTORE (the server's functions live outside the keyspaces). Its
+ * reply does not matter (Redis' loader ignores replies too).
+ */
+export type ServerRecord = (argv: string[]) => void;
+
 /** Executes records on one keyspace, as Redis' loader runs them on a fake client. */
 export class Replayer {
   readonly ctx: Context;
@@ -102,6 +109,8 @@ export class Replayer {
   constructor(
     readonly keyspace: Keyspace,
     now: number,
+    /** Where FUNCTION records go; without it they cannot be replayed. */
+    private readonly server: ServerRecord | null = null,
   ) {
     this.ctx = new Context(keyspace.db(0), now);
   }
@@ -133,6 +142,10 @@ export class Replayer {
     }
     if (name === FLUSHSHARD) return this.flushShard(argv);
     if (name === SWAPDBSHARD) return this.swapdbShard(argv);
+    if (name === "FUNCTION" && this.server !== null) {
+      this.server(argv);
+      return null;
+    }
     const spec = checkCommand(argv);
     if (spec instanceof ErrorReply) return spec.text;
     if (spec.exec === undefined) return `'${argv[0]}' cannot be replayed from the append only file`;
@@ -249,11 +262,18 @@ function readBounded(path: string): Buffer {
 
 /**
  * Loads the AOF directory `dir` (holding `appendfilename`'s manifest) into
- * `keyspaces` (one per shard, keys placed by {@link shardOf}). No manifest:
- * nothing to load (`manifest: null`). `allowTruncated`: Redis'
- * aof-load-truncated.
+ * `keyspaces` (one per shard, keys placed by {@link shardOf}), FUNCTION
+ * records to `server`. No manifest: nothing to load (`manifest: null`).
+ * `allowTruncated`: Redis' aof-load-truncated.
  */
-export function loadAof(dir: string, appendfilename: string, keyspaces: readonly Keyspace[], allowTruncated: boolean, now = Date.now()): LoadResult {
+export function loadAof(
+  dir: string,
+  appendfilename: string,
+  keyspaces: readonly Keyspace[],
+  allowTruncated: boolean,
+  now = Date.now(),
+  server: ServerRecord | null = null,
+): LoadResult {
   const mpath = join(dir, manifestName(appendfilename));
   const sizes = new Map<string, number>();
   if (!existsSync(mpath)) return { manifest: null, sizes, commands: 0, truncated: null };
@@ -267,7 +287,7 @@ export function loadAof(dir: string, appendfilename: string, keyspaces: readonly
   // One keyspace for the replay (commands may name keys of several shards), split by shard after.
   const single = keyspaces.length === 1;
   const ks = single ? keyspaces[0]! : new Keyspace(keyspaces[0]!.dbs.length);
-  const r = new Replayer(ks, now);
+  const r = new Replayer(ks, now, server);
   let truncated: LoadResult["truncated"] = null;
   manifest.forEach((entry, i) => {
     const path = join(dir, entry.file);

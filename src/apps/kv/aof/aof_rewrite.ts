@@ -35,7 +35,7 @@ import { demonitor, monitor, sendAfter } from "../../../runtime/erlang.js";
 import { atom } from "../../../term/atom.js";
 import { type Proc } from "../../../runtime/process.js";
 import type { KvInstance } from "../server/instance.js";
-import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName, parseManifest, manifestName } from "./aof_format.js";
+import { type ManifestEntry, RecordEncoder, baseFileName, encodeCommand, incrFileName, parseManifest, manifestName } from "./aof_format.js";
 import { AofFile, fsyncDir, replaceManifest } from "./aof_files.js";
 import { type Keyspace, type Value } from "../commands/db.js";
 import { rewriteKey } from "../commands/engine.js";
@@ -92,11 +92,17 @@ export function copyKeyspace(ks: Keyspace): DbCopy[] {
   return out;
 }
 
-/** The base's text, in chunks of about `size` characters (bytes). */
-export function* baseChunks(copies: readonly DbCopy[][], now: number, size = 1 << 18): Generator<string> {
+/**
+ * The base's text, in chunks of about `size` characters (bytes): first a
+ * FUNCTION LOAD of each library's code (as Redis' rewriteFunctions), then
+ * the data.
+ */
+export function* baseChunks(copies: readonly DbCopy[][], now: number, size = 1 << 18, libraries: readonly string[] = []): Generator<string> {
   const enc = new RecordEncoder();
   const dbs = copies.flat().sort((a, b) => a.index - b.index);
   let chunk = "";
+  // Not through the encoder: no SELECT before them (functions belong to no database).
+  for (const code of libraries) chunk += encodeCommand(["FUNCTION", "LOAD", code]);
   for (const db of dbs) {
     for (const argv of db.commands(now)) {
       chunk += enc.encode(db.index, argv);
@@ -267,7 +273,9 @@ export class RewriteJob {
     }
     this.unlock(s, s.inst.shardCount - 1);
     // The generator owns the copies now (read lazily, chunk by chunk).
-    this.chunks = baseChunks(this.copies.splice(0), Date.now());
+    // The libraries as they are now. A FUNCTION change whose record was still behind the last lock's reply in the
+    // mailbox is in this copy and in the new incremental file too: applied twice at load, which ends in the same libraries.
+    this.chunks = baseChunks(this.copies.splice(0), Date.now(), 1 << 18, s.inst.scripting.functions.codes());
     this.nextChunk(s);
   }
 

@@ -389,7 +389,12 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
     const inst = s.inst;
     const t0 = Date.now();
     s.claimDir();
-    const r = loadAof(s.dir, s.prefix, inst.keyspaces, inst.config.get("aof-load-truncated"));
+    // FUNCTION records: the libraries are the instance's, loaded before any connection can run one.
+    const functions = inst.scripting.functions;
+    const r = loadAof(s.dir, s.prefix, inst.keyspaces, inst.config.get("aof-load-truncated"), Date.now(), (argv) => {
+      const r = functions.replay(argv);
+      if (r instanceof ErrorReply) s.log("warning", `append only file: ${argv.slice(0, 2).join(" ")} failed: ${r.text}`);
+    });
     if (r.manifest === null) {
       s.createFresh();
       return;

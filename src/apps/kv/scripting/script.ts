@@ -106,6 +106,9 @@ export class ScriptRun implements ScriptHost {
     return this.server.aclCheck(argv);
   }
 
+  /** The command line that started the run (FUNCTION STATS shows it). */
+  argv: readonly string[] = [];
+
   /** Past busy-reply-threshold: the server answers BUSY to others meanwhile. */
   busy = false;
 

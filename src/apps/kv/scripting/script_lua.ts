@@ -100,7 +100,12 @@ function toLongLong(d: number): number | bigint {
   return BigInt(t);
 }
 
-/** One Lua interpreter with Redis' environment (SCRIPT FLUSH makes a new one). */
+/**
+ * One Lua interpreter with Redis' environment (SCRIPT FLUSH makes a new
+ * one). `kind` "function" is the functions' interpreter (function_lua.c's):
+ * the same libraries and `redis` API without what only eval.c adds
+ * (redis.breakpoint, redis.debug, redis.replicate_commands).
+ */
 export class LuaEnv {
   readonly vm: LuaVm;
   readonly L: LuaState;
@@ -110,8 +115,10 @@ export class LuaEnv {
   private readonly ar: number;
   private readonly hookFn: number;
   private killing = false;
+  /** Where redis.log writes when no script runs (a library's code while FUNCTION LOAD runs it). */
+  idleLog: ((level: number, text: string) => void) | null = null;
 
-  constructor() {
+  constructor(readonly kind: "eval" | "function" = "eval") {
     this.vm = LuaVm.create();
     this.L = this.vm.L;
     this.ar = this.vm.alloc(128);
@@ -192,9 +199,11 @@ export class LuaEnv {
       api.lua_pushboolean(L, ok ? 1 : 0);
       return 1;
     });
-    set("breakpoint", (L) => (api.lua_pushboolean(L, 0), 1));
-    set("debug", () => 0);
-    set("replicate_commands", (L) => (api.lua_pushboolean(L, 1), 1));
+    if (this.kind === "eval") {
+      set("breakpoint", (L) => (api.lua_pushboolean(L, 0), 1));
+      set("debug", () => 0);
+      set("replicate_commands", (L) => (api.lua_pushboolean(L, 1), 1));
+    }
     api.lua_setfield(L, LUA_GLOBALSINDEX, vm.cstr("redis"));
     // math.random and math.randomseed: Redis' own generator, the same numbers on every server.
     api.lua_getfield(L, LUA_GLOBALSINDEX, vm.cstr("math"));
@@ -337,7 +346,8 @@ export class LuaEnv {
     return 0;
   }
 
-  private redisLog(L: LuaState): number {
+  /** redis.log (also the library API's, at load time). */
+  redisLog(L: LuaState): number {
     const api = this.vm.api;
     const argc = api.lua_gettop(L);
     if (argc < 2) return this.raiseTable(L, "redis.log() requires two arguments or more.");
@@ -349,7 +359,8 @@ export class LuaEnv {
       const s = this.vm.toString(L, j);
       if (s !== null) parts.push(s);
     }
-    this.host?.log(level, parts.join(" "));
+    if (this.host !== null) this.host.log(level, parts.join(" "));
+    else this.idleLog?.(level, parts.join(" "));
     return 0;
   }
 

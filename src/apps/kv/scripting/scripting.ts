@@ -1,11 +1,13 @@
 /**
- * The server's scripting state: the EVAL interpreter and cache, and the
+ * The server's scripting state: the EVAL interpreter and cache, the
+ * functions' libraries, and the
  * script running now (SCRIPT KILL reaches it; while it is past
  * busy-reply-threshold the connections answer BUSY to everything but the
  * commands flagged `allow_busy`).
  */
 import { ErrorReply } from "../resp/reply.js";
 import { EvalScripts } from "./eval.js";
+import { FunctionsState } from "./functions.js";
 import { type ScriptRun } from "./script.js";
 
 export const BUSY_EVAL = new ErrorReply("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
@@ -13,6 +15,8 @@ export const BUSY_FUNCTION = new ErrorReply("BUSY Redis is busy running a script
 
 export class ScriptingState {
   readonly evals = new EvalScripts();
+  /** Redis 7 functions: their own interpreter and libraries (SCRIPT FLUSH leaves them). */
+  readonly functions = new FunctionsState();
   /** The script running now, while it runs (one at a time: a script holds every shard). */
   running: ScriptRun | null = null;
   /** The running script once past busy-reply-threshold. */

@@ -1,7 +1,7 @@
 /**
  * The commands a connection answers itself (route `connection`): PING,
  * ECHO, QUIT, HELLO, AUTH, SELECT, CLIENT, CONFIG, INFO, TIME, COMMAND,
- * BGREWRITEAOF, with Redis 7.0's replies and error texts (checked against
+ * BGREWRITEAOF, the scripting commands (EVAL, FCALL, SCRIPT, FUNCTION), with Redis 7.0's replies and error texts (checked against
  * redis-server side by side in the tests).
  *
  * Each runs synchronously at its place in the command stream, so what it
@@ -28,6 +28,7 @@ import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "../aof/persistence.js";
 import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
 import { evalCommand } from "./script_run.js";
+import { functionCommand } from "./function_command.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
 
@@ -95,12 +96,16 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
     case "evalsha":
     case "eval_ro":
     case "evalsha_ro":
+    case "fcall":
+    case "fcall_ro":
       return evalCommand(c, seq, spec, argv, (cmd, args, db) => inExec(c, cmd, args, db));
     case "script": {
       if (spec.name !== "kill") return c.inst.scripting.evals.scriptCommand(argv);
       const k = c.inst.scripting.kill(true);
       return k === "ok" ? OK : k;
     }
+    case "function":
+      return functionCommand(c, seq, spec, argv);
     case "discard":
       return discardCommand(c);
     case "watch":

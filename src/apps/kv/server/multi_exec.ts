@@ -187,7 +187,7 @@ function* transaction(
         const prepared = prepareScript(inst, q.cmd, q.argv);
         if (prepared instanceof ErrorReply) replies.push(prepared);
         else {
-          const out = yield* runScriptHeld(inst, db, prepared, q.cmd.name.endsWith("_ro"), connStep);
+          const out = yield* runScriptHeld(inst, db, prepared, connStep);
           record(inst, out.records);
           replies.push(out.reply);
         }

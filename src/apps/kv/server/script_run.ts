@@ -1,5 +1,7 @@
 /**
- * Running a script on the data. A script is atomic and may touch any key
+ * Running a script (EVAL & co.) or a function (FCALL, FCALL_RO) on the
+ * data: {@link prepareScript} checks the command line and finds the code,
+ * which is looked up again once the shards are held. A script is atomic and may touch any key
  * (Redis allows keys it did not declare, and BullMQ's scripts do), so it
  * runs with every shard held: a process linked to the connection locks
  * every shard in index order (as EXEC, see multi_exec.ts), then runs the
@@ -23,9 +25,8 @@ import { sleep } from "../../../runtime/receive.js";
 import { type CommandEntry } from "../commands/engine.js";
 import { type AofRecord } from "../aof/persistence.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
-import { type PreparedScript } from "../scripting/eval.js";
-import { ScriptRun, type ScriptServer } from "../scripting/script.js";
-import { PAUSED } from "../scripting/script_lua.js";
+import { type ScriptFlags, ScriptRun, type ScriptServer } from "../scripting/script.js";
+import { type LuaEnv, type LuaFunctionRef, PAUSED } from "../scripting/script_lua.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone } from "./messages.js";
 import { type ConnectionStep, direct, runRouted, runSync } from "./routed.js";
@@ -35,16 +36,52 @@ import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
 
 const ABORTED = new ErrorReply("ERR a shard restarted while the script ran; what it wrote before may be applied, retry");
 
-/** The commands that run a script. */
-export const SCRIPT_RUNNERS: ReadonlySet<string> = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro"]);
+/** The commands that run a script or a function. */
+export const SCRIPT_RUNNERS: ReadonlySet<string> = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"]);
 
 /** Log levels of redis.log, as the runtime's logger names them. */
 const LOG_LEVELS = ["debug", "info", "notice", "warning"] as const;
 
-/** What to run: EVAL/EVALSHA[_RO] argv checked and the script compiled, or the error to answer. */
-export function prepareScript(inst: KvInstance, cmd: CommandEntry, argv: readonly string[]): PreparedScript | ErrorReply {
+/** The code a run executes, in its interpreter. */
+export interface ScriptTarget {
+  readonly env: LuaEnv;
+  readonly ref: LuaFunctionRef;
+  readonly flags: ScriptFlags;
+  /** The sha (EVAL) or the function's name (FCALL), as errors name it. */
+  readonly name: string;
+}
+
+/** A script or function checked and ready to run (its argv's numkeys, flags...). */
+export interface ScriptJob {
+  readonly mode: "eval" | "fcall";
+  readonly argv: readonly string[];
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+  /** EVAL_RO, EVALSHA_RO, FCALL_RO. */
+  readonly ro: boolean;
+  /** The code, looked up again once every shard is held (FUNCTION DELETE may have run since the check), or the error then. */
+  resolve(): ScriptTarget | ErrorReply;
+}
+
+/** What to run: EVAL/EVALSHA/FCALL[_RO] argv checked (the script compiled, the function found), or the error to answer. */
+export function prepareScript(inst: KvInstance, cmd: CommandEntry, argv: readonly string[]): ScriptJob | ErrorReply {
   const name = cmd.name;
-  return inst.scripting.evals.prepare(argv, name.startsWith("evalsha"), name.endsWith("_ro"), false);
+  const ro = name.endsWith("_ro");
+  const sc = inst.scripting;
+  if (name.startsWith("fcall")) {
+    const fs = sc.functions;
+    const p = fs.prepare(argv, ro);
+    if (p instanceof ErrorReply) return p;
+    const resolve = () => {
+      const q = fs.prepare(argv, ro);
+      return q instanceof ErrorReply ? q : { env: fs.engine.env, ref: q.fn.ref, flags: q.fn.flags, name: q.fn.name };
+    };
+    return { mode: "fcall", argv, keys: p.keys, args: p.args, ro, resolve };
+  }
+  const p = sc.evals.prepare(argv, name.startsWith("evalsha"), ro, false);
+  if (p instanceof ErrorReply) return p;
+  const s = p.script;
+  return { mode: "eval", argv, keys: p.keys, args: p.args, ro, resolve: () => ({ env: sc.evals.env, ref: s.ref, flags: s.flags, name: s.sha }) };
 }
 
 /**
@@ -58,7 +95,6 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   if (prepared instanceof ErrorReply) return prepared;
   const conn = c.self;
   const db = c.db;
-  const ro = cmd.name.endsWith("_ro");
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
@@ -66,7 +102,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
     let out: { reply: Reply; records: AofRecord[] };
     try {
       for (const i of shards) yield* step(inst, i, 0, null, "lock");
-      out = yield* runScriptHeld(inst, db, prepared, ro, connStep);
+      out = yield* runScriptHeld(inst, db, prepared, connStep);
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
       yield* unlockAll(inst, shards);
@@ -88,23 +124,24 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
 }
 
 /**
- * Runs a prepared script while the caller holds every shard: its reply,
- * and its writes' records for the append-only file (wrapped in MULTI/EXEC
- * when more than one), which the caller sends.
+ * Runs a prepared script or function while the caller holds every shard:
+ * its reply, and its writes' records for the append-only file (wrapped in
+ * MULTI/EXEC when more than one), which the caller sends.
  */
 export function* runScriptHeld(
   inst: KvInstance,
   db: number,
-  prepared: PreparedScript,
-  ro: boolean,
+  job: ScriptJob,
   connStep: ConnectionStep,
 ): Generator<unknown, { reply: Reply; records: AofRecord[] }, unknown> {
+  const target = job.resolve();
+  if (target instanceof ErrorReply) return { reply: target, records: [] };
   const states: ShardState[] = [];
   for (let i = 0; i < inst.shardCount; i++) states.push(yield* step(inst, i, db, (s) => s, null));
   const records: AofRecord[] = [];
   const persist = inst.config.get("appendonly") as boolean;
   const sc = inst.scripting;
-  const { script, keys, args } = prepared;
+  const { keys, args, mode } = job;
   const self = current!;
   const server: ScriptServer = {
     oomAtStart: false,
@@ -122,14 +159,16 @@ export function* runScriptHeld(
     aclCheck: () => true,
   };
   const busyAfter = Number(inst.config.get("busy-reply-threshold"));
-  const run = new ScriptRun(server, db, ro || (!script.flags.compat && script.flags.noWrites), script.flags, script.sha, "eval", busyAfter, (r) => {
+  const flags = target.flags;
+  const run = new ScriptRun(server, db, job.ro || (!flags.compat && flags.noWrites), flags, target.name, mode, busyAfter, (r) => {
     sc.busy = r;
   });
+  run.argv = job.argv;
   const on = direct(states, () => run.db, run.now, persist ? records : null);
   sc.running = run;
   let reply: Reply;
   try {
-    const running = sc.evals.env.start(script.ref, keys, args, run, "eval", script.sha, busyAfter > 0);
+    const running = target.env.start(target.ref, keys, args, run, mode, target.name, busyAfter > 0);
     for (;;) {
       const r = running.step();
       if (r !== PAUSED) {
