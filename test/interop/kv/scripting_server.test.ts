@@ -82,6 +82,31 @@ describe("scripts on the server", () => {
     for (const w of ["ka", "rpush", "kb", "undeclared", "EXEC"]) assert.ok(tail.includes(w), `${w} inside the transaction`);
   });
 
+  test("pipelined with other commands, a script sees what came before it and not what comes after", async () => {
+    const c = await RespClient.connect(server.port);
+    const get = "return redis.call('get', KEYS[1])";
+    for (const argv of [["SET", "p", "1"], ["EVAL", get, "1", "p"], ["SET", "p", "2"], ["EVAL", get, "1", "p"], ["EVAL", "return redis.call('incr', KEYS[1])", "1", "p"], ["GET", "p"]]) c.send(...argv);
+    const replies: string[] = [];
+    for (let i = 0; i < 6; i++) replies.push(await c.readRaw());
+    assert.deepEqual(replies, ["+OK\r\n", "$1\r\n1\r\n", "+OK\r\n", "$1\r\n2\r\n", ":3\r\n", "$1\r\n3\r\n"]);
+    c.close();
+  });
+
+  test("a client blocked on a list is served by a script's push", async () => {
+    const waiter = await RespClient.connect(server.port);
+    const c = await RespClient.connect(server.port);
+    waiter.send("BLPOP", "bl", "0");
+    for (;;) {
+      if (/blocked_clients:1\r\n/.test(await c.raw("INFO", "clients"))) break;
+      await sleep(10);
+    }
+    assert.equal(await c.raw("EVAL", "return redis.call('rpush', KEYS[1], 'x')", "1", "bl"), ":1\r\n");
+    assert.equal(await waiter.readRaw(), "*2\r\n$2\r\nbl\r\n$1\r\nx\r\n");
+    assert.equal(await c.raw("EXISTS", "bl"), ":0\r\n");
+    waiter.close();
+    c.close();
+  });
+
   test("a script is atomic over every shard: a concurrent writer never sees half of it", async () => {
     const writer = await RespClient.connect(server.port);
     const reader = await RespClient.connect(server.port);

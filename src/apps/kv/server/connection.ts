@@ -131,6 +131,10 @@ export class ConnState implements Session {
   authenticated: boolean;
   /** Sequence number of the next command, and of the next reply to encode. */
   private readonly order = new ReplyOrder<Reply | SlotAction>((r) => this.encode(r));
+
+  inFlight(): number {
+    return this.order.waiting - 1;
+  }
   /** The shards: batches built from the current chunk, sent, answered (shard_client.ts). */
   private readonly shards: ShardClient<Target>;
   /** A transaction or async command runs: later commands wait in `queued`, in order. */

@@ -70,6 +70,9 @@ export interface ShardView {
  * writer's rewrite. `lock: "lock"` makes the shard serve only `from` until a
  * run with `lock: "unlock"` (or `from`'s death); other messages wait, in order.
  */
+/** To a shard: serve the blocked clients whose keys a direct run (a script's, script_run.ts) made ready. */
+export class ServeReady {}
+
 export class ShardRun {
   constructor(
     readonly from: Proc,

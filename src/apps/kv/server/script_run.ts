@@ -19,19 +19,20 @@
  * Inside MULTI, EXEC runs a queued script the same way on the shards it
  * already holds ({@link runScriptHeld}).
  */
-import { spawnLink } from "../../../runtime/erlang.js";
+import { monitor, spawnLink } from "../../../runtime/erlang.js";
+import { type Proc } from "../../../runtime/process.js";
 import { current } from "../../../runtime/current.js";
 import { sleep } from "../../../runtime/receive.js";
 import { type CommandEntry } from "../commands/engine.js";
-import { type AofRecord } from "../aof/persistence.js";
+import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { type ScriptFlags, ScriptRun, type ScriptServer } from "../scripting/script.js";
-import { type LuaEnv, type LuaFunctionRef, PAUSED } from "../scripting/script_lua.js";
+import { type LuaEnv, type LuaFunctionRef, type LuaRunning, PAUSED } from "../scripting/script_lua.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone } from "./messages.js";
 import { type ConnectionStep, direct, runRouted, runSync } from "./routed.js";
 import type { Session } from "./session.js";
-import type { ShardState } from "./shard.js";
+import { type ShardState, holdIdleShards, idleShards, serveReadyAfterDirect } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
 
 const ABORTED = new ErrorReply("ERR a shard restarted while the script ran; what it wrote before may be applied, retry");
@@ -86,8 +87,16 @@ export function prepareScript(inst: KvInstance, cmd: CommandEntry, argv: readonl
 
 /**
  * EVAL & co. from a connection: the reply now when the script cannot run
- * (an error), or undefined once its process is started (the reply comes as
- * an AsyncDone; the connection holds back later commands meanwhile).
+ * (an error) or ran at once, or undefined once it goes on in a process of
+ * its own (the reply comes as an AsyncDone; the connection holds back later
+ * commands meanwhile).
+ *
+ * At once: when this client has nothing else in flight and every shard is
+ * idle and free ({@link idleShards}), the script runs right here on the
+ * shards' states, which is atomic (one thread) and costs no message. If it
+ * must pause (busy-reply-threshold), the shards are held for a process that
+ * goes on with it ({@link holdIdleShards}). Otherwise the process locks the
+ * shards first, in order, as EXEC does.
  */
 export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: readonly string[], connStep: ConnectionStep): Reply | undefined {
   const inst = c.inst;
@@ -95,6 +104,42 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   if (prepared instanceof ErrorReply) return prepared;
   const conn = c.self;
   const db = c.db;
+  const persist = inst.config.get("appendonly") as boolean;
+  const writer = persist ? conn.rt.whereis(inst.names.writer) : undefined;
+  const idle = c.inFlight() === 0 && (!persist || writer !== undefined) ? idleShards(inst) : null;
+  if (idle !== null) {
+    const target = prepared.resolve();
+    if (target instanceof ErrorReply) return target;
+    const run = new HeldRun(inst, db, prepared, target, connStep, idle);
+    const r = run.step();
+    if (r !== PAUSED) {
+      serveReadyAfterDirect(idle);
+      const { reply, records } = run.result(r);
+      if (records.length === 0) return reply;
+      // Sent now (before any later write reaches the writer); the reply once written, through a process that watches the writer.
+      const done = new AsyncDone(seq, reply);
+      c.blocked = true;
+      const waiter = spawnLink(function* () {
+        conn.rt.deliver(conn, yield* whenWritten(monitor(writer!), done, "the script"));
+      });
+      writer!.rt.deliver(writer!, new AofAppend(-1, records, new Held(waiter as Proc, done)));
+      return undefined;
+    }
+    // Paused past busy-reply-threshold: a process holds the shards and goes on with it.
+    c.blocked = true;
+    const shards = idle.map((_, i) => i);
+    const owner = spawnLink(function* () {
+      let r2: Reply | typeof PAUSED = PAUSED;
+      while (r2 === PAUSED) {
+        yield* sleep(1);
+        r2 = run.step();
+      }
+      const { reply, records } = run.result(r2);
+      yield* release(inst, shards, conn, new AsyncDone(seq, reply), records);
+    });
+    holdIdleShards(idle, owner as Proc);
+    return undefined;
+  }
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
@@ -109,18 +154,22 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
       conn.rt.deliver(conn, new AsyncDone(seq, ABORTED));
       return;
     }
-    const done = new AsyncDone(seq, out.reply);
-    if (out.records.length > 0 && inst.config.get("appendonly")) {
-      // The records go before the unlock (later writes of these keys follow them); the reply once they are written.
-      const mon = toWriter(inst, out.records, done);
-      yield* unlockAll(inst, shards);
-      conn.rt.deliver(conn, yield* whenWritten(mon, done, "the script"));
-      return;
-    }
-    yield* unlockAll(inst, shards);
-    conn.rt.deliver(conn, done);
+    yield* release(inst, shards, conn, new AsyncDone(seq, out.reply), out.records);
   });
   return undefined;
+}
+
+/** The end of a run holding the shards: its records to the writer before the unlock, the reply once written. */
+function* release(inst: KvInstance, shards: number[], conn: Proc, done: AsyncDone, records: AofRecord[]): Generator<unknown, void, unknown> {
+  if (records.length > 0 && inst.config.get("appendonly")) {
+    // The records go before the unlock (later writes of these keys follow them); the reply once they are written.
+    const mon = toWriter(inst, records, done);
+    yield* unlockAll(inst, shards);
+    conn.rt.deliver(conn, yield* whenWritten(mon, done, "the script"));
+    return;
+  }
+  yield* unlockAll(inst, shards);
+  conn.rt.deliver(conn, done);
 }
 
 /**
@@ -138,53 +187,94 @@ export function* runScriptHeld(
   if (target instanceof ErrorReply) return { reply: target, records: [] };
   const states: ShardState[] = [];
   for (let i = 0; i < inst.shardCount; i++) states.push(yield* step(inst, i, db, (s) => s, null));
-  const records: AofRecord[] = [];
-  const persist = inst.config.get("appendonly") as boolean;
-  const sc = inst.scripting;
-  const { keys, args, mode } = job;
-  const self = current!;
-  const server: ScriptServer = {
-    oomAtStart: false,
-    exec(cmd, argv, r) {
-      if (cmd.route === "connection") {
-        const [reply, next] = connStep(cmd, argv, r.db);
-        r.db = next;
-        return reply;
-      }
-      return runSync(runRouted(inst, r.db, cmd, argv, on, (recs) => records.push(...recs)));
-    },
-    log(level, text) {
-      self.rt.logger({ level: level >= 3 ? "warning" : "info", what: "kv_script_log", text: `${LOG_LEVELS[level]}: ${text}` });
-    },
-    aclCheck: () => true,
-  };
-  const busyAfter = Number(inst.config.get("busy-reply-threshold"));
-  const flags = target.flags;
-  const run = new ScriptRun(server, db, job.ro || (!flags.compat && flags.noWrites), flags, target.name, mode, busyAfter, (r) => {
-    sc.busy = r;
-  });
-  run.argv = job.argv;
-  const on = direct(states, () => run.db, run.now, persist ? records : null);
-  sc.running = run;
-  let reply: Reply;
-  try {
-    const running = target.env.start(target.ref, keys, args, run, mode, target.name, busyAfter > 0);
-    for (;;) {
-      const r = running.step();
-      if (r !== PAUSED) {
-        reply = r;
-        break;
-      }
-      // Past the threshold: let the connections run (they answer BUSY, SCRIPT KILL marks the run).
-      yield* sleep(1);
-    }
-  } finally {
-    sc.running = null;
-    sc.busy = null;
-    for (const s of states) s.records = null;
+  const run = new HeldRun(inst, db, job, target, connStep, states);
+  let r = run.step();
+  while (r === PAUSED) {
+    // Past the threshold: let the connections run (they answer BUSY, SCRIPT KILL marks the run).
+    yield* sleep(1);
+    r = run.step();
   }
-  if (!persist || records.length === 0) return { reply, records: [] };
-  if (records.length === 1) return { reply, records };
-  const first = records[0]!.db;
-  return { reply, records: [{ db: first, argv: ["MULTI"] }, ...records, { db: records[records.length - 1]!.db, argv: ["EXEC"] }] };
+  return run.result(r);
+}
+
+/** One run on held shard states: step it until it answers, then take its result. */
+class HeldRun {
+  private readonly records: AofRecord[] = [];
+  private readonly persist: boolean;
+  private readonly running: LuaRunning;
+  private readonly run: ScriptRun;
+
+  constructor(
+    private readonly inst: KvInstance,
+    db: number,
+    job: ScriptJob,
+    target: ScriptTarget,
+    connStep: ConnectionStep,
+    private readonly states: readonly ShardState[],
+  ) {
+    const records = this.records;
+    this.persist = inst.config.get("appendonly") as boolean;
+    const sc = inst.scripting;
+    const self = current!;
+    const server: ScriptServer = {
+      oomAtStart: false,
+      exec(cmd, argv, r) {
+        if (cmd.route === "connection") {
+          const [reply, next] = connStep(cmd, argv, r.db);
+          r.db = next;
+          return reply;
+        }
+        return runSync(runRouted(inst, r.db, cmd, argv, on, (recs) => records.push(...recs)));
+      },
+      log(level, text) {
+        self.rt.logger({ level: level >= 3 ? "warning" : "info", what: "kv_script_log", text: `${LOG_LEVELS[level]}: ${text}` });
+      },
+      aclCheck: () => true,
+    };
+    const busyAfter = Number(inst.config.get("busy-reply-threshold"));
+    const flags = target.flags;
+    const run = new ScriptRun(server, db, job.ro || (!flags.compat && flags.noWrites), flags, target.name, job.mode, busyAfter, (r) => {
+      sc.busy = r;
+    });
+    run.argv = job.argv;
+    this.run = run;
+    const on = direct(states, () => run.db, run.now, this.persist ? records : null);
+    sc.running = run;
+    try {
+      this.running = target.env.start(target.ref, job.keys, job.args, run, job.mode, target.name, busyAfter > 0);
+    } catch (e) {
+      this.end();
+      throw e;
+    }
+  }
+
+  /** Runs until the script answers (its reply) or pauses. */
+  step(): Reply | typeof PAUSED {
+    let r: Reply | typeof PAUSED;
+    try {
+      r = this.running.step();
+    } catch (e) {
+      this.end();
+      throw e;
+    }
+    if (r !== PAUSED) this.end();
+    return r;
+  }
+
+  private end(): void {
+    const sc = this.inst.scripting;
+    if (sc.running === this.run) {
+      sc.running = null;
+      sc.busy = null;
+    }
+    for (const s of this.states) s.records = null;
+  }
+
+  /** The reply, and the records to write (one MULTI/EXEC when more than one). */
+  result(reply: Reply): { reply: Reply; records: AofRecord[] } {
+    const records = this.records;
+    if (!this.persist || records.length === 0) return { reply, records: [] };
+    if (records.length === 1) return { reply, records };
+    return { reply, records: [{ db: records[0]!.db, argv: ["MULTI"] }, ...records, { db: records[records.length - 1]!.db, argv: ["EXEC"] }] };
+  }
 }

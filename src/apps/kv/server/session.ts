@@ -67,4 +67,6 @@ export interface Session {
   fill(seq: number, r: Reply | SlotAction): void;
   /** Sends the batches built so far to their shards (before a command that must follow them). */
   sendBuilt(): void;
+  /** Earlier commands of this client not answered yet (besides the one running now). */
+  inFlight(): number;
 }

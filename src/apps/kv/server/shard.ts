@@ -32,11 +32,13 @@ import { type Db, type Keyspace, activeExpireCycle } from "../commands/db.js";
 import { type CommandEntry, execCommand } from "../commands/engine.js";
 import { CLAIM } from "./holder.js";
 import { type KvInstance } from "./instance.js";
-import { Batch, BatchReply, ExpireTick, ShardRun, ShardRunReply, type ShardView, Unwatch, Watch } from "./messages.js";
+import { Batch, BatchReply, ExpireTick, ServeReady, ShardRun, ShardRunReply, type ShardView, Unwatch, Watch } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
 import { scopedFlush } from "../aof/aof_format.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { RespWriter } from "../resp/resp_writer.js";
+
+const SERVE_READY = new ServeReady();
 
 /** Active expiry: keys sampled per database per tick at most (Redis samples 20 per round, rounds while >10% stale). */
 const EXPIRE_BUDGET = 200;
@@ -51,6 +53,10 @@ export class ShardState implements ExecContext, ShardView {
   /** Owner of the lock, while a transaction holds the shard. */
   lockedBy: Proc | null = null;
   lockMon: Ref | null = null;
+  /** Locked by another process synchronously ({@link holdIdleShards}): the shard monitors the owner on its next message. */
+  lockMonPending = false;
+  /** The shard process this state belongs to. */
+  proc: Proc | null = null;
   /** Messages that arrived while locked, in order. */
   deferred: unknown[] = [];
   /** AofAppends waiting for a writer (none registered at the time). */
@@ -86,6 +92,49 @@ export class ShardState implements ExecContext, ShardView {
   }
 }
 
+/** Each instance's shard states, by index, as their processes started them. */
+const LIVE = new WeakMap<KvInstance, ShardState[]>();
+
+/**
+ * Every shard's state when all of them are idle and free right now (alive,
+ * not held by a transaction, nothing waiting for the persistence writer):
+ * the caller may then run on them directly and synchronously, which is
+ * atomic (one thread; a shard handles a message at a time and is between
+ * messages now). Null when one is not.
+ */
+export function idleShards(inst: KvInstance): ShardState[] | null {
+  const states = LIVE.get(inst);
+  if (states === undefined) return null;
+  const rt = current!.rt;
+  for (let i = 0; i < inst.shardCount; i++) {
+    const s = states[i];
+    if (s === undefined || s.lockedBy !== null || s.unsent.length > 0 || s.proc === null || rt.whereis(inst.names.shards[i]!) !== s.proc) return null;
+  }
+  return states.slice(0, inst.shardCount);
+}
+
+/**
+ * Holds idle shards ({@link idleShards}) for `owner` without a message:
+ * they defer everyone else's messages from now on, monitor the owner when
+ * they next run (an owner already gone unlocks them then), and are
+ * released by the owner's "unlock" ShardRun as usual.
+ */
+export function holdIdleShards(states: readonly ShardState[], owner: Proc): void {
+  for (const s of states) {
+    s.lockedBy = owner;
+    s.lockMon = null;
+    s.lockMonPending = true;
+  }
+}
+
+/** Asks each shard whose blocked clients a direct run made ready to serve them. */
+export function serveReadyAfterDirect(states: readonly ShardState[]): void {
+  for (const s of states) {
+    const b = s.keyspace.blocked;
+    if (b.size !== 0 && b.anyReady && s.proc !== null) s.proc.rt.deliver(s.proc, SERVE_READY);
+  }
+}
+
 export class Shard extends GenServer<ShardState, never, never, unknown, number> {
   constructor(readonly inst: KvInstance) {
     super();
@@ -94,12 +143,24 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
   init(index: number) {
     const inst = this.inst;
     const s = new ShardState(inst, index, inst.keyspaces[index]!);
+    s.proc = current!;
+    let states = LIVE.get(inst);
+    if (states === undefined) LIVE.set(inst, (states = []));
+    states[index] = s;
     // Tell the heir who owns the table now (and wake whoever waits for this shard).
     cast(inst.names.holder, t(CLAIM, index, current!));
     return ok(s);
   }
 
   override handleInfo(msg: unknown, s: ShardState) {
+    if (s.lockMonPending) {
+      s.lockMonPending = false;
+      if (s.lockedBy !== null) s.lockMon = monitor(s.lockedBy);
+    }
+    if (msg instanceof ServeReady) {
+      if (s.lockedBy === null && s.keyspace.blocked.size !== 0 && s.keyspace.blocked.anyReady) this.serveAfterUnlock(s);
+      return s.same;
+    }
     if (s.lockedBy !== null && !this.forLockOwner(msg, s)) {
       s.deferred.push(msg);
       return s.same;
