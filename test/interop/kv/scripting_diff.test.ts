@@ -100,6 +100,11 @@ const CASES: Record<string, Case[]> = {
     [E("local co = coroutine.wrap(function() pcall(function() coroutine.yield(1) end) return 2 end) return {co(), co()}", "0"), E("return {pcall(redis.call, 'get')}", "0")],
     [E("return {xpcall(function() error('x') end, function(e) return 'handled ' .. e end)}", "0"), E("return {pcall(error, {err='E1'})}", "0")],
   ],
+  lexer: [
+    [E("return [[ a [[ b ]]", "0"), E("return [[ a [[ b ]] c ]]", "0"), E("--[[ a [[ b ]]\nreturn [=[x[=[y]=]", "0"), E("[[[[", "0"), E("return [==[ [==[", "0")],
+    [E("\x1bLuaQ\x00\x01\x04\x04\x04\x08\x00", "0"), E("\x1b", "0"), E("return select(2, loadstring(string.char(27) .. 'LuaQ'))", "0")],
+    [E("local i = 0 return select(2, load(function() i = i + 1 if i == 1 then return string.char(27) .. 'LuaQ' end end))", "0"), E("return loadstring('return [[a[[b]]')()", "0")],
+  ],
   random: [
     [E("math.randomseed(42) return {tostring(math.random()), math.random(100), math.random(5, 10)}", "0"), E("math.randomseed(7) return math.random(1000000)", "0")],
     [E("math.randomseed(1) return math.random(0)", "0"), E("math.randomseed(1) return math.random(3, 1)", "0"), E("return math.random(1, 2, 3)", "0"), E("return math.random('x')", "0")],

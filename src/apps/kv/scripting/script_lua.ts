@@ -38,6 +38,7 @@ import {
   T_TABLE,
 } from "./lua_vm.js";
 import { openRedisLibraries } from "./lua_libs.js";
+import { normalizeLongBrackets } from "./lua_source.js";
 import { LuaRandom } from "./lua_random.js";
 import {
   BigNumberReply,
@@ -236,7 +237,8 @@ export class LuaEnv {
       return 0;
     }), 0);
     api.lua_pushcclosure(L, this.fn((L) => (api.lua_pushboolean(L, this.pausedByHook ? 1 : 0), 1)), 0);
-    if (api.lua_pcall(L, 6, 1, 0) !== 0) throw new Error(`Lua setup: ${vm.toString(L, -1)}`);
+    api.lua_pushcclosure(L, this.fn((L) => (vm.pushString(L, normalizeLongBrackets(vm.toString(L, 1) ?? "")), 1)), 0);
+    if (api.lua_pcall(L, 7, 1, 0) !== 0) throw new Error(`Lua setup: ${vm.toString(L, -1)}`);
     // From now on every chunk loaded sees the protected globals.
     api.lua_replace(L, LUA_GLOBALSINDEX);
     api.lua_settop(L, 0);
@@ -572,7 +574,8 @@ export class LuaEnv {
       pop(1);
       const info = this.errorInfo(L);
       pop(1);
-      return new ErrorReply(info.msg.replace(/^-/, ""));
+      // addReplyErrorFormat: newlines at the end dropped, the others made spaces.
+      return new ErrorReply(info.msg.replace(/[\r\n]+$/, "").replace(/[\r\n]/g, " "));
     }
     pop(1);
     if (this.rawField(L, "ok") === T_STRING) {
@@ -677,7 +680,7 @@ export class LuaEnv {
    */
   compile(code: string, name: string): LuaFunctionRef | LuaCompileError {
     const { vm, L } = this;
-    if (vm.load(L, code, name) !== 0) {
+    if (vm.load(L, normalizeLongBrackets(code), name) !== 0) {
       const msg = vm.toString(L, -1) ?? "unknown error";
       vm.api.lua_settop(L, 0);
       return new LuaCompileError(msg);
@@ -809,7 +812,7 @@ export class LuaEnv {
     const info = this.errorInfo(co);
     let text = info.msg;
     if (info.line !== null && info.source !== null) text += ` script: ${funcname}, on ${info.source}:${info.line}.`;
-    return new ErrorReply(text.replace(/^-/, "").replace(/[\r\n]/g, " "));
+    return new ErrorReply(text.replace(/[\r\n]/g, " "));
   }
 
   private finish(co: LuaState): void {
@@ -925,7 +928,7 @@ export function sha1hex(s: string): string {
  * protected globals (the environment of everything loaded afterwards).
  */
 const SETUP_LUA = `
-local ro_newindex, global_index, allowed, pausable, own, hook_paused = ...
+local ro_newindex, global_index, allowed, pausable, own, hook_paused, normalize = ...
 local G = _G
 local orig = { next = next, pairs = pairs, rawset = rawset, rawget = rawget, setmetatable = setmetatable,
   getmetatable = getmetatable, pcall = pcall, type = type }
@@ -944,6 +947,23 @@ local function pcall_result(ok, ...)
   return false, e
 end
 local dbg = debug
+-- loadstring reads long brackets as Redis' Lua does (lua_source.ts), under the name it was given.
+local loadstring0, load0, concat = loadstring, load, table.concat
+rawset(G, 'loadstring', function(s, name)
+  if type(s) == 'string' then return loadstring0(normalize(s), name or s) end
+  return loadstring0(s, name)
+end)
+rawset(G, 'load', function(f, name)
+  if type(f) ~= 'function' then return load0(f, name) end
+  local parts = {}
+  while true do
+    local p = f()
+    if p == nil or p == '' then break end
+    if type(p) ~= 'string' then return nil, 'reader function must return a string' end
+    parts[#parts + 1] = p
+  end
+  return loadstring0(normalize(concat(parts)), name or '=(load)')
+end)
 -- A Lua function given to pcall runs in a coroutine of its own, so that a script paused by the busy hook
 -- inside a pcall can pause as a whole (Lua 5.1 cannot yield across the C pcall): the pause is passed out.
 local co_create, co_resume, co_status, co_yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
