@@ -107,6 +107,15 @@ describe("scripts on the server", () => {
     c.close();
   });
 
+  test("a reply nested 10,000 deep is cut with Redis' stack-limit error, and the server goes on", async () => {
+    const c = await RespClient.connect(server.port);
+    c.send("EVAL", "local t = {} local c = t for i = 1, 10000 do c[1] = {} c = c[1] end return t", "0");
+    const raw = await c.readRaw();
+    assert.ok(raw.startsWith("*1\r\n".repeat(1000)) && raw.endsWith("-ERR reached lua stack limit\r\n"), raw.slice(-60));
+    assert.equal(await c.raw("EVAL", "return 'still here'", "0"), "$10\r\nstill here\r\n");
+    c.close();
+  });
+
   test("a script is atomic over every shard: a concurrent writer never sees half of it", async () => {
     const writer = await RespClient.connect(server.port);
     const reader = await RespClient.connect(server.port);

@@ -85,6 +85,9 @@ const ALLOWED_GLOBALS = new Set([
 const REDIS_VERSION = "7.0.15";
 const REDIS_VERSION_NUM = 0x07000f;
 
+/** Nesting of a script's reply beyond which it is an error (Redis' is Lua's stack, some 2,600 levels). */
+const MAX_REPLY_DEPTH = 1000;
+
 /** A compiled script or function body: its registry reference. */
 export type LuaFunctionRef = number;
 
@@ -530,10 +533,11 @@ export class LuaEnv {
   }
 
   /** luaReplyToRedisReply: the value on top of the stack (popped) as the script's reply; `resp` is the script's. */
-  toReply(L: LuaState, resp: 2 | 3): Reply {
+  toReply(L: LuaState, resp: 2 | 3, depth = 0): Reply {
     const { vm } = this;
     const api = vm.api;
-    if (api.lua_checkstack(L, 4) === 0) {
+    // Redis' limit is Lua's stack (lua_checkstack); this one also keeps the JS stack (and the RESP writer's) safe.
+    if (depth > MAX_REPLY_DEPTH || api.lua_checkstack(L, 4) === 0) {
       api.lua_settop(L, -2);
       return new ErrorReply("ERR reached lua stack limit");
     }
@@ -550,7 +554,7 @@ export class LuaEnv {
         out = toLongLong(api.lua_tonumber(L, -1));
         break;
       case T_TABLE:
-        return this.tableToReply(L, resp);
+        return this.tableToReply(L, resp, depth + 1);
       default:
         out = null;
     }
@@ -566,7 +570,7 @@ export class LuaEnv {
     return api.lua_type(L, -1);
   }
 
-  private tableToReply(L: LuaState, resp: 2 | 3): Reply {
+  private tableToReply(L: LuaState, resp: 2 | 3, depth: number): Reply {
     const { vm } = this;
     const api = vm.api;
     const pop = (n: number) => api.lua_settop(L, -n - 1);
@@ -614,8 +618,8 @@ export class LuaEnv {
       api.lua_pushnil(L);
       while (api.lua_next(L, -2) !== 0) {
         api.lua_pushvalue(L, -2);
-        const k = this.toReply(L, resp);
-        const v = this.toReply(L, resp);
+        const k = this.toReply(L, resp, depth);
+        const v = this.toReply(L, resp, depth);
         entries.push([k, v]);
       }
       pop(2);
@@ -628,7 +632,7 @@ export class LuaEnv {
       while (api.lua_next(L, -2) !== 0) {
         pop(1);
         api.lua_pushvalue(L, -1);
-        items.push(this.toReply(L, resp));
+        items.push(this.toReply(L, resp, depth));
       }
       pop(2);
       return new SetReply(items);
@@ -641,7 +645,7 @@ export class LuaEnv {
         pop(1);
         break;
       }
-      items.push(this.toReply(L, resp));
+      items.push(this.toReply(L, resp, depth));
     }
     pop(1);
     return items;
@@ -749,6 +753,19 @@ export class LuaEnv {
 
   /** One step of a run (see {@link LuaRunning}). */
   step(co: LuaState, nargs: number, host: ScriptHost, funcname: string): Reply | typeof PAUSED {
+    try {
+      return this.stepOrThrow(co, nargs, host, funcname);
+    } catch (e) {
+      // A bug on our side (the Lua state is intact: Lua errors never reach here): forget the run and its coroutine.
+      this.vm.api.lua_settop(co, 0);
+      this.vm.api.luaL_unref(this.L, LUA_REGISTRYINDEX, this.threadRef);
+      this.thread = 0;
+      this.finish(co);
+      throw e;
+    }
+  }
+
+  private stepOrThrow(co: LuaState, nargs: number, host: ScriptHost, funcname: string): Reply | typeof PAUSED {
     const { vm } = this;
     const api = vm.api;
     this.pausedByHook = false;
