@@ -1,8 +1,9 @@
 /**
  * Redis' Lua environment (script_lua.c and eval.c's setup, Redis 7.0.15):
- * the libraries a script sees, the `redis` API, the global protection, the
- * error handler, and the conversions between Lua values and replies both
- * ways. The server side (which shards, which database) is a
+ * the libraries a script sees, the `redis` API, the global protection
+ * (its Lua: lua_setup.ts), the error handler, running a script as a
+ * coroutine that can pause, and (lua_reply.ts) the conversions between Lua
+ * values and replies. The server side (which shards, which database) is a
  * {@link ScriptHost}; this file knows only the VM and the replies.
  *
  * Global protection. Redis 7.0.15 patches its Lua to mark tables read-only
@@ -38,23 +39,11 @@ import {
   T_TABLE,
 } from "./lua_vm.js";
 import { openRedisLibraries } from "./lua_libs.js";
+import { LuaReplies } from "./lua_reply.js";
+import { ALLOWED_GLOBALS, SETUP_LUA } from "./lua_setup.js";
 import { normalizeLongBrackets } from "./lua_source.js";
 import { LuaRandom } from "./lua_random.js";
-import {
-  BigNumberReply,
-  BoolReply,
-  DoubleReply,
-  ErrorReply,
-  MapReply,
-  NullArrayReply,
-  PairsReply,
-  PushReply,
-  type Reply,
-  ReplySeq,
-  SetReply,
-  SimpleString,
-  VerbatimReply,
-} from "../resp/reply.js";
+import { ErrorReply, type Reply } from "../resp/reply.js";
 import { formatDouble } from "../resp/resp_writer.js";
 
 /** What a running script asks of the server. */
@@ -73,20 +62,9 @@ export interface ScriptHost {
   aclCheck(argv: string[]): boolean | ErrorReply;
 }
 
-/** Globals a script may see (script_lua.c's allow lists); anything else a library adds is removed. */
-const ALLOWED_GLOBALS = new Set([
-  "string", "cjson", "bit", "cmsgpack", "math", "table", "struct",
-  "redis", "__redis__err__handler",
-  "xpcall", "tostring", "setmetatable", "next", "assert", "tonumber", "rawequal", "collectgarbage",
-  "getmetatable", "rawset", "pcall", "coroutine", "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget",
-  "loadstring", "ipairs", "_VERSION", "load", "error", "debug",
-]);
-
 const REDIS_VERSION = "7.0.15";
 const REDIS_VERSION_NUM = 0x07000f;
 
-/** Nesting of a script's reply beyond which it is an error (Redis' is Lua's stack, some 2,600 levels). */
-const MAX_REPLY_DEPTH = 1000;
 
 /** A compiled script or function body: its registry reference. */
 export type LuaFunctionRef = number;
@@ -96,13 +74,6 @@ export class LuaCompileError {
   constructor(readonly message: string) {}
 }
 
-/** Lua's `(long long)` cast of a double as x86-64 does it: out of range (and NaN) is LLONG_MIN. */
-function toLongLong(d: number): number | bigint {
-  const t = Math.trunc(d);
-  if (Number.isSafeInteger(t)) return t === 0 ? 0 : t;
-  if (!(t >= -9223372036854775808 && t < 9223372036854775808)) return -9223372036854775808n;
-  return BigInt(t);
-}
 
 /**
  * One Lua interpreter with Redis' environment (SCRIPT FLUSH makes a new
@@ -112,6 +83,7 @@ function toLongLong(d: number): number | bigint {
  */
 export class LuaEnv {
   readonly vm: LuaVm;
+  private readonly replies: LuaReplies;
   readonly L: LuaState;
   /** The script running now (redis.call needs it); null between scripts. */
   private host: ScriptHost | null = null;
@@ -124,6 +96,7 @@ export class LuaEnv {
 
   constructor(readonly kind: "eval" | "function" = "eval") {
     this.vm = LuaVm.create();
+    this.replies = new LuaReplies(this.vm);
     this.L = this.vm.L;
     this.ar = this.vm.alloc(128);
     this.hookFn = this.vm.hook((L) => this.onHook(L));
@@ -277,23 +250,25 @@ export class LuaEnv {
     return this.vm.debugShortSrc(ar);
   }
 
+
   /** luaPushError: the `{err = "CODE message"}` table redis.pcall answers. */
   pushErrorTable(L: LuaState, error: string): void {
-    let code = "ERR";
-    let msg = error;
-    if (error.startsWith("-")) {
-      const sp = error.indexOf(" ");
-      if (sp < 0) msg = error.slice(1);
-      else {
-        code = error.slice(1, sp);
-        msg = error.slice(sp + 1);
-      }
-    }
-    msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, "");
-    const api = this.vm.api;
-    api.lua_createtable(L, 0, 2);
-    this.vm.pushString(L, cstr(`${code} ${msg}`));
-    api.lua_setfield(L, -2, this.vm.cstr("err"));
+    this.replies.pushErrorTable(L, error);
+  }
+
+  /** A command's reply as the script sees it, in protocol `resp`. */
+  pushReply(L: LuaState, r: Reply, resp: 2 | 3): void {
+    this.replies.pushReply(L, r, resp);
+  }
+
+  /** The value on top of the stack (popped) as the script's reply. */
+  toReply(L: LuaState, resp: 2 | 3): Reply {
+    return this.replies.toReply(L, resp);
+  }
+
+  /** luaExtractErrorInformation of the error on top of the stack (left there). */
+  errorInfo(L: LuaState): { msg: string; source: string | null; line: string | null; ignoreStats: boolean } {
+    return this.replies.errorInfo(L);
   }
 
   /** Pushes an error table and raises it (luaPushError + luaError). */
@@ -411,272 +386,19 @@ export class LuaEnv {
     }
     if (reply instanceof ErrorReply) {
       this.pushErrorTable(L, `-${reply.text}`);
-      this.setIgnoreStats(L);
+      this.replies.setIgnoreStats(L);
       return raise ? this.vm.api.lua_error(L) : 1;
     }
     this.pushReply(L, reply, host.resp);
     return 1;
   }
 
-  private setIgnoreStats(L: LuaState): void {
-    this.vm.api.lua_pushboolean(L, 1);
-    this.vm.api.lua_setfield(L, -2, this.vm.cstr("ignore_error_stats_update"));
-  }
 
-  /** redisProtocolToLuaType: a command's reply as the script sees it, in protocol `resp`. */
-  pushReply(L: LuaState, r: Reply, resp: 2 | 3): void {
-    const { vm } = this;
-    const api = vm.api;
-    if (api.lua_checkstack(L, 4) === 0) throw new RangeError("lua stack limit reach when parsing redis.call reply");
-    switch (typeof r) {
-      case "string":
-        vm.pushString(L, r);
-        return;
-      case "number":
-        api.lua_pushnumber(L, r);
-        return;
-      case "bigint":
-        api.lua_pushnumber(L, Number(r));
-        return;
-    }
-    if (r === null || r instanceof NullArrayReply) {
-      if (resp === 2) api.lua_pushboolean(L, 0);
-      else api.lua_pushnil(L);
-    } else if (Array.isArray(r)) {
-      this.pushArray(L, r as readonly Reply[], resp);
-    } else if (r instanceof SimpleString) {
-      api.lua_createtable(L, 0, 1);
-      vm.pushString(L, r.text);
-      api.lua_setfield(L, -2, vm.cstr("ok"));
-    } else if (r instanceof ErrorReply) {
-      this.pushErrorTable(L, `-${r.text}`);
-      this.setIgnoreStats(L);
-    } else if (r instanceof MapReply) {
-      if (resp === 2) {
-        const flat: Reply[] = [];
-        for (const [k, v] of r.entries) r.nested2 ? flat.push([k, v]) : flat.push(k, v);
-        this.pushArray(L, flat, resp);
-      } else {
-        api.lua_createtable(L, 0, 1);
-        api.lua_createtable(L, 0, r.entries.length);
-        for (const [k, v] of r.entries) {
-          this.pushReply(L, k, resp);
-          this.pushReply(L, v, resp);
-          api.lua_settable(L, -3);
-        }
-        api.lua_setfield(L, -2, vm.cstr("map"));
-      }
-    } else if (r instanceof PairsReply) {
-      if (resp === 2) this.pushArray(L, r.items, resp);
-      else {
-        const pairs: Reply[] = [];
-        for (let i = 0; i + 1 < r.items.length; i += 2) pairs.push([r.items[i]!, r.items[i + 1]!]);
-        this.pushArray(L, pairs, resp);
-      }
-    } else if (r instanceof SetReply) {
-      if (resp === 2) this.pushArray(L, r.items, resp);
-      else {
-        api.lua_createtable(L, 0, 1);
-        api.lua_createtable(L, 0, r.items.length);
-        for (const m of r.items) {
-          this.pushReply(L, m, resp);
-          api.lua_pushboolean(L, 1);
-          api.lua_settable(L, -3);
-        }
-        api.lua_setfield(L, -2, vm.cstr("set"));
-      }
-    } else if (r instanceof DoubleReply) {
-      if (resp === 2) vm.pushString(L, r.text ?? formatDouble(r.value));
-      else {
-        api.lua_createtable(L, 0, 1);
-        api.lua_pushnumber(L, r.value);
-        api.lua_setfield(L, -2, vm.cstr("double"));
-      }
-    } else if (r instanceof BoolReply) {
-      if (resp === 2) api.lua_pushnumber(L, r.value ? 1 : 0);
-      else api.lua_pushboolean(L, r.value ? 1 : 0);
-    } else if (r instanceof VerbatimReply) {
-      if (resp === 2) vm.pushString(L, r.text);
-      else {
-        api.lua_createtable(L, 0, 1);
-        api.lua_createtable(L, 0, 2);
-        vm.pushString(L, r.text);
-        api.lua_setfield(L, -2, vm.cstr("string"));
-        vm.pushString(L, r.format);
-        api.lua_setfield(L, -2, vm.cstr("format"));
-        api.lua_setfield(L, -2, vm.cstr("verbatim_string"));
-      }
-    } else if (r instanceof BigNumberReply) {
-      if (resp === 2) vm.pushString(L, r.digits);
-      else {
-        api.lua_createtable(L, 0, 1);
-        vm.pushString(L, r.digits);
-        api.lua_setfield(L, -2, vm.cstr("big_number"));
-      }
-    } else if (r instanceof PushReply) {
-      this.pushArray(L, r.items, resp);
-    } else if (r instanceof ReplySeq) {
-      const last = r.replies[r.replies.length - 1];
-      this.pushReply(L, last === undefined ? null : last, resp);
-    } else {
-      api.lua_pushnil(L);
-    }
-  }
 
-  private pushArray(L: LuaState, items: readonly Reply[], resp: 2 | 3): void {
-    const api = this.vm.api;
-    api.lua_createtable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      this.pushReply(L, items[i]!, resp);
-      api.lua_rawseti(L, -2, i + 1);
-    }
-  }
 
-  /** luaReplyToRedisReply: the value on top of the stack (popped) as the script's reply; `resp` is the script's. */
-  toReply(L: LuaState, resp: 2 | 3, depth = 0): Reply {
-    const { vm } = this;
-    const api = vm.api;
-    // Redis' limit is Lua's stack (lua_checkstack); this one also keeps the JS stack (and the RESP writer's) safe.
-    if (depth > MAX_REPLY_DEPTH || api.lua_checkstack(L, 4) === 0) {
-      api.lua_settop(L, -2);
-      return new ErrorReply("ERR reached lua stack limit");
-    }
-    const t = api.lua_type(L, -1);
-    let out: Reply;
-    switch (t) {
-      case T_STRING:
-        out = vm.toString(L, -1)!;
-        break;
-      case T_BOOLEAN:
-        out = resp === 2 ? (api.lua_toboolean(L, -1) ? 1 : null) : new BoolReply(api.lua_toboolean(L, -1) !== 0);
-        break;
-      case T_NUMBER:
-        out = toLongLong(api.lua_tonumber(L, -1));
-        break;
-      case T_TABLE:
-        return this.tableToReply(L, resp, depth + 1);
-      default:
-        out = null;
-    }
-    api.lua_settop(L, -2);
-    return out;
-  }
 
-  /** Field `k` of the table on top, raw, left on the stack; its type. */
-  private rawField(L: LuaState, k: string, at = -1): number {
-    const api = this.vm.api;
-    this.vm.pushString(L, k);
-    api.lua_rawget(L, at - 1);
-    return api.lua_type(L, -1);
-  }
 
-  private tableToReply(L: LuaState, resp: 2 | 3, depth: number): Reply {
-    const { vm } = this;
-    const api = vm.api;
-    const pop = (n: number) => api.lua_settop(L, -n - 1);
-    if (this.rawField(L, "err") === T_STRING) {
-      pop(1);
-      const info = this.errorInfo(L);
-      pop(1);
-      // addReplyErrorFormat: newlines at the end dropped, the others made spaces.
-      return new ErrorReply(info.msg.replace(/[\r\n]+$/, "").replace(/[\r\n]/g, " "));
-    }
-    pop(1);
-    if (this.rawField(L, "ok") === T_STRING) {
-      const ok = cstr(vm.toString(L, -1)!).replace(/[\r\n]/g, " ");
-      pop(2);
-      return new SimpleString(ok);
-    }
-    pop(1);
-    if (this.rawField(L, "double") === T_NUMBER) {
-      const d = api.lua_tonumber(L, -1);
-      pop(2);
-      return new DoubleReply(d);
-    }
-    pop(1);
-    if (this.rawField(L, "big_number") === T_STRING) {
-      const s = vm.toString(L, -1)!.replace(/[\r\n]/g, " ");
-      pop(2);
-      return new BigNumberReply(s);
-    }
-    pop(1);
-    if (this.rawField(L, "verbatim_string") === T_TABLE) {
-      if (this.rawField(L, "format") === T_STRING) {
-        const format = cstr(vm.toString(L, -1)!);
-        if (this.rawField(L, "string", -2) === T_STRING) {
-          const s = vm.toString(L, -1)!;
-          pop(4);
-          return new VerbatimReply(format.slice(0, 3).padEnd(3, "\0"), s);
-        }
-        pop(1);
-      }
-      pop(1);
-    }
-    pop(1);
-    if (this.rawField(L, "map") === T_TABLE) {
-      const entries: [Reply, Reply][] = [];
-      api.lua_pushnil(L);
-      while (api.lua_next(L, -2) !== 0) {
-        api.lua_pushvalue(L, -2);
-        const k = this.toReply(L, resp, depth);
-        const v = this.toReply(L, resp, depth);
-        entries.push([k, v]);
-      }
-      pop(2);
-      return new MapReply(entries);
-    }
-    pop(1);
-    if (this.rawField(L, "set") === T_TABLE) {
-      const items: Reply[] = [];
-      api.lua_pushnil(L);
-      while (api.lua_next(L, -2) !== 0) {
-        pop(1);
-        api.lua_pushvalue(L, -1);
-        items.push(this.toReply(L, resp, depth));
-      }
-      pop(2);
-      return new SetReply(items);
-    }
-    pop(1);
-    const items: Reply[] = [];
-    for (let j = 1; ; j++) {
-      api.lua_rawgeti(L, -1, j);
-      if (api.lua_type(L, -1) === T_NIL) {
-        pop(1);
-        break;
-      }
-      items.push(this.toReply(L, resp, depth));
-    }
-    pop(1);
-    return items;
-  }
 
-  /** luaExtractErrorInformation of the error (a table, or a string) on top of the stack (left there). */
-  errorInfo(L: LuaState): { msg: string; source: string | null; line: string | null; ignoreStats: boolean } {
-    const { vm } = this;
-    const api = vm.api;
-    const out = { msg: "", source: null as string | null, line: null as string | null, ignoreStats: false };
-    if (api.lua_type(L, -1) === T_STRING || api.lua_type(L, -1) === T_NUMBER) {
-      out.msg = `ERR ${vm.toString(L, -1)}`;
-      return out;
-    }
-    if (api.lua_type(L, -1) !== T_TABLE) return out;
-    const field = (k: string): string | null => {
-      api.lua_getfield(L, -1, vm.cstr(k));
-      const s = api.lua_isstring(L, -1) !== 0 ? vm.toString(L, -1) : null;
-      api.lua_settop(L, -2);
-      return s;
-    };
-    const msg = field("err");
-    // An error table without `err` (error({})) crashes redis-server 7.0.15 (a NULL message); here it is a plain error.
-    out.msg = msg === null ? "ERR unknown error" : cstr(msg);
-    out.source = field("source");
-    out.line = field("line");
-    api.lua_getfield(L, -1, vm.cstr("ignore_error_stats_update"));
-    if (api.lua_type(L, -1) === T_BOOLEAN) out.ignoreStats = api.lua_toboolean(L, -1) !== 0;
-    api.lua_settop(L, -2);
-    return out;
-  }
 
   /**
    * Compiles a chunk (a script body, a library's code) named `name`
@@ -927,139 +649,8 @@ export class LuaRunning {
   }
 }
 
-/** A C string's view of bytes: what comes before the first NUL (lua_pushstring/sdsnew stop there). */
-function cstr(s: string): string {
-  const z = s.indexOf("\0");
-  return z < 0 ? s : s.slice(0, z);
-}
 
 /** sha1hex of a byte string, as redis.sha1hex and script names. */
 export function sha1hex(s: string): string {
   return createHash("sha1").update(Buffer.from(s, "latin1")).digest("hex");
 }
-
-/**
- * Run once at start, with the real globals as its environment: removes
- * what Redis does not load, installs Redis' pcall and error handler, then
- * protects every table reachable from the globals, and returns the
- * protected globals (the environment of everything loaded afterwards).
- */
-const SETUP_LUA = `
-local ro_newindex, global_index, allowed, pausable, own, hook_paused, normalize = ...
-local G = _G
-local orig = { next = next, pairs = pairs, rawset = rawset, rawget = rawget, setmetatable = setmetatable,
-  getmetatable = getmetatable, pcall = pcall, type = type }
-local next, rawset, rawget, setmetatable, getmetatable, type = orig.next, orig.rawset, orig.rawget, orig.setmetatable, orig.getmetatable, orig.type
-for k in orig.pairs(G) do if not allowed[k] then rawset(G, k, nil) end end
-
--- Redis' pcall: an error table with an 'err' field becomes that message.
-local pcall0 = orig.pcall
-local function pcall_result(ok, ...)
-  if ok then return true, ... end
-  local e = ...
-  if type(e) == 'table' then
-    local m = e.err
-    if type(m) == 'string' or type(m) == 'number' then e = m end
-  end
-  return false, e
-end
-local dbg = debug
--- loadstring reads long brackets as Redis' Lua does (lua_source.ts), under the name it was given.
-local loadstring0, load0, concat = loadstring, load, table.concat
-rawset(G, 'loadstring', function(s, name)
-  if type(s) == 'string' then return loadstring0(normalize(s), name or s) end
-  return loadstring0(s, name)
-end)
-rawset(G, 'load', function(f, name)
-  if type(f) ~= 'function' then return load0(f, name) end
-  local parts = {}
-  while true do
-    local p = f()
-    if p == nil or p == '' then break end
-    if type(p) ~= 'string' then return nil, 'reader function must return a string' end
-    parts[#parts + 1] = p
-  end
-  return loadstring0(normalize(concat(parts)), name or '=(load)')
-end)
--- A Lua function given to pcall runs in a coroutine of its own, so that a script paused by the busy hook
--- inside a pcall can pause as a whole (Lua 5.1 cannot yield across the C pcall): the pause is passed out.
-local co_create, co_resume, co_status, co_yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
-local function pcall_step(co, ok, ...)
-  if co_status(co) ~= 'suspended' then
-    own(co, false)
-    if ok then return true, ... end
-    return pcall_result(false, ...)
-  end
-  if not hook_paused() then
-    own(co, false)
-    return false, 'attempt to yield across metamethod/C-call boundary'
-  end
-  co_yield()
-  return pcall_step(co, co_resume(co))
-end
-rawset(G, 'pcall', function(f, ...)
-  if type(f) ~= 'function' or not pausable() or dbg.getinfo(f, 'S').what ~= 'Lua' then return pcall_result(pcall0(f, ...)) end
-  local co = co_create(f)
-  own(co, true)
-  return pcall_step(co, co_resume(co, ...))
-end)
-
-rawset(G, 'debug', nil)
-rawset(G, '__redis__err__handler', function(err)
-  local i = dbg.getinfo(2, 'nSl')
-  if i and i.what == 'C' then
-    i = dbg.getinfo(3, 'nSl')
-  end
-  if type(err) ~= 'table' then
-    err = {err = 'ERR ' .. tostring(err)}
-  end
-  if i then
-    err['source'] = i.source
-    err['line'] = i.currentline
-  end
-  return err
-end)
-
--- Read-only tables: a proxy per table, reading through, refusing writes.
-local real_of = {}
-local proxy_of = {}
-local function protect(t)
-  if real_of[t] then return t end
-  local p = proxy_of[t]
-  if p then return p end
-  p = {}
-  proxy_of[t] = p
-  real_of[p] = t
-  for k, v in next, t do
-    if type(v) == 'table' then rawset(t, k, protect(v)) end
-  end
-  setmetatable(p, { __index = t, __newindex = ro_newindex })
-  return p
-end
-local function real(t) return real_of[t] or t end
-local function readonly(t) return real_of[t] ~= nil end
-
-rawset(G, 'next', function(t, k) return next(real(t), k) end)
-rawset(G, 'pairs', function(t) return orig.pairs(real(t)) end)
-rawset(G, 'rawget', function(t, k) return rawget(real(t), k) end)
-rawset(G, 'rawset', function(t, k, v)
-  if readonly(t) then error('Attempt to modify a readonly table', 0) end
-  return rawset(t, k, v)
-end)
-rawset(G, 'setmetatable', function(t, mt)
-  if readonly(t) then error('Attempt to modify a readonly table', 0) end
-  return setmetatable(t, mt)
-end)
-rawset(G, 'getmetatable', function(t)
-  local m = getmetatable(real(t))
-  return proxy_of[m] or m
-end)
-
-local pG = protect(G)
--- The strings' metatable is read-only too (its __index is the string library).
-protect(getmetatable(''))
--- _G itself: reads of a missing global are an error, writes are refused.
-setmetatable(G, { __index = global_index })
-rawset(G, '_G', pG)
-return pG
-`;
