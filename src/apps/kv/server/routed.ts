@@ -85,16 +85,19 @@ export function record(inst: KvInstance, records: AofRecord[]): void {
  */
 export function direct(states: readonly ShardState[], db: () => number, now: number, records: AofRecord[] | null): OnShard {
   return function* <T>(i: number, fn: (s: ShardState) => T): Generator<unknown, T, unknown> {
-    const s = states[i]!;
-    const d = db();
-    s.dbIndex = d;
-    s.db = s.keyspace.db(d);
-    s.now = now;
-    s.records = records;
-    s.mayBlock = false;
-    s.blockedOn = null;
-    return fn(s);
+    return fn(directState(states[i]!, db(), now, records));
   };
+}
+
+/** A held shard's state made ready for a direct run in database `db` ({@link direct}). */
+export function directState(s: ShardState, db: number, now: number, records: AofRecord[] | null): ShardState {
+  s.dbIndex = db;
+  s.db = s.keyspace.db(db);
+  s.now = now;
+  s.records = records;
+  s.mayBlock = false;
+  s.blockedOn = null;
+  return s;
 }
 
 /** The value of a generator that never yields (one driven by {@link direct}). */

@@ -30,7 +30,8 @@ import { type ScriptFlags, ScriptRun, type ScriptServer } from "../scripting/scr
 import { type LuaEnv, type LuaFunctionRef, type LuaRunning, PAUSED } from "../scripting/script_lua.js";
 import { type KvInstance } from "./instance.js";
 import { AsyncDone } from "./messages.js";
-import { type ConnectionStep, direct, runRouted, runSync } from "./routed.js";
+import { type ConnectionStep, direct, directState, runRouted, runSync, safeExec } from "./routed.js";
+import { shardOf } from "./router.js";
 import type { Session } from "./session.js";
 import { type ShardState, holdIdleShards, idleShards, serveReadyAfterDirect } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
@@ -224,6 +225,8 @@ class HeldRun {
           r.db = next;
           return reply;
         }
+        // A one-key command (most of what scripts call) straight to its shard; the rest routed as outside.
+        if (cmd.route === "key") return safeExec(directState(states[shardOf(argv[cmd.firstKey]!, inst.mask)]!, r.db, r.now, out), cmd, argv);
         return runSync(runRouted(inst, r.db, cmd, argv, on, (recs) => records.push(...recs)));
       },
       log(level, text) {
@@ -238,7 +241,8 @@ class HeldRun {
     });
     run.argv = job.argv;
     this.run = run;
-    const on = direct(states, () => run.db, run.now, this.persist ? records : null);
+    const out = this.persist ? records : null;
+    const on = direct(states, () => run.db, run.now, out);
     sc.running = run;
     try {
       this.running = target.env.start(target.ref, job.keys, job.args, run, job.mode, target.name, busyAfter > 0);
