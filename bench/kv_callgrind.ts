@@ -32,6 +32,7 @@ import { Config } from "../src/apps/kv/server/config.js";
 import { Connection } from "../src/apps/kv/server/connection.js";
 import { KvInstance } from "../src/apps/kv/server/instance.js";
 import { type Port, SocketData } from "../src/apps/kv/server/socket_port.js";
+import { sha1hex } from "../src/apps/kv/scripting/script_lua.js";
 
 const KEYS = 100_000;
 /** Warm-up: at least this many requests and this many chunks (so the per-chunk code is optimized at -P16 too). */
@@ -55,7 +56,10 @@ const TESTS: Record<string, (r: () => string) => string[]> = {
   zpopmin: () => ["ZPOPMIN", "myzset"],
   lpush: () => ["LPUSH", "mylist", "xxx"],
   mset: (r) => ["MSET", ...Array.from({ length: 10 }, () => [`key:${r()}`, "xxx"]).flat()],
+  // bench/kv_server.ts' evalsha_3cmd script (loaded first with SCRIPT LOAD).
+  evalsha: (r) => ["EVALSHA", sha1hex(SCRIPT_3CMD), "2", `n${r()}`, `v${r()}`, "value"],
 };
+const SCRIPT_3CMD = "redis.call('incr', KEYS[1]) redis.call('set', KEYS[2], ARGV[1]) return redis.call('get', KEYS[2])";
 
 /** Counts complete top-level RESP2 replies in the output stream. */
 class ReplyCounter {
@@ -181,6 +185,7 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
       port.done = resolve;
       rt.deliver(conn, new SocketData(c));
     });
+  if (test === "evalsha") await send(Buffer.from(mb(["SCRIPT", "LOAD", SCRIPT_3CMD]), "latin1"), 1);
   for (const c of fill) await send(c, 50);
   for (const c of warm) await send(c, pipeline);
   for (const c of main) await send(c, pipeline);
