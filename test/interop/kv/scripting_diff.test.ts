@@ -149,6 +149,29 @@ describe("EVAL, EVALSHA and SCRIPT answer as redis-server 7.0.15 does", guard, (
     assert.ok(new Set(["a", "b", "c", "d", "e", "f"].map((k) => shardOf(k, SHARDS - 1))).size > 1);
   });
 
+  test("INFO memory has redis-server's scripting fields, counting the cached scripts and the functions", async () => {
+    const fields = async (port: number) => {
+      const c = await RespClient.connect(port);
+      try {
+        await c.raw("SCRIPT", "FLUSH");
+        await c.raw("FUNCTION", "FLUSH");
+        await c.raw("EVAL", "return 1", "0");
+        await c.raw("SCRIPT", "LOAD", "return 2");
+        await c.raw("FUNCTION", "LOAD", "#!lua name=infolib\nredis.register_function('infof', function() return 1 end)");
+        const info = await c.raw("INFO", "memory");
+        const m = new Map([...info.matchAll(/^([a-z_]*(?:lua|vm|script|function)[a-z_]*):(.*)\r$/gm)].map((x) => [x[1]!, x[2]!]));
+        await c.raw("FUNCTION", "FLUSH");
+        return m;
+      } finally {
+        c.close();
+      }
+    };
+    const [ours, theirs] = [await fields(servers.agner.port), await fields(servers.redis.port)];
+    assert.deepEqual([...ours.keys()], [...theirs.keys()]);
+    for (const k of ["number_of_cached_scripts", "number_of_functions"]) assert.equal(ours.get(k), theirs.get(k), k);
+    assert.ok(Number(ours.get("used_memory_vm_eval")) > 0);
+  });
+
   for (const [name, cases] of Object.entries(CASES)) {
     test(name, async () => {
       for (const c of cases) {

@@ -84,6 +84,11 @@ export class EvalScripts {
     return (this.lua ??= new LuaEnv());
   }
 
+  /** The interpreter if one was made (INFO does not make one). */
+  get envIfMade(): LuaEnv | null {
+    return this.lua;
+  }
+
   get size(): number {
     return this.cache.size;
   }

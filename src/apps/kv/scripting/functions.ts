@@ -181,6 +181,18 @@ export class FunctionsState {
     return this.current.functions.get(name.toLowerCase());
   }
 
+  /** The interpreter if one was made (INFO does not make one). */
+  get engineIfMade(): FunctionEngine | null {
+    return this.engineInstance;
+  }
+
+  /** Bytes of the libraries' code (used_memory_functions). */
+  get codeBytes(): number {
+    let n = 0;
+    for (const l of this.current.libraries.values()) n += l.code.length;
+    return n;
+  }
+
   get libraryCount(): number {
     return this.current.libraries.size;
   }

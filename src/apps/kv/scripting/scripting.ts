@@ -22,6 +22,28 @@ export class ScriptingState {
   /** The running script once past busy-reply-threshold. */
   busy: ScriptRun | null = null;
 
+  /** INFO memory's scripting fields, as Redis 7.0.15 names them (interpreters not made yet count 0). */
+  memoryInfo(human: (n: number) => string): [string, number | string][] {
+    const vmEval = this.evals.envIfMade?.memoryBytes() ?? 0;
+    const vmFunctions = this.functions.engineIfMade?.env.memoryBytes() ?? 0;
+    const scriptsEval = this.evals.bodyBytes;
+    const fns = this.functions.codeBytes;
+    return [
+      ["used_memory_lua", vmEval],
+      ["used_memory_vm_eval", vmEval],
+      ["used_memory_lua_human", human(vmEval)],
+      ["used_memory_scripts_eval", scriptsEval],
+      ["number_of_cached_scripts", this.evals.size],
+      ["number_of_functions", this.functions.functionCount],
+      ["used_memory_vm_functions", vmFunctions],
+      ["used_memory_vm_total", vmEval + vmFunctions],
+      ["used_memory_vm_total_human", human(vmEval + vmFunctions)],
+      ["used_memory_functions", fns],
+      ["used_memory_scripts", scriptsEval + fns],
+      ["used_memory_scripts_human", human(scriptsEval + fns)],
+    ];
+  }
+
   /** The BUSY error for a command arriving now, or null when none runs past the threshold. */
   busyError(): ErrorReply | null {
     const b = this.busy;

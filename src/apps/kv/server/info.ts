@@ -117,6 +117,7 @@ function build(inst: KvInstance, name: string): string | null {
         ["used_memory_peak_perc", `${((used / inst.peakMemory) * 100).toFixed(2)}%`],
         ["used_memory_heap_total", m.heapTotal],
         ["used_memory_external", m.external],
+        ...inst.scripting.memoryInfo(humanBytes),
         ["total_system_memory", os.totalmem()],
         ["total_system_memory_human", humanBytes(os.totalmem())],
         ["maxmemory", 0],
