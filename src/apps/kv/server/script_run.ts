@@ -22,12 +22,14 @@
 import { spawnLink } from "../../../runtime/erlang.js";
 import { current } from "../../../runtime/current.js";
 import { sleep } from "../../../runtime/receive.js";
-import { type CommandEntry } from "../commands/engine.js";
+import { type CommandEntry, lookupCommand } from "../commands/engine.js";
 import { type AofRecord } from "../aof/persistence.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { type ScriptFlags, ScriptRun, type ScriptServer } from "../scripting/script.js";
 import { type LuaEnv, type LuaFunctionRef, PAUSED } from "../scripting/script_lua.js";
-import { type KvInstance } from "./instance.js";
+import { type ClientRow, type KvInstance } from "./instance.js";
+import { aclDenial } from "./acl_check.js";
+import { ACL_OK, checkCommandPerm } from "./acl_user.js";
 import { AsyncDone } from "./messages.js";
 import { type ConnectionStep, direct, runRouted, runSync } from "./routed.js";
 import type { Session } from "./session.js";
@@ -102,7 +104,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
     let out: { reply: Reply; records: AofRecord[] };
     try {
       for (const i of shards) yield* step(inst, i, 0, null, "lock");
-      out = yield* runScriptHeld(inst, db, prepared, connStep);
+      out = yield* runScriptHeld(inst, db, prepared, connStep, c.row);
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
       yield* unlockAll(inst, shards);
@@ -133,6 +135,8 @@ export function* runScriptHeld(
   db: number,
   job: ScriptJob,
   connStep: ConnectionStep,
+  /** The client that runs the script: its ACL user's rules apply to each redis.call. */
+  caller: ClientRow,
 ): Generator<unknown, { reply: Reply; records: AofRecord[] }, unknown> {
   const target = job.resolve();
   if (target instanceof ErrorReply) return { reply: target, records: [] };
@@ -156,7 +160,11 @@ export function* runScriptHeld(
     log(level, text) {
       self.rt.logger({ level: level >= 3 ? "warning" : "info", what: "kv_script_log", text: `${LOG_LEVELS[level]}: ${text}` });
     },
-    aclCheck: () => true,
+    aclCheck: (argv) => {
+      const cmd = lookupCommand(argv);
+      return cmd !== undefined && checkCommandPerm(caller.user, cmd, argv)[0] === ACL_OK;
+    },
+    aclVerify: (cmd, argv) => aclDenial(inst, caller, cmd, argv, "lua"),
   };
   const busyAfter = Number(inst.config.get("busy-reply-threshold"));
   const flags = target.flags;
