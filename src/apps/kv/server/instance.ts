@@ -211,7 +211,7 @@ export class KvInstance {
 
   /** CONFIG REWRITE: the config file with the current settings (config_rewrite.ts). */
   rewriteConfig(file: string): void {
-    rewriteConfigFile(file, this.config);
+    rewriteConfigFile(file, this.config, this.acl.listLines());
   }
 
   newClientId(): number {
