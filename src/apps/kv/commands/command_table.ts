@@ -8,7 +8,7 @@
  * only needs this table.
  */
 import { type CommandSpec, type Route } from "./command.js";
-import { type ArgDoc, type Def, type KeySpec, isRangeSpec, ks } from "./command_def.js";
+import { type ArgDoc, type Def, type KeyPosition, type KeySpec, isRangeSpec, ks } from "./command_def.js";
 import * as dbc from "./db_commands.js";
 import * as exp from "./expire.js";
 import * as hash from "./t_hash.js";
@@ -201,6 +201,12 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
   return entry;
 }
 
+/** setGetKeys: the key's flags for this line (SET ... GET reads it too), as ACL checks them. */
+function setKeys(argv: readonly string[]): KeyPosition[] {
+  for (let i = 3; i < argv.length; i++) if (argv[i]!.toLowerCase() === "get") return [{ pos: 1, flags: ["RW", "access", "update"] }];
+  return [{ pos: 1, flags: ["OW", "update"] }];
+}
+
 const ONE_KEY = "key:key";
 const EXPIRE_CONDITION = "condition:oneof@7.0.0?(nx:pure-token=NX xx:pure-token=XX gt:pure-token=GT lt:pure-token=LT)";
 const FLUSH_MODE = "async:oneof?(async:pure-token=ASYNC@4.0.0 sync:pure-token=SYNC@6.2.0)";
@@ -225,7 +231,7 @@ const DEFS: Record<string, Def> = {
   // --- strings
   get: { arity: 2, flags: "readonly fast", acl: "string", keys: [RO_ACCESS], exec: str.getCommand, group: "string", since: "1.0.0",
     summary: "Returns the string value of a key.", args: ONE_KEY },
-  set: { arity: -3, flags: "write denyoom", acl: "string", exec: str.setCommand, group: "string", since: "1.0.0",
+  set: { arity: -3, flags: "write denyoom", acl: "string", exec: str.setCommand, getKeys: setKeys, group: "string", since: "1.0.0",
     keys: [ks("RW access update variable_flags", 1, 0, 1, 0, "RW and ACCESS due to the optional `GET` argument")],
     summary: "Sets a key to a string value, optionally only if it exists or not, with an expiry, returning the old value.",
     args: `key:key value:string condition:oneof@2.6.12?(nx:pure-token=NX xx:pure-token=XX) get:pure-token=GET@6.2.0? ${EXPIRATION(false, true)}` },

@@ -106,7 +106,7 @@ export class ScriptRun implements ScriptHost {
   }
 
   aclCheck(argv: string[]): boolean | ErrorReply {
-    if (lookupCommand(argv) === undefined) return new ErrorReply("ERR Invalid command passed to redis.acl_check_cmd()");
+    if (lookupCommand(argv) === undefined) return new ErrorReply("Invalid command passed to redis.acl_check_cmd()");
     return this.server.aclCheck(argv);
   }
 
