@@ -7,7 +7,7 @@
  */
 import { ByteString, SMALL_STRING } from "./byte_string.js";
 import { type ExecContext } from "./command.js";
-import { type Def, ks } from "./command_def.js";
+import { type Def, type KeyPosition, ks } from "./command_def.js";
 import { type Value, lookupReadBytes, lookupWrite, lookupWriteBytes } from "./db.js";
 import { type Int64, parseInt64 } from "./numbers.js";
 import { MAX_STRING_LENGTH } from "../resp/resp.js";
@@ -593,6 +593,25 @@ export function bitfieldRoCommand(ctx: ExecContext, argv: readonly string[]): Re
 
 const UNIT = "index_unit:oneof@7.0.0?(byte:pure-token=BYTE bit:pure-token=BIT)";
 
+/** bitfieldGetKeys: the key's flags for this line (read-only when it only GETs), as ACL checks them. */
+function bitfieldKeys(argv: readonly string[]): KeyPosition[] {
+  let readonly = true;
+  for (let i = 2; i < argv.length; i++) {
+    const more = argv.length - i - 1;
+    const a = argv[i]!.toLowerCase();
+    if (a === "get" && more >= 2) i += 2;
+    else if ((a === "set" || a === "incrby") && more >= 3) {
+      readonly = false;
+      break;
+    } else if (a === "overflow" && more >= 1) i += 1;
+    else {
+      readonly = false;
+      break;
+    }
+  }
+  return [{ pos: 1, flags: readonly ? ["RO", "access"] : ["RW", "access", "update"] }];
+}
+
 export const BITOPS_DEFS: Record<string, Def> = {
   setbit: { arity: 4, flags: "write denyoom", acl: "bitmap", keys: [ks("RW access update")], exec: setbitCommand, group: "bitmap",
     since: "2.2.0", summary: "Sets or clears the bit at offset in the string value stored at key", args: "key:key offset:integer value:integer" },
@@ -609,7 +628,7 @@ export const BITOPS_DEFS: Record<string, Def> = {
     args: "operation:string destkey:key key:key#1+" },
   bitfield: { arity: -2, flags: "write denyoom", acl: "bitmap",
     keys: [ks("RW access update variable_flags", 1, 0, 1, 0, "This command allows both access and modification of the key")],
-    exec: bitfieldCommand, group: "bitmap", since: "3.2.0", complexity: "O(1) for each subcommand specified",
+    getKeys: bitfieldKeys, exec: bitfieldCommand, group: "bitmap", since: "3.2.0", complexity: "O(1) for each subcommand specified",
     summary: "Perform arbitrary bitfield integer operations on strings",
     args: "key:key operation:oneof?+(encoding_offset:block=GET(encoding:string offset:integer) " +
       "write:block(wrap_sat_fail:oneof=OVERFLOW?(wrap:pure-token=WRAP sat:pure-token=SAT fail:pure-token=FAIL) " +

@@ -8,7 +8,7 @@
  * only needs this table.
  */
 import { type CommandSpec, type Route } from "./command.js";
-import { type ArgDoc, type Def, type KeySpec, isRangeSpec, ks } from "./command_def.js";
+import { type ArgDoc, type Def, type KeyPosition, type KeySpec, isRangeSpec, ks } from "./command_def.js";
 import * as dbc from "./db_commands.js";
 import * as exp from "./expire.js";
 import * as hash from "./t_hash.js";
@@ -201,6 +201,12 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
   return entry;
 }
 
+/** setGetKeys: the key's flags for this line (SET ... GET reads it too), as ACL checks them. */
+function setKeys(argv: readonly string[]): KeyPosition[] {
+  for (let i = 3; i < argv.length; i++) if (argv[i]!.toLowerCase() === "get") return [{ pos: 1, flags: ["RW", "access", "update"] }];
+  return [{ pos: 1, flags: ["OW", "update"] }];
+}
+
 const ONE_KEY = "key:key";
 const EXPIRE_CONDITION = "condition:oneof@7.0.0?(nx:pure-token=NX xx:pure-token=XX gt:pure-token=GT lt:pure-token=LT)";
 const FLUSH_MODE = "async:oneof?(async:pure-token=ASYNC@4.0.0 sync:pure-token=SYNC@6.2.0)";
@@ -225,7 +231,7 @@ const DEFS: Record<string, Def> = {
   // --- strings
   get: { arity: 2, flags: "readonly fast", acl: "string", keys: [RO_ACCESS], exec: str.getCommand, group: "string", since: "1.0.0",
     summary: "Returns the string value of a key.", args: ONE_KEY },
-  set: { arity: -3, flags: "write denyoom", acl: "string", exec: str.setCommand, group: "string", since: "1.0.0",
+  set: { arity: -3, flags: "write denyoom", acl: "string", exec: str.setCommand, getKeys: setKeys, group: "string", since: "1.0.0",
     keys: [ks("RW access update variable_flags", 1, 0, 1, 0, "RW and ACCESS due to the optional `GET` argument")],
     summary: "Sets a key to a string value, optionally only if it exists or not, with an expiry, returning the old value.",
     args: `key:key value:string condition:oneof@2.6.12?(nx:pure-token=NX xx:pure-token=XX) get:pure-token=GET@6.2.0? ${EXPIRATION(false, true)}` },
@@ -514,6 +520,41 @@ const DEFS: Record<string, Def> = {
         complexity: "O(N) where N is the number of arguments", summary: "Returns the keys a command line names, with their flags." },
       help: { arity: 2, flags: "loading stale sentinel", acl: "connection", group: "server", since: "5.0.0",
         summary: "Describes the COMMAND subcommands." },
+    } },
+  acl: { arity: -2, flags: "sentinel", group: "server", since: "6.0.0", complexity: "Depends on subcommand.",
+    summary: "A container for Access List Control commands ", subcommands: {
+      cat: { arity: -2, flags: "noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(1) since the categories and commands are a fixed set.",
+        summary: "List the ACL categories or the commands inside a category", args: "categoryname:string?" },
+      deluser: { arity: -3, flags: "admin noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(1) amortized time considering the typical user.", summary: "Remove the specified ACL users and the associated rules",
+        args: "username:string+" },
+      dryrun: { arity: -4, flags: "admin noscript loading stale sentinel", group: "server", since: "7.0.0", complexity: "O(1).",
+        summary: "Returns whether the user can execute the given command without executing the command.",
+        args: "username:string command:string arg:string?+" },
+      genpass: { arity: -2, flags: "noscript loading stale sentinel", group: "server", since: "6.0.0",
+        summary: "Generate a pseudorandom secure password to use for ACL users", args: "bits:integer?" },
+      getuser: { arity: 3, flags: "admin noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(N). Where N is the number of password, command and pattern rules that the user has.",
+        summary: "Get the rules for a specific ACL user", args: "username:string" },
+      help: { arity: 2, flags: "loading stale sentinel", group: "server", since: "6.0.0",
+        summary: "Show helpful text about the different subcommands" },
+      list: { arity: 2, flags: "admin noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(N). Where N is the number of configured users.", summary: "List the current ACL rules in ACL config file format" },
+      load: { arity: 2, flags: "admin noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(N). Where N is the number of configured users.", summary: "Reload the ACLs from the configured ACL file" },
+      log: { arity: -2, flags: "admin noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(N) with N being the number of entries shown.", summary: "List latest events denied because of ACLs in place",
+        args: "operation:oneof?(count:integer reset:pure-token=RESET)" },
+      save: { arity: 2, flags: "admin noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(N). Where N is the number of configured users.", summary: "Save the current ACL rules in the configured ACL file" },
+      setuser: { arity: -3, flags: "admin noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(N). Where N is the number of rules provided.", summary: "Modify or create the rules for a specific ACL user",
+        args: "username:string rule:string?+" },
+      users: { arity: 2, flags: "admin noscript loading stale sentinel", group: "server", since: "6.0.0",
+        complexity: "O(N). Where N is the number of configured users.", summary: "List the username of all the configured ACL rules" },
+      whoami: { arity: 2, flags: "noscript loading stale sentinel", group: "server", since: "6.0.0",
+        summary: "Return the name of the user associated to the current connection" },
     } },
   time: { arity: 1, flags: "loading stale fast", tips: "nondeterministic_output", group: "server", since: "2.6.0",
     summary: "Returns the server's time." },

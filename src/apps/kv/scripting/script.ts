@@ -40,6 +40,8 @@ export interface ScriptServer {
   readonly oomAtStart: boolean;
   log(level: number, text: string): void;
   aclCheck(argv: string[]): boolean | ErrorReply;
+  /** scriptVerifyACL: the caller's user may run this redis.call (null), or the error (the denial logged). */
+  aclVerify(cmd: CommandEntry, argv: readonly string[]): ErrorReply | null;
 }
 
 /** A script or function being run: the {@link ScriptHost} its Lua calls. */
@@ -84,6 +86,8 @@ export class ScriptRun implements ScriptHost {
     }
     const flags = cmd.flags;
     if (flags.includes("noscript")) return new ErrorReply("ERR This Redis command is not allowed from script");
+    const denied = this.server.aclVerify(cmd, argv);
+    if (denied !== null) return denied;
     const write = flags.includes("write");
     if (this.readOnly && (write || cmd.mayReplicate)) return new ErrorReply("ERR Write commands are not allowed from read-only scripts.");
     if (!(this.flags.allowOom && !this.flags.compat) && !this.dirty && this.server.oomAtStart && flags.includes("denyoom")) {
@@ -102,7 +106,7 @@ export class ScriptRun implements ScriptHost {
   }
 
   aclCheck(argv: string[]): boolean | ErrorReply {
-    if (lookupCommand(argv) === undefined) return new ErrorReply("ERR Invalid command passed to redis.acl_check_cmd()");
+    if (lookupCommand(argv) === undefined) return new ErrorReply("Invalid command passed to redis.acl_check_cmd()");
     return this.server.aclCheck(argv);
   }
 

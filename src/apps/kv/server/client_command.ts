@@ -2,8 +2,9 @@
  * CLIENT ID / INFO / LIST / GETNAME / SETNAME / KILL / UNBLOCK / HELP, as
  * Redis 7.0 answers them. CLIENT LIST rows use Redis' field names and
  * order; fields Agner has no equivalent for are printed with the value a
- * plain Redis client shows (`sub=0`, `multi=-1`, `user=default`).
+ * plain Redis client shows (`ssub=0`, `redir=-1`).
  */
+import { type AclUser } from "./acl_user.js";
 import type { Session } from "./session.js";
 import { parseInt64 } from "../commands/numbers.js";
 import { SYNTAX_ERROR } from "../commands/shared.js";
@@ -71,7 +72,7 @@ export function clientInfoLine(r: ClientRow, now: number): string {
     `id=${r.id} addr=${r.addr} laddr=${r.laddr} fd=${r.fd} name=${r.name} age=${Math.floor((now - r.created) / 1000)} ` +
     `idle=${Math.max(0, Math.floor((now - r.lastInteraction) / 1000))} flags=${clientFlags(r)} db=${r.db} sub=${r.sub} psub=${r.psub} ssub=0 multi=${r.multi} ` +
     `qbuf=${r.qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${r.obl} oll=0 omem=${r.obl} ` +
-    `tot-mem=${r.qbuf + r.obl} events=r cmd=${r.cmd} user=default redir=-1 resp=${r.resp}`
+    `tot-mem=${r.qbuf + r.obl} events=r cmd=${r.cmd} user=${r.user.name} redir=-1 resp=${r.resp}`
   );
 }
 
@@ -155,6 +156,7 @@ function clientKill(c: Session, argv: string[]): Reply {
   let id = 0;
   let type: string | null = null;
   let skipme = true;
+  let user: AclUser | null = null;
   if (argv.length === 3) {
     addr = argv[2]!;
     skipme = false; // the old form may kill itself
@@ -173,7 +175,9 @@ function clientKill(c: Session, argv: string[]): Reply {
       } else if (opt === "addr") addr = v;
       else if (opt === "laddr") laddr = v;
       else if (opt === "user") {
-        if (v !== "default") return new ErrorReply(`ERR No such user '${v}'`);
+        const u = c.inst.acl.users.get(v);
+        if (u === undefined) return new ErrorReply(`ERR No such user '${v}'`);
+        user = u;
       } else if (opt === "skipme") {
         const y = v.toLowerCase();
         if (y === "yes") skipme = true;
@@ -189,6 +193,7 @@ function clientKill(c: Session, argv: string[]): Reply {
     if (laddr !== null && r.laddr !== laddr) continue;
     if (type !== null && type !== "normal") continue;
     if (id !== 0 && r.id !== id) continue;
+    if (user !== null && r.user !== user) continue;
     if (r === c.row) {
       if (skipme) continue;
       self = true;

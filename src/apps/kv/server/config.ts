@@ -309,13 +309,13 @@ export class Config {
   /**
    * What was given (file, environment, flags) that has no effect here: the
    * settings whose effect is not `applied`, and the config-file directives
-   * that are not applied (rename-command, user, loadmodule, module settings,
+   * that are not applied (rename-command, loadmodule, module settings,
    * sentinel). For the one line the server prints at start.
    */
   notApplied(): string[] {
     const out: string[] = NAMES.filter((n) => this.sources.has(n) && def(n).effect !== "applied");
     const d = this.directives;
-    for (const [k, v] of [["rename-command", d.renameCommand], ["user", d.user], ["loadmodule", d.loadmodule], ["sentinel", d.sentinel]] as const) if (v.length > 0) out.push(k);
+    for (const [k, v] of [["rename-command", d.renameCommand], ["loadmodule", d.loadmodule], ["sentinel", d.sentinel]] as const) if (v.length > 0) out.push(k);
     for (const m of d.moduleConfig) out.push(m[0]!);
     return out;
   }

@@ -77,16 +77,19 @@ function defaultUserLine(requirepass: string): string {
 }
 
 /** The rewritten text of a config file whose current text is `old` ("" when it does not exist). */
-export function rewriteConfigText(old: string, cfg: Config): string {
+export function rewriteConfigText(old: string, cfg: Config, userLines?: readonly string[]): string {
   const s = readOld(old);
   for (const n of SETTING_NAMES) {
     const lines = (SETTINGS[n] as Def<unknown>).rewrite(n, cfg.get(n));
     if (lines === null) s.rewritten.add(n);
     else for (const l of lines) s.rewriteLine(n, l.line, l.force);
   }
-  // Users: with an aclfile their lines go; Agner has only the default user, so the file's own user lines stay as written.
+  // Users (rewriteConfigUserOption): with an aclfile their lines go; else one line per ACL user, as ACL LIST prints them.
   if (cfg.get("aclfile") !== "") s.rewritten.add("user");
-  else if (cfg.directives.user.length === 0) s.rewriteLine("user", defaultUserLine(cfg.get("requirepass")), true);
+  else if (userLines !== undefined) {
+    for (const l of userLines) s.rewriteLine("user", l, true);
+    s.rewritten.add("user");
+  } else if (cfg.directives.user.length === 0) s.rewriteLine("user", defaultUserLine(cfg.get("requirepass")), true);
   // Lines of a setting that has fewer lines now are blanked.
   for (const [option, l] of s.optionLines) if (s.rewritten.has(option)) for (const i of l) s.lines[i] = "";
   let out = "";
@@ -118,14 +121,14 @@ export function strerror(e: unknown): string {
 }
 
 /** CONFIG REWRITE of `file`: read, rewrite, replace atomically. Throws the file error. */
-export function rewriteConfigFile(file: string, cfg: Config): void {
+export function rewriteConfigFile(file: string, cfg: Config, userLines?: readonly string[]): void {
   let old = "";
   try {
     old = readFileSync(file, "utf8");
   } catch (e) {
     if ((e as { code?: string }).code !== "ENOENT") throw e;
   }
-  const text = rewriteConfigText(old, cfg);
+  const text = rewriteConfigText(old, cfg, userLines);
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}`;
   const fd = openSync(tmp, "wx", 0o644);
   let ok = false;

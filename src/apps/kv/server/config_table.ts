@@ -117,7 +117,7 @@ export const SETTINGS = {
   "replica-ignore-disk-write-errors": bool(false),
 
   // Strings.
-  aclfile: str("", { ...FIXED, ...HOOK }),
+  aclfile: str("", { ...FIXED, ...APPLIED }),
   unixsocket: str("", { ...FIXED, emptyIsNull: true }),
   pidfile: str("", { ...FIXED, ...APPLIED, emptyIsNull: true }),
   "replica-announce-ip": str("", { alias: "slave-announce-ip", emptyIsNull: true }),
@@ -149,7 +149,7 @@ export const SETTINGS = {
   "maxmemory-policy": oneOf("noeviction", ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"] as const, HOOK),
   appendfsync: oneOf("everysec", ["everysec", "always", "no"] as const, APPLIED),
   "oom-score-adj": oneOf("no", ["no", "yes", "relative", "absolute"] as const, { same: { relative: "yes" } }),
-  "acl-pubsub-default": oneOf("resetchannels", ["allchannels", "resetchannels"] as const),
+  "acl-pubsub-default": oneOf("resetchannels", ["allchannels", "resetchannels"] as const, APPLIED),
   "sanitize-dump-payload": oneOf("no", ["no", "yes", "clients"] as const),
   /** Whether CONFIG SET may change dir and dbfilename (`local`: from loopback clients). */
   "enable-protected-configs": oneOf("no", PROTECTED, { ...FIXED, ...APPLIED }),
@@ -205,7 +205,7 @@ export const SETTINGS = {
   "socket-mark-id": num(0, "0", UINT_MAX, { ...FIXED, unsigned: true }),
   "active-defrag-max-scan-fields": num(1000, "1", LONG_MAX),
   "slowlog-max-len": num(128, "0", LONG_MAX, HOOK),
-  "acllog-max-len": num(128, "0", LONG_MAX, HOOK),
+  "acllog-max-len": num(128, "0", LONG_MAX, APPLIED),
   /** Milliseconds a script or function may run before others get -BUSY. */
   "busy-reply-threshold": num(5000, "0", LONG_MAX, { ...APPLIED, alias: "lua-time-limit" }),
   "cluster-node-timeout": num(15000, "0", LLONG_MAX),

@@ -1,6 +1,6 @@
 /**
  * The commands a connection answers itself (route `connection`): PING,
- * ECHO, QUIT, HELLO, AUTH, SELECT, CLIENT, CONFIG, INFO, TIME, COMMAND,
+ * ECHO, QUIT, HELLO, AUTH, ACL, SELECT, CLIENT, CONFIG, INFO, TIME, COMMAND,
  * BGREWRITEAOF, the scripting commands (EVAL, FCALL, SCRIPT, FUNCTION), with Redis 7.0's replies and error texts (checked against
  * redis-server side by side in the tests).
  *
@@ -17,7 +17,9 @@ import { t } from "../../../term/tuple.js";
 import { OK as OK_ATOM } from "../../../runtime/atoms.js";
 import type { KvInstance } from "./instance.js";
 import { type CommandEntry, commandCommand } from "../commands/engine.js";
-import { BAD_NAME, clientCommand, validClientName } from "./client_command.js";
+import { BAD_NAME, clientCommand, clientInfoLine, validClientName } from "./client_command.js";
+import { aclCommand } from "./acl_command.js";
+import { DENIED_AUTH } from "./acl_user.js";
 import { ConfigEffects, configCommand } from "./config_command.js";
 import type { Session } from "./session.js";
 import { SlotAction } from "./session.js";
@@ -32,17 +34,24 @@ import { functionCommand } from "./function_command.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
 
-/** Commands allowed before AUTH when a password is set (Redis' `no-auth` flag). */
-export const AUTH_FREE: ReadonlySet<string> = new Set(["auth", "hello", "quit"]);
-
-
 const WRONGPASS = new ErrorReply("WRONGPASS invalid username-password pair or user is disabled.");
 
-/** ACL's check for the only user there is: `default`, with `requirepass` as its password. */
-export function checkPassword(c: Session, user: string, pass: string): boolean {
-  const req = c.inst.config.get("requirepass");
-  if (user !== "default") return false;
-  return req === "" || pass === req;
+/**
+ * ACLAuthenticateUser: on success the connection runs as `user` from now
+ * on; a failure is logged in ACL LOG (reason `auth`).
+ */
+export function authenticate(c: Session, argv: readonly string[], user: string, pass: string): boolean {
+  const acl = c.inst.acl;
+  const u = acl.authenticate(user, pass);
+  if (u === null) {
+    acl.addLog({ reason: DENIED_AUTH, context: c.tx !== null ? "multi" : "toplevel", object: argv[0]!, username: user, ctime: Date.now(), cinfo: clientInfoLine(c.row, Date.now()) });
+    return false;
+  }
+  c.row.user = u;
+  c.authenticated = true;
+  c.row.authenticated = true;
+  c.parser.authRequired = false;
+  return true;
 }
 
 /** Runs a connection-level command: fills its reply slot now, or later for async ones. */
@@ -118,6 +127,8 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
       return hello(c, argv);
     case "client":
       return clientCommand(c, argv);
+    case "acl":
+      return aclCommand(c, argv);
     case "config": {
       const r = configCommand(c, argv);
       if (!(r instanceof ConfigEffects)) return r;
@@ -161,21 +172,13 @@ function inExec(c: Session, spec: CommandEntry, argv: readonly string[], db: num
 
 function auth(c: Session, argv: string[]): Reply {
   if (argv.length > 3) return SYNTAX_ERROR;
-  if (argv.length === 2 && c.inst.config.get("requirepass") === "") {
+  if (argv.length === 2 && c.inst.acl.defaultUser.nopass) {
     return new ErrorReply(
       "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
     );
   }
   const [user, pass] = argv.length === 2 ? ["default", argv[1]!] : [argv[1]!, argv[2]!];
-  if (!checkPassword(c, user, pass)) return WRONGPASS;
-  setAuthenticated(c);
-  return OK;
-}
-
-function setAuthenticated(c: Session): void {
-  c.authenticated = true;
-  c.row.authenticated = true;
-  c.parser.authRequired = false;
+  return authenticate(c, argv, user, pass) ? OK : WRONGPASS;
 }
 
 function hello(c: Session, argv: string[]): Reply | SlotAction {
@@ -191,8 +194,7 @@ function hello(c: Session, argv: string[]): Reply | SlotAction {
     const more = argv.length - 1 - j;
     const opt = argv[j]!.toLowerCase();
     if (opt === "auth" && more >= 2) {
-      if (!checkPassword(c, argv[j + 1]!, argv[j + 2]!)) return WRONGPASS;
-      setAuthenticated(c);
+      if (!authenticate(c, argv, argv[j + 1]!, argv[j + 2]!)) return WRONGPASS;
       j += 2;
     } else if (opt === "setname" && more >= 1) {
       const name = argv[j + 1]!;

@@ -24,7 +24,8 @@ import { current } from "../../../runtime/current.js";
 import { type Proc } from "../../../runtime/process.js";
 import { GenServer, type NoReply, noreply, ok, stop } from "../../../otp/gen_server.js";
 import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "../commands/engine.js";
-import { AUTH_FREE, runConnectionCommand } from "./conn_commands.js";
+import { runConnectionCommand } from "./conn_commands.js";
+import { aclDenial } from "./acl_check.js";
 import { ClientRow, type KvInstance } from "./instance.js";
 import { AsyncDone, BatchReply, KillClient } from "./messages.js";
 import { SEVERAL_BUILT, ShardClient } from "./shard_client.js";
@@ -128,7 +129,13 @@ export class ConnState implements Session {
   db = 0;
   /** Protocol of the commands dispatched from now on (the writer switches when it reaches the HELLO). */
   resp: 2 | 3 = 2;
-  authenticated: boolean;
+  /** Kept in the client row, where ACL DELUSER clears it. */
+  get authenticated(): boolean {
+    return this.row.authenticated;
+  }
+  set authenticated(v: boolean) {
+    this.row.authenticated = v;
+  }
   /** Sequence number of the next command, and of the next reply to encode. */
   private readonly order = new ReplyOrder<Reply | SlotAction>((r) => this.encode(r));
 
@@ -175,15 +182,17 @@ export class ConnState implements Session {
     const self = current!;
     this.self = self;
     const cfg = inst.config;
-    this.authenticated = cfg.get("requirepass") === "";
+    const acl = inst.acl;
+    const authenticated = acl.defaultAuthenticated;
     this.parser = new RespParser({ maxBulkLen: cfg.get("proto-max-bulk-len"), maxQueryBuffer: cfg.get("client-query-buffer-limit") });
-    this.parser.authRequired = !this.authenticated;
+    this.parser.authRequired = acl.authRequired(authenticated);
     this.configVersion = inst.configVersion;
     this.out = new RespWriter(2);
     const port = (this.port = "socket" in args ? new SocketPort(args.socket, self) : args.port(self));
     const id = inst.newClientId();
     const kill = (why: string) => self.rt.deliver(self, new KillClient(why));
-    this.row = new ClientRow(id, self, port.remote, port.local, port.fd, Date.now(), this.authenticated, kill);
+    this.row = new ClientRow(id, self, port.remote, port.local, port.fd, Date.now(), authenticated, kill, acl.defaultUser);
+    this.row.subs = this.subs;
     this.row.out = port;
     inst.clients.set(id, this.row);
     this.direct = new DirectOut(self, port, this.row, inst);
@@ -280,8 +289,13 @@ export class ConnState implements Session {
         this.lastCmd = cmd;
       }
     }
-    this.row.cmd = cmd.fullname;
-    if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) return this.refuse(seq, NOAUTH);
+    const row = this.row;
+    row.cmd = cmd.fullname;
+    if (!row.authenticated && this.inst.acl.authRequired(false) && !cmd.flags.includes("no_auth")) return this.refuse(seq, NOAUTH);
+    if (!row.user.free) {
+      const denied = aclDenial(this.inst, row, cmd, argv, this.tx !== null ? "multi" : "toplevel");
+      if (denied !== null) return this.refuse(seq, denied);
+    }
     const busy = this.inst.scripting.busy;
     if (busy !== null && !cmd.flags.includes("allow_busy") && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!);
     const refusal = this.inst.writeRefusal;

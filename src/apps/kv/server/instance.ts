@@ -24,6 +24,8 @@ import { Keyspace } from "../commands/db.js";
 import { PubSubTable } from "./pubsub_table.js";
 import type { ChildSpec } from "../../../otp/supervisor.js";
 import { type ErrorReply } from "../resp/reply.js";
+import { Acl } from "./acl.js";
+import { type AclUser } from "./acl_user.js";
 
 /** Registered names of one server's processes (prefix `kv` by default). */
 export class Names {
@@ -75,6 +77,10 @@ export class ClientRow {
   sub = 0;
   psub = 0;
   authenticated: boolean;
+  /** The ACL user the client runs as (the default user until AUTH; the default again once its user is deleted). */
+  user: AclUser;
+  /** Its pub/sub subscriptions (the connection's own sets), for ACL SETUSER's revocations; null for clients without. */
+  subs: { readonly channels: ReadonlySet<string>; readonly patterns: ReadonlySet<string> } | null = null;
   /** Set when the output went over the soft limit (ms), else 0. */
   softSince = 0;
   /** Bytes written and not yet taken by the kernel, now (CLIENT LIST's `omem`). */
@@ -91,9 +97,11 @@ export class ClientRow {
     authenticated: boolean,
     /** Closes the client (CLIENT KILL, limits). */
     readonly kill: (why: string) => void,
+    user: AclUser,
   ) {
     this.lastInteraction = created;
     this.authenticated = authenticated;
+    this.user = user;
   }
 }
 
@@ -150,6 +158,8 @@ export class KvInstance {
   writeRefusal: ErrorReply | null = null;
   /** Pub/sub subscriptions of every client (pubsub.ts). */
   readonly pubsub = new PubSubTable();
+  /** ACL users and the ACL LOG (acl.ts). */
+  readonly acl: Acl;
   /** Scripts: the Lua interpreter, the script cache, the script running now (scripting/). */
   readonly scripting = new ScriptingState();
   readonly stats: KvStats;
@@ -193,6 +203,7 @@ export class KvInstance {
       lastSampleCommands: 0,
       lastSampleTime: Date.now(),
     };
+    this.acl = newAcl(this.config);
     let id = "";
     for (let i = 0; i < 40; i++) id += ((Math.random() * 16) | 0).toString(16);
     this.runId = id;
@@ -200,7 +211,7 @@ export class KvInstance {
 
   /** CONFIG REWRITE: the config file with the current settings (config_rewrite.ts). */
   rewriteConfig(file: string): void {
-    rewriteConfigFile(file, this.config);
+    rewriteConfigFile(file, this.config, this.acl.listLines());
   }
 
   newClientId(): number {
@@ -229,4 +240,34 @@ export class KvInstance {
     if (xs.length === 0) return 0;
     return Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
   }
+}
+
+/**
+ * The ACL at start, as redis-server makes it: the default user (its
+ * password `requirepass`, kept so by CONFIG SET), then the config file's
+ * `user` lines or the `aclfile`, not both. An error stops the start.
+ */
+function newAcl(cfg: Config): Acl {
+  const acl = new Acl(
+    () => cfg.get("acl-pubsub-default") === "allchannels",
+    () => Number(cfg.get("acllog-max-len")),
+  );
+  acl.setDefaultPassword(cfg.get("requirepass"));
+  cfg.onChange((n) => {
+    if (n === "requirepass") acl.setDefaultPassword(cfg.get("requirepass"));
+  });
+  const users = cfg.directives.user;
+  const file = cfg.get("aclfile");
+  if (file !== "" && users.length > 0) {
+    throw new Error(
+      "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.",
+    );
+  }
+  const e = acl.loadConfigured(users);
+  if (e !== null) throw new Error(`Critical error while loading ACLs: ${e}`);
+  if (file !== "") {
+    const f = acl.loadFile(file, []);
+    if (f !== null) throw new Error(`Aborting Redis startup because of ACL errors: ${f}`);
+  }
+  return acl;
 }

@@ -24,7 +24,8 @@ import { spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { MultiState, type Queued, type Session } from "./session.js";
 import { type CommandEntry } from "../commands/engine.js";
-import { type KvInstance } from "./instance.js";
+import { type ClientRow, type KvInstance } from "./instance.js";
+import { aclDenial } from "./acl_check.js";
 import { AsyncDone, Unwatch, Watch } from "./messages.js";
 import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "../resp/reply.js";
 import { shardOf } from "./router.js";
@@ -144,7 +145,7 @@ export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep)
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
-    const out = yield* transaction(inst, conn, db, tx.queued, watched, connStep);
+    const out = yield* transaction(inst, conn, c.row, db, tx.queued, watched, connStep);
     const done = new AsyncDone(seq, out.reply, out.db);
     if (!out.ran || !inst.config.get("appendonly")) return conn.rt.deliver(conn, done);
     // Released by the writer once everything the shards sent it before (this transaction's writes) is written.
@@ -163,6 +164,7 @@ interface ExecOutcome {
 function* transaction(
   inst: KvInstance,
   conn: Proc,
+  row: ClientRow,
   db0: number,
   queued: readonly Queued[],
   watched: boolean,
@@ -183,11 +185,14 @@ function* transaction(
     let db = db0;
     const replies: Reply[] = [];
     for (const q of queued) {
-      if (SCRIPT_RUNNERS.has(q.cmd.name)) {
+      // The rules may have changed since the command was queued (ACL SETUSER meanwhile).
+      const denied = row.user.free ? null : aclDenial(inst, row, q.cmd, q.argv, "exec");
+      if (denied !== null) replies.push(denied);
+      else if (SCRIPT_RUNNERS.has(q.cmd.name)) {
         const prepared = prepareScript(inst, q.cmd, q.argv);
         if (prepared instanceof ErrorReply) replies.push(prepared);
         else {
-          const out = yield* runScriptHeld(inst, db, prepared, connStep);
+          const out = yield* runScriptHeld(inst, db, prepared, connStep, row);
           record(inst, out.records);
           replies.push(out.reply);
         }

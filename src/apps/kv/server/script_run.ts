@@ -23,12 +23,14 @@ import { monitor, spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { current } from "../../../runtime/current.js";
 import { sleep } from "../../../runtime/receive.js";
-import { type CommandEntry } from "../commands/engine.js";
+import { type CommandEntry, lookupCommand } from "../commands/engine.js";
 import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { type ScriptFlags, ScriptRun, type ScriptServer } from "../scripting/script.js";
 import { type LuaEnv, type LuaFunctionRef, type LuaRunning, PAUSED } from "../scripting/script_lua.js";
-import { type KvInstance } from "./instance.js";
+import { type ClientRow, type KvInstance } from "./instance.js";
+import { aclDenial } from "./acl_check.js";
+import { ACL_OK, checkCommandPerm } from "./acl_user.js";
 import { AsyncDone } from "./messages.js";
 import { type ConnectionStep, direct, directState, runRouted, runSync, safeExec } from "./routed.js";
 import { shardOf } from "./router.js";
@@ -111,7 +113,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   if (idle !== null) {
     const target = prepared.resolve();
     if (target instanceof ErrorReply) return target;
-    const run = new HeldRun(inst, db, prepared, target, connStep, idle);
+    const run = new HeldRun(inst, db, prepared, target, connStep, idle, c.row);
     const r = run.step();
     if (r !== PAUSED) {
       serveReadyAfterDirect(idle);
@@ -148,7 +150,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
     let out: { reply: Reply; records: AofRecord[] };
     try {
       for (const i of shards) yield* step(inst, i, 0, null, "lock");
-      out = yield* runScriptHeld(inst, db, prepared, connStep);
+      out = yield* runScriptHeld(inst, db, prepared, connStep, c.row);
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
       yield* unlockAll(inst, shards);
@@ -183,12 +185,14 @@ export function* runScriptHeld(
   db: number,
   job: ScriptJob,
   connStep: ConnectionStep,
+  /** The client that runs the script: its ACL user's rules apply to each redis.call. */
+  caller: ClientRow,
 ): Generator<unknown, { reply: Reply; records: AofRecord[] }, unknown> {
   const target = job.resolve();
   if (target instanceof ErrorReply) return { reply: target, records: [] };
   const states: ShardState[] = [];
   for (let i = 0; i < inst.shardCount; i++) states.push(yield* step(inst, i, db, (s) => s, null));
-  const run = new HeldRun(inst, db, job, target, connStep, states);
+  const run = new HeldRun(inst, db, job, target, connStep, states, caller);
   let r = run.step();
   while (r === PAUSED) {
     // Past the threshold: let the connections run (they answer BUSY, SCRIPT KILL marks the run).
@@ -212,6 +216,8 @@ class HeldRun {
     target: ScriptTarget,
     connStep: ConnectionStep,
     private readonly states: readonly ShardState[],
+    /** The client that runs the script: its ACL user's rules apply to each redis.call. */
+    caller: ClientRow,
   ) {
     const records = this.records;
     this.persist = inst.config.get("appendonly") as boolean;
@@ -232,7 +238,11 @@ class HeldRun {
       log(level, text) {
         self.rt.logger({ level: level >= 3 ? "warning" : "info", what: "kv_script_log", text: `${LOG_LEVELS[level]}: ${text}` });
       },
-      aclCheck: () => true,
+      aclCheck: (argv) => {
+        const cmd = lookupCommand(argv);
+        return cmd !== undefined && checkCommandPerm(caller.user, cmd, argv)[0] === ACL_OK;
+      },
+      aclVerify: (cmd, argv) => aclDenial(inst, caller, cmd, argv, "lua"),
     };
     const busyAfter = Number(inst.config.get("busy-reply-threshold"));
     const flags = target.flags;
