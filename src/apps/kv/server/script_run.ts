@@ -33,6 +33,8 @@ import { type ConnectionStep, direct, runRouted, runSync } from "./routed.js";
 import type { Session } from "./session.js";
 import type { ShardState } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
+import { OOM, performEvictions } from "./eviction.js";
+import { syncSettings } from "./shard.js";
 
 const ABORTED = new ErrorReply("ERR a shard restarted while the script ran; what it wrote before may be applied, retry");
 
@@ -140,11 +142,15 @@ export function* runScriptHeld(
   for (let i = 0; i < inst.shardCount; i++) states.push(yield* step(inst, i, db, (s) => s, null));
   const records: AofRecord[] = [];
   const persist = inst.config.get("appendonly") as boolean;
+  const oom = evictForScript(inst, states, persist ? records : null);
+  // processCommand counts a script's flags as the command's (getCommandFlags): one that may write is refused as any denyoom command.
+  const f = target.flags;
+  if (oom && !f.compat && !f.allowOom && !f.noWrites) return { reply: OOM, records };
   const sc = inst.scripting;
   const { keys, args, mode } = job;
   const self = current!;
   const server: ScriptServer = {
-    oomAtStart: false,
+    oomAtStart: oom,
     exec(cmd, argv, r) {
       if (cmd.route === "connection") {
         const [reply, next] = connStep(cmd, argv, r.db);
@@ -187,4 +193,22 @@ export function* runScriptHeld(
   if (records.length === 1) return { reply, records };
   const first = records[0]!.db;
   return { reply, records: [{ db: first, argv: ["MULTI"] }, ...records, { db: records[records.length - 1]!.db, argv: ["EXEC"] }] };
+}
+
+/**
+ * Redis' processCommand before a script: evictions on every (held) shard,
+ * and whether memory is still over maxmemory (pre_command_oom_state),
+ * which refuses a script without allow-oom and, in a script that has not
+ * written yet, the commands flagged denyoom (script.ts).
+ */
+function evictForScript(inst: KvInstance, states: readonly ShardState[], records: AofRecord[] | null): boolean {
+  let oom = false;
+  const now = Date.now();
+  for (const s of states) {
+    if (s.configSeen !== inst.configVersion) syncSettings(s);
+    if (s.maxmemory === 0) return false;
+    const ok = performEvictions(inst, s.keyspace, s.evictor, now, (db, argv) => records?.push({ db, argv: [...argv] }));
+    if (!ok) oom = true;
+  }
+  return oom;
 }

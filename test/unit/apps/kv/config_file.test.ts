@@ -44,7 +44,8 @@ test("include (a glob: every match in order, none is fine), rename-command, user
   assert.deepEqual(c.directives.user, [["alice", "on", ">pw", "~*", "+@all"]]);
   assert.deepEqual(c.directives.include.length, 3);
   const ignored = c.notApplied();
-  for (const d of ["daemonize", "save", "replicaof", "rename-command", "user", "loadmodule", "x.setting", "maxmemory"]) assert.ok(ignored.includes(d), d);
+  for (const d of ["daemonize", "save", "replicaof", "rename-command", "user", "loadmodule", "x.setting"]) assert.ok(ignored.includes(d), d);
+  assert.ok(!ignored.includes("maxmemory"), "maxmemory is applied");
   assert.ok(!ignored.includes("hz"), "hz is applied");
   assert.ok(!ignored.includes("busy-reply-threshold"), "busy-reply-threshold (lua-time-limit) is applied: scripts");
   assert.throws(() => Config.from({ file: `include ${join(tmp, "nosuch.conf")}` }), /ENOENT/);
