@@ -58,19 +58,19 @@ function listCost(v: ListValue): number {
   for (let i = 0; i < k; i++) sum += lpEntrySize(v.at(i));
   const bytes = k === 0 ? 0 : (sum / k) * n;
   const nodes = Math.max(1, Math.ceil(bytes / LIST_NODE_BYTES));
-  return ROBJ + QUICKLIST + nodes * (QUICKLIST_NODE + LP_OVERHEAD) + bytes;
+  return ROBJ + QUICKLIST + nodes * (QUICKLIST_NODE + jeSize(Math.ceil(bytes / nodes) + LP_OVERHEAD));
 }
 
 function setCost(v: SetValue): number {
   const n = v.size;
   if (v.intset) return ROBJ + jeSize(8 + 8 * n);
   // A hashtable: each member an sds key of a dict entry with no value.
-  return ROBJ + DICT + dictTable(n) + average(v, (m) => sdsSize(m.length, true) + DICT_ENTRY) * n;
+  return ROBJ + DICT + dictTable(n) + average(v, (m) => sdsSize(m.length, false) + jeSize(DICT_ENTRY)) * n;
 }
 
 function zsetCost(v: ZSetValue): number {
   const n = v.size;
-  if (!v.skiplist) return ROBJ + jeSize(LP_OVERHEAD + Math.round(average(v.dict, ([m]) => lpEntrySize(m) + 9) * n));
+  if (!v.skiplist) return ROBJ + jeSize(LP_OVERHEAD + Math.round(average(v.dict, ([m, score]) => lpEntrySize(m) + lpEntrySize(String(score))) * n));
   const per = average(v.dict, ([m]) => sdsSize(m.length, false) + jeSize(SKIPLIST_NODE) + DICT_ENTRY);
   return ROBJ + DICT + dictTable(n) + SKIPLIST + per * n;
 }
