@@ -136,22 +136,36 @@ describe("maxmemory beside redis-server", guard, () => {
     assert.deepEqual(errs[0], ["OOM command not allowed when used memory > 'maxmemory'."]);
   });
 
+  /** 300 hot keys among 2,700 cold ones (every tenth), as data is not inserted by how hot it will be. */
+  function mixed(): { hot: string[]; cold: string[]; all: string[] } {
+    const hot: string[] = [];
+    const cold: string[] = [];
+    const all: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const k = i % 10 === 0 ? `hot:${i}` : `cold:${i}`;
+      (i % 10 === 0 ? hot : cold).push(k);
+      all.push(k);
+    }
+    return { hot, cold, all };
+  }
+
   test("allkeys-lru keeps the recently read keys", async () => {
     for (const c of [a, r]) {
       await limit(c, "allkeys-lru", ROOM);
-      const hot = names("hot", 400);
-      const cold = names("cold", 3200);
-      assert.deepEqual(await fill(c, [...hot, ...cold]), []);
-      await pause(1100); // the LRU clock counts seconds, in both
-      for (const k of hot) await c.get(k);
-      assert.deepEqual(await fill(c, names("new", 3000)), []);
+      const { hot, cold, all } = mixed();
+      assert.deepEqual(await fill(c, all), []);
+      await pause(2100); // the LRU clock counts seconds, in both: the cold keys are 2 s idle or more
+      const p = c.pipeline();
+      for (const k of hot) p.get(k);
+      await p.exec();
+      assert.deepEqual(await fill(c, names("new", 2500)), []);
       const m = await info(c);
       const name = c === a ? "agner" : "redis-server";
-      assert.ok(Number(m.get("evicted_keys")) > 1000, `${name} evicted ${m.get("evicted_keys")}`);
+      assert.ok(Number(m.get("evicted_keys")) > 800, `${name} evicted ${m.get("evicted_keys")}`);
       const hotLeft = await present(c, hot);
       const coldLeft = await present(c, cold);
       assert.ok(hotLeft >= hot.length * 0.9, `${name} kept ${hotLeft} of the hot keys`);
-      assert.ok(coldLeft <= cold.length * 0.5, `${name} kept ${coldLeft} of the cold keys`);
+      assert.ok(coldLeft <= cold.length * 0.75, `${name} kept ${coldLeft} of the cold keys`);
       assert.ok(Number(m.get("used_memory")) <= Number(m.get("maxmemory")) + 10_000, `${name} stays near maxmemory`);
       await c.config("SET", "maxmemory", "0");
     }
@@ -160,23 +174,22 @@ describe("maxmemory beside redis-server", guard, () => {
   test("allkeys-lfu keeps the often read keys; OBJECT FREQ counts", async () => {
     for (const c of [a, r]) {
       await limit(c, "allkeys-lfu", ROOM, ["lfu-decay-time", "0"]);
-      const hot = names("hot", 400);
-      const cold = names("cold", 3200);
-      assert.deepEqual(await fill(c, [...hot, ...cold]), []);
+      const { hot, cold, all } = mixed();
+      assert.deepEqual(await fill(c, all), []);
       const p = c.pipeline();
       for (let i = 0; i < 10; i++) for (const k of hot) p.get(k);
       await p.exec();
       assert.equal(await c.object("FREQ", "cold:1"), 5);
-      assert.ok(((await c.object("FREQ", "hot:1")) as number) >= 6);
-      await assert.rejects(c.object("IDLETIME", "hot:1"), /^ReplyError: ERR An LFU maxmemory policy is selected, idle time not tracked\./);
-      assert.deepEqual(await fill(c, names("new", 3000)), []);
+      assert.ok(((await c.object("FREQ", "hot:10")) as number) >= 6);
+      await assert.rejects(c.object("IDLETIME", "hot:10"), /^ReplyError: ERR An LFU maxmemory policy is selected, idle time not tracked\./);
+      assert.deepEqual(await fill(c, names("new", 2500)), []);
       const name = c === a ? "agner" : "redis-server";
       const hotLeft = await present(c, hot);
       const coldLeft = await present(c, cold);
       assert.ok(hotLeft >= hot.length * 0.9, `${name} kept ${hotLeft} of the hot keys`);
-      assert.ok(coldLeft <= cold.length * 0.6, `${name} kept ${coldLeft} of the cold keys`);
+      assert.ok(coldLeft <= cold.length * 0.75, `${name} kept ${coldLeft} of the cold keys`);
       await c.config("SET", "maxmemory", "0", "maxmemory-policy", "noeviction", "lfu-decay-time", "1");
-      await assert.rejects(c.object("FREQ", "hot:1"), /^ReplyError: ERR An LFU maxmemory policy is not selected/);
+      await assert.rejects(c.object("FREQ", "hot:10"), /^ReplyError: ERR An LFU maxmemory policy is not selected/);
     }
   });
 

@@ -87,6 +87,8 @@ export const SCAN_CURSOR_CACHE = 1024;
  * idleness at the shard's 10 Hz, or 4 M writes.
  */
 export const SCAN_READ_AHEAD = 4096;
+/** Most keys eviction's sampling skips between two samples ({@link Db.sample}). */
+const SAMPLE_GAP = 32;
 /** Writes between two refreshes of the SCAN iterators, while there are any. */
 const SCAN_REFRESH_WRITES = 1024;
 
@@ -291,16 +293,18 @@ export class Db {
 
   /**
    * Appends up to `n` keys to `out`, sampled for eviction from all keys or
-   * (`volatile`) those with a TTL: a rotating iterator that skips 0-15
+   * (`volatile`) those with a TTL: a rotating iterator that skips 0-31
    * keys between two, continuing where the last sampling stopped, so over
-   * time every key is seen (a Map has no random access; see someKey).
+   * time every key is seen (a Map has no random access; see someKey). The
+   * skips spread one sampling over about 80 keys, so a run of keys
+   * inserted together (all hot, say) fills the pool less.
    */
   sample(n: number, volatile: boolean, out: string[]): void {
     const map: Map<string, unknown> = volatile ? this.expires : this.data;
     const size = map.size;
     if (size === 0) return;
     const want = Math.min(n, size);
-    const gap = Math.min(16, Math.floor(size / want));
+    const gap = Math.min(SAMPLE_GAP, Math.floor(size / want));
     let it = volatile ? this.evictTtlIt : this.evictIt;
     let got = 0;
     let wraps = 0;
