@@ -37,6 +37,10 @@
  *   number), both servers fresh and measured the same way
  * - `mem_per_key_100b_bytes`: RSS growth per key after `-t set -d 100
  *   -r 1000000 -n 1000000 -P 16` (about 632,000 distinct keys: DBSIZE)
+ * - `maxmemory_lru_set_rps`, `maxmemory_lru_get_rps`: `-t set,get -n N -r
+ *   1000000 -d 100 -c 50 -P 1` on servers with `maxmemory 16mb` and
+ *   `allkeys-lru`, filled past the limit first (`-t set -n 400000 -P 16`),
+ *   so every SET of a new key evicts (each server's `evicted_keys` beside)
  *
  * Beside them, as `#` lines, the same runs on bench/kv_floor_server.ts (a
  * Map and a bare parser: what Node allows at the least), so each gap to
@@ -72,18 +76,18 @@ interface Server {
 const NO_AOF = ["--appendonly", "no"];
 const EVERYSEC = ["--appendonly", "yes", "--appendfsync", "everysec"];
 
-async function startRedis(dir: string, aof = NO_AOF): Promise<Server> {
+async function startRedis(dir: string, aof = NO_AOF, more: string[] = []): Promise<Server> {
   const port = await freePort();
   const extra = aof === NO_AOF ? aof : [...aof, "--aof-use-rdb-preamble", "no"];
-  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...extra, "--dir", dir], { stdio: "ignore" });
+  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...extra, "--dir", dir, ...more], { stdio: "ignore" });
   await waitForPort(port);
   return { name: "redis", port, proc, stop: () => kill(proc) };
 }
 
-async function startAgner(dir: string, aof = NO_AOF): Promise<Server> {
+async function startAgner(dir: string, aof = NO_AOF, more: string[] = []): Promise<Server> {
   const port = await freePort();
   const cli = join(repoRoot, "dist", "src", "cli", "kv.js");
-  const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", "0", "--dir", dir, ...aof, "--distribution", "no"], { stdio: ["ignore", "ignore", "inherit"] });
+  const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", "0", "--dir", dir, ...aof, "--distribution", "no", ...more], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
   return { name: "agner", port, proc, stop: () => kill(proc) };
 }
@@ -447,8 +451,40 @@ export default async function main(): Promise<void> {
     if (part("c1000")) await manyClients(dir);
     if (part("mem_per_key_100b")) await memoryPerKey100(dir);
     if (part("mem_per_member")) await memoryPerMember(dir);
+    if (part("maxmemory_lru")) await maxmemoryLru(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An INFO field of the server on `port`, through redis-cli. */
+function infoField(port: number, field: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("redis-cli", ["-p", String(port), "INFO", "all"], { timeout: 60_000 }, (e, out) => {
+      if (e) return reject(e);
+      resolve(new RegExp(`^${field}:(.*)\\r?$`, "m").exec(out)?.[1] ?? "?");
+    });
+  });
+}
+
+/** SET and GET while maxmemory is reached and allkeys-lru evicts (every new key's SET evicts one). */
+async function maxmemoryLru(dir: string): Promise<void> {
+  const limit = ["--maxmemory", "16mb", "--maxmemory-policy", "allkeys-lru"];
+  const redis = await startRedis(dir, NO_AOF, limit);
+  const agner = await startAgner(dir, NO_AOF, limit);
+  const servers = [redis, agner];
+  try {
+    const got = new Map<string, Map<string, number>>();
+    for (const s of servers) {
+      // Past the limit first (about 90,000 keys of 100 bytes fit), which also warms the JIT.
+      await bench(s.port, ["-t", "set", "-n", "400000", "-r", "1000000", "-d", "100", "-c", "50", "-P", "16", "-q"]);
+      got.set(s.name, rps(await bench(s.port, ["-t", "set,get", "-n", String(N), "-r", "1000000", "-d", "100", "-c", "50", "-P", "1", "-q"])));
+      console.log(`# maxmemory_lru ${s.name}: evicted_keys ${await infoField(s.port, "evicted_keys")}, used_memory ${await infoField(s.port, "used_memory")}`);
+    }
+    figure("maxmemory_lru_set_rps", got.get("agner")!.get("set")!, got.get("redis")!.get("set")!, "higher");
+    figure("maxmemory_lru_get_rps", got.get("agner")!.get("get")!, got.get("redis")!.get("get")!, "higher");
+  } finally {
+    for (const s of servers) await s.stop();
   }
 }
 

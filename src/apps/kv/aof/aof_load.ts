@@ -323,7 +323,7 @@ function distribute(from: Keyspace, to: readonly Keyspace[]): void {
   for (const src of from.dbs) {
     for (const [key, value] of src.data) {
       const dst = to[shardOf(key, mask)]!.db(src.index);
-      dst.data.set(key, value);
+      dst.setKey(key, value);
       const at = src.getExpire(key);
       if (at !== undefined) dst.expires.set(key, at);
       const m = src.meta?.get(key);

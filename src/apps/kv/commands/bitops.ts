@@ -55,19 +55,19 @@ export function editable(ctx: ExecContext, key: string, v: Value | undefined = l
   if (v === undefined || v instanceof ByteString) return v;
   if (typeof v !== "string") return WRONGTYPE;
   const b = ByteString.from(v);
-  ctx.db.data.set(key, b);
+  ctx.db.convert(key, b);
   return b;
 }
 
 /** After an in-place edit: tells the keyspace, and keeps a small value as a plain string. */
 export function edited(ctx: ExecContext, key: string, b: ByteString): void {
   ctx.db.modified(key);
-  if (b.length <= SMALL_STRING) ctx.db.data.set(key, b.toString());
+  if (b.length <= SMALL_STRING) ctx.db.convert(key, b.toString());
 }
 
 /** After a write that changed nothing: a small value goes back to a plain string. */
 function unedited(ctx: ExecContext, key: string, b: ByteString): void {
-  if (b.length <= SMALL_STRING) ctx.db.data.set(key, b.toString());
+  if (b.length <= SMALL_STRING) ctx.db.convert(key, b.toString());
 }
 
 /** The largest byte index a bit offset may reach: proto-max-bulk-len, and V8's longest string. */

@@ -28,6 +28,8 @@ import { Watches } from "./watch.js";
 import { BlockedKeys } from "./blocked_keys.js";
 import { type ZSetValue } from "./zset_value.js";
 import { KvError } from "../errors.js";
+import { DICT_ENTRY, dictTable, jeSize, stringCost } from "./mem_size.js";
+import { lfuNew, lfuTouch } from "./lfu.js";
 
 export type HashValue = Map<string, string>;
 
@@ -47,6 +49,8 @@ export type Value = string | HashValue | ListValue | SetValue | ZSetValue | Byte
 /** Server-wide counters INFO reports (`stats` section). */
 export interface KeyspaceStats {
   expiredKeys: number;
+  /** Keys removed to stay under maxmemory. */
+  evictedKeys: number;
   keyspaceHits: number;
   keyspaceMisses: number;
 }
@@ -67,7 +71,13 @@ export interface EngineConfig {
   protoMaxBulkLen: number;
   /** Keys per database: V8's Map limit by default ({@link MAX_KEYS_PER_DB}); lower only to test. */
   maxKeys: number;
+  /** lfu-log-factor and lfu-decay-time: how LFU counters grow and decay (lfu.ts). */
+  lfuLogFactor: number;
+  lfuDecayTime: number;
 }
+
+/** Estimates the bytes of a key holding a value that is not a plain string (mem_estimate.ts' valueCost). */
+export type Estimator = (key: string, v: Value) => number;
 
 /** How many SCAN iterations one Db keeps alive at once (least recently used goes first). */
 export const SCAN_CURSOR_CACHE = 1024;
@@ -77,6 +87,8 @@ export const SCAN_CURSOR_CACHE = 1024;
  * idleness at the shard's 10 Hz, or 4 M writes.
  */
 export const SCAN_READ_AHEAD = 4096;
+/** Most keys eviction's sampling skips between two samples ({@link Db.sample}). */
+const SAMPLE_GAP = 32;
 /** Writes between two refreshes of the SCAN iterators, while there are any. */
 const SCAN_REFRESH_WRITES = 1024;
 
@@ -116,6 +128,19 @@ export class Db {
   meta: Map<string, unknown> | null = null;
   /** Redis' estimate of the average TTL of keys with one (ms), kept by the active expiry cycle. */
   avgTtl = 0;
+  /**
+   * Bytes of this database's keys and values as redis-server would use them
+   * (mem_size.ts): a string's at each write, any other value's at the next
+   * {@link settle} after it changed. Tables and TTLs are added by {@link Keyspace.usedMemory}.
+   */
+  used = 0;
+  /** The last estimate of each value that is not a plain string (those change in place). */
+  sizes = new Map<string, number>();
+  /** Keys written since the last {@link settle} (their value may have changed in place). */
+  dirty = new Set<string>();
+  /** Where eviction's sampling continues, over all keys and over the keys with a TTL. */
+  private evictIt: Iterator<string> | null = null;
+  private evictTtlIt: Iterator<string> | null = null;
 
   /** Where the active expiry cycle continues. */
   expireCursor: Iterator<[string, Int64]> | null = null;
@@ -124,7 +149,7 @@ export class Db {
   private scanWrites = 0;
   /** Held iterators over `data` (SCAN cursors, RANDOMKEY's): refreshed while non-zero. */
   private get iterators(): number {
-    return this.scans.size + (this.randomIt === null ? 0 : 1);
+    return this.scans.size + (this.randomIt === null ? 0 : 1) + (this.evictIt === null ? 0 : 1) + (this.evictTtlIt === null ? 0 : 1);
   }
   private randomIt: Iterator<string> | null = null;
 
@@ -146,6 +171,13 @@ export class Db {
    * tells WATCH (which TTL changes also tell, as in Redis).
    */
   modified(key: string): void {
+    this.dirty.add(key);
+    this.keyspace.unsettled = true;
+    this.changed(key);
+  }
+
+  /** What every change does besides the accounting (a scratch database overrides it to see the changes: txn.ts). */
+  protected changed(key: string): void {
     if (this.meta !== null) this.meta.delete(key);
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
     if (this.keyspace.blocked.size !== 0) this.keyspace.blocked.signal(this.index, key);
@@ -158,22 +190,140 @@ export class Db {
 
   /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
   setKey(key: string, value: Value, keepTtl = false): void {
-    if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
+    const old = this.data.get(key);
+    if (old === undefined && this.data.size >= this.keyspace.config.maxKeys) throw new KeyspaceFull();
     this.data.set(key, value);
-    if (this.access !== null) this.access.set(key, lruClock(this.keyspace.clock()));
+    this.account(key, old, value);
+    if (this.access !== null) this.stampWrite(key, old !== undefined);
     if (!keepTtl && this.expires.size !== 0) this.dropExpire(key);
-    this.modified(key);
+    this.changed(key);
     if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
   }
 
   /** Removes a key; true when it was there. */
   deleteKey(key: string): boolean {
-    if (!this.data.delete(key)) return false;
+    const old = this.data.get(key);
+    if (old === undefined) return false;
+    this.data.delete(key);
+    this.account(key, old, undefined);
     if (this.access !== null) this.access.delete(key);
     if (this.expires.size !== 0) this.dropExpire(key);
-    this.modified(key);
+    this.changed(key);
     if (this.iterators !== 0 && ++this.scanWrites >= SCAN_REFRESH_WRITES) this.refreshScans();
     return true;
+  }
+
+  /**
+   * Stores the same value in another representation (a string as a
+   * {@link ByteString} to edit in place, and back): no change of the key
+   * for WATCH or metadata, only for the accounting.
+   */
+  convert(key: string, value: Value): void {
+    const old = this.data.get(key);
+    this.data.set(key, value);
+    this.account(key, old, value);
+  }
+
+  /**
+   * Keeps {@link used} right as `key` goes from `old` to `value` (either
+   * undefined for none): a string's bytes now, another value's at the next
+   * {@link settle}, its old estimate dropped now.
+   */
+  private account(key: string, old: Value | undefined, value: Value | undefined): void {
+    let d = 0;
+    if (old !== undefined) {
+      if (typeof old === "string") d -= stringCost(key, old);
+      else {
+        const n = this.sizes.get(key);
+        if (n !== undefined) {
+          d -= n;
+          this.sizes.delete(key);
+        }
+      }
+    }
+    if (value !== undefined) {
+      if (typeof value === "string") d += stringCost(key, value);
+      else {
+        this.dirty.add(key);
+        this.keyspace.unsettled = true;
+      }
+    }
+    this.used += d;
+    this.keyspace.used += d;
+  }
+
+  /** Estimates again the values written since the last call (the shard calls it after each command that may have grown one). */
+  settle(estimate: Estimator): void {
+    if (this.dirty.size === 0) return;
+    let d = 0;
+    const sizes = this.sizes;
+    for (const key of this.dirty) {
+      const v = this.data.get(key);
+      if (v === undefined || typeof v === "string") continue;
+      const n = estimate(key, v);
+      d += n - (sizes.get(key) ?? 0);
+      sizes.set(key, n);
+    }
+    this.dirty.clear();
+    this.used += d;
+    this.keyspace.used += d;
+  }
+
+  /** A write's access stamp: the clock (LRU); under LFU a new key's initial counter, an overwritten one keeps its own (as Redis' dbOverwrite). */
+  private stampWrite(key: string, existed: boolean): void {
+    const ks = this.keyspace;
+    if (!ks.lfu) this.access!.set(key, lruClock(ks.clock()));
+    else if (!existed || !this.access!.has(key)) this.access!.set(key, lfuNew(ks.clock()));
+  }
+
+  /** A lookup's access stamp (call only while {@link access} is kept): the clock, or under LFU one more access counted. */
+  touch(key: string, now: number): void {
+    const ks = this.keyspace;
+    const access = this.access!;
+    if (!ks.lfu) access.set(key, lruClock(now));
+    else access.set(key, lfuTouch(access.get(key) ?? ks.lfuSince, now, ks.config.lfuDecayTime, ks.config.lfuLogFactor));
+  }
+
+  /** The access word of `key`: its LRU clock or LFU word, or what keys not accessed since tracking began count as. */
+  accessWord(key: string): number {
+    const w = this.access?.get(key);
+    if (w !== undefined) return w;
+    return this.keyspace.lfu ? this.keyspace.lfuSince : this.keyspace.accessSince;
+  }
+
+  /**
+   * Appends up to `n` keys to `out`, sampled for eviction from all keys or
+   * (`volatile`) those with a TTL: a rotating iterator that skips 0-31
+   * keys between two, continuing where the last sampling stopped, so over
+   * time every key is seen (a Map has no random access; see someKey). The
+   * skips spread one sampling over about 80 keys, so a run of keys
+   * inserted together (all hot, say) fills the pool less.
+   */
+  sample(n: number, volatile: boolean, out: string[]): void {
+    const map: Map<string, unknown> = volatile ? this.expires : this.data;
+    const size = map.size;
+    if (size === 0) return;
+    const want = Math.min(n, size);
+    const gap = Math.min(SAMPLE_GAP, Math.floor(size / want));
+    let it = volatile ? this.evictTtlIt : this.evictIt;
+    let got = 0;
+    let wraps = 0;
+    let skip = Math.floor(Math.random() * gap);
+    while (got < want && wraps < 2) {
+      it ??= map.keys();
+      const r = it.next();
+      if (r.done) {
+        it = null;
+        wraps++;
+        continue;
+      }
+      if (skip-- > 0) continue;
+      out.push(r.value);
+      got++;
+      skip = Math.floor(Math.random() * gap);
+    }
+    if (volatile) this.evictTtlIt = it;
+    else this.evictIt = it;
   }
 
   setExpire(key: string, at: Int64): void {
@@ -219,7 +369,13 @@ export class Db {
     this.scans.clear();
     this.expireCursor = null;
     this.randomIt = null;
+    this.evictIt = null;
+    this.evictTtlIt = null;
     this.avgTtl = 0;
+    this.keyspace.used -= this.used;
+    this.used = 0;
+    this.sizes.clear();
+    this.dirty.clear();
   }
 
   /**
@@ -276,6 +432,8 @@ export class Db {
   refreshScans(): void {
     this.scanWrites = 0;
     if (this.randomIt !== null && this.randomIt.next().done) this.randomIt = null;
+    if (this.evictIt !== null && this.evictIt.next().done) this.evictIt = null;
+    if (this.evictTtlIt !== null && this.evictTtlIt.next().done) this.evictTtlIt = null;
     for (const [id, state] of this.scans) {
       if (state.done) continue;
       if (state.ahead.length >= SCAN_READ_AHEAD) {
@@ -309,6 +467,11 @@ export class Db {
     [this.meta, other.meta] = [other.meta, this.meta];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
+    [this.used, other.used] = [other.used, this.used];
+    [this.sizes, other.sizes] = [other.sizes, this.sizes];
+    [this.dirty, other.dirty] = [other.dirty, this.dirty];
+    [this.evictIt, other.evictIt] = [other.evictIt, this.evictIt];
+    [this.evictTtlIt, other.evictTtlIt] = [other.evictTtlIt, this.evictTtlIt];
     // Keys waited on may exist now (Redis' scanDatabaseForReadyKeys).
     const blocked = this.keyspace.blocked;
     if (blocked.size !== 0) {
@@ -361,8 +524,16 @@ export class Db {
 
 /** The 16 databases of one shard, and its counters. */
 export class Keyspace {
-  readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
-  readonly config: EngineConfig = { protoMaxBulkLen: 512 * 1024 * 1024, maxKeys: MAX_KEYS_PER_DB };
+  readonly stats: KeyspaceStats = { expiredKeys: 0, evictedKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  readonly config: EngineConfig = { protoMaxBulkLen: 512 * 1024 * 1024, maxKeys: MAX_KEYS_PER_DB, lfuLogFactor: 10, lfuDecayTime: 1 };
+  /** Sum of the databases' {@link Db.used}. */
+  used = 0;
+  /** Some database has keys to {@link settle}. */
+  unsettled = false;
+  /** The access maps hold LFU words (an LFU maxmemory policy), not LRU clocks. */
+  lfu = false;
+  /** Under LFU, the word of keys not accessed since tracking began. */
+  lfuSince = 0;
   readonly dbs: readonly Db[];
   /** Who WATCHes which keys of this shard (watch.ts). */
   readonly watches = new Watches();
@@ -407,7 +578,47 @@ export class Keyspace {
   trackAccess(now: number): void {
     if (this.accessSince >= 0) return;
     this.accessSince = lruClock(now);
+    this.lfuSince = lfuNew(now);
     for (const d of this.dbs) d.access = new Map();
+  }
+
+  /**
+   * Follows maxmemory-policy: an LRU or LFU policy keeps every key's access
+   * (LRU clock or LFU counter) from now on. Switching between the two
+   * starts the words afresh (Redis reinterprets the old ones for a while).
+   */
+  setPolicy(policy: string, now: number): void {
+    const lfu = policy.endsWith("-lfu");
+    if (lfu !== this.lfu) {
+      this.lfu = lfu;
+      if (this.accessSince >= 0) {
+        this.accessSince = -1;
+        for (const d of this.dbs) d.access = null;
+      }
+    }
+    if (lfu || policy.endsWith("-lru")) this.trackAccess(now);
+  }
+
+  /** Estimates the values changed since the last call ({@link Db.settle}). */
+  settle(estimate: Estimator): void {
+    if (!this.unsettled) return;
+    this.unsettled = false;
+    for (const d of this.dbs) d.settle(estimate);
+  }
+
+  /**
+   * Bytes this shard's data would take in redis-server: keys and values
+   * ({@link used}), each database's hash tables, and a dict entry per TTL.
+   */
+  usedMemory(): number {
+    let n = this.used;
+    for (const d of this.dbs) {
+      const keys = d.data.size;
+      if (keys === 0) continue;
+      const ttls = d.expires.size;
+      n += dictTable(keys) + dictTable(ttls) + ttls * jeSize(DICT_ENTRY);
+    }
+    return n;
   }
 
   /** SWAPDB a b (both valid indexes). */
@@ -460,7 +671,7 @@ export function lookupWrite(ctx: KeyContext, key: string): Value | undefined {
 /** A bit-edited value back as a string for every other command (byte_string.ts says why). */
 function asString(db: Db, key: string, v: ByteString): string {
   const s = v.toString();
-  db.data.set(key, s);
+  db.convert(key, s);
   return s;
 }
 
@@ -473,7 +684,7 @@ export function lookupReadBytes(ctx: KeyContext, key: string, touch = true): Val
     return undefined;
   }
   db.stats.keyspaceHits++;
-  if (touch && db.access !== null) db.access.set(key, lruClock(ctx.now));
+  if (touch && db.access !== null) db.touch(key, ctx.now);
   return v;
 }
 
@@ -482,7 +693,7 @@ export function lookupWriteBytes(ctx: KeyContext, key: string): Value | undefine
   const db = ctx.db;
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) return undefined;
-  if (db.access !== null) db.access.set(key, lruClock(ctx.now));
+  if (db.access !== null) db.touch(key, ctx.now);
   return v;
 }
 

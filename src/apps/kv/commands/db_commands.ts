@@ -9,7 +9,7 @@
  */
 import { type ExecContext } from "./command.js";
 import { type Def, ks } from "./command_def.js";
-import { type Db, type Value, expireIfNeeded, lookupRead, lookupWrite, lruClock } from "./db.js";
+import { type Db, type Value, expireIfNeeded, lookupRead, lookupWrite } from "./db.js";
 import { stringMatch } from "./glob.js";
 import { parseInt64 } from "./numbers.js";
 import { TYPE_NAMES, typeName, valueType } from "./value_types.js";
@@ -120,7 +120,7 @@ function lookupWriteIn(ctx: ExecContext, db: Db, key: string): Value | undefined
     ctx.propagateTo(db.index, [DEL, key]);
     return undefined;
   }
-  if (db.access !== null) db.access.set(key, lruClock(ctx.now));
+  if (db.access !== null) db.touch(key, ctx.now);
   return v;
 }
 

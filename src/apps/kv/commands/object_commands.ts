@@ -15,7 +15,11 @@ import { type Def, ks } from "./command_def.js";
 import { type HashValue, type Value, lookupRead } from "./db.js";
 import { ListValue } from "./list_value.js";
 import { parseInt64 } from "./numbers.js";
+import { lfuCounter } from "./lfu.js";
 import { STRING_TYPE, valueType } from "./value_types.js";
+import { DICT, DICT_ENTRY, HASH_LP_ENTRIES, HASH_LP_VALUE, LIST_NODE_BYTES, LP_OVERHEAD, QUICKLIST, QUICKLIST_NODE, ROBJ, jeSize, keyOverhead, lpEntrySize, sdsSize, stringValueSize } from "./mem_size.js";
+
+export { jeSize };
 import { ErrorReply, OK, type Reply, SimpleString } from "../resp/reply.js";
 import { NOT_AN_INTEGER, SYNTAX_ERROR, option } from "./shared.js";
 
@@ -56,9 +60,14 @@ const MEMORY_HELP = help([
   "    Prints this help.",
 ]);
 
-/** There is no maxmemory policy here (noeviction, as redis-server's default): FREQ is never tracked. */
+/** FREQ without an LFU maxmemory policy: no counters are kept. */
 const NOT_LFU = new ErrorReply(
   "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+);
+
+/** IDLETIME under an LFU policy: the access words hold counters, not clocks. */
+const LFU_SELECTED = new ErrorReply(
+  "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
 );
 
 /** Redis' OBJ_SHARED_REFCOUNT, what REFCOUNT answers for the shared integers 0..9999. */
@@ -93,12 +102,18 @@ export function objectRefcountCommand(ctx: ExecContext, argv: readonly string[])
 export function objectIdletimeCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const v = objectLookup(ctx, argv);
   if (v === undefined) return null;
-  ctx.db.keyspace.trackAccess(ctx.now);
+  const ks = ctx.db.keyspace;
+  if (ks.lfu) return LFU_SELECTED;
+  ks.trackAccess(ctx.now);
   return ctx.db.idleSeconds(argv[2]!, ctx.now);
 }
 
+/** FREQ: the key's LFU counter, decayed to now (LFUDecrAndReturn); only under an LFU policy. */
 export function objectFreqCommand(ctx: ExecContext, argv: readonly string[]): Reply {
-  return objectLookup(ctx, argv) === undefined ? null : NOT_LFU;
+  if (objectLookup(ctx, argv) === undefined) return null;
+  const ks = ctx.db.keyspace;
+  if (!ks.lfu) return NOT_LFU;
+  return lfuCounter(ctx.db.accessWord(argv[2]!), ctx.now, ks.config.lfuDecayTime);
 }
 
 export function objectHelpCommand(): Reply {
@@ -146,58 +161,8 @@ export function memoryUsageCommand(ctx: ExecContext, argv: readonly string[]): R
 // ---------------------------------------------------------------------------
 // The estimate
 
-/** jemalloc's size class for an allocation of n bytes (16-byte quantum, then 4 classes per doubling). */
-export function jeSize(n: number): number {
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~15;
-  const step = 2 ** (Math.floor(Math.log2(n - 1)) - 2);
-  return Math.ceil(n / step) * step;
-}
-
-/** An sds string of `len` bytes as zmalloc sizes it: header (by length) + bytes + NUL. */
-function sdsSize(len: number, type5: boolean): number {
-  const hdr = len < 32 && len > 0 && type5 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : 9;
-  return jeSize(hdr + len + 1);
-}
-
-/** sizeof(robj), dictEntry, dict, quicklist and quicklistNode on 64 bits. */
-const ROBJ = 16;
-const DICT_ENTRY = 24;
-const DICT = 56;
-const QUICKLIST = 40;
-const QUICKLIST_NODE = 32;
-/** A listpack's header (total bytes, count) and end byte. */
-const LP_OVERHEAD = 7;
-/** list-max-listpack-size -2: a quicklist node's listpack holds up to 8 KB. */
-const LIST_NODE_BYTES = 8192;
-/** hash-max-listpack-entries / -value defaults (redis-server 7.0's config.c). */
-const HASH_LP_ENTRIES = 512;
-const HASH_LP_VALUE = 64;
-
-const INT_RE = /^-?[1-9][0-9]{0,18}$|^0$/;
-
-/** One listpack entry: encoding header + data + back-length (integers in 1-9 bytes, as lpEncode does). */
-function lpEntrySize(s: string): number {
-  if (s.length <= 20 && INT_RE.test(s)) {
-    const n = BigInt(s);
-    if (n === BigInt.asIntN(64, n)) {
-      const len = n >= 0n && n <= 127n ? 1 : n >= -4096n && n <= 4095n ? 2 : n >= -32768n && n <= 32767n ? 3
-        : n >= -8388608n && n <= 8388607n ? 4 : n >= -2147483648n && n <= 2147483647n ? 5 : 9;
-      return len + 1;
-    }
-  }
-  const l = s.length;
-  const head = l < 64 ? 1 : l < 4096 ? 2 : 5;
-  const body = head + l;
-  return body + (body < 128 ? 1 : body < 16384 ? 2 : body < 2097152 ? 3 : body < 268435456 ? 4 : 5);
-}
-
-function stringSize(v: string): number {
-  const enc = STRING_TYPE.encoding(v);
-  if (enc === "int") return ROBJ;
-  if (enc === "embstr") return jeSize(ROBJ + 3 + v.length + 1);
-  return ROBJ + sdsSize(v.length, false);
-}
+/** MEMORY USAGE of a string value: the same figure the keyspace accounts (mem_size.ts). */
+const stringSize = stringValueSize;
 
 function hashSize(v: HashValue, samples: number): number {
   let listpack = v.size <= HASH_LP_ENTRIES;
@@ -273,7 +238,7 @@ export function memoryUsage(key: string, v: Value, samples: number): number {
   else if (type === "list" && v instanceof ListValue) size = listSize(v, samples);
   else if (type === "hash" && v instanceof Map) size = hashSize(v, samples);
   else size = genericSize(key, v);
-  return Math.round(size) + sdsSize(key.length, true) + DICT_ENTRY;
+  return Math.round(size) + keyOverhead(key);
 }
 
 const KEY_AT_2 = [ks("RO", 2)];
@@ -290,7 +255,7 @@ export const OBJECT_DEFS: Record<string, Def> = {
       idletime: { arity: 3, flags: "readonly", acl: "keyspace", tips: ND, keys: KEY_AT_2, exec: objectIdletimeCommand, group: "generic",
         since: "2.2.3", summary: "Returns the seconds since a key was last read or written.", args: "key:key" },
       freq: { arity: 3, flags: "readonly", acl: "keyspace", tips: ND, keys: KEY_AT_2, exec: objectFreqCommand, group: "generic",
-        since: "4.0.0", summary: "Returns the access frequency of a key (only under an LFU policy: an error here).", args: "key:key" },
+        since: "4.0.0", summary: "Returns the logarithmic access frequency counter of a Redis object.", args: "key:key" },
       help: { arity: 2, flags: "loading stale", acl: "keyspace", route: "all", exec: objectHelpCommand, group: "generic", since: "6.2.0",
         summary: "Describes the OBJECT subcommands." },
     } },

@@ -72,6 +72,7 @@ export function configCommand(c: Session, argv: string[]): Reply | ConfigEffects
       s.lastSampleCommands = 0;
       for (const ks of c.inst.keyspaces) {
         ks.stats.expiredKeys = 0;
+        ks.stats.evictedKeys = 0;
         ks.stats.keyspaceHits = 0;
         ks.stats.keyspaceMisses = 0;
       }

@@ -1,14 +1,17 @@
 /**
  * INFO: the sections and field names of Redis 7.0 (server, clients,
  * memory, persistence, stats, replication, cpu, keyspace), with Agner's
- * figures. Memory is the Node process's: `used_memory` is the JS heap in
- * use plus memory held outside it (Buffers), `used_memory_rss` the
- * resident set.
+ * figures. `used_memory` is the data's size as redis-server would hold it
+ * (eviction.ts' usedMemory: the keyspace's accounting, what maxmemory
+ * compares against); the Node process's own figures are beside it:
+ * `used_memory_rss` the resident set, `used_memory_vm_heap` the JS heap in
+ * use plus memory held outside it (Buffers).
  */
 import os from "node:os";
 import type { KvInstance } from "./instance.js";
 import { NO_PERSISTENCE_INFO } from "../aof/persistence.js";
 import { atomCount, atomLimit } from "../../../term/atom.js";
+import { usedMemory } from "./eviction.js";
 
 /** The version clients see (HELLO, INFO redis_version): the Redis release whose behaviour this server follows. */
 export const REDIS_COMPAT_VERSION = "7.0.0";
@@ -105,8 +108,10 @@ function build(inst: KvInstance, name: string): string | null {
       ]);
     case "memory": {
       const m = process.memoryUsage();
-      const used = m.heapUsed + m.external;
+      const used = usedMemory(inst);
+      const heap = m.heapUsed + m.external;
       inst.peakMemory = Math.max(inst.peakMemory, used);
+      const max = Number(cfg.get("maxmemory"));
       return section("Memory", [
         ["used_memory", used],
         ["used_memory_human", humanBytes(used)],
@@ -114,16 +119,21 @@ function build(inst: KvInstance, name: string): string | null {
         ["used_memory_rss_human", humanBytes(m.rss)],
         ["used_memory_peak", inst.peakMemory],
         ["used_memory_peak_human", humanBytes(inst.peakMemory)],
-        ["used_memory_peak_perc", `${((used / inst.peakMemory) * 100).toFixed(2)}%`],
+        ["used_memory_peak_perc", `${((used / Math.max(1, inst.peakMemory)) * 100).toFixed(2)}%`],
+        ["used_memory_dataset", used],
+        ["used_memory_vm_heap", heap],
+        ["used_memory_vm_heap_human", humanBytes(heap)],
         ["used_memory_heap_total", m.heapTotal],
         ["used_memory_external", m.external],
         ...inst.scripting.memoryInfo(humanBytes),
         ["total_system_memory", os.totalmem()],
         ["total_system_memory_human", humanBytes(os.totalmem())],
-        ["maxmemory", 0],
-        ["maxmemory_human", "0B"],
-        ["maxmemory_policy", "noeviction"],
+        ["maxmemory", max],
+        ["maxmemory_human", humanBytes(max)],
+        ["maxmemory_policy", cfg.get("maxmemory-policy")],
         ["mem_fragmentation_ratio", (m.rss / Math.max(1, used)).toFixed(2)],
+        // Redis': replication and AOF buffers, left out of the comparison with maxmemory (none here: the AOF writer's buffer is not data).
+        ["mem_not_counted_for_evict", 0],
         ["mem_allocator", `v8-${process.versions.v8}`],
         // Agner's: atoms are never freed; peers past the limit are disconnected (docs/distribution.md).
         ["atom_count", atomCount()],
@@ -134,10 +144,12 @@ function build(inst: KvInstance, name: string): string | null {
       return section("Persistence", (inst.persistence?.info(inst) ?? NO_PERSISTENCE_INFO));
     case "stats": {
       let expired = 0;
+      let evicted = 0;
       let hits = 0;
       let misses = 0;
       for (const ks of inst.keyspaces) {
         expired += ks.stats.expiredKeys;
+        evicted += ks.stats.evictedKeys;
         hits += ks.stats.keyspaceHits;
         misses += ks.stats.keyspaceMisses;
       }
@@ -150,7 +162,7 @@ function build(inst: KvInstance, name: string): string | null {
         ["total_net_output_bytes", s.netOutput],
         ["rejected_connections", s.rejectedConnections],
         ["expired_keys", expired],
-        ["evicted_keys", 0],
+        ["evicted_keys", evicted],
         ["keyspace_hits", hits],
         ["keyspace_misses", misses],
         ["pubsub_channels", inst.pubsub.channels.size],

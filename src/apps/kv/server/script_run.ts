@@ -37,6 +37,8 @@ import { shardOf } from "./router.js";
 import type { Session } from "./session.js";
 import { type ShardState, holdIdleShards, idleShards, serveReadyAfterDirect } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
+import { OOM, performEvictions } from "./eviction.js";
+import { syncSettings } from "./shard.js";
 
 const ABORTED = new ErrorReply("ERR a shard restarted while the script ran; what it wrote before may be applied, retry");
 
@@ -206,7 +208,9 @@ export function* runScriptHeld(
 class HeldRun {
   private readonly records: AofRecord[] = [];
   private readonly persist: boolean;
-  private readonly running: LuaRunning;
+  private readonly running: LuaRunning | null = null;
+  /** The reply instead of running (over maxmemory, a script that may write). */
+  private readonly refused: ErrorReply | null;
   private readonly run: ScriptRun;
 
   constructor(
@@ -221,10 +225,15 @@ class HeldRun {
   ) {
     const records = this.records;
     this.persist = inst.config.get("appendonly") as boolean;
+    const out = this.persist ? records : null;
+    const oom = evictForScript(inst, states, out);
+    // processCommand counts a script's flags as the command's (getCommandFlags): one that may write is refused as any denyoom command.
+    const f = target.flags;
+    this.refused = oom && !f.compat && !f.allowOom && !f.noWrites ? OOM : null;
     const sc = inst.scripting;
     const self = current!;
     const server: ScriptServer = {
-      oomAtStart: false,
+      oomAtStart: oom,
       exec(cmd, argv, r) {
         if (cmd.route === "connection") {
           const [reply, next] = connStep(cmd, argv, r.db);
@@ -251,8 +260,8 @@ class HeldRun {
     });
     run.argv = job.argv;
     this.run = run;
-    const out = this.persist ? records : null;
     const on = direct(states, () => run.db, run.now, out);
+    if (this.refused !== null) return;
     sc.running = run;
     try {
       this.running = target.env.start(target.ref, job.keys, job.args, run, job.mode, target.name, busyAfter > 0);
@@ -264,6 +273,10 @@ class HeldRun {
 
   /** Runs until the script answers (its reply) or pauses. */
   step(): Reply | typeof PAUSED {
+    if (this.running === null) {
+      this.end();
+      return this.refused!;
+    }
     let r: Reply | typeof PAUSED;
     try {
       r = this.running.step();
@@ -291,4 +304,22 @@ class HeldRun {
     if (records.length === 1) return { reply, records };
     return { reply, records: [{ db: records[0]!.db, argv: ["MULTI"] }, ...records, { db: records[records.length - 1]!.db, argv: ["EXEC"] }] };
   }
+}
+
+/**
+ * Redis' processCommand before a script: evictions on every (held) shard,
+ * and whether memory is still over maxmemory (pre_command_oom_state),
+ * which refuses a script without allow-oom and, in a script that has not
+ * written yet, the commands flagged denyoom (script.ts).
+ */
+function evictForScript(inst: KvInstance, states: readonly ShardState[], records: AofRecord[] | null): boolean {
+  let oom = false;
+  const now = Date.now();
+  for (const s of states) {
+    if (s.configSeen !== inst.configVersion) syncSettings(s);
+    if (s.maxmemory === 0) return false;
+    const ok = performEvictions(inst, s.keyspace, s.evictor, now, (db, argv) => records?.push({ db, argv: [...argv] }));
+    if (!ok) oom = true;
+  }
+  return oom;
 }

@@ -37,6 +37,9 @@ import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
 import { scopedFlush } from "../aof/aof_format.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { RespWriter } from "../resp/resp_writer.js";
+import { Evictor } from "../commands/evict.js";
+import { valueCost } from "../commands/mem_estimate.js";
+import { OOM, performEvictions } from "./eviction.js";
 
 const SERVE_READY = new ServeReady();
 
@@ -70,6 +73,12 @@ export class ShardState implements ExecContext, ShardView {
   mayBlock = false;
   blockedOn: BlockOn | null = null;
   serving = false;
+  /** maxmemory's candidates and sampling state (commands/evict.ts). */
+  readonly evictor = new Evictor();
+  /** maxmemory as last synced (0: no limit, nothing checked). */
+  maxmemory = 0;
+  /** The instance's configVersion the keyspace's settings were synced at. */
+  configSeen = -1;
 
   constructor(
     readonly inst: KvInstance,
@@ -191,11 +200,19 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.db = s.keyspace.db(b.db);
     s.now = Date.now();
     s.mayBlock = true;
+    if (s.configSeen !== this.inst.configVersion) syncSettings(s);
+    const limited = s.maxmemory !== 0;
     const blocked = s.keyspace.blocked;
     let served: (Served | Wake)[] | null = null;
     for (let i = 0; i < n; i++) {
       try {
-        replies[i] = execCommand(s, specs[i] as CommandEntry, cmds[i]!);
+        const spec = specs[i] as CommandEntry;
+        // Redis' processCommand: evict before a command that may grow memory; refuse it when that cannot help.
+        if (limited && spec.flags.includes("denyoom") && !this.evict(s)) {
+          replies[i] = OOM;
+          continue;
+        }
+        replies[i] = execCommand(s, spec, cmds[i]!);
         if (s.blockedOn !== null) replies[i] = this.park(s, b.from, specs[i] as CommandEntry);
       } catch (e) {
         replies[i] = this.internalError(s, cmds[i]!, e);
@@ -204,6 +221,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
       if (blocked.size !== 0 && blocked.anyReady) serveReady(s, (served ??= []));
     }
     s.mayBlock = false;
+    s.keyspace.settle(valueCost);
     this.answerBatch(s, b, replies, persist);
     if (served !== null) this.tell(s, served, persist);
   }
@@ -282,6 +300,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const persist = this.inst.config.get("appendonly");
     s.records = persist ? [] : null;
     s.now = Date.now();
+    if (s.configSeen !== this.inst.configVersion) syncSettings(s);
     let value: unknown;
     let error: unknown;
     if (r.fn !== null) {
@@ -291,6 +310,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
         error = e;
       }
     }
+    s.keyspace.settle(valueCost);
     const records = s.records;
     s.records = null;
     if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
@@ -322,10 +342,16 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
       s.dbIndex = i;
       activeExpireCycle(db, now, EXPIRE_BUDGET, s.propagate);
     }
+    ks.settle(valueCost);
     const records = s.records;
     s.records = null;
     if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
     else if (s.unsent.length > 0) this.flushUnsent(s);
+  }
+
+  /** performEvictions on this shard's keys; false when out of memory. */
+  private evict(s: ShardState): boolean {
+    return performEvictions(this.inst, s.keyspace, s.evictor, s.now, (db, argv) => s.propagateTo(db, argv));
   }
 
   private toWriter(s: ShardState, a: AofAppend): void {
@@ -345,4 +371,17 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.unsent = [];
     for (const a of q) w.rt.deliver(w, a);
   }
+}
+
+/** Takes the settings the keyspace reads (maxmemory, its policy, the LFU parameters) after a CONFIG SET, or at start. */
+export function syncSettings(s: ShardState): void {
+  const inst = s.inst;
+  const cfg = inst.config;
+  s.configSeen = inst.configVersion;
+  s.maxmemory = Number(cfg.get("maxmemory"));
+  const ks = s.keyspace;
+  ks.config.lfuLogFactor = cfg.get("lfu-log-factor");
+  ks.config.lfuDecayTime = cfg.get("lfu-decay-time");
+  ks.config.protoMaxBulkLen = Number(cfg.get("proto-max-bulk-len"));
+  ks.setPolicy(cfg.get("maxmemory-policy"), Date.now());
 }

@@ -204,10 +204,10 @@ interface Gathered {
 
 /** A scratch database that remembers which keys the command changed (Db.modified is the hook every change goes through). */
 class ScratchDb extends Db {
-  readonly changed = new Set<string>();
-  override modified(key: string): void {
-    this.changed.add(key);
-    super.modified(key);
+  readonly changedKeys = new Set<string>();
+  protected override changed(key: string): void {
+    this.changedKeys.add(key);
+    super.changed(key);
   }
 }
 
@@ -345,7 +345,7 @@ export function* lockedCommand(
     const was = before.get(`${d}:${key}`);
     const value = sd.data.get(key);
     const expireAt = sd.getExpire(key);
-    if (!sd.changed.has(key) && was?.value === value && was?.expireAt === expireAt) return;
+    if (!sd.changedKeys.has(key) && was?.value === value && was?.expireAt === expireAt) return;
     const i = shardOf(key, inst.mask);
     if (value !== undefined) {
       let l = sets.get(i);

@@ -44,9 +44,10 @@ test("include (a glob: every match in order, none is fine), rename-command, user
   assert.deepEqual(c.directives.user, [["alice", "on", ">pw", "~*", "+@all"]]);
   assert.deepEqual(c.directives.include.length, 3);
   const ignored = c.notApplied();
-  for (const d of ["daemonize", "save", "replicaof", "rename-command", "loadmodule", "x.setting", "maxmemory"]) assert.ok(ignored.includes(d), d);
-  // ACL users are applied (acl.ts).
+  for (const d of ["daemonize", "save", "replicaof", "rename-command", "loadmodule", "x.setting"]) assert.ok(ignored.includes(d), d);
+  // ACL users are applied (acl.ts), and maxmemory (eviction.ts).
   assert.ok(!ignored.includes("user"));
+  assert.ok(!ignored.includes("maxmemory"), "maxmemory is applied");
   assert.ok(!ignored.includes("hz"), "hz is applied");
   assert.ok(!ignored.includes("busy-reply-threshold"), "busy-reply-threshold (lua-time-limit) is applied: scripts");
   assert.throws(() => Config.from({ file: `include ${join(tmp, "nosuch.conf")}` }), /ENOENT/);

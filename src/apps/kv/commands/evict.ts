@@ -1,0 +1,127 @@
+/**
+ * Choosing the keys maxmemory evicts, as Redis' evict.c: an LRU, LFU or
+ * TTL policy samples `maxmemory-samples` keys of every database (all keys,
+ * or those with a TTL for `volatile-*`) into a pool of the 16 best
+ * candidates seen so far, ordered by "idle" (seconds since last access;
+ * 255 minus the LFU counter; the nearer expiry), and evicts the best one
+ * still there; a random policy takes a random key from the databases in
+ * turn. The caller (the shard) deletes, counts and propagates.
+ *
+ * @example
+ * const ev = new Evictor();
+ * const v = ev.pick(keyspace, "allkeys-lru", 5, Date.now());
+ * if (v !== null) keyspace.db(v.db).deleteKey(v.key);
+ */
+import { type Keyspace, lruClock, lruIdle } from "./db.js";
+import { lfuCounter } from "./lfu.js";
+
+/** Redis' EVPOOL_SIZE. */
+export const POOL_SIZE = 16;
+
+/** One candidate: the higher `idle`, the better to evict. */
+export interface Candidate {
+  idle: number;
+  db: number;
+  key: string;
+}
+
+/** The maxmemory-policy values. */
+export type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-random" | "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl";
+
+/** The best candidates seen, ascending by idle (Redis' EvictionPoolLRU). */
+export class EvictionPool {
+  readonly entries: Candidate[] = [];
+
+  /**
+   * evictionPoolPopulate's insertion: a candidate no better than the worst
+   * of a full pool is dropped; in a full pool the worst makes room. A key
+   * already there has its idle updated.
+   */
+  insert(idle: number, db: number, key: string): void {
+    const e = this.entries;
+    for (let i = 0; i < e.length; i++) {
+      if (e[i]!.key === key && e[i]!.db === db) {
+        e.splice(i, 1);
+        break;
+      }
+    }
+    let k = 0;
+    while (k < e.length && e[k]!.idle < idle) k++;
+    if (k === 0 && e.length === POOL_SIZE) return;
+    if (e.length === POOL_SIZE) {
+      e.shift();
+      k--;
+    }
+    e.splice(k, 0, { idle, db, key });
+  }
+
+  /** Removes and returns the best candidate, or undefined when empty. */
+  popBest(): Candidate | undefined {
+    return this.entries.pop();
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+  }
+}
+
+/** A shard's eviction state: its pool, and where the random policies continue. */
+export class Evictor {
+  readonly pool = new EvictionPool();
+  private nextDb = 0;
+  private readonly scratch: string[] = [];
+
+  /** The key to evict next under `policy` (not noeviction), or null when there is none to evict. */
+  pick(ks: Keyspace, policy: Policy, samples: number, now: number): Candidate | null {
+    const volatile = policy.startsWith("volatile-");
+    if (policy.endsWith("-random")) return this.pickRandom(ks, volatile);
+    for (;;) {
+      let keys = 0;
+      for (const db of ks.dbs) {
+        const n = volatile ? db.expires.size : db.data.size;
+        if (n === 0) continue;
+        keys += n;
+        this.populate(ks, db.index, policy, volatile, samples, now);
+      }
+      if (keys === 0) return null;
+      // Best first; a candidate deleted since it was pooled (or whose TTL went) is skipped.
+      let c: Candidate | undefined;
+      while ((c = this.pool.popBest()) !== undefined) {
+        const db = ks.dbs[c.db];
+        if (db !== undefined && (volatile ? db.expires.has(c.key) : db.data.has(c.key))) return c;
+      }
+    }
+  }
+
+  private populate(ks: Keyspace, dbIndex: number, policy: Policy, volatile: boolean, samples: number, now: number): void {
+    const db = ks.dbs[dbIndex]!;
+    const keys = this.scratch;
+    keys.length = 0;
+    db.sample(samples, volatile, keys);
+    const clock = lruClock(now);
+    const decay = ks.config.lfuDecayTime;
+    for (const key of keys) {
+      let idle: number;
+      if (policy.endsWith("-lru")) idle = lruIdle(clock, db.accessWord(key));
+      else if (policy.endsWith("-lfu")) idle = 255 - lfuCounter(db.accessWord(key), now, decay);
+      else idle = Number.MAX_SAFE_INTEGER - Number(db.expires.get(key) ?? 0);
+      this.pool.insert(idle, dbIndex, key);
+    }
+  }
+
+  private pickRandom(ks: Keyspace, volatile: boolean): Candidate | null {
+    const n = ks.dbs.length;
+    const keys = this.scratch;
+    for (let i = 0; i < n; i++) {
+      const dbIndex = (this.nextDb + i) % n;
+      const db = ks.dbs[dbIndex]!;
+      keys.length = 0;
+      db.sample(1, volatile, keys);
+      if (keys.length > 0) {
+        this.nextDb = (dbIndex + 1) % n;
+        return { idle: 0, db: dbIndex, key: keys[0]! };
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * maxmemory, as redis-server's performEvictions before each command: when
+ * the data's accounted size (`Keyspace.usedMemory`, the sum over shards) is
+ * over `maxmemory`, each shard brings its own part down to its share
+ * (`maxmemory / shards`) by evicting its own keys under
+ * `maxmemory-policy` (commands/evict.ts chooses them); each evicted key
+ * is deleted, counted (`evicted_keys`) and propagated as DEL (UNLINK under
+ * lazyfree-lazy-eviction), as Redis' deleteEvictedKeyAndPropagate.
+ * Under `noeviction`, or when nothing is left to evict, the answer is "out
+ * of memory": the caller refuses commands flagged `denyoom` with {@link OOM}.
+ */
+import { type Keyspace } from "../commands/db.js";
+import { type Evictor, type Policy } from "../commands/evict.js";
+import { valueCost } from "../commands/mem_estimate.js";
+import { ErrorReply } from "../resp/reply.js";
+import { type KvInstance } from "./instance.js";
+
+/** Redis' shared.oomerr. */
+export const OOM = new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
+
+/** The bytes of every shard's data (INFO's used_memory): each shard's as it settled last. */
+export function usedMemory(inst: KvInstance): number {
+  let n = 0;
+  for (const ks of inst.keyspaces) n += ks.usedMemory();
+  return n;
+}
+
+/**
+ * Evicts from `ks` (the calling shard's) until the server is under
+ * maxmemory or this shard under its share. True when fine (maxmemory 0
+ * included), false when out of memory.
+ */
+export function performEvictions(
+  inst: KvInstance,
+  ks: Keyspace,
+  evictor: Evictor,
+  now: number,
+  propagate: (db: number, argv: readonly string[]) => void,
+): boolean {
+  const cfg = inst.config;
+  const max = Number(cfg.get("maxmemory"));
+  if (max === 0) return true;
+  ks.settle(valueCost);
+  if (usedMemory(inst) <= max) return true;
+  const policy = cfg.get("maxmemory-policy") as Policy;
+  if (policy === "noeviction") return false;
+  const share = max / inst.shardCount;
+  const samples = cfg.get("maxmemory-samples");
+  const del = cfg.get("lazyfree-lazy-eviction") ? "UNLINK" : "DEL";
+  while (ks.usedMemory() > share) {
+    const v = evictor.pick(ks, policy, samples, now);
+    if (v === null) return false;
+    ks.dbs[v.db]!.deleteKey(v.key);
+    ks.stats.evictedKeys++;
+    propagate(v.db, [del, v.key]);
+  }
+  return true;
+}
