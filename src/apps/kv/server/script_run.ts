@@ -28,6 +28,7 @@ import { ErrorReply, type Reply } from "../resp/reply.js";
 import { type ScriptFlags, ScriptRun, type ScriptServer } from "../scripting/script.js";
 import { type LuaEnv, type LuaFunctionRef, PAUSED } from "../scripting/script_lua.js";
 import { type KvInstance } from "./instance.js";
+import { type Caller, LUA_CALLER, called, feedMonitors } from "./call_log.js";
 import { AsyncDone } from "./messages.js";
 import { type ConnectionStep, direct, runRouted, runSync } from "./routed.js";
 import type { Session } from "./session.js";
@@ -102,7 +103,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
     let out: { reply: Reply; records: AofRecord[] };
     try {
       for (const i of shards) yield* step(inst, i, 0, null, "lock");
-      out = yield* runScriptHeld(inst, db, prepared, connStep);
+      out = yield* runScriptHeld(inst, db, prepared, connStep, c.row, cmd);
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
       yield* unlockAll(inst, shards);
@@ -133,9 +134,13 @@ export function* runScriptHeld(
   db: number,
   job: ScriptJob,
   connStep: ConnectionStep,
+  /** Who runs it and as which command: MONITOR shows the EVAL line as the script starts (as Redis does). */
+  who?: Caller,
+  cmd?: CommandEntry,
 ): Generator<unknown, { reply: Reply; records: AofRecord[] }, unknown> {
   const target = job.resolve();
   if (target instanceof ErrorReply) return { reply: target, records: [] };
+  if (who !== undefined && cmd !== undefined) feedMonitors(inst, who, cmd, job.argv, db, true);
   const states: ShardState[] = [];
   for (let i = 0; i < inst.shardCount; i++) states.push(yield* step(inst, i, db, (s) => s, null));
   const records: AofRecord[] = [];
@@ -146,12 +151,16 @@ export function* runScriptHeld(
   const server: ScriptServer = {
     oomAtStart: false,
     exec(cmd, argv, r) {
+      // redis.call's commands count in INFO commandstats, the slow log and MONITOR (`[db lua]`), as Redis' call() does.
+      const t0 = performance.now();
+      let reply: Reply;
       if (cmd.route === "connection") {
-        const [reply, next] = connStep(cmd, argv, r.db);
+        const [rep, next] = connStep(cmd, argv, r.db);
         r.db = next;
-        return reply;
-      }
-      return runSync(runRouted(inst, r.db, cmd, argv, on, (recs) => records.push(...recs)));
+        reply = rep;
+      } else reply = runSync(runRouted(inst, r.db, cmd, argv, on, (recs) => records.push(...recs)));
+      called(inst, LUA_CALLER, cmd, argv, r.db, (performance.now() - t0) * 1000, reply);
+      return reply;
     },
     log(level, text) {
       self.rt.logger({ level: level >= 3 ? "warning" : "info", what: "kv_script_log", text: `${LOG_LEVELS[level]}: ${text}` });
