@@ -76,6 +76,12 @@ export class MonitorLine {
 const SLOWLOG_MAX_ARGC = 32;
 const SLOWLOG_MAX_STRING = 128;
 
+/** An error's code: its first word (within 32 bytes), else `ERR`. */
+function errorCode(text: string): string {
+  const sp = text.indexOf(" ");
+  return sp >= 0 && sp < 32 ? text.slice(0, sp) : "ERR";
+}
+
 /** The instance's call records. */
 export class CallLog {
   /** By full name (`get`, `client|list`). */
@@ -83,6 +89,8 @@ export class CallLog {
   /** Error replies by their code (`ERR`, `WRONGTYPE`). */
   readonly errors = new Map<string, number>();
   totalErrorReplies = 0;
+  /** The error code a script's redis.call last answered: a script failing with it is not counted twice (Redis' ignore_err_stats_update). */
+  scriptError: string | null = null;
   /** Newest first. */
   slowlog: SlowEntry[] = [];
   nextSlowId = 0;
@@ -102,11 +110,10 @@ export class CallLog {
     this.totalErrorReplies = 0;
   }
 
-  /** Counts an error reply as Redis' afterErrorReply does: its code is the first word (within 32 bytes), else `ERR`. */
+  /** Counts an error reply as Redis' afterErrorReply does. */
   countError(text: string): void {
     this.totalErrorReplies++;
-    const sp = text.indexOf(" ");
-    const code = sp >= 0 && sp < 32 ? text.slice(0, sp) : "ERR";
+    const code = errorCode(text);
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 }
@@ -123,7 +130,10 @@ export function called(inst: KvInstance, who: Caller | undefined, cmd: CommandEn
   s.usec += usec;
   if (reply instanceof ErrorReply) {
     s.failed++;
-    log.countError(reply.text);
+    const fromCall = who === LUA_CALLER;
+    if (cmd.flags.includes("skip_monitor") && log.scriptError !== null && reply.text.startsWith(log.scriptError + " ")) log.scriptError = null;
+    else log.countError(reply.text);
+    if (fromCall) log.scriptError = errorCode(reply.text);
   }
   const slower = inst.config.get("slowlog-log-slower-than");
   if (slower >= 0 && usec >= slower && !cmd.flags.includes("skip_slowlog")) slowlogPush(inst, who, argv, usec);

@@ -57,8 +57,8 @@ const FLUSH_BYTES = 64 * 1024;
 const MAX_INFLIGHT = 8192;
 
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
-/** What a RESP2 client may send while subscribed: Redis' list, less RESET and the S* commands, which are not implemented. */
-const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"]);
+/** What a RESP2 client may send while subscribed: Redis' list, less the S* commands, which are not implemented. */
+const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"]);
 
 
 /** The replies of a command sent to several shards, merged once all are in. */
