@@ -223,6 +223,8 @@ async function run(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   try {
     inst = await main(process.argv.slice(2), process.env);
+    // SHUTDOWN stops the server as SIGTERM does, and the process with it.
+    inst.shutdownHook = async () => stop("SHUTDOWN");
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`agner kv: bad configuration: ${e.message}`);

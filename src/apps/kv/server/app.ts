@@ -107,6 +107,7 @@ export function kvChildren(inst: KvInstance): ChildSpec[] {
 
 /** Starts a server's tree (not linked); resolves with the root supervisor once every listener listens. */
 export async function startKvServer(inst: KvInstance): Promise<Pid> {
+  inst.shutdownHook ??= () => shutdown(inst);
   return Supervisor.start(kvChildren(inst), { strategy: "one_for_one", intensity: 10, period: 5, name: inst.names.sup.name });
 }
 
@@ -145,6 +146,7 @@ export function defineKvApplication(): void {
     name: "kv",
     start: (env) => {
       const inst = env.instance as KvInstance;
+      inst.shutdownHook ??= () => shutdownApplication(inst);
       return Supervisor.startLink(kvChildren(inst), { strategy: "one_for_one", intensity: 10, period: 5, name: inst.names.sup.name });
     },
   });

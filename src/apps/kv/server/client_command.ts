@@ -9,6 +9,7 @@ import type { Session } from "./session.js";
 import { parseInt64 } from "../commands/numbers.js";
 import { SYNTAX_ERROR } from "../commands/shared.js";
 import type { ClientRow } from "./instance.js";
+import { endPause, startPause } from "./client_pause.js";
 import { UNBLOCKED_ERROR, Unblocked, Waiter } from "./blocked.js";
 import { ErrorReply, OK, type Reply, SimpleString, VerbatimReply } from "../resp/reply.js";
 
@@ -49,9 +50,9 @@ const HELP = [
 ].map((l) => new SimpleString(l));
 
 
-/** CLIENT LIST's flags: P subscribed, x in MULTI, b blocked, N none. */
+/** CLIENT LIST's flags, in Redis' order: O monitor, P subscribed, x in MULTI, b blocked, e no-evict, N none. */
 function clientFlags(r: ClientRow): string {
-  const f = (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "");
+  const f = (r.monitor ? "O" : "") + (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "") + (r.noEvict ? "e" : "");
   return f === "" ? "N" : f;
 }
 
@@ -71,12 +72,12 @@ export function clientInfoLine(r: ClientRow, now: number): string {
   return (
     `id=${r.id} addr=${r.addr} laddr=${r.laddr} fd=${r.fd} name=${r.name} age=${Math.floor((now - r.created) / 1000)} ` +
     `idle=${Math.max(0, Math.floor((now - r.lastInteraction) / 1000))} flags=${clientFlags(r)} db=${r.db} sub=${r.sub} psub=${r.psub} ssub=0 multi=${r.multi} ` +
-    `qbuf=${r.qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${r.obl} oll=0 omem=${r.obl} ` +
-    `tot-mem=${r.qbuf + r.obl} events=r cmd=${r.cmd} user=${r.user.name} redir=-1 resp=${r.resp}`
+    `qbuf=${r.qbuf} qbuf-free=0 argv-mem=${r.argvMem} multi-mem=${r.multiMem} rbs=0 rbp=0 obl=${r.obl} oll=0 omem=${r.obl} ` +
+    `tot-mem=${r.qbuf + r.argvMem + r.multiMem + r.obl} events=r cmd=${r.cmd} user=${r.user.name} redir=-1 resp=${r.resp}`
   );
 }
 
-export function clientCommand(c: Session, argv: string[]): Reply {
+export function clientCommand(c: Session, seq: number, argv: string[]): Reply {
   const sub = argv[1]!.toLowerCase();
   const row = c.row;
   switch (sub) {
@@ -99,6 +100,19 @@ export function clientCommand(c: Session, argv: string[]): Reply {
     }
     case "kill":
       return clientKill(c, argv);
+    case "pause":
+      return clientPause(c, argv);
+    case "unpause":
+      endPause(c.inst);
+      return OK;
+    case "reply":
+      return clientReply(c, seq, argv[2]!.toLowerCase());
+    case "no-evict": {
+      const v = argv[2]!.toLowerCase();
+      if (v !== "on" && v !== "off") return SYNTAX_ERROR;
+      row.noEvict = v === "on";
+      return OK;
+    }
     case "unblock":
       if (argv.length <= 4) return clientUnblock(c, argv);
       return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`);
@@ -126,6 +140,40 @@ function clientUnblock(c: Session, argv: string[]): Reply {
   w.done = true;
   row.pid.rt.deliver(row.pid, new Unblocked(w, error ? UNBLOCKED_ERROR : w.on.timeoutReply));
   return 1;
+}
+
+/** CLIENT PAUSE timeout [WRITE|ALL] (client_pause.ts). */
+function clientPause(c: Session, argv: string[]): Reply {
+  const t = parseInt64(argv[2]!);
+  if (t === null) return new ErrorReply("ERR timeout is not an integer or out of range");
+  if (t < 0) return new ErrorReply("ERR timeout is negative");
+  let all = true;
+  if (argv.length === 4) {
+    const m = argv[3]!.toLowerCase();
+    if (m === "write") all = false;
+    else if (m !== "all") return new ErrorReply("ERR CLIENT PAUSE mode must be WRITE or ALL");
+  } else if (argv.length > 4) return SYNTAX_ERROR;
+  startPause(c.inst, Number(t), all);
+  return OK;
+}
+
+/** CLIENT REPLY ON|OFF|SKIP: OFF and SKIP answer nothing themselves; SKIP drops the next command's reply (not while OFF). */
+function clientReply(c: Session, seq: number, v: string): Reply {
+  if (v === "on") {
+    c.replyOff = false;
+    c.skipNext = false;
+    c.row.replyOff = false;
+    c.silence(seq, false);
+    return OK;
+  }
+  if (v === "off") {
+    c.replyOff = true;
+    c.row.replyOff = true;
+  } else if (v === "skip") {
+    if (!c.replyOff) c.skipNext = true;
+  } else return SYNTAX_ERROR;
+  c.silence(seq, true);
+  return OK;
 }
 
 const TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);

@@ -68,6 +68,7 @@ export function configCommand(c: Session, argv: string[]): Reply | ConfigEffects
       s.netInput = 0;
       s.netOutput = 0;
       s.outputLimitDisconnections = 0;
+      c.inst.calls.reset();
       s.opsSamples.length = 0;
       s.lastSampleCommands = 0;
       for (const ks of c.inst.keyspaces) {

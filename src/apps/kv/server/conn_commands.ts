@@ -30,6 +30,8 @@ import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "../aof/persistence.js";
 import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
 import { evalCommand } from "./script_run.js";
+import { monitorCommand, resetCommand, shutdownCommand } from "./server_commands.js";
+import { slowlogCommand } from "./slowlog.js";
 import { functionCommand } from "./function_command.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
@@ -54,12 +56,13 @@ export function authenticate(c: Session, argv: readonly string[], user: string, 
   return true;
 }
 
-/** Runs a connection-level command: fills its reply slot now, or later for async ones. */
-export function runConnectionCommand(c: Session, seq: number, spec: CommandEntry, argv: string[]): void {
+/** Runs a connection-level command: fills its reply slot now (and returns the reply), or later for async ones (undefined). */
+export function runConnectionCommand(c: Session, seq: number, spec: CommandEntry, argv: string[]): Reply | undefined {
   const r = connectionCommand(c, seq, spec, argv);
-  if (r === undefined) return;
-  if (c.closeAfterReply && !(r instanceof SlotAction)) return c.fill(seq, new SlotAction(r, "close"));
-  c.fill(seq, r);
+  if (r === undefined) return undefined;
+  if (c.closeAfterReply && !(r instanceof SlotAction)) c.fill(seq, new SlotAction(r, "close"));
+  else c.fill(seq, r);
+  return r instanceof SlotAction ? r.reply : r;
 }
 
 function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: string[]): Reply | SlotAction | undefined {
@@ -126,7 +129,15 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
     case "hello":
       return hello(c, argv);
     case "client":
-      return clientCommand(c, argv);
+      return clientCommand(c, seq, argv);
+    case "monitor":
+      return monitorCommand(c, seq);
+    case "reset":
+      return resetCommand(c, seq);
+    case "slowlog":
+      return slowlogCommand(c.inst, argv);
+    case "shutdown":
+      return shutdownCommand(c, seq, argv);
     case "acl":
       return aclCommand(c, argv);
     case "config": {

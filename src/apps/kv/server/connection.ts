@@ -23,13 +23,15 @@ import { NORMAL } from "../../../runtime/atoms.js";
 import { current } from "../../../runtime/current.js";
 import { type Proc } from "../../../runtime/process.js";
 import { GenServer, type NoReply, noreply, ok, stop } from "../../../otp/gen_server.js";
-import { type CommandEntry, type ShardPart, checkCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "../commands/engine.js";
+import { type CommandEntry, type ShardPart, checkCommand, lookupCommand, mergeAll, mergeSplit, scanReply, scanRoute } from "../commands/engine.js";
+import { MonitorLine, called, partOf, rejected } from "./call_log.js";
+import { PAUSE_OVER, pausedFor } from "./client_pause.js";
 import { runConnectionCommand } from "./conn_commands.js";
 import { aclDenial } from "./acl_check.js";
 import { ClientRow, type KvInstance } from "./instance.js";
 import { AsyncDone, BatchReply, KillClient } from "./messages.js";
 import { SEVERAL_BUILT, ShardClient } from "./shard_client.js";
-import { ErrorReply, type Reply } from "../resp/reply.js";
+import { ErrorReply, type Reply, SimpleString } from "../resp/reply.js";
 import { RespParser, RespProtocolError } from "../resp/resp.js";
 import { CHUNK_BYTES, type OutPiece, RespWriter } from "../resp/resp_writer.js";
 import { planMulti, shardOf } from "./router.js";
@@ -48,26 +50,32 @@ import { fastReply } from "../resp/fast_reply.js";
 import { ReplyOrder } from "./reply_order.js";
 import { DIRECT_DONE, DirectOut, outputOverLimit } from "./direct_out.js";
 
+/** The reply of a command under CLIENT REPLY OFF/SKIP: nothing is written. */
+const SILENT = new ErrorReply("silent");
 /** Encoded replies beyond this are written even while others are outstanding. */
 const FLUSH_BYTES = 64 * 1024;
 /** Commands waiting for replies beyond which the socket stops reading (it resumes at half). */
 const MAX_INFLIGHT = 8192;
 
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
-/** What a RESP2 client may send while subscribed: Redis' list, less RESET and the S* commands, which are not implemented. */
-const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"]);
+/** What a RESP2 client may send while subscribed: Redis' list, less the S* commands, which are not implemented. */
+const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"]);
 
 
 /** The replies of a command sent to several shards, merged once all are in. */
 class Gather {
   readonly replies: Reply[];
   private remaining: number;
+  /** When it was dispatched (performance.now()): its duration for INFO commandstats and the slow log is until the merge. */
+  readonly t0 = performance.now();
   constructor(
     readonly seq: number,
     readonly cmd: CommandEntry,
     /** The split's parts (multi commands), or null for a fan-out to every shard. */
     readonly parts: ShardPart[] | null,
     n: number,
+    readonly argv: readonly string[],
+    readonly db: number,
   ) {
     // A loop, not Array.fill (a call into C++ per multi-key command).
     const replies: Reply[] = [];
@@ -198,8 +206,11 @@ export class ConnState implements Session {
     this.direct = new DirectOut(self, port, this.row, inst);
     this.shards = new ShardClient<Target>(inst, self, (t, r) => this.deliverTarget(t, r), { direct: this.direct });
     inst.stats.totalConnections++;
+    inst.rowOf.set(self, this.row);
     (self.x().onExit ??= []).push(() => {
       inst.clients.delete(id);
+      inst.calls.monitors.delete(self);
+      inst.paused.delete(self);
       const w = this.waiting;
       if (w !== null) {
         this.waiting = null;
@@ -272,10 +283,17 @@ export class ConnState implements Session {
   private lastName = "";
   private lastCmd: CommandEntry | null = null;
 
-  /** Runs or routes one command. */
-  private dispatch(argv: string[]): void {
-    const seq = this.order.take();
-    this.inst.stats.totalCommands++;
+  /** Runs or routes one command (`held`: its place, when it was held back by CLIENT PAUSE or for MONITOR's order). */
+  private dispatch(argv: string[], held = -1): void {
+    const seq = held >= 0 ? held : this.order.take();
+    if (held < 0) {
+      this.inst.stats.totalCommands++;
+      if (this.replyOff || this.skipNext) {
+        // CLIENT REPLY OFF / SKIP: this command's reply is dropped.
+        this.silent.add(seq);
+        this.skipNext = false;
+      }
+    }
     let cmd: CommandEntry | ErrorReply;
     const last = this.lastCmd;
     const n = argv.length;
@@ -283,7 +301,7 @@ export class ConnState implements Session {
     if (last !== null && argv[0] === this.lastName && (last.arity > 0 ? n === last.arity : n >= -last.arity)) cmd = last;
     else {
       cmd = checkCommand(argv);
-      if (cmd instanceof ErrorReply) return this.refuse(seq, cmd);
+      if (cmd instanceof ErrorReply) return this.refuse(seq, cmd, lookupCommand(argv));
       if (cmd.subcommands === null && cmd.fullname === cmd.name) {
         this.lastName = argv[0]!;
         this.lastCmd = cmd;
@@ -291,27 +309,39 @@ export class ConnState implements Session {
     }
     const row = this.row;
     row.cmd = cmd.fullname;
-    if (!row.authenticated && this.inst.acl.authRequired(false) && !cmd.flags.includes("no_auth")) return this.refuse(seq, NOAUTH);
+    if (!row.authenticated && this.inst.acl.authRequired(false) && !cmd.flags.includes("no_auth")) return this.refuse(seq, NOAUTH, cmd);
     if (!row.user.free) {
       const denied = aclDenial(this.inst, row, cmd, argv, this.tx !== null ? "multi" : "toplevel");
-      if (denied !== null) return this.refuse(seq, denied);
+      if (denied !== null) return this.refuse(seq, denied, cmd);
     }
     const busy = this.inst.scripting.busy;
-    if (busy !== null && !cmd.flags.includes("allow_busy") && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!);
+    if (busy !== null && !cmd.flags.includes("allow_busy") && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!, cmd);
     const refusal = this.inst.writeRefusal;
-    if (refusal !== null && (cmd.name === "ping" || cmd.flags.includes("write"))) return this.refuse(seq, refusal);
+    if (refusal !== null && (cmd.name === "ping" || cmd.flags.includes("write"))) return this.refuse(seq, refusal, cmd);
+    if (this.inst.pause !== null && pausedFor(this.inst, cmd, this.tx)) return this.hold(argv, seq, "pause");
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
-      return this.fill(seq, new ErrorReply(`ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`));
+      return this.refuse(seq, new ErrorReply(`ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`), cmd);
     }
     if (cmd.serveOn !== undefined && (cmd.blocks === undefined || cmd.blocks(argv))) return this.blocking(argv, cmd, seq, -1);
     const mask = this.inst.mask;
     switch (cmd.route) {
       case "key":
         return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
-      case "connection":
+      case "connection": {
         this.sendBuilt(); // what came before runs before a command that may change db or protocol
-        return runConnectionCommand(this, seq, cmd, argv);
+        // Monitors see commands in the order they ran: this one waits for the shards to run what came before it.
+        if (this.inst.calls.monitors.size > 0 && this.order.waiting > 1) return this.hold(argv, seq, "order");
+        const t0 = performance.now();
+        let mem = 0;
+        for (let i = 0; i < n; i++) mem += argv[i]!.length;
+        this.row.argvMem = mem;
+        const r = runConnectionCommand(this, seq, cmd, argv);
+        this.row.argvMem = 0;
+        if (r === undefined) this.asyncCall = { seq, cmd, argv, db: this.db, t0 };
+        else called(this.inst, this.row, cmd, argv, this.db, (performance.now() - t0) * 1000, r);
+        return;
+      }
       case "multi":
         return this.multi(argv, cmd, seq);
       case "all":
@@ -320,9 +350,50 @@ export class ConnState implements Session {
   }
 
   /** A command refused before it ran: its error, and an open MULTI is doomed (EXECABORT), as in Redis. */
-  private refuse(seq: number, e: ErrorReply): void {
+  private refuse(seq: number, e: ErrorReply, cmd: CommandEntry | null | undefined): void {
     if (this.tx !== null) this.tx.failed = true;
+    rejected(this.inst, cmd, e);
     this.fill(seq, e);
+  }
+
+  /**
+   * Holds a command back, with its place in the reply order, and what comes
+   * after it: until CLIENT PAUSE ends ("pause"), or until the shards ran
+   * every earlier command ("order", while clients MONITOR).
+   */
+  private hold(argv: string[], seq: number, why: "pause" | "order"): void {
+    this.sendBuilt();
+    this.held = { argv, seq, why };
+    this.blocked = true;
+    if (why === "pause") this.inst.paused.add(this.self);
+  }
+
+  /** Runs the held command if what it waits for is over, then what queued behind it. */
+  private resumeHeld(): void {
+    const h = this.held;
+    if (h === null) return;
+    if (h.why === "pause" && this.inst.pause !== null) return;
+    if (h.why === "order" && this.order.waiting > 1) return;
+    this.held = null;
+    this.inst.paused.delete(this.self);
+    this.blocked = false;
+    this.dispatch(h.argv, h.seq);
+    const q = this.queued;
+    while (q.length > 0 && !this.blocked && !this.closing) this.dispatch(q.shift()!);
+    this.sendBuilt();
+  }
+
+  /** A command held back by {@link hold}. */
+  private held: { argv: string[]; seq: number; why: "pause" | "order" } | null = null;
+  /** The async command (a script, EXEC, CONFIG SET, a cross-shard command) whose call is recorded when it answers. */
+  private asyncCall: { seq: number; cmd: CommandEntry; argv: readonly string[]; db: number; t0: number } | null = null;
+  /** CLIENT REPLY OFF, SKIP (the next command), and the commands whose replies are dropped. */
+  replyOff = false;
+  skipNext = false;
+  private readonly silent = new Set<number>();
+  silence(seq: number, on: boolean): void {
+    if (on) this.silent.add(seq);
+    else this.silent.delete(seq);
   }
 
   private multi(argv: string[], cmd: CommandEntry, seq: number): void {
@@ -330,6 +401,7 @@ export class ConnState implements Session {
     if (typeof plan === "number") return this.add(plan, argv, cmd, seq);
     if (plan === null) {
       if (startTransaction(this, seq, cmd, argv)) {
+        this.asyncCall = { seq, cmd, argv, db: this.db, t0: performance.now() };
         this.sendBuilt();
         this.blocked = true;
         return;
@@ -337,8 +409,9 @@ export class ConnState implements Session {
       return this.add(shardOf(argv[cmd.firstKey]!, this.inst.mask), argv, cmd, seq);
     }
     const parts = plan;
-    const g = new Gather(seq, cmd, parts, parts.length);
-    for (let k = 0; k < parts.length; k++) this.add(parts[k]!.shard, parts[k]!.argv, cmd, new GatherPart(g, k));
+    const g = new Gather(seq, cmd, parts, parts.length, argv, this.db);
+    const part = partOf(cmd);
+    for (let k = 0; k < parts.length; k++) this.add(parts[k]!.shard, parts[k]!.argv, part, new GatherPart(g, k));
   }
 
   /**
@@ -349,9 +422,13 @@ export class ConnState implements Session {
   private blocking(argv: readonly string[], cmd: CommandEntry, seq: number, order: number): void {
     this.sendBuilt();
     this.blocked = true;
-    if (startTransaction(this, seq, cmd, argv, { order })) return;
+    if (startTransaction(this, seq, cmd, argv, { order })) {
+      if (order < 0) this.asyncCall = { seq, cmd, argv, db: this.db, t0: performance.now() };
+      return;
+    }
     const shards = shardsOf(this.inst, cmd, argv);
-    this.add(shards !== null && shards.length === 1 ? shards[0]! : 0, argv, cmd, new BlockTarget(seq));
+    // A woken waiter's re-run is the same call (Redis counts and shows it once).
+    this.add(shards !== null && shards.length === 1 ? shards[0]! : 0, argv, order >= 0 ? partOf(cmd) : cmd, new BlockTarget(seq));
     this.sendBuilt();
   }
 
@@ -450,8 +527,9 @@ export class ConnState implements Session {
       if (r instanceof ErrorReply) return this.fill(seq, r);
       return this.add(r.shard, r.argv, cmd, new ScanTarget(seq, r.shard));
     }
-    const g = new Gather(seq, cmd, null, n);
-    for (let i = 0; i < n; i++) this.add(i, argv, cmd, new GatherPart(g, i));
+    const g = new Gather(seq, cmd, null, n, argv, this.db);
+    const part = partOf(cmd);
+    for (let i = 0; i < n; i++) this.add(i, argv, part, new GatherPart(g, i));
   }
 
   private add(shard: number, argv: readonly string[], cmd: CommandEntry, target: Target): void {
@@ -481,6 +559,7 @@ export class ConnState implements Session {
     if (n !== this.order.waiting || targets[0] !== this.order.nextOut) return false;
     for (let k = 1; k < n; k++) if (typeof targets[k] !== "number") return false;
     if (this.text !== "" || this.out.length !== 0 || this.before.length !== 0 || this.closing) return false;
+    if (this.silent.size > 0 || this.inst.calls.monitors.size > 0) return false;
     return this.shards.canDelegate(i) && !this.inst.config.get("appendonly");
   }
 
@@ -500,8 +579,12 @@ export class ConnState implements Session {
   private deliverTarget(t: Target, r: Reply): void {
     if (typeof t === "number") return this.fill(t, r);
     if (t instanceof GatherPart) {
-      const merged = t.gather.add(t.k, r);
-      if (merged !== undefined) this.fill(t.gather.seq, merged);
+      const g = t.gather;
+      const merged = g.add(t.k, r);
+      if (merged !== undefined) {
+        called(this.inst, this.row, g.cmd, g.argv, g.db, (performance.now() - g.t0) * 1000, merged);
+        this.fill(g.seq, merged);
+      }
       return;
     }
     if (t instanceof BlockTarget) {
@@ -514,11 +597,15 @@ export class ConnState implements Session {
 
   /** The reply of command `seq`: encoded now if it is next in line, else kept until it is. */
   fill(seq: number, r: Reply | SlotAction): void {
+    if (this.silent.size > 0 && this.silent.delete(seq)) {
+      this.order.fill(seq, r instanceof SlotAction ? new SlotAction(SILENT, r.action) : SILENT);
+      return;
+    }
     this.order.fill(seq, r);
   }
 
   private encode(r: Reply | SlotAction): void {
-    if (this.port.ended) return;
+    if (this.port.ended || r === SILENT) return;
     if (!(r instanceof SlotAction)) {
       // While the writer is empty, simple replies collect as text (see fast_reply.ts).
       if (this.out.length === 0) {
@@ -632,6 +719,12 @@ export class ConnState implements Session {
 
   /** A transaction or async command finished: its reply, then what waited behind it. */
   private onAsyncDone(d: AsyncDone): void {
+    const a = this.asyncCall;
+    if (a !== null && a.seq === d.seq) {
+      this.asyncCall = null;
+      const r = d.reply instanceof Waiter ? null : d.reply;
+      called(this.inst, this.row, a.cmd, a.argv, d.db ?? a.db, (performance.now() - a.t0) * 1000, r);
+    }
     if (d.reply instanceof Waiter) return this.startWaiting(d.seq, d.reply);
     if (this.deadline !== 0) {
       this.deadline = 0;
@@ -644,6 +737,13 @@ export class ConnState implements Session {
     const q = this.queued;
     while (q.length > 0 && !this.blocked && !this.closing) this.dispatch(q.shift()!);
     this.sendBuilt();
+  }
+
+  /** MONITOR: a command ran; its line goes after the replies to every command received so far. */
+  private onMonitorLine(m: MonitorLine): void {
+    if (this.closing || !this.row.monitor) return;
+    this.fill(this.order.take(), new SimpleString(m.text));
+    this.maybeFlush();
   }
 
   /** A published message: written after the replies to every command received so far. */
@@ -665,6 +765,12 @@ export class ConnState implements Session {
     else if (msg instanceof PubMessage) this.onPubMessage(msg);
     else if (msg instanceof BatchReply) {
       this.shards.onBatchReply(msg);
+      if (this.held !== null) this.resumeHeld();
+      this.maybeFlush();
+    } else if (msg instanceof MonitorLine) {
+      this.onMonitorLine(msg);
+    } else if (msg === PAUSE_OVER) {
+      this.resumeHeld();
       this.maybeFlush();
     } else if (msg instanceof AsyncDone) {
       this.onAsyncDone(msg);

@@ -43,6 +43,18 @@ function maxOutput(inst: KvInstance): number {
   return max;
 }
 
+/** Redis' `cmdstat_get:calls=2,usec=15,usec_per_call=7.50,rejected_calls=0,failed_calls=0` (subcommands as `client|list`). */
+function commandStats(inst: KvInstance): Field[] {
+  const out: Field[] = [];
+  for (const [name, c] of inst.calls.commands) {
+    if (c.calls === 0 && c.failed === 0 && c.rejected === 0) continue;
+    const usec = Math.floor(c.usec);
+    const per = c.calls === 0 ? 0 : usec / c.calls;
+    out.push([`cmdstat_${name}`, `calls=${c.calls},usec=${usec},usec_per_call=${per.toFixed(2)},rejected_calls=${c.rejected},failed_calls=${c.failed}`]);
+  }
+  return out;
+}
+
 function section(title: string, fields: Field[]): string {
   return `# ${title}\r\n` + fields.map(([k, v]) => `${k}:${v}\r\n`).join("");
 }
@@ -168,6 +180,7 @@ function build(inst: KvInstance, name: string): string | null {
         ["pubsub_channels", inst.pubsub.channels.size],
         ["pubsub_patterns", inst.pubsub.patterns.size],
         ["client_output_buffer_limit_disconnections", s.outputLimitDisconnections],
+        ["total_error_replies", inst.calls.totalErrorReplies],
       ]);
     }
     case "replication":
@@ -193,7 +206,7 @@ function build(inst: KvInstance, name: string): string | null {
     case "modules":
       return section("Modules", []);
     case "errorstats":
-      return section("Errorstats", []);
+      return section("Errorstats", [...inst.calls.errors].map(([code, n]) => [`errorstat_${code}`, `count=${n}`]));
     case "cluster":
       return section("Cluster", [["cluster_enabled", 0]]);
     case "keyspace": {
@@ -218,7 +231,7 @@ function build(inst: KvInstance, name: string): string | null {
       return section("Keyspace", fields);
     }
     case "commandstats":
-      return section("Commandstats", []);
+      return section("Commandstats", commandStats(inst));
     case "latencystats":
       return section("Latencystats", []);
   }

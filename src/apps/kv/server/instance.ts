@@ -26,6 +26,7 @@ import type { ChildSpec } from "../../../otp/supervisor.js";
 import { type ErrorReply } from "../resp/reply.js";
 import { Acl } from "./acl.js";
 import { type AclUser } from "./acl_user.js";
+import { CallLog } from "./call_log.js";
 
 /** Registered names of one server's processes (prefix `kv` by default). */
 export class Names {
@@ -81,6 +82,16 @@ export class ClientRow {
   user: AclUser;
   /** Its pub/sub subscriptions (the connection's own sets), for ACL SETUSER's revocations; null for clients without. */
   subs: { readonly channels: ReadonlySet<string>; readonly patterns: ReadonlySet<string> } | null = null;
+  /** CLIENT NO-EVICT ON (flag `e`; Agner evicts no client, so it changes nothing else). */
+  noEvict = false;
+  /** CLIENT REPLY OFF / SKIP (flags in CLIENT LIST: none in Redis 7.0). */
+  replyOff = false;
+  /** In MONITOR mode (flag `O`). */
+  monitor = false;
+  /** Bytes of the arguments of the command running now (CLIENT LIST's `argv-mem`: set while a connection-level command runs). */
+  argvMem = 0;
+  /** Bytes of the arguments of the commands queued since MULTI (CLIENT LIST's `multi-mem`). */
+  multiMem = 0;
   /** Set when the output went over the soft limit (ms), else 0. */
   softSince = 0;
   /** Bytes written and not yet taken by the kernel, now (CLIENT LIST's `omem`). */
@@ -179,6 +190,16 @@ export class KvInstance {
   configVersion = 0;
   /** Highest memory figure INFO has seen (used_memory_peak). */
   peakMemory = 0;
+  /** INFO commandstats / errorstats, the slow log, MONITOR (call_log.ts). */
+  readonly calls = new CallLog();
+  /** The connection process of each client, for the shards to name the caller of a batch (MONITOR, SLOWLOG). */
+  readonly rowOf = new WeakMap<Proc, ClientRow>();
+  /** CLIENT PAUSE: until when (Unix ms) and what; null when not paused (client_pause.ts). */
+  pause: { until: number; all: boolean } | null = null;
+  /** Connections holding a command back for the pause, told when it ends. */
+  readonly paused = new Set<Proc>();
+  /** SHUTDOWN: stops the server (set by whoever started it: the CLI exits the process after; tests stop the tree). */
+  shutdownHook: ((why: string) => Promise<void>) | null = null;
   /** Clients waiting in a blocking command (INFO's blocked_clients), and the server-wide order they blocked in (blocked.ts). */
   blockedClients = 0;
   blockOrder = 0;

@@ -30,6 +30,7 @@ import { AsyncDone, Unwatch, Watch } from "./messages.js";
 import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "../resp/reply.js";
 import { shardOf } from "./router.js";
 import { type ConnectionStep, record, runRouted } from "./routed.js";
+import { called } from "./call_log.js";
 import { SCRIPT_RUNNERS, prepareScript, runScriptHeld } from "./script_run.js";
 import type { ShardState } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
@@ -45,11 +46,11 @@ export const NOT_ALLOWED = new ErrorReply("ERR Command not allowed inside a tran
 const SHARD_DIED = new ErrorReply("ERR a shard restarted during EXEC; the commands before it were applied, the rest were not");
 
 /** Commands that run at once even inside MULTI (Redis exempts these from queueing). */
-export const RUN_IN_MULTI: ReadonlySet<string> = new Set(["multi", "exec", "discard", "watch", "quit"]);
+export const RUN_IN_MULTI: ReadonlySet<string> = new Set(["multi", "exec", "discard", "watch", "quit", "reset"]);
 /** Connection commands refused inside MULTI (see the file's comment). */
 const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
   "hello", "auth", "bgrewriteaof", "config|set", "config|resetstat", "client|kill",
-  "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
+  "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "shutdown", "monitor", "client|reply",
 ]);
 
 export type { ConnectionStep };
@@ -70,6 +71,7 @@ export function queueCommand(c: Session, seq: number, cmd: CommandEntry, argv: r
   }
   tx.queued.push({ cmd, argv });
   c.row.multi++;
+  for (const a of argv) c.row.multiMem += a.length;
   c.fill(seq, QUEUED);
 }
 
@@ -77,6 +79,7 @@ export function discardCommand(c: Session): Reply {
   if (c.tx === null) return DISCARD_WITHOUT;
   c.tx = null;
   c.row.multi = -1;
+  c.row.multiMem = 0;
   unwatchEverywhere(c);
   return OK;
 }
@@ -129,6 +132,7 @@ export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep)
   if (tx === null) return EXEC_WITHOUT;
   c.tx = null;
   c.row.multi = -1;
+  c.row.multiMem = 0;
   if (tx.failed) {
     unwatchEverywhere(c);
     return EXECABORT;
@@ -184,23 +188,29 @@ function* transaction(
     }
     let db = db0;
     const replies: Reply[] = [];
+    const who = inst.rowOf.get(conn);
     for (const q of queued) {
+      // Each command counts as a call of its own (INFO commandstats, slow log, MONITOR), as in Redis' EXEC.
+      const t0 = performance.now();
+      let r: Reply;
       // The rules may have changed since the command was queued (ACL SETUSER meanwhile).
       const denied = row.user.free ? null : aclDenial(inst, row, q.cmd, q.argv, "exec");
-      if (denied !== null) replies.push(denied);
+      if (denied !== null) r = denied;
       else if (SCRIPT_RUNNERS.has(q.cmd.name)) {
         const prepared = prepareScript(inst, q.cmd, q.argv);
-        if (prepared instanceof ErrorReply) replies.push(prepared);
+        if (prepared instanceof ErrorReply) r = prepared;
         else {
-          const out = yield* runScriptHeld(inst, db, prepared, connStep, row);
+          const out = yield* runScriptHeld(inst, db, prepared, connStep, row, q.cmd);
           record(inst, out.records);
-          replies.push(out.reply);
+          r = out.reply;
         }
       } else if (q.cmd.route === "connection") {
-        const [r, next] = connStep(q.cmd, q.argv, db);
-        replies.push(r);
+        const [rep, next] = connStep(q.cmd, q.argv, db);
+        r = rep;
         db = next;
-      } else replies.push(yield* runRouted(inst, db, q.cmd, q.argv, (i, fn) => step(inst, i, db, fn, null)));
+      } else r = yield* runRouted(inst, db, q.cmd, q.argv, (i, fn) => step(inst, i, db, fn, null));
+      called(inst, who, q.cmd, q.argv, db, (performance.now() - t0) * 1000, r);
+      replies.push(r);
     }
     yield* unlockAll(inst, shards, forget);
     return { reply: replies, db, ran: true };

@@ -31,6 +31,7 @@ import { type LuaEnv, type LuaFunctionRef, type LuaRunning, PAUSED } from "../sc
 import { type ClientRow, type KvInstance } from "./instance.js";
 import { aclDenial } from "./acl_check.js";
 import { ACL_OK, checkCommandPerm } from "./acl_user.js";
+import { LUA_CALLER, called, feedMonitors } from "./call_log.js";
 import { AsyncDone } from "./messages.js";
 import { type ConnectionStep, direct, directState, runRouted, runSync, safeExec } from "./routed.js";
 import { shardOf } from "./router.js";
@@ -115,7 +116,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   if (idle !== null) {
     const target = prepared.resolve();
     if (target instanceof ErrorReply) return target;
-    const run = new HeldRun(inst, db, prepared, target, connStep, idle, c.row);
+    const run = new HeldRun(inst, db, prepared, target, connStep, idle, c.row, cmd);
     const r = run.step();
     if (r !== PAUSED) {
       serveReadyAfterDirect(idle);
@@ -152,7 +153,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
     let out: { reply: Reply; records: AofRecord[] };
     try {
       for (const i of shards) yield* step(inst, i, 0, null, "lock");
-      out = yield* runScriptHeld(inst, db, prepared, connStep, c.row);
+      out = yield* runScriptHeld(inst, db, prepared, connStep, c.row, cmd);
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
       yield* unlockAll(inst, shards);
@@ -189,12 +190,14 @@ export function* runScriptHeld(
   connStep: ConnectionStep,
   /** The client that runs the script: its ACL user's rules apply to each redis.call. */
   caller: ClientRow,
+  /** The command that runs it: MONITOR shows its line as the script starts (as Redis does). */
+  cmd?: CommandEntry,
 ): Generator<unknown, { reply: Reply; records: AofRecord[] }, unknown> {
   const target = job.resolve();
   if (target instanceof ErrorReply) return { reply: target, records: [] };
   const states: ShardState[] = [];
   for (let i = 0; i < inst.shardCount; i++) states.push(yield* step(inst, i, db, (s) => s, null));
-  const run = new HeldRun(inst, db, job, target, connStep, states, caller);
+  const run = new HeldRun(inst, db, job, target, connStep, states, caller, cmd);
   let r = run.step();
   while (r === PAUSED) {
     // Past the threshold: let the connections run (they answer BUSY, SCRIPT KILL marks the run).
@@ -222,6 +225,8 @@ class HeldRun {
     private readonly states: readonly ShardState[],
     /** The client that runs the script: its ACL user's rules apply to each redis.call. */
     caller: ClientRow,
+    /** The command that runs it (EVAL...), for MONITOR's line as the script starts. */
+    cmd?: CommandEntry,
   ) {
     const records = this.records;
     this.persist = inst.config.get("appendonly") as boolean;
@@ -235,14 +240,19 @@ class HeldRun {
     const server: ScriptServer = {
       oomAtStart: oom,
       exec(cmd, argv, r) {
+        // redis.call's commands count in INFO commandstats, the slow log and MONITOR (`[db lua]`), as Redis' call() does.
+        const t0 = performance.now();
+        let reply: Reply;
         if (cmd.route === "connection") {
-          const [reply, next] = connStep(cmd, argv, r.db);
+          const [rep, next] = connStep(cmd, argv, r.db);
           r.db = next;
-          return reply;
-        }
-        // A one-key command (most of what scripts call) straight to its shard; the rest routed as outside.
-        if (cmd.route === "key") return safeExec(directState(states[shardOf(argv[cmd.firstKey]!, inst.mask)]!, r.db, r.now, out), cmd, argv);
-        return runSync(runRouted(inst, r.db, cmd, argv, on, (recs) => records.push(...recs)));
+          reply = rep;
+        } else if (cmd.route === "key") {
+          // A one-key command (most of what scripts call) straight to its shard; the rest routed as outside.
+          reply = safeExec(directState(states[shardOf(argv[cmd.firstKey]!, inst.mask)]!, r.db, r.now, out), cmd, argv);
+        } else reply = runSync(runRouted(inst, r.db, cmd, argv, on, (recs) => records.push(...recs)));
+        called(inst, LUA_CALLER, cmd, argv, r.db, (performance.now() - t0) * 1000, reply);
+        return reply;
       },
       log(level, text) {
         self.rt.logger({ level: level >= 3 ? "warning" : "info", what: "kv_script_log", text: `${LOG_LEVELS[level]}: ${text}` });
@@ -261,6 +271,7 @@ class HeldRun {
     run.argv = job.argv;
     this.run = run;
     const on = direct(states, () => run.db, run.now, out);
+    if (cmd !== undefined) feedMonitors(inst, caller, cmd, job.argv, db, true);
     if (this.refused !== null) return;
     sc.running = run;
     try {

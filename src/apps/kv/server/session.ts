@@ -63,6 +63,11 @@ export interface Session {
   readonly subs: Subscriptions;
   /** Set by a command that closes its own connection once answered (CLIENT KILL). */
   closeAfterReply: boolean;
+  /** CLIENT REPLY OFF, and SKIP (the next command's reply is dropped). */
+  replyOff: boolean;
+  skipNext: boolean;
+  /** Drops (or, `false`, writes after all) the reply of command `seq` (CLIENT REPLY, RESET). */
+  silence(seq: number, on: boolean): void;
   /** Answers command `seq` (replies are written in command order). */
   fill(seq: number, r: Reply | SlotAction): void;
   /** Sends the batches built so far to their shards (before a command that must follow them). */

@@ -32,6 +32,7 @@ import { type Db, type Keyspace, activeExpireCycle } from "../commands/db.js";
 import { type CommandEntry, execCommand } from "../commands/engine.js";
 import { CLAIM } from "./holder.js";
 import { type KvInstance } from "./instance.js";
+import { called, isPart } from "./call_log.js";
 import { Batch, BatchReply, ExpireTick, ServeReady, ShardRun, ShardRunReply, type ShardView, Unwatch, Watch } from "./messages.js";
 import { AofAppend, type AofRecord, Held } from "../aof/persistence.js";
 import { scopedFlush } from "../aof/aof_format.js";
@@ -204,19 +205,22 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const limited = s.maxmemory !== 0;
     const blocked = s.keyspace.blocked;
     let served: (Served | Wake)[] | null = null;
+    const inst = this.inst;
+    const who = inst.rowOf.get(b.from);
     for (let i = 0; i < n; i++) {
+      const spec = specs[i] as CommandEntry;
+      const t0 = performance.now();
       try {
-        const spec = specs[i] as CommandEntry;
         // Redis' processCommand: evict before a command that may grow memory; refuse it when that cannot help.
-        if (limited && spec.flags.includes("denyoom") && !this.evict(s)) {
-          replies[i] = OOM;
-          continue;
+        if (limited && spec.flags.includes("denyoom") && !this.evict(s)) replies[i] = OOM;
+        else {
+          replies[i] = execCommand(s, spec, cmds[i]!);
+          if (s.blockedOn !== null) replies[i] = this.park(s, b.from, spec);
         }
-        replies[i] = execCommand(s, spec, cmds[i]!);
-        if (s.blockedOn !== null) replies[i] = this.park(s, b.from, specs[i] as CommandEntry);
       } catch (e) {
         replies[i] = this.internalError(s, cmds[i]!, e);
       }
+      if (!isPart(spec)) called(inst, who, spec, cmds[i]!, b.db, (performance.now() - t0) * 1000, replies[i]!);
       // Redis serves the clients blocked on a key right after the command that made it ready.
       if (blocked.size !== 0 && blocked.anyReady) serveReady(s, (served ??= []));
     }

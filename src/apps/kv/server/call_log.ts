@@ -1,0 +1,201 @@
+/**
+ * What redis-server's call() records after each command, kept server-wide
+ * on the instance ({@link KvInstance.calls}): INFO commandstats and
+ * errorstats, the slow log (SLOWLOG), and the lines MONITOR clients read.
+ *
+ * Every place that runs a command reports it here once, right after it
+ * ran ({@link called}): a shard for its batch's commands, the connection
+ * for connection-level commands and for commands split over shards (once,
+ * when merged), EXEC's and a script's steps (routed.ts' callers). All
+ * processes share one thread, so the order of these calls is the order
+ * the commands ran in, whichever shard ran them: MONITOR lines come out
+ * in execution order. Commands refused before running report
+ * {@link rejected}.
+ */
+import { type Proc } from "../../../runtime/process.js";
+import { type CommandEntry } from "../commands/engine.js";
+import { ErrorReply, type Reply } from "../resp/reply.js";
+import { type KvInstance } from "./instance.js";
+import { sdscatrepr } from "./monitor_line.js";
+
+/** Who ran a command, as MONITOR and SLOWLOG name it: a client's `ip:port` and name, or a script. */
+export interface Caller {
+  readonly addr: string;
+  readonly name: string;
+  /** Set for a script's redis.call: MONITOR shows `[db lua]`. */
+  readonly lua?: boolean;
+}
+
+/** redis.call from a script (MONITOR `[0 lua]`; the slow log names no client, as Redis' script client has none). */
+export const LUA_CALLER: Caller = { addr: "", name: "", lua: true };
+
+const PARTS = new WeakMap<CommandEntry, CommandEntry>();
+
+/**
+ * The spec a part of a command goes to a shard with (a split MGET's part,
+ * a fan-out's, a woken waiter's re-run): the same command, marked so the
+ * shard does not record it as a call (the connection records the whole).
+ */
+export function partOf(cmd: CommandEntry): CommandEntry {
+  let p = PARTS.get(cmd);
+  if (p === undefined) {
+    p = Object.create(cmd, { part: { value: true } }) as CommandEntry;
+    PARTS.set(cmd, p);
+  }
+  return p;
+}
+
+/** Whether a spec is a part ({@link partOf}). */
+export function isPart(cmd: CommandEntry): boolean {
+  return (cmd as { part?: boolean }).part === true;
+}
+
+/** One command's INFO commandstats counters. */
+export class CommandStat {
+  calls = 0;
+  usec = 0;
+  rejected = 0;
+  failed = 0;
+}
+
+/** One SLOWLOG entry (argv already trimmed as Redis trims it). */
+export interface SlowEntry {
+  readonly id: number;
+  readonly time: number;
+  readonly usec: number;
+  readonly argv: readonly string[];
+  readonly addr: string;
+  readonly name: string;
+}
+
+/** Sends one MONITOR line to a monitoring connection (it writes it after its earlier replies). */
+export class MonitorLine {
+  constructor(readonly text: string) {}
+}
+
+const SLOWLOG_MAX_ARGC = 32;
+const SLOWLOG_MAX_STRING = 128;
+
+/** An error's code: its first word (within 32 bytes), else `ERR`. */
+function errorCode(text: string): string {
+  const sp = text.indexOf(" ");
+  return sp >= 0 && sp < 32 ? text.slice(0, sp) : "ERR";
+}
+
+/** The instance's call records. */
+export class CallLog {
+  /** By full name (`get`, `client|list`). */
+  readonly commands = new Map<string, CommandStat>();
+  /** Error replies by their code (`ERR`, `WRONGTYPE`). */
+  readonly errors = new Map<string, number>();
+  totalErrorReplies = 0;
+  /** The error code a script's redis.call last answered: a script failing with it is not counted twice (Redis' ignore_err_stats_update). */
+  scriptError: string | null = null;
+  /** Newest first. */
+  slowlog: SlowEntry[] = [];
+  nextSlowId = 0;
+  /** Connections in MONITOR mode. */
+  readonly monitors = new Set<Proc>();
+
+  stat(cmd: CommandEntry): CommandStat {
+    let s = this.commands.get(cmd.fullname);
+    if (s === undefined) this.commands.set(cmd.fullname, (s = new CommandStat()));
+    return s;
+  }
+
+  /** CONFIG RESETSTAT. */
+  reset(): void {
+    this.commands.clear();
+    this.errors.clear();
+    this.totalErrorReplies = 0;
+  }
+
+  /** Counts an error reply as Redis' afterErrorReply does. */
+  countError(text: string): void {
+    this.totalErrorReplies++;
+    const code = errorCode(text);
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+}
+
+/**
+ * A command ran: its counters, its error, the slow log, the monitors.
+ * `db` is the database it left the client in (SELECT's new one, as Redis
+ * prints `c->db` after the call).
+ */
+export function called(inst: KvInstance, who: Caller | undefined, cmd: CommandEntry, argv: readonly string[], db: number, usec: number, reply: Reply): void {
+  const log = inst.calls;
+  const s = log.stat(cmd);
+  s.calls++;
+  s.usec += usec;
+  if (reply instanceof ErrorReply) {
+    s.failed++;
+    const fromCall = who === LUA_CALLER;
+    if (cmd.flags.includes("skip_monitor") && log.scriptError !== null && reply.text.startsWith(log.scriptError + " ")) log.scriptError = null;
+    else log.countError(reply.text);
+    if (fromCall) log.scriptError = errorCode(reply.text);
+  }
+  const slower = inst.config.get("slowlog-log-slower-than");
+  if (slower >= 0 && usec >= slower && !cmd.flags.includes("skip_slowlog")) slowlogPush(inst, who, argv, usec);
+  if (log.monitors.size > 0 && who !== undefined) feedMonitors(inst, who, cmd, argv, db);
+}
+
+/** A command refused before it ran (arity, NOAUTH, BUSY...): Redis' rejectCommand. `cmd` null: the command is unknown. */
+export function rejected(inst: KvInstance, cmd: CommandEntry | null | undefined, e: ErrorReply): void {
+  if (cmd) inst.calls.stat(cmd).rejected++;
+  inst.calls.countError(e.text);
+}
+
+function slowlogPush(inst: KvInstance, who: Caller | undefined, argv: readonly string[], usec: number): void {
+  const max = inst.config.get("slowlog-max-len");
+  if (max <= 0) return;
+  const log = inst.calls;
+  const n = Math.min(argv.length, SLOWLOG_MAX_ARGC);
+  const args: string[] = [];
+  for (let j = 0; j < n; j++) {
+    if (n !== argv.length && j === n - 1) args.push(`... (${argv.length - n + 1} more arguments)`);
+    else {
+      const a = argv[j]!;
+      args.push(a.length > SLOWLOG_MAX_STRING ? `${a.slice(0, SLOWLOG_MAX_STRING)}... (${a.length - SLOWLOG_MAX_STRING} more bytes)` : a);
+    }
+  }
+  log.slowlog.unshift({ id: log.nextSlowId++, time: Math.floor(Date.now() / 1000), usec: Math.floor(usec), argv: args, addr: who?.addr ?? "", name: who?.name ?? "" });
+  if (log.slowlog.length > max) log.slowlog.length = max;
+}
+
+/** Redis does not show these (too dangerous: admin), nor skip_monitor ones (EVAL shows itself as it starts). */
+function monitorHides(cmd: CommandEntry): boolean {
+  return cmd.flags.includes("admin") || cmd.flags.includes("skip_monitor");
+}
+
+/** Sends the line of one command to every monitoring connection (unless Redis hides it). */
+export function feedMonitors(inst: KvInstance, who: Caller, cmd: CommandEntry, argv: readonly string[], db: number, force = false): void {
+  const mons = inst.calls.monitors;
+  if (mons.size === 0 || (!force && monitorHides(cmd))) return;
+  const ms = performance.timeOrigin + performance.now();
+  const sec = Math.floor(ms / 1000);
+  const us = Math.floor((ms - sec * 1000) * 1000);
+  let line = `${sec}.${String(us).padStart(6, "0")} [${db} ${who.lua === true ? "lua" : who.addr}]`;
+  const shown = redacted(cmd, argv);
+  for (const a of shown) line += " " + sdscatrepr(a);
+  const msg = new MonitorLine(line);
+  for (const p of mons) p.rt.deliver(p, msg);
+}
+
+const REDACTED = "(redacted)";
+
+/** AUTH's arguments and HELLO's AUTH pair, as Redis' redactClientCommandArgument hides them. */
+function redacted(cmd: CommandEntry, argv: readonly string[]): readonly string[] {
+  if (cmd.name === "auth") return [argv[0]!, ...argv.slice(1).map(() => REDACTED)];
+  if (cmd.name !== "hello") return argv;
+  const out = [...argv];
+  for (let j = 2; j < out.length; j++) {
+    const opt = out[j]!.toLowerCase();
+    if (opt === "auth" && j + 2 < out.length) {
+      out[j + 1] = REDACTED;
+      out[j + 2] = REDACTED;
+      j += 2;
+    } else if (opt === "setname") j++;
+  }
+  return out;
+}
