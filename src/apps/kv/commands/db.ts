@@ -28,6 +28,7 @@ import { Watches } from "./watch.js";
 import { BlockedKeys } from "./blocked_keys.js";
 import { type ZSetValue } from "./zset_value.js";
 import { KvError } from "../errors.js";
+import { type KeyspaceEvents, NOTIFY, notify } from "./notify.js";
 
 export type HashValue = Map<string, string>;
 
@@ -147,6 +148,8 @@ export class Db {
    */
   modified(key: string): void {
     if (this.meta !== null) this.meta.delete(key);
+    const ev = this.keyspace.events;
+    if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
     if (this.keyspace.blocked.size !== 0) this.keyspace.blocked.signal(this.index, key);
   }
@@ -156,9 +159,17 @@ export class Db {
     if (this.keyspace.blocked.size !== 0) this.keyspace.blocked.signal(this.index, key);
   }
 
-  /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
-  setKey(key: string, value: Value, keepTtl = false): void {
-    if (this.data.size >= this.keyspace.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
+  /**
+   * Sets a key's value; drops its TTL unless keepTtl. Throws {@link
+   * KeyspaceFull} when the database is full. `announce` false: no `new`
+   * event (a cross-shard command's write-back: its scratch run sent it).
+   */
+  setKey(key: string, value: Value, keepTtl = false, announce = true): void {
+    const ks = this.keyspace;
+    if (ks.notifyFlags & NOTIFY.NEW && announce) {
+      if (!this.data.has(key)) notify(this, NOTIFY.NEW, "new", key); // Redis' dbAdd, before the command's own event
+    }
+    if (this.data.size >= ks.config.maxKeys && !this.data.has(key)) throw new KeyspaceFull();
     this.data.set(key, value);
     if (this.access !== null) this.access.set(key, lruClock(this.keyspace.clock()));
     if (!keepTtl && this.expires.size !== 0) this.dropExpire(key);
@@ -179,12 +190,16 @@ export class Db {
   setExpire(key: string, at: Int64): void {
     this.expires.set(key, at);
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+    const ev = this.keyspace.events;
+    if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
   }
 
   /** True when the key had a TTL. */
   removeExpire(key: string): boolean {
     if (this.expires.size === 0 || !this.dropExpire(key)) return false;
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+    const ev = this.keyspace.events;
+    if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
     return true;
   }
 
@@ -220,6 +235,7 @@ export class Db {
     this.expireCursor = null;
     this.randomIt = null;
     this.avgTtl = 0;
+    this.keyspace.events?.flushed();
   }
 
   /**
@@ -371,6 +387,10 @@ export class Keyspace {
   private cursorIds = 0;
   /** LRU clock when access tracking began (-1: not tracking): the idle time of keys not accessed since. */
   accessSince = -1;
+  /** notify-keyspace-events' NOTIFY bits (0: no notification is published). */
+  notifyFlags = 0;
+  /** Where notifications and key changes go (the instance's pub/sub and tracking tables); null: nowhere. */
+  events: KeyspaceEvents | null = null;
   /** Unix ms for the access stamps of writes (setKey has no command clock); a test may set its own. */
   clock: () => number = Date.now;
 
@@ -437,6 +457,7 @@ export function expireIfNeeded(ctx: KeyContext, key: string): boolean {
   if (!db.isExpired(key, ctx.now)) return false;
   db.deleteKey(key);
   db.stats.expiredKeys++;
+  notify(db, NOTIFY.EXPIRED, "expired", key);
   ctx.propagate([DEL, key]);
   return true;
 }
@@ -470,6 +491,7 @@ export function lookupReadBytes(ctx: KeyContext, key: string, touch = true): Val
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) {
     db.stats.keyspaceMisses++;
+    if (db.keyspace.notifyFlags & NOTIFY.KEY_MISS) notify(db, NOTIFY.KEY_MISS, "keymiss", key);
     return undefined;
   }
   db.stats.keyspaceHits++;
@@ -537,6 +559,7 @@ export function activeExpireCycle(
       if (now > at) {
         db.deleteKey(key);
         db.stats.expiredKeys++;
+        notify(db, NOTIFY.EXPIRED, "expired", key);
         roundExpired++;
         expired++;
         propagate?.([DEL, key]);

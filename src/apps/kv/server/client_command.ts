@@ -10,11 +10,16 @@ import { SYNTAX_ERROR } from "../commands/shared.js";
 import type { ClientRow } from "./instance.js";
 import { UNBLOCKED_ERROR, Unblocked, Waiter } from "./blocked.js";
 import { ErrorReply, OK, type Reply, SimpleString, VerbatimReply } from "../resp/reply.js";
+import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo } from "./client_tracking.js";
 
 
 
 const HELP = [
   "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",
   "    Return the name of the current connection.",
   "ID",
@@ -43,14 +48,21 @@ const HELP = [
   "    Assign the name <name> to the current connection.",
   "UNBLOCK <clientid> [TIMEOUT|ERROR]",
   "    Unblock the specified blocked client.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
   "HELP",
   "    Prints this help.",
 ].map((l) => new SimpleString(l));
 
 
-/** CLIENT LIST's flags: P subscribed, x in MULTI, b blocked, N none. */
+/** CLIENT LIST's flags: P subscribed, x in MULTI, b blocked, t tracking, R its redirect broken, B broadcasting, N none. */
 function clientFlags(r: ClientRow): string {
-  const f = (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "");
+  const t = r.tracking;
+  let f = (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "");
+  if (t !== null) f += "t" + (t.brokenRedirect ? "R" : "") + (t.bcast ? "B" : "");
   return f === "" ? "N" : f;
 }
 
@@ -71,7 +83,7 @@ export function clientInfoLine(r: ClientRow, now: number): string {
     `id=${r.id} addr=${r.addr} laddr=${r.laddr} fd=${r.fd} name=${r.name} age=${Math.floor((now - r.created) / 1000)} ` +
     `idle=${Math.max(0, Math.floor((now - r.lastInteraction) / 1000))} flags=${clientFlags(r)} db=${r.db} sub=${r.sub} psub=${r.psub} ssub=0 multi=${r.multi} ` +
     `qbuf=${r.qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=${r.obl} oll=0 omem=${r.obl} ` +
-    `tot-mem=${r.qbuf + r.obl} events=r cmd=${r.cmd} user=default redir=-1 resp=${r.resp}`
+    `tot-mem=${r.qbuf + r.obl} events=r cmd=${r.cmd} user=default redir=${r.tracking?.redirect ?? -1} resp=${r.resp}`
   );
 }
 
@@ -98,6 +110,14 @@ export function clientCommand(c: Session, argv: string[]): Reply {
     }
     case "kill":
       return clientKill(c, argv);
+    case "tracking":
+      return clientTracking(c, argv);
+    case "caching":
+      return clientCaching(c, argv);
+    case "getredir":
+      return clientGetredir(c);
+    case "trackinginfo":
+      return clientTrackinginfo(c);
     case "unblock":
       if (argv.length <= 4) return clientUnblock(c, argv);
       return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`);

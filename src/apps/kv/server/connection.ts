@@ -42,6 +42,8 @@ import { type Ref } from "../../../term/identifiers.js";
 import { RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
 import { unsubscribeAll } from "./pubsub.js";
 import { PubMessage } from "./pubsub_table.js";
+import { PushMessage } from "./tracking.js";
+import { trackedSpec } from "./tracking_reads.js";
 import { type MultiState, type Session, SlotAction, Subscriptions } from "./session.js";
 import { fastReply } from "../resp/fast_reply.js";
 import { ReplyOrder } from "./reply_order.js";
@@ -198,6 +200,7 @@ export class ConnState implements Session {
       }
       unwatchEverywhere(this);
       unsubscribeAll(this);
+      inst.tracking.disable(this.row);
       port.close();
     });
     this.same = noreply(this);
@@ -277,6 +280,12 @@ export class ConnState implements Session {
       }
     }
     this.row.cmd = cmd.fullname;
+    const tr = this.row.tracking;
+    if (tr !== null) {
+      // CLIENT CACHING applies to the next command (a transaction's, while in MULTI) only.
+      this.caching = tr.caching;
+      if (tr.caching && this.tx === null && cmd.name !== "client") tr.caching = false;
+    }
     if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) return this.refuse(seq, NOAUTH);
     const busy = this.inst.scripting.busy;
     if (busy !== null && !cmd.flags.includes("allow_busy") && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!);
@@ -426,7 +435,8 @@ export class ConnState implements Session {
 
   private fanOut(argv: string[], cmd: CommandEntry, seq: number): void {
     const n = this.inst.shardCount;
-    if (n === 1) return this.add(0, argv, cmd, seq);
+    // A flush's null invalidation goes once every shard has flushed (see deliverTarget): never delegated.
+    if (n === 1 && !(this.inst.tracking.clients > 0 && FLUSHES.has(cmd.name))) return this.add(0, argv, cmd, seq);
     if (cmd.name === "scan") {
       const r = scanRoute(argv, n);
       if (r instanceof ErrorReply) return this.fill(seq, r);
@@ -437,7 +447,24 @@ export class ConnState implements Session {
   }
 
   private add(shard: number, argv: readonly string[], cmd: CommandEntry, target: Target): void {
-    this.shards.add(shard, argv, cmd, target);
+    const t = this.row.tracking;
+    this.shards.add(shard, argv, t === null ? cmd : this.tracked(cmd), target);
+  }
+
+  /** Whether CLIENT CACHING was given for the command being dispatched. */
+  private caching = false;
+  /** Wrappers of read commands that remember their keys for this client (client-side caching), by command. */
+  private trackedSpecs: Map<CommandEntry, CommandEntry> | null = null;
+
+  /** `cmd`, or, when this client tracks what it reads and it is a read, its wrapper that remembers the keys (trackingRememberKeys). */
+  private tracked(cmd: CommandEntry): CommandEntry {
+    const t = this.row.tracking!;
+    const caching = this.caching;
+    if (t.bcast || (t.optin && !caching) || (t.optout && caching) || !cmd.flags.includes("readonly")) return cmd;
+    const specs = (this.trackedSpecs ??= new Map());
+    let w = specs.get(cmd);
+    if (w === undefined) specs.set(cmd, (w = trackedSpec(this.inst, this.row, cmd)));
+    return w;
   }
 
   /** Sends the batches built so far, one per shard (or the only one, delegated: see {@link delegable}). */
@@ -483,7 +510,9 @@ export class ConnState implements Session {
     if (typeof t === "number") return this.fill(t, r);
     if (t instanceof GatherPart) {
       const merged = t.gather.add(t.k, r);
-      if (merged !== undefined) this.fill(t.gather.seq, merged);
+      if (merged === undefined) return;
+      if (FLUSHES.has(t.gather.cmd.name)) this.inst.tracking.flushed();
+      this.fill(t.gather.seq, merged);
       return;
     }
     if (t instanceof BlockTarget) {
@@ -635,6 +664,13 @@ export class ConnState implements Session {
     this.maybeFlush();
   }
 
+  /** An invalidation (tracking.ts): like a published message, after the replies to every command received so far. */
+  private onPush(m: PushMessage): void {
+    if (this.closing) return;
+    this.fill(this.order.take(), m.reply);
+    this.maybeFlush();
+  }
+
   log(level: "notice" | "warning", text: string): void {
     this.self.rt.logger({ level, what: "kv_client", text });
   }
@@ -645,6 +681,7 @@ export class ConnState implements Session {
   handle(msg: unknown): boolean {
     if (msg instanceof SocketData) this.onData(msg.data);
     else if (msg instanceof PubMessage) this.onPubMessage(msg);
+    else if (msg instanceof PushMessage) this.onPush(msg);
     else if (msg instanceof BatchReply) {
       this.shards.onBatchReply(msg);
       this.maybeFlush();
@@ -681,6 +718,9 @@ export class ConnState implements Session {
 function isSocketEvent(m: unknown): m is SocketEvent {
   return typeof m === "object" && m !== null && (m as SocketEvent).kind === "socket";
 }
+
+/** The commands after which every tracking client gets a null invalidation. */
+const FLUSHES: ReadonlySet<string> = new Set(["flushall", "flushdb"]);
 
 /** Answered while a script runs past busy-reply-threshold (Redis 7.0's allow_busy commands). */
 const BUSY_FREE: ReadonlySet<string> = new Set(["auth", "hello", "quit", "reset", "shutdown", "replconf", "multi", "discard", "watch", "unwatch"]);

@@ -130,6 +130,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.db = s.keyspace.db(b.db);
     s.now = Date.now();
     s.mayBlock = true;
+    this.inst.shardEvents[s.index]!.by = b.from;
     const blocked = s.keyspace.blocked;
     let served: (Served | Wake)[] | null = null;
     for (let i = 0; i < n; i++) {
@@ -194,6 +195,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const persist = this.inst.config.get("appendonly");
     s.records = persist ? [] : null;
     s.now = Date.now();
+    this.inst.shardEvents[s.index]!.by = null;
     const out: (Served | Wake)[] = [];
     serveReady(s, out);
     const records = s.records;
@@ -221,6 +223,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const persist = this.inst.config.get("appendonly");
     s.records = persist ? [] : null;
     s.now = Date.now();
+    this.inst.shardEvents[s.index]!.by = r.from;
     let value: unknown;
     let error: unknown;
     if (r.fn !== null) {
@@ -255,6 +258,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.records = persist ? [] : null;
     const now = Date.now();
     const ks = s.keyspace;
+    this.inst.shardEvents[s.index]!.by = null;
     for (let i = 0; i < ks.dbs.length; i++) {
       const db = ks.dbs[i]!;
       if (db.expires.size === 0) continue;
