@@ -208,10 +208,11 @@ export function smoveCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   if (target === undefined) {
     // Created first: setKey may refuse (a full database), and then nothing has changed.
     target = new SetValue();
-    ctx.db.setKey(dst, target);
+    ctx.db.setKey(dst, target, false, false);
   }
   from.delete(m);
   removedFrom(ctx.db, NOTIFY.SET, "srem", src, from.size === 0);
+  if (to === undefined) notify(ctx.db, NOTIFY.NEW, "new", dst); // Redis creates it after the removal
   if (target.add(m)) {
     ctx.db.modified(dst);
     notify(ctx.db, NOTIFY.SET, "sadd", dst);
