@@ -437,6 +437,8 @@ const DEFS: Record<string, Def> = {
     group: "connection", since: "1.0.0", summary: "Answers PONG, or the message given.", args: "message:string?" },
   echo: { arity: 2, flags: "loading stale fast", acl: "connection", group: "connection", since: "1.0.0",
     summary: "Answers the message given.", args: "message:string" },
+  reset: { arity: 1, flags: "noscript loading stale fast no_auth allow_busy", acl: "connection", group: "connection", since: "6.2.0",
+    complexity: "O(1)", summary: "Reset the connection" },
   quit: { arity: -1, flags: "allow_busy noscript loading stale fast no_auth", acl: "connection", group: "connection", since: "1.0.0",
     summary: "Closes the connection after answering OK." },
   hello: { arity: -1, flags: "noscript loading stale fast no_auth sentinel allow_busy", acl: "connection", group: "connection",

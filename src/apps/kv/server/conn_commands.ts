@@ -26,14 +26,14 @@ import { parseInt64 } from "../commands/numbers.js";
 import { NOT_AN_INTEGER, SYNTAX_ERROR } from "../commands/shared.js";
 import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "../aof/persistence.js";
-import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
+import { pubsubCommand, subscribe, unsubscribe, unsubscribeAll } from "./pubsub.js";
 import { evalCommand } from "./script_run.js";
 import { functionCommand } from "./function_command.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
-import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
+import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString, VerbatimReply } from "../resp/reply.js";
 
 /** Commands allowed before AUTH when a password is set (Redis' `no-auth` flag). */
-export const AUTH_FREE: ReadonlySet<string> = new Set(["auth", "hello", "quit"]);
+export const AUTH_FREE: ReadonlySet<string> = new Set(["auth", "hello", "quit", "reset"]);
 
 
 const WRONGPASS = new ErrorReply("WRONGPASS invalid username-password pair or user is disabled.");
@@ -116,6 +116,8 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
       return auth(c, argv);
     case "hello":
       return hello(c, argv);
+    case "reset":
+      return reset(c);
     case "client":
       return clientCommand(c, argv);
     case "config": {
@@ -170,6 +172,27 @@ function auth(c: Session, argv: string[]): Reply {
   if (!checkPassword(c, user, pass)) return WRONGPASS;
   setAuthenticated(c);
   return OK;
+}
+
+/**
+ * RESET (clearClientConnectionState): the connection as new: tracking off,
+ * database 0, RESP2, authenticated only without requirepass, no MULTI or
+ * WATCH, no subscriptions (none announced), no name.
+ */
+function reset(c: Session): SlotAction {
+  c.inst.tracking.disable(c.row);
+  c.db = 0;
+  c.row.db = 0;
+  const open = c.inst.config.get("requirepass") === "";
+  c.authenticated = open;
+  c.row.authenticated = open;
+  c.parser.authRequired = !open;
+  if (c.tx !== null) discardCommand(c);
+  else unwatchCommand(c);
+  unsubscribeAll(c);
+  c.row.name = "";
+  c.resp = 2;
+  return new SlotAction(new SimpleString("RESET"), "resp2");
 }
 
 function setAuthenticated(c: Session): void {

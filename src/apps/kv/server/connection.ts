@@ -56,7 +56,7 @@ const MAX_INFLIGHT = 8192;
 
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
 /** What a RESP2 client may send while subscribed: Redis' list, less RESET and the S* commands, which are not implemented. */
-const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"]);
+const IN_SUBSCRIBED_MODE = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"]);
 
 
 /** The replies of a command sent to several shards, merged once all are in. */
@@ -284,7 +284,7 @@ export class ConnState implements Session {
     if (tr !== null) {
       // CLIENT CACHING applies to the next command (a transaction's, while in MULTI) only.
       this.caching = tr.caching;
-      if (tr.caching && this.tx === null && cmd.name !== "client") tr.caching = false;
+      if (tr.caching && this.tx === null && !cmd.fullname.startsWith("client|")) tr.caching = false;
     }
     if (!this.authenticated && !AUTH_FREE.has(cmd.fullname)) return this.refuse(seq, NOAUTH);
     const busy = this.inst.scripting.busy;

@@ -44,7 +44,7 @@ export const NOT_ALLOWED = new ErrorReply("ERR Command not allowed inside a tran
 const SHARD_DIED = new ErrorReply("ERR a shard restarted during EXEC; the commands before it were applied, the rest were not");
 
 /** Commands that run at once even inside MULTI (Redis exempts these from queueing). */
-export const RUN_IN_MULTI: ReadonlySet<string> = new Set(["multi", "exec", "discard", "watch", "quit"]);
+export const RUN_IN_MULTI: ReadonlySet<string> = new Set(["multi", "exec", "discard", "watch", "quit", "reset"]);
 /** Connection commands refused inside MULTI (see the file's comment). */
 const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
   "hello", "auth", "bgrewriteaof", "config|set", "config|resetstat", "client|kill",

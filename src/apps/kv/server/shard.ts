@@ -146,6 +146,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.mayBlock = false;
     this.answerBatch(s, b, replies, persist);
     if (served !== null) this.tell(s, served, persist);
+    if (this.inst.tracking.broadcastPending) this.inst.tracking.broadcast();
   }
 
   private answerBatch(s: ShardState, b: Batch, replies: Reply[], persist: boolean): void {
@@ -202,6 +203,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.records = null;
     if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
     this.tell(s, out, persist);
+    if (this.inst.tracking.broadcastPending) this.inst.tracking.broadcast();
   }
 
   private internalError(s: ShardState, argv: readonly string[], e: unknown): ErrorReply {
@@ -237,6 +239,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.records = null;
     if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
     r.from.rt.deliver(r.from, new ShardRunReply(s.index, r.tag, value, error));
+    if (this.inst.tracking.broadcastPending) this.inst.tracking.broadcast();
     if (r.lock === "unlock" && s.lockedBy === r.from) this.unlock(s);
   }
 
@@ -269,6 +272,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.records = null;
     if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
     else if (s.unsent.length > 0) this.flushUnsent(s);
+    if (this.inst.tracking.broadcastPending) this.inst.tracking.broadcast();
   }
 
   private toWriter(s: ShardState, a: AofAppend): void {

@@ -14,8 +14,9 @@
  *   `invalidate [key]` once and forgets it. tracking-table-max-keys bounds
  *   the keys remembered: over it, the oldest are invalidated early.
  * - BCAST: no keys are remembered; a change of a key under a prefix a
- *   client registered is gathered and sent once per turn of the event loop
- *   (Redis: before sleeping), one message of all the keys of the prefix.
+ *   client registered is gathered and sent once the shard has answered
+ *   the batch (or run) that changed it (Redis: before sleeping), one
+ *   message of all the keys of the prefix.
  * - Messages go to the client, or to its REDIRECT client: RESP3 reads a
  *   push `invalidate`, a RESP2 redirect target subscribed to
  *   `__redis__:invalidate` a pub/sub message. A flush sends a null
@@ -80,7 +81,8 @@ export class TrackingTable {
   /** Client ids remembered in all shards (tracking_total_items). */
   totalItems = 0;
   readonly prefixes = new Map<string, Bcast>();
-  private broadcastQueued = false;
+  /** Keys wait in some prefix: the shard that changed them calls {@link broadcast} once its batch is answered. */
+  broadcastPending = false;
   /** tracking-table-max-keys (0: no limit). */
   maxKeys = 1_000_000;
 
@@ -196,22 +198,20 @@ export class TrackingTable {
       if (!key.startsWith(p)) continue;
       b.keys.set(key, by);
     }
-    if (!this.broadcastQueued) {
-      this.broadcastQueued = true;
-      // Redis sends them before sleeping: here once the processes that run now have run.
-      setImmediate(() => this.broadcast());
-    }
+    this.broadcastPending = true;
   }
 
   /** trackingBroadcastInvalidationMessages: each prefix's keys to its clients (without their own, under NOLOOP). */
   broadcast(): void {
-    this.broadcastQueued = false;
+    this.broadcastPending = false;
     for (const b of this.prefixes.values()) {
       if (b.keys.size === 0) continue;
-      const all = [...b.keys.keys()];
+      // Redis keeps them in a radix tree: sorted bytewise.
+      const sorted = [...b.keys].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+      const all = sorted.map(([k]) => k);
       for (const row of b.clients) {
         if (row.tracking?.noloop === true) {
-          const mine = [...b.keys].filter(([, who]) => who !== row.pid).map(([k]) => k);
+          const mine = sorted.filter(([, who]) => who !== row.pid).map(([k]) => k);
           if (mine.length > 0) this.send(row, mine);
         } else this.send(row, all);
       }
