@@ -209,4 +209,28 @@ describe("client-side caching, differential against redis-server", guard, () => 
     await c.cmd("CONFIG", "SET", "tracking-table-max-keys", "1000000");
     c.close();
   });
+
+  test("INFO's tracking figures", async () => {
+    const figures = async (port: number): Promise<string[]> => {
+      const c = await RespClient.connect(port);
+      const b = await RespClient.connect(port);
+      try {
+        await c.cmd("FLUSHALL");
+        await c.cmd("CONFIG", "SET", "tracking-table-max-keys", "0");
+        await c.cmd("HELLO", "3");
+        await c.cmd("CLIENT", "TRACKING", "ON");
+        await c.cmd("MGET", "i1", "i2", "i3");
+        await b.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "p1", "PREFIX", "p2");
+        await b.cmd("GET", "i1");
+        const info = String(plain(await c.cmd("INFO", "everything")));
+        return info.split(/\r?\n/).filter((l) => l.startsWith("tracking_"));
+      } finally {
+        c.close();
+        b.close();
+      }
+    };
+    const a = await figures(servers.agner.port);
+    assert.deepEqual(a, await figures(servers.redis.port));
+    assert.deepEqual(a, ["tracking_clients:2", "tracking_total_keys:3", "tracking_total_items:3", "tracking_total_prefixes:2"]);
+  });
 });
