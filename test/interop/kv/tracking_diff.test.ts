@@ -27,6 +27,8 @@ interface Peer {
   id: number;
   subscribed: boolean;
   closed: boolean;
+  /** In MULTI: not synced (a sync command would be queued), its replies read one per step. */
+  multi: boolean;
 }
 
 function isSync(name: string, p: Peer, v: unknown): boolean {
@@ -68,7 +70,7 @@ async function play(port: number, clients: Record<string, 2 | 3>, steps: readonl
     const c = await RespClient.connect(port);
     if (resp === 3) await c.cmd("HELLO", "3");
     await c.cmd("CLIENT", "SETNAME", `s_${name}`);
-    peers.set(name, { c, id: Number(plain(await c.cmd("CLIENT", "ID"))), subscribed: false, closed: false });
+    peers.set(name, { c, id: Number(plain(await c.cmd("CLIENT", "ID"))), subscribed: false, closed: false, multi: false });
   }
   const log: string[] = [];
   /** A step's invalidations of one client, consecutive: sorted (the order of a command's key changes is not the point). */
@@ -99,10 +101,16 @@ async function play(port: number, clients: Record<string, 2 | 3>, steps: readonl
         await p.c.cmd("CLIENT", "SETNAME", `s_${who}`);
       }
       if (word === "SUBSCRIBE" && clients[who] === 2) p.subscribed = true;
+      if (word === "MULTI") p.multi = true;
+      if (word === "EXEC" || word === "DISCARD") p.multi = false;
       log.push(`${who} ${argv.join(" ")}`);
       const from = log.length;
       for (const [name, q] of peers) {
         if (q.closed) continue;
+        if (q.multi) {
+          if (q === p) log.push(`  ${name} <- ${JSON.stringify(normIds(plain(await q.c.read()), peers))}`);
+          continue;
+        }
         if (q.subscribed) q.c.send("PING");
         else q.c.send("CLIENT", "GETNAME");
         for (;;) {
@@ -134,7 +142,8 @@ describe("client-side caching, differential against redis-server", guard, () => 
       ["c", "STRLEN", "e"], ["o", "SET", "e", "v"], ["c", "TTL", "e"], ["o", "EXPIRE", "e", "100"], ["c", "GET", "e"], ["o", "PERSIST", "e"],
       ["c", "HGETALL", "h"], ["o", "HSET", "h", "f", "v"], ["c", "SMEMBERS", "s"], ["o", "SADD", "s", "m"], ["c", "ZRANGE", "z", "0", "-1"], ["o", "ZADD", "z", "1", "m"],
       ["c", "GET", "r1"], ["o", "SET", "r1", "v"], ["c", "GET", "r1"], ["c", "GET", "r2"], ["o", "RENAME", "r1", "r2"],
-      ["c", "EXISTS", "k"], ["o", "SET", "k", "9"], ["c", "SET", "w", "v"], ["o", "SET", "w", "x"],
+      ["c", "EXISTS", "k"], ["o", "SET", "k", "9"], ["c", "MULTI"], ["c", "GET", "t1"], ["c", "MGET", "t2", "t3"], ["c", "SET", "t4", "v"], ["c", "EXEC"],
+      ["o", "MSET", "t1", "1", "t2", "2", "t3", "3", "t4", "4"], ["c", "SET", "w", "v"], ["o", "SET", "w", "x"],
       ["c", "CLIENT", "TRACKINGINFO"], ["c", "CLIENT", "GETREDIR"], ["c", "CLIENT", "LIST", "ID", "$id:c"],
       ["c", "GET", "k"], ["c", "CLIENT", "TRACKING", "OFF"], ["o", "SET", "k", "10"], ["c", "CLIENT", "TRACKINGINFO"], ["c", "CLIENT", "GETREDIR"],
     ]);

@@ -43,7 +43,7 @@ import { RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
 import { unsubscribeAll } from "./pubsub.js";
 import { PubMessage } from "./pubsub_table.js";
 import { PushMessage } from "./tracking.js";
-import { trackedSpec } from "./tracking_reads.js";
+import { forClient } from "./tracking_reads.js";
 import { type MultiState, type Session, SlotAction, Subscriptions } from "./session.js";
 import { fastReply } from "../resp/fast_reply.js";
 import { ReplyOrder } from "./reply_order.js";
@@ -458,13 +458,7 @@ export class ConnState implements Session {
 
   /** `cmd`, or, when this client tracks what it reads and it is a read, its wrapper that remembers the keys (trackingRememberKeys). */
   private tracked(cmd: CommandEntry): CommandEntry {
-    const t = this.row.tracking!;
-    const caching = this.caching;
-    if (t.bcast || (t.optin && !caching) || (t.optout && caching) || !cmd.flags.includes("readonly")) return cmd;
-    const specs = (this.trackedSpecs ??= new Map());
-    let w = specs.get(cmd);
-    if (w === undefined) specs.set(cmd, (w = trackedSpec(this.inst, this.row, cmd)));
-    return w;
+    return forClient(this.inst, this.row, cmd, this.caching, (this.trackedSpecs ??= new Map()));
   }
 
   /** Sends the batches built so far, one per shard (or the only one, delegated: see {@link delegable}). */

@@ -20,6 +20,7 @@
  * once, outside the shards); and if a shard crashes in the middle of EXEC
  * (a bug), the commands that ran stay applied and EXEC answers an error.
  */
+import { forClient } from "./tracking_reads.js";
 import { spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { MultiState, type Queued, type Session } from "./session.js";
@@ -141,10 +142,18 @@ export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep)
   const inst = c.inst;
   const conn = c.self;
   const db = c.db;
+  // A tracking client's reads in the transaction remember their keys (CLIENT CACHING before MULTI counts for all of them).
+  let queued = tx.queued;
+  const t = c.row.tracking;
+  if (t !== null) {
+    const specs = new Map<CommandEntry, CommandEntry>();
+    queued = queued.map((q) => ({ cmd: forClient(inst, c.row, q.cmd, t.caching, specs), argv: q.argv }));
+    t.caching = false;
+  }
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
-    const out = yield* transaction(inst, conn, db, tx.queued, watched, connStep);
+    const out = yield* transaction(inst, conn, db, queued, watched, connStep);
     const done = new AsyncDone(seq, out.reply, out.db);
     if (!out.ran || !inst.config.get("appendonly")) return conn.rt.deliver(conn, done);
     // Released by the writer once everything the shards sent it before (this transaction's writes) is written.

@@ -13,6 +13,21 @@ import { type Reply } from "../resp/reply.js";
 import { type ClientRow, type KvInstance } from "./instance.js";
 import { shardOf } from "./router.js";
 
+/**
+ * `cmd` as a client whose tracking is `row.tracking` runs it: its tracked
+ * wrapper when it is a read whose keys the client caches (not BCAST;
+ * OPTIN with CLIENT CACHING yes given, OPTOUT without CLIENT CACHING no).
+ * `specs` caches the wrappers.
+ */
+export function forClient(inst: KvInstance, row: ClientRow, cmd: CommandEntry, caching: boolean, specs: Map<CommandEntry, CommandEntry>): CommandEntry {
+  const t = row.tracking;
+  if (t === null || t.bcast || (t.optin && !caching) || (t.optout && caching) || !cmd.flags.includes("readonly")) return cmd;
+  let w = specs.get(cmd);
+  if (w === undefined) specs.set(cmd, (w = trackedSpec(inst, row, cmd)));
+  return w;
+}
+
+/** `cmd` wrapped to remember the keys it read for `row` (see the top of the file). */
 export function trackedSpec(inst: KvInstance, row: ClientRow, cmd: CommandEntry): CommandEntry {
   const exec = cmd.exec!;
   const w = Object.create(cmd) as CommandEntry;
