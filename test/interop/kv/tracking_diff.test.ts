@@ -37,15 +37,16 @@ function isSync(name: string, p: Peer, v: unknown): boolean {
 }
 
 /** Client ids differ between the servers: written as `id:<name>` where a reply carries one. */
-function normIds(v: unknown, peers: Map<string, Peer>): unknown {
+function normIds(v: unknown, peers: Map<string, Peer>, isId = false): unknown {
   if (typeof v === "number") {
+    if (!isId) return v;
     for (const [n, p] of peers) if (p.id === v) return `id:${n}`;
     return v;
   }
   if (typeof v === "string") {
     // CLIENT LIST: the fields that say which client it is and its buffers differ by nature.
     return v
-      .replace(/redir=(\d+)/, (_m, d: string) => `redir=${normIds(Number(d), peers)}`)
+      .replace(/redir=(\d+)/, (_m, d: string) => `redir=${normIds(Number(d), peers, true)}`)
       .replace(/\bid=\d+ addr=\S+ laddr=\S+ fd=\d+ /, "")
       .replace(/age=\d+ idle=\d+ /, "")
       .replace(/qbuf=.* events=/, "events=");
@@ -53,9 +54,12 @@ function normIds(v: unknown, peers: Map<string, Peer>): unknown {
   if (Array.isArray(v)) {
     // HELLO in RESP2: Agner's version is not redis-server's.
     const w = v[0] === "server" && v[2] === "version" ? [...v.slice(0, 2), ...v.slice(4)] : v;
-    return w.map((x) => normIds(x, peers));
+    // Flat maps (RESP2 TRACKINGINFO, HELLO) and the broken-redirect push carry ids after these words.
+    return w.map((x, i) => normIds(x, peers, i > 0 && (w[i - 1] === "redirect" || w[i - 1] === "id" || w[i - 1] === "tracking-redir-broken")));
   }
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "version").map(([k, x]) => [k, normIds(x, peers)]));
+  if (v !== null && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "version").map(([k, x]) => [k, normIds(x, peers, k === "redirect" || k === "id")]));
+  }
   return v;
 }
 
@@ -105,7 +109,9 @@ async function play(port: number, clients: Record<string, 2 | 3>, steps: readonl
       if (word === "EXEC" || word === "DISCARD") p.multi = false;
       log.push(`${who} ${argv.join(" ")}`);
       const from = log.length;
-      for (const [name, q] of peers) {
+      // The step's client first: its command has run before any other client is synced.
+      const order = [[who, p] as const, ...[...peers].filter(([n]) => n !== who)];
+      for (const [name, q] of order) {
         if (q.closed) continue;
         if (q.multi) {
           if (q === p) log.push(`  ${name} <- ${JSON.stringify(normIds(plain(await q.c.read()), peers))}`);
@@ -116,7 +122,7 @@ async function play(port: number, clients: Record<string, 2 | 3>, steps: readonl
         for (;;) {
           const v = plain(await q.c.read());
           if (isSync(name, q, v)) break;
-          log.push(`  ${name} <- ${JSON.stringify(normIds(v, peers))}`);
+          log.push(`  ${name} <- ${JSON.stringify(normIds(v, peers, q === p && args[1]?.toUpperCase() === "GETREDIR"))}`);
         }
       }
       settle(from);
