@@ -149,7 +149,9 @@ describe("client-side caching, differential against redis-server", guard, () => 
       ["c", "HGETALL", "h"], ["o", "HSET", "h", "f", "v"], ["c", "SMEMBERS", "s"], ["o", "SADD", "s", "m"], ["c", "ZRANGE", "z", "0", "-1"], ["o", "ZADD", "z", "1", "m"],
       ["c", "GET", "r1"], ["o", "SET", "r1", "v"], ["c", "GET", "r1"], ["c", "GET", "r2"], ["o", "RENAME", "r1", "r2"],
       ["c", "EXISTS", "k"], ["o", "SET", "k", "9"], ["c", "MULTI"], ["c", "GET", "t1"], ["c", "MGET", "t2", "t3"], ["c", "SET", "t4", "v"], ["c", "EXEC"],
-      ["o", "MSET", "t1", "1", "t2", "2", "t3", "3", "t4", "4"], ["c", "SET", "w", "v"], ["o", "SET", "w", "x"],
+      ["o", "MSET", "t1", "1", "t2", "2", "t3", "3", "t4", "4"],
+      ["c", "EVAL", "return redis.call('get', KEYS[1])", "2", "sk", "sk2"], ["c", "EVAL", "return redis.call('set', KEYS[1], 'x')", "1", "sw"],
+      ["c", "EVAL_RO", "return redis.call('exists', KEYS[1])", "1", "sr"], ["o", "MSET", "sk", "1", "sk2", "2", "sw", "3", "sr", "4"], ["c", "SET", "w", "v"], ["o", "SET", "w", "x"],
       ["c", "CLIENT", "TRACKINGINFO"], ["c", "CLIENT", "GETREDIR"], ["c", "CLIENT", "LIST", "ID", "$id:c"],
       ["c", "GET", "k"], ["c", "CLIENT", "TRACKING", "OFF"], ["o", "SET", "k", "10"], ["c", "CLIENT", "TRACKINGINFO"], ["c", "CLIENT", "GETREDIR"],
     ]);

@@ -452,7 +452,7 @@ export class ConnState implements Session {
   }
 
   /** Whether CLIENT CACHING was given for the command being dispatched. */
-  private caching = false;
+  caching = false;
   /** Wrappers of read commands that remember their keys for this client (client-side caching), by command. */
   private trackedSpecs: Map<CommandEntry, CommandEntry> | null = null;
 

@@ -27,7 +27,8 @@ import { type AofRecord } from "../aof/persistence.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { type ScriptFlags, ScriptRun, type ScriptServer } from "../scripting/script.js";
 import { type LuaEnv, type LuaFunctionRef, PAUSED } from "../scripting/script_lua.js";
-import { type KvInstance } from "./instance.js";
+import { type ClientRow, type KvInstance } from "./instance.js";
+import { shardOf } from "./router.js";
 import { AsyncDone } from "./messages.js";
 import { type ConnectionStep, direct, runRouted, runSync } from "./routed.js";
 import type { Session } from "./session.js";
@@ -95,6 +96,9 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   if (prepared instanceof ErrorReply) return prepared;
   const conn = c.self;
   const db = c.db;
+  // A tracking client's script that reads remembers the script's declared keys for it (Redis' script_caller).
+  const t = c.row.tracking;
+  const tracker = t !== null && !t.bcast && !(t.optin && !c.caching) && !(t.optout && c.caching) ? c.row : null;
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
@@ -102,7 +106,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
     let out: { reply: Reply; records: AofRecord[] };
     try {
       for (const i of shards) yield* step(inst, i, 0, null, "lock");
-      out = yield* runScriptHeld(inst, db, prepared, connStep);
+      out = yield* runScriptHeld(inst, db, prepared, connStep, tracker);
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
       yield* unlockAll(inst, shards);
@@ -133,6 +137,8 @@ export function* runScriptHeld(
   db: number,
   job: ScriptJob,
   connStep: ConnectionStep,
+  /** The client whose tracking remembers the declared keys once the script runs a read command (null: none). */
+  tracker: ClientRow | null = null,
 ): Generator<unknown, { reply: Reply; records: AofRecord[] }, unknown> {
   const target = job.resolve();
   if (target instanceof ErrorReply) return { reply: target, records: [] };
@@ -150,6 +156,10 @@ export function* runScriptHeld(
         const [reply, next] = connStep(cmd, argv, r.db);
         r.db = next;
         return reply;
+      }
+      if (tracker !== null && cmd.flags.includes("readonly")) {
+        for (const k of keys) inst.tracking.remember(shardOf(k, inst.mask), tracker, [k]);
+        tracker = null;
       }
       return runSync(runRouted(inst, r.db, cmd, argv, on, (recs) => records.push(...recs)));
     },

@@ -63,6 +63,8 @@ export interface Session {
   readonly subs: Subscriptions;
   /** Set by a command that closes its own connection once answered (CLIENT KILL). */
   closeAfterReply: boolean;
+  /** CLIENT CACHING was given for the command being run (client-side caching's OPTIN/OPTOUT). */
+  readonly caching: boolean;
   /** Answers command `seq` (replies are written in command order). */
   fill(seq: number, r: Reply | SlotAction): void;
   /** Sends the batches built so far to their shards (before a command that must follow them). */
