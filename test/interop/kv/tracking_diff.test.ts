@@ -194,6 +194,8 @@ describe("client-side caching, differential against redis-server", guard, () => 
       ["u", "CLIENT", "TRACKING", "ON", "OPTOUT"], ["u", "GET", "j"], ["o", "SET", "j", "1"], ["u", "CLIENT", "CACHING", "NO"], ["u", "GET", "j"], ["o", "SET", "j", "2"],
       ["u", "CLIENT", "TRACKINGINFO"], ["u", "CLIENT", "CACHING", "YES"],
       ["l", "CLIENT", "TRACKING", "ON", "NOLOOP"], ["l", "GET", "m"], ["l", "SET", "m", "1"], ["o", "SET", "m", "2"], ["l", "GET", "m"], ["o", "SET", "m", "3"],
+      ["l", "GET", "m"], ["l", "MULTI"], ["l", "SET", "m", "4"], ["l", "EXEC"], ["l", "GET", "m"], ["l", "EVAL", "return redis.call('set', KEYS[1], '5')", "1", "m"],
+      ["l", "GET", "m"], ["l", "GET", "m2"], ["l", "RENAME", "m", "m2"], ["o", "SET", "m2", "6"],
     ]);
   });
 

@@ -20,6 +20,7 @@
  * once, outside the shards); and if a shard crashes in the middle of EXEC
  * (a bug), the commands that ran stay applied and EXEC answers an error.
  */
+import { current } from "../../../runtime/current.js";
 import { forClient } from "./tracking_reads.js";
 import { spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
@@ -153,6 +154,7 @@ export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep)
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
+    inst.tracking.actingFor.set(current!, conn);
     const out = yield* transaction(inst, conn, db, queued, watched, connStep);
     const done = new AsyncDone(seq, out.reply, out.db);
     if (!out.ran || !inst.config.get("appendonly")) return conn.rt.deliver(conn, done);

@@ -102,6 +102,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
+    inst.tracking.actingFor.set(current!, conn);
     const shards = inst.names.shards.map((_, i) => i);
     let out: { reply: Reply; records: AofRecord[] };
     try {

@@ -83,6 +83,8 @@ export class TrackingTable {
   readonly prefixes = new Map<string, Bcast>();
   /** Keys wait in some prefix: the shard that changed them calls {@link broadcast} once its batch is answered. */
   broadcastPending = false;
+  /** The helper processes that run a client's EXEC, script or cross-shard command → that client's connection (for NOLOOP). */
+  readonly actingFor = new WeakMap<Proc, Proc>();
   /** tracking-table-max-keys (0: no limit). */
   maxKeys = 1_000_000;
 
@@ -252,7 +254,10 @@ function deliver(p: Proc, r: PushReply): void {
 export class ShardEvents implements KeyspaceEvents {
   by: Proc | null = null;
   keyChanged: ((key: string) => void) | null = null;
-  private readonly invalidate = (key: string): void => this.tracking.invalidate(this.shard, key, this.by);
+  private readonly invalidate = (key: string): void => {
+    const by = this.by;
+    this.tracking.invalidate(this.shard, key, by === null ? null : (this.tracking.actingFor.get(by) ?? by));
+  };
 
   constructor(
     private readonly pubsub: PubSubTable,

@@ -69,6 +69,7 @@ export function startTransaction(c: Session, seq: number, cmd: CommandEntry, arg
   const conn = c.self;
   const db = c.db;
   spawnLink(function* () {
+    inst.tracking.actingFor.set(current!, conn);
     const out = yield* transaction(inst, shards, db, cmd, argv, blocking !== null);
     if (out.blockedOn !== undefined) {
       // Nothing to serve: wait on every shard of the keys (still locked, so no write comes in between).
