@@ -5,6 +5,7 @@
  * {@link ByteString} in place (byte_string.ts says why); reads take a
  * plain string or a ByteString as they find it.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { ByteString, SMALL_STRING } from "./byte_string.js";
 import { type ExecContext } from "./command.js";
 import { type Def, type KeyPosition, ks } from "./command_def.js";
@@ -121,6 +122,7 @@ export function setbitCommand(ctx: ExecContext, argv: readonly string[]): Reply 
     if (on) b.bytes[byte]! |= mask;
     else b.bytes[byte]! &= ~mask;
     edited(ctx, key, b);
+    notify(ctx.db, NOTIFY.STRING, "setbit", key);
     ctx.propagate(argv);
   } else {
     unedited(ctx, key, b);
@@ -334,7 +336,10 @@ export function bitopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   }
   const db = ctx.db;
   if (maxlen === 0) {
-    if (db.deleteKey(dest)) ctx.propagate(argv);
+    if (db.deleteKey(dest)) {
+      notify(db, NOTIFY.GENERIC, "del", dest);
+      ctx.propagate(argv);
+    }
     return 0;
   }
   const res = new Uint8Array(maxlen);
@@ -359,6 +364,7 @@ export function bitopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   // setKey: an expired destination is removed (and counted) first, as Redis' lookupKeyWrite does.
   if (db.expires.size !== 0) lookupWrite(ctx, dest);
   db.setKey(dest, maxlen <= SMALL_STRING ? Buffer.from(res.buffer, 0, maxlen).toString("latin1") : new ByteString(res, maxlen));
+  notify(db, NOTIFY.STRING, "set", dest);
   ctx.propagate(argv);
   return maxlen;
 }
@@ -576,6 +582,7 @@ function bitfieldGeneric(ctx: ExecContext, argv: readonly string[], readonlyComm
   }
   if (changes > 0) {
     edited(ctx, key, b!);
+    notify(ctx.db, NOTIFY.STRING, "setbit", key);
     ctx.propagate(argv);
   } else if (b !== undefined) {
     unedited(ctx, key, b);

@@ -30,6 +30,7 @@ import { type ZSetValue } from "./zset_value.js";
 import { KvError } from "../errors.js";
 import { DICT_ENTRY, dictTable, jeSize, stringCost } from "./mem_size.js";
 import { lfuNew, lfuTouch } from "./lfu.js";
+import { type KeyspaceEvents, NOTIFY, notify } from "./notify.js";
 
 export type HashValue = Map<string, string>;
 
@@ -179,6 +180,8 @@ export class Db {
   /** What every change does besides the accounting (a scratch database overrides it to see the changes: txn.ts). */
   protected changed(key: string): void {
     if (this.meta !== null) this.meta.delete(key);
+    const ev = this.keyspace.events;
+    if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
     if (this.keyspace.blocked.size !== 0) this.keyspace.blocked.signal(this.index, key);
   }
@@ -188,10 +191,16 @@ export class Db {
     if (this.keyspace.blocked.size !== 0) this.keyspace.blocked.signal(this.index, key);
   }
 
-  /** Sets a key's value; drops its TTL unless keepTtl. Throws {@link KeyspaceFull} when the database is full. */
-  setKey(key: string, value: Value, keepTtl = false): void {
+  /**
+   * Sets a key's value; drops its TTL unless keepTtl. Throws {@link
+   * KeyspaceFull} when the database is full. `announce` false: no `new`
+   * event (a cross-shard command's write-back: its scratch run sent it).
+   */
+  setKey(key: string, value: Value, keepTtl = false, announce = true): void {
+    const ks = this.keyspace;
     const old = this.data.get(key);
-    if (old === undefined && this.data.size >= this.keyspace.config.maxKeys) throw new KeyspaceFull();
+    if (old === undefined && ks.notifyFlags & NOTIFY.NEW && announce) notify(this, NOTIFY.NEW, "new", key); // Redis' dbAdd, before the command's own event
+    if (old === undefined && this.data.size >= ks.config.maxKeys) throw new KeyspaceFull();
     this.data.set(key, value);
     this.account(key, old, value);
     if (this.access !== null) this.stampWrite(key, old !== undefined);
@@ -329,12 +338,16 @@ export class Db {
   setExpire(key: string, at: Int64): void {
     this.expires.set(key, at);
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+    const ev = this.keyspace.events;
+    if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
   }
 
   /** True when the key had a TTL. */
   removeExpire(key: string): boolean {
     if (this.expires.size === 0 || !this.dropExpire(key)) return false;
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
+    const ev = this.keyspace.events;
+    if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
     return true;
   }
 
@@ -376,6 +389,7 @@ export class Db {
     this.used = 0;
     this.sizes.clear();
     this.dirty.clear();
+    this.keyspace.events?.flushed();
   }
 
   /**
@@ -542,6 +556,10 @@ export class Keyspace {
   private cursorIds = 0;
   /** LRU clock when access tracking began (-1: not tracking): the idle time of keys not accessed since. */
   accessSince = -1;
+  /** notify-keyspace-events' NOTIFY bits (0: no notification is published). */
+  notifyFlags = 0;
+  /** Where notifications and key changes go (the instance's pub/sub and tracking tables); null: nowhere. */
+  events: KeyspaceEvents | null = null;
   /** Unix ms for the access stamps of writes (setKey has no command clock); a test may set its own. */
   clock: () => number = Date.now;
 
@@ -648,6 +666,7 @@ export function expireIfNeeded(ctx: KeyContext, key: string): boolean {
   if (!db.isExpired(key, ctx.now)) return false;
   db.deleteKey(key);
   db.stats.expiredKeys++;
+  notify(db, NOTIFY.EXPIRED, "expired", key);
   ctx.propagate([DEL, key]);
   return true;
 }
@@ -681,6 +700,7 @@ export function lookupReadBytes(ctx: KeyContext, key: string, touch = true): Val
   const v = db.data.get(key);
   if (v === undefined || (db.expires.size !== 0 && expireIfNeeded(ctx, key))) {
     db.stats.keyspaceMisses++;
+    if (db.keyspace.notifyFlags & NOTIFY.KEY_MISS) notify(db, NOTIFY.KEY_MISS, "keymiss", key);
     return undefined;
   }
   db.stats.keyspaceHits++;
@@ -748,6 +768,7 @@ export function activeExpireCycle(
       if (now > at) {
         db.deleteKey(key);
         db.stats.expiredKeys++;
+        notify(db, NOTIFY.EXPIRED, "expired", key);
         roundExpired++;
         expired++;
         propagate?.([DEL, key]);

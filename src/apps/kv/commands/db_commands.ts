@@ -7,6 +7,7 @@
  * SCAN's cursor format). MOVE and COPY ... DB reach the other database
  * through `ctx.db.keyspace`: a shard holds every database of its keys.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { type Def, ks } from "./command_def.js";
 import { type Db, type Value, expireIfNeeded, lookupRead, lookupWrite } from "./db.js";
@@ -25,7 +26,10 @@ function delGeneric(ctx: ExecContext, argv: readonly string[]): Reply {
   for (let j = 1; j < argv.length; j++) {
     const key = argv[j]!;
     expireIfNeeded(ctx, key);
-    if (db.deleteKey(key)) n++;
+    if (db.deleteKey(key)) {
+      notify(db, NOTIFY.GENERIC, "del", key);
+      n++;
+    }
   }
   if (n > 0) ctx.propagate(argv);
   return n;
@@ -73,6 +77,8 @@ function renameGeneric(ctx: ExecContext, argv: readonly string[], nx: boolean): 
   db.setKey(dst, v);
   if (expire !== undefined) db.setExpire(dst, expire);
   db.deleteKey(src);
+  notify(db, NOTIFY.GENERIC, "rename_from", src);
+  notify(db, NOTIFY.GENERIC, "rename_to", dst);
   ctx.propagate(argv);
   return nx ? 1 : OK;
 }
@@ -139,6 +145,8 @@ export function moveCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   dst.setKey(key, v);
   if (expire !== undefined) dst.setExpire(key, expire);
   src.deleteKey(key);
+  notify(src, NOTIFY.GENERIC, "move_from", key);
+  notify(dst, NOTIFY.GENERIC, "move_to", key);
   // The value moves whole, with what other protocols keep of it (memcached flags).
   if (meta !== undefined) (dst.meta ??= new Map()).set(key, meta);
   ctx.propagate(argv);
@@ -175,6 +183,7 @@ export function copyCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   }
   dst.setKey(newkey, valueType(v).copy(v));
   if (expire !== undefined) dst.setExpire(newkey, expire);
+  notify(dst, NOTIFY.GENERIC, "copy_to", newkey);
   ctx.propagate(argv);
   return 1;
 }

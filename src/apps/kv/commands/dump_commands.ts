@@ -3,6 +3,7 @@
  * serialization (the RDB codec in ../rdb/), byte for byte what
  * redis-server answers, so a payload moves between the two either way.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { type Def, ks } from "./command_def.js";
 import { lookupRead, lookupWrite } from "./db.js";
@@ -69,12 +70,16 @@ export function restoreCommand(ctx: ExecContext, argv: readonly string[]): Reply
   let ttl = BigInt(ttlArg);
   if (ttl !== 0n && !absttl) ttl += BigInt(ctx.now);
   if (ttl !== 0n && ttl <= BigInt(ctx.now)) {
-    if (deleted) ctx.propagate(["DEL", key]);
+    if (deleted) {
+      notify(db, NOTIFY.GENERIC, "del", key);
+      ctx.propagate(["DEL", key]);
+    }
     return OK;
   }
   db.setKey(key, value);
+  if (ttl !== 0n) db.setExpire(key, norm(ttl));
+  notify(db, NOTIFY.GENERIC, "restore", key);
   if (ttl !== 0n) {
-    db.setExpire(key, norm(ttl));
     if (!absttl) {
       // propagated with the absolute time, as Redis does
       const out = argv.slice();

@@ -4,6 +4,7 @@
  * A new expiry propagates as PEXPIREAT with the absolute time; one already
  * in the past deletes the key and propagates DEL.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
@@ -58,10 +59,12 @@ function expireGeneric(ctx: ExecContext, argv: readonly string[], relative: bool
   const at: Int64 = norm(when);
   if (at <= ctx.now) {
     db.deleteKey(key);
+    notify(db, NOTIFY.GENERIC, "del", key);
     ctx.propagate(["DEL", key]);
     return 1;
   }
   db.setExpire(key, at);
+  notify(db, NOTIFY.GENERIC, "expire", key);
   ctx.propagate(["PEXPIREAT", key, int64String(at)]);
   return 1;
 }
@@ -113,6 +116,7 @@ export function persistCommand(ctx: ExecContext, argv: readonly string[]): Reply
   const key = argv[1]!;
   if (lookupWrite(ctx, key) === undefined) return 0;
   if (!ctx.db.removeExpire(key)) return 0;
+  notify(ctx.db, NOTIFY.GENERIC, "persist", key);
   ctx.propagate(argv);
   return 1;
 }

@@ -4,6 +4,7 @@
  * merged), PFMERGE, PFDEBUG and PFSELFTEST, over string values in Redis'
  * exact representation (hll.ts), with its errors for corrupt values.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type Str, byteAt, bytesOf, editable, edited, isStr, strLength } from "./bitops.js";
 import { ByteString } from "./byte_string.js";
 import { type ExecContext } from "./command.js";
@@ -63,6 +64,7 @@ export function pfaddCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   if (updated > 0) {
     invalidateCache(b);
     edited(ctx, key, b);
+    notify(ctx.db, NOTIFY.STRING, "pfadd", key);
     ctx.propagate(argv);
   }
   return updated > 0 ? 1 : 0;
@@ -122,6 +124,7 @@ export function pfmergeCommand(ctx: ExecContext, argv: readonly string[]): Reply
   for (let j = 0; j < HLL_REGISTERS; j++) if (max[j] !== 0) hllSet(b, j, max[j]!);
   invalidateCache(b);
   edited(ctx, key, b);
+  notify(ctx.db, NOTIFY.STRING, "pfadd", key);
   ctx.propagate(argv);
   return OK;
 }

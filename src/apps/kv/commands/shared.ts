@@ -2,6 +2,7 @@
  * Replies and argument readers every command uses, with Redis' exact texts
  * (server.c's `shared` objects, object.c's getLongLongFromObjectOrReply...).
  */
+import { removedFrom } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { ErrorReply } from "../resp/reply.js";
 import { type Int64, parseInt64 } from "./numbers.js";
@@ -63,7 +64,7 @@ export interface Removable {
  * emptied collection's key is deleted, as Redis does. Propagates the
  * command when anything was removed; returns how many were.
  */
-export function removeMembers(ctx: ExecContext, key: string, coll: Removable, argv: readonly string[]): number {
+export function removeMembers(ctx: ExecContext, key: string, coll: Removable, argv: readonly string[], type: number, event: string): number {
   let removed = 0;
   for (let j = 2; j < argv.length; j++) {
     if (!coll.delete(argv[j]!)) continue;
@@ -71,8 +72,7 @@ export function removeMembers(ctx: ExecContext, key: string, coll: Removable, ar
     if (coll.size === 0) break;
   }
   if (removed === 0) return 0;
-  if (coll.size === 0) ctx.db.deleteKey(key);
-  else ctx.db.modified(key);
+  removedFrom(ctx.db, type, event, key, coll.size === 0);
   ctx.propagate(argv);
   return removed;
 }

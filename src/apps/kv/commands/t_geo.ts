@@ -6,6 +6,7 @@
  * GEOSEARCH, GEOSEARCHSTORE, GEORADIUS[BYMEMBER][_RO]; their definitions
  * for the command table are {@link GEO_DEFS}, below.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { type Def, ks, ksKeyword } from "./command_def.js";
 import {
@@ -310,7 +311,10 @@ function georadiusGeneric(ctx: ExecContext, argv: readonly string[], srcIdx: num
 
   if (z === undefined) {
     if (storeKey === null) return [];
-    if (ctx.db.deleteKey(storeKey)) ctx.propagate(argv);
+    if (ctx.db.deleteKey(storeKey)) {
+      notify(ctx.db, NOTIFY.GENERIC, "del", storeKey);
+      ctx.propagate(argv);
+    }
     return 0;
   }
   if (count !== 0 && sort === "none" && !any) sort = "asc";
@@ -345,7 +349,7 @@ function georadiusGeneric(ctx: ExecContext, argv: readonly string[], srcIdx: num
     dst.set(f.member, storedist ? f.dist / shape.conversion : f.score);
   }
   dst.shrinkEncoding();
-  return storeResult(ctx, argv, storeKey, dst);
+  return storeResult(ctx, argv, storeKey, dst, flags & GEOSEARCH ? "geosearchstore" : "georadiusstore");
 }
 
 const NEED_RADIUS = new ErrorReply("ERR need numeric radius");

@@ -4,6 +4,7 @@
  * HINCRBYFLOAT, HRANDFIELD, HSCAN. A hash is a Map, so fields come back in insertion order
  * (as Redis' listpack encoding gives them for small hashes).
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { type HashValue, lookupRead, lookupWrite } from "./db.js";
 import { HASH_LISTPACK_VALUE, isHashtable, markHashtable, noteHashArgs, noteHashSize } from "./hash_value.js";
@@ -74,6 +75,7 @@ function hsetGeneric(ctx: ExecContext, argv: readonly string[], name: string): R
   }
   if (created > 0) noteHashSize(h);
   ctx.db.modified(argv[1]!);
+  notify(ctx.db, NOTIFY.HASH, "hset", argv[1]!);
   ctx.propagate(argv);
   return name === "hset" ? created : OK;
 }
@@ -94,6 +96,7 @@ export function hsetnxCommand(ctx: ExecContext, argv: readonly string[]): Reply 
   h.set(argv[2]!, argv[3]!);
   noteHashSize(h);
   ctx.db.modified(argv[1]!);
+  notify(ctx.db, NOTIFY.HASH, "hset", argv[1]!);
   ctx.propagate(argv);
   return 1;
 }
@@ -139,7 +142,7 @@ export function hdelCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const v = lookupWrite(ctx, key);
   if (v === undefined) return 0;
   if (!(v instanceof Map)) return WRONGTYPE;
-  return removeMembers(ctx, key, v, argv);
+  return removeMembers(ctx, key, v, argv, NOTIFY.HASH, "hdel");
 }
 
 export function hlenCommand(ctx: ExecContext, argv: readonly string[]): Reply {
@@ -175,6 +178,7 @@ export function hincrbyCommand(ctx: ExecContext, argv: readonly string[]): Reply
   if (sum === null) return OVERFLOW;
   setCounted(h, argv[2]!, int64String(sum));
   ctx.db.modified(argv[1]!);
+  notify(ctx.db, NOTIFY.HASH, "hincrby", argv[1]!);
   ctx.propagate(argv);
   return sum;
 }
@@ -193,6 +197,7 @@ export function hincrbyfloatCommand(ctx: ExecContext, argv: readonly string[]): 
   const text = formatLongDouble(sum);
   setCounted(h, argv[2]!, text);
   ctx.db.modified(argv[1]!);
+  notify(ctx.db, NOTIFY.HASH, "hincrbyfloat", argv[1]!);
   ctx.propagate(["HSET", argv[1]!, argv[2]!, text]);
   return text;
 }

@@ -4,6 +4,7 @@
  * LTRIM, LREM, LINSERT, LPOS, LMOVE, RPOPLPUSH, LMPOP. A list emptied by a
  * command is deleted, as in Redis.
  */
+import { NOTIFY, notify, removedFrom } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { type Def, ks, ksKeynum } from "./command_def.js";
 import { BlockOn, block, serveOnLast, serveOnNumkeys, timeoutSeconds } from "./blocking.js";
@@ -36,6 +37,7 @@ function pushGeneric(ctx: ExecContext, argv: readonly string[], head: boolean): 
     if (head) list.pushHead(argv[j]!);
     else list.pushTail(argv[j]!);
   }
+  notify(ctx.db, NOTIFY.LIST, head ? "lpush" : "rpush", key);
   ctx.propagate(argv);
   return list.length;
 }
@@ -72,8 +74,7 @@ function popGeneric(ctx: ExecContext, argv: readonly string[], head: boolean, na
     for (let i = 0; i < n; i++) out[i] = (head ? v.popHead() : v.popTail())!;
     reply = out;
   }
-  if (v.length === 0) ctx.db.deleteKey(key);
-  else ctx.db.modified(key);
+  removedFrom(ctx.db, NOTIFY.LIST, head ? "lpop" : "rpop", key, v.length === 0);
   ctx.propagate(argv);
   return reply;
 }
@@ -146,6 +147,7 @@ function pushxGeneric(ctx: ExecContext, argv: readonly string[], head: boolean):
     else v.pushTail(argv[j]!);
   }
   ctx.db.modified(key);
+  notify(ctx.db, NOTIFY.LIST, head ? "lpush" : "rpush", key);
   ctx.propagate(argv);
   return v.length;
 }
@@ -170,6 +172,7 @@ export function lsetCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   if (i < 0 || i >= v.length) return OUT_OF_RANGE;
   v.set(i, argv[3]!);
   ctx.db.modified(key);
+  notify(ctx.db, NOTIFY.LIST, "lset", key);
   ctx.propagate(argv);
   return OK;
 }
@@ -201,8 +204,7 @@ export function ltrimCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   }
   for (let k = 0; k < ltrim; k++) v.popHead();
   for (let k = 0; k < rtrim; k++) v.popTail();
-  if (v.length === 0) ctx.db.deleteKey(key);
-  else ctx.db.modified(key);
+  removedFrom(ctx.db, NOTIFY.LIST, "ltrim", key, v.length === 0);
   // Redis propagates only when something went (server.dirty).
   if (ltrim + rtrim > 0) ctx.propagate(argv);
   return OK;
@@ -218,8 +220,7 @@ export function lremCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const count = clampIndex(n);
   const removed = v.removeEqual(argv[3]!, Math.abs(count), count < 0);
   if (removed > 0) {
-    if (v.length === 0) ctx.db.deleteKey(key);
-    else ctx.db.modified(key);
+    removedFrom(ctx.db, NOTIFY.LIST, "lrem", key, v.length === 0);
     ctx.propagate(argv);
   }
   return removed;
@@ -236,6 +237,7 @@ export function linsertCommand(ctx: ExecContext, argv: readonly string[]): Reply
   if (at < 0) return -1;
   v.insertAt(where === "after" ? at + 1 : at, argv[4]!);
   ctx.db.modified(key);
+  notify(ctx.db, NOTIFY.LIST, "linsert", key);
   ctx.propagate(argv);
   return v.length;
 }
@@ -315,8 +317,8 @@ function lmoveGeneric(ctx: ExecContext, argv: readonly string[], fromHead: boole
   }
   if (toHead) target.pushHead(value);
   else target.pushTail(value);
-  if (sv.length === 0) ctx.db.deleteKey(src);
-  else ctx.db.modified(src);
+  notify(ctx.db, NOTIFY.LIST, toHead ? "lpush" : "rpush", dst);
+  removedFrom(ctx.db, NOTIFY.LIST, fromHead ? "lpop" : "rpop", src, sv.length === 0);
   ctx.propagate(argv);
   return value;
 }
@@ -367,8 +369,7 @@ function mpop(ctx: ExecContext, keys: readonly string[], head: boolean, count: n
     const n = Math.min(count, v.length);
     const out = new Array<string>(n);
     for (let i = 0; i < n; i++) out[i] = (head ? v.popHead() : v.popTail())!;
-    if (v.length === 0) ctx.db.deleteKey(key);
-    else ctx.db.modified(key);
+    removedFrom(ctx.db, NOTIFY.LIST, head ? "lpop" : "rpop", key, v.length === 0);
     ctx.propagate([head ? "LPOP" : "RPOP", key, String(n)]);
     return [key, out];
   }
@@ -395,8 +396,7 @@ function bpop(ctx: ExecContext, argv: readonly string[], head: boolean): Reply {
     if (!(v instanceof ListValue)) return WRONGTYPE;
     if (v.length === 0) continue;
     const value = (head ? v.popHead() : v.popTail())!;
-    if (v.length === 0) ctx.db.deleteKey(key);
-    else ctx.db.modified(key);
+    removedFrom(ctx.db, NOTIFY.LIST, head ? "lpop" : "rpop", key, v.length === 0);
     ctx.propagate([head ? "LPOP" : "RPOP", key]);
     return [key, value];
   }

@@ -5,6 +5,7 @@
  * An emptied set is deleted. SPOP is propagated as what it did (one SREM
  * per popped member, or DEL when it took the whole set), as Redis 7.0 does.
  */
+import { NOTIFY, notify, removedFrom } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { type Def, ks, ksKeynum } from "./command_def.js";
 import { lookupRead, lookupWrite } from "./db.js";
@@ -55,6 +56,7 @@ export function saddCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   for (let j = 2; j < argv.length; j++) if (s.add(argv[j]!)) added++;
   if (added > 0) {
     ctx.db.modified(key);
+    notify(ctx.db, NOTIFY.SET, "sadd", key);
     ctx.propagate(argv);
   }
   return added;
@@ -65,7 +67,7 @@ export function sremCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const s = writeSet(ctx, key);
   if (s === undefined) return 0;
   if (s instanceof ErrorReply) return s;
-  return removeMembers(ctx, key, s, argv);
+  return removeMembers(ctx, key, s, argv, NOTIFY.SET, "srem");
 }
 
 export function scardCommand(ctx: ExecContext, argv: readonly string[]): Reply {
@@ -160,8 +162,7 @@ export function spopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
     if (s === undefined) return null;
     if (s instanceof ErrorReply) return s;
     const m = s.pop()!;
-    if (s.size === 0) ctx.db.deleteKey(key);
-    else ctx.db.modified(key);
+    removedFrom(ctx.db, NOTIFY.SET, "spop", key, s.size === 0);
     ctx.propagate([SREM, key, m]);
     return m;
   }
@@ -177,7 +178,7 @@ export function spopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
     // Redis answers with SUNION's code, whose lookup counts a keyspace hit.
     ctx.db.stats.keyspaceHits++;
     const all = s.members();
-    ctx.db.deleteKey(key);
+    removedFrom(ctx.db, NOTIFY.SET, "spop", key, true);
     ctx.propagate([DEL, key]);
     return new SetReply(all);
   }
@@ -191,6 +192,7 @@ export function spopCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   // Redis rebuilds the set from the members it keeps when it pops most of them (kept * 5 <= count).
   if ((n - count) * 5 <= count) s.reencode();
   ctx.db.modified(key);
+  notify(ctx.db, NOTIFY.SET, "spop", key);
   return new SetReply(out);
 }
 
@@ -206,12 +208,15 @@ export function smoveCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   if (target === undefined) {
     // Created first: setKey may refuse (a full database), and then nothing has changed.
     target = new SetValue();
-    ctx.db.setKey(dst, target);
+    ctx.db.setKey(dst, target, false, false);
   }
   from.delete(m);
-  if (from.size === 0) ctx.db.deleteKey(src);
-  else ctx.db.modified(src);
-  if (target.add(m)) ctx.db.modified(dst);
+  removedFrom(ctx.db, NOTIFY.SET, "srem", src, from.size === 0);
+  if (to === undefined) notify(ctx.db, NOTIFY.NEW, "new", dst); // Redis creates it after the removal
+  if (target.add(m)) {
+    ctx.db.modified(dst);
+    notify(ctx.db, NOTIFY.SET, "sadd", dst);
+  }
   ctx.propagate(argv);
   return 1;
 }
@@ -244,16 +249,20 @@ function intersect(sets: SetValue[], limit: number): string[] {
 }
 
 /** Stores `members` at `dst` as a set (deleting `dst` when there are none) and answers their number. */
-function store(ctx: ExecContext, argv: readonly string[], dst: string, members: Iterable<string>): Reply {
+function store(ctx: ExecContext, argv: readonly string[], dst: string, members: Iterable<string>, event: string): Reply {
   const s = new SetValue();
   for (const m of members) s.add(m);
   if (s.size > 0) {
     lookupWrite(ctx, dst);
     ctx.db.setKey(dst, s);
+    notify(ctx.db, NOTIFY.SET, event, dst);
     ctx.propagate(argv);
     return s.size;
   }
-  if (ctx.db.deleteKey(dst)) ctx.propagate(argv);
+  if (ctx.db.deleteKey(dst)) {
+    notify(ctx.db, NOTIFY.GENERIC, "del", dst);
+    ctx.propagate(argv);
+  }
   return 0;
 }
 
@@ -261,7 +270,7 @@ function sinterGeneric(ctx: ExecContext, argv: readonly string[], keys: readonly
   const sets = readSets(ctx, keys);
   if (sets instanceof ErrorReply) return sets;
   const members = sets.includes(null) ? [] : intersect(sets as SetValue[], 0);
-  if (dst !== null) return store(ctx, argv, dst, members);
+  if (dst !== null) return store(ctx, argv, dst, members, "sinterstore");
   return new SetReply(members);
 }
 
@@ -328,7 +337,7 @@ export function sunionCommand(ctx: ExecContext, argv: readonly string[]): Reply 
 
 export function sunionstoreCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const r = sunionGeneric(ctx, argv.slice(2));
-  return r instanceof ErrorReply ? r : store(ctx, argv, argv[1]!, r);
+  return r instanceof ErrorReply ? r : store(ctx, argv, argv[1]!, r, "sunionstore");
 }
 
 export function sdiffCommand(ctx: ExecContext, argv: readonly string[]): Reply {
@@ -338,7 +347,7 @@ export function sdiffCommand(ctx: ExecContext, argv: readonly string[]): Reply {
 
 export function sdiffstoreCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const r = sdiffGeneric(ctx, argv.slice(2));
-  return r instanceof ErrorReply ? r : store(ctx, argv, argv[1]!, r);
+  return r instanceof ErrorReply ? r : store(ctx, argv, argv[1]!, r, "sdiffstore");
 }
 
 const EMPTY_SCAN: Reply = ["0", []];

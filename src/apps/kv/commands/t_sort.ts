@@ -16,6 +16,7 @@
  * propagated as what it did (DEL, then RPUSH of the stored list), so the
  * append-only file does not depend on other keys or on an order.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { type Def, ks, ksUnknown } from "./command_def.js";
 import { type HashValue, lookupRead, lookupWrite } from "./db.js";
@@ -256,9 +257,11 @@ function sortGeneric(ctx: ExecContext, argv: readonly string[], readonly: boolea
     for (const x of stored) list.pushTail(x);
     lookupWrite(ctx, dst); // setKey's lookup: an expired destination counts as expired
     ctx.db.setKey(dst, list);
+    notify(ctx.db, NOTIFY.LIST, "sortstore", dst);
     ctx.propagate(["DEL", dst]);
     for (let i = 0; i < stored.length; i += ITEMS_PER_CMD) ctx.propagate(["RPUSH", dst, ...stored.slice(i, i + ITEMS_PER_CMD)]);
   } else if (ctx.db.deleteKey(dst)) {
+    notify(ctx.db, NOTIFY.GENERIC, "del", dst);
     ctx.propagate(["DEL", dst]);
   }
   return stored.length;

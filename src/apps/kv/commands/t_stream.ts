@@ -5,6 +5,7 @@
  *
  * An emptied stream stays (Redis never deletes a stream for being empty).
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { type Def, ks, ksKeyword } from "./command_def.js";
@@ -207,8 +208,10 @@ function xaddCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   // add() keeps the array (and may point its field names at the node's first entry's)
   s.add(id, argv.slice(fieldPos));
   reply ??= idString(id);
-  trimStream(s, a);
+  const trimmed = trimStream(s, a);
   ctx.db.modified(key);
+  notify(ctx.db, NOTIFY.STREAM, "xadd", key);
+  if (trimmed > 0) notify(ctx.db, NOTIFY.STREAM, "xtrim", key);
   ctx.propagate(a.idGiven && a.seqGiven && !a.approx && a.limitIdx < 0 ? argv : replayArgv(argv, s, a, a.idGiven && a.seqGiven ? null : reply));
   return reply;
 }
@@ -222,6 +225,7 @@ function xtrimCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const deleted = trimStream(s, a);
   if (deleted > 0) {
     ctx.db.modified(argv[1]!);
+    notify(ctx.db, NOTIFY.STREAM, "xtrim", argv[1]!);
     ctx.propagate(replayArgv(argv, s, a, null));
   }
   return deleted;
@@ -289,6 +293,7 @@ function xdelCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   }
   if (deleted > 0) {
     ctx.db.modified(key);
+    notify(ctx.db, NOTIFY.STREAM, "xdel", key);
     ctx.propagate(argv);
   }
   return deleted;
@@ -331,6 +336,7 @@ function xsetidCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   if (entriesAdded !== -1n) s.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;
   // Not ctx.db.modified: Redis' XSETID does not signal the key (a WATCH on it survives), its entries are unchanged.
+  notify(ctx.db, NOTIFY.STREAM, "xsetid", key);
   ctx.propagate(argv);
   return OK;
 }

@@ -11,6 +11,7 @@
  * Like Redis, only XGROUP CREATE MKSTREAM signals the key as modified
  * (WATCH): the group commands change a stream's groups, not its entries.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { type Def, ks, ksKeyword } from "./command_def.js";
@@ -112,6 +113,14 @@ function entriesReadReply(g: ConsumerGroup): Reply {
   return g.entriesRead === INVALID_ENTRIES_READ ? null : int(g.entriesRead);
 }
 
+/** XCLAIM's and XAUTOCLAIM's new owner, created (and its event sent) on first use, as Redis does. */
+function consumerOf(ctx: ExecContext, key: string, g: ConsumerGroup, name: string, now: number): Consumer {
+  const c = g.lookupConsumer(name, now);
+  if (c !== undefined) return c;
+  notify(ctx.db, NOTIFY.STREAM, "xgroup-createconsumer", key);
+  return g.createConsumer(name, now)!;
+}
+
 /** The XCLAIM Redis propagates for one pending entry (streamPropagateXCLAIM). */
 function propagateClaim(ctx: ExecContext, key: string, groupName: string, g: ConsumerGroup, idArg: string, nack: Nack): void {
   ctx.propagate([
@@ -204,6 +213,7 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
     const groups = s.groups!;
     if (groups.has(name)) return new ErrorReply("BUSYGROUP Consumer Group name already exists");
     groups.set(name, new ConsumerGroup(id, entriesRead));
+    notify(ctx.db, NOTIFY.STREAM, "xgroup-create", key);
     ctx.propagate(argv);
     return OK;
   }
@@ -217,6 +227,7 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
     }
     g!.lastId = id;
     g!.entriesRead = entriesRead;
+    notify(ctx.db, NOTIFY.STREAM, "xgroup-setid", key);
     ctx.propagate(argv);
     return OK;
   }
@@ -225,11 +236,13 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
     s!.groups!.delete(name);
     // Not a change WATCH sees (as in Redis), but its blocked XREADGROUPs learn of it.
     ctx.db.signalReady(argv[2]!);
+    notify(ctx.db, NOTIFY.STREAM, "xgroup-destroy", key);
     ctx.propagate(argv);
     return 1;
   }
   if (opt === "createconsumer" && argc === 5) {
     if (g!.createConsumer(argv[4]!, ctx.now) === null) return 0;
+    notify(ctx.db, NOTIFY.STREAM, "xgroup-createconsumer", key);
     ctx.propagate(argv);
     return 1;
   }
@@ -238,6 +251,7 @@ export function xgroupCommand(ctx: ExecContext, argv: readonly string[]): Reply 
     if (c === undefined) return 0;
     const pending = c.pel.size;
     g!.deleteConsumer(c);
+    notify(ctx.db, NOTIFY.STREAM, "xgroup-delconsumer", key);
     ctx.propagate(argv);
     return pending;
   }
@@ -360,6 +374,7 @@ export function xreadgroupCommand(ctx: ExecContext, argv: readonly string[]): Re
     let c = g.lookupConsumer(consumerName, ctx.now);
     if (c === undefined) {
       c = g.createConsumer(consumerName, ctx.now)!;
+      notify(ctx.db, NOTIFY.STREAM, "xgroup-createconsumer", key);
       if (noack) ctx.propagate(["XGROUP", "CREATECONSUMER", key, groupName, consumerName]);
     }
     const entries = after !== null ? historyRead(ctx, s, c, start, count) : newRead(ctx, s, key, groupName, g, c, start, count, noack);
@@ -636,7 +651,7 @@ export function xclaimCommand(ctx: ExecContext, argv: readonly string[]): Reply 
     }
     if (nack === undefined) continue;
     if (nack.consumer !== null && minIdle !== 0 && now - nack.deliveryTime < minIdle) continue;
-    c ??= g.lookupConsumer(argv[3]!, now) ?? g.createConsumer(argv[3]!, now)!;
+    c ??= consumerOf(ctx, key, g, argv[3]!, now);
     if (nack.consumer !== c) nack.consumer?.pel.delete(id);
     nack.deliveryTime = time;
     if (retryCount >= 0) nack.deliveryCount = typeof retryCount === "bigint" ? retryCount : retryCount;
@@ -714,7 +729,7 @@ export function xautoclaimCommand(ctx: ExecContext, argv: readonly string[]): Re
     }
     i++;
     if (minIdle !== 0 && now - nack.deliveryTime < minIdle) continue;
-    c ??= g.lookupConsumer(argv[3]!, now) ?? g.createConsumer(argv[3]!, now)!;
+    c ??= consumerOf(ctx, key, g, argv[3]!, now);
     if (nack.consumer !== c) nack.consumer?.pel.delete(id);
     nack.deliveryTime = now;
     if (!justid) nack.deliveryCount = incrementCount(nack.deliveryCount);

@@ -4,6 +4,7 @@
  * INCR/DECR/INCRBY/DECRBY/INCRBYFLOAT, LCS, with Redis 7's replies, errors and
  * their order, and what each propagates to the append-only file.
  */
+import { NOTIFY, notify } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { MAX_STRING_LENGTH } from "../resp/resp.js";
@@ -136,8 +137,10 @@ function setGeneric(
   if ((flags & F_NX && found) || (flags & F_XX && !found)) return flags & F_GET ? old : abortReply;
   const db = ctx.db;
   db.setKey(key, value, (flags & F_KEEPTTL) !== 0);
+  notify(db, NOTIFY.STRING, "set", key);
   if (expire !== undefined) {
     db.setExpire(key, ms);
+    notify(db, NOTIFY.GENERIC, "expire", key);
     ctx.propagate(["SET", key, value, "PXAT", int64String(ms)]);
   } else if (flags & F_GET) {
     ctx.propagate(argv.filter((a, j) => j < 3 || cstr(a).toLowerCase() !== "get"));
@@ -153,6 +156,7 @@ export function setCommand(ctx: ExecContext, argv: readonly string[]): Reply {
     const key = argv[1]!;
     if (ctx.db.expires.size !== 0) lookupWrite(ctx, key);
     ctx.db.setKey(key, argv[2]!);
+    if (ctx.db.keyspace.notifyFlags !== 0) notify(ctx.db, NOTIFY.STRING, "set", key);
     ctx.propagate(argv);
     return OK;
   }
@@ -193,12 +197,17 @@ export function getexCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   if (ext.flags & (F_PXAT | F_EXAT) && ms <= ctx.now) {
     // An absolute time already past deletes the key (checkAlreadyExpired).
     db.deleteKey(key);
+    notify(db, NOTIFY.GENERIC, "del", key);
     ctx.propagate(["DEL", key]);
   } else if (ext.expire !== undefined) {
     db.setExpire(key, ms);
+    notify(db, NOTIFY.GENERIC, "expire", key);
     ctx.propagate(["PEXPIREAT", key, int64String(ms)]);
   } else if (ext.flags & F_PERSIST) {
-    if (db.removeExpire(key)) ctx.propagate(["PERSIST", key]);
+    if (db.removeExpire(key)) {
+      notify(db, NOTIFY.GENERIC, "persist", key);
+      ctx.propagate(["PERSIST", key]);
+    }
   }
   return v;
 }
@@ -206,7 +215,10 @@ export function getexCommand(ctx: ExecContext, argv: readonly string[]): Reply {
 export function getdelCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const key = argv[1]!;
   const v = getString(ctx, key);
-  if (typeof v === "string" && ctx.db.deleteKey(key)) ctx.propagate(["DEL", key]);
+  if (typeof v === "string" && ctx.db.deleteKey(key)) {
+    notify(ctx.db, NOTIFY.GENERIC, "del", key);
+    ctx.propagate(["DEL", key]);
+  }
   return v;
 }
 
@@ -215,6 +227,7 @@ export function getsetCommand(ctx: ExecContext, argv: readonly string[]): Reply 
   const v = getString(ctx, key);
   if (v instanceof ErrorReply) return v;
   ctx.db.setKey(key, argv[2]!);
+  notify(ctx.db, NOTIFY.STRING, "set", key);
   ctx.propagate(["SET", key, argv[2]!]);
   return v;
 }
@@ -238,6 +251,7 @@ function msetGeneric(ctx: ExecContext, argv: readonly string[], nx: boolean): Re
     // Redis' setKey looks the key up first: an expired one is removed and counted.
     if (db.expires.size !== 0) lookupWrite(ctx, argv[j]!);
     db.setKey(argv[j]!, argv[j + 1]!);
+    notify(db, NOTIFY.STRING, "set", argv[j]!);
   }
   ctx.propagate(argv);
   return nx ? 1 : OK;
@@ -271,6 +285,7 @@ export function appendCommand(ctx: ExecContext, argv: readonly string[]): Reply 
     ctx.db.setKey(key, next, true);
     total = next.length;
   }
+  notify(ctx.db, NOTIFY.STRING, "append", key);
   ctx.propagate(argv);
   return total;
 }
@@ -324,6 +339,7 @@ export function setrangeCommand(ctx: ExecContext, argv: readonly string[]): Repl
   const head = offset <= old.length ? old.slice(0, offset) : old + "\0".repeat(offset - old.length);
   const next = head + value + old.slice(offset + value.length);
   ctx.db.setKey(key, next, true);
+  notify(ctx.db, NOTIFY.STRING, "setrange", key);
   ctx.propagate(argv);
   return next.length;
 }
@@ -337,6 +353,7 @@ function incrDecr(ctx: ExecContext, argv: readonly string[], incr: Int64): Reply
   const sum = addInt64(old, incr);
   if (sum === null) return OVERFLOW;
   ctx.db.setKey(key, int64String(sum), true);
+  notify(ctx.db, NOTIFY.STRING, "incrby", key);
   ctx.propagate(argv);
   return sum;
 }
@@ -374,6 +391,7 @@ export function incrbyfloatCommand(ctx: ExecContext, argv: readonly string[]): R
   if (sum === null || isInfinite(sum)) return NAN_OR_INFINITY;
   const text = formatLongDouble(sum);
   ctx.db.setKey(key, text, true);
+  notify(ctx.db, NOTIFY.STRING, "incrbyfloat", key);
   // Replayed as the result, so float formatting can never make a replay differ.
   ctx.propagate(["SET", key, text, "KEEPTTL"]);
   return text;

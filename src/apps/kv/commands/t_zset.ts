@@ -6,6 +6,7 @@
  * t_zset_ops.ts. Their definitions for the command table are
  * {@link ZSET_DEFS}, below.
  */
+import { NOTIFY, notify, removedFrom } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { type Def, ks, ksKeynum } from "./command_def.js";
 import { BlockOn, block, serveOnLast, serveOnNumkeys, timeoutSeconds } from "./blocking.js";
@@ -114,6 +115,7 @@ export function zaddCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   }
   if (added + updated > 0) {
     ctx.db.modified(key);
+    notify(ctx.db, NOTIFY.ZSET, f.incr ? "zincr" : "zadd", key);
     ctx.propagate(argv);
   }
   if (f.incr) return processed > 0 ? new DoubleReply(out[0]!) : null;
@@ -135,6 +137,7 @@ export function zincrbyCommand(ctx: ExecContext, argv: readonly string[]): Reply
   if (r === "nan") return NAN_SCORE;
   if (r !== "same") {
     ctx.db.modified(key);
+    notify(ctx.db, NOTIFY.ZSET, "zincr", key);
     ctx.propagate(argv);
   }
   return new DoubleReply(out[0]!);
@@ -145,7 +148,7 @@ export function zremCommand(ctx: ExecContext, argv: readonly string[]): Reply {
   const z = lookupWrite(ctx, key);
   if (z === undefined) return 0;
   if (!(z instanceof ZSetValue)) return WRONGTYPE;
-  return removeMembers(ctx, key, z, argv);
+  return removeMembers(ctx, key, z, argv, NOTIFY.ZSET, "zrem");
 }
 
 export function zcardCommand(ctx: ExecContext, argv: readonly string[]): Reply {
@@ -216,8 +219,7 @@ function zpopGeneric(ctx: ExecContext, keys: readonly string[], max: boolean, co
     if (emitKey) nested.push([m, new DoubleReply(s)]);
     else flat.push(m, new DoubleReply(s));
   }
-  if (z.size === 0) ctx.db.deleteKey(key);
-  else ctx.db.modified(key);
+  removedFrom(ctx.db, NOTIFY.ZSET, max ? "zpopmax" : "zpopmin", key, z.size === 0);
   ctx.propagate([max ? "ZPOPMAX" : "ZPOPMIN", key, String(count === -1 ? 1 : count)]);
   if (emitKey) return [key, nested];
   return count === -1 ? flat : new PairsReply(flat);

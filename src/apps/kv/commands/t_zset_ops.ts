@@ -148,7 +148,7 @@ function zsetOp(ctx: ExecContext, argv: readonly string[], dst: string | null, n
   if (cardOnly) return card;
   if (dst !== null) {
     out.shrinkEncoding();
-    return storeResult(ctx, argv, dst, out);
+    return storeResult(ctx, argv, dst, out, `z${op}store`);
   }
   const f = { members: [] as string[], scores: [] as number[] };
   for (const [m, s] of out.tree.entries()) {

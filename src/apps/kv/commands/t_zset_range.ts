@@ -5,6 +5,7 @@
  * ZREVRANGEBYLEX, ZCOUNT, ZLEXCOUNT and ZREMRANGEBYRANK/SCORE/LEX, with
  * Redis' order of checks and error texts.
  */
+import { NOTIFY, notify, removedFrom } from "./notify.js";
 import { type ExecContext } from "./command.js";
 import { lookupRead, lookupWrite } from "./db.js";
 import { DoubleReply, ErrorReply, PairsReply, type Reply } from "../resp/reply.js";
@@ -179,12 +180,16 @@ function zrangeGeneric(ctx: ExecContext, argv: readonly string[], from: number, 
 }
 
 /** Writes a STORE command's result to dst (deleting dst when empty); replies its size. */
-export function storeResult(ctx: ExecContext, argv: readonly string[], dst: string, z: ZSetValue): Reply {
+export function storeResult(ctx: ExecContext, argv: readonly string[], dst: string, z: ZSetValue, event: string): Reply {
   if (z.size === 0) {
-    if (ctx.db.deleteKey(dst)) ctx.propagate(argv);
+    if (ctx.db.deleteKey(dst)) {
+      notify(ctx.db, NOTIFY.GENERIC, "del", dst);
+      ctx.propagate(argv);
+    }
     return 0;
   }
   ctx.db.setKey(dst, z);
+  notify(ctx.db, NOTIFY.ZSET, event, dst);
   ctx.propagate(argv);
   return z.size;
 }
@@ -192,7 +197,7 @@ export function storeResult(ctx: ExecContext, argv: readonly string[], dst: stri
 function storeFound(ctx: ExecContext, argv: readonly string[], dst: string, f: Found): Reply {
   const z = new ZSetValue(f.members.length);
   for (let i = 0; i < f.members.length; i++) z.set(f.members[i]!, f.scores[i]!);
-  return storeResult(ctx, argv, dst, z);
+  return storeResult(ctx, argv, dst, z, "zrangestore");
 }
 
 export const zrangeCommand = (ctx: ExecContext, argv: readonly string[]): Reply => zrangeGeneric(ctx, argv, 1, false, "auto", "auto");
@@ -268,8 +273,7 @@ function zremrangeGeneric(ctx: ExecContext, argv: readonly string[], type: RemTy
   else byLex(v, lr!, false, 0, -1, f);
   if (f.members.length === 0) return 0;
   for (const m of f.members) v.delete(m);
-  if (v.size === 0) ctx.db.deleteKey(key);
-  else ctx.db.modified(key);
+  removedFrom(ctx.db, NOTIFY.ZSET, `zremrangeby${type}`, key, v.size === 0);
   ctx.propagate(argv);
   return f.members.length;
 }

@@ -12,11 +12,16 @@ import type { ClientRow } from "./instance.js";
 import { endPause, startPause } from "./client_pause.js";
 import { UNBLOCKED_ERROR, Unblocked, Waiter } from "./blocked.js";
 import { ErrorReply, OK, type Reply, SimpleString, VerbatimReply } from "../resp/reply.js";
+import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo } from "./client_tracking.js";
 
 
 
 const HELP = [
   "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",
   "    Return the name of the current connection.",
   "ID",
@@ -45,14 +50,22 @@ const HELP = [
   "    Assign the name <name> to the current connection.",
   "UNBLOCK <clientid> [TIMEOUT|ERROR]",
   "    Unblock the specified blocked client.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
   "HELP",
   "    Prints this help.",
 ].map((l) => new SimpleString(l));
 
 
-/** CLIENT LIST's flags, in Redis' order: O monitor, P subscribed, x in MULTI, b blocked, e no-evict, N none. */
+/** CLIENT LIST's flags, in Redis' order: O monitor, P subscribed, x in MULTI, b blocked, t tracking, R its redirect broken, B broadcasting, e no-evict, N none. */
 function clientFlags(r: ClientRow): string {
-  const f = (r.monitor ? "O" : "") + (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "") + (r.noEvict ? "e" : "");
+  const t = r.tracking;
+  let f = (r.monitor ? "O" : "") + (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "");
+  if (t !== null) f += "t" + (t.brokenRedirect ? "R" : "") + (t.bcast ? "B" : "");
+  f += r.noEvict ? "e" : "";
   return f === "" ? "N" : f;
 }
 
@@ -73,7 +86,7 @@ export function clientInfoLine(r: ClientRow, now: number): string {
     `id=${r.id} addr=${r.addr} laddr=${r.laddr} fd=${r.fd} name=${r.name} age=${Math.floor((now - r.created) / 1000)} ` +
     `idle=${Math.max(0, Math.floor((now - r.lastInteraction) / 1000))} flags=${clientFlags(r)} db=${r.db} sub=${r.sub} psub=${r.psub} ssub=0 multi=${r.multi} ` +
     `qbuf=${r.qbuf} qbuf-free=0 argv-mem=${r.argvMem} multi-mem=${r.multiMem} rbs=0 rbp=0 obl=${r.obl} oll=0 omem=${r.obl} ` +
-    `tot-mem=${r.qbuf + r.argvMem + r.multiMem + r.obl} events=r cmd=${r.cmd} user=${r.user.name} redir=-1 resp=${r.resp}`
+    `tot-mem=${r.qbuf + r.argvMem + r.multiMem + r.obl} events=r cmd=${r.cmd} user=${r.user.name} redir=${r.tracking?.redirect ?? -1} resp=${r.resp}`
   );
 }
 
@@ -113,6 +126,14 @@ export function clientCommand(c: Session, seq: number, argv: string[]): Reply {
       row.noEvict = v === "on";
       return OK;
     }
+    case "tracking":
+      return clientTracking(c, argv);
+    case "caching":
+      return clientCaching(c, argv);
+    case "getredir":
+      return clientGetredir(c);
+    case "trackinginfo":
+      return clientTrackinginfo(c);
     case "unblock":
       if (argv.length <= 4) return clientUnblock(c, argv);
       return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`);

@@ -6,6 +6,7 @@
  */
 import { resolve } from "node:path";
 import { type Def, type Opts, special } from "./config_defs.js";
+import { NOTIFY } from "../commands/notify.js";
 import { formatMemory, memtoull, repr, showPercentile, string2d, strtoll } from "./config_parse.js";
 
 /** One save point: snapshot after `seconds` if at least `changes` writes happened. */
@@ -89,25 +90,8 @@ export function oomScoreAdjValues(o: Opts): Def<number[]> {
   });
 }
 
-/** Keyspace notification classes (Redis' NOTIFY_* bits), for code that sends the notifications. */
-export const NOTIFY = {
-  KEYSPACE: 1 << 0,
-  KEYEVENT: 1 << 1,
-  GENERIC: 1 << 2,
-  STRING: 1 << 3,
-  LIST: 1 << 4,
-  SET: 1 << 5,
-  HASH: 1 << 6,
-  ZSET: 1 << 7,
-  EXPIRED: 1 << 8,
-  EVICTED: 1 << 9,
-  STREAM: 1 << 10,
-  KEY_MISS: 1 << 11,
-  MODULE: 1 << 13,
-  NEW: 1 << 14,
-  /** `A`: every class but key-miss and new. */
-  ALL: (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 13),
-} as const;
+/** Keyspace notification classes: the commands' (commands/notify.ts), re-exported for settings code. */
+export { NOTIFY };
 
 const CLASS_CHARS: [string, number][] = [
   ["g", NOTIFY.GENERIC],

@@ -228,7 +228,7 @@ export const SETTINGS = {
   "stream-node-max-bytes": num(4096, "0", LONG_MAX, { unsigned: true, memory: true }),
   "zset-max-listpack-value": num(64, "0", LONG_MAX, { unsigned: true, memory: true, alias: "zset-max-ziplist-value" }),
   "hll-sparse-max-bytes": num(3000, "0", LONG_MAX, { unsigned: true, memory: true }),
-  "tracking-table-max-keys": num(1000000, "0", LONG_MAX, { ...HOOK, unsigned: true }),
+  "tracking-table-max-keys": num(1000000, "0", LONG_MAX, { ...APPLIED, unsigned: true }),
   "client-query-buffer-limit": num(1024 ** 3, String(1024 * 1024), LONG_MAX, { ...APPLIED, unsigned: true, memory: true }),
   /** Bytes, or a percentage of maxmemory kept negative (-10 is `10%`), as Redis keeps it. */
   "maxmemory-clients": num(0, "-100", LONG_MAX, { memory: true, percent: true }),
@@ -266,7 +266,7 @@ export const SETTINGS = {
   "client-output-buffer-limit": outputLimits(DEFAULT_OUTPUT, APPLIED),
   "oom-score-adj-values": oomScoreAdjValues({}),
   /** Which keyspace events are published (NOTIFY bits of config_special.ts). */
-  "notify-keyspace-events": notifyKeyspaceEvents(HOOK),
+  "notify-keyspace-events": notifyKeyspaceEvents(APPLIED),
   bind: bindAddresses(["127.0.0.1"], APPLIED),
   replicaof: replicaOf({ ...FIXED, alias: "slaveof" }),
   "latency-tracking-info-percentiles": percentiles({}),

@@ -45,6 +45,8 @@ import { type Ref } from "../../../term/identifiers.js";
 import { RUN_IN_MULTI, queueCommand, unwatchEverywhere } from "./multi_exec.js";
 import { unsubscribeAll } from "./pubsub.js";
 import { PubMessage } from "./pubsub_table.js";
+import { PushMessage } from "./tracking.js";
+import { forClient } from "./tracking_reads.js";
 import { type MultiState, type Session, SlotAction, Subscriptions } from "./session.js";
 import { fastReply } from "../resp/fast_reply.js";
 import { ReplyOrder } from "./reply_order.js";
@@ -222,6 +224,7 @@ export class ConnState implements Session {
       }
       unwatchEverywhere(this);
       unsubscribeAll(this);
+      inst.tracking.disable(this.row);
       port.close();
     });
     this.same = noreply(this);
@@ -313,6 +316,12 @@ export class ConnState implements Session {
     if (!row.user.free) {
       const denied = aclDenial(this.inst, row, cmd, argv, this.tx !== null ? "multi" : "toplevel");
       if (denied !== null) return this.refuse(seq, denied, cmd);
+    }
+    const tr = row.tracking;
+    if (tr !== null) {
+      // CLIENT CACHING applies to the next command (a transaction's, while in MULTI) only.
+      this.caching = tr.caching;
+      if (tr.caching && this.tx === null && !cmd.fullname.startsWith("client|")) tr.caching = false;
     }
     const busy = this.inst.scripting.busy;
     if (busy !== null && !cmd.flags.includes("allow_busy") && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!, cmd);
@@ -521,7 +530,8 @@ export class ConnState implements Session {
 
   private fanOut(argv: string[], cmd: CommandEntry, seq: number): void {
     const n = this.inst.shardCount;
-    if (n === 1) return this.add(0, argv, cmd, seq);
+    // A flush's null invalidation goes once every shard has flushed (see deliverTarget): never delegated.
+    if (n === 1 && !(this.inst.tracking.clients > 0 && FLUSHES.has(cmd.name))) return this.add(0, argv, cmd, seq);
     if (cmd.name === "scan") {
       const r = scanRoute(argv, n);
       if (r instanceof ErrorReply) return this.fill(seq, r);
@@ -533,7 +543,18 @@ export class ConnState implements Session {
   }
 
   private add(shard: number, argv: readonly string[], cmd: CommandEntry, target: Target): void {
-    this.shards.add(shard, argv, cmd, target);
+    const t = this.row.tracking;
+    this.shards.add(shard, argv, t === null ? cmd : this.tracked(cmd), target);
+  }
+
+  /** Whether CLIENT CACHING was given for the command being dispatched. */
+  caching = false;
+  /** Wrappers of read commands that remember their keys for this client (client-side caching), by command. */
+  private trackedSpecs: Map<CommandEntry, CommandEntry> | null = null;
+
+  /** `cmd`, or, when this client tracks what it reads and it is a read, its wrapper that remembers the keys (trackingRememberKeys). */
+  private tracked(cmd: CommandEntry): CommandEntry {
+    return forClient(this.inst, this.row, cmd, this.caching, (this.trackedSpecs ??= new Map()));
   }
 
   /** Sends the batches built so far, one per shard (or the only one, delegated: see {@link delegable}). */
@@ -583,6 +604,7 @@ export class ConnState implements Session {
       const merged = g.add(t.k, r);
       if (merged !== undefined) {
         called(this.inst, this.row, g.cmd, g.argv, g.db, (performance.now() - g.t0) * 1000, merged);
+        if (FLUSHES.has(g.cmd.name)) this.inst.tracking.flushed();
         this.fill(g.seq, merged);
       }
       return;
@@ -753,6 +775,13 @@ export class ConnState implements Session {
     this.maybeFlush();
   }
 
+  /** An invalidation (tracking.ts): like a published message, after the replies to every command received so far. */
+  private onPush(m: PushMessage): void {
+    if (this.closing) return;
+    this.fill(this.order.take(), m.reply);
+    this.maybeFlush();
+  }
+
   log(level: "notice" | "warning", text: string): void {
     this.self.rt.logger({ level, what: "kv_client", text });
   }
@@ -763,6 +792,7 @@ export class ConnState implements Session {
   handle(msg: unknown): boolean {
     if (msg instanceof SocketData) this.onData(msg.data);
     else if (msg instanceof PubMessage) this.onPubMessage(msg);
+    else if (msg instanceof PushMessage) this.onPush(msg);
     else if (msg instanceof BatchReply) {
       this.shards.onBatchReply(msg);
       if (this.held !== null) this.resumeHeld();
@@ -805,6 +835,9 @@ export class ConnState implements Session {
 function isSocketEvent(m: unknown): m is SocketEvent {
   return typeof m === "object" && m !== null && (m as SocketEvent).kind === "socket";
 }
+
+/** The commands after which every tracking client gets a null invalidation. */
+const FLUSHES: ReadonlySet<string> = new Set(["flushall", "flushdb"]);
 
 /** Answered while a script runs past busy-reply-threshold (Redis 7.0's allow_busy commands). */
 const BUSY_FREE: ReadonlySet<string> = new Set(["auth", "hello", "quit", "reset", "shutdown", "replconf", "multi", "discard", "watch", "unwatch"]);

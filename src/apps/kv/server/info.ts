@@ -115,7 +115,7 @@ function build(inst: KvInstance, name: string): string | null {
         ["client_recent_max_input_buffer", 0],
         ["client_recent_max_output_buffer", maxOutput(inst)],
         ["blocked_clients", inst.blockedClients],
-        ["tracking_clients", 0],
+        ["tracking_clients", inst.tracking.clients],
         ["clients_in_timeout_table", 0],
       ]);
     case "memory": {
@@ -181,6 +181,9 @@ function build(inst: KvInstance, name: string): string | null {
         ["pubsub_patterns", inst.pubsub.patterns.size],
         ["client_output_buffer_limit_disconnections", s.outputLimitDisconnections],
         ["total_error_replies", inst.calls.totalErrorReplies],
+        ["tracking_total_keys", inst.tracking.totalKeys],
+        ["tracking_total_items", inst.tracking.totalItems],
+        ["tracking_total_prefixes", inst.tracking.prefixes.size],
       ]);
     }
     case "replication":

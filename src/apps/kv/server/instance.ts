@@ -22,6 +22,8 @@ import { Config } from "./config.js";
 import { rewriteConfigFile } from "./config_rewrite.js";
 import { Keyspace } from "../commands/db.js";
 import { PubSubTable } from "./pubsub_table.js";
+import { type ClientTracking, ShardEvents, TrackingTable } from "./tracking.js";
+import { type KeyspaceEvents } from "../commands/notify.js";
 import type { ChildSpec } from "../../../otp/supervisor.js";
 import { type ErrorReply } from "../resp/reply.js";
 import { Acl } from "./acl.js";
@@ -92,6 +94,8 @@ export class ClientRow {
   argvMem = 0;
   /** Bytes of the arguments of the commands queued since MULTI (CLIENT LIST's `multi-mem`). */
   multiMem = 0;
+  /** CLIENT TRACKING's state while on (tracking.ts). */
+  tracking: ClientTracking | null = null;
   /** Set when the output went over the soft limit (ms), else 0. */
   softSince = 0;
   /** Bytes written and not yet taken by the kernel, now (CLIENT LIST's `omem`). */
@@ -171,6 +175,12 @@ export class KvInstance {
   readonly pubsub = new PubSubTable();
   /** ACL users and the ACL LOG (acl.ts). */
   readonly acl: Acl;
+  /** Client-side caching: who may cache which keys (tracking.ts). */
+  readonly tracking: TrackingTable;
+  /** Each shard's keyspace hooks (keyspace notifications, tracking). */
+  readonly shardEvents: readonly ShardEvents[];
+  /** Keyspace notifications only, for scratch keyspaces (a cross-shard command's run: txn.ts). */
+  readonly notifications: KeyspaceEvents;
   /** Scripts: the Lua interpreter, the script cache, the script running now (scripting/). */
   readonly scripting = new ScriptingState();
   readonly stats: KvStats;
@@ -211,6 +221,13 @@ export class KvInstance {
     this.names = new Names(opts.prefix ?? "kv", this.shardCount);
     const dbs = this.config.get("databases");
     this.keyspaces = Array.from({ length: this.shardCount }, () => new Keyspace(dbs));
+    this.tracking = new TrackingTable(this.clients, this.shardCount);
+    this.shardEvents = this.keyspaces.map((ks, i) => (ks.events = new ShardEvents(this.pubsub, this.tracking, i)));
+    this.notifications = { publish: (ch, m) => this.pubsub.publish(ch, m), keyChanged: null, flushed: () => {} };
+    this.applyEventSettings();
+    this.config.onChange((name) => {
+      if (name === "notify-keyspace-events" || name === "tracking-table-max-keys") this.applyEventSettings();
+    });
     this.persistence = opts.persistence ?? null;
     this.configFile = opts.configFile ?? null;
     this.stats = {
@@ -228,6 +245,18 @@ export class KvInstance {
     let id = "";
     for (let i = 0; i < 40; i++) id += ((Math.random() * 16) | 0).toString(16);
     this.runId = id;
+  }
+
+  /** notify-keyspace-events and tracking-table-max-keys to the shards' keyspaces and the tracking table. */
+  private applyEventSettings(): void {
+    const flags = this.config.get("notify-keyspace-events");
+    for (const ks of this.keyspaces) ks.notifyFlags = flags;
+    this.tracking.maxKeys = Number(this.config.get("tracking-table-max-keys"));
+  }
+
+  /** A client turned tracking on: from now every shard passes key changes on (Redis creates its table then). */
+  startTracking(): void {
+    for (const e of this.shardEvents) e.track();
   }
 
   /** CONFIG REWRITE: the config file with the current settings (config_rewrite.ts). */

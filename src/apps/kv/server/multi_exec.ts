@@ -20,6 +20,8 @@
  * once, outside the shards); and if a shard crashes in the middle of EXEC
  * (a bug), the commands that ran stay applied and EXEC answers an error.
  */
+import { current } from "../../../runtime/current.js";
+import { forClient } from "./tracking_reads.js";
 import { spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { MultiState, type Queued, type Session } from "./session.js";
@@ -146,9 +148,18 @@ export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep)
   const inst = c.inst;
   const conn = c.self;
   const db = c.db;
+  // A tracking client's reads in the transaction remember their keys (CLIENT CACHING before MULTI counts for all of them).
+  let queued = tx.queued;
+  const t = c.row.tracking;
+  if (t !== null) {
+    const specs = new Map<CommandEntry, CommandEntry>();
+    queued = queued.map((q) => ({ cmd: forClient(inst, c.row, q.cmd, t.caching, specs), argv: q.argv }));
+    t.caching = false;
+  }
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
+    inst.tracking.actingFor.set(current!, conn);
     const out = yield* transaction(inst, conn, c.row, db, tx.queued, watched, connStep);
     const done = new AsyncDone(seq, out.reply, out.db);
     if (!out.ran || !inst.config.get("appendonly")) return conn.rt.deliver(conn, done);

@@ -44,6 +44,8 @@ export function* runRouted(
     }
     const replies: Reply[] = [];
     for (let i = 0; i < n; i++) replies.push(yield* run(i, argv));
+    // Every shard has flushed: tracking clients drop their caches (as the connection does for its own FLUSHALL).
+    if (cmd.name === "flushall" || cmd.name === "flushdb") inst.tracking.flushed();
     return n === 1 ? replies[0]! : mergeAll(cmd.name, replies);
   }
   // route "multi": as the connection plans it

@@ -32,9 +32,9 @@ import { type ClientRow, type KvInstance } from "./instance.js";
 import { aclDenial } from "./acl_check.js";
 import { ACL_OK, checkCommandPerm } from "./acl_user.js";
 import { LUA_CALLER, called, feedMonitors } from "./call_log.js";
+import { shardOf } from "./router.js";
 import { AsyncDone } from "./messages.js";
 import { type ConnectionStep, direct, directState, runRouted, runSync, safeExec } from "./routed.js";
-import { shardOf } from "./router.js";
 import type { Session } from "./session.js";
 import { type ShardState, holdIdleShards, idleShards, serveReadyAfterDirect } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
@@ -110,13 +110,16 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   if (prepared instanceof ErrorReply) return prepared;
   const conn = c.self;
   const db = c.db;
+  // A tracking client's script that reads remembers the script's declared keys for it (Redis' script_caller).
+  const t = c.row.tracking;
+  const tracker = t !== null && !t.bcast && !(t.optin && !c.caching) && !(t.optout && c.caching) ? c.row : null;
   const persist = inst.config.get("appendonly") as boolean;
   const writer = persist ? conn.rt.whereis(inst.names.writer) : undefined;
   const idle = c.inFlight() === 0 && (!persist || writer !== undefined) ? idleShards(inst) : null;
   if (idle !== null) {
     const target = prepared.resolve();
     if (target instanceof ErrorReply) return target;
-    const run = new HeldRun(inst, db, prepared, target, connStep, idle, c.row, cmd);
+    const run = new HeldRun(inst, db, prepared, target, connStep, idle, c.row, cmd, tracker);
     const r = run.step();
     if (r !== PAUSED) {
       serveReadyAfterDirect(idle);
@@ -149,11 +152,12 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   c.sendBuilt();
   c.blocked = true;
   spawnLink(function* () {
+    inst.tracking.actingFor.set(current!, conn);
     const shards = inst.names.shards.map((_, i) => i);
     let out: { reply: Reply; records: AofRecord[] };
     try {
       for (const i of shards) yield* step(inst, i, 0, null, "lock");
-      out = yield* runScriptHeld(inst, db, prepared, connStep, c.row, cmd);
+      out = yield* runScriptHeld(inst, db, prepared, connStep, c.row, cmd, tracker);
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
       yield* unlockAll(inst, shards);
@@ -192,12 +196,14 @@ export function* runScriptHeld(
   caller: ClientRow,
   /** The command that runs it: MONITOR shows its line as the script starts (as Redis does). */
   cmd?: CommandEntry,
+  /** The client whose tracking remembers the declared keys once the script runs a read command (null: none). */
+  tracker: ClientRow | null = null,
 ): Generator<unknown, { reply: Reply; records: AofRecord[] }, unknown> {
   const target = job.resolve();
   if (target instanceof ErrorReply) return { reply: target, records: [] };
   const states: ShardState[] = [];
   for (let i = 0; i < inst.shardCount; i++) states.push(yield* step(inst, i, db, (s) => s, null));
-  const run = new HeldRun(inst, db, job, target, connStep, states, caller, cmd);
+  const run = new HeldRun(inst, db, job, target, connStep, states, caller, cmd, tracker);
   let r = run.step();
   while (r === PAUSED) {
     // Past the threshold: let the connections run (they answer BUSY, SCRIPT KILL marks the run).
@@ -227,6 +233,8 @@ class HeldRun {
     caller: ClientRow,
     /** The command that runs it (EVAL...), for MONITOR's line as the script starts. */
     cmd?: CommandEntry,
+    /** The client whose tracking remembers the script's declared keys once it runs a read command (null: none). */
+    tracker: ClientRow | null = null,
   ) {
     const records = this.records;
     this.persist = inst.config.get("appendonly") as boolean;
@@ -243,6 +251,11 @@ class HeldRun {
         // redis.call's commands count in INFO commandstats, the slow log and MONITOR (`[db lua]`), as Redis' call() does.
         const t0 = performance.now();
         let reply: Reply;
+        if (tracker !== null && cmd.flags.includes("readonly")) {
+          // Redis remembers a tracking caller's declared keys at the script's first read (script_caller).
+          for (const k of job.keys) inst.tracking.remember(shardOf(k, inst.mask), tracker, [k]);
+          tracker = null;
+        }
         if (cmd.route === "connection") {
           const [rep, next] = connStep(cmd, argv, r.db);
           r.db = next;

@@ -32,10 +32,12 @@ export function resetCommand(c: Session, seq: number): SlotAction {
     c.row.monitor = false;
     inst.calls.monitors.delete(c.self);
   }
+  inst.tracking.disable(c.row);
   c.db = 0;
   c.row.db = 0;
   c.resp = 2;
-  const open = inst.config.get("requirepass") === "";
+  c.row.user = inst.acl.defaultUser;
+  const open = inst.acl.defaultAuthenticated;
   c.authenticated = open;
   c.row.authenticated = open;
   c.parser.authRequired = !open;

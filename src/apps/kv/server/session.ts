@@ -68,6 +68,8 @@ export interface Session {
   skipNext: boolean;
   /** Drops (or, `false`, writes after all) the reply of command `seq` (CLIENT REPLY, RESET). */
   silence(seq: number, on: boolean): void;
+  /** CLIENT CACHING was given for the command being run (client-side caching's OPTIN/OPTOUT). */
+  readonly caching: boolean;
   /** Answers command `seq` (replies are written in command order). */
   fill(seq: number, r: Reply | SlotAction): void;
   /** Sends the batches built so far to their shards (before a command that must follow them). */

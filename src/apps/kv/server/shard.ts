@@ -203,6 +203,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.mayBlock = true;
     if (s.configSeen !== this.inst.configVersion) syncSettings(s);
     const limited = s.maxmemory !== 0;
+    this.inst.shardEvents[s.index]!.by = b.from;
     const blocked = s.keyspace.blocked;
     let served: (Served | Wake)[] | null = null;
     const inst = this.inst;
@@ -228,6 +229,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.keyspace.settle(valueCost);
     this.answerBatch(s, b, replies, persist);
     if (served !== null) this.tell(s, served, persist);
+    if (this.inst.tracking.broadcastPending) this.inst.tracking.broadcast();
   }
 
   private answerBatch(s: ShardState, b: Batch, replies: Reply[], persist: boolean): void {
@@ -277,12 +279,14 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const persist = this.inst.config.get("appendonly");
     s.records = persist ? [] : null;
     s.now = Date.now();
+    this.inst.shardEvents[s.index]!.by = null;
     const out: (Served | Wake)[] = [];
     serveReady(s, out);
     const records = s.records;
     s.records = null;
     if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
     this.tell(s, out, persist);
+    if (this.inst.tracking.broadcastPending) this.inst.tracking.broadcast();
   }
 
   private internalError(s: ShardState, argv: readonly string[], e: unknown): ErrorReply {
@@ -305,6 +309,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.records = persist ? [] : null;
     s.now = Date.now();
     if (s.configSeen !== this.inst.configVersion) syncSettings(s);
+    this.inst.shardEvents[s.index]!.by = r.from;
     let value: unknown;
     let error: unknown;
     if (r.fn !== null) {
@@ -319,6 +324,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.records = null;
     if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
     r.from.rt.deliver(r.from, new ShardRunReply(s.index, r.tag, value, error));
+    if (this.inst.tracking.broadcastPending) this.inst.tracking.broadcast();
     if (r.lock === "unlock" && s.lockedBy === r.from) this.unlock(s);
   }
 
@@ -340,6 +346,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.records = persist ? [] : null;
     const now = Date.now();
     const ks = s.keyspace;
+    this.inst.shardEvents[s.index]!.by = null;
     for (let i = 0; i < ks.dbs.length; i++) {
       const db = ks.dbs[i]!;
       if (db.expires.size === 0) continue;
@@ -351,6 +358,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.records = null;
     if (records !== null && records.length > 0) this.toWriter(s, new AofAppend(s.index, records, null));
     else if (s.unsent.length > 0) this.flushUnsent(s);
+    if (this.inst.tracking.broadcastPending) this.inst.tracking.broadcast();
   }
 
   /** performEvictions on this shard's keys; false when out of memory. */

@@ -69,6 +69,7 @@ export function startTransaction(c: Session, seq: number, cmd: CommandEntry, arg
   const conn = c.self;
   const db = c.db;
   spawnLink(function* () {
+    inst.tracking.actingFor.set(current!, conn);
     const out = yield* transaction(inst, shards, db, cmd, argv, blocking !== null);
     if (out.blockedOn !== undefined) {
       // Nothing to serve: wait on every shard of the keys (still locked, so no write comes in between).
@@ -298,6 +299,9 @@ export function* lockedCommand(
   const databases = inst.keyspaces[0]!.dbs.length;
   const dbs = keyDbs(cmd, argv, db, keys, databases);
   const scratchKs = new ScratchKeyspace(databases);
+  // The command's keyspace events go out from its run here; key changes (tracking) from the write-back.
+  scratchKs.notifyFlags = inst.keyspaces[0]!.notifyFlags;
+  scratchKs.events = inst.notifications;
   if (cmd.readsUnknownKeys?.(argv) === true) {
     const sd = scratchKs.db(db);
     sd.data = new ReadThroughKeys((k) => inst.keyspaces[shardOf(k, inst.mask)]!.db(db), () => sd.expires);
@@ -362,7 +366,7 @@ export function* lockedCommand(
     yield* on(i, (s) => {
       for (const g of l) {
         const target = s.keyspace.db(g.db);
-        target.setKey(g.key, g.value);
+        target.setKey(g.key, g.value, false, false);
         if (g.expireAt !== undefined) target.setExpire(g.key, g.expireAt);
       }
     });
