@@ -28,7 +28,7 @@ import type { ChildSpec } from "../../../otp/supervisor.js";
 import { type ErrorReply } from "../resp/reply.js";
 import { Acl } from "./acl.js";
 import { type AclUser } from "./acl_user.js";
-import { CallLog } from "./call_log.js";
+import { CallLog } from "./call_stats.js";
 
 /** Registered names of one server's processes (prefix `kv` by default). */
 export class Names {
