@@ -99,6 +99,8 @@ export function directState(s: ShardState, db: number, now: number, records: Aof
   s.records = records;
   s.mayBlock = false;
   s.blockedOn = null;
+  // Whose change it is, for client-side caching's NOLOOP: the running process (a script's, or the connection running it).
+  s.inst.shardEvents[s.index]!.by = current!;
   return s;
 }
 

@@ -318,7 +318,10 @@ class HeldRun {
       sc.running = null;
       sc.busy = null;
     }
-    for (const s of this.states) s.records = null;
+    for (const s of this.states) {
+      s.records = null;
+      this.inst.shardEvents[s.index]!.by = null;
+    }
   }
 
   /** The reply, and the records to write (one MULTI/EXEC when more than one). */
