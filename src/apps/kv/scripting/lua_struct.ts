@@ -213,8 +213,7 @@ export function openStruct(vm: LuaVm, L: LuaState, aux: LuaAux): void {
           if (size === 0) {
             if (n === 0 || !aux.isNumber(L, -1)) aux.error(L, "format 'c0' needs a previous size");
             const d = api.lua_tonumber(L, -1);
-            // (size_t)d: a negative or NaN count is huge, so too long for the data.
-            size = d >= 0 ? Math.trunc(d) : Infinity;
+            size = sizeT(d);
             api.lua_settop(L, -2);
             n--;
             aux.argCheck(L, fits(size), 2, "data string too short");
@@ -262,4 +261,16 @@ export function openStruct(vm: LuaVm, L: LuaState, aux: LuaAux): void {
   vm.setFunction(L, -1, "size", size);
   aux.register(L, "struct");
   api.lua_settop(L, -2);
+}
+
+/**
+ * `(size_t)d` as gcc compiles it on x86-64 (what redis-server does with a
+ * count it reads as a double): below 2^63 a truncation (a negative count,
+ * or NaN, becomes huge: Infinity here, too long for any data); from 2^63
+ * the conversion overflows, and from 2^64 (and +inf) it comes out 0.
+ */
+function sizeT(d: number): number {
+  if (d >= 2 ** 64) return 0;
+  if (d > -1 && d < 2 ** 63) return Math.trunc(d) + 0;
+  return Infinity;
 }
