@@ -57,9 +57,14 @@ const TESTS: Record<string, (r: () => string) => string[]> = {
   lpush: () => ["LPUSH", "mylist", "xxx"],
   mset: (r) => ["MSET", ...Array.from({ length: 10 }, () => [`key:${r()}`, "xxx"]).flat()],
   // bench/kv_server.ts' evalsha_3cmd script (loaded first with SCRIPT LOAD).
-  evalsha: (r) => ["EVALSHA", sha1hex(SCRIPT_3CMD), "2", `n${r()}`, `v${r()}`, "value"],
+  evalsha: (r) => ["EVALSHA", SHA_3CMD, "2", `n${r()}`, `v${r()}`, "value"],
+  // The same call with a script that calls nothing: the fixed cost of a script run.
+  evalsha_nop: (r) => ["EVALSHA", SHA_NOP, "2", `n${r()}`, `v${r()}`, "value"],
 };
 const SCRIPT_3CMD = "redis.call('incr', KEYS[1]) redis.call('set', KEYS[2], ARGV[1]) return redis.call('get', KEYS[2])";
+const SCRIPT_NOP = "return ARGV[1]";
+const SHA_3CMD = sha1hex(SCRIPT_3CMD);
+const SHA_NOP = sha1hex(SCRIPT_NOP);
 
 /** Counts complete top-level RESP2 replies in the output stream. */
 class ReplyCounter {
@@ -186,6 +191,7 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
       rt.deliver(conn, new SocketData(c));
     });
   if (test === "evalsha") await send(Buffer.from(mb(["SCRIPT", "LOAD", SCRIPT_3CMD]), "latin1"), 1);
+  if (test === "evalsha_nop") await send(Buffer.from(mb(["SCRIPT", "LOAD", SCRIPT_NOP]), "latin1"), 1);
   for (const c of fill) await send(c, 50);
   for (const c of warm) await send(c, pipeline);
   for (const c of main) await send(c, pipeline);

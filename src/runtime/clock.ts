@@ -3,6 +3,8 @@
  * run timers on virtual time.
  */
 
+import { performance } from "node:perf_hooks";
+
 export interface Clock {
   /** Monotonic milliseconds (fractional allowed). */
   now(): number;

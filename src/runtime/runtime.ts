@@ -10,6 +10,7 @@
  * JS cannot preempt a synchronous loop: a handler that never returns blocks
  * the whole runtime, and is the one thing Agner cannot protect against.
  */
+import { performance } from "node:perf_hooks";
 import { Atom, atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";

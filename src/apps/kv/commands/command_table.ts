@@ -34,6 +34,8 @@ export interface CommandEntry extends CommandSpec {
   readonly tips: readonly string[];
   /** Redis' CMD_MAY_REPLICATE (not shown by COMMAND): a read that may propagate a write (PFCOUNT); scripts treat it as a write. */
   readonly mayReplicate: boolean;
+  /** The flags the hot paths test, as {@link CMD} bits (an `includes` over `flags` per check cost more). */
+  readonly bits: number;
   readonly keySpecs: readonly KeySpec[];
   readonly group: string;
   readonly since: string;
@@ -124,6 +126,25 @@ export const ACL_ORDER = [
   "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
 ];
 
+/** Bits of {@link CommandEntry.bits}: one per flag that a path tests on every command. */
+export const CMD = {
+  write: 1,
+  readonly: 2,
+  denyoom: 4,
+  admin: 8,
+  noscript: 16,
+  skip_monitor: 32,
+  skip_slowlog: 64,
+  no_auth: 128,
+  allow_busy: 256,
+} as const;
+
+function flagBits(flags: readonly string[]): number {
+  let b = 0;
+  for (const f of flags) b |= (CMD as Record<string, number>)[f] ?? 0;
+  return b;
+}
+
 /** Flags that COMMAND INFO does not show but the ACL categories derive from. */
 const HIDDEN_FLAGS = new Set(["sentinel", "may_replicate", "only_sentinel", "protected", "touches_arbitrary_keys"]);
 
@@ -188,6 +209,7 @@ function build(name: string, def: Def, parent: string | null): CommandEntry {
     acl: ACL_ORDER.filter((c) => acl.has(c)),
     tips: def.tips ? def.tips.split(" ") : [],
     mayReplicate: allFlags.includes("may_replicate"),
+    bits: flagBits(allFlags),
     keySpecs,
     group: def.group,
     since: def.since,

@@ -26,6 +26,8 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { type LatinBuffer } from "../chunk_buffer.js";
+import { latin1 as latin1At } from "../resp/resp.js";
 
 /** The slice of the WebAssembly JS API used here (the project's TS libs do not declare it). */
 interface WasmMemory {
@@ -194,6 +196,8 @@ export class LuaVm {
   readonly L: LuaState;
   private readonly ex: Exports;
   private u8: Uint8Array;
+  /** The same memory as a Buffer (its latin1Slice), renewed with u8 when the memory grows. */
+  private hb: LatinBuffer;
   private scratch: number;
   private scratchSize = 4096;
   private readonly lenPtr: number;
@@ -288,6 +292,7 @@ export class LuaVm {
     ex.emscripten_stack_init?.();
     ex.__wasm_call_ctors();
     this.u8 = u8();
+    this.hb = Buffer.from(ex.memory.buffer) as LatinBuffer;
     this.scratch = ex.malloc(this.scratchSize);
     this.lenPtr = ex.malloc(8);
     this.L = ex.luaL_newstate();
@@ -299,7 +304,10 @@ export class LuaVm {
   }
 
   private heap(): Uint8Array {
-    if (this.u8.byteLength === 0) this.u8 = new Uint8Array(this.ex.memory.buffer);
+    if (this.u8.byteLength === 0) {
+      this.u8 = new Uint8Array(this.ex.memory.buffer);
+      this.hb = Buffer.from(this.ex.memory.buffer) as LatinBuffer;
+    }
     return this.u8;
   }
 
@@ -337,10 +345,8 @@ export class LuaVm {
     if (p === 0) return null;
     const h = this.heap();
     const n = h[this.lenPtr]! | (h[this.lenPtr + 1]! << 8) | (h[this.lenPtr + 2]! << 16) | (h[this.lenPtr + 3]! << 24);
-    if (n > 64) return latin1(this.ex.memory.buffer, p, n);
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode(h[p + i]!);
-    return s;
+    // A flat string: one built by += is a rope from 13 chars on, which a Map lookup (a key) must flatten first.
+    return latin1At(this.hb, p, n);
   }
 
   /** The bytes of the string at idx (a copy), or null. */

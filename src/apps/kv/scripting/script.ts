@@ -5,8 +5,9 @@
  * what it has done so far (a write makes it unkillable). The server gives
  * the `exec` that actually runs a checked command on the data.
  */
+import { performance } from "node:perf_hooks";
 import { lookupCommand } from "../commands/engine.js";
-import { type CommandEntry } from "../commands/command_table.js";
+import { type CommandEntry, CMD } from "../commands/command_table.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { type ScriptHost } from "./script_lua.js";
 
@@ -84,13 +85,13 @@ export class ScriptRun implements ScriptHost {
     if (cmd === undefined || (cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
       return new ErrorReply(cmd === undefined ? "ERR Unknown Redis command called from script" : "ERR Wrong number of args calling Redis command from script");
     }
-    const flags = cmd.flags;
-    if (flags.includes("noscript")) return new ErrorReply("ERR This Redis command is not allowed from script");
+    const bits = cmd.bits;
+    if ((bits & CMD.noscript) !== 0) return new ErrorReply("ERR This Redis command is not allowed from script");
     const denied = this.server.aclVerify(cmd, argv);
     if (denied !== null) return denied;
-    const write = flags.includes("write");
+    const write = (bits & CMD.write) !== 0;
     if (this.readOnly && (write || cmd.mayReplicate)) return new ErrorReply("ERR Write commands are not allowed from read-only scripts.");
-    if (!(this.flags.allowOom && !this.flags.compat) && !this.dirty && this.server.oomAtStart && flags.includes("denyoom")) {
+    if (!(this.flags.allowOom && !this.flags.compat) && !this.dirty && this.server.oomAtStart && (bits & CMD.denyoom) !== 0) {
       return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
     }
     if (write) this.dirty = true;

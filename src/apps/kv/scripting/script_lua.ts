@@ -100,6 +100,8 @@ export class LuaEnv {
     this.L = this.vm.L;
     this.ar = this.vm.alloc(128);
     this.hookFn = this.vm.hook((L) => this.onHook(L));
+    this.keysName = this.vm.cstr("KEYS");
+    this.argvName = this.vm.cstr("ARGV");
     this.setup();
   }
 
@@ -199,7 +201,7 @@ export class LuaEnv {
       return this.raise(L, `Script attempted to access nonexistent global variable '${vm.toString(L, -1)}'`);
     });
     api.lua_pushvalue(L, LUA_GLOBALSINDEX);
-    api.lua_setfield(L, LUA_REGISTRYINDEX, vm.cstr("redis_real_globals"));
+    this.realGlobals = api.luaL_ref(L, LUA_REGISTRYINDEX);
     if (vm.load(L, SETUP_LUA, "@redis_setup") !== 0) throw new Error(`Lua setup: ${vm.toString(L, -1)}`);
     api.lua_pushcclosure(L, roNewIndex, 0);
     api.lua_pushcclosure(L, globalIndex, 0);
@@ -420,24 +422,21 @@ export class LuaEnv {
   }
 
   /** Sets a global of the real globals table (KEYS, ARGV), past the protection. */
-  private setGlobalArray(name: string, items: readonly string[]): void {
+  private setGlobalArray(name: number, items: readonly string[]): void {
     const { vm, L } = this;
     const api = vm.api;
-    api.lua_createtable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      vm.pushString(L, items[i]!);
-      api.lua_rawseti(L, -2, i + 1);
-    }
-    this.pushRealGlobals(L);
+    this.pushStrings(L, items);
+    api.lua_rawgeti(L, LUA_REGISTRYINDEX, this.realGlobals);
     api.lua_insert(L, -2);
-    api.lua_setfield(L, -2, vm.cstr(name));
+    api.lua_setfield(L, -2, name);
     api.lua_settop(L, -2);
   }
 
-  private pushRealGlobals(L: LuaState): void {
-    const api = this.vm.api;
-    api.lua_getfield(L, LUA_REGISTRYINDEX, this.vm.cstr("redis_real_globals"));
-  }
+  /** The real globals table (past the protection), as a registry reference: every EVAL sets its KEYS and ARGV there. */
+  private realGlobals = 0;
+  /** "KEYS" and "ARGV" in the VM's memory. */
+  private readonly keysName: number;
+  private readonly argvName: number;
 
   /**
    * Starts a compiled function for EVAL (`KEYS`/`ARGV` globals, no
@@ -462,8 +461,8 @@ export class LuaEnv {
     api.lua_rawgeti(co, LUA_REGISTRYINDEX, ref);
     let nargs = 0;
     if (mode === "eval") {
-      this.setGlobalArray("KEYS", keys);
-      this.setGlobalArray("ARGV", args);
+      this.setGlobalArray(this.keysName, keys);
+      this.setGlobalArray(this.argvName, args);
     } else {
       this.pushStrings(co, keys);
       this.pushStrings(co, args);

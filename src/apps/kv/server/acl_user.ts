@@ -15,6 +15,7 @@
  * at the end of a description follows this server's command table where
  * Redis follows its hash table's order.
  */
+import { CMD } from "../commands/command_table.js";
 import { createHash } from "node:crypto";
 import { ACL_ORDER, COMMANDS, type CommandEntry, lookupByFullname } from "../commands/command_table.js";
 import { commandKeys } from "../commands/command_def.js";
@@ -514,7 +515,7 @@ export function channelAllowed(list: readonly string[], channel: string, isPatte
 
 /** ACLSelectorCheckCmd: ACL_OK or the denial, and the argument it is about. */
 function selectorCheck(s: Selector, cmd: CommandEntry, argv: readonly string[]): [number, number] {
-  if (!s.allCommands && !cmd.flags.includes("no_auth") && !s.allowed.has(cmd.fullname)) {
+  if (!s.allCommands && (cmd.bits & CMD.no_auth) === 0 && !s.allowed.has(cmd.fullname)) {
     const args = s.firstArgs?.get(cmd.fullname);
     if (argv.length < 2 || args === undefined) return [DENIED_CMD, 0];
     const arg = argv[cmd.fullname.includes("|") ? 2 : 1]!.toLowerCase();

@@ -12,6 +12,8 @@
  * in execution order. Commands refused before running report
  * {@link rejected}.
  */
+import { performance } from "node:perf_hooks";
+import { CMD } from "../commands/command_table.js";
 import { type CommandEntry } from "../commands/engine.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { type KvInstance } from "./instance.js";
@@ -34,12 +36,12 @@ export function called(inst: KvInstance, who: Caller | undefined, cmd: CommandEn
   if (reply instanceof ErrorReply) {
     s.failed++;
     const fromCall = who === LUA_CALLER;
-    if (cmd.flags.includes("skip_monitor") && log.scriptError !== null && reply.text.startsWith(log.scriptError + " ")) log.scriptError = null;
+    if ((cmd.bits & CMD.skip_monitor) !== 0 && log.scriptError !== null && reply.text.startsWith(log.scriptError + " ")) log.scriptError = null;
     else log.countError(reply.text);
     if (fromCall) log.scriptError = errorCode(reply.text);
   }
   const slower = inst.config.get("slowlog-log-slower-than");
-  if (slower >= 0 && usec >= slower && !cmd.flags.includes("skip_slowlog")) slowlogPush(inst, who, argv, usec);
+  if (slower >= 0 && usec >= slower && (cmd.bits & CMD.skip_slowlog) === 0) slowlogPush(inst, who, argv, usec);
   if (log.monitors.size > 0 && who !== undefined) feedMonitors(inst, who, cmd, argv, db);
 }
 
@@ -68,7 +70,7 @@ function slowlogPush(inst: KvInstance, who: Caller | undefined, argv: readonly s
 
 /** Redis does not show these (too dangerous: admin), nor skip_monitor ones (EVAL shows itself as it starts). */
 function monitorHides(cmd: CommandEntry): boolean {
-  return cmd.flags.includes("admin") || cmd.flags.includes("skip_monitor");
+  return (cmd.bits & CMD.admin) !== 0 || (cmd.bits & CMD.skip_monitor) !== 0;
 }
 
 /** Sends the line of one command to every monitoring connection (unless Redis hides it). */

@@ -7,6 +7,7 @@
  * UNPAUSE) each holding connection gets {@link PAUSE_OVER} and goes on,
  * replies in order.
  */
+import { CMD } from "../commands/command_table.js";
 import { spawn } from "../../../runtime/erlang.js";
 import { sleep } from "../../../runtime/receive.js";
 import { type CommandEntry } from "../commands/engine.js";
@@ -18,7 +19,7 @@ export class PauseOver {}
 export const PAUSE_OVER = new PauseOver();
 
 function mayReplicate(cmd: CommandEntry): boolean {
-  return cmd.flags.includes("write") || cmd.mayReplicate;
+  return (cmd.bits & CMD.write) !== 0 || cmd.mayReplicate;
 }
 
 /** Whether the pause in force holds `cmd` back (`tx`: the open MULTI, for EXEC). */

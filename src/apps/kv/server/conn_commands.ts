@@ -9,6 +9,7 @@
  * after it; the protocol switch of HELLO takes effect in the reply stream
  * exactly at HELLO's own reply (see `SlotAction`).
  */
+import { performance } from "node:perf_hooks";
 import { spawnLink } from "../../../runtime/erlang.js";
 import { call } from "../../../otp/gen.js";
 import { Supervisor } from "../../../otp/supervisor.js";

@@ -18,6 +18,8 @@
  * A shard that dies does not lose the batches it had not run (a batch runs
  * whole or not at all): they go again, in order, to its successor.
  */
+import { performance } from "node:perf_hooks";
+import { CMD } from "../commands/command_table.js";
 import type net from "node:net";
 import { NORMAL } from "../../../runtime/atoms.js";
 import { current } from "../../../runtime/current.js";
@@ -312,7 +314,7 @@ export class ConnState implements Session {
     }
     const row = this.row;
     row.cmd = cmd.fullname;
-    if (!row.authenticated && this.inst.acl.authRequired(false) && !cmd.flags.includes("no_auth")) return this.refuse(seq, NOAUTH, cmd);
+    if (!row.authenticated && this.inst.acl.authRequired(false) && (cmd.bits & CMD.no_auth) === 0) return this.refuse(seq, NOAUTH, cmd);
     if (!row.user.free) {
       const denied = aclDenial(this.inst, row, cmd, argv, this.tx !== null ? "multi" : "toplevel");
       if (denied !== null) return this.refuse(seq, denied, cmd);
@@ -324,9 +326,9 @@ export class ConnState implements Session {
       if (tr.caching && this.tx === null && !cmd.fullname.startsWith("client|")) tr.caching = false;
     }
     const busy = this.inst.scripting.busy;
-    if (busy !== null && !cmd.flags.includes("allow_busy") && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!, cmd);
+    if (busy !== null && (cmd.bits & CMD.allow_busy) === 0 && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!, cmd);
     const refusal = this.inst.writeRefusal;
-    if (refusal !== null && (cmd.name === "ping" || cmd.flags.includes("write"))) return this.refuse(seq, refusal, cmd);
+    if (refusal !== null && (cmd.name === "ping" || (cmd.bits & CMD.write) !== 0)) return this.refuse(seq, refusal, cmd);
     if (this.inst.pause !== null && pausedFor(this.inst, cmd, this.tx)) return this.hold(argv, seq, "pause");
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {

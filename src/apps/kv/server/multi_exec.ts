@@ -20,6 +20,7 @@
  * once, outside the shards); and if a shard crashes in the middle of EXEC
  * (a bug), the commands that ran stay applied and EXEC answers an error.
  */
+import { performance } from "node:perf_hooks";
 import { current } from "../../../runtime/current.js";
 import { forClient } from "./tracking_reads.js";
 import { spawnLink } from "../../../runtime/erlang.js";

@@ -19,6 +19,8 @@
  * Inside MULTI, EXEC runs a queued script the same way on the shards it
  * already holds ({@link runScriptHeld}).
  */
+import { performance } from "node:perf_hooks";
+import { CMD } from "../commands/command_table.js";
 import { monitor, spawnLink } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
 import { current } from "../../../runtime/current.js";
@@ -251,7 +253,7 @@ class HeldRun {
         // redis.call's commands count in INFO commandstats, the slow log and MONITOR (`[db lua]`), as Redis' call() does.
         const t0 = performance.now();
         let reply: Reply;
-        if (tracker !== null && cmd.flags.includes("readonly")) {
+        if (tracker !== null && (cmd.bits & CMD.readonly) !== 0) {
           // Redis remembers a tracking caller's declared keys at the script's first read (script_caller).
           for (const k of job.keys) inst.tracking.remember(shardOf(k, inst.mask), tracker, [k]);
           tracker = null;

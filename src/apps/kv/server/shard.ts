@@ -16,6 +16,8 @@
  * While a transaction holds the shard ({@link ShardRun} with `lock`), only
  * that process is served; everything else waits in arrival order.
  */
+import { performance } from "node:perf_hooks";
+import { CMD } from "../commands/command_table.js";
 import { inspect } from "../../../term/inspect.js";
 import { Tuple, t } from "../../../term/tuple.js";
 import { DOWN } from "../../../runtime/atoms.js";
@@ -213,7 +215,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
       const t0 = performance.now();
       try {
         // Redis' processCommand: evict before a command that may grow memory; refuse it when that cannot help.
-        if (limited && spec.flags.includes("denyoom") && !this.evict(s)) replies[i] = OOM;
+        if (limited && (spec.bits & CMD.denyoom) !== 0 && !this.evict(s)) replies[i] = OOM;
         else {
           replies[i] = execCommand(s, spec, cmds[i]!);
           if (s.blockedOn !== null) replies[i] = this.park(s, b.from, spec);

@@ -6,6 +6,7 @@
  * pays for it. In the shard, so a write that follows the read in the
  * shard's order always finds the key remembered.
  */
+import { CMD } from "../commands/command_table.js";
 import { type CommandEntry } from "../commands/engine.js";
 import { keysOf } from "../commands/command_def.js";
 import { type ExecContext } from "../commands/command.js";
@@ -21,7 +22,7 @@ import { shardOf } from "./router.js";
  */
 export function forClient(inst: KvInstance, row: ClientRow, cmd: CommandEntry, caching: boolean, specs: Map<CommandEntry, CommandEntry>): CommandEntry {
   const t = row.tracking;
-  if (t === null || t.bcast || (t.optin && !caching) || (t.optout && caching) || !cmd.flags.includes("readonly")) return cmd;
+  if (t === null || t.bcast || (t.optin && !caching) || (t.optout && caching) || (cmd.bits & CMD.readonly) === 0) return cmd;
   let w = specs.get(cmd);
   if (w === undefined) specs.set(cmd, (w = trackedSpec(inst, row, cmd)));
   return w;
