@@ -32,6 +32,7 @@ import { Config, ConfigError, SETTING_NAMES, SETTINGS, envName } from "../apps/k
 import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } from "../apps/kv/index.js";
 import { DataDirError, claimDataDir, ensureDir, takeOverText } from "../apps/kv/server/data_dir.js";
 import { warnIfStale } from "./stale_build.js";
+import { JoinError, type JoinResult, joinCluster, joinNodes } from "./join.js";
 
 /** The server's settings with `npm start`'s defaults: persistent (`appendonly yes`, data in ./data). */
 function cliConfig(): Config {
@@ -105,6 +106,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         epmdPort: defaultEpmdPort(env),
         // An EPMD started here listens on loopback unless ERL_EPMD_ADDRESS says more (epmd adds loopback to it).
         epmdAddress: epmdAddressEnv(env) ?? ["127.0.0.1"],
+        netTicktime: config.get("net-ticktime"),
       });
       node = distInfo() ?? null;
     } catch (e) {
@@ -112,9 +114,17 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
   }
 
+  // Joining comes before the application: the server is a cluster member once it answers.
+  let joined: JoinResult | null = null;
+  const join = joinNodes(config.get("join"));
+  if (join.length > 0) {
+    if (node === null) throw new JoinError(`--join ${join.join(",")} needs the Erlang node, which did not start (see above)`);
+    joined = await joinCluster(join, config.get("join-timeout"), (line) => console.log(line));
+  }
+
   defineKvApplication();
   await Application.start("kv", { instance: inst });
-  banner(inst, node);
+  banner(inst, node, joined);
   return inst;
 }
 
@@ -169,7 +179,7 @@ function epmdLine(e: ListenInfo["epmd"]): string {
   }
 }
 
-function banner(inst: KvInstance, info: ListenInfo | null): void {
+function banner(inst: KvInstance, info: ListenInfo | null, joined: JoinResult | null): void {
   const node = info?.node ?? null;
   const c = inst.config;
   const host = c.get("bind")[0]!.replace(/^-/, "");
@@ -188,6 +198,7 @@ function banner(inst: KvInstance, info: ListenInfo | null): void {
       ? [
           `  node:       ${info.node}, distribution on ${where([info.host])} port ${info.port}${/^(127\.|::1$)/.test(info.host) ? " (this machine only: --dist-bind to open it)" : ""}`,
           `  EPMD:       ${epmdLine(info.epmd)}`,
+          ...(joined !== null ? [`  cluster:    joined ${joined.joined.map((n) => n.name).join(", ")}${joined.found.length > 0 ? `, and through it ${joined.found.map((n) => n.name).join(", ")}` : ""}`] : []),
           `  iex:        ${c.get("cookie") === "" ? "iex --sname client (this user's ~/.erlang.cookie)" : "iex --sname client --cookie <the cookie set>"}, ` +
             `then GenServer.call({:kv, :"${node}"}, {:get, "foo"})`,
         ]

@@ -471,6 +471,15 @@ export class Connection implements DistConnection {
     this.tickWrite = this.stats.framesOut + this.stats.ticksOut;
   }
 
+  /** A tick of a ticktime change's transition (net_ticker.ts): sent unless a visible connection has output queued. */
+  auxTick(): void {
+    if (!this.open || (!this.hidden && this.queuedBytes > 0)) return;
+    this.flush();
+    this.socket.write(TICK);
+    this.stats.ticksOut++;
+    this.stats.bytesOut += 4;
+  }
+
   close(reason: unknown = DISCONNECTED): void {
     if (!this.open) return;
     this.flush();

@@ -37,6 +37,9 @@ import type { ControlMessage } from "./control.js";
 import { DFLAG } from "./flags.js";
 import type { ConnectionHandler, DistConnection, ListenInfo } from "./types.js";
 import { type SpawnHandler } from "./rex.js";
+import { DistError } from "./errors.js";
+import type { NetTicker, TicktimeChange, TicktimeState } from "./net_ticker.js";
+import { DISCONNECT, NET_KERNEL_TERMINATED, nodedownReason } from "./node_monitor.js";
 
 /** What the node needs of its transport (the real `DistTransport`, or a test double). */
 export interface Transport {
@@ -49,10 +52,16 @@ export interface Transport {
   connection(peer: Atom): DistConnection | undefined;
   connections(): DistConnection[];
   stop(): Promise<void>;
+  /** Its ticker (the real transport; an in-memory one has no ticks, and the node keeps a ticker of its own). */
+  readonly ticker?: NetTicker;
 }
 
-/** Which connections `nodes()` lists: visible ones (Erlang's default), hidden ones, or both. */
-export type NodeKind = "visible" | "hidden" | "connected";
+/**
+ * Which nodes `nodes()` lists, as `erlang:nodes/1`: connected `visible` ones
+ * (the default), `hidden` ones, `connected` (both), `this` node, or `known`
+ * nodes (see {@link NetKernel.nodes}).
+ */
+export type NodeKind = "visible" | "hidden" | "connected" | "this" | "known";
 
 /** Options of {@link NetKernel.monitorNodes} (Erlang's `net_kernel:monitor_nodes/2`). */
 export interface MonitorNodesOptions {
@@ -85,6 +94,10 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
   private lastNode: Atom | null = null;
   private lastConn: DistConnection | null = null;
   private readonly subscribers: NodeSubscriber[] = [];
+  /** Every node this one connected to or tried to (`nodes(known)`; erl forgets those no term refers to any more, this never does). */
+  private readonly known = new Set<Atom>();
+  /** `net_ticktime` (the transport's ticker; set by startNode). */
+  ticker: NetTicker | null = null;
   /** `net_sup`, the supervisor of `net_kernel` and `rex` (restarted if killed, as under erl's kernel_sup). */
   sup: Proc | null = null;
   /** Handles SPAWN_REQUEST (rex.ts): what `erpc` and `rpc:call` from erl use. */
@@ -207,6 +220,7 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
   connectNode(node: Atom): Promise<boolean> {
     if (this.conns.has(node)) return Promise.resolve(true);
     if (node === this.rt.nodeName) return Promise.resolve(true);
+    this.known.add(node);
     const t0 = this.transport;
     if (t0 === null || this.stopped) return Promise.resolve(false);
     let a = this.attempts.get(node);
@@ -244,27 +258,47 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
     if (c === undefined) return false;
     c.close();
     // The transport reports `down`; do it now too so the caller sees the node gone on return, as erl.
-    this.down(c, atom("disconnected"));
+    this.down(c, DISCONNECT);
     return true;
   }
 
-  nodes(kind: NodeKind = "visible"): Atom[] {
+  /**
+   * `erlang:nodes/1`: the nodes of the kinds asked, each once, connected
+   * ones first and this node last (as erl 25 lists them). `known` is this
+   * node, `nonode@nohost` (erl 25 lists it too) and every node this one
+   * connected to or tried to.
+   */
+  nodes(kinds: NodeKind | readonly NodeKind[] = "visible"): Atom[] {
+    const ks = typeof kinds === "string" ? [kinds] : kinds;
     const out: Atom[] = [];
-    for (const [node, c] of this.conns) {
-      if (kind === "connected" || (kind === "hidden") === c.hidden) out.push(node);
-    }
+    const known = ks.includes("known");
+    if (known && this.rt.nodeName !== NONODE) out.push(NONODE);
+    const visible = known || ks.includes("visible") || ks.includes("connected");
+    const hidden = known || ks.includes("hidden") || ks.includes("connected");
+    for (const [node, c] of this.conns) if (c.hidden ? hidden : visible) out.push(node);
+    if (known) for (const node of this.known) if (!this.conns.has(node)) out.push(node);
+    if (known || ks.includes("this")) out.push(this.rt.nodeName);
     return out;
   }
 
-  monitorNodes(p: Proc, on: boolean, opts: MonitorNodesOptions = {}): void {
-    const info = opts.nodeType !== undefined || opts.nodedownReason !== undefined;
+  /**
+   * `net_kernel:monitor_nodes/1,2`: `opts` undefined is the `/1` form
+   * (`{nodeup, Node}`); given (even empty), messages carry an info list.
+   * Each `true` adds a subscription (two give two messages per event);
+   * `false` removes one made with the same options.
+   */
+  monitorNodes(p: Proc, on: boolean, opts?: MonitorNodesOptions): void {
+    const type = opts?.nodeType;
+    if (type !== undefined && type !== "visible" && type !== "hidden" && type !== "all") {
+      throw new DistError(`monitorNodes: bad option value nodeType: ${String(type)} (visible, hidden or all)`);
+    }
+    const info = opts !== undefined;
+    const o: MonitorNodesOptions = { nodeType: type, nodedownReason: opts?.nodedownReason === true };
     if (on) {
-      this.subscribers.push({ proc: p, opts, info });
+      this.subscribers.push({ proc: p, opts: o, info });
       return;
     }
-    const i = this.subscribers.findIndex(
-      (s) => s.proc === p && s.opts.nodeType === opts.nodeType && (s.opts.nodedownReason ?? false) === (opts.nodedownReason ?? false),
-    );
+    const i = this.subscribers.findIndex((s) => s.proc === p && s.info === info && s.opts.nodeType === o.nodeType && s.opts.nodedownReason === o.nodedownReason);
     if (i >= 0) this.subscribers.splice(i, 1);
   }
 
@@ -283,9 +317,10 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
         this.rt.deliver(s.proc, t(tag, node));
         continue;
       }
+      // erl's order: the reason, then the node type.
       const infoList: unknown[] = [];
+      if (!up && s.opts.nodedownReason) infoList.push(t(NODEDOWN_REASON, nodedownReason(reason)));
       if (s.opts.nodeType !== undefined) infoList.push(t(NODE_TYPE, kind));
-      if (!up && s.opts.nodedownReason) infoList.push(t(NODEDOWN_REASON, reason));
       this.rt.deliver(s.proc, t(tag, node, infoList));
     }
   }
@@ -296,6 +331,7 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
     const node = conn.peer;
     if (this.conns.get(node) === conn) return;
     this.conns.set(node, conn);
+    this.known.add(node);
     const q = this.pending.get(node);
     this.pending.delete(node);
     if (q !== undefined) {
@@ -313,7 +349,7 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
       this.lastNode = null;
     }
     nodeDown(this.rt, node);
-    this.notify(false, node, conn.hidden, reason);
+    this.notify(false, node, conn.hidden, this.stopped ? NET_KERNEL_TERMINATED : reason);
   }
 
   control(conn: DistConnection, m: ControlMessage): void {
@@ -392,11 +428,12 @@ export class NetKernel implements RemoteRouter, ConnectionHandler {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.ticker?.stop();
     const t0 = this.transport;
     for (const node of this.pending.keys()) nodeDown(this.rt, node);
     this.pending.clear();
     await t0?.stop();
-    for (const c of [...this.conns.values()]) this.down(c, atom("shutdown"));
+    for (const c of [...this.conns.values()]) this.down(c, NET_KERNEL_TERMINATED);
     const rt = this.rt;
     if (this.sup !== null) exitProcess(this.sup, atom("shutdown"));
     rt.remote = null;
@@ -425,6 +462,11 @@ export class NetKernelServer extends GenServer<NetKernel, NetKernelCalls, unknow
     if (!replyable(from)) return noreply(k); // a peer's malformed '$gen_call' cannot be answered
     if (req instanceof Tuple && req.length === 2 && req[0] === IS_AUTH) return reply(YES, k);
     if (req === NODENAME) return reply(k.rt.nodeName, k);
+    // What net_kernel:get_net_ticktime/set_net_ticktime send (in ms, as erl 25's net_kernel answers them).
+    if (req === TICKTIME && k.ticker !== null) return reply(ticktimeTerm(k.ticker.get()), k);
+    if (req instanceof Tuple && req.length === 3 && req[0] === NEW_TICKTIME && k.ticker !== null && positiveInt(req[1]) && positiveInt(req[2], true)) {
+      return reply(ticktimeTerm(k.ticker.set(Number(req[1]), Number(req[2]))), k);
+    }
     return noreply(k);
   }
 
@@ -439,6 +481,20 @@ export function replyable(from: unknown): boolean {
 }
 
 const IS_AUTH = atom("is_auth");
+const TICKTIME = atom("ticktime");
+const NEW_TICKTIME = atom("new_ticktime");
+const ONGOING_CHANGE_TO = atom("ongoing_change_to");
+
+/** A ticktime state or change answer as net_kernel's term (milliseconds as given: erl's API divides). */
+export function ticktimeTerm(x: TicktimeState | TicktimeChange): unknown {
+  if (typeof x === "number") return x;
+  if (typeof x === "string") return atom(x);
+  return t(ONGOING_CHANGE_TO, x.ongoingChangeTo);
+}
+
+function positiveInt(x: unknown, zero = false): boolean {
+  return typeof x === "number" && Number.isInteger(x) && (zero ? x >= 0 : x > 0);
+}
 const YES = atom("yes");
 const NODENAME = atom("nodename");
 const UNENCODABLE = atom("unencodable");

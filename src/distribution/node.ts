@@ -24,9 +24,11 @@ import { GenServer } from "../otp/gen_server.js";
 import { Supervisor } from "../otp/supervisor.js";
 import { DistError } from "./errors.js";
 import { DFLAG } from "./flags.js";
+import type { TicktimeChange, TicktimeState } from "./net_ticker.js";
 import { type MonitorNodesOptions, NetKernel, NetKernelServer, type NodeKind, type Transport } from "./net_kernel.js";
 import { type ExportedFn, RexServer, exportFn, spawnHandler, unexportFn } from "./rex.js";
-import { DistTransport } from "./transport.js";
+import { DistTransport, realTimers } from "./transport.js";
+import { NetTicker } from "./net_ticker.js";
 import type { ConnectionHandler, DistTransportOptions, ListenInfo } from "./types.js";
 
 /** Makes the transport of a node (the real {@link DistTransport} unless a test passes another). */
@@ -100,6 +102,7 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
     throw e;
   }
   k.transport = transport;
+  k.ticker = transport.ticker ?? new NetTicker(opts.timers ?? realTimers, (opts.netTicktime ?? 60) * 1000, 4, { tick() {}, auxTick() {} });
   rt.nodeName = transport.nodeName;
   rt.creation = transport.creation;
   k.spawn = spawnHandler(rt);
@@ -191,7 +194,9 @@ const PANG = atom("pang");
 
 /**
  * Closes the connection to `node` (Erlang's `disconnect_node`): links and
- * monitors on it get `noconnection`. True if it was connected.
+ * monitors on it get `noconnection`, `monitorNodes` subscribers
+ * `{nodedown, Node, [{nodedown_reason, disconnect}]}`. True if it was
+ * connected. Auto-connect still works: the next send connects again.
  *
  * @example
  * disconnect("iex@localhost"); // true
@@ -200,31 +205,101 @@ export function disconnect(node: string | Atom): boolean {
   return kernel()?.disconnect(nodeAtom(node)) ?? false;
 }
 
+/** Erlang's name for {@link disconnect} (`erlang:disconnect_node/1`). */
+export const disconnectNode = disconnect;
+
 /**
- * The connected nodes: visible ones (Erlang's `nodes()`), `"hidden"` ones
- * (`nodes(hidden)`), or all (`"connected"`). Empty when not a node.
+ * Nodes, as `erlang:nodes/1`: connected visible ones (the default, Erlang's
+ * `nodes()`), `"hidden"` ones, `"connected"` (both), `"this"` node, or
+ * `"known"` ones (this node, `nonode@nohost`, and every node it connected
+ * to or tried to, as erl 25 lists them; erl forgets a node once no term
+ * refers to it, Agner never does). A list asks for several kinds at once.
+ * When not a node: `[]`, or `[nonode@nohost]` for `this` and `known`.
  *
  * @example
- * nodes();            // [atom('iex@localhost')]
- * nodes("connected"); // visible and hidden
+ * nodes();                       // [atom('iex@localhost')]
+ * nodes("connected");            // visible and hidden
+ * nodes(["visible", "this"]);    // [atom('iex@localhost'), atom('agner@localhost')]
  */
-export function nodes(kind: NodeKind = "visible"): Atom[] {
-  return kernel()?.nodes(kind) ?? [];
+export function nodes(kinds: NodeKind | readonly NodeKind[] = "visible"): Atom[] {
+  const k = kernel();
+  if (k !== undefined) return k.nodes(kinds);
+  const ks = typeof kinds === "string" ? [kinds] : kinds;
+  return ks.includes("this") || ks.includes("known") ? [NONODE] : [];
+}
+
+/** What {@link getNetTicktime} answers: the ticktime in seconds, or where a change goes, or `ignored` when not a node. */
+export type NetTicktime = number | Tup<[Atom<"ongoing_change_to">, number]> | Atom<"ignored">;
+/** What {@link setNetTicktime} answers. */
+export type NetTicktimeChange = Atom<"unchanged"> | Atom<"change_initiated"> | Tup<[Atom<"ongoing_change_to">, number]> | Atom<"ignored">;
+
+/**
+ * `net_kernel:get_net_ticktime()`: the ticktime in seconds, or
+ * `{ongoing_change_to, T}` while {@link setNetTicktime} changes it.
+ *
+ * @example
+ * getNetTicktime(); // 60
+ */
+export function getNetTicktime(): NetTicktime {
+  const k = kernel();
+  if (k === undefined || k.ticker === null) return IGNORED;
+  return seconds(k.ticker.get()) as NetTicktime;
 }
 
 /**
+ * `net_kernel:set_net_ticktime(T, TransitionPeriod)`: changes the ticktime
+ * (a peer silent for about `T` seconds is down; this node ticks every T/4)
+ * over a transition period (default 60 s) in which ticks go out at the
+ * shorter of the two intervals, so that peers on either ticktime keep the
+ * connection. Answers `unchanged`, `change_initiated`, or
+ * `{ongoing_change_to, T}` when a change is in progress (it is not
+ * replaced). Every node of a cluster should get the same ticktime: set it
+ * on each, as in erl.
+ *
+ * @throws DistError unless `T` is a positive number and the period one from 0 up.
+ * @example
+ * setNetTicktime(10, 0);  // atom('change_initiated')
+ * getNetTicktime();       // 10
+ */
+export function setNetTicktime(ticktime: number, transitionPeriod = 60): NetTicktimeChange {
+  if (!(ticktime > 0) || !Number.isFinite(ticktime)) throw new DistError(`setNetTicktime: the ticktime must be a positive number of seconds (got ${ticktime})`);
+  if (!(transitionPeriod >= 0) || !Number.isFinite(transitionPeriod)) throw new DistError(`setNetTicktime: the transition period must be 0 or more seconds (got ${transitionPeriod})`);
+  const k = kernel();
+  if (k === undefined || k.ticker === null) return IGNORED;
+  return seconds(k.ticker.set(ticktime * 1000, transitionPeriod * 1000)) as NetTicktimeChange;
+}
+
+/** A ticker answer with milliseconds made seconds, as net_kernel's `ticktime_res`. */
+function seconds(x: TicktimeState | TicktimeChange): unknown {
+  if (typeof x === "number") return x / 1000;
+  if (typeof x === "string") return atom(x);
+  return t(ONGOING_CHANGE_TO, x.ongoingChangeTo / 1000);
+}
+
+const IGNORED = atom("ignored");
+const ONGOING_CHANGE_TO = atom("ongoing_change_to");
+
+/**
  * Subscribes the calling process to node events (Erlang's
- * `net_kernel:monitor_nodes`): `{nodeup, Node}` and `{nodedown, Node}`, or
- * with options `{nodeup, Node, Info}` with `{node_type, visible | hidden}`
- * and, if asked, `{nodedown_reason, Reason}`. Visible nodes only unless
- * `nodeType` says otherwise. `false` removes the subscription made with the
- * same options.
+ * `net_kernel:monitor_nodes/1,2`). Without options: `{nodeup, Node}` and
+ * `{nodedown, Node}`. With options (even `{}`): `{nodeup, Node, Info}` and
+ * `{nodedown, Node, Info}`, where Info is `[{nodedown_reason, Reason}]` if
+ * `nodedownReason` (nodedown only), then `{node_type, visible | hidden}` if
+ * `nodeType` was given. Visible nodes only unless `nodeType` is `hidden` or
+ * `all`. The reasons are erl's: `connection_closed` (the peer closed or
+ * died, e.g. killed -9), `net_tick_timeout` (silent for a ticktime, e.g.
+ * stopped or partitioned), `disconnect` ({@link disconnectNode}),
+ * `net_kernel_terminated` ({@link stopNode}). Each call adds a
+ * subscription (two give two messages per event); `false` removes one made
+ * with the same options. Subscriptions end with the process.
+ *
+ * @throws DistError for a bad `nodeType`, or when not a node.
  *
  * @example
  * monitorNodes(true, { nodeType: "all" });
  * const ev = yield* receive(on([atom("nodeup"), _, _], (m) => m[1]));
  */
-export function monitorNodes(on: boolean, opts: MonitorNodesOptions = {}): true {
+export function monitorNodes(on: boolean, opts?: MonitorNodesOptions): true {
   const p = current;
   if (p === null) throw new NotInProcessError("monitorNodes()");
   const k = kernel(p.rt);

@@ -36,7 +36,7 @@ import { GenServer, type CallResult, noreply, ok } from "../otp/gen_server.js";
 import { type From, reply } from "../otp/gen.js";
 import type { SpawnRequestMsg } from "./control.js";
 import type { DistConnection } from "./types.js";
-import { replyable } from "./net_kernel.js";
+import { type NodeKind, replyable } from "./net_kernel.js";
 
 /**
  * A function other nodes may call. It runs in a process of its own (so it
@@ -83,7 +83,7 @@ function asAtom(x: string | Atom): Atom {
 export function lookup(rt: Runtime, module: unknown, fn: unknown, args: unknown): ExportedFn | undefined {
   if (!(module instanceof Atom) || !(fn instanceof Atom) || !isList(args)) return undefined;
   const e = tables.get(rt)?.get(key(module, fn));
-  if (e === undefined || (e.arity !== undefined && e.arity !== args.length)) return builtin(module, fn, args);
+  if (e === undefined || (e.arity !== undefined && e.arity !== args.length)) return builtin(module, fn, args, rt);
   return e.fn;
 }
 
@@ -105,9 +105,24 @@ const BADARG = atom("badarg");
  * the items Agner has (`atom_count`, `atom_limit`, which erl's tools read
  * over rpc); any other item is a `badarg` error, as erl's is.
  */
-function builtin(module: Atom, fn: Atom, args: unknown[]): ExportedFn | undefined {
-  if (module === ERLANG && fn === SYSTEM_INFO && args.length === 1) return systemInfo;
+function builtin(module: Atom, fn: Atom, args: unknown[], rt: Runtime): ExportedFn | undefined {
+  if (module !== ERLANG) return undefined;
+  if (fn === SYSTEM_INFO && args.length === 1) return systemInfo;
+  // erlang:nodes/0,1 and node/0: what erl's tools and peers joining a cluster ask over rpc.
+  if (fn === NODES && args.length <= 1) return (kinds?: unknown) => nodesOf(rt, kinds);
+  if (fn === NODE && args.length === 0) return () => rt.nodeName;
   return undefined;
+}
+
+const NODES = atom("nodes");
+const NODE = atom("node");
+const NODE_KINDS = new Set(["visible", "hidden", "connected", "this", "known"]);
+
+function nodesOf(rt: Runtime, kinds: unknown = atom("visible")): Atom[] {
+  const ks = kinds instanceof Atom ? [kinds] : isList(kinds) ? kinds : null;
+  if (ks === null || !ks.every((k) => k instanceof Atom && NODE_KINDS.has(k.name))) throw new ErlangError(BADARG);
+  const k = rt.remote as { nodes?(kinds: readonly NodeKind[]): Atom[] } | null;
+  return k?.nodes?.((ks as Atom[]).map((x) => x.name as NodeKind)) ?? [];
 }
 
 function systemInfo(item: unknown): number {

@@ -29,12 +29,13 @@ import { type EpmdServer, epmdAddressEnv } from "./epmd_server.js";
 import { DistConnectError, DistError, DistProtocolError } from "./errors.js";
 import { DFLAG, OFFERED, REQUIRED } from "./flags.js";
 import { FrameReader } from "./framing.js";
+import { NetTicker } from "./net_ticker.js";
 import { Acceptor, type HandshakeConfig, type HandshakeResult, Initiator, type PendingDecision, protocolReason } from "./handshake.js";
 import { LogLimiter } from "./log_limit.js";
 import { loopbackFor, nodeName, splitNodeName, splitPeerName } from "./node_name.js";
 import type { ConnectionHandler, DistConnection, DistTimers, DistTransportOptions, EpmdEntry, EpmdInfo, ListenInfo } from "./types.js";
 
-const realTimers: DistTimers = {
+export const realTimers: DistTimers = {
   setTimeout(fn, ms) {
     const h = setTimeout(fn, ms);
     h.unref();
@@ -138,7 +139,8 @@ export class DistTransport {
   /** Where an EPMD started by this node listens (undefined: every interface). */
   private readonly epmdAddresses: readonly string[] | undefined;
   private readonly failures: LogLimiter;
-  private tickTimer: { cancel(): void } | undefined;
+  /** The ticker: `net_ticktime`, and its change (`net_kernel:set_net_ticktime`). */
+  ticker: NetTicker | undefined;
   private stopped = false;
   private readonly connOpts: ConnectionOptions;
   private readonly hsConfig: HandshakeConfig;
@@ -287,13 +289,14 @@ export class DistTransport {
   }
 
   private armTicker(ticktimeMs: number): void {
-    const interval = ticktimeMs / this.connOpts.tickIntensity;
-    const fire = (): void => {
-      if (this.stopped) return;
-      for (const c of [...this.conns.values()]) c.tick();
-      this.tickTimer = this.timers.setTimeout(fire, interval);
-    };
-    this.tickTimer = this.timers.setTimeout(fire, interval);
+    this.ticker = new NetTicker(this.timers, ticktimeMs, this.connOpts.tickIntensity, {
+      tick: () => {
+        if (!this.stopped) for (const c of [...this.conns.values()]) c.tick();
+      },
+      auxTick: () => {
+        if (!this.stopped) for (const c of [...this.conns.values()]) c.auxTick();
+      },
+    });
   }
 
   // ---- connections ---------------------------------------------------------------
@@ -618,7 +621,7 @@ export class DistTransport {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.tickTimer?.cancel();
+    this.ticker?.stop();
     this.failures.stop();
     for (const [peer, a] of this.attempts) {
       a.timer?.cancel();

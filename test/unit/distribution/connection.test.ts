@@ -160,6 +160,29 @@ describe("ticks on virtual time", () => {
     await peer.closed;
   });
 
+  test("a ticktime change: aux ticks at the shorter interval through the transition, then the new ticktime holds", async () => {
+    const rt = new Runtime({ clock: new VirtualClock() });
+    const { tr, h } = await start({ timers: runtimeTimers(rt), netTicktime: 60 });
+    const peer = await rawConnect(tr.port, peerCfg(), tr.nodeName.name);
+    await h.waitFor(() => h.rec.ups.length === 1, "up");
+    const conn = h.rec.ups[0]!;
+    assert.equal(tr.ticker!.set(8_000, 6_000), "change_initiated");
+    // Aux ticks every 2 s (the new, shorter interval) from now: a peer on an 8 s ticktime keeps us.
+    for (let i = 1; i <= 3; i++) {
+      await until(() => peer.frames.filter((f) => f.length === 0).length === i, `aux tick ${i}`);
+      peer.sendFrame(new Uint8Array(0));
+      await until(() => conn.stats.ticksIn === i, `tick ${i} read`);
+      await rt.advance(2_000);
+    }
+    assert.equal(h.rec.downs.length, 0, "the old 15 s ticker never found the peer silent");
+    assert.equal(tr.ticker!.get(), 8_000);
+    // Now 8 s: a silent peer is down within the new ticktime, not the old 60 s.
+    await rt.advance(10_000);
+    assert.equal(h.rec.downs.length, 1);
+    assert.equal(h.rec.downs[0]!.reason, atom("net_tick_timeout"));
+    await peer.closed;
+  });
+
   test("a peer that ticks stays up; our ticks stop while we send", async () => {
     const rt = new Runtime({ clock: new VirtualClock() });
     const { tr, h } = await start({ timers: runtimeTimers(rt), netTicktime: 8 });

@@ -539,7 +539,7 @@ describe("a node going away", () => {
       assert.ok(equals(r.up, t(atom("nodeup"), q.name, [t(atom("node_type"), atom("visible"))])));
       assert.equal(r.was, true);
       assert.equal(r.d, NOCONNECTION);
-      assert.ok(equals(r.down, t(atom("nodedown"), q.name, [t(atom("node_type"), atom("visible")), t(atom("nodedown_reason"), atom("disconnected"))])));
+      assert.ok(equals(r.down, t(atom("nodedown"), q.name, [t(atom("nodedown_reason"), atom("disconnect")), t(atom("node_type"), atom("visible"))])));
       assert.deepEqual(r.after, []);
     } finally {
       await shutdown(ns);

@@ -289,6 +289,12 @@ export const SETTINGS = {
   "dist-listen-min": num(0, "0", "65535", { ...FIXED, ...APPLIED }),
   /** Agner: ... its last port (0 = dist-listen-min). */
   "dist-listen-max": num(0, "0", "65535", { ...FIXED, ...APPLIED }),
+  /** Agner: nodes to connect to at start (comma-separated), then to the nodes they are connected to: a cluster member from the start. */
+  join: str("", { ...FIXED, ...APPLIED }),
+  /** Agner: how long to keep trying to reach a `join` node, in seconds, before giving up (0 = forever). */
+  "join-timeout": num(60, "0", "86400", { ...FIXED, ...APPLIED }),
+  /** Agner: erl's net_ticktime in seconds: a peer silent for about this long is down (nodes of one cluster should agree). */
+  "net-ticktime": num(60, "1", "86400", { ...FIXED, ...APPLIED }),
   /** Agner: serve the memcached text protocol too (on the same data, database 0). */
   memcached: bool(true, { ...FIXED, ...APPLIED }),
   /** Agner: the memcached port (0 picks a free one). */
@@ -305,4 +311,4 @@ export type SettingName = keyof Settings;
 export type Fsync = Settings["appendfsync"];
 
 /** Agner's own settings (not in Redis 7.0). */
-export const AGNER_SETTINGS: readonly SettingName[] = ["shards", "node-name", "distribution", "cookie", "node-hidden", "dist-bind", "dist-listen-min", "dist-listen-max", "memcached", "memcached-port", "memcached-bind", "memcached-item-size-max"];
+export const AGNER_SETTINGS: readonly SettingName[] = ["shards", "node-name", "distribution", "cookie", "node-hidden", "dist-bind", "dist-listen-min", "dist-listen-max", "join", "join-timeout", "net-ticktime", "memcached", "memcached-port", "memcached-bind", "memcached-item-size-max"];

@@ -1,0 +1,110 @@
+/**
+ * docs/cluster.md, played for real: the TypeScript of examples/cluster.ts
+ * on this side, and every `iex>` line of the guide's ```elixir blocks
+ * evaluated, in order, in a real Elixir node, each printed result compared
+ * with the one the guide shows; the events `watchNodes` reports are the
+ * ones the guide says it gets. Node names get a unique suffix and EPMD a
+ * private port (served by this process); otherwise the commands are the
+ * guide's.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after as afterAll, describe, test } from "node:test";
+import { detectFailuresFaster, joinCluster, watchNodes } from "../../examples/cluster.js";
+import { Runtime, atom, equals, getNetTicktime, inspect, setDefaultRuntime, silentLogger, stopNode, t } from "../../src/index.js";
+import { EpmdServer } from "../../src/distribution/index.js";
+import { type ElixirNode, needsElixir, startElixir } from "../support/elixir_node.js";
+import { freePort, uniqueName, until } from "../support/dist.js";
+
+const repo = join(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "..");
+
+interface Step {
+  code: string;
+  expected: string | null;
+}
+
+/** The `iex>` commands of each ```elixir block (continuations `...>` joined), with the output shown after each. */
+function transcript(md: string): Step[][] {
+  const blocks: Step[][] = [];
+  for (const m of md.matchAll(/```elixir\n([\s\S]*?)```/g)) {
+    const steps: Step[] = [];
+    let out: string[] = [];
+    const flush = () => {
+      const last = steps[steps.length - 1];
+      if (last !== undefined) last.expected = out.length > 0 ? out.join("\n") : null;
+      out = [];
+    };
+    for (const line of m[1]!.trimEnd().split("\n")) {
+      if (line.startsWith("iex> ")) {
+        flush();
+        steps.push({ code: line.slice(5), expected: null });
+      } else if (line.startsWith("...> ")) steps[steps.length - 1]!.code += `\n${line.slice(5)}`;
+      else out.push(line);
+    }
+    flush();
+    blocks.push(steps);
+  }
+  return blocks;
+}
+
+describe("docs/cluster.md against a real Elixir node", needsElixir(), () => {
+  let ex: ElixirNode | undefined;
+  let epmd: EpmdServer | undefined;
+  const rt = new Runtime({ logger: silentLogger });
+  afterAll(async () => {
+    await ex?.stop(true);
+    await stopNode(rt);
+    rt.shutdown();
+    await epmd?.close();
+  });
+
+  test("forming a cluster and node monitoring: every iex line gives what the guide shows, and so does the TypeScript", async () => {
+    setDefaultRuntime(rt);
+    const md = readFileSync(join(repo, "docs", "cluster.md"), "utf8");
+    for (const s of ["Forming a cluster", "Global names", "Process groups", "Node monitoring", "Distributed applications"]) {
+      assert.match(md, new RegExp(`^## ${s}$`, "m"), s);
+    }
+    const agnerName = `${uniqueName("agner")}@localhost`;
+    const iexName = `${uniqueName("iex")}@localhost`;
+    const local = (s: string) => s.replaceAll("agner@localhost", agnerName).replaceAll("iex@localhost", iexName);
+    const epmdPort = await freePort();
+    epmd = await EpmdServer.start({ port: epmdPort, addresses: ["127.0.0.1"] });
+
+    // `iex --sname iex@localhost --cookie secret`, then the TypeScript joins it.
+    assert.match(md, /iex --sname iex@localhost --cookie secret/);
+    ex = await startElixir({ sname: iexName, cookie: "secret", epmdPort });
+    const iex = atom(iexName);
+    const connected = await joinCluster(iexName, "secret", { name: agnerName, epmdPort });
+    assert.deepEqual(connected, [iex]);
+    const events: unknown[] = [];
+    watchNodes((e) => events.push(e));
+
+    const blocks = transcript(md);
+    assert.equal(blocks.length, 2, "the guide's two iex sessions");
+    let checked = 0;
+    for (const steps of blocks) {
+      for (const s of steps) {
+        const { inspected } = await ex.evalInspect(local(s.code));
+        if (s.expected !== null) {
+          assert.equal(inspected, local(s.expected), `iex> ${s.code}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 8, `compared ${checked} results`);
+
+    // What watchNodes got meanwhile, as the guide says.
+    const down = t(atom("nodedown"), iex, [t(atom("nodedown_reason"), atom("connection_closed")), t(atom("node_type"), atom("visible"))]);
+    const up = t(atom("nodeup"), iex, [t(atom("node_type"), atom("visible"))]);
+    await until(() => events.length >= 2, "two node events");
+    assert.ok(equals(events, [down, up]), events.map((e) => inspect(e)).join(", "));
+    assert.match(md, /`\{nodedown, 'iex@localhost', \[\{nodedown_reason, connection_closed\}, \{node_type, visible\}\]\}`/);
+    assert.match(md, /`\{nodeup, 'iex@localhost', \[\{node_type, visible\}\]\}`/);
+
+    // The ticktime example.
+    assert.equal(detectFailuresFaster(), atom("change_initiated"));
+    assert.equal(getNetTicktime(), 10);
+  });
+});
