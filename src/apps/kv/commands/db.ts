@@ -290,7 +290,8 @@ export class Db {
     const ks = this.keyspace;
     const access = this.access!;
     if (!ks.lfu) access.set(key, lruClock(now));
-    else access.set(key, lfuTouch(access.get(key) ?? ks.lfuSince, now, ks.config.lfuDecayTime, ks.config.lfuLogFactor));
+    // LFU: on the clock writes stamp with, or a key written after a minute boundary in this batch reads as decayed.
+    else access.set(key, lfuTouch(access.get(key) ?? ks.lfuSince, Math.max(now, ks.clock()), ks.config.lfuDecayTime, ks.config.lfuLogFactor));
   }
 
   /** The access word of `key`: its LRU clock or LFU word, or what keys not accessed since tracking began count as. */
@@ -505,7 +506,8 @@ export class Db {
   /** Seconds since `key` was last read or written (OBJECT IDLETIME); call {@link Keyspace.trackAccess} first. */
   idleSeconds(key: string, now: number): number {
     const stamp = this.access?.get(key) ?? this.keyspace.accessSince;
-    return lruIdle(lruClock(now), stamp);
+    // On the clock writes stamp with, never behind it (see Evictor's populate).
+    return lruIdle(lruClock(Math.max(now, this.keyspace.clock())), stamp);
   }
 
   /** Live SCAN iterations held (for memory accounting). */

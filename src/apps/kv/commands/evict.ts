@@ -98,12 +98,18 @@ export class Evictor {
     const keys = this.scratch;
     keys.length = 0;
     db.sample(samples, volatile, keys);
-    const clock = lruClock(now);
+    // The idle times are measured on the clock writes stamp keys with (read now, not the
+    // command's clock): a key written after a second boundary within the same batch would
+    // otherwise look stamped in the future, which lruIdle reads as a wrapped, ~194-day idle
+    // time, and be the first evicted (an LFU word so, as decayed to 0). Redis stamps and
+    // measures with one clock (LRU_CLOCK(), LFUGetTimeInMinutes()).
+    const at = Math.max(now, ks.clock());
+    const clock = lruClock(at);
     const decay = ks.config.lfuDecayTime;
     for (const key of keys) {
       let idle: number;
       if (policy.endsWith("-lru")) idle = lruIdle(clock, db.accessWord(key));
-      else if (policy.endsWith("-lfu")) idle = 255 - lfuCounter(db.accessWord(key), now, decay);
+      else if (policy.endsWith("-lfu")) idle = 255 - lfuCounter(db.accessWord(key), at, decay);
       else idle = Number.MAX_SAFE_INTEGER - Number(db.expires.get(key) ?? 0);
       this.pool.insert(idle, dbIndex, key);
     }

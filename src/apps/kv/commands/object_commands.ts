@@ -113,7 +113,7 @@ export function objectFreqCommand(ctx: ExecContext, argv: readonly string[]): Re
   if (objectLookup(ctx, argv) === undefined) return null;
   const ks = ctx.db.keyspace;
   if (!ks.lfu) return NOT_LFU;
-  return lfuCounter(ctx.db.accessWord(argv[2]!), ctx.now, ks.config.lfuDecayTime);
+  return lfuCounter(ctx.db.accessWord(argv[2]!), Math.max(ctx.now, ks.clock()), ks.config.lfuDecayTime);
 }
 
 export function objectHelpCommand(): Reply {

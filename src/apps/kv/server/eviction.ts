@@ -26,6 +26,24 @@ export function usedMemory(inst: KvInstance): number {
 }
 
 /**
+ * Out of memory as performEvictions would find it, judged from outside
+ * the shards (a connection queueing in MULTI): over `maxmemory` with
+ * nothing to evict (`noeviction`, or a `volatile-*` policy and no key with
+ * a TTL). Over it with keys to evict, the shards evict before the next
+ * command that may grow the data (Redis would evict at once; either way
+ * the command is queued).
+ */
+export function outOfMemory(inst: KvInstance): boolean {
+  const max = Number(inst.config.get("maxmemory"));
+  if (max === 0 || usedMemory(inst) <= max) return false;
+  const policy = inst.config.get("maxmemory-policy") as Policy;
+  if (policy === "noeviction") return true;
+  const volatile = policy.startsWith("volatile-");
+  for (const ks of inst.keyspaces) for (const db of ks.dbs) if ((volatile ? db.expires.size : db.data.size) > 0) return false;
+  return true;
+}
+
+/**
  * Evicts from `ks` (the calling shard's) until the server is under
  * maxmemory or this shard under its share. True when fine (maxmemory 0
  * included), false when out of memory.

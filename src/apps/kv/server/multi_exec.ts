@@ -33,7 +33,8 @@ import { AsyncDone, Unwatch, Watch } from "./messages.js";
 import { ErrorReply, NULL_ARRAY, OK, type Reply, SimpleString } from "../resp/reply.js";
 import { shardOf } from "./router.js";
 import { type ConnectionStep, record, runRouted } from "./routed.js";
-import { called } from "./call_log.js";
+import { called, rejected } from "./call_log.js";
+import { OOM, outOfMemory, performEvictions } from "./eviction.js";
 import { SCRIPT_RUNNERS, prepareScript, runScriptHeld } from "./script_run.js";
 import type { ShardState } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
@@ -44,6 +45,8 @@ const EXEC_WITHOUT = new ErrorReply("ERR EXEC without MULTI");
 const DISCARD_WITHOUT = new ErrorReply("ERR DISCARD without MULTI");
 const WATCH_INSIDE = new ErrorReply("ERR WATCH inside MULTI is not allowed");
 const EXECABORT = new ErrorReply("EXECABORT Transaction discarded because of previous errors.");
+/** execCommandAbort's reply to an EXEC refused for memory. */
+const EXECABORT_OOM = new ErrorReply(`EXECABORT Transaction discarded because of: ${OOM.text}`);
 /** Refused inside MULTI (also what EXEC answers for a refused connection command). */
 export const NOT_ALLOWED = new ErrorReply("ERR Command not allowed inside a transaction");
 const SHARD_DIED = new ErrorReply("ERR a shard restarted during EXEC; the commands before it were applied, the rest were not");
@@ -71,6 +74,13 @@ export function queueCommand(c: Session, seq: number, cmd: CommandEntry, argv: r
   if (REFUSED_IN_MULTI.has(cmd.fullname) || REFUSED_IN_MULTI.has(cmd.name)) {
     tx.failed = true;
     return c.fill(seq, NOT_ALLOWED);
+  }
+  // Redis 7.0's processCommand: out of memory, every command but EXEC, DISCARD, QUIT and RESET
+  // is refused inside MULTI (queueing takes memory too), and the transaction is doomed.
+  if (outOfMemory(c.inst)) {
+    tx.failed = true;
+    rejected(c.inst, cmd, OOM);
+    return c.fill(seq, OOM);
   }
   tx.queued.push({ cmd, argv });
   c.row.multi++;
@@ -138,6 +148,8 @@ export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep)
   c.row.multiMem = 0;
   if (tx.failed) {
     unwatchEverywhere(c);
+    // Redis checks memory before EXEC looks at the earlier errors.
+    if (outOfMemory(c.inst) && tx.queued.some((q) => q.cmd.flags.includes("denyoom"))) return EXECABORT_OOM;
     return EXECABORT;
   }
   const watched = c.watching;
@@ -190,6 +202,18 @@ function* transaction(
   const forget = watched ? (s: ShardState) => s.keyspace.watches.unwatch(conn) : null;
   try {
     for (const i of shards) yield* step(inst, i, 0, null, "lock");
+    // Redis' processCommand before EXEC: evict as needed; still out of memory, an EXEC that
+    // would run a denyoom command is refused whole (before the WATCH check).
+    if (Number(inst.config.get("maxmemory")) !== 0) {
+      let oom = false;
+      for (const i of shards) {
+        if (!(yield* step(inst, i, 0, (s) => performEvictions(inst, s.keyspace, s.evictor, s.now, (d, argv) => s.propagateTo(d, argv)), null))) oom = true;
+      }
+      if (oom && queued.some((q) => q.cmd.flags.includes("denyoom"))) {
+        yield* unlockAll(inst, shards, forget);
+        return { reply: EXECABORT_OOM, db: db0, ran: false };
+      }
+    }
     if (watched) {
       let dirty = false;
       for (const i of shards) if (yield* step(inst, i, 0, (s) => s.keyspace.watches.dirty(conn), null)) dirty = true;
