@@ -10,7 +10,7 @@ import { _, atom, on, receive, self, t, whereis } from "../../../src/index.js";
 import { pg } from "../../../src/distribution/pg.js";
 import type { Ref } from "../../../src/term/identifiers.js";
 import { type TestNode, cluster, runOn, shutdown, wait } from "./helpers.js";
-import { join, keys, kill, leave, member, mesh, startScopes, until, view } from "./pg_helpers.js";
+import { join, keys, kill, leave, member, mesh, overlay, startScopes, until, view } from "./pg_helpers.js";
 
 const JOIN = atom("join");
 const LEAVE = atom("leave");
@@ -22,6 +22,7 @@ describe("pg scopes on memory-joined nodes", () => {
     ({ net, nodes } = await cluster(["a", "b", "c"], { hidden: false }));
     await mesh(nodes);
     await startScopes(nodes);
+    await overlay(nodes);
   });
   afterAll(() => shutdown(nodes));
 

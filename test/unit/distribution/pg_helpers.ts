@@ -6,6 +6,8 @@ import type { Proc } from "../../../src/runtime/process.js";
 import { exitProcess } from "../../../src/runtime/signals.js";
 import { connect, disconnect } from "../../../src/distribution/node.js";
 import { pg } from "../../../src/distribution/pg.js";
+import type { ScopeState } from "../../../src/distribution/pg_scope.js";
+import { sys } from "../../../src/otp/sys.js";
 import { type TestNode, runOn, wait } from "./helpers.js";
 
 /** Starts `scope` on every node. */
@@ -13,6 +15,19 @@ export async function startScopes(nodes: TestNode[], scope: string | Atom = "pg"
   for (const n of nodes) await runOn(n.rt, function* () {
     return yield* pg.start(scope);
   });
+}
+
+/** Waits until every node's scope knows every other node's (discovery done). */
+export async function overlay(nodes: TestNode[], scope: string = "pg"): Promise<void> {
+  for (const n of nodes) {
+    await until(
+      async () => (await runOn(n.rt, function* () {
+        return (yield* sys.getState<ScopeState>(scope)).remote.size;
+      })) === nodes.length - 1,
+      5000,
+      `${n.name.name}'s scope to know its peers`,
+    );
+  }
 }
 
 /** Connects every pair (no `global` here to make the mesh). */
