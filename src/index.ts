@@ -129,6 +129,8 @@ export {
 
 export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError, EpmdError } from "./distribution/index.js";
 export { disconnectNode, setNetTicktime, getNetTicktime } from "./distribution/index.js";
+export { pg, pubsub } from "./distribution/index.js";
+export type { PgUpdate, PubSubOptions } from "./distribution/index.js";
 
 export type { Tup } from "./term/index.js";
 export type { DecodeOptions, EncodeOptions } from "./etf/index.js";

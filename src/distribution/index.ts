@@ -53,3 +53,8 @@ export type { NetTicktime, NetTicktimeChange } from "./node.js";
 export { NetKernel } from "./net_kernel.js";
 export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";
 export type { ExportedFn } from "./rex.js";
+// Process groups (OTP's pg) and the Phoenix.PubSub-style broadcast on them.
+export { pg } from "./pg.js";
+export type { PgUpdate } from "./pg.js";
+export { pubsub, PUBSUB_SCOPE } from "./pg_pubsub.js";
+export type { PubSubOptions } from "./pg_pubsub.js";

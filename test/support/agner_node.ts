@@ -21,6 +21,8 @@ export interface AgnerNodeOptions {
   epmdPort: number;
   /** net_ticktime in seconds (default 60). */
   ticktime?: number;
+  /** Another program with the same command-line and stdin protocol (e.g. pg_node_main.js). */
+  main?: string;
 }
 
 export interface AgnerNode {
@@ -38,7 +40,7 @@ process.once("exit", () => {
 });
 
 export async function startAgnerNode(o: AgnerNodeOptions): Promise<AgnerNode> {
-  const child: ChildProcess = spawn(process.execPath, [main, o.name, o.cookie, String(o.epmdPort), String(o.ticktime ?? 60)], {
+  const child: ChildProcess = spawn(process.execPath, [o.main ?? main, o.name, o.cookie, String(o.epmdPort), String(o.ticktime ?? 60)], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";
