@@ -128,6 +128,7 @@ export {
 } from "./otp/index.js";
 
 export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError, EpmdError } from "./distribution/index.js";
+export { global, GlobalOp } from "./distribution/index.js";
 
 export type { Tup } from "./term/index.js";
 export type { DecodeOptions, EncodeOptions } from "./etf/index.js";
@@ -175,3 +176,4 @@ export type {
   RuntimeOptions,
 } from "./runtime/index.js";
 export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode, EpmdInfo, ListenInfo } from "./distribution/index.js";
+export type { LockId, ResolveMethod, GlobalOptions } from "./distribution/index.js";

@@ -51,3 +51,6 @@ export type { NodeOptions, TransportFactory } from "./node.js";
 export { NetKernel } from "./net_kernel.js";
 export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";
 export type { ExportedFn } from "./rex.js";
+export { global, globalVia, GlobalOp } from "./global.js";
+export type { LockId, ResolveMethod } from "./global.js";
+export type { GlobalOptions } from "./global_server.js";
