@@ -230,4 +230,108 @@ describe("global between Agner nodes", () => {
   });
 });
 
-void fc;
+type Cmd = { op: "reg"; node: number; name: string } | { op: "unreg"; node: number; name: string } | { op: "kill"; name: string } | { op: "split"; node: number } | { op: "heal" };
+
+const NAMES = ["n0", "n1", "n2"];
+const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  fc.record({ op: fc.constant("reg" as const), node: fc.integer({ min: 0, max: 2 }), name: fc.constantFrom(...NAMES) }),
+  fc.record({ op: fc.constant("unreg" as const), node: fc.integer({ min: 0, max: 2 }), name: fc.constantFrom(...NAMES) }),
+  fc.record({ op: fc.constant("kill" as const), name: fc.constantFrom(...NAMES) }),
+  fc.record({ op: fc.constant("split" as const), node: fc.integer({ min: 0, max: 2 }) }),
+  fc.constant({ op: "heal" as const }),
+);
+
+/**
+ * The model: the table each node should hold. A partition leaves each side
+ * with the names of its own processes; healing merges the sides, a clash
+ * going to the process on the lower-named node (random_exit_name), the
+ * other process killed.
+ */
+class Model {
+  tables: Map<string, Pid>[] = [new Map(), new Map(), new Map()];
+  side: number | null = null; // the isolated node, if any
+
+  group(i: number): number[] {
+    if (this.side === null) return [0, 1, 2];
+    return i === this.side ? [i] : [0, 1, 2].filter((j) => j !== this.side);
+  }
+
+  set(i: number, f: (m: Map<string, Pid>) => void): void {
+    for (const j of this.group(i)) f(this.tables[j]!);
+  }
+}
+
+describe("global's name table against a model", () => {
+  test("random registrations, unregistrations, deaths and partitions: every node holds what the model says", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(cmdArb, { minLength: 3, maxLength: 8 }), async (cmds) => {
+        const { net, nodes } = await cluster(["a", "b", "c"], { hidden: false });
+        const model = new Model();
+        const nodeIndex = (pid: Pid) => nodes.findIndex((n) => n.name === pid.node);
+        try {
+          await mesh(nodes);
+          for (const c of cmds) {
+            if (c.op === "reg") {
+              const pid = sleeper(nodes[c.node]!);
+              const r = await register(nodes[c.node]!, c.name, pid);
+              const free = !model.tables[c.node]!.has(c.name);
+              assert.equal(r, free ? atom("yes") : atom("no"), `register ${c.name} on ${c.node}`);
+              if (free) model.set(c.node, (m) => m.set(c.name, pid));
+            } else if (c.op === "unreg") {
+              await runOn(nodes[c.node]!.rt, function* () {
+                return yield* global.unregisterName(c.name);
+              });
+              model.set(c.node, (m) => m.delete(c.name));
+            } else if (c.op === "kill") {
+              const holders = new Set(model.tables.map((m) => m.get(c.name)).filter((p): p is Pid => p !== undefined));
+              for (const pid of holders) {
+                exit(pid, atom("kill"));
+                for (const m of model.tables) if (m.get(c.name) === pid) m.delete(c.name);
+              }
+            } else if (c.op === "split") {
+              if (model.side !== null) continue;
+              net.partition([nodes[c.node]!.name]);
+              model.side = c.node;
+              for (let i = 0; i < 3; i++) {
+                const g = model.group(i);
+                for (const [name, pid] of [...model.tables[i]!]) if (!g.includes(nodeIndex(pid))) model.tables[i]!.delete(name);
+              }
+              await until(async () => (await runOn(nodes[c.node]!.rt, () => nodes_().length)) === 0, "the partition");
+            } else {
+              if (model.side === null) continue;
+              const lone = model.tables[model.side]!;
+              const rest = model.tables[model.side === 0 ? 1 : 0]!;
+              const merged = new Map(rest);
+              for (const [name, pid] of lone) {
+                const other = merged.get(name);
+                if (other === undefined || other === pid) merged.set(name, pid);
+                else {
+                  const [keep, lose] = nodeIndex(pid) < nodeIndex(other) ? [pid, other] : [other, pid];
+                  merged.set(name, keep);
+                  void lose;
+                }
+              }
+              model.tables = [0, 1, 2].map(() => new Map(merged));
+              model.side = null;
+              net.heal();
+              await mesh(nodes);
+            }
+            // Every node converges to its model table.
+            for (let i = 0; i < 3; i++) {
+              const want = model.tables[i]!;
+              await until(async () => {
+                const names = (await runOn(nodes[i]!.rt, () => global.registeredNames())) as unknown[];
+                if (names.length !== want.size) return false;
+                for (const [name, pid] of want) if (!equals(await whereis(nodes[i]!, name), pid)) return false;
+                return true;
+              }, `node ${i} to hold ${[...want.keys()]} after ${JSON.stringify(c)}`);
+            }
+          }
+        } finally {
+          await shutdown(nodes);
+        }
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
