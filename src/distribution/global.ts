@@ -32,7 +32,7 @@ import { Via, type ViaModule, setViaModule } from "../otp/registry.js";
 import { A, GNS, multiCall, randomSleep } from "./global_calls.js";
 import { delLock as delLockOn, setLockOnNodes } from "./global_locker.js";
 import { type ResolveMethod, methodTerm } from "./global_resolve.js";
-import { globalTable } from "./global_server.js";
+import { globalTable, tableGeneration } from "./global_server.js";
 
 export type { ResolveMethod } from "./global_resolve.js";
 
@@ -55,8 +55,18 @@ export class GlobalOp<R> implements Iterable<unknown, R, unknown>, PromiseLike<R
   }
 }
 
+let lastRt: Runtime | null = null;
+let lastGen = -1;
+let lastTable: ReturnType<typeof globalTable>;
+
+/** This runtime's name table (the last one looked up is kept until a name server restarts: lookups are the hot path). */
 function table(rt: Runtime = runtime()) {
-  return globalTable(rt);
+  if (rt !== lastRt || lastGen !== tableGeneration) {
+    lastTable = globalTable(rt);
+    lastRt = rt;
+    lastGen = tableGeneration;
+  }
+  return lastTable;
 }
 
 function lockTuple(id: LockId): Tuple {

@@ -47,6 +47,8 @@ import type { NetKernel } from "./net_kernel.js";
 import { exportFn } from "./rex.js";
 
 const tables = new WeakMap<object, GlobalTable>();
+/** Bumped whenever a name server starts (callers may cache a table until it changes). */
+export let tableGeneration = 0;
 
 /** The name table of a runtime (undefined when it runs no name server). */
 export function globalTable(rt: object): GlobalTable | undefined {
@@ -106,11 +108,20 @@ export class GlobalServer extends GenServer<S, { req: unknown; reply: unknown },
     const s = new GlobalState(arg.k, arg.opts);
     const self = current!;
     tables.set(self.rt, s.table);
+    tableGeneration++;
     arg.k.monitorNodes(self, true, { nodeType: "visible", nodedownReason: true });
     s.locker = spawnLink(lockerBody(s.table, []));
     s.registrar = spawnLink(registrarBody());
     exportFn(self.rt, "global", "resolve_it", resolveIt, 4);
     return ok(s);
+  }
+
+  /** As OTP's terminate: the tables go with the server (a restarted server starts empty and syncs again). */
+  override terminate(_reason: unknown, s: S): void {
+    if (tables.get(s.k.rt) === s.table) {
+      tables.delete(s.k.rt);
+      tableGeneration++;
+    }
   }
 
   override handleCall(req: unknown, from: From, s: S): CallResult<S, unknown> {

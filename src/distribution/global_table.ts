@@ -9,7 +9,7 @@
  * the monitor's reference keys the bookkeeping, so a `DOWN` (the process
  * died, or its node went down: `noconnection`) removes exactly what it held.
  */
-import { type Atom, atom } from "../term/atom.js";
+import { Atom, atom } from "../term/atom.js";
 import { type Pid, type Ref } from "../term/identifiers.js";
 import { TermMap } from "../term/term_map.js";
 import { demonitor, monitor } from "../runtime/erlang.js";
@@ -31,6 +31,8 @@ export interface LockEntry {
 
 export class GlobalTable {
   readonly names = new TermMap<unknown, NameEntry>();
+  /** The entries named by an atom, by identity (atoms are interned): `whereisName` of an atom skips term hashing. */
+  private readonly atomNames = new Map<Atom, NameEntry>();
   /** Names by the pid they are registered for (more than one only with `global_multi_name_action` in OTP). */
   readonly pidNames = new TermMap<Pid, unknown[]>();
   /** What a monitor reference stands for: a name, and/or the resources a holder locks. */
@@ -47,7 +49,7 @@ export class GlobalTable {
 
   /** Erlang's `global:where/1`: the pid, unless it is a dead process of this node. */
   where(name: unknown): Pid | undefined {
-    const e = this.names.get(name);
+    const e = name instanceof Atom ? this.atomNames.get(name) : this.names.get(name);
     if (e === undefined) return undefined;
     const pid = e.pid;
     if (pid instanceof Proc) return pid.flags & DEAD ? undefined : pid;
@@ -62,7 +64,9 @@ export class GlobalTable {
     this.deleteName(name);
     const ref = monitor(pid);
     this.noteNode(pid.node, ref);
-    this.names.set(name, { pid, method, ref });
+    const entry = { pid, method, ref };
+    this.names.set(name, entry);
+    if (name instanceof Atom) this.atomNames.set(name, entry);
     const l = this.pidNames.get(pid);
     if (l === undefined) this.pidNames.set(pid, [name]);
     else l.push(name);
@@ -74,6 +78,7 @@ export class GlobalTable {
     const e = this.names.get(name);
     if (e === undefined) return undefined;
     this.names.delete(name);
+    if (name instanceof Atom) this.atomNames.delete(name);
     this.forgetRef(e.ref);
     demonitor(e.ref, { flush: true });
     this.refNames.delete(e.ref);

@@ -17,6 +17,10 @@ import { exit, self, send } from "../../../src/runtime/erlang.js";
 import { DEAD, type Proc } from "../../../src/runtime/process.js";
 import { connect, nodes as nodes_ } from "../../../src/distribution/node.js";
 import { global } from "../../../src/distribution/global.js";
+import { call } from "../../../src/otp/gen.js";
+import { GenServer } from "../../../src/otp/gen_server.js";
+import { Supervisor } from "../../../src/otp/supervisor.js";
+import { KeyValueStoreServer } from "../../../examples/key_value_store.js";
 import { type TestNode, cluster, runOn, shutdown, wait } from "./helpers.js";
 
 async function until(f: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
@@ -199,6 +203,42 @@ describe("global between Agner nodes", () => {
       assert.ok(equals(await report(pa.all), [t(atom("global_name_conflict"), "all", pb.all)]));
       assert.ok(equals(await report(pb.all), [t(atom("global_name_conflict"), "all", pa.all)]));
       assert.ok(a.logs.some((l) => l.what === "global_name_conflict"));
+    } finally {
+      await shutdown(nodes);
+    }
+  });
+
+  test("a supervised server with a global name: restarted after a crash, it holds the name again on every node", async () => {
+    const { nodes } = await cluster(["a", "b"], { hidden: false });
+    const [a, b] = nodes as [TestNode, TestNode];
+    try {
+      await mesh(nodes);
+      const name = t(atom("global"), atom("supervised_kv"));
+      await runOn(a.rt, function* () {
+        return yield* Supervisor.start(
+          [{ id: "kv", start: () => GenServer.startLink(new KeyValueStoreServer(), new Map(), { name: global.name(atom("supervised_kv")) }).result() }],
+          { strategy: "one_for_one" },
+        );
+      });
+      await until(async () => (await whereis(b, atom("supervised_kv"))) !== undefined, "the name on b");
+      const first = (await whereis(a, atom("supervised_kv")))!;
+      assert.equal(await runOn(b.rt, function* () {
+        yield* call(name, t(atom("get"), atom("k")));
+        return yield* call(name, t(atom("get"), atom("k")));
+      }), atom("nil"));
+      exit(first, atom("kill"));
+      await until(async () => {
+        const p = await whereis(b, atom("supervised_kv"));
+        return p !== undefined && !equals(p, first);
+      }, "the restarted server's name on b");
+      assert.ok(equals(await whereis(a, atom("supervised_kv")), await whereis(b, atom("supervised_kv"))));
+      assert.equal(
+        await runOn(b.rt, function* () {
+          return yield* call(name, t(atom("get"), atom("k")));
+        }),
+        atom("nil"),
+        "called through the name from the other node",
+      );
     } finally {
       await shutdown(nodes);
     }
