@@ -22,6 +22,7 @@
  */
 import { type Atom, atom } from "../term/atom.js";
 import { Pid } from "../term/identifiers.js";
+import { inspect } from "../term/inspect.js";
 import { Tuple, t } from "../term/tuple.js";
 import { current } from "../runtime/current.js";
 import { ExitError, NotInProcessError } from "../runtime/errors.js";
@@ -107,7 +108,7 @@ function registerName(name: unknown, pid: Pid, resolve?: ResolveMethod): GlobalO
 function checkDupname(name: unknown, pid: Pid): boolean {
   const names = table()!.pidNames.get(pid);
   if (names === undefined || names.length === 0) return true;
-  runtime().logger({ level: "error", what: "global_multi_name", text: `global: ${String(pid)} registered under several names: ${[name, ...names].map(String).join(", ")}` });
+  runtime().logger({ level: "error", what: "global_multi_name", text: `global: ${inspect(pid)} registered under several names: ${inspect([name, ...names])}` });
   return false;
 }
 

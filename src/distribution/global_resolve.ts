@@ -19,6 +19,7 @@ import { A, GLOBAL, nodeLess } from "./global_calls.js";
 export type ResolveMethod = "random_exit_name" | "random_notify_name" | "notify_all_name" | ((name: unknown, pid1: Pid, pid2: Pid) => Pid | "none" | Atom);
 
 const userMethods = new Map<number, (name: unknown, pid1: Pid, pid2: Pid) => unknown>();
+const methodIds = new WeakMap<object, number>();
 let nextId = 1;
 const USER_RESOLVE = atom("agner_global_resolve");
 
@@ -29,8 +30,12 @@ export function methodTerm(m: ResolveMethod | undefined): unknown {
     if (m !== "random_exit_name" && m !== "random_notify_name" && m !== "notify_all_name") throw new TypeError(`global: no resolve method ${m}`);
     return new Export(GLOBAL, atom(m), 3);
   }
-  const id = nextId++;
-  userMethods.set(id, m);
+  let id = methodIds.get(m);
+  if (id === undefined) {
+    id = nextId++;
+    methodIds.set(m, id);
+    userMethods.set(id, m);
+  }
   return t(USER_RESOLVE, id);
 }
 

@@ -112,7 +112,10 @@ export class GlobalServer extends GenServer<S, { req: unknown; reply: unknown },
     arg.k.monitorNodes(self, true, { nodeType: "visible", nodedownReason: true });
     s.locker = spawnLink(lockerBody(s.table, []));
     s.registrar = spawnLink(registrarBody());
+    // What other nodes call here through rpc: resolve_it when they resolve a clash of a process of this node, and lookups.
     exportFn(self.rt, "global", "resolve_it", resolveIt, 4);
+    exportFn(self.rt, "global", "whereis_name", (name: unknown) => s.table.where(name) ?? UNDEFINED, 1);
+    exportFn(self.rt, "global", "registered_names", () => s.table.names.keys(), 0);
     return ok(s);
   }
 

@@ -103,6 +103,9 @@ describe("global with one erl node", needsErl(), () => {
     assert.equal(await global.registerName(atom("from_agner"), sleeper()), atom("no"), "a taken name");
     assert.equal(await e.eval(`global:register_name(from_agner, self()).`), atom("no"), "taken for erl too");
     assert.ok(equals((await e.eval(`lists:sort(global:registered_names()).`)) as unknown, [atom("from_agner"), atom("from_erl")]));
+    // Tools ask a node's table through rpc, as they would a BEAM node's.
+    assert.ok(equals(await e.eval(`rpc:call('${me.name}', global, whereis_name, [from_erl]).`), erlPid));
+    assert.ok(equals(await e.eval(`lists:sort(rpc:call('${me.name}', global, registered_names, [])).`), [atom("from_agner"), atom("from_erl")]));
     // Sending through the name, both ways.
     const got = runOn(rt, function* () {
       yield* global.registerName(atom("agner_inbox"), self());

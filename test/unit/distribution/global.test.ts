@@ -21,7 +21,7 @@ import { call } from "../../../src/otp/gen.js";
 import { GenServer } from "../../../src/otp/gen_server.js";
 import { Supervisor } from "../../../src/otp/supervisor.js";
 import { KeyValueStoreServer } from "../../../examples/key_value_store.js";
-import { type TestNode, cluster, runOn, shutdown, wait } from "./helpers.js";
+import { type TestNode, cluster, learn, runOn, shutdown, wait } from "./helpers.js";
 
 async function until(f: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -67,6 +67,20 @@ describe("global between Agner nodes", () => {
       for (const n of nodes) assert.ok(equals(await whereis(n, "svc"), p), `seen on ${n.name.name}`);
       assert.equal(await register(b, "svc", sleeper(b)), atom("no"));
       assert.equal(await register(c, "other", p), atom("no"), "a pid has one name");
+      const p2 = sleeper(b);
+      const p2OnA = await learn(p2, a); // a pid as node a knows it, from the wire
+      assert.equal(await runOn(b.rt, function* () {
+        return yield* global.reRegisterName("moved", p2);
+      }), atom("yes"));
+      assert.equal(await runOn(a.rt, function* () {
+        return yield* global.reRegisterName("moved", p2OnA);
+      }), atom("yes"), "re-registering is always yes");
+      for (const n of nodes) assert.ok(equals(await whereis(n, "moved"), p2));
+      const p3 = sleeper(c);
+      await runOn(c.rt, function* () {
+        return yield* global.reRegisterName("moved", p3);
+      });
+      for (const n of nodes) assert.ok(equals(await whereis(n, "moved"), p3), "moved to another pid everywhere");
       exit(p, atom("kill"));
       for (const n of nodes) await until(async () => (await whereis(n, "svc")) === undefined, `svc gone on ${n.name.name}`);
       // A node that goes away takes its names with it.
