@@ -120,6 +120,7 @@ export {
   Task,
   DynamicSupervisor,
   Registry,
+  Via,
   sys,
   hotSwap,
   charlist,
@@ -160,6 +161,7 @@ export type {
   TaskFn,
   DynamicSupervisorOptions,
   RegistryOptions,
+  ViaModule,
   ApplicationSpec,
 } from "./otp/index.js";
 export type {

@@ -177,6 +177,21 @@ describe("global with one erl node", needsErl(), () => {
     assert.ok(logs.some((l) => l.what === "global_name_conflict" && /Name conflict terminating/.test(l.text)), "reported as OTP reports it");
   });
 
+  test("erl runs a resolve method on the Agner node through rpc (global:resolve_it/4), with erl's own default fun too", async () => {
+    const mine = sleeper();
+    await runOn(rt, () => send(t(atom("probe"), en), t(atom("agner_pid"), mine)));
+    // fun global:random_notify_name/3: the pid on the lower node (Agner's) stays; erl's is told.
+    const kept = await e.eval(
+      `receive {agner_pid, A} -> Me = self(), R = rpc:call('${me.name}', global, resolve_it, [fun global:random_notify_name/3, n1, Me, A]), {R =:= A, receive {global_name_conflict, n1} -> told after 5000 -> not_told end} end.`,
+    );
+    assert.ok(equals(kept, t(true, atom("told"))));
+    // The method erl stores for register_name/2 is a local fun of module global (random_exit_name).
+    const r = await e.eval(
+      `P = ${"spawn(fun() -> receive stop -> ok end end)"}, yes = global:register_name(fun_probe, P), [{fun_probe, P, Fun, _}] = ets:lookup(global_names, fun_probe), global:unregister_name(fun_probe), Q = ${"spawn(fun() -> receive stop -> ok end end)"}, W = rpc:call('${me.name}', global, resolve_it, [Fun, fun_probe, Q, P]), timer:sleep(100), {is_function(Fun), W =:= P orelse W =:= Q, is_process_alive(P) xor is_process_alive(Q)}.`,
+    );
+    assert.ok(equals(r, t(true, true, true)), "random_exit_name ran: one pid kept, the other killed");
+  });
+
   test("{global, Name} as a server reference: start, call and cast; erl calls it with gen_server:call({global, Name}, ...)", async () => {
     await GenServer.start(new KeyValueStoreServer(), new Map(), { name: global.name(atom("global_kv")) });
     await until(async () => (await e.eval(`global:whereis_name(global_kv).`)) !== atom("undefined"), "global_kv on erl");
