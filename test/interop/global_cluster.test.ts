@@ -9,6 +9,9 @@
  * reaches an Elixir one.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after as afterAll, before, describe, test } from "node:test";
 import {
   type Atom,
@@ -51,6 +54,7 @@ function sleeperOn(rt: Runtime): Pid {
 }
 
 const SLEEPER = `spawn(fun() -> receive stop -> ok end end)`;
+const here = fileURLToPath(new URL(".", import.meta.url));
 
 describe("global: 2 erl + 1 Agner", needsErl(), () => {
   const cookie = "global2_cookie";
@@ -93,6 +97,19 @@ describe("global: 2 erl + 1 Agner", needsErl(), () => {
       logs.filter((l) => l.level === "warning" || l.level === "error"),
       [],
     );
+  });
+
+  test("an Agner node killed with -9: its global names are gone from the erl nodes and the other Agner node", async () => {
+    const child = spawn(process.execPath, [join(here, "..", "support", "global_node_main.js"), uniqueName("doomed"), cookie, String(epmdPort), "doomed_name", me.name], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+    await until(() => /READY/.test(out), "the doomed node");
+    for (const e of [e1, e2]) await until(async () => (await e.eval(`global:whereis_name(doomed_name).`)) !== atom("undefined"), `doomed_name on ${e.node}`);
+    assert.ok(global.whereisName(atom("doomed_name")) !== undefined);
+    child.kill("SIGKILL");
+    for (const e of [e1, e2]) await until(async () => (await e.eval(`global:whereis_name(doomed_name).`)) === atom("undefined"), `doomed_name gone on ${e.node}`);
+    await until(() => global.whereisName(atom("doomed_name")) === undefined, "doomed_name gone here");
   });
 
   test("a partition (disconnect_node on both sides) with a clash heals to one name on every node", async () => {
