@@ -171,10 +171,10 @@ export class MemoryNetwork {
     return this.cuts.has(`${a.name}\0${b.name}`);
   }
 
-  /** Splits the network: nodes of `side` can no longer reach the others (open connections between them close). */
-  partition(side: Atom[]): void {
+  /** Splits the network: nodes of `side` can no longer reach the others (or only `others`); open connections between them close. */
+  partition(side: Atom[], others?: Atom[]): void {
     for (const a of side) {
-      for (const b of this.nodes.keys()) {
+      for (const b of others ?? [...this.nodes.keys()]) {
         if (side.includes(b)) continue;
         this.cuts.add(`${a.name}\0${b.name}`);
         this.cuts.add(`${b.name}\0${a.name}`);

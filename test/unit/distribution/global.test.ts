@@ -258,6 +258,30 @@ describe("global between Agner nodes", () => {
     }
   });
 
+  test("prevent_overlapping_partitions: when the link between two nodes breaks, no third node stays connected to both", async () => {
+    const { net, nodes } = await cluster(["a", "b", "c"], { hidden: false });
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+    try {
+      await mesh(nodes);
+      net.partition([a.name], [b.name]); // only a-b breaks; c still reaches both
+      const visible = (n: TestNode) => runOn(n.rt, () => nodes_());
+      // Settled: every node's neighbours are neighbours of each other (the connections form cliques).
+      await until(async () => {
+        const seen = new Map<Atom, Atom[]>();
+        for (const n of nodes) seen.set(n.name, await visible(n));
+        for (const [, ns] of seen) for (const x of ns) for (const y of ns) if (x !== y && !seen.get(x)!.includes(y)) return false;
+        return !seen.get(a.name)!.includes(b.name);
+      }, "no overlapping partitions");
+      assert.ok(!(await visible(c)).includes(a.name) || !(await visible(c)).includes(b.name), "c is not in both partitions");
+      assert.ok(
+        nodes.some((n) => n.logs.some((l) => /in order to prevent overlapping partitions/.test(l.text))),
+        "logged as OTP logs it",
+      );
+    } finally {
+      await shutdown(nodes);
+    }
+  });
+
   test("a malformed message to global_name_server is logged and dropped; the server keeps serving", async () => {
     const { nodes } = await cluster(["a", "b"], { hidden: false });
     const [a, b] = nodes as [TestNode, TestNode];
