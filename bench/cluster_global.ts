@@ -12,7 +12,9 @@
  *   1,000,000 `whereis_name(cluster_x)`.
  *
  * The BEAM anchor (cluster.erl, `erl +S 1` on both nodes) runs in the same
- * run; its pg figure is the pg workload's. AGNER_BENCH_CLUSTER_SCALE=0.01
+ * run (its pg figure is the pg workload's), and the same client against
+ * cluster.erl's node b gives the `_with_beam` figures (Agner and BEAM in one
+ * cluster). AGNER_BENCH_CLUSTER_SCALE=0.01
  * shrinks the Agner side for a quick check (do not compare figures taken so).
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -22,7 +24,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Atom, atom, await_, connect, global, run, runtime, self, silentLogger, sleep, startNode, stopNode, t } from "../src/index.js";
 import { Child, freePort } from "./dist.js";
-import { anchorDir, erlAvailable, figure } from "./lib.js";
+import { anchorDir, erlAvailable, figure, plain } from "./lib.js";
 
 const SCALE = Number(process.env.AGNER_BENCH_CLUSTER_SCALE ?? "1");
 const REGS = Math.max(1, Math.round(10_000 * SCALE));
@@ -66,47 +68,84 @@ function* connectOp(b: Atom): Generator<unknown, boolean, unknown> {
   return (yield* await_(connect(b))) as boolean;
 }
 
-async function beamFigures(epmdPort: number): Promise<Map<string, number> | undefined> {
-  if (process.env.AGNER_BENCH_NO_ANCHOR === "1" || !erlAvailable()) return undefined;
+/** cluster.erl compiled into a fresh directory (removed by the caller). */
+function compileAnchor(): string {
   const build = mkdtempSync(join(tmpdir(), "agner-bench-cluster-"));
-  try {
-    execFileSync("erlc", ["-o", build, join(anchorDir, "cluster.erl")], { stdio: "inherit" });
-    const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
-    const common = ["+S", "1", "-setcookie", COOKIE, "-noshell", "-start_epmd", "false", "-pa", build];
-    const b = new Child(spawn("erl", [...common, "-sname", "b", "-s", "cluster", "serve"], { env, stdio: ["pipe", "pipe", "pipe"] }));
-    try {
-      // Not execFileSync: the embedded EPMD both nodes register in runs in this process's event loop.
-      const out = await new Child(spawn("erl", [...common, "-sname", "a", "-s", "cluster", "main", "-s", "init", "stop"], { env, stdio: ["pipe", "pipe", "pipe"] })).done();
-      const m = new Map<string, number>();
-      for (const line of out.split("\n")) {
-        const [k, v] = line.trim().split(/\s+/);
-        if (k && v !== undefined && !Number.isNaN(Number(v))) m.set(k, Number(v));
-      }
-      return m;
-    } finally {
-      await b.stop();
-    }
-  } finally {
-    rmSync(build, { recursive: true, force: true });
+  execFileSync("erlc", ["-o", build, join(anchorDir, "cluster.erl")], { stdio: "inherit" });
+  return build;
+}
+
+function erl(build: string, epmdPort: number, args: string[]): Child {
+  const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
+  return new Child(spawn("erl", ["+S", "1", "-setcookie", COOKIE, "-noshell", "-start_epmd", "false", "-pa", build, ...args], { env, stdio: ["pipe", "pipe", "pipe"] }));
+}
+
+function parse(out: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of out.split("\n")) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined && !Number.isNaN(Number(v))) m.set(k, Number(v));
+  }
+  return m;
+}
+
+/** Until `node` is connected (its EPMD registration may lag its start). */
+async function waitUp(node: Atom): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await connect(node)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${node.name} did not come up`);
+}
+
+/** Until `node` is gone from EPMD (so the next node b can register). */
+async function waitGone(node: Atom): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (!(await connect(node))) return;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 export default async function main(): Promise<void> {
   runtime().logger = silentLogger;
   const epmdPort = await freePort();
+  // This node serves the EPMD every node of the run uses (erl nodes with -start_epmd false).
   const me = await startNode({ name: "agner_bench_a", cookie: COOKIE, epmdPort, epmd: "embedded", hidden: false });
   const host = me.name.slice(me.name.indexOf("@") + 1);
   const b = atom(`b@${host}`);
+
+  // Agner -> Agner
   const child = agnerNodeB(epmdPort);
   await child.ready(/READY/);
   const agner = await measure(b);
   await child.stop();
-  await stopNode();
-  // The BEAM pair uses the EPMD this process no longer serves: start a fresh embedded one for them.
-  const beamEpmd = await freePort();
-  await startNode({ name: "agner_bench_epmd", cookie: COOKIE, epmdPort: beamEpmd, epmd: "embedded" });
-  const beam = await beamFigures(beamEpmd);
+  await waitGone(b);
+
+  let beam: Map<string, number> | undefined;
+  let toBeam: { regPerS: number; whereisPerS: number } | undefined;
+  if (process.env.AGNER_BENCH_NO_ANCHOR !== "1" && erlAvailable()) {
+    const build = compileAnchor();
+    try {
+      // Agner -> BEAM (a bonus figure: the same client against cluster.erl's node b)
+      const eb = erl(build, epmdPort, ["-sname", "b", "-s", "cluster", "serve"]);
+      await waitUp(b);
+      toBeam = await measure(b);
+      await eb.stop();
+      await waitGone(b);
+      // BEAM -> BEAM
+      const bb = erl(build, epmdPort, ["-sname", "b", "-s", "cluster", "serve"]);
+      await waitUp(b);
+      beam = parse(await erl(build, epmdPort, ["-sname", "a", "-s", "cluster", "main", "-s", "init", "stop"]).done());
+      await bb.stop();
+    } finally {
+      rmSync(build, { recursive: true, force: true });
+    }
+  }
   await stopNode();
   figure("global_register_per_s", agner.regPerS, beam?.get("global_register_per_s"), "higher");
   figure("global_whereis_per_s", agner.whereisPerS, beam?.get("global_whereis_per_s"), "higher");
+  if (toBeam !== undefined) {
+    plain("global_register_per_s_with_beam", toBeam.regPerS);
+    plain("global_whereis_per_s_with_beam", toBeam.whereisPerS);
+  }
 }

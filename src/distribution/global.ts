@@ -76,10 +76,6 @@ function lockTuple(id: LockId): Tuple {
   throw new TypeError("global: a lock id is [resource, requester]");
 }
 
-function me(): Atom {
-  return runtime().nodeName;
-}
-
 function allNodes(): Atom[] {
   const rt = runtime();
   const k = rt.remote as { nodes?: (kind: string) => Atom[] } | null;
@@ -236,6 +232,4 @@ export const global = {
   delLock,
   trans,
   name,
-  /** The resolve methods, for tests and for a user method that defers to one. */
-  node: me,
 };
