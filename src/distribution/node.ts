@@ -67,9 +67,10 @@ function onRuntime<R>(rt: Runtime, fn: () => R): R {
 /**
  * Makes the runtime a distributed node: listens, registers in EPMD, and
  * starts `net_kernel` (so peers can `net_adm:ping` it) and `rex` (so they
- * can `rpc:call` what this program exports with {@link rpc}.export). The
+ * can `rpc:call` what this program exports with {@link rpc}.export) and
+ * `global_name_server` (cluster-wide names and locks, see `global`). The
  * node is hidden unless `hidden: false` (a hidden node does not appear in
- * the peers' `nodes()` and joins no global group, the safe default for a
+ * the peers' `nodes()` and takes no part in `global`, the safe default for a
  * Node.js program). Resolves with the node's full name; `node()` returns it
  * from now on.
  *
