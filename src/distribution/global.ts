@@ -33,7 +33,7 @@ import { Via, type ViaModule, setViaModule } from "../otp/registry.js";
 import { A, GNS, multiCall, randomSleep } from "./global_calls.js";
 import { delLock as delLockOn, setLockOnNodes } from "./global_locker.js";
 import { type ResolveMethod, methodTerm } from "./global_resolve.js";
-import { globalTable, tableGeneration } from "./global_server.js";
+import { globalTable, tableGeneration } from "./global_state.js";
 
 export type { ResolveMethod } from "./global_resolve.js";
 

@@ -14,7 +14,7 @@ import { on, receive } from "../runtime/receive.js";
 import { type From, call, reply } from "../otp/gen.js";
 import { A, GLOBAL, GNS, randomSleep, theBoss } from "./global_calls.js";
 import { deleteGlobalLock, delLock, setLockOnNodes } from "./global_locker.js";
-import { globalTable } from "./global_server.js";
+import { globalTable } from "./global_state.js";
 
 /** What a registration runs once the nodes are locked: given them, it answers the caller. */
 export type RegistrarFn = (nodes: Atom[]) => Generator<unknown, unknown, unknown>;
