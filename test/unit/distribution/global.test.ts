@@ -282,6 +282,28 @@ describe("global between Agner nodes", () => {
     }
   });
 
+  test("a supervisor named {global, Name} is reached by that name from another node", async () => {
+    const { nodes } = await cluster(["a", "b"], { hidden: false });
+    const [a, b] = nodes as [TestNode, TestNode];
+    try {
+      await mesh(nodes);
+      const kv = { id: "kv", start: () => GenServer.startLink(new KeyValueStoreServer(), new Map()).result() };
+      await runOn(a.rt, function* () {
+        return yield* Supervisor.start([kv], { name: global.name(atom("global_sup")) });
+      });
+      const counts = await runOn(b.rt, function* () {
+        return yield* Supervisor.countChildren(t(atom("global"), atom("global_sup")));
+      });
+      assert.equal(counts.workers, 1);
+      const again = await runOn(b.rt, function* () {
+        return yield* Supervisor.childStart([kv], { name: t(atom("global"), atom("global_sup")) });
+      });
+      assert.equal((again as unknown[])[0], atom("error"), "the name is taken cluster-wide");
+    } finally {
+      await shutdown(nodes);
+    }
+  });
+
   test("a malformed message to global_name_server is logged and dropped; the server keeps serving", async () => {
     const { nodes } = await cluster(["a", "b"], { hidden: false });
     const [a, b] = nodes as [TestNode, TestNode];
