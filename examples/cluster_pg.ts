@@ -1,5 +1,5 @@
 /**
- * Process groups with Elixir (docs/cluster_pg.md, "Process groups"): this
+ * Process groups with Elixir (docs/cluster.md, "Process groups"): this
  * program's workers and iex's share the pg group `workers`, and a topic of
  * the PubSub `MyApp.PubSub` has subscribers on both nodes.
  */

@@ -29,6 +29,7 @@ import { type MonitorNodesOptions, NetKernel, NetKernelServer, type NodeKind, ty
 import { type ExportedFn, RexServer, exportFn, spawnHandler, unexportFn } from "./rex.js";
 import { DistTransport, realTimers } from "./transport.js";
 import { NetTicker } from "./net_ticker.js";
+import { type GlobalOptions, GlobalServer } from "./global_server.js";
 import type { ConnectionHandler, DistTransportOptions, ListenInfo } from "./types.js";
 
 /** Makes the transport of a node (the real {@link DistTransport} unless a test passes another). */
@@ -38,6 +39,8 @@ export type TransportFactory = (opts: DistTransportOptions, handler: ConnectionH
 export interface NodeOptions extends Omit<DistTransportOptions, "decode" | "exposed" | "extraFlags"> {
   /** The runtime that becomes the node (default: the calling process's, else the default runtime). */
   runtime?: Runtime;
+  /** `global`'s kernel parameters `connect_all` and `prevent_overlapping_partitions` (both default true, as OTP 25). */
+  global?: GlobalOptions;
   /** @internal how the transport is made (tests join runtimes in memory). */
   transport?: TransportFactory;
 }
@@ -66,9 +69,10 @@ function onRuntime<R>(rt: Runtime, fn: () => R): R {
 /**
  * Makes the runtime a distributed node: listens, registers in EPMD, and
  * starts `net_kernel` (so peers can `net_adm:ping` it) and `rex` (so they
- * can `rpc:call` what this program exports with {@link rpc}.export). The
+ * can `rpc:call` what this program exports with {@link rpc}.export) and
+ * `global_name_server` (cluster-wide names and locks, see `global`). The
  * node is hidden unless `hidden: false` (a hidden node does not appear in
- * the peers' `nodes()` and joins no global group, the safe default for a
+ * the peers' `nodes()` and takes no part in `global`, the safe default for a
  * Node.js program). Resolves with the node's full name; `node()` returns it
  * from now on.
  *
@@ -90,7 +94,7 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
   const k = new NetKernel(rt);
   kernels.set(rt, k);
   const make: TransportFactory = opts.transport ?? ((o, h) => DistTransport.start(o, h));
-  const { runtime: _r, transport: _t, ...rest } = opts;
+  const { runtime: _r, transport: _t, global: _g, ...rest } = opts;
   let transport: Transport;
   try {
     transport = await make(
@@ -111,6 +115,7 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
       [
         { id: "net_kernel", start: () => GenServer.startLink(new NetKernelServer(), k, { name: "net_kernel" }).result() },
         { id: "rex", start: () => GenServer.startLink(new RexServer(), rt, { name: "rex" }).result() },
+        { id: "global_name_server", start: () => GenServer.startLink(new GlobalServer(), { k, opts: opts.global ?? {} }, { name: "global_name_server" }).result() },
       ],
       { strategy: "one_for_one", intensity: 10, period: 10, name: "net_sup" },
     ),

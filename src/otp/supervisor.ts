@@ -29,6 +29,7 @@ import { call } from "./gen.js";
 import { type StartResult, okPid, start as procStart, type StartOp } from "./proc_lib.js";
 import { COUNT, DELETE, RESTART, START, TERMINATE, TERMINATE_PID, WHICH, type SupOptions, supervise } from "./supervisor_server.js";
 import { sys } from "./sys.js";
+import { type Via } from "./registry.js";
 
 /** permanent: always restarted; transient: only after an abnormal exit; temporary: never (and forgotten once it ends). */
 export type Restart = "permanent" | "transient" | "temporary";
@@ -80,8 +81,8 @@ export interface SupervisorOptions {
   /** Most restarts allowed within `period` seconds (default 3 in 5 s); one more and the supervisor stops its children and exits with `shutdown`. */
   intensity?: number;
   period?: number;
-  /** Register the supervisor under this name (`{error, {already_started, Pid}}` if taken). */
-  name?: string;
+  /** Register the supervisor under this name (`{error, {already_started, Pid}}` if taken): local, a `Via`, or `{global, Name}`. */
+  name?: string | Via | Tup<[Atom, unknown]>;
   /** Most children at once; `startChild` beyond it gives `{error, max_children}` (DynamicSupervisor's limit). */
   maxChildren?: number;
 }
@@ -174,7 +175,10 @@ export function pidOf(op: StartOp): SupOp<Pid> {
   };
 }
 
-const supCall = <R>(sup: Pid | string, req: unknown): SupOp<R> => call(sup, req as never, Infinity) as unknown as SupOp<R>;
+/** A supervisor: its pid, local name, a `Via`, or `{global, Name}`. */
+export type SupRef = Pid | string | Via | Tup<[Atom, unknown]>;
+
+const supCall = <R>(sup: SupRef, req: unknown): SupOp<R> => call(sup, req as never, Infinity) as unknown as SupOp<R>;
 
 /** An operation whose result goes through `f`. */
 function mapOp<A, B>(op: SupOp<A>, f: (a: A) => B): SupOp<B> {
@@ -241,30 +245,30 @@ export const Supervisor = {
     return startSupervisor(children, opts, true);
   },
   /** Every child in start order, with its pid while it runs. */
-  whichChildren(sup: Pid | string): SupOp<ChildInfo[]> {
+  whichChildren(sup: SupRef): SupOp<ChildInfo[]> {
     return mapOp(supCall<unknown>(sup, WHICH), childInfos);
   },
-  countChildren(sup: Pid | string): SupOp<ChildCounts> {
+  countChildren(sup: SupRef): SupOp<ChildCounts> {
     return mapOp(supCall<unknown>(sup, COUNT), childCounts);
   },
   /** Adds and starts a child: `{ok, Pid}`, `ignore`, `{error, {already_started, Pid}}`, `{error, already_present}`, `{error, max_children}`, `{error, Reason}`. */
-  startChild(sup: Pid | string, spec: ChildSpec): SupOp<StartResult> {
+  startChild(sup: SupRef, spec: ChildSpec): SupOp<StartResult> {
     return supCall(sup, t(START, spec));
   },
   /** Stops a child by id (its spec stays, unless temporary): `ok` or `{error, not_found}`. */
-  terminateChild(sup: Pid | string, id: string): SupOp<SupReply> {
+  terminateChild(sup: SupRef, id: string): SupOp<SupReply> {
     return supCall(sup, t(TERMINATE, id));
   },
   /** Starts a stopped child again: `{ok, Pid}`, `{error, running}`, `{error, not_found}`, ... */
-  restartChild(sup: Pid | string, id: string): SupOp<StartResult | Tup<[Atom, unknown]>> {
+  restartChild(sup: SupRef, id: string): SupOp<StartResult | Tup<[Atom, unknown]>> {
     return supCall(sup, t(RESTART, id));
   },
   /** Forgets a stopped child's spec: `ok`, `{error, running}` or `{error, not_found}`. */
-  deleteChild(sup: Pid | string, id: string): SupOp<SupReply> {
+  deleteChild(sup: SupRef, id: string): SupOp<SupReply> {
     return supCall(sup, t(DELETE, id));
   },
   /** @internal Stops the child with this pid and forgets it (how a DynamicSupervisor's children are named). */
-  terminateChildPid(sup: Pid | string, pid: Pid): SupOp<SupReply> {
+  terminateChildPid(sup: SupRef, pid: Pid): SupOp<SupReply> {
     return supCall(sup, t(TERMINATE_PID, pid));
   },
   /** Stops the supervisor: its children in reverse start order, then itself with `reason` (default `normal`). Same as `GenServer.stop(sup)`. */

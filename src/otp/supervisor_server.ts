@@ -23,7 +23,7 @@
  * when OTP would report: a permanent child's every exit, other children's
  * abnormal exits.
  */
-import { type Atom, atom } from "../term/atom.js";
+import { Atom, atom } from "../term/atom.js";
 import { Pid } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { TermMap } from "../term/term_map.js";
@@ -40,6 +40,7 @@ import { type Ack, type StartResult } from "./proc_lib.js";
 import { type ChildInfo, type ChildSpec, type Strategy, validate } from "./supervisor.js";
 import { SYSTEM } from "./sys.js";
 import { charlist, stateData, statusTuple } from "./sys_status.js";
+import { Via, viaOfTuple, viaRegister, viaWhereis } from "./registry.js";
 
 export const WHICH = atom("which_children");
 export const COUNT = atom("count_children");
@@ -397,10 +398,21 @@ export function* supervise(
   opts: SupOptions,
   ack: Ack,
   parent: Pid | null,
-  name: string | undefined,
+  name: string | Via | Tuple | undefined,
 ): Generator<unknown, void, unknown> {
   const self = current!;
-  if (name !== undefined) {
+  const via = name instanceof Via ? name : viaOfTuple(name);
+  if (via !== undefined) {
+    // `{global, Name}` or another via name: registered as gen does, perhaps waiting for other nodes.
+    const taken = () => {
+      ack(t(ERROR, t(ALREADY_STARTED, viaWhereis(via) ?? atom("undefined"))));
+      throw new ExitException(NORMAL);
+    };
+    if (viaWhereis(via) !== undefined) taken();
+    const r = viaRegister(via, self);
+    const answer = r instanceof Atom ? r : yield* { [Symbol.iterator]: () => r };
+    if (answer !== atom("yes")) taken();
+  } else if (typeof name === "string") {
     const existing = self.rt.whereis(name);
     if (existing !== undefined) {
       ack(t(ERROR, t(ALREADY_STARTED, existing)));
@@ -409,7 +421,7 @@ export function* supervise(
     register(name, self);
   }
   processFlag("trap_exit", true);
-  const st = new SupState(self, opts, parent, name);
+  const st = new SupState(self, opts, parent, typeof name === "string" ? name : undefined);
   for (const spec of specs) {
     const r = yield* startOne(spec);
     if (!isIgnore(r) && r[0] === ERROR) {

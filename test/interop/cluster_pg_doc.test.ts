@@ -1,5 +1,5 @@
 /**
- * docs/cluster_pg.md ("Process groups"), played for real: the TypeScript of
+ * docs/cluster.md ("Process groups") ("Process groups"), played for real: the TypeScript of
  * examples/cluster_pg.ts on this side, every `iex>` line of the section's
  * ```elixir blocks evaluated in order in a real Elixir node, each shown
  * result compared (a `:pg.get_members` line is re-read until it shows it, as
@@ -9,17 +9,14 @@
  * first, so the guide's Phoenix lines run as a Phoenix user types them.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after as afterAll, describe, test } from "node:test";
 import { joinWorker, nextJoin, sayHello, startGroups, subscribeRoom, workerNodes } from "../../examples/cluster_pg.js";
 import { Runtime, atom, distInfo, pg, pubsub, setDefaultRuntime, silentLogger, stopNode } from "../../src/index.js";
 import { PUBSUB_SCOPE } from "../../src/distribution/pg_pubsub.js";
 import { type ElixirNode, needsElixir, startElixir } from "../support/elixir_node.js";
+import { type Step, guideSections, transcript } from "../support/doc_transcript.js";
 import { freePort, uniqueName } from "../support/dist.js";
 
-const repo = join(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "..");
 
 /** What phoenix_pubsub's PG2 adapter does, under its name (the guide's lines call it). */
 const PHOENIX_PUBSUB_STAND_IN = `
@@ -72,33 +69,7 @@ defmodule Phoenix.PubSub do
 end
 `;
 
-interface Step {
-  code: string;
-  expected: string | null;
-}
 
-function transcript(md: string): Step[][] {
-  const blocks: Step[][] = [];
-  for (const m of md.matchAll(/```elixir\n([\s\S]*?)```/g)) {
-    const steps: Step[] = [];
-    let out: string[] = [];
-    const flush = () => {
-      const last = steps[steps.length - 1];
-      if (last !== undefined) last.expected = out.length > 0 ? out.join("\n") : null;
-      out = [];
-    };
-    for (const line of m[1]!.trimEnd().split("\n")) {
-      if (line.startsWith("iex> ")) {
-        flush();
-        steps.push({ code: line.slice(5), expected: null });
-      } else if (line.startsWith("...> ")) steps[steps.length - 1]!.code += `\n${line.slice(5)}`;
-      else out.push(line);
-    }
-    flush();
-    blocks.push(steps);
-  }
-  return blocks;
-}
 
 async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -108,7 +79,7 @@ async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 
   }
 }
 
-describe("docs/cluster_pg.md against a real Elixir node", needsElixir(), () => {
+describe("docs/cluster.md, Process groups, against a real Elixir node", needsElixir(), () => {
   let ex: ElixirNode | undefined;
   const rt = new Runtime({ logger: silentLogger });
   let daemonPid: number | undefined;
@@ -121,7 +92,7 @@ describe("docs/cluster_pg.md against a real Elixir node", needsElixir(), () => {
 
   test("every iex line of the section gives what it shows, and the TypeScript side does its part", async () => {
     setDefaultRuntime(rt);
-    const md = readFileSync(join(repo, "docs", "cluster_pg.md"), "utf8");
+    const md = guideSections("cluster.md").get("Process groups")!;
     const agnerName = `${uniqueName("agner")}@localhost`;
     const iexName = `${uniqueName("iex")}@localhost`;
     const local = (s: string) => s.replaceAll("agner@localhost", agnerName).replaceAll("iex@localhost", iexName);
