@@ -28,23 +28,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { type LatinBuffer } from "../chunk_buffer.js";
 import { latin1 as latin1At } from "../resp/resp.js";
+import { luaAllocator } from "./lua_alloc.js";
 
-/** The slice of the WebAssembly JS API used here (the project's TS libs do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmTable {
-  get(i: number): unknown;
-  set(i: number, v: unknown): void;
-  grow(n: number): number;
-}
-type WasmModule = object;
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-}
-const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+import { type WasmMemory, type WasmModule, type WasmTable, WebAssembly } from "./wasm_api.js";
 
 export const LUA_REGISTRYINDEX = -10000;
 export const LUA_ENVIRONINDEX = -10001;
@@ -157,6 +143,8 @@ interface Exports extends LuaApi {
   emscripten_stack_init?: () => void;
   malloc(n: number): number;
   free(p: number): void;
+  realloc(p: number, n: number): number;
+  lua_newstate(alloc: number, ud: number): LuaState;
   setThrew(threw: number, value: number): void;
   stackSave(): number;
   stackRestore(sp: number): void;
@@ -295,7 +283,11 @@ export class LuaVm {
     this.hb = Buffer.from(ex.memory.buffer) as LatinBuffer;
     this.scratch = ex.malloc(this.scratchSize);
     this.lenPtr = ex.malloc(8);
-    this.L = ex.luaL_newstate();
+    // Lua's allocations through free lists (lua_alloc.ts) instead of the module's malloc, from the state's first block.
+    const table = ex.__indirect_function_table;
+    const allocAt = table.grow(1);
+    table.set(allocAt, luaAllocator(ex).fn);
+    this.L = ex.lua_newstate(allocAt, 0);
   }
 
   /** A new VM (compiles the module on the first call: some 10 ms). */
