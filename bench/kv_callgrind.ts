@@ -58,6 +58,8 @@ const TESTS: Record<string, (r: () => string) => string[]> = {
   mset: (r) => ["MSET", ...Array.from({ length: 10 }, () => [`key:${r()}`, "xxx"]).flat()],
   // bench/kv_server.ts' evalsha_3cmd script (loaded first with SCRIPT LOAD).
   evalsha: (r) => ["EVALSHA", SHA_3CMD, "2", `n${r()}`, `v${r()}`, "value"],
+  // SET of a new key on a server at maxmemory (allkeys-lru): each evicts (bench/kv_server.ts' maxmemory_lru, 100-byte values).
+  set_lru: (r) => ["SET", `key:${r()}`, "x".repeat(100)],
   // The same call with a script that calls nothing: the fixed cost of a script run.
   evalsha_nop: (r) => ["EVALSHA", SHA_NOP, "2", `n${r()}`, `v${r()}`, "value"],
 };
@@ -156,7 +158,9 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   if (make === undefined) throw new Error(`unknown test ${test}: ${Object.keys(TESTS).join(" ")}`);
   const rt = new Runtime({ logger: () => {} });
   setDefaultRuntime(rt);
-  const config = Config.from({ argv: ["--port", "0", "--memcached-port", "0"] });
+  const lru = test === "set_lru";
+  const config = Config.from({ argv: ["--port", "0", "--memcached-port", "0", ...(lru ? ["--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"] : [])] });
+  const keys = lru ? 1_000_000_000 : KEYS;
   const inst = new KvInstance({ config, prefix: "kvcg" });
   await startKvServer(inst);
   // No timers: the cron's work would grow with the (valgrind-slowed) wall time.
@@ -166,7 +170,7 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
     seed ^= seed << 13;
     seed ^= seed >>> 17;
     seed ^= seed << 5;
-    return String((seed >>> 0) % KEYS).padStart(12, "0");
+    return String((seed >>> 0) % keys).padStart(12, "0");
   };
   const chunk = () => {
     let s = "";
@@ -181,6 +185,8 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   // ZPOPMIN pops what ZADD put there: the set is filled beforehand (not counted in the difference), never emptied.
   // Both runs make the same chunks (for `made` requests) and send the first n: making them costs the same.
   const warmChunks = Math.max(Math.ceil(WARM / pipeline), WARM_CHUNKS);
+  // set_lru: the data filled past maxmemory first (20,000 keys of 100 bytes: some 2.6 MB per shard's 2 MB share).
+  const fillLru = lru ? Array.from({ length: 400 }, (_, c) => Buffer.from(Array.from({ length: 50 }, (_, i) => mb(["SET", `fill:${c * 50 + i}`, "x".repeat(100)])).join(""), "latin1")) : [];
   const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((2 * (warmChunks * pipeline + made)) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
   const warm = Array.from({ length: warmChunks }, chunk);
   const main = Array.from({ length: Math.ceil(made / pipeline) }, chunk).slice(0, Math.ceil(n / pipeline));
@@ -193,6 +199,7 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   if (test === "evalsha") await send(Buffer.from(mb(["SCRIPT", "LOAD", SCRIPT_3CMD]), "latin1"), 1);
   if (test === "evalsha_nop") await send(Buffer.from(mb(["SCRIPT", "LOAD", SCRIPT_NOP]), "latin1"), 1);
   for (const c of fill) await send(c, 50);
+  for (const c of fillLru) await send(c, 50);
   for (const c of warm) await send(c, pipeline);
   for (const c of main) await send(c, pipeline);
   if (process.env.AGNER_CG_DEBUG) console.error(port.replies.count, inst.keyspaces.map((k) => k.db(0).size), JSON.stringify(port.last).slice(0, 300));

@@ -9,6 +9,7 @@ import type { LogEvent, Logger } from "../../../src/runtime/index.js";
 import { ExitError } from "../../../src/runtime/errors.js";
 import type { Proc } from "../../../src/runtime/process.js";
 import { startNode, stopNode } from "../../../src/distribution/node.js";
+import type { GlobalOptions } from "../../../src/distribution/global_state.js";
 import { MemoryNetwork } from "../../support/memory_transport.js";
 
 export interface TestNode {
@@ -20,7 +21,7 @@ export interface TestNode {
 let seq = 0;
 
 /** Starts `names.length` nodes on one memory network (names get a unique suffix). */
-export async function cluster(names: string[], opts: { hidden?: boolean; cookie?: string; cookies?: string[] } = {}): Promise<{ net: MemoryNetwork; nodes: TestNode[] }> {
+export async function cluster(names: string[], opts: { hidden?: boolean; cookie?: string; cookies?: string[]; global?: GlobalOptions } = {}): Promise<{ net: MemoryNetwork; nodes: TestNode[] }> {
   const net = new MemoryNetwork();
   const nodes: TestNode[] = [];
   const suffix = `${process.pid}_${++seq}`;
@@ -37,6 +38,7 @@ export async function cluster(names: string[], opts: { hidden?: boolean; cookie?
       hidden: opts.hidden,
       runtime: rt,
       transport: net.factory,
+      ...(opts.global !== undefined ? { global: opts.global } : {}),
     });
     nodes.push({ rt, name, logs });
   }

@@ -15,6 +15,10 @@
 import { type Keyspace, lruClock, lruIdle } from "./db.js";
 import { lfuCounter } from "./lfu.js";
 
+const LRU = 0;
+const LFU = 1;
+const TTL = 2;
+
 /** Redis' EVPOOL_SIZE. */
 export const POOL_SIZE = 16;
 
@@ -34,17 +38,12 @@ export class EvictionPool {
 
   /**
    * evictionPoolPopulate's insertion: a candidate no better than the worst
-   * of a full pool is dropped; in a full pool the worst makes room. A key
-   * already there has its idle updated.
+   * of a full pool is dropped; in a full pool the worst makes room. As in
+   * Redis, a key sampled again is not looked for first (comparing keys
+   * costs more than the rare duplicate, which is skipped once evicted).
    */
   insert(idle: number, db: number, key: string): void {
     const e = this.entries;
-    for (let i = 0; i < e.length; i++) {
-      if (e[i]!.key === key && e[i]!.db === db) {
-        e.splice(i, 1);
-        break;
-      }
-    }
     let k = 0;
     while (k < e.length && e[k]!.idle < idle) k++;
     if (k === 0 && e.length === POOL_SIZE) return;
@@ -106,10 +105,11 @@ export class Evictor {
     const at = Math.max(now, ks.clock());
     const clock = lruClock(at);
     const decay = ks.config.lfuDecayTime;
+    const kind = policy.endsWith("-lru") ? LRU : policy.endsWith("-lfu") ? LFU : TTL;
     for (const key of keys) {
       let idle: number;
-      if (policy.endsWith("-lru")) idle = lruIdle(clock, db.accessWord(key));
-      else if (policy.endsWith("-lfu")) idle = 255 - lfuCounter(db.accessWord(key), at, decay);
+      if (kind === LRU) idle = lruIdle(clock, db.accessWord(key));
+      else if (kind === LFU) idle = 255 - lfuCounter(db.accessWord(key), at, decay);
       else idle = Number.MAX_SAFE_INTEGER - Number(db.expires.get(key) ?? 0);
       this.pool.insert(idle, dbIndex, key);
     }

@@ -83,5 +83,8 @@ export function stringCost(key: string, v: string): number {
 
 /** A dict's bucket array for n entries (power-of-two sizes, at least 4; 0 when empty). */
 export function dictTable(n: number): number {
-  return n === 0 ? 0 : 8 * 2 ** Math.ceil(Math.log2(Math.max(4, n)));
+  if (n === 0) return 0;
+  if (n <= 4) return 32;
+  // The next power of two (n < 2^31: Maps hold at most 2^24 entries).
+  return 8 * 2 ** (32 - Math.clz32(n - 1));
 }

@@ -43,6 +43,33 @@ export function outOfMemory(inst: KvInstance): boolean {
   return true;
 }
 
+/** The settings eviction reads before every command that may grow memory, read from the config once per change of it. */
+interface EvictionSettings {
+  version: number;
+  maxmemory: number;
+  policy: Policy;
+  samples: number;
+  del: "DEL" | "UNLINK";
+}
+
+const SETTINGS = new WeakMap<KvInstance, EvictionSettings>();
+
+function settings(inst: KvInstance): EvictionSettings {
+  let s = SETTINGS.get(inst);
+  if (s === undefined || s.version !== inst.configVersion) {
+    const cfg = inst.config;
+    s = {
+      version: inst.configVersion,
+      maxmemory: Number(cfg.get("maxmemory")),
+      policy: cfg.get("maxmemory-policy") as Policy,
+      samples: cfg.get("maxmemory-samples"),
+      del: cfg.get("lazyfree-lazy-eviction") ? "UNLINK" : "DEL",
+    };
+    SETTINGS.set(inst, s);
+  }
+  return s;
+}
+
 /**
  * Evicts from `ks` (the calling shard's) until the server is under
  * maxmemory or this shard under its share. True when fine (maxmemory 0
@@ -55,16 +82,16 @@ export function performEvictions(
   now: number,
   propagate: (db: number, argv: readonly string[]) => void,
 ): boolean {
-  const cfg = inst.config;
-  const max = Number(cfg.get("maxmemory"));
+  const set = settings(inst);
+  const max = set.maxmemory;
   if (max === 0) return true;
   ks.settle(valueCost);
   if (usedMemory(inst) <= max) return true;
-  const policy = cfg.get("maxmemory-policy") as Policy;
+  const policy = set.policy;
   if (policy === "noeviction") return false;
   const share = max / inst.shardCount;
-  const samples = cfg.get("maxmemory-samples");
-  const del = cfg.get("lazyfree-lazy-eviction") ? "UNLINK" : "DEL";
+  const samples = set.samples;
+  const del = set.del;
   while (ks.usedMemory() > share) {
     const v = evictor.pick(ks, policy, samples, now);
     if (v === null) return false;
