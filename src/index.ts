@@ -131,6 +131,7 @@ export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monito
 export { disconnectNode, setNetTicktime, getNetTicktime } from "./distribution/index.js";
 export { pg, pubsub } from "./distribution/index.js";
 export type { PgUpdate, PubSubOptions } from "./distribution/index.js";
+export { global, GlobalOp } from "./distribution/index.js";
 
 export type { Tup } from "./term/index.js";
 export type { DecodeOptions, EncodeOptions } from "./etf/index.js";
@@ -179,3 +180,4 @@ export type {
 } from "./runtime/index.js";
 export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode, EpmdInfo, ListenInfo } from "./distribution/index.js";
 export type { NetTicktime, NetTicktimeChange } from "./distribution/index.js";
+export type { LockId, ResolveMethod, GlobalOptions } from "./distribution/index.js";

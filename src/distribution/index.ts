@@ -58,3 +58,6 @@ export { pg } from "./pg.js";
 export type { PgUpdate } from "./pg.js";
 export { pubsub, PUBSUB_SCOPE } from "./pg_pubsub.js";
 export type { PubSubOptions } from "./pg_pubsub.js";
+export { global, globalVia, GlobalOp } from "./global.js";
+export type { LockId, ResolveMethod } from "./global.js";
+export type { GlobalOptions } from "./global_server.js";

@@ -29,6 +29,7 @@ import { type MonitorNodesOptions, NetKernel, NetKernelServer, type NodeKind, ty
 import { type ExportedFn, RexServer, exportFn, spawnHandler, unexportFn } from "./rex.js";
 import { DistTransport, realTimers } from "./transport.js";
 import { NetTicker } from "./net_ticker.js";
+import { type GlobalOptions, GlobalServer } from "./global_server.js";
 import type { ConnectionHandler, DistTransportOptions, ListenInfo } from "./types.js";
 
 /** Makes the transport of a node (the real {@link DistTransport} unless a test passes another). */
@@ -38,6 +39,8 @@ export type TransportFactory = (opts: DistTransportOptions, handler: ConnectionH
 export interface NodeOptions extends Omit<DistTransportOptions, "decode" | "exposed" | "extraFlags"> {
   /** The runtime that becomes the node (default: the calling process's, else the default runtime). */
   runtime?: Runtime;
+  /** `global`'s kernel parameters `connect_all` and `prevent_overlapping_partitions` (both default true, as OTP 25). */
+  global?: GlobalOptions;
   /** @internal how the transport is made (tests join runtimes in memory). */
   transport?: TransportFactory;
 }
@@ -90,7 +93,7 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
   const k = new NetKernel(rt);
   kernels.set(rt, k);
   const make: TransportFactory = opts.transport ?? ((o, h) => DistTransport.start(o, h));
-  const { runtime: _r, transport: _t, ...rest } = opts;
+  const { runtime: _r, transport: _t, global: _g, ...rest } = opts;
   let transport: Transport;
   try {
     transport = await make(
@@ -111,6 +114,7 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
       [
         { id: "net_kernel", start: () => GenServer.startLink(new NetKernelServer(), k, { name: "net_kernel" }).result() },
         { id: "rex", start: () => GenServer.startLink(new RexServer(), rt, { name: "rex" }).result() },
+        { id: "global_name_server", start: () => GenServer.startLink(new GlobalServer(), { k, opts: opts.global ?? {} }, { name: "global_name_server" }).result() },
       ],
       { strategy: "one_for_one", intensity: 10, period: 10, name: "net_sup" },
     ),

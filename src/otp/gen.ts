@@ -33,7 +33,7 @@ import { CREATED, CustomReceive } from "../runtime/receive.js";
 import { type Runtime } from "../runtime/runtime.js";
 import * as sig from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
-import { Registry, Via } from "./registry.js";
+import { Via, viaOfTuple, viaWhereis } from "./registry.js";
 
 /** A request type and the type of its reply: a GenServer's call protocol is a union of these. */
 export interface CallSpec<Req = unknown, Reply = unknown> {
@@ -49,7 +49,7 @@ export type ReplyTo<C extends CallSpec, Q> = C extends { req: infer R; reply: in
  * possibly another one) or a registry name, optionally carrying its
  * protocol types so that `call` and `cast` are checked at the call site.
  */
-export type ServerRef<C extends CallSpec = CallSpec, Cast = unknown> = (Pid | Atom | string | Via | Tup<[Atom, Atom]>) & {
+export type ServerRef<C extends CallSpec = CallSpec, Cast = unknown> = (Pid | Atom | string | Via | Tup<[Atom, Atom]> | Tup<[Atom, unknown]>) & {
   readonly __calls?: C;
   readonly __casts?: Cast;
 };
@@ -84,7 +84,19 @@ export function reply<R>(from: From<R>, value: R): void {
 /** Sends a cast: `{'$gen_cast', Request}`. Never fails, even if the server is gone (as in Erlang). */
 export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, request: Cast): void {
   const rt = runtime();
-  if (server instanceof Proc) server.rt.deliverCast(server, request);
+  const via = server instanceof Via ? server : viaOfTuple(server);
+  if (via !== undefined) {
+    const p = viaWhereis(via);
+    if (p === undefined) return;
+    if (p instanceof Proc) p.rt.deliverCast(p, request);
+    else {
+      try {
+        rt.send(p, t(GEN_CAST, request));
+      } catch {
+        // not a node any more: dropped
+      }
+    }
+  } else if (server instanceof Proc) server.rt.deliverCast(server, request);
   else if (server instanceof Pid || server instanceof Tuple) {
     try {
       rt.send(server, t(GEN_CAST, request));
@@ -92,7 +104,7 @@ export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, reque
       // a remote server while this runtime is not a node: dropped, as gen_server:cast does
     }
   } else {
-    const p = server instanceof Via ? Registry.whereis(server.registry, server.key) : rt.whereis(server as Atom | string);
+    const p = rt.whereis(server as Atom | string);
     if (p !== undefined) (p as Proc).rt.deliverCast(p as Proc, request);
   }
 }
@@ -119,7 +131,13 @@ class Remote {
 /** The live local process, the remote server, or undefined when there is no such local process. */
 function resolve(rt: Runtime, server: unknown, request: unknown, label: Atom): Proc | Remote | undefined {
   if (server instanceof Proc) return server.flags & DEAD ? undefined : server;
-  if (server instanceof Via) return Registry.whereis(server.registry, server.key) as Proc | undefined;
+  const via = server instanceof Via ? server : viaOfTuple(server);
+  if (via !== undefined) {
+    const p = viaWhereis(via);
+    if (p === undefined || p instanceof Proc) return p === undefined || p.flags & DEAD ? undefined : p;
+    if (p.node === rt.nodeName) return undefined;
+    return remote(rt, p.node, p, p, request, label);
+  }
   if (server instanceof Pid) {
     if (server.node === rt.nodeName) return undefined; // a dead process of this node
     return remote(rt, server.node, server, server, request, label);

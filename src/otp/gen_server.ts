@@ -19,7 +19,7 @@
  * const store = await GenServer.start(new Store(), undefined);
  * await call(store, t(atom("get"), "foo")); // typed: string | undefined
  */
-import { type Atom, atom } from "../term/atom.js";
+import { Atom, atom } from "../term/atom.js";
 import { type Pid } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { Tuple, t } from "../term/tuple.js";
@@ -31,7 +31,7 @@ import { ExitException, isQuietReason } from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
 import { type CallSpec, type From, type ServerRef, reply as sendReply } from "./gen.js";
 import { type Ack, type StartResult, okPid, start as procStart } from "./proc_lib.js";
-import { Registry, Via } from "./registry.js";
+import { Via, viaOfTuple, viaRegister, viaWhereis } from "./registry.js";
 import { SYSTEM, handleSystem, sys, traceEvent } from "./sys.js";
 
 // ---- callback results ------------------------------------------------------
@@ -330,9 +330,12 @@ export abstract class GenServer<S = unknown, C extends CallSpec = CallSpec, Cast
   }
 }
 
+/** A server's name: local (a string or atom), a {@link Via}, or the wire form `{global, Name}` / `{via, Module, Name}`. */
+export type ServerName = string | Atom | Via | Tuple;
+
 export interface ServerOptions {
   /** Register the server under this name (fails with `{already_started, Pid}` if taken). */
-  name?: string | Atom | Via;
+  name?: ServerName;
 }
 
 /** A typed pid of a started server. */
@@ -374,25 +377,53 @@ export class StartServerOp<C extends CallSpec, Cast> implements Iterable<unknown
 function boot(
   server: GenServer<unknown, CallSpec, unknown, unknown, unknown>,
   arg: unknown,
-  name: string | Atom | Via | undefined,
+  name: ServerName | undefined,
   parent: Pid | null,
   ack: Ack,
-): Actor | undefined {
+): Actor | Iterator<unknown, unknown, unknown> | undefined {
   const self = current!;
-  if (name instanceof Via) {
-    const r = Registry.register(name.registry, name.key, undefined);
-    if (r[0] === ERROR) {
-      ack(t(ERROR, t(atom("already_started"), (r[1] as unknown[])[1])));
+  const via = name instanceof Via ? name : viaOfTuple(name);
+  if (via !== undefined) {
+    const taken = () => {
+      ack(t(ERROR, t(atom("already_started"), viaWhereis(via) ?? UNDEFINED)));
       throw new ExitException(NORMAL);
+    };
+    if (viaWhereis(via) !== undefined) taken();
+    const r = viaRegister(via, self);
+    if (!(r instanceof Atom)) {
+      // A name service that asks other nodes (global): the process waits for it, then becomes the server.
+      return (function* () {
+        const answer = yield* { [Symbol.iterator]: () => r };
+        if (answer !== YES) taken();
+        const loop = initServer(server, arg, via, parent, ack);
+        if (loop !== undefined) self.beh = loop;
+      })();
     }
-  } else if (name !== undefined) {
-    const existing = self.rt.whereis(name);
+    if (r !== YES) taken();
+    return initServer(server, arg, via, parent, ack);
+  }
+  if (name !== undefined) {
+    const existing = self.rt.whereis(name as string | Atom);
     if (existing !== undefined) {
       ack(t(ERROR, t(atom("already_started"), existing)));
       throw new ExitException(NORMAL);
     }
-    register(name, self);
+    register(name as string | Atom, self);
   }
+  return initServer(server, arg, name as string | Atom | undefined, parent, ack);
+}
+
+const YES = atom("yes");
+const UNDEFINED = atom("undefined");
+
+function initServer(
+  server: GenServer<unknown, CallSpec, unknown, unknown, unknown>,
+  arg: unknown,
+  name: string | Atom | Via | undefined,
+  parent: Pid | null,
+  ack: Ack,
+): ServerLoop | undefined {
+  const self = current!;
   const r = server.init(arg);
   switch (r.$) {
     case "ok": {

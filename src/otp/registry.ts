@@ -10,10 +10,10 @@
  * Registry.register("rooms", "lobby", { topic: "hi" });
  * Registry.lookup("rooms", "lobby"); // [[pid, { topic: "hi" }]]
  */
-import { type Atom, atom } from "../term/atom.js";
+import { Atom, atom } from "../term/atom.js";
 import { type Pid } from "../term/identifiers.js";
 import { equals } from "../term/equals.js";
-import { type Tup, t } from "../term/tuple.js";
+import { type Tup, Tuple, t } from "../term/tuple.js";
 import { ERROR, OK } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
 import { NotInProcessError } from "../runtime/errors.js";
@@ -21,13 +21,70 @@ import { register, runtime } from "../runtime/erlang.js";
 import { DEAD, type Proc } from "../runtime/process.js";
 import { receive } from "../runtime/receive.js";
 
-/** A name in a registry, for `GenServer.start(..., { name: Registry.via(reg, key) })` and `call(via, ...)`. */
+/**
+ * Erlang's `{via, Module, Name}` contract: what a name service implements so
+ * that its names work as server references (GenServer start, call, cast).
+ * `registerName` registers `pid` (the calling process, when a server starts)
+ * and answers `yes` / `no`, at once or (a service that must ask other nodes,
+ * as `global`) as an iterator the calling process runs to completion.
+ */
+export interface ViaModule {
+  registerName(name: unknown, pid: Pid): Atom | Iterator<unknown, Atom, unknown>;
+  unregisterName(name: unknown): unknown;
+  whereisName(name: unknown): Pid | undefined;
+  send(name: unknown, msg: unknown): Pid;
+}
+
+/** A name in a registry or another via module, for `GenServer.start(..., { name: Registry.via(reg, key) })` and `call(via, ...)`. */
 export class Via {
   constructor(
-    readonly registry: Pid | string,
+    /** A Registry (its pid or name), or a {@link ViaModule}. */
+    readonly registry: Pid | string | ViaModule,
     readonly key: unknown,
   ) {}
 }
+
+const viaModules = new Map<Atom, ViaModule>();
+
+/** Makes `{Tag, Name}` a server reference handled by `mod` (as `{global, Name}` is in Erlang). */
+export function setViaModule(tag: Atom, mod: ViaModule): void {
+  viaModules.set(tag, mod);
+}
+
+const VIA = atom("via");
+
+/** The Via for a wire-form reference: `{global, Name}` or `{via, Module, Name}` of a known module. */
+export function viaOfTuple(x: unknown): Via | undefined {
+  if (!(x instanceof Tuple)) return undefined;
+  const tup = x as unknown[];
+  if (tup.length === 2 && tup[0] instanceof Atom) {
+    const mod = viaModules.get(tup[0]);
+    if (mod !== undefined) return new Via(mod, tup[1]);
+  } else if (tup.length === 3 && tup[0] === VIA && tup[1] instanceof Atom) {
+    const mod = viaModules.get(tup[1]);
+    if (mod !== undefined) return new Via(mod, tup[2]);
+  }
+  return undefined;
+}
+
+function isViaModule(r: Via["registry"]): r is ViaModule {
+  return typeof r === "object" && r !== null && typeof (r as ViaModule).whereisName === "function";
+}
+
+/** The process a Via names, if any. */
+export function viaWhereis(v: Via): Pid | undefined {
+  return isViaModule(v.registry) ? v.registry.whereisName(v.key) : Registry.whereis(v.registry, v.key);
+}
+
+/** Registers the calling process under a Via: `yes` / `no`, or an iterator giving it. */
+export function viaRegister(v: Via, pid: Pid): Atom | Iterator<unknown, Atom, unknown> {
+  if (isViaModule(v.registry)) return v.registry.registerName(v.key, pid);
+  const r = Registry.register(v.registry, v.key, undefined);
+  return r[0] === ERROR ? NO : YES;
+}
+
+const YES = atom("yes");
+const NO = atom("no");
 
 export interface RegistryOptions {
   keys: "unique" | "duplicate";

@@ -109,7 +109,7 @@ class MemoryTransport implements Transport {
     const existing = this.conns.get(peer);
     if (existing !== undefined) return existing;
     const other = this.net.nodes.get(peer);
-    if (!this.alive || other === undefined || !other.alive) throw new DistConnectError(`cannot connect to ${peer.name}`, atom("nodedown"));
+    if (!this.alive || other === undefined || !other.alive || this.net.cut(this.nodeName, peer)) throw new DistConnectError(`cannot connect to ${peer.name}`, atom("nodedown"));
     if (this.net.cookies.get(this.nodeName) !== this.net.cookies.get(peer)) {
       throw new DistConnectError(`${peer.name} refused the cookie`, atom("bad_cookie"));
     }
@@ -162,6 +162,31 @@ export class MemoryNetwork {
     this.cookies.set(name, opts.cookie);
     return t;
   };
+
+  /** Pairs of nodes that cannot reach each other (a partition): `partition` sets them, `heal` clears them. */
+  private readonly cuts = new Set<string>();
+
+  /** Whether `a` and `b` are on two sides of a partition. */
+  cut(a: Atom, b: Atom): boolean {
+    return this.cuts.has(`${a.name}\0${b.name}`);
+  }
+
+  /** Splits the network: nodes of `side` can no longer reach the others (open connections between them close). */
+  partition(side: Atom[]): void {
+    for (const a of side) {
+      for (const b of this.nodes.keys()) {
+        if (side.includes(b)) continue;
+        this.cuts.add(`${a.name}\0${b.name}`);
+        this.cuts.add(`${b.name}\0${a.name}`);
+        this.nodes.get(a)?.connection(b)?.close(atom("connection_closed"));
+      }
+    }
+  }
+
+  /** Removes every partition (nodes reconnect on their next message, as after a network repair). */
+  heal(): void {
+    this.cuts.clear();
+  }
 
   /** The node's OS process died: its connections vanish (peers see `connection_closed`), it is off the network. */
   kill(node: string | Atom): void {
