@@ -164,6 +164,7 @@ export type {
   DynamicSupervisorOptions,
   RegistryOptions,
   ApplicationSpec,
+  StartType,
 } from "./otp/index.js";
 export type {
   Actor,
