@@ -35,7 +35,7 @@ import { DOWN, NODEDOWN, NODEUP } from "../runtime/atoms.js";
 import { ExitError } from "../runtime/errors.js";
 import { demonitor, monitor, processFlag, runtime, self, send, sendAfter } from "../runtime/erlang.js";
 import { _ } from "../runtime/pattern.js";
-import { on, receive } from "../runtime/receive.js";
+import { on, receive, sleep } from "../runtime/receive.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { Proc } from "../runtime/process.js";
 import { type ApplicationController, type StartType, applicationControl } from "../otp/application.js";
@@ -65,6 +65,7 @@ const DISTRIBUTED = atom("distributed");
 const FAILOVER = atom("failover");
 const TAKEOVER = atom("takeover");
 const OK = atom("ok");
+const NOPROC = atom("noproc");
 const ERROR = atom("error");
 
 /** Where an application stands on this node: `local`, `undefined`, `run_waiting`, `{distributed | failover | takeover, Node}`. */
@@ -186,11 +187,22 @@ function merge(s: State, his: unknown[], node: Atom): void {
 
 // ---- the process ---------------------------------------------------------------------------
 
-function* distAcProc(s: State, ready: () => void): Generator<unknown, void, unknown> {
+function* distAcProc(s: State, config: DistAcConfig, ready: () => void, failed: (e: unknown) => void): Generator<unknown, void, unknown> {
   processFlag("trap_exit", true);
+  // Registered before it waits for the other nodes (OTP's dist_ac is registered before the
+  // distribution starts): a peer that introduces itself meanwhile is answered after the wait.
+  s.rt.register(DIST_AC, self());
+  const deadline = Date.now() + (config.syncNodesTimeout ?? 0);
+  try {
+    yield* syncNodes(config);
+  } catch (e) {
+    failed(e);
+    return;
+  }
   monitorNodes(true, {});
+  const syncSet = new Set([...(config.syncNodesMandatory ?? []), ...(config.syncNodesOptional ?? [])].map((n) => (typeof n === "string" ? n : n.name)));
+  yield* syncDacs(s, syncSet, deadline);
   ready();
-  yield* syncDacs(s);
   for (;;) {
     const m = yield* receive(on(_, (x) => x));
     try {
@@ -201,19 +213,32 @@ function* distAcProc(s: State, ready: () => void): Generator<unknown, void, unkn
   }
 }
 
-/** OTP's `sync_dacs`: introduce this dist_ac to every connected node's and wait for each answer. */
-function* syncDacs(s: State): Generator<unknown, void, unknown> {
+/**
+ * OTP's `sync_dacs`: introduce this dist_ac to every connected node's and
+ * wait for each answer. A sync node (sync_nodes_*) whose dist_ac is not
+ * there yet (that node is still starting) is asked again until the sync
+ * timeout: in OTP it would be registered already.
+ */
+function* syncDacs(s: State, syncSet: Set<string>, deadline: number): Generator<unknown, void, unknown> {
   for (const n of nodes()) {
-    const ref = monitor(t(DIST_AC, n));
-    send(t(DIST_AC, n), introduction(s));
-    yield* receive(
-      on([NEW_NODE, _, n, _, _], (m) => {
-        demonitor(ref, { flush: true });
-        newNode(s, m as unknown as Tuple, false);
-      }),
-      // No dist_ac there (noproc), or the node went away.
-      on([DOWN, ref, _, _, _], () => undefined),
-    );
+    for (;;) {
+      const ref = monitor(t(DIST_AC, n));
+      send(t(DIST_AC, n), introduction(s));
+      const r = yield* receive(
+        on([NEW_NODE, _, n, _, _], (m) => {
+          demonitor(ref, { flush: true });
+          newNode(s, m as unknown as Tuple, false);
+          return OK;
+        }),
+        // No dist_ac there (noproc), or the node went away.
+        on([DOWN, ref, _, _, _], (m) => m[4]),
+      );
+      if (r === NOPROC && syncSet.has(n.name) && Date.now() < deadline) {
+        yield* sleep(50);
+        continue;
+      }
+      break;
+    }
   }
 }
 
@@ -225,9 +250,12 @@ function* handle(s: State, m: unknown): Generator<unknown, void, unknown> {
   if (op === APP_STOPPED && m.length === 2 && m[1] instanceof Atom) return appStoppedThere(s, m[1]);
   if (op === WEIGHT && m.length === 4 && m[1] instanceof Atom && typeof m[2] === "number" && m[3] instanceof Atom) return weight(s, m[1], m[2], m[3]);
   if (op === NODEDOWN && m.length === 3 && m[1] instanceof Atom) return nodedown(s, m[1]);
+  // Left over from the wait for the sync nodes (its own subscription, and its pings' answers).
+  if ((op === NODEUP || op === NODEDOWN) && m.length === 2) return;
   if (op === NODEUP && m.length === 3 && m[1] instanceof Atom) {
-    // Not in OTP (its dist_ac only syncs when it starts): a node that connects later is introduced too.
-    if (!s.known.includes(m[1])) send(t(DIST_AC, m[1]), introduction(s));
+    // Not in OTP (its dist_ac only syncs when it starts): a node that connects later is introduced
+    // too, with what runs here (it may take this for the answer to its own introduction).
+    if (!s.known.includes(m[1])) send(t(DIST_AC, m[1]), t(NEW_NODE, VSN, s.me, [...s.appls.values()].map(applTerm), myStarted(s)));
     return;
   }
   if (op === START_REQ && m.length === 2 && m[1] instanceof Atom) {
@@ -489,30 +517,25 @@ async function start(config: DistAcConfig, rt: Runtime = runtime()): Promise<Pid
     const specs = nodeSpecs(d);
     appls.set(name, { name, id: UNDEFINED, restartTime: restartTime(d), nodes: specs, run: new Map([[me, true]]) });
   }
-  await new Promise<void>((resolve, reject) => {
-    rt.spawn(function* () {
-      try {
-        yield* syncNodes(config);
-        resolve();
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
   const s: State = { rt, me, appls, known: [me], remoteStarted: [], started: new Set(), tmpLocals: [], tmpWeights: new Map(), waiters: new Map() };
-  return new Promise<Pid>((resolve) => {
-    states.set(rt, s);
+  return new Promise<Pid>((resolve, reject) => {
     const p = rt.spawn(() =>
-      distAcProc(s, () => {
-        const pid = self();
-        rt.register(DIST_AC, pid);
-        applicationControl.setController(rt, controller(s, pid));
-        resolve(pid);
-      }),
+      distAcProc(
+        s,
+        config,
+        () => {
+          const pid = self();
+          states.set(rt, s);
+          applicationControl.setController(rt, controller(s, pid));
+          resolve(pid);
+        },
+        reject,
+      ),
     ) as Proc;
     (p.x().onExit ??= []).push(() => {
+      if (states.get(rt) !== s) return;
       applicationControl.setController(rt, undefined);
-      if (states.get(rt) === s) states.delete(rt);
+      states.delete(rt);
     });
   });
 }
