@@ -11,6 +11,7 @@ import { NODEUP } from "../runtime/atoms.js";
 import { after, on, receive } from "../runtime/receive.js";
 import { _ } from "../runtime/pattern.js";
 import { self, send } from "../runtime/erlang.js";
+import { DistError } from "./errors.js";
 import { connect, monitorNodes } from "./node.js";
 
 type NodeName = string | Atom;
@@ -111,11 +112,15 @@ export function* syncNodes(c: DistAcConfig): Generator<unknown, void, unknown> {
 }
 
 /** The start failed: mandatory nodes did not come up in time (Erlang's `{mandatory_nodes_down, Nodes}`). */
-export class SyncNodesError extends Error {
+export class SyncNodesError extends DistError {
   override readonly name = "SyncNodesError";
+  /** `{mandatory_nodes_down, Nodes}`, the term OTP's kernel fails with. */
   readonly reason: Tuple;
-  constructor(readonly nodes: Atom[]) {
-    super(`mandatory nodes down: ${nodes.map((n) => n.name).join(", ")}`);
+  constructor(
+    readonly nodes: Atom[],
+    options?: ErrorOptions,
+  ) {
+    super(`mandatory nodes down: ${nodes.map((n) => n.name).join(", ")}`, options);
     this.reason = t(atom("mandatory_nodes_down"), nodes);
   }
 }
