@@ -40,6 +40,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import type { Proc } from "../runtime/process.js";
 import { type ApplicationController, type StartType, applicationControl } from "../otp/application.js";
 import { type DistAcConfig, type NodeSpec, flatNodes, nodeSpecs, restartTime, syncNodes } from "./dist_ac_config.js";
+import { DistError } from "./errors.js";
 import { monitorNodes, nodes } from "./node.js";
 
 export { SyncNodesError } from "./dist_ac_config.js";
@@ -191,7 +192,12 @@ function* distAcProc(s: State, config: DistAcConfig, ready: () => void, failed: 
   processFlag("trap_exit", true);
   // Registered before it waits for the other nodes (OTP's dist_ac is registered before the
   // distribution starts): a peer that introduces itself meanwhile is answered after the wait.
-  s.rt.register(DIST_AC, self());
+  try {
+    s.rt.register(DIST_AC, self());
+  } catch {
+    failed(new DistError("distAc.start: dist_ac already runs on this node"));
+    return;
+  }
   const deadline = Date.now() + (config.syncNodesTimeout ?? 0);
   try {
     yield* syncNodes(config);
@@ -509,8 +515,8 @@ function info(s: State): DistAcInfo {
  */
 async function start(config: DistAcConfig, rt: Runtime = runtime()): Promise<Pid> {
   const me = rt.nodeName;
-  if (me.name === "nonode@nohost") throw new Error("distAc.start: this node is not alive (startNode first)");
-  if (rt.whereis(DIST_AC) !== undefined) throw new Error("distAc.start: dist_ac already runs on this node");
+  if (me.name === "nonode@nohost") throw new DistError("distAc.start: this node is not alive (startNode first)");
+  if (rt.whereis(DIST_AC) !== undefined) throw new DistError("distAc.start: dist_ac already runs on this node");
   const appls = new Map<Atom, Appl>();
   for (const d of config.distributed ?? []) {
     const name = atom(d.app);

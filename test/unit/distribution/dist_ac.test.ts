@@ -188,6 +188,7 @@ describe("distributed applications (dist_ac) on memory-joined nodes", () => {
       await mesh([a, b]);
       for (const n of [a, b]) await distAc.start(config([a, b]), n.rt);
       const dac = a.rt.whereis(atom("dist_ac"));
+      await assert.rejects(distAc.start(config([a, b]), a.rt), /already runs/);
       await runOn(b.rt, () => {
         for (const m of [atom("junk"), t(atom("dist_ac_weight"), "x", "y", 3), t(atom("dist_ac_new_node"), 1, b.name, atom("no"), []), t(atom("dist_ac_app_started"), b.name, atom("nope"), atom("ok")), 42])
           send(t(atom("dist_ac"), a.name), m);
