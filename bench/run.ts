@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf", "kv_engine", "dist", "kv_server", "cluster_pg", "cluster_global"];
+const ALL = ["ring", "spawn", "selective", "fairness", "gen_server", "supervisor", "etf", "kv_engine", "dist", "kv_server", "cluster_pg", "cluster_global", "cluster_distac"];
 /** Diagnostics that run only when named (no anchor, no ratio). */
 const EXTRA = ["dist_cpu"];
 /** Other spellings of module names (`npm run bench -- kv-server`). */

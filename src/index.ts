@@ -133,6 +133,8 @@ export { disconnectNode, setNetTicktime, getNetTicktime } from "./distribution/i
 export { pg, pubsub } from "./distribution/index.js";
 export type { PgUpdate, PubSubOptions } from "./distribution/index.js";
 export { global, GlobalOp } from "./distribution/index.js";
+export { distAc, SyncNodesError } from "./distribution/index.js";
+export type { DistAcConfig, DistAcInfo, DistributedApp } from "./distribution/index.js";
 
 export type { Tup } from "./term/index.js";
 export type { DecodeOptions, EncodeOptions } from "./etf/index.js";
@@ -166,6 +168,7 @@ export type {
   RegistryOptions,
   ViaModule,
   ApplicationSpec,
+  StartType,
 } from "./otp/index.js";
 export type {
   Actor,

@@ -61,3 +61,6 @@ export type { PubSubOptions } from "./pg_pubsub.js";
 export { global, globalVia, GlobalOp } from "./global.js";
 export type { LockId, ResolveMethod } from "./global.js";
 export type { GlobalOptions } from "./global_server.js";
+// Distributed applications (OTP's dist_ac, kernel's `distributed` and `sync_nodes_*`).
+export { distAc, SyncNodesError } from "./dist_ac.js";
+export type { DistAcConfig, DistAcInfo, DistributedApp } from "./dist_ac.js";

@@ -19,5 +19,5 @@ export { sys, hotSwap } from "./sys.js";
 export { charlist } from "./sys_status.js";
 export type { ServerStatus } from "./sys_status.js";
 export { Application } from "./application.js";
-export type { ApplicationSpec, Env } from "./application.js";
+export type { ApplicationSpec, ApplicationController, Env, StartType } from "./application.js";
 export { TaskSupervisor } from "./task_supervisor.js";

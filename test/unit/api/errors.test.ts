@@ -36,6 +36,7 @@ const classes: Record<string, Record<string, { base: string; make: Make }>> = {
     DistError: { base: "DistError", make: msg },
     DistConnectError: { base: "DistError", make: (C, o) => new (C as unknown as new (m: string, r: unknown, o?: ErrorOptions) => Error)("no", "why", o) },
     EpmdError: { base: "DistError", make: (C, o) => new (C as unknown as new (m: string, c?: string, o?: ErrorOptions) => Error)("no", "ECONNREFUSED", o) },
+    SyncNodesError: { base: "DistError", make: (C, o) => new (C as unknown as new (n: unknown[], o?: ErrorOptions) => Error)([], o) },
   },
   "agner/etf": {
     AgnerError: { base: "AgnerError", make: msg },

@@ -33,7 +33,7 @@ function app(name: string, deps: string[] = []) {
 test("applications start after their dependencies, with merged env, and stop in reverse order", async () => {
   app("db");
   app("web", ["db"]);
-  const root = await Application.start("web", { greeting: "overridden" });
+  const root = (await Application.start("web", { greeting: "overridden" }))!;
   assert.ok(isAlive(root));
   assert.deepEqual(Application.startedApplications(), ["db", "web"]);
   assert.equal(Application.getEnv("web", "greeting"), "overridden");
