@@ -103,6 +103,8 @@ export class RdbReader {
 export class RdbWriter {
   private buf: Buffer;
   length = 0;
+  /** rdbcompression: strings above 20 bytes may be LZF-compressed (DUMP and RDB files follow the setting). */
+  compress = true;
 
   constructor(capacity = 64) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -170,6 +172,11 @@ export class RdbWriter {
     this.reserve(8);
     this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.length);
     this.length += 8;
+  }
+
+  /** Forgets what was written, keeping the buffer (a file written in chunks). */
+  reset(): void {
+    this.length = 0;
   }
 
   /** The bytes written so far (a view of the buffer). */

@@ -69,6 +69,7 @@ export function saveBytes(w: RdbWriter, bytes: Uint8Array): void {
 
 /** rdbSaveLzfStringObject: true when written compressed (it saved at least 4 bytes). */
 function saveLzf(w: RdbWriter, bytes: Uint8Array): boolean {
+  if (!w.compress) return false;
   const c = lzfCompress(bytes, bytes.length - 4);
   if (c === null) return false;
   w.byte(0xc0 | RDB_ENC_LZF);
