@@ -1,7 +1,7 @@
 /**
  * The commands a connection answers itself (route `connection`): PING,
  * ECHO, QUIT, HELLO, AUTH, ACL, SELECT, CLIENT, CONFIG, INFO, TIME, COMMAND,
- * BGREWRITEAOF, the scripting commands (EVAL, FCALL, SCRIPT, FUNCTION), with Redis 7.0's replies and error texts (checked against
+ * BGREWRITEAOF, SAVE, BGSAVE, LASTSAVE, the scripting commands (EVAL, FCALL, SCRIPT, FUNCTION), with Redis 7.0's replies and error texts (checked against
  * redis-server side by side in the tests).
  *
  * Each runs synchronously at its place in the command stream, so what it
@@ -33,6 +33,7 @@ import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
 import { evalCommand } from "./script_run.js";
 import { monitorCommand, resetCommand, shutdownCommand } from "./server_commands.js";
 import { slowlogCommand } from "./slowlog.js";
+import { bgsaveCommand, lastsaveCommand, saveCommand } from "./rdb_commands.js";
 import { functionCommand } from "./function_command.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
@@ -153,6 +154,12 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
     }
     case "command":
       return commandCommand(argv);
+    case "save":
+      return saveCommand(c, seq);
+    case "bgsave":
+      return bgsaveCommand(c, argv);
+    case "lastsave":
+      return lastsaveCommand(c);
     case "bgrewriteaof":
       runAsync(c, seq, function* () {
         return (yield* call(c.inst.names.writer, REWRITE as never, 60_000)) as Reply;
