@@ -23,7 +23,7 @@ import { join, resolve } from "node:path";
 import { current } from "../../../runtime/current.js";
 import { spawn } from "../../../runtime/erlang.js";
 import { type Proc } from "../../../runtime/process.js";
-import { receive } from "../../../runtime/receive.js";
+import { receive, sleep } from "../../../runtime/receive.js";
 import type { KvInstance } from "../server/instance.js";
 import { Aborted, step, unlockAll } from "../server/txn.js";
 import { ensureDir } from "../server/data_dir.js";
@@ -32,6 +32,14 @@ import { type RdbDbSource, STRIDE, rdbChunks } from "../rdb/rdb_file.js";
 import { type ShardSnapshot, takeSnapshot } from "../rdb/rdb_snapshot.js";
 import { type RunningSave, rdbStatus, totalChanges } from "./rdb_status.js";
 import { aofStatus } from "./aof_status.js";
+
+/** What a BGSAVE's caller receives once the snapshot is taken (or could not be: `error`). */
+export class SaveCut {
+  constructor(
+    readonly job: SaveJob,
+    readonly error: string | null,
+  ) {}
+}
 
 /** What a SAVE's caller receives at the end: null on success, else why it failed. */
 export class SaveDone {
@@ -56,6 +64,8 @@ export class SaveJob implements RunningSave {
   keysTotal = 0;
   /** Who waits for the end (SAVE, SHUTDOWN). */
   readonly waiters: Proc[] = [];
+  /** Who waits for the cut (BGSAVE answers then, as Redis answers once forked: no later write is in the file). */
+  readonly cutWaiters: Proc[] = [];
   pid: Proc | null = null;
   constructor(readonly why: string) {}
 }
@@ -66,11 +76,12 @@ let tmpFiles = 0;
  * Starts a save (BGSAVE, a save point, SAVE, SHUTDOWN) unless one runs:
  * then null. `waiter` receives a {@link SaveDone} at the end.
  */
-export function startSave(inst: KvInstance, why: string, waiter: Proc | null = null): SaveJob | null {
+export function startSave(inst: KvInstance, why: string, waiter: Proc | null = null, cutWaiter: Proc | null = null): SaveJob | null {
   const st = rdbStatus(inst);
   if (st.running !== null) return null;
   const job = new SaveJob(why);
   if (waiter !== null) job.waiters.push(waiter);
+  if (cutWaiter !== null) job.cutWaiters.push(cutWaiter);
   st.running = job;
   st.scheduled = false;
   job.pid = spawn(function* () {
@@ -145,6 +156,7 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
       cutChanges = totalChanges(inst);
       yield* unlockAll(inst, locked);
     }
+    for (const w of job.cutWaiters.splice(0)) w.rt.deliver(w, new SaveCut(job, null));
     const libraries = inst.scripting.functions.codes();
     const cfg = inst.config;
     const dir = resolve(cfg.get("dir"));
@@ -169,9 +181,12 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
     const opened = yield* io(job, (cb) => open(tmp, "w", 0o644, cb));
     if (opened.error !== null) throw opened.error;
     fd = opened.fd;
+    // rdb-key-save-delay (µs per key, for tests as in Redis): a slice per key, and a pause after it.
+    const delay = cfg.get("rdb-key-save-delay");
     const chunks = rdbChunks({ ctime: Math.floor(Date.now() / 1000), usedMem: used, aofBase: false }, libraries, sources, {
       compress: cfg.get("rdbcompression"),
       checksum: cfg.get("rdbchecksum"),
+      chunkBytes: delay > 0 ? 1 : 1 << 18,
       sourceDone(src) {
         job.keysDone += src.entries.length / STRIDE;
         const snap = left.get(src)!;
@@ -185,6 +200,7 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
     });
     st.lastCowCopies = 0;
     for (const chunk of chunks) {
+      if (delay > 0) yield* sleep(Math.max(1, Math.round(delay / 1000)));
       for (let off = 0; off < chunk.length; ) {
         const w = yield* io(job, (cb) => write(fd, chunk, off, chunk.length - off, null, (e, n) => ((off += e === null ? n : 0), cb(e))));
         if (w.error !== null) throw w.error;
@@ -215,8 +231,15 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
     if (tmp !== "") rmSync(tmp, { force: true });
     st.lastBgsaveTimeSec = Math.floor((Date.now() - job.startedAt) / 1000);
     st.running = null;
+    for (const w of job.cutWaiters) w.rt.deliver(w, new SaveCut(job, error));
     for (const w of job.waiters) w.rt.deliver(w, new SaveDone(job, error));
   }
+}
+
+/** Waits (in the calling process) for `job`'s snapshot: null, or the error. */
+export function* whenCut(job: SaveJob): Generator<unknown, string | null, unknown> {
+  const m = (yield* receive((x: unknown): x is SaveCut => x instanceof SaveCut && x.job === job)) as SaveCut;
+  return m.error;
 }
 
 /** Waits (in the calling process) for `job`'s end: null, or the error. */

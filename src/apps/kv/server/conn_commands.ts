@@ -157,7 +157,7 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
     case "save":
       return saveCommand(c, seq);
     case "bgsave":
-      return bgsaveCommand(c, argv);
+      return bgsaveCommand(c, seq, argv);
     case "lastsave":
       return lastsaveCommand(c);
     case "bgrewriteaof":

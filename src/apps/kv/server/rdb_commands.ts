@@ -6,7 +6,7 @@ import { current } from "../../../runtime/current.js";
 import type { Session } from "./session.js";
 import { runAsync } from "./conn_commands.js";
 import { rdbStatus } from "../aof/rdb_status.js";
-import { rewriteRunning, startSave, whenSaved } from "../aof/rdb_bgsave.js";
+import { rewriteRunning, startSave, whenCut, whenSaved } from "../aof/rdb_bgsave.js";
 import { SYNTAX_ERROR } from "../commands/shared.js";
 import { ErrorReply, OK, type Reply, SimpleString } from "../resp/reply.js";
 
@@ -15,7 +15,7 @@ const STARTED = new SimpleString("Background saving started");
 const SCHEDULED = new SimpleString("Background saving scheduled");
 
 /** BGSAVE [SCHEDULE]. */
-export function bgsaveCommand(c: Session, argv: readonly string[]): Reply {
+export function bgsaveCommand(c: Session, seq: number, argv: readonly string[]): Reply | undefined {
   let schedule = false;
   if (argv.length > 1) {
     if (argv.length === 2 && argv[1]!.toLowerCase() === "schedule") schedule = true;
@@ -29,8 +29,19 @@ export function bgsaveCommand(c: Session, argv: readonly string[]): Reply {
     st.scheduled = true;
     return SCHEDULED;
   }
-  startSave(inst, "BGSAVE");
-  return STARTED;
+  if (seq < 0) {
+    // Inside EXEC, which answers at once: the snapshot follows the transaction.
+    startSave(inst, "BGSAVE");
+    return STARTED;
+  }
+  runAsync(c, seq, function* () {
+    const job = startSave(inst, "BGSAVE", null, current!);
+    if (job === null) return IN_PROGRESS;
+    // Answered once the snapshot is taken: a write after the reply is not in the file (Redis answers once forked).
+    const err = yield* whenCut(job);
+    return err === null ? STARTED : new ErrorReply(`ERR Background save failed: ${err}`);
+  });
+  return undefined;
 }
 
 /** SAVE: the reply once the file is in place (the server serves meanwhile). */
