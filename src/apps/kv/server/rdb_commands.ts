@@ -4,7 +4,7 @@
  */
 import { current } from "../../../runtime/current.js";
 import type { Session } from "./session.js";
-import { runAsync } from "./conn_commands.js";
+import { runAsync } from "./run_async.js";
 import { rdbStatus } from "../aof/rdb_status.js";
 import { rewriteRunning, startSave, whenCut, whenSaved } from "../aof/rdb_bgsave.js";
 import { SYNTAX_ERROR } from "../commands/shared.js";
