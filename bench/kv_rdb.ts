@@ -110,6 +110,7 @@ export async function rdbBench(dir: string, h: RdbBenchHost): Promise<void> {
     copyFileSync(join(dirs.agner, "dump.rdb"), join(full, "dump.rdb"));
     const base = await startSeconds(() => start(name, empty));
     const loaded = await startSeconds(() => start(name, full));
+    console.log(`# rdb_load ${name}: first PONG after ${base.toFixed(3)} s on an empty directory, ${loaded.toFixed(3)} s on the file`);
     load.set(name, n / Math.max(0.001, loaded - base));
   }
   h.figure("rdb_load_1m_keys_s", load.get("agner")!, load.get("redis")!, "higher");

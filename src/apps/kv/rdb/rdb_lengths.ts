@@ -26,9 +26,12 @@ export const RDB_ENCVAL = 3;
 /** A cursor over bytes that throws {@link RdbError} rather than read past the end. */
 export class RdbReader {
   pos: number;
+  /** The input as a Buffer (latin1Slice reads strings without a view), when it is one. */
+  readonly latin1: (Buffer & { latin1Slice(start: number, end: number): string }) | null;
 
   constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
     this.pos = start;
+    this.latin1 = Buffer.isBuffer(buf) ? (buf as Buffer & { latin1Slice(start: number, end: number): string }) : null;
   }
 
   get left(): number {
