@@ -28,7 +28,7 @@ import type { KvInstance } from "../server/instance.js";
 import { Aborted, step, unlockAll } from "../server/txn.js";
 import { ensureDir } from "../server/data_dir.js";
 import { fsyncDir } from "./aof_files.js";
-import { type RdbDbSource, STRIDE, rdbChunks } from "../rdb/rdb_file.js";
+import { type RdbDbSource, rdbChunks } from "../rdb/rdb_file.js";
 import { type ShardSnapshot, takeSnapshot } from "../rdb/rdb_snapshot.js";
 import { type RunningSave, rdbStatus, totalChanges } from "./rdb_status.js";
 import { aofStatus } from "./aof_status.js";
@@ -172,7 +172,7 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
       for (const d of s.dbs) {
         sources.push(d);
         left.set(d, s);
-        job.keysTotal += d.entries.length / STRIDE;
+        job.keysTotal += d.keys.length;
       }
     }
     // 2. The file.
@@ -188,7 +188,7 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
       checksum: cfg.get("rdbchecksum"),
       chunkBytes: delay > 0 ? 1 : 1 << 18,
       sourceDone(src) {
-        job.keysDone += src.entries.length / STRIDE;
+        job.keysDone += src.keys.length;
         const snap = left.get(src)!;
         const n = pending.get(snap)! - 1;
         pending.set(snap, n);

@@ -16,7 +16,7 @@
  * module refuses it.
  *
  * @example
- * const buf = Buffer.concat([...rdbChunks({ ctime: 0, usedMem: 0, aofBase: false }, [], [{ index: 0, entries: ["k", "v", undefined] }])]);
+ * const buf = Buffer.concat([...rdbChunks({ ctime: 0, usedMem: 0, aofBase: false }, [], [fromTriples(0, ["k", "v", undefined])])]);
  * loadRdb(buf, { key: (db, k, v) => {}, library: () => {} }); // one key
  */
 import { type Value } from "../commands/db.js";
@@ -62,16 +62,29 @@ export interface RdbHeader {
 }
 
 /**
- * One database to save: a flat array of key, value, expiry (Unix ms, or
- * undefined) per key. `size` and `expires` are RESIZEDB's hints.
+ * One database to save: its keys, their values at the same index, and
+ * their expiries (Unix ms or undefined) at the same index, or null when
+ * none has one. Arrays, as a snapshot lists them fastest (rdb_snapshot.ts).
  */
 export interface RdbDbSource {
   readonly index: number;
-  readonly entries: readonly unknown[];
+  readonly keys: readonly string[];
+  readonly values: readonly unknown[];
+  readonly expiries: readonly (Int64 | undefined)[] | null;
 }
 
-/** Entries per key in {@link RdbDbSource.entries}. */
-export const STRIDE = 3;
+/** A source from key, value, expiry triples (tests, small saves). */
+export function fromTriples(index: number, flat: readonly unknown[]): RdbDbSource {
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  const expiries: (Int64 | undefined)[] = [];
+  for (let i = 0; i < flat.length; i += 3) {
+    keys.push(flat[i] as string);
+    values.push(flat[i + 1]);
+    expiries.push(flat[i + 2] as Int64 | undefined);
+  }
+  return { index, keys, values, expiries: expiries.some((x) => x !== undefined) ? expiries : null };
+}
 
 export interface RdbWriteOptions {
   /** rdbcompression. */
@@ -120,9 +133,9 @@ export function* rdbChunks(header: RdbHeader, libraries: readonly string[], dbs:
     let keys = 0;
     let expires = 0;
     for (; e < sorted.length && sorted[e]!.index === index; e++) {
-      const en = sorted[e]!.entries;
-      keys += en.length / STRIDE;
-      for (let i = 2; i < en.length; i += STRIDE) if (en[i] !== undefined) expires++;
+      const src = sorted[e]!;
+      keys += src.keys.length;
+      if (src.expiries !== null) for (const x of src.expiries) if (x !== undefined) expires++;
     }
     if (keys > 0) {
       w.byte(RDB_OPCODE_SELECTDB);
@@ -132,14 +145,14 @@ export function* rdbChunks(header: RdbHeader, libraries: readonly string[], dbs:
       w.len(expires);
     }
     for (; d < e; d++) {
-      const en = sorted[d]!.entries;
-      for (let i = 0; i < en.length; i += STRIDE) {
-        const at = en[i + 2] as Int64 | undefined;
+      const { keys: ks, values: vs, expiries: xs } = sorted[d]!;
+      for (let i = 0; i < ks.length; i++) {
+        const at = xs === null ? undefined : xs[i];
         if (at !== undefined) {
           w.byte(RDB_OPCODE_EXPIRETIME_MS);
           w.int64LE(BigInt(at));
         }
-        saveValue(w, en[i + 1] as Value, en[i] as string);
+        saveValue(w, vs[i] as Value, ks[i]!);
         if (w.length >= chunkBytes) yield take();
       }
       opts.sourceDone?.(sorted[d]!);

@@ -11,7 +11,7 @@ import { type Value, Keyspace } from "../../../../src/apps/kv/commands/db.js";
 import { type Int64 } from "../../../../src/apps/kv/commands/numbers.js";
 import { Context, execCommand, checkCommand } from "../../../../src/apps/kv/commands/engine.js";
 import { dumpPayload } from "../../../../src/apps/kv/rdb/rdb_value.js";
-import { type RdbDbSource, RdbFileError, loadRdb, rdbChunks } from "../../../../src/apps/kv/rdb/rdb_file.js";
+import { type RdbDbSource, RdbFileError, fromTriples, loadRdb, rdbChunks } from "../../../../src/apps/kv/rdb/rdb_file.js";
 import { takeSnapshot } from "../../../../src/apps/kv/rdb/rdb_snapshot.js";
 import { sampleValues } from "./rdb_file_values.js";
 
@@ -20,7 +20,7 @@ const HEADER = { ctime: 1700000000, usedMem: 1234, aofBase: false };
 function sources(): RdbDbSource[] {
   const e: unknown[] = [];
   for (const [k, v] of sampleValues()) e.push(k, v, k === "list" ? 1800000000000 : undefined);
-  return [{ index: 0, entries: e }, { index: 3, entries: ["other", "x", 1900000000123] }];
+  return [fromTriples(0, e), fromTriples(3, ["other", "x", 1900000000123])];
 }
 
 function file(srcs = sources(), opts = {}): Buffer {
@@ -83,7 +83,7 @@ test("a file saved without checksum (rdbchecksum no) ends in zeros and loads", (
 });
 
 test("a duplicated key is refused", () => {
-  const buf = file([{ index: 0, entries: ["k", "a", undefined] }, { index: 0, entries: ["k", "b", undefined] }]);
+  const buf = file([fromTriples(0, ["k", "a", undefined]), fromTriples(0, ["k", "b", undefined])]);
   assert.throws(() => load(buf), /duplicated key 'k' in DB 0/);
 });
 

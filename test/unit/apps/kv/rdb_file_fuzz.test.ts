@@ -9,12 +9,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { RdbFileError, loadRdb, rdbChunks } from "../../../../src/apps/kv/rdb/rdb_file.js";
+import { RdbFileError, fromTriples, loadRdb, rdbChunks } from "../../../../src/apps/kv/rdb/rdb_file.js";
 import { sampleValues } from "./rdb_file_values.js";
 
 const e: unknown[] = [];
 for (const [k, v] of sampleValues()) e.push(k, v, k.length % 2 === 0 ? 1800000000000 : undefined);
-const VALID = Buffer.concat([...rdbChunks({ ctime: 1, usedMem: 2, aofBase: false }, ["#!lua name=x\n"], [{ index: 0, entries: e }, { index: 2, entries: ["k", "v", undefined] }])]);
+const VALID = Buffer.concat([...rdbChunks({ ctime: 1, usedMem: 2, aofBase: false }, ["#!lua name=x\n"], [fromTriples(0, e), fromTriples(2, ["k", "v", undefined])])]);
 
 /** Loads `buf` (checksum not verified, so mutations reach the decoder), asserting the contract. */
 function decode(buf: Uint8Array): void {
