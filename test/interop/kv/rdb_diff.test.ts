@@ -136,6 +136,31 @@ describe("RDB files with redis-server 7.0.15", needsRedisServer(), () => {
     assert.equal(Number(plain(await ac.cmd("FCALL", "answer", "0"))), 42);
   });
 
+  test("SAVE, BGSAVE and LASTSAVE answer as redis-server's, during a BGSAVE and after", async () => {
+    const [, rc] = await redisOn(mkdir(join(dir, "replies-r")));
+    const [, ac] = await agnerOn(mkdir(join(dir, "replies-a")));
+    const replies: unknown[][] = [];
+    for (const c of [rc, ac]) {
+      const got: unknown[] = [];
+      for (let i = 0; i < 10; i++) await c.cmd("SET", `k${i}`, "v");
+      got.push(plain(await c.cmd("BGSAVE", "now")));
+      await c.cmd("CONFIG", "SET", "rdb-key-save-delay", "100000"); // 0.1 s per key: the BGSAVE lasts a second
+      got.push(plain(await c.cmd("BGSAVE")));
+      got.push(plain(await c.cmd("BGSAVE")), plain(await c.cmd("BGSAVE", "SCHEDULE")), plain(await c.cmd("SAVE")));
+      got.push(/rdb_bgsave_in_progress:1/.test(plain(await c.cmd("INFO", "persistence")) as string));
+      while (/rdb_bgsave_in_progress:1/.test(plain(await c.cmd("INFO", "persistence")) as string)) await new Promise((r) => setTimeout(r, 50));
+      await c.cmd("CONFIG", "SET", "rdb-key-save-delay", "0");
+      const text = plain(await c.cmd("INFO", "persistence")) as string;
+      got.push(/rdb_last_bgsave_status:ok/.test(text), /rdb_changes_since_last_save:0\r/.test(text), /rdb_saves:1\r/.test(text));
+      const last = Number(plain(await c.cmd("LASTSAVE")));
+      got.push(Math.abs(last - Date.now() / 1000) < 5);
+      got.push(plain(await c.cmd("SAVE")), /rdb_saves:2\r/.test(plain(await c.cmd("INFO", "persistence")) as string));
+      replies.push(got);
+    }
+    assert.deepEqual(replies[1], replies[0]);
+    assert.deepEqual(replies[0]!.slice(1, 5), ["Background saving started", ...Array.from({ length: 3 }, () => ({ error: "ERR Background save already in progress" }))]);
+  });
+
   test("keys already expired in the file are skipped at load, by both", async () => {
     const src = join(dir, "exp");
     const [, ac] = await agnerOn(mkdir(src));
