@@ -162,3 +162,45 @@ test("a save point starts a BGSAVE after enough changes; LASTSAVE and INFO follo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("at start the AOF is preferred when both exist; with appendonly yes and no AOF yet, dump.rdb is loaded and becomes the base", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "agner-rdb-aof-"));
+  try {
+    // An RDB file alone: a=from-rdb, f=function library.
+    let kv = await startKvProcess(["--appendonly", "no", "--dir", dir]);
+    let c = await RespClient.connect(kv.port);
+    await c.cmd("SET", "a", "from-rdb");
+    await c.cmd("FUNCTION", "LOAD", "#!lua name=l1\nredis.register_function('one', function() return 1 end)");
+    assert.equal(plain(await c.cmd("SAVE")), "OK");
+    c.socket.destroy();
+    await kv.stop();
+    // appendonly yes, no AOF yet: the RDB's data, and the AOF's base holds it.
+    kv = await startKvProcess(["--appendonly", "yes", "--dir", dir]);
+    c = await RespClient.connect(kv.port);
+    assert.equal(plain(await c.cmd("GET", "a")), "from-rdb");
+    await c.cmd("SET", "b", "from-aof");
+    c.socket.destroy();
+    await kv.stop();
+    rmSync(join(dir, "dump.rdb"));
+    kv = await startKvProcess(["--appendonly", "yes", "--dir", dir]);
+    c = await RespClient.connect(kv.port);
+    assert.deepEqual([plain(await c.cmd("GET", "a")), plain(await c.cmd("GET", "b")), Number(plain(await c.cmd("FCALL", "one", "0")))], ["from-rdb", "from-aof", 1]);
+    // Both exist, and differ: the AOF wins.
+    await c.cmd("SET", "a", "changed");
+    c.socket.destroy();
+    await kv.stop();
+    kv = await startKvProcess(["--appendonly", "no", "--dir", dir]);
+    c = await RespClient.connect(kv.port);
+    await c.cmd("SET", "a", "rdb-only");
+    assert.equal(plain(await c.cmd("SAVE")), "OK");
+    c.socket.destroy();
+    await kv.stop();
+    kv = await startKvProcess(["--appendonly", "yes", "--dir", dir]);
+    c = await RespClient.connect(kv.port);
+    assert.equal(plain(await c.cmd("GET", "a")), "changed");
+    c.socket.destroy();
+    await kv.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
