@@ -21,9 +21,12 @@ import { close, fdatasync, open, write } from "node:fs";
 import { renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { current } from "../../../runtime/current.js";
-import { spawn } from "../../../runtime/erlang.js";
+import { demonitor, monitor, spawn } from "../../../runtime/erlang.js";
+import { DOWN } from "../../../runtime/atoms.js";
+import { type Ref } from "../../../term/identifiers.js";
+import { Tuple } from "../../../term/tuple.js";
 import { type Proc } from "../../../runtime/process.js";
-import { receive, sleep } from "../../../runtime/receive.js";
+import { after, receive, sleep } from "../../../runtime/receive.js";
 import type { KvInstance } from "../server/instance.js";
 import { Aborted, step, unlockAll } from "../server/txn.js";
 import { ensureDir } from "../server/data_dir.js";
@@ -144,15 +147,23 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
   let cutChanges = 0;
   try {
     // 1. The cut.
+    // Each locked shard is watched until the cut: one that died meanwhile lost its lock, and its successor may
+    // have run writes the snapshot lacks while other shards' later ones are in it (the rewrite's rule too).
+    const mons: Ref[] = [];
     try {
       for (let i = 0; i < inst.shardCount; i++) {
+        const pid = current!.rt.whereis(inst.names.shards[i]!);
+        if (pid !== undefined) mons.push(monitor(pid));
         snaps.push(yield* step(inst, i, 0, (s) => takeSnapshot(s.keyspace), "lock"));
         locked.push(i);
       }
+      const died = yield* receive((m: unknown): m is Tuple => m instanceof Tuple && m[0] === DOWN && mons.includes(m[1] as Ref), after(0, () => null));
+      if (died !== null) throw new Aborted();
     } catch (e) {
       if (e instanceof Aborted) throw new Error("a shard restarted before the snapshot could be taken");
       throw e;
     } finally {
+      for (const m of mons) demonitor(m, { flush: true });
       cutChanges = totalChanges(inst);
       yield* unlockAll(inst, locked);
     }
