@@ -42,6 +42,9 @@
  *   `allkeys-lru`, filled past the limit first (`-t set -n 400000 -P 16`),
  *   so every SET of a new key evicts (each server's `evicted_keys` beside)
  *
+ * - `bgsave_1m_keys_s`, `rdb_load_1m_keys_s`, `get_p99_ms`,
+ *   `get_p99_bgsave_ms`: RDB snapshots (bench/kv_rdb.ts)
+ *
  * Beside them, as `#` lines, the same runs on bench/kv_floor_server.ts (a
  * Map and a bare parser: what Node allows at the least), so each gap to
  * Redis shows how much of it is Node's own.
@@ -54,6 +57,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fmt, repoRoot } from "./lib.js";
 import { freePort, redisAvailable, waitForPort } from "../test/support/redis_tools.js";
+import { rdbBench } from "./kv_rdb.js";
 
 const N = Number(process.env.AGNER_KV_BENCH_N ?? 200_000);
 const KEYS = Number(process.env.AGNER_KV_BENCH_KEYS ?? 1_000_000);
@@ -452,6 +456,16 @@ export default async function main(): Promise<void> {
     if (part("mem_per_key_100b")) await memoryPerKey100(dir);
     if (part("mem_per_member")) await memoryPerMember(dir);
     if (part("maxmemory_lru")) await maxmemoryLru(dir);
+    if (part("rdb")) {
+      await rdbBench(dir, {
+        keys: KEYS,
+        startRedis: (d, more) => startRedis(d, NO_AOF, more),
+        startAgner: (d, more) => startAgner(d, NO_AOF, more),
+        fill: (port, n) => loadLines(port, sets(n, "v".repeat(16))),
+        bench,
+        figure,
+      });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -54,8 +54,8 @@ test("Debian's stock redis.conf: starts, answers, reports what it ignores once, 
   const text = readFileSync(log, "utf8");
   const report = text.split("\n").filter((l) => l.includes("accepted, without effect here"));
   assert.equal(report.length, 1, "one line, once");
-  for (const d of ["daemonize", "set-proc-title", "rdbcompression", "oom-score-adj-values", "jemalloc-bg-thread"]) assert.match(report[0]!, new RegExp(`[ :]${d}(,|$)`), d);
-  for (const d of ["port", "bind", "timeout", "appendfsync", "logfile", "pidfile"]) assert.doesNotMatch(report[0]!, new RegExp(`[ :]${d}(,|$)`), `${d} is applied`);
+  for (const d of ["daemonize", "set-proc-title", "stop-writes-on-bgsave-error", "oom-score-adj-values", "jemalloc-bg-thread"]) assert.match(report[0]!, new RegExp(`[ :]${d}(,|$)`), d);
+  for (const d of ["port", "bind", "timeout", "appendfsync", "logfile", "pidfile", "save", "dbfilename", "rdbcompression"]) assert.doesNotMatch(report[0]!, new RegExp(`[ :]${d}(,|$)`), `${d} is applied`);
   assert.match(text, /Agner KV server ready/);
 
   a.close();

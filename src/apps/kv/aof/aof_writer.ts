@@ -54,7 +54,9 @@ import type { ChildSpec } from "../../../otp/supervisor.js";
 import { type ManifestEntry, RecordEncoder, baseFileName, incrFileName } from "./aof_format.js";
 import { AofFile, replaceManifest, writeDurable } from "./aof_files.js";
 import { loadAof } from "./aof_load.js";
-import { REJOIN, type RewriteHost, RewriteJob, startRewrite } from "./aof_rewrite.js";
+import { REJOIN, type RewriteHost, RewriteJob, baseChunks, copyKeyspace, startRewrite } from "./aof_rewrite.js";
+import { loadRdbAtStart } from "./rdb_load.js";
+import { rdbStatus, totalChanges } from "./rdb_status.js";
 import { DataDirError, claimDataDir, ensureDir, releaseDataDir, takeOverText } from "../server/data_dir.js";
 import { type KvInstance } from "../server/instance.js";
 import { ShardRunReply } from "../server/messages.js";
@@ -316,10 +318,11 @@ export class WriterState implements RewriteHost {
     ensureDir(this.dir);
   }
 
-  /** A fresh directory: an empty base, an incremental file, the manifest. */
+  /** A fresh directory: a base (empty, or the data an RDB file loaded), an incremental file, the manifest. */
   createFresh(): void {
     const base: ManifestEntry = { file: baseFileName(this.prefix, 1), seq: 1, type: "b" };
-    writeDurable(join(this.dir, base.file), "");
+    const copies = this.inst.keyspaces.map((ks) => copyKeyspace(ks));
+    writeDurable(join(this.dir, base.file), [...baseChunks(copies, Date.now(), 1 << 18, this.inst.scripting.functions.codes())].join(""));
     this.manifest = [base];
     this.openIncr();
   }
@@ -359,7 +362,9 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
     if (s.status.enabled) {
       if (first) this.load(s);
       else this.rejoin(s);
-    }
+    } else if (first) this.loadRdb(s);
+    // As Redis after loading: no change is pending for the save points.
+    if (first) rdbStatus(inst).changesAtLastSave = totalChanges(inst);
     sendAfter(1000, current!, FSYNC_TICK);
     return ok(s);
   }
@@ -396,6 +401,8 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
       if (r instanceof ErrorReply) s.log("warning", `append only file: ${argv.slice(0, 2).join(" ")} failed: ${r.text}`);
     });
     if (r.manifest === null) {
+      // No append-only file yet: the RDB file, if any, and a base with its data.
+      this.loadRdb(s);
       s.createFresh();
       return;
     }
@@ -411,6 +418,12 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
     s.status.loadedCommands = r.commands;
     s.log("notice", `DB loaded from append only file: ${r.commands} commands in ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
     s.openIncr();
+  }
+
+  /** Loads dump.rdb if there is one (rdb_load.ts); an error stops the start. */
+  private loadRdb(s: WriterState): void {
+    const r = loadRdbAtStart(s.inst);
+    if (r !== null) s.log("notice", `DB loaded from disk: ${(r.ms / 1000).toFixed(3)} seconds (${r.keys} keys loaded, ${r.expired} expired keys skipped)`);
   }
 
   override handleCall(req: WriterRequest, from: From, s: WriterState) {

@@ -624,6 +624,13 @@ const DEFS: Record<string, Def> = {
     } },
   bgrewriteaof: { arity: 1, flags: "no_async_loading admin noscript", group: "server", since: "1.0.0",
     summary: "Rewrites the append-only file in the background." },
+  save: { arity: 1, flags: "no_async_loading admin noscript no_multi", group: "server", since: "1.0.0",
+    complexity: "O(N) where N is the total number of keys in all databases",
+    summary: "Saves the dataset to the RDB file (answered once the file is in place; the server keeps serving)." },
+  bgsave: { arity: -1, flags: "no_async_loading admin noscript", group: "server", since: "1.0.0",
+    summary: "Saves the dataset to the RDB file in the background.", args: "schedule:pure-token=SCHEDULE@3.2.2?" },
+  lastsave: { arity: 1, flags: "loading stale fast", acl: "admin dangerous", tips: "nondeterministic_output", group: "server", since: "1.0.0",
+    summary: "Returns the Unix time of the last successful save to the RDB file." },
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */

@@ -179,6 +179,7 @@ export class Db {
 
   /** What every change does besides the accounting (a scratch database overrides it to see the changes: txn.ts). */
   protected changed(key: string): void {
+    this.keyspace.changes++;
     if (this.meta !== null) this.meta.delete(key);
     const ev = this.keyspace.events;
     if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
@@ -338,6 +339,7 @@ export class Db {
 
   setExpire(key: string, at: Int64): void {
     this.expires.set(key, at);
+    this.keyspace.changes++;
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
     const ev = this.keyspace.events;
     if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
@@ -346,6 +348,7 @@ export class Db {
   /** True when the key had a TTL. */
   removeExpire(key: string): boolean {
     if (this.expires.size === 0 || !this.dropExpire(key)) return false;
+    this.keyspace.changes++;
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touch(this.index, key);
     const ev = this.keyspace.events;
     if (ev !== null && ev.keyChanged !== null) ev.keyChanged(key);
@@ -538,6 +541,16 @@ export class Db {
   }
 }
 
+/**
+ * A snapshot's copy-on-write (rdb/rdb_snapshot.ts): while a BGSAVE holds
+ * this keyspace's values, a value a command may change in place is first
+ * replaced by a copy, so the snapshot's object keeps the old contents.
+ */
+export interface CowGuard {
+  /** Before `key` of `db` may change in place. */
+  detach(db: Db, key: string): void;
+}
+
 /** The 16 databases of one shard, and its counters. */
 export class Keyspace {
   readonly stats: KeyspaceStats = { expiredKeys: 0, evictedKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
@@ -562,6 +575,10 @@ export class Keyspace {
   notifyFlags = 0;
   /** Where notifications and key changes go (the instance's pub/sub and tracking tables); null: nowhere. */
   events: KeyspaceEvents | null = null;
+  /** Set while a snapshot holds this keyspace's values ({@link CowGuard}). */
+  cow: CowGuard | null = null;
+  /** Key changes since the start (Redis' server.dirty, summed over shards: rdb_changes_since_last_save and the save points). */
+  changes = 0;
   /** Unix ms for the access stamps of writes (setKey has no command clock); a test may set its own. */
   clock: () => number = Date.now;
 

@@ -16,8 +16,9 @@ import { type BlockOn } from "./blocking.js";
 import { MCFLAGS } from "../aof/aof_format.js";
 import { type ExecContext } from "./command.js";
 import { commandCommand } from "./command_info.js";
-import { type CommandEntry, lookupTop } from "./command_table.js";
-import { type Db, KeyspaceFull, type Value } from "./db.js";
+import { CMD, type CommandEntry, lookupTop } from "./command_table.js";
+import { keysOf } from "./command_def.js";
+import { type CowGuard, type Db, KeyspaceFull, type Value } from "./db.js";
 import { parseCursor } from "./db_commands.js";
 import { valueType } from "./value_types.js";
 import { type Int64, int64String } from "./numbers.js";
@@ -94,12 +95,25 @@ export function checkCommand(argv: readonly string[]): CommandEntry | ErrorReply
  * V8's Map limit (2^24 entries) answers an OOM error instead of throwing.
  */
 export function execCommand(ctx: ExecContext, cmd: CommandEntry, argv: readonly string[]): Reply {
+  const cow = ctx.db.keyspace.cow;
+  if (cow !== null && (cmd.bits & CMD.readonly) === 0) detachKeys(cow, ctx.db, cmd, argv);
   try {
     return cmd.exec!(ctx, argv);
   } catch (e) {
     if (e instanceof KeyspaceFull || (e instanceof RangeError && e.message === "Map maximum size exceeded")) return TOO_MANY_KEYS;
     throw e;
   }
+}
+
+/**
+ * A snapshot holds the keyspace's values: every key this command names
+ * (it may change in place) gets a copy of its own first ({@link CowGuard}).
+ * A command without key specs (memcached's) names its first key.
+ */
+function detachKeys(cow: CowGuard, db: Db, cmd: CommandEntry, argv: readonly string[]): void {
+  const keys = cmd.keySpecs !== undefined || cmd.getKeys !== undefined ? keysOf(cmd, argv) : null;
+  if (keys !== null) for (const k of keys) cow.detach(db, k);
+  else if (cmd.firstKey > 0 && argv.length > cmd.firstKey) cow.detach(db, argv[cmd.firstKey]!);
 }
 
 // ---------------------------------------------------------------------------

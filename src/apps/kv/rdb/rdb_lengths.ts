@@ -26,9 +26,12 @@ export const RDB_ENCVAL = 3;
 /** A cursor over bytes that throws {@link RdbError} rather than read past the end. */
 export class RdbReader {
   pos: number;
+  /** The input as a Buffer (latin1Slice reads strings without a view), when it is one. */
+  readonly latin1: (Buffer & { latin1Slice(start: number, end: number): string }) | null;
 
   constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
     this.pos = start;
+    this.latin1 = Buffer.isBuffer(buf) ? (buf as Buffer & { latin1Slice(start: number, end: number): string }) : null;
   }
 
   get left(): number {
@@ -103,6 +106,8 @@ export class RdbReader {
 export class RdbWriter {
   private buf: Buffer;
   length = 0;
+  /** rdbcompression: strings above 20 bytes may be LZF-compressed (DUMP and RDB files follow the setting). */
+  compress = true;
 
   constructor(capacity = 64) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -170,6 +175,11 @@ export class RdbWriter {
     this.reserve(8);
     this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.length);
     this.length += 8;
+  }
+
+  /** Forgets what was written, keeping the buffer (a file written in chunks). */
+  reset(): void {
+    this.length = 0;
   }
 
   /** The bytes written so far (a view of the buffer). */

@@ -69,6 +69,7 @@ export function saveBytes(w: RdbWriter, bytes: Uint8Array): void {
 
 /** rdbSaveLzfStringObject: true when written compressed (it saved at least 4 bytes). */
 function saveLzf(w: RdbWriter, bytes: Uint8Array): boolean {
+  if (!w.compress) return false;
   const c = lzfCompress(bytes, bytes.length - 4);
   if (c === null) return false;
   w.byte(0xc0 | RDB_ENC_LZF);
@@ -112,6 +113,25 @@ function loadInt(r: RdbReader, enc: number): string {
 
 /** rdbGenericLoadStringObject as a latin1 string. */
 export function loadString(r: RdbReader): string {
+  // The common case, a plain string: read straight from the input (no view, no copy: a file loads millions).
+  const b0 = r.buf[r.pos];
+  if (b0 !== undefined && b0 >> 6 === 0 && r.latin1 !== null) {
+    const n = b0 & 0x3f;
+    if (r.pos + 1 + n <= r.end) {
+      r.pos += 1 + n;
+      return r.latin1.latin1Slice(r.pos - n, r.pos);
+    }
+  }
+  if (r.latin1 !== null) {
+    const { value, encoded } = r.lenOrEnc();
+    if (!encoded) {
+      r.need(value);
+      r.pos += value;
+      return r.latin1.latin1Slice(r.pos - value, r.pos);
+    }
+    if (value <= RDB_ENC_INT32) return loadInt(r, value);
+    r.pos--;
+  }
   const b = loadBytes(r);
   return Buffer.from(b.buffer, b.byteOffset, b.length).toString("latin1");
 }

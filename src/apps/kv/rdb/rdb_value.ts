@@ -24,6 +24,7 @@ import { strtod } from "../commands/strtod.js";
 import { posPrev } from "../commands/zset_tree.js";
 import { ZSET_LISTPACK_ENTRIES, ZSetValue } from "../commands/zset_value.js";
 import { StreamValue } from "../commands/stream_value.js";
+import { ByteString } from "../commands/byte_string.js";
 import { formatDouble } from "../resp/resp_writer.js";
 import { crc64, crc64Bytes } from "./crc64.js";
 import { decodeIntset, encodeIntset } from "./intset.js";
@@ -61,23 +62,35 @@ const QUICKLIST_NODE_BYTES = 8192;
 /** quicklist.c's SIZE_ESTIMATE_OVERHEAD, what an append is assumed to add besides the element. */
 const SIZE_ESTIMATE_OVERHEAD = 8;
 
-/** rdbSaveObjectType + rdbSaveObject: `v` as one RDB value. */
-export function saveValue(w: RdbWriter, v: Value): void {
+/**
+ * rdbSaveObjectType + rdbSaveObject: `v` as one RDB value. With `key`
+ * (an RDB file's key-value pair), the key goes between the type byte and
+ * the value, as rdbSaveKeyValuePair writes them.
+ */
+export function saveValue(w: RdbWriter, v: Value, key?: string): void {
   if (typeof v === "string") {
-    w.byte(RDB_TYPE_STRING);
+    typeByte(w, RDB_TYPE_STRING, key);
     saveString(w, v);
-  } else if (v instanceof ListValue) saveList(w, v);
-  else if (v instanceof SetValue) saveSet(w, v);
-  else if (v instanceof ZSetValue) saveZSet(w, v);
-  else if (v instanceof Map) saveHash(w, v);
+  } else if (v instanceof ListValue) saveList(w, v, key);
+  else if (v instanceof SetValue) saveSet(w, v, key);
+  else if (v instanceof ZSetValue) saveZSet(w, v, key);
+  else if (v instanceof Map) saveHash(w, v, key);
   else if (v instanceof StreamValue) {
-    w.byte(RDB_TYPE_STREAM_LISTPACKS_2);
+    typeByte(w, RDB_TYPE_STREAM_LISTPACKS_2, key);
     saveStream(w, v);
-  }  else throw new TypeError("no RDB encoding for this value");
+  } else if (v instanceof ByteString) {
+    typeByte(w, RDB_TYPE_STRING, key);
+    saveString(w, v.toString());
+  } else throw new TypeError("no RDB encoding for this value");
+}
+
+function typeByte(w: RdbWriter, type: number, key: string | undefined): void {
+  w.byte(type);
+  if (key !== undefined) saveString(w, key);
 }
 
 /** A quicklist of listpacks, split where RPUSH would have split it in Redis. */
-function saveList(w: RdbWriter, l: ListValue): void {
+function saveList(w: RdbWriter, l: ListValue, key: string | undefined): void {
   const nodes: Buffer[] = [];
   let lp: ListpackWriter | null = null;
   for (const x of l) {
@@ -89,7 +102,7 @@ function saveList(w: RdbWriter, l: ListValue): void {
     lp.add(x);
   }
   if (lp !== null) nodes.push(lp.finish());
-  w.byte(RDB_TYPE_LIST_QUICKLIST_2);
+  typeByte(w, RDB_TYPE_LIST_QUICKLIST_2, key);
   w.len(nodes.length);
   for (const n of nodes) {
     w.len(QUICKLIST_NODE_CONTAINER_PACKED);
@@ -97,13 +110,13 @@ function saveList(w: RdbWriter, l: ListValue): void {
   }
 }
 
-function saveSet(w: RdbWriter, s: SetValue): void {
+function saveSet(w: RdbWriter, s: SetValue, key: string | undefined): void {
   if (s.intset) {
-    w.byte(RDB_TYPE_SET_INTSET);
+    typeByte(w, RDB_TYPE_SET_INTSET, key);
     saveBytes(w, encodeIntset([...s].map((m) => BigInt(m))));
     return;
   }
-  w.byte(RDB_TYPE_SET);
+  typeByte(w, RDB_TYPE_SET, key);
   w.len(s.size);
   for (const m of s) saveString(w, m);
 }
@@ -114,7 +127,7 @@ function scoreAsInt(d: number): number | bigint | null {
   return Number.isSafeInteger(d) ? d + 0 : BigInt(d);
 }
 
-function saveZSet(w: RdbWriter, z: ZSetValue): void {
+function saveZSet(w: RdbWriter, z: ZSetValue, key: string | undefined): void {
   if (!z.skiplist) {
     const lp = new ListpackWriter();
     for (const [m, s] of z.tree.entries()) {
@@ -123,12 +136,12 @@ function saveZSet(w: RdbWriter, z: ZSetValue): void {
       if (i !== null) lp.addInt(i);
       else lp.addString(formatDouble(s));
     }
-    w.byte(RDB_TYPE_ZSET_LISTPACK);
+    typeByte(w, RDB_TYPE_ZSET_LISTPACK, key);
     saveBytes(w, lp.finish());
     return;
   }
   // the skiplist from its tail: greatest first, so loading inserts each at the head
-  w.byte(RDB_TYPE_ZSET_2);
+  typeByte(w, RDB_TYPE_ZSET_2, key);
   w.len(z.size);
   const score = Buffer.allocUnsafe(8);
   const pos = z.tree.at(z.size - 1);
@@ -140,18 +153,18 @@ function saveZSet(w: RdbWriter, z: ZSetValue): void {
   }
 }
 
-function saveHash(w: RdbWriter, h: HashValue): void {
+function saveHash(w: RdbWriter, h: HashValue, key: string | undefined): void {
   if (!isHashtable(h)) {
     const lp = new ListpackWriter();
     for (const [f, v] of h) {
       lp.add(f);
       lp.add(v);
     }
-    w.byte(RDB_TYPE_HASH_LISTPACK);
+    typeByte(w, RDB_TYPE_HASH_LISTPACK, key);
     saveBytes(w, lp.finish());
     return;
   }
-  w.byte(RDB_TYPE_HASH);
+  typeByte(w, RDB_TYPE_HASH, key);
   w.len(h.size);
   for (const [f, v] of h) {
     saveString(w, f);
@@ -161,7 +174,11 @@ function saveHash(w: RdbWriter, h: HashValue): void {
 
 /** rdbLoadObjectType + rdbLoadObject: one value; throws {@link RdbError} when malformed or empty. */
 export function loadValue(r: RdbReader): Value {
-  const type = r.byte();
+  return loadObject(r, r.byte());
+}
+
+/** rdbLoadObject: a value of RDB type `type` (an RDB file has the key between the two). */
+export function loadObject(r: RdbReader, type: number): Value {
   switch (type) {
     case RDB_TYPE_STRING:
       return loadString(r);

@@ -42,6 +42,7 @@ import { startListener } from "./listener.js";
 import { memcachedChildren } from "../memcached/memcached_server.js";
 import { FLUSH } from "../aof/persistence.js";
 import { aofPersistence } from "../aof/aof_writer.js";
+import { saveNow, savesOnShutdown } from "../aof/rdb_bgsave.js";
 import { Shard } from "./shard.js";
 
 /** The RESP listeners: one per `bind` address, on `port`. */
@@ -111,7 +112,7 @@ export async function startKvServer(inst: KvInstance): Promise<Pid> {
   return Supervisor.start(kvChildren(inst), { strategy: "one_for_one", intensity: 10, period: 5, name: inst.names.sup.name });
 }
 
-/** Listeners stop (no new clients), connections stop (every client closed), the writer flushes. */
+/** Listeners stop (no new clients), connections stop (every client closed), the writer flushes, the RDB file is saved (save points set, or SHUTDOWN SAVE). */
 async function quiesce(inst: KvInstance): Promise<void> {
   const sup = inst.names.sup.name;
   await Supervisor.terminateChild(sup, "listeners");
@@ -120,6 +121,11 @@ async function quiesce(inst: KvInstance): Promise<void> {
     await call(inst.names.writer, FLUSH as never, 60_000);
   } catch (e) {
     runtime().logger({ level: "error", what: "kv_shutdown", text: `persistence flush failed: ${inspect(e instanceof Error ? e.message : e)}` });
+  }
+  if (savesOnShutdown(inst)) {
+    runtime().logger({ level: "notice", what: "kv_shutdown", text: "Saving the final RDB snapshot before exiting." });
+    const err = await saveNow(inst, "shutdown");
+    if (err !== null) runtime().logger({ level: "error", what: "kv_shutdown", text: `Error trying to save the DB, can't exit: ${err}` });
   }
 }
 

@@ -66,12 +66,12 @@ const shutdownFlags = (s: Set<string>) => (s.has("save") && s.has("nosave") ? "s
 /** The settings table, in CONFIG GET's order of listing. */
 export const SETTINGS = {
   // Redis 7.0's bool configs.
-  rdbchecksum: bool(true, FIXED),
+  rdbchecksum: bool(true, { ...FIXED, ...APPLIED }),
   daemonize: bool(false, FIXED),
   "io-threads-do-reads": bool(false, FIXED),
   "always-show-logo": bool(false, FIXED),
   "protected-mode": bool(true, APPLIED),
-  rdbcompression: bool(true),
+  rdbcompression: bool(true, APPLIED),
   "rdb-del-sync-files": bool(false),
   activerehashing: bool(true),
   "stop-writes-on-bgsave-error": bool(true),
@@ -127,7 +127,7 @@ export const SETTINGS = {
   "cluster-config-file": str("nodes.conf", FIXED),
   "cluster-announce-hostname": str("", { emptyIsNull: true }, hostname),
   "syslog-ident": str("redis", FIXED),
-  dbfilename: str("dump.rdb", { protected: true }, baseName("dbfilename")),
+  dbfilename: str("dump.rdb", { protected: true, ...APPLIED }, baseName("dbfilename")),
   appendfilename: str("appendonly.aof", { ...FIXED, ...APPLIED }, notEmpty("appendfilename", baseName("appendfilename"))),
   appenddirname: str("appendonlydir", { ...FIXED, ...APPLIED }, notEmpty("appenddirname", baseName("appenddirname", "a dirname"))),
   server_cpulist: str("", { ...FIXED, emptyIsNull: true }),
@@ -191,7 +191,7 @@ export const SETTINGS = {
   "repl-timeout": num(60, "1", INT_MAX),
   "repl-ping-replica-period": num(10, "1", INT_MAX, { alias: "repl-ping-slave-period" }),
   "list-compress-depth": num(0, "0", INT_MAX),
-  "rdb-key-save-delay": num(0, INT_MIN, INT_MAX, { hidden: true }),
+  "rdb-key-save-delay": num(0, INT_MIN, INT_MAX, { hidden: true, ...APPLIED }),
   "key-load-delay": num(0, INT_MIN, INT_MAX, { hidden: true }),
   "active-expire-effort": num(1, "1", "10"),
   /** Active expiry cycles per second: Redis clamps to 1..500 instead of refusing. */
@@ -261,8 +261,8 @@ export const SETTINGS = {
   // Special configs.
   /** The data directory (made at start if missing). */
   dir: dataDir("./data", { ...APPLIED, protected: true }),
-  /** RDB save points: stored, shown and rewritten; Agner takes no RDB snapshots. */
-  save: savePoints([], {}),
+  /** RDB save points (aof/rdb_bgsave.ts's checkSavePoints); none by default, unlike Redis. */
+  save: savePoints([], APPLIED),
   "client-output-buffer-limit": outputLimits(DEFAULT_OUTPUT, APPLIED),
   "oom-score-adj-values": oomScoreAdjValues({}),
   /** Which keyspace events are published (NOTIFY bits of config_special.ts). */

@@ -1,7 +1,7 @@
 /**
  * The commands a connection answers itself (route `connection`): PING,
  * ECHO, QUIT, HELLO, AUTH, ACL, SELECT, CLIENT, CONFIG, INFO, TIME, COMMAND,
- * BGREWRITEAOF, the scripting commands (EVAL, FCALL, SCRIPT, FUNCTION), with Redis 7.0's replies and error texts (checked against
+ * BGREWRITEAOF, SAVE, BGSAVE, LASTSAVE, the scripting commands (EVAL, FCALL, SCRIPT, FUNCTION), with Redis 7.0's replies and error texts (checked against
  * redis-server side by side in the tests).
  *
  * Each runs synchronously at its place in the command stream, so what it
@@ -10,7 +10,6 @@
  * exactly at HELLO's own reply (see `SlotAction`).
  */
 import { performance } from "node:perf_hooks";
-import { spawnLink } from "../../../runtime/erlang.js";
 import { call } from "../../../otp/gen.js";
 import { Supervisor } from "../../../otp/supervisor.js";
 import { inspect } from "../../../term/inspect.js";
@@ -27,12 +26,14 @@ import { SlotAction } from "./session.js";
 import { REDIS_COMPAT_VERSION, infoText } from "./info.js";
 import { parseInt64 } from "../commands/numbers.js";
 import { NOT_AN_INTEGER, SYNTAX_ERROR } from "../commands/shared.js";
-import { AsyncDone } from "./messages.js";
 import { CONFIG, REWRITE } from "../aof/persistence.js";
 import { pubsubCommand, subscribe, unsubscribe } from "./pubsub.js";
 import { evalCommand } from "./script_run.js";
 import { monitorCommand, resetCommand, shutdownCommand } from "./server_commands.js";
 import { slowlogCommand } from "./slowlog.js";
+import { bgsaveCommand, lastsaveCommand, saveCommand } from "./rdb_commands.js";
+import { runAsync } from "./run_async.js";
+export { runAsync } from "./run_async.js";
 import { functionCommand } from "./function_command.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
@@ -153,6 +154,12 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
     }
     case "command":
       return commandCommand(argv);
+    case "save":
+      return saveCommand(c, seq);
+    case "bgsave":
+      return bgsaveCommand(c, seq, argv);
+    case "lastsave":
+      return lastsaveCommand(c);
     case "bgrewriteaof":
       runAsync(c, seq, function* () {
         return (yield* call(c.inst.names.writer, REWRITE as never, 60_000)) as Reply;
@@ -276,22 +283,4 @@ function* rebind(inst: KvInstance): Generator<unknown, string | null, unknown> {
   return inspect(r);
 }
 
-/**
- * Runs `body` in a linked helper process (it may block on calls) and fills
- * slot `seq` with what it returns; the connection's later commands wait.
- * A helper that crashes answers with an error instead.
- */
-export function runAsync(c: Session, seq: number, body: () => Generator<unknown, Reply, unknown>): void {
-  const conn = c.self;
-  c.blocked = true;
-  spawnLink(function* () {
-    let r: Reply;
-    try {
-      r = yield* body();
-    } catch (e) {
-      r = new ErrorReply(`ERR ${e instanceof Error ? e.message : "failed"}`.replace(/[\r\n]/g, " "));
-    }
-    conn.rt.deliver(conn, new AsyncDone(seq, r));
-  });
-}
 

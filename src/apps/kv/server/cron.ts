@@ -1,7 +1,7 @@
 /**
  * The expiry process (Redis' serverCron, the parts Agner needs): `hz`
  * times a second it tells every shard to run its active expiry cycle, and
- * it samples the ops/s figure of INFO every 100 ms. Once a second it closes
+ * it samples the ops/s figure of INFO and checks the RDB save points every 100 ms. Once a second it closes
  * clients idle longer than `timeout` (when set). Killed, it restarts and
  * goes on: it holds nothing but its timer.
  */
@@ -11,6 +11,7 @@ import { sendAfter } from "../../../runtime/erlang.js";
 import { GenServer, type NoReply, noreply, ok } from "../../../otp/gen_server.js";
 import { type KvInstance } from "./instance.js";
 import { EXPIRE_TICK } from "./messages.js";
+import { checkSavePoints } from "../aof/rdb_bgsave.js";
 
 const TICK = atom("tick");
 const SAMPLE_MS = 100;
@@ -49,7 +50,10 @@ export class Cron extends GenServer<CronState, never, never, Atom, KvInstance> {
         if (p !== undefined) rt.deliver(p, EXPIRE_TICK);
       }
     }
-    if (now - inst.stats.lastSampleTime >= SAMPLE_MS) inst.sampleOps(now);
+    if (now - inst.stats.lastSampleTime >= SAMPLE_MS) {
+      inst.sampleOps(now);
+      checkSavePoints(inst, now);
+    }
     if (now - s.lastSecond >= 1000) {
       s.lastSecond = now;
       this.idleClients(inst, now);

@@ -10,6 +10,7 @@
 import os from "node:os";
 import type { KvInstance } from "./instance.js";
 import { NO_PERSISTENCE_INFO } from "../aof/persistence.js";
+import { rdbInfo } from "../aof/rdb_status.js";
 import { atomCount, atomLimit } from "../../../term/atom.js";
 import { usedMemory } from "./eviction.js";
 
@@ -153,7 +154,7 @@ function build(inst: KvInstance, name: string): string | null {
       ]);
     }
     case "persistence":
-      return section("Persistence", (inst.persistence?.info(inst) ?? NO_PERSISTENCE_INFO));
+      return section("Persistence", withRdb(inst, inst.persistence?.info(inst) ?? NO_PERSISTENCE_INFO));
     case "stats": {
       let expired = 0;
       let evicted = 0;
@@ -239,4 +240,18 @@ function build(inst: KvInstance, name: string): string | null {
       return section("Latencystats", []);
   }
   return null;
+}
+
+/** The persistence writer's rows with the RDB snapshots' in place of its rdb_* placeholders. */
+function withRdb(inst: KvInstance, rows: readonly [string, string | number][]): [string, string | number][] {
+  const out: [string, string | number][] = [];
+  let placed = false;
+  for (const r of rows) {
+    if (!r[0].startsWith("rdb_")) out.push(r);
+    else if (!placed) {
+      placed = true;
+      out.push(...rdbInfo(inst));
+    }
+  }
+  return out;
 }

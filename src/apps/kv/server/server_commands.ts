@@ -7,6 +7,7 @@ import { SYNTAX_ERROR } from "../commands/shared.js";
 import { unsubscribeAll } from "./pubsub.js";
 import { unwatchEverywhere } from "./multi_exec.js";
 import { type Session, SlotAction } from "./session.js";
+import { rdbStatus } from "../aof/rdb_status.js";
 
 const RESET = new SimpleString("RESET");
 
@@ -57,10 +58,10 @@ export function resetCommand(c: Session, seq: number): SlotAction {
 /**
  * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: the server stops as on
  * SIGTERM (listeners, clients, a flush of the append-only file, the
- * tree) and the client's connection closes with it, unanswered. There is
- * no RDB snapshot, so SAVE and NOSAVE differ only while a script is busy:
- * then only NOSAVE is accepted (as in Redis), and the script dies with
- * its connection. No shutdown waits for replicas, so ABORT finds none.
+ * tree) and the client's connection closes with it, unanswered. The RDB
+ * file is saved last when save points are set or SAVE is given, not with
+ * NOSAVE. While a script is busy only NOSAVE is accepted (as in Redis),
+ * and the script dies with its connection. No shutdown waits for replicas, so ABORT finds none.
  */
 export function shutdownCommand(c: Session, _seq: number, argv: readonly string[]): Reply | undefined {
   let nosave = false;
@@ -81,6 +82,7 @@ export function shutdownCommand(c: Session, _seq: number, argv: readonly string[
   if (!nosave && inst.scripting.busy !== null) return inst.scripting.busyError()!;
   const hook = inst.shutdownHook;
   if (hook === null) return new ErrorReply("ERR Errors trying to SHUTDOWN. Check logs.");
+  rdbStatus(inst).shutdownMode = save ? "save" : nosave ? "nosave" : "default";
   c.blocked = true; // nothing after it runs
   // A busy script stops where it is (nothing it wrote reaches the append-only file: its records go at its end).
   if (inst.scripting.running !== null) inst.scripting.running.killed = true;

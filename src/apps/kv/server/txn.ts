@@ -233,6 +233,8 @@ class ReadThroughKeys extends Map<string, Value> {
     this.looked.add(key);
     if (super.has(key)) return;
     const from = this.owner(key);
+    // Shared with the scratch run, which may change it in place: a snapshot's value gets a copy first.
+    from.keyspace.cow?.detach(from, key);
     const v = from.data.get(key);
     if (v === undefined) return;
     super.set(key, v);

@@ -1,0 +1,90 @@
+/**
+ * Loading `dir/dbfilename` at start (Redis' rdbLoad from loadDataFromDisk),
+ * into the shards' keyspaces before any shard runs: when the append-only
+ * file is off, or on but not there yet (an AOF is preferred when both
+ * exist, as Redis). Keys already expired are skipped, as a primary does;
+ * libraries are loaded. A truncated or corrupt file, a duplicate key, a
+ * database beyond `databases` stop the start with {@link RdbLoadError},
+ * which names the file and the byte offset.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Int64 } from "../commands/numbers.js";
+import { KvError } from "../errors.js";
+import { valueCost } from "../commands/mem_estimate.js";
+import { RdbFileError, loadRdb } from "../rdb/rdb_file.js";
+import { shardOf } from "../server/router.js";
+import type { KvInstance } from "../server/instance.js";
+import { ErrorReply } from "../resp/reply.js";
+import { rdbStatus } from "./rdb_status.js";
+
+/** The RDB file cannot be loaded; `offset` is the byte where reading failed (-1: not the bytes' fault). */
+export class RdbLoadError extends KvError {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    message: string,
+  ) {
+    super(`cannot load the RDB file ${file}${offset >= 0 ? ` (at byte ${offset})` : ""}: ${message}`);
+  }
+}
+
+/** Where the RDB file is: `dir/dbfilename`. */
+export function rdbPath(inst: KvInstance): string {
+  return join(resolve(inst.config.get("dir")), inst.config.get("dbfilename"));
+}
+
+export interface RdbLoaded {
+  keys: number;
+  expired: number;
+  ms: number;
+}
+
+/** Loads the RDB file if there is one (null: none); throws {@link RdbLoadError}. */
+export function loadRdbAtStart(inst: KvInstance, now = Date.now()): RdbLoaded | null {
+  const path = rdbPath(inst);
+  if (!existsSync(path)) return null;
+  const t0 = Date.now();
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new RdbLoadError(path, -1, (e as Error).message);
+  }
+  let keys = 0;
+  let expired = 0;
+  const databases = inst.config.get("databases");
+  const functions = inst.scripting.functions;
+  try {
+    loadRdb(
+      buf,
+      {
+        key(db: number, key: string, value, at: Int64 | undefined) {
+          if (db >= databases) throw new RdbLoadError(path, -1, `the file has database ${db}; this server is configured with ${databases} databases`);
+          const d = inst.keyspaces[shardOf(key, inst.mask)]!.db(db);
+          if (d.data.has(key)) return false;
+          keys++;
+          if (at !== undefined && at < now) {
+            expired++;
+            return;
+          }
+          d.setKey(key, value, false, false);
+          if (at !== undefined) d.setExpire(key, at);
+        },
+        library(code) {
+          const r = functions.replay(["FUNCTION", "LOAD", code]);
+          if (r instanceof ErrorReply) return r.text;
+        },
+      },
+      inst.config.get("rdbchecksum"),
+    );
+  } catch (e) {
+    if (e instanceof RdbFileError) throw new RdbLoadError(path, e.offset, e.reason);
+    throw e;
+  }
+  for (const ks of inst.keyspaces) ks.settle(valueCost);
+  const st = rdbStatus(inst);
+  st.lastLoadKeysLoaded = keys - expired;
+  st.lastLoadKeysExpired = expired;
+  return { keys: keys - expired, expired, ms: Date.now() - t0 };
+}
