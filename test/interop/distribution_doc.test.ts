@@ -15,37 +15,11 @@ import { startAgner, useElixir, whenDown } from "../../examples/distribution.js"
 import { Runtime, atom, distInfo, setDefaultRuntime, silentLogger, stopNode } from "../../src/index.js";
 import { type ElixirNode, needsElixir, startElixir } from "../support/elixir_node.js";
 import { freePort, uniqueName } from "../support/dist.js";
+import { type Step, transcript } from "../support/doc_transcript.js";
 
 const repo = join(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "..");
 
-interface Step {
-  code: string;
-  expected: string | null;
-}
 
-/** The `iex>` commands of each ```elixir block (continuations `...>` joined), with the output shown after each. */
-function transcript(md: string): Step[][] {
-  const blocks: Step[][] = [];
-  for (const m of md.matchAll(/```elixir\n([\s\S]*?)```/g)) {
-    const steps: Step[] = [];
-    let out: string[] = [];
-    const flush = () => {
-      const last = steps[steps.length - 1];
-      if (last !== undefined) last.expected = out.length > 0 ? out.join("\n") : null;
-      out = [];
-    };
-    for (const line of m[1]!.trimEnd().split("\n")) {
-      if (line.startsWith("iex> ")) {
-        flush();
-        steps.push({ code: line.slice(5), expected: null });
-      } else if (line.startsWith("...> ")) steps[steps.length - 1]!.code += `\n${line.slice(5)}`;
-      else out.push(line);
-    }
-    flush();
-    blocks.push(steps);
-  }
-  return blocks;
-}
 
 describe("docs/distribution.md against a real Elixir node", needsElixir(), () => {
   let ex: ElixirNode | undefined;

@@ -36,17 +36,11 @@ import {
 import { KeyValueStoreServer } from "../../examples/key_value_store.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
-import { freePort, uniqueName } from "../support/dist.js";
+import { freePort, uniqueName, until as untilHolds } from "../support/dist.js";
 import { runOn } from "../unit/distribution/helpers.js";
 
-/** Polls `f` until it holds (the cluster converges asynchronously); fails with `what` after `ms`. */
-async function until(f: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls until it holds (the cluster converges asynchronously): the shared `until` with a longer wait. */
+const until = (f: () => boolean | Promise<boolean>, what: string, ms = 20_000) => untilHolds(f, what, ms);
 
 /** A process that lives until told `stop`. */
 function sleeper(): Pid {

@@ -17,8 +17,8 @@
  *   what it received since.
  */
 import { type Atom, type Pid, CallError, GenServer, Tuple, atom, call, cast, connect, link, monitor, monitorNode, nodes, on, processFlag, receive, rpc, run, self, send, spawn, startNode, t, whereis, _ } from "../../src/index.js";
-import { decode, encode } from "../../src/etf/index.js";
 import { KeyValueStoreServer } from "../../examples/key_value_store.js";
+import { serveCommands } from "./node_main_loop.js";
 
 const [name, cookie, epmdPort, ticktime] = process.argv.slice(2);
 // `node --test dist/test/` runs every file here too: without arguments there is nothing to do.
@@ -76,19 +76,4 @@ async function command(c: unknown): Promise<unknown> {
   }
 }
 
-process.stdout.write(`=READY= ${node.name}\n`);
-let buffered = "";
-let queue: Promise<void> = Promise.resolve();
-process.stdin.setEncoding("utf8").on("data", (s: string) => {
-  buffered += s;
-  const lines = buffered.split("\n");
-  buffered = lines.pop()!;
-  for (const line of lines) {
-    if (line.trim() === "") continue;
-    queue = queue.then(async () => {
-      const r = await command(decode(new Uint8Array(Buffer.from(line, "base64"))));
-      process.stdout.write(`=R=${Buffer.from(encode(r)).toString("base64")}\n`);
-    });
-  }
-});
-process.stdin.on("end", () => process.exit(0));
+serveCommands(node.name, command);

@@ -14,6 +14,7 @@
  */
 import { type Atom, Application, Tuple, atom, call, cast, distAc, global, startNode, t } from "../../src/index.js";
 import { defineKvApp } from "../../examples/distributed_kv.js";
+import { serveCommands } from "./node_main_loop.js";
 
 const [name, cookie, epmdPort, ticktime] = process.argv.slice(2);
 if (ticktime === undefined) process.exit(0);
@@ -84,20 +85,4 @@ async function command(c: unknown): Promise<unknown> {
   }
 }
 
-process.stdout.write(`=READY= ${me.name}\n`);
-let buffered = "";
-let queue: Promise<void> = Promise.resolve();
-process.stdin.setEncoding("utf8").on("data", (s: string) => {
-  buffered += s;
-  const lines = buffered.split("\n");
-  buffered = lines.pop()!;
-  for (const line of lines) {
-    if (line.trim() === "") continue;
-    queue = queue.then(async () => {
-      const { decode, encode } = await import("../../src/etf/index.js");
-      const r = await command(decode(new Uint8Array(Buffer.from(line, "base64")))).catch((e: unknown) => t(atom("error"), e instanceof Error ? e.message : String(e)));
-      process.stdout.write(`=R=${Buffer.from(encode(r)).toString("base64")}\n`);
-    });
-  }
-});
-process.stdin.on("end", () => process.exit(0));
+serveCommands(me.name, command);

@@ -10,7 +10,7 @@
  */
 import { type Atom, type Pid, Tuple, atom, connect, exit, receive, on, run, self, spawn, startNode, t, _ } from "../../src/index.js";
 import { pg } from "../../src/distribution/pg.js";
-import { decode, encode } from "../../src/etf/index.js";
+import { serveCommands } from "./node_main_loop.js";
 
 const [name, cookie, epmdPort, ticktime] = process.argv.slice(2);
 // `node --test dist/test/` runs every file here too: without arguments there is nothing to do.
@@ -46,19 +46,4 @@ async function command(c: unknown): Promise<unknown> {
 }
 
 void self;
-process.stdout.write(`=READY= ${node.name}\n`);
-let buffered = "";
-let queue: Promise<void> = Promise.resolve();
-process.stdin.setEncoding("utf8").on("data", (s: string) => {
-  buffered += s;
-  const lines = buffered.split("\n");
-  buffered = lines.pop()!;
-  for (const line of lines) {
-    if (line.trim() === "") continue;
-    queue = queue.then(async () => {
-      const r = await command(decode(new Uint8Array(Buffer.from(line, "base64"))));
-      process.stdout.write(`=R=${Buffer.from(encode(r)).toString("base64")}\n`);
-    });
-  }
-});
-process.stdin.on("end", () => process.exit(0));
+serveCommands(node.name, command);
