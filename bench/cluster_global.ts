@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { type Atom, atom, await_, connect, global, run, runtime, self, silentLogger, sleep, startNode, stopNode, t } from "../src/index.js";
 import { Child, freePort } from "./dist.js";
 import { anchorDir, erlAvailable, figure, plain } from "./lib.js";
+import { waitUp, waitGone } from "./node_wait.js";
 
 const SCALE = Number(process.env.AGNER_BENCH_CLUSTER_SCALE ?? "1");
 const REGS = Math.max(1, Math.round(10_000 * SCALE));
@@ -89,22 +90,7 @@ function parse(out: string): Map<string, number> {
   return m;
 }
 
-/** Until `node` is connected (its EPMD registration may lag its start). */
-async function waitUp(node: Atom): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await connect(node)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${node.name} did not come up`);
-}
 
-/** Until `node` is gone from EPMD (so the next node b can register). */
-async function waitGone(node: Atom): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (!(await connect(node))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 export default async function main(): Promise<void> {
   runtime().logger = silentLogger;

@@ -23,11 +23,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Atom, atom, connect, isPid, on, receive, rpc, run, self, send, silentLogger, sleep, startNode, stopNode, runtime, t, yieldNow } from "../src/index.js";
+import { type Atom, atom, isPid, on, receive, rpc, run, self, send, silentLogger, sleep, startNode, stopNode, runtime, t, yieldNow } from "../src/index.js";
 import { pg } from "../src/distribution/pg.js";
 import { Child, freePort } from "./dist.js";
 import { MEMBERS, member } from "./cluster_pg_node.js";
 import { anchorDir, erlAvailable, figure, plain } from "./lib.js";
+import { waitGone, waitUp } from "./node_wait.js";
 
 const SCALE = Number(process.env.AGNER_BENCH_PG_SCALE ?? "1");
 const BROADCASTS = Math.max(1, Math.round(10_000 * SCALE));
@@ -81,12 +82,6 @@ function erl(build: string, epmdPort: number, args: string[]): Child {
   );
 }
 
-async function waitGone(node: Atom): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (!(await connect(node))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 export default async function main(): Promise<void> {
   runtime().logger = silentLogger;
@@ -111,7 +106,7 @@ export default async function main(): Promise<void> {
       execFileSync("erlc", ["-o", build, join(anchorDir, "cluster.erl")], { stdio: "inherit" });
       // Agner -> BEAM: node a (its members from the first run are gone) against cluster.erl's b.
       const eb = erl(build, epmdPort, ["-sname", "b", "-s", "cluster", "serve"]);
-      for (let i = 0; i < 300 && !(await connect(b)); i++) await new Promise((r) => setTimeout(r, 50));
+      await waitUp(b);
       withBeam = await measure(b);
       await eb.stop();
       await waitGone(b);

@@ -23,8 +23,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Atom, atom, call, connect, isPid, on, receive, rpc, run, runtime, self, send, silentLogger, sleep, startNode, stopNode, t } from "../src/index.js";
+import { type Atom, atom, call, isPid, on, receive, rpc, run, runtime, self, send, silentLogger, sleep, startNode, stopNode, t } from "../src/index.js";
 import { anchorDir, erlAvailable, figure, plain } from "./lib.js";
+import { waitUp, waitGone } from "./node_wait.js";
 
 // The anchor's sizes. AGNER_BENCH_DIST_SCALE=0.1 shrinks the Agner-side runs for a quick local check
 // (the erl runs keep dist.erl's fixed sizes; do not compare figures taken that way).
@@ -205,19 +206,4 @@ export default async function main(): Promise<void> {
   await stopNode();
 }
 
-/** Until `node` is connected and answers (its EPMD registration may lag its start). */
-async function waitUp(node: Atom): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await connect(node)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${node.name} did not come up`);
-}
 
-/** Until `node` is gone from EPMD (so the next node b can register). */
-async function waitGone(node: Atom): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (!(await connect(node))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

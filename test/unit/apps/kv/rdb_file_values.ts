@@ -8,29 +8,32 @@ import { StreamValue } from "../../../../src/apps/kv/commands/stream_value.js";
 import { Consumer, ConsumerGroup, Nack } from "../../../../src/apps/kv/commands/stream_cg.js";
 import { makeId } from "../../../../src/apps/kv/commands/stream_id.js";
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+export const range = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+
+/** Values built the way the commands build them (each type's small or big encoding follows from its contents). */
+export const list = (xs: string[]) => {
+  const l = new ListValue();
+  for (const x of xs) l.pushTail(x);
+  return l;
+};
+export const set = (xs: string[]) => {
+  const s = new SetValue();
+  for (const x of xs) s.add(x);
+  return s;
+};
+export const zset = (pairs: [string, number][]) => {
+  const z = new ZSetValue(pairs.length);
+  for (const [m, s] of pairs) z.set(m, s);
+  return z;
+};
+/** A hash; `table`: in its hashtable encoding whatever its size. */
+export const hash = (pairs: [string, string][], table = false) => {
+  const h = new Map(pairs);
+  if (table) markHashtable(h);
+  return h;
+};
 
 export function sampleValues(): [string, Value][] {
-  const list = (xs: string[]) => {
-    const l = new ListValue();
-    for (const x of xs) l.pushTail(x);
-    return l;
-  };
-  const set = (xs: string[]) => {
-    const s = new SetValue();
-    for (const x of xs) s.add(x);
-    return s;
-  };
-  const zset = (pairs: [string, number][]) => {
-    const z = new ZSetValue(pairs.length);
-    for (const [m, s] of pairs) z.set(m, s);
-    return z;
-  };
-  const hash = (pairs: [string, string][], table = false) => {
-    const h = new Map(pairs);
-    if (table) markHashtable(h);
-    return h;
-  };
   const stream = (n: number, groups: boolean) => {
     const s = new StreamValue();
     const T = 1700000000000;

@@ -10,37 +10,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { type Value } from "../../../../src/apps/kv/commands/db.js";
-import { markHashtable } from "../../../../src/apps/kv/commands/hash_value.js";
-import { ListValue } from "../../../../src/apps/kv/commands/list_value.js";
-import { SetValue } from "../../../../src/apps/kv/commands/set_value.js";
-import { ZSetValue } from "../../../../src/apps/kv/commands/zset_value.js";
 import { StreamValue } from "../../../../src/apps/kv/commands/stream_value.js";
 import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, Nack } from "../../../../src/apps/kv/commands/stream_cg.js";
 import { makeId } from "../../../../src/apps/kv/commands/stream_id.js";
 import { RdbError } from "../../../../src/apps/kv/rdb/rdb_lengths.js";
 import { dumpPayload, restorePayload, verifyDumpPayload } from "../../../../src/apps/kv/rdb/rdb_value.js";
 import { valueType } from "../../../../src/apps/kv/commands/value_types.js";
+import { hash, list, range, set, zset } from "./rdb_file_values.js";
 
-const list = (xs: string[]) => {
-  const l = new ListValue();
-  for (const x of xs) l.pushTail(x);
-  return l;
-};
-const set = (xs: string[]) => {
-  const s = new SetValue();
-  for (const x of xs) s.add(x);
-  return s;
-};
-const zset = (pairs: [string, number][]) => {
-  const z = new ZSetValue(pairs.length);
-  for (const [m, s] of pairs) z.set(m, s);
-  return z;
-};
-const hash = (pairs: [string, string][], table = false) => {
-  const h = new Map(pairs);
-  if (table) markHashtable(h);
-  return h;
-};
 /** A stream of `n` entries (some with other fields, some long), `del` of them deleted, and (groups) two groups with PELs. */
 const stream = (n: number, del: number, groups: boolean) => {
   const s = new StreamValue();
@@ -66,7 +43,6 @@ const stream = (n: number, del: number, groups: boolean) => {
   }
   return s;
 };
-const range = (n: number) => Array.from({ length: n }, (_, i) => String(i));
 
 /** Valid payloads of every encoding DUMP writes, plus the older ones RESTORE reads (hand-made bodies). */
 const VALUES: Value[] = [
