@@ -29,6 +29,7 @@ import { type ErrorReply } from "../resp/reply.js";
 import { Acl } from "./acl.js";
 import { type AclUser } from "./acl_user.js";
 import { CallLog } from "./call_stats.js";
+import { ReplState } from "../replication/repl_state.js";
 
 /** Registered names of one server's processes (prefix `kv` by default). */
 export class Names {
@@ -183,6 +184,8 @@ export class KvInstance {
   readonly notifications: KeyspaceEvents;
   /** Scripts: the Lua interpreter, the script cache, the script running now (scripting/). */
   readonly scripting = new ScriptingState();
+  /** Replication id, offset and backlog (replication/repl_state.ts). */
+  readonly repl = new ReplState();
   readonly stats: KvStats;
   /** The persistence writer: the options', or, when they name none, the app's default, set as the tree starts (app.ts). */
   persistence: Persistence | null;
