@@ -31,6 +31,7 @@ import { KvError } from "../errors.js";
 import { DICT_ENTRY, dictTable, jeSize, stringCost } from "./mem_size.js";
 import { lfuNew, lfuTouch } from "./lfu.js";
 import { type KeyspaceEvents, NOTIFY, notify } from "./notify.js";
+import { AccessTable } from "./access_table.js";
 
 export type HashValue = Map<string, string>;
 
@@ -124,7 +125,7 @@ export class Db {
    * until the keyspace tracks access ({@link Keyspace.trackAccess}): most
    * servers never ask, and then no lookup pays for it.
    */
-  access: Map<string, number> | null = null;
+  access: AccessTable | null = null;
   /** Per-key metadata owned by other protocols (memcached flags, CAS): cleared by {@link modified}. */
   meta: Map<string, unknown> | null = null;
   /** Redis' estimate of the average TTL of keys with one (ms), kept by the active expiry cycle. */
@@ -203,6 +204,7 @@ export class Db {
     if (old === undefined && ks.notifyFlags & NOTIFY.NEW && announce) notify(this, NOTIFY.NEW, "new", key); // Redis' dbAdd, before the command's own event
     if (old === undefined && this.data.size >= ks.config.maxKeys) throw new KeyspaceFull();
     this.data.set(key, value);
+    if (old === undefined && this.data.size === 1) this.keyspace.live.push(this);
     this.account(key, old, value);
     if (this.access !== null) this.stampWrite(key, old !== undefined);
     if (!keepTtl && this.expires.size !== 0) this.dropExpire(key);
@@ -215,6 +217,7 @@ export class Db {
     const old = this.data.get(key);
     if (old === undefined) return false;
     this.data.delete(key);
+    if (this.data.size === 0) this.keyspace.dropLive(this);
     this.account(key, old, undefined);
     if (this.access !== null) this.access.delete(key);
     if (this.expires.size !== 0) this.dropExpire(key);
@@ -304,13 +307,16 @@ export class Db {
 
   /**
    * Appends up to `n` keys to `out`, sampled for eviction from all keys or
-   * (`volatile`) those with a TTL: a rotating iterator that skips 0-31
+   * (`volatile`) those with a TTL. All keys, while access is tracked (every
+   * policy but the volatile ones): drawn at random from the access table.
+   * Otherwise: a rotating iterator that skips 0-31
    * keys between two, continuing where the last sampling stopped, so over
    * time every key is seen (a Map has no random access; see someKey). The
    * skips spread one sampling over about 80 keys, so a run of keys
    * inserted together (all hot, say) fills the pool less.
    */
   sample(n: number, volatile: boolean, out: string[]): void {
+    if (!volatile && this.access !== null) return this.access.sample(n, out);
     const map: Map<string, unknown> = volatile ? this.expires : this.data;
     const size = map.size;
     if (size === 0) return;
@@ -380,6 +386,7 @@ export class Db {
   flush(): void {
     if (this.keyspace.watches.size !== 0) this.keyspace.watches.touchExisting(this.index, (k) => this.data.has(k));
     this.data.clear();
+    this.keyspace.dropLive(this);
     this.expires.clear();
     this.access?.clear();
     this.meta = null;
@@ -480,6 +487,10 @@ export class Db {
       watches.touchExisting(other.index, inEither);
     }
     [this.data, other.data] = [other.data, this.data];
+    for (const d of [this, other]) {
+      this.keyspace.dropLive(d);
+      if (d.data.size !== 0) this.keyspace.live.push(d);
+    }
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.access, other.access] = [other.access, this.access];
     [this.meta, other.meta] = [other.meta, this.meta];
@@ -564,6 +575,12 @@ export class Keyspace {
   /** Under LFU, the word of keys not accessed since tracking began. */
   lfuSince = 0;
   readonly dbs: readonly Db[];
+  /**
+   * The databases that hold keys, in no order (kept by Db on the empty ↔
+   * non-empty transitions): what the memory sum and eviction walk, instead
+   * of all 16 on every write under maxmemory.
+   */
+  readonly live: Db[] = [];
   /** Who WATCHes which keys of this shard (watch.ts). */
   readonly watches = new Watches();
   /** Who waits in a blocking command on which keys of this shard (blocked_keys.ts). */
@@ -586,6 +603,12 @@ export class Keyspace {
     const dbs: Db[] = [];
     for (let i = 0; i < databases; i++) dbs.push(new Db(i, this.stats, this));
     this.dbs = dbs;
+  }
+
+  /** Removes `db` from {@link live} if it is there. */
+  dropLive(db: Db): void {
+    const i = this.live.indexOf(db);
+    if (i >= 0) this.live.splice(i, 1);
   }
 
   db(index: number): Db {
@@ -616,7 +639,12 @@ export class Keyspace {
     if (this.accessSince >= 0) return;
     this.accessSince = lruClock(now);
     this.lfuSince = lfuNew(now);
-    for (const d of this.dbs) d.access = new Map();
+    for (const d of this.dbs) {
+      // Every key gets a slot (eviction samples the table): those not accessed yet count from now.
+      const table = (d.access = new AccessTable());
+      const word = this.lfu ? this.lfuSince : this.accessSince;
+      for (const key of d.data.keys()) table.set(key, word);
+    }
   }
 
   /**
@@ -633,7 +661,8 @@ export class Keyspace {
         for (const d of this.dbs) d.access = null;
       }
     }
-    if (lfu || policy.endsWith("-lru")) this.trackAccess(now);
+    // allkeys-random too: its sampling draws from the access table.
+    if (lfu || policy.endsWith("-lru") || policy === "allkeys-random") this.trackAccess(now);
   }
 
   /** Estimates the values changed since the last call ({@link Db.settle}). */
@@ -649,9 +678,8 @@ export class Keyspace {
    */
   usedMemory(): number {
     let n = this.used;
-    for (const d of this.dbs) {
+    for (const d of this.live) {
       const keys = d.data.size;
-      if (keys === 0) continue;
       const ttls = d.expires.size;
       n += dictTable(keys) + dictTable(ttls) + ttls * jeSize(DICT_ENTRY);
     }

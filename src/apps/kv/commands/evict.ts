@@ -12,12 +12,13 @@
  * const v = ev.pick(keyspace, "allkeys-lru", 5, Date.now());
  * if (v !== null) keyspace.db(v.db).deleteKey(v.key);
  */
-import { type Keyspace, lruClock, lruIdle } from "./db.js";
+import { type Db, type Keyspace, lruClock, lruIdle } from "./db.js";
 import { lfuCounter } from "./lfu.js";
 
 const LRU = 0;
 const LFU = 1;
 const TTL = 2;
+const RANDOM = 3;
 
 /** Redis' EVPOOL_SIZE. */
 export const POOL_SIZE = 16;
@@ -32,9 +33,21 @@ export interface Candidate {
 /** The maxmemory-policy values. */
 export type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-random" | "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl";
 
-/** The best candidates seen, ascending by idle (Redis' EvictionPoolLRU). */
+/**
+ * The best candidates seen, ascending by idle (Redis' EvictionPoolLRU), in
+ * parallel arrays shifted in place as Redis memmoves its array: an array
+ * of candidate objects spliced cost an allocation and write barriers per
+ * insertion, more than the sampling itself.
+ */
 export class EvictionPool {
-  readonly entries: Candidate[] = [];
+  private readonly idles = new Float64Array(POOL_SIZE);
+  private readonly dbs = new Int32Array(POOL_SIZE);
+  private readonly keys: (string | null)[] = new Array<string | null>(POOL_SIZE).fill(null);
+  private length = 0;
+
+  get size(): number {
+    return this.length;
+  }
 
   /**
    * evictionPoolPopulate's insertion: a candidate no better than the worst
@@ -43,24 +56,51 @@ export class EvictionPool {
    * costs more than the rare duplicate, which is skipped once evicted).
    */
   insert(idle: number, db: number, key: string): void {
-    const e = this.entries;
+    const { idles, dbs, keys } = this;
+    const n = this.length;
     let k = 0;
-    while (k < e.length && e[k]!.idle < idle) k++;
-    if (k === 0 && e.length === POOL_SIZE) return;
-    if (e.length === POOL_SIZE) {
-      e.shift();
+    while (k < n && idles[k]! < idle) k++;
+    if (n === POOL_SIZE) {
+      if (k === 0) return;
+      // The worst (index 0) leaves: those below k move down one.
       k--;
+      for (let i = 0; i < k; i++) {
+        idles[i] = idles[i + 1]!;
+        dbs[i] = dbs[i + 1]!;
+        keys[i] = keys[i + 1]!;
+      }
+    } else {
+      for (let i = n; i > k; i--) {
+        idles[i] = idles[i - 1]!;
+        dbs[i] = dbs[i - 1]!;
+        keys[i] = keys[i - 1]!;
+      }
+      this.length = n + 1;
     }
-    e.splice(k, 0, { idle, db, key });
+    idles[k] = idle;
+    dbs[k] = db;
+    keys[k] = key;
   }
 
-  /** Removes and returns the best candidate, or undefined when empty. */
-  popBest(): Candidate | undefined {
-    return this.entries.pop();
+  /** Removes the best candidate into `out`; false when the pool is empty. */
+  popBest(out: Candidate): boolean {
+    if (this.length === 0) return false;
+    const i = --this.length;
+    out.idle = this.idles[i]!;
+    out.db = this.dbs[i]!;
+    out.key = this.keys[i]!;
+    this.keys[i] = null;
+    return true;
+  }
+
+  /** The candidates, best last (for tests). */
+  entries(): Candidate[] {
+    return Array.from({ length: this.length }, (_, i) => ({ idle: this.idles[i]!, db: this.dbs[i]!, key: this.keys[i]! }));
   }
 
   clear(): void {
-    this.entries.length = 0;
+    this.length = 0;
+    this.keys.fill(null);
   }
 }
 
@@ -69,49 +109,72 @@ export class Evictor {
   readonly pool = new EvictionPool();
   private nextDb = 0;
   private readonly scratch: string[] = [];
+  /** The policy last picked for, parsed (string tests cost more than the sampling). */
+  private policy = "";
+  private kind = RANDOM;
+  private volatile = false;
+  /** What pick returns (reused: the caller reads it before the next pick). */
+  private readonly picked: Candidate = { idle: 0, db: 0, key: "" };
 
-  /** The key to evict next under `policy` (not noeviction), or null when there is none to evict. */
+  /** The key to evict next under `policy` (not noeviction), or null when there is none to evict; valid until the next call. */
   pick(ks: Keyspace, policy: Policy, samples: number, now: number): Candidate | null {
-    const volatile = policy.startsWith("volatile-");
-    if (policy.endsWith("-random")) return this.pickRandom(ks, volatile);
-    for (;;) {
-      let keys = 0;
-      for (const db of ks.dbs) {
-        const n = volatile ? db.expires.size : db.data.size;
-        if (n === 0) continue;
-        keys += n;
-        this.populate(ks, db.index, policy, volatile, samples, now);
-      }
-      if (keys === 0) return null;
-      // Best first; a candidate deleted since it was pooled (or whose TTL went) is skipped.
-      let c: Candidate | undefined;
-      while ((c = this.pool.popBest()) !== undefined) {
-        const db = ks.dbs[c.db];
-        if (db !== undefined && (volatile ? db.expires.has(c.key) : db.data.has(c.key))) return c;
-      }
-    }
-  }
-
-  private populate(ks: Keyspace, dbIndex: number, policy: Policy, volatile: boolean, samples: number, now: number): void {
-    const db = ks.dbs[dbIndex]!;
-    const keys = this.scratch;
-    keys.length = 0;
-    db.sample(samples, volatile, keys);
+    if (policy !== this.policy) this.parse(policy);
+    const volatile = this.volatile;
+    if (this.kind === RANDOM) return this.pickRandom(ks, volatile);
+    const kind = this.kind;
     // The idle times are measured on the clock writes stamp keys with (read now, not the
     // command's clock): a key written after a second boundary within the same batch would
     // otherwise look stamped in the future, which lruIdle reads as a wrapped, ~194-day idle
     // time, and be the first evicted (an LFU word so, as decayed to 0). Redis stamps and
     // measures with one clock (LRU_CLOCK(), LFUGetTimeInMinutes()).
     const at = Math.max(now, ks.clock());
+    for (;;) {
+      let keys = 0;
+      for (const db of ks.live) {
+        const n = volatile ? db.expires.size : db.data.size;
+        if (n === 0) continue;
+        keys += n;
+        this.populate(db, kind, volatile, samples, at);
+      }
+      if (keys === 0) return null;
+      // Best first; a candidate deleted since it was pooled (or whose TTL went) is skipped.
+      const c = this.picked;
+      while (this.pool.popBest(c)) {
+        const db = ks.dbs[c.db];
+        if (db !== undefined && (volatile ? db.expires.has(c.key) : db.data.has(c.key))) return c;
+      }
+    }
+  }
+
+  private parse(policy: Policy): void {
+    this.policy = policy;
+    this.volatile = policy.startsWith("volatile-");
+    this.kind = policy.endsWith("-lru") ? LRU : policy.endsWith("-lfu") ? LFU : policy.endsWith("-ttl") ? TTL : RANDOM;
+  }
+
+  private populate(db: Db, kind: number, volatile: boolean, samples: number, at: number): void {
     const clock = lruClock(at);
-    const decay = ks.config.lfuDecayTime;
-    const kind = policy.endsWith("-lru") ? LRU : policy.endsWith("-lfu") ? LFU : TTL;
+    const decay = db.keyspace.config.lfuDecayTime;
+    const table = volatile ? null : db.access;
+    if (table !== null) {
+      // All keys, from the access table: a random slot gives the key and its word.
+      const size = table.size;
+      for (let s = 0; s < samples && size !== 0; s++) {
+        const i = table.randomSlot();
+        const word = table.wordAt(i);
+        this.pool.insert(kind === LRU ? lruIdle(clock, word) : 255 - lfuCounter(word, at, decay), db.index, table.keyAt(i));
+      }
+      return;
+    }
+    const keys = this.scratch;
+    keys.length = 0;
+    db.sample(samples, volatile, keys);
     for (const key of keys) {
       let idle: number;
       if (kind === LRU) idle = lruIdle(clock, db.accessWord(key));
       else if (kind === LFU) idle = 255 - lfuCounter(db.accessWord(key), at, decay);
       else idle = Number.MAX_SAFE_INTEGER - Number(db.expires.get(key) ?? 0);
-      this.pool.insert(idle, dbIndex, key);
+      this.pool.insert(idle, db.index, key);
     }
   }
 
@@ -125,7 +188,11 @@ export class Evictor {
       db.sample(1, volatile, keys);
       if (keys.length > 0) {
         this.nextDb = (dbIndex + 1) % n;
-        return { idle: 0, db: dbIndex, key: keys[0]! };
+        const c = this.picked;
+        c.idle = 0;
+        c.db = dbIndex;
+        c.key = keys[0]!;
+        return c;
       }
     }
     return null;
