@@ -171,7 +171,7 @@ describe("redis-cli", needsRedis(), () => {
     assert.match(out, /errors: 0, replies: 1000/);
     assert.equal((await redisCli(srv.port, ["GET", "pipe:999"])).trim(), "999");
     const info = await redisCli(srv.port, ["INFO"]);
-    for (const f of ["redis_version:", "tcp_port:" + srv.port, "uptime_in_seconds:", "connected_clients:", "used_memory:", "total_commands_processed:", "instantaneous_ops_per_sec:", "keyspace_hits:", "keyspace_misses:", "expired_keys:", "aof_enabled:0", "db0:keys="]) {
+    for (const f of ["redis_version:7.0.15\r\n", "tcp_port:" + srv.port, "uptime_in_seconds:", "connected_clients:", "used_memory:", "total_commands_processed:", "instantaneous_ops_per_sec:", "keyspace_hits:", "keyspace_misses:", "expired_keys:", "aof_enabled:0", "db0:keys="]) {
       assert.ok(info.includes(f), `INFO has ${f}`);
     }
   });

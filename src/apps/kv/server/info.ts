@@ -15,7 +15,7 @@ import { atomCount, atomLimit } from "../../../term/atom.js";
 import { usedMemory } from "./eviction.js";
 
 /** The version clients see (HELLO, INFO redis_version): the Redis release whose behaviour this server follows. */
-export const REDIS_COMPAT_VERSION = "7.0.0";
+export const REDIS_COMPAT_VERSION = "7.0.15";
 
 const AGNER_VERSION = "0.1.0";
 
