@@ -53,3 +53,28 @@ describe("FUNCTION KILL and STATS with a function running, as redis-server 7.0.1
     assert.deepEqual(ours[2], { error: "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE." });
   });
 });
+
+async function loadTimeout(port: number): Promise<unknown[]> {
+  const a = await RespClient.connect(port);
+  try {
+    const out: unknown[] = [];
+    // A library whose code never ends, once on one line and once over several (the error comes at a line hook).
+    out.push(plain(await a.cmd("FUNCTION", "LOAD", "#!lua name=spin1\nlocal a = 1 while true do a = a + 1 end")));
+    out.push(plain(await a.cmd("FUNCTION", "LOAD", "#!lua name=spin2\nlocal a = 1\nwhile true do\n  a = a + 1\nend")));
+    // pcall cannot swallow it for good: the next line raises again.
+    out.push(plain(await a.cmd("FUNCTION", "LOAD", "#!lua name=spin3\nlocal ok = pcall(function() while true do end end)\nlocal b = 1")));
+    out.push(plain(await a.cmd("FUNCTION", "LIST")));
+    out.push(plain(await a.cmd("PING")));
+    return out;
+  } finally {
+    a.close();
+  }
+}
+
+describe("FUNCTION LOAD of code that runs past 500 ms, as redis-server 7.0.15", servers.guard, () => {
+  test("the load fails with FUNCTION LOAD timeout and registers nothing", async () => {
+    const [ours, theirs] = await Promise.all([loadTimeout(servers.agner.port), loadTimeout(servers.redis.port)]);
+    assert.deepEqual(ours, theirs);
+    assert.deepEqual(ours[0], { error: "ERR Error registering functions: ERR FUNCTION LOAD timeout" });
+  });
+});

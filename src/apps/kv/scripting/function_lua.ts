@@ -31,6 +31,8 @@ export interface RegisteredFunction {
 }
 
 const REDIS_VERSION = "7.0.15";
+/** How long a library's code may run at FUNCTION LOAD (function_lua.c's LOAD_TIMEOUT_MS). */
+const LOAD_TIMEOUT_MS = 500;
 const REDIS_VERSION_NUM = 0x07000f;
 
 /** Function names (and library names): letters, digits and underscores, at least one. */
@@ -120,7 +122,7 @@ export class FunctionEngine {
     this.loading = registered;
     let err: string | null = null;
     try {
-      if (api.lua_pcall(L, 0, 0, 0) !== 0) {
+      if (this.env.withLoadTimeout(LOAD_TIMEOUT_MS, () => api.lua_pcall(L, 0, 0, 0)) !== 0) {
         err = `Error registering functions: ${this.env.errorInfo(L).msg}`;
       }
     } finally {

@@ -23,6 +23,7 @@
  * const fn = env.compile("return redis.call('GET', KEYS[1])", "@user_script");
  * // env.run(fn, ["k"], [], host, "eval", sha) -> the key's value
  */
+import { performance } from "node:perf_hooks";
 import { createHash } from "node:crypto";
 import {
   type CFunction,
@@ -94,6 +95,8 @@ export class LuaEnv {
   private readonly ar: number;
   private readonly hookFn: number;
   private killing = false;
+  /** While a library's code loads (FUNCTION LOAD): when it times out (performance.now() ms), else 0. */
+  private loadDeadline = 0;
   /** Where redis.log writes when no script runs (a library's code while FUNCTION LOAD runs it). */
   idleLog: ((level: number, text: string) => void) | null = null;
 
@@ -595,7 +598,31 @@ export class LuaEnv {
     }
   }
 
+  /**
+   * Runs `fn` (a library's code, FUNCTION LOAD) with Redis' load timeout:
+   * past `ms`, the code raises "FUNCTION LOAD timeout" on every line, as
+   * function_lua.c's luaEngineLoadHook (checked every 100,000 instructions).
+   */
+  withLoadTimeout<T>(ms: number, fn: () => T): T {
+    const api = this.vm.api;
+    this.loadDeadline = performance.now() + ms;
+    api.lua_sethook(this.L, this.hookFn, MASK_COUNT, 100000);
+    try {
+      return fn();
+    } finally {
+      api.lua_sethook(this.L, 0, 0, 0);
+      this.loadDeadline = 0;
+    }
+  }
+
   private onHook(L: LuaState): void {
+    if (this.loadDeadline !== 0) {
+      if (performance.now() > this.loadDeadline) {
+        this.vm.api.lua_sethook(L, this.hookFn, MASK_LINE, 0);
+        this.raiseTable(L, "FUNCTION LOAD timeout");
+      }
+      return;
+    }
     const host = this.host;
     if (host === null) return;
     const what = this.killing ? "kill" : host.interrupt();
