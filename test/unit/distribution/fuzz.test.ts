@@ -19,15 +19,8 @@ import type { CarrierSocket } from "../../../src/distribution/carrier.js";
 import { FrameReader } from "../../../src/distribution/framing.js";
 import * as hs from "../../../src/distribution/handshake.js";
 import * as epmd from "../../../src/distribution/epmd_protocol.js";
+import { rng } from "../../support/fuzz_input.js";
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 // A fixed count, not a time budget: the same inputs on a busy machine as on an idle one.
 const iterations = Number(process.env.AGNER_FUZZ_ITERATIONS ?? 1500);
 const seed = Number(process.env.AGNER_FUZZ_SEED ?? 20261201);

@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { EtfDecodeError, decode } from "../../../src/etf/index.js";
+import { rng } from "../../support/fuzz_input.js";
 
 const repo = resolve(fileURLToPath(import.meta.url), "../../../../..");
 const corpus = readFileSync(resolve(repo, "test/golden/etf/vectors.tsv"), "utf8")
@@ -22,16 +23,6 @@ const corpus = readFileSync(resolve(repo, "test/golden/etf/vectors.tsv"), "utf8"
   })
   .map((h) => new Uint8Array(Buffer.from(h, "hex")))
   .filter((b) => b.length < 4096);
-
-/** Deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A valid term nested up to 20,000 levels: tuples, lists (also left-nested

@@ -26,6 +26,7 @@ import {
   t,
   tupleOf,
 } from "../../../src/term/index.js";
+import { rng } from "../../support/fuzz_input.js";
 
 /** The switch settings compared: from the root, a few levels down, the default, never (pure recursion). */
 const MODES = [0, 1, 3, RECURSION_DEPTH, Infinity];
@@ -37,17 +38,6 @@ function withDepth<T>(n: number, f: () => T): T {
   } finally {
     setRecursionDepth(old);
   }
-}
-
-/** A deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const node = atom("n@host");

@@ -14,15 +14,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LINE_MAX, McParser, type McRequest } from "../../../../src/apps/kv/memcached/memcached_parser.js";
 import { McTwin } from "../../../support/memcached_twin.js";
+import { mutate, rng, split } from "../../../support/fuzz_input.js";
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bytes the protocol's syntax turns on. */
+const SPECIAL = [0x0d, 0x0a, 0x00, 0x20, 0x09, 0x2d, 0x2b, 0x30, 0x39, 0x7f, 0x80, 0xff];
 
 const LIMITS = { itemSizeMax: 64 * 1024, maxGetLine: 16 * 1024 };
 
@@ -66,28 +61,6 @@ function run(chunks: Buffer[]): Outcome {
   return { requests, closed };
 }
 
-function split(buf: Buffer, rand: () => number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at < buf.length; ) {
-    const n = 1 + Math.floor(rand() * Math.min(buf.length - at, rand() < 0.5 ? 8 : 4096));
-    out.push(buf.subarray(at, at + n));
-    at += n;
-  }
-  return out;
-}
-
-function mutate(base: Buffer, rand: () => number): Buffer {
-  const b = Buffer.from(base);
-  const flips = 1 + Math.floor(rand() * 4);
-  const special = [0x0d, 0x0a, 0x00, 0x20, 0x09, 0x2d, 0x2b, 0x30, 0x39, 0x7f, 0x80, 0xff];
-  for (let k = 0; k < flips; k++) {
-    const at = Math.floor(rand() * b.length);
-    b[at] = rand() < 0.7 ? special[Math.floor(rand() * special.length)]! : Math.floor(rand() * 256);
-  }
-  const cut = rand() < 0.3 ? Math.floor(rand() * b.length) : b.length;
-  return b.subarray(0, cut);
-}
-
 // A fixed count, not a time budget: the same inputs on a busy machine as on an idle one.
 const iterations = Number(process.env.AGNER_FUZZ_ITERATIONS ?? 3000);
 
@@ -108,7 +81,7 @@ test("random and mutated inputs in random chunks: requests, at most one close, c
       const pad = rand() < 0.5 ? " ".repeat(Math.floor(rand() * 3000)) : "";
       input = Buffer.from(`set k 0 0${pad} ${len}\r\n` + "x".repeat(Math.floor(rand() * 100)), "latin1");
     } else {
-      input = mutate(SEEDS[Math.floor(rand() * SEEDS.length)]!, rand);
+      input = mutate(SEEDS[Math.floor(rand() * SEEDS.length)]!, rand, SPECIAL);
     }
     const whole = run([input]);
     assert.deepEqual(run(split(input, rand)), whole, `chunking changed the outcome of ${input.toString("hex")}`);

@@ -11,16 +11,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { RespParser, RespProtocolError } from "../../../../src/apps/kv/resp/resp.js";
+import { mutate, rng, split } from "../../../support/fuzz_input.js";
 
-/** Deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bytes the protocol's syntax turns on. */
+const SPECIAL = [0x0d, 0x0a, 0x00, 0x24, 0x2a, 0x2d, 0x22, 0x27, 0x5c, 0x30, 0x39, 0x20];
 
 const mb = (...args: string[]) => `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
 const SEEDS = [
@@ -61,28 +55,6 @@ function run(chunks: Buffer[], limits = { maxBulkLen: 1 << 20, maxQueryBuffer: 4
   return { commands, error };
 }
 
-function split(buf: Buffer, rand: () => number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at < buf.length; ) {
-    const n = 1 + Math.floor(rand() * Math.min(buf.length - at, rand() < 0.5 ? 8 : 4096));
-    out.push(buf.subarray(at, at + n));
-    at += n;
-  }
-  return out;
-}
-
-function mutate(base: Buffer, rand: () => number): Buffer {
-  const b = Buffer.from(base);
-  const flips = 1 + Math.floor(rand() * 4);
-  const special = [0x0d, 0x0a, 0x00, 0x24, 0x2a, 0x2d, 0x22, 0x27, 0x5c, 0x30, 0x39, 0x20];
-  for (let k = 0; k < flips; k++) {
-    const at = Math.floor(rand() * b.length);
-    b[at] = rand() < 0.7 ? special[Math.floor(rand() * special.length)]! : Math.floor(rand() * 256);
-  }
-  const cut = rand() < 0.3 ? Math.floor(rand() * b.length) : b.length;
-  return b.subarray(0, cut);
-}
-
 // A fixed count, not a time budget: the same inputs on a busy machine as on an idle one.
 const iterations = Number(process.env.AGNER_FUZZ_ITERATIONS ?? 3000);
 
@@ -101,7 +73,7 @@ test("random and mutated inputs in random chunks: commands and at most one proto
       const len = ["2147483647", "536870912", "99999999999999999999", "-1", "1024", "65536"][Math.floor(rand() * 6)];
       input = Buffer.from(rand() < 0.5 ? `*${len}\r\n` : `*1\r\n$${len}\r\n` + "x".repeat(Math.floor(rand() * 100)), "latin1");
     } else {
-      input = mutate(SEEDS[Math.floor(rand() * SEEDS.length)]!, rand);
+      input = mutate(SEEDS[Math.floor(rand() * SEEDS.length)]!, rand, SPECIAL);
     }
     const whole = run([input]);
     if (whole.error !== undefined) errors++;
