@@ -134,6 +134,29 @@ test("a truncated or corrupt dump.rdb stops the start with the file and the byte
   }
 });
 
+test("a load at start is not a change: rdb_changes_since_last_save is 0 after it, as in redis-server", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "agner-rdb-dirty-"));
+  try {
+    let kv = await startKvProcess(["--appendonly", "no", "--dir", dir]);
+    let c = await RespClient.connect(kv.port);
+    for (let i = 0; i < 3; i++) await c.cmd("SET", `k${i}`, "v");
+    assert.equal(plain(await c.cmd("SAVE")), "OK");
+    c.socket.destroy();
+    await kv.stop();
+    kv = await startKvProcess(["--appendonly", "no", "--dir", dir]);
+    c = await RespClient.connect(kv.port);
+    try {
+      assert.equal(plain(await c.cmd("DBSIZE")), 3);
+      assert.equal(await info(c, "rdb_changes_since_last_save"), "0");
+    } finally {
+      c.socket.destroy();
+      await kv.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a save point starts a BGSAVE after enough changes; LASTSAVE and INFO follow", async () => {
   const dir = mkdtempSync(join(tmpdir(), "agner-rdb-points-"));
   mkdirSync(dir, { recursive: true });

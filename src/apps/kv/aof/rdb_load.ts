@@ -62,14 +62,14 @@ export function loadRdbAtStart(inst: KvInstance, now = Date.now()): RdbLoaded | 
         key(db: number, key: string, value, at: Int64 | undefined) {
           if (db >= databases) throw new RdbLoadError(path, -1, `the file has database ${db}; this server is configured with ${databases} databases`);
           const d = inst.keyspaces[shardOf(key, inst.mask)]!.db(db);
-          if (d.data.has(key)) return false;
           keys++;
           if (at !== undefined && at < now) {
+            if (d.data.has(key)) return false;
             expired++;
             return;
           }
-          d.setKey(key, value, false, false);
-          if (at !== undefined) d.setExpire(key, at);
+          if (!d.loadKey(key, value)) return false;
+          if (at !== undefined) d.expires.set(key, at);
         },
         library(code) {
           const r = functions.replay(["FUNCTION", "LOAD", code]);

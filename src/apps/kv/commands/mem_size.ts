@@ -49,7 +49,9 @@ const INT_RE = /^-?[1-9][0-9]{0,18}$|^0$/;
 
 /** Whether Redis stores `s` as a long (at most 20 characters, canonical, in int64 range). */
 export function isLongString(s: string): boolean {
-  if (s.length > 20 || !INT_RE.test(s)) return false;
+  // Most strings fail on their first character, before the regex's cost.
+  const c = s.charCodeAt(0);
+  if (s.length > 20 || (c !== 45 /* - */ && (c < 48 || c > 57)) || !INT_RE.test(s)) return false;
   if (s.length < 19) return true;
   const n = BigInt(s);
   return n === BigInt.asIntN(64, n);

@@ -12,6 +12,7 @@
  */
 import { lzfCompress, lzfDecompress } from "./lzf.js";
 import { RdbError, type RdbReader, type RdbWriter } from "./rdb_lengths.js";
+import { latin1 } from "../resp/resp.js";
 
 export const RDB_ENC_INT8 = 0;
 export const RDB_ENC_INT16 = 1;
@@ -119,7 +120,7 @@ export function loadString(r: RdbReader): string {
     const n = b0 & 0x3f;
     if (r.pos + 1 + n <= r.end) {
       r.pos += 1 + n;
-      return r.latin1.latin1Slice(r.pos - n, r.pos);
+      return latin1(r.latin1, r.pos - n, n);
     }
   }
   if (r.latin1 !== null) {
@@ -127,7 +128,7 @@ export function loadString(r: RdbReader): string {
     if (!encoded) {
       r.need(value);
       r.pos += value;
-      return r.latin1.latin1Slice(r.pos - value, r.pos);
+      return latin1(r.latin1, r.pos - value, value);
     }
     if (value <= RDB_ENC_INT32) return loadInt(r, value);
     r.pos--;
