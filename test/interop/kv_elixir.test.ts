@@ -57,6 +57,16 @@ describe("kv from a real Elixir node", needsElixir(), () => {
     assert.deepEqual(plain(await redis.cmd("EXISTS", "foo")), 0);
   });
 
+  test("a primary's kv is also {:global, :kv}: iex reaches it without naming the node", async () => {
+    // kv_global registers the name within a second of the node's start (its periodic check).
+    for (let i = 0; (await iex(`case :global.whereis_name(:kv) do :undefined -> false; p -> node(p) == NODE end`)) !== "true"; i++) {
+      assert.ok(i < 100, "kv never registered globally");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(plain(await redis.cmd("SET", "gkey", "gval")), "OK");
+    assert.equal(await iex(`GenServer.call({:global, :kv}, {:get, "gkey"})`), `"gval"`);
+  });
+
   test("binary bytes both ways; integers and atoms as their text; other terms refused", async () => {
     assert.equal(await iex(`GenServer.cast({:kv, NODE}, {:set, <<0, 255, 10>>, <<1, 2, 3>>})`), ":ok");
     assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, <<0, 255, 10>>})`), "<<1, 2, 3>>");

@@ -17,7 +17,8 @@ const allowed: Record<string, string[]> = {
   runtime: ["term"],
   otp: ["term", "runtime"],
   distribution: ["term", "etf", "runtime", "otp"],
-  apps: ["term", "runtime", "otp"],
+  // and the public API (src/index.ts), its way to the cluster services (`global`).
+  apps: ["term", "runtime", "otp", "index.js"],
   observer: order,
   cli: order,
 };

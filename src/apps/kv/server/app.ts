@@ -8,6 +8,7 @@
  *     │   └── kv_shard_0 .. kv_shard_N-1
  *     ├── kv_expiry          active expiry ticks, ops/s samples, idle timeout
  *     ├── kv                 the seed's GenServer, for Erlang/Elixir nodes
+ *     ├── kv_global          {global, kv} while a primary
  *     ├── kv_conn_sup        DynamicSupervisor of connection processes (temporary)
  *     └── kv_listener_sup (one_for_one)
  *         ├── kv_listener_0 ..  one per bind address
@@ -35,6 +36,7 @@ import { Application } from "../../../otp/application.js";
 import { runtime } from "../../../runtime/erlang.js";
 import { Connection } from "./connection.js";
 import { Cron } from "./cron.js";
+import { KvGlobal } from "./kv_global.js";
 import { KeyspaceHolder } from "./holder.js";
 import { type KvInstance } from "./instance.js";
 import { KvServer } from "./kv_server.js";
@@ -92,6 +94,7 @@ export function kvChildren(inst: KvInstance): ChildSpec[] {
     },
     { id: "expiry", start: () => GenServer.startLink(new Cron(), inst, { name: n.expiry }).result() },
     { id: "kv", start: () => GenServer.startLink(new KvServer(), inst, { name: n.kv }).result() },
+    { id: "global", start: () => GenServer.startLink(new KvGlobal(), inst, { name: n.global }).result() },
     {
       id: "connections",
       type: "supervisor",

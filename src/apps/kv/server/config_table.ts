@@ -283,6 +283,7 @@ export const SETTINGS = {
   cookie: str("", { ...FIXED, ...APPLIED }),
   /** Agner: connect to other nodes as a hidden node (not in their `Node.list()`; no `global` sync). */
   "node-hidden": bool(true, { ...FIXED, ...APPLIED }),
+  "kv-global-name": str("kv", { ...FIXED, ...APPLIED }),
   /** Agner: the distribution listen address (erl's inet_dist_use_interface; `0.0.0.0` or `::`: every interface). */
   "dist-bind": str("127.0.0.1", { ...FIXED, ...APPLIED }),
   /** Agner: the distribution listen port range (erl's inet_dist_listen_min/max): 0 = any free port. */
@@ -311,4 +312,4 @@ export type SettingName = keyof Settings;
 export type Fsync = Settings["appendfsync"];
 
 /** Agner's own settings (not in Redis 7.0). */
-export const AGNER_SETTINGS: readonly SettingName[] = ["shards", "node-name", "distribution", "cookie", "node-hidden", "dist-bind", "dist-listen-min", "dist-listen-max", "join", "join-timeout", "net-ticktime", "memcached", "memcached-port", "memcached-bind", "memcached-item-size-max"];
+export const AGNER_SETTINGS: readonly SettingName[] = ["shards", "node-name", "distribution", "cookie", "node-hidden", "kv-global-name", "dist-bind", "dist-listen-min", "dist-listen-max", "join", "join-timeout", "net-ticktime", "memcached", "memcached-port", "memcached-bind", "memcached-item-size-max"];

@@ -40,6 +40,8 @@ export class Names {
   readonly shardSup: Atom;
   readonly shards: readonly Atom[];
   readonly expiry: Atom;
+  /** The process that holds `kv`'s global name while a primary (kv_global.ts). */
+  readonly global: Atom;
   readonly connSup: Atom;
   readonly listenerSup: Atom;
   constructor(
@@ -53,6 +55,7 @@ export class Names {
     this.shardSup = atom(`${prefix}_shard_sup`);
     this.shards = Array.from({ length: shards }, (_, i) => atom(`${prefix}_shard_${i}`));
     this.expiry = atom(`${prefix}_expiry`);
+    this.global = atom(`${prefix}_global`);
     this.connSup = atom(`${prefix}_conn_sup`);
     this.listenerSup = atom(`${prefix}_listener_sup`);
   }
