@@ -13,36 +13,12 @@
  *   it was still running at the end is printed beside); and, as a `#` line,
  *   each server's ratio of the two (the issue asks ≤ 2 of Agner)
  */
-import { type ChildProcess, execFile } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-
-export interface RdbBenchServer {
-  name: string;
-  port: number;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** What the part borrows from kv_server.ts. */
-export interface RdbBenchHost {
-  keys: number;
-  startRedis(dir: string, more: string[]): Promise<RdbBenchServer>;
-  startAgner(dir: string, more: string[]): Promise<RdbBenchServer>;
-  fill(port: number, n: number): Promise<void>;
-  bench(port: number, args: string[]): Promise<string>;
-  figure(name: string, agner: number, redis: number, better: "higher" | "lower"): void;
-}
-
-function cli(port: number, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("redis-cli", ["-p", String(port), ...args], { timeout: 600_000 }, (e, out) => (e ? reject(e) : resolve(out.trim())));
-  });
-}
+import { type PartHost, type PartServer, cli, infoField } from "./kv_part.js";
 
 async function field(port: number, name: string): Promise<string> {
-  const out = await cli(port, "INFO", "persistence");
-  return new RegExp(`^${name}:(\\S*)`, "m").exec(out)?.[1] ?? "?";
+  return infoField(port, "persistence", name);
 }
 
 /** Seconds from BGSAVE to its end. */
@@ -55,7 +31,7 @@ async function bgsaveSeconds(port: number): Promise<number> {
 }
 
 /** Seconds from spawning a server on `dir` to its first PONG (Redis answers -LOADING until loaded). */
-async function startSeconds(start: () => Promise<RdbBenchServer>): Promise<number> {
+async function startSeconds(start: () => Promise<PartServer>): Promise<number> {
   const t0 = performance.now();
   const s = await start();
   try {
@@ -75,7 +51,7 @@ function p99(csv: string): number {
   return Number(lines[1]![lines[0]!.indexOf("p99_latency_ms")]);
 }
 
-export async function rdbBench(dir: string, h: RdbBenchHost): Promise<void> {
+export async function rdbBench(dir: string, h: PartHost): Promise<void> {
   const n = h.keys;
   const dirs = { redis: join(dir, "rdb-redis"), agner: join(dir, "rdb-agner") };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });

@@ -44,6 +44,8 @@
  *
  * - `bgsave_1m_keys_s`, `rdb_load_1m_keys_s`, `get_p99_ms`,
  *   `get_p99_bgsave_ms`: RDB snapshots (bench/kv_rdb.ts)
+ * - `repl_set_p16_rps`, `full_sync_1m_keys_s`: replication, a primary and
+ *   a replica of each (bench/kv_repl.ts)
  *
  * Beside them, as `#` lines, the same runs on bench/kv_floor_server.ts (a
  * Map and a bare parser: what Node allows at the least), so each gap to
@@ -58,6 +60,7 @@ import { join } from "node:path";
 import { fmt, repoRoot } from "./lib.js";
 import { freePort, redisAvailable, waitForPort } from "../test/support/redis_tools.js";
 import { rdbBench } from "./kv_rdb.js";
+import { replBench } from "./kv_repl.js";
 
 const N = Number(process.env.AGNER_KV_BENCH_N ?? 200_000);
 const KEYS = Number(process.env.AGNER_KV_BENCH_KEYS ?? 1_000_000);
@@ -459,6 +462,18 @@ export default async function main(): Promise<void> {
     if (part("rdb")) {
       await rdbBench(dir, {
         keys: KEYS,
+        requests: N,
+        startRedis: (d, more) => startRedis(d, NO_AOF, more),
+        startAgner: (d, more) => startAgner(d, NO_AOF, more),
+        fill: (port, n) => loadLines(port, sets(n, "v".repeat(16))),
+        bench,
+        figure,
+      });
+    }
+    if (part("repl")) {
+      await replBench(dir, {
+        keys: KEYS,
+        requests: N * 5,
         startRedis: (d, more) => startRedis(d, NO_AOF, more),
         startAgner: (d, more) => startAgner(d, NO_AOF, more),
         fill: (port, n) => loadLines(port, sets(n, "v".repeat(16))),
