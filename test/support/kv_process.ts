@@ -17,6 +17,8 @@ export interface KvProcess {
   output(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crashed machine: nothing flushed, nothing said to peers. The data directory stays until stop(). */
+  kill9(): Promise<void>;
 }
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../src/cli/kv.js");
@@ -45,10 +47,14 @@ export async function startKvProcess(argv: string[] = []): Promise<KvProcess> {
     dir,
     output: () => text,
     async stop() {
-      proc.kill("SIGTERM");
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
       const code = await exited;
       rmSync(dir, { recursive: true, force: true });
       return code;
+    },
+    async kill9() {
+      proc.kill("SIGKILL");
+      await exited;
     },
   };
 }
