@@ -46,6 +46,9 @@
  *   `get_p99_bgsave_ms`: RDB snapshots (bench/kv_rdb.ts)
  * - `repl_set_p16_rps`, `full_sync_1m_keys_s`: replication, a primary and
  *   a replica of each (bench/kv_repl.ts)
+ * - `failover_s`: kill -9 of a primary watched by three redis-sentinel
+ *   processes, to the first write through a sentinel-aware client
+ *   (bench/kv_failover.ts; only with AGNER_KV_BENCH_ONLY=failover)
  *
  * Beside them, as `#` lines, the same runs on bench/kv_floor_server.ts (a
  * Map and a bare parser: what Node allows at the least), so each gap to
@@ -61,6 +64,7 @@ import { fmt, repoRoot } from "./lib.js";
 import { freePort, redisAvailable, waitForPort } from "../test/support/redis_tools.js";
 import { rdbBench } from "./kv_rdb.js";
 import { replBench } from "./kv_repl.js";
+import { failoverBench } from "./kv_failover.js";
 
 const N = Number(process.env.AGNER_KV_BENCH_N ?? 200_000);
 const KEYS = Number(process.env.AGNER_KV_BENCH_KEYS ?? 1_000_000);
@@ -459,28 +463,19 @@ export default async function main(): Promise<void> {
     if (part("mem_per_key_100b")) await memoryPerKey100(dir);
     if (part("mem_per_member")) await memoryPerMember(dir);
     if (part("maxmemory_lru")) await maxmemoryLru(dir);
-    if (part("rdb")) {
-      await rdbBench(dir, {
-        keys: KEYS,
-        requests: N,
-        startRedis: (d, more) => startRedis(d, NO_AOF, more),
-        startAgner: (d, more) => startAgner(d, NO_AOF, more),
-        fill: (port, n) => loadLines(port, sets(n, "v".repeat(16))),
-        bench,
-        figure,
-      });
-    }
-    if (part("repl")) {
-      await replBench(dir, {
-        keys: KEYS,
-        requests: N * 5,
-        startRedis: (d, more) => startRedis(d, NO_AOF, more),
-        startAgner: (d, more) => startAgner(d, NO_AOF, more),
-        fill: (port, n) => loadLines(port, sets(n, "v".repeat(16))),
-        bench,
-        figure,
-      });
-    }
+    const partHost = {
+      keys: KEYS,
+      requests: N,
+      startRedis: (d: string, more: string[]) => startRedis(d, NO_AOF, more),
+      startAgner: (d: string, more: string[]) => startAgner(d, NO_AOF, more),
+      fill: (port: number, n: number) => loadLines(port, sets(n, "v".repeat(16))),
+      bench,
+      figure,
+    };
+    if (part("rdb")) await rdbBench(dir, partHost);
+    if (part("repl")) await replBench(dir, { ...partHost, requests: N * 5 });
+    // Only when asked: it needs redis-sentinel, and half a minute.
+    if (only?.includes("failover")) await failoverBench(dir, partHost);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
