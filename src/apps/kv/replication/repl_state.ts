@@ -92,6 +92,22 @@ export class ReplBacklog {
   }
 }
 
+/** The link to this server's primary, as ROLE and INFO replication show it; null on a primary. */
+export interface PrimaryLinkView {
+  readonly host: string;
+  readonly port: number;
+  /** ROLE's state: "connect" | "connecting" | "sync" | "connected" (Redis' names). */
+  readonly state: "connect" | "connecting" | "sync" | "connected";
+  /** Epoch ms of the last byte read from the primary, or 0. */
+  readonly lastIo: number;
+  /** Epoch ms when the link went down (or never came up), or 0 while up. */
+  readonly downSince: number;
+  /** A full sync is being received: bytes expected (-1 with the EOF form) and read so far. */
+  readonly syncing: { readonly total: number; readonly read: number; readonly lastIo: number } | null;
+  /** Bytes of the stream applied (the replica's offset, = inst.repl.offset after every applied command). */
+  readonly processedOffset: number;
+}
+
 /** What a primary answers a PSYNC with (Redis' masterTryPartialResynchronization). */
 export type PsyncDecision = { readonly kind: "continue"; readonly backlog: Buffer } | { readonly kind: "full" };
 
@@ -106,6 +122,8 @@ export class ReplState {
   secondOffset = -1;
   /** Created with the first replica (on a primary) or the first sync (on a replica); null before. */
   backlog: ReplBacklog | null = null;
+  /** The link to this server's primary (set by replication/replica.ts), or null on a primary. */
+  primary: PrimaryLinkView | null = null;
 
   /** Appends bytes of the replication stream. */
   feed(data: Uint8Array): void {

@@ -9,6 +9,7 @@
  *     ├── kv_expiry          active expiry ticks, ops/s samples, idle timeout
  *     ├── kv                 the seed's GenServer, for Erlang/Elixir nodes
  *     ├── kv_conn_sup        DynamicSupervisor of connection processes (temporary)
+ *     ├── kv_replica         the link to this server's primary, idle on a primary (replication/replica.ts)
  *     └── kv_listener_sup (one_for_one)
  *         ├── kv_listener_0 ..  one per bind address
  *         └── kv_mc_sup         memcached: its flusher and listeners (memcached_server.ts)
@@ -44,6 +45,7 @@ import { FLUSH } from "../aof/persistence.js";
 import { aofPersistence } from "../aof/aof_writer.js";
 import { saveNow, savesOnShutdown } from "../aof/rdb_bgsave.js";
 import { Shard } from "./shard.js";
+import { replicaLinkSpec } from "../replication/replica.js";
 
 /** The RESP listeners: one per `bind` address, on `port`. */
 export function respListeners(inst: KvInstance): ChildSpec[] {
@@ -97,6 +99,8 @@ export function kvChildren(inst: KvInstance): ChildSpec[] {
       type: "supervisor",
       start: () => startSupervisor([], { strategy: "one_for_one", intensity: 1000, period: 1, name: n.connSup.name }, true, true),
     },
+    // After the connection supervisor: the link starts its master client there.
+    replicaLinkSpec(inst),
     {
       id: "listeners",
       type: "supervisor",

@@ -33,6 +33,7 @@ import { monitorCommand, resetCommand, shutdownCommand } from "./server_commands
 import { slowlogCommand } from "./slowlog.js";
 import { bgsaveCommand, lastsaveCommand, saveCommand } from "./rdb_commands.js";
 import { runAsync } from "./run_async.js";
+import { replicaofCommand } from "../replication/replica_control.js";
 export { runAsync } from "./run_async.js";
 import { functionCommand } from "./function_command.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
@@ -160,6 +161,9 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
       return bgsaveCommand(c, seq, argv);
     case "lastsave":
       return lastsaveCommand(c);
+    case "replicaof":
+    case "slaveof":
+      return replicaofCommand(c.inst.repl, argv, c.inst.names.replica, (text) => c.self.rt.logger({ level: "notice", what: "kv_replica", text }));
     case "bgrewriteaof":
       runAsync(c, seq, function* () {
         return (yield* call(c.inst.names.writer, REWRITE as never, 60_000)) as Reply;

@@ -206,6 +206,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     if (s.configSeen !== this.inst.configVersion) syncSettings(s);
     const limited = s.maxmemory !== 0;
     this.inst.shardEvents[s.index]!.by = b.from;
+    s.keyspace.lazyExpire = lazyExpireFor(this.inst, b.from);
     const blocked = s.keyspace.blocked;
     let served: (Served | Wake)[] | null = null;
     const inst = this.inst;
@@ -312,6 +313,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.now = Date.now();
     if (s.configSeen !== this.inst.configVersion) syncSettings(s);
     this.inst.shardEvents[s.index]!.by = r.from;
+    s.keyspace.lazyExpire = lazyExpireFor(this.inst, r.from);
     let value: unknown;
     let error: unknown;
     if (r.fn !== null) {
@@ -349,9 +351,12 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const now = Date.now();
     const ks = s.keyspace;
     this.inst.shardEvents[s.index]!.by = null;
+    // A replica expires nothing itself: its primary's DELs do (reads hide the keys meanwhile).
+    const replica = this.inst.repl.primary !== null;
     for (let i = 0; i < ks.dbs.length; i++) {
       const db = ks.dbs[i]!;
-      if (db.expires.size === 0) continue;
+      if (replica) db.refreshScans();
+      if (replica || db.expires.size === 0) continue;
       s.dbIndex = i;
       activeExpireCycle(db, now, EXPIRE_BUDGET, s.propagate);
     }
@@ -385,6 +390,12 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.unsent = [];
     for (const a of q) w.rt.deliver(w, a);
   }
+}
+
+/** How the keys of a batch from `from` expire lazily (Keyspace.lazyExpire): on a replica, its master client keeps them. */
+function lazyExpireFor(inst: KvInstance, from: Proc): "delete" | "hide" | "keep" {
+  if (inst.repl.primary === null) return "delete";
+  return inst.rowOf.get(from)?.master === true ? "keep" : "hide";
 }
 
 /** Takes the settings the keyspace reads (maxmemory, its policy, the LFU parameters) after a CONFIG SET, or at start. */
