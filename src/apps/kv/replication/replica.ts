@@ -436,7 +436,8 @@ class Link {
     }
     this.control.forceFull = false;
     this.inst.repl.adopt(full.replid, full.offset);
-    this.log("notice", `MASTER <-> REPLICA sync: loaded ${loaded.counts.keys} keys (${payload.length} bytes)`);
+    const form = this.view?.syncing?.total === -1 ? "EOF-marked" : "length-prefixed";
+    this.log("notice", `MASTER <-> REPLICA sync: loaded ${loaded.counts.keys} keys (${payload.length} bytes, ${form} payload)`);
     yield* this.startMaster();
     if (this.inst.config.get("appendonly")) yield* this.rewriteAof();
     if (this.decoder !== d || this.sock === null) return;

@@ -1,0 +1,218 @@
+/**
+ * Agner as a replica of a real redis-server 7.0.15 primary: full sync of
+ * every type with expiries in both payload forms (disk-less `$EOF:` and
+ * `$<len>`) while the primary takes writes, then the stream, checked key by
+ * key; partial resync after a dropped link and after the link process is
+ * killed (the primary's sync_partial_ok counts them); WAIT on the primary
+ * counting Agner's ACKs; no active expiry on the replica; its own AOF; the
+ * promotion's replication ids; and -READONLY, -MASTERDOWN and REPLICAOF's
+ * replies compared with a redis-server replica's.
+ */
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exit, whereis } from "../../../src/index.js";
+import { freePort, needsRedisServer, startRedis } from "../../support/redis_server.js";
+import { RespClient, plain } from "../../support/resp_client.js";
+import { type TestServer, restarted, startAgner } from "../../support/agner_kv.js";
+import { assertSame, infoField, population, run, snapshot } from "../../support/repl_compare.js";
+import { until } from "../../support/dist.js";
+
+const stops: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const s of stops.reverse()) await s().catch(() => undefined);
+});
+
+async function primary(extra: string[] = []): Promise<{ port: number; c: RespClient }> {
+  const r = await startRedis(["--repl-diskless-sync-delay", "0", ...extra]);
+  stops.push(() => r.stop());
+  const c = await RespClient.connect(r.port);
+  stops.push(async () => c.socket.destroy());
+  return { port: r.port, c };
+}
+
+async function agner(argv: string[] = []): Promise<{ a: TestServer; c: RespClient }> {
+  const a = await startAgner(["--appendonly", "no", ...argv]);
+  stops.push(() => a.stop());
+  const c = await RespClient.connect(a.port);
+  stops.push(async () => c.socket.destroy());
+  return { a, c };
+}
+
+/** The replica has applied everything the primary has sent so far (offsets equal, and acknowledged as applied). */
+async function caughtUp(p: RespClient, a: TestServer): Promise<void> {
+  await until(async () => {
+    const want = Number(await infoField(p, "replication", "master_repl_offset"));
+    const v = a.inst.repl.primary;
+    return v !== null && v.state === "connected" && a.inst.repl.offset === want && v.processedOffset === want;
+  }, "the replica to catch up");
+}
+
+async function counter(p: RespClient, name: string): Promise<number> {
+  return Number(await infoField(p, "stats", name));
+}
+
+/** Writes of every kind, expiries included, while something else happens. */
+async function writeLoad(p: RespClient, n: number, tag: string): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const k = `${tag}:${i % 50}`;
+    await run(p, [["SET", k, String(i), "EX", "1000"], ["INCR", `${tag}:n`], ["RPUSH", `${tag}:l`, String(i)], ["HINCRBY", `${tag}:h`, `f${i % 7}`, "1"]]);
+    if (i % 10 === 0) await run(p, [["ZADD", `${tag}:z`, String(i), `m${i}`], ["SADD", `${tag}:s`, String(i % 13)], ["PEXPIRE", `${tag}:h`, "5000000"]]);
+  }
+}
+
+function withoutSeenTimes(m: Map<string, unknown>): Map<string, unknown> {
+  return new Map([...m].map(([k, v]) => [k, JSON.parse(JSON.stringify(v).replace(/"seen-time",\d+/g, '"seen-time",0'))]));
+}
+
+function loggedReplica(a: TestServer): string {
+  return a.logs.filter((l) => l.what === "kv_replica").map((l) => l.text).join("\n");
+}
+
+describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => {
+  for (const [diskless, form] of [["yes", "EOF-marked"], ["no", "length-prefixed"]] as const) {
+    test(`full sync (${form} payload) of every type with TTLs under write load, then the stream, key by key`, async () => {
+      const p = await primary(["--repl-diskless-sync", diskless]);
+      await run(p.c, population());
+      const { a, c } = await agner();
+      const load = writeLoad(p.c, 300, "during");
+      assert.deepEqual(plain(await c.cmd("REPLICAOF", "127.0.0.1", String(p.port))), "OK");
+      await load;
+      await writeLoad(p.c, 100, "after");
+      await run(p.c, [["SELECT", "5"], ["SET", "db5:later", "x"], ["SELECT", "0"], ["FUNCTION", "LOAD", "#!lua name=later\nredis.register_function('later', function() return 1 end)"]]);
+      const want = await snapshot(p.c);
+      await caughtUp(p.c, a);
+      assertSame(await snapshot(c), want);
+      assert.match(loggedReplica(a), new RegExp(`${form} payload`));
+      assert.equal(a.inst.repl.replid, await infoField(p.c, "replication", "master_replid"));
+    });
+  }
+
+  test("a dropped link (CLIENT KILL TYPE replica) continues with a partial resync", async () => {
+    const p = await primary();
+    const { a, c } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await writeLoad(p.c, 50, "before");
+    await caughtUp(p.c, a);
+    const [full, partial] = [await counter(p.c, "sync_full"), await counter(p.c, "sync_partial_ok")];
+    assert.equal(plain(await p.c.cmd("CLIENT", "KILL", "TYPE", "replica")), 1);
+    await writeLoad(p.c, 50, "while-down");
+    await caughtUp(p.c, a);
+    assert.equal(await counter(p.c, "sync_partial_ok"), partial + 1);
+    assert.equal(await counter(p.c, "sync_full"), full);
+    assertSame(await snapshot(c), await snapshot(p.c));
+  });
+
+  test("the link process killed restarts alone and continues partially; clients are served throughout", async () => {
+    const p = await primary();
+    const { a, c } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await writeLoad(p.c, 50, "x");
+    await caughtUp(p.c, a);
+    const partial = await counter(p.c, "sync_partial_ok");
+    const old = whereis(a.inst.names.replica)!;
+    exit(old, "kill");
+    await restarted(a.inst.names.replica, old);
+    assert.equal(plain(await c.cmd("GET", "x:n")), "50");
+    await writeLoad(p.c, 50, "y");
+    await until(async () => (await counter(p.c, "sync_partial_ok")) === partial + 1, "a partial resync");
+    await caughtUp(p.c, a);
+    assertSame(await snapshot(c), await snapshot(p.c));
+  });
+
+  test("WAIT on the primary counts Agner's acknowledgements (REPLCONF GETACK / ACK)", async () => {
+    const p = await primary();
+    const { a } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await caughtUp(p.c, a);
+    await run(p.c, [["SET", "w", "1"]]);
+    assert.equal(plain(await p.c.cmd("WAIT", "1", "5000")), 1);
+  });
+
+  test("no active expiry on a replica: an expired key is hidden until the primary's DEL removes it", async () => {
+    const p = await primary(["--enable-debug-command", "yes"]);
+    await run(p.c, [["DEBUG", "SET-ACTIVE-EXPIRE", "0"]]);
+    const { a, c } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await run(p.c, [["SET", "soon", "v", "PX", "100"], ["SET", "stays", "v"]]);
+    await caughtUp(p.c, a);
+    await new Promise((r) => setTimeout(r, 400)); // past the TTL, and several expiry cycles of the replica
+    assert.equal(plain(await c.cmd("GET", "soon")), null);
+    assert.equal(plain(await c.cmd("EXISTS", "soon")), 0);
+    assert.equal(plain(await c.cmd("DBSIZE")), 2, "still held: only the primary expires keys");
+    assert.equal(plain(await p.c.cmd("GET", "soon")), null); // the primary's lazy expiry propagates a DEL
+    await caughtUp(p.c, a);
+    assert.equal(plain(await c.cmd("DBSIZE")), 1);
+  });
+
+  test("with appendonly yes the replica's AOF holds what it applied: a server started on its directory has the same keys", async () => {
+    const p = await primary();
+    await run(p.c, population());
+    const dir = mkdtempSync(join(tmpdir(), "agner-replica-aof-"));
+    stops.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const r = await startAgner(["--appendonly", "yes", "--dir", dir, "--replicaof", "127.0.0.1", String(p.port)]);
+    await writeLoad(p.c, 100, "aof");
+    await caughtUp(p.c, r);
+    const want = await snapshot(p.c);
+    await r.stop();
+    const { c } = await agner(["--appendonly", "yes", "--dir", dir]);
+    // A consumer's seen-time is when it was last seen: an append-only file's replay sees it again (redis-server's too).
+    assertSame(withoutSeenTimes(await snapshot(c)), withoutSeenTimes(want));
+  });
+
+  test("REPLICAOF NO ONE promotes: writable, the primary's history kept as replid2 up to the offset reached", async () => {
+    const p = await primary();
+    const { a, c } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await writeLoad(p.c, 20, "p");
+    await caughtUp(p.c, a);
+    const id = await infoField(p.c, "replication", "master_replid");
+    const offset = a.inst.repl.offset;
+    assert.deepEqual(plain(await c.cmd("SET", "mine", "1")), { error: "READONLY You can't write against a read only replica." });
+    assert.equal(plain(await c.cmd("REPLICAOF", "NO", "ONE")), "OK");
+    assert.equal(a.inst.repl.primary, null);
+    assert.equal(a.inst.repl.replid2, id);
+    assert.equal(a.inst.repl.secondOffset, offset + 1);
+    assert.notEqual(a.inst.repl.replid, id);
+    assert.equal(plain(await c.cmd("SET", "mine", "1")), "OK");
+    await run(p.c, [["SET", "after-promotion", "1"]]);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(plain(await c.cmd("EXISTS", "after-promotion")), 0);
+  });
+
+  test("-READONLY, -MASTERDOWN and REPLICAOF's replies are redis-server's", async () => {
+    const dead = String(await freePort());
+    const r = await startRedis();
+    stops.push(() => r.stop());
+    const rc = await RespClient.connect(r.port);
+    stops.push(async () => rc.socket.destroy());
+    const { c: ac } = await agner();
+    const script: string[][] = [
+      ["CONFIG", "SET", "replica-serve-stale-data", "no"],
+      ["REPLICAOF", "127.0.0.1", dead],
+      ["GET", "k"],
+      ["PING"],
+      ["SET", "k", "v"],
+      ["INFO", "nosuchsection"],
+      ["REPLICAOF", "127.0.0.1", dead],
+      ["REPLICAOF", "127.0.0.1", "notaport"],
+      ["REPLICAOF", "127.0.0.1", "70000"],
+      ["CONFIG", "SET", "replica-serve-stale-data", "yes"],
+      ["GET", "k"],
+      ["SET", "k", "v"],
+      ["MULTI"],
+      ["SET", "k", "v"],
+      ["EXEC"],
+      ["CONFIG", "SET", "replica-read-only", "no"],
+      ["SET", "k", "v"],
+      ["SLAVEOF", "NO", "ONE"],
+      ["REPLICAOF", "NO", "ONE"],
+      ["SET", "k", "w"],
+    ];
+    const replies: unknown[][] = [[], []];
+    for (const [i, cl] of [rc, ac].entries()) for (const argv of script) replies[i]!.push(plain(await cl.cmd(...argv)));
+    assert.deepEqual(replies[1], replies[0]);
+    assert.deepEqual(replies[0]!.slice(2, 5), [
+      { error: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." },
+      { error: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." },
+      { error: "READONLY You can't write against a read only replica." },
+    ]);
+  });
+});
