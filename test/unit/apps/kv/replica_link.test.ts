@@ -1,0 +1,92 @@
+/**
+ * The replica link against a primary that sends bad bytes (a hand-driven
+ * server on loopback): an RDB that does not load, and a stream that is not
+ * RESP, each close the link with a logged reason and a reconnect, never the
+ * server; the data it served before stays (the payload is loaded aside and
+ * swapped in only once whole). Also the handshake it sends, in order.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import net from "node:net";
+import { RespParser } from "../../../../src/apps/kv/resp/resp.js";
+import { RespClient, plain } from "../../../support/resp_client.js";
+import { type TestServer, startAgner } from "../../../support/agner_kv.js";
+import { until } from "../../../support/dist.js";
+
+/** A fake primary: answers the handshake, then `onPsync`'s bytes; records every command and connection. */
+async function fakePrimary(onPsync: string): Promise<{ port: number; seen: string[][]; connections: number; close(): void }> {
+  const state = { seen: [] as string[][], connections: 0 };
+  const server = net.createServer((sock) => {
+    state.connections++;
+    const p = new RespParser();
+    sock.on("error", () => {});
+    sock.on("data", (d) => {
+      p.feed(d);
+      for (let argv = p.next(); argv !== null; argv = p.next()) {
+        state.seen.push(argv);
+        const name = argv[0]!.toUpperCase();
+        if (name === "PING") sock.write("+PONG\r\n");
+        else if (name === "REPLCONF" && argv[1] !== "ACK") sock.write("+OK\r\n");
+        else if (name === "PSYNC") sock.write(onPsync, "latin1");
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get seen() {
+      return state.seen;
+    },
+    get connections() {
+      return state.connections;
+    },
+    close: () => server.close(),
+  };
+}
+
+const stops: (() => Promise<unknown> | void)[] = [];
+after(async () => {
+  for (const s of stops.reverse()) await s();
+});
+
+async function replicaOf(payload: string): Promise<{ a: TestServer; c: RespClient; fake: Awaited<ReturnType<typeof fakePrimary>>; log: () => string }> {
+  const fake = await fakePrimary(payload);
+  stops.push(() => fake.close());
+  const a = await startAgner(["--appendonly", "no"]);
+  stops.push(() => a.stop());
+  const c = await RespClient.connect(a.port);
+  stops.push(() => void c.socket.destroy());
+  assert.equal(plain(await c.cmd("SET", "keep", "1")), "OK");
+  // The tests' servers share one runtime and its log: this one's lines are those from now on.
+  const from = a.logs.length;
+  assert.equal(plain(await c.cmd("REPLICAOF", "127.0.0.1", String(fake.port))), "OK");
+  const log = () => a.logs.slice(from).filter((l) => l.what === "kv_replica").map((l) => l.text).join("\n");
+  return { a, c, fake, log };
+}
+
+test("the handshake: PING, REPLCONF listening-port and capa eof psync2, then PSYNC with the server's id and offset + 1", async () => {
+  const { a, fake } = await replicaOf("+CONTINUE\r\n");
+  await until(() => a.inst.repl.primary?.state === "connected", "the link to come up");
+  assert.deepEqual(fake.seen.slice(0, 4), [
+    ["PING"],
+    ["REPLCONF", "listening-port", String(a.port)],
+    ["REPLCONF", "capa", "eof", "capa", "psync2"],
+    ["PSYNC", a.inst.repl.replid, String(a.inst.repl.offset + 1)],
+  ]);
+});
+
+test("an RDB payload that does not load closes the link with its reason; the old data still serves; it reconnects", async () => {
+  const { c, fake, log } = await replicaOf(`+FULLRESYNC ${"a".repeat(40)} 0\r\n$9\r\nNOTAREDIS`);
+  await until(() => /does not load/.test(log()), "the logged reason");
+  assert.match(log(), /the RDB from the primary does not load \(at byte 0\): wrong signature/);
+  assert.equal(plain(await c.cmd("GET", "keep")), "1");
+  await until(() => fake.connections >= 2, "a reconnection");
+});
+
+test("a stream that is not RESP closes the link with its reason, never the server", async () => {
+  const { c, fake, log } = await replicaOf("+CONTINUE\r\n*1\r\n$x\r\n");
+  await until(() => /bad replication stream/.test(log()), "the logged reason");
+  assert.equal(plain(await c.cmd("PING")), "PONG");
+  assert.equal(plain(await c.cmd("GET", "keep")), "1");
+  await until(() => fake.connections >= 2, "a reconnection");
+});
