@@ -120,3 +120,22 @@ export function replicaRefusal(primary: PrimaryLinkView, readOnly: boolean, serv
   if (!serveStale && primary.state !== "connected" && (cmd.bits & CMD.stale) === 0) return MASTERDOWN;
   return null;
 }
+
+/**
+ * A script with a shebang on a replica: processCommand counts its flags as
+ * the command's (getCommandFlags), so one that may write is refused on a
+ * read-only replica, and one without `allow-stale` while the link is down,
+ * with the commands' errors. Scripts without a shebang are checked per write
+ * command instead ({@link scriptWriteDenied}).
+ */
+export function scriptRefusal(primary: PrimaryLinkView | null, readOnly: boolean, serveStale: boolean, flags: { compat: boolean; allowStale: boolean; noWrites: boolean }): ErrorReply | null {
+  if (primary === null || flags.compat) return null;
+  if (readOnly && !flags.noWrites) return READONLY;
+  if (!serveStale && primary.state !== "connected" && !flags.allowStale) return MASTERDOWN;
+  return null;
+}
+
+/** What a script's write command gets on a read-only replica (Redis' scriptVerifyWriteCommandAllow), or null. */
+export function scriptWriteDenied(primary: PrimaryLinkView | null, readOnly: boolean): ErrorReply | null {
+  return primary !== null && readOnly ? READONLY : null;
+}
