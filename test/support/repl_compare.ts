@@ -38,9 +38,9 @@ export async function run(c: RespClient, cmds: string[][]): Promise<void> {
 }
 
 /** Everything a server holds, key by key, in a form both servers answer alike. */
-export async function snapshot(c: RespClient): Promise<Map<string, unknown>> {
+export async function snapshot(c: RespClient, dbs: readonly string[] = ["0", "5"]): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
-  for (const db of ["0", "5"]) {
+  for (const db of dbs) {
     await c.cmd("SELECT", db);
     const keys = (plain(await c.cmd("KEYS", "*")) as string[]).sort();
     for (const k of keys) {

@@ -90,6 +90,24 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     });
   }
 
+  test("transactions, scripts, multi-key commands and the commands Redis rewrites as it propagates them converge key by key", async () => {
+    const p = await primary();
+    const { a, c } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await caughtUp(p.c, a);
+    for (let i = 0; i < 20; i++) {
+      await run(p.c, [["MULTI"], ["SET", `t:${i}`, "a"], ["INCR", "t:n"], ["LPUSH", `tl:${i % 3}`, String(i)], ["SELECT", "3"], ["SET", `t3:${i}`, "b"], ["SELECT", "0"], ["EXEC"]]);
+      await run(p.c, [["EVAL", "redis.call('set', KEYS[1], ARGV[1]); redis.call('pexpire', KEYS[1], 900000); return redis.call('incr', KEYS[2])", "2", `e:${i}`, "e:n", String(i)]]);
+      await run(p.c, [["MSET", `m:${i}:a`, "1", `m:${i}:b`, "2", `m:${i}:c`, "3"], ["RENAME", `m:${i}:a`, `m:${i}:renamed`], ["SADD", `sa:${i}`, "x", "y"], ["SADD", "sb", String(i)]]);
+      await run(p.c, [["SUNIONSTORE", `su:${i}`, `sa:${i}`, "sb"], ["SPOP", "sb"], ["INCRBYFLOAT", "f", "1.5"], ["EXPIRE", `t:${i}`, "1000"], ["SET", `px:${i}`, "v", "EX", "500"]]);
+      await run(p.c, [["LMOVE", `tl:${i % 3}`, "moved", "LEFT", "RIGHT"], ["HINCRBYFLOAT", "hf", "x", "0.25"], ["ZINCRBY", "zi", "2", `m${i % 4}`], ["GETEX", `m:${i}:b`, "PX", "800000"], ["COPY", `m:${i}:c`, `copy:${i}`]]);
+    }
+    await run(p.c, [["SWAPDB", "0", "3"], ["SELECT", "3"], ["DEL", "t:0"], ["SELECT", "0"], ["FLUSHDB"], ["SET", "after-flush", "1"]]);
+    const want = await snapshot(p.c, ["0", "3"]);
+    assert.ok(want.size > 150, `${want.size} keys`);
+    await caughtUp(p.c, a);
+    assertSame(await snapshot(c, ["0", "3"]), want);
+  });
+
   test("a dropped link (CLIENT KILL TYPE replica) continues with a partial resync", async () => {
     const p = await primary();
     const { a, c } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
@@ -118,6 +136,21 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     await until(async () => (await counter(p.c, "sync_partial_ok")) === partial + 1, "a partial resync");
     await caughtUp(p.c, a);
     assertSame(await snapshot(c), await snapshot(p.c));
+  });
+
+  test("masterauth / masteruser authenticate to the primary; a wrong password is logged and retried", async () => {
+    const p = await primary();
+    await run(p.c, [["CONFIG", "SET", "requirepass", "s3cret"], ["ACL", "SETUSER", "repl", "on", ">pw", "+@all", "~*"], ["SET", "k", "v"]]);
+    const { a: viaPass, c: c1 } = await agner(["--masterauth", "s3cret", "--replicaof", "127.0.0.1", String(p.port)]);
+    const { a: viaUser, c: c2 } = await agner(["--masteruser", "repl", "--masterauth", "pw", "--replicaof", "127.0.0.1", String(p.port)]);
+    for (const [a, c] of [[viaPass, c1], [viaUser, c2]] as const) {
+      await caughtUp(p.c, a);
+      assert.equal(plain(await c.cmd("GET", "k")), "v");
+    }
+    const from = viaPass.logs.length;
+    const { a: wrong } = await agner(["--masterauth", "nope", "--replicaof", "127.0.0.1", String(p.port)]);
+    await until(() => viaPass.logs.slice(from).some((l) => /Unable to AUTH to MASTER: -WRONGPASS/.test(l.text)), "the AUTH failure logged");
+    assert.equal(wrong.inst.repl.primary?.state, "connect");
   });
 
   test("WAIT on the primary counts Agner's acknowledgements (REPLCONF GETACK / ACK)", async () => {

@@ -49,10 +49,10 @@ after(async () => {
   for (const s of stops.reverse()) await s();
 });
 
-async function replicaOf(payload: string): Promise<{ a: TestServer; c: RespClient; fake: Awaited<ReturnType<typeof fakePrimary>>; log: () => string }> {
+async function replicaOf(payload: string, argv: string[] = []): Promise<{ a: TestServer; c: RespClient; fake: Awaited<ReturnType<typeof fakePrimary>>; log: () => string }> {
   const fake = await fakePrimary(payload);
   stops.push(() => fake.close());
-  const a = await startAgner(["--appendonly", "no"]);
+  const a = await startAgner(["--appendonly", "no", ...argv]);
   stops.push(() => a.stop());
   const c = await RespClient.connect(a.port);
   stops.push(() => void c.socket.destroy());
@@ -88,5 +88,23 @@ test("a stream that is not RESP closes the link with its reason, never the serve
   await until(() => /bad replication stream/.test(log()), "the logged reason");
   assert.equal(plain(await c.cmd("PING")), "PONG");
   assert.equal(plain(await c.cmd("GET", "keep")), "1");
+  await until(() => fake.connections >= 2, "a reconnection");
+});
+
+test("REPLCONF GETACK is answered with the offset before it, and the offset then counts it (every second's ACK)", async () => {
+  const getack = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+  const { a, fake } = await replicaOf(`+CONTINUE\r\n*1\r\n$4\r\nPING\r\n${getack}`);
+  await until(() => a.inst.repl.primary?.state === "connected", "the link to come up");
+  const start = a.inst.repl.offset - getack.length - 14;
+  const acks = () => fake.seen.filter((x) => x[0] === "REPLCONF" && x[1] === "ACK").map((x) => Number(x[2]));
+  await until(() => acks().length >= 2, "two ACKs");
+  assert.equal(acks()[0], start + 14, "the GETACK's answer: PING counted, not the GETACK");
+  await until(() => acks().includes(start + 14 + getack.length), "an ACK counting the GETACK");
+  assert.equal(a.inst.repl.offset, start + 14 + getack.length);
+});
+
+test("repl-timeout: a primary silent for that long is dropped (logged) and reconnected", async () => {
+  const { fake, log } = await replicaOf("+CONTINUE\r\n", ["--repl-timeout", "1"]);
+  await until(() => /MASTER timeout/.test(log()), "the timeout logged");
   await until(() => fake.connections >= 2, "a reconnection");
 });
