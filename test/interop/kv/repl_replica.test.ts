@@ -17,6 +17,7 @@ import { exit, whereis } from "../../../src/index.js";
 import { freePort, needsRedisServer, startRedis } from "../../support/redis_server.js";
 import { RespClient, plain } from "../../support/resp_client.js";
 import { type TestServer, restarted, startAgner } from "../../support/agner_kv.js";
+import { startKvProcess } from "../../support/kv_process.js";
 import { assertSame, infoField, population, run, snapshot } from "../../support/repl_compare.js";
 import { until } from "../../support/dist.js";
 
@@ -151,6 +152,20 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     const { a: wrong } = await agner(["--masterauth", "nope", "--replicaof", "127.0.0.1", String(p.port)]);
     await until(() => viaPass.logs.slice(from).some((l) => /Unable to AUTH to MASTER: -WRONGPASS/.test(l.text)), "the AUTH failure logged");
     assert.equal(wrong.inst.repl.primary?.state, "connect");
+  });
+
+  test("npm start -- --replicaof HOST PORT: the banner says the role, and the server replicates", async () => {
+    const p = await primary();
+    await run(p.c, [["SET", "k", "v"]]);
+    const proc = await startKvProcess(["--replicaof", "127.0.0.1", String(p.port)]);
+    stops.push(() => proc.stop());
+    assert.match(proc.output(), new RegExp(`role: +replica of 127\\.0\\.0\\.1:${p.port} \\(read-only; REPLICAOF NO ONE promotes it\\)`));
+    const c = await RespClient.connect(proc.port);
+    stops.push(async () => c.socket.destroy());
+    await until(async () => plain(await c.cmd("GET", "k")) === "v", "the key replicated");
+    const plainStart = await startKvProcess();
+    stops.push(() => plainStart.stop());
+    assert.match(plainStart.output(), /role: +primary\n/);
   });
 
   test("WAIT on the primary counts Agner's acknowledgements (REPLCONF GETACK / ACK)", async () => {
