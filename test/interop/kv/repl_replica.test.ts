@@ -150,7 +150,7 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     }
     const from = viaPass.logs.length;
     const { a: wrong } = await agner(["--masterauth", "nope", "--replicaof", "127.0.0.1", String(p.port)]);
-    await until(() => viaPass.logs.slice(from).some((l) => /Unable to AUTH to MASTER: -WRONGPASS/.test(l.text)), "the AUTH failure logged");
+    await until(() => viaPass.logs.slice(from).filter((l) => /Unable to AUTH to MASTER: -WRONGPASS/.test(l.text)).length >= 2, "the AUTH failure logged, and tried again");
     assert.equal(wrong.inst.repl.primary?.state, "connect");
   });
 
@@ -186,9 +186,16 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     assert.equal(plain(await c.cmd("GET", "soon")), null);
     assert.equal(plain(await c.cmd("EXISTS", "soon")), 0);
     assert.equal(plain(await c.cmd("DBSIZE")), 2, "still held: only the primary expires keys");
+    // A full sync keeps it too.
+    const { a: late, c: lc } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await caughtUp(p.c, late);
+    assert.equal(plain(await lc.cmd("DBSIZE")), 2);
+    assert.equal(plain(await lc.cmd("GET", "soon")), null);
     assert.equal(plain(await p.c.cmd("GET", "soon")), null); // the primary's lazy expiry propagates a DEL
     await caughtUp(p.c, a);
+    await caughtUp(p.c, late);
     assert.equal(plain(await c.cmd("DBSIZE")), 1);
+    assert.equal(plain(await lc.cmd("DBSIZE")), 1);
   });
 
   test("with appendonly yes the replica's AOF holds what it applied: a server started on its directory has the same keys", async () => {
@@ -241,8 +248,10 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
       ["EVAL", "#!lua\nreturn 1", "0"],
       ["EVAL", "#!lua flags=allow-stale,no-writes\nreturn 1", "0"],
       ["EVAL", "#!lua flags=allow-stale\nreturn 1", "0"],
+      ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"],
       ["INFO", "nosuchsection"],
       ["REPLICAOF", "127.0.0.1", dead],
+      ["SLAVEOF", "127.0.0.1", dead],
       ["REPLICAOF", "127.0.0.1", "notaport"],
       ["REPLICAOF", "127.0.0.1", "70000"],
       ["CONFIG", "SET", "replica-serve-stale-data", "yes"],

@@ -75,6 +75,12 @@ test("the handshake: PING, REPLCONF listening-port and capa eof psync2, then PSY
   ]);
 });
 
+test("replica-announce-port is the port it tells its primary", async () => {
+  const { a, fake } = await replicaOf("+CONTINUE\r\n", ["--replica-announce-port", "7777"]);
+  await until(() => a.inst.repl.primary?.state === "connected", "the link to come up");
+  assert.deepEqual(fake.seen[1], ["REPLCONF", "listening-port", "7777"]);
+});
+
 test("an RDB payload that does not load closes the link with its reason; the old data still serves; it reconnects", async () => {
   const { c, fake, log } = await replicaOf(`+FULLRESYNC ${"a".repeat(40)} 0\r\n$9\r\nNOTAREDIS`);
   await until(() => /does not load/.test(log()), "the logged reason");
