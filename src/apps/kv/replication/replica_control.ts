@@ -18,6 +18,7 @@ import { type Atom } from "../../../term/atom.js";
 import { current } from "../../../runtime/current.js";
 import { type Proc } from "../../../runtime/process.js";
 import { type PrimaryLinkView, type ReplState } from "./repl_state.js";
+import type { KvInstance } from "../server/instance.js";
 
 export const READONLY = new ErrorReply("READONLY You can't write against a read only replica.");
 export const MASTERDOWN = new ErrorReply("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
@@ -138,4 +139,15 @@ export function scriptRefusal(primary: PrimaryLinkView | null, readOnly: boolean
 /** What a script's write command gets on a read-only replica (Redis' scriptVerifyWriteCommandAllow), or null. */
 export function scriptWriteDenied(primary: PrimaryLinkView | null, readOnly: boolean): ErrorReply | null {
   return primary !== null && readOnly ? READONLY : null;
+}
+
+/**
+ * How the keys expire lazily (Keyspace.lazyExpire) for what `from` runs (a
+ * connection, or a transaction acting for one): on a replica, its master
+ * client keeps them.
+ */
+export function lazyExpireFor(inst: KvInstance, from: Proc): "delete" | "hide" | "keep" {
+  if (inst.repl.primary === null) return "delete";
+  const conn = inst.tracking.actingFor.get(from) ?? from;
+  return inst.rowOf.get(conn)?.master === true ? "keep" : "hide";
 }

@@ -43,6 +43,7 @@ import { RespWriter } from "../resp/resp_writer.js";
 import { Evictor } from "../commands/evict.js";
 import { valueCost } from "../commands/mem_estimate.js";
 import { OOM, performEvictions } from "./eviction.js";
+import { lazyExpireFor } from "../replication/replica_control.js";
 
 const SERVE_READY = new ServeReady();
 
@@ -390,12 +391,6 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.unsent = [];
     for (const a of q) w.rt.deliver(w, a);
   }
-}
-
-/** How the keys of a batch from `from` expire lazily (Keyspace.lazyExpire): on a replica, its master client keeps them. */
-function lazyExpireFor(inst: KvInstance, from: Proc): "delete" | "hide" | "keep" {
-  if (inst.repl.primary === null) return "delete";
-  return inst.rowOf.get(from)?.master === true ? "keep" : "hide";
 }
 
 /** Takes the settings the keyspace reads (maxmemory, its policy, the LFU parameters) after a CONFIG SET, or at start. */

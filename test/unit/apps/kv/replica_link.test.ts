@@ -12,9 +12,12 @@ import { RespParser } from "../../../../src/apps/kv/resp/resp.js";
 import { RespClient, plain } from "../../../support/resp_client.js";
 import { type TestServer, startAgner } from "../../../support/agner_kv.js";
 import { until } from "../../../support/dist.js";
+import { encodeCommand } from "../../../support/resp_client.js";
+import { fromTriples, rdbChunks } from "../../../../src/apps/kv/rdb/rdb_file.js";
+import { shardOf } from "../../../../src/apps/kv/server/router.js";
 
 /** A fake primary: answers the handshake, then `onPsync`'s bytes; records every command and connection. */
-async function fakePrimary(onPsync: string): Promise<{ port: number; seen: string[][]; connections: number; close(): void }> {
+async function fakePrimary(onPsync: string | Buffer): Promise<{ port: number; seen: string[][]; connections: number; close(): void }> {
   const state = { seen: [] as string[][], connections: 0 };
   const server = net.createServer((sock) => {
     state.connections++;
@@ -27,7 +30,7 @@ async function fakePrimary(onPsync: string): Promise<{ port: number; seen: strin
         const name = argv[0]!.toUpperCase();
         if (name === "PING") sock.write("+PONG\r\n");
         else if (name === "REPLCONF" && argv[1] !== "ACK") sock.write("+OK\r\n");
-        else if (name === "PSYNC") sock.write(onPsync, "latin1");
+        else if (name === "PSYNC") sock.write(typeof onPsync === "string" ? Buffer.from(onPsync, "latin1") : onPsync);
       }
     });
   });
@@ -49,7 +52,7 @@ after(async () => {
   for (const s of stops.reverse()) await s();
 });
 
-async function replicaOf(payload: string, argv: string[] = []): Promise<{ a: TestServer; c: RespClient; fake: Awaited<ReturnType<typeof fakePrimary>>; log: () => string }> {
+async function replicaOf(payload: string | Buffer, argv: string[] = []): Promise<{ a: TestServer; c: RespClient; fake: Awaited<ReturnType<typeof fakePrimary>>; log: () => string }> {
   const fake = await fakePrimary(payload);
   stops.push(() => fake.close());
   const a = await startAgner(["--appendonly", "no", ...argv]);
@@ -113,4 +116,19 @@ test("repl-timeout: a primary silent for that long is dropped (logged) and recon
   const { fake, log } = await replicaOf("+CONTINUE\r\n", ["--repl-timeout", "1"]);
   await until(() => /MASTER timeout/.test(log()), "the timeout logged");
   await until(() => fake.connections >= 2, "a reconnection");
+});
+
+test("the master client sees keys past their TTL as they are (the primary decides when they expire), across shards too; clients do not", async () => {
+  // Keys whose TTL passed here but not (by its clock) on the primary: its INCR and RENAME apply to them as they did there.
+  const other = Array.from({ length: 64 }, (_, i) => `dst${i}`).find((k) => shardOf(k, 1) !== shardOf("old", 1))!;
+  const rdb = Buffer.concat([...rdbChunks({ ctime: 1, usedMem: 2, aofBase: false }, [], [fromTriples(0, ["n", "5", 1000, "old", "v", 1000])])]);
+  const stream = Buffer.concat([encodeCommand(["SELECT", "0"]), encodeCommand(["INCR", "n"]), encodeCommand(["RENAME", "old", other])]);
+  const payload = Buffer.concat([Buffer.from(`+FULLRESYNC ${"b".repeat(40)} 0\r\n$${rdb.length}\r\n`), rdb, stream]);
+  const { a, c } = await replicaOf(payload, ["--shards", "2"]);
+  await until(() => a.inst.repl.primary?.processedOffset === stream.length, "the stream applied");
+  const held = (k: string) => a.inst.keyspaces[shardOf(k, a.inst.mask)]!.db(0).data.get(k);
+  assert.equal(held("n"), "6");
+  assert.equal(held(other), "v");
+  assert.equal(held("old"), undefined);
+  assert.equal(plain(await c.cmd("GET", "n")), null, "a client sees it expired");
 });
