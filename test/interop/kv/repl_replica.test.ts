@@ -9,6 +9,7 @@
  * replies compared with a redis-server replica's.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { after, describe, test } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,6 +108,48 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     assert.ok(want.size > 150, `${want.size} keys`);
     await caughtUp(p.c, a);
     assertSame(await snapshot(c, ["0", "3"]), want);
+  });
+
+  test("property: random commands on the primary; once WAIT counts the replica, its keyspace is the primary's", async () => {
+    const p = await primary();
+    const { a, c } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await caughtUp(p.c, a);
+    const key = fc.constantFrom("a", "b", "c", "d", "e", "f");
+    const val = fc.constantFrom("1", "2", "x", "-7", "3.5", "");
+    const cmd = fc.oneof(
+      fc.tuple(key, val).map(([k, v]) => [["SET", k, v]]),
+      fc.tuple(key, fc.integer({ min: 1, max: 100000 })).map(([k, ms]) => [["SET", k, "t", "PX", String(ms)]]),
+      key.map((k) => [["INCR", k]]),
+      fc.tuple(key, val).map(([k, v]) => [["APPEND", k, v]]),
+      key.map((k) => [["DEL", k]]),
+      fc.tuple(key, val).map(([k, v]) => [["RPUSH", k, v, v]]),
+      key.map((k) => [["LPOP", k]]),
+      fc.tuple(key, key).map(([k, d]) => [["LMOVE", k, d, "LEFT", "RIGHT"]]),
+      fc.tuple(key, val).map(([k, v]) => [["SADD", k, v]]),
+      key.map((k) => [["SPOP", k]]),
+      fc.tuple(key, key, val).map(([k, f, v]) => [["HSET", k, f, v]]),
+      fc.tuple(key, key).map(([k, f]) => [["HINCRBYFLOAT", k, f, "0.5"]]),
+      fc.tuple(key, key).map(([k, m]) => [["ZINCRBY", k, "1.5", m]]),
+      key.map((k) => [["ZPOPMIN", k]]),
+      fc.tuple(key, fc.integer({ min: 1, max: 100000 })).map(([k, s]) => [["EXPIRE", k, String(s)]]),
+      key.map((k) => [["PERSIST", k]]),
+      fc.tuple(key, key).map(([k, d]) => [["RENAME", k, d]]),
+      fc.tuple(key, key).map(([k, d]) => [["COPY", k, d, "REPLACE"]]),
+      fc.tuple(key, key, val).map(([k, d, v]) => [["MSET", k, v, d, v]]),
+      fc.tuple(key, key).map(([k, d]) => [["SUNIONSTORE", d, k, d]]),
+      key.map((k) => [["XADD", k, "*", "f", "v"]]),
+      fc.tuple(key, val, key).map(([k, v, d]) => [["MULTI"], ["SET", k, v], ["INCR", d], ["EXEC"]]),
+      fc.tuple(key, key).map(([k, d]) => [["EVAL", "redis.call('incr', KEYS[1]); return redis.call('rpush', KEYS[2], 'e')", "2", k, d]]),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 40 }), async (steps) => {
+        await run(p.c, [["FLUSHALL"]]);
+        for (const group of steps) for (const argv of group) await p.c.cmd(...argv);
+        assert.equal(plain(await p.c.cmd("WAIT", "1", "10000")), 1);
+        assertSame(await snapshot(c, ["0"]), await snapshot(p.c, ["0"]));
+      }),
+      { numRuns: 25, seed: 16 },
+    );
   });
 
   test("a dropped link (CLIENT KILL TYPE replica) continues with a partial resync", async () => {
