@@ -219,6 +219,37 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     assert.equal(plain(await p.c.cmd("WAIT", "1", "5000")), 1);
   });
 
+  test("the master client in CLIENT LIST / KILL (TYPE master, flag M) as a redis-server replica's, and not closed by timeout", async () => {
+    const p = await primary();
+    const r = await startRedis(["--replicaof", "127.0.0.1", String(p.port)]);
+    stops.push(() => r.stop());
+    const rc = await RespClient.connect(r.port);
+    stops.push(async () => rc.socket.destroy());
+    const { a, c: ac } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await caughtUp(p.c, a);
+    await until(async () => (await infoField(rc, "replication", "master_link_status")) === "up", "redis-server's replica up");
+    const seen: unknown[][] = [];
+    for (const c of [rc, ac]) {
+      await run(c, [["CONFIG", "SET", "timeout", "1"]]);
+      const list = () => c.cmd("CLIENT", "LIST", "TYPE", "master").then((x) => (plain(x) as string).trim().split("\n"));
+      const before = await list();
+      // Past the idle timeout (this client keeps itself busy).
+      for (let i = 0; i < 10; i++) {
+        await new Promise((res) => setTimeout(res, 250));
+        await c.cmd("PING");
+      }
+      const after = await list();
+      const id = (l: string | undefined) => /^id=(\d+)/.exec(l ?? "")?.[1];
+      const flags = before.map((l) => / flags=(\S+) /.exec(l)?.[1]);
+      const addr = before.map((l) => / addr=(\S+) /.exec(l)?.[1]);
+      const normal = (plain(await c.cmd("CLIENT", "LIST", "TYPE", "normal")) as string).trim().split("\n").length;
+      seen.push([before.length, flags, addr, id(after[0]) === id(before[0]), normal, plain(await c.cmd("CLIENT", "KILL", "TYPE", "normal"))]);
+    }
+    assert.deepEqual(seen[1], seen[0]);
+    assert.deepEqual(seen[0]!.slice(0, 2), [1, ["M"]]);
+    assert.equal(seen[0]![3], true);
+  });
+
   test("no active expiry on a replica: an expired key is hidden until the primary's DEL removes it", async () => {
     const p = await primary(["--enable-debug-command", "yes"]);
     await run(p.c, [["DEBUG", "SET-ACTIVE-EXPIRE", "0"]]);

@@ -243,6 +243,7 @@ export class ConnState implements Session {
 
   /** The primary's commands, from the replica link (this is its master client): as if read from the socket. */
   private onReplCommands(cmds: readonly string[][]): void {
+    this.row.lastInteraction = this.inst.clock;
     for (const argv of cmds) {
       if (this.closing) break;
       if (this.blocked) this.queued.push(argv);
