@@ -211,6 +211,20 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     assert.match(plainStart.output(), /role: +primary\n/);
   });
 
+  test("CLIENT KILL TYPE master on the replica: it continues partially, in the database the stream was in", async () => {
+    const p = await primary();
+    const { a, c } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);
+    await caughtUp(p.c, a); // synced: the stream's next write says its database
+    await run(p.c, [["SELECT", "5"], ["SET", "a", "1"]]);
+    await caughtUp(p.c, a);
+    const partial = await counter(p.c, "sync_partial_ok");
+    assert.equal(plain(await c.cmd("CLIENT", "KILL", "TYPE", "master")), 1);
+    await until(async () => (await counter(p.c, "sync_partial_ok")) === partial + 1, "a partial resync");
+    await run(p.c, [["SET", "b", "2"], ["SELECT", "0"]]); // no SELECT in the stream: the primary's stream is still in db 5
+    await caughtUp(p.c, a);
+    assertSame(await snapshot(c), await snapshot(p.c));
+  });
+
   test("WAIT on the primary counts Agner's acknowledgements (REPLCONF GETACK / ACK)", async () => {
     const p = await primary();
     const { a } = await agner(["--replicaof", "127.0.0.1", String(p.port)]);

@@ -107,6 +107,7 @@ function* linkMain(inst: KvInstance, ack: (r: never) => void): Generator<unknown
   const configured = inst.config.get("replicaof");
   // The directive counts until the first REPLICAOF (a restarted link must not undo a promotion).
   if (c.gen === 0 && configured !== null) setPrimary(inst.repl, configured, inst.names.replica);
+  link.adoptMaster();
   link.retarget();
   sendAfter(1000, self, Tick.instance);
   for (;;) yield* link.handle(yield* receive(_));
@@ -175,13 +176,29 @@ class Link {
       else this.sock?.resume();
       return;
     }
-    if (m instanceof Tuple && m[0] === DOWN && m[1] === this.masterMon) {
-      this.masterMon = null;
-      this.control.master = null;
-      // What it had not applied is lost: the data matches no offset any more.
-      this.control.forceFull = true;
-      if (this.sock !== null) this.drop("the master client exited");
-    }
+    if (m instanceof Tuple && m[0] === DOWN && m[1] === this.masterMon) return this.onMasterDown(m[3] as Proc);
+  }
+
+  /**
+   * The master client ended (CLIENT KILL TYPE master, a crash). With
+   * everything it was given applied, the data is at the offset: the link
+   * continues partially, the next master client in the same database (as
+   * Redis' cached master). Otherwise the data matches no offset: full sync.
+   */
+  private onMasterDown(pid: Proc): void {
+    const c = this.control;
+    this.masterMon = null;
+    c.master = null;
+    const v = this.view;
+    if (v !== null && v.processedOffset === this.inst.repl.offset) c.resumeDb = this.inst.rowOf.get(pid)?.db ?? 0;
+    else c.forceFull = true;
+    if (this.sock !== null) this.drop("the master client exited");
+  }
+
+  /** A master client that outlived the previous link process: this one watches it. */
+  adoptMaster(): void {
+    const m = this.control.master;
+    if (m !== null) this.masterMon = monitor(m);
   }
 
   /** REPLICAOF changed (or the link starts): drop the socket, connect to the new target if any. */
@@ -435,6 +452,7 @@ class Link {
       return this.drop("a shard exited while the synced data was swapped in");
     }
     this.control.forceFull = false;
+    this.control.resumeDb = 0;
     this.inst.repl.adopt(full.replid, full.offset);
     const form = this.view?.syncing?.total === -1 ? "EOF-marked" : "length-prefixed";
     this.log("notice", `MASTER <-> REPLICA sync: loaded ${loaded.counts.keys} keys (${payload.length} bytes, ${form} payload)`);
@@ -498,6 +516,9 @@ class Link {
     }
     this.control.master = pid;
     this.masterMon = monitor(pid);
+    const db = this.control.resumeDb;
+    this.control.resumeDb = 0;
+    if (db !== 0) pid.rt.deliver(pid, new ReplCommands([["SELECT", String(db)]]));
   }
 }
 

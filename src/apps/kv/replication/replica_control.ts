@@ -48,6 +48,8 @@ export interface ReplicaControl {
   forceFull: boolean;
   /** The connection process that applies the primary's stream (Redis' master client), or null. */
   master: Proc | null;
+  /** The database the next master client starts in: its predecessor's, when it ended with everything applied (Redis' cached master keeps its db). */
+  resumeDb: number;
 }
 
 const CONTROLS = new WeakMap<object, ReplicaControl>();
@@ -55,7 +57,7 @@ const CONTROLS = new WeakMap<object, ReplicaControl>();
 /** The instance's control (keyed by its replication state, which lives as long as it). */
 export function replicaControl(repl: ReplState): ReplicaControl {
   let c = CONTROLS.get(repl);
-  if (c === undefined) CONTROLS.set(repl, (c = { target: null, gen: 0, forceFull: false, master: null }));
+  if (c === undefined) CONTROLS.set(repl, (c = { target: null, gen: 0, forceFull: false, master: null, resumeDb: 0 }));
   return c;
 }
 
