@@ -12,6 +12,8 @@ import { RespParser } from "../../../../src/apps/kv/resp/resp.js";
 import { RespClient, plain } from "../../../support/resp_client.js";
 import { type TestServer, startAgner } from "../../../support/agner_kv.js";
 import { until } from "../../../support/dist.js";
+import { exit } from "../../../../src/index.js";
+import { replicaControl } from "../../../../src/apps/kv/replication/replica_control.js";
 import { encodeCommand } from "../../../support/resp_client.js";
 import { fromTriples, rdbChunks } from "../../../../src/apps/kv/rdb/rdb_file.js";
 import { shardOf } from "../../../../src/apps/kv/server/router.js";
@@ -131,4 +133,19 @@ test("the master client sees keys past their TTL as they are (the primary decide
   assert.equal(held(other), "v");
   assert.equal(held("old"), undefined);
   assert.equal(plain(await c.cmd("GET", "n")), null, "a client sees it expired");
+});
+
+test("a master client that ends before its commands are known applied makes the next sync full (PSYNC ? -1)", async () => {
+  // A blocking command (no primary sends one) holds the master client: the commands behind it are never applied.
+  const stream = Buffer.concat([encodeCommand(["BLPOP", "q", "0"]), ...Array.from({ length: 50 }, (_, i) => encodeCommand(["SET", `k${i}`, "v"]))]);
+  const { a, fake } = await replicaOf(Buffer.concat([Buffer.from("+CONTINUE\r\n"), stream]));
+  const start = () => a.inst.repl.primary?.processedOffset ?? -1;
+  await until(() => a.inst.repl.primary?.state === "connected", "the link up");
+  const base = start();
+  await until(() => a.inst.repl.offset === base + stream.length, "the stream fed", 5000);
+  await new Promise((r) => setTimeout(r, 1200)); // a barrier went, and cannot come back
+  assert.equal(start(), base);
+  exit(replicaControl(a.inst.repl).master!, "kill");
+  await until(() => fake.seen.filter((x) => x[0] === "PSYNC").length >= 2, "a second PSYNC");
+  assert.deepEqual(fake.seen.filter((x) => x[0] === "PSYNC")[1], ["PSYNC", "?", "-1"]);
 });
