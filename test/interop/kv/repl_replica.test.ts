@@ -318,6 +318,14 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     await run(p.c, [["SET", "after-promotion", "1"]]);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(plain(await c.cmd("EXISTS", "after-promotion")), 0);
+    // The master client is gone, as Redis frees it.
+    await until(async () => (plain(await c.cmd("CLIENT", "LIST", "TYPE", "master")) as string) === "", "no master client");
+    // Pointed at the old primary again: its history has a new id now, so a full sync (as Redis), key by key.
+    const full = await counter(p.c, "sync_full");
+    assert.equal(plain(await c.cmd("REPLICAOF", "127.0.0.1", String(p.port))), "OK");
+    await caughtUp(p.c, a);
+    assert.equal(await counter(p.c, "sync_full"), full + 1);
+    assertSame(await snapshot(c), await snapshot(p.c));
   });
 
   test("-READONLY, -MASTERDOWN and REPLICAOF's replies are redis-server's", async () => {

@@ -97,6 +97,9 @@ class Throttle {
 
 type Step = "ping" | "auth" | "port" | "capa" | "psync";
 
+/** The barrier offset that ends the master client after a promotion. */
+const RETIRE = -1;
+
 function* linkMain(inst: KvInstance, ack: (r: never) => void): Generator<unknown, void, unknown> {
   const self = current!;
   register(inst.names.replica, self);
@@ -135,6 +138,8 @@ class Link {
   private masterMon: Ref | null = null;
   /** When the socket was opened (for repl-timeout before any byte). */
   private openedAt = 0;
+  /** The master client being ended after a promotion, once it applied what it had. */
+  private retired: Proc | null = null;
 
   constructor(
     readonly inst: KvInstance,
@@ -189,6 +194,10 @@ class Link {
     const c = this.control;
     this.masterMon = null;
     c.master = null;
+    if (pid === this.retired) {
+      this.retired = null;
+      return;
+    }
     const v = this.view;
     if (v !== null && v.processedOffset === this.inst.repl.offset) c.resumeDb = this.inst.rowOf.get(pid)?.db ?? 0;
     else c.forceFull = true;
@@ -208,6 +217,8 @@ class Link {
     this.gen = c.gen;
     if (this.sock !== null) this.closeSocket();
     if (c.target !== null) this.connect();
+    // Promoted: the master client goes once it has applied what it was given (their bytes are in the history already).
+    else if (c.master !== null) this.barrier(RETIRE);
   }
 
   closeSocket(): void {
@@ -327,6 +338,14 @@ class Link {
   }
 
   private onApplied(offset: number): void {
+    if (offset === RETIRE) {
+      const m = this.control.master;
+      if (m !== null && this.control.target === null) {
+        this.retired = m;
+        exit(m, "kill");
+      }
+      return;
+    }
     const v = this.view;
     if (v !== null) v.processedOffset = Math.max(v.processedOffset, offset);
     if (v?.state === "connected") this.write(["REPLCONF", "ACK", String(offset)]);
