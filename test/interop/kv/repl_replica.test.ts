@@ -264,6 +264,23 @@ describe("Agner as a replica of redis-server 7.0.15", needsRedisServer(), () => 
     assert.equal(seen[0]![3], true);
   });
 
+  test("maxmemory on a replica: ignored by default (nothing evicted), else it evicts but still applies every primary command", async () => {
+    const p = await primary();
+    const { a: ignoring, c: ic } = await agner(["--replicaof", "127.0.0.1", String(p.port), "--maxmemory", "1", "--maxmemory-policy", "noeviction"]);
+    const { a: evicting, c: ec } = await agner(["--replicaof", "127.0.0.1", String(p.port), "--maxmemory", "1", "--maxmemory-policy", "noeviction", "--replica-ignore-maxmemory", "no"]);
+    await writeLoad(p.c, 100, "mem");
+    await caughtUp(p.c, ignoring);
+    await caughtUp(p.c, evicting);
+    const want = await snapshot(p.c);
+    assertSame(await snapshot(ic), want);
+    // noeviction over maxmemory refuses clients' writes (with replica-read-only no), never the primary's.
+    assertSame(await snapshot(ec), want);
+    await run(ec, [["CONFIG", "SET", "replica-read-only", "no"]]);
+    assert.deepEqual(plain(await ec.cmd("SET", "mine", "1")), { error: "OOM command not allowed when used memory > 'maxmemory'." });
+    await run(ic, [["CONFIG", "SET", "replica-read-only", "no"]]);
+    assert.equal(plain(await ic.cmd("SET", "mine", "1")), "OK");
+  });
+
   test("no active expiry on a replica: an expired key is hidden until the primary's DEL removes it", async () => {
     const p = await primary(["--enable-debug-command", "yes"]);
     await run(p.c, [["DEBUG", "SET-ACTIVE-EXPIRE", "0"]]);

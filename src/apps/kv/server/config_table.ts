@@ -97,7 +97,7 @@ export const SETTINGS = {
   "replica-lazy-flush": bool(false, { alias: "slave-lazy-flush" }),
   "replica-serve-stale-data": bool(true, { ...APPLIED, alias: "slave-serve-stale-data" }),
   "replica-read-only": bool(true, { ...APPLIED, alias: "slave-read-only" }),
-  "replica-ignore-maxmemory": bool(true, { alias: "slave-ignore-maxmemory" }),
+  "replica-ignore-maxmemory": bool(true, { ...APPLIED, alias: "slave-ignore-maxmemory" }),
   "jemalloc-bg-thread": bool(true),
   activedefrag: bool(false, {}, (v) =>
     v ? "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution" : undefined,

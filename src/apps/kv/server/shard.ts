@@ -208,6 +208,8 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const limited = s.maxmemory !== 0;
     this.inst.shardEvents[s.index]!.by = b.from;
     s.keyspace.lazyExpire = lazyExpireFor(this.inst, b.from);
+    // A replica's master client is never refused for memory (Redis' obey_client): it evicts, then applies.
+    const obey = s.keyspace.lazyExpire === "keep";
     const blocked = s.keyspace.blocked;
     let served: (Served | Wake)[] | null = null;
     const inst = this.inst;
@@ -217,7 +219,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
       const t0 = performance.now();
       try {
         // Redis' processCommand: evict before a command that may grow memory; refuse it when that cannot help.
-        if (limited && (spec.bits & CMD.denyoom) !== 0 && !this.evict(s)) replies[i] = OOM;
+        if (limited && (spec.bits & CMD.denyoom) !== 0 && !this.evict(s) && !obey) replies[i] = OOM;
         else {
           replies[i] = execCommand(s, spec, cmds[i]!);
           if (s.blockedOn !== null) replies[i] = this.park(s, b.from, spec);
