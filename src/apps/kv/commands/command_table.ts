@@ -251,6 +251,9 @@ const MULTI_SHARD_SUM = "request_policy:multi_shard response_policy:agg_sum";
 
 export type { ArgDoc, KeySpec } from "./command_def.js";
 
+/** REPLICAOF and SLAVEOF's arguments: `host port` or `NO ONE`. */
+const REPLICAOF_ARGS = "args:oneof(host-port:block(host:string port:integer) no-one:block(no:pure-token=NO one:pure-token=ONE))";
+
 const DEFS: Record<string, Def> = {
   // --- strings
   get: { arity: 2, flags: "readonly fast", acl: "string", keys: [RO_ACCESS], exec: str.getCommand, group: "string", since: "1.0.0",
@@ -634,9 +637,9 @@ const DEFS: Record<string, Def> = {
   lastsave: { arity: 1, flags: "loading stale fast", acl: "admin dangerous", tips: "nondeterministic_output", group: "server", since: "1.0.0",
     summary: "Returns the Unix time of the last successful save to the RDB file." },
   replicaof: { arity: 3, flags: "admin noscript stale no_async_loading", group: "server", since: "5.0.0",
-    summary: "Makes the server a replica of another instance, or promotes it to primary (NO ONE).", args: "host:string port:integer" },
+    summary: "Makes the server a replica of another instance, or promotes it to primary (NO ONE).", args: REPLICAOF_ARGS },
   slaveof: { arity: 3, flags: "admin noscript stale no_async_loading", group: "server", since: "1.0.0", deprecated: ["5.0.0", "`REPLICAOF`"],
-    summary: "Makes the server a replica of another instance, or promotes it to primary (NO ONE).", args: "host:string port:integer" },
+    summary: "Makes the server a replica of another instance, or promotes it to primary (NO ONE).", args: REPLICAOF_ARGS },
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */
