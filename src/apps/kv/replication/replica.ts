@@ -162,6 +162,8 @@ class Link {
   *handle(m: unknown): Generator<unknown, void, unknown> {
     if (m === ReplicaOfChanged.instance) return this.retarget();
     if (m instanceof Sock) {
+      // REPLICAOF came after these bytes were read: they are for the old target.
+      if (this.control.gen !== this.gen) return this.retarget();
       if (m.id !== this.sockId || this.sock === null) return;
       if (m.kind === "connected") return this.onConnected();
       if (m.kind === "closed") return this.drop(m.why);
@@ -473,6 +475,8 @@ class Link {
     this.control.forceFull = false;
     this.control.resumeDb = 0;
     this.inst.repl.adopt(full.replid, full.offset);
+    // Promoted while the data was swapped in: the synced history becomes the secondary one, as if promoted right after.
+    if (this.control.gen !== this.gen && this.control.target === null) this.inst.repl.shiftReplId();
     const form = this.view?.syncing?.total === -1 ? "EOF-marked" : "length-prefixed";
     this.log("notice", `MASTER <-> REPLICA sync: loaded ${loaded.counts.keys} keys (${payload.length} bytes, ${form} payload)`);
     yield* this.startMaster();
