@@ -179,6 +179,13 @@ function epmdLine(e: ListenInfo["epmd"]): string {
   }
 }
 
+/** The banner's role: a primary, or a replica of `replicaof` (which REPLICAOF NO ONE promotes). */
+function roleLine(c: Config): string {
+  const of = c.get("replicaof");
+  if (of === null) return "primary";
+  return `replica of ${of.host}:${of.port} (${c.get("replica-read-only") ? "read-only" : "writable"}; REPLICAOF NO ONE promotes it)`;
+}
+
 function banner(inst: KvInstance, info: ListenInfo | null, joined: JoinResult | null): void {
   const node = info?.node ?? null;
   const c = inst.config;
@@ -188,6 +195,7 @@ function banner(inst: KvInstance, info: ListenInfo | null, joined: JoinResult | 
   const lines = [
     `Agner KV server ready: RESP on ${c.get("bind").join(" ")} port ${port} (${inst.shardCount} shards), data in ${resolve(c.get("dir"))} (${c.get("appendonly") ? `append-only file, appendfsync ${c.get("appendfsync")}` : "not persisted: appendonly no"}), node ${node ?? "(none: distribution off)"}`,
     `  redis-cli:  redis-cli -h ${host} -p ${port}${pass}`,
+    `  role:       ${roleLine(c)}`,
     ...(c.get("memcached")
       ? [
           `  memcached:  memcached protocol on ${c.get("memcached-bind").join(" ")} port ${memcachedPort(inst)}, same keys as database 0: ` +

@@ -1,7 +1,7 @@
 /**
  * A new user's path, as docs/your_first_program.md walks it: the package
- * packed (`npm pack`: the built code, its types and the docs, nothing
- * else), a project scaffolded by `agner new`, Agner installed into it from
+ * packed (`npm pack`: the built code, its types, the docs and `agner new`'s
+ * templates, nothing else), a project scaffolded by `agner new`, Agner installed into it from
  * the tarball, then the project's own `npm test` and `npm start`, and a
  * real Elixir node calling its GenServer.
  */
@@ -30,7 +30,7 @@ describe("agner new, from npm pack to a node iex calls", () => {
     tarball = join(tmp, readdirSync(tmp).find((f) => f.endsWith(".tgz"))!);
     const { stdout } = await run("tar", ["tzf", tarball], { maxBuffer: 16 << 20 });
     const files = stdout.trim().split("\n").map((f) => f.replace(/^package\//, ""));
-    const stray = files.filter((f) => !(f === "package.json" || f === "README.md" || /^docs\/[\w./-]+$/.test(f) || /^dist\/src\/.*\.(js|d\.ts)$/.test(f)));
+    const stray = files.filter((f) => !(f === "package.json" || f === "README.md" || /^(docs|templates)\/[\w./-]+$/.test(f) || /^dist\/src\/.*\.(js|d\.ts)$/.test(f)));
     assert.deepEqual(stray, []);
     for (const f of ["dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli/kv.js", "docs/your_first_program.md"]) assert.ok(files.includes(f), f);
   });

@@ -146,9 +146,9 @@ describe("BEAM tools' requests to every process of the npm start entry", needsEr
     assert.equal((struct as { name: string }).name, "ShardState");
     assert.equal(index, 0);
     assert.equal(whichOk, true, "which_children: [{Id, Child, Type, Modules}]");
-    assert.equal(whichLen, 8);
+    assert.equal(whichLen, 9);
     assert.deepEqual((countKeys as { name: string }[]).map((a) => a.name), ["specs", "active", "supervisors", "workers"]);
-    assert.equal(specs, 8);
+    assert.equal(specs, 9);
     assert.equal(sups, 3);
     assert.equal((statsOn as { name: string }).name, "ok");
     assert.equal((statsGet as { name: string }).name, "ok");

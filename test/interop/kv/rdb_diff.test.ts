@@ -15,73 +15,7 @@ import { join } from "node:path";
 import { needsRedisServer, startRedis, type RedisServer } from "../../support/redis_server.js";
 import { type KvProcess, startKvProcess } from "../../support/kv_process.js";
 import { RespClient, plain } from "../../support/resp_client.js";
-
-const LIB = "#!lua name=rdblib\nredis.register_function('answer', function() return 42 end)";
-
-/** Commands that build a keyspace of every type and encoding. */
-function population(): string[][] {
-  const cmds: string[][] = [];
-  const far = String(Date.now() + 3_600_000);
-  cmds.push(["SET", "s:small", "hello"], ["SET", "s:int", "12345"], ["SET", "s:raw", "x".repeat(500)], ["SET", "s:ttl", "v", "PXAT", far]);
-  cmds.push(["SET", "s:bin", "\x00\xff\r\n"], ["SETRANGE", "s:bits", "3", "abc"]);
-  cmds.push(["RPUSH", "l:small", "a", "1", "b"], ["RPUSH", "l:big", ...Array.from({ length: 2000 }, (_, i) => `element-${i}`)]);
-  cmds.push(["RPUSH", "l:huge", "y".repeat(10000), "z"]);
-  cmds.push(["SADD", "set:int", "1", "2", "-7"], ["SADD", "set:str", "a", "b", "c"], ["SADD", "set:big", ...Array.from({ length: 700 }, (_, i) => `m${i}`)]);
-  cmds.push(["ZADD", "z:small", "1", "a", "2.5", "b", "-inf", "c"], ["ZADD", "z:big", ...Array.from({ length: 300 }, (_, i) => [String(i / 3), `m${i}`]).flat()]);
-  cmds.push(["HSET", "h:small", "f", "v", "n", "1"], ["HSET", "h:big", ...Array.from({ length: 300 }, (_, i) => [`f${i}`, `v${i}`]).flat()]);
-  cmds.push(["HSET", "h:long", "f", "v".repeat(100)], ["PEXPIREAT", "h:long", far]);
-  for (let i = 0; i < 150; i++) cmds.push(["XADD", "x:s", `${1700000000000 + i}-0`, "f", String(i), "g", "w".repeat(i % 40)]);
-  cmds.push(["XDEL", "x:s", "1700000000003-0"], ["XGROUP", "CREATE", "x:s", "g1", "0"], ["XGROUP", "CREATE", "x:s", "g2", "$"]);
-  cmds.push(["XREADGROUP", "GROUP", "g1", "alice", "COUNT", "5", "STREAMS", "x:s", ">"], ["XREADGROUP", "GROUP", "g1", "bob", "COUNT", "3", "STREAMS", "x:s", ">"]);
-  cmds.push(["XACK", "x:s", "g1", "1700000000001-0"], ["XADD", "x:empty", "1-1", "a", "b"], ["XDEL", "x:empty", "1-1"]);
-  cmds.push(["SELECT", "5"], ["SET", "db5:key", "in five"], ["SELECT", "0"]);
-  cmds.push(["FUNCTION", "LOAD", LIB]);
-  return cmds;
-}
-
-async function run(c: RespClient, cmds: string[][]): Promise<void> {
-  for (const argv of cmds) {
-    const r = await c.cmd(...argv);
-    assert.notEqual(r.t, "error", `${argv.join(" ").slice(0, 80)}: ${JSON.stringify(plain(r))}`);
-  }
-}
-
-/** Everything a server holds, key by key, in a form both servers answer alike. */
-async function snapshot(c: RespClient): Promise<Map<string, unknown>> {
-  const out = new Map<string, unknown>();
-  for (const db of ["0", "5"]) {
-    await c.cmd("SELECT", db);
-    const keys = (plain(await c.cmd("KEYS", "*")) as string[]).sort();
-    for (const k of keys) {
-      const type = plain(await c.cmd("TYPE", k)) as string;
-      // A string's encoding is not in the file (a loaded one is int, embstr or raw by its length, in both).
-      const enc = type === "string" ? null : plain(await c.cmd("OBJECT", "ENCODING", k));
-      const at = plain(await c.cmd("PEXPIRETIME", k));
-      let v: unknown;
-      if (type === "string") v = plain(await c.cmd("GET", k));
-      else if (type === "list") v = plain(await c.cmd("LRANGE", k, "0", "-1"));
-      else if (type === "set") v = (plain(await c.cmd("SMEMBERS", k)) as string[]).sort();
-      else if (type === "zset") v = plain(await c.cmd("ZRANGE", k, "0", "-1", "WITHSCORES"));
-      else if (type === "hash") v = pairsSorted(plain(await c.cmd("HGETALL", k)) as string[]);
-      else v = plain(await c.cmd("XINFO", "STREAM", k, "FULL"));
-      out.set(`${db}/${k}`, { type, enc, at, v });
-    }
-  }
-  await c.cmd("SELECT", "0");
-  out.set("functions", plain(await c.cmd("FUNCTION", "LIST", "WITHCODE")));
-  return out;
-}
-
-function pairsSorted(a: string[]): string[][] {
-  const p: string[][] = [];
-  for (let i = 0; i < a.length; i += 2) p.push([a[i]!, a[i + 1]!]);
-  return p.sort((x, y) => (x[0]! < y[0]! ? -1 : 1));
-}
-
-function assertSame(got: Map<string, unknown>, want: Map<string, unknown>): void {
-  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
-  for (const [k, v] of want) assert.deepEqual(got.get(k), v, k);
-}
+import { assertSame, population, run, snapshot } from "../../support/repl_compare.js";
 
 describe("RDB files with redis-server 7.0.15", needsRedisServer(), () => {
   let dir = "";

@@ -1,8 +1,8 @@
 /**
  * Every ```ts block of docs/*.md must appear verbatim in a file under
  * examples/, which is compiled with the project and run by the tests, or
- * in the project `agner new` writes (src/cli/new_templates.ts, built and
- * tested by test/interop/agner_new.test.ts), so the guides cannot drift
+ * in the project `agner new` writes (templates/new/, built and tested by
+ * test/interop/agner_new.test.ts), so the guides cannot drift
  * from code that works. Blocks fenced as
  * ```ts nocheck are exempt (for sketches of API not yet built).
  */
@@ -21,7 +21,7 @@ function examplesText(dir = join(repo, "examples")): string {
 }
 
 test("every TypeScript block of the guides is code from examples/", () => {
-  const code = examplesText() + readFileSync(join(repo, "src/cli/new_templates.ts"), "utf8");
+  const code = examplesText() + readFileSync(join(repo, "templates/new/src/counter.ts.tpl"), "utf8");
   const docs = join(repo, "docs");
   const missing: string[] = [];
   let blocks = 0;

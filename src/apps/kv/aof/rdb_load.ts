@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Int64 } from "../commands/numbers.js";
+import { type Keyspace } from "../commands/db.js";
 import { KvError } from "../errors.js";
 import { valueCost } from "../commands/mem_estimate.js";
 import { RdbFileError, loadRdb } from "../rdb/rdb_file.js";
@@ -34,6 +35,57 @@ export function rdbPath(inst: KvInstance): string {
   return join(resolve(inst.config.get("dir")), inst.config.get("dbfilename"));
 }
 
+/** A key of a database this server does not have (`databases`). */
+export class RdbDatabaseError extends KvError {}
+
+export interface RdbCounts {
+  /** Keys read, expired ones included. */
+  keys: number;
+  /** Keys skipped because their TTL had passed at `now`. */
+  expired: number;
+}
+
+/**
+ * Loads RDB bytes into `keyspaces` (one per shard, keys placed by
+ * {@link shardOf}, settled), libraries into the server's functions: at start
+ * into the live keyspaces, on a replica's full sync into fresh ones
+ * (replication/replica_load.ts). `now` null keeps keys already expired, as
+ * a replica does (its primary's DELs remove them). Throws RdbFileError or
+ * {@link RdbDatabaseError}.
+ */
+export function loadRdbInto(inst: KvInstance, buf: Uint8Array, keyspaces: readonly Keyspace[], now: number | null): RdbCounts {
+  let keys = 0;
+  let expired = 0;
+  const databases = inst.config.get("databases");
+  const functions = inst.scripting.functions;
+  const mask = keyspaces.length - 1;
+  loadRdb(
+    buf,
+    {
+      key(db: number, key: string, value, at: Int64 | undefined) {
+        if (db >= databases) throw new RdbDatabaseError(`the file has database ${db}; this server is configured with ${databases} databases`);
+        const d = keyspaces[shardOf(key, mask)]!.db(db);
+        keys++;
+        if (at !== undefined && now !== null && at < now) {
+          if (d.data.has(key)) return false;
+          expired++;
+          return;
+        }
+        // One Map operation per key, no events, not a change (Db.loadKey): the keyspace is not served yet.
+        if (!d.loadKey(key, value)) return false;
+        if (at !== undefined) d.expires.set(key, at);
+      },
+      library(code) {
+        const r = functions.replay(["FUNCTION", "LOAD", "REPLACE", code]);
+        if (r instanceof ErrorReply) return r.text;
+      },
+    },
+    inst.config.get("rdbchecksum"),
+  );
+  for (const ks of keyspaces) ks.settle(valueCost);
+  return { keys, expired };
+}
+
 export interface RdbLoaded {
   keys: number;
   expired: number;
@@ -51,38 +103,15 @@ export function loadRdbAtStart(inst: KvInstance, now = Date.now()): RdbLoaded | 
   } catch (e) {
     throw new RdbLoadError(path, -1, (e as Error).message);
   }
-  let keys = 0;
-  let expired = 0;
-  const databases = inst.config.get("databases");
-  const functions = inst.scripting.functions;
+  let counts: RdbCounts;
   try {
-    loadRdb(
-      buf,
-      {
-        key(db: number, key: string, value, at: Int64 | undefined) {
-          if (db >= databases) throw new RdbLoadError(path, -1, `the file has database ${db}; this server is configured with ${databases} databases`);
-          const d = inst.keyspaces[shardOf(key, inst.mask)]!.db(db);
-          keys++;
-          if (at !== undefined && at < now) {
-            if (d.data.has(key)) return false;
-            expired++;
-            return;
-          }
-          if (!d.loadKey(key, value)) return false;
-          if (at !== undefined) d.expires.set(key, at);
-        },
-        library(code) {
-          const r = functions.replay(["FUNCTION", "LOAD", code]);
-          if (r instanceof ErrorReply) return r.text;
-        },
-      },
-      inst.config.get("rdbchecksum"),
-    );
+    counts = loadRdbInto(inst, buf, inst.keyspaces, now);
   } catch (e) {
     if (e instanceof RdbFileError) throw new RdbLoadError(path, e.offset, e.reason);
+    if (e instanceof RdbDatabaseError) throw new RdbLoadError(path, -1, e.message);
     throw e;
   }
-  for (const ks of inst.keyspaces) ks.settle(valueCost);
+  const { keys, expired } = counts;
   const st = rdbStatus(inst);
   st.lastLoadKeysLoaded = keys - expired;
   st.lastLoadKeysExpired = expired;

@@ -137,6 +137,8 @@ export const CMD = {
   skip_slowlog: 64,
   no_auth: 128,
   allow_busy: 256,
+  /** Runs on a replica whose link is down with replica-serve-stale-data no. */
+  stale: 512,
 } as const;
 
 function flagBits(flags: readonly string[]): number {
@@ -248,6 +250,9 @@ const OW_UPDATE = ks("OW update");
 const MULTI_SHARD_SUM = "request_policy:multi_shard response_policy:agg_sum";
 
 export type { ArgDoc, KeySpec } from "./command_def.js";
+
+/** REPLICAOF and SLAVEOF's arguments: `host port` or `NO ONE`. */
+const REPLICAOF_ARGS = "args:oneof(host-port:block(host:string port:integer) no-one:block(no:pure-token=NO one:pure-token=ONE))";
 
 const DEFS: Record<string, Def> = {
   // --- strings
@@ -631,6 +636,10 @@ const DEFS: Record<string, Def> = {
     summary: "Saves the dataset to the RDB file in the background.", args: "schedule:pure-token=SCHEDULE@3.2.2?" },
   lastsave: { arity: 1, flags: "loading stale fast", acl: "admin dangerous", tips: "nondeterministic_output", group: "server", since: "1.0.0",
     summary: "Returns the Unix time of the last successful save to the RDB file." },
+  replicaof: { arity: 3, flags: "admin noscript stale no_async_loading", group: "server", since: "5.0.0",
+    summary: "Makes the server a replica of another instance, or promotes it to primary (NO ONE).", args: REPLICAOF_ARGS },
+  slaveof: { arity: 3, flags: "admin noscript stale no_async_loading", group: "server", since: "1.0.0", deprecated: ["5.0.0", "`REPLICAOF`"],
+    summary: "Makes the server a replica of another instance, or promotes it to primary (NO ONE).", args: REPLICAOF_ARGS },
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */

@@ -589,6 +589,14 @@ export class Keyspace {
   used = 0;
   /** Some database has keys to {@link settle}. */
   unsettled = false;
+  /**
+   * What a lookup does with a key whose TTL has passed (Redis'
+   * expireIfNeeded): a primary deletes it ("delete"); a replica hides it from
+   * its clients without deleting it ("hide": its primary's DEL will), and its
+   * master client sees it as it is ("keep"), so the primary's commands apply
+   * as they did there. Set by the shard per batch.
+   */
+  lazyExpire: "delete" | "hide" | "keep" = "delete";
   /** The access maps hold LFU words (an LFU maxmemory policy), not LRU clocks. */
   lfu = false;
   /** Under LFU, the word of keys not accessed since tracking began. */
@@ -725,11 +733,14 @@ const DEL = "DEL";
 
 /**
  * Removes `key` if its TTL has passed, counting it and propagating a DEL
- * (as Redis' expireIfNeeded). True when it was removed.
+ * (as Redis' expireIfNeeded). True when it was removed (or, on a replica,
+ * is to be treated as gone: {@link Keyspace.lazyExpire}).
  */
 export function expireIfNeeded(ctx: KeyContext, key: string): boolean {
   const db = ctx.db;
   if (!db.isExpired(key, ctx.now)) return false;
+  const mode = db.keyspace.lazyExpire;
+  if (mode !== "delete") return mode === "hide";
   db.deleteKey(key);
   db.stats.expiredKeys++;
   notify(db, NOTIFY.EXPIRED, "expired", key);

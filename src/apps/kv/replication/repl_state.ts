@@ -92,9 +92,6 @@ export class ReplBacklog {
   }
 }
 
-/** What a primary answers a PSYNC with (Redis' masterTryPartialResynchronization). */
-export type PsyncDecision = { readonly kind: "continue"; readonly backlog: Buffer } | { readonly kind: "full" };
-
 /** The link to this server's primary, as ROLE and INFO replication show it; null on a primary. */
 export interface PrimaryLinkView {
   readonly host: string;
@@ -111,9 +108,10 @@ export interface PrimaryLinkView {
   readonly processedOffset: number;
 }
 
+/** What a primary answers a PSYNC with (Redis' masterTryPartialResynchronization). */
+export type PsyncDecision = { readonly kind: "continue"; readonly backlog: Buffer } | { readonly kind: "full" };
+
 export class ReplState {
-  /** The link to the primary while this server is a replica (REPLICAOF host port); null on a primary. */
-  primary: PrimaryLinkView | null = null;
   /** This server's replication id (its history's name). */
   replid = newReplId();
   /** The id of the history it continued from after a promotion, or {@link NO_REPLID}. */
@@ -124,6 +122,8 @@ export class ReplState {
   secondOffset = -1;
   /** Created with the first replica (on a primary) or the first sync (on a replica); null before. */
   backlog: ReplBacklog | null = null;
+  /** The link to this server's primary (set by replication/replica.ts), or null on a primary. */
+  primary: PrimaryLinkView | null = null;
 
   /** Appends bytes of the replication stream. */
   feed(data: Uint8Array): void {

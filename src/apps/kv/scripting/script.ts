@@ -43,6 +43,8 @@ export interface ScriptServer {
   aclCheck(argv: string[]): boolean | ErrorReply;
   /** scriptVerifyACL: the caller's user may run this redis.call (null), or the error (the denial logged). */
   aclVerify(cmd: CommandEntry, argv: readonly string[]): ErrorReply | null;
+  /** Why write commands are refused to scripts now (a read-only replica), or null. */
+  readonly writeDenied?: ErrorReply | null;
 }
 
 /** A script or function being run: the {@link ScriptHost} its Lua calls. */
@@ -91,6 +93,7 @@ export class ScriptRun implements ScriptHost {
     if (denied !== null) return denied;
     const write = (bits & CMD.write) !== 0;
     if (this.readOnly && (write || cmd.mayReplicate)) return new ErrorReply("ERR Write commands are not allowed from read-only scripts.");
+    if (write && this.server.writeDenied != null) return this.server.writeDenied;
     if (!(this.flags.allowOom && !this.flags.compat) && !this.dirty && this.server.oomAtStart && (bits & CMD.denyoom) !== 0) {
       return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
     }

@@ -10,6 +10,7 @@
  *     ├── kv                 the seed's GenServer, for Erlang/Elixir nodes
  *     ├── kv_global          {global, kv} while a primary
  *     ├── kv_conn_sup        DynamicSupervisor of connection processes (temporary)
+ *     ├── kv_replica         the link to this server's primary, idle on a primary (replication/replica.ts)
  *     └── kv_listener_sup (one_for_one)
  *         ├── kv_listener_0 ..  one per bind address
  *         └── kv_mc_sup         memcached: its flusher and listeners (memcached_server.ts)
@@ -46,6 +47,7 @@ import { FLUSH } from "../aof/persistence.js";
 import { aofPersistence } from "../aof/aof_writer.js";
 import { saveNow, savesOnShutdown } from "../aof/rdb_bgsave.js";
 import { Shard } from "./shard.js";
+import { replicaLinkSpec } from "../replication/replica.js";
 
 /** The RESP listeners: one per `bind` address, on `port`. */
 export function respListeners(inst: KvInstance): ChildSpec[] {
@@ -94,12 +96,15 @@ export function kvChildren(inst: KvInstance): ChildSpec[] {
     },
     { id: "expiry", start: () => GenServer.startLink(new Cron(), inst, { name: n.expiry }).result() },
     { id: "kv", start: () => GenServer.startLink(new KvServer(), inst, { name: n.kv }).result() },
-    { id: "global", start: () => GenServer.startLink(new KvGlobal(), inst, { name: n.global }).result() },
     {
       id: "connections",
       type: "supervisor",
       start: () => startSupervisor([], { strategy: "one_for_one", intensity: 1000, period: 1, name: n.connSup.name }, true, true),
     },
+    // After the connection supervisor: the link starts its master client there.
+    replicaLinkSpec(inst),
+    // After the link: a server started as a replica (the replicaof directive) is one before the first check.
+    { id: "global", start: () => GenServer.startLink(new KvGlobal(), inst, { name: n.global }).result() },
     {
       id: "listeners",
       type: "supervisor",

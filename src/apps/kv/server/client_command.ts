@@ -60,10 +60,10 @@ const HELP = [
 ].map((l) => new SimpleString(l));
 
 
-/** CLIENT LIST's flags, in Redis' order: O monitor, P subscribed, x in MULTI, b blocked, t tracking, R its redirect broken, B broadcasting, e no-evict, N none. */
+/** CLIENT LIST's flags, in Redis' order: O monitor, M a replica's master client, P subscribed, x in MULTI, b blocked, t tracking, R its redirect broken, B broadcasting, e no-evict, N none. */
 function clientFlags(r: ClientRow): string {
   const t = r.tracking;
-  let f = (r.monitor ? "O" : "") + (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "");
+  let f = (r.monitor ? "O" : "") + (r.master ? "M" : "") + (r.sub + r.psub > 0 ? "P" : "") + (r.multi >= 0 ? "x" : "") + (r.waiter !== null ? "b" : "");
   if (t !== null) f += "t" + (t.brokenRedirect ? "R" : "") + (t.bcast ? "B" : "");
   f += r.noEvict ? "e" : "";
   return f === "" ? "N" : f;
@@ -199,12 +199,17 @@ function clientReply(c: Session, seq: number, v: string): Reply {
 
 const TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);
 
+/** A client's TYPE for CLIENT LIST / KILL: a replica's master client is `master`, everything else here `normal`. */
+function clientType(r: ClientRow): string {
+  return r.master ? "master" : "normal";
+}
+
 function clientList(c: Session, argv: string[]): Reply {
   let rows = [...c.inst.clients.values()];
   if (argv.length === 4 && argv[2]!.toLowerCase() === "type") {
     const type = argv[3]!.toLowerCase();
     if (!TYPES.has(type)) return new ErrorReply(`ERR Unknown client type '${argv[3]}'`);
-    if (type !== "normal") rows = [];
+    rows = rows.filter((r) => clientType(r) === type);
   } else if (argv.length > 3 && argv[2]!.toLowerCase() === "id") {
     const ids = new Set<number>();
     for (let j = 3; j < argv.length; j++) {
@@ -260,7 +265,7 @@ function clientKill(c: Session, argv: string[]): Reply {
   for (const r of [...c.inst.clients.values()]) {
     if (addr !== null && r.addr !== addr) continue;
     if (laddr !== null && r.laddr !== laddr) continue;
-    if (type !== null && type !== "normal") continue;
+    if (type !== null && clientType(r) !== type) continue;
     if (id !== 0 && r.id !== id) continue;
     if (user !== null && r.user !== user) continue;
     if (r === c.row) {

@@ -95,9 +95,9 @@ export const SETTINGS = {
   "aof-timestamp-enabled": bool(false),
   "cluster-replica-no-failover": bool(false, { alias: "cluster-slave-no-failover" }),
   "replica-lazy-flush": bool(false, { alias: "slave-lazy-flush" }),
-  "replica-serve-stale-data": bool(true, { alias: "slave-serve-stale-data" }),
-  "replica-read-only": bool(true, { alias: "slave-read-only" }),
-  "replica-ignore-maxmemory": bool(true, { alias: "slave-ignore-maxmemory" }),
+  "replica-serve-stale-data": bool(true, { ...APPLIED, alias: "slave-serve-stale-data" }),
+  "replica-read-only": bool(true, { ...APPLIED, alias: "slave-read-only" }),
+  "replica-ignore-maxmemory": bool(true, { ...APPLIED, alias: "slave-ignore-maxmemory" }),
   "jemalloc-bg-thread": bool(true),
   activedefrag: bool(false, {}, (v) =>
     v ? "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution" : undefined,
@@ -122,7 +122,7 @@ export const SETTINGS = {
   unixsocket: str("", { ...FIXED, emptyIsNull: true }),
   pidfile: str("", { ...FIXED, ...APPLIED, emptyIsNull: true }),
   "replica-announce-ip": str("", { alias: "slave-announce-ip", emptyIsNull: true }),
-  masteruser: str("", { emptyIsNull: true }),
+  masteruser: str("", { ...APPLIED, emptyIsNull: true }),
   "cluster-announce-ip": str("", { emptyIsNull: true }),
   "cluster-config-file": str("nodes.conf", FIXED),
   "cluster-announce-hostname": str("", { emptyIsNull: true }, hostname),
@@ -138,7 +138,7 @@ export const SETTINGS = {
   "proc-title-template": str("{title} {listen-addr} {server-mode}", {}, procTitleTemplate),
   "bind-source-addr": str("", { emptyIsNull: true }),
   logfile: str("", { ...FIXED, ...APPLIED }),
-  masterauth: str("", { emptyIsNull: true }),
+  masterauth: str("", { ...APPLIED, emptyIsNull: true }),
   /** The password of the `default` user. */
   requirepass: str("", { ...APPLIED, emptyIsNull: true }),
 
@@ -182,13 +182,13 @@ export const SETTINGS = {
   "maxmemory-samples": num(5, "1", INT_MAX, APPLIED),
   "maxmemory-eviction-tenacity": num(10, "0", "100"),
   timeout: num(0, "0", INT_MAX, APPLIED),
-  "replica-announce-port": num(0, "0", "65535", { alias: "slave-announce-port" }),
+  "replica-announce-port": num(0, "0", "65535", { ...APPLIED, alias: "slave-announce-port" }),
   "tcp-backlog": num(511, "0", INT_MAX, { ...FIXED, ...APPLIED }),
   "cluster-port": num(0, "0", "65535", FIXED),
   "cluster-announce-bus-port": num(0, "0", "65535"),
   "cluster-announce-port": num(0, "0", "65535"),
   "cluster-announce-tls-port": num(0, "0", "65535"),
-  "repl-timeout": num(60, "1", INT_MAX),
+  "repl-timeout": num(60, "1", INT_MAX, APPLIED),
   "repl-ping-replica-period": num(10, "1", INT_MAX, { alias: "repl-ping-slave-period" }),
   "list-compress-depth": num(0, "0", INT_MAX),
   "rdb-key-save-delay": num(0, INT_MIN, INT_MAX, { hidden: true, ...APPLIED }),
@@ -268,7 +268,7 @@ export const SETTINGS = {
   /** Which keyspace events are published (NOTIFY bits of config_special.ts). */
   "notify-keyspace-events": notifyKeyspaceEvents(APPLIED),
   bind: bindAddresses(["127.0.0.1"], APPLIED),
-  replicaof: replicaOf({ ...FIXED, alias: "slaveof" }),
+  replicaof: replicaOf({ ...FIXED, ...APPLIED, alias: "slaveof" }),
   "latency-tracking-info-percentiles": percentiles({}),
 
   // Agner's own.

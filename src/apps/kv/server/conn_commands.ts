@@ -33,6 +33,8 @@ import { monitorCommand, resetCommand, shutdownCommand } from "./server_commands
 import { slowlogCommand } from "./slowlog.js";
 import { bgsaveCommand, lastsaveCommand, saveCommand } from "./rdb_commands.js";
 import { runAsync } from "./run_async.js";
+import { replicaofCommand } from "../replication/replica_control.js";
+import { KV_GLOBAL_CHECK } from "./kv_global.js";
 export { runAsync } from "./run_async.js";
 import { functionCommand } from "./function_command.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
@@ -160,6 +162,9 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
       return bgsaveCommand(c, seq, argv);
     case "lastsave":
       return lastsaveCommand(c);
+    case "replicaof":
+    case "slaveof":
+      return replicaof(c, argv);
     case "bgrewriteaof":
       runAsync(c, seq, function* () {
         return (yield* call(c.inst.names.writer, REWRITE as never, 60_000)) as Reply;
@@ -168,6 +173,14 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
     default:
       return new ErrorReply(`ERR unknown command '${spec.name}'`);
   }
+}
+
+/** REPLICAOF / SLAVEOF; the seed's kv changes hands with the role: {global, kv} follows at once (kv_global.ts). */
+function replicaof(c: Session, argv: readonly string[]): Reply {
+  const r = replicaofCommand(c.inst.repl, argv, c.inst.names.replica, (text) => c.self.rt.logger({ level: "notice", what: "kv_replica", text }));
+  const g = c.self.rt.whereis(c.inst.names.global);
+  if (g !== undefined) c.self.rt.deliver(g, KV_GLOBAL_CHECK);
+  return r;
 }
 
 function selectIndex(c: Session, arg: string): number | ErrorReply {

@@ -31,7 +31,8 @@ import { PAUSE_OVER, pausedFor } from "./client_pause.js";
 import { runConnectionCommand } from "./conn_commands.js";
 import { aclDenial } from "./acl_check.js";
 import { ClientRow, type KvInstance } from "./instance.js";
-import { AsyncDone, BatchReply, KillClient } from "./messages.js";
+import { AsyncDone, BatchReply, KillClient, ReplApplied, ReplBarrier, ReplCommands } from "./messages.js";
+import { replicaRefusal } from "../replication/replica_control.js";
 import { SEVERAL_BUILT, ShardClient } from "./shard_client.js";
 import { ErrorReply, type Reply, SimpleString } from "../resp/reply.js";
 import { RespParser, RespProtocolError } from "../resp/resp.js";
@@ -149,7 +150,7 @@ export class ConnState implements Session {
     this.row.authenticated = v;
   }
   /** Sequence number of the next command, and of the next reply to encode. */
-  private readonly order = new ReplyOrder<Reply | SlotAction>((r) => this.encode(r));
+  private readonly order = new ReplyOrder<Reply | SlotAction | ReplBarrier>((r) => this.encode(r));
 
   inFlight(): number {
     return this.order.waiting - 1;
@@ -165,7 +166,7 @@ export class ConnState implements Session {
   watchLost = false;
   /** Pub/sub channels and patterns (pubsub.ts). */
   readonly subs = new Subscriptions();
-  private readonly queued: string[][] = [];
+  private readonly queued: (string[] | ReplBarrier)[] = [];
   /** The blocking command the client waits in (blocked.ts), its deadline (Unix ms, 0: none) and timer. */
   private waiting: Waiter | null = null;
   private deadline = 0;
@@ -233,6 +234,25 @@ export class ConnState implements Session {
   }
 
   // ---- input -----------------------------------------------------------
+
+  /** A queued command, or a replica link's barrier behind the commands before it. */
+  private next(x: string[] | ReplBarrier): void {
+    if (x instanceof ReplBarrier) this.fill(this.order.take(), x);
+    else this.dispatch(x);
+  }
+
+  /** The primary's commands, from the replica link (this is its master client): as if read from the socket. */
+  private onReplCommands(cmds: readonly string[][]): void {
+    this.row.lastInteraction = this.inst.clock;
+    for (const argv of cmds) {
+      if (this.closing) break;
+      if (this.blocked) this.queued.push(argv);
+      else this.dispatch(argv);
+    }
+    this.sendBuilt();
+    this.maybeFlush();
+    if (this.order.waiting + this.queued.length > MAX_INFLIGHT) this.port.pause();
+  }
 
   private onData(chunk: Buffer): void {
     const row = this.row;
@@ -329,7 +349,13 @@ export class ConnState implements Session {
     if (busy !== null && (cmd.bits & CMD.allow_busy) === 0 && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!, cmd);
     const refusal = this.inst.writeRefusal;
     if (refusal !== null && (cmd.name === "ping" || (cmd.bits & CMD.write) !== 0)) return this.refuse(seq, refusal, cmd);
-    if (this.inst.pause !== null && pausedFor(this.inst, cmd, this.tx)) return this.hold(argv, seq, "pause");
+    const primary = this.inst.repl.primary;
+    if (primary !== null && !row.master) {
+      const cfg = this.inst.config;
+      const denied = replicaRefusal(primary, cfg.get("replica-read-only"), cfg.get("replica-serve-stale-data"), cmd);
+      if (denied !== null) return this.refuse(seq, denied, cmd);
+    }
+    if (this.inst.pause !== null && !row.master && pausedFor(this.inst, cmd, this.tx)) return this.hold(argv, seq, "pause");
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
       return this.refuse(seq, new ErrorReply(`ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`), cmd);
@@ -390,7 +416,7 @@ export class ConnState implements Session {
     this.blocked = false;
     this.dispatch(h.argv, h.seq);
     const q = this.queued;
-    while (q.length > 0 && !this.blocked && !this.closing) this.dispatch(q.shift()!);
+    while (q.length > 0 && !this.blocked && !this.closing) this.next(q.shift()!);
     this.sendBuilt();
   }
 
@@ -620,15 +646,16 @@ export class ConnState implements Session {
   }
 
   /** The reply of command `seq`: encoded now if it is next in line, else kept until it is. */
-  fill(seq: number, r: Reply | SlotAction): void {
+  fill(seq: number, r: Reply | SlotAction | ReplBarrier): void {
     if (this.silent.size > 0 && this.silent.delete(seq)) {
-      this.order.fill(seq, r instanceof SlotAction ? new SlotAction(SILENT, r.action) : SILENT);
+      this.order.fill(seq, r instanceof SlotAction ? new SlotAction(SILENT, r.action) : r instanceof ReplBarrier ? r : SILENT);
       return;
     }
     this.order.fill(seq, r);
   }
 
-  private encode(r: Reply | SlotAction): void {
+  private encode(r: Reply | SlotAction | ReplBarrier): void {
+    if (r instanceof ReplBarrier) return void r.from.rt.deliver(r.from, new ReplApplied(r.offset));
     if (this.port.ended || r === SILENT) return;
     if (!(r instanceof SlotAction)) {
       // While the writer is empty, simple replies collect as text (see fast_reply.ts).
@@ -759,7 +786,7 @@ export class ConnState implements Session {
     this.fill(d.seq, d.reply);
     this.blocked = false;
     const q = this.queued;
-    while (q.length > 0 && !this.blocked && !this.closing) this.dispatch(q.shift()!);
+    while (q.length > 0 && !this.blocked && !this.closing) this.next(q.shift()!);
     this.sendBuilt();
   }
 
@@ -793,6 +820,12 @@ export class ConnState implements Session {
   /** Handles one message; false when the connection is over. */
   handle(msg: unknown): boolean {
     if (msg instanceof SocketData) this.onData(msg.data);
+    else if (msg instanceof ReplCommands) this.onReplCommands(msg.cmds);
+    else if (msg instanceof ReplBarrier) {
+      if (this.blocked) this.queued.push(msg);
+      else this.next(msg);
+      this.maybeFlush();
+    }
     else if (msg instanceof PubMessage) this.onPubMessage(msg);
     else if (msg instanceof PushMessage) this.onPush(msg);
     else if (msg instanceof BatchReply) {

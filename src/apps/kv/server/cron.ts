@@ -67,7 +67,8 @@ export class Cron extends GenServer<CronState, never, never, Atom, KvInstance> {
     const timeout = inst.config.get("timeout");
     if (timeout <= 0) return;
     for (const row of inst.clients.values()) {
-      if (now - row.lastInteraction > timeout * 1000) row.kill("idle timeout");
+      // A replica's master client is not timed out here: repl-timeout watches its link.
+      if (!row.master && now - row.lastInteraction > timeout * 1000) row.kill("idle timeout");
     }
   }
 }

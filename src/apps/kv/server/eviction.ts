@@ -35,12 +35,17 @@ export function usedMemory(inst: KvInstance): number {
  */
 export function outOfMemory(inst: KvInstance): boolean {
   const max = Number(inst.config.get("maxmemory"));
-  if (max === 0 || usedMemory(inst) <= max) return false;
+  if (max === 0 || ignoresMaxmemory(inst) || usedMemory(inst) <= max) return false;
   const policy = inst.config.get("maxmemory-policy") as Policy;
   if (policy === "noeviction") return true;
   const volatile = policy.startsWith("volatile-");
   for (const ks of inst.keyspaces) for (const db of ks.dbs) if ((volatile ? db.expires.size : db.data.size) > 0) return false;
   return true;
+}
+
+/** A replica with `replica-ignore-maxmemory yes` (the default) neither evicts nor refuses: its primary's DELs keep it in step. */
+function ignoresMaxmemory(inst: KvInstance): boolean {
+  return inst.repl.primary !== null && inst.config.get("replica-ignore-maxmemory");
 }
 
 /** The settings eviction reads before every command that may grow memory, read from the config once per change of it. */
@@ -84,7 +89,7 @@ export function performEvictions(
 ): boolean {
   const set = settings(inst);
   const max = set.maxmemory;
-  if (max === 0) return true;
+  if (max === 0 || ignoresMaxmemory(inst)) return true;
   ks.settle(valueCost);
   if (usedMemory(inst) <= max) return true;
   const policy = set.policy;

@@ -44,6 +44,8 @@ export class Names {
   readonly global: Atom;
   readonly connSup: Atom;
   readonly listenerSup: Atom;
+  /** The replica link (replication/replica.ts). */
+  readonly replica: Atom;
   constructor(
     readonly prefix: string,
     shards: number,
@@ -58,6 +60,7 @@ export class Names {
     this.global = atom(`${prefix}_global`);
     this.connSup = atom(`${prefix}_conn_sup`);
     this.listenerSup = atom(`${prefix}_listener_sup`);
+    this.replica = atom(`${prefix}_replica`);
   }
   listener(i: number): Atom {
     return atom(`${this.prefix}_listener_${i}`);
@@ -94,6 +97,8 @@ export class ClientRow {
   replyOff = false;
   /** In MONITOR mode (flag `O`). */
   monitor = false;
+  /** A replica's master client (flag `M`): applies its primary's stream, past replica-read-only. */
+  master = false;
   /** Bytes of the arguments of the command running now (CLIENT LIST's `argv-mem`: set while a connection-level command runs). */
   argvMem = 0;
   /** Bytes of the arguments of the commands queued since MULTI (CLIENT LIST's `multi-mem`). */

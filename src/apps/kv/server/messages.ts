@@ -159,3 +159,24 @@ export const WATCH_WRITER = WatchWriter.instance;
 export class RetryShard {
   constructor(readonly index: number) {}
 }
+
+/** Replica link → its master client (a connection): commands of the primary's stream, run as if read from its socket. */
+export class ReplCommands {
+  constructor(readonly cmds: readonly string[][]) {}
+}
+
+/**
+ * Replica link → its master client: once every command sent before this is
+ * answered (applied, and with `appendonly yes` written), send `from`
+ * {@link ReplApplied} with `offset`.
+ */
+export class ReplBarrier {
+  constructor(
+    readonly from: Proc,
+    readonly offset: number,
+  ) {}
+}
+
+export class ReplApplied {
+  constructor(readonly offset: number) {}
+}

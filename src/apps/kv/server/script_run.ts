@@ -41,6 +41,7 @@ import type { Session } from "./session.js";
 import { type ShardState, holdIdleShards, idleShards, serveReadyAfterDirect } from "./shard.js";
 import { Aborted, step, toWriter, unlockAll, whenWritten } from "./txn.js";
 import { OOM, performEvictions } from "./eviction.js";
+import { scriptRefusal, scriptWriteDenied } from "../replication/replica_control.js";
 import { syncSettings } from "./shard.js";
 
 const ABORTED = new ErrorReply("ERR a shard restarted while the script ran; what it wrote before may be applied, retry");
@@ -244,11 +245,14 @@ class HeldRun {
     const oom = evictForScript(inst, states, out);
     // processCommand counts a script's flags as the command's (getCommandFlags): one that may write is refused as any denyoom command.
     const f = target.flags;
-    this.refused = oom && !f.compat && !f.allowOom && !f.noWrites ? OOM : null;
+    const cfg = inst.config;
+    const [readOnly, serveStale] = [cfg.get("replica-read-only"), cfg.get("replica-serve-stale-data")];
+    this.refused = (oom && !f.compat && !f.allowOom && !f.noWrites ? OOM : null) ?? scriptRefusal(inst.repl.primary, readOnly, serveStale, f);
     const sc = inst.scripting;
     const self = current!;
     const server: ScriptServer = {
       oomAtStart: oom,
+      writeDenied: scriptWriteDenied(inst.repl.primary, readOnly),
       exec(cmd, argv, r) {
         // redis.call's commands count in INFO commandstats, the slow log and MONITOR (`[db lua]`), as Redis' call() does.
         const t0 = performance.now();

@@ -43,6 +43,7 @@ import { RespWriter } from "../resp/resp_writer.js";
 import { Evictor } from "../commands/evict.js";
 import { valueCost } from "../commands/mem_estimate.js";
 import { OOM, performEvictions } from "./eviction.js";
+import { lazyExpireFor } from "../replication/replica_control.js";
 
 const SERVE_READY = new ServeReady();
 
@@ -206,6 +207,9 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     if (s.configSeen !== this.inst.configVersion) syncSettings(s);
     const limited = s.maxmemory !== 0;
     this.inst.shardEvents[s.index]!.by = b.from;
+    s.keyspace.lazyExpire = lazyExpireFor(this.inst, b.from);
+    // A replica's master client is never refused for memory (Redis' obey_client): it evicts, then applies.
+    const obey = s.keyspace.lazyExpire === "keep";
     const blocked = s.keyspace.blocked;
     let served: (Served | Wake)[] | null = null;
     const inst = this.inst;
@@ -215,7 +219,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
       const t0 = performance.now();
       try {
         // Redis' processCommand: evict before a command that may grow memory; refuse it when that cannot help.
-        if (limited && (spec.bits & CMD.denyoom) !== 0 && !this.evict(s)) replies[i] = OOM;
+        if (limited && (spec.bits & CMD.denyoom) !== 0 && !this.evict(s) && !obey) replies[i] = OOM;
         else {
           replies[i] = execCommand(s, spec, cmds[i]!);
           if (s.blockedOn !== null) replies[i] = this.park(s, b.from, spec);
@@ -312,6 +316,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     s.now = Date.now();
     if (s.configSeen !== this.inst.configVersion) syncSettings(s);
     this.inst.shardEvents[s.index]!.by = r.from;
+    s.keyspace.lazyExpire = lazyExpireFor(this.inst, r.from);
     let value: unknown;
     let error: unknown;
     if (r.fn !== null) {
@@ -349,9 +354,12 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const now = Date.now();
     const ks = s.keyspace;
     this.inst.shardEvents[s.index]!.by = null;
+    // A replica expires nothing itself: its primary's DELs do (reads hide the keys meanwhile).
+    const replica = this.inst.repl.primary !== null;
     for (let i = 0; i < ks.dbs.length; i++) {
       const db = ks.dbs[i]!;
-      if (db.expires.size === 0) continue;
+      if (replica) db.refreshScans();
+      if (replica || db.expires.size === 0) continue;
       s.dbIndex = i;
       activeExpireCycle(db, now, EXPIRE_BUDGET, s.propagate);
     }

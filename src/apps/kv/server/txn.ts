@@ -45,6 +45,7 @@ import { shardOf } from "./router.js";
 import { type BlockOn } from "../commands/blocking.js";
 import { newWaiter, register, unregister } from "./blocked.js";
 import type { ShardState } from "./shard.js";
+import { lazyExpireFor } from "../replication/replica_control.js";
 
 const ABORTED = new ErrorReply("ERR a shard restarted during the cross-shard transaction; nothing was changed, retry");
 
@@ -301,6 +302,7 @@ export function* lockedCommand(
   const databases = inst.keyspaces[0]!.dbs.length;
   const dbs = keyDbs(cmd, argv, db, keys, databases);
   const scratchKs = new ScratchKeyspace(databases);
+  scratchKs.lazyExpire = lazyExpireFor(inst, current!);
   // The command's keyspace events go out from its run here; key changes (tracking) from the write-back.
   scratchKs.notifyFlags = inst.keyspaces[0]!.notifyFlags;
   scratchKs.events = inst.notifications;
