@@ -67,6 +67,24 @@ describe("kv from a real Elixir node", needsElixir(), () => {
     assert.equal(await iex(`GenServer.call({:global, :kv}, {:get, "gkey"})`), `"gval"`);
   });
 
+  test("a replica does not hold {:global, :kv}; promoted, it takes it back", async () => {
+    const holder = () => iex(`case :global.whereis_name(:kv) do :undefined -> :none; p -> node(p) == NODE end`);
+    const until = async (want: string) => {
+      for (let i = 0; (await holder()) !== want; i++) {
+        assert.ok(i < 100, `never ${want}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await until("true");
+    // A replica of a primary that is not there: a replica all the same (its link retries).
+    assert.deepEqual(plain(await redis.cmd("REPLICAOF", "127.0.0.1", "1")), "OK");
+    await until(":none");
+    assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, "gkey"})`), `"gval"`, "the local name stays");
+    assert.deepEqual(plain(await redis.cmd("REPLICAOF", "NO", "ONE")), "OK");
+    await until("true");
+    assert.equal(await iex(`GenServer.call({:global, :kv}, {:get, "gkey"})`), `"gval"`);
+  });
+
   test("binary bytes both ways; integers and atoms as their text; other terms refused", async () => {
     assert.equal(await iex(`GenServer.cast({:kv, NODE}, {:set, <<0, 255, 10>>, <<1, 2, 3>>})`), ":ok");
     assert.equal(await iex(`GenServer.call({:kv, NODE}, {:get, <<0, 255, 10>>})`), "<<1, 2, 3>>");
