@@ -327,6 +327,30 @@ export function processes(): Pid[] {
   return runtime().processes();
 }
 
+/** What {@link runtimeStatistics} reports: counters since the runtime started (rates are their differences). */
+export interface RuntimeStatistics {
+  /** Live processes. */
+  processCount: number;
+  /** Reductions run, every process together (Erlang's `statistics(exact_reductions)`). */
+  reductions: number;
+  /** Messages delivered to local processes. */
+  messagesDelivered: number;
+  /** Processes waiting for a turn (Erlang's `statistics(run_queue)`). */
+  runQueueLength: number;
+}
+
+/**
+ * The runtime's counters, read in O(1) (what the observer samples each second).
+ *
+ * @example
+ * const a = runtimeStatistics();
+ * await sleep(1000);
+ * const perSecond = runtimeStatistics().reductions - a.reductions;
+ */
+export function runtimeStatistics(rt: Runtime = runtime()): RuntimeStatistics {
+  return { processCount: rt.processCount, reductions: rt.reductions, messagesDelivered: rt.messagesDelivered, runQueueLength: rt.runQueueLength };
+}
+
 /** What {@link processInfo} reports. */
 export interface ProcessInfo {
   messages: unknown[];

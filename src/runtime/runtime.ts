@@ -108,6 +108,10 @@ export class Runtime {
   private idleRef = false;
   /** Reductions spent since the scheduler last read the clock. */
   private used = 0;
+  /** Reductions of drains that ended (the current one's are in `used`): `statistics(reductions)`. */
+  private redsDone = 0;
+  /** Messages delivered to local processes since the start (one add per message: the observer's messages/s). */
+  messagesDelivered = 0;
 
   constructor(opts: RuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -169,11 +173,22 @@ export class Runtime {
     return this.liveCount;
   }
 
+  /** Reductions run since the start, every process together (dead ones included). */
+  get reductions(): number {
+    return this.redsDone + this.used;
+  }
+
+  /** Processes waiting in the run queues for a turn. */
+  get runQueueLength(): number {
+    return this.runnable;
+  }
+
   // ---- messages ----------------------------------------------------------
 
   /** Delivers to a local process (dropped if dead, as in Erlang). */
   deliver(p: Proc, msg: unknown): void {
     if (p.flags & DEAD) return;
+    this.messagesDelivered++;
     if (this.freeze) deepFreeze(msg);
     p.enqueue(msg);
     if ((p.flags & SCHEDULED) === 0) this.schedule(p);
@@ -186,6 +201,7 @@ export class Runtime {
   deliverCast(p: Proc, req: unknown): void {
     if (p.flags & DEAD) return;
     if (this.freeze) return this.deliver(p, t(GEN_CAST, req));
+    this.messagesDelivered++;
     const beh = p.beh;
     if (beh !== null && beh.casts === true && p.co === null) p.enqueueCast(req);
     else p.enqueue(t(GEN_CAST, req));
@@ -366,6 +382,7 @@ export class Runtime {
     let start = -1; // read lazily: most drains (a call, a few messages) end before the first check
     const realTime = !this.clock.virtual;
     let turns = 0;
+    this.redsDone += this.used;
     this.used = 0;
     try {
       for (;;) {
@@ -390,6 +407,7 @@ export class Runtime {
           }
           // Read the clock every ~1,024 reductions (or 32 turns): cheap, and a turn of heavy handlers still ends the slice.
           if ((this.used >= 1024 || (++turns & 31) === 0) && sliced) {
+            this.redsDone += this.used;
             this.used = 0;
             const now = performance.now();
             if (start < 0) start = now;

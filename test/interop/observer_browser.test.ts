@@ -1,0 +1,173 @@
+/**
+ * The web observer in real Chromium, against a running node with an
+ * application (a supervision tree), a process with 10,000 queued messages,
+ * and a connected real `erl` node. Each test asserts on what the page shows
+ * and saves its screenshot to docs/observer/ (docs/observer.md shows them).
+ */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { after as afterAll, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import {
+  Application,
+  type CallSpec,
+  GenServer,
+  type ObserverHandle,
+  type Pid,
+  Supervisor,
+  atom,
+  inspect,
+  ok,
+  receive,
+  register,
+  reply,
+  send,
+  spawn,
+  startNode,
+  startObserver,
+  stopNode,
+  whereis,
+} from "../../src/index.js";
+import { needsBrowser, launchBrowser } from "../support/browser.js";
+import { needsErl } from "../support/erl.js";
+import { type ErlNode, startErl } from "../support/erl_node.js";
+import { freePort, uniqueName } from "../support/dist.js";
+
+const SHOTS = resolve(fileURLToPath(import.meta.url), "../../../../docs/observer");
+const COOKIE = "observer_cookie";
+
+class Counter extends GenServer<number, CallSpec<"get", number>, unknown, unknown, number> {
+  override init(n: number) {
+    return ok(n);
+  }
+  override handleCall(_req: "get", _from: unknown, n: number) {
+    return reply(n, n);
+  }
+}
+
+describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, () => {
+  let browser: Browser;
+  let page: Page;
+  let obs: ObserverHandle;
+  let erl: ErlNode;
+  let stuffed: Pid;
+
+  const shot = (name: string) => page.screenshot({ path: resolve(SHOTS, `${name}.png`) });
+  const open = async (tab: string) => {
+    await page.click(`nav a[data-page=${tab}]`);
+  };
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const epmdPort = await freePort();
+    const me = await startNode({ name: `${uniqueName("obs")}@localhost`, cookie: COOKIE, epmdPort, epmd: "embedded", hidden: false });
+    Application.define({
+      name: "demo",
+      start: () =>
+        Supervisor.startLink([
+          { id: "counter", start: () => GenServer.startLink(new Counter(), 41, { name: "demo_counter" }).result() },
+          { id: "workers", type: "supervisor", start: () => Supervisor.childStart([{ id: "second", start: () => GenServer.startLink(new Counter(), 7).result() }]) },
+        ]),
+    });
+    await Application.start("demo");
+    // A process that never reads its mailbox, 10,000 messages deep.
+    stuffed = spawn(function* stuffed_mailbox() {
+      yield* receive([atom("never"), () => undefined]);
+    });
+    register("stuffed", stuffed);
+    for (let i = 0; i < 10_000; i++) send(stuffed, i);
+    erl = await startErl({ sname: uniqueName("beam"), cookie: COOKIE, epmdPort });
+    assert.equal(inspect(await erl.eval(`net_adm:ping('${me.name}').`)), "pong");
+    obs = await startObserver({ allowDestructive: true });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await obs?.close();
+    await erl?.stop();
+    await Application.stopAll();
+    await stopNode();
+  });
+
+  test("without the token the server answers 401", async () => {
+    const res = await page.goto(obs.url.replace(/token=[^&]*/, "token=wrong"));
+    assert.equal(res?.status(), 401);
+    assert.match(await page.textContent("body") ?? "", /needs its token/);
+    await shot("unauthorized");
+  });
+
+  test("the overview draws live charts of the node", async () => {
+    await page.goto(obs.url);
+    await page.waitForSelector("[data-chart=Processes] canvas");
+    await page.waitForSelector("[data-chart='Event-loop delay (ms)'] canvas");
+    assert.match(await page.textContent("[data-testid=versions]") ?? "", /Node\.js/);
+    await page.waitForTimeout(3_000); // a few samples on the charts
+    await shot("overview");
+  });
+
+  test("the process with 10,000 queued messages sorts first by mailbox", async () => {
+    await open("processes");
+    await page.waitForSelector("[data-testid=processes] th[data-sort=mailbox]");
+    await page.click("[data-testid=processes] th[data-sort=mailbox]");
+    await page.waitForFunction(() => document.querySelector("[data-testid=processes] tr[data-row] td:nth-child(4)")?.textContent === "10000");
+    const first = await page.getAttribute("[data-testid=processes] tr[data-row]", "data-row");
+    assert.equal(first, inspect(stuffed));
+    await shot("processes");
+  });
+
+  test("a process page shows its mailbox, and a GenServer's state", async () => {
+    await page.click(`[data-testid=processes] tr[data-row] a.pid`);
+    await page.waitForSelector("[data-testid=messages]");
+    assert.match(await page.textContent("[data-testid=messages]") ?? "", /Mailbox: 10000 messages, first 20/);
+    await page.goto(obs.url);
+    await open("processes");
+    await page.fill("[data-testid=filter]", "demo_counter");
+    await page.press("[data-testid=filter]", "Enter");
+    await page.waitForSelector("[data-testid=processes] tr[data-row] a.pid");
+    await page.click("[data-testid=processes] tr[data-row] a.pid");
+    await page.waitForSelector("[data-testid=state]");
+    assert.equal(await page.textContent("[data-testid=state]"), "41");
+    await shot("process");
+  });
+
+  test("a killed child reappears in its application's tree", async () => {
+    const before = whereis("demo_counter")!;
+    await open("applications");
+    const child = "[data-app=demo] li[data-child=counter] a.pid";
+    await page.waitForSelector(child);
+    assert.equal(await page.textContent(child), inspect(before));
+    await page.click(child);
+    await page.waitForSelector("[data-testid=actions] button");
+    await page.click("[data-testid=actions] button:text('kill')");
+    await open("applications");
+    await page.waitForFunction(
+      ([sel, old]) => {
+        const a = document.querySelector(sel!);
+        return a !== null && a.textContent !== old;
+      },
+      [child, inspect(before)],
+    );
+    const after = whereis("demo_counter")!;
+    assert.notEqual(after, before);
+    await page.waitForFunction(([sel, now]) => document.querySelector(sel!)?.textContent === now, [child, inspect(after)]);
+    await shot("applications");
+  });
+
+  test("the cluster page switches the observer to the BEAM node, whose code_server is listed", async () => {
+    await open("cluster");
+    const row = `[data-testid=cluster] tr[data-node='${erl.node}']`;
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes("beam") === true, row);
+    await shot("cluster");
+    await page.click(`${row} button[data-observe]`);
+    await page.waitForFunction((n) => document.getElementById("node")?.textContent === n, erl.node);
+    await open("processes");
+    await page.fill("[data-testid=filter]", "code_server");
+    await page.press("[data-testid=filter]", "Enter");
+    await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=processes] tr[data-row] td:nth-child(2)")].some((td) => td.textContent === "code_server"));
+    await shot("beam_processes");
+  });
+});
