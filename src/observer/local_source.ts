@@ -115,7 +115,9 @@ export class LocalSource implements Source {
     const seconds = this.prevAt === 0 ? 0 : (now - this.prevAt) / 1000;
     const prev = this.prevReds;
     const match = matcher(q.filter);
-    const keep = match === null ? null : (p: Pid) => match(inspect(p), nameOf(p), callOf(p));
+    // A pid's text is built only for a filter that can match one (a million inspect() calls are most of a refresh).
+    const pidText = q.filter.includes("<") || /^[\d.]+$/.test(q.filter.trim()) ? (p: Pid) => inspect(p) : () => "";
+    const keep = match === null ? null : (p: Pid) => match(pidText(p), nameOf(p), callOf(p));
     let key: (p: Pid) => number | string;
     let next = prev;
     switch (q.sort) {
@@ -129,7 +131,7 @@ export class LocalSource implements Source {
         key = (p) => processInfo(p, "memory") ?? -1;
         break;
       case "name":
-        key = (p) => nameOf(p) || `~${callOf(p)}`;
+        key = (p) => nameOf(p) || `~${callOf(p)}`; // unnamed after named, by initial call
         break;
       case "rate":
         // Every process's reading is kept for the next refresh: the only sort that needs them all.
@@ -158,7 +160,7 @@ export class LocalSource implements Source {
         reductions: i.reductions,
         rate: rate(i.reductions, prev.get(p), seconds),
         memory: i.memory,
-        call: inspect(i.initial_call),
+        call: callOf(p),
       });
     }
     this.prevReds = next;
@@ -249,6 +251,13 @@ function nameOf(p: Pid): string {
   return n !== undefined && isAtom(n) ? n.name : "";
 }
 
+/** Initial calls are mostly a few shared tuples: their text is made once each. */
+const callTexts = new WeakMap<object, string>();
+
 function callOf(p: Pid): string {
-  return inspect(processInfo(p, "initial_call"));
+  const c = processInfo(p, "initial_call");
+  if (typeof c !== "object" || c === null) return inspect(c);
+  let s = callTexts.get(c);
+  if (s === undefined) callTexts.set(c, (s = inspect(c)));
+  return s;
 }

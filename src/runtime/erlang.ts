@@ -28,6 +28,8 @@ import { type Timer } from "./timers.js";
 let defaultRt: Runtime | null = null;
 
 /** The sender of exit signals sent from plain code outside any process. */
+/** The initial call of a process spawned from an anonymous function (one shared, frozen tuple). */
+const APPLY_2 = Object.freeze(t(atom("erlang"), atom("apply"), 2));
 const OUTSIDE = new ExternalPid(atom("nonode@nohost"), 0, 0, 0);
 
 /** The default runtime (created on first use). */
@@ -403,7 +405,7 @@ export function processInfo(pid: Pid, item?: keyof ProcessInfo): unknown {
       case "memory":
         return estimateMemory(p);
       case "initial_call":
-        return x?.initialCall ?? t(atom("erlang"), atom("apply"), 2);
+        return x?.initialCall ?? APPLY_2;
       case "trap_exit":
         return (p.flags & TRAP_EXIT) !== 0;
     }
