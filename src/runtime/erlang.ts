@@ -342,7 +342,8 @@ export interface RuntimeStatistics {
 }
 
 /**
- * The runtime's counters, read in O(1) (what the observer samples each second).
+ * The runtime's counters (what the observer samples each second). `reductions` sums
+ * the live processes' counts (a walk of the process list); the rest are O(1).
  *
  * @example
  * const a = runtimeStatistics();
