@@ -28,6 +28,8 @@ ul.tree li { margin: 2px 0; }
 .sup { font-weight: 600; }
 #msg { margin-left: auto; font-size: 12px; }
 .error { color: #b3261e; }
+.log { font-family: ui-monospace, monospace; white-space: pre-wrap; border-bottom: 1px solid #e3e6ea; padding: 4px 0; }
+.log.warning { color: #8a5a00; } .log.error { color: #b3261e; }
 `;
 
 /** The page, with the token its script and WebSocket use. */
@@ -38,7 +40,7 @@ export function pageHtml(token: string): string {
 <link rel="stylesheet" href="/uplot.css${q}"><style>${STYLE}</style></head>
 <body data-token="${encodeURIComponent(token)}">
 <header><h1>Agner observer</h1><span id="node"></span><span id="mode" class="badge"></span>
-<nav><a data-page="overview">Overview</a><a data-page="processes">Processes</a><a data-page="applications">Applications</a><a data-page="cluster">Cluster</a></nav>
+<nav><a data-page="overview">Overview</a><a data-page="processes">Processes</a><a data-page="applications">Applications</a><a data-page="cluster">Cluster</a><a data-page="logs">Logs</a></nav>
 <span id="msg"></span></header>
 <main id="main"></main>
 <script src="/uplot.js${q}"></script><script type="module" src="/app.js${q}"></script>

@@ -18,9 +18,10 @@ import { createRequire } from "node:module";
 import type { AddressInfo, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type WebSocket, WebSocketServer } from "ws";
-import { atom, node, nodes, rpc } from "../index.js";
+import { atom, node, nodes, rpc, runtime } from "../index.js";
 import { BeamSource } from "./beam_source.js";
 import { LocalSource } from "./local_source.js";
+import { LogTap } from "./log_tap.js";
 import { pageHtml } from "./page.js";
 import { within } from "./render.js";
 import type { Action, ClusterNode, SortKey, Source, TableQuery } from "./types.js";
@@ -91,6 +92,7 @@ class Session {
     private readonly ws: WebSocket,
     private readonly opts: Required<Pick<ObserverOptions, "allowDestructive" | "interval">>,
     first: string | undefined,
+    private readonly logs: LogTap,
   ) {
     this.source = sourceFor(first);
     ws.on("message", (data, isBinary) => {
@@ -168,6 +170,7 @@ class Session {
     else if (page === "process") data = await src.process(str(view.pid));
     else if (page === "applications") data = await src.applications();
     else if (page === "cluster") data = await this.cluster();
+    else if (page === "logs") data = this.logs.lines(str(view.level) || "info");
     if (data !== null || page === "process") this.send({ t: page, data });
   }
 
@@ -255,6 +258,7 @@ export async function startObserver(options: ObserverOptions = {}): Promise<Obse
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const sessions = new Set<Session>();
+  const logs = new LogTap(runtime());
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? "/", "http://observer");
     if (url.pathname !== "/ws" || !tokenOk(url.searchParams.get("token"), token)) {
@@ -262,7 +266,7 @@ export async function startObserver(options: ObserverOptions = {}): Promise<Obse
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const s = new Session(ws, opts, options.node);
+      const s = new Session(ws, opts, options.node, logs);
       sessions.add(s);
       ws.on("close", () => sessions.delete(s));
     });
@@ -282,6 +286,7 @@ export async function startObserver(options: ObserverOptions = {}): Promise<Obse
     port,
     close: async () => {
       for (const s of sessions) s.close();
+      logs.detach();
       for (const c of wss.clients) c.terminate();
       wss.close();
       server.closeAllConnections();

@@ -13,6 +13,9 @@ import type { Browser, Page } from "playwright-core";
 import {
   Application,
   type CallSpec,
+  after,
+  isNumber,
+  self,
   GenServer,
   type ObserverHandle,
   type Pid,
@@ -53,6 +56,7 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
   let obs: ObserverHandle;
   let erl: ErlNode;
   let stuffed: Pid;
+  let busy: Pid;
 
   const shot = (name: string) => page.screenshot({ path: resolve(SHOTS, `${name}.png`) });
   const open = async (tab: string) => {
@@ -78,6 +82,15 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
     });
     register("stuffed", stuffed);
     for (let i = 0; i < 10_000; i++) send(stuffed, i);
+    // A busy process: 200 messages to itself every 20 ms, for the charts' rates.
+    busy = spawn(function* busy_loop() {
+      for (;;) {
+        const stop = yield* receive([atom("stop"), () => true], after(20, () => false));
+        if (stop) return;
+        for (let i = 0; i < 200; i++) send(self(), i);
+        for (let i = 0; i < 200; i++) yield* receive([isNumber, () => undefined]);
+      }
+    });
     erl = await startErl({ sname: uniqueName("beam"), cookie: COOKIE, epmdPort });
     assert.equal(inspect(await erl.eval(`net_adm:ping('${me.name}').`)), "pong");
     obs = await startObserver({ allowDestructive: true });
@@ -86,6 +99,7 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
   });
 
   afterAll(async () => {
+    send(busy, atom("stop"));
     await browser?.close();
     await obs?.close();
     await erl?.stop();
@@ -169,5 +183,28 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
     await page.press("[data-testid=filter]", "Enter");
     await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=processes] tr[data-row] td:nth-child(2)")].some((td) => td.textContent === "code_server"));
     await shot("beam_processes");
+  });
+});
+
+describe("the web observer's Logs page", { ...needsBrowser() }, () => {
+  test("shows a crash report of this node's log, filtered by level", async () => {
+    const obs = await startObserver({ interval: 300 });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
+      spawn(function crashing_worker() {
+        throw new Error("boom for the observer");
+      });
+      await page.goto(obs.url);
+      await page.click("nav a[data-page=logs]");
+      await page.waitForSelector("[data-testid=level]");
+      await page.selectOption("[data-testid=level]", "error");
+      await page.waitForFunction(() => document.querySelector("[data-testid=logs]")?.textContent?.includes("boom for the observer") === true);
+      assert.match(await page.textContent("[data-testid=logs] .log.error") ?? "", /crash_report/);
+      await page.screenshot({ path: resolve(SHOTS, "logs.png") });
+    } finally {
+      await browser.close();
+      await obs.close();
+    }
   });
 });

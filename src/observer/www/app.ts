@@ -97,6 +97,7 @@ ws.onmessage = (ev: MessageEvent<string>) => {
   else if (m.t === "process") processPage(m.data as Detail | null);
   else if (m.t === "applications") applications(m.data as { name: string; description: string; root: Child | null }[]);
   else if (m.t === "cluster") cluster(m.data as { name: string; visible: boolean; kind: string; current: boolean }[]);
+  else if (m.t === "logs") logs(m.data as { at: number; level: string; what: string; text: string }[]);
 };
 
 // ---- overview -------------------------------------------------------------
@@ -299,4 +300,20 @@ function cluster(ns: { name: string; visible: boolean; kind: string; current: bo
     t.append(el("tr", { "data-node": n.name }, el("td", {}, n.name), el("td", {}, n.kind), el("td", {}, n.visible ? "visible" : "hidden"), el("td", {}, b)));
   }
   main.replaceChildren(t);
+}
+
+// ---- logs -----------------------------------------------------------------
+
+function logs(lines: { at: number; level: string; what: string; text: string }[]): void {
+  const level = el("select", { "data-testid": "level" });
+  for (const l of ["debug", "info", "notice", "warning", "error"]) {
+    const o = el("option", { value: l }, l);
+    o.selected = l === (view.level ?? "info");
+    level.append(o);
+  }
+  level.onchange = () => go({ page: "logs", level: level.value });
+  const list = el("div", { class: "card", "data-testid": "logs" });
+  for (const l of lines) list.append(el("div", { class: `log ${l.level}` }, `${new Date(l.at).toISOString()} ${l.level} ${l.what}\n${l.text}`));
+  if (lines.length === 0) list.append(el("p", {}, "no events at this level yet (this node's log, newest first)"));
+  main.replaceChildren(el("div", { class: "bar" }, el("span", {}, "level ≥"), level, el("span", {}, "this node's runtime log, newest first")), list);
 }
