@@ -15,6 +15,7 @@ import {
   type CallSpec,
   after,
   isNumber,
+  on,
   self,
   GenServer,
   type ObserverHandle,
@@ -78,17 +79,17 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
     await Application.start("demo");
     // A process that never reads its mailbox, 10,000 messages deep.
     stuffed = spawn(function* stuffed_mailbox() {
-      yield* receive([atom("never"), () => undefined]);
+      yield* receive(atom("stop"));
     });
     register("stuffed", stuffed);
     for (let i = 0; i < 10_000; i++) send(stuffed, i);
     // A busy process: 200 messages to itself every 20 ms, for the charts' rates.
     busy = spawn(function* busy_loop() {
       for (;;) {
-        const stop = yield* receive([atom("stop"), () => true], after(20, () => false));
+        const stop = yield* receive(on(atom("stop"), () => true), after(20, () => false));
         if (stop) return;
         for (let i = 0; i < 200; i++) send(self(), i);
-        for (let i = 0; i < 200; i++) yield* receive([isNumber, () => undefined]);
+        for (let i = 0; i < 200; i++) yield* receive(isNumber);
       }
     });
     erl = await startErl({ sname: uniqueName("beam"), cookie: COOKIE, epmdPort });
@@ -100,6 +101,7 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
 
   afterAll(async () => {
     send(busy, atom("stop"));
+    send(stuffed, atom("stop"));
     await browser?.close();
     await obs?.close();
     await erl?.stop();

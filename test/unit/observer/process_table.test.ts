@@ -33,7 +33,7 @@ test("topPage equals a full stable sort's slice", () => {
 
 test("100,000 processes: the page sorted by mailbox starts with the fullest", async () => {
   const body = function* () {
-    yield* receive([atom("stop"), () => undefined]);
+    yield* receive(atom("stop"));
   };
   const procs: Pid[] = [];
   for (let i = 0; i < 100_000; i++) procs.push(spawn(body));

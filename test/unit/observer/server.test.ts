@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after as afterAll, before, describe, test } from "node:test";
 import fc from "fast-check";
 import WebSocket from "ws";
-import { type ObserverHandle, type Pid, atom, inspect, isAlive, receive, spawn, send, startObserver } from "../../../src/index.js";
+import { type ObserverHandle, type Pid, _, atom, inspect, isAlive, processFlag, receive, spawn, send, startObserver } from "../../../src/index.js";
 
 type Msg = { t: string; data?: unknown; text?: string; destructive?: boolean };
 
@@ -47,7 +47,7 @@ async function client(obs: ObserverHandle, token = obs.token) {
 
 function sleeper(): Pid {
   return spawn(function* () {
-    yield* receive([atom("never"), () => undefined]);
+    yield* receive(atom("stop"));
   });
 }
 
@@ -97,6 +97,7 @@ describe("observer server", () => {
     assert.match((await c.next((m) => m.t === "error")).text!, /read-only/);
     assert.ok(isAlive(p));
     c.close();
+    send(p, atom("stop"));
   });
 
   test("with allowDestructive, kill ends the process", async () => {
@@ -107,6 +108,25 @@ describe("observer server", () => {
     c.send({ t: "act", op: "kill", pid: inspect(p) });
     assert.match((await c.next((m) => m.t === "done")).text!, /killed/);
     assert.equal(isAlive(p), false);
+    c.close();
+  });
+
+  test("with allowDestructive, send queues a string and exit sends the reason given", async () => {
+    let got: unknown = null;
+    const p = spawn(function* () {
+      processFlag("trap_exit", true);
+      got = yield* receive(_);
+      got = [got, yield* receive(_)];
+    });
+    const c = await client(rw);
+    c.send({ t: "view", page: "processes", sort: "pid", desc: true, limit: 500 });
+    await c.next((m) => m.t === "processes" && (m.data as { rows: { pid: string }[] }).rows.some((r) => r.pid === inspect(p)));
+    c.send({ t: "act", op: "send", pid: inspect(p), message: "hello" });
+    await c.next((m) => m.t === "done");
+    c.send({ t: "act", op: "exit", pid: inspect(p), reason: "please_stop" });
+    await c.next((m) => m.t === "done");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(inspect(got), '[<<"hello"/utf8>>,{\'EXIT\',<0.0.0>,please_stop}]'.replace("<0.0.0>", inspect((got as [unknown, unknown[]])[1]![1])));
     c.close();
   });
 
@@ -124,7 +144,7 @@ describe("observer server", () => {
     const second = (await c.next((m) => m.t === "processes")).data as { rows: { pid: string }[] };
     assert.deepEqual(second.rows.map((r) => r.pid), [inspect(procs[0]!)]);
     c.close();
-    procs.forEach((p) => send(p, atom("never")));
+    procs.forEach((p) => send(p, atom("stop")));
   });
 
   test("any message from a client gets an answer or an error, and the server goes on", async () => {
