@@ -121,6 +121,8 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
     await page.waitForSelector("[data-chart=Processes] canvas");
     await page.waitForSelector("[data-chart='Event-loop delay (ms)'] canvas");
     assert.match(await page.textContent("[data-testid=versions]") ?? "", /Node\.js/);
+    const charts = await page.$$eval("[data-chart]", (cs) => cs.map((c) => c.getAttribute("data-chart")));
+    assert.deepEqual(charts, ["Processes", "Memory (MiB)", "Reductions/s", "Messages/s", "Run queue", "Event-loop delay (ms)", "GC pauses (ms per interval)"]);
     await page.waitForTimeout(3_000); // a few samples on the charts
     await shot("overview");
   });
@@ -171,6 +173,10 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
     assert.notEqual(after, before);
     await page.waitForFunction(([sel, now]) => document.querySelector(sel!)?.textContent === now, [child, inspect(after)]);
     await shot("applications");
+    // The root supervisor's own page lists its children.
+    await page.click("[data-app=demo] > div a.pid");
+    await page.waitForSelector("[data-testid=children] li[data-child=counter]");
+    assert.equal(await page.textContent("[data-testid=children] li[data-child=counter] a.pid"), inspect(after));
   });
 
   test("the cluster page switches the observer to the BEAM node, whose code_server is listed", async () => {

@@ -261,7 +261,7 @@ function processPage(d: Detail | null): void {
   for (const m of d.messages) msgs.append(el("div", { class: "term" }, m));
   grid.append(msgs);
   if (d.state !== null) grid.append(el("div", { class: "card" }, el("h3", {}, "State (sys.getState)"), el("div", { class: "term", "data-testid": "state" }, d.state)));
-  if (d.children !== null) grid.append(el("div", { class: "card" }, el("h3", {}, "Children"), tree(d.children)));
+  if (d.children !== null) grid.append(el("div", { class: "card", "data-testid": "children" }, el("h3", {}, "Children"), tree(d.children)));
   parts.push(grid);
   main.replaceChildren(...parts);
 }
