@@ -217,6 +217,11 @@ export class BeamSource implements Source {
     return out;
   }
 
+  /** sys:trace on a BEAM node prints to that node's standard output: nothing to show here. */
+  async trace(): Promise<string | null> {
+    return null;
+  }
+
   async act(a: Action): Promise<string> {
     const pid = this.names.get(a.pid);
     return pid === undefined ? `no process ${a.pid}` : applyAction(pid, a);

@@ -235,6 +235,17 @@ export class LocalSource implements Source {
     return out;
   }
 
+  async trace(s: string, on: boolean): Promise<string | null> {
+    const pid = this.pid(s);
+    if (pid === undefined || inspect(processInfo(pid, "initial_call")) !== INIT_P) return null;
+    try {
+      await within(sys.trace(pid, on, CALL_MS), CALL_MS, "sys.trace");
+      return s;
+    } catch {
+      return null;
+    }
+  }
+
   async act(a: Action): Promise<string> {
     const pid = this.pid(a.pid);
     return pid === undefined ? `no process ${a.pid}` : applyAction(pid, a);

@@ -52,6 +52,10 @@ export interface ObserverHandle {
   close(): Promise<void>;
 }
 
+/** A trace stops by itself after this many events, or this many in one refresh interval (as recon_trace's limits). */
+const TRACE_MAX = 500;
+const TRACE_BURST = 100;
+
 const SORTS: readonly SortKey[] = ["pid", "name", "mailbox", "reductions", "rate", "memory"];
 const MAX_PAGE = 500;
 /** A refresh may take at most this share of the time (see the file comment). */
@@ -87,6 +91,8 @@ class Session {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private kinds = new Map<string, string>();
+  /** The process traced for the Trace page, while it is open. */
+  private tracing: { pid: string; since: number; source: Source; seen: number; note: string; on: boolean } | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -120,10 +126,13 @@ class Session {
     const msg = m as Record<string, unknown>;
     switch (msg.t) {
       case "view":
+        await this.stopTrace();
         this.view = msg;
+        if (msg.page === "trace") await this.startTrace(str(msg.pid));
         this.tick();
         return;
       case "node":
+        await this.stopTrace();
         this.source.close();
         this.source = sourceFor(str(msg.node));
         this.send({ t: "hello", node: this.source.node, destructive: this.opts.allowDestructive });
@@ -171,6 +180,7 @@ class Session {
     else if (page === "applications") data = await src.applications();
     else if (page === "cluster") data = await this.cluster();
     else if (page === "logs") data = this.logs.lines(str(view.level) || "info");
+    else if (page === "trace") data = await this.traceData(str(view.pid));
     if (data !== null || page === "process") this.send({ t: page, data });
   }
 
@@ -204,10 +214,41 @@ class Session {
     return kind;
   }
 
+  private async startTrace(pid: string): Promise<void> {
+    const on = (await this.source.trace(pid, true)) !== null;
+    if (on) this.logs.quiet.add(pid);
+    this.tracing = { pid, since: Date.now(), source: this.source, seen: 0, on, note: on ? "tracing: messages this process receives" : "not traceable here: only an OTP process of this node (sys.trace)" };
+  }
+
+  /** Switches the trace off: when the page moves, closes, or a limit is reached. */
+  private async stopTrace(note?: string): Promise<void> {
+    const t = this.tracing;
+    if (t === null || !t.on) {
+      if (note === undefined) this.tracing = null;
+      return;
+    }
+    t.on = false;
+    if (note !== undefined) t.note = note;
+    else this.tracing = null;
+    this.logs.quiet.delete(t.pid);
+    await t.source.trace(t.pid, false).catch(() => null);
+  }
+
+  private async traceData(pid: string): Promise<unknown> {
+    const t = this.tracing;
+    if (t === null || t.pid !== pid) return { pid, on: false, note: "", events: [] };
+    const events = this.logs.traced(pid, t.since);
+    if (t.on && events.length >= TRACE_MAX) await this.stopTrace(`stopped after ${events.length} events (limit ${TRACE_MAX})`);
+    else if (t.on && events.length - t.seen > TRACE_BURST) await this.stopTrace(`stopped: more than ${TRACE_BURST} events in one refresh`);
+    t.seen = events.length;
+    return { pid, on: t.on, note: t.note, events: events.slice(-200).map((e) => ({ at: e.at, text: e.text })) };
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    void this.stopTrace();
     this.source.close();
   }
 }

@@ -117,6 +117,11 @@ export interface Source {
   processes(q: TableQuery): Promise<ProcPage>;
   process(pid: string): Promise<ProcDetail | null>;
   applications(): Promise<AppTree[]>;
+  /**
+   * Switches `sys.trace` of an OTP process on or off; resolves with the
+   * pid's text when it was switched, null when this source cannot trace it.
+   */
+  trace(pid: string, on: boolean): Promise<string | null>;
   /** Kill, exit or send; the server checks `allowDestructive` before calling. */
   act(a: Action): Promise<string>;
   close(): void;

@@ -22,7 +22,9 @@ import {
   type Pid,
   Supervisor,
   atom,
+  call,
   inspect,
+  runtime,
   ok,
   receive,
   register,
@@ -150,6 +152,38 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
     await page.waitForSelector("[data-testid=state]");
     assert.equal(await page.textContent("[data-testid=state]"), "41");
     await shot("process");
+  });
+
+  test("the Trace page shows the messages a GenServer gets, and tracing stops when the page closes", async () => {
+    const traced = await browser.newPage({ viewport: { width: 1280, height: 600 } });
+    try {
+      await traced.goto(obs.url);
+      await traced.click("nav a[data-page=processes]");
+      await traced.fill("[data-testid=filter]", "demo_counter");
+      await traced.press("[data-testid=filter]", "Enter");
+      await traced.click("[data-testid=processes] tr[data-row] a.pid");
+      await traced.click("[data-testid=trace]");
+      await traced.waitForFunction(() => document.querySelector("[data-testid=trace-note]")?.textContent?.startsWith("tracing") === true);
+      for (let i = 0; i < 3; i++) assert.equal(await call("demo_counter", "get"), 41);
+      await traced.waitForFunction(() => (document.querySelector("[data-testid=trace-events]")?.textContent?.match(/got \{'\$gen_call'/g) ?? []).length === 3);
+      await traced.screenshot({ path: resolve(SHOTS, "trace.png") });
+    } finally {
+      await traced.close();
+    }
+    // The page is gone: the server switched sys.trace off (no more trace events in the node's log).
+    const seen: string[] = [];
+    const logger = runtime().logger;
+    runtime().logger = (e) => {
+      if (e.what === "sys_trace") seen.push(e.text);
+      logger(e);
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await call("demo_counter", "get"), 41);
+      assert.deepEqual(seen, []);
+    } finally {
+      runtime().logger = logger;
+    }
   });
 
   test("a killed child reappears in its application's tree", async () => {

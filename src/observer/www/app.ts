@@ -97,6 +97,7 @@ ws.onmessage = (ev: MessageEvent<string>) => {
   else if (m.t === "process") processPage(m.data as Detail | null);
   else if (m.t === "applications") applications(m.data as { name: string; description: string; root: Child | null }[]);
   else if (m.t === "cluster") cluster(m.data as { name: string; visible: boolean; kind: string; current: boolean }[]);
+  else if (m.t === "trace") trace(m.data as { pid: string; on: boolean; note: string; events: { at: number; text: string }[] });
   else if (m.t === "logs") logs(m.data as { at: number; level: string; what: string; text: string }[]);
 };
 
@@ -260,7 +261,11 @@ function processPage(d: Detail | null): void {
   const msgs = el("div", { class: "card", "data-testid": "messages" }, el("h3", {}, `Mailbox: ${d.queued} messages, first ${d.messages.length}`));
   for (const m of d.messages) msgs.append(el("div", { class: "term" }, m));
   grid.append(msgs);
-  if (d.state !== null) grid.append(el("div", { class: "card" }, el("h3", {}, "State (sys.getState)"), el("div", { class: "term", "data-testid": "state" }, d.state)));
+  if (d.state !== null) {
+    const traceB = el("button", { "data-testid": "trace" }, "trace its messages");
+    traceB.onclick = () => go({ page: "trace", pid: d.pid });
+    grid.append(el("div", { class: "card" }, el("h3", {}, "State (sys.getState)"), el("div", { class: "term", "data-testid": "state" }, d.state), traceB));
+  }
   if (d.children !== null) grid.append(el("div", { class: "card", "data-testid": "children" }, el("h3", {}, "Children"), tree(d.children)));
   parts.push(grid);
   main.replaceChildren(...parts);
@@ -316,4 +321,18 @@ function logs(lines: { at: number; level: string; what: string; text: string }[]
   for (const l of lines) list.append(el("div", { class: `log ${l.level}` }, `${new Date(l.at).toISOString()} ${l.level} ${l.what}\n${l.text}`));
   if (lines.length === 0) list.append(el("p", {}, "no events at this level yet (this node's log, newest first)"));
   main.replaceChildren(el("div", { class: "bar" }, el("span", {}, "level ≥"), level, el("span", {}, "this node's runtime log, newest first")), list);
+}
+
+// ---- trace ----------------------------------------------------------------
+
+function trace(d: { pid: string; on: boolean; note: string; events: { at: number; text: string }[] }): void {
+  const back = el("button", {}, "back to the process (stops the trace)");
+  back.onclick = () => go({ page: "process", pid: d.pid });
+  const list = el("div", { class: "card", "data-testid": "trace-events" });
+  for (const e of d.events) list.append(el("div", { class: "log" }, `${new Date(e.at).toISOString()} ${e.text}`));
+  if (d.events.length === 0) list.append(el("p", {}, "no messages yet"));
+  main.replaceChildren(
+    el("div", { class: "bar" }, el("h2", {}, "Trace "), pidLink(d.pid), el("span", { "data-testid": "trace-note", class: d.on ? "" : "error" }, d.note), back),
+    list,
+  );
 }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after as afterAll, before, describe, test } from "node:test";
 import fc from "fast-check";
 import WebSocket from "ws";
-import { type ObserverHandle, type Pid, _, atom, inspect, isAlive, processFlag, receive, spawn, send, startObserver } from "../../../src/index.js";
+import { type CallSpec, GenServer, type ObserverHandle, type Pid, _, atom, cast, inspect, isAlive, noreply, ok, processFlag, processInfo, receive, spawn, send, startObserver } from "../../../src/index.js";
 
 type Msg = { t: string; data?: unknown; text?: string; destructive?: boolean };
 
@@ -128,6 +128,40 @@ describe("observer server", () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(inspect(got), '[<<"hello"/utf8>>,{\'EXIT\',<0.0.0>,please_stop}]'.replace("<0.0.0>", inspect((got as [unknown, unknown[]])[1]![1])));
     c.close();
+  });
+
+  test("a trace stops by itself past its limit (as recon_trace), and a non-OTP process is not traced", async () => {
+    class Sink extends GenServer<null, CallSpec<"x", null>, number> {
+      override init() {
+        return ok(null);
+      }
+      override handleCast() {
+        return noreply(null);
+      }
+    }
+    const sink = await GenServer.start(new Sink(), undefined);
+    const c = await client(rw);
+    c.send({ t: "view", page: "processes", sort: "pid", desc: true, limit: 20 });
+    await c.next((m) => m.t === "processes" && (m.data as { rows: { pid: string }[] }).rows.some((r) => r.pid === inspect(sink)));
+    type Trace = { on: boolean; note: string; events: unknown[] };
+    c.send({ t: "view", page: "trace", pid: inspect(sink) });
+    assert.equal(((await c.next((m) => m.t === "trace")).data as Trace).on, true);
+    for (let i = 0; i < 300; i++) cast(sink, i);
+    const stopped = (await c.next((m) => m.t === "trace" && !(m.data as Trace).on)).data as Trace;
+    assert.match(stopped.note, /^stopped/);
+    const n = stopped.events.length;
+    for (let i = 0; i < 10; i++) cast(sink, i);
+    const later = (await c.next((m) => m.t === "trace")).data as Trace;
+    assert.equal(later.events.length, n); // sys.trace is off: no more events
+    const plain = sleeper();
+    c.send({ t: "view", page: "processes", sort: "pid", desc: true, limit: 20 });
+    await c.next((m) => m.t === "processes" && (m.data as { rows: { pid: string }[] }).rows.some((r) => r.pid === inspect(plain)));
+    c.send({ t: "view", page: "trace", pid: inspect(plain) });
+    assert.match(((await c.next((m) => m.t === "trace")).data as Trace).note, /not traceable/);
+    assert.equal(processInfo(plain, "message_queue_len"), 0); // no system message left in its mailbox
+    c.close();
+    send(plain, atom("stop"));
+    await GenServer.stop(sink);
   });
 
   test("the process table sorts by mailbox on the server and pages", async () => {
