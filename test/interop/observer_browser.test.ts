@@ -225,6 +225,13 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
     await page.press("[data-testid=filter]", "Enter");
     await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=processes] tr[data-row] td:nth-child(2)")].some((td) => td.textContent === "code_server"));
     await shot("beam_processes");
+    // Its process page (process_info over rpc) and its applications (kernel's tree, through supervisor:which_children).
+    await page.click("[data-testid=processes] tr[data-row]:has(td:text-is('code_server')) a.pid");
+    await page.waitForSelector("[data-testid=info]");
+    assert.match(await page.textContent("[data-testid=info]") ?? "", /current_function/);
+    await open("applications");
+    await page.waitForSelector("[data-app=kernel] li[data-child=code_server]");
+    await shot("beam_applications");
   });
 });
 
