@@ -19,6 +19,6 @@ export type { ObserverHandle, ObserverOptions } from "./server.js";
  * await obs.close();
  */
 export async function startObserver(options: ObserverOptions = {}): Promise<ObserverHandle> {
-  const { startObserver: start } = await import("./server.js");
-  return start(options);
+  const { serveObserver } = await import("./server.js");
+  return serveObserver(options);
 }

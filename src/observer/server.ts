@@ -264,16 +264,8 @@ function tokenOk(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/**
- * Serves the observer: open the returned `url` in a browser.
- *
- * @example
- * const obs = await startObserver({ port: 9911 });
- * console.log(`observer: ${obs.url}`); // http://127.0.0.1:9911/?token=...
- * // later
- * await obs.close();
- */
-export async function startObserver(options: ObserverOptions = {}): Promise<ObserverHandle> {
+/** `startObserver` (src/observer/index.ts, where it is documented), loaded on first use. */
+export async function serveObserver(options: ObserverOptions = {}): Promise<ObserverHandle> {
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(18).toString("base64url");
   const opts = { allowDestructive: options.allowDestructive ?? false, interval: options.interval ?? 1_000 };
