@@ -186,3 +186,9 @@ export type {
 export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode, EpmdInfo, ListenInfo } from "./distribution/index.js";
 export type { NetTicktime, NetTicktimeChange } from "./distribution/index.js";
 export type { LockId, ResolveMethod, GlobalOptions } from "./distribution/index.js";
+
+// observer: what the web observer (src/observer/) reads beyond the API above.
+export { runtimeStatistics } from "./runtime/index.js";
+export type { RuntimeStatistics } from "./runtime/index.js";
+export { startObserver } from "./observer/index.js";
+export type { ObserverOptions, ObserverHandle } from "./observer/index.js";

@@ -33,6 +33,7 @@ import { KvInstance, defineKvApplication, memcachedPort, shutdownApplication } f
 import { DataDirError, claimDataDir, ensureDir, takeOverText } from "../apps/kv/server/data_dir.js";
 import { warnIfStale } from "./stale_build.js";
 import { JoinError, type JoinResult, joinCluster, joinNodes } from "./join.js";
+import { startObserverFlag, takeObserverFlag } from "./observer_flag.js";
 
 /** The server's settings with `npm start`'s defaults: persistent (`appendonly yes`, data in ./data). */
 function cliConfig(): Config {
@@ -45,7 +46,9 @@ function usage(): string {
   const c = cliConfig();
   const rows = SETTING_NAMES.map((n) => `  --${n.padEnd(28)} ${envName(n).padEnd(40)} default: ${JSON.stringify(c.show(n))}${SETTINGS[n].mutable ? "" : " (fixed at start)"}`);
   return [
-    "usage: npm start -- [redis.conf] [--setting value ...]",
+    "usage: npm start -- [redis.conf] [--setting value ...] [--observer [HOST:]PORT [--observer-allow-destructive]]",
+    "",
+    "--observer serves the web observer (docs/observer.md) on HOST (default 127.0.0.1) and PORT; it prints the URL with its token.",
     "",
     "Settings (flag, environment variable, default); precedence: flag > environment > config file > default.",
     ...rows,
@@ -65,6 +68,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     file = args[ci + 1];
     args.splice(ci, 2);
   }
+  const observer = takeObserverFlag(args);
   const config = cliConfig();
   config.load(() => {
     if (file !== undefined) config.loadFile(readFileSync(file, "utf8"), file);
@@ -125,6 +129,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   defineKvApplication();
   await Application.start("kv", { instance: inst });
   banner(inst, node, joined);
+  if (observer !== null) await startObserverFlag(observer);
   return inst;
 }
 

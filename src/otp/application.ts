@@ -230,6 +230,18 @@ export const Application = {
     a.envs.set(name, { ...envOf(a, name), [key]: value });
   },
 
+  /**
+   * The root supervisor of a running application (Erlang's
+   * `application_master:get_child/1`), or undefined when it does not run here.
+   *
+   * @example
+   * const sup = Application.rootOf("kv");
+   * if (sup !== undefined) console.log(await Supervisor.whichChildren(sup));
+   */
+  rootOf(name: string): Pid | undefined {
+    return ac().running.get(name)?.root;
+  },
+
   /** Names of the applications running on this node, in start order. */
   startedApplications(): string[] {
     return [...ac().order];

@@ -3,7 +3,7 @@
  * starter waits until the new process has initialised and acknowledged, and
  * learns whether it started, was ignored, or failed (and why).
  */
-import { type Atom } from "../term/atom.js";
+import { type Atom, atom } from "../term/atom.js";
 import { type Pid, type Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { type Tup, t } from "../term/tuple.js";
@@ -17,6 +17,8 @@ import { on, receive } from "../runtime/receive.js";
 import * as sig from "../runtime/signals.js";
 
 /** What a start returns, as in Erlang: `{ok, Pid}`, `ignore`, or `{error, Reason}`. */
+const INIT_P = t(atom("proc_lib"), atom("init_p"), 5);
+
 export type StartResult = Tup<[Atom<"ok">, Pid]> | Atom<"ignore"> | Tup<[Atom<"error">, unknown]>;
 
 /** A start that failed (`{error, Reason}`) or was ignored: `reason` is the term. */
@@ -67,6 +69,8 @@ export class StartOp implements Iterable<unknown, StartResult, unknown>, Promise
     };
     const init = this.init;
     const child = rt.spawn(() => init(ack));
+    // As on the BEAM: `process_info(P, initial_call)` of every proc_lib process (what observers use to tell OTP processes).
+    child.x().initialCall = INIT_P;
     if (this.opts.link) sig.link(starter, child);
     // A crash before the ack still answers the starter, with the exit reason.
     (child.x().onExit ??= []).push((reason) => ack(t(ERROR, reason)));

@@ -28,6 +28,8 @@ import { type Timer } from "./timers.js";
 let defaultRt: Runtime | null = null;
 
 /** The sender of exit signals sent from plain code outside any process. */
+/** The initial call of a process spawned from an anonymous function (one shared, frozen tuple). */
+const APPLY_2 = Object.freeze(t(atom("erlang"), atom("apply"), 2));
 const OUTSIDE = new ExternalPid(atom("nonode@nohost"), 0, 0, 0);
 
 /** The default runtime (created on first use). */
@@ -327,6 +329,31 @@ export function processes(): Pid[] {
   return runtime().processes();
 }
 
+/** What {@link runtimeStatistics} reports: counters since the runtime started (rates are their differences). */
+export interface RuntimeStatistics {
+  /** Live processes. */
+  processCount: number;
+  /** Reductions run, every process together (Erlang's `statistics(exact_reductions)`). */
+  reductions: number;
+  /** Messages delivered to local processes. */
+  messagesDelivered: number;
+  /** Processes waiting for a turn (Erlang's `statistics(run_queue)`). */
+  runQueueLength: number;
+}
+
+/**
+ * The runtime's counters (what the observer samples each second). `reductions` sums
+ * the live processes' counts (a walk of the process list); the rest are O(1).
+ *
+ * @example
+ * const a = runtimeStatistics();
+ * await sleep(1000);
+ * const perSecond = runtimeStatistics().reductions - a.reductions;
+ */
+export function runtimeStatistics(rt: Runtime = runtime()): RuntimeStatistics {
+  return { processCount: rt.processCount, reductions: rt.reductions, messagesDelivered: rt.messagesDelivered, runQueueLength: rt.runQueueLength };
+}
+
 /** What {@link processInfo} reports. */
 export interface ProcessInfo {
   messages: unknown[];
@@ -379,7 +406,7 @@ export function processInfo(pid: Pid, item?: keyof ProcessInfo): unknown {
       case "memory":
         return estimateMemory(p);
       case "initial_call":
-        return x?.initialCall ?? t(atom("erlang"), atom("apply"), 2);
+        return x?.initialCall ?? APPLY_2;
       case "trap_exit":
         return (p.flags & TRAP_EXIT) !== 0;
     }

@@ -40,8 +40,9 @@ export {
   isAlive,
   processes,
   processInfo,
+  runtimeStatistics,
   estimateMemory,
   run,
   ProcessExitError,
 } from "./erlang.js";
-export type { ProcessInfo, MonitorOptions, Dest } from "./erlang.js";
+export type { ProcessInfo, RuntimeStatistics, MonitorOptions, Dest } from "./erlang.js";

@@ -108,6 +108,10 @@ export class Runtime {
   private idleRef = false;
   /** Reductions spent since the scheduler last read the clock. */
   private used = 0;
+  /** Reductions of the processes that ended (the live ones keep theirs). */
+  private deadReds = 0;
+  /** Messages delivered to local processes since the start (one add per message: the observer's messages/s). */
+  messagesDelivered = 0;
 
   constructor(opts: RuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -154,6 +158,7 @@ export class Runtime {
     p.next!.prev = p.prev;
     p.prev = p.next = null;
     this.liveCount--;
+    this.deadReds += p.reds;
     const name = p.ext?.name;
     if (name) this.names.delete(name);
   }
@@ -169,11 +174,28 @@ export class Runtime {
     return this.liveCount;
   }
 
+  /**
+   * Reductions run since the start, every process together (dead ones
+   * included): a walk of the live processes, so that counting costs nothing
+   * on the scheduler's path (read it about once a second, not per message).
+   */
+  get reductions(): number {
+    let n = this.deadReds;
+    for (let p = this.live.next!; p !== this.live; p = p.next!) n += p.reds;
+    return n;
+  }
+
+  /** Processes waiting in the run queues for a turn. */
+  get runQueueLength(): number {
+    return this.runnable;
+  }
+
   // ---- messages ----------------------------------------------------------
 
   /** Delivers to a local process (dropped if dead, as in Erlang). */
   deliver(p: Proc, msg: unknown): void {
     if (p.flags & DEAD) return;
+    this.messagesDelivered++;
     if (this.freeze) deepFreeze(msg);
     p.enqueue(msg);
     if ((p.flags & SCHEDULED) === 0) this.schedule(p);
@@ -186,6 +208,7 @@ export class Runtime {
   deliverCast(p: Proc, req: unknown): void {
     if (p.flags & DEAD) return;
     if (this.freeze) return this.deliver(p, t(GEN_CAST, req));
+    this.messagesDelivered++;
     const beh = p.beh;
     if (beh !== null && beh.casts === true && p.co === null) p.enqueueCast(req);
     else p.enqueue(t(GEN_CAST, req));

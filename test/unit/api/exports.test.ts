@@ -8,7 +8,7 @@ import { test } from "node:test";
 
 test("agner exports the term types the docs name, and the codec", async () => {
   const m = await import("agner");
-  for (const name of ["TermMap", "ImproperList", "Float", "BitString", "Fun", "Export", "compare", "hash", "encode", "decode", "Decoder", "EtfDecodeError", "GenServer", "startNode", "AgnerError", "TermError", "EtfError", "RuntimeError", "ExitError", "DistError"]) {
+  for (const name of ["TermMap", "ImproperList", "Float", "BitString", "Fun", "Export", "compare", "hash", "encode", "decode", "Decoder", "EtfDecodeError", "GenServer", "startNode", "AgnerError", "TermError", "EtfError", "RuntimeError", "ExitError", "DistError", "startObserver", "runtimeStatistics"]) {
     assert.ok(name in m, `agner exports ${name}`);
   }
   const bytes = m.encode(m.t(m.atom("ok"), 42));

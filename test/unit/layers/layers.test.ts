@@ -19,8 +19,9 @@ const allowed: Record<string, string[]> = {
   distribution: ["term", "etf", "runtime", "otp"],
   // and the public API (src/index.ts), its way to the cluster services (`global`).
   apps: ["term", "runtime", "otp", "index.js"],
-  observer: order,
-  cli: order,
+  // The observer reads a node through the public API only (src/index.ts), as a user's program would.
+  observer: ["index.js"],
+  cli: [...order, "index.js"],
 };
 
 function* files(dir: string): Generator<string> {
