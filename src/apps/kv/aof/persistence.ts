@@ -48,6 +48,7 @@ import { GenServer, noreply, ok, reply } from "../../../otp/gen_server.js";
 import { AsyncDone, BatchReply, WATCH_WRITER } from "../server/messages.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import type { KvInstance, Persistence } from "../server/instance.js";
+import { StreamCut, feedAppend, onStreamCut, releaseChunk } from "../replication/primary.js";
 export type { Persistence } from "../server/instance.js";
 
 /** One write, as a command that replays it, on database `db`. */
@@ -142,6 +143,10 @@ export const NO_PERSISTENCE_INFO: [string, string | number][] = [
  * BGREWRITEAOF with an error that says why.
  */
 export class NoopWriter extends GenServer<null, WriterCalls, never, unknown, null> {
+  constructor(private readonly inst: KvInstance) {
+    super();
+  }
+
   init() {
     return ok(null);
   }
@@ -154,9 +159,11 @@ export class NoopWriter extends GenServer<null, WriterCalls, never, unknown, nul
 
   override handleInfo(msg: unknown, s: null) {
     if (msg instanceof AofAppend) {
+      const chunk = feedAppend(this.inst, msg);
+      if (chunk !== null) releaseChunk(this.inst, chunk);
       const h = msg.held;
       if (h !== null) h.to.rt.deliver(h.to, h.msg);
-    }
+    } else if (msg instanceof StreamCut) onStreamCut(this.inst, msg);
     return noreply(s);
   }
 }
@@ -167,7 +174,7 @@ export const noPersistence: Persistence = {
   writerSpec(inst) {
     return {
       id: "writer",
-      start: () => GenServer.startLink(new NoopWriter(), null, { name: inst.names.writer }).result(),
+      start: () => GenServer.startLink(new NoopWriter(inst), null, { name: inst.names.writer }).result(),
     };
   },
   info: () => NO_PERSISTENCE_INFO,

@@ -95,7 +95,25 @@ export class ReplBacklog {
 /** What a primary answers a PSYNC with (Redis' masterTryPartialResynchronization). */
 export type PsyncDecision = { readonly kind: "continue"; readonly backlog: Buffer } | { readonly kind: "full" };
 
+/** The link to this server's primary, as ROLE and INFO replication show it; null on a primary. */
+export interface PrimaryLinkView {
+  readonly host: string;
+  readonly port: number;
+  /** ROLE's state: "connect" | "connecting" | "sync" | "connected" (Redis' names). */
+  readonly state: "connect" | "connecting" | "sync" | "connected";
+  /** Epoch ms of the last byte read from the primary, or 0. */
+  readonly lastIo: number;
+  /** Epoch ms when the link went down (or never came up), or 0 while up. */
+  readonly downSince: number;
+  /** A full sync is being received: bytes expected (-1 with the EOF form) and read so far. */
+  readonly syncing: { readonly total: number; readonly read: number; readonly lastIo: number } | null;
+  /** Bytes of the stream applied (the replica's offset, = inst.repl.offset after every applied command). */
+  readonly processedOffset: number;
+}
+
 export class ReplState {
+  /** The link to this server's primary (set by the replica side), or null on a primary. */
+  primary: PrimaryLinkView | null = null;
   /** This server's replication id (its history's name). */
   replid = newReplId();
   /** The id of the history it continued from after a promotion, or {@link NO_REPLID}. */

@@ -329,6 +329,8 @@ export class ConnState implements Session {
     if (busy !== null && (cmd.bits & CMD.allow_busy) === 0 && !BUSY_FREE.has(cmd.name)) return this.refuse(seq, this.inst.scripting.busyError()!, cmd);
     const refusal = this.inst.writeRefusal;
     if (refusal !== null && (cmd.name === "ping" || (cmd.bits & CMD.write) !== 0)) return this.refuse(seq, refusal, cmd);
+    const noReplicas = this.inst.replRefusal;
+    if (noReplicas !== null && (cmd.bits & CMD.write) !== 0) return this.refuse(seq, noReplicas, cmd);
     if (this.inst.pause !== null && pausedFor(this.inst, cmd, this.tx)) return this.hold(argv, seq, "pause");
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
@@ -343,6 +345,8 @@ export class ConnState implements Session {
         this.sendBuilt(); // what came before runs before a command that may change db or protocol
         // Monitors see commands in the order they ran: this one waits for the shards to run what came before it.
         if (this.inst.calls.monitors.size > 0 && this.order.waiting > 1) return this.hold(argv, seq, "order");
+        // WAIT counts the client's writes: it runs once they are answered (so the stream has them).
+        if (cmd.name === "wait" && this.order.waiting > 1) return this.hold(argv, seq, "order");
         const t0 = performance.now();
         let mem = 0;
         for (let i = 0; i < n; i++) mem += argv[i]!.length;
@@ -458,7 +462,7 @@ export class ConnState implements Session {
   }
 
   private watchWriter(): void {
-    if (this.writerMon !== null || this.waiting === null || !this.inst.config.get("appendonly")) return;
+    if (this.writerMon !== null || this.waiting === null || !this.inst.logsWrites) return;
     const w = this.self.rt.whereis(this.inst.names.writer);
     if (w !== undefined) this.writerMon = monitor(w);
     else sendAfter(10, this.self, REWATCH_WRITER);
@@ -583,7 +587,7 @@ export class ConnState implements Session {
     for (let k = 1; k < n; k++) if (typeof targets[k] !== "number") return false;
     if (this.text !== "" || this.out.length !== 0 || this.before.length !== 0 || this.closing) return false;
     if (this.silent.size > 0 || this.inst.calls.monitors.size > 0) return false;
-    return this.shards.canDelegate(i) && !this.inst.config.get("appendonly");
+    return this.shards.canDelegate(i) && !this.inst.logsWrites;
   }
 
   /** The delegated batches this connection waited for are written: what it held back goes now. */

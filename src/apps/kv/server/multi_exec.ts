@@ -175,7 +175,7 @@ export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep)
     inst.tracking.actingFor.set(current!, conn);
     const out = yield* transaction(inst, conn, c.row, db, queued, watched, connStep);
     const done = new AsyncDone(seq, out.reply, out.db);
-    if (!out.ran || !inst.config.get("appendonly")) return conn.rt.deliver(conn, done);
+    if (!out.ran || !inst.logsWrites) return conn.rt.deliver(conn, done);
     // Released by the writer once everything the shards sent it before (this transaction's writes) is written.
     conn.rt.deliver(conn, yield* whenWritten(toWriter(inst, [], done), done, "the transaction"));
   });
