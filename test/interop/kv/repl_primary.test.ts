@@ -6,6 +6,9 @@
  * min-replicas-to-write; ROLE and INFO replication.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { needsRedisServer, startRedis, type RedisServer } from "../../support/redis_server.js";
 import { type TestServer, startAgner } from "../../support/agner_kv.js";
@@ -50,12 +53,14 @@ describe("a redis-server replica of an Agner primary", needsRedisServer(), () =>
   let replica: RedisServer;
   let p: RespClient;
   let r: RespClient;
+  const replicaDir = mkdtempSync(join(tmpdir(), "agner-repl-"));
 
   after(async () => {
     p?.close();
     r?.close();
     await replica?.stop();
     await agner?.stop();
+    rmSync(replicaDir, { recursive: true, force: true });
   });
 
   test("full sync under write load converges key by key, TTLs included", async () => {
@@ -69,7 +74,7 @@ describe("a redis-server replica of an Agner primary", needsRedisServer(), () =>
     const load = (async () => {
       while (writing) await run(w, population(`live${n++}`));
     })();
-    replica = await startRedis(["--replicaof", "127.0.0.1", String(agner.port)]);
+    replica = await startRedis(["--replicaof", "127.0.0.1", String(agner.port)], { dir: replicaDir });
     r = await RespClient.connect(replica.port);
     await until(async () => (await infoFields(r, "replication")).get("master_link_status") === "up", "the link up");
     await p.cmd("CONFIG", "SET", "rdb-key-save-delay", "0");
@@ -106,6 +111,24 @@ describe("a redis-server replica of an Agner primary", needsRedisServer(), () =>
     await r.cmd("CLIENT", "KILL", "TYPE", "master");
     await run(p, population("after-kill"));
     await until(async () => Number((await infoFields(p, "stats")).get("sync_partial_ok")) === before + 1, "a partial resync");
+    await waitCaughtUp(p, r);
+    await sameKeys(p, r);
+    assert.equal((await infoFields(p, "stats")).get("sync_full"), "1");
+  });
+
+  test("a restarted replica (its RDB holds the replication id) continues with +CONTINUE", async () => {
+    const before = Number((await infoFields(p, "stats")).get("sync_partial_ok"));
+    const port = replica.port;
+    // The replica saves its data with its primary's id and offset, stops, and comes back on the same port and directory.
+    r.close();
+    const c = await RespClient.connect(port);
+    await c.cmd("SHUTDOWN", "SAVE").catch(() => undefined);
+    c.close();
+    await replica.stop();
+    await run(p, population("while-down"));
+    replica = await startRedis(["--replicaof", "127.0.0.1", String(agner.port)], { dir: replicaDir, port });
+    r = await RespClient.connect(replica.port);
+    await until(async () => Number((await infoFields(p, "stats")).get("sync_partial_ok")) === before + 1, "a partial resync after the restart");
     await waitCaughtUp(p, r);
     await sameKeys(p, r);
     assert.equal((await infoFields(p, "stats")).get("sync_full"), "1");

@@ -63,7 +63,7 @@ import { ShardRunReply } from "../server/messages.js";
 import { ErrorReply } from "../resp/reply.js";
 import { AofStatus, aofStatus } from "./aof_status.js";
 export { AofStatus, aofStatus } from "./aof_status.js";
-import { StreamCut, type StreamChunk, feedAppend, onStreamCut, releaseChunk } from "../replication/primary.js";
+import { StreamCut, type StreamChunk, StreamUnit, feedAppend, onStreamCut, onStreamUnit, releaseChunk } from "../replication/primary.js";
 import { AofAppend, CONFIG, FLUSH, type Held, failHeld, NO_PERSISTENCE_INFO, type Persistence, REWRITE, type WriterCalls, type WriterRequest } from "./persistence.js";
 
 /** Instances whose data a writer has loaded: a later writer of theirs rejoins instead. */
@@ -484,6 +484,13 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
     else if (msg === FSYNC_TICK) s.onFsyncTick();
     else if (msg === FSYNC_DONE) s.fsyncing = false;
     else if (msg instanceof StreamCut) onStreamCut(s.inst, msg);
+    else if (msg instanceof StreamUnit) {
+      // The unit's records are in the cycles queued so far: it goes to replicas once the last of them is written.
+      const chunk = onStreamUnit(s.inst, msg);
+      const tail = s.cycles[s.cycles.length - 1];
+      if (chunk !== null && tail !== undefined) tail.repl.push(chunk);
+      else if (chunk !== null) releaseChunk(s.inst, chunk);
+    }
     else if (msg === RETRY) s.run();
     else if (msg === REJOIN) {
       if (!s.on && s.rewrite === null && s.inst.config.get("appendonly")) startRewrite(s, true, true);

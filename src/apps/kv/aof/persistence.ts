@@ -48,7 +48,7 @@ import { GenServer, noreply, ok, reply } from "../../../otp/gen_server.js";
 import { AsyncDone, BatchReply, WATCH_WRITER } from "../server/messages.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import type { KvInstance, Persistence } from "../server/instance.js";
-import { StreamCut, feedAppend, onStreamCut, releaseChunk } from "../replication/primary.js";
+import { StreamCut, StreamUnit, feedAppend, onStreamCut, onStreamUnit, releaseChunk } from "../replication/primary.js";
 export type { Persistence } from "../server/instance.js";
 
 /** One write, as a command that replays it, on database `db`. */
@@ -164,6 +164,10 @@ export class NoopWriter extends GenServer<null, WriterCalls, never, unknown, nul
       const h = msg.held;
       if (h !== null) h.to.rt.deliver(h.to, h.msg);
     } else if (msg instanceof StreamCut) onStreamCut(this.inst, msg);
+    else if (msg instanceof StreamUnit) {
+      const chunk = onStreamUnit(this.inst, msg);
+      if (chunk !== null) releaseChunk(this.inst, chunk);
+    }
     return noreply(s);
   }
 }

@@ -8,7 +8,7 @@
  *   {@link AofAppend} to {@link feedAppend} before it releases the replies:
  *   the records are encoded as Redis propagates them (RESP arrays, a
  *   `SELECT` when the database changes, MULTI/EXEC around a transaction's
- *   or a script's writes), fed to `inst.repl` (offset, backlog) and queued
+ *   writes ({@link StreamUnit}) and a script's (its records carry them)), fed to `inst.repl` (offset, backlog) and queued
  *   for the replicas. With the AOF on, a chunk is sent to replicas only once
  *   the AOF has written it ({@link releaseChunk}), so a replica applies only
  *   writes the primary acknowledged; without it, at once.
@@ -24,6 +24,7 @@
  * records only between whole chunks.
  */
 import { type Proc } from "../../../runtime/process.js";
+import { current } from "../../../runtime/current.js";
 import type { KvInstance } from "../server/instance.js";
 import { type Port } from "../server/socket_port.js";
 import { FLUSHSHARD, MCFLAGS, SWAPDBSHARD, encodeCommand } from "../aof/aof_format.js";
@@ -33,7 +34,6 @@ import { NO_REPLID, newReplId } from "./repl_state.js";
 
 /** What feedAppend reads of an AofAppend (aof/persistence.ts, which imports this file). */
 export interface StreamSource {
-  readonly shard: number;
   readonly records: readonly { readonly db: number; readonly argv: readonly string[] }[];
 }
 
@@ -67,6 +67,41 @@ export function onStreamCut(inst: KvInstance, m: StreamCut): void {
   m.link.startOffset = inst.repl.offset;
   m.link.state = "send_bulk";
   m.job.rt.deliver(m.job, new StreamCutDone(m.link, inst.repl.offset));
+}
+
+/**
+ * To the writer: a transaction's writes begin (`begin`) or end. EXEC holds
+ * every shard meanwhile, so the records between are exactly its writes, sent
+ * as one unit: wrapped in MULTI/EXEC when there are several, as Redis 7.0.
+ */
+export class StreamUnit {
+  constructor(readonly begin: boolean) {}
+}
+
+/** Tells the writer a transaction's writes begin or end (true when told: the caller ends what it began). */
+export function streamUnit(inst: KvInstance, begin: boolean): boolean {
+  if (inst.repl.backlog === null || inst.repl.primary !== null) return false;
+  const self = current!;
+  const w = self.rt.whereis(inst.names.writer);
+  if (w === undefined) return false;
+  w.rt.deliver(w, new StreamUnit(begin));
+  return true;
+}
+
+/** The writer took a {@link StreamUnit}: at the end, the unit's chunk (the writer sends it once written), or null. */
+export function onStreamUnit(inst: KvInstance, m: StreamUnit): StreamChunk | null {
+  const ps = primaryState(inst);
+  if (m.begin) {
+    if (ps.unitDepth++ === 0) {
+      ps.unitText = "";
+      ps.unitCommands = 0;
+    }
+    return null;
+  }
+  if (ps.unitDepth === 0 || --ps.unitDepth > 0) return null;
+  const text = ps.unitCommands > 1 ? MULTI + ps.unitText + EXEC : ps.unitText;
+  ps.unitText = "";
+  return text === "" ? null : push(inst, ps, Buffer.from(text, "latin1"));
 }
 
 /** One chunk of the stream, sent once `ready` (the AOF wrote it, or there is no AOF). */
@@ -194,6 +229,10 @@ export class PrimaryState {
   goodReplicas = 0;
   /** Replicas that SYNCed since start: the first creates the backlog with a new id. */
   everHadReplicas = false;
+  /** Inside a transaction's unit ({@link StreamUnit}): its text so far and how many commands. */
+  unitDepth = 0;
+  unitText = "";
+  unitCommands = 0;
 }
 
 const STATES = new WeakMap<KvInstance, PrimaryState>();
@@ -239,21 +278,30 @@ export function feedAppend(inst: KvInstance, a: StreamSource): StreamChunk | nul
   const repl = inst.repl;
   if (repl.backlog === null || a.records.length === 0 || repl.primary !== null) return null;
   const ps = primaryState(inst);
-  // A transaction's, a script's or a cross-shard command's writes are one unit, wrapped as Redis 7.0 does when there are several.
-  const wrap = a.shard < 0 && a.records.length > 1;
   let text = "";
+  let commands = 0;
+  const inUnit = ps.unitDepth > 0;
   for (const r of a.records) {
     const argv = forReplicas(r.argv);
     if (argv === null) continue;
-    if (wrap && text === "") text = MULTI;
+    // A script's records come wrapped already; Redis selects inside the MULTI, and never nests one in a transaction.
+    if (argv.length === 1 && (argv[0] === "MULTI" || argv[0] === "EXEC")) {
+      if (!inUnit) text += argv[0] === "MULTI" ? MULTI : EXEC;
+      continue;
+    }
     if (r.db !== ps.selected) {
       ps.selected = r.db;
       text += encodeCommand(["SELECT", String(r.db)]);
     }
     text += encodeCommand(argv);
+    commands++;
+  }
+  if (inUnit) {
+    ps.unitText += text;
+    ps.unitCommands += commands;
+    return null;
   }
   if (text === "") return null;
-  if (wrap) text += EXEC;
   return push(inst, ps, Buffer.from(text, "latin1"));
 }
 

@@ -20,6 +20,7 @@
  * once, outside the shards); and if a shard crashes in the middle of EXEC
  * (a bug), the commands that ran stay applied and EXEC answers an error.
  */
+import { streamUnit } from "../replication/primary.js";
 import { performance } from "node:perf_hooks";
 import { current } from "../../../runtime/current.js";
 import { forClient } from "./tracking_reads.js";
@@ -200,6 +201,7 @@ function* transaction(
 ): Generator<unknown, ExecOutcome, unknown> {
   const shards = inst.names.shards.map((_, i) => i);
   const forget = watched ? (s: ShardState) => s.keyspace.watches.unwatch(conn) : null;
+  let unit = false;
   try {
     for (const i of shards) yield* step(inst, i, 0, null, "lock");
     // Redis' processCommand before EXEC: evict as needed; still out of memory, an EXEC that
@@ -224,6 +226,8 @@ function* transaction(
     }
     let db = db0;
     const replies: Reply[] = [];
+    // Its writes reach replicas as one unit (MULTI/EXEC when several).
+    unit = streamUnit(inst, true);
     const who = inst.rowOf.get(conn);
     for (const q of queued) {
       // Each command counts as a call of its own (INFO commandstats, slow log, MONITOR), as in Redis' EXEC.
@@ -248,11 +252,15 @@ function* transaction(
       called(inst, who, q.cmd, q.argv, db, (performance.now() - t0) * 1000, r);
       replies.push(r);
     }
+    if (unit) streamUnit(inst, false);
+    unit = false;
     yield* unlockAll(inst, shards, forget);
     return { reply: replies, db, ran: true };
   } catch (e) {
     if (!(e instanceof Aborted)) throw e;
     yield* unlockAll(inst, shards, forget);
     return { reply: SHARD_DIED, db: db0, ran: false };
+  } finally {
+    if (unit) streamUnit(inst, false);
   }
 }
