@@ -28,6 +28,9 @@ function population(tag: string): string[][] {
   cmds.push(["HSET", `h:${tag}`, "f", "v", "g", "w"], ["HDEL", `h:${tag}`, "g"], ["EXPIRE", `h:${tag}`, "5000"]);
   cmds.push(["XADD", `x:${tag}`, "*", "f", "1"], ["XADD", `x:${tag}`, "*", "f", "2"]);
   cmds.push(["PFADD", `hll:${tag}`, "a", "b", "c"], ["SETEX", `ex:${tag}`, "900", "z"]);
+  // Keys on several shards: each shard's part goes to replicas as a command of its own.
+  cmds.push(["MSET", `ma:${tag}`, "1", `mb:${tag}`, "2", `mc:${tag}`, "3"], ["DEL", `mb:${tag}`, `l:${tag}`, "missing"]);
+  cmds.push(["MULTI"], ["INCR", `tx:${tag}`], ["RPUSH", `txl:${tag}`, "a"], ["EXEC"]);
   cmds.push(["SELECT", "3"], ["SET", `db3:${tag}`, "three"], ["PEXPIRE", `db3:${tag}`, "700000"], ["SELECT", "0"]);
   return cmds;
 }

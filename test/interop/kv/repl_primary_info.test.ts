@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import net from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -30,11 +30,15 @@ function replyShape(r: R): unknown {
   return r.t;
 }
 
+/** What each raw replica read. */
+const received = new Map<net.Socket, string>();
+
 async function rawReplica(port: number): Promise<net.Socket> {
   const s = net.connect(port, "127.0.0.1");
   await new Promise((res, rej) => (s.once("connect", res), s.once("error", rej)));
   s.on("error", () => {});
-  s.on("data", () => {}); // read (and see the end) until a test pauses it
+  received.set(s, "");
+  s.on("data", (d: Buffer) => received.set(s, received.get(s)! + d.toString("latin1"))); // read (and see the end) until a test pauses it
   s.write("*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n");
   return s;
 }
@@ -88,6 +92,8 @@ describe("the ends of a replica link", needsRedisServer(), () => {
     await until(async () => (await infoFields(p, "replication")).get("slave0")?.includes("state=online") === true, "the replica online");
     await until(async () => (await infoFields(p, "replication")).get("connected_slaves") === "0", "the replica dropped", 10_000);
     await until(() => closed, "its socket closed");
+    // A replica that said capa eof got the RDB framed by a 40-byte mark.
+    assert.match(received.get(s)!, /^\+OK\r\n\+FULLRESYNC [0-9a-f]{40} \d+\r\n\$EOF:([0-9a-f]{40})\r\nREDIS0010[^]*\1/);
     p.close();
   });
 
@@ -109,6 +115,31 @@ describe("the ends of a replica link", needsRedisServer(), () => {
 });
 
 describe("replication with appendonly yes", needsRedisServer(), () => {
+  test("a write the AOF could not write (full disk) still reaches replicas: it is in the primary's memory", async () => {
+    // The incremental file is /dev/full: every append fails with ENOSPC.
+    const full = mkdtempSync(join(tmpdir(), "agner-repl-full-"));
+    const aof = join(full, "appendonlydir");
+    mkdirSync(aof);
+    writeFileSync(join(aof, "appendonly.aof.1.base.aof"), "");
+    symlinkSync("/dev/full", join(aof, "appendonly.aof.1.incr.aof"));
+    writeFileSync(join(aof, "appendonly.aof.manifest"), ["file appendonly.aof.1.base.aof seq 1 type b", "file appendonly.aof.1.incr.aof seq 1 type i", ""].join("\n"));
+    const a = await startAgner(["--appendonly", "yes", "--dir", full]);
+    try {
+      const s = await rawReplica(a.port);
+      const p = await RespClient.connect(a.port);
+      await until(async () => (await infoFields(p, "replication")).get("slave0")?.includes("state=online") === true, "the replica online");
+      const r = plain(await p.cmd("SET", "k", "on-full-disk")) as { error: string };
+      assert.match(r.error, /^ERR Errors writing to the AOF file/);
+      assert.equal(plain(await p.cmd("GET", "k")), "on-full-disk");
+      await until(() => received.get(s)!.includes("$12\r\non-full-disk\r\n"), "the write in the stream");
+      s.destroy();
+      p.close();
+    } finally {
+      await a.stop();
+      rmSync(full, { recursive: true, force: true });
+    }
+  });
+
   const dir = mkdtempSync(join(tmpdir(), "agner-repl-aof-"));
   let agner: TestServer;
   let replica: RedisServer;

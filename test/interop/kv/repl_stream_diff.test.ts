@@ -124,7 +124,7 @@ describe("the replication stream equals redis-server's", needsRedisServer(), () 
   test("PSYNC ? -1: after the RDB, the same commands give the same bytes", async () => {
     redis = await startRedis();
     // One shard: with several, a multi-key command whose keys live on different shards is propagated as one command per shard (docs/kv_server.md).
-    agner = await startAgner(["--shards", "1"]);
+    agner = await startAgner(["--shards", "1", "--repl-ping-replica-period", "1"]);
     const streams: string[] = [];
     for (const port of [redis.port, agner.port]) {
       const raw = await RawReplica.open(port, [["REPLCONF", "listening-port", "1"], ["PSYNC", "?", "-1"]]);
@@ -138,6 +138,8 @@ describe("the replication stream equals redis-server's", needsRedisServer(), () 
       }
       // Wait for the last write's bytes.
       await until(() => raw.stream().endsWith("$5\r\nafter\r\n$5\r\nflush\r\n"), "the stream's end");
+      // PINGs every repl-ping-replica-period seconds (1 for Agner here), in the stream.
+      if (port === agner.port) await until(() => raw.buf.includes("*1\r\n$4\r\nPING\r\n"), "a PING");
       streams.push(raw.stream());
       c.close();
       raw.close();

@@ -78,7 +78,7 @@ export class Cycle {
   bytes = 0;
   readonly held: Held[] = [];
   readonly waiters: From[] = [];
-  /** The replication stream's chunks of these records: sent to replicas once written (replication/primary.ts). */
+  /** The replication stream's chunks of these records: sent to replicas once written, or once the write failed (replication/primary.ts). */
   readonly repl: StreamChunk[] = [];
   running = false;
   /** fdatasync after writing even if the policy does not (flush, file switch). */
@@ -247,6 +247,8 @@ export class WriterState implements RewriteHost {
     }
     const why = `ERR Errors writing to the AOF file: ${e.message}; the write may or may not be applied`;
     for (const x of this.cycles) {
+      // These writes are in memory whatever the file says: replicas follow the primary's data (replication/primary.ts).
+      for (const r of x.repl.splice(0)) releaseChunk(this.inst, r);
       for (const h of x.held.splice(0)) failHeld(h, why);
       // A flush (shutdown) does not wait for a disk that refuses: it is told, and the loss is logged.
       for (const w of x.waiters.splice(0)) {
