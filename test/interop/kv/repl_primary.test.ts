@@ -97,6 +97,11 @@ describe("a redis-server replica of an Agner primary", needsRedisServer(), () =>
     assert.deepEqual(plain(await r.cmd("GET", "waited")), "yes");
     // Nobody can ACK two replicas: the timeout answers with the count.
     assert.deepEqual(plain(await p.cmd("WAIT", "2", "200")), 1);
+    // In a transaction it answers at once (with the replicas that ACKed so far), as Redis does.
+    await p.cmd("MULTI");
+    await p.cmd("WAIT", "5", "0");
+    const [inTx] = plain(await p.cmd("EXEC")) as number[];
+    assert.ok(inTx === 0 || inTx === 1, `WAIT in EXEC answered ${inTx}`);
   });
 
   test("INFO replication and ROLE name the replica", async () => {

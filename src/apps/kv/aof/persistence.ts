@@ -8,7 +8,9 @@
  *
  * - shard → writer, {@link AofAppend}: the writes of one batch, in the order
  *   they ran, as the commands that replay them (`ExecContext.propagate`),
- *   each with its database. Sent only while `appendonly yes`. It carries
+ *   each with its database. Sent only while `inst.logsWrites`: `appendonly
+ *   yes`, or a replication backlog to feed (the writer hands each AofAppend
+ *   to replication/primary.ts before releasing its reply). It carries
  *   `held`, the batch's reply, whenever the batch wrote (under `appendfsync
  *   always`, for every batch): the writer delivers it (`rt.deliver(held.to,
  *   held.msg)`) only once these records and every record it received before

@@ -78,7 +78,8 @@ export function waitCommand(c: Session, seq: number, argv: readonly string[]): R
   if (t < 0) return new ErrorReply("ERR timeout is negative");
   const offset = inst.repl.offset;
   const acked = acksAt(inst, offset);
-  if (acked >= Number(n) || c.tx !== null) return acked;
+  // Inside a transaction (EXEC runs it with no slot of its own: seq < 0) it answers at once, as Redis does in MULTI.
+  if (acked >= Number(n) || c.tx !== null || seq < 0) return acked;
   const ps = primaryState(inst);
   const timeout = Number(t);
   ps.waits.push(new WaitRequest(c.self, seq, offset, Number(n), timeout > 0 ? Date.now() + timeout : 0));
