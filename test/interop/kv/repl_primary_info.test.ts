@@ -64,8 +64,11 @@ describe("INFO replication and ROLE beside a redis-server primary", needsRedisSe
       const r = await RespClient.connect(replicas[i]!.port);
       await p.cmd("SET", "k", "v");
       await waitCaughtUp(p, r);
-      // The replica's ACK of the last offset (it ACKs every second).
-      await until(async () => /offset=(\d+)/.exec((await infoFields(p, "replication")).get("slave0") ?? "")?.[1] === (await infoFields(p, "replication")).get("master_repl_offset"), "the ACK");
+      // The replica online (redis-server says so once it has reaped its fork) and its ACK of the last offset (it ACKs every second).
+      await until(async () => {
+        const info = await infoFields(p, "replication");
+        return (info.get("slave0") ?? "").startsWith(`ip=127.0.0.1,port=${replicas[i]!.port},state=online,offset=${info.get("master_repl_offset")},lag=`);
+      }, "the replica online with the ACK");
       infos.push(await infoFields(p, "replication"));
       roles.push(replyShape(await p.cmd("ROLE")));
       p.close();
@@ -74,6 +77,27 @@ describe("INFO replication and ROLE beside a redis-server primary", needsRedisSe
     assert.deepEqual([...infos[1]!.keys()], [...infos[0]!.keys()]);
     for (const [k, v] of infos[0]!) assert.equal(shape(infos[1]!.get(k)!), shape(v), k);
     assert.deepEqual(roles[1], roles[0]);
+
+    // The replica's side, as the replica link shows it (inst.repl.primary, the view the replica side sets):
+    // the same fields and ROLE as a redis-server replica that is connected.
+    const lone = await startAgner();
+    stops.push(() => lone.stop());
+    lone.inst.repl.primary = { host: "127.0.0.1", port: redisPrimary.port, state: "connected", lastIo: Date.now(), downSince: 0, syncing: null, processedOffset: 14 };
+    const a = await RespClient.connect(lone.port);
+    const r = await RespClient.connect(replicas[0]!.port);
+    const mine = await infoFields(a, "replication");
+    const theirs = await infoFields(r, "replication");
+    assert.deepEqual([...mine.keys()], [...theirs.keys()]);
+    for (const [k, v] of theirs) assert.equal(shape(mine.get(k)!), shape(v), k);
+    assert.deepEqual(replyShape(await a.cmd("ROLE")), replyShape(await r.cmd("ROLE")));
+    // A link that is down: Redis' extra field, and ROLE's offset -1.
+    lone.inst.repl.primary = { ...lone.inst.repl.primary, state: "connect", downSince: Date.now() - 3000 };
+    const down = await infoFields(a, "replication");
+    assert.equal(down.get("master_link_status"), "down");
+    assert.equal(down.get("master_link_down_since_seconds"), "3");
+    assert.deepEqual((plain(await a.cmd("ROLE")) as unknown[]).slice(3), ["connect", -1]);
+    a.close();
+    r.close();
   });
 });
 
