@@ -346,7 +346,12 @@ export function releaseChunk(inst: KvInstance, c: StreamChunk): void {
   let n = 0;
   while (n < q.length && q[n]!.ready) {
     const chunk = q[n++]!;
-    for (const l of [...ps.links]) if (chunk.end > l.startOffset) l.send(chunk.buf);
+    // Backwards: a link over its output limit drops out of the list as it is sent to.
+    const links = ps.links;
+    for (let i = links.length - 1; i >= 0; i--) {
+      const l = links[i]!;
+      if (chunk.end > l.startOffset) l.send(chunk.buf);
+    }
   }
   if (n > 0) q.splice(0, n);
 }
