@@ -51,11 +51,14 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Starts `redis-server` (persistence off) and waits until it answers PING. */
-export async function startRedis(extra: string[] = []): Promise<RedisServer> {
-  const dir = mkdtempSync(join(tmpdir(), "agner-redis-"));
+/**
+ * Starts `redis-server` (persistence off) and waits until it answers PING.
+ * `opts.dir`: its working directory, kept after stop (a restart loads what it saved there); `opts.port`: its port.
+ */
+export async function startRedis(extra: string[] = [], opts: { dir?: string; port?: number } = {}): Promise<RedisServer> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "agner-redis-"));
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const child: ChildProcess = spawn(
       "redis-server",
       ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", "", ...extra],
@@ -82,7 +85,7 @@ export async function startRedis(extra: string[] = []): Promise<RedisServer> {
         async stop() {
           if (child.exitCode === null) child.kill("SIGTERM");
           await exited;
-          rmSync(dir, { recursive: true, force: true });
+          if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
         },
       };
     }

@@ -63,6 +63,7 @@ import { ShardRunReply } from "../server/messages.js";
 import { ErrorReply } from "../resp/reply.js";
 import { AofStatus, aofStatus } from "./aof_status.js";
 export { AofStatus, aofStatus } from "./aof_status.js";
+import { StreamCut, type StreamChunk, StreamUnit, feedAppend, onStreamCut, onStreamUnit, releaseChunk } from "../replication/primary.js";
 import { AofAppend, CONFIG, FLUSH, type Held, failHeld, NO_PERSISTENCE_INFO, type Persistence, REWRITE, type WriterCalls, type WriterRequest } from "./persistence.js";
 
 /** Instances whose data a writer has loaded: a later writer of theirs rejoins instead. */
@@ -77,6 +78,8 @@ export class Cycle {
   bytes = 0;
   readonly held: Held[] = [];
   readonly waiters: From[] = [];
+  /** The replication stream's chunks of these records: sent to replicas once written, or once the write failed (replication/primary.ts). */
+  readonly repl: StreamChunk[] = [];
   running = false;
   /** fdatasync after writing even if the policy does not (flush, file switch). */
   forceSync = false;
@@ -223,6 +226,7 @@ export class WriterState implements RewriteHost {
     this.fileSize.set(c.file, (this.fileSize.get(c.file) ?? 0) + c.bytes);
     if (c.close) this.fileSize.delete(c.file);
     else if (c.file === this.file) this.dirty = d.synced ? false : this.dirty || c.bytes > 0;
+    for (const r of c.repl) releaseChunk(this.inst, r);
     for (const h of c.held) deliver(h);
     for (const w of c.waiters) replyTo(w, atom("ok"));
     this.run();
@@ -243,6 +247,8 @@ export class WriterState implements RewriteHost {
     }
     const why = `ERR Errors writing to the AOF file: ${e.message}; the write may or may not be applied`;
     for (const x of this.cycles) {
+      // These writes are in memory whatever the file says: replicas follow the primary's data (replication/primary.ts).
+      for (const r of x.repl.splice(0)) releaseChunk(this.inst, r);
       for (const h of x.held.splice(0)) failHeld(h, why);
       // A flush (shutdown) does not wait for a disk that refuses: it is told, and the loss is logged.
       for (const w of x.waiters.splice(0)) {
@@ -479,6 +485,14 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
     } else if (msg instanceof CycleDone) s.onCycleDone(msg);
     else if (msg === FSYNC_TICK) s.onFsyncTick();
     else if (msg === FSYNC_DONE) s.fsyncing = false;
+    else if (msg instanceof StreamCut) onStreamCut(s.inst, msg);
+    else if (msg instanceof StreamUnit) {
+      // The unit's records are in the cycles queued so far: it goes to replicas once the last of them is written.
+      const chunk = onStreamUnit(s.inst, msg);
+      const tail = s.cycles[s.cycles.length - 1];
+      if (chunk !== null && tail !== undefined) tail.repl.push(chunk);
+      else if (chunk !== null) releaseChunk(s.inst, chunk);
+    }
     else if (msg === RETRY) s.run();
     else if (msg === REJOIN) {
       if (!s.on && s.rewrite === null && s.inst.config.get("appendonly")) startRewrite(s, true, true);
@@ -489,6 +503,9 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
 
   private onAppend(a: AofAppend, s: WriterState): void {
     const job = s.rewrite;
+    // Into the replication stream first, in the order of the writes (replication/primary.ts).
+    const chunk = feedAppend(s.inst, a);
+    if (chunk !== null && !s.on) releaseChunk(s.inst, chunk);
     if (!s.on) {
       // No file yet: a rewrite turning the AOF on has these writes in its copies; their replies wait for its base.
       if (job !== null && job.turnOn) job.beforeCut(a);
@@ -505,6 +522,8 @@ export class AofWriter extends GenServer<WriterState, WriterCalls, never, unknow
       s.append(text, null);
       if (a.held !== null) job.held.push(a.held);
     } else s.append(text, a.held);
+    // Replicas get these writes once they are written, with the replies (the cycle append just queued them in).
+    if (chunk !== null) s.cycles[s.cycles.length - 1]!.repl.push(chunk);
   }
 
   override terminate(_reason: unknown, s: WriterState): void {

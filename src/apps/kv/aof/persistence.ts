@@ -8,7 +8,9 @@
  *
  * - shard → writer, {@link AofAppend}: the writes of one batch, in the order
  *   they ran, as the commands that replay them (`ExecContext.propagate`),
- *   each with its database. Sent only while `appendonly yes`. It carries
+ *   each with its database. Sent only while `inst.logsWrites`: `appendonly
+ *   yes`, or a replication backlog to feed (the writer hands each AofAppend
+ *   to replication/primary.ts before releasing its reply). It carries
  *   `held`, the batch's reply, whenever the batch wrote (under `appendfsync
  *   always`, for every batch): the writer delivers it (`rt.deliver(held.to,
  *   held.msg)`) only once these records and every record it received before
@@ -48,6 +50,7 @@ import { GenServer, noreply, ok, reply } from "../../../otp/gen_server.js";
 import { AsyncDone, BatchReply, WATCH_WRITER } from "../server/messages.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import type { KvInstance, Persistence } from "../server/instance.js";
+import { StreamCut, StreamUnit, feedAppend, onStreamCut, onStreamUnit, releaseChunk } from "../replication/primary.js";
 export type { Persistence } from "../server/instance.js";
 
 /** One write, as a command that replays it, on database `db`. */
@@ -142,6 +145,10 @@ export const NO_PERSISTENCE_INFO: [string, string | number][] = [
  * BGREWRITEAOF with an error that says why.
  */
 export class NoopWriter extends GenServer<null, WriterCalls, never, unknown, null> {
+  constructor(private readonly inst: KvInstance) {
+    super();
+  }
+
   init() {
     return ok(null);
   }
@@ -154,8 +161,14 @@ export class NoopWriter extends GenServer<null, WriterCalls, never, unknown, nul
 
   override handleInfo(msg: unknown, s: null) {
     if (msg instanceof AofAppend) {
+      const chunk = feedAppend(this.inst, msg);
+      if (chunk !== null) releaseChunk(this.inst, chunk);
       const h = msg.held;
       if (h !== null) h.to.rt.deliver(h.to, h.msg);
+    } else if (msg instanceof StreamCut) onStreamCut(this.inst, msg);
+    else if (msg instanceof StreamUnit) {
+      const chunk = onStreamUnit(this.inst, msg);
+      if (chunk !== null) releaseChunk(this.inst, chunk);
     }
     return noreply(s);
   }
@@ -167,7 +180,7 @@ export const noPersistence: Persistence = {
   writerSpec(inst) {
     return {
       id: "writer",
-      start: () => GenServer.startLink(new NoopWriter(), null, { name: inst.names.writer }).result(),
+      start: () => GenServer.startLink(new NoopWriter(inst), null, { name: inst.names.writer }).result(),
     };
   },
   info: () => NO_PERSISTENCE_INFO,

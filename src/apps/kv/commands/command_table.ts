@@ -640,6 +640,17 @@ const DEFS: Record<string, Def> = {
     summary: "Makes the server a replica of another instance, or promotes it to primary (NO ONE).", args: REPLICAOF_ARGS },
   slaveof: { arity: 3, flags: "admin noscript stale no_async_loading", group: "server", since: "1.0.0", deprecated: ["5.0.0", "`REPLICAOF`"],
     summary: "Makes the server a replica of another instance, or promotes it to primary (NO ONE).", args: REPLICAOF_ARGS },
+  sync: { arity: 1, flags: "admin noscript no_async_loading no_multi", group: "server", since: "1.0.0",
+    summary: "Internal command used for replication" },
+  psync: { arity: -3, flags: "admin noscript no_async_loading no_multi", group: "server", since: "2.8.0",
+    summary: "Internal command used for replication", args: "replicationid:string offset:integer" },
+  replconf: { arity: -1, flags: "admin noscript loading stale allow_busy", group: "server", since: "3.0.0", syscmd: true,
+    summary: "An internal command for configuring the replication stream" },
+  wait: { arity: 3, flags: "noscript", acl: "connection", tips: "request_policy:all_shards response_policy:agg_min", group: "generic", since: "3.0.0",
+    summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+    args: "numreplicas:integer timeout:integer" },
+  role: { arity: 1, flags: "noscript loading stale fast", acl: "admin dangerous", group: "server", since: "2.8.12",
+    summary: "Return the role of the instance in the context of replication" },
 };
 
 /** The definitions each type's file exports (`t_<type>.ts`), merged into the table. */

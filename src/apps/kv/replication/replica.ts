@@ -55,14 +55,15 @@ import { ErrorReply } from "../resp/reply.js";
 import { LinkView, ReplicaOfChanged, replicaControl, setPrimary } from "./replica_control.js";
 import { loadFresh, swapIn } from "./replica_load.js";
 import { ReplStreamError, ReplicaStream, type ReplicaEvent } from "./replica_stream.js";
+import { feedVerbatim } from "./primary.js";
 
 /**
  * This server's replication stream gets bytes its primary sent, verbatim
- * (the one place they enter it, so that sub-replicas get them too once the
- * primary side passes them on).
+ * (the one place they enter it): its backlog, and its own replicas (a
+ * chain), so offsets are equal all along and after a promotion.
  */
 function feedStream(inst: KvInstance, bytes: Buffer): void {
-  inst.repl.feed(bytes);
+  feedVerbatim(inst, bytes);
 }
 
 /** The link's child spec for the root supervisor. */

@@ -200,8 +200,17 @@ function clientReply(c: Session, seq: number, v: string): Reply {
 const TYPES = new Set(["normal", "master", "replica", "slave", "pubsub"]);
 
 /** A client's TYPE for CLIENT LIST / KILL: a replica's master client is `master`, everything else here `normal`. */
+/** Redis' getClientType: master, replica (not a MONITOR), pubsub (subscribed to anything), else normal. */
 function clientType(r: ClientRow): string {
-  return r.master ? "master" : "normal";
+  if (r.master) return "master";
+  if (r.replica && !r.monitor) return "replica";
+  return r.sub + r.psub > 0 ? "pubsub" : "normal";
+}
+
+/** A CLIENT KILL / LIST type name as clientType gives it (`slave` is `replica`). */
+function typeName(name: string): string {
+  const t = name.toLowerCase();
+  return t === "slave" ? "replica" : t;
 }
 
 function clientList(c: Session, argv: string[]): Reply {
@@ -209,7 +218,7 @@ function clientList(c: Session, argv: string[]): Reply {
   if (argv.length === 4 && argv[2]!.toLowerCase() === "type") {
     const type = argv[3]!.toLowerCase();
     if (!TYPES.has(type)) return new ErrorReply(`ERR Unknown client type '${argv[3]}'`);
-    rows = rows.filter((r) => clientType(r) === type);
+    rows = rows.filter((r) => clientType(r) === typeName(type));
   } else if (argv.length > 3 && argv[2]!.toLowerCase() === "id") {
     const ids = new Set<number>();
     for (let j = 3; j < argv.length; j++) {
@@ -245,7 +254,7 @@ function clientKill(c: Session, argv: string[]): Reply {
         id = Number(n);
       } else if (opt === "type") {
         if (!TYPES.has(v.toLowerCase())) return new ErrorReply(`ERR Unknown client type '${v}'`);
-        type = v.toLowerCase();
+        type = typeName(v);
       } else if (opt === "addr") addr = v;
       else if (opt === "laddr") laddr = v;
       else if (opt === "user") {

@@ -37,6 +37,8 @@ import { replicaofCommand } from "../replication/replica_control.js";
 import { KV_GLOBAL_CHECK } from "./kv_global.js";
 export { runAsync } from "./run_async.js";
 import { functionCommand } from "./function_command.js";
+import { syncCommand } from "../replication/primary_sync.js";
+import { replconfCommand, roleCommand, waitCommand } from "../replication/primary_commands.js";
 import { NOT_ALLOWED, discardCommand, execCommandOf, multiCommand, unwatchCommand, watchCommand } from "./multi_exec.js";
 import { ErrorReply, MapReply, OK, PONG, type Reply, VerbatimReply } from "../resp/reply.js";
 
@@ -140,6 +142,15 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
       return resetCommand(c, seq);
     case "slowlog":
       return slowlogCommand(c.inst, argv);
+    case "sync":
+    case "psync":
+      return syncCommand(c, seq, argv);
+    case "replconf":
+      return replconfCommand(c, seq, argv);
+    case "wait":
+      return waitCommand(c, seq, argv);
+    case "role":
+      return roleCommand(c.inst);
     case "shutdown":
       return shutdownCommand(c, seq, argv);
     case "acl":

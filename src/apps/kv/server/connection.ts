@@ -355,6 +355,8 @@ export class ConnState implements Session {
       const denied = replicaRefusal(primary, cfg.get("replica-read-only"), cfg.get("replica-serve-stale-data"), cmd);
       if (denied !== null) return this.refuse(seq, denied, cmd);
     }
+    const noReplicas = this.inst.replRefusal;
+    if (noReplicas !== null && !row.master && (cmd.bits & CMD.write) !== 0) return this.refuse(seq, noReplicas, cmd);
     if (this.inst.pause !== null && !row.master && pausedFor(this.inst, cmd, this.tx)) return this.hold(argv, seq, "pause");
     if (this.tx !== null && !RUN_IN_MULTI.has(cmd.name)) return queueCommand(this, seq, cmd, argv);
     if (this.resp === 2 && this.subs.count > 0 && !IN_SUBSCRIBED_MODE.has(cmd.name)) {
@@ -369,6 +371,8 @@ export class ConnState implements Session {
         this.sendBuilt(); // what came before runs before a command that may change db or protocol
         // Monitors see commands in the order they ran: this one waits for the shards to run what came before it.
         if (this.inst.calls.monitors.size > 0 && this.order.waiting > 1) return this.hold(argv, seq, "order");
+        // WAIT counts the client's writes: it runs once they are answered (so the stream has them).
+        if (cmd.name === "wait" && this.order.waiting > 1) return this.hold(argv, seq, "order");
         const t0 = performance.now();
         let mem = 0;
         for (let i = 0; i < n; i++) mem += argv[i]!.length;
@@ -484,7 +488,7 @@ export class ConnState implements Session {
   }
 
   private watchWriter(): void {
-    if (this.writerMon !== null || this.waiting === null || !this.inst.config.get("appendonly")) return;
+    if (this.writerMon !== null || this.waiting === null || !this.inst.logsWrites) return;
     const w = this.self.rt.whereis(this.inst.names.writer);
     if (w !== undefined) this.writerMon = monitor(w);
     else sendAfter(10, this.self, REWATCH_WRITER);
@@ -609,7 +613,7 @@ export class ConnState implements Session {
     for (let k = 1; k < n; k++) if (typeof targets[k] !== "number") return false;
     if (this.text !== "" || this.out.length !== 0 || this.before.length !== 0 || this.closing) return false;
     if (this.silent.size > 0 || this.inst.calls.monitors.size > 0) return false;
-    return this.shards.canDelegate(i) && !this.inst.config.get("appendonly");
+    return this.shards.canDelegate(i) && !this.inst.logsWrites;
   }
 
   /** The delegated batches this connection waited for are written: what it held back goes now. */

@@ -12,6 +12,7 @@ import { GenServer, type NoReply, noreply, ok } from "../../../otp/gen_server.js
 import { type KvInstance } from "./instance.js";
 import { EXPIRE_TICK } from "./messages.js";
 import { checkSavePoints } from "../aof/rdb_bgsave.js";
+import { replicationCron } from "../replication/primary.js";
 
 const TICK = atom("tick");
 const SAMPLE_MS = 100;
@@ -57,6 +58,7 @@ export class Cron extends GenServer<CronState, never, never, Atom, KvInstance> {
     if (now - s.lastSecond >= 1000) {
       s.lastSecond = now;
       this.idleClients(inst, now);
+      replicationCron(inst, now);
     }
     sendAfter(this.period(inst), current!, TICK);
     return s.same;

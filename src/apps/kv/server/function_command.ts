@@ -60,7 +60,7 @@ export function functionCommand(c: Session, seq: number, spec: CommandEntry, arg
     default:
       return new ErrorReply(`ERR unknown subcommand '${argv[1]}'. Try FUNCTION HELP.`);
   }
-  if (reply instanceof ErrorReply || !inst.config.get("appendonly")) return reply;
+  if (reply instanceof ErrorReply || !inst.logsWrites) return reply;
   const records = [{ db: c.db, argv }];
   if (seq < 0) {
     record(inst, records);

@@ -7,6 +7,7 @@
  * `used_memory_rss` the resident set, `used_memory_vm_heap` the JS heap in
  * use plus memory held outside it (Buffers).
  */
+import { replicationInfo, syncStats } from "../replication/primary_commands.js";
 import os from "node:os";
 import type { KvInstance } from "./instance.js";
 import { NO_PERSISTENCE_INFO } from "../aof/persistence.js";
@@ -174,6 +175,7 @@ function build(inst: KvInstance, name: string): string | null {
         ["total_net_input_bytes", s.netInput],
         ["total_net_output_bytes", s.netOutput],
         ["rejected_connections", s.rejectedConnections],
+        ...syncStats(inst),
         ["expired_keys", expired],
         ["evicted_keys", evicted],
         ["keyspace_hits", hits],
@@ -188,16 +190,7 @@ function build(inst: KvInstance, name: string): string | null {
       ]);
     }
     case "replication":
-      return section("Replication", [
-        ["role", "master"],
-        ["connected_slaves", 0],
-        ["master_failover_state", "no-failover"],
-        ["master_replid", inst.runId],
-        ["master_replid2", "0000000000000000000000000000000000000000"],
-        ["master_repl_offset", 0],
-        ["second_repl_offset", -1],
-        ["repl_backlog_active", 0],
-      ]);
+      return section("Replication", replicationInfo(inst));
     case "cpu": {
       const u = process.cpuUsage();
       return section("CPU", [

@@ -99,6 +99,8 @@ export class ClientRow {
   monitor = false;
   /** A replica's master client (flag `M`): applies its primary's stream, past replica-read-only. */
   master = false;
+  /** A replica attached to this primary (after SYNC/PSYNC): CLIENT KILL TYPE replica. */
+  replica = false;
   /** Bytes of the arguments of the command running now (CLIENT LIST's `argv-mem`: set while a connection-level command runs). */
   argvMem = 0;
   /** Bytes of the arguments of the commands queued since MULTI (CLIENT LIST's `multi-mem`). */
@@ -180,6 +182,14 @@ export class KvInstance {
    * whatever the fsync policy, until a write succeeds again.
    */
   writeRefusal: ErrorReply | null = null;
+  /**
+   * Writes go to the persistence writer as records (aof/persistence.ts):
+   * `appendonly yes`, or a replication backlog to feed (replication/primary.ts).
+   * A field, not a config read, because every batch tests it.
+   */
+  logsWrites = false;
+  /** Set while min-replicas-to-write is not met: write commands are refused with it (-NOREPLICAS). */
+  replRefusal: ErrorReply | null = null;
   /** Pub/sub subscriptions of every client (pubsub.ts). */
   readonly pubsub = new PubSubTable();
   /** ACL users and the ACL LOG (acl.ts). */
@@ -238,7 +248,9 @@ export class KvInstance {
     this.applyEventSettings();
     this.config.onChange((name) => {
       if (name === "notify-keyspace-events" || name === "tracking-table-max-keys") this.applyEventSettings();
+      if (name === "appendonly") this.updateLogsWrites();
     });
+    this.updateLogsWrites();
     this.persistence = opts.persistence ?? null;
     this.configFile = opts.configFile ?? null;
     this.stats = {
@@ -256,6 +268,11 @@ export class KvInstance {
     let id = "";
     for (let i = 0; i < 40; i++) id += ((Math.random() * 16) | 0).toString(16);
     this.runId = id;
+  }
+
+  /** Recomputes {@link logsWrites}: after CONFIG SET appendonly, and once a replication backlog exists. */
+  updateLogsWrites(): void {
+    this.logsWrites = this.config.get("appendonly") || this.repl.backlog !== null;
   }
 
   /** notify-keyspace-events and tracking-table-max-keys to the shards' keyspaces and the tracking table. */

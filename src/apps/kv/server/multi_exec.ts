@@ -15,11 +15,12 @@
  * WATCH registers the keys with their shards (watch.ts) in the order of the
  * connection's other commands, so its own earlier writes do not count.
  *
- * Not as in Redis: HELLO, AUTH, CONFIG SET, BGREWRITEAOF, CLIENT KILL and
+ * Not as in Redis: HELLO, AUTH, CONFIG SET, BGREWRITEAOF and
  * the (UN)SUBSCRIBE commands are refused inside MULTI (they act on the connection or the server at
  * once, outside the shards); and if a shard crashes in the middle of EXEC
  * (a bug), the commands that ran stay applied and EXEC answers an error.
  */
+import { streamUnit } from "../replication/primary.js";
 import { performance } from "node:perf_hooks";
 import { current } from "../../../runtime/current.js";
 import { forClient } from "./tracking_reads.js";
@@ -55,7 +56,7 @@ const SHARD_DIED = new ErrorReply("ERR a shard restarted during EXEC; the comman
 export const RUN_IN_MULTI: ReadonlySet<string> = new Set(["multi", "exec", "discard", "watch", "quit", "reset"]);
 /** Connection commands refused inside MULTI (see the file's comment). */
 const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
-  "hello", "auth", "bgrewriteaof", "config|set", "config|resetstat", "client|kill",
+  "hello", "auth", "bgrewriteaof", "config|set", "config|resetstat",
   "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "shutdown", "monitor", "client|reply",
 ]);
 
@@ -175,7 +176,7 @@ export function execCommandOf(c: Session, seq: number, connStep: ConnectionStep)
     inst.tracking.actingFor.set(current!, conn);
     const out = yield* transaction(inst, conn, c.row, db, queued, watched, connStep);
     const done = new AsyncDone(seq, out.reply, out.db);
-    if (!out.ran || !inst.config.get("appendonly")) return conn.rt.deliver(conn, done);
+    if (!out.ran || !inst.logsWrites) return conn.rt.deliver(conn, done);
     // Released by the writer once everything the shards sent it before (this transaction's writes) is written.
     conn.rt.deliver(conn, yield* whenWritten(toWriter(inst, [], done), done, "the transaction"));
   });
@@ -200,6 +201,7 @@ function* transaction(
 ): Generator<unknown, ExecOutcome, unknown> {
   const shards = inst.names.shards.map((_, i) => i);
   const forget = watched ? (s: ShardState) => s.keyspace.watches.unwatch(conn) : null;
+  let unit = false;
   try {
     for (const i of shards) yield* step(inst, i, 0, null, "lock");
     // Redis' processCommand before EXEC: evict as needed; still out of memory, an EXEC that
@@ -224,6 +226,8 @@ function* transaction(
     }
     let db = db0;
     const replies: Reply[] = [];
+    // Its writes reach replicas as one unit (MULTI/EXEC when several).
+    unit = streamUnit(inst, true);
     const who = inst.rowOf.get(conn);
     for (const q of queued) {
       // Each command counts as a call of its own (INFO commandstats, slow log, MONITOR), as in Redis' EXEC.
@@ -248,11 +252,15 @@ function* transaction(
       called(inst, who, q.cmd, q.argv, db, (performance.now() - t0) * 1000, r);
       replies.push(r);
     }
+    if (unit) streamUnit(inst, false);
+    unit = false;
     yield* unlockAll(inst, shards, forget);
     return { reply: replies, db, ran: true };
   } catch (e) {
     if (!(e instanceof Aborted)) throw e;
     yield* unlockAll(inst, shards, forget);
     return { reply: SHARD_DIED, db: db0, ran: false };
+  } finally {
+    if (unit) streamUnit(inst, false);
   }
 }

@@ -74,7 +74,7 @@ export function safeExec(s: ShardState, cmd: CommandEntry, argv: readonly string
 
 /** A cross-shard command's records for the append-only file (what its exec propagated; its steps write nothing of their own). */
 export function record(inst: KvInstance, records: AofRecord[]): void {
-  if (!inst.config.get("appendonly") || records.length === 0) return;
+  if (!inst.logsWrites || records.length === 0) return;
   const w = current!.rt.whereis(inst.names.writer);
   if (w !== undefined) w.rt.deliver(w, new AofAppend(-1, records, null));
 }

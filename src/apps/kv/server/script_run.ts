@@ -116,7 +116,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
   // A tracking client's script that reads remembers the script's declared keys for it (Redis' script_caller).
   const t = c.row.tracking;
   const tracker = t !== null && !t.bcast && !(t.optin && !c.caching) && !(t.optout && c.caching) ? c.row : null;
-  const persist = inst.config.get("appendonly") as boolean;
+  const persist = inst.logsWrites;
   const writer = persist ? conn.rt.whereis(inst.names.writer) : undefined;
   const idle = c.inFlight() === 0 && (!persist || writer !== undefined) ? idleShards(inst) : null;
   if (idle !== null) {
@@ -174,7 +174,7 @@ export function evalCommand(c: Session, seq: number, cmd: CommandEntry, argv: re
 
 /** The end of a run holding the shards: its records to the writer before the unlock, the reply once written. */
 function* release(inst: KvInstance, shards: number[], conn: Proc, done: AsyncDone, records: AofRecord[]): Generator<unknown, void, unknown> {
-  if (records.length > 0 && inst.config.get("appendonly")) {
+  if (records.length > 0 && inst.logsWrites) {
     // The records go before the unlock (later writes of these keys follow them); the reply once they are written.
     const mon = toWriter(inst, records, done);
     yield* unlockAll(inst, shards);
@@ -240,7 +240,7 @@ class HeldRun {
     tracker: ClientRow | null = null,
   ) {
     const records = this.records;
-    this.persist = inst.config.get("appendonly") as boolean;
+    this.persist = inst.logsWrites;
     const out = this.persist ? records : null;
     const oom = evictForScript(inst, states, out);
     // processCommand counts a script's flags as the command's (getCommandFlags): one that may write is refused as any denyoom command.

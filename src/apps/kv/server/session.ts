@@ -10,6 +10,7 @@ import { type Proc } from "../../../runtime/process.js";
 import { type CommandEntry } from "../commands/engine.js";
 import { type Reply } from "../resp/reply.js";
 import { type ClientRow, type KvInstance } from "./instance.js";
+import { type Port } from "./socket_port.js";
 
 /** A slot whose encoding also does something: HELLO switches protocol, QUIT and protocol errors close. */
 export class SlotAction {
@@ -45,6 +46,8 @@ export interface Session {
   readonly self: Proc;
   /** Its CLIENT LIST row. */
   readonly row: ClientRow;
+  /** Its socket (a replica link writes the replication stream to it: replication/primary.ts). */
+  readonly port: Port;
   /** Its RESP parser's one setting a command changes (AUTH: requests before it are bounded). */
   readonly parser: { authRequired: boolean };
   /** Selected database (SELECT). */

@@ -198,7 +198,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     const { cmds, specs } = b;
     const n = cmds.length;
     const replies: Reply[] = new Array(n);
-    const persist = this.inst.config.get("appendonly");
+    const persist = this.inst.logsWrites;
     s.records = persist ? [] : null;
     s.dbIndex = b.db;
     s.db = s.keyspace.db(b.db);
@@ -282,7 +282,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
 
   /** Serves the keys made ready while locked (EXEC, a cross-shard command), once unlocked. */
   private serveAfterUnlock(s: ShardState): void {
-    const persist = this.inst.config.get("appendonly");
+    const persist = this.inst.logsWrites;
     s.records = persist ? [] : null;
     s.now = Date.now();
     this.inst.shardEvents[s.index]!.by = null;
@@ -311,7 +311,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
       s.lockedBy = r.from;
       s.lockMon = monitor(r.from);
     }
-    const persist = this.inst.config.get("appendonly");
+    const persist = this.inst.logsWrites;
     s.records = persist ? [] : null;
     s.now = Date.now();
     if (s.configSeen !== this.inst.configVersion) syncSettings(s);
@@ -349,7 +349,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
   }
 
   private expire(s: ShardState): void {
-    const persist = this.inst.config.get("appendonly");
+    const persist = this.inst.logsWrites;
     s.records = persist ? [] : null;
     const now = Date.now();
     const ks = s.keyspace;

@@ -120,7 +120,7 @@ export class ShardClient<T> {
       if (p !== undefined && p.alive) this.up(i, p);
       else this.awaitShard(i);
     }
-    this.writerMon = watchWriter(inst, self, opts.alwaysWatchWriter === true || inst.config.get("appendonly"));
+    this.writerMon = watchWriter(inst, self, opts.alwaysWatchWriter === true || inst.logsWrites);
   }
 
   // ---- building and sending ---------------------------------------------

@@ -89,7 +89,7 @@ export function startTransaction(c: Session, seq: number, cmd: CommandEntry, arg
       return;
     }
     const done = new AsyncDone(seq, out.reply);
-    if (out.records.length > 0 && inst.config.get("appendonly")) {
+    if (out.records.length > 0 && inst.logsWrites) {
       // The records go before the unlock (so later writes of these keys follow them); the reply once they are written.
       const mon = toWriter(inst, out.records, done);
       yield* unlockAll(inst, shards);

@@ -1,0 +1,150 @@
+/**
+ * The replication stream, byte for byte: a raw socket does `PSYNC ? -1`
+ * with a redis-server 7.0.15 primary and with an Agner primary, reads the
+ * +FULLRESYNC line and the RDB, then the same commands go to both; the
+ * command streams that follow must be equal (PINGs aside): the same
+ * SELECTs, the same rewrites (SET EX as PXAT, INCRBYFLOAT as SET KEEPTTL,
+ * SPOP as SREM ...), MULTI/EXEC around transactions and scripts.
+ */
+import assert from "node:assert/strict";
+import net from "node:net";
+import { after, describe, test } from "node:test";
+import { needsRedisServer, startRedis, type RedisServer } from "../../support/redis_server.js";
+import { type TestServer, startAgner } from "../../support/agner_kv.js";
+import { RespClient, plain } from "../../support/resp_client.js";
+import { until } from "../../support/repl_compare.js";
+
+/** A replica's end of a replication link, raw: what the primary sends, as bytes. */
+class RawReplica {
+  buf = Buffer.alloc(0);
+  private constructor(private readonly socket: net.Socket) {
+    socket.on("data", (d) => (this.buf = Buffer.concat([this.buf, d])));
+    socket.on("error", () => {});
+  }
+
+  static async open(port: number, argv: string[][]): Promise<RawReplica> {
+    const s = net.connect(port, "127.0.0.1");
+    await new Promise((res, rej) => (s.once("connect", res), s.once("error", rej)));
+    const r = new RawReplica(s);
+    for (const a of argv) s.write(`*${a.length}\r\n${a.map((x) => `$${x.length}\r\n${x}\r\n`).join("")}`);
+    return r;
+  }
+
+  /** Skips the +OK replies to REPLCONF, the newlines a primary sends while preparing, and the +FULLRESYNC line; returns it. */
+  async fullResync(oks: number): Promise<{ line: string; rdb: Buffer }> {
+    let line = "";
+    await until(() => {
+      let s = this.buf.toString("latin1");
+      for (let i = 0; i < oks && s.startsWith("+OK\r\n"); i++) s = s.slice(5);
+      s = s.replace(/^\n+/, "");
+      const m = /^(\+FULLRESYNC [^\r]*)\r\n\n*\$(\d+)\r\n/.exec(s);
+      if (m === null) return false;
+      const start = this.buf.length - s.length + m[0].length;
+      const len = Number(m[2]);
+      if (this.buf.length < start + len) return false;
+      line = m[1]!;
+      this.rdb = this.buf.subarray(start, start + len);
+      this.buf = this.buf.subarray(start + len);
+      return true;
+    }, "the full resync");
+    return { line, rdb: this.rdb };
+  }
+
+  rdb = Buffer.alloc(0);
+
+  /** The stream so far without PINGs (Redis' and Agner's come at their own times), absolute ms times as <ms>. */
+  stream(): string {
+    return this.buf
+      .toString("latin1")
+      .replaceAll("*1\r\n$4\r\nPING\r\n", "")
+      .replace(/\$13\r\n1\d{12}\r\n/g, "$13\r\n<ms>\r\n");
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Writes whose propagation Redis rewrites or wraps, in two databases. */
+const SCRIPT = "redis.call('SET', KEYS[1], ARGV[1]); redis.call('INCR', KEYS[2]); return 1";
+const COMMANDS: string[][] = [
+  ["SET", "a", "1"],
+  ["SET", "b", "2", "EX", "1000"],
+  ["SET", "c", "3", "PX", "500000"],
+  ["SETEX", "d", "100", "x"],
+  ["PSETEX", "e", "100000", "y"],
+  ["SET", "a", "no", "NX"],
+  ["INCR", "n"],
+  ["INCRBYFLOAT", "f", "1.5"],
+  ["EXPIRE", "a", "300"],
+  ["PEXPIRE", "n", "300000"],
+  ["EXPIRE", "missing", "10"],
+  ["PERSIST", "a"],
+  ["GETEX", "n", "EX", "200"],
+  ["APPEND", "a", "x"],
+  ["RPUSH", "l", "1", "2", "3"],
+  ["LMOVE", "l", "l2", "LEFT", "RIGHT"],
+  ["SADD", "s", "m1", "m2"],
+  ["ZADD", "z", "1", "a", "2", "b"],
+  ["ZINCRBY", "z", "2", "a"],
+  ["HSET", "h", "f", "1"],
+  ["HINCRBYFLOAT", "h", "g", "2.5"],
+  ["PFADD", "hll", "a", "b"],
+  ["XADD", "x", "5-1", "k", "v"],
+  ["MSET", "m1", "1", "m2", "2"],
+  ["RENAME", "m1", "m3"],
+  ["DEL", "m2", "missing"],
+  ["UNLINK", "m3"],
+  ["GETDEL", "d"],
+  ["MULTI"],
+  ["SET", "t1", "1"],
+  ["INCR", "t2"],
+  ["EXEC"],
+  ["MULTI"],
+  ["SET", "t3", "only"],
+  ["EXEC"],
+  ["EVAL", SCRIPT, "2", "k1", "k2", "v"],
+  ["SELECT", "2"],
+  ["SET", "in2", "x"],
+  ["HSET", "h2", "a", "b"],
+  ["SELECT", "0"],
+  ["SET", "back", "0"],
+  ["FLUSHDB"],
+  ["SET", "after", "flush"],
+];
+
+describe("the replication stream equals redis-server's", needsRedisServer(), () => {
+  let redis: RedisServer;
+  let agner: TestServer;
+  after(async () => {
+    await redis?.stop();
+    await agner?.stop();
+  });
+
+  test("PSYNC ? -1: after the RDB, the same commands give the same bytes", async () => {
+    redis = await startRedis();
+    // One shard: with several, a multi-key command whose keys live on different shards is propagated as one command per shard (docs/kv_server.md).
+    agner = await startAgner(["--shards", "1", "--repl-ping-replica-period", "1"]);
+    const streams: string[] = [];
+    for (const port of [redis.port, agner.port]) {
+      const raw = await RawReplica.open(port, [["REPLCONF", "listening-port", "1"], ["PSYNC", "?", "-1"]]);
+      const { line, rdb } = await raw.fullResync(1);
+      assert.match(line, /^\+FULLRESYNC [0-9a-f]{40} \d+$/);
+      assert.equal(rdb.subarray(0, 9).toString("latin1"), "REDIS0010");
+      const c = await RespClient.connect(port);
+      for (const argv of COMMANDS) {
+        const r = await c.cmd(...argv);
+        assert.notEqual(r.t, "error", `${argv.join(" ")}: ${JSON.stringify(plain(r))}`);
+      }
+      // Wait for the last write's bytes.
+      await until(() => raw.stream().endsWith("$5\r\nafter\r\n$5\r\nflush\r\n"), "the stream's end");
+      // PINGs every repl-ping-replica-period seconds (1 for Agner here), in the stream.
+      if (port === agner.port) await until(() => raw.buf.includes("*1\r\n$4\r\nPING\r\n"), "a PING");
+      streams.push(raw.stream());
+      c.close();
+      raw.close();
+    }
+    if (process.env.REPL_DIFF_SHOW === "1") for (const s of streams) console.log(s.replace(/\r\n/g, " ").replace(/\*\d+ /g, "\n").replace(/\$\d+ /g, ""));
+    assert.equal(streams[1], streams[0]);
+  });
+});
