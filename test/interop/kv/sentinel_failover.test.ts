@@ -6,7 +6,9 @@
  * other at it; both clients follow the new primary; a write acknowledged
  * by `WAIT 1` before the kill is on the new primary. How many writes
  * without WAIT were lost is printed (Redis documents such a window), not
- * asserted.
+ * asserted. The servers are also a cluster of Erlang nodes, with a real
+ * Elixir node in it: `GenServer.call({:global, :kv}, ...)` reaches the
+ * primary before the kill and the promoted replica after it.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -15,6 +17,8 @@ import { createSentinel } from "redis";
 import { type KvProcess, startKvProcess } from "../../support/kv_process.js";
 import { needsRedisSentinel, startSentinel, type Sentinel } from "../../support/redis_sentinel.js";
 import { RespClient, plain } from "../../support/resp_client.js";
+import { freePort, uniqueName } from "../../support/dist.js";
+import { type ElixirNode, needsElixir, startElixir } from "../../support/elixir_node.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,16 +40,31 @@ async function replInfo(port: number): Promise<Record<string, string>> {
   }
 }
 
-describe("redis-sentinel fails an Agner primary over to an Agner replica", needsRedisSentinel(), () => {
+const needs = { skip: needsRedisSentinel().skip ?? needsElixir().skip };
+
+describe("redis-sentinel fails an Agner primary over to an Agner replica", needs, () => {
   test("kill -9 under write load: a replica is promoted, the other follows it, clients follow, WAIT-acknowledged writes survive", async () => {
     const servers: KvProcess[] = [];
     const sentinels: Sentinel[] = [];
     let io: Redis | null = null;
     let nr: ReturnType<typeof createSentinel> | null = null;
+    let ex: ElixirNode | null = null;
+    // The three servers are visible Erlang nodes of one cluster, on an EPMD of this test's own.
+    const epmdPort = await freePort();
+    const savedEpmd = process.env.ERL_EPMD_PORT;
+    process.env.ERL_EPMD_PORT = String(epmdPort);
+    const nodeOf = new Map<number, string>();
+    const names = [0, 1, 2].map((i) => `${uniqueName(`ha${i}`)}@localhost`);
+    const dist = (i: number) => ["--distribution", "yes", "--node-name", names[i]!, "--node-hidden", "no", "--cookie", "hacookie", ...(i > 0 ? ["--join", names[0]!] : [])];
     try {
-      const primary = await startKvProcess(["--appendonly", "no"]);
+      const primary = await startKvProcess(["--appendonly", "no", ...dist(0)]);
       servers.push(primary);
-      for (let i = 0; i < 2; i++) servers.push(await startKvProcess(["--appendonly", "no", "--replicaof", "127.0.0.1", String(primary.port)]));
+      for (let i = 1; i <= 2; i++) servers.push(await startKvProcess(["--appendonly", "no", "--replicaof", "127.0.0.1", String(primary.port), ...dist(i)]));
+      servers.forEach((s, i) => nodeOf.set(s.port, names[i]!));
+      ex = await startElixir({ sname: `${uniqueName("haiex")}@localhost`, cookie: "hacookie", epmdPort });
+      const iex = async (code: string) => (await ex!.evalInspect(code)).inspected;
+      const globalHolder = () => iex(`case :global.whereis_name(:kv) do :undefined -> :none; p -> Atom.to_string(node(p)) end`);
+      assert.equal(await iex(`Node.connect(:"${names[0]}")`), "true");
       const replicas = servers.slice(1);
       for (const r of replicas) await until("a replica's link is up", async () => (await replInfo(r.port)).master_link_status === "up");
       for (let i = 0; i < 3; i++) sentinels.push(await startSentinel("127.0.0.1", primary.port, { quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 10_000 }));
@@ -66,6 +85,8 @@ describe("redis-sentinel fails an Agner primary over to an Agner replica", needs
       // A write acknowledged by a replica before the kill.
       assert.equal(await io.set("acked", "yes"), "OK");
       assert.ok(Number(await io.call("WAIT", "1", "5000")) >= 1, "WAIT 1: a replica has it");
+      await until("the primary's kv holds {:global, :kv}", async () => (await globalHolder()) === `"${names[0]}"`);
+      assert.equal(await iex(`GenServer.call({:global, :kv}, {:get, "acked"})`), `"yes"`);
 
       // Write load from both clients until the end.
       let stop = false;
@@ -100,6 +121,10 @@ describe("redis-sentinel fails an Agner primary over to an Agner replica", needs
         return i.role === "slave" && i.master_port === String(promoted) && i.master_link_status === "up";
       });
 
+      // From iex, {:global, :kv} is now the promoted server's kv.
+      await until("the promoted server holds {:global, :kv}", async () => (await globalHolder()) === `"${nodeOf.get(promoted)}"`);
+      assert.equal(await iex(`GenServer.call({:global, :kv}, {:get, "acked"})`), `"yes"`);
+
       // Both clients write to the new primary.
       await until("ioredis writes after the failover", async () => (await io!.set("after:io", "1")) === "OK");
       await until("node-redis writes after the failover", async () => (await nr!.set("after:nr", "1")) === "OK");
@@ -121,6 +146,9 @@ describe("redis-sentinel fails an Agner primary over to an Agner replica", needs
     } finally {
       io?.disconnect();
       await nr?.close().catch(() => {});
+      await ex?.stop(true);
+      if (savedEpmd === undefined) delete process.env.ERL_EPMD_PORT;
+      else process.env.ERL_EPMD_PORT = savedEpmd;
       for (const s of sentinels) await s.stop();
       for (const s of servers) await s.stop();
     }
