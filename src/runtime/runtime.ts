@@ -108,6 +108,10 @@ export class Runtime {
   private idleRef = false;
   /** Reductions spent since the scheduler last read the clock. */
   private used = 0;
+  /** Reductions of processes that have ended (statistics(reductions) adds the live ones'). */
+  private endedReds = 0;
+  /** Process turns run since start (statistics(context_switches)). */
+  private turnsRun = 0;
 
   constructor(opts: RuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -154,6 +158,7 @@ export class Runtime {
     p.next!.prev = p.prev;
     p.prev = p.next = null;
     this.liveCount--;
+    this.endedReds += p.reds;
     const name = p.ext?.name;
     if (name) this.names.delete(name);
   }
@@ -167,6 +172,23 @@ export class Runtime {
 
   get processCount(): number {
     return this.liveCount;
+  }
+
+  /** Reductions run by every process since the runtime started, ended ones included (erl's `statistics(reductions)`). */
+  get totalReductions(): number {
+    let n = this.endedReds;
+    for (let p = this.live.next!; p !== this.live; p = p.next!) n += p.reds;
+    return n;
+  }
+
+  /** Process turns the scheduler has run since start (erl's `statistics(context_switches)`). */
+  get contextSwitches(): number {
+    return this.turnsRun;
+  }
+
+  /** Processes waiting in the run queue (erl's `statistics(run_queue)`). */
+  get runQueueLength(): number {
+    return this.runnable;
   }
 
   // ---- messages ----------------------------------------------------------
@@ -389,7 +411,7 @@ export class Runtime {
             this.requeue(p);
           }
           // Read the clock every ~1,024 reductions (or 32 turns): cheap, and a turn of heavy handlers still ends the slice.
-          if ((this.used >= 1024 || (++turns & 31) === 0) && sliced) {
+          if (((++turns & 31) === 0 || this.used >= 1024) && sliced) {
             this.used = 0;
             const now = performance.now();
             if (start < 0) start = now;
@@ -406,6 +428,7 @@ export class Runtime {
         if (!realTime || this.timers.fireDue(this.clock.now()) === 0 || this.runnable === 0) break;
       }
     } finally {
+      this.turnsRun += turns;
       this.draining = false;
       if (realTime && !this.wakePending) this.armIdle();
     }
