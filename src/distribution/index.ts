@@ -3,7 +3,7 @@ export { DistTransport, runtimeTimers } from "./transport.js";
 export { nodeName, splitNodeName, splitPeerName, shortHostname, longHostname } from "./node_name.js";
 export type { NodeNameParts } from "./node_name.js";
 export { resolveCookie, checkCookie, randomCookie } from "./auth.js";
-export { EpmdError, defaultEpmdPort } from "./epmd_client.js";
+export { EpmdError, defaultEpmdPort, epmdNames } from "./epmd_client.js";
 export { EpmdServer, epmdListenAddresses } from "./epmd_server.js";
 export { startEpmdDaemon } from "./epmd_daemon.js";
 export type { EpmdDaemon } from "./epmd_daemon.js";
