@@ -189,3 +189,6 @@ export type {
 export type { NodeOptions, NodeKind, MonitorNodesOptions, ExportedFn, TlsOptions, EpmdMode, EpmdInfo, ListenInfo } from "./distribution/index.js";
 export type { NetTicktime, NetTicktimeChange } from "./distribution/index.js";
 export type { LockId, ResolveMethod, GlobalOptions } from "./distribution/index.js";
+
+// The remote shell every node answers (`agner remsh`; startNode({ remoteShell: false }) turns it off).
+import "./cli/shell_server.js";

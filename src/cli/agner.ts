@@ -7,6 +7,7 @@
  *     agner rpc NODE MOD FUN [ARG...]      rpc:call, each ARG an Erlang term; prints the result as erl does
  *     agner nodes [HOST]                   the names EPMD knows on HOST (default localhost)
  *     agner top NODE                       the busiest processes, refreshed (etop)
+ *     agner remsh NODE                     a JavaScript/TypeScript shell inside an Agner node
  *
  * Options: --cookie C (else AGNER_COOKIE, else ~/.erlang.cookie), --sname N
  * or --name N@HOST for this command's own node (hidden, never registered
@@ -17,6 +18,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Atom, Runtime, Tuple, atom, epmdNames, format, parseTerm, ping, rpc, setDefaultRuntime, silentLogger, startNode, stopNode } from "../index.js";
 import { top } from "./agner_top.js";
+import { remsh } from "./agner_remsh.js";
 
 export const USAGE = `usage: agner COMMAND [OPTIONS]
 
@@ -26,6 +28,7 @@ commands:
   nodes [HOST]                 the node names EPMD knows on HOST (default localhost)
   top NODE                     the busiest processes of NODE, refreshed (q or Ctrl-C quits)
                                  --interval S (default 2), --lines N (default 15), --sort reductions|memory|msg_q, --once
+  remsh NODE                   a JavaScript/TypeScript shell evaluating inside the Agner node NODE
 
 options:
   --cookie C                   the cookie (else AGNER_COOKIE, else ~/.erlang.cookie)
@@ -128,6 +131,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       const node = targetName(rest[0]);
       await ownNode(node, opts);
       return top(atom(node) as Atom, opts, out);
+    }
+    case "remsh": {
+      const node = targetName(rest[0]);
+      await ownNode(node, opts);
+      return remsh(atom(node));
     }
     case undefined:
       throw new UsageError("");

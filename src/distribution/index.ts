@@ -52,7 +52,9 @@ export type { NodeOptions, TransportFactory } from "./node.js";
 export type { NetTicktime, NetTicktimeChange } from "./node.js";
 export { NetKernel } from "./net_kernel.js";
 export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";
-export type { ExportedFn } from "./rex.js";
+export type { ExportedFn, BuiltinModule } from "./rex.js";
+export { defineBuiltinModule } from "./rex.js";
+export { remoteShellOn } from "./introspection.js";
 // Process groups (OTP's pg) and the Phoenix.PubSub-style broadcast on them.
 export { pg } from "./pg.js";
 export type { PgUpdate } from "./pg.js";

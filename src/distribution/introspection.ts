@@ -61,6 +61,18 @@ export function introspectionOn(rt: Runtime): boolean {
   return !off.has(rt);
 }
 
+const shellOff = new WeakSet<Runtime>();
+
+/** Whether peers may open a remote shell here: `startNode({ remoteShell: false })` says no. */
+export function setRemoteShell(rt: Runtime, on: boolean): void {
+  if (on) shellOff.delete(rt);
+  else shellOff.add(rt);
+}
+
+export function remoteShellOn(rt: Runtime): boolean {
+  return !shellOff.has(rt);
+}
+
 /**
  * Atoms every erl has from the start: a peer naming them (a function, an
  * item) must not count as new atoms against the atom limit.

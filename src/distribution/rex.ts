@@ -98,7 +98,21 @@ export function lookup(rt: Runtime, module: unknown, fn: unknown, args: unknown)
  */
 function builtin(module: Atom, fn: Atom, args: unknown[], rt: Runtime): ExportedFn | undefined {
   if (module === ERLANG) return erlangBuiltin(rt, fn, args);
-  return otpBuiltin(rt, module, fn, args);
+  return otpBuiltin(rt, module, fn, args) ?? modules.get(module)?.(rt, fn, args);
+}
+
+/** What a module every node answers resolves `fn(args...)` to on a runtime (undefined: not there, undef). */
+export type BuiltinModule = (rt: Runtime, fn: Atom, args: unknown[]) => ExportedFn | undefined;
+
+const modules = new Map<Atom, BuiltinModule>();
+
+/**
+ * A module every node of this program answers, as the built-in ones (a
+ * higher layer's, e.g. the remote shell's `agner_shell`); its own resolver
+ * decides, per runtime, whether it is on.
+ */
+export function defineBuiltinModule(module: string, resolve: BuiltinModule): void {
+  modules.set(atom(module), resolve);
 }
 
 const ERLANG = atom("erlang");
