@@ -8,26 +8,25 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { after as afterAll, before, describe, test } from "node:test";
-import { type Atom, type Pid, Runtime, atom, register, rpc, send, setDefaultRuntime, spawn, startNode, stopNode, t, receive, on } from "../../src/index.js";
+import { type Atom, type Pid, atom, register, rpc, send, spawn, t, receive, on } from "../../src/index.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
-import { freePort, memoryLogger, uniqueName } from "../support/dist.js";
+import { type LocalNode, startLocalNode, uniqueName } from "../support/dist.js";
 import { spawnPty } from "../support/pty.js";
 
 const CLI = fileURLToPath(new URL("../../src/cli/agner.js", import.meta.url));
 
 describe("the agner command", needsErl(), () => {
   const cookie = "agner_cli_cookie";
-  const rt = new Runtime({ logger: memoryLogger() });
+  let local: LocalNode;
   let me: Atom;
   let erl: ErlNode;
   let epmdPort: number;
   let hog: Pid;
 
   before(async () => {
-    setDefaultRuntime(rt);
-    epmdPort = await freePort();
-    me = await startNode({ name: `${uniqueName("agnercli")}@localhost`, cookie, epmdPort, epmd: "embedded" });
+    local = await startLocalNode("agnercli", cookie);
+    ({ name: me, epmdPort } = local);
     rpc.export("calc", "add", (x: number, y: number) => x + y);
     rpc.export("calc", "echo", (x: unknown) => x);
     hog = spawn(function* () {
@@ -40,8 +39,7 @@ describe("the agner command", needsErl(), () => {
 
   afterAll(async () => {
     await erl?.stop(true);
-    await stopNode(rt);
-    rt.shutdown();
+    await local.stop();
   });
 
   /** Runs `agner ARGS...`: its exit status, stdout and stderr. */

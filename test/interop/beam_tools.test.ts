@@ -26,16 +26,13 @@ import {
   receive,
   register,
   send,
-  setDefaultRuntime,
   spawn,
-  startNode,
-  stopNode,
   t,
 } from "../../src/index.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { type ElixirNode, needsElixir, startElixir } from "../support/elixir_node.js";
-import { freePort, memoryLogger, uniqueName } from "../support/dist.js";
+import { type LocalNode, startLocalNode, uniqueName } from "../support/dist.js";
 
 class Counter extends GenServer<unknown> {
   init() {
@@ -53,7 +50,8 @@ const SHAPES = `Shapes = fun(L) when is_list(L) -> [case KV of {K, V} -> {K, Sha
 
 describe("BEAM tools read an Agner node", needsErl(), () => {
   const cookie = "beam_tools_cookie";
-  const rt = new Runtime({ logger: memoryLogger() });
+  let local: LocalNode;
+  let rt: Runtime;
   let me: Atom;
   let erl: ErlNode;
   let epmdPort: number;
@@ -63,9 +61,8 @@ describe("BEAM tools read an Agner node", needsErl(), () => {
   let sup: Pid;
 
   before(async () => {
-    setDefaultRuntime(rt);
-    epmdPort = await freePort();
-    me = await startNode({ name: `${uniqueName("agnertools")}@localhost`, cookie, epmdPort, epmd: "embedded" });
+    local = await startLocalNode("agnertools", cookie);
+    ({ rt, name: me, epmdPort } = local);
     const waitForStop = function* () {
       yield* receive(on(atom("stop"), () => undefined));
     };
@@ -90,8 +87,7 @@ describe("BEAM tools read an Agner node", needsErl(), () => {
 
   afterAll(async () => {
     await erl?.stop(true);
-    await stopNode(rt);
-    rt.shutdown();
+    await local.stop();
   });
 
   const ev = (code: string, ms?: number) => erl.eval(`A = '${me.name}', {Plain, Hog, Counter, Sup} = get(pids), ${SHAPE} ${SHAPES} ${code}`, ms);

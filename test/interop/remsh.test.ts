@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after as afterAll, before, describe, test } from "node:test";
 import { type Atom, GenServer, Runtime, atom, ok, setDefaultRuntime, startNode, stopNode, t } from "../../src/index.js";
-import { freePort, memoryLogger, uniqueName, until } from "../support/dist.js";
+import { type LocalNode, memoryLogger, startLocalNode, uniqueName, until } from "../support/dist.js";
 import { type Pty, spawnPty } from "../support/pty.js";
 
 const CLI = fileURLToPath(new URL("../../src/cli/agner.js", import.meta.url));
@@ -27,7 +27,8 @@ class Store extends GenServer<unknown> {
 
 describe("agner remsh", () => {
   const cookie = "remsh_cookie";
-  const rt = new Runtime({ logger: memoryLogger() });
+  let rt: Runtime;
+  let local: LocalNode;
   const tmp = mkdtempSync(join(tmpdir(), "agner-remsh-"));
   const history = join(tmp, "history");
   let me: Atom;
@@ -35,16 +36,14 @@ describe("agner remsh", () => {
   let term: Pty;
 
   before(async () => {
-    setDefaultRuntime(rt);
-    epmdPort = await freePort();
-    me = await startNode({ name: `${uniqueName("remsh")}@localhost`, cookie, epmdPort, epmd: "embedded" });
+    local = await startLocalNode("remsh", cookie);
+    ({ rt, name: me, epmdPort } = local);
     await GenServer.start(new Store(), undefined, { name: "remsh_store" });
   });
 
   afterAll(async () => {
     term?.kill();
-    await stopNode(rt);
-    rt.shutdown();
+    await local.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
 
