@@ -84,7 +84,7 @@ async function translateInitialCalls(node: Atom, rows: Row[]): Promise<void> {
     rows
       .filter((r) => r.name === PROC_LIB_INIT)
       .map(async (r) => {
-        const d = proplist(await rpc.call(node, "erlang", "process_info", [r.pid, atom("dictionary")]));
+        const d = proplist([await rpc.call(node, "erlang", "process_info", [r.pid, atom("dictionary")])]);
         const initial = proplist(d.get("dictionary")).get("$initial_call");
         if (initial !== undefined) r.name = mfa(initial);
       }),

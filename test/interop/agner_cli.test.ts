@@ -54,6 +54,7 @@ describe("the agner command", needsErl(), () => {
     assert.deepEqual(await agner("ping", erl.node), { code: 0, out: "pong\n", err: "" });
     assert.deepEqual(await agner("ping", me.name), { code: 0, out: "pong\n", err: "" });
     assert.equal((await agner("ping", erl.node, "--cookie", "wrong")).out, "pang\n");
+    assert.equal((await agner("ping", erl.node, "--sname", "chosen_cli_name")).out, "pong\n");
     const none = await agner("ping", "nobody_here@localhost");
     assert.deepEqual([none.code, none.out], [1, "pang\n"]);
   });
@@ -79,6 +80,7 @@ describe("the agner command", needsErl(), () => {
     assert.equal(r.code, 0);
     assert.match(r.out, new RegExp(`^name ${erl.node.split("@")[0]} at port \\d+$`, "m"));
     assert.match(r.out, new RegExp(`^name ${me.name.split("@")[0]} at port \\d+$`, "m"));
+    assert.doesNotMatch(r.out, /agner_cli_/, "the command's own node is not registered");
   });
 
   test("top --once: erl's code_server, and the Agner process with the longest queue first by memory", async () => {
@@ -86,6 +88,8 @@ describe("the agner command", needsErl(), () => {
     assert.equal(e.code, 0, e.err);
     assert.match(e.out, /^<0\.\d+\.0>\s+code_server\s+\d+\s+\d+\s+0 code_server:loop\/1$/m);
     assert.match(e.out, /Load:  procs\s+\d+/);
+    // A proc_lib process shows its real initial function ($initial_call), as etop shows it.
+    assert.match(e.out, /^<0\.\d+\.0>\s+application_master:init\/4 /m);
     const a = await agner("top", me.name, "--once", "--sort", "msg_q");
     const first = a.out.split("\n").find((l) => l.startsWith("<0."));
     assert.match(first ?? "", /^<0\.\d+\.\d+>\s+cli_hog\s+\d+\s+\d+\s+3000 /, a.out);
@@ -105,6 +109,15 @@ describe("the agner command", needsErl(), () => {
       assert.equal(await term.exit, 0);
     } finally {
       term.kill();
+    }
+    // Ctrl-C quits too.
+    const again = spawnPty(process.execPath, [CLI, "top", erl.node], { ...process.env, ERL_EPMD_PORT: String(epmdPort), AGNER_COOKIE: cookie });
+    try {
+      await again.waitFor(/q quits/);
+      again.write("\x03");
+      assert.equal(await again.exit, 0);
+    } finally {
+      again.kill();
     }
   });
 });

@@ -110,6 +110,10 @@ describe("BEAM tools read an Agner node", needsErl(), () => {
     assert.ok(equals(get("current_function")[1], t(atom("gen_server"), atom("loop"), 7)));
     assert.ok(equals(get("dictionary")[1], [t(atom("$initial_call"), t(atom("Counter"), atom("init"), 1)), t(atom("$ancestors"), [sup])]));
     assert.ok(equals(get("links")[1], [sup]));
+    // No stack, and itself as group leader (docs/remote_tools.md says why).
+    assert.equal(get("stack_size")[1], 0);
+    assert.ok(equals(get("group_leader")[1], counter));
+    assert.equal(get("heap_size")[1], get("total_heap_size")[1]);
   });
 
   test("process_info/2 in item and item-list forms, for live, unregistered and dead processes, and badarg as erl", async () => {
@@ -146,7 +150,7 @@ describe("BEAM tools read an Agner node", needsErl(), () => {
   });
 
   test("statistics/1, memory/0,1 and system_info/1 answer in erl's shapes, badarg where erl says badarg", async () => {
-    const stats = "[reductions, exact_reductions, run_queue, wall_clock, runtime, context_switches, garbage_collection, io, total_active_tasks, total_active_tasks_all, total_run_queue_lengths, total_run_queue_lengths_all, scheduler_wall_time]";
+    const stats = "[reductions, exact_reductions, run_queue, run_queue_lengths, run_queue_lengths_all, active_tasks, active_tasks_all, wall_clock, runtime, context_switches, garbage_collection, io, total_active_tasks, total_active_tasks_all, total_run_queue_lengths, total_run_queue_lengths_all, scheduler_wall_time]";
     const infos = "[process_count, process_limit, otp_release, system_version, version, machine, schedulers, schedulers_online, logical_processors, logical_processors_available, logical_processors_online, port_count, port_limit, atom_count, atom_limit, ets_count, wordsize, thread_pool_size, dirty_cpu_schedulers]";
     const r = (await ev(`
       Bad = fun(F) -> try F(), no_badarg catch error:badarg -> badarg; error:{exception, badarg, _} -> badarg end end,
@@ -156,7 +160,10 @@ describe("BEAM tools read an Agner node", needsErl(), () => {
        Shape(erpc:call(A, erlang, memory, [total])), Shape(erpc:call(A, erlang, memory, [[total, binary]])),
        [Bad(fun() -> erpc:call(N, erlang, F, [X]) end) || N <- [A, node()], {F, X} <- [{statistics, bogus}, {system_info, uptime}, {memory, bogus}, {memory, [total, bogus]}, {statistics, "io"}]],
        erpc:call(A, erlang, system_info, [otp_release]), erpc:call(A, erlang, system_info, [process_count]), length(erpc:call(A, erlang, processes, [])),
-       element(1, erpc:call(A, erlang, statistics, [reductions])) > 0}.`)) as unknown[];
+       element(1, erpc:call(A, erlang, statistics, [reductions])) > 0,
+       [erpc:call(A, erlang, system_info, [K]) || K <- [machine, schedulers]],
+       element(2, element(1, erpc:call(A, erlang, statistics, [io]))) > 0, erpc:call(A, erlang, statistics, [garbage_collection]),
+       {erpc:call(A, erlang, process_info, [Hog, [memory, heap_size]])}}.`)) as unknown[];
     assert.equal(inspect(r[0]), inspect(r[1]), "statistics/1");
     assert.equal(inspect(r[2]), inspect(r[3]), "system_info/1");
     assert.equal(inspect(r[4]), inspect(r[5]), "memory/0's kinds");
@@ -166,6 +173,12 @@ describe("BEAM tools read an Agner node", needsErl(), () => {
     assert.ok(equals(r[9], [...Buffer.from("25")]), "otp_release is the charlist \"25\"");
     assert.equal(r[10], r[11], "process_count is the length of processes()");
     assert.equal(r[12], true);
+    assert.ok(equals(r[13], [[...Buffer.from("Agner")], 1]), "machine \"Agner\", one scheduler");
+    assert.equal(r[14], true, "io counts the bytes erl sent");
+    const gc = r[15] as unknown[];
+    assert.ok(typeof gc[0] === "number" && gc[1] === 0 && gc[2] === 0, inspect(gc));
+    const [[, mem], [, heap]] = (r[16] as unknown[][])[0] as [unknown[], unknown[]];
+    assert.equal(heap, Math.ceil((mem as number) / 8), "heap_size is the memory in words");
   });
 
   test("processes/0, registered/0, node/0 and nodes/0,1 name Agner's processes and peers", async () => {

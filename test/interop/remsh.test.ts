@@ -98,6 +98,14 @@ describe("agner remsh", () => {
     term.write("\r");
     await term.waitFor(new RegExp(`7\\r\\n[^]*${escape(prompt())}`), 20_000, from);
 
+    // Tab completion of an object's properties: the common part, then (a second Tab) the choices.
+    from = term.output().length;
+    term.write("sys.getSta\t");
+    await term.waitFor(/sys\.getStat/, 20_000, from);
+    term.write("\t");
+    await term.waitFor(/sys\.getState\s+sys\.getStatus/, 20_000, from);
+    term.write("\x15"); // Ctrl-U: the line is dropped
+
     // Ctrl-C interrupts an evaluation that waits forever: the evaluating process is killed, the node and session go on.
     from = term.output().length;
     term.write("await new Promise(() => {})\r");
@@ -112,6 +120,19 @@ describe("agner remsh", () => {
     assert.equal(await term.exit, 0);
     await until(() => !rt.processes().some((p) => p.id === shellId), "the shell process ended with the session");
     assert.match(readFileSync(history, "utf8"), /^answer \+ 2$/m);
+  });
+
+  test("Ctrl-C twice on an empty line leaves the shell", async () => {
+    const t1 = spawnPty(process.execPath, [CLI, "remsh", me.name], env());
+    try {
+      await t1.waitFor(new RegExp(escape(prompt())));
+      t1.write("\x03");
+      await t1.waitFor(/To exit, press Ctrl\+C again/);
+      t1.write("\x03");
+      assert.equal(await t1.exit, 0);
+    } finally {
+      t1.kill();
+    }
   });
 
   test("a node started with remoteShell: false has no remote shell", async () => {

@@ -127,10 +127,18 @@ describe("introspection arguments from a peer", () => {
     const name = await startNode({ name: `ioff_${process.pid}@localhost`, cookie: "test", runtime: rt, transport: net.factory, introspection: false });
     try {
       const r = await runOn(a.rt, function* () {
-        return [yield* rpc.call(name, "erlang", "processes", []), yield* rpc.call(name, "sys", "get_state", [atom("rex")]), yield* rpc.call(name, "erlang", "node", [])];
+        return [
+          yield* rpc.call(name, "erlang", "processes", []),
+          yield* rpc.call(name, "sys", "get_state", [atom("rex")]),
+          yield* rpc.call(name, "erlang", "node", []),
+          yield* rpc.call(name, "erlang", "nodes", [atom("connected")]),
+          yield* rpc.call(name, "erlang", "system_info", [atom("atom_count")]),
+        ];
       });
       for (const x of r.slice(0, 2)) assert.ok(x instanceof Tuple && x[0] === BADRPC && inspect(x).includes("undef"), inspect(x));
       assert.ok(equals(r[2], name));
+      assert.ok(equals(r[3], [a.name]));
+      assert.equal(typeof r[4], "number");
     } finally {
       await stopNode(rt);
       rt.shutdown();
