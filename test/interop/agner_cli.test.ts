@@ -12,7 +12,7 @@ import { type Atom, type Pid, atom, register, rpc, send, spawn, t, receive, on }
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { type LocalNode, startLocalNode, uniqueName } from "../support/dist.js";
-import { spawnPty } from "../support/pty.js";
+import { needsPty, spawnPty } from "../support/pty.js";
 
 const CLI = fileURLToPath(new URL("../../src/cli/agner.js", import.meta.url));
 
@@ -95,7 +95,7 @@ describe("the agner command", needsErl(), () => {
     assert.match(first ?? "", /^<0\.\d+\.\d+>\s+cli_hog\s+\d+\s+\d+\s+3000 /, a.out);
   });
 
-  test("top in a terminal: refreshes, shows the busiest process, q quits", async () => {
+  test("top in a terminal: refreshes, shows the busiest process, q quits", needsPty(), async () => {
     const term = spawnPty(process.execPath, [CLI, "top", me.name, "--sort", "memory", "--interval", "0.5"], { ...process.env, ERL_EPMD_PORT: String(epmdPort), AGNER_COOKIE: cookie });
     try {
       await term.waitFor(/q quits/);

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { after as afterAll, before, describe, test } from "node:test";
 import { type Atom, GenServer, Runtime, atom, ok, setDefaultRuntime, startNode, stopNode, t } from "../../src/index.js";
 import { type LocalNode, memoryLogger, startLocalNode, uniqueName, until } from "../support/dist.js";
-import { type Pty, spawnPty } from "../support/pty.js";
+import { type Pty, needsPty, spawnPty } from "../support/pty.js";
 
 const CLI = fileURLToPath(new URL("../../src/cli/agner.js", import.meta.url));
 
@@ -25,7 +25,7 @@ class Store extends GenServer<unknown> {
   }
 }
 
-describe("agner remsh", () => {
+describe("agner remsh", needsPty(), () => {
   const cookie = "remsh_cookie";
   let rt: Runtime;
   let local: LocalNode;

@@ -10,7 +10,18 @@
  * term.write("q");
  * assert.equal(await term.exit, 0);
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+
+/** Options for `test()`/`describe()`: skip without python3 locally; fail in CI (AGNER_REQUIRE_PTY=1). */
+export function needsPty(): { skip?: string } {
+  try {
+    execFileSync("python3", ["-c", "import pty"], { stdio: "ignore", timeout: 20_000 });
+    return {};
+  } catch {
+    if (process.env.AGNER_REQUIRE_PTY === "1") throw new Error("AGNER_REQUIRE_PTY=1 but python3 (with its pty module) is not installed (apt-get install python3)");
+    return { skip: "python3 not installed: the pseudo-terminal tests are skipped (apt-get install python3 to run them)" };
+  }
+}
 
 // The child gets a terminal of 120 columns; the parent copies bytes both ways until the child exits.
 const RELAY = `
