@@ -8,6 +8,7 @@
  *     agner nodes [HOST]                   the names EPMD knows on HOST (default localhost)
  *     agner top NODE                       the busiest processes, refreshed (etop)
  *     agner remsh NODE                     a JavaScript/TypeScript shell inside an Agner node
+ *     agner new DIR                        a new project: an application, a supervisor, a GenServer, a test
  *
  * Options: --cookie C (else AGNER_COOKIE, else ~/.erlang.cookie), --sname N
  * or --name N@HOST for this command's own node (hidden, never registered
@@ -19,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { type Atom, Runtime, Tuple, atom, epmdNames, format, parseTerm, ping, rpc, setDefaultRuntime, silentLogger, startNode, stopNode } from "../index.js";
 import { top } from "./agner_top.js";
 import { remsh } from "./agner_remsh.js";
+import { newProject } from "./agner_new.js";
 
 export const USAGE = `usage: agner COMMAND [OPTIONS]
 
@@ -29,6 +31,8 @@ commands:
   top NODE                     the busiest processes of NODE, refreshed (q or Ctrl-C quits)
                                  --interval S (default 2), --lines N (default 15), --sort reductions|memory|msg_q, --once
   remsh NODE                   a JavaScript/TypeScript shell evaluating inside the Agner node NODE
+  new DIR                      a new project in DIR: package.json, tsconfig, an application with a supervisor
+                                 and a GenServer, a test; then npm install, npm test, npm start
 
 options:
   --cookie C                   the cookie (else AGNER_COOKIE, else ~/.erlang.cookie)
@@ -136,6 +140,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       const node = targetName(rest[0]);
       await ownNode(node, opts);
       return remsh(atom(node));
+    }
+    case "new": {
+      const dir = rest[0];
+      if (dir === undefined) throw new UsageError("new needs DIR");
+      for (const f of newProject(dir)) out(`created ${f}\n`);
+      out(`\nnext:\n  cd ${dir}\n  npm install\n  npm test\n  npm start\n`);
+      return 0;
     }
     case undefined:
       throw new UsageError("");
