@@ -42,6 +42,8 @@ export {
   compare,
   hash,
   inspect,
+  format,
+  parseTerm,
 } from "./term/index.js";
 export { encode, decode, Decoder, Encoder, EtfError, EtfDecodeError, EtfEncodeError } from "./etf/index.js";
 export {
@@ -129,6 +131,7 @@ export {
 } from "./otp/index.js";
 
 export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError, EpmdError } from "./distribution/index.js";
+export { epmdNames } from "./distribution/index.js";
 export { disconnectNode, setNetTicktime, getNetTicktime } from "./distribution/index.js";
 export { pg, pubsub } from "./distribution/index.js";
 export type { PgUpdate, PubSubOptions } from "./distribution/index.js";
@@ -192,3 +195,5 @@ export { runtimeStatistics } from "./runtime/index.js";
 export type { RuntimeStatistics } from "./runtime/index.js";
 export { startObserver } from "./observer/index.js";
 export type { ObserverOptions, ObserverHandle } from "./observer/index.js";
+// The remote shell every node answers (`agner remsh`; startNode({ remoteShell: false }) turns it off).
+import "./cli/shell_server.js";

@@ -184,7 +184,12 @@ export async function epmdPortPlease(addr: EpmdAddress, alive: string): Promise<
   }
 }
 
-/** The names EPMD knows, as `epmd -names` lists them. */
+/**
+ * The names EPMD knows, as `epmd -names` lists them.
+ *
+ * @example
+ * await epmdNames({ host: "localhost", port: 4369 }); // [{ name: "kv", port: 43125 }]
+ */
 export async function epmdNames(addr: EpmdAddress): Promise<{ name: string; port: number }[]> {
   const reply = await oneShot(addr, encodeSimple(EPMD.NAMES_REQ));
   try {

@@ -26,6 +26,7 @@ import { DistError } from "./errors.js";
 import { DFLAG } from "./flags.js";
 import type { TicktimeChange, TicktimeState } from "./net_ticker.js";
 import { type MonitorNodesOptions, NetKernel, NetKernelServer, type NodeKind, type Transport } from "./net_kernel.js";
+import { setIntrospection, setRemoteShell } from "./introspection.js";
 import { type ExportedFn, RexServer, exportFn, spawnHandler, unexportFn } from "./rex.js";
 import { DistTransport, realTimers } from "./transport.js";
 import { NetTicker } from "./net_ticker.js";
@@ -41,6 +42,18 @@ export interface NodeOptions extends Omit<DistTransportOptions, "decode" | "expo
   runtime?: Runtime;
   /** `global`'s kernel parameters `connect_all` and `prevent_overlapping_partitions` (both default true, as OTP 25). */
   global?: GlobalOptions;
+  /**
+   * Answer the introspection calls BEAM tools make over rpc (`erlang:processes/0`,
+   * `process_info/1,2`, `supervisor:which_children/1`, `sys:get_state/1`...;
+   * docs/remote_tools.md), read-only, to authenticated peers (default true).
+   */
+  introspection?: boolean;
+  /**
+   * Let authenticated peers open a remote shell (`agner remsh NODE`) that
+   * runs JavaScript in this node (default true: as in Erlang, the cookie is
+   * the key to the node; docs/remote_tools.md).
+   */
+  remoteShell?: boolean;
   /** @internal how the transport is made (tests join runtimes in memory). */
   transport?: TransportFactory;
 }
@@ -94,7 +107,7 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
   const k = new NetKernel(rt);
   kernels.set(rt, k);
   const make: TransportFactory = opts.transport ?? ((o, h) => DistTransport.start(o, h));
-  const { runtime: _r, transport: _t, global: _g, ...rest } = opts;
+  const { runtime: _r, transport: _t, global: _g, introspection, remoteShell, ...rest } = opts;
   let transport: Transport;
   try {
     transport = await make(
@@ -110,6 +123,8 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
   rt.nodeName = transport.nodeName;
   rt.creation = transport.creation;
   k.spawn = spawnHandler(rt);
+  setIntrospection(rt, introspection ?? true);
+  setRemoteShell(rt, remoteShell ?? true);
   const sup = onRuntime(rt, () =>
     Supervisor.start(
       [

@@ -22,7 +22,7 @@
  * a thrown `ExitException` / `ExitError` an exit with its reason; any other
  * thrown value an Erlang `throw`.
  */
-import { Atom, atom, atomCount, atomLimit } from "../term/atom.js";
+import { Atom, atom } from "../term/atom.js";
 import { Pid, Ref } from "../term/identifiers.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
 import { BadArgError } from "../runtime/errors.js";
@@ -36,7 +36,9 @@ import { GenServer, type CallResult, noreply, ok } from "../otp/gen_server.js";
 import { type From, reply } from "../otp/gen.js";
 import type { SpawnRequestMsg } from "./control.js";
 import type { DistConnection } from "./types.js";
-import { type NodeKind, replyable } from "./net_kernel.js";
+import { replyable } from "./net_kernel.js";
+import { ErlangError, erlangBuiltin, isList } from "./introspection.js";
+import { otpBuiltin } from "./introspection_otp.js";
 
 /**
  * A function other nodes may call. It runs in a process of its own (so it
@@ -89,51 +91,31 @@ export function lookup(rt: Runtime, module: unknown, fn: unknown, args: unknown)
 
 // ---- built-in functions ----------------------------------------------------------
 
-/** An Erlang `error` with its reason (what a BIF raises, e.g. `badarg`), thrown by the built-ins. */
-class ErlangError {
-  constructor(readonly reason: unknown) {}
+/**
+ * What every node answers without an export: `erlang:node/0`, `nodes/0,1`,
+ * `system_info/1`, and (unless switched off) what BEAM tools read over rpc
+ * (introspection.ts, introspection_otp.ts).
+ */
+function builtin(module: Atom, fn: Atom, args: unknown[], rt: Runtime): ExportedFn | undefined {
+  if (module === ERLANG) return erlangBuiltin(rt, fn, args);
+  return otpBuiltin(rt, module, fn, args) ?? modules.get(module)?.(rt, fn, args);
+}
+
+/** What a module every node answers resolves `fn(args...)` to on a runtime (undefined: not there, undef). */
+export type BuiltinModule = (rt: Runtime, fn: Atom, args: unknown[]) => ExportedFn | undefined;
+
+const modules = new Map<Atom, BuiltinModule>();
+
+/**
+ * A module every node of this program answers, as the built-in ones (a
+ * higher layer's, e.g. the remote shell's `agner_shell`); its own resolver
+ * decides, per runtime, whether it is on.
+ */
+export function defineBuiltinModule(module: string, resolve: BuiltinModule): void {
+  modules.set(atom(module), resolve);
 }
 
 const ERLANG = atom("erlang");
-const SYSTEM_INFO = atom("system_info");
-const ATOM_COUNT = atom("atom_count");
-const ATOM_LIMIT = atom("atom_limit");
-const BADARG = atom("badarg");
-
-/**
- * What every node answers without an export: `erlang:system_info/1` for
- * the items Agner has (`atom_count`, `atom_limit`, which erl's tools read
- * over rpc); any other item is a `badarg` error, as erl's is.
- */
-function builtin(module: Atom, fn: Atom, args: unknown[], rt: Runtime): ExportedFn | undefined {
-  if (module !== ERLANG) return undefined;
-  if (fn === SYSTEM_INFO && args.length === 1) return systemInfo;
-  // erlang:nodes/0,1 and node/0: what erl's tools and peers joining a cluster ask over rpc.
-  if (fn === NODES && args.length <= 1) return (kinds?: unknown) => nodesOf(rt, kinds);
-  if (fn === NODE && args.length === 0) return () => rt.nodeName;
-  return undefined;
-}
-
-const NODES = atom("nodes");
-const NODE = atom("node");
-const NODE_KINDS = new Set(["visible", "hidden", "connected", "this", "known"]);
-
-function nodesOf(rt: Runtime, kinds: unknown = atom("visible")): Atom[] {
-  const ks = kinds instanceof Atom ? [kinds] : isList(kinds) ? kinds : null;
-  if (ks === null || !ks.every((k) => k instanceof Atom && NODE_KINDS.has(k.name))) throw new ErlangError(BADARG);
-  const k = rt.remote as { nodes?(kinds: readonly NodeKind[]): Atom[] } | null;
-  return k?.nodes?.((ks as Atom[]).map((x) => x.name as NodeKind)) ?? [];
-}
-
-function systemInfo(item: unknown): number {
-  if (item === ATOM_COUNT) return atomCount();
-  if (item === ATOM_LIMIT) return atomLimit();
-  throw new ErlangError(BADARG);
-}
-
-function isList(x: unknown): x is unknown[] {
-  return Array.isArray(x) && !(x instanceof Tuple);
-}
 
 const BADRPC = atom("badrpc");
 const EXIT = atom("EXIT");

@@ -44,6 +44,10 @@ export type StartType = "normal" | { failover: Atom } | { takeover: Atom };
 
 export interface ApplicationSpec {
   name: string;
+  /** What `application:which_applications()` shows of it (default: its name). */
+  description?: string;
+  /** Its version, as `which_applications` shows it (default `""`). */
+  vsn?: string;
   /** Default environment; `start(name, overrides)` merges over it. */
   env?: Env;
   /** Applications started first (and stopped after this one). */
@@ -245,6 +249,22 @@ export const Application = {
   /** Names of the applications running on this node, in start order. */
   startedApplications(): string[] {
     return [...ac().order];
+  },
+
+  /**
+   * Erlang's `application:which_applications()`: each running application
+   * with its description and version, the last started first (as erl lists them).
+   *
+   * @example
+   * Application.define({ name: "shop", description: "the shop", vsn: "1.0.0", start: () => Supervisor.startLink([]) });
+   * await Application.start("shop");
+   * Application.whichApplications(); // [{ name: "shop", description: "the shop", vsn: "1.0.0" }]
+   */
+  whichApplications(): { name: string; description: string; vsn: string }[] {
+    return [...ac().order].reverse().map((name) => {
+      const spec = specs.get(name);
+      return { name, description: spec?.description ?? name, vsn: spec?.vsn ?? "" };
+    });
   },
 };
 

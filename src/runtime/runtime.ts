@@ -108,10 +108,12 @@ export class Runtime {
   private idleRef = false;
   /** Reductions spent since the scheduler last read the clock. */
   private used = 0;
-  /** Reductions of the processes that ended (the live ones keep theirs). */
+  /** Reductions of the processes that ended (statistics(reductions) adds the live ones'). */
   private deadReds = 0;
   /** Messages delivered to local processes since the start (one add per message: the observer's messages/s). */
   messagesDelivered = 0;
+  /** Process turns run since start (statistics(context_switches)). */
+  private turnsRun = 0;
 
   constructor(opts: RuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -176,16 +178,27 @@ export class Runtime {
 
   /**
    * Reductions run since the start, every process together (dead ones
-   * included): a walk of the live processes, so that counting costs nothing
-   * on the scheduler's path (read it about once a second, not per message).
+   * included; erl's `statistics(reductions)`): a walk of the live processes,
+   * so that counting costs nothing on the scheduler's path (read it about
+   * once a second, not per message).
    */
-  get reductions(): number {
+  get totalReductions(): number {
     let n = this.deadReds;
     for (let p = this.live.next!; p !== this.live; p = p.next!) n += p.reds;
     return n;
   }
 
-  /** Processes waiting in the run queues for a turn. */
+  /** The same as {@link totalReductions} (the observer's name for it). */
+  get reductions(): number {
+    return this.totalReductions;
+  }
+
+  /** Process turns the scheduler has run since start (erl's `statistics(context_switches)`). */
+  get contextSwitches(): number {
+    return this.turnsRun;
+  }
+
+  /** Processes waiting in the run queue (erl's `statistics(run_queue)`). */
   get runQueueLength(): number {
     return this.runnable;
   }
@@ -412,7 +425,7 @@ export class Runtime {
             this.requeue(p);
           }
           // Read the clock every ~1,024 reductions (or 32 turns): cheap, and a turn of heavy handlers still ends the slice.
-          if ((this.used >= 1024 || (++turns & 31) === 0) && sliced) {
+          if (((++turns & 31) === 0 || this.used >= 1024) && sliced) {
             this.used = 0;
             const now = performance.now();
             if (start < 0) start = now;
@@ -429,6 +442,7 @@ export class Runtime {
         if (!realTime || this.timers.fireDue(this.clock.now()) === 0 || this.runnable === 0) break;
       }
     } finally {
+      this.turnsRun += turns;
       this.draining = false;
       if (realTime && !this.wakePending) this.armIdle();
     }

@@ -24,4 +24,5 @@ export { TermMap } from "./term_map.js";
 export { equals, atomOf } from "./equals.js";
 export { compare, compareKeys } from "./compare.js";
 export { hash } from "./hash.js";
-export { inspect, floatText } from "./inspect.js";
+export { inspect, format, floatText } from "./inspect.js";
+export { parseTerm } from "./parse.js";

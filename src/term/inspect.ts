@@ -72,6 +72,42 @@ function queue(work: unknown[], items: readonly unknown[], close: Lit): void {
   }
 }
 
+/** While {@link format} runs: print printable lists as strings. */
+let strings = false;
+
+/**
+ * What erl's shell prints for a term (`~p` on one line): as {@link inspect},
+ * and a list of printable Latin-1 character codes as a string.
+ *
+ * @example
+ * format(t(atom("ok"), [104, 105], [1, 2])); // '{ok,"hi",[1,2]}'
+ * inspect(t(atom("ok"), [104, 105], [1, 2])); // '{ok,[104,105],[1,2]}'
+ */
+export function format(x: unknown): string {
+  strings = true;
+  try {
+    return inspect(x);
+  } finally {
+    strings = false;
+  }
+}
+
+/** erl's default printable range (latin1): what `io_lib:printable_list/1` accepts. */
+function printableList(xs: readonly unknown[]): boolean {
+  if (xs.length === 0) return false;
+  for (const c of xs) {
+    if (typeof c !== "number" || !Number.isInteger(c)) return false;
+    if (!((c >= 32 && c <= 126) || (c >= 160 && c <= 255) || (c >= 8 && c <= 13) || c === 27)) return false;
+  }
+  return true;
+}
+
+const STRING_ESCAPES: Record<number, string> = { 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 27: "\\e", 34: '\\"', 92: "\\\\" };
+
+function stringText(xs: readonly number[]): string {
+  return `"${xs.map((c) => STRING_ESCAPES[c] ?? String.fromCharCode(c)).join("")}"`;
+}
+
 /** Erlang's textual form of a term. Unknown JS values print as `#JS<...>`. Iterative: any nesting depth. */
 export function inspect(x: unknown): string {
   const leaf = inspectTop(x, null);
@@ -109,6 +145,7 @@ function inspectTop(x: unknown, work: unknown[] | null): string | null {
     return "{";
   }
   if (Array.isArray(x)) {
+    if (strings && printableList(x)) return stringText(x as number[]);
     if (work === null) return null;
     queue(work, x, CLOSE_LIST);
     return "[";

@@ -9,6 +9,9 @@ import { type HandshakeConfig, type HandshakeResult, Initiator } from "../../src
 import type { Atom } from "../../src/term/atom.js";
 import type { ConnectionHandler, ControlMessage, DistConnection } from "../../src/distribution/index.js";
 import type { LogEvent, Logger } from "../../src/runtime/logger.js";
+import { Runtime } from "../../src/runtime/runtime.js";
+import { setDefaultRuntime } from "../../src/runtime/erlang.js";
+import { startNode, stopNode } from "../../src/distribution/node.js";
 
 /** A TCP port that was free a moment ago (for a private EPMD: ERL_EPMD_PORT). */
 export function freePort(): Promise<number> {
@@ -170,4 +173,29 @@ export function rawConnect(port: number, cfg: HandshakeConfig, peer: string, ver
       }
     });
   });
+}
+
+/** A node in this test process, the default runtime, with an embedded EPMD on a private port. */
+export interface LocalNode {
+  rt: Runtime;
+  name: Atom;
+  epmdPort: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link LocalNode} named `<prefix>_<unique>@localhost`. */
+export async function startLocalNode(prefix: string, cookie: string): Promise<LocalNode> {
+  const rt = new Runtime({ logger: memoryLogger() });
+  setDefaultRuntime(rt);
+  const epmdPort = await freePort();
+  const name = await startNode({ name: `${uniqueName(prefix)}@localhost`, cookie, epmdPort, epmd: "embedded", runtime: rt });
+  return {
+    rt,
+    name,
+    epmdPort,
+    async stop() {
+      await stopNode(rt);
+      rt.shutdown();
+    },
+  };
 }

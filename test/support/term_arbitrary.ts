@@ -88,3 +88,24 @@ export const termArb: fc.Arbitrary<unknown> = fc.letrec<{ term: unknown }>((tie)
     fc.array(fc.tuple(tie("term"), tie("term")), { maxLength: 5 }).map((es) => new TermMap(es)),
   ),
 })).term;
+
+/** Terms with a literal form (what `format` writes and `parseTerm` reads): no pids, refs, ports, funs, bitstrings or JS strings. */
+export const literalTermArb: fc.Arbitrary<unknown> = fc.letrec<{ term: unknown }>((tie) => ({
+  term: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.oneof(
+      atomArb.filter((a) => a.name !== "true" && a.name !== "false"),
+      intArb,
+      floatArb,
+      fc.boolean(),
+      fc.uint8Array({ maxLength: 20 }),
+      fc.array(fc.integer({ min: 32, max: 255 }), { maxLength: 12 }),
+    ),
+    fc.array(tie("term"), { maxLength: 5 }).map((xs) => tupleOf(xs)),
+    fc.array(tie("term"), { maxLength: 5 }),
+    fc
+      .tuple(fc.array(tie("term"), { minLength: 1, maxLength: 3 }), fc.oneof(atomArb, intArb))
+      .map(([xs, tail]) => new ImproperList(xs, tail)),
+    fc.array(fc.tuple(tie("term"), tie("term")), { maxLength: 4 }).map((es) => new TermMap(es)),
+  ),
+})).term;

@@ -21,7 +21,7 @@ const allowed: Record<string, string[]> = {
   apps: ["term", "runtime", "otp", "index.js"],
   // The observer reads a node through the public API only (src/index.ts), as a user's program would.
   observer: ["index.js"],
-  cli: [...order, "index.js"],
+  cli: [...order, "index.js", "kv.js", "etf.js"],
 };
 
 function* files(dir: string): Generator<string> {
