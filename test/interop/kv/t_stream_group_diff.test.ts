@@ -72,7 +72,7 @@ export const CASES: Record<string, string[]> = {
   xpending: [
     `${READ} | XPENDING s g | XPENDING s g - + 10 | XPENDING s g - + 2 | XPENDING s g 2 4 10 | XPENDING s g (2-1 (4-1 10 | XPENDING s g - + 10 alice | XPENDING s g - + 10 nobody`,
     `${READ} | XPENDING s g - + 0 | XPENDING s g - + -1 | XPENDING s g - + x | XPENDING s g x + 1 | XPENDING s g - x 1 | XPENDING s g ( + 1 | XPENDING s g + - 10 | XPENDING s g (- + 1`,
-    `${READ} | XPENDING s g IDLE 0 - + 10 | XPENDING s g IDLE 100000 - + 10 | XPENDING s g IDLE -5 - + 10 bob | XPENDING s g IDLE x - + 10 | XPENDING s g IDLE 5 - + | XPENDING s g IDLE 5 | XPENDING s g idle 1 - + 1 alice`,
+    `${READ} | XPENDING s g IDLE 0 - + 10 | XPENDING s g IDLE 100000 - + 10 | XPENDING s g IDLE -5 - + 10 bob | XPENDING s g IDLE x - + 10 | XPENDING s g IDLE 5 - + | XPENDING s g IDLE 5 | XPENDING s g idle 0 - + 1 alice`,
     `${READ} | XPENDING s g - | XPENDING s g - + | XPENDING s g - + 1 a b | XPENDING s g IDLE 1 - + 1 a b | XPENDING s nog | XPENDING nokey g | XPENDING nokey g x + 1 | SET str v | XPENDING str g`,
     `${READ} | XPENDING s g (18446744073709551615-18446744073709551615 + 1 | XPENDING s g - (0-0 1 | XPENDING s g - (0 1 | XPENDING s g ({empty} + 1 | XPENDING s g - ${MAX} ${MAX} | XPENDING s g 3 3 ${MIN}`,
     `${G} | XPENDING s g | XPENDING s g - + 10 | XGROUP CREATECONSUMER s g c | XPENDING s g | XPENDING s g - + 10 c`,

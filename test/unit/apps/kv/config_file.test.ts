@@ -44,7 +44,7 @@ test("include (a glob: every match in order, none is fine), rename-command, user
   assert.deepEqual(c.directives.user, [["alice", "on", ">pw", "~*", "+@all"]]);
   assert.deepEqual(c.directives.include.length, 3);
   const ignored = c.notApplied();
-  for (const d of ["daemonize", "replicaof", "rename-command", "loadmodule", "x.setting"]) assert.ok(ignored.includes(d), d);
+  for (const d of ["daemonize", "rename-command", "loadmodule", "x.setting"]) assert.ok(ignored.includes(d), d);
   // RDB save points are applied (aof/rdb_bgsave.ts).
   assert.ok(!ignored.includes("save"), "save is applied");
   // ACL users are applied (acl.ts), and maxmemory (eviction.ts).
