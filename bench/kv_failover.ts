@@ -46,6 +46,7 @@ async function failoverSeconds(name: "redis" | "agner", dir: string, h: PartHost
       });
     }
     io = new Redis({ sentinels: sentinels.map((s) => ({ host: "127.0.0.1", port: s.port })), name: "mymaster", maxRetriesPerRequest: null });
+    io.on("error", () => {});
     await io.set("before", "1");
     const t0 = performance.now();
     await primary.stop(); // SIGKILL
