@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { RespClient, plain } from "./resp_client.js";
+import { until as pollUntil } from "./dist.js";
 
 export const LIB = "#!lua name=rdblib\nredis.register_function('answer', function() return 42 end)";
 
@@ -174,11 +175,6 @@ export async function waitCaughtUp(primary: RespClient, replica: RespClient, tim
 }
 
 /** Polls `f` until it returns true. */
-export async function until(f: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await f()) return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+export function until(f: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  return pollUntil(f, what, timeoutMs);
 }

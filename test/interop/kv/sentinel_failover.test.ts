@@ -17,17 +17,14 @@ import { createSentinel } from "redis";
 import { type KvProcess, startKvProcess } from "../../support/kv_process.js";
 import { needsRedisSentinel, startSentinel, type Sentinel } from "../../support/redis_sentinel.js";
 import { RespClient, plain } from "../../support/resp_client.js";
-import { freePort, uniqueName } from "../../support/dist.js";
+import { freePort, uniqueName, until as pollUntil } from "../../support/dist.js";
 import { type ElixirNode, needsElixir, startElixir } from "../../support/elixir_node.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, check: () => Promise<boolean>, tries = 600): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  assert.fail(`never: ${what}`);
+/** Polls `check` (a failing check counts as not yet) for up to a minute. */
+function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  return pollUntil(() => check().catch(() => false), what, 60_000);
 }
 
 async function replInfo(port: number): Promise<Record<string, string>> {

@@ -13,13 +13,11 @@ import { describe, test } from "node:test";
 import { startKvProcess } from "../../support/kv_process.js";
 import { needsRedisSentinel, startSentinel, type Sentinel } from "../../support/redis_sentinel.js";
 import { RespClient, plain } from "../../support/resp_client.js";
+import { until as pollUntil } from "../../support/dist.js";
 
-async function until(what: string, check: () => Promise<boolean>, tries = 600): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`never: ${what}`);
+/** Polls `check` (a failing check counts as not yet) for up to a minute. */
+function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  return pollUntil(() => check().catch(() => false), what, 60_000);
 }
 
 describe("redis-sentinel monitoring an Agner primary", needsRedisSentinel(), () => {
