@@ -6,6 +6,7 @@
  *     npx tsc -p . && node dist/bench/kv_callgrind.js [test[:pipeline]] ...
  *     # e.g. node dist/bench/kv_callgrind.js mset zadd:16 set:1
  *     # AGNER_CG_N=4000 (requests of the shorter run; the longer runs 2N)
+ *     # AGNER_CG_LRU_MB=4 (set_lru's maxmemory)
  *
  * For each test it runs this file twice under callgrind (`--run` mode): the
  * server's tree in-process (2 shards, persistence off, the cron stopped so
@@ -35,6 +36,8 @@ import { type Port, SocketData } from "../src/apps/kv/server/socket_port.js";
 import { sha1hex } from "../src/apps/kv/scripting/script_lua.js";
 
 const KEYS = 100_000;
+/** set_lru's maxmemory in MB (AGNER_CG_LRU_MB; 4 by default, bench/kv_server.ts' maxmemory_lru runs 16). */
+const LRU_MB = Number(process.env.AGNER_CG_LRU_MB ?? 4);
 /** Warm-up: at least this many requests and this many chunks (so the per-chunk code is optimized at -P16 too). */
 const WARM = 3000;
 const WARM_CHUNKS = 1500;
@@ -159,7 +162,7 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   const rt = new Runtime({ logger: () => {} });
   setDefaultRuntime(rt);
   const lru = test === "set_lru";
-  const config = Config.from({ argv: ["--port", "0", "--memcached-port", "0", ...(lru ? ["--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"] : [])] });
+  const config = Config.from({ argv: ["--port", "0", "--memcached-port", "0", ...(lru ? ["--maxmemory", `${LRU_MB}mb`, "--maxmemory-policy", "allkeys-lru"] : [])] });
   const keys = lru ? 1_000_000_000 : KEYS;
   const inst = new KvInstance({ config, prefix: "kvcg" });
   await startKvServer(inst);
@@ -185,8 +188,8 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   // ZPOPMIN pops what ZADD put there: the set is filled beforehand (not counted in the difference), never emptied.
   // Both runs make the same chunks (for `made` requests) and send the first n: making them costs the same.
   const warmChunks = Math.max(Math.ceil(WARM / pipeline), WARM_CHUNKS);
-  // set_lru: the data filled past maxmemory first (20,000 keys of 100 bytes: some 2.6 MB per shard's 2 MB share).
-  const fillLru = lru ? Array.from({ length: 400 }, (_, c) => Buffer.from(Array.from({ length: 50 }, (_, i) => mb(["SET", `fill:${c * 50 + i}`, "x".repeat(100)])).join(""), "latin1")) : [];
+  // set_lru: the data filled past maxmemory first (5,000 keys of 100 bytes per MB: some 0.65 MB per shard's 0.5 MB share).
+  const fillLru = lru ? Array.from({ length: 100 * LRU_MB }, (_, c) => Buffer.from(Array.from({ length: 50 }, (_, i) => mb(["SET", `fill:${c * 50 + i}`, "x".repeat(100)])).join(""), "latin1")) : [];
   const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((2 * (warmChunks * pipeline + made)) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
   const warm = Array.from({ length: warmChunks }, chunk);
   const main = Array.from({ length: Math.ceil(made / pipeline) }, chunk).slice(0, Math.ceil(n / pipeline));

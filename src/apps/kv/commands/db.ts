@@ -304,8 +304,10 @@ export class Db {
   /** A write's access stamp: the clock (LRU); under LFU a new key's initial counter, an overwritten one keeps its own (as Redis' dbOverwrite). */
   private stampWrite(key: string, existed: boolean): void {
     const ks = this.keyspace;
-    if (!ks.lfu) this.access!.set(key, lruClock(ks.clock()));
-    else if (!existed || !this.access!.has(key)) this.access!.set(key, lfuNew(ks.clock()));
+    // A new key is not in the table (deleteKey and flush keep the two in step): add it without looking.
+    if (!existed) this.access!.add(key, ks.lfu ? lfuNew(ks.clock()) : lruClock(ks.clock()));
+    else if (!ks.lfu) this.access!.set(key, lruClock(ks.clock()));
+    else if (!this.access!.has(key)) this.access!.set(key, lfuNew(ks.clock()));
   }
 
   /** A lookup's access stamp (call only while {@link access} is kept): the clock, or under LFU one more access counted. */

@@ -22,6 +22,7 @@ const RANDOM = 3;
 
 /** Redis' EVPOOL_SIZE. */
 export const POOL_SIZE = 16;
+const MASK = POOL_SIZE - 1;
 
 /** One candidate: the higher `idle`, the better to evict. */
 export interface Candidate {
@@ -35,14 +36,18 @@ export type Policy = "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-ran
 
 /**
  * The best candidates seen, ascending by idle (Redis' EvictionPoolLRU), in
- * parallel arrays shifted in place as Redis memmoves its array: an array
- * of candidate objects spliced cost an allocation and write barriers per
- * insertion, more than the sampling itself.
+ * parallel arrays used as a ring: logical slot i is physical
+ * `(head + i) & MASK`. Redis memmoves its array; here a shift costs a
+ * store (and a write barrier for the key) per moved entry, and the common
+ * insertion is at the worst end (samples mostly no more idle than the
+ * pool's worst, with a clock in seconds), where a ring moves nothing. An
+ * insertion inside moves the shorter side.
  */
 export class EvictionPool {
   private readonly idles = new Float64Array(POOL_SIZE);
   private readonly dbs = new Int32Array(POOL_SIZE);
   private readonly keys: (string | null)[] = new Array<string | null>(POOL_SIZE).fill(null);
+  private head = 0;
   private length = 0;
 
   get size(): number {
@@ -56,36 +61,36 @@ export class EvictionPool {
    * costs more than the rare duplicate, which is skipped once evicted).
    */
   insert(idle: number, db: number, key: string): void {
-    const { idles, dbs, keys } = this;
-    const n = this.length;
+    const idles = this.idles;
+    let n = this.length;
     let k = 0;
-    while (k < n && idles[k]! < idle) k++;
+    while (k < n && idles[(this.head + k) & MASK]! < idle) k++;
     if (n === POOL_SIZE) {
       if (k === 0) return;
-      // The worst (index 0) leaves: those below k move down one.
+      // The worst (logical 0) leaves: those below k move down one, as the head moves up one.
+      this.keys[this.head] = null;
+      this.head = (this.head + 1) & MASK;
+      n--;
       k--;
-      for (let i = 0; i < k; i++) {
-        idles[i] = idles[i + 1]!;
-        dbs[i] = dbs[i + 1]!;
-        keys[i] = keys[i + 1]!;
-      }
-    } else {
-      for (let i = n; i > k; i--) {
-        idles[i] = idles[i - 1]!;
-        dbs[i] = dbs[i - 1]!;
-        keys[i] = keys[i - 1]!;
-      }
-      this.length = n + 1;
     }
-    idles[k] = idle;
-    dbs[k] = db;
-    keys[k] = key;
+    // Room at logical k: move the shorter side (those below k down one, or those from k up one).
+    if (k < n - k) {
+      this.head = (this.head - 1) & MASK;
+      for (let i = 0; i < k; i++) this.move((this.head + i + 1) & MASK, (this.head + i) & MASK);
+    } else {
+      for (let i = n; i > k; i--) this.move((this.head + i - 1) & MASK, (this.head + i) & MASK);
+    }
+    const at = (this.head + k) & MASK;
+    idles[at] = idle;
+    this.dbs[at] = db;
+    this.keys[at] = key;
+    this.length = n + 1;
   }
 
   /** Removes the best candidate into `out`; false when the pool is empty. */
   popBest(out: Candidate): boolean {
     if (this.length === 0) return false;
-    const i = --this.length;
+    const i = (this.head + --this.length) & MASK;
     out.idle = this.idles[i]!;
     out.db = this.dbs[i]!;
     out.key = this.keys[i]!;
@@ -95,12 +100,22 @@ export class EvictionPool {
 
   /** The candidates, best last (for tests). */
   entries(): Candidate[] {
-    return Array.from({ length: this.length }, (_, i) => ({ idle: this.idles[i]!, db: this.dbs[i]!, key: this.keys[i]! }));
+    return Array.from({ length: this.length }, (_, i) => {
+      const at = (this.head + i) & MASK;
+      return { idle: this.idles[at]!, db: this.dbs[at]!, key: this.keys[at]! };
+    });
   }
 
   clear(): void {
     this.length = 0;
+    this.head = 0;
     this.keys.fill(null);
+  }
+
+  private move(from: number, to: number): void {
+    this.idles[to] = this.idles[from]!;
+    this.dbs[to] = this.dbs[from]!;
+    this.keys[to] = this.keys[from]!;
   }
 }
 
@@ -116,7 +131,12 @@ export class Evictor {
   /** What pick returns (reused: the caller reads it before the next pick). */
   private readonly picked: Candidate = { idle: 0, db: 0, key: "" };
 
-  /** The key to evict next under `policy` (not noeviction), or null when there is none to evict; valid until the next call. */
+  /**
+   * The key to evict next under `policy` (not noeviction), or null when
+   * there is none to evict; valid until the next call. It may have been
+   * deleted since it was sampled: the caller deletes it, and picks again
+   * when there was nothing to delete.
+   */
   pick(ks: Keyspace, policy: Policy, samples: number, now: number): Candidate | null {
     if (policy !== this.policy) this.parse(policy);
     const volatile = this.volatile;
@@ -137,11 +157,12 @@ export class Evictor {
         this.populate(db, kind, volatile, samples, at);
       }
       if (keys === 0) return null;
-      // Best first; a candidate deleted since it was pooled (or whose TTL went) is skipped.
+      // Best first. A volatile candidate whose TTL went since it was pooled is skipped here; one deleted
+      // since is the caller's to skip (its delete finds nothing): a lookup here would be a second one.
       const c = this.picked;
       while (this.pool.popBest(c)) {
         const db = ks.dbs[c.db];
-        if (db !== undefined && (volatile ? db.expires.has(c.key) : db.data.has(c.key))) return c;
+        if (db !== undefined && (!volatile || db.expires.has(c.key))) return c;
       }
     }
   }
@@ -162,7 +183,7 @@ export class Evictor {
       for (let s = 0; s < samples && size !== 0; s++) {
         const i = table.randomSlot();
         const word = table.wordAt(i);
-        this.pool.insert(kind === LRU ? lruIdle(clock, word) : 255 - lfuCounter(word, at, decay), db.index, table.keyAt(i));
+        this.pool.insert(kind === LRU ? lruIdle(clock, word) : 255 - lfuCounter(word, at, decay), db.index, table.keyAt(i)!);
       }
       return;
     }

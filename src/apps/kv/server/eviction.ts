@@ -100,7 +100,7 @@ export function performEvictions(
   while (ks.usedMemory() > share) {
     const v = evictor.pick(ks, policy, samples, now);
     if (v === null) return false;
-    ks.dbs[v.db]!.deleteKey(v.key);
+    if (!ks.dbs[v.db]!.deleteKey(v.key)) continue;
     ks.stats.evictedKeys++;
     propagate(v.db, [del, v.key]);
   }

@@ -37,9 +37,33 @@ test("the access table holds what a Map holds, and samples only its keys", () =>
       t.sample(50, out);
       assert.equal(out.length, m.size === 0 ? 0 : 50);
       for (const k of out) assert.ok(m.has(k));
-      for (let s = 0; s < t.size; s++) assert.equal(m.get(t.keyAt(s)), t.wordAt(s));
+      let keys = 0;
+      for (let s = 0; s < t.slotCount; s++) {
+        const key = t.keyAt(s);
+        if (key === null) continue;
+        keys++;
+        assert.equal(m.get(key), t.wordAt(s));
+      }
+      assert.equal(keys, m.size);
     }),
   );
+});
+
+test("emptied slots are reused and squeezed out, and the table still holds what a Map holds", () => {
+  const t = new AccessTable();
+  const m = new Map<string, number>();
+  for (let i = 0; i < 1000; i++) {
+    t.set(`k${i}`, i);
+    m.set(`k${i}`, i);
+  }
+  for (let i = 0; i < 1000; i++) if (i % 10 !== 0) assert.equal(t.delete(`k${i}`), m.delete(`k${i}`));
+  assert.ok(t.slotCount < 2 * t.size + 65, `${t.slotCount} slots for ${t.size} keys`);
+  for (let i = 0; i < 50; i++) {
+    t.add(`n${i}`, i);
+    m.set(`n${i}`, i);
+  }
+  for (const [k, w] of m) assert.equal(t.get(k), w);
+  assert.equal(t.size, m.size);
 });
 
 test("sampling reaches every key", () => {
