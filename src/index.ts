@@ -193,6 +193,9 @@ export type { LockId, ResolveMethod, GlobalOptions } from "./distribution/index.
 // observer: what the web observer (src/observer/) reads beyond the API above.
 export { runtimeStatistics } from "./runtime/index.js";
 export type { RuntimeStatistics } from "./runtime/index.js";
+// Reports a layer above offers to inspectors (the KV server's to the observer's KV page).
+export { provideReport, readReport } from "./distribution/index.js";
+export type { ReportReader } from "./distribution/index.js";
 export { startObserver } from "./observer/index.js";
 export type { ObserverOptions, ObserverHandle } from "./observer/index.js";
 // The remote shell every node answers (`agner remsh`; startNode({ remoteShell: false }) turns it off).

@@ -55,6 +55,8 @@ export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";
 export type { ExportedFn, BuiltinModule } from "./rex.js";
 export { defineBuiltinModule } from "./rex.js";
 export { remoteShellOn } from "./introspection.js";
+export { provideReport, readReport } from "./introspection_reports.js";
+export type { ReportReader } from "./introspection_reports.js";
 // Process groups (OTP's pg) and the Phoenix.PubSub-style broadcast on them.
 export { pg } from "./pg.js";
 export type { PgUpdate } from "./pg.js";

@@ -10,9 +10,10 @@
  * (a node without `lists` gets one `process_info/2` call per process).
  */
 import { Export, type Pid, Tuple, atom, inspect, isAtom, isPid, rpc } from "../index.js";
+import { KvView } from "./kv_view.js";
 import { topPage } from "./process_table.js";
 import { PidNames, applyAction, matcher, propList, rate, text, within } from "./render.js";
-import type { Action, AppTree, ChildNode, Overview, ProcDetail, ProcPage, ProcRow, Source, TableQuery } from "./types.js";
+import type { Action, AppTree, ChildNode, KvPage, Overview, ProcDetail, ProcPage, ProcRow, Source, TableQuery } from "./types.js";
 
 const RPC_MS = 5_000;
 const ROW_ITEMS = ["registered_name", "initial_call", "current_function", "status", "message_queue_len", "reductions", "memory"].map((k) => atom(k));
@@ -24,6 +25,8 @@ const DETAIL_ITEMS = [
 const READ_MESSAGES_MAX = 1_000;
 const FIRST_MESSAGES = 20;
 const INFO_2 = new Export(atom("erlang"), atom("process_info"), 2);
+/** A remote node's report larger than this is not read. */
+const REPORT_MAX = 1 << 20;
 
 interface BeamRow {
   pid: Pid;
@@ -36,6 +39,7 @@ export class BeamSource implements Source {
   private prevAt = 0;
   /** False once the node answered `undef` for `lists:zipwith` (an Agner node). */
   private zipwith = true;
+  private readonly kvView = new KvView();
 
   constructor(readonly node: string) {}
 
@@ -220,6 +224,17 @@ export class BeamSource implements Source {
   /** sys:trace on a BEAM node prints to that node's standard output: nothing to show here. */
   async trace(): Promise<string | null> {
     return null;
+  }
+
+  /** An Agner node's KV server, through its `agner_introspection:report/1` (a BEAM node has none: null). */
+  async kv(): Promise<KvPage | null> {
+    const r = await this.maybe("agner_introspection", "report", [new TextEncoder().encode("kv")]);
+    if (!(r instanceof Uint8Array) || r.length > REPORT_MAX) return null;
+    try {
+      return this.kvView.page(JSON.parse(new TextDecoder().decode(r)));
+    } catch {
+      return null;
+    }
   }
 
   async act(a: Action): Promise<string> {

@@ -40,7 +40,7 @@ export function pageHtml(token: string): string {
 <link rel="stylesheet" href="/uplot.css${q}"><style>${STYLE}</style></head>
 <body data-token="${encodeURIComponent(token)}">
 <header><h1>Agner observer</h1><span id="node"></span><span id="mode" class="badge"></span>
-<nav><a data-page="overview">Overview</a><a data-page="processes">Processes</a><a data-page="applications">Applications</a><a data-page="cluster">Cluster</a><a data-page="logs">Logs</a></nav>
+<nav><a data-page="overview">Overview</a><a data-page="processes">Processes</a><a data-page="applications">Applications</a><a data-page="cluster">Cluster</a><a data-page="kv">KV</a><a data-page="logs">Logs</a></nav>
 <span id="msg"></span></header>
 <main id="main"></main>
 <script src="/uplot.js${q}"></script><script type="module" src="/app.js${q}"></script>

@@ -179,9 +179,11 @@ class Session {
     else if (page === "process") data = await src.process(str(view.pid));
     else if (page === "applications") data = await src.applications();
     else if (page === "cluster") data = await this.cluster();
+    else if (page === "kv") data = await src.kv();
     else if (page === "logs") data = this.logs.lines(str(view.level) || "info");
     else if (page === "trace") data = await this.traceData(str(view.pid));
-    if (data !== null || page === "process") this.send({ t: page, data });
+    // A process page or KV page without data says so (a dead process, a node without a KV server).
+    if (data !== null || page === "process" || page === "kv") this.send({ t: page, data });
   }
 
   /** The nodes this node is connected to, and whether each is a BEAM or an Agner node. */

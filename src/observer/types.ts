@@ -122,7 +122,40 @@ export interface Source {
    * pid's text when it was switched, null when this source cannot trace it.
    */
   trace(pid: string, on: boolean): Promise<string | null>;
+  /** The node's KV server (INFO and slow log), null when it runs none. */
+  kv(): Promise<KvPage | null>;
   /** Kill, exit or send; the server checks `allowDestructive` before calling. */
   act(a: Action): Promise<string>;
   close(): void;
+}
+
+/** One command of the KV page: INFO commandstats' counters and the rate since the previous refresh. */
+export interface KvCommand {
+  name: string;
+  calls: number;
+  /** Calls per second since the previous refresh (0 on the first). */
+  rate: number;
+  usecPerCall: number;
+}
+
+/** One SLOWLOG GET entry. */
+export interface KvSlow {
+  id: number;
+  /** When it ran, as ISO text. */
+  at: string;
+  usec: number;
+  command: string;
+  client: string;
+}
+
+/** The KV page: a KV server's INFO and slow log, as the node reports them ("kv", src/apps/kv/server/kv_report.ts). */
+export interface KvPage {
+  opsPerSec: number;
+  commands: KvCommand[];
+  keyspace: { db: string; keys: number; expires: number }[];
+  clients: [string, string][];
+  memory: [string, string][];
+  persistence: [string, string][];
+  replication: [string, string][];
+  slowlog: KvSlow[];
 }
