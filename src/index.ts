@@ -132,7 +132,8 @@ export {
 
 export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError, EpmdError } from "./distribution/index.js";
 export { epmdNames } from "./distribution/index.js";
-export { disconnectNode, setNetTicktime, getNetTicktime } from "./distribution/index.js";
+export { disconnectNode, setNetTicktime, getNetTicktime, nodesInfo } from "./distribution/index.js";
+export type { NodeTraffic } from "./distribution/index.js";
 export { pg, pubsub } from "./distribution/index.js";
 export type { PgUpdate, PubSubOptions } from "./distribution/index.js";
 export { global, GlobalOp } from "./distribution/index.js";

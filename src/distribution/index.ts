@@ -47,7 +47,8 @@ export { DistError, DistProtocolError, DistConnectError } from "./errors.js";
 
 // The semantics: the node, net_kernel, rex and rpc.
 export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall } from "./node.js";
-export { disconnectNode, setNetTicktime, getNetTicktime } from "./node.js";
+export { disconnectNode, setNetTicktime, getNetTicktime, nodesInfo } from "./node.js";
+export type { NodeTraffic } from "./node.js";
 export type { NodeOptions, TransportFactory } from "./node.js";
 export type { NetTicktime, NetTicktimeChange } from "./node.js";
 export { NetKernel } from "./net_kernel.js";

@@ -6,6 +6,8 @@
  * browser never needs to know a term.
  */
 
+import type { NodeTraffic } from "../index.js";
+
 /** Node overview: one sample per refresh; rates come from the difference of two samples. */
 export interface Overview {
   node: string;
@@ -105,6 +107,15 @@ export interface ClusterNode {
   kind: string;
   /** Whether the observer shows it now. */
   current: boolean;
+  /** The connection's counters (this node's own row has none). */
+  traffic: NodeTraffic | null;
+}
+
+/** The Cluster page: this node's net_ticktime and its connections. */
+export interface ClusterPage {
+  /** Seconds, or the change in progress. */
+  ticktime: string;
+  nodes: ClusterNode[];
 }
 
 /** What the observer can do to a process when destructive actions are allowed. */

@@ -96,7 +96,7 @@ ws.onmessage = (ev: MessageEvent<string>) => {
   if (m.t === "processes") processes(m.data as { total: number; matched: number; rows: Row[] });
   else if (m.t === "process") processPage(m.data as Detail | null);
   else if (m.t === "applications") applications(m.data as { name: string; description: string; root: Child | null }[]);
-  else if (m.t === "cluster") cluster(m.data as { name: string; visible: boolean; kind: string; current: boolean }[]);
+  else if (m.t === "cluster") cluster(m.data as { ticktime: string; nodes: ClusterRow[] });
   else if (m.t === "trace") trace(m.data as { pid: string; on: boolean; note: string; events: { at: number; text: string }[] });
   else if (m.t === "kv") kv(m.data as Kv | null);
   else if (m.t === "logs") logs(m.data as { at: number; level: string; what: string; text: string }[]);
@@ -294,18 +294,30 @@ function applications(apps: { name: string; description: string; root: Child | n
   main.replaceChildren(out);
 }
 
-function cluster(ns: { name: string; visible: boolean; kind: string; current: boolean }[]): void {
-  const t = el("table", { "data-testid": "cluster" }, el("tr", {}, el("th", {}, "Node"), el("th", {}, "Kind"), el("th", {}, "Connection"), el("th", {}, "")));
-  for (const n of ns) {
+type Traffic = { bytesIn: number; bytesOut: number; messagesIn: number; messagesOut: number; ticksIn: number; ticksOut: number; lastTickInAgo: number | null };
+type ClusterRow = { name: string; visible: boolean; kind: string; current: boolean; traffic: Traffic | null };
+
+/** A connection's counters as table cells (this node's own row has none). */
+function trafficCells(x: Traffic | null): HTMLElement[] {
+  const c = (v: string, key: string) => el("td", { class: "num", "data-traffic": key }, v);
+  if (x === null) return ["bytes", "messages", "ticks", "tick"].map((k) => c("", k));
+  const tick = x.lastTickInAgo === null ? "none yet" : `${(x.lastTickInAgo / 1000).toFixed(1)} s ago`;
+  return [c(`${bytes(x.bytesIn)} / ${bytes(x.bytesOut)}`, "bytes"), c(`${x.messagesIn} / ${x.messagesOut}`, "messages"), c(`${x.ticksIn} / ${x.ticksOut}`, "ticks"), c(tick, "tick")];
+}
+
+function cluster(d: { ticktime: string; nodes: ClusterRow[] }): void {
+  const head = ["Node", "Kind", "Connection", "Bytes in / out", "Messages in / out", "Ticks in / out", "Last tick in", ""];
+  const t = el("table", { "data-testid": "cluster" }, el("tr", {}, ...head.map((h) => el("th", {}, h))));
+  for (const n of d.nodes) {
     const b = el("button", { "data-observe": n.name }, n.current ? "observing" : "observe");
     b.disabled = n.current;
     b.onclick = () => {
       send({ t: "node", node: n.name });
       go({ page: "overview" });
     };
-    t.append(el("tr", { "data-node": n.name }, el("td", {}, n.name), el("td", {}, n.kind), el("td", {}, n.visible ? "visible" : "hidden"), el("td", {}, b)));
+    t.append(el("tr", { "data-node": n.name }, el("td", {}, n.name), el("td", {}, n.kind), el("td", {}, n.visible ? "visible" : "hidden"), ...trafficCells(n.traffic), el("td", {}, b)));
   }
-  main.replaceChildren(t);
+  main.replaceChildren(el("div", { class: "bar" }, el("span", { "data-testid": "ticktime" }, `net_ticktime ${d.ticktime}`)), t);
 }
 
 // ---- KV -------------------------------------------------------------------
