@@ -24,6 +24,7 @@ const DETAIL_ITEMS = [
 /** Mailboxes up to this length are read for the first messages (process_info(P, messages) copies them all). */
 const READ_MESSAGES_MAX = 1_000;
 const FIRST_MESSAGES = 20;
+const BADRPC = atom("badrpc");
 const INFO_2 = new Export(atom("erlang"), atom("process_info"), 2);
 /** A remote node's report larger than this is not read. */
 const REPORT_MAX = 1 << 20;
@@ -43,8 +44,12 @@ export class BeamSource implements Source {
 
   constructor(readonly node: string) {}
 
-  private call(mod: string, fn: string, args: unknown[]): Promise<unknown> {
-    return within(rpc.call(this.node, mod, fn, args, RPC_MS), RPC_MS + 500, `${mod}:${fn} on ${this.node}`);
+  /** `rpc:call`; a `{badrpc, Reason}` answer (e.g. `undef` from an Agner node) rejects, as it is no result (and, a tuple, would pass for a list). */
+  private async call(mod: string, fn: string, args: unknown[]): Promise<unknown> {
+    const what = `${mod}:${fn} on ${this.node}`;
+    const r = await within(rpc.call(this.node, mod, fn, args, RPC_MS), RPC_MS + 500, what);
+    if (r instanceof Tuple && r.length === 2 && r[0] === BADRPC) throw new Error(`${what}: ${inspect(r[1])}`);
+    return r;
   }
 
   /** A call whose failure (an item the node lacks) shows as null rather than failing the page. */
