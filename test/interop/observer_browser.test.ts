@@ -8,11 +8,8 @@
  * run leaves the tree as it was.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { after as afterAll, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import {
   Application,
@@ -40,13 +37,12 @@ import {
   stopNode,
   whereis,
 } from "../../src/index.js";
-import { needsBrowser, launchBrowser } from "../support/browser.js";
+import { needsBrowser, launchBrowser, observerShots } from "../support/browser.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { freePort, uniqueName } from "../support/dist.js";
 
-const SHOTS =
-  process.env.AGNER_OBSERVER_SHOTS === "docs" ? resolve(fileURLToPath(import.meta.url), "../../../../docs/observer") : mkdtempSync(join(tmpdir(), "agner-observer-shots-"));
+const SHOTS = observerShots();
 const COOKIE = "observer_cookie";
 const TICKTIME = 4;
 
@@ -73,7 +69,6 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
   };
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     const epmdPort = await freePort();
     const me = await startNode({ name: `${uniqueName("obs")}@localhost`, cookie: COOKIE, epmdPort, epmd: "embedded", hidden: false, netTicktime: TICKTIME });
     Application.define({

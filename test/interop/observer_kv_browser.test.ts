@@ -5,40 +5,32 @@
  * the slow log (every command logged here) shows the SET.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { after as afterAll, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import type { Browser, Page } from "playwright-core";
-import { type ObserverHandle, startObserver } from "../../src/index.js";
+import type { Page } from "playwright-core";
 import { type TestServer, startAgner } from "../support/agner_kv.js";
-import { launchBrowser, needsBrowser } from "../support/browser.js";
-
-const SHOTS =
-  process.env.AGNER_OBSERVER_SHOTS === "docs" ? resolve(fileURLToPath(import.meta.url), "../../../../docs/observer") : mkdtempSync(join(tmpdir(), "agner-observer-shots-"));
+import { needsBrowser, observerInBrowser, observerShots } from "../support/browser.js";
 
 describe("the observer's KV page in Chromium", needsBrowser(), () => {
   let server: TestServer;
   let client: Redis;
-  let obs: ObserverHandle;
-  let browser: Browser;
   let page: Page;
+  let closeBrowser: (() => Promise<void>) | undefined;
+  let shots: string;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
+    shots = observerShots();
     server = await startAgner(["--appendonly", "no", "--save", "", "--slowlog-log-slower-than", "0"]);
     client = new Redis({ port: server.port, host: "127.0.0.1", lazyConnect: true });
     await client.connect();
-    obs = await startObserver({ interval: 300 });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const b = await observerInBrowser({ interval: 300 });
+    ({ page, close: closeBrowser } = b);
+    await page.goto(b.obs.url);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await obs?.close();
+    await closeBrowser?.();
     client?.disconnect();
     await server?.stop();
   });
@@ -48,7 +40,6 @@ describe("the observer's KV page in Chromium", needsBrowser(), () => {
 
   test("shows a SET's call count rising, the keys of db 0 and the slow log", async () => {
     for (const k of ["apple", "banana", "cherry"]) await client.set(k, "1");
-    await page.goto(obs.url);
     await page.click("nav a[data-page=kv]");
     await page.waitForFunction(() => document.querySelector("[data-testid=kv-keyspace] tr[data-row=db0] td:nth-child(2)")?.textContent === "3");
     const before = await setCalls();
@@ -61,7 +52,7 @@ describe("the observer's KV page in Chromium", needsBrowser(), () => {
     assert.match(await page.textContent("[data-testid=kv-replication]") ?? "", /role\s*master/);
     assert.match(await page.textContent("[data-testid=kv-persistence]") ?? "", /aof_enabled\s*0/);
     assert.match(await page.textContent("[data-testid=kv-clients]") ?? "", /connected_clients\s*1/);
-    await page.screenshot({ path: resolve(SHOTS, "kv.png") });
+    await page.screenshot({ path: resolve(shots, "kv.png") });
   });
 
   test("a node without a KV server says so", async () => {

@@ -9,9 +9,9 @@
 import assert from "node:assert/strict";
 import { after as afterAll, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
-import type { Browser, Page } from "playwright-core";
-import { type ObserverHandle, connect, startNode, startObserver, stopNode } from "../../src/index.js";
-import { launchBrowser, needsBrowser } from "../support/browser.js";
+import type { Page } from "playwright-core";
+import { connect, startNode, stopNode } from "../../src/index.js";
+import { needsBrowser, observerInBrowser } from "../support/browser.js";
 import { freePort, uniqueName } from "../support/dist.js";
 import { type KvProcess, startKvProcess } from "../support/kv_process.js";
 
@@ -19,9 +19,9 @@ describe("the observer switched to another Agner node", needsBrowser(), () => {
   const cookie = "remote_observer_cookie";
   let y: KvProcess;
   let yName: string;
-  let obs: ObserverHandle;
-  let browser: Browser;
   let page: Page;
+  let url: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
 
   before(async () => {
     const epmdPort = await freePort();
@@ -29,14 +29,13 @@ describe("the observer switched to another Agner node", needsBrowser(), () => {
     y = await startKvProcess(["--distribution", "yes", "--node-name", yName, "--cookie", cookie, "--appendonly", "no"], { ERL_EPMD_PORT: String(epmdPort) });
     await startNode({ name: `${uniqueName("obsx")}@localhost`, cookie, epmdPort, hidden: false });
     assert.equal(await connect(yName), true);
-    obs = await startObserver({ interval: 500 });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const b = await observerInBrowser({ interval: 500 });
+    ({ page, close: closeBrowser } = b);
+    url = b.obs.url;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await obs?.close();
+    await closeBrowser?.();
     await stopNode();
     await y?.stop();
   });
@@ -49,7 +48,7 @@ describe("the observer switched to another Agner node", needsBrowser(), () => {
     } finally {
       client.disconnect();
     }
-    await page.goto(obs.url);
+    await page.goto(url);
     await page.click("nav a[data-page=cluster]");
     const row = `[data-testid=cluster] tr[data-node='${yName}']`;
     await page.waitForFunction((sel) => document.querySelector(`${sel} td:nth-child(2)`)?.textContent === "agner", row);
