@@ -199,5 +199,5 @@ export { provideReport, readReport } from "./distribution/index.js";
 export type { ReportReader } from "./distribution/index.js";
 export { startObserver } from "./observer/index.js";
 export type { ObserverOptions, ObserverHandle } from "./observer/index.js";
-// The remote shell every node answers (`agner remsh`; startNode({ remoteShell: false }) turns it off).
-import "./cli/shell_server.js";
+// The remote shell (`agner remsh`): started explicitly, loaded only then.
+export { startRemoteShell } from "./cli/remote_shell.js";

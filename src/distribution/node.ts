@@ -50,8 +50,9 @@ export interface NodeOptions extends Omit<DistTransportOptions, "decode" | "expo
   introspection?: boolean;
   /**
    * Let authenticated peers open a remote shell (`agner remsh NODE`) that
-   * runs JavaScript in this node (default true: as in Erlang, the cookie is
-   * the key to the node; docs/remote_tools.md).
+   * runs JavaScript in this node, once the program called
+   * `startRemoteShell()` (default true: as in Erlang, the cookie is the key
+   * to the node; false keeps this node closed even then; docs/remote_tools.md).
    */
   remoteShell?: boolean;
   /** @internal how the transport is made (tests join runtimes in memory). */

@@ -8,28 +8,26 @@
 import assert from "node:assert/strict";
 import { after as afterAll, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
-import { inspect, startNode, stopNode } from "../../src/index.js";
+import { inspect } from "../../src/index.js";
 import { type TestServer, startAgner } from "../support/agner_kv.js";
-import { freePort, uniqueName } from "../support/dist.js";
 import { needsErl } from "../support/erl.js";
-import { type ErlNode, startErl } from "../support/erl_node.js";
+import { type ErlNode, type NodeAndErl, startNodeAndErl } from "../support/erl_node.js";
 
 describe("a KV server's report, read over distribution", needsErl(), () => {
   const cookie = "report_cookie";
   let server: TestServer;
+  let nodes: NodeAndErl | undefined;
   let erl: ErlNode;
   let me: string;
 
   before(async () => {
     server = await startAgner(["--appendonly", "no", "--save", "", "--slowlog-log-slower-than", "0"]);
-    const epmdPort = await freePort();
-    me = (await startNode({ name: `${uniqueName("report")}@localhost`, cookie, epmdPort, epmd: "embedded", hidden: false })).name;
-    erl = await startErl({ sname: uniqueName("reader"), cookie, epmdPort });
+    nodes = await startNodeAndErl("report", cookie);
+    ({ erl, me } = nodes);
   });
 
   afterAll(async () => {
-    await erl?.stop();
-    await stopNode();
+    await nodes?.stop();
     await server?.stop();
   });
 
