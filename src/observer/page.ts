@@ -7,7 +7,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 13px/1.4 system-ui, sans-serif; color: #1d232a; background: #f5f6f8; }
 header { display: flex; align-items: center; gap: 16px; padding: 8px 16px; background: #24303d; color: #fff; }
-header h1 { font-size: 15px; margin: 0; }
+header h1 { font-size: 15px; margin: 0; white-space: nowrap; }
 header nav a { color: #cfd8e3; margin-right: 12px; text-decoration: none; cursor: pointer; }
 header nav a.on { color: #fff; font-weight: 600; border-bottom: 2px solid #6cb6ff; }
 #node { font-family: ui-monospace, monospace; }
