@@ -8,6 +8,10 @@ import { execFile } from "node:child_process";
 export interface PartServer {
   name: string;
   port: number;
+  /** Its OS process. */
+  proc: { pid?: number | undefined };
+  /** What the server printed on stdout so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 

@@ -49,6 +49,9 @@
  * - `failover_s`: kill -9 of a primary watched by three redis-sentinel
  *   processes, to the first write through a sentinel-aware client
  *   (bench/kv_failover.ts; only with AGNER_KV_BENCH_ONLY=failover)
+ * - `observer_overhead_pct`, `observer_off_rps`, `observer_on_rps`: SET and
+ *   GET at `-P 1` without and with one web observer page open
+ *   (bench/kv_observer.ts; AGNER_KV_BENCH_ONLY=observer alone)
  *
  * Beside them, as `#` lines, the same runs on bench/kv_floor_server.ts (a
  * Map and a bare parser: what Node allows at the least), so each gap to
@@ -65,6 +68,7 @@ import { freePort, redisAvailable, waitForPort } from "../test/support/redis_too
 import { rdbBench } from "./kv_rdb.js";
 import { replBench } from "./kv_repl.js";
 import { failoverBench } from "./kv_failover.js";
+import { observerBench } from "./kv_observer.js";
 
 const N = Number(process.env.AGNER_KV_BENCH_N ?? 200_000);
 const KEYS = Number(process.env.AGNER_KV_BENCH_KEYS ?? 1_000_000);
@@ -80,8 +84,13 @@ interface Server {
   name: string;
   port: number;
   proc: ChildProcess;
+  /** What the server printed on stdout (its banner; Agner's only). */
+  output(): string;
   stop(): Promise<void>;
 }
+
+/** Banner text kept of a server's stdout: its start lines are all that is read. */
+const OUTPUT_MAX = 64 * 1024;
 
 /** Persistence off, or the append-only file with `appendfsync everysec`. */
 const NO_AOF = ["--appendonly", "no"];
@@ -92,15 +101,20 @@ async function startRedis(dir: string, aof = NO_AOF, more: string[] = []): Promi
   const extra = aof === NO_AOF ? aof : [...aof, "--aof-use-rdb-preamble", "no"];
   const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...extra, "--dir", dir, ...more], { stdio: "ignore" });
   await waitForPort(port);
-  return { name: "redis", port, proc, stop: () => kill(proc) };
+  return { name: "redis", port, proc, output: () => "", stop: () => kill(proc) };
 }
 
 async function startAgner(dir: string, aof = NO_AOF, more: string[] = []): Promise<Server> {
   const port = await freePort();
   const cli = join(repoRoot, "dist", "src", "cli", "kv.js");
-  const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", "0", "--dir", dir, ...aof, "--distribution", "no", ...more], { stdio: ["ignore", "ignore", "inherit"] });
+  const proc = spawn(process.execPath, [cli, "--port", String(port), "--memcached-port", "0", "--dir", dir, ...aof, "--distribution", "no", ...more], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  // Read all of it (an unread pipe would stop the server once full), keep the start.
+  proc.stdout!.on("data", (d: Buffer) => {
+    if (out.length < OUTPUT_MAX) out += d.toString();
+  });
   await waitForPort(port);
-  return { name: "agner", port, proc, stop: () => kill(proc) };
+  return { name: "agner", port, proc, output: () => out, stop: () => kill(proc) };
 }
 
 /** The floor: the least a Node process does to serve these runs (bench/kv_floor_server.ts). */
@@ -108,7 +122,7 @@ async function startFloor(): Promise<Server> {
   const port = await freePort();
   const proc = spawn(process.execPath, [join(repoRoot, "dist", "bench", "kv_floor_server.js"), String(port)], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
-  return { name: "node_floor", port, proc, stop: () => kill(proc) };
+  return { name: "node_floor", port, proc, output: () => "", stop: () => kill(proc) };
 }
 
 /** A comment line: the Node floor's figure and its ratio to Redis, beside Agner's (same run). */
@@ -474,6 +488,7 @@ export default async function main(): Promise<void> {
     };
     if (part("rdb")) await rdbBench(dir, partHost);
     if (part("repl")) await replBench(dir, { ...partHost, requests: N * 5 });
+    if (part("observer")) await observerBench(dir, { ...partHost, rates: rps, cpuSeconds });
     // Only when asked: it needs redis-sentinel, and half a minute.
     if (only?.includes("failover")) await failoverBench(dir, partHost);
   } finally {

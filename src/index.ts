@@ -132,7 +132,8 @@ export {
 
 export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall, DistError, DistConnectError, EpmdError } from "./distribution/index.js";
 export { epmdNames } from "./distribution/index.js";
-export { disconnectNode, setNetTicktime, getNetTicktime } from "./distribution/index.js";
+export { disconnectNode, setNetTicktime, getNetTicktime, nodesInfo } from "./distribution/index.js";
+export type { NodeTraffic } from "./distribution/index.js";
 export { pg, pubsub } from "./distribution/index.js";
 export type { PgUpdate, PubSubOptions } from "./distribution/index.js";
 export { global, GlobalOp } from "./distribution/index.js";
@@ -193,7 +194,10 @@ export type { LockId, ResolveMethod, GlobalOptions } from "./distribution/index.
 // observer: what the web observer (src/observer/) reads beyond the API above.
 export { runtimeStatistics } from "./runtime/index.js";
 export type { RuntimeStatistics } from "./runtime/index.js";
+// Reports a layer above offers to inspectors (the KV server's to the observer's KV page).
+export { provideReport, readReport } from "./distribution/index.js";
+export type { ReportReader } from "./distribution/index.js";
 export { startObserver } from "./observer/index.js";
 export type { ObserverOptions, ObserverHandle } from "./observer/index.js";
-// The remote shell every node answers (`agner remsh`; startNode({ remoteShell: false }) turns it off).
-import "./cli/shell_server.js";
+// The remote shell (`agner remsh`): started explicitly, loaded only then.
+export { startRemoteShell } from "./cli/remote_shell.js";

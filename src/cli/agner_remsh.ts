@@ -66,7 +66,7 @@ export async function remsh(node: Atom): Promise<number> {
   });
   const started = await rpc.call(node, "agner_shell", "start", [owner]);
   if (!(started instanceof Tuple && started[0] === OK)) {
-    process.stderr.write(`agner remsh: ${node.name} has no remote shell (an Agner node started with remoteShell on): ${format(started)}\n`);
+    process.stderr.write(`agner remsh: ${node.name} has no remote shell (an Agner node that called startRemoteShell(), as npm start does): ${format(started)}\n`);
     send(owner, STOP);
     return 1;
   }

@@ -24,6 +24,7 @@ import { openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:f
 import { resolve } from "node:path";
 import { Application } from "../otp/application.js";
 import { distInfo, startNode, stopNode } from "../distribution/node.js";
+import { startRemoteShell } from "./remote_shell.js";
 import { defaultEpmdPort } from "../distribution/epmd_client.js";
 import { epmdAddressEnv } from "../distribution/epmd_server.js";
 import type { ListenInfo } from "../distribution/types.js";
@@ -113,6 +114,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         netTicktime: config.get("net-ticktime"),
       });
       node = distInfo() ?? null;
+      // `agner remsh` into the server's node, as into any erl node with the cookie.
+      await startRemoteShell();
     } catch (e) {
       console.error(`agner kv: warning: the Erlang node ${config.get("node-name")} did not start (${e instanceof Error ? e.message : String(e)}); serving without distribution`);
     }

@@ -1,7 +1,8 @@
 /**
- * The node side of `agner remsh`: the `agner_shell` module every Agner
- * node answers over rpc (unless started with `remoteShell: false`), to
- * authenticated peers only, as rex answers anything.
+ * The node side of `agner remsh`: the `agner_shell` module a node answers
+ * over rpc once the program called `startRemoteShell()` (remote_shell.ts;
+ * not on a node started with `remoteShell: false`), to authenticated peers
+ * only, as rex answers anything.
  *
  * - `agner_shell:start(Owner)` → `{ok, Shell}`: a shell process that lives
  *   for the session (until `Owner`, the remsh's process, goes away) and
@@ -136,17 +137,20 @@ function complete(shell: unknown, prefix: unknown): string[] {
   return [...names].filter((n) => n.startsWith(frag) && /^[A-Za-z_$][\w$]*$/.test(n)).sort().map((n) => `${p.slice(0, dot)}.${n}`);
 }
 
-defineBuiltinModule("agner_shell", (rt, fn, args) => {
-  if (!remoteShellOn(rt)) return undefined;
-  switch (`${fn.name}/${args.length}`) {
-    case "start/1":
-      return start;
-    case "eval/2":
-      return evalIn;
-    case "interrupt/1":
-      return interrupt;
-    case "complete/2":
-      return complete;
-  }
-  return undefined;
-});
+/** Defines the `agner_shell` module for every node of this program (startRemoteShell, remote_shell.ts). */
+export function serveRemoteShell(): void {
+  defineBuiltinModule("agner_shell", (rt, fn, args) => {
+    if (!remoteShellOn(rt)) return undefined;
+    switch (`${fn.name}/${args.length}`) {
+      case "start/1":
+        return start;
+      case "eval/2":
+        return evalIn;
+      case "interrupt/1":
+        return interrupt;
+      case "complete/2":
+        return complete;
+    }
+    return undefined;
+  });
+}

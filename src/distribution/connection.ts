@@ -81,6 +81,8 @@ export interface ConnectionOptions {
   exposed?: ((id: Pid | Ref) => void) | undefined;
   /** DistTransportOptions.busyWaitUs. */
   busyWaitUs: number;
+  /** The transport's clock (ms), for {@link ConnectionStats.lastTickIn}. */
+  now?: () => number;
 }
 
 /** One fragmented message being reassembled. */
@@ -186,6 +188,7 @@ export class Connection implements DistConnection {
     ticksOut: 0,
     atomCacheRefsIn: 0,
     fragmentsIn: 0,
+    lastTickIn: -1,
   };
 
   private readonly out = new Encoder();
@@ -266,6 +269,7 @@ export class Connection implements DistConnection {
     if (!this.open) return;
     if (frame.length === 0) {
       this.stats.ticksIn++;
+      this.stats.lastTickIn = this.opts.now?.() ?? Date.now();
       return;
     }
     this.stats.framesIn++;

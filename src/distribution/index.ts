@@ -47,7 +47,8 @@ export { DistError, DistProtocolError, DistConnectError } from "./errors.js";
 
 // The semantics: the node, net_kernel, rex and rpc.
 export { startNode, stopNode, distInfo, connect, disconnect, ping, nodes, monitorNodes, rpc, RpcCall } from "./node.js";
-export { disconnectNode, setNetTicktime, getNetTicktime } from "./node.js";
+export { disconnectNode, setNetTicktime, getNetTicktime, nodesInfo } from "./node.js";
+export type { NodeTraffic } from "./node.js";
 export type { NodeOptions, TransportFactory } from "./node.js";
 export type { NetTicktime, NetTicktimeChange } from "./node.js";
 export { NetKernel } from "./net_kernel.js";
@@ -55,6 +56,8 @@ export type { NodeKind, MonitorNodesOptions, Transport } from "./net_kernel.js";
 export type { ExportedFn, BuiltinModule } from "./rex.js";
 export { defineBuiltinModule } from "./rex.js";
 export { remoteShellOn } from "./introspection.js";
+export { provideReport, readReport } from "./introspection_reports.js";
+export type { ReportReader } from "./introspection_reports.js";
 // Process groups (OTP's pg) and the Phoenix.PubSub-style broadcast on them.
 export { pg } from "./pg.js";
 export type { PgUpdate } from "./pg.js";

@@ -51,6 +51,8 @@ export interface Transport {
   connect(peer: Atom): Promise<DistConnection>;
   connection(peer: Atom): DistConnection | undefined;
   connections(): DistConnection[];
+  /** Milliseconds on its clock (the real transport's; {@link ConnectionStats.lastTickIn} is on it). */
+  now?(): number;
   stop(): Promise<void>;
   /** Its ticker (the real transport; an in-memory one has no ticks, and the node keeps a ticker of its own). */
   readonly ticker?: NetTicker;

@@ -50,8 +50,9 @@ export interface NodeOptions extends Omit<DistTransportOptions, "decode" | "expo
   introspection?: boolean;
   /**
    * Let authenticated peers open a remote shell (`agner remsh NODE`) that
-   * runs JavaScript in this node (default true: as in Erlang, the cookie is
-   * the key to the node; docs/remote_tools.md).
+   * runs JavaScript in this node, once the program called
+   * `startRemoteShell()` (default true: as in Erlang, the cookie is the key
+   * to the node; false keeps this node closed even then; docs/remote_tools.md).
    */
   remoteShell?: boolean;
   /** @internal how the transport is made (tests join runtimes in memory). */
@@ -152,6 +153,50 @@ export async function startNode(opts: NodeOptions): Promise<Atom> {
  */
 export function distInfo(rt: Runtime = runtime()): ListenInfo | undefined {
   return kernel(rt)?.transport?.listenInfo?.();
+}
+
+/** One connection's traffic and ticks, as {@link nodesInfo} gives them. */
+export interface NodeTraffic {
+  node: string;
+  hidden: boolean;
+  /** Bytes read and written on the connection (frames, ticks and headers included). */
+  bytesIn: number;
+  bytesOut: number;
+  /** Distribution messages (frames other than ticks) read and written. */
+  messagesIn: number;
+  messagesOut: number;
+  ticksIn: number;
+  ticksOut: number;
+  /** Milliseconds since the peer's last tick arrived; null before the first. */
+  lastTickInAgo: number | null;
+  /** Bytes written but not yet on the wire. */
+  queuedBytes: number;
+}
+
+/**
+ * Traffic and ticks of each open connection (as `net_kernel:nodes_info/0`
+ * tells erl's `in`/`out` message counts); empty when not a node. The
+ * counters are the connection's own: reading them costs nothing on the wire.
+ *
+ * @example
+ * nodesInfo(); // [{ node: "erl@localhost", hidden: false, bytesIn: 5120, bytesOut: 4096, messagesIn: 12, messagesOut: 11, ticksIn: 3, ticksOut: 2, lastTickInAgo: 4100, queuedBytes: 0 }]
+ */
+export function nodesInfo(rt: Runtime = runtime()): NodeTraffic[] {
+  const tr = kernel(rt)?.transport;
+  if (tr === undefined || tr === null) return [];
+  const now = tr.now?.() ?? Date.now();
+  return tr.connections().map((c) => ({
+    node: c.peer.name,
+    hidden: c.hidden,
+    bytesIn: c.stats.bytesIn,
+    bytesOut: c.stats.bytesOut,
+    messagesIn: c.stats.framesIn,
+    messagesOut: c.stats.framesOut,
+    ticksIn: c.stats.ticksIn,
+    ticksOut: c.stats.ticksOut,
+    lastTickInAgo: c.stats.lastTickIn < 0 ? null : Math.max(0, now - c.stats.lastTickIn),
+    queuedBytes: c.queuedBytes ?? 0,
+  }));
 }
 
 /**

@@ -182,6 +182,7 @@ export class DistTransport {
       maxFragmentedMessages: opts.maxFragmentedMessages ?? 64,
       tickIntensity: 4,
       busyWaitUs: opts.busyWaitUs ?? 200,
+      now: () => this.clock.now(),
       hidden: this.hidden,
       exposed: opts.exposed,
     };

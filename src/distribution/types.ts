@@ -164,6 +164,8 @@ export interface ConnectionStats {
   atomCacheRefsIn: number;
   /** Fragment frames read (DIST_FRAG_HEADER and DIST_FRAG_CONT). */
   fragmentsIn: number;
+  /** When the last tick came in, on the transport's clock (ms); -1 before the first. */
+  lastTickIn: number;
 }
 
 /** An established connection to one peer node. */

@@ -10,9 +10,10 @@
  * (a node without `lists` gets one `process_info/2` call per process).
  */
 import { Export, type Pid, Tuple, atom, inspect, isAtom, isPid, rpc } from "../index.js";
+import { KvView } from "./kv_view.js";
 import { topPage } from "./process_table.js";
 import { PidNames, applyAction, matcher, propList, rate, text, within } from "./render.js";
-import type { Action, AppTree, ChildNode, Overview, ProcDetail, ProcPage, ProcRow, Source, TableQuery } from "./types.js";
+import type { Action, AppTree, ChildNode, KvPage, Overview, ProcDetail, ProcPage, ProcRow, Source, TableQuery } from "./types.js";
 
 const RPC_MS = 5_000;
 const ROW_ITEMS = ["registered_name", "initial_call", "current_function", "status", "message_queue_len", "reductions", "memory"].map((k) => atom(k));
@@ -23,7 +24,10 @@ const DETAIL_ITEMS = [
 /** Mailboxes up to this length are read for the first messages (process_info(P, messages) copies them all). */
 const READ_MESSAGES_MAX = 1_000;
 const FIRST_MESSAGES = 20;
+const BADRPC = atom("badrpc");
 const INFO_2 = new Export(atom("erlang"), atom("process_info"), 2);
+/** A remote node's report larger than this is not read. */
+const REPORT_MAX = 1 << 20;
 
 interface BeamRow {
   pid: Pid;
@@ -36,11 +40,16 @@ export class BeamSource implements Source {
   private prevAt = 0;
   /** False once the node answered `undef` for `lists:zipwith` (an Agner node). */
   private zipwith = true;
+  private readonly kvView = new KvView();
 
   constructor(readonly node: string) {}
 
-  private call(mod: string, fn: string, args: unknown[]): Promise<unknown> {
-    return within(rpc.call(this.node, mod, fn, args, RPC_MS), RPC_MS + 500, `${mod}:${fn} on ${this.node}`);
+  /** `rpc:call`; a `{badrpc, Reason}` answer (e.g. `undef` from an Agner node) rejects, as it is no result (and, a tuple, would pass for a list). */
+  private async call(mod: string, fn: string, args: unknown[]): Promise<unknown> {
+    const what = `${mod}:${fn} on ${this.node}`;
+    const r = await within(rpc.call(this.node, mod, fn, args, RPC_MS), RPC_MS + 500, what);
+    if (r instanceof Tuple && r.length === 2 && r[0] === BADRPC) throw new Error(`${what}: ${inspect(r[1])}`);
+    return r;
   }
 
   /** A call whose failure (an item the node lacks) shows as null rather than failing the page. */
@@ -220,6 +229,17 @@ export class BeamSource implements Source {
   /** sys:trace on a BEAM node prints to that node's standard output: nothing to show here. */
   async trace(): Promise<string | null> {
     return null;
+  }
+
+  /** An Agner node's KV server, through its `agner_introspection:report/1` (a BEAM node has none: null). */
+  async kv(): Promise<KvPage | null> {
+    const r = await this.maybe("agner_introspection", "report", [new TextEncoder().encode("kv")]);
+    if (!(r instanceof Uint8Array) || r.length > REPORT_MAX) return null;
+    try {
+      return this.kvView.page(JSON.parse(new TextDecoder().decode(r)));
+    } catch {
+      return null;
+    }
   }
 
   async act(a: Action): Promise<string> {

@@ -23,13 +23,15 @@ import {
   nodes,
   processInfo,
   processes,
+  readReport,
   registered,
   runtimeStatistics,
   sys,
 } from "../index.js";
+import { KvView } from "./kv_view.js";
 import { topPage } from "./process_table.js";
 import { PidNames, applyAction, matcher, rate, within } from "./render.js";
-import type { Action, AppTree, ChildNode, Overview, ProcDetail, ProcPage, ProcRow, Source, TableQuery } from "./types.js";
+import type { Action, AppTree, ChildNode, KvPage, Overview, ProcDetail, ProcPage, ProcRow, Source, TableQuery } from "./types.js";
 
 const INIT_P = "{proc_lib,init_p,5}";
 /** How long a process page waits for `sys.getStatus` / `whichChildren` (a busy server may never answer). */
@@ -56,6 +58,7 @@ export class LocalSource implements Source {
   private prevReds = new WeakMap<Pid, number>();
   private prevAt = 0;
   private readonly version = agnerVersion();
+  private readonly kvView = new KvView();
 
   constructor() {
     this.loop.enable();
@@ -244,6 +247,10 @@ export class LocalSource implements Source {
     } catch {
       return null;
     }
+  }
+
+  async kv(): Promise<KvPage | null> {
+    return this.kvView.page(readReport("kv"));
   }
 
   async act(a: Action): Promise<string> {

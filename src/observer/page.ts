@@ -7,7 +7,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 13px/1.4 system-ui, sans-serif; color: #1d232a; background: #f5f6f8; }
 header { display: flex; align-items: center; gap: 16px; padding: 8px 16px; background: #24303d; color: #fff; }
-header h1 { font-size: 15px; margin: 0; }
+header h1 { font-size: 15px; margin: 0; white-space: nowrap; }
 header nav a { color: #cfd8e3; margin-right: 12px; text-decoration: none; cursor: pointer; }
 header nav a.on { color: #fff; font-weight: 600; border-bottom: 2px solid #6cb6ff; }
 #node { font-family: ui-monospace, monospace; }
@@ -40,7 +40,7 @@ export function pageHtml(token: string): string {
 <link rel="stylesheet" href="/uplot.css${q}"><style>${STYLE}</style></head>
 <body data-token="${encodeURIComponent(token)}">
 <header><h1>Agner observer</h1><span id="node"></span><span id="mode" class="badge"></span>
-<nav><a data-page="overview">Overview</a><a data-page="processes">Processes</a><a data-page="applications">Applications</a><a data-page="cluster">Cluster</a><a data-page="logs">Logs</a></nav>
+<nav><a data-page="overview">Overview</a><a data-page="processes">Processes</a><a data-page="applications">Applications</a><a data-page="cluster">Cluster</a><a data-page="kv">KV</a><a data-page="logs">Logs</a></nav>
 <span id="msg"></span></header>
 <main id="main"></main>
 <script src="/uplot.js${q}"></script><script type="module" src="/app.js${q}"></script>

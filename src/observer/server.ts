@@ -18,13 +18,13 @@ import { createRequire } from "node:module";
 import type { AddressInfo, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type WebSocket, WebSocketServer } from "ws";
-import { atom, node, nodes, rpc, runtime } from "../index.js";
+import { atom, format, getNetTicktime, node, nodes, nodesInfo, rpc, runtime } from "../index.js";
 import { BeamSource } from "./beam_source.js";
 import { LocalSource } from "./local_source.js";
 import { LogTap } from "./log_tap.js";
 import { pageHtml } from "./page.js";
 import { within } from "./render.js";
-import type { Action, ClusterNode, SortKey, Source, TableQuery } from "./types.js";
+import type { Action, ClusterPage, SortKey, Source, TableQuery } from "./types.js";
 
 /** Options of {@link startObserver}. */
 export interface ObserverOptions {
@@ -179,24 +179,30 @@ class Session {
     else if (page === "process") data = await src.process(str(view.pid));
     else if (page === "applications") data = await src.applications();
     else if (page === "cluster") data = await this.cluster();
+    else if (page === "kv") data = await src.kv();
     else if (page === "logs") data = this.logs.lines(str(view.level) || "info");
     else if (page === "trace") data = await this.traceData(str(view.pid));
-    if (data !== null || page === "process") this.send({ t: page, data });
+    // A process page or KV page without data says so (a dead process, a node without a KV server).
+    if (data !== null || page === "process" || page === "kv") this.send({ t: page, data });
   }
 
-  /** The nodes this node is connected to, and whether each is a BEAM or an Agner node. */
-  private async cluster(): Promise<ClusterNode[]> {
+  /** The nodes this node is connected to, whether each is a BEAM or an Agner node, and each connection's traffic and ticks. */
+  private async cluster(): Promise<ClusterPage> {
     const self = node().name;
     const visible = new Set(nodes("visible").map((n) => n.name));
+    const traffic = new Map(nodesInfo().map((i) => [i.node, i]));
     const all = [self, ...nodes(["visible", "hidden"]).map((n) => n.name)];
-    return Promise.all(
+    const rows = await Promise.all(
       all.map(async (name) => ({
         name,
         visible: name === self || visible.has(name),
         kind: name === self ? "agner" : await this.kind(name),
         current: name === this.source.node,
+        traffic: traffic.get(name) ?? null,
       })),
     );
+    const tt = getNetTicktime();
+    return { ticktime: typeof tt === "number" ? `${tt} s` : format(tt), nodes: rows };
   }
 
   /** `erlang:system_info(machine)` is "BEAM" on Erlang's VM; an Agner node answers otherwise, or not at all. */

@@ -6,6 +6,8 @@
  * browser never needs to know a term.
  */
 
+import type { NodeTraffic } from "../index.js";
+
 /** Node overview: one sample per refresh; rates come from the difference of two samples. */
 export interface Overview {
   node: string;
@@ -105,6 +107,15 @@ export interface ClusterNode {
   kind: string;
   /** Whether the observer shows it now. */
   current: boolean;
+  /** The connection's counters (this node's own row has none). */
+  traffic: NodeTraffic | null;
+}
+
+/** The Cluster page: this node's net_ticktime and its connections. */
+export interface ClusterPage {
+  /** Seconds, or the change in progress. */
+  ticktime: string;
+  nodes: ClusterNode[];
 }
 
 /** What the observer can do to a process when destructive actions are allowed. */
@@ -122,7 +133,40 @@ export interface Source {
    * pid's text when it was switched, null when this source cannot trace it.
    */
   trace(pid: string, on: boolean): Promise<string | null>;
+  /** The node's KV server (INFO and slow log), null when it runs none. */
+  kv(): Promise<KvPage | null>;
   /** Kill, exit or send; the server checks `allowDestructive` before calling. */
   act(a: Action): Promise<string>;
   close(): void;
+}
+
+/** One command of the KV page: INFO commandstats' counters and the rate since the previous refresh. */
+export interface KvCommand {
+  name: string;
+  calls: number;
+  /** Calls per second since the previous refresh (0 on the first). */
+  rate: number;
+  usecPerCall: number;
+}
+
+/** One SLOWLOG GET entry. */
+export interface KvSlow {
+  id: number;
+  /** When it ran, as ISO text. */
+  at: string;
+  usec: number;
+  command: string;
+  client: string;
+}
+
+/** The KV page: a KV server's INFO and slow log, as the node reports them ("kv", src/apps/kv/server/kv_report.ts). */
+export interface KvPage {
+  opsPerSec: number;
+  commands: KvCommand[];
+  keyspace: { db: string; keys: number; expires: number }[];
+  clients: [string, string][];
+  memory: [string, string][];
+  persistence: [string, string][];
+  replication: [string, string][];
+  slowlog: KvSlow[];
 }

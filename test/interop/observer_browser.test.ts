@@ -1,17 +1,15 @@
 /**
  * The web observer in real Chromium, against a running node with an
  * application (a supervision tree), a process with 10,000 queued messages,
- * and a connected real `erl` node. Each test asserts on what the page shows
+ * and a connected real `erl` node (both on a 4 s net_ticktime, so ticks
+ * cross the idle connection every second). Each test asserts on what the page shows
  * and saves its screenshot: to docs/observer/ (docs/observer.md shows them)
  * with AGNER_OBSERVER_SHOTS=docs, else to a temporary directory, so a test
  * run leaves the tree as it was.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { after as afterAll, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import {
   Application,
@@ -39,14 +37,14 @@ import {
   stopNode,
   whereis,
 } from "../../src/index.js";
-import { needsBrowser, launchBrowser } from "../support/browser.js";
+import { needsBrowser, launchBrowser, observerShots } from "../support/browser.js";
 import { needsErl } from "../support/erl.js";
 import { type ErlNode, startErl } from "../support/erl_node.js";
 import { freePort, uniqueName } from "../support/dist.js";
 
-const SHOTS =
-  process.env.AGNER_OBSERVER_SHOTS === "docs" ? resolve(fileURLToPath(import.meta.url), "../../../../docs/observer") : mkdtempSync(join(tmpdir(), "agner-observer-shots-"));
+const SHOTS = observerShots();
 const COOKIE = "observer_cookie";
+const TICKTIME = 4;
 
 class Counter extends GenServer<number, CallSpec<"get", number>, unknown, unknown, number> {
   override init(n: number) {
@@ -71,9 +69,8 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
   };
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     const epmdPort = await freePort();
-    const me = await startNode({ name: `${uniqueName("obs")}@localhost`, cookie: COOKIE, epmdPort, epmd: "embedded", hidden: false });
+    const me = await startNode({ name: `${uniqueName("obs")}@localhost`, cookie: COOKIE, epmdPort, epmd: "embedded", hidden: false, netTicktime: TICKTIME });
     Application.define({
       name: "demo",
       start: () =>
@@ -98,7 +95,7 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
         for (let i = 0; i < 200; i++) yield* receive(isNumber);
       }
     });
-    erl = await startErl({ sname: uniqueName("beam"), cookie: COOKIE, epmdPort });
+    erl = await startErl({ sname: uniqueName("beam"), cookie: COOKIE, epmdPort, args: ["-kernel", "net_ticktime", String(TICKTIME)] });
     assert.equal(inspect(await erl.eval(`net_adm:ping('${me.name}').`)), "pong");
     obs = await startObserver({ allowDestructive: true });
     browser = await launchBrowser();
@@ -221,6 +218,14 @@ describe("the web observer in Chromium", { ...needsBrowser(), ...needsErl() }, (
     await open("cluster");
     const row = `[data-testid=cluster] tr[data-node='${erl.node}']`;
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes("beam") === true, row);
+    // The connection's traffic: the ping's messages both ways, and the peer's ticks on the idle connection.
+    const cell = (key: string) => page.textContent(`${row} td[data-traffic=${key}]`);
+    await page.waitForFunction((sel) => /^[1-9]\d* \/ \d+$/.test(document.querySelector(`${sel} td[data-traffic=ticks]`)?.textContent ?? ""), row);
+    const [msgIn, msgOut] = (await cell("messages"))!.split(" / ").map(Number);
+    assert.ok(msgIn! > 0 && msgOut! > 0, `messages ${msgIn} / ${msgOut}`);
+    assert.match((await cell("bytes"))!, /^\d+(\.\d)? (B|KiB) \/ \d+(\.\d)? (B|KiB)$/);
+    assert.match((await cell("tick"))!, /^\d+\.\d s ago$/);
+    assert.equal(await page.textContent("[data-testid=ticktime]"), `net_ticktime ${TICKTIME} s`);
     await shot("cluster");
     await page.click(`${row} button[data-observe]`);
     await page.waitForFunction((n) => document.getElementById("node")?.textContent === n, erl.node);

@@ -5,7 +5,8 @@
  * `self()` a shell process that lives for the session, tab completion of
  * the session's names, Ctrl-C interrupting an evaluation (the node and the
  * session go on), the history file, and the shell process gone with the
- * session. A node started with `remoteShell: false` has none.
+ * session. The test's node opens itself with `startRemoteShell()`; a node
+ * started with `remoteShell: false` has none even then.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after as afterAll, before, describe, test } from "node:test";
-import { type Atom, GenServer, Runtime, atom, ok, setDefaultRuntime, startNode, stopNode, t } from "../../src/index.js";
+import { type Atom, GenServer, Runtime, atom, ok, setDefaultRuntime, startNode, startRemoteShell, stopNode, t } from "../../src/index.js";
 import { type LocalNode, memoryLogger, startLocalNode, uniqueName, until } from "../support/dist.js";
 import { type Pty, needsPty, spawnPty } from "../support/pty.js";
 
@@ -38,6 +39,7 @@ describe("agner remsh", needsPty(), () => {
   before(async () => {
     local = await startLocalNode("remsh", cookie);
     ({ rt, name: me, epmdPort } = local);
+    await startRemoteShell();
     await GenServer.start(new Store(), undefined, { name: "remsh_store" });
   });
 

@@ -4,8 +4,12 @@
  * in CI (`AGNER_REQUIRE_BROWSER=1`, .ci/run installs Debian's `chromium`) it
  * is a failure.
  */
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type Page, chromium } from "playwright-core";
+import { type ObserverHandle, type ObserverOptions, startObserver } from "../../src/index.js";
 
 export const CHROMIUM = process.env.AGNER_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -22,4 +26,31 @@ export function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+/**
+ * Where the observer's browser tests save screenshots: docs/observer/
+ * (docs/observer.md shows them) with AGNER_OBSERVER_SHOTS=docs, else a
+ * temporary directory, so a test run leaves the tree as it was.
+ */
+export function observerShots(): string {
+  const dir = process.env.AGNER_OBSERVER_SHOTS === "docs" ? resolve(fileURLToPath(import.meta.url), "../../../../docs/observer") : mkdtempSync(join(tmpdir(), "agner-observer-shots-"));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** An observer of this node and one Chromium page for it; `close()` ends both. */
+export async function observerInBrowser(options: ObserverOptions, viewport = { width: 1280, height: 900 }): Promise<{ obs: ObserverHandle; browser: Browser; page: Page; close(): Promise<void> }> {
+  const obs = await startObserver(options);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport });
+  return {
+    obs,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await obs.close();
+    },
+  };
 }

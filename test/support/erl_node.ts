@@ -13,6 +13,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { decode } from "../../src/etf/index.js";
+import { startNode, stopNode } from "../../src/distribution/node.js";
+import { freePort, uniqueName } from "./dist.js";
 
 export interface ErlOptions {
   /** Short name (`-sname`), host part optional (default `@localhost`). */
@@ -142,4 +144,29 @@ export async function startErl(o: ErlOptions): Promise<ErlNode> {
     },
   };
   return node;
+}
+
+/** This process's node (the default runtime's, with an embedded EPMD) and a real `erl` node beside it, connected by the cookie. */
+export interface NodeAndErl {
+  /** This node's name. */
+  me: string;
+  erl: ErlNode;
+  epmdPort: number;
+  /** Stops erl, then this node. */
+  stop(): Promise<void>;
+}
+
+export async function startNodeAndErl(prefix: string, cookie: string): Promise<NodeAndErl> {
+  const epmdPort = await freePort();
+  const me = (await startNode({ name: `${uniqueName(prefix)}@localhost`, cookie, epmdPort, epmd: "embedded", hidden: false })).name;
+  const erl = await startErl({ sname: uniqueName(`${prefix}_erl`), cookie, epmdPort });
+  return {
+    me,
+    erl,
+    epmdPort,
+    async stop() {
+      await erl.stop();
+      await stopNode();
+    },
+  };
 }

@@ -23,13 +23,13 @@ export interface KvProcess {
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../src/cli/kv.js");
 
-/** Starts the server with `argv` (after `--port 0 --memcached-port 0 --distribution no --dir <tmp>`). */
-export async function startKvProcess(argv: string[] = []): Promise<KvProcess> {
+/** Starts the server with `argv` (after `--port 0 --memcached-port 0 --distribution no --dir <tmp>`), `env` added to this process's. */
+export async function startKvProcess(argv: string[] = [], env: Record<string, string> = {}): Promise<KvProcess> {
   const dir = mkdtempSync(join(tmpdir(), "agner-kv-proc-"));
   const proc: ChildProcess = spawn(
     process.execPath,
     [CLI, "--port", "0", "--memcached-port", "0", "--distribution", "no", "--dir", dir, ...argv],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   let text = "";
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));

@@ -19,7 +19,7 @@ import type { ConnectionHandler, ConnectionStats, DistConnection, DistTransportO
 class MemoryConnection implements DistConnection {
   other!: MemoryConnection;
   open = true;
-  readonly stats: ConnectionStats = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, ticksIn: 0, ticksOut: 0, atomCacheRefsIn: 0, fragmentsIn: 0 };
+  readonly stats: ConnectionStats = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, ticksIn: 0, ticksOut: 0, atomCacheRefsIn: 0, fragmentsIn: 0, lastTickIn: -1 };
   private outbox: Uint8Array[] = [];
   private flushing = false;
 

@@ -96,8 +96,9 @@ ws.onmessage = (ev: MessageEvent<string>) => {
   if (m.t === "processes") processes(m.data as { total: number; matched: number; rows: Row[] });
   else if (m.t === "process") processPage(m.data as Detail | null);
   else if (m.t === "applications") applications(m.data as { name: string; description: string; root: Child | null }[]);
-  else if (m.t === "cluster") cluster(m.data as { name: string; visible: boolean; kind: string; current: boolean }[]);
+  else if (m.t === "cluster") cluster(m.data as { ticktime: string; nodes: ClusterRow[] });
   else if (m.t === "trace") trace(m.data as { pid: string; on: boolean; note: string; events: { at: number; text: string }[] });
+  else if (m.t === "kv") kv(m.data as Kv | null);
   else if (m.t === "logs") logs(m.data as { at: number; level: string; what: string; text: string }[]);
 };
 
@@ -293,18 +294,65 @@ function applications(apps: { name: string; description: string; root: Child | n
   main.replaceChildren(out);
 }
 
-function cluster(ns: { name: string; visible: boolean; kind: string; current: boolean }[]): void {
-  const t = el("table", { "data-testid": "cluster" }, el("tr", {}, el("th", {}, "Node"), el("th", {}, "Kind"), el("th", {}, "Connection"), el("th", {}, "")));
-  for (const n of ns) {
+type Traffic = { bytesIn: number; bytesOut: number; messagesIn: number; messagesOut: number; ticksIn: number; ticksOut: number; lastTickInAgo: number | null };
+type ClusterRow = { name: string; visible: boolean; kind: string; current: boolean; traffic: Traffic | null };
+
+/** A connection's counters as table cells (this node's own row has none). */
+function trafficCells(x: Traffic | null): HTMLElement[] {
+  const c = (v: string, key: string) => el("td", { class: "num", "data-traffic": key }, v);
+  if (x === null) return ["bytes", "messages", "ticks", "tick"].map((k) => c("", k));
+  const tick = x.lastTickInAgo === null ? "none yet" : `${(x.lastTickInAgo / 1000).toFixed(1)} s ago`;
+  return [c(`${bytes(x.bytesIn)} / ${bytes(x.bytesOut)}`, "bytes"), c(`${x.messagesIn} / ${x.messagesOut}`, "messages"), c(`${x.ticksIn} / ${x.ticksOut}`, "ticks"), c(tick, "tick")];
+}
+
+function cluster(d: { ticktime: string; nodes: ClusterRow[] }): void {
+  const head = ["Node", "Kind", "Connection", "Bytes in / out", "Messages in / out", "Ticks in / out", "Last tick in", ""];
+  const t = el("table", { "data-testid": "cluster" }, el("tr", {}, ...head.map((h) => el("th", {}, h))));
+  for (const n of d.nodes) {
     const b = el("button", { "data-observe": n.name }, n.current ? "observing" : "observe");
     b.disabled = n.current;
     b.onclick = () => {
       send({ t: "node", node: n.name });
       go({ page: "overview" });
     };
-    t.append(el("tr", { "data-node": n.name }, el("td", {}, n.name), el("td", {}, n.kind), el("td", {}, n.visible ? "visible" : "hidden"), el("td", {}, b)));
+    t.append(el("tr", { "data-node": n.name }, el("td", {}, n.name), el("td", {}, n.kind), el("td", {}, n.visible ? "visible" : "hidden"), ...trafficCells(n.traffic), el("td", {}, b)));
   }
-  main.replaceChildren(t);
+  main.replaceChildren(el("div", { class: "bar" }, el("span", { "data-testid": "ticktime" }, `net_ticktime ${d.ticktime}`)), t);
+}
+
+// ---- KV -------------------------------------------------------------------
+
+type Kv = {
+  opsPerSec: number; commands: { name: string; calls: number; rate: number; usecPerCall: number }[]; keyspace: { db: string; keys: number; expires: number }[];
+  clients: [string, string][]; memory: [string, string][]; persistence: [string, string][]; replication: [string, string][];
+  slowlog: { id: number; at: string; usec: number; command: string; client: string }[];
+};
+
+/** A table with a header row; each row's first cell names it (`data-row`). */
+function numTable(id: string, head: string[], rows: (string | number)[][]): HTMLTableElement {
+  const t = el("table", { "data-testid": id }, el("tr", {}, ...head.map((h, i) => el("th", i === 0 ? {} : { class: "num" }, h))));
+  for (const r of rows) t.append(el("tr", { "data-row": String(r[0]) }, ...r.map((c, i) => el("td", i === 0 ? {} : { class: typeof c === "number" ? "num" : "term" }, String(c)))));
+  return t;
+}
+
+function kv(d: Kv | null): void {
+  if (d === null) {
+    main.replaceChildren(el("p", { "data-testid": "no-kv" }, "this node runs no KV server"));
+    return;
+  }
+  const card = (title: string, ...kids: Node[]) => el("div", { class: "card" }, el("h3", {}, title), ...kids);
+  const slow = numTable("kv-slowlog", ["Id", "Time", "µs", "Command", "Client"], d.slowlog.map((s) => [s.id, s.at, s.usec, s.command, s.client]));
+  main.replaceChildren(
+    el("div", { class: "grid" },
+      card(`Commands: ${d.opsPerSec} ops/s`, numTable("kv-commands", ["Command", "Calls", "Calls/s", "µs per call"], d.commands.map((c) => [c.name, c.calls, c.rate, c.usecPerCall]))),
+      card("Keys per database", numTable("kv-keyspace", ["Database", "Keys", "With expiry"], d.keyspace.map((k) => [k.db, k.keys, k.expires]))),
+      card("Clients", pairs(d.clients, "kv-clients")),
+      card("Memory", pairs(d.memory, "kv-memory")),
+      card("Persistence", pairs(d.persistence, "kv-persistence")),
+      card("Replication", pairs(d.replication, "kv-replication")),
+      card(`Slow commands (newest ${d.slowlog.length})`, slow),
+    ),
+  );
 }
 
 // ---- logs -----------------------------------------------------------------

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after as afterAll, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { type Atom, GenServer, Runtime, Supervisor, atom, equals, inspect, ok, rpc, silentLogger, startNode, stopNode } from "../../../src/index.js";
+import { type Atom, GenServer, Runtime, Supervisor, atom, equals, inspect, ok, provideReport, rpc, silentLogger, startNode, stopNode } from "../../../src/index.js";
 import type { MemoryNetwork } from "../../support/memory_transport.js";
 import { Tuple } from "../../../src/term/tuple.js";
 import { termArb } from "../../support/term_arbitrary.js";
@@ -122,6 +122,26 @@ describe("introspection arguments from a peer", () => {
     assert.ok(equals(await callB("erlang", "node", []), b.name));
   });
 
+  test("agner_introspection:report/1: a registered report as JSON, undefined for any other term, never a JS error", async () => {
+    const stop = provideReport("ia_jobs", () => ({ queued: 3, names: ["a"] }), b.rt);
+    try {
+      const r = await callB("agner_introspection", "report", [new TextEncoder().encode("ia_jobs")]);
+      assert.ok(r instanceof Uint8Array, inspect(r));
+      assert.deepEqual(JSON.parse(new TextDecoder().decode(r)), { queued: 3, names: ["a"] });
+      assert.ok(equals(await callB("agner_introspection", "report", [atom("ia_jobs")]), r));
+      await fc.assert(
+        fc.asyncProperty(termArb, async (x) => {
+          const got = await callB("agner_introspection", "report", [x]);
+          assert.ok(got === atom("undefined") || got instanceof Uint8Array, `report(${inspect(x)}) answered ${inspect(got)}`);
+        }),
+        { numRuns: 200 },
+      );
+    } finally {
+      stop();
+    }
+    assert.equal(await callB("agner_introspection", "report", [new TextEncoder().encode("ia_jobs")]), atom("undefined"));
+  });
+
   test("started with introspection: false, the calls are undef; node/0 still answers", async () => {
     const rt = new Runtime({ logger: silentLogger });
     const name = await startNode({ name: `ioff_${process.pid}@localhost`, cookie: "test", runtime: rt, transport: net.factory, introspection: false });
@@ -130,15 +150,16 @@ describe("introspection arguments from a peer", () => {
         return [
           yield* rpc.call(name, "erlang", "processes", []),
           yield* rpc.call(name, "sys", "get_state", [atom("rex")]),
+          yield* rpc.call(name, "agner_introspection", "report", [atom("kv")]),
           yield* rpc.call(name, "erlang", "node", []),
           yield* rpc.call(name, "erlang", "nodes", [atom("connected")]),
           yield* rpc.call(name, "erlang", "system_info", [atom("atom_count")]),
         ];
       });
-      for (const x of r.slice(0, 2)) assert.ok(x instanceof Tuple && x[0] === BADRPC && inspect(x).includes("undef"), inspect(x));
-      assert.ok(equals(r[2], name));
-      assert.ok(equals(r[3], [a.name]));
-      assert.equal(typeof r[4], "number");
+      for (const x of r.slice(0, 3)) assert.ok(x instanceof Tuple && x[0] === BADRPC && inspect(x).includes("undef"), inspect(x));
+      assert.ok(equals(r[3], name));
+      assert.ok(equals(r[4], [a.name]));
+      assert.equal(typeof r[5], "number");
     } finally {
       await stopNode(rt);
       rt.shutdown();

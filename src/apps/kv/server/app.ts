@@ -48,6 +48,7 @@ import { aofPersistence } from "../aof/aof_writer.js";
 import { saveNow, savesOnShutdown } from "../aof/rdb_bgsave.js";
 import { Shard } from "./shard.js";
 import { replicaLinkSpec } from "../replication/replica.js";
+import { reportKv } from "./kv_report.js";
 
 /** The RESP listeners: one per `bind` address, on `port`. */
 export function respListeners(inst: KvInstance): ChildSpec[] {
@@ -117,6 +118,7 @@ export function kvChildren(inst: KvInstance): ChildSpec[] {
 /** Starts a server's tree (not linked); resolves with the root supervisor once every listener listens. */
 export async function startKvServer(inst: KvInstance): Promise<Pid> {
   inst.shutdownHook ??= () => shutdown(inst);
+  reportKv(inst);
   return Supervisor.start(kvChildren(inst), { strategy: "one_for_one", intensity: 10, period: 5, name: inst.names.sup.name });
 }
 
@@ -161,6 +163,7 @@ export function defineKvApplication(): void {
     start: (env) => {
       const inst = env.instance as KvInstance;
       inst.shutdownHook ??= () => shutdownApplication(inst);
+      reportKv(inst);
       return Supervisor.startLink(kvChildren(inst), { strategy: "one_for_one", intensity: 10, period: 5, name: inst.names.sup.name });
     },
   });
