@@ -48,7 +48,7 @@ describe("agner new, from npm pack to a node iex calls", () => {
     assert.match(stdout, /# pass 1\n# fail 0/);
   });
 
-  test("npm start is the Erlang node my_app@localhost, and iex calls its counter", needsElixir(), async () => {
+  test("npm start is the Erlang node my_app@localhost, iex calls its counter, and its remote shell is open", needsElixir(), async () => {
     const dir = join(tmp, "my-app");
     const epmdPort = await freePort();
     const node = `${uniqueName("myapp")}@localhost`;
@@ -68,6 +68,8 @@ describe("agner new, from npm pack to a node iex calls", () => {
       try {
         assert.equal((await ex.evalInspect(`GenServer.cast({:counter, :"${node}"}, {:add, 2})`)).inspected, ":ok");
         assert.equal((await ex.evalInspect(`GenServer.call({:counter, :"${node}"}, :get)`)).inspected, "2");
+        // Its remote shell is open (main.ts calls startRemoteShell): agner remsh's first call gets a shell.
+        assert.match((await ex.evalInspect(`:rpc.call(:"${node}", :agner_shell, :start, [self()])`)).inspected, /^\{:ok, #PID<[\d.]+>\}$/);
       } finally {
         await ex.stop(true);
       }
