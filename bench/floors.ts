@@ -53,3 +53,107 @@ export async function bareAwaitedCalls(n: number): Promise<number> {
   }
   return ok;
 }
+
+/**
+ * The kv workload (bench/gen_server.ts's `kv`, same key sequence) with a bare
+ * queue: a `set` is a request record pushed to the server's queue, a `get` a
+ * request record whose reply record comes back; the server drains its queue
+ * in order into a Map. Returns the hits.
+ */
+export function bareKvOps(n: number): number {
+  const server: { op: number; key: number; value: number; from: unknown[] | null }[] = [];
+  const client: { value: unknown }[] = [];
+  const m = new Map<number, number>();
+  let x = 1;
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    x = (x * 48271) % 2147483647;
+    const key = x % 100_000;
+    if (i % 2 === 0) {
+      server.push({ op: 0, key, value: i, from: null });
+      continue;
+    }
+    server.push({ op: 1, key, value: 0, from: client });
+    for (let h = 0; h < server.length; h++) {
+      const r = server[h]!;
+      if (r.op === 0) m.set(r.key, r.value);
+      else r.from!.push({ value: m.get(r.key) ?? null });
+    }
+    server.length = 0;
+    if (client.pop()!.value !== null) hits++;
+  }
+  return hits;
+}
+
+/**
+ * `hops` hops around a ring of `n` loop-style processes: bare generators
+ * (each `yield` is its receive), a one-slot mailbox each and a ring-buffer
+ * run queue; no scheduler budget, no pattern, no exit signals.
+ */
+export function bareGeneratorRing(n: number, hops: number): number {
+  interface P {
+    co: Generator<undefined, void, number>;
+    slot: number;
+    next: P | null;
+  }
+  const runq: (P | null)[] = new Array<P | null>(1024).fill(null);
+  let head = 0;
+  let len = 0;
+  let done = -1;
+  const send = (p: P, k: number) => {
+    p.slot = k;
+    runq[(head + len++) & 1023] = p;
+  };
+  const procs: P[] = [];
+  for (let i = 0; i < n; i++) {
+    const p: P = { co: null!, slot: -1, next: null };
+    p.co = (function* (): Generator<undefined, void, number> {
+      for (;;) {
+        const k = yield;
+        if (k === 0) done = 0;
+        else send(p.next!, k - 1);
+      }
+    })();
+    p.co.next();
+    procs.push(p);
+  }
+  for (let i = 0; i < n; i++) procs[i]!.next = procs[(i + 1) % n]!;
+  send(procs[0]!, hops);
+  while (len > 0) {
+    const p = runq[head]!;
+    runq[head] = null;
+    head = (head + 1) & 1023;
+    len--;
+    const k = p.slot;
+    p.slot = -1;
+    p.co.next(k);
+  }
+  return done;
+}
+
+/**
+ * `n` receives of a fresh reference behind `junk` queued messages: a new
+ * reference object, a `[ref, match]` message pushed to the mailbox array, a
+ * scan from the marker (the queue length when the reference was made), the
+ * match taken out. Returns the matches.
+ */
+export function bareRefReceives(junk: number, n: number): number {
+  const q: unknown[] = [];
+  for (let i = 1; i <= junk; i++) q.push(["junk", i]);
+  let got = 0;
+  for (let i = 0; i < n; i++) {
+    const ref = { n: i };
+    const marker = q.length;
+    q.push([ref, "match"]);
+    for (let k = marker; k < q.length; k++) {
+      const m = q[k] as unknown[];
+      if (m[0] === ref && m[1] === "match") {
+        if (k === q.length - 1) q.pop();
+        else q.splice(k, 1);
+        got++;
+        break;
+      }
+    }
+  }
+  return got;
+}
