@@ -91,44 +91,55 @@ export function bareKvOps(n: number): number {
  * run queue; no scheduler budget, no pattern, no exit signals.
  */
 export function bareGeneratorRing(n: number, hops: number): number {
-  interface P {
-    co: Generator<undefined, void, number>;
-    slot: number;
-    next: P | null;
-  }
-  const runq: (P | null)[] = new Array<P | null>(1024).fill(null);
-  let head = 0;
-  let len = 0;
-  let done = -1;
-  const send = (p: P, k: number) => {
-    p.slot = k;
-    runq[(head + len++) & 1023] = p;
-  };
-  const procs: P[] = [];
-  for (let i = 0; i < n; i++) {
-    const p: P = { co: null!, slot: -1, next: null };
-    p.co = (function* (): Generator<undefined, void, number> {
-      for (;;) {
-        const k = yield;
-        if (k === 0) done = 0;
-        else send(p.next!, k - 1);
-      }
-    })();
-    p.co.next();
-    procs.push(p);
-  }
+  const ring = new BareRing();
+  const procs: BareProc[] = [];
+  for (let i = 0; i < n; i++) procs.push(new BareProc(ring));
   for (let i = 0; i < n; i++) procs[i]!.next = procs[(i + 1) % n]!;
-  send(procs[0]!, hops);
-  while (len > 0) {
-    const p = runq[head]!;
-    runq[head] = null;
-    head = (head + 1) & 1023;
-    len--;
-    const k = p.slot;
-    p.slot = -1;
-    p.co.next(k);
+  ring.send(procs[0]!, hops);
+  ring.run();
+  return ring.done;
+}
+
+/** bareGeneratorRing's scheduler: a ring-buffer run queue. */
+class BareRing {
+  readonly runq: (BareProc | null)[] = new Array<BareProc | null>(1024).fill(null);
+  head = 0;
+  len = 0;
+  done = -1;
+  send(p: BareProc, k: number): void {
+    p.slot = k;
+    this.runq[(this.head + this.len++) & 1023] = p;
   }
-  return done;
+  run(): void {
+    while (this.len > 0) {
+      const p = this.runq[this.head]!;
+      this.runq[this.head] = null;
+      this.head = (this.head + 1) & 1023;
+      this.len--;
+      const k = p.slot;
+      p.slot = -1;
+      p.co.next(k);
+    }
+  }
+}
+
+/** A bareGeneratorRing process: its generator, its one-slot mailbox, its successor. */
+class BareProc {
+  slot = -1;
+  next: BareProc | null = null;
+  readonly co: Generator<undefined, void, number>;
+  constructor(ring: BareRing) {
+    this.co = bareRelay(this, ring);
+    this.co.next();
+  }
+}
+
+function* bareRelay(p: BareProc, ring: BareRing): Generator<undefined, void, number> {
+  for (;;) {
+    const k = yield;
+    if (k === 0) ring.done = 0;
+    else ring.send(p.next!, k - 1);
+  }
 }
 
 /**
