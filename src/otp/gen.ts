@@ -12,6 +12,11 @@
  * message. The receive skips every message queued before the monitor was
  * made (the receive marker), so a caller with a long mailbox pays O(1).
  *
+ * A call to an idle local server is a direct call (`Runtime.directCall`):
+ * its `handleCall` runs now, as the server's turn, and the reply comes back
+ * without a message; only when it does not answer at once does the caller
+ * wait as above (see `callNow`).
+ *
  * `call()` returns a {@link CallOp}: inside a process write
  * `yield* call(server, req)` (the request goes out then); from plain async
  * code, `await call(server, req)` (the request goes out at once, like any
