@@ -11,6 +11,7 @@
 import { atom, t, type Pid } from "../src/term/index.js";
 import { type Actor, exit, isNumber, processInfo, receive, run, self, send, spawnLink, unlink } from "../src/runtime/index.js";
 import { figure, median, plain, runAnchor } from "./lib.js";
+import { bareGeneratorRing } from "./floors.js";
 import { pollute } from "./pollute.js";
 
 const N = 10_000;
@@ -61,7 +62,8 @@ function* relay(next: Pid, main: Pid): Generator<unknown, void, unknown> {
   }
 }
 
-function ringReceive(): Promise<{ spawnMs: number; hopsPerS: number }> {
+/** The loop-style ring; `hops` is H but for instruction counts (bench/runtime_callgrind.ts). */
+export function ringReceive(hops = H): Promise<{ spawnMs: number; hopsPerS: number }> {
   return run(function* () {
     const main = self();
     const t0 = performance.now();
@@ -76,11 +78,11 @@ function ringReceive(): Promise<{ spawnMs: number; hopsPerS: number }> {
     }
     send(first, t(NEXT, next));
     const t1 = performance.now();
-    send(first, H);
+    send(first, hops);
     yield* receive(DONE);
     const t2 = performance.now();
     stopRing();
-    return { spawnMs: t1 - t0, hopsPerS: H / ((t2 - t1) / 1e3) };
+    return { spawnMs: t1 - t0, hopsPerS: hops / ((t2 - t1) / 1e3) };
   });
 }
 
@@ -135,6 +137,13 @@ export default async function main(): Promise<void> {
   figure("ring_hops_per_s", cb.hopsPerS, beam?.get("ring_hops_per_s"), "higher");
   figure("ring_receive_hops_per_s", gen.hopsPerS, beam?.get("ring_hops_per_s"), "higher");
   plain("ring_receive_spawn_ms", gen.spawnMs);
+  const floors: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    bareGeneratorRing(N, H);
+    floors.push(H / ((performance.now() - t0) / 1e3));
+  }
+  plain("ring_receive_hops_per_s.floor", median(floors));
   const nactRate = await ringNact(200_000);
   figure("ring_hops_per_s.nact", nactRate, undefined, "higher");
   if (beam) plain("ring_hops_per_s.nact_ratio_vs_beam", nactRate / beam.get("ring_hops_per_s")!);

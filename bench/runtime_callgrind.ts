@@ -18,9 +18,12 @@
  * MODE: `cast` (N casts from one process, then one call: bench/gen_server.ts's
  * gs_cast), `call` (N sequential calls from one process), `call100` (100
  * client processes, N/100 calls each), `callasync` (N calls awaited from
- * plain async code), and the floors `cast_floor` / `call_floor` (the same
- * work with a bare array push/shift, a bare request/reply: see
- * bench/gen_server.ts's `.floor` figures).
+ * plain async code), `kv` (N operations of the kv anchor's client: half
+ * casts, half calls), `ring_receive` (N hops around bench/ring.ts's ring of
+ * 10,000 loop-style processes), `selrecv` (N fresh-reference receives behind
+ * 10,000 queued messages, bench/selective.ts), and the floors `cast_floor`,
+ * `call_floor`, `kv_floor`, `ring_receive_floor`, `selrecv_floor` (the same
+ * work with the least code: bench/floors.ts, the benches' `.floor` figures).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -28,8 +31,10 @@ import { fileURLToPath } from "node:url";
 import { GenServer, call, cast } from "../src/index.js";
 import { receive, run, self, send, spawn } from "../src/index.js";
 import { pollute } from "./pollute.js";
-import { COUNT, Counter, DONE, Echo, INC, PING } from "./gen_server_servers.js";
-import { bareCallRoundTrips, bareCasts } from "./floors.js";
+import { COUNT, Counter, DONE, Echo, INC, Kv, PING, kvClient } from "./gen_server_servers.js";
+import { bareCallRoundTrips, bareCasts, bareGeneratorRing, bareKvOps, bareRefReceives } from "./floors.js";
+import { ringReceive } from "./ring.js";
+import { queueJunk, refReceives } from "./selective.js";
 
 
 async function runMode(mode: string, n: number): Promise<void> {
@@ -70,6 +75,29 @@ async function runMode(mode: string, n: number): Promise<void> {
       for (let i = 0; i < n; i++) await call(server, PING);
       return;
     }
+    case "kv": {
+      const server = await GenServer.start(new Kv(), undefined);
+      await run(() => kvClient(server, n));
+      return;
+    }
+    case "ring_receive":
+      await ringReceive(n);
+      return;
+    case "selrecv":
+      await run(function* () {
+        queueJunk();
+        yield* refReceives(n);
+      });
+      return;
+    case "kv_floor":
+      bareKvOps(n);
+      return;
+    case "ring_receive_floor":
+      bareGeneratorRing(10_000, n);
+      return;
+    case "selrecv_floor":
+      bareRefReceives(10_000, n);
+      return;
     case "cast_floor":
       bareCasts(n);
       return;

@@ -8,6 +8,7 @@ import { atom, t } from "../src/term/index.js";
 import { makeRef, receive, run, self, send, processInfo } from "../src/runtime/index.js";
 import { pollute } from "./pollute.js";
 import { figure, median, plain, runAnchor } from "./lib.js";
+import { bareRefReceives } from "./floors.js";
 
 const JUNK_N = 10_000;
 const REPS = 100_000;
@@ -21,6 +22,22 @@ interface Figures {
   ref: number;
 }
 
+/** `n` receives of a fresh reference (the `selrecv_ref10k_ns` loop; also bench/runtime_callgrind.ts's). */
+export function* refReceives(n: number): Generator<unknown, void, unknown> {
+  const me = self();
+  for (let i = 0; i < n; i++) {
+    const ref = makeRef();
+    send(me, t(ref, MATCH));
+    yield* receive([ref, MATCH]);
+  }
+}
+
+/** Queues the 10,000 non-matching messages the scan and ref figures receive behind. */
+export function queueJunk(): void {
+  const me = self();
+  for (let i = 1; i <= JUNK_N; i++) send(me, t(JUNK, i));
+}
+
 /** One pass of the workload in a fresh process with a fresh mailbox. */
 function pass(): Promise<Figures> {
   return run(function* () {
@@ -31,7 +48,7 @@ function pass(): Promise<Figures> {
       yield* receive(MATCH);
     }
     const front = ((performance.now() - t0) * 1e6) / REPS;
-    for (let i = 1; i <= JUNK_N; i++) send(me, t(JUNK, i));
+    queueJunk();
     t0 = performance.now();
     for (let i = 0; i < SCAN_REPS; i++) {
       send(me, MATCH);
@@ -39,11 +56,7 @@ function pass(): Promise<Figures> {
     }
     const scan = ((performance.now() - t0) * 1e6) / SCAN_REPS;
     t0 = performance.now();
-    for (let i = 0; i < REPS; i++) {
-      const ref = makeRef();
-      send(me, t(ref, MATCH));
-      yield* receive([ref, MATCH]);
-    }
+    yield* refReceives(REPS);
     const ref = ((performance.now() - t0) * 1e6) / REPS;
     if (processInfo(me, "message_queue_len") !== JUNK_N) throw new Error("junk messages were lost");
     return { front, scan, ref };
@@ -75,4 +88,11 @@ export default async function main(): Promise<void> {
   figure("selrecv_scan10k_ns", r.scan, beam?.get("selrecv_scan10k_ns"), "lower");
   figure("selrecv_scan_per_msg_ns", (r.scan - r.front) / JUNK_N, beam?.get("selrecv_scan_per_msg_ns"), "lower");
   figure("selrecv_ref10k_ns", r.ref, beam?.get("selrecv_ref10k_ns"), "lower");
+  const floors: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    bareRefReceives(JUNK_N, REPS);
+    floors.push(((performance.now() - t0) * 1e6) / REPS);
+  }
+  plain("selrecv_ref10k_ns.floor", median(floors));
 }

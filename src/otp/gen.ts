@@ -12,6 +12,11 @@
  * message. The receive skips every message queued before the monitor was
  * made (the receive marker), so a caller with a long mailbox pays O(1).
  *
+ * A call to an idle local server is a direct call (`Runtime.directCall`):
+ * its `handleCall` runs now, as the server's turn, and the reply comes back
+ * without a message; only when it does not answer at once does the caller
+ * wait as above (see `callNow`).
+ *
  * `call()` returns a {@link CallOp}: inside a process write
  * `yield* call(server, req)` (the request goes out then); from plain async
  * code, `await call(server, req)` (the request goes out at once, like any
@@ -23,15 +28,16 @@ import { ImproperList } from "../term/improper_list.js";
 import { inspect } from "../term/inspect.js";
 import { equals } from "../term/equals.js";
 import { type Tup, Tuple, t } from "../term/tuple.js";
-import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOCONNECTION, NODEDOWN, NOPROC, TIMEOUT } from "../runtime/atoms.js";
+import { ALIAS, CALL, DOWN, GEN_CALL, GEN_CAST, INFINITY, NOCONNECTION, NODEDOWN, NOPROC, PROCESS, TIMEOUT } from "../runtime/atoms.js";
 import { monitorRemote } from "../runtime/dist_entry.js";
 import { BadArgError, ExitError } from "../runtime/errors.js";
 import { current } from "../runtime/current.js";
 import { runtime, send } from "../runtime/erlang.js";
-import { DEAD, LocalRef, Proc } from "../runtime/process.js";
-import { CREATED, CustomReceive } from "../runtime/receive.js";
+import { DEAD, KEPT, LocalRef, NOT_DIRECT, Proc } from "../runtime/process.js";
+import { CREATED, CustomReceive, YieldOp, doneStep, waitStep } from "../runtime/receive.js";
 import { type Runtime } from "../runtime/runtime.js";
 import * as sig from "../runtime/signals.js";
+import { ExitException } from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
 import { Via, viaOfTuple, viaWhereis } from "./registry.js";
 
@@ -179,6 +185,29 @@ function downReason(reason: unknown, node: Atom | null): unknown {
   return node !== null && reason === NOCONNECTION ? t(NODEDOWN, node) : reason;
 }
 
+const NO_ANSWER: unique symbol = Symbol("no answer");
+const YIELD = new YieldOp();
+
+/**
+ * A direct call (`Runtime.directCall`) from `owner` (a process, or the call
+ * router for async code): the reply, NOT_DIRECT (the request must be sent),
+ * or KEPT. While the server runs, `mref` is an alias of `owner`, so a reply
+ * sent through `from` arrives; after KEPT the caller waits for its reply as
+ * for a sent request: monitored, or with the `DOWN` the monitor would have
+ * given if the server died meanwhile.
+ */
+function callNow(owner: Proc, target: Proc, mref: LocalRef, from: unknown, request: unknown): unknown {
+  mref.alias = owner;
+  const v = owner.rt.directCall(target, request, from);
+  if (v === KEPT) {
+    if (target.flags & DEAD) {
+      mref.alias = null;
+      owner.rt.deliver(owner, t(DOWN, mref, PROCESS, target, target.ext!.exitReason));
+    } else sig.monitor(owner, target, mref, target, true);
+  } else mref.alias = null;
+  return v;
+}
+
 /**
  * A pending call: `yield*` it inside a process, `await` it elsewhere. In a
  * process it is itself the receive that waits for the reply, matching by
@@ -217,13 +246,47 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
     this.tag = tag;
     this.key = mref;
     if (target instanceof Proc) {
+      const from = t(self, tag);
+      if (this.kind === GEN_CALL && self.rt.canCallNow(target, self)) {
+        const v = callNow(self, target, mref, from, this.request);
+        if (v !== NOT_DIRECT) {
+          if (self.flags & DEAD) throw new ExitException(self.ext!.exitReason); // the server killed its caller: unwind it
+          if (v !== KEPT) {
+            this.answer = v;
+            this.yieldFirst = !self.rt.directTurn();
+          }
+          return this;
+        }
+      }
       sig.monitor(self, target, mref, target, true);
-      target.rt.deliver(target, t(this.kind, t(self, tag), this.request));
+      target.rt.deliver(target, t(this.kind, from, this.request));
     } else {
       this.node = target.node;
       sendRequest(self, target, mref, t(this.kind, t(self, tag), this.request));
     }
     return this;
+  }
+
+  /** The reply of a direct call, handed back at the first `next` (no wait). */
+  private answer: unknown = NO_ANSWER;
+
+  /** The caller made its turn's share of direct calls: it yields before it takes the answer. */
+  private yieldFirst = false;
+
+  override next(v?: unknown): IteratorResult<unknown, R> {
+    const a = this.answer;
+    if (a !== NO_ANSWER) {
+      if (this.yieldFirst) {
+        this.yieldFirst = false;
+        return waitStep(YIELD);
+      }
+      this.answer = NO_ANSWER;
+      this.started = true;
+      return doneStep(a as R);
+    }
+    if (this.started) return doneStep(v as R);
+    this.started = true;
+    return waitStep(this);
   }
 
   test(m: unknown): boolean {
@@ -332,6 +395,13 @@ class CallRouter {
       const me = this.proc;
       const mref = rt.newRef() as LocalRef;
       const node = target instanceof Remote ? target.node : null;
+      const tag = new ImproperList(ALIAS_HEAD, mref);
+      let sent = false;
+      if (target instanceof Proc && op.kind === GEN_CALL && rt.canCallNow(target, null)) {
+        const v = callNow(me, target, mref, t(me, tag), op.request);
+        if (v !== NOT_DIRECT && v !== KEPT) return resolvePromise(v as R);
+        sent = v === KEPT;
+      }
       const entry: Pending = { resolve: resolvePromise as (v: unknown) => void, reject, timer: null, op, mref, node };
       this.pending.set(mref, entry);
       if (op.timeout !== Infinity) {
@@ -341,7 +411,7 @@ class CallRouter {
           reject(callError(TIMEOUT, op.server, op.request, op.label));
         });
       }
-      sendRequest(me, target, mref, t(op.kind, t(me, new ImproperList(ALIAS_HEAD, mref)), op.request));
+      if (!sent) sendRequest(me, target, mref, t(op.kind, t(me, tag), op.request));
     });
   }
 

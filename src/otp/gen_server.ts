@@ -26,7 +26,7 @@ import { Tuple, t } from "../term/tuple.js";
 import { BAD_CALL, BAD_CAST, BAD_RETURN, ERROR, EXIT, GEN_CALL, GEN_CAST, IGNORE, NORMAL, OK, TIMEOUT } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
 import { register } from "../runtime/erlang.js";
-import { type Actor, CastMsg, TRAP_EXIT, unbox } from "../runtime/process.js";
+import { type Actor, CastMsg, KEPT, NOT_DIRECT, TRAP_EXIT, unbox } from "../runtime/process.js";
 import { ExitException, isQuietReason } from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
 import { type CallSpec, type From, type ServerRef, reply as sendReply } from "./gen.js";
@@ -512,8 +512,33 @@ export class ServerLoop implements Actor {
     }
   }
 
+  /**
+   * A direct call (see `Runtime.directCall`): the reply is returned instead
+   * of sent when `handleCall` answers at once with nothing to do after it;
+   * any other result is applied as for a received request (a later reply,
+   * a stop, a `continue`), and the caller then waits for its message.
+   */
+  callNow(request: unknown, from: From): unknown {
+    if (this.suspended || this.stats !== null || this.trace) return NOT_DIRECT;
+    if (this.timer !== null) this.cancelTimeout();
+    try {
+      const r = this.mod.handleCall(request, from, this.state);
+      if (r.$ === "reply" && r.next === undefined) {
+        this.state = r.state;
+        return r.value;
+      }
+      this.onCallResult(r, request, from);
+    } catch (e) {
+      this.crash(e, t(GEN_CALL, from, request));
+    }
+    return KEPT;
+  }
+
   private onCall(request: unknown, from: From): void {
-    const r = this.mod.handleCall(request, from, this.state);
+    this.onCallResult(this.mod.handleCall(request, from, this.state), request, from);
+  }
+
+  private onCallResult(r: CallResult<unknown, unknown>, request: unknown, from: From): void {
     switch (r.$) {
       case "reply":
         sendReply(from, r.value);

@@ -29,7 +29,19 @@ export interface Actor<M = unknown> {
   held?(): readonly unknown[];
   /** True when `handle` takes a queued cast as a {@link CastMsg} (GenServer's loop). */
   readonly casts?: boolean;
+  /**
+   * Handles a call at once, inside the caller's turn, while the process is
+   * idle (GenServer's loop; see `Runtime.directCall`). Returns the reply,
+   * {@link NOT_DIRECT} when it cannot (nothing happened: send the request),
+   * or {@link KEPT} when it ran but the reply goes through the mailbox.
+   */
+  callNow?(request: unknown, from: unknown): unknown;
 }
+
+/** {@link Actor.callNow}: not handled, the request must be sent. */
+export const NOT_DIRECT: unique symbol = Symbol("not direct");
+/** {@link Actor.callNow}: handled, the reply (if any) comes as a message. */
+export const KEPT: unique symbol = Symbol("kept");
 
 /** Process flags (bits). */
 export const SCHEDULED = 1;

@@ -21,6 +21,20 @@ import { type Infer } from "./pattern.js";
 /** The one result object every operation hands to `yield*`; read at once, so it can be shared. */
 const step: { done: boolean; value: unknown } = { done: false, value: undefined };
 
+/** @internal the step that hands `op` to the scheduler (the process waits in it). */
+export function waitStep(op: Op<unknown>): IteratorYieldResult<unknown> {
+  step.done = false;
+  step.value = op;
+  return step as IteratorYieldResult<unknown>;
+}
+
+/** @internal the step that ends a `yield*` with `value`. */
+export function doneStep<R>(value: R): IteratorResult<unknown, R> {
+  step.done = true;
+  step.value = value;
+  return step as IteratorResult<unknown, R>;
+}
+
 /** Base of everything a process can `yield*`. */
 export abstract class Op<R> implements Iterator<unknown, R, unknown> {
   protected started = false;
@@ -31,13 +45,9 @@ export abstract class Op<R> implements Iterator<unknown, R, unknown> {
   next(v?: unknown): IteratorResult<unknown, R> {
     if (!this.started) {
       this.started = true;
-      step.done = false;
-      step.value = this;
-    } else {
-      step.done = true;
-      step.value = v;
+      return waitStep(this);
     }
-    return step as IteratorResult<unknown, R>;
+    return doneStep(v as R);
   }
   /** Errors thrown into the process surface at its `yield*`. */
   throw(e: unknown): IteratorResult<unknown, R> {

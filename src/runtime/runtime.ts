@@ -20,7 +20,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
-import { type Actor, BOXED, CastMsg, DEAD, EMPTY, LocalRef, Proc, SCHEDULED, unbox } from "./process.js";
+import { type Actor, BOXED, CastMsg, DEAD, EMPTY, KEPT, LocalRef, NOT_DIRECT, Proc, SCHEDULED, unbox } from "./process.js";
 import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
@@ -114,6 +114,8 @@ export class Runtime {
   messagesDelivered = 0;
   /** Process turns run since start (statistics(context_switches)). */
   private turnsRun = 0;
+  /** Direct calls the running process may still make this turn (see {@link directCall}). */
+  private directLeft = 0;
 
   constructor(opts: RuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -268,6 +270,59 @@ export class Runtime {
     } else if (this.remote !== null) this.remote.sendNamed(current, name, node, msg);
   }
 
+  /**
+   * Whether a call from `caller` (null: from async code) to `p` may run as a
+   * direct call: `p` is a local actor that takes them, with no coroutine, and
+   * idle once the messages it already has are handled (they are, now, as its
+   * turn: they come before the request anyway). Erlang allows this schedule.
+   */
+  canCallNow(p: Proc, caller: Proc | null): boolean {
+    if (p.rt !== this || p === caller || this.freeze || (p.flags & DEAD) !== 0 || p.co !== null) return false;
+    const beh = p.beh;
+    if (beh === null || beh.callNow === undefined || (caller === null && this.draining)) return false;
+    if (p.m0 === EMPTY && p.q === null) return true;
+    this.run(p);
+    return (p.flags & DEAD) === 0 && p.co === null && p.m0 === EMPTY && p.q === null;
+  }
+
+  /**
+   * Counts a direct call against the running process's turn: false once it
+   * made `budget` of them, when it should let others run (its call still
+   * completes, then it yields).
+   */
+  directTurn(): boolean {
+    return this.directLeft-- > 0;
+  }
+
+  /**
+   * A direct call: `p` handles `request` now, as its own turn (current is
+   * `p`, a throw is `p`'s crash), instead of a request message and a reply
+   * message through two mailboxes and two turns. Erlang allows this
+   * schedule: `p` was idle and the request was next in its mailbox. Returns
+   * what {@link Actor.callNow} returns (NOT_DIRECT, KEPT or the reply);
+   * KEPT too when `p` crashed.
+   */
+  directCall(p: Proc, request: unknown, from: unknown): unknown {
+    const prev = current;
+    setCurrent(p);
+    try {
+      const r = p.beh!.callNow!(request, from);
+      if (r !== NOT_DIRECT) {
+        p.reds++;
+        this.used++;
+        this.messagesDelivered += 2; // the request and its reply, as if sent
+      }
+      return r;
+    } catch (e) {
+      p.reds++;
+      this.messagesDelivered++;
+      this.crashed(p, e);
+      return KEPT;
+    } finally {
+      setCurrent(prev);
+    }
+  }
+
   /** A fresh reference that sets no receive marker. */
   newRef(): Ref {
     return new LocalRef(this, ++this.refCount);
@@ -418,6 +473,7 @@ export class Runtime {
           } else break;
           p.flags &= ~SCHEDULED;
           if (p.flags & DEAD) continue;
+          this.directLeft = this.budget;
           // Fast paths for exactly one queued message (a ring hop, a call's request or reply).
           const one = p.q === null && p.m0 !== EMPTY;
           if (one && p.co === null && p.beh !== null) this.runOne(p);
