@@ -6,10 +6,10 @@
  *     npx tsc -p . && node dist/bench/kv_callgrind.js [test[:pipeline]] ...
  *     # e.g. node dist/bench/kv_callgrind.js mset zadd:16 set:1
  *     # AGNER_CG_N=4000 (requests of the shorter run; the longer runs 2N)
- *     # AGNER_CG_LRU_MB=4 (set_lru's maxmemory)
+ *     # AGNER_CG_LRU_MB=4 (set_lru's maxmemory), AGNER_CG_SHARDS=2
  *
  * For each test it runs this file twice under callgrind (`--run` mode): the
- * server's tree in-process (2 shards, persistence off, the cron stopped so
+ * server's tree in-process (2 shards unless told, persistence off, the cron stopped so
  * no timer runs), one RESP connection process whose socket is an in-memory
  * port, and a client that feeds it chunks of `pipeline` commands (the
  * requests of redis-benchmark's test of that name, `-r 100000` keys) and
@@ -38,6 +38,8 @@ import { sha1hex } from "../src/apps/kv/scripting/script_lua.js";
 const KEYS = 100_000;
 /** set_lru's maxmemory in MB (AGNER_CG_LRU_MB; 4 by default, bench/kv_server.ts' maxmemory_lru runs 16). */
 const LRU_MB = Number(process.env.AGNER_CG_LRU_MB ?? 4);
+/** Shard processes (AGNER_CG_SHARDS; the server's default, 2). */
+const SHARDS = process.env.AGNER_CG_SHARDS ?? "2";
 /** Warm-up: at least this many requests and this many chunks (so the per-chunk code is optimized at -P16 too). */
 const WARM = 3000;
 const WARM_CHUNKS = 1500;
@@ -162,7 +164,7 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   const rt = new Runtime({ logger: () => {} });
   setDefaultRuntime(rt);
   const lru = test === "set_lru";
-  const config = Config.from({ argv: ["--port", "0", "--memcached-port", "0", ...(lru ? ["--maxmemory", `${LRU_MB}mb`, "--maxmemory-policy", "allkeys-lru"] : [])] });
+  const config = Config.from({ argv: ["--port", "0", "--memcached-port", "0", "--shards", SHARDS, ...(lru ? ["--maxmemory", `${LRU_MB}mb`, "--maxmemory-policy", "allkeys-lru"] : [])] });
   const keys = lru ? 1_000_000_000 : KEYS;
   const inst = new KvInstance({ config, prefix: "kvcg" });
   await startKvServer(inst);
