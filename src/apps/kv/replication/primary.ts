@@ -63,7 +63,7 @@ export class StreamCutDone {
  * database again, as Redis resets slaveseldb for a full sync.
  */
 export function onStreamCut(inst: KvInstance, m: StreamCut): void {
-  primaryState(inst).selected = -1;
+  inst.repl.streamDb = -1;
   m.link.startOffset = inst.repl.offset;
   m.link.state = "send_bulk";
   m.job.rt.deliver(m.job, new StreamCutDone(m.link, inst.repl.offset));
@@ -214,8 +214,6 @@ export class WaitRequest {
 /** The primary's replication state of one instance. */
 export class PrimaryState {
   readonly links: ReplicaLink[] = [];
-  /** The database the stream last selected (-1: the next record selects; Redis' slaveseldb). */
-  selected = -1;
   /** Chunks fed and not yet sent (the AOF has not written them yet), in stream order. */
   readonly queue: StreamChunk[] = [];
   readonly waits: WaitRequest[] = [];
@@ -289,8 +287,8 @@ export function feedAppend(inst: KvInstance, a: StreamSource): StreamChunk | nul
       if (!inUnit) text += argv[0] === "MULTI" ? MULTI : EXEC;
       continue;
     }
-    if (r.db !== ps.selected) {
-      ps.selected = r.db;
+    if (r.db !== repl.streamDb) {
+      repl.streamDb = r.db;
       text += encodeCommand(["SELECT", String(r.db)]);
     }
     text += encodeCommand(argv);
