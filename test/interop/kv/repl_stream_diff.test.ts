@@ -13,6 +13,7 @@ import { needsRedisServer, startRedis, type RedisServer } from "../../support/re
 import { type TestServer, startAgner } from "../../support/agner_kv.js";
 import { RespClient, plain } from "../../support/resp_client.js";
 import { until } from "../../support/repl_compare.js";
+import { loadRdb } from "../../../src/apps/kv/rdb/rdb_file.js";
 
 /** A replica's end of a replication link, raw: what the primary sends, as bytes. */
 class RawReplica {
@@ -134,11 +135,17 @@ describe("the replication stream equals redis-server's", needsRedisServer(), () 
     // One shard: with several, a multi-key command whose keys live on different shards is propagated as one command per shard (docs/kv_server.md).
     agner = await startAgner(["--shards", "1", "--repl-ping-replica-period", "1"]);
     const streams: string[] = [];
+    const auxKeys: string[][] = [];
     for (const port of [redis.port, agner.port]) {
       const raw = await RawReplica.open(port, [["REPLCONF", "listening-port", "1"], ["PSYNC", "?", "-1"]]);
       const { line, rdb } = await raw.fullResync();
       assert.match(line, /^\+FULLRESYNC [0-9a-f]{40} \d+$/);
       assert.equal(rdb.subarray(0, 9).toString("latin1"), "REDIS0010");
+      // The RDB names the stream's place (repl-stream-db, repl-id, repl-offset) as Redis' does: the id and offset of +FULLRESYNC.
+      const aux = new Map<string, string>();
+      loadRdb(rdb, { key() {}, library() {}, aux: (k, v) => void aux.set(k, v) }, true);
+      auxKeys.push([...aux.keys()]);
+      assert.equal(`+FULLRESYNC ${aux.get("repl-id")} ${aux.get("repl-offset")}`, line);
       const c = await RespClient.connect(port);
       for (const argv of COMMANDS) {
         const r = await c.cmd(...argv);
@@ -154,5 +161,6 @@ describe("the replication stream equals redis-server's", needsRedisServer(), () 
     }
     if (process.env.REPL_DIFF_SHOW === "1") for (const s of streams) console.log(s.replace(/\r\n/g, " ").replace(/\*\d+ /g, "\n").replace(/\$\d+ /g, ""));
     assert.equal(streams[1], streams[0]);
+    assert.deepEqual(auxKeys[1], auxKeys[0]);
   });
 });
