@@ -4,28 +4,19 @@
  * replication id, so its old replica, pointed at it again, syncs in full.
  */
 import assert from "node:assert/strict";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { needsRedisServer, startRedis } from "../../support/redis_server.js";
 import { startAgner } from "../../support/agner_kv.js";
-import { RespClient, plain } from "../../support/resp_client.js";
-import { infoFields, until, waitCaughtUp } from "../../support/repl_compare.js";
+import { plain } from "../../support/resp_client.js";
+import { infoFields, until, waitCaughtUp, teardown } from "../../support/repl_compare.js";
 
-const stops: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const s of stops.reverse()) await s().catch(() => undefined);
-});
-
-async function connect(port: number): Promise<RespClient> {
-  const c = await RespClient.connect(port);
-  stops.push(async () => c.close());
-  return c;
-}
+const { later, connect } = teardown();
 
 /** What a primary on `port` shows through a replica leaving and coming back after repl-backlog-ttl. */
 async function backlogLife(port: number): Promise<Record<string, unknown>> {
   const p = await connect(port);
   const r = await startRedis(["--replicaof", "127.0.0.1", String(port)]);
-  stops.push(() => r.stop());
+  later(() => r.stop());
   const rc = await connect(r.port);
   assert.equal(plain(await p.cmd("SET", "k", "v")), "OK");
   await waitCaughtUp(p, rc);
@@ -50,9 +41,9 @@ async function backlogLife(port: number): Promise<Record<string, unknown>> {
 describe("repl-backlog-ttl", needsRedisServer(), () => {
   test("frees the backlog of a primary without replicas, as redis-server does", async () => {
     const redis = await startRedis(["--repl-backlog-ttl", "1", "--repl-diskless-sync-delay", "0"]);
-    stops.push(() => redis.stop());
+    later(() => redis.stop());
     const agner = await startAgner(["--appendonly", "no", "--repl-backlog-ttl", "1"]);
-    stops.push(() => agner.stop());
+    later(() => agner.stop());
     const want = await backlogLife(redis.port);
     assert.deepEqual(want, { activeBefore: "1", newId: true, replid2: "0".repeat(40), fullSyncs: 1, partial: 0 });
     assert.deepEqual(await backlogLife(agner.port), want);

@@ -7,23 +7,14 @@
  * and the two keyspaces must then be equal key by key.
  */
 import assert from "node:assert/strict";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { needsRedisServer, startRedis } from "../../support/redis_server.js";
 import { startAgner } from "../../support/agner_kv.js";
 import { startKvProcess } from "../../support/kv_process.js";
-import { RespClient, plain } from "../../support/resp_client.js";
-import { infoFields, keyspaceView, population, run, until, viewDiff, waitCaughtUp } from "../../support/repl_compare.js";
+import { type RespClient, plain } from "../../support/resp_client.js";
+import { infoFields, keyspaceView, population, run, until, viewDiff, waitCaughtUp, teardown } from "../../support/repl_compare.js";
 
-const stops: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const s of stops.reverse()) await s().catch(() => undefined);
-});
-
-async function connect(port: number): Promise<RespClient> {
-  const c = await RespClient.connect(port);
-  stops.push(async () => c.close());
-  return c;
-}
+const { later, connect } = teardown();
 
 const stat = async (c: RespClient, name: string) => Number((await infoFields(c, "stats")).get(name));
 const replInfo = async (c: RespClient, name: string) => (await infoFields(c, "replication")).get(name);
@@ -32,16 +23,16 @@ describe("a redis-server replica of a promoted Agner replica", needsRedisServer(
   test("continues with +CONTINUE (replid2), not a full sync, and holds the same keys", async () => {
     // B was a primary of R once, its stream left in database 3 (as an old primary that Sentinel made a replica).
     const b = await startAgner(["--appendonly", "no"]);
-    stops.push(() => b.stop());
+    later(() => b.stop());
     const pb = await connect(b.port);
     const r = await startRedis(["--replicaof", "127.0.0.1", String(b.port)]);
-    stops.push(() => r.stop());
+    later(() => r.stop());
     const pr = await connect(r.port);
     await run(pb, [["SELECT", "3"], ["SET", "old", "1"], ["SELECT", "0"]]);
     await waitCaughtUp(pb, pr);
     // No PING from A while it dies: the two replicas must stop at the same offset.
     const a = await startKvProcess(["--repl-ping-replica-period", "3600"]);
-    stops.push(() => a.stop());
+    later(() => a.stop());
     const pa = await connect(a.port);
     for (const c of [pb, pr]) assert.equal(plain(await c.cmd("REPLICAOF", "127.0.0.1", String(a.port))), "OK");
     await run(pa, population());

@@ -10,28 +10,19 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { needsRedisServer, startRedis } from "../../support/redis_server.js";
 import { startAgner } from "../../support/agner_kv.js";
 import { RespClient, plain } from "../../support/resp_client.js";
-import { infoFields, keyspaceView, population, run, viewDiff, waitCaughtUp } from "../../support/repl_compare.js";
+import { infoFields, keyspaceView, population, run, viewDiff, waitCaughtUp, teardown } from "../../support/repl_compare.js";
 import { loadRdb } from "../../../src/apps/kv/rdb/rdb_file.js";
 
-const stops: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const s of stops.reverse()) await s().catch(() => undefined);
-});
+const { later, connect } = teardown();
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), "agner-rdb-aux-"));
-  stops.push(async () => rmSync(d, { recursive: true, force: true }));
+  later(async () => rmSync(d, { recursive: true, force: true }));
   return d;
-}
-
-async function connect(port: number): Promise<RespClient> {
-  const c = await RespClient.connect(port);
-  stops.push(async () => c.close());
-  return c;
 }
 
 /** A file's AUX fields, in order. */
@@ -54,14 +45,14 @@ async function sameKeys(a: RespClient, b: RespClient): Promise<void> {
 describe("repl-id, repl-offset and repl-stream-db in a replica's RDB", needsRedisServer(), () => {
   test("written as redis-server writes them; a restart on the file continues partially, in the stream's database", async () => {
     const primary = await startRedis(["--repl-diskless-sync-delay", "0"]);
-    stops.push(() => primary.stop());
+    later(() => primary.stop());
     const p = await connect(primary.port);
     const agnerDir = tempDir();
     const replicaOf = ["--replicaof", "127.0.0.1", String(primary.port)];
     const a1 = await startAgner(["--appendonly", "no", "--save", "", "--dir", agnerDir, ...replicaOf]);
     const redisDir = tempDir();
     const r = await startRedis(replicaOf, { dir: redisDir });
-    stops.push(() => r.stop());
+    later(() => r.stop());
     const pr = await connect(r.port);
     let pa = await RespClient.connect(a1.port);
     await run(p, population());
@@ -94,7 +85,7 @@ describe("repl-id, repl-offset and repl-stream-db in a replica's RDB", needsRedi
     await run(p, [["SET", "db3:while-down", "1"], ["INCR", "db3:n"], ["RPUSH", "db3:l", "b"]]);
     const [full, partial] = [await stat(p, "sync_full"), await stat(p, "sync_partial_ok")];
     const a2 = await startAgner(["--appendonly", "no", "--save", "", "--dir", agnerDir, ...replicaOf]);
-    stops.push(() => a2.stop());
+    later(() => a2.stop());
     pa = await connect(a2.port);
     await waitCaughtUp(p, pa);
     assert.equal(await stat(p, "sync_partial_ok"), partial + 1);
@@ -104,7 +95,7 @@ describe("repl-id, repl-offset and repl-stream-db in a replica's RDB", needsRedi
 
     // redis-server started on Agner's file continues partially as well.
     const r2 = await startRedis(replicaOf, { dir: copyDir });
-    stops.push(() => r2.stop());
+    later(() => r2.stop());
     const pr2 = await connect(r2.port);
     await waitCaughtUp(p, pr2);
     assert.equal(await stat(p, "sync_partial_ok"), partial + 2);
