@@ -7,7 +7,9 @@
  * - `failover_s`: from kill -9 of the primary to the first write that
  *   succeeds through an ioredis client configured with the sentinels (so
  *   on the promoted replica): detection, election, promotion and the
- *   client's reconnection, as a user sees it.
+ *   client's reconnection, as a user sees it. A failover that brings no
+ *   write through within DEADLINE_MS ends the run with the sentinels'
+ *   last log lines instead of waiting forever.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +18,16 @@ import { type Sentinel, startSentinel } from "../test/support/redis_sentinel.js"
 import { type PartHost, type PartServer, infoField } from "./kv_part.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long after the kill a write may take before the run gives up (detection 1 s, failover-timeout 10 s, with room). */
+const DEADLINE_MS = 60_000;
+
+/** What `p` gives, "error" if it rejects, "timeout" if it has not settled after `ms`. */
+function bounded<T>(p: Promise<T>, ms: number): Promise<T | "error" | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)));
+  return Promise.race([p.catch(() => "error" as const), late]).finally(() => clearTimeout(timer));
+}
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 1200; i++) {
@@ -47,15 +59,19 @@ async function failoverSeconds(name: "redis" | "agner", dir: string, h: PartHost
     }
     io = new Redis({ sentinels: sentinels.map((s) => ({ host: "127.0.0.1", port: s.port })), name: "mymaster", maxRetriesPerRequest: null });
     io.on("error", () => {});
-    await io.set("before", "1");
+    if ((await bounded(io.set("before", "1"), 10_000)) !== "OK") throw new Error(`failover bench (${name}): no write through the sentinels before the kill`);
     const t0 = performance.now();
     await primary.stop(); // SIGKILL
+    // One write in flight at a time (ioredis queues it until it reaches the promoted replica), bounded so a failover that never comes ends the run.
     for (let n = 0; ; n++) {
-      try {
-        if ((await io.set(`after:${n}`, "1")) === "OK") break;
-      } catch {
-        await sleep(10);
+      const left = t0 + DEADLINE_MS - performance.now();
+      const r = left > 0 ? await bounded(io.set(`after:${n}`, "1"), left) : "timeout";
+      if (r === "OK") break;
+      if (r === "timeout") {
+        const logs = sentinels.map((s, i) => `--- sentinel ${i}, last lines:\n${s.log().trimEnd().split("\n").slice(-12).join("\n")}`).join("\n");
+        throw new Error(`failover bench (${name}): no write got through the sentinels within ${DEADLINE_MS / 1000} s of the kill\n${logs}`);
       }
+      await sleep(10); // an error reply (e.g. -READONLY from a replica not yet promoted): try again
     }
     return (performance.now() - t0) / 1000;
   } finally {

@@ -132,7 +132,8 @@ function floorLine(name: string, floor: number, redis: number, agner: number, be
 }
 
 function kill(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null) return Promise.resolve();
+  // A process already killed has a signalCode and no exitCode: waiting for its exit again would never end.
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
   return new Promise((r) => {
     p.once("exit", () => r());
     p.kill("SIGKILL");

@@ -53,43 +53,57 @@ export interface Sentinel {
   stop(): Promise<void>;
 }
 
-/** Starts one `redis-sentinel` monitoring `host:port` and waits until it answers PING. */
+/** Starts one `redis-sentinel` monitoring `host:port` and waits until it answers (itself, by its process id). */
 export async function startSentinel(host: string, port: number, opts: SentinelOptions = {}): Promise<Sentinel> {
   const name = opts.name ?? "mymaster";
   const dir = mkdtempSync(join(tmpdir(), "agner-sentinel-"));
-  const own = await freePort();
   const conf = join(dir, "sentinel.conf");
-  writeFileSync(
-    conf,
-    [
-      `port ${own}`,
-      "bind 127.0.0.1",
-      `dir ${dir}`,
-      `sentinel monitor ${name} ${host} ${port} ${opts.quorum ?? 1}`,
-      `sentinel down-after-milliseconds ${name} ${opts.downAfterMs ?? 2000}`,
-      `sentinel failover-timeout ${name} ${opts.failoverTimeoutMs ?? 10000}`,
-      "",
-    ].join("\n"),
-  );
-  const child: ChildProcess = spawn("redis-sentinel", [conf], { stdio: ["ignore", "pipe", "pipe"] });
-  let text = "";
-  child.stdout!.on("data", (d) => (text += d));
-  child.stderr!.on("data", (d) => (text += d));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let own = 0;
+  let child: ChildProcess | null = null;
   let client: RespClient | null = null;
-  for (let i = 0; i < 200 && child.exitCode === null && client === null; i++) {
-    try {
-      client = await RespClient.connect(own);
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
+  let text = "";
+  let exited: Promise<void> = Promise.resolve();
+  // Another test's server may take the port picked first (ours then fails to bind and exits): a new port, a few times.
+  for (let attempt = 0; attempt < 4 && client === null; attempt++) {
+    own = await freePort();
+    writeFileSync(
+      conf,
+      [
+        `port ${own}`,
+        "bind 127.0.0.1",
+        `dir ${dir}`,
+        `sentinel monitor ${name} ${host} ${port} ${opts.quorum ?? 1}`,
+        `sentinel down-after-milliseconds ${name} ${opts.downAfterMs ?? 2000}`,
+        `sentinel failover-timeout ${name} ${opts.failoverTimeoutMs ?? 10000}`,
+        "",
+      ].join("\n"),
+    );
+    const proc: ChildProcess = spawn("redis-sentinel", [conf], { stdio: ["ignore", "pipe", "pipe"] });
+    child = proc;
+    proc.stdout!.on("data", (d) => (text += d));
+    proc.stderr!.on("data", (d) => (text += d));
+    exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    for (let i = 0; i < 200 && proc.exitCode === null && client === null; i++) {
+      try {
+        const c = await RespClient.connect(own);
+        // Ours, by its process id, not whatever else listens there.
+        if (new RegExp(`\r\nprocess_id:${proc.pid}\r\n`).test(String(plain(await c.cmd("INFO", "server"))))) client = c;
+        else c.close();
+      } catch {
+        // not listening yet
+      }
+      if (client === null) await new Promise((r) => setTimeout(r, 25));
+    }
+    if (client === null) {
+      proc.kill("SIGKILL");
+      await exited;
     }
   }
-  if (client === null) {
-    child.kill("SIGKILL");
-    await exited;
+  if (client === null || child === null) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`redis-sentinel did not start: ${text}`);
   }
+  const proc = child;
   const c = client;
   return {
     port: own,
@@ -103,7 +117,7 @@ export async function startSentinel(host: string, port: number, opts: SentinelOp
     log: () => text,
     async stop() {
       c.close();
-      if (child.exitCode === null) child.kill("SIGTERM");
+      if (proc.exitCode === null) proc.kill("SIGTERM");
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },

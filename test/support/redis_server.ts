@@ -52,7 +52,8 @@ export interface RedisServer {
 }
 
 /**
- * Starts `redis-server` (persistence off) and waits until it answers PING.
+ * Starts `redis-server` (persistence off) and waits until it answers (it,
+ * by its process id: another test's server may hold the port picked).
  * `opts.dir`: its working directory, kept after stop (a restart loads what it saved there); `opts.port`: its port.
  */
 export async function startRedis(extra: string[] = [], opts: { dir?: string; port?: number } = {}): Promise<RedisServer> {
@@ -69,12 +70,14 @@ export async function startRedis(extra: string[] = [], opts: { dir?: string; por
     for (let i = 0; i < 200 && child.exitCode === null; i++) {
       try {
         const c = await RawConnection.open(port);
-        const pong = await c.call(["PING"]);
+        const info = (await c.call(["INFO", "server"])).toString();
         c.close();
-        if (pong.toString() === "+PONG\r\n") {
+        // Our child, not another test's server that took the port first (ours then fails to bind and exits: a retry).
+        if (new RegExp(`\r\nprocess_id:${child.pid}\r\n`).test(info)) {
           up = true;
           break;
         }
+        await new Promise((r) => setTimeout(r, 25));
       } catch {
         await new Promise((r) => setTimeout(r, 25));
       }

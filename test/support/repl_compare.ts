@@ -7,6 +7,7 @@
  * and a poll until a replica has applied its primary's whole stream.
  */
 import assert from "node:assert/strict";
+import { after } from "node:test";
 import { RespClient, plain } from "./resp_client.js";
 import { until as pollUntil } from "./dist.js";
 
@@ -177,4 +178,23 @@ export async function waitCaughtUp(primary: RespClient, replica: RespClient, tim
 /** Polls `f` until it returns true. */
 export function until(f: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
   return pollUntil(f, what, timeoutMs);
+}
+
+/**
+ * A test file's teardown: `later` registers what to undo after its tests
+ * (run in reverse order, errors ignored), `connect` opens a client closed then.
+ */
+export function teardown(): { later(f: () => Promise<unknown>): void; connect(port: number): Promise<RespClient> } {
+  const undo: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const f of undo.reverse()) await f().catch(() => undefined);
+  });
+  return {
+    later: (f) => void undo.push(f),
+    async connect(port) {
+      const c = await RespClient.connect(port);
+      undo.push(async () => c.close());
+      return c;
+    },
+  };
 }

@@ -13,6 +13,7 @@ import { needsRedisServer, startRedis, type RedisServer } from "../../support/re
 import { type TestServer, startAgner } from "../../support/agner_kv.js";
 import { RespClient, plain } from "../../support/resp_client.js";
 import { until } from "../../support/repl_compare.js";
+import { loadRdb } from "../../../src/apps/kv/rdb/rdb_file.js";
 
 /** A replica's end of a replication link, raw: what the primary sends, as bytes. */
 class RawReplica {
@@ -26,17 +27,23 @@ class RawReplica {
     const s = net.connect(port, "127.0.0.1");
     await new Promise((res, rej) => (s.once("connect", res), s.once("error", rej)));
     const r = new RawReplica(s);
-    for (const a of argv) s.write(`*${a.length}\r\n${a.map((x) => `$${x.length}\r\n${x}\r\n`).join("")}`);
+    // One command at a time, as a replica does: both servers refuse a PSYNC that arrives while an earlier reply is still unsent.
+    for (const [i, a] of argv.entries()) {
+      s.write(`*${a.length}\r\n${a.map((x) => `$${x.length}\r\n${x}\r\n`).join("")}`);
+      if (i === argv.length - 1) break;
+      await until(() => r.buf.length > 0 && r.buf.includes("\r\n"), `the reply to ${a[0]}`);
+      const reply = r.buf.toString("latin1");
+      assert.equal(reply, "+OK\r\n", `${a.join(" ")}`);
+      r.buf = Buffer.alloc(0);
+    }
     return r;
   }
 
-  /** Skips the +OK replies to REPLCONF, the newlines a primary sends while preparing, and the +FULLRESYNC line; returns it. */
-  async fullResync(oks: number): Promise<{ line: string; rdb: Buffer }> {
+  /** Skips the newlines a primary sends while preparing, and the +FULLRESYNC line; returns it. */
+  async fullResync(): Promise<{ line: string; rdb: Buffer }> {
     let line = "";
     await until(() => {
-      let s = this.buf.toString("latin1");
-      for (let i = 0; i < oks && s.startsWith("+OK\r\n"); i++) s = s.slice(5);
-      s = s.replace(/^\n+/, "");
+      const s = this.buf.toString("latin1").replace(/^\n+/, "");
       const m = /^(\+FULLRESYNC [^\r]*)\r\n\n*\$(\d+)\r\n/.exec(s);
       if (m === null) return false;
       const start = this.buf.length - s.length + m[0].length;
@@ -46,7 +53,9 @@ class RawReplica {
       this.rdb = this.buf.subarray(start, start + len);
       this.buf = this.buf.subarray(start + len);
       return true;
-    }, "the full resync");
+    }, "the full resync").catch((e: Error) => {
+      throw new Error(`${e.message}; received so far: ${JSON.stringify(this.buf.subarray(0, 300).toString("latin1"))}`);
+    });
     return { line, rdb: this.rdb };
   }
 
@@ -126,11 +135,17 @@ describe("the replication stream equals redis-server's", needsRedisServer(), () 
     // One shard: with several, a multi-key command whose keys live on different shards is propagated as one command per shard (docs/kv_server.md).
     agner = await startAgner(["--shards", "1", "--repl-ping-replica-period", "1"]);
     const streams: string[] = [];
+    const auxKeys: string[][] = [];
     for (const port of [redis.port, agner.port]) {
       const raw = await RawReplica.open(port, [["REPLCONF", "listening-port", "1"], ["PSYNC", "?", "-1"]]);
-      const { line, rdb } = await raw.fullResync(1);
+      const { line, rdb } = await raw.fullResync();
       assert.match(line, /^\+FULLRESYNC [0-9a-f]{40} \d+$/);
       assert.equal(rdb.subarray(0, 9).toString("latin1"), "REDIS0010");
+      // The RDB names the stream's place (repl-stream-db, repl-id, repl-offset) as Redis' does: the id and offset of +FULLRESYNC.
+      const aux = new Map<string, string>();
+      loadRdb(rdb, { key() {}, library() {}, aux: (k, v) => void aux.set(k, v) }, true);
+      auxKeys.push([...aux.keys()]);
+      assert.equal(`+FULLRESYNC ${aux.get("repl-id")} ${aux.get("repl-offset")}`, line);
       const c = await RespClient.connect(port);
       for (const argv of COMMANDS) {
         const r = await c.cmd(...argv);
@@ -146,5 +161,6 @@ describe("the replication stream equals redis-server's", needsRedisServer(), () 
     }
     if (process.env.REPL_DIFF_SHOW === "1") for (const s of streams) console.log(s.replace(/\r\n/g, " ").replace(/\*\d+ /g, "\n").replace(/\$\d+ /g, ""));
     assert.equal(streams[1], streams[0]);
+    assert.deepEqual(auxKeys[1], auxKeys[0]);
   });
 });

@@ -31,7 +31,8 @@ import type { KvInstance } from "../server/instance.js";
 import { Aborted, step, unlockAll } from "../server/txn.js";
 import { ensureDir } from "../server/data_dir.js";
 import { fsyncDir } from "./aof_files.js";
-import { type RdbDbSource, rdbChunks } from "../rdb/rdb_file.js";
+import { type RdbDbSource, type RdbReplInfo, rdbChunks } from "../rdb/rdb_file.js";
+import { replicaSaveInfo } from "../replication/replica_control.js";
 import { type ShardSnapshot, takeSnapshot } from "../rdb/rdb_snapshot.js";
 import { type RunningSave, rdbStatus, totalChanges } from "./rdb_status.js";
 import { aofStatus } from "./aof_status.js";
@@ -141,6 +142,8 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
   const st = rdbStatus(inst);
   const snaps: ShardSnapshot[] = [];
   const locked: number[] = [];
+  /** The replica's place in its primary's stream at the cut (for a restart to continue from), if known. */
+  let repl: RdbReplInfo | undefined;
   let tmp = "";
   let fd = -1;
   let error: string | null = null;
@@ -159,6 +162,7 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
       }
       const died = yield* receive((m: unknown): m is Tuple => m instanceof Tuple && m[0] === DOWN && mons.includes(m[1] as Ref), after(0, () => null));
       if (died !== null) throw new Aborted();
+      repl = replicaSaveInfo(inst) ?? undefined;
     } catch (e) {
       if (e instanceof Aborted) throw new Error("a shard restarted before the snapshot could be taken");
       throw e;
@@ -194,7 +198,7 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
     fd = opened.fd;
     // rdb-key-save-delay (µs per key, for tests as in Redis): a slice per key, and a pause after it.
     const delay = cfg.get("rdb-key-save-delay");
-    const chunks = rdbChunks({ ctime: Math.floor(Date.now() / 1000), usedMem: used, aofBase: false }, libraries, sources, {
+    const chunks = rdbChunks({ ctime: Math.floor(Date.now() / 1000), usedMem: used, aofBase: false, repl }, libraries, sources, {
       compress: cfg.get("rdbcompression"),
       checksum: cfg.get("rdbchecksum"),
       chunkBytes: delay > 0 ? 1 : 1 << 18,

@@ -2,8 +2,9 @@
  * Loading `dir/dbfilename` at start (Redis' rdbLoad from loadDataFromDisk),
  * into the shards' keyspaces before any shard runs: when the append-only
  * file is off, or on but not there yet (an AOF is preferred when both
- * exist, as Redis). Keys already expired are skipped, as a primary does;
- * libraries are loaded. A truncated or corrupt file, a duplicate key, a
+ * exist, as Redis). Keys already expired are skipped on a primary;
+ * libraries are loaded. A replica (`replicaof` set) takes the replication
+ * id, offset and stream database the file names, to continue partially. A truncated or corrupt file, a duplicate key, a
  * database beyond `databases` stop the start with {@link RdbLoadError},
  * which names the file and the byte offset.
  */
@@ -13,7 +14,8 @@ import { type Int64 } from "../commands/numbers.js";
 import { type Keyspace } from "../commands/db.js";
 import { KvError } from "../errors.js";
 import { valueCost } from "../commands/mem_estimate.js";
-import { RdbFileError, loadRdb } from "../rdb/rdb_file.js";
+import { RdbFileError, loadRdb, replInfoOf } from "../rdb/rdb_file.js";
+import { restoreReplica } from "../replication/replica_control.js";
 import { shardOf } from "../server/router.js";
 import type { KvInstance } from "../server/instance.js";
 import { ErrorReply } from "../resp/reply.js";
@@ -43,6 +45,8 @@ export interface RdbCounts {
   keys: number;
   /** Keys skipped because their TTL had passed at `now`. */
   expired: number;
+  /** The file's AUX fields. */
+  aux: Map<string, string>;
 }
 
 /**
@@ -56,6 +60,7 @@ export interface RdbCounts {
 export function loadRdbInto(inst: KvInstance, buf: Uint8Array, keyspaces: readonly Keyspace[], now: number | null): RdbCounts {
   let keys = 0;
   let expired = 0;
+  const aux = new Map<string, string>();
   const databases = inst.config.get("databases");
   const functions = inst.scripting.functions;
   const mask = keyspaces.length - 1;
@@ -79,11 +84,14 @@ export function loadRdbInto(inst: KvInstance, buf: Uint8Array, keyspaces: readon
         const r = functions.replay(["FUNCTION", "LOAD", "REPLACE", code]);
         if (r instanceof ErrorReply) return r.text;
       },
+      aux(k, v) {
+        aux.set(k, v);
+      },
     },
     inst.config.get("rdbchecksum"),
   );
   for (const ks of keyspaces) ks.settle(valueCost);
-  return { keys, expired };
+  return { keys, expired, aux };
 }
 
 export interface RdbLoaded {
@@ -104,14 +112,18 @@ export function loadRdbAtStart(inst: KvInstance, now = Date.now()): RdbLoaded | 
     throw new RdbLoadError(path, -1, (e as Error).message);
   }
   let counts: RdbCounts;
+  // A replica keeps keys already expired, as Redis (only a primary drops them at load): its primary's DELs remove them.
+  const replica = inst.config.get("replicaof") !== null;
   try {
-    counts = loadRdbInto(inst, buf, inst.keyspaces, now);
+    counts = loadRdbInto(inst, buf, inst.keyspaces, replica ? null : now);
   } catch (e) {
     if (e instanceof RdbFileError) throw new RdbLoadError(path, e.offset, e.reason);
     if (e instanceof RdbDatabaseError) throw new RdbLoadError(path, -1, e.message);
     throw e;
   }
   const { keys, expired } = counts;
+  const info = replica ? replInfoOf(counts.aux) : null;
+  if (info !== null) restoreReplica(inst.repl, info, inst.config.get("repl-backlog-size"));
   const st = rdbStatus(inst);
   st.lastLoadKeysLoaded = keys - expired;
   st.lastLoadKeysExpired = expired;

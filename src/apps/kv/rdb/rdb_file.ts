@@ -1,7 +1,8 @@
 /**
  * An RDB file (rdb.c's rdbSaveRio and rdbLoadRioWithLoadingCtx), version
  * 10 as redis-server 7.0 writes it: `REDIS0010`, the AUX fields
- * (redis-ver, redis-bits, ctime, used-mem, aof-base), a FUNCTION2 per
+ * (redis-ver, redis-bits, ctime, used-mem, the replication ones when known,
+ * aof-base), a FUNCTION2 per
  * library, then per non-empty database SELECTDB, RESIZEDB and its keys
  * (EXPIRETIME_MS before a key with a TTL; type, key, value: rdb_value.ts),
  * EOF and the CRC-64 of everything before (8 bytes LE; zero when
@@ -59,6 +60,26 @@ export interface RdbHeader {
   usedMem: number;
   /** The file is an AOF's base (aof-base 1). */
   aofBase: boolean;
+  /** The replication history the data is at (repl-id, repl-offset, repl-stream-db: rdbSaveInfo), when known. */
+  repl?: RdbReplInfo;
+}
+
+/** Where in its replication stream a snapshot was taken: a restarted replica continues from there (PSYNC replid offset+1). */
+export interface RdbReplInfo {
+  replid: string;
+  offset: number;
+  /** The database the stream had selected (the master client's). */
+  streamDb: number;
+}
+
+/** The replication AUX fields of a file as rdb.c reads them, or null when one is missing or unusable (loadDataFromDisk's rule). */
+export function replInfoOf(aux: ReadonlyMap<string, string>): RdbReplInfo | null {
+  const replid = aux.get("repl-id");
+  const offset = Number(aux.get("repl-offset") ?? "-1");
+  const streamDb = Number(aux.get("repl-stream-db") ?? "-1");
+  if (replid === undefined || !/^[0-9a-f]{40}$/.test(replid) || !Number.isSafeInteger(offset) || offset < 0) return null;
+  if (!Number.isSafeInteger(streamDb) || streamDb < 0) return null;
+  return { replid, offset, streamDb };
 }
 
 /**
@@ -120,6 +141,12 @@ export function* rdbChunks(header: RdbHeader, libraries: readonly string[], dbs:
   aux(w, "redis-bits", "64");
   aux(w, "ctime", String(header.ctime));
   aux(w, "used-mem", String(header.usedMem));
+  if (header.repl !== undefined) {
+    // rdbSaveInfoAuxFields' order.
+    aux(w, "repl-stream-db", String(header.repl.streamDb));
+    aux(w, "repl-id", header.repl.replid);
+    aux(w, "repl-offset", String(header.repl.offset));
+  }
   aux(w, "aof-base", header.aofBase ? "1" : "0");
   for (const code of libraries) {
     w.byte(RDB_OPCODE_FUNCTION2);

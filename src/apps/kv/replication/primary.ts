@@ -63,7 +63,7 @@ export class StreamCutDone {
  * database again, as Redis resets slaveseldb for a full sync.
  */
 export function onStreamCut(inst: KvInstance, m: StreamCut): void {
-  primaryState(inst).selected = -1;
+  inst.repl.streamDb = -1;
   m.link.startOffset = inst.repl.offset;
   m.link.state = "send_bulk";
   m.job.rt.deliver(m.job, new StreamCutDone(m.link, inst.repl.offset));
@@ -214,14 +214,14 @@ export class WaitRequest {
 /** The primary's replication state of one instance. */
 export class PrimaryState {
   readonly links: ReplicaLink[] = [];
-  /** The database the stream last selected (-1: the next record selects; Redis' slaveseldb). */
-  selected = -1;
   /** Chunks fed and not yet sent (the AOF has not written them yet), in stream order. */
   readonly queue: StreamChunk[] = [];
   readonly waits: WaitRequest[] = [];
   /** WAIT asked for ACKs: REPLCONF GETACK goes out before the next sleep (Redis' get_ack_from_slaves). */
   getAck = false;
   lastPing = Date.now();
+  /** Since when no replica is attached to this primary (Redis' repl_no_slaves_since), for repl-backlog-ttl. */
+  noReplicasSince = Date.now();
   syncFull = 0;
   syncPartialOk = 0;
   syncPartialErr = 0;
@@ -289,8 +289,8 @@ export function feedAppend(inst: KvInstance, a: StreamSource): StreamChunk | nul
       if (!inUnit) text += argv[0] === "MULTI" ? MULTI : EXEC;
       continue;
     }
-    if (r.db !== ps.selected) {
-      ps.selected = r.db;
+    if (r.db !== repl.streamDb) {
+      repl.streamDb = r.db;
       text += encodeCommand(["SELECT", String(r.db)]);
     }
     text += encodeCommand(argv);
@@ -451,6 +451,7 @@ export function refreshGoodReplicas(inst: KvInstance, now: number): void {
  * sends the GETACK a WAIT asked for, and refreshes the good replicas.
  */
 export function replicationCron(inst: KvInstance, now: number): void {
+  freeIdleBacklog(inst, now);
   const ps = STATES.get(inst);
   if (ps === undefined) {
     if (inst.config.get("min-replicas-to-write") > 0) refreshGoodReplicas(inst, now);
@@ -473,4 +474,28 @@ export function replicationCron(inst: KvInstance, now: number): void {
   }
   checkWaits(inst, now);
   refreshGoodReplicas(inst, now);
+}
+
+/**
+ * repl-backlog-ttl: a primary without replicas for that many seconds frees
+ * its backlog and starts a new history (Redis' replicationCron), so a
+ * replica that comes back syncs in full. A replica keeps its backlog (it
+ * may be promoted); 0 keeps it forever.
+ */
+function freeIdleBacklog(inst: KvInstance, now: number): void {
+  const repl = inst.repl;
+  if (repl.backlog === null) return;
+  const ps = primaryState(inst);
+  if (repl.primary !== null || ps.links.length > 0) {
+    ps.noReplicasSince = now;
+    return;
+  }
+  const ttl = inst.config.get("repl-backlog-ttl");
+  if (ttl === 0 || now - ps.noReplicasSince <= ttl * 1000) return;
+  repl.replid = newReplId();
+  repl.replid2 = NO_REPLID;
+  repl.secondOffset = -1;
+  repl.backlog = null;
+  inst.updateLogsWrites();
+  if (current !== null) log(current, "notice", `Replication backlog freed after ${ttl} seconds without connected replicas.`);
 }

@@ -132,7 +132,9 @@ function* fullSync(inst: KvInstance, link: ReplicaLink, psync: boolean, eof: boo
     for (const s of snaps) for (const d of s.dbs) sources.push(d);
     let used = 0;
     for (const ks of inst.keyspaces) used += ks.usedMemory();
-    const chunks = rdbChunks({ ctime: Math.floor(Date.now() / 1000), usedMem: used, aofBase: false }, inst.scripting.functions.codes(), sources, {
+    // The stream's place, as Redis puts it in a replica's RDB too (its first record selects: repl-stream-db 0).
+    const repl = { replid: inst.repl.replid, offset, streamDb: 0 };
+    const chunks = rdbChunks({ ctime: Math.floor(Date.now() / 1000), usedMem: used, aofBase: false, repl }, inst.scripting.functions.codes(), sources, {
       compress: cfg.get("rdbcompression"),
       checksum: cfg.get("rdbchecksum"),
       chunkBytes: delay > 0 ? 1 : 1 << 16,

@@ -120,6 +120,12 @@ export class ReplState {
   offset = 0;
   /** First offset not in replid2's history (second_repl_offset), or -1. */
   secondOffset = -1;
+  /**
+   * The database this server's own records last selected in the stream
+   * (Redis' slaveseldb); -1: the next record selects first, as after a full
+   * sync's cut or a promotion, when replicas may be in any database.
+   */
+  streamDb = -1;
   /** Created with the first replica (on a primary) or the first sync (on a replica); null before. */
   backlog: ReplBacklog | null = null;
   /** The link to this server's primary (set by replication/replica.ts), or null on a primary. */
@@ -160,6 +166,8 @@ export class ReplState {
     this.replid2 = this.replid;
     this.secondOffset = this.offset + 1;
     this.replid = newReplId();
+    // The old primary's stream left its replicas in a database we did not choose.
+    this.streamDb = -1;
   }
 
   /** A replica loaded its primary's snapshot: it takes the primary's id and offset, and forgets its own history. */

@@ -19,6 +19,7 @@ import { current } from "../../../runtime/current.js";
 import { type Proc } from "../../../runtime/process.js";
 import { type PrimaryLinkView, type ReplState } from "./repl_state.js";
 import type { KvInstance } from "../server/instance.js";
+import { type RdbReplInfo } from "../rdb/rdb_file.js";
 
 export const READONLY = new ErrorReply("READONLY You can't write against a read only replica.");
 export const MASTERDOWN = new ErrorReply("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
@@ -59,6 +60,36 @@ export function replicaControl(repl: ReplState): ReplicaControl {
   let c = CONTROLS.get(repl);
   if (c === undefined) CONTROLS.set(repl, (c = { target: null, gen: 0, forceFull: false, master: null, resumeDb: 0 }));
   return c;
+}
+
+/**
+ * Where in its primary's stream a snapshot taken now is (an RDB's repl-id,
+ * repl-offset, repl-stream-db, as Redis' rdbPopulateSaveInfo on a replica),
+ * or null. Called with every shard held: when every byte received has been
+ * applied, the snapshot holds exactly the stream up to the offset; a byte
+ * still on its way (or a master client lost mid-stream) gives null, and the
+ * restarted replica syncs in full.
+ */
+export function replicaSaveInfo(inst: KvInstance): RdbReplInfo | null {
+  const repl = inst.repl;
+  const v = repl.primary;
+  const c = replicaControl(repl);
+  if (v === null || v.syncing !== null || repl.backlog === null || c.forceFull || v.processedOffset !== repl.offset) return null;
+  const streamDb = c.master !== null ? (inst.rowOf.get(c.master)?.db ?? 0) : c.resumeDb;
+  return { replid: repl.replid, offset: repl.offset, streamDb };
+}
+
+/**
+ * A replica started from an RDB that names its place in its primary's
+ * stream takes it (Redis' loadDataFromDisk with a cached master made of
+ * itself): the PSYNC it sends asks to continue from there, and the master
+ * client starts in the stream's database.
+ */
+export function restoreReplica(repl: ReplState, info: RdbReplInfo, backlogSize: number): void {
+  repl.replid = info.replid;
+  repl.offset = info.offset;
+  repl.ensureBacklog(backlogSize);
+  replicaControl(repl).resumeDb = info.streamDb;
 }
 
 /** To the link process: REPLICAOF changed the target (see {@link ReplicaControl.gen}). */

@@ -189,6 +189,8 @@ function connectionCommand(c: Session, seq: number, spec: CommandEntry, argv: st
 /** REPLICAOF / SLAVEOF; the seed's kv changes hands with the role: {global, kv} follows at once (kv_global.ts). */
 function replicaof(c: Session, argv: readonly string[]): Reply {
   const r = replicaofCommand(c.inst.repl, argv, c.inst.names.replica, (text) => c.self.rt.logger({ level: "notice", what: "kv_replica", text }));
+  // Promoted with the backlog it kept as a replica: its own writes enter the stream from the next one on.
+  c.inst.updateLogsWrites();
   const g = c.self.rt.whereis(c.inst.names.global);
   if (g !== undefined) c.self.rt.deliver(g, KV_GLOBAL_CHECK);
   return r;
