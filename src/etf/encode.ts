@@ -457,10 +457,17 @@ export class Encoder {
     this.pos += 5;
     this.fSrc[depth] = m;
     const d = depth + 1;
-    m.forEach((v, k) => {
-      this.child(k, d);
-      this.child(v, d);
-    });
+    if (d < this.recLimit) {
+      m.forEach((v, k) => {
+        this.value(k, d);
+        this.value(v, d);
+      });
+    } else {
+      m.forEach((v, k) => {
+        this.deep(k, d);
+        this.deep(v, d);
+      });
+    }
     this.fSrc[depth] = undefined;
   }
 
@@ -803,7 +810,7 @@ const NIL_UTF8 = atom("nil").utf8;
 // pools small Buffers: no copy, and one ArrayBuffer (which costs far more than a small
 // encode) per slab rather than per result.
 const SLAB_SIZE = 8192;
-/** Start a new slab when less than this is left: the encode would likely not fit. */
+/** Start a new slab when less than this (or than the last result) is left: the encode would likely not fit. */
 const SLAB_MIN_ROOM = 256;
 
 /** `encode`'s encoder: writes into the slab, and moves to a reused scratch buffer when a term outgrows it. */
@@ -812,12 +819,21 @@ class SlabEncoder extends Encoder {
   slabView = new DataView(this.slab.buffer);
   /** Where the slab's free part begins. */
   slabAt = 0;
+  /** The last result's size: a slab with less room left is replaced before the encode, not copied out of during it. */
+  private lastSize = 0;
   private scratch = new Uint8Array(2 * SLAB_SIZE);
   private scratchView = new DataView(this.scratch.buffer);
 
   /** Points the encoder at the slab's free part; returns where the result will begin. */
   begin(): number {
-    if (SLAB_SIZE - this.slabAt < SLAB_MIN_ROOM) this.newSlab();
+    if (this.lastSize > SLAB_SIZE >>> 1) {
+      // Big terms tend to follow big terms: straight into the scratch buffer.
+      this.buf = this.scratch;
+      this.view = this.scratchView;
+      this.pos = 0;
+      return 0;
+    }
+    if (SLAB_SIZE - this.slabAt < Math.max(SLAB_MIN_ROOM, this.lastSize)) this.newSlab();
     this.buf = this.slab;
     this.view = this.slabView;
     this.pos = this.slabAt;
@@ -827,15 +843,16 @@ class SlabEncoder extends Encoder {
   /** The result, `buf[start, pos)`: a view of the slab, or a copy of the scratch buffer. */
   end(start: number): Uint8Array {
     const n = this.pos - start;
+    this.lastSize = n;
     if (this.buf === this.slab) {
       this.slabAt = (this.pos + 7) & ~7; // 8-aligned, as Node's pool
       return new Uint8Array(this.slab.buffer, start, n);
     }
     if (n > SLAB_SIZE >>> 1) return this.buf.slice(start, this.pos);
-    this.newSlab();
-    const out = new Uint8Array(this.slab.buffer, 0, n);
+    if (SLAB_SIZE - this.slabAt < n) this.newSlab();
+    const out = new Uint8Array(this.slab.buffer, this.slabAt, n);
     out.set(this.buf.subarray(start, this.pos));
-    this.slabAt = (n + 7) & ~7;
+    this.slabAt = (this.slabAt + n + 7) & ~7;
     return out;
   }
 
