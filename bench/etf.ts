@@ -2,37 +2,16 @@
  * ETF encode/decode on a fixed corpus, against BEAM's term_to_binary /
  * binary_to_term on the identical terms (bench/anchors/etf_bench.erl), and
  * against erlpack (the npm ETF codec used by Discord clients) where it can
- * represent the term. ns per operation; lower is better.
+ * represent the term. ns per operation; lower is better. Each figure's
+ * `.floor` is the same work by a hand-written codec for that one term
+ * (bench/etf_floors.ts): how far the codec is from what JS allows.
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { decode, encode } from "../src/etf/index.js";
-import { ImproperList, TermMap, atom, t } from "../src/term/index.js";
-import { makeRef, run, self } from "../src/runtime/index.js";
+import { corpus } from "./etf_corpus.js";
+import { checkedFloor } from "./etf_floors.js";
 import { figure, plain, repoRoot, runErlModule } from "./lib.js";
-
-interface Case {
-  name: string;
-  term: unknown;
-  n: number;
-  /** The nearest value erlpack can encode (it has no tuples, atoms or pids), if any. */
-  plain?: unknown;
-}
-
-async function corpus(): Promise<Case[]> {
-  const [pid, ref] = await run(function* () {
-    return [self(), makeRef()] as const;
-  });
-  const payload = new Uint8Array(1024).map((_, i) => "0123456789abcdef".charCodeAt(i % 16));
-  const list = Array.from({ length: 200 }, (_, i) => t(i + 1, (i + 1) * 2));
-  const map = new TermMap(Array.from({ length: 1000 }, (_, i) => [i + 1, "v"] as [number, string]));
-  return [
-    { name: "small", term: t(atom("$gen_call"), t(pid, new ImproperList([atom("alias")], ref)), t(atom("get"), "key")), n: 200_000 },
-    { name: "bin1k", term: t(atom("msg"), 1, payload), n: 100_000, plain: ["msg", 1, Buffer.from(payload)] },
-    { name: "list200", term: list, n: 20_000, plain: list.map((x) => [x[0], x[1]]) },
-    { name: "map1000", term: map, n: 2_000 },
-  ];
-}
 
 function time(n: number, f: () => unknown): number {
   for (let i = 0; i < n / 10; i++) f(); // warm-up, as the Erlang twin does
@@ -56,6 +35,10 @@ export default async function main(): Promise<void> {
     const dec = time(c.n, () => decode(bytes));
     figure(`etf_encode_${c.name}_ns`, enc, beam?.get(`etf_encode_${c.name}_ns`), "lower");
     figure(`etf_decode_${c.name}_ns`, dec, beam?.get(`etf_decode_${c.name}_ns`), "lower");
+    // After Agner's figures, so that the floors' code does not share their warm-up.
+    const floor = checkedFloor(c.name, c.term, bytes);
+    plain(`etf_encode_${c.name}_ns.floor`, time(c.n, () => floor.encode(c.term)));
+    plain(`etf_decode_${c.name}_ns.floor`, time(c.n, () => floor.decode(bytes)));
     if (erlpack) {
       try {
         const b = new Uint8Array(erlpack.pack(c.plain ?? c.term));

@@ -71,6 +71,17 @@ function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, n: number): bo
   return true;
 }
 
+function isAscii(buf: Uint8Array, start: number, n: number): boolean {
+  for (let i = start; i < start + n; i++) if (buf[i]! >= 0x80) return false;
+  return true;
+}
+
+/** The atom cache slot of an atom of `n` bytes from some of them. */
+function atomSlot(n: number, b0: number, b1: number, b2: number, b3: number): number {
+  const h = Math.imul(n ^ (b0 << 8) ^ (b1 << 16) ^ (b2 << 24), 0x9e3779b1) ^ Math.imul(b3, 0x85ebca6b);
+  return (h >>> 16) & (ATOM_CACHE_SIZE - 1);
+}
+
 /** What `node()` returns after opening a container: its elements come next. */
 const PENDING: unknown = Symbol("pending");
 
@@ -239,7 +250,24 @@ export class Decoder {
         this.need(n, "tuple elements"); // each element takes at least one byte
         const tu = new Tuple(n);
         const d = depth + 1;
-        for (let i = 0; i < n; i++) tu[i] = this.value(d);
+        let i = 0;
+        if (d < this.recLimit) {
+          // The leading integers (often all the elements) without a call each.
+          const end = buf.length;
+          let p = o + 2;
+          for (; i < n; i++) {
+            const tag = buf[p];
+            if (tag === Tag.SMALL_INTEGER && p + 2 <= end) {
+              tu[i] = buf[p + 1];
+              p += 2;
+            } else if (tag === Tag.INTEGER && p + 5 <= end) {
+              tu[i] = (buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!;
+              p += 5;
+            } else break;
+          }
+          this.offset = p;
+        }
+        for (; i < n; i++) tu[i] = this.value(d);
         return tu;
       }
       case Tag.LARGE_TUPLE: {
@@ -558,8 +586,8 @@ export class Decoder {
         if (len < 1 || len > 5) this.fail("1 to 5 reference words", at);
         const node = this.atomTerm();
         const creation = tag === Tag.NEW_REFERENCE ? this.u8() : this.u32();
-        const ids: number[] = [];
-        for (let i = 0; i < len; i++) ids.push(this.u32());
+        const ids: number[] = new Array(len);
+        for (let i = 0; i < len; i++) ids[i] = this.u32();
         const local = this.local;
         if (local !== undefined && node === local.node && creation === local.creation) {
           const r = local.ref(ids);
@@ -599,16 +627,13 @@ export class Decoder {
     const buf = this.buf;
     const start = this.offset;
     this.offset += n;
-    // Seen before? Atoms repeat on every message: find them by a hash of their bytes.
-    let h = 0x811c9dc5 ^ n;
-    let ascii = true;
-    for (let i = start; i < start + n; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) ascii = false;
-      h = Math.imul(h ^ c, 0x01000193);
-    }
-    if (ascii || isUtf8) {
-      const cached = atomCache[(h >>> 0) & (ATOM_CACHE_SIZE - 1)];
+    // Seen before? Atoms repeat on every message: find them by a hash of their length and a
+    // few of their bytes (a hit compares them all). Latin-1 text is the same bytes only when ASCII.
+    const ascii = isUtf8 || isAscii(buf, start, n);
+    let slot = -1;
+    if (ascii) {
+      slot = n === 0 ? 0 : atomSlot(n, buf[start]!, buf[start + (n >> 2)]!, buf[start + (n >> 1)]!, buf[start + n - 1]!);
+      const cached = atomCache[slot];
       if (cached !== undefined && sameBytes(cached.utf8, buf, start, n)) {
         return cached === TRUE ? true : cached === FALSE ? false : cached;
       }
@@ -623,7 +648,7 @@ export class Decoder {
     if (name === "true") return true;
     if (name === "false") return false;
     const a = this.intern(name, at);
-    if (ascii || isUtf8) atomCache[(h >>> 0) & (ATOM_CACHE_SIZE - 1)] = a;
+    if (slot >= 0) atomCache[slot] = a;
     return a;
   }
 
@@ -644,7 +669,9 @@ export class Decoder {
 
   private atomTerm(): Atom {
     const at = this.offset;
-    const a = this.leaf();
+    const buf = this.buf;
+    // A node name, a module...: nearly always a SMALL_ATOM_UTF8, read without the tag dispatch.
+    const a = buf[at] === Tag.SMALL_ATOM_UTF8 && at + 2 <= buf.length ? ((this.offset = at + 2), this.atomValue(buf[at + 1]!, true, at)) : this.leaf();
     if (a === true) return TRUE;
     if (a === false) return FALSE;
     if (!(a instanceof Atom)) this.fail("an atom", at);
@@ -706,6 +733,8 @@ export class Decoder {
   }
 }
 
+const NO_OPTIONS: DecodeOptions = {};
+
 /**
  * Decodes one term from `bytes` (starting with the version byte 131,
  * possibly COMPRESSED), which must hold exactly that term.
@@ -713,7 +742,7 @@ export class Decoder {
  * @example
  * decode(new Uint8Array([131, 100, 0, 2, 111, 107])); // atom("ok")
  */
-export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): unknown {
+export function decode(bytes: Uint8Array, opts: DecodeOptions = NO_OPTIONS): unknown {
   if (bytes.length === 0 || bytes[0] !== Tag.VERSION) throw new EtfDecodeError(0, "the version byte 131");
   let buf = bytes;
   let start = 1;

@@ -28,6 +28,7 @@ import { Pid, Port, Ref } from "../term/identifiers.js";
 import { ImproperList } from "../term/improper_list.js";
 import { type TermMapLike, isTermMap } from "../term/term_map_like.js";
 import { Tuple } from "../term/tuple.js";
+import { putU32 } from "./bytes.js";
 import { EtfEncodeError } from "./errors.js";
 import { type JsTermLimits, DEFAULT_JS_TERM_LIMITS, jsTerm } from "./js_terms.js";
 import { recursionDepth } from "./recursion.js";
@@ -78,7 +79,11 @@ export class Encoder {
   }
 
   private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
+  /** Makes room for `n` more bytes; positions already written stay where they are. */
+  protected grow(n: number): void {
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const b = new Uint8Array(size);
@@ -98,8 +103,7 @@ export class Encoder {
   }
   u32(x: number): void {
     this.room(4);
-    this.view.setUint32(this.pos, x);
-    this.pos += 4;
+    this.pos = putU32(this.buf, this.pos, x);
   }
   raw(b: Uint8Array): void {
     const n = b.length;
@@ -206,7 +210,7 @@ export class Encoder {
     this.depthLimit = depth + this.maxDepth;
     // Cycle checks (past CYCLE_CHECK_DEPTH) are the stack walker's alone.
     this.recLimit = Math.min(this.depthLimit + 1, depth + recursionDepth, CYCLE_CHECK_DEPTH);
-    this.value(x, depth);
+    this.child(x, depth);
     this.depthLimit = outerDepthLimit;
     this.recLimit = outerRecLimit;
   }
@@ -227,14 +231,20 @@ export class Encoder {
    * root) for the walker's cycle check.
    */
   private value(x: unknown, depth: number): void {
-    if (depth >= this.recLimit) return this.deep(x, depth);
+    // The common kinds first, the rest in `object`.
+    if (typeof x === "object") {
+      if (x === null) return this.atomBytes(NIL_UTF8);
+      if (x instanceof Tuple) return this.tuple(x, depth);
+      if (x instanceof Atom) return this.atomBytes(x.utf8);
+      if (Array.isArray(x)) return this.list(x, x, NIL_TAIL, depth);
+      return this.object(x, depth);
+    }
+    if (typeof x === "number") {
+      if (!this.smallInteger(x)) this.number(x, depth);
+      return;
+    }
+    if (typeof x === "string") return this.string(x);
     switch (typeof x) {
-      case "number":
-        return this.number(x, depth);
-      case "string":
-        return this.string(x);
-      case "object":
-        break;
       case "bigint":
         return this.integer(x);
       case "boolean":
@@ -244,19 +254,25 @@ export class Encoder {
       default:
         return this.value(this.form(x, `a ${typeof x} has no Erlang term form`), depth);
     }
-    if (x === null) return this.atomBytes(NIL_UTF8);
-    if (Array.isArray(x)) {
-      if (x instanceof Tuple) return this.tuple(x, depth);
-      return this.list(x, x, NIL_TAIL, depth);
-    }
-    if (x instanceof Atom) return this.atomBytes(x.utf8);
+  }
+
+  /** `x` at nesting `depth`, by `value` while under `recLimit`, else by `deep`. */
+  private child(x: unknown, depth: number): void {
+    if (depth < this.recLimit) this.value(x, depth);
+    else this.deep(x, depth);
+  }
+
+  /** An object other than null, a tuple, an atom or an array. */
+  private object(x: object, depth: number): void {
+    if (x instanceof Pid) return this.pid(x);
+    if (x instanceof Ref) return this.ref(x);
     if (x instanceof Uint8Array) return this.binary(x);
+    if (x instanceof ImproperList) return this.list(x, x.elements, x.tail, depth);
     if (x instanceof Float) {
       if (Number.isFinite(x.value)) return this.finiteFloat(x.value);
       return this.value(this.form(x.value, `${x.value} is not an Erlang float`), depth);
     }
     if (this.leafObject(x) !== NOT_LEAF) return;
-    if (x instanceof ImproperList) return this.list(x, x.elements, x.tail, depth);
     if (isTermMap(x)) {
       const m = x as TermMapLike;
       if (m.size > 32) return this.bigMap(m, depth);
@@ -268,27 +284,44 @@ export class Encoder {
     return this.value(this.form(x, `${Object.prototype.toString.call(x)} has no Erlang term form`), depth);
   }
 
+  private pid(x: Pid): void {
+    if (this.exposed !== null) this.exposed(x);
+    this.u8(Tag.NEW_PID);
+    this.atomBytes(x.node.utf8);
+    this.room(12);
+    const buf = this.buf;
+    this.pos = putU32(buf, putU32(buf, putU32(buf, this.pos, x.id), x.serial), x.creation);
+  }
+
+  private ref(x: Ref): void {
+    if (this.exposed !== null) this.exposed(x);
+    const ids = x.ids;
+    const n = ids.length;
+    this.room(3);
+    const buf = this.buf;
+    buf[this.pos] = Tag.NEWER_REFERENCE;
+    buf[this.pos + 1] = n >> 8;
+    buf[this.pos + 2] = n;
+    this.pos += 3;
+    this.atomBytes(x.node.utf8);
+    this.room(4 + 4 * n);
+    let at = putU32(this.buf, this.pos, x.creation);
+    for (let i = 0; i < n; i++) at = putU32(this.buf, at, ids[i]!);
+    this.pos = at;
+  }
+
   /** A value at `recLimit` or deeper: past `maxDepth`, or a subtree for the stack walker. */
   private deep(x: unknown, depth: number): void {
     if (depth > this.depthLimit) this.tooDeep(x, depth);
     else this.walk(x, depth);
   }
 
+  /** A number other than a small integer (see `value`). */
   private number(x: number, depth: number): void {
-    if ((x & 0xff) === x) {
-      // A small integer, the most common number.
-      this.room(2);
-      const buf = this.buf;
-      buf[this.pos] = Tag.SMALL_INTEGER;
-      buf[this.pos + 1] = x;
-      this.pos += 2;
-      return;
-    }
     if ((x | 0) === x) {
       this.room(5);
       this.buf[this.pos] = Tag.INTEGER;
-      this.view.setInt32(this.pos + 1, x);
-      this.pos += 5;
+      this.pos = putU32(this.buf, this.pos + 1, x);
       return;
     }
     if (Number.isInteger(x)) return this.integer(x);
@@ -298,20 +331,59 @@ export class Encoder {
 
   private tuple(x: Tuple, depth: number): void {
     const n = x.length;
-    if (n < 256) {
-      this.room(2);
-      this.buf[this.pos] = Tag.SMALL_TUPLE;
-      this.buf[this.pos + 1] = n;
-      this.pos += 2;
+    let i = 0;
+    if (n < 256 && depth + 1 < this.recLimit) {
+      // The header and the leading integers (often all the elements) with one bounds check.
+      this.room(2 + 5 * n);
+      const buf = this.buf;
+      let at = this.pos;
+      buf[at] = Tag.SMALL_TUPLE;
+      buf[at + 1] = n;
+      at += 2;
+      for (; i < n; i++) {
+        const e = x[i];
+        if (typeof e !== "number" || (e | 0) !== e) break;
+        if ((e & 0xff) === e) {
+          buf[at] = Tag.SMALL_INTEGER;
+          buf[at + 1] = e;
+          at += 2;
+        } else {
+          buf[at] = Tag.INTEGER;
+          at = putU32(buf, at + 1, e);
+        }
+      }
+      this.pos = at;
+      if (i === n) return;
+    } else if (n < 256) {
+      this.u8(Tag.SMALL_TUPLE);
+      this.u8(n);
     } else {
       this.u8(Tag.LARGE_TUPLE);
       this.u32(n);
     }
+    if (n === 0) return;
     const path = this.fSrc;
     path[depth] = x;
     const d = depth + 1;
-    for (let i = 0; i < n; i++) this.value(x[i], d);
+    if (d < this.recLimit) {
+      for (; i < n; i++) {
+        const e = x[i];
+        if (!this.smallInteger(e)) this.value(e, d);
+      }
+    } else for (; i < n; i++) this.deep(x[i], d);
     path[depth] = undefined;
+  }
+
+  /** Writes `x` if it is an integer 0..255 (the most common number); false if not. */
+  private smallInteger(x: unknown): boolean {
+    if (typeof x !== "number" || (x & 0xff) !== x) return false;
+    this.room(2);
+    const buf = this.buf;
+    const at = this.pos;
+    buf[at] = Tag.SMALL_INTEGER;
+    buf[at + 1] = x;
+    this.pos = at + 2;
+    return true;
   }
 
   private list(src: object, items: readonly unknown[], tail: unknown, depth: number): void {
@@ -323,14 +395,19 @@ export class Encoder {
     }
     this.room(5);
     this.buf[this.pos] = Tag.LIST;
-    this.view.setUint32(this.pos + 1, n);
-    this.pos += 5;
+    this.pos = putU32(this.buf, this.pos + 1, n);
     const path = this.fSrc;
     path[depth] = src;
     const d = depth + 1;
-    for (let i = 0; i < n; i++) this.value(items[i], d);
+    if (d < this.recLimit) {
+      for (let i = 0; i < n; i++) {
+        const e = items[i];
+        if (e instanceof Tuple) this.tuple(e, d);
+        else if (!this.smallInteger(e)) this.value(e, d);
+      }
+    } else for (let i = 0; i < n; i++) this.deep(items[i], d);
     if (nilTail) this.u8(Tag.NIL);
-    else this.value(tail, d);
+    else this.child(tail, d);
     path[depth] = undefined;
   }
 
@@ -366,8 +443,8 @@ export class Encoder {
     const d = depth + 1;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      this.value(e[0], d);
-      this.value(e[1], d);
+      this.child(e[0], d);
+      this.child(e[1], d);
     }
     path[depth] = undefined;
   }
@@ -380,10 +457,17 @@ export class Encoder {
     this.pos += 5;
     this.fSrc[depth] = m;
     const d = depth + 1;
-    m.forEach((v, k) => {
-      this.value(k, d);
-      this.value(v, d);
-    });
+    if (d < this.recLimit) {
+      m.forEach((v, k) => {
+        this.value(k, d);
+        this.value(v, d);
+      });
+    } else {
+      m.forEach((v, k) => {
+        this.deep(k, d);
+        this.deep(v, d);
+      });
+    }
     this.fSrc[depth] = undefined;
   }
 
@@ -391,8 +475,8 @@ export class Encoder {
     const sizeAt = this.funHead(f);
     this.fSrc[depth] = f;
     const d = depth + 1;
-    this.value(f.pid, d);
-    for (const v of f.freeVars) this.value(v, d);
+    this.child(f.pid, d);
+    for (const v of f.freeVars) this.child(v, d);
     this.fSrc[depth] = undefined;
     this.view.setUint32(sizeAt, this.pos - sizeAt);
   }
@@ -427,7 +511,7 @@ export class Encoder {
         buf[at + i] = c;
       }
       if (i === x.length) {
-        this.view.setUint32(this.pos + 1, i);
+        putU32(buf, this.pos + 1, i);
         this.pos += 5 + i;
         return;
       }
@@ -440,31 +524,14 @@ export class Encoder {
   private binary(x: Uint8Array): void {
     this.room(5);
     this.buf[this.pos] = Tag.BINARY;
-    this.view.setUint32(this.pos + 1, x.length);
-    this.pos += 5;
+    this.pos = putU32(this.buf, this.pos + 1, x.length);
     this.raw(x);
   }
 
   /** Writes an object that holds no other term (a pid, a ref, a float...); NOT_LEAF for any other. */
   private leafObject(x: object): unknown {
-    if (x instanceof Pid) {
-      if (this.exposed !== null) this.exposed(x);
-      this.u8(Tag.NEW_PID);
-      this.atomBytes(x.node.utf8);
-      this.u32(x.id);
-      this.u32(x.serial);
-      return this.u32(x.creation);
-    }
-    if (x instanceof Ref) {
-      if (this.exposed !== null) this.exposed(x);
-      const ids = x.ids;
-      this.u8(Tag.NEWER_REFERENCE);
-      this.u16(ids.length);
-      this.atomBytes(x.node.utf8);
-      this.u32(x.creation);
-      for (const w of ids) this.u32(w);
-      return;
-    }
+    if (x instanceof Pid) return this.pid(x);
+    if (x instanceof Ref) return this.ref(x);
     if (x instanceof BitString) {
       this.u8(Tag.BIT_BINARY);
       this.u32(x.bytes.length);
@@ -739,28 +806,84 @@ const FALSE_UTF8 = atom("false").utf8;
 const UNDEFINED_UTF8 = atom("undefined").utf8;
 const NIL_UTF8 = atom("nil").utf8;
 
-const shared = new Encoder();
-
-// Small results are views into a shared slab, as Node pools small Buffers: much cheaper
-// than a fresh ArrayBuffer per encode (and than Buffer.allocUnsafe's extra objects).
+// Results are written straight into a shared slab and returned as views of it, as Node
+// pools small Buffers: no copy, and one ArrayBuffer (which costs far more than a small
+// encode) per slab rather than per result.
 const SLAB_SIZE = 8192;
-let slab = new ArrayBuffer(SLAB_SIZE);
-let slabAt = 0;
+/** Start a new slab when less than this (or than the last result) is left: the encode would likely not fit. */
+const SLAB_MIN_ROOM = 256;
 
-/** A copy of `buf`'s first `n` bytes. */
-function output(buf: Uint8Array, n: number): Uint8Array {
-  if (n > SLAB_SIZE >>> 1) return buf.slice(0, n);
-  if (slabAt + n > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabAt = 0;
+/** `encode`'s encoder: writes into the slab, and moves to a reused scratch buffer when a term outgrows it. */
+class SlabEncoder extends Encoder {
+  slab = new Uint8Array(SLAB_SIZE);
+  slabView = new DataView(this.slab.buffer);
+  /** Where the slab's free part begins. */
+  slabAt = 0;
+  /** The last result's size: a slab with less room left is replaced before the encode, not copied out of during it. */
+  private lastSize = 0;
+  private scratch = new Uint8Array(2 * SLAB_SIZE);
+  private scratchView = new DataView(this.scratch.buffer);
+
+  /** Points the encoder at the slab's free part; returns where the result will begin. */
+  begin(): number {
+    if (this.lastSize > SLAB_SIZE >>> 1) {
+      // Big terms tend to follow big terms: straight into the scratch buffer.
+      this.buf = this.scratch;
+      this.view = this.scratchView;
+      this.pos = 0;
+      return 0;
+    }
+    if (SLAB_SIZE - this.slabAt < Math.max(SLAB_MIN_ROOM, this.lastSize)) this.newSlab();
+    this.buf = this.slab;
+    this.view = this.slabView;
+    this.pos = this.slabAt;
+    return this.pos;
   }
-  const out = new Uint8Array(slab, slabAt, n);
-  slabAt = (slabAt + n + 7) & ~7; // 8-aligned, as Node's pool
-  // TypedArray.set costs ~20 ns a call whatever the size (and a subarray for its source).
-  if (n <= 128) for (let i = 0; i < n; i++) out[i] = buf[i]!;
-  else out.set(buf.subarray(0, n));
-  return out;
+
+  /** The result, `buf[start, pos)`: a view of the slab, or a copy of the scratch buffer. */
+  end(start: number): Uint8Array {
+    const n = this.pos - start;
+    this.lastSize = n;
+    if (this.buf === this.slab) {
+      this.slabAt = (this.pos + 7) & ~7; // 8-aligned, as Node's pool
+      return new Uint8Array(this.slab.buffer, start, n);
+    }
+    if (n > SLAB_SIZE >>> 1) return this.buf.slice(start, this.pos);
+    if (SLAB_SIZE - this.slabAt < n) this.newSlab();
+    const out = new Uint8Array(this.slab.buffer, this.slabAt, n);
+    out.set(this.buf.subarray(start, this.pos));
+    this.slabAt = (this.slabAt + n + 7) & ~7;
+    return out;
+  }
+
+  private newSlab(): void {
+    this.slab = new Uint8Array(SLAB_SIZE);
+    this.slabView = new DataView(this.slab.buffer);
+    this.slabAt = 0;
+  }
+
+  // Out of slab: everything so far moves to the scratch buffer at the same positions.
+  protected override grow(n: number): void {
+    if (this.buf === this.slab) {
+      if (this.scratch.length < this.pos + n) {
+        let size = this.scratch.length * 2;
+        while (size < this.pos + n) size *= 2;
+        this.scratch = new Uint8Array(size);
+        this.scratchView = new DataView(this.scratch.buffer);
+      }
+      this.scratch.set(this.slab.subarray(0, this.pos));
+      this.buf = this.scratch;
+      this.view = this.scratchView;
+      return;
+    }
+    super.grow(n);
+    this.scratch = this.buf;
+    this.scratchView = this.view;
+  }
 }
+
+const shared = new SlabEncoder();
+const NO_OPTIONS: EncodeOptions = {};
 
 /**
  * Encodes a term (with the version byte 131 unless `noVersion`). The result
@@ -770,18 +893,24 @@ function output(buf: Uint8Array, n: number): Uint8Array {
  * @example
  * encode(t(atom("ok"), 1)); // Uint8Array [131, 104, 2, 119, 2, 111, 107, 97, 1]
  */
-const NO_OPTIONS: EncodeOptions = {};
-
 export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Array {
   const e = shared;
   e.reset();
-  e.maxDepth = opts.maxDepth ?? Infinity;
-  e.exposed = opts.exposed ?? null;
-  e.lenient = opts.lenient === true ? DEFAULT_JS_TERM_LIMITS : opts.lenient || null;
-  if (opts.noVersion !== true) e.u8(Tag.VERSION);
-  const start = e.pos;
+  const at = e.begin();
+  if (opts === NO_OPTIONS) {
+    e.maxDepth = Infinity;
+    e.exposed = null;
+    e.lenient = null;
+    e.u8(Tag.VERSION);
+  } else {
+    e.maxDepth = opts.maxDepth ?? Infinity;
+    e.exposed = opts.exposed ?? null;
+    e.lenient = opts.lenient === true ? DEFAULT_JS_TERM_LIMITS : opts.lenient || null;
+    if (opts.noVersion !== true) e.u8(Tag.VERSION);
+  }
+  const start = e.pos - at;
   e.term(term);
-  const out = output(e.buf, e.pos);
+  const out = e.end(at);
   if (!opts.compressed) return out;
   const body = out.subarray(start);
   const level = opts.compressed === true ? 6 : opts.compressed;

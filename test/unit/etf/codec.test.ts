@@ -78,3 +78,22 @@ test("term order: numbers < atoms < refs < funs < ports < pids < tuples < maps <
   const sorted = [t(1), 1, atom("a"), [], [1], "bin", new TermMap([[1, 2]]), 2.5].sort(compare);
   assert.equal(sorted.map(inspect).join(" "), '1 2.5 a {1} #{1 => 2} [] [1] <<"bin"/utf8>>');
 });
+
+test("encode's results stay intact whatever is encoded after them (they share output slabs)", () => {
+  // Sizes that fit a slab, overflow its rest, exceed half a slab, and alternate: each result must keep its bytes.
+  const sizes = [10, 1000, 3000, 5000, 20_000, 40, 7000, 900, 100_000, 3, 4100, 2000, 8000, 60];
+  const terms = Array.from({ length: 60 }, (_, i) => t(i, "x".repeat(sizes[i % sizes.length]!), [i, i + 1]));
+  const results: Uint8Array[] = [];
+  const copies: Uint8Array[] = [];
+  for (const x of terms) {
+    results.push(encode(x));
+    copies.push(Uint8Array.from(results[results.length - 1]!));
+  }
+  for (let i = 0; i < terms.length; i++) {
+    assert.deepEqual(results[i], copies[i]);
+    assert.ok(equals(decode(results[i]!), t(i, new TextEncoder().encode("x".repeat(sizes[i % sizes.length]!)), [i, i + 1])));
+  }
+  // A failed encode leaves the earlier results alone too.
+  assert.throws(() => encode(t(1, Symbol("no"))), EtfEncodeError);
+  for (let i = 0; i < terms.length; i++) assert.deepEqual(results[i], copies[i]);
+});
