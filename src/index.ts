@@ -143,6 +143,7 @@ export type { DistAcConfig, DistAcInfo, DistributedApp } from "./distribution/in
 export type { Tup } from "./term/index.js";
 export type { DecodeOptions, EncodeOptions } from "./etf/index.js";
 export type {
+  Call,
   CallSpec,
   ReplyTo,
   ServerRef,

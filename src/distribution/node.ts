@@ -19,7 +19,7 @@ import { current } from "../runtime/current.js";
 import { NotInProcessError } from "../runtime/errors.js";
 import { runtime, setDefaultRuntime } from "../runtime/erlang.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { type CallOp, CallError, call, cast } from "../otp/gen.js";
+import { type Call, CallError, call, cast } from "../otp/gen.js";
 import { GenServer } from "../otp/gen_server.js";
 import { Supervisor } from "../otp/supervisor.js";
 import { DistError } from "./errors.js";
@@ -393,7 +393,7 @@ function rpcCheck(e: unknown): unknown {
 
 /** A pending `rpc.call`: `yield*` it in a process, `await` it elsewhere. */
 export class RpcCall implements Iterable<unknown, unknown, unknown>, PromiseLike<unknown> {
-  constructor(private readonly op: CallOp<unknown>) {}
+  constructor(private readonly op: Call<unknown>) {}
 
   *[Symbol.iterator](): Iterator<unknown, unknown, unknown> {
     try {
@@ -444,7 +444,7 @@ export const rpc = {
   /** `rpc:call(Node, Module, Function, Args, Timeout)` (default no timeout). */
   call(node: string | Atom, module: string | Atom, fn: string | Atom, args: unknown[], timeout = Infinity): RpcCall {
     const server = t(REX, nodeAtom(node)) as Tup<[Atom, Atom]>;
-    return new RpcCall(call(server, t(CALL, nodeAtom(module), nodeAtom(fn), args, USER), timeout) as CallOp<unknown>);
+    return new RpcCall(call(server, t(CALL, nodeAtom(module), nodeAtom(fn), args, USER), timeout) as Call<unknown>);
   },
 
   /** `rpc:cast`: runs it there, answers nothing. */

@@ -33,7 +33,7 @@ import { current } from "../runtime/current.js";
 import { BadArgError, NotInProcessError } from "../runtime/errors.js";
 import { runtime } from "../runtime/erlang.js";
 import { _, after, on, receive } from "../runtime/index.js";
-import { type CallOp, call } from "../otp/gen.js";
+import { type Call, call } from "../otp/gen.js";
 import { GenServer, type StartServerOp } from "../otp/gen_server.js";
 import type { ChildSpec } from "../otp/supervisor.js";
 import { JOIN, LEAVE, PgScope } from "./pg_scope.js";
@@ -107,11 +107,11 @@ function childSpec(scope: Scope = DEFAULT_SCOPE): ChildSpec {
  * yield* pg.join("news", self());               // default scope
  * yield* pg.join("chat", atom("room1"), [a, b]); // scope `chat`
  */
-function join(group: unknown, pids: Pids): CallOp<Atom<"ok">>;
-function join(scope: Scope, group: unknown, pids: Pids): CallOp<Atom<"ok">>;
-function join(a: unknown, b: unknown, c?: unknown): CallOp<Atom<"ok">> {
+function join(group: unknown, pids: Pids): Call<Atom<"ok">>;
+function join(scope: Scope, group: unknown, pids: Pids): Call<Atom<"ok">>;
+function join(a: unknown, b: unknown, c?: unknown): Call<Atom<"ok">> {
   const [scope, group, pids] = arguments.length >= 3 ? [scopeAtom(a as Scope), b, c as Pids] : [DEFAULT_SCOPE, a, b as Pids];
-  return call(scope, t(atom("join_local"), group, ensureLocal(pids, "join")), Infinity) as CallOp<Atom<"ok">>;
+  return call(scope, t(atom("join_local"), group, ensureLocal(pids, "join")), Infinity) as Call<Atom<"ok">>;
 }
 
 /**
@@ -121,11 +121,11 @@ function join(a: unknown, b: unknown, c?: unknown): CallOp<Atom<"ok">> {
  * @example
  * yield* pg.leave("news", self()); // atom("ok")
  */
-function leave(group: unknown, pids: Pids): CallOp<Atom<"ok" | "not_joined">>;
-function leave(scope: Scope, group: unknown, pids: Pids): CallOp<Atom<"ok" | "not_joined">>;
-function leave(a: unknown, b: unknown, c?: unknown): CallOp<Atom<"ok" | "not_joined">> {
+function leave(group: unknown, pids: Pids): Call<Atom<"ok" | "not_joined">>;
+function leave(scope: Scope, group: unknown, pids: Pids): Call<Atom<"ok" | "not_joined">>;
+function leave(a: unknown, b: unknown, c?: unknown): Call<Atom<"ok" | "not_joined">> {
   const [scope, group, pids] = arguments.length >= 3 ? [scopeAtom(a as Scope), b, c as Pids] : [DEFAULT_SCOPE, a, b as Pids];
-  return call(scope, t(atom("leave_local"), group, ensureLocal(pids, "leave")), Infinity) as CallOp<Atom<"ok" | "not_joined">>;
+  return call(scope, t(atom("leave_local"), group, ensureLocal(pids, "leave")), Infinity) as Call<Atom<"ok" | "not_joined">>;
 }
 
 const NONE: readonly Pid[] = Object.freeze([]);

@@ -17,10 +17,10 @@
  * without a message; only when it does not answer at once does the caller
  * wait as above (see `callNow`).
  *
- * `call()` returns a {@link CallOp}: inside a process write
+ * Inside a process `call()` returns a {@link CallOp}: write
  * `yield* call(server, req)` (the request goes out then); from plain async
- * code, `await call(server, req)` (the request goes out at once, like any
- * promise's work).
+ * code it returns a native promise: `await call(server, req)` (the request
+ * goes out at once, like any promise's work).
  */
 import { Atom, atom } from "../term/atom.js";
 import { Pid, type Ref } from "../term/identifiers.js";
@@ -235,7 +235,7 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
   /** Inside a process: send the request; the process then waits in this op. */
   override [Symbol.iterator](): Iterator<unknown, R, unknown> {
     const self = current;
-    if (self === null) throw new Error("yield* call(...) is for process code; use `await call(...)` outside processes");
+    if (self === null) notInProcess();
     if (this.state !== CREATED) throw new Error("a call operation is used once: write `yield* call(...)` each time");
     this.started = false;
     const target = resolve(self.rt, this.server, this.request, this.label);
@@ -314,13 +314,13 @@ export class CallOp<R> extends CustomReceive<R> implements PromiseLike<R> {
 
   private pending: Promise<R> | null = null;
 
-  /** Outside any process: sends the request now, through the runtime's call router. */
+  /** Awaited although made inside a process (an async helper a process called): sent now, through the runtime's call router. */
   start(): this {
-    this.pending ??= routerFor(runtime()).call<R>(this);
+    this.pending ??= routerFor(runtime()).call<R>(this.server, this.request, this.timeout, this.label, this.kind);
     return this;
   }
 
-  /** Outside any process: the runtime's call router waits for the reply. */
+  /** Awaited: the runtime's call router waits for the reply. */
   then<A = R, B = never>(
     onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
@@ -345,16 +345,38 @@ export function call<C extends CallSpec, Q extends C["req"]>(
   server: ServerRef<C>,
   request: Q,
   timeout = 5000,
-): CallOp<ReplyTo<C, Q>> {
-  const op = new CallOp<ReplyTo<C, Q>>(server, request, timeout);
+): Call<ReplyTo<C, Q>> {
   // Outside a process the call starts at once, as a promise would; inside, at `yield*`.
-  return current === null ? op.start() : op;
+  if (current === null) return asyncCall(server, request, timeout, GEN_SERVER_LABEL, GEN_CALL);
+  return new CallOp<ReplyTo<C, Q>>(server, request, timeout);
 }
 
 /** A `sys` request: `{system, From, Request}`, answered like a call (what `sys` and `proc_lib:stop` send). */
-export function systemCall<R>(server: ServerRef, request: unknown, timeout = 5000): CallOp<R> {
-  const op = new CallOp<R>(server, request, timeout, SYS_LABEL, SYSTEM);
-  return current === null ? op.start() : op;
+export function systemCall<R>(server: ServerRef, request: unknown, timeout = 5000): Call<R> {
+  if (current === null) return asyncCall(server, request, timeout, SYS_LABEL, SYSTEM);
+  return new CallOp<R>(server, request, timeout, SYS_LABEL, SYSTEM);
+}
+
+/**
+ * What {@link call} returns: inside a process a {@link CallOp} to `yield*`;
+ * outside any process a native promise, which `await` takes as it is (a
+ * thenable costs V8 a `then` lookup and one more job per await), refusing
+ * `yield*` with a clear error.
+ *
+ * @example
+ * const a: Call<number> = call(counter, GET); // from async code: a native promise
+ * const n = await a;
+ */
+export type Call<R> = PromiseLike<R> & Iterable<unknown, R, unknown>;
+
+function asyncCall<R>(server: unknown, request: unknown, timeout: number, label: Atom, kind: Atom): Call<R> {
+  const p = routerFor(runtime()).call<R>(server, request, timeout, label, kind) as Promise<R> & Partial<Call<R>>;
+  p[Symbol.iterator] = notInProcess;
+  return p as Call<R>;
+}
+
+function notInProcess(): never {
+  throw new Error("yield* call(...) is for process code; use `await call(...)` outside processes");
 }
 
 const SYS_LABEL = atom("sys");
@@ -364,7 +386,9 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   timer: Timer | null;
-  op: CallOp<unknown>;
+  server: unknown;
+  request: unknown;
+  label: Atom;
   mref: Ref;
   node: Atom | null;
 }
@@ -382,36 +406,38 @@ class CallRouter {
     this.proc = rt.spawn({ handle: (m: unknown) => this.handle(m) });
   }
 
-  call<R>(op: CallOp<R>): Promise<R> {
-    return new Promise<R>((resolvePromise, reject) => {
-      const rt = this.rt;
-      let target: Proc | Remote | undefined;
-      try {
-        target = resolve(rt, op.server, op.request, op.label);
-      } catch (e) {
-        return reject(e);
-      }
-      if (target === undefined) return reject(callError(NOPROC, op.server, op.request, op.label));
-      const me = this.proc;
-      const mref = rt.newRef() as LocalRef;
-      const node = target instanceof Remote ? target.node : null;
-      const tag = new ImproperList(ALIAS_HEAD, mref);
-      let sent = false;
-      if (target instanceof Proc && op.kind === GEN_CALL && rt.canCallNow(target, null)) {
-        const v = callNow(me, target, mref, t(me, tag), op.request);
-        if (v !== NOT_DIRECT && v !== KEPT) return resolvePromise(v as R);
+  /** The reply of a direct call comes back as a settled promise, without an executor closure. */
+  call<R>(server: unknown, request: unknown, timeout: number, label: Atom, kind: Atom): Promise<R> {
+    const rt = this.rt;
+    const me = this.proc;
+    const mref = rt.newRef() as LocalRef;
+    const tag = new ImproperList(ALIAS_HEAD, mref);
+    let dest: Proc | Remote | undefined;
+    let sent = false;
+    try {
+      dest = resolve(rt, server, request, label);
+      if (dest === undefined) throw callError(NOPROC, server, request, label);
+      if (dest instanceof Proc && kind === GEN_CALL && rt.canCallNow(dest, null)) {
+        const v = callNow(me, dest, mref, t(me, tag), request);
+        if (v !== NOT_DIRECT && v !== KEPT) return Promise.resolve(v as R);
         sent = v === KEPT;
       }
-      const entry: Pending = { resolve: resolvePromise as (v: unknown) => void, reject, timer: null, op, mref, node };
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const target = dest;
+    const node = target instanceof Remote ? target.node : null;
+    return new Promise<R>((resolvePromise, reject) => {
+      const entry: Pending = { resolve: resolvePromise as (v: unknown) => void, reject, timer: null, server, request, label, mref, node };
       this.pending.set(mref, entry);
-      if (op.timeout !== Infinity) {
-        entry.timer = rt.addTimer(op.timeout, () => {
+      if (timeout !== Infinity) {
+        entry.timer = rt.addTimer(timeout, () => {
           entry.timer = null;
           this.finish(mref);
-          reject(callError(TIMEOUT, op.server, op.request, op.label));
+          reject(callError(TIMEOUT, server, request, label));
         });
       }
-      if (!sent) sendRequest(me, target, mref, t(op.kind, t(me, tag), op.request));
+      if (!sent) sendRequest(me, target, mref, t(kind, t(me, tag), request));
     });
   }
 
@@ -431,7 +457,7 @@ class CallRouter {
       e?.resolve(m[1]);
     } else if (m.length === 5 && m[0] === DOWN) {
       const e = this.finish(m[1] as Ref);
-      e?.reject(callError(downReason(m[4], e.node), e.op.server, e.op.request, e.op.label));
+      e?.reject(callError(downReason(m[4], e.node), e.server, e.request, e.label));
     }
   }
 }

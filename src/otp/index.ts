@@ -1,4 +1,4 @@
-export { call, cast, reply as replyTo, serverName, CallOp, CallError, timeoutTerm } from "./gen.js";
+export { call, cast, reply as replyTo, serverName, CallOp, type Call, CallError, timeoutTerm } from "./gen.js";
 export type { CallSpec, ReplyTo, ServerRef, From } from "./gen.js";
 export { start as procLibStart, StartOp, StartError, okPid } from "./proc_lib.js";
 export type { StartResult, Ack, StartOptions } from "./proc_lib.js";

@@ -20,7 +20,7 @@ import { Tuple, t } from "../term/tuple.js";
 import { ERROR, OK } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
 import { ExitException, crashReason } from "../runtime/signals.js";
-import { type From, type ServerRef, reply, systemCall } from "./gen.js";
+import { type Call, type From, type ServerRef, reply, systemCall } from "./gen.js";
 import type { GenServer, ServerLoop } from "./gen_server.js";
 import { formatted, readStatus, stateData, statusTuple } from "./sys_status.js";
 
@@ -191,8 +191,8 @@ export function traceEvent(loop: ServerLoop, msg: unknown): void {
   self.rt.logger({ level: "info", what: "sys_trace", text: `${inspect(self)} (${loop.mod.constructor.name}) got ${inspect(msg)}`, pid: self, msg });
 }
 
-type Op<R> = PromiseLike<R> & Iterable<unknown, R, unknown>;
-const sysCall = <R>(server: ServerRef | Pid, req: unknown, timeout = 5000) => systemCall<R>(server as ServerRef, req, timeout) as unknown as Op<R>;
+type Op<R> = Call<R>;
+const sysCall = <R>(server: ServerRef | Pid, req: unknown, timeout = 5000): Op<R> => systemCall<R>(server as ServerRef, req, timeout);
 
 /** `op`, its result passed through `f`: for `await` and for `yield*`. */
 function mapOp<A, B>(op: Op<A>, f: (a: A) => B): Op<B> {

@@ -313,8 +313,13 @@ export class RemoteMonitor extends Monitor {
   }
 }
 
-/** A reference made on this node: one counter, words computed on demand. */
-export class LocalRef extends Ref {
+/**
+ * A reference made on this node: one counter, words computed on demand.
+ * A base class whose prototype is linked under Ref's (so `instanceof Ref`
+ * holds): a subclass's `super()` sent every `new LocalRef` through V8's
+ * generic construct path.
+ */
+export class LocalRef implements Ref {
   /** The monitor this reference identifies, while active. */
   mon: Monitor | null = null;
   /** The process this reference is an alias of, while active. */
@@ -322,9 +327,7 @@ export class LocalRef extends Ref {
   constructor(
     readonly rt: Runtime,
     readonly n: number,
-  ) {
-    super();
-  }
+  ) {}
   get node(): Atom {
     return this.rt.nodeName;
   }
@@ -339,3 +342,4 @@ export class LocalRef extends Ref {
     return (this.words = [n % 0x40000, Math.floor(n / 0x40000) % 0x1_0000_0000, this.rt.refSalt]);
   }
 }
+Object.setPrototypeOf(LocalRef.prototype, Ref.prototype);

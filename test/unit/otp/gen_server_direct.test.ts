@@ -154,3 +154,23 @@ test("a server that crashes in a direct call from async code: the promise reject
   assert.equal(isAlive(pid), false);
 });
 
+
+test("from async code a call is a native promise (await takes it without a then lookup); yield* on it says where it belongs", async () => {
+  const pid = await GenServer.start(new Probe(), undefined);
+  const answer = call(pid, GET);
+  assert.equal(Object.getPrototypeOf(answer), Promise.prototype);
+  assert.equal(await answer, 0);
+  assert.throws(
+    () => [...(call(pid, GET) as Iterable<unknown>)],
+    /yield\* call\(\.\.\.\) is for process code/,
+  );
+});
+
+test("a call made inside a process and awaited by an async helper still gets its reply", async () => {
+  const pid = await GenServer.start(new Probe(), undefined);
+  let pending: PromiseLike<unknown> | null = null;
+  await run(function* () {
+    pending = call(pid, GET); // made while the process runs: an op, which is also awaitable
+  });
+  assert.equal(await pending!, 0);
+});

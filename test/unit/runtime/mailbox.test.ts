@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { atom } from "../../../src/term/atom.js";
-import { type Ref } from "../../../src/term/identifiers.js";
+import { Ref, isRef } from "../../../src/term/identifiers.js";
 import { Tuple, t } from "../../../src/term/tuple.js";
 import {
   _,
@@ -313,4 +313,13 @@ test("catch-all clause: the first message wins even when a later one matches an 
     return [first, second];
   });
   assert.deepEqual(r, ["other:junk", "ok"]);
+});
+
+test("a reference made here is a Ref (LocalRef is a base class linked under Ref, not a subclass)", async () => {
+  fresh();
+  const got = await run(function* () {
+    const r = makeRef();
+    return [r instanceof Ref, isRef(r), r.ids.length] as const;
+  });
+  assert.deepEqual(got, [true, true, 3]);
 });
