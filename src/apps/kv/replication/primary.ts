@@ -136,6 +136,9 @@ export class ReplicaLink {
   /** Stream bytes waiting while the RDB is sent. */
   pending: Buffer[] = [];
   pendingBytes = 0;
+  /** Stream bytes sent this event-loop turn, written together ({@link send}). */
+  private out: Buffer[] = [];
+  private outBytes = 0;
   /** Over its output limit since (ms), for the soft limit. */
   softSince = 0;
   closed = false;
@@ -152,14 +155,34 @@ export class ReplicaLink {
     return this.hello.ip ?? this.peerIp;
   }
 
-  /** Sends stream bytes, or keeps them until the RDB is through. */
+  /**
+   * Sends stream bytes, or keeps them until the RDB is through. Online, the
+   * bytes of one event-loop turn go out in one write, as Redis writes a
+   * replica's buffer once before it sleeps: each shard's batch is a chunk,
+   * and a write per chunk cost the primary more than its commands did.
+   */
   send(buf: Buffer): void {
     if (this.closed) return;
     if (this.state !== "online") {
       this.pending.push(buf);
       this.pendingBytes += buf.length;
-    } else this.port.write(buf);
+    } else {
+      this.out.push(buf);
+      this.outBytes += buf.length;
+      if (this.out.length === 1) setImmediate(() => this.flush());
+    }
     this.checkLimit();
+  }
+
+  /** Writes what {@link send} gathered this turn. */
+  flush(): void {
+    const q = this.out;
+    const n = this.outBytes;
+    if (q.length === 0) return;
+    this.out = [];
+    this.outBytes = 0;
+    // One copy into one buffer costs less than a writev of many small ones.
+    if (!this.closed) this.port.write(q.length === 1 ? q[0]! : Buffer.concat(q, n));
   }
 
   /** The RDB is sent: what waited goes out, and the stream follows. */
@@ -176,7 +199,7 @@ export class ReplicaLink {
   /** Redis' checkClientOutputBufferLimits for the replica class: over the hard limit, or the soft one for long enough, drops it. */
   checkLimit(): boolean {
     const lim = this.inst.config.get("client-output-buffer-limit").replica;
-    const bytes = this.port.buffered + this.pendingBytes;
+    const bytes = this.port.buffered + this.pendingBytes + this.outBytes;
     let over: string | null = null;
     if (lim.hard > 0 && bytes >= lim.hard) over = "hard";
     else if (lim.soft > 0 && bytes >= lim.soft) {
