@@ -33,6 +33,7 @@ import { ensureDir } from "../server/data_dir.js";
 import { fsyncDir } from "./aof_files.js";
 import { type RdbDbSource, type RdbReplInfo, rdbChunks } from "../rdb/rdb_file.js";
 import { replicaSaveInfo } from "../replication/replica_control.js";
+import { primarySaveInfo } from "../replication/primary_sync.js";
 import { type ShardSnapshot, takeSnapshot } from "../rdb/rdb_snapshot.js";
 import { type RunningSave, rdbStatus, totalChanges } from "./rdb_status.js";
 import { aofStatus } from "./aof_status.js";
@@ -162,7 +163,7 @@ function* run(inst: KvInstance, job: SaveJob): Generator<unknown, void, unknown>
       }
       const died = yield* receive((m: unknown): m is Tuple => m instanceof Tuple && m[0] === DOWN && mons.includes(m[1] as Ref), after(0, () => null));
       if (died !== null) throw new Aborted();
-      repl = replicaSaveInfo(inst) ?? undefined;
+      repl = replicaSaveInfo(inst) ?? (yield* primarySaveInfo(inst)) ?? undefined;
     } catch (e) {
       if (e instanceof Aborted) throw new Error("a shard restarted before the snapshot could be taken");
       throw e;

@@ -4,7 +4,8 @@
  * file is off, or on but not there yet (an AOF is preferred when both
  * exist, as Redis). Keys already expired are skipped on a primary;
  * libraries are loaded. A replica (`replicaof` set) takes the replication
- * id, offset and stream database the file names, to continue partially. A truncated or corrupt file, a duplicate key, a
+ * id, offset and stream database the file names, to continue partially; a
+ * primary keeps them as its secondary history, for its replicas to. A truncated or corrupt file, a duplicate key, a
  * database beyond `databases` stop the start with {@link RdbLoadError},
  * which names the file and the byte offset.
  */
@@ -16,6 +17,7 @@ import { KvError } from "../errors.js";
 import { valueCost } from "../commands/mem_estimate.js";
 import { RdbFileError, loadRdb, replInfoOf } from "../rdb/rdb_file.js";
 import { restoreReplica } from "../replication/replica_control.js";
+import { restorePrimary } from "../replication/primary.js";
 import { shardOf } from "../server/router.js";
 import type { KvInstance } from "../server/instance.js";
 import { ErrorReply } from "../resp/reply.js";
@@ -47,6 +49,8 @@ export interface RdbCounts {
   expired: number;
   /** The file's AUX fields. */
   aux: Map<string, string>;
+  /** The keys skipped as expired, by database (a restored primary's backlog gets their DELs). */
+  expiredKeys: [number, string][];
 }
 
 /**
@@ -61,6 +65,7 @@ export function loadRdbInto(inst: KvInstance, buf: Uint8Array, keyspaces: readon
   let keys = 0;
   let expired = 0;
   const aux = new Map<string, string>();
+  const expiredKeys: [number, string][] = [];
   const databases = inst.config.get("databases");
   const functions = inst.scripting.functions;
   const mask = keyspaces.length - 1;
@@ -74,6 +79,7 @@ export function loadRdbInto(inst: KvInstance, buf: Uint8Array, keyspaces: readon
         if (at !== undefined && now !== null && at < now) {
           if (d.data.has(key)) return false;
           expired++;
+          expiredKeys.push([db, key]);
           return;
         }
         // One Map operation per key, no events, not a change (Db.loadKey): the keyspace is not served yet.
@@ -91,7 +97,7 @@ export function loadRdbInto(inst: KvInstance, buf: Uint8Array, keyspaces: readon
     inst.config.get("rdbchecksum"),
   );
   for (const ks of keyspaces) ks.settle(valueCost);
-  return { keys, expired, aux };
+  return { keys, expired, aux, expiredKeys };
 }
 
 export interface RdbLoaded {
@@ -122,8 +128,9 @@ export function loadRdbAtStart(inst: KvInstance, now = Date.now()): RdbLoaded | 
     throw e;
   }
   const { keys, expired } = counts;
-  const info = replica ? replInfoOf(counts.aux) : null;
-  if (info !== null) restoreReplica(inst.repl, info, inst.config.get("repl-backlog-size"));
+  const info = replInfoOf(counts.aux);
+  if (info !== null && replica) restoreReplica(inst.repl, info, inst.config.get("repl-backlog-size"));
+  else if (info !== null) restorePrimary(inst, info, counts.expiredKeys);
   const st = rdbStatus(inst);
   st.lastLoadKeysLoaded = keys - expired;
   st.lastLoadKeysExpired = expired;

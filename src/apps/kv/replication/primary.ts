@@ -31,6 +31,7 @@ import { FLUSHSHARD, MCFLAGS, SWAPDBSHARD, encodeCommand } from "../aof/aof_form
 import { AsyncDone } from "../server/messages.js";
 import { ErrorReply } from "../resp/reply.js";
 import { NO_REPLID, newReplId } from "./repl_state.js";
+import { type RdbReplInfo } from "../rdb/rdb_file.js";
 
 /** What feedAppend reads of an AofAppend (aof/persistence.ts, which imports this file). */
 export interface StreamSource {
@@ -45,15 +46,17 @@ export interface StreamSource {
 export class StreamCut {
   constructor(
     readonly job: Proc,
-    readonly link: ReplicaLink,
+    /** The replica a full sync is for; null for an RDB file's cut, which only asks where the stream is. */
+    readonly link: ReplicaLink | null,
   ) {}
 }
 
-/** The writer's answer to a {@link StreamCut}: the offset of the snapshot. */
+/** The writer's answer to a {@link StreamCut}: the offset of the snapshot, and the database the stream last selected (-1: none). */
 export class StreamCutDone {
   constructor(
-    readonly link: ReplicaLink,
+    readonly link: ReplicaLink | null,
     readonly offset: number,
+    readonly streamDb: number,
   ) {}
 }
 
@@ -63,10 +66,40 @@ export class StreamCutDone {
  * database again, as Redis resets slaveseldb for a full sync.
  */
 export function onStreamCut(inst: KvInstance, m: StreamCut): void {
-  inst.repl.streamDb = -1;
-  m.link.startOffset = inst.repl.offset;
-  m.link.state = "send_bulk";
-  m.job.rt.deliver(m.job, new StreamCutDone(m.link, inst.repl.offset));
+  const repl = inst.repl;
+  const done = new StreamCutDone(m.link, repl.offset, repl.streamDb);
+  if (m.link !== null) {
+    repl.streamDb = -1;
+    m.link.startOffset = repl.offset;
+    m.link.state = "send_bulk";
+  }
+  m.job.rt.deliver(m.job, done);
+}
+
+/**
+ * A primary started from an RDB file that names its place in a stream
+ * (Redis' loadDataFromDisk on a master): that history becomes the
+ * secondary id up to the file's offset, so the replicas that had it
+ * continue partially; the keys the load dropped as expired go into the new
+ * backlog as DELs, as Redis propagates them while loading.
+ */
+export function restorePrimary(inst: KvInstance, info: RdbReplInfo, expired: readonly (readonly [number, string])[]): void {
+  const repl = inst.repl;
+  repl.replid2 = info.replid;
+  repl.secondOffset = info.offset + 1;
+  repl.offset = info.offset;
+  repl.streamDb = -1;
+  repl.ensureBacklog(inst.config.get("repl-backlog-size"));
+  primaryState(inst).everHadReplicas = true;
+  for (const [db, key] of expired) {
+    let text = "";
+    if (db !== repl.streamDb) {
+      repl.streamDb = db;
+      text = encodeCommand(["SELECT", String(db)]);
+    }
+    repl.feed(Buffer.from(text + encodeCommand(["DEL", key]), "latin1"));
+  }
+  inst.updateLogsWrites();
 }
 
 /**

@@ -25,7 +25,7 @@ import { type Proc } from "../../../runtime/process.js";
 import type { KvInstance } from "../server/instance.js";
 import type { Session } from "../server/session.js";
 import { step, unlockAll } from "../server/txn.js";
-import { type RdbDbSource, rdbChunks } from "../rdb/rdb_file.js";
+import { type RdbDbSource, type RdbReplInfo, rdbChunks } from "../rdb/rdb_file.js";
 import { type ShardSnapshot, takeSnapshot } from "../rdb/rdb_snapshot.js";
 import { parseInt64 } from "../commands/numbers.js";
 import { NOT_AN_INTEGER } from "../commands/shared.js";
@@ -98,6 +98,27 @@ function peerIp(remote: string): string {
 
 function log(p: Proc, text: string, level: "notice" | "warning" = "notice"): void {
   p.rt.logger({ level, what: "kv_repl", text });
+}
+
+/**
+ * Where this primary's stream is at a snapshot taken now, every shard held
+ * (Redis' rdbPopulateSaveInfo on a master with a backlog): the writer
+ * answers once it has fed every write sent before the cut. Null without a
+ * backlog, on a replica (replica_control.ts has its own), or when the
+ * writer does not answer: the file then names no place, and its replicas
+ * sync in full after a restart.
+ */
+export function* primarySaveInfo(inst: KvInstance): Generator<unknown, RdbReplInfo | null, unknown> {
+  if (inst.repl.primary !== null || inst.repl.backlog === null) return null;
+  const self = current! as Proc;
+  const w = self.rt.whereis(inst.names.writer);
+  if (w === undefined) return null;
+  w.rt.deliver(w, new StreamCut(self, null));
+  const m = yield* receive((x: unknown): x is StreamCutDone => x instanceof StreamCutDone && x.link === null, after(CUT_TIMEOUT_MS, () => null));
+  if (m === null) return null;
+  const done = m as StreamCutDone;
+  // The next write selects anyway: 0 lets a restarted replica take the place (rdb.c's comment on slaveseldb -1).
+  return { replid: inst.repl.replid, offset: done.offset, streamDb: done.streamDb === -1 ? 0 : done.streamDb };
 }
 
 function* fullSync(inst: KvInstance, link: ReplicaLink, psync: boolean, eof: boolean): Generator<unknown, void, unknown> {
