@@ -435,7 +435,9 @@ export function startStreaming(inst: KvInstance): void {
 export function attach(inst: KvInstance, link: ReplicaLink): void {
   const ps = primaryState(inst);
   ps.links.push(link);
-  (link.conn.x().onExit ??= []).push(() => {
+  // First of the connection's exit hooks: this turn's stream bytes are written before its socket closes.
+  (link.conn.x().onExit ??= []).unshift(() => {
+    link.flush();
     link.closed = true;
     detach(inst, link);
   });
