@@ -17,7 +17,9 @@
  *
  * MODE: `cast` (N casts from one process, then one call: bench/gen_server.ts's
  * gs_cast), `cast_busy` (the same while another process is always runnable:
- * direct casts then stop at the turn's budget and the rest are queued), `call` (N sequential calls from one process), `call100` (100
+ * direct casts then stop at the turn's budget and the rest are queued),
+ * `cast_aged` (`cast` with the server and the sender moved to the old
+ * generation first, as in a system that has run a while), `call` (N sequential calls from one process), `call100` (100
  * client processes, N/100 calls each), `callasync` (N calls awaited from
  * plain async code), `kv` (N operations of the kv anchor's client: half
  * casts, half calls), `ring_receive` (N hops around bench/ring.ts's ring of
@@ -46,6 +48,19 @@ async function runMode(mode: string, n: number): Promise<void> {
       const got = await run(function* () {
         for (let i = 0; i < n; i++) cast(server, INC);
         return yield* call(server, COUNT, Infinity);
+      });
+      if (got !== n) throw new Error(`cast count ${got} != ${n}`);
+      return;
+    }
+    case "cast_aged": {
+      const server = await GenServer.start(new Counter(), undefined);
+      const got = await run(function* () {
+        // Some scavenges before the loop: this process and the server are promoted (a loop of direct casts allocates nothing).
+        let junk: unknown[] = [];
+        for (let i = 0; i < 400_000; i++) junk.push({ i });
+        junk = [];
+        for (let i = 0; i < n; i++) cast(server, INC);
+        return (yield* call(server, COUNT, Infinity)) + junk.length;
       });
       if (got !== n) throw new Error(`cast count ${got} != ${n}`);
       return;
