@@ -55,9 +55,13 @@ async function runMode(mode: string, n: number): Promise<void> {
     case "cast_aged": {
       const server = await GenServer.start(new Counter(), undefined);
       const got = await run(function* () {
-        // Some scavenges before the loop: this process and the server are promoted (a loop of direct casts allocates nothing).
+        // Scavenges before the loop, so that this process and the server are promoted (a loop of direct
+        // casts allocates nothing). Short-lived garbage: kept objects would be pretenured, and scavenges stop.
         let junk: unknown[] = [];
-        for (let i = 0; i < 400_000; i++) junk.push({ i });
+        for (let i = 0; i < 2_000_000; i++) {
+          junk.push({ i });
+          if (junk.length === 1000) junk = [];
+        }
         junk = [];
         for (let i = 0; i < n; i++) cast(server, INC);
         return (yield* call(server, COUNT, Infinity)) + junk.length;
