@@ -257,6 +257,7 @@ export class Runtime {
     const sender = current;
     if (p === sender || this.nested || p.m0 !== EMPTY || p.q !== null || (sender === null && this.draining)) return false;
     if (this.woken.length + this.busy.length !== 0 && this.directLeft-- <= 0) return false;
+    const senderAlive = sender !== null && (sender.flags & DEAD) === 0;
     this.nested = true;
     setCurrent(p);
     try {
@@ -270,7 +271,7 @@ export class Runtime {
     p.reds++;
     this.used++;
     // The server killed its sender (a link, an exit signal): unwind it, as a direct call does.
-    if (sender !== null && sender.flags & DEAD) throw new ExitException(sender.ext!.exitReason);
+    if (senderAlive && sender.flags & DEAD) throw new ExitException(sender.ext!.exitReason);
     return true;
   }
 
