@@ -16,7 +16,10 @@
  *     adds Node flags to the measured runs (a young-generation size, say).
  *
  * MODE: `cast` (N casts from one process, then one call: bench/gen_server.ts's
- * gs_cast), `call` (N sequential calls from one process), `call100` (100
+ * gs_cast), `cast_busy` (the same while another process is always runnable:
+ * direct casts then stop at the turn's budget and the rest are queued),
+ * `cast_aged` (`cast` with the server and the sender moved to the old
+ * generation first, as in a system that has run a while), `call` (N sequential calls from one process), `call100` (100
  * client processes, N/100 calls each), `callasync` (N calls awaited from
  * plain async code), `kv` (N operations of the kv anchor's client: half
  * casts, half calls), `ring_receive` (N hops around bench/ring.ts's ring of
@@ -29,7 +32,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { GenServer, call, cast } from "../src/index.js";
-import { receive, run, self, send, spawn } from "../src/index.js";
+import { receive, run, self, send, spawn, yieldNow } from "../src/index.js";
 import { pollute } from "./pollute.js";
 import { COUNT, Counter, DONE, Echo, INC, Kv, PING, kvClient } from "./gen_server_servers.js";
 import { bareCallRoundTrips, bareCasts, bareGeneratorRing, bareKvOps, bareRefReceives } from "./floors.js";
@@ -42,6 +45,35 @@ async function runMode(mode: string, n: number): Promise<void> {
   switch (mode) {
     case "cast": {
       const server = await GenServer.start(new Counter(), undefined);
+      const got = await run(function* () {
+        for (let i = 0; i < n; i++) cast(server, INC);
+        return yield* call(server, COUNT, Infinity);
+      });
+      if (got !== n) throw new Error(`cast count ${got} != ${n}`);
+      return;
+    }
+    case "cast_aged": {
+      const server = await GenServer.start(new Counter(), undefined);
+      const got = await run(function* () {
+        // Scavenges before the loop, so that this process and the server are promoted (a loop of direct
+        // casts allocates nothing). Short-lived garbage: kept objects would be pretenured, and scavenges stop.
+        let junk: unknown[] = [];
+        for (let i = 0; i < 2_000_000; i++) {
+          junk.push({ i });
+          if (junk.length === 1000) junk = [];
+        }
+        junk = [];
+        for (let i = 0; i < n; i++) cast(server, INC);
+        return (yield* call(server, COUNT, Infinity)) + junk.length;
+      });
+      if (got !== n) throw new Error(`cast count ${got} != ${n}`);
+      return;
+    }
+    case "cast_busy": {
+      const server = await GenServer.start(new Counter(), undefined);
+      spawn(function* () {
+        for (;;) yield* yieldNow(); // never waits: the run queue is never empty
+      });
       const got = await run(function* () {
         for (let i = 0; i < n; i++) cast(server, INC);
         return yield* call(server, COUNT, Infinity);

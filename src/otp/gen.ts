@@ -89,6 +89,7 @@ export function reply<R>(from: From<R>, value: R): void {
 
 /** Sends a cast: `{'$gen_cast', Request}`. Never fails, even if the server is gone (as in Erlang). */
 export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, request: Cast): void {
+  if (server instanceof Proc) return server.rt.deliverCast(server, request); // the common case first: a local pid
   const rt = runtime();
   const via = server instanceof Via ? server : viaOfTuple(server);
   if (via !== undefined) {
@@ -102,8 +103,7 @@ export function cast<C extends CallSpec, Cast>(server: ServerRef<C, Cast>, reque
         // not a node any more: dropped
       }
     }
-  } else if (server instanceof Proc) server.rt.deliverCast(server, request);
-  else if (server instanceof Pid || server instanceof Tuple) {
+  } else if (server instanceof Pid || server instanceof Tuple) {
     try {
       rt.send(server, t(GEN_CAST, request));
     } catch {

@@ -26,7 +26,7 @@ import { Tuple, t } from "../term/tuple.js";
 import { BAD_CALL, BAD_CAST, BAD_RETURN, ERROR, EXIT, GEN_CALL, GEN_CAST, IGNORE, NORMAL, OK, TIMEOUT } from "../runtime/atoms.js";
 import { current } from "../runtime/current.js";
 import { register } from "../runtime/erlang.js";
-import { type Actor, CastMsg, KEPT, NOT_DIRECT, TRAP_EXIT, unbox } from "../runtime/process.js";
+import { type Actor, CastMsg, DEAD, KEPT, NOT_DIRECT, TRAP_EXIT, unbox } from "../runtime/process.js";
 import { ExitException, isQuietReason } from "../runtime/signals.js";
 import { type Timer } from "../runtime/timers.js";
 import { type CallSpec, type From, type ServerRef, reply as sendReply } from "./gen.js";
@@ -482,10 +482,31 @@ export class ServerLoop implements Actor {
   private handleCastMsg(msg: CastMsg): void {
     if (this.timer !== null) this.cancelTimeout();
     if (this.suspended || this.stats !== null || this.trace) return this.handleMsg(unbox(msg)); // sys sees and holds the tuple
+    this.onCast(msg.req);
+  }
+
+  /**
+   * A direct cast (see `Runtime.castNow`): handled now, as a queued one
+   * would be; false (nothing done) while sys must see it (suspended,
+   * statistics, trace), and the cast is then queued.
+   */
+  castNow(request: unknown): boolean {
+    if (this.suspended || this.stats !== null || this.trace) return false;
+    if (this.timer !== null) this.cancelTimeout();
+    this.onCast(request);
+    return true;
+  }
+
+  private onCast(request: unknown): void {
     try {
-      this.onResult(this.mod.handleCast(msg.req, this.state), msg);
+      const r = this.mod.handleCast(request, this.state);
+      if (r.$ === "noreply") {
+        this.state = r.state;
+        return this.applyNext(r.next);
+      }
+      this.onResult(r, t(GEN_CAST, request)); // the tuple only for a stop's report
     } catch (e) {
-      this.crash(e, unbox(msg));
+      this.crash(e, t(GEN_CAST, request));
     }
   }
 
@@ -563,7 +584,7 @@ export class ServerLoop implements Actor {
         return this.applyNext(r.next);
       case "stop":
         this.state = r.state;
-        return this.terminate(r.reason, unbox(msg));
+        return this.terminate(r.reason, msg);
       default:
         throw new ExitException(t(BAD_RETURN, r));
     }
@@ -614,7 +635,8 @@ export class ServerLoop implements Actor {
 
   /** A callback threw: `terminate` still runs, then the server exits with the reason. */
   private crash(e: unknown, lastMsg: unknown): never {
-    if (e instanceof ExitException && terminated.has(e)) throw e;
+    // Already ended, or killed meanwhile (a direct cast's server killed it): no terminate for a killed process.
+    if ((e instanceof ExitException && terminated.has(e)) || current!.flags & DEAD) throw e;
     const reason = e instanceof ExitException ? e.reason : e;
     return this.terminate(reason, lastMsg);
   }

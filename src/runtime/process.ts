@@ -36,6 +36,12 @@ export interface Actor<M = unknown> {
    * or {@link KEPT} when it ran but the reply goes through the mailbox.
    */
   callNow?(request: unknown, from: unknown): unknown;
+  /**
+   * Handles a cast at once, inside the sender's turn, while the process is
+   * idle (GenServer's loop; see `Runtime.deliverCast`). False when it cannot
+   * (nothing happened: queue the cast).
+   */
+  castNow?(request: unknown): boolean;
 }
 
 /** {@link Actor.callNow}: not handled, the request must be sent. */

@@ -114,8 +114,14 @@ export class Runtime {
   messagesDelivered = 0;
   /** Process turns run since start (statistics(context_switches)). */
   private turnsRun = 0;
-  /** Direct calls the running process may still make this turn (see {@link directCall}). */
+  /** Direct calls (and casts, while others wait) the running process may still make this turn (see {@link directCall}). */
   private directLeft = 0;
+  /**
+   * A process runs inside another's turn (a direct call or cast, or a
+   * target's queued messages run early): casts made now are queued, so
+   * direct handlers never nest and no process on the stack is re-entered.
+   */
+  private nested = false;
 
   constructor(opts: RuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -225,9 +231,57 @@ export class Runtime {
     if (this.freeze) return this.deliver(p, t(GEN_CAST, req));
     this.messagesDelivered++;
     const beh = p.beh;
-    if (beh !== null && beh.casts === true && p.co === null) p.enqueueCast(req);
-    else p.enqueue(t(GEN_CAST, req));
+    if (beh !== null && beh.casts === true && p.co === null) {
+      if (beh.castNow !== undefined && this.castNow(p, req)) return;
+      p.enqueueCast(req);
+    } else p.enqueue(t(GEN_CAST, req));
     if ((p.flags & SCHEDULED) === 0) this.schedule(p);
+  }
+
+  /**
+   * A direct cast: `p`, idle (no coroutine, an empty mailbox), handles `req`
+   * now, as its own turn inside the sender's (current is `p`, a throw is
+   * `p`'s crash), instead of queueing it. Erlang allows this schedule: the
+   * cast was next in `p`'s mailbox and `p` could have run right after the
+   * send. False when it must be queued: the sender is `p`, a handler already
+   * runs inside another's turn (no nesting), the scheduler is draining and
+   * the sender is no process, `p` has queued messages (unlike a call, whose
+   * caller waits anyway, they are not run early: `p` takes them, and the
+   * cast behind them, in its own turn), `p` is under sys debug, or the
+   * turn's direct budget is spent while others wait. That last rule is the
+   * fairness one: a casting loop cannot yield as a caller does, so with an
+   * empty run queue casts run directly without limit (running `p` now delays
+   * nobody), and otherwise at most the turn's budget of direct calls and casts.
+   */
+  private castNow(p: Proc, req: unknown): boolean {
+    const sender = current;
+    if (p === sender || this.nested || p.m0 !== EMPTY || p.q !== null || (sender === null && this.draining)) return false;
+    if (this.woken.length + this.busy.length !== 0 && this.directLeft-- <= 0) return false;
+    const senderAlive = sender !== null && (sender.flags & DEAD) === 0;
+    this.nested = true;
+    setCurrent(p);
+    try {
+      if (!p.beh!.castNow!(req)) return false;
+    } catch (e) {
+      this.crashed(p, e);
+    } finally {
+      this.nested = false;
+      setCurrent(sender);
+    }
+    p.reds++;
+    this.used++;
+    // The server killed its sender (a link, an exit signal): unwind it, as a direct call does.
+    if (senderAlive && sender.flags & DEAD) throw new ExitException(sender.ext!.exitReason);
+    return true;
+  }
+
+  /** Runs `p`'s queued messages now, as its turn (they come before anything sent next): true when it is idle after. */
+  private runQueued(p: Proc): boolean {
+    const nested = this.nested;
+    this.nested = true;
+    this.run(p);
+    this.nested = nested;
+    return (p.flags & DEAD) === 0 && p.co === null && p.m0 === EMPTY && p.q === null;
   }
 
   /** Sends to a pid (local or remote), an alias, a registered name or `{Name, Node}`. */
@@ -280,9 +334,7 @@ export class Runtime {
     if (p.rt !== this || p === caller || this.freeze || (p.flags & DEAD) !== 0 || p.co !== null) return false;
     const beh = p.beh;
     if (beh === null || beh.callNow === undefined || (caller === null && this.draining)) return false;
-    if (p.m0 === EMPTY && p.q === null) return true;
-    this.run(p);
-    return (p.flags & DEAD) === 0 && p.co === null && p.m0 === EMPTY && p.q === null;
+    return (p.m0 === EMPTY && p.q === null) || this.runQueued(p);
   }
 
   /**
@@ -304,6 +356,8 @@ export class Runtime {
    */
   directCall(p: Proc, request: unknown, from: unknown): unknown {
     const prev = current;
+    const nested = this.nested;
+    this.nested = true;
     setCurrent(p);
     try {
       const r = p.beh!.callNow!(request, from);
@@ -319,6 +373,7 @@ export class Runtime {
       this.crashed(p, e);
       return KEPT;
     } finally {
+      this.nested = nested;
       setCurrent(prev);
     }
   }
