@@ -22,10 +22,24 @@ export function mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
   return op.np > 0;
 }
 
+/** Where a wait starts scanning: after the receive marker when every pattern names the marker's reference. */
+export function scanStart(p: Proc, op: WaitOp<unknown>): number {
+  const x = p.ext;
+  return x !== null && x.markerRef !== null && x.marker > 0 && mentionsMarker(op, x.markerRef) ? x.marker : 0;
+}
+
 /** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
 export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
-  if (w instanceof CustomReceive) return tryCustom(rt, p, w);
-  const op = w as ReceiveOp<unknown>;
+  const v = w instanceof CustomReceive ? scanCustom(rt, p, w) : scan(rt, p, w as ReceiveOp<unknown>);
+  return v === NO_MATCH ? noMatch(rt, p, w) : v;
+}
+
+/**
+ * Takes the first message from the save pointer that matches a clause and
+ * returns the clause's value; NO_MATCH (the save pointer moved past every
+ * message tried) when none does. Arms or fires no timer.
+ */
+export function scan(rt: Runtime, p: Proc, op: ReceiveOp<unknown>): unknown {
   const pats = op.pats;
   if (p.flags & BOXED) p.unboxAll();
   if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
@@ -58,23 +72,24 @@ export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
     }
   } else {
     for (let i = op.scanned; i < n; i++) {
-    const m = p.at(i);
-    for (let c = 0; c < np; c++) {
-      if (matches(pats[c], m)) {
-        p.removeAt(i);
-        clearAfter(rt, p);
-        op.state = FREE;
-        const bodies = op.bodies;
-        const body = bodies === null ? null : bodies[c]!;
-        return body === null ? m : body(m as never);
+      const m = p.at(i);
+      for (let c = 0; c < np; c++) {
+        if (matches(pats[c], m)) {
+          p.removeAt(i);
+          clearAfter(rt, p);
+          op.state = FREE;
+          const bodies = op.bodies;
+          const body = bodies === null ? null : bodies[c]!;
+          return body === null ? m : body(m as never);
+        }
       }
     }
   }
-  }
-  return noMatch(rt, p, op, n);
+  op.scanned = n;
+  return NO_MATCH;
 }
 
-function tryCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {
+function scanCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {
   const n = p.queueLength;
   for (let i = op.scanned; i < n; i++) {
     const m = p.at(i);
@@ -85,12 +100,12 @@ function tryCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {
       return op.take(m);
     }
   }
-  return noMatch(rt, p, op, n);
+  op.scanned = n;
+  return NO_MATCH;
 }
 
-/** Nothing matched among the first `n` messages: time out now, or arm the `after` timer. */
-function noMatch(rt: Runtime, p: Proc, op: WaitOp<unknown>, n: number): unknown {
-  op.scanned = n;
+/** Nothing matched up to the save pointer: time out now, or arm the `after` timer. */
+function noMatch(rt: Runtime, p: Proc, op: WaitOp<unknown>): unknown {
   if (op.timedOut || op.timeout === 0) {
     clearAfter(rt, p);
     op.state = FREE;

@@ -21,7 +21,7 @@ import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
 import { type Actor, BOXED, CastMsg, DEAD, EMPTY, KEPT, LocalRef, NOT_DIRECT, Proc, SCHEDULED, unbox } from "./process.js";
-import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
+import { AwaitOp, CustomReceive, answerStep, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
@@ -29,7 +29,7 @@ import { RunQueue } from "./run_queue.js";
 import { microtask } from "./microtask.js";
 import { type DistEntry, type RemoteRouter } from "./dist_entry.js";
 import { WireIds } from "./wire_ids.js";
-import { NO_MATCH, clearAfter, mentionsMarker, tryReceive } from "./matching.js";
+import { NO_MATCH, clearAfter, scan, scanStart, tryReceive } from "./matching.js";
 
 export interface RuntimeOptions {
   /** Time source; a `VirtualClock` makes timers run only on `advance`. */
@@ -114,8 +114,12 @@ export class Runtime {
   messagesDelivered = 0;
   /** Process turns run since start (statistics(context_switches)). */
   private turnsRun = 0;
-  /** Direct calls the running process may still make this turn (see {@link directCall}). */
-  private directLeft = 0;
+  /**
+   * Direct calls and at-once receives the running process may still make
+   * this turn (see {@link directCall}, {@link receiveNow}): neither suspends
+   * it, so this is what makes it give up its turn.
+   */
+  private syncLeft = 0;
 
   constructor(opts: RuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -291,7 +295,7 @@ export class Runtime {
    * completes, then it yields).
    */
   directTurn(): boolean {
-    return this.directLeft-- > 0;
+    return this.syncLeft-- > 0;
   }
 
   /**
@@ -321,6 +325,34 @@ export class Runtime {
     } finally {
       setCurrent(prev);
     }
+  }
+
+  /**
+   * `p`, running, reached `yield* op` (a {@link ReceiveOp} with messages to
+   * look at): takes the matching message now and leaves its clause's value
+   * in `op.answer`, so the process goes on without a trip through the
+   * scheduler. When nothing matches, the op waits with its save pointer past
+   * what was tried. Once the turn's budget is spent it does nothing: the
+   * process yields in the receive ({@link step}).
+   */
+  receiveNow(p: Proc, op: ReceiveOp<unknown>): void {
+    if (this.syncLeft <= 0) return;
+    op.state = OP_WAITING;
+    op.timedOut = false;
+    op.scanned = scanStart(p, op);
+    let v: unknown;
+    try {
+      v = scan(this, p, op);
+    } catch (e) {
+      op.state = FREE; // a pattern threw: the process gets the error at its `yield*`, and its op back
+      throw e;
+    }
+    if (v === NO_MATCH) return;
+    this.syncLeft--;
+    this.used++;
+    p.reds++;
+    answerStep(v);
+    op.answered = true;
   }
 
   /** A fresh reference that sets no receive marker. */
@@ -473,7 +505,7 @@ export class Runtime {
           } else break;
           p.flags &= ~SCHEDULED;
           if (p.flags & DEAD) continue;
-          this.directLeft = this.budget;
+          this.syncLeft = this.budget;
           // Fast paths for exactly one queued message (a ring hop, a call's request or reply).
           const one = p.q === null && p.m0 !== EMPTY;
           if (one && p.co === null && p.beh !== null) this.runOne(p);
@@ -663,6 +695,7 @@ export class Runtime {
             try {
               v = tryReceive(this, p, w);
             } catch (e) {
+              w.state = FREE;
               v = e;
               thrown = true;
             }
@@ -725,14 +758,23 @@ export class Runtime {
     }
     const op = r.value;
     if (op instanceof WaitOp) {
-      op.state = OP_WAITING;
-      op.timedOut = false;
-      const x = p.ext;
-      op.scanned =
-        x !== null && x.markerRef !== null && x.marker > 0 && mentionsMarker(op as WaitOp<unknown>, x.markerRef) ? x.marker : 0;
+      if (op.state !== OP_WAITING) {
+        // Not tried at its `yield*` (receiveNow).
+        op.state = OP_WAITING;
+        op.timedOut = false;
+        op.scanned = scanStart(p, op as WaitOp<unknown>);
+      }
       p.wait = op;
+      if (p.queueLength > op.scanned) {
+        // A receive not tried because the turn's budget is spent: the turn ends here.
+        if (this.syncLeft <= 0 && op instanceof ReceiveOp) {
+          if ((p.flags & SCHEDULED) === 0) this.requeue(p);
+          return false;
+        }
+        return true;
+      }
       // Nothing new to look at and no timeout to arm: blocked until a message arrives.
-      return op.timeout !== Infinity || p.queueLength > op.scanned;
+      return op.timeout !== Infinity;
     }
     if (op instanceof AwaitOp) {
       p.wait = op;
