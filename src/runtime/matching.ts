@@ -4,6 +4,7 @@
  * matches, the `after` timer is armed (or fires at once for `after(0)`).
  */
 import { Atom } from "../term/atom.js";
+import { Tuple } from "../term/tuple.js";
 import { type Ref } from "../term/identifiers.js";
 import { matches, mentions } from "./pattern.js";
 import { BOXED, DEAD, EMPTY, type Proc, SCHEDULED } from "./process.js";
@@ -15,8 +16,11 @@ export const NO_MATCH: unique symbol = Symbol("no match");
 
 /** True when every pattern of the op names `ref`, so older messages can be skipped. */
 export function mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
-  if (op instanceof CustomReceive) return op.key === ref;
-  if (!(op instanceof ReceiveOp)) return false;
+  if (op instanceof ReceiveOp) return patternsMention(op, ref);
+  return op instanceof CustomReceive && op.key === ref;
+}
+
+function patternsMention(op: ReceiveOp<unknown>, ref: Ref): boolean {
   const pats = op.pats;
   for (let i = 0; i < op.np; i++) if (!mentions(pats[i], ref)) return false;
   return op.np > 0;
@@ -26,6 +30,12 @@ export function mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
 export function scanStart(p: Proc, op: WaitOp<unknown>): number {
   const x = p.ext;
   return x !== null && x.markerRef !== null && x.marker > 0 && mentionsMarker(op, x.markerRef) ? x.marker : 0;
+}
+
+/** {@link scanStart} for a receive op (its class known: no `instanceof` walk). */
+export function receiveStart(p: Proc, op: ReceiveOp<unknown>): number {
+  const x = p.ext;
+  return x !== null && x.markerRef !== null && x.marker > 0 && patternsMention(op, x.markerRef) ? x.marker : 0;
 }
 
 /** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
@@ -46,47 +56,45 @@ export function scan(rt: Runtime, p: Proc, op: ReceiveOp<unknown>): unknown {
     // Fast path: the only message sits in the inline slot.
     const m = p.m0;
     const np = op.np;
-    for (let c = 0; c < np; c++) {
-      if (matches(pats[c], m)) {
-        p.shift();
-        if (p.ext !== null) clearAfter(rt, p);
-        op.state = FREE;
-        const bodies = op.bodies;
-        const body = bodies === null ? null : bodies[c]!;
-        return body === null ? m : body(m as never);
-      }
-    }
+    for (let c = 0; c < np; c++) if (matches(pats[c], m)) return took(rt, p, op, 0, c, m);
   }
   const n = p.queueLength;
   const np = op.np;
-  if (np === 1 && pats[0] instanceof Atom) {
+  if (np === 1 && !Array.isArray(pats[0]) && pats[0] instanceof Atom) {
     // One atom pattern: identity comparisons only (the common `receive stop -> ...`).
     const a = pats[0];
     for (let i = op.scanned; i < n; i++) {
-      if (p.at(i) === a) {
-        p.removeAt(i);
-        clearAfter(rt, p);
-        op.state = FREE;
-        return op.bodies === null ? a : op.bodies[0]!(a as never);
-      }
+      if (p.at(i) === a) return took(rt, p, op, i, 0, a);
+    }
+  } else if (np === 1 && Array.isArray(pats[0])) {
+    // One tuple pattern (`[ref, x]`, `[tag, _]`): its elements compared by identity before any call.
+    const pat = pats[0] as unknown[];
+    const len = pat.length;
+    for (let i = op.scanned; i < n; i++) {
+      const m = p.at(i);
+      if (!(m instanceof Tuple) || m.length !== len) continue;
+      let k = 0;
+      while (k < len && (pat[k] === m[k] || matches(pat[k], m[k]))) k++;
+      if (k === len) return took(rt, p, op, i, 0, m);
     }
   } else {
     for (let i = op.scanned; i < n; i++) {
       const m = p.at(i);
-      for (let c = 0; c < np; c++) {
-        if (matches(pats[c], m)) {
-          p.removeAt(i);
-          clearAfter(rt, p);
-          op.state = FREE;
-          const bodies = op.bodies;
-          const body = bodies === null ? null : bodies[c]!;
-          return body === null ? m : body(m as never);
-        }
-      }
+      for (let c = 0; c < np; c++) if (matches(pats[c], m)) return took(rt, p, op, i, c, m);
     }
   }
   op.scanned = n;
   return NO_MATCH;
+}
+
+/** Message `i` matched clause `c`: takes it and returns the clause's value. */
+function took(rt: Runtime, p: Proc, op: ReceiveOp<unknown>, i: number, c: number, m: unknown): unknown {
+  p.removeAt(i);
+  clearAfter(rt, p);
+  op.state = FREE;
+  const bodies = op.bodies;
+  const body = bodies === null ? null : bodies[c]!;
+  return body === null ? m : body(m as never);
 }
 
 function scanCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {

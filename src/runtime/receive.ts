@@ -223,17 +223,22 @@ export function receive(a?: unknown, b?: unknown, c?: unknown): ReceiveOp<unknow
 }
 
 function addItem(op: ReceiveOp<unknown>, it: unknown): void {
-  if (it instanceof Clause) {
-    if (op.bodies === null) op.bodies = new Array<null>(op.np).fill(null);
-    op.bodies[op.np] = it.body;
-    op.pats[op.np++] = it.pattern;
-  } else if (it instanceof After) {
-    op.timeout = it.ms;
-    op.onTimeout = it.body;
-  } else {
-    if (op.bodies !== null) op.bodies[op.np] = null;
-    op.pats[op.np++] = it;
+  // A predicate, a value or a tuple pattern skips the `instanceof` walks up its prototype chain.
+  if (typeof it === "object" && it !== null && !Array.isArray(it)) {
+    if (it instanceof Clause) {
+      if (op.bodies === null) op.bodies = new Array<null>(op.np).fill(null);
+      op.bodies[op.np] = it.body;
+      op.pats[op.np++] = it.pattern;
+      return;
+    }
+    if (it instanceof After) {
+      op.timeout = it.ms;
+      op.onTimeout = it.body;
+      return;
+    }
   }
+  if (op.bodies !== null) op.bodies[op.np] = null;
+  op.pats[op.np++] = it;
 }
 
 /** Suspends the process for `ms` (a receive with no clauses and an `after`). */

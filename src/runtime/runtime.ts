@@ -29,7 +29,7 @@ import { RunQueue } from "./run_queue.js";
 import { microtask } from "./microtask.js";
 import { type DistEntry, type RemoteRouter } from "./dist_entry.js";
 import { WireIds } from "./wire_ids.js";
-import { NO_MATCH, clearAfter, scan, scanStart, tryReceive } from "./matching.js";
+import { NO_MATCH, clearAfter, receiveStart, scan, scanStart, tryReceive } from "./matching.js";
 
 export interface RuntimeOptions {
   /** Time source; a `VirtualClock` makes timers run only on `advance`. */
@@ -339,7 +339,7 @@ export class Runtime {
     if (this.syncLeft <= 0) return;
     op.state = OP_WAITING;
     op.timedOut = false;
-    op.scanned = scanStart(p, op);
+    op.scanned = receiveStart(p, op);
     let v: unknown;
     try {
       v = scan(this, p, op);
