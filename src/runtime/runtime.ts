@@ -148,10 +148,10 @@ export class Runtime {
     if (!isActor) {
       const fn = body as () => unknown;
       if (fn instanceof GeneratorFunction) {
-        p.co = (fn as () => Iterator<unknown, unknown, unknown>)();
+        p.setCo((fn as () => Iterator<unknown, unknown, unknown>)());
       } else {
         // A plain function runs once on the first turn; a generator or promise it returns keeps it alive.
-        p.co = NOT_STARTED;
+        p.setCo(NOT_STARTED);
         p.wait = new StartOp(fn);
       }
       if (fn.name) p.x().initialCall = t(JS, atom(fn.name), 0);
@@ -626,7 +626,8 @@ export class Runtime {
         if (!custom.test(m)) return false;
       } else {
         const pat = (w as ReceiveOp<unknown>).pats[0];
-        if (pat !== m && !matches(pat, m)) return false;
+        // A predicate (`isNumber`) called here, not through `matches`.
+        if (pat !== m && !(typeof pat === "function" ? (pat as (x: unknown) => unknown)(m) : matches(pat, m))) return false;
       }
       p.m0 = EMPTY;
       const ext = p.ext;
@@ -662,8 +663,8 @@ export class Runtime {
    * True when the process now runs a coroutine.
    */
   private adopt(p: Proc, r: object): boolean {
-    if (typeof (r as Iterator<unknown>).next === "function") p.co = r as Iterator<unknown, unknown, unknown>;
-    else if (typeof (r as PromiseLike<unknown>).then === "function") p.co = holdPromise(r as PromiseLike<unknown>);
+    if (typeof (r as Iterator<unknown>).next === "function") p.setCo(r as Iterator<unknown, unknown, unknown>);
+    else if (typeof (r as PromiseLike<unknown>).then === "function") p.setCo(holdPromise(r as PromiseLike<unknown>));
     else return false;
     p.wait = null;
     return true;
@@ -711,9 +712,9 @@ export class Runtime {
               p.beh = r as Actor;
               p.co = null;
             } else if (r !== null && typeof r === "object" && typeof (r as Iterator<unknown>).next === "function") {
-              p.co = r as Iterator<unknown, unknown, unknown>;
+              p.setCo(r as Iterator<unknown, unknown, unknown>);
             } else if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") {
-              p.co = holdPromise(r as PromiseLike<unknown>);
+              p.setCo(holdPromise(r as PromiseLike<unknown>));
             } else {
               if (p.ext?.onExit) p.ext.result = r;
               exitProcess(p, NORMAL);
@@ -744,7 +745,7 @@ export class Runtime {
    */
   private step(p: Proc, co: Iterator<unknown, unknown, unknown>, v: unknown, thrown: boolean): boolean {
     p.reds++;
-    const r = thrown ? throwInto(co, v) : co.next(v);
+    const r = thrown ? throwInto(co, v) : p.coNext!.call(co, v);
     if (p.flags & DEAD) return false;
     if (r.done) {
       p.co = null;
