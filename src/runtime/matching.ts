@@ -4,6 +4,7 @@
  * matches, the `after` timer is armed (or fires at once for `after(0)`).
  */
 import { Atom } from "../term/atom.js";
+import { Tuple } from "../term/tuple.js";
 import { type Ref } from "../term/identifiers.js";
 import { matches, mentions } from "./pattern.js";
 import { BOXED, DEAD, EMPTY, type Proc, SCHEDULED } from "./process.js";
@@ -15,66 +16,88 @@ export const NO_MATCH: unique symbol = Symbol("no match");
 
 /** True when every pattern of the op names `ref`, so older messages can be skipped. */
 export function mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
-  if (op instanceof CustomReceive) return op.key === ref;
-  if (!(op instanceof ReceiveOp)) return false;
+  if (op instanceof ReceiveOp) return patternsMention(op, ref);
+  return op instanceof CustomReceive && op.key === ref;
+}
+
+function patternsMention(op: ReceiveOp<unknown>, ref: Ref): boolean {
   const pats = op.pats;
   for (let i = 0; i < op.np; i++) if (!mentions(pats[i], ref)) return false;
   return op.np > 0;
 }
 
+/** Where a wait starts scanning: after the receive marker when every pattern names the marker's reference. */
+export function scanStart(p: Proc, op: WaitOp<unknown>): number {
+  const x = p.ext;
+  return x !== null && x.markerRef !== null && x.marker > 0 && mentionsMarker(op, x.markerRef) ? x.marker : 0;
+}
+
+/** {@link scanStart} for a receive op (its class known: no `instanceof` walk). */
+export function receiveStart(p: Proc, op: ReceiveOp<unknown>): number {
+  const x = p.ext;
+  return x !== null && x.markerRef !== null && x.marker > 0 && patternsMention(op, x.markerRef) ? x.marker : 0;
+}
+
 /** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
 export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
-  if (w instanceof CustomReceive) return tryCustom(rt, p, w);
-  const op = w as ReceiveOp<unknown>;
+  const v = w instanceof CustomReceive ? scanCustom(rt, p, w) : scan(rt, p, w as ReceiveOp<unknown>);
+  return v === NO_MATCH ? noMatch(rt, p, w) : v;
+}
+
+/**
+ * Takes the first message from the save pointer that matches a clause and
+ * returns the clause's value; NO_MATCH (the save pointer moved past every
+ * message tried) when none does. Arms or fires no timer.
+ */
+export function scan(rt: Runtime, p: Proc, op: ReceiveOp<unknown>): unknown {
   const pats = op.pats;
   if (p.flags & BOXED) p.unboxAll();
   if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
     // Fast path: the only message sits in the inline slot.
     const m = p.m0;
     const np = op.np;
-    for (let c = 0; c < np; c++) {
-      if (matches(pats[c], m)) {
-        p.shift();
-        if (p.ext !== null) clearAfter(rt, p);
-        op.state = FREE;
-        const bodies = op.bodies;
-        const body = bodies === null ? null : bodies[c]!;
-        return body === null ? m : body(m as never);
-      }
-    }
+    for (let c = 0; c < np; c++) if (matches(pats[c], m)) return took(rt, p, op, 0, c, m);
   }
   const n = p.queueLength;
   const np = op.np;
-  if (np === 1 && pats[0] instanceof Atom) {
+  if (np === 1 && !Array.isArray(pats[0]) && pats[0] instanceof Atom) {
     // One atom pattern: identity comparisons only (the common `receive stop -> ...`).
     const a = pats[0];
     for (let i = op.scanned; i < n; i++) {
-      if (p.at(i) === a) {
-        p.removeAt(i);
-        clearAfter(rt, p);
-        op.state = FREE;
-        return op.bodies === null ? a : op.bodies[0]!(a as never);
-      }
+      if (p.at(i) === a) return took(rt, p, op, i, 0, a);
+    }
+  } else if (np === 1 && Array.isArray(pats[0])) {
+    // One tuple pattern (`[ref, x]`, `[tag, _]`): its elements compared by identity before any call.
+    const pat = pats[0] as unknown[];
+    const len = pat.length;
+    for (let i = op.scanned; i < n; i++) {
+      const m = p.at(i);
+      if (!(m instanceof Tuple) || m.length !== len) continue;
+      let k = 0;
+      while (k < len && (pat[k] === m[k] || matches(pat[k], m[k]))) k++;
+      if (k === len) return took(rt, p, op, i, 0, m);
     }
   } else {
     for (let i = op.scanned; i < n; i++) {
-    const m = p.at(i);
-    for (let c = 0; c < np; c++) {
-      if (matches(pats[c], m)) {
-        p.removeAt(i);
-        clearAfter(rt, p);
-        op.state = FREE;
-        const bodies = op.bodies;
-        const body = bodies === null ? null : bodies[c]!;
-        return body === null ? m : body(m as never);
-      }
+      const m = p.at(i);
+      for (let c = 0; c < np; c++) if (matches(pats[c], m)) return took(rt, p, op, i, c, m);
     }
   }
-  }
-  return noMatch(rt, p, op, n);
+  op.scanned = n;
+  return NO_MATCH;
 }
 
-function tryCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {
+/** Message `i` matched clause `c`: takes it and returns the clause's value. */
+function took(rt: Runtime, p: Proc, op: ReceiveOp<unknown>, i: number, c: number, m: unknown): unknown {
+  p.removeAt(i);
+  clearAfter(rt, p);
+  op.state = FREE;
+  const bodies = op.bodies;
+  const body = bodies === null ? null : bodies[c]!;
+  return body === null ? m : body(m as never);
+}
+
+function scanCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {
   const n = p.queueLength;
   for (let i = op.scanned; i < n; i++) {
     const m = p.at(i);
@@ -85,12 +108,12 @@ function tryCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {
       return op.take(m);
     }
   }
-  return noMatch(rt, p, op, n);
+  op.scanned = n;
+  return NO_MATCH;
 }
 
-/** Nothing matched among the first `n` messages: time out now, or arm the `after` timer. */
-function noMatch(rt: Runtime, p: Proc, op: WaitOp<unknown>, n: number): unknown {
-  op.scanned = n;
+/** Nothing matched up to the save pointer: time out now, or arm the `after` timer. */
+function noMatch(rt: Runtime, p: Proc, op: WaitOp<unknown>): unknown {
   if (op.timedOut || op.timeout === 0) {
     clearAfter(rt, p);
     op.state = FREE;

@@ -68,21 +68,19 @@ export type Infer<P> = P extends Wildcard
 /** True when `v` matches pattern `p`. A predicate that throws propagates (the process's crash). */
 export function matches(p: unknown, v: unknown): boolean {
   if (p === v) return true;
-  switch (typeof p) {
-    case "function":
-      return (p as (x: unknown) => unknown)(v) ? true : false;
-    case "object":
-      break;
-    default:
-      return equals(p, v);
+  // `typeof x === "..."` tests, not a switch: V8 compiles these to type checks, a switch on `typeof` to a call.
+  if (typeof p === "function") return (p as (x: unknown) => unknown)(v) ? true : false;
+  if (typeof p !== "object") return equals(p, v);
+  if (Array.isArray(p)) {
+    if (!(v instanceof Tuple) || v.length !== p.length) return false;
+    for (let i = 0; i < p.length; i++) {
+      const e: unknown = p[i];
+      if (e !== v[i] && !matches(e, v[i])) return false;
+    }
+    return true;
   }
   if (p === null || p instanceof Atom) return false; // identity failed above
   if (p === _) return true;
-  if (Array.isArray(p)) {
-    if (!(v instanceof Tuple) || v.length !== p.length) return false;
-    for (let i = 0; i < p.length; i++) if (!matches(p[i], v[i])) return false;
-    return true;
-  }
   if (p instanceof ListPattern) {
     const items = p.items;
     if (!Array.isArray(v) || v instanceof Tuple || v.length !== items.length) return false;
@@ -100,6 +98,8 @@ export function matches(p: unknown, v: unknown): boolean {
 /** True when the pattern names this exact reference (so a receive may skip older messages). */
 export function mentions(p: unknown, ref: Ref, depth = 0): boolean {
   if (p === ref) return true;
+  // The common shape first, without a call per element: `[ref, ...]` or `[tag, ref, ...]`.
+  if (depth === 0 && Array.isArray(p) && (p[0] === ref || p[1] === ref)) return true;
   if (depth > 3 || typeof p !== "object" || p === null) return false;
   if (Array.isArray(p)) {
     for (let i = 0; i < p.length; i++) if (mentions(p[i], ref, depth + 1)) return true;

@@ -117,6 +117,12 @@ export class Proc extends Pid {
   reds = 0;
   /** The running coroutine (loop-style body, or a handler that returned a generator). */
   co: Iterator<unknown, unknown, unknown> | null = null;
+  /**
+   * `co.next`, read once when `co` is set (see {@link setCo}): read at each
+   * resume it is a megamorphic load, every generator function giving its
+   * generators their own map.
+   */
+  coNext: Iterator<unknown, unknown, unknown>["next"] | null = null;
   /** What `co` waits for: a ReceiveOp / AwaitOp, or null (ready to step). */
   wait: Op<unknown> | null = null;
   ext: ProcExt | null = null;
@@ -146,6 +152,12 @@ export class Proc extends Pid {
   }
   get creation(): number {
     return this.rt.creation;
+  }
+
+  /** Sets the coroutine that the scheduler resumes. */
+  setCo(co: Iterator<unknown, unknown, unknown>): void {
+    this.co = co;
+    this.coNext = co.next;
   }
 
   x(): ProcExt {

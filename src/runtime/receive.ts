@@ -16,6 +16,7 @@
  */
 import { type Ref } from "../term/identifiers.js";
 import { current } from "./current.js";
+import { EMPTY } from "./process.js";
 import { type Infer } from "./pattern.js";
 
 /** The one result object every operation hands to `yield*`; read at once, so it can be shared. */
@@ -33,6 +34,15 @@ export function doneStep<R>(value: R): IteratorResult<unknown, R> {
   step.done = true;
   step.value = value;
   return step as IteratorResult<unknown, R>;
+}
+
+/**
+ * @internal a receive taken at its `yield*` (`Runtime.receiveNow`): its value
+ * waits in the shared step, which the op's first `next`, called right after,
+ * returns (one store fewer than keeping it on the op).
+ */
+export function answerStep(value: unknown): void {
+  step.value = value;
 }
 
 /** Base of everything a process can `yield*`. */
@@ -124,6 +134,41 @@ export class ReceiveOp<R> extends WaitOp<R> {
   readonly pats: unknown[] = [undefined]; // room for one pattern: a growing empty array would reserve 17 slots
   np = 0;
   bodies: (((m: never) => unknown) | null)[] | null = null;
+  /** Taken at the `yield*`: the first `next` returns the value left by {@link answerStep}. */
+  answered = false;
+
+  /**
+   * `yield*` starts here, in the running process: a message that matches
+   * now is taken now, as the BEAM does, without suspending the process and
+   * resuming it through the scheduler.
+   */
+  override [Symbol.iterator](): Iterator<unknown, R, unknown> {
+    if (this.state !== CREATED) {
+      throw new Error("a receive operation is used once: write `yield* receive(...)` each time, do not keep the operation");
+    }
+    this.started = false;
+    const p = current;
+    if (p !== null && this.np > 0 && (p.m0 !== EMPTY || p.q !== null)) p.rt.receiveNow(p, this);
+    return this;
+  }
+
+  override next(v?: unknown): IteratorResult<unknown, R> {
+    // Writes the shared step itself: small enough to be inlined where the process resumes.
+    if (this.started) {
+      step.value = v;
+      step.done = true;
+    } else {
+      this.started = true;
+      if (this.answered) {
+        this.answered = false;
+        step.done = true;
+      } else {
+        step.value = this;
+        step.done = false;
+      }
+    }
+    return step as IteratorResult<unknown, R>;
+  }
 }
 
 /**
@@ -178,17 +223,22 @@ export function receive(a?: unknown, b?: unknown, c?: unknown): ReceiveOp<unknow
 }
 
 function addItem(op: ReceiveOp<unknown>, it: unknown): void {
-  if (it instanceof Clause) {
-    if (op.bodies === null) op.bodies = new Array<null>(op.np).fill(null);
-    op.bodies[op.np] = it.body;
-    op.pats[op.np++] = it.pattern;
-  } else if (it instanceof After) {
-    op.timeout = it.ms;
-    op.onTimeout = it.body;
-  } else {
-    if (op.bodies !== null) op.bodies[op.np] = null;
-    op.pats[op.np++] = it;
+  // A predicate, a value or a tuple pattern skips the `instanceof` walks up its prototype chain.
+  if (typeof it === "object" && it !== null && !Array.isArray(it)) {
+    if (it instanceof Clause) {
+      if (op.bodies === null) op.bodies = new Array<null>(op.np).fill(null);
+      op.bodies[op.np] = it.body;
+      op.pats[op.np++] = it.pattern;
+      return;
+    }
+    if (it instanceof After) {
+      op.timeout = it.ms;
+      op.onTimeout = it.body;
+      return;
+    }
   }
+  if (op.bodies !== null) op.bodies[op.np] = null;
+  op.pats[op.np++] = it;
 }
 
 /** Suspends the process for `ms` (a receive with no clauses and an `after`). */

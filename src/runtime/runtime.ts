@@ -21,7 +21,7 @@ import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
 import { type Actor, BOXED, CastMsg, DEAD, EMPTY, KEPT, LocalRef, NOT_DIRECT, Proc, SCHEDULED, unbox } from "./process.js";
-import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
+import { AwaitOp, CustomReceive, answerStep, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
@@ -29,7 +29,7 @@ import { RunQueue } from "./run_queue.js";
 import { microtask } from "./microtask.js";
 import { type DistEntry, type RemoteRouter } from "./dist_entry.js";
 import { WireIds } from "./wire_ids.js";
-import { NO_MATCH, clearAfter, mentionsMarker, tryReceive } from "./matching.js";
+import { NO_MATCH, clearAfter, receiveStart, scan, scanStart, tryReceive } from "./matching.js";
 
 export interface RuntimeOptions {
   /** Time source; a `VirtualClock` makes timers run only on `advance`. */
@@ -114,8 +114,13 @@ export class Runtime {
   messagesDelivered = 0;
   /** Process turns run since start (statistics(context_switches)). */
   private turnsRun = 0;
-  /** Direct calls (and casts, while others wait) the running process may still make this turn (see {@link directCall}). */
-  private directLeft = 0;
+  /**
+   * Direct calls, direct casts (while others wait) and at-once receives the
+   * running process may still make this turn (see {@link directCall},
+   * {@link castNow}, {@link receiveNow}): none suspends it, so this is what
+   * makes it give up its turn.
+   */
+  private syncLeft = 0;
   /**
    * A process runs inside another's turn (a direct call or cast, or a
    * target's queued messages run early): casts made now are queued, so
@@ -150,10 +155,10 @@ export class Runtime {
     if (!isActor) {
       const fn = body as () => unknown;
       if (fn instanceof GeneratorFunction) {
-        p.co = (fn as () => Iterator<unknown, unknown, unknown>)();
+        p.setCo((fn as () => Iterator<unknown, unknown, unknown>)());
       } else {
         // A plain function runs once on the first turn; a generator or promise it returns keeps it alive.
-        p.co = NOT_STARTED;
+        p.setCo(NOT_STARTED);
         p.wait = new StartOp(fn);
       }
       if (fn.name) p.x().initialCall = t(JS, atom(fn.name), 0);
@@ -256,7 +261,7 @@ export class Runtime {
   private castNow(p: Proc, req: unknown): boolean {
     const sender = current;
     if (p === sender || this.nested || p.m0 !== EMPTY || p.q !== null || (sender === null && this.draining)) return false;
-    if (this.woken.length + this.busy.length !== 0 && this.directLeft-- <= 0) return false;
+    if (this.woken.length + this.busy.length !== 0 && this.syncLeft-- <= 0) return false;
     const senderAlive = sender !== null && (sender.flags & DEAD) === 0;
     this.nested = true;
     setCurrent(p);
@@ -343,7 +348,7 @@ export class Runtime {
    * completes, then it yields).
    */
   directTurn(): boolean {
-    return this.directLeft-- > 0;
+    return this.syncLeft-- > 0;
   }
 
   /**
@@ -376,6 +381,34 @@ export class Runtime {
       this.nested = nested;
       setCurrent(prev);
     }
+  }
+
+  /**
+   * `p`, running, reached `yield* op` (a {@link ReceiveOp} with messages to
+   * look at): takes the matching message now and leaves its clause's value
+   * in `op.answer`, so the process goes on without a trip through the
+   * scheduler. When nothing matches, the op waits with its save pointer past
+   * what was tried. Once the turn's budget is spent it does nothing: the
+   * process yields in the receive ({@link step}).
+   */
+  receiveNow(p: Proc, op: ReceiveOp<unknown>): void {
+    if (this.syncLeft <= 0) return;
+    op.state = OP_WAITING;
+    op.timedOut = false;
+    op.scanned = receiveStart(p, op);
+    let v: unknown;
+    try {
+      v = scan(this, p, op);
+    } catch (e) {
+      op.state = FREE; // a pattern threw: the process gets the error at its `yield*`, and its op back
+      throw e;
+    }
+    if (v === NO_MATCH) return;
+    this.syncLeft--;
+    this.used++;
+    p.reds++;
+    answerStep(v);
+    op.answered = true;
   }
 
   /** A fresh reference that sets no receive marker. */
@@ -528,7 +561,7 @@ export class Runtime {
           } else break;
           p.flags &= ~SCHEDULED;
           if (p.flags & DEAD) continue;
-          this.directLeft = this.budget;
+          this.syncLeft = this.budget;
           // Fast paths for exactly one queued message (a ring hop, a call's request or reply).
           const one = p.q === null && p.m0 !== EMPTY;
           if (one && p.co === null && p.beh !== null) this.runOne(p);
@@ -649,7 +682,8 @@ export class Runtime {
         if (!custom.test(m)) return false;
       } else {
         const pat = (w as ReceiveOp<unknown>).pats[0];
-        if (pat !== m && !matches(pat, m)) return false;
+        // A predicate (`isNumber`) called here, not through `matches`.
+        if (pat !== m && !(typeof pat === "function" ? (pat as (x: unknown) => unknown)(m) : matches(pat, m))) return false;
       }
       p.m0 = EMPTY;
       const ext = p.ext;
@@ -685,8 +719,8 @@ export class Runtime {
    * True when the process now runs a coroutine.
    */
   private adopt(p: Proc, r: object): boolean {
-    if (typeof (r as Iterator<unknown>).next === "function") p.co = r as Iterator<unknown, unknown, unknown>;
-    else if (typeof (r as PromiseLike<unknown>).then === "function") p.co = holdPromise(r as PromiseLike<unknown>);
+    if (typeof (r as Iterator<unknown>).next === "function") p.setCo(r as Iterator<unknown, unknown, unknown>);
+    else if (typeof (r as PromiseLike<unknown>).then === "function") p.setCo(holdPromise(r as PromiseLike<unknown>));
     else return false;
     p.wait = null;
     return true;
@@ -718,6 +752,7 @@ export class Runtime {
             try {
               v = tryReceive(this, p, w);
             } catch (e) {
+              w.state = FREE;
               v = e;
               thrown = true;
             }
@@ -733,9 +768,9 @@ export class Runtime {
               p.beh = r as Actor;
               p.co = null;
             } else if (r !== null && typeof r === "object" && typeof (r as Iterator<unknown>).next === "function") {
-              p.co = r as Iterator<unknown, unknown, unknown>;
+              p.setCo(r as Iterator<unknown, unknown, unknown>);
             } else if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") {
-              p.co = holdPromise(r as PromiseLike<unknown>);
+              p.setCo(holdPromise(r as PromiseLike<unknown>));
             } else {
               if (p.ext?.onExit) p.ext.result = r;
               exitProcess(p, NORMAL);
@@ -766,7 +801,7 @@ export class Runtime {
    */
   private step(p: Proc, co: Iterator<unknown, unknown, unknown>, v: unknown, thrown: boolean): boolean {
     p.reds++;
-    const r = thrown ? throwInto(co, v) : co.next(v);
+    const r = thrown ? throwInto(co, v) : p.coNext!.call(co, v);
     if (p.flags & DEAD) return false;
     if (r.done) {
       p.co = null;
@@ -780,14 +815,23 @@ export class Runtime {
     }
     const op = r.value;
     if (op instanceof WaitOp) {
-      op.state = OP_WAITING;
-      op.timedOut = false;
-      const x = p.ext;
-      op.scanned =
-        x !== null && x.markerRef !== null && x.marker > 0 && mentionsMarker(op as WaitOp<unknown>, x.markerRef) ? x.marker : 0;
+      if (op.state !== OP_WAITING) {
+        // Not tried at its `yield*` (receiveNow).
+        op.state = OP_WAITING;
+        op.timedOut = false;
+        op.scanned = scanStart(p, op as WaitOp<unknown>);
+      }
       p.wait = op;
+      if (p.queueLength > op.scanned) {
+        // A receive not tried because the turn's budget is spent: the turn ends here.
+        if (this.syncLeft <= 0 && op instanceof ReceiveOp) {
+          if ((p.flags & SCHEDULED) === 0) this.requeue(p);
+          return false;
+        }
+        return true;
+      }
       // Nothing new to look at and no timeout to arm: blocked until a message arrives.
-      return op.timeout !== Infinity || p.queueLength > op.scanned;
+      return op.timeout !== Infinity;
     }
     if (op instanceof AwaitOp) {
       p.wait = op;

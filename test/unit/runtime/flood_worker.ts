@@ -9,19 +9,30 @@
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { atom } from "../../../src/term/atom.js";
 import { type Pid, isPid } from "../../../src/term/identifiers.js";
-import { Runtime, isAlive, receive, run, self, send, setDefaultRuntime, silentLogger, spawn } from "../../../src/runtime/index.js";
+import { Runtime, isAlive, isNumber, receive, run, self, send, setDefaultRuntime, silentLogger, spawn } from "../../../src/runtime/index.js";
 
-export type FloodScenario = "pingpong" | "eventloop";
+/** `_loop`: the flood is a loop-style process whose every receive finds its message already queued. */
+export type FloodScenario = "pingpong" | "eventloop" | "pingpong_loop" | "eventloop_loop";
 
-/** A process that sends itself a message from every handle(): always runnable, forever. */
+let loopStyle = false;
+
+/** A process that sends itself a message from every handle() (or every loop): always runnable, forever. */
 function flood(): { pid: Pid; count: () => number } {
   let n = 0;
-  const pid = spawn({
-    handle(m: number) {
-      n++;
-      send(self(), m + 1);
-    },
-  });
+  const pid = loopStyle
+    ? spawn(function* () {
+        for (;;) {
+          const m = yield* receive(isNumber);
+          n++;
+          send(self(), m + 1);
+        }
+      })
+    : spawn({
+        handle(m: number) {
+          n++;
+          send(self(), m + 1);
+        },
+      });
   send(pid, 0);
   return { pid, count: () => n };
 }
@@ -64,7 +75,8 @@ if (!isMainThread && parentPort !== null) {
   const { scenario, sliceMs } = workerData as { scenario: FloodScenario; sliceMs?: number };
   const rt = new Runtime({ logger: silentLogger, ...(sliceMs === undefined ? {} : { sliceMs }) });
   setDefaultRuntime(rt);
-  const result = await (scenario === "pingpong" ? pingpong() : eventloop());
+  loopStyle = scenario.endsWith("_loop");
+  const result = await (scenario.startsWith("pingpong") ? pingpong() : eventloop());
   rt.shutdown();
   parentPort.postMessage(result);
 }

@@ -323,3 +323,65 @@ test("a reference made here is a Ref (LocalRef is a base class linked under Ref,
   });
   assert.deepEqual(got, [true, true, 3]);
 });
+
+// ---- a receive whose message is already queued ------------------------------------
+// It is taken at the `yield*` itself (Runtime.receiveNow), not through the scheduler: the same outcomes.
+
+test("a queued message matched at the yield*: a throwing predicate or body surfaces there, the message stays when the predicate threw", async () => {
+  const rt = fresh();
+  const r = await runFor(rt, function* () {
+    const me = self();
+    send(me, 1);
+    send(me, 2);
+    let predicateError = "";
+    try {
+      yield* receive((m: unknown): m is number => {
+        if (m === 1) throw new Error("bad predicate");
+        return false;
+      });
+    } catch (e) {
+      predicateError = (e as Error).message;
+    }
+    let bodyError = "";
+    try {
+      yield* receive(on(2, () => {
+        throw new Error("bad body");
+      }));
+    } catch (e) {
+      bodyError = (e as Error).message;
+    }
+    const op = receive(1);
+    const first = yield* op;
+    let reuse = "";
+    try {
+      yield* op;
+    } catch (e) {
+      reuse = (e as Error).message;
+    }
+    return [predicateError, bodyError, first, /used once/.test(reuse), processInfo(me, "messages")];
+  });
+  assert.deepEqual(r, ["bad predicate", "bad body", 1, true, []]);
+});
+
+test("a receive with no queued match, then one that matches at its yield*: order and values as in Erlang", async () => {
+  const rt = fresh();
+  const r = await runFor(
+    rt,
+    function* () {
+      const me = self();
+      const got: unknown[] = [];
+      spawn(function* () {
+        send(me, atom("late"));
+      });
+      got.push(yield* receive(atom("late"), after(10, () => "timeout"))); // waits: nothing queued yet
+      send(me, t(atom("a"), 1));
+      send(me, t(atom("b"), 2));
+      got.push(yield* receive(on([atom("b"), _], ([, x]) => x))); // skips {a, 1}, at once
+      got.push(yield* receive(on([atom("b"), _], ([, x]) => x), after(0, () => "none"))); // nothing: after(0)
+      got.push(yield* receive(_));
+      return got;
+    },
+    20,
+  );
+  assert.deepEqual(r, [atom("late"), 2, "none", t(atom("a"), 1)]);
+});

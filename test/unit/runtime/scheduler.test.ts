@@ -48,22 +48,36 @@ function inWorker(scenario: FloodScenario, opts: { sliceMs?: number; limitMs?: n
   });
 }
 
-test("a self-flooding process does not starve another process's ping-pong", async () => {
-  const r = await inWorker("pingpong");
+/** The ping-pong ran its 500 rounds while the flood kept running. */
+async function pingpongDespiteFlood(scenario: FloodScenario): Promise<void> {
+  const r = await inWorker(scenario);
   assert.equal(r.rounds, 500);
   assert.ok((r.after as number) > (r.before as number), "the flood kept running meanwhile");
   assert.equal(r.floodAlive, true);
-});
+}
 
-test("a self-flooding process does not starve the event loop (setImmediate and setTimeout(0) callbacks run)", async () => {
-  const r = await inWorker("eventloop");
+/** setImmediate and setTimeout(0) callbacks ran, and ten more event-loop rounds, while the flood kept running. */
+async function eventLoopDespiteFlood(scenario: FloodScenario): Promise<void> {
+  const r = await inWorker(scenario);
   const [c0, atImmediate, atTimeout] = [r.c0 as number, r.atImmediate as number, r.atTimeout as number];
   assert.ok(c0 > 0, "the flood is running");
   assert.ok(atImmediate > c0, `the flood ran before the setImmediate callback (${c0} -> ${atImmediate})`);
   assert.ok(atTimeout > atImmediate, `and before the setTimeout callback (${atImmediate} -> ${atTimeout})`);
   assert.equal(r.rounds, 10, "ten more event-loop rounds while flooding");
   assert.equal(r.floodAlive, true);
-});
+}
+
+test("a self-flooding process does not starve another process's ping-pong", () => pingpongDespiteFlood("pingpong"));
+
+test("a self-flooding process does not starve the event loop (setImmediate and setTimeout(0) callbacks run)", () =>
+  eventLoopDespiteFlood("eventloop"));
+
+// A receive that finds its message queued is taken at its `yield*`, without a trip through the scheduler;
+// the turn's budget still ends the turn (without it these two hang: the flood would never give up its turn).
+test("a loop-style process flooding itself (each receive matches at once) does not starve another process's ping-pong", () =>
+  pingpongDespiteFlood("pingpong_loop"));
+
+test("a loop-style process flooding itself does not starve the event loop", () => eventLoopDespiteFlood("eventloop_loop"));
 
 test("the starvation check itself: with time slices off (sliceMs = Infinity) the flood does starve, and the worker is stopped", async () => {
   await assert.rejects(inWorker("eventloop", { sliceMs: Infinity, limitMs: 2_000 }), /starved/);
