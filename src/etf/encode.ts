@@ -374,6 +374,40 @@ export class Encoder {
     path[depth] = undefined;
   }
 
+  /**
+   * Writes `x` if it is a tuple of at most 8 32-bit integers (a list's `{K, V}` rows),
+   * under one bounds check; false, having written nothing that counts, if not. Small
+   * enough to be inlined into `list`, where a call to `tuple` cost more than its work.
+   */
+  private intTuple(x: Tuple): boolean {
+    const n = x.length;
+    if (n > 8) return false;
+    this.room(2 + 5 * n);
+    const buf = this.buf;
+    let at = this.pos;
+    buf[at] = Tag.SMALL_TUPLE;
+    buf[at + 1] = n;
+    at += 2;
+    for (let i = 0; i < n; i++) {
+      const e = x[i];
+      if (typeof e !== "number" || (e | 0) !== e) return false;
+      if ((e & 0xff) === e) {
+        buf[at] = Tag.SMALL_INTEGER;
+        buf[at + 1] = e;
+        at += 2;
+      } else {
+        buf[at] = Tag.INTEGER;
+        buf[at + 1] = e >>> 24;
+        buf[at + 2] = e >>> 16;
+        buf[at + 3] = e >>> 8;
+        buf[at + 4] = e;
+        at += 5;
+      }
+    }
+    this.pos = at;
+    return true;
+  }
+
   /** Writes `x` if it is an integer 0..255 (the most common number); false if not. */
   private smallInteger(x: unknown): boolean {
     if (typeof x !== "number" || (x & 0xff) !== x) return false;
@@ -400,10 +434,13 @@ export class Encoder {
     path[depth] = src;
     const d = depth + 1;
     if (d < this.recLimit) {
+      // Integer tuples here (see `intTuple`): their elements are nested one level more.
+      const flat = d + 1 < this.recLimit;
       for (let i = 0; i < n; i++) {
         const e = items[i];
-        if (e instanceof Tuple) this.tuple(e, d);
-        else if (!this.smallInteger(e)) this.value(e, d);
+        if (e instanceof Tuple) {
+          if (!(flat && this.intTuple(e))) this.tuple(e, d);
+        } else if (!this.smallInteger(e)) this.value(e, d);
       }
     } else for (let i = 0; i < n; i++) this.deep(items[i], d);
     if (nilTail) this.u8(Tag.NIL);
@@ -820,7 +857,9 @@ const SLAB_MIN_ROOM = 256;
 /** `encode`'s encoder: writes into the slab, and moves to a reused scratch buffer when a term outgrows it. */
 class SlabEncoder extends Encoder {
   slab = new Uint8Array(SLAB_SIZE);
-  slabView = new DataView(this.slab.buffer);
+  /** `slab.buffer`, kept: the getter is a call into V8's runtime (~100 instructions a result). */
+  slabBuffer: ArrayBuffer = this.slab.buffer;
+  slabView = new DataView(this.slabBuffer);
   /** Where the slab's free part begins. */
   slabAt = 0;
   /** The last result's size: a slab with less room left is replaced before the encode, not copied out of during it. */
@@ -850,19 +889,20 @@ class SlabEncoder extends Encoder {
     this.lastSize = n;
     if (this.buf === this.slab) {
       this.slabAt = (this.pos + 7) & ~7; // 8-aligned, as Node's pool
-      return new Uint8Array(this.slab.buffer, start, n);
+      return new Uint8Array(this.slabBuffer, start, n);
     }
     if (n > SLAB_SIZE >>> 1) return this.buf.slice(start, this.pos);
     if (SLAB_SIZE - this.slabAt < n) this.newSlab();
-    const out = new Uint8Array(this.slab.buffer, this.slabAt, n);
+    const out = new Uint8Array(this.slabBuffer, this.slabAt, n);
     out.set(this.buf.subarray(start, this.pos));
     this.slabAt = (this.slabAt + n + 7) & ~7;
     return out;
   }
 
   private newSlab(): void {
-    this.slab = new Uint8Array(Buffer.allocUnsafeSlow(SLAB_SIZE).buffer, 0, SLAB_SIZE);
-    this.slabView = new DataView(this.slab.buffer);
+    this.slabBuffer = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer;
+    this.slab = new Uint8Array(this.slabBuffer, 0, SLAB_SIZE);
+    this.slabView = new DataView(this.slabBuffer);
     this.slabAt = 0;
   }
 

@@ -97,3 +97,23 @@ test("encode's results stay intact whatever is encoded after them (they share ou
   assert.throws(() => encode(t(1, Symbol("no"))), EtfEncodeError);
   for (let i = 0; i < terms.length; i++) assert.deepEqual(results[i], copies[i]);
 });
+
+test("a list's integer tuples are written as OTP writes them, and maxDepth still counts their elements", () => {
+  // Each row: SMALL_TUPLE, arity, then SMALL_INTEGER (0..255) or INTEGER (other 32-bit) per element.
+  const rows = [t(1, 2), t(255, 256), t(-1, 0x7fffffff, -0x80000000), t(), t(1, atom("a")), t(1, 2.5), t(1, 2, 3, 4, 5, 6, 7, 8, 9)];
+  const bytes = encode(rows);
+  const expected = [131, Tag.LIST, 0, 0, 0, rows.length];
+  expected.push(Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.SMALL_INTEGER, 2);
+  expected.push(Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 255, Tag.INTEGER, 0, 0, 1, 0);
+  expected.push(Tag.SMALL_TUPLE, 3, Tag.INTEGER, 255, 255, 255, 255, Tag.INTEGER, 127, 255, 255, 255, Tag.INTEGER, 128, 0, 0, 0);
+  expected.push(Tag.SMALL_TUPLE, 0);
+  expected.push(Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.SMALL_ATOM_UTF8, 1, 97);
+  expected.push(Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.NEW_FLOAT, 64, 4, 0, 0, 0, 0, 0, 0);
+  expected.push(Tag.SMALL_TUPLE, 9, ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((i) => [Tag.SMALL_INTEGER, i]));
+  expected.push(Tag.NIL);
+  assert.deepEqual([...bytes], expected);
+  assert.ok(equals(decode(bytes), rows));
+  // The list is at depth 0, its tuple at 1, the tuple's integers at 2.
+  assert.deepEqual([...encode([t(1, 2)], { maxDepth: 2 })], [131, Tag.LIST, 0, 0, 0, 1, Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.SMALL_INTEGER, 2, Tag.NIL]);
+  assert.throws(() => encode([t(1, 2)], { maxDepth: 1 }), EtfEncodeError);
+});
