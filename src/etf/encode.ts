@@ -496,8 +496,8 @@ export class Encoder {
     const d = depth + 1;
     if (d < this.recLimit) {
       m.forEach((v, k) => {
-        this.value(k, d);
-        this.value(v, d);
+        this.scalar(k, d);
+        this.scalar(v, d);
       });
     } else {
       m.forEach((v, k) => {
@@ -506,6 +506,17 @@ export class Encoder {
       });
     }
     this.fSrc[depth] = undefined;
+  }
+
+  /**
+   * A map's key or value: numbers and strings (most maps') without `value`'s whole dispatch,
+   * which TurboFan no longer inlines them into; the rest by `value`.
+   */
+  private scalar(x: unknown, d: number): void {
+    if (typeof x === "number") {
+      if (!this.smallInteger(x)) this.number(x, d);
+    } else if (typeof x === "string") this.string(x);
+    else this.value(x, d);
   }
 
   private fun(f: Fun, depth: number): void {

@@ -117,3 +117,15 @@ test("a list's integer tuples are written as OTP writes them, and maxDepth still
   assert.deepEqual([...encode([t(1, 2)], { maxDepth: 2 })], [131, Tag.LIST, 0, 0, 0, 1, Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.SMALL_INTEGER, 2, Tag.NIL]);
   assert.throws(() => encode([t(1, 2)], { maxDepth: 1 }), EtfEncodeError);
 });
+
+test("a map over 32 keys round-trips every kind of key and value (numbers and strings take their own path)", () => {
+  const kinds: unknown[] = [0, 255, 256, -1, 2 ** 31, 2 ** 53 + 2, 1.5, -0.25, new Float(3), "v", "é€", "", atom("a"), t(1, "x"), [1, 2], 10n ** 30n];
+  const m = new TermMap<unknown, unknown>();
+  for (let i = 0; i < 40; i++) m.set(i % 2 === 0 ? i * 1000 + 0.5 : `k${i}`, kinds[(i * 7) % kinds.length]);
+  for (let i = 0; i < kinds.length; i++) m.set(kinds[i], kinds[kinds.length - 1 - i]);
+  assert.ok(m.size > 32);
+  const back = decode(encode(m)) as TermMap;
+  assert.equal(back.size, m.size);
+  for (const [k, v] of m) assert.ok(equals(back.get(k), typeof v === "string" ? new TextEncoder().encode(v) : v), inspect(k));
+  assert.throws(() => encode(new TermMap<unknown, unknown>(Array.from({ length: 40 }, (_, i) => [i, i === 39 ? NaN : i] as [number, number]))), EtfEncodeError);
+});
