@@ -942,8 +942,10 @@ const NO_OPTIONS: EncodeOptions = {};
 
 /**
  * Encodes a term (with the version byte 131 unless `noVersion`). The result
- * may be a view into a pooled buffer (as a small `Buffer` is): use it through
- * its own `byteOffset`/`length`, not its whole `.buffer`.
+ * may be a view into a pooled 32 KB buffer (as a small `Buffer` is, and not
+ * zero-filled either): use it through its own `byteOffset`/`length`, not its
+ * whole `.buffer`, and copy it (`slice()`) to keep a small result for long
+ * without keeping the whole pool.
  *
  * @example
  * encode(t(atom("ok"), 1)); // Uint8Array [131, 104, 2, 119, 2, 111, 107, 97, 1]
