@@ -144,11 +144,14 @@ export class Proc extends Pid {
   get node(): Atom {
     return this.rt.nodeName;
   }
+  // The test first: `%` and `/` by 2^32 are float operations (a C call for `%`), and `num` is nearly always below it.
   get id(): number {
-    return this.num % 0x1_0000_0000;
+    const n = this.num;
+    return n <= 0xffff_ffff ? n : n % 0x1_0000_0000;
   }
   get serial(): number {
-    return Math.floor(this.num / 0x1_0000_0000);
+    const n = this.num;
+    return n <= 0xffff_ffff ? 0 : Math.floor(n / 0x1_0000_0000);
   }
   get creation(): number {
     return this.rt.creation;

@@ -97,3 +97,35 @@ test("encode's results stay intact whatever is encoded after them (they share ou
   assert.throws(() => encode(t(1, Symbol("no"))), EtfEncodeError);
   for (let i = 0; i < terms.length; i++) assert.deepEqual(results[i], copies[i]);
 });
+
+test("a list's integer tuples are written as OTP writes them, and maxDepth still counts their elements", () => {
+  // Each row: SMALL_TUPLE, arity, then SMALL_INTEGER (0..255) or INTEGER (other 32-bit) per element.
+  const rows = [t(1, 2), t(255, 256), t(-1, 0x7fffffff, -0x80000000), t(), t(1, atom("a")), t(1, 2.5), t(1, 2, 3, 4, 5, 6, 7, 8, 9)];
+  const bytes = encode(rows);
+  const expected = [131, Tag.LIST, 0, 0, 0, rows.length];
+  expected.push(Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.SMALL_INTEGER, 2);
+  expected.push(Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 255, Tag.INTEGER, 0, 0, 1, 0);
+  expected.push(Tag.SMALL_TUPLE, 3, Tag.INTEGER, 255, 255, 255, 255, Tag.INTEGER, 127, 255, 255, 255, Tag.INTEGER, 128, 0, 0, 0);
+  expected.push(Tag.SMALL_TUPLE, 0);
+  expected.push(Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.SMALL_ATOM_UTF8, 1, 97);
+  expected.push(Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.NEW_FLOAT, 64, 4, 0, 0, 0, 0, 0, 0);
+  expected.push(Tag.SMALL_TUPLE, 9, ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((i) => [Tag.SMALL_INTEGER, i]));
+  expected.push(Tag.NIL);
+  assert.deepEqual([...bytes], expected);
+  assert.ok(equals(decode(bytes), rows));
+  // The list is at depth 0, its tuple at 1, the tuple's integers at 2.
+  assert.deepEqual([...encode([t(1, 2)], { maxDepth: 2 })], [131, Tag.LIST, 0, 0, 0, 1, Tag.SMALL_TUPLE, 2, Tag.SMALL_INTEGER, 1, Tag.SMALL_INTEGER, 2, Tag.NIL]);
+  assert.throws(() => encode([t(1, 2)], { maxDepth: 1 }), EtfEncodeError);
+});
+
+test("a map over 32 keys round-trips every kind of key and value (numbers and strings take their own path)", () => {
+  const kinds: unknown[] = [0, 255, 256, -1, 2 ** 31, 2 ** 53 + 2, 1.5, -0.25, new Float(3), "v", "é€", "", atom("a"), t(1, "x"), [1, 2], 10n ** 30n];
+  const m = new TermMap<unknown, unknown>();
+  for (let i = 0; i < 40; i++) m.set(i % 2 === 0 ? i * 1000 + 0.5 : `k${i}`, kinds[(i * 7) % kinds.length]);
+  for (let i = 0; i < kinds.length; i++) m.set(kinds[i], kinds[kinds.length - 1 - i]);
+  assert.ok(m.size > 32);
+  const back = decode(encode(m)) as TermMap;
+  assert.equal(back.size, m.size);
+  for (const [k, v] of m) assert.ok(equals(back.get(k), typeof v === "string" ? new TextEncoder().encode(v) : v), inspect(k));
+  assert.throws(() => encode(new TermMap<unknown, unknown>(Array.from({ length: 40 }, (_, i) => [i, i === 39 ? NaN : i] as [number, number]))), EtfEncodeError);
+});
