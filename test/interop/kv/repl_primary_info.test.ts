@@ -33,12 +33,21 @@ function replyShape(r: R): unknown {
 /** What each raw replica read. */
 const received = new Map<net.Socket, string>();
 
-async function rawReplica(port: number): Promise<net.Socket> {
+/** A bare replica (PSYNC, capa eof); with `firstAck` it ACKs once at the RDB's end mark, as a real one does, and never again. */
+async function rawReplica(port: number, firstAck = true): Promise<net.Socket> {
   const s = net.connect(port, "127.0.0.1");
   await new Promise((res, rej) => (s.once("connect", res), s.once("error", rej)));
   s.on("error", () => {});
   received.set(s, "");
-  s.on("data", (d: Buffer) => received.set(s, received.get(s)! + d.toString("latin1"))); // read (and see the end) until a test pauses it
+  let acked = !firstAck;
+  s.on("data", (d: Buffer) => {
+    // Read (and see the end) until a test pauses it.
+    received.set(s, received.get(s)! + d.toString("latin1"));
+    if (!acked && /\$EOF:([0-9a-f]{40})\r\n[^]*\1$/.test(received.get(s)!)) {
+      acked = true;
+      s.write("*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$1\r\n0\r\n");
+    }
+  });
   s.write("*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n");
   return s;
 }
@@ -110,7 +119,7 @@ describe("the ends of a replica link", needsRedisServer(), () => {
   test("a replica that never ACKs is dropped after repl-timeout", async () => {
     agner = await startAgner(["--repl-timeout", "1"]);
     const p = await RespClient.connect(agner.port);
-    const s = await rawReplica(agner.port);
+    const s = await rawReplica(agner.port, false);
     let closed = false;
     s.on("close", () => (closed = true));
     await until(async () => (await infoFields(p, "replication")).get("slave0")?.includes("state=online") === true, "the replica online");
@@ -118,6 +127,24 @@ describe("the ends of a replica link", needsRedisServer(), () => {
     await until(() => closed, "its socket closed");
     // A replica that said capa eof got the RDB framed by a 40-byte mark.
     assert.match(received.get(s)!, /^\+OK\r\n\+FULLRESYNC [0-9a-f]{40} \d+\r\n\$EOF:([0-9a-f]{40})\r\nREDIS0010[^]*\1/);
+    p.close();
+  });
+
+  test("after an EOF-marked RDB the stream waits for the replica's first ACK, so nothing follows the end mark in the same read", async () => {
+    const p = await RespClient.connect(agner.port);
+    await p.cmd("CONFIG", "SET", "repl-timeout", "60");
+    const s = await rawReplica(agner.port, false);
+    await until(async () => (await infoFields(p, "replication")).get("slave0")?.includes("state=online") === true, "the replica online");
+    await until(() => /\$EOF:([0-9a-f]{40})\r\n[^]*\1$/.test(received.get(s)!), "the RDB and its end mark");
+    const rdbEnd = received.get(s)!.length;
+    assert.equal(plain(await p.cmd("SET", "after-rdb", "1")), "OK");
+    // A PING a turn later: the SET's stream bytes would have been written by now.
+    assert.equal(plain(await p.cmd("PING")), "PONG");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(received.get(s)!.length, rdbEnd, "no stream byte before the first ACK");
+    s.write("*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$1\r\n0\r\n");
+    await until(() => received.get(s)!.slice(rdbEnd).includes("after-rdb"), "the stream after the ACK");
+    s.destroy();
     p.close();
   });
 

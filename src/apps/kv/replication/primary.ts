@@ -169,6 +169,8 @@ export class ReplicaLink {
   /** Stream bytes waiting while the RDB is sent. */
   pending: Buffer[] = [];
   pendingBytes = 0;
+  /** The stream waits for the replica's first ACK ({@link goOnline}). */
+  private streamOnAck = false;
   /** Stream bytes sent this event-loop turn, written together ({@link send}). */
   private out: Buffer[] = [];
   private outBytes = 0;
@@ -196,7 +198,7 @@ export class ReplicaLink {
    */
   send(buf: Buffer): void {
     if (this.closed) return;
-    if (this.state !== "online") {
+    if (this.state !== "online" || this.streamOnAck) {
       this.pending.push(buf);
       this.pendingBytes += buf.length;
     } else {
@@ -218,15 +220,33 @@ export class ReplicaLink {
     if (!this.closed) this.port.write(q.length === 1 ? q[0]! : Buffer.concat(q, n));
   }
 
-  /** The RDB is sent: what waited goes out, and the stream follows. */
-  goOnline(): void {
+  /**
+   * The RDB is sent: what waited goes out, and the stream follows. After an
+   * EOF-marked RDB (`holdUntilAck`) they wait for the replica's first ACK
+   * instead (Redis' repl_start_cmd_stream_on_ack): the replica finds the
+   * RDB's end by its last 40 bytes, and stream bytes glued to them in one
+   * read would hide the mark.
+   */
+  goOnline(holdUntilAck = false): void {
     this.state = "online";
     this.ackTime = Date.now();
+    this.streamOnAck = holdUntilAck;
+    if (!holdUntilAck) this.startStream();
+    this.checkLimit();
+  }
+
+  /** The replica ACKed after an EOF-marked RDB: the stream held since starts ({@link goOnline}). */
+  onFirstAck(): void {
+    if (!this.streamOnAck) return;
+    this.streamOnAck = false;
+    this.startStream();
+  }
+
+  private startStream(): void {
     const q = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
     if (q.length > 0 && !this.closed) this.port.writeMany(q);
-    this.checkLimit();
   }
 
   /** Redis' checkClientOutputBufferLimits for the replica class: over the hard limit, or the soft one for long enough, drops it. */
@@ -452,6 +472,7 @@ function detach(inst: KvInstance, link: ReplicaLink): void {
 
 /** REPLCONF ACK from a replica: its offset, for WAIT and INFO. */
 export function onAck(inst: KvInstance, link: ReplicaLink, offset: number): void {
+  link.onFirstAck();
   if (offset > link.ackOffset) link.ackOffset = offset;
   link.ackTime = Date.now();
   checkWaits(inst, Date.now());

@@ -183,8 +183,8 @@ function* fullSync(inst: KvInstance, link: ReplicaLink, psync: boolean, eof: boo
       port.writeMany([Buffer.from(`$${total}\r\n`, "latin1"), ...all]);
     }
     if (link.closed) return;
-    // 3. What the stream gathered since the cut, then the stream itself.
-    link.goOnline();
+    // 3. What the stream gathered since the cut, then the stream itself (after an EOF-marked RDB, once the replica ACKs).
+    link.goOnline(eof);
     log(self, `Synchronization with replica ${link.ip}:${link.hello.listeningPort} succeeded`);
   } catch (e) {
     link.drop(`full sync failed: ${e instanceof Error ? e.message : String(e)}`);
