@@ -4,6 +4,7 @@
  * redis-benchmark, printing a figure; and redis-cli for their INFO reads.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 export interface PartServer {
   name: string;
@@ -38,4 +39,14 @@ export function cli(port: number, ...args: string[]): Promise<string> {
 export async function infoField(port: number, section: string, name: string): Promise<string> {
   const out = await cli(port, "INFO", section);
   return new RegExp(`^${name}:(\\S*)`, "m").exec(out)?.[1] ?? "?";
+}
+
+/** The kernel's USER_HZ: /proc's CPU times are in its ticks (100 on Linux). */
+const CLK_TCK = 100;
+
+/** User + system CPU seconds a process has used so far (Linux /proc). */
+export function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 }

@@ -12,9 +12,9 @@
  *   with every key there (Redis without its 5 s repl-diskless-sync-delay,
  *   which Agner does not have).
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type PartHost, type PartServer, cli, infoField } from "./kv_part.js";
+import { type PartHost, cli, cpuSeconds, infoField } from "./kv_part.js";
 
 const info = (port: number, name: string) => infoField(port, "replication", name);
 
@@ -36,15 +36,6 @@ async function catchUp(replica: number, primary: number): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** User + system CPU seconds a server process has used so far (Linux /proc). */
-function cpuSeconds(s: PartServer): number {
-  const f = readFileSync(`/proc/${s.proc.pid}/stat`, "latin1");
-  const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-/** The kernel's USER_HZ (/proc's CPU times are in its ticks): 100 on Linux. */
-const CLOCK_TICKS = 100;
-
 function rps(out: string): number {
   const m = /SET: ([\d.]+) requests per second/.exec(out.replace(/\r/g, "\n"));
   if (m === null) throw new Error(`no SET figure in: ${out.slice(-300)}`);
@@ -65,9 +56,9 @@ export async function replBench(dir: string, h: PartHost): Promise<void> {
       await attach(replica.port, primary.port);
       const args = ["-t", "set", "-n", String(h.requests), "-r", "1000000", "-c", "50", "-P", "16", "-q"];
       await h.bench(primary.port, ["-t", "set", "-n", String(Math.floor(h.requests / 4)), "-r", "1000000", "-c", "50", "-P", "16", "-q"]); // warm-up
-      const cpu0 = [cpuSeconds(primary), cpuSeconds(replica)];
+      const cpu0 = [cpuSeconds(primary.proc.pid!), cpuSeconds(replica.proc.pid!)];
       sets.set(name, rps(await h.bench(primary.port, args)));
-      const us = [cpuSeconds(primary) - cpu0[0]!, cpuSeconds(replica) - cpu0[1]!].map((s) => ((s * 1e6) / h.requests).toFixed(2));
+      const us = [cpuSeconds(primary.proc.pid!) - cpu0[0]!, cpuSeconds(replica.proc.pid!) - cpu0[1]!].map((s) => ((s * 1e6) / h.requests).toFixed(2));
       console.log(`# repl_set_p16 ${name}: CPU per request ${us[0]} µs on the primary, ${us[1]} µs on the replica (the machine's two cores also run redis-benchmark)`);
       console.log(`# repl_set_p16 ${name}: the replica reached the primary's offset ${(await catchUp(replica.port, primary.port)).toFixed(3)} s after the run`);
       // Full sync: the primary filled to KEYS keys, a fresh replica.

@@ -66,13 +66,13 @@ import { join } from "node:path";
 import { fmt, repoRoot } from "./lib.js";
 import { freePort, redisAvailable, waitForPort } from "../test/support/redis_tools.js";
 import { rdbBench } from "./kv_rdb.js";
+import { cpuSeconds } from "./kv_part.js";
 import { replBench } from "./kv_repl.js";
 import { failoverBench } from "./kv_failover.js";
 import { observerBench } from "./kv_observer.js";
 
 const N = Number(process.env.AGNER_KV_BENCH_N ?? 200_000);
 const KEYS = Number(process.env.AGNER_KV_BENCH_KEYS ?? 1_000_000);
-const CLK_TCK = 100;
 
 function figure(name: string, agner: number, redis: number, better: "higher" | "lower"): void {
   console.log(`${name} ${fmt(agner)}`);
@@ -394,13 +394,7 @@ async function memoryPerMember(dir: string): Promise<void> {
   }
 }
 
-/** User + system CPU seconds of a process so far. */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
-  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
-}
-
+/** Resident memory of a process (Linux /proc). */
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(m![1]) * 1024;
