@@ -7,6 +7,8 @@
  *     # e.g. node dist/bench/kv_callgrind.js mset zadd:16 set:1
  *     # AGNER_CG_N=4000 (requests of the shorter run; the longer runs 2N)
  *     # AGNER_CG_LRU_MB=4 (set_lru's maxmemory), AGNER_CG_SHARDS=2
+ *     # AGNER_CG_REPLICA=1: a replica attached (PSYNC over a second in-memory
+ *     # connection whose output is dropped), so the count has the stream's feeding
  *
  * For each test it runs this file twice under callgrind (`--run` mode): the
  * server's tree in-process (2 shards unless told, persistence off, the cron stopped so
@@ -40,6 +42,8 @@ const KEYS = 100_000;
 const LRU_MB = Number(process.env.AGNER_CG_LRU_MB ?? 4);
 /** Shard processes (AGNER_CG_SHARDS; the server's default, 2). */
 const SHARDS = process.env.AGNER_CG_SHARDS ?? "2";
+/** A replica attached to the server (AGNER_CG_REPLICA=1): the primary's side of the stream is counted. */
+const REPLICA = process.env.AGNER_CG_REPLICA === "1";
 /** Warm-up: at least this many requests and this many chunks (so the per-chunk code is optimized at -P16 too). */
 const WARM = 3000;
 const WARM_CHUNKS = 1500;
@@ -195,12 +199,15 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   const fill = test === "zpopmin" ? Array.from({ length: Math.ceil((2 * (warmChunks * pipeline + made)) / 50) }, () => Buffer.from(Array.from({ length: 50 }, () => mb(TESTS.zadd!(rand))).join(""), "latin1")) : [];
   const warm = Array.from({ length: warmChunks }, chunk);
   const main = Array.from({ length: Math.ceil(made / pipeline) }, chunk).slice(0, Math.ceil(n / pipeline));
+  // With a replica, each chunk comes in its own event-loop turn as a socket read does: the link writes once per turn.
   const send = (c: Buffer, k: number) =>
     new Promise<void>((resolve) => {
       port.wanted = port.replies.count + k;
       port.done = resolve;
-      rt.deliver(conn, new SocketData(c));
+      if (REPLICA) setImmediate(() => rt.deliver(conn, new SocketData(c)));
+      else rt.deliver(conn, new SocketData(c));
     });
+  if (REPLICA) await attachReplica(inst, rt);
   if (test === "evalsha") await send(Buffer.from(mb(["SCRIPT", "LOAD", SCRIPT_3CMD]), "latin1"), 1);
   if (test === "evalsha_nop") await send(Buffer.from(mb(["SCRIPT", "LOAD", SCRIPT_NOP]), "latin1"), 1);
   for (const c of fill) await send(c, 50);
@@ -209,6 +216,40 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   for (const c of main) await send(c, pipeline);
   if (process.env.AGNER_CG_DEBUG) console.error(port.replies.count, inst.keyspaces.map((k) => k.db(0).size), JSON.stringify(port.last).slice(0, 300));
   process.exit(0);
+}
+
+/**
+ * A replica's link: REPLCONF and PSYNC over an in-memory connection, then
+ * the first ACK (the stream starts on it, as Redis'); what the primary
+ * sends is dropped.
+ */
+async function attachReplica(inst: KvInstance, rt: Runtime): Promise<void> {
+  let got = "";
+  const port = new MemPort();
+  port.writeText = (t) => void (got += t);
+  port.write = (b) => void (got += b.toString("latin1"));
+  port.writeMany = (parts) => parts.forEach((p) => (got += typeof p === "string" ? p : p.toString("latin1")));
+  let owner: Proc | null = null;
+  await GenServer.start(new Connection(inst), { port: (p: Proc) => ((owner = p), port) }).result();
+  const link = owner as Proc | null;
+  if (link === null) throw new Error("no replica connection process");
+  const say = (...args: string[]) => rt.deliver(link, new SocketData(Buffer.from(mb(args), "latin1")));
+  say("REPLCONF", "listening-port", "6380");
+  say("REPLCONF", "capa", "eof", "capa", "psync2");
+  say("PSYNC", "?", "-1");
+  // A disk-less RDB: `$EOF:<mark>` ... `<mark>`.
+  const ended = () => {
+    const m = /\$EOF:(.{40})\r\n/.exec(got);
+    return m !== null && got.endsWith(m[1]!);
+  };
+  for (let i = 0; i < 400 && !ended(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!ended()) throw new Error(`no disk-less RDB from PSYNC: ${JSON.stringify(got.slice(0, 200))}`);
+  say("REPLCONF", "ACK", "0");
+  let streamed = 0;
+  port.writeText = (t) => void (streamed += t.length);
+  port.write = (b) => void (streamed += b.length);
+  port.writeMany = (parts) => parts.forEach((p) => (streamed += p.length));
+  if (process.env.AGNER_CG_DEBUG) process.on("exit", () => console.error(`the replica got ${streamed} stream bytes`));
 }
 
 function instructions(test: string, pipeline: number, n: number, made: number): number {

@@ -30,6 +30,7 @@ import { type Port } from "../server/socket_port.js";
 import { FLUSHSHARD, MCFLAGS, SWAPDBSHARD, encodeCommand } from "../aof/aof_format.js";
 import { AsyncDone } from "../server/messages.js";
 import { ErrorReply } from "../resp/reply.js";
+import { RespWriter } from "../resp/resp_writer.js";
 import { NO_REPLID, newReplId } from "./repl_state.js";
 import { type RdbReplInfo } from "../rdb/rdb_file.js";
 
@@ -354,7 +355,8 @@ export function feedAppend(inst: KvInstance, a: StreamSource): StreamChunk | nul
   const repl = inst.repl;
   if (repl.backlog === null || a.records.length === 0 || repl.primary !== null) return null;
   const ps = primaryState(inst);
-  let text = "";
+  // Encoded as bytes at once: a string built by concatenation cost more than the command itself (Buffer.from flattens it).
+  const w = streamWriter;
   let commands = 0;
   const inUnit = ps.unitDepth > 0;
   for (const r of a.records) {
@@ -362,24 +364,28 @@ export function feedAppend(inst: KvInstance, a: StreamSource): StreamChunk | nul
     if (argv === null) continue;
     // A script's records come wrapped already; Redis selects inside the MULTI, and never nests one in a transaction.
     if (argv.length === 1 && (argv[0] === "MULTI" || argv[0] === "EXEC")) {
-      if (!inUnit) text += argv[0] === "MULTI" ? MULTI : EXEC;
+      if (!inUnit) w.command(argv);
       continue;
     }
     if (r.db !== repl.streamDb) {
       repl.streamDb = r.db;
-      text += encodeCommand(["SELECT", String(r.db)]);
+      w.command(["SELECT", String(r.db)]);
     }
-    text += encodeCommand(argv);
+    w.command(argv);
     commands++;
   }
+  if (w.length === 0) return null;
+  const buf = w.take();
   if (inUnit) {
-    ps.unitText += text;
+    ps.unitText += buf.toString("latin1");
     ps.unitCommands += commands;
     return null;
   }
-  if (text === "") return null;
-  return push(inst, ps, Buffer.from(text, "latin1"));
+  return push(inst, ps, buf);
 }
+
+/** The stream's encoder (feedAppend takes all it wrote before returning, so one serves every instance). */
+const streamWriter = new RespWriter(2);
 
 /**
  * Agner's own AOF records as Redis replicas understand them: the memcached

@@ -215,6 +215,12 @@ export class RespWriter {
     }
   }
 
+  /** A command as a client sends it, an array of bulk strings (the replication stream's records). */
+  command(argv: readonly string[]): void {
+    this.header(42 /* * */, argv.length);
+    for (let i = 0; i < argv.length; i++) this.bulk(argv[i]!);
+  }
+
   /** Appends bytes already in RESP form (for replies cached by the caller). */
   raw(bytes: Uint8Array): void {
     const n = bytes.length;
