@@ -38,6 +38,20 @@ import { type Port, SocketData } from "../src/apps/kv/server/socket_port.js";
 import { sha1hex } from "../src/apps/kv/scripting/script_lua.js";
 
 const KEYS = 100_000;
+
+/**
+ * redis-benchmark's `__rand_int__` in `-r keys` (%012d), from a fixed
+ * xorshift32 seed: every run, and bench/kv_replica_callgrind.ts, draws the same.
+ */
+export function randomDigits(keys: number): () => string {
+  let seed = 42;
+  return () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return String((seed >>> 0) % keys).padStart(12, "0");
+  };
+}
 /** set_lru's maxmemory in MB (AGNER_CG_LRU_MB; 4 by default, bench/kv_server.ts' maxmemory_lru runs 16). */
 const LRU_MB = Number(process.env.AGNER_CG_LRU_MB ?? 4);
 /** Shard processes (AGNER_CG_SHARDS; the server's default, 2). */
@@ -174,13 +188,7 @@ async function run(test: string, pipeline: number, n: number, made: number): Pro
   await startKvServer(inst);
   // No timers: the cron's work would grow with the (valgrind-slowed) wall time.
   await Supervisor.terminateChild(inst.names.sup.name, "expiry");
-  let seed = 42; // xorshift32
-  const rand = () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return String((seed >>> 0) % keys).padStart(12, "0");
-  };
+  const rand = randomDigits(keys);
   const chunk = () => {
     let s = "";
     for (let i = 0; i < pipeline; i++) s += mb(make(rand));
@@ -261,7 +269,9 @@ function instructions(test: string, pipeline: number, n: number, made: number): 
 }
 
 const argv = process.argv.slice(2);
-if (argv[0] === "--run") {
+if (process.argv[1] !== fileURLToPath(import.meta.url)) {
+  // Imported (bench/kv_replica_callgrind.ts): nothing to run.
+} else if (argv[0] === "--run") {
   await run(argv[1]!, Number(argv[2]), Number(argv[3]), Number(argv[4]));
 } else {
   const n = Number(process.env.AGNER_CG_N ?? 4000);

@@ -547,7 +547,8 @@ class Link {
 }
 
 function isGetAck(argv: readonly string[]): boolean {
-  return argv.length >= 2 && argv[0]!.toLowerCase() === "replconf" && argv[1]!.toLowerCase() === "getack";
+  // The length first: lowering every command's name cost about 100 instructions a write.
+  return argv.length >= 2 && argv[0]!.length === 8 && argv[0]!.toLowerCase() === "replconf" && argv[1]!.toLowerCase() === "getack";
 }
 
 /**
