@@ -562,6 +562,7 @@ class MasterPort implements Port {
   ended = false;
   paused = false;
   readonly buffered = 0;
+  readonly discards = true;
   constructor(
     private readonly owner: Proc,
     /** The link's name: it may have restarted since. */

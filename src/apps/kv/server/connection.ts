@@ -662,6 +662,7 @@ export class ConnState implements Session {
     if (r instanceof ReplBarrier) return void r.from.rt.deliver(r.from, new ReplApplied(r.offset));
     if (this.port.ended || r === SILENT) return;
     if (!(r instanceof SlotAction)) {
+      if (this.port.discards === true) return;
       // While the writer is empty, simple replies collect as text (see fast_reply.ts).
       if (this.out.length === 0) {
         const text = fastReply(r, this.out.resp);

@@ -62,6 +62,8 @@ export interface Port {
   readonly ended: boolean;
   readonly paused: boolean;
   readonly buffered: number;
+  /** Replies written here go nowhere (a replica's master client): the connection does not encode them. */
+  readonly discards?: boolean;
   write(buf: Buffer): void;
   /** Latin1 text (one char per byte). */
   writeText(text: string): void;
