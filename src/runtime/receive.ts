@@ -130,11 +130,7 @@ export abstract class WaitOp<R> extends Op<R> {
  * would survive each scavenge: with 10,000 blocked processes that cost 5x).
  */
 export class ReceiveOp<R> extends WaitOp<R> {
-  /**
-   * The first pattern, in the op itself: a one-pattern receive (the usual
-   * loop) reads no array, and with 10,000 waiting processes each object read
-   * per message is a cache miss.
-   */
+  /** The first pattern, in the op itself: a one-pattern receive (the usual loop) reads no array. */
   p0: unknown = undefined;
   np = 0;
   /**
@@ -276,7 +272,7 @@ function addPattern(op: ReceiveOp<unknown>, pat: unknown): void {
   else op.pats[n] = pat;
 }
 
-/** The op's `c`-th pattern. */
+/** @internal the op's `c`-th pattern. */
 export function patternAt(op: ReceiveOp<unknown>, c: number): unknown {
   return c === 0 ? op.p0 : op.pats![c];
 }
