@@ -7,8 +7,8 @@ import { Atom } from "../term/atom.js";
 import { Tuple } from "../term/tuple.js";
 import { type Ref } from "../term/identifiers.js";
 import { matches, mentions } from "./pattern.js";
-import { BOXED, DEAD, EMPTY, type Proc, SCHEDULED } from "./process.js";
-import { CustomReceive, FREE, ReceiveOp, WaitOp } from "./receive.js";
+import { BOXED, DEAD, HAS_M0, type Proc, SCHEDULED } from "./process.js";
+import { CustomReceive, FREE, ReceiveOp, WaitOp, patternAt } from "./receive.js";
 import type { Runtime } from "./runtime.js";
 
 /** Returned by {@link tryReceive} when no message matched. */
@@ -21,8 +21,7 @@ export function mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
 }
 
 function patternsMention(op: ReceiveOp<unknown>, ref: Ref): boolean {
-  const pats = op.pats;
-  for (let i = 0; i < op.np; i++) if (!mentions(pats[i], ref)) return false;
+  for (let i = 0; i < op.np; i++) if (!mentions(patternAt(op, i), ref)) return false;
   return op.np > 0;
 }
 
@@ -50,25 +49,23 @@ export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
  * message tried) when none does. Arms or fires no timer.
  */
 export function scan(rt: Runtime, p: Proc, op: ReceiveOp<unknown>): unknown {
-  const pats = op.pats;
   if (p.flags & BOXED) p.unboxAll();
-  if (p.q === null && op.scanned === 0 && p.m0 !== EMPTY) {
+  const np = op.np;
+  if (op.scanned === 0 && p.flags & HAS_M0) {
     // Fast path: the only message sits in the inline slot.
     const m = p.m0;
-    const np = op.np;
-    for (let c = 0; c < np; c++) if (matches(pats[c], m)) return took(rt, p, op, 0, c, m);
+    for (let c = 0; c < np; c++) if (matches(patternAt(op, c), m)) return took(rt, p, op, 0, c, m);
   }
   const n = p.queueLength;
-  const np = op.np;
-  if (np === 1 && !Array.isArray(pats[0]) && pats[0] instanceof Atom) {
+  const p0 = op.p0;
+  if (np === 1 && !Array.isArray(p0) && p0 instanceof Atom) {
     // One atom pattern: identity comparisons only (the common `receive stop -> ...`).
-    const a = pats[0];
     for (let i = op.scanned; i < n; i++) {
-      if (p.at(i) === a) return took(rt, p, op, i, 0, a);
+      if (p.at(i) === p0) return took(rt, p, op, i, 0, p0);
     }
-  } else if (np === 1 && Array.isArray(pats[0])) {
+  } else if (np === 1 && Array.isArray(p0)) {
     // One tuple pattern (`[ref, x]`, `[tag, _]`): its elements compared by identity before any call.
-    const pat = pats[0] as unknown[];
+    const pat = p0 as unknown[];
     const len = pat.length;
     for (let i = op.scanned; i < n; i++) {
       const m = p.at(i);
@@ -80,7 +77,7 @@ export function scan(rt: Runtime, p: Proc, op: ReceiveOp<unknown>): unknown {
   } else {
     for (let i = op.scanned; i < n; i++) {
       const m = p.at(i);
-      for (let c = 0; c < np; c++) if (matches(pats[c], m)) return took(rt, p, op, i, c, m);
+      for (let c = 0; c < np; c++) if (matches(patternAt(op, c), m)) return took(rt, p, op, i, c, m);
     }
   }
   op.scanned = n;

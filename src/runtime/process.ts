@@ -57,6 +57,12 @@ export const TRAP_EXIT = 4;
 export const WIRED = 8;
 /** Its mailbox may hold {@link CastMsg}s. */
 export const BOXED = 16;
+/**
+ * `m0` holds the mailbox's one message (`q` is null). A bit rather than a
+ * sentinel value in `m0`: comparing a slot that holds any type against a
+ * sentinel compiles to a call of V8's generic `StrictEqual` builtin.
+ */
+export const HAS_M0 = 32;
 
 /**
  * A `{'$gen_cast', Request}` while it waits in the mailbox of an actor that
@@ -77,9 +83,6 @@ export class CastMsg {
 export function unbox(m: unknown): unknown {
   return m instanceof CastMsg ? t(GEN_CAST, m.req) : m;
 }
-
-/** Marks an empty inline mailbox slot. */
-export const EMPTY: unique symbol = Symbol("empty");
 
 /** Rarely needed per-process state, allocated on first use. */
 export class ProcExt {
@@ -110,35 +113,51 @@ export class ProcExt {
 
 
 export class Proc extends Pid {
-  /** Mailbox: the oldest message when `q` is null, else EMPTY and all messages are in `q`. */
-  m0: unknown = EMPTY;
-  q: Deque | null = null;
-  flags = 0;
-  reds = 0;
+  // Every field is set in the constructor, in this order, which is how V8 lays them out: what a
+  // message to a waiting process reads and writes comes first, so that it touches as few cache
+  // lines as possible (10,000 processes do not fit in L2).
+  readonly rt: Runtime;
+  /** Mailbox: the only message when `q` is null and {@link HAS_M0} is set; otherwise all messages are in `q`. */
+  m0: unknown;
+  q: Deque | null;
+  flags: number;
+  reds: number;
   /** The running coroutine (loop-style body, or a handler that returned a generator). */
-  co: Iterator<unknown, unknown, unknown> | null = null;
+  co: Iterator<unknown, unknown, unknown> | null;
   /**
    * `co.next`, read once when `co` is set (see {@link setCo}): read at each
    * resume it is a megamorphic load, every generator function giving its
    * generators their own map.
    */
-  coNext: Iterator<unknown, unknown, unknown>["next"] | null = null;
+  coNext: Iterator<unknown, unknown, unknown>["next"] | null;
   /** What `co` waits for: a ReceiveOp / AwaitOp, or null (ready to step). */
-  wait: Op<unknown> | null = null;
-  ext: ProcExt | null = null;
+  wait: Op<unknown> | null;
+  ext: ProcExt | null;
   /** This process's recycled receive operation. */
-  rop: ReceiveOp<unknown> | null = null;
+  rop: ReceiveOp<unknown> | null;
+  readonly num: number;
+  /** Null for a body process, which ends when its function or generator returns. */
+  beh: Actor | null;
   /** Live-process list (for `processes()` and shutdown) without a table. */
-  prev: Proc | null = null;
-  next: Proc | null = null;
+  prev: Proc | null;
+  next: Proc | null;
 
-  constructor(
-    readonly rt: Runtime,
-    readonly num: number,
-    /** Null for a body process, which ends when its function or generator returns. */
-    public beh: Actor | null,
-  ) {
+  constructor(rt: Runtime, num: number, beh: Actor | null) {
     super();
+    this.rt = rt;
+    this.m0 = undefined;
+    this.q = null;
+    this.flags = 0;
+    this.reds = 0;
+    this.co = null;
+    this.coNext = null;
+    this.wait = null;
+    this.ext = null;
+    this.rop = null;
+    this.num = num;
+    this.beh = beh;
+    this.prev = null;
+    this.next = null;
   }
 
   get node(): Atom {
@@ -173,18 +192,24 @@ export class Proc extends Pid {
 
   get queueLength(): number {
     const q = this.q;
-    return q !== null ? q.length + q.extra : this.m0 === EMPTY ? 0 : 1;
+    return q !== null ? q.length + q.extra : (this.flags & HAS_M0) >> 5;
   }
 
   enqueue(msg: unknown): void {
     if (this.q !== null) this.q.push(msg);
-    else if (this.m0 === EMPTY) this.m0 = msg;
-    else {
-      const q = (this.q = new Deque());
-      q.push(this.m0);
-      q.push(msg);
-      this.m0 = EMPTY;
-    }
+    else if ((this.flags & HAS_M0) === 0) {
+      this.m0 = msg;
+      this.flags |= HAS_M0;
+    } else this.spill(msg);
+  }
+
+  /** A second message: both go to a Deque (a call apart, so that `enqueue` stays small enough to inline into senders). */
+  private spill(msg: unknown): void {
+    const q = (this.q = new Deque());
+    q.push(this.m0);
+    q.push(msg);
+    this.m0 = undefined;
+    this.flags &= ~HAS_M0;
   }
 
   /**
@@ -217,7 +242,8 @@ export class Proc extends Pid {
     const q = this.q;
     if (q === null) {
       const m = this.m0;
-      this.m0 = EMPTY;
+      this.m0 = undefined;
+      this.flags &= ~HAS_M0;
       return m;
     }
     if (this.flags & BOXED) {
@@ -289,12 +315,12 @@ export class Proc extends Pid {
 
   messages(): unknown[] {
     if (this.flags & BOXED) this.unboxAll();
-    return this.q !== null ? this.q.toArray() : this.m0 === EMPTY ? [] : [this.m0];
+    return this.q !== null ? this.q.toArray() : this.flags & HAS_M0 ? [this.m0] : [];
   }
 
   clearMailbox(): void {
-    this.flags &= ~BOXED;
-    this.m0 = EMPTY;
+    this.flags &= ~(BOXED | HAS_M0);
+    this.m0 = undefined;
     this.q = null;
   }
 }

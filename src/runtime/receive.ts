@@ -16,7 +16,7 @@
  */
 import { type Ref } from "../term/identifiers.js";
 import { current } from "./current.js";
-import { EMPTY } from "./process.js";
+import { HAS_M0 } from "./process.js";
 import { type Infer } from "./pattern.js";
 
 /** The one result object every operation hands to `yield*`; read at once, so it can be shared. */
@@ -130,9 +130,16 @@ export abstract class WaitOp<R> extends Op<R> {
  * would survive each scavenge: with 10,000 blocked processes that cost 5x).
  */
 export class ReceiveOp<R> extends WaitOp<R> {
-  /** Patterns `pats[0 .. np)` (the array is reused, never shrunk: setting `length` is slow), and per pattern the body (or null: return the message itself). */
-  readonly pats: unknown[] = [undefined]; // room for one pattern: a growing empty array would reserve 17 slots
+  /** The first pattern, in the op itself: a one-pattern receive (the usual loop) reads no array. */
+  p0: unknown = undefined;
   np = 0;
+  /**
+   * With two patterns or more: the others, `pats[1 .. np)` (slot 0 is unused;
+   * the array is reused, never shrunk: setting `length` is slow). Null until
+   * a receive has two. Read through {@link patternAt}.
+   */
+  pats: unknown[] | null = null;
+  /** Per pattern the body (or null: return the message itself); null when no pattern has one. */
   bodies: (((m: never) => unknown) | null)[] | null = null;
   /** Taken at the `yield*`: the first `next` returns the value left by {@link answerStep}. */
   answered = false;
@@ -148,7 +155,7 @@ export class ReceiveOp<R> extends WaitOp<R> {
     }
     this.started = false;
     const p = current;
-    if (p !== null && this.np > 0 && (p.m0 !== EMPTY || p.q !== null)) p.rt.receiveNow(p, this);
+    if (p !== null && this.np > 0 && (p.flags & HAS_M0 || p.q !== null)) p.rt.receiveNow(p, this);
     return this;
   }
 
@@ -193,8 +200,11 @@ function newOp<R>(): ReceiveOp<R> {
       op.state = CREATED;
       op.np = 0;
       op.bodies = null;
-      op.timeout = Infinity;
-      op.onTimeout = null;
+      if (op.onTimeout !== null) {
+        // `timeout` is a boxed double: left alone unless an `after` set it (one object fewer read per receive).
+        op.timeout = Infinity;
+        op.onTimeout = null;
+      }
       return op as ReceiveOp<R>;
     }
     const fresh = new ReceiveOp<R>();
@@ -215,11 +225,22 @@ export function receive<const A extends readonly unknown[]>(...items: A): Receiv
 export function receive(a?: unknown, b?: unknown, c?: unknown): ReceiveOp<unknown> {
   const op = newOp<unknown>();
   const n = arguments.length;
+  if (n === 1 && typeof a === "function") {
+    // One predicate (a loop's `receive(isNumber)`): what addItem does, in few bytecodes, so that
+    // `receive` fits V8's inlining budget of the loop that calls it, together with the send.
+    op.p0 = a;
+    op.np = 1;
+    return op;
+  }
+  addItems(op, n, a, b, c);
+  if (n > 3) for (let i = 3; i < n; i++) addItem(op, arguments[i]);
+  return op;
+}
+
+function addItems(op: ReceiveOp<unknown>, n: number, a: unknown, b: unknown, c: unknown): void {
   if (n > 0) addItem(op, a);
   if (n > 1) addItem(op, b);
   if (n > 2) addItem(op, c);
-  for (let i = 3; i < n; i++) addItem(op, arguments[i]);
-  return op;
 }
 
 function addItem(op: ReceiveOp<unknown>, it: unknown): void {
@@ -228,24 +249,41 @@ function addItem(op: ReceiveOp<unknown>, it: unknown): void {
     if (it instanceof Clause) {
       if (op.bodies === null) op.bodies = new Array<null>(op.np).fill(null);
       op.bodies[op.np] = it.body;
-      op.pats[op.np++] = it.pattern;
+      addPattern(op, it.pattern);
       return;
     }
     if (it instanceof After) {
-      op.timeout = it.ms;
-      op.onTimeout = it.body;
+      // `after(Infinity)` never fires: no timeout, so that `onTimeout` is set exactly when one is.
+      if (it.ms !== Infinity) {
+        op.timeout = it.ms;
+        op.onTimeout = it.body;
+      }
       return;
     }
   }
   if (op.bodies !== null) op.bodies[op.np] = null;
-  op.pats[op.np++] = it;
+  addPattern(op, it);
+}
+
+function addPattern(op: ReceiveOp<unknown>, pat: unknown): void {
+  const n = op.np++;
+  if (n === 0) op.p0 = pat;
+  else if (op.pats === null) op.pats = [undefined, pat];
+  else op.pats[n] = pat;
+}
+
+/** @internal the op's `c`-th pattern. */
+export function patternAt(op: ReceiveOp<unknown>, c: number): unknown {
+  return c === 0 ? op.p0 : op.pats![c];
 }
 
 /** Suspends the process for `ms` (a receive with no clauses and an `after`). */
 export function sleep(ms: number): ReceiveOp<void> {
   const op = newOp<void>();
-  op.timeout = ms;
-  op.onTimeout = () => undefined;
+  if (ms !== Infinity) {
+    op.timeout = ms;
+    op.onTimeout = () => undefined;
+  }
   return op;
 }
 

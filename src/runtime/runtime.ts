@@ -20,7 +20,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
-import { type Actor, BOXED, CastMsg, DEAD, EMPTY, KEPT, LocalRef, NOT_DIRECT, Proc, SCHEDULED, unbox } from "./process.js";
+import { type Actor, BOXED, CastMsg, DEAD, HAS_M0, KEPT, LocalRef, NOT_DIRECT, Proc, SCHEDULED, unbox } from "./process.js";
 import { AwaitOp, CustomReceive, answerStep, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
@@ -260,7 +260,7 @@ export class Runtime {
    */
   private castNow(p: Proc, req: unknown): boolean {
     const sender = current;
-    if (p === sender || this.nested || p.m0 !== EMPTY || p.q !== null || (sender === null && this.draining)) return false;
+    if (p === sender || this.nested || p.flags & HAS_M0 || p.q !== null || (sender === null && this.draining)) return false;
     if (this.woken.length + this.busy.length !== 0 && this.syncLeft-- <= 0) return false;
     const senderAlive = sender !== null && (sender.flags & DEAD) === 0;
     this.nested = true;
@@ -286,7 +286,7 @@ export class Runtime {
     this.nested = true;
     this.run(p);
     this.nested = nested;
-    return (p.flags & DEAD) === 0 && p.co === null && p.m0 === EMPTY && p.q === null;
+    return (p.flags & (DEAD | HAS_M0)) === 0 && p.co === null && p.q === null;
   }
 
   /** Sends to a pid (local or remote), an alias, a registered name or `{Name, Node}`. */
@@ -339,7 +339,7 @@ export class Runtime {
     if (p.rt !== this || p === caller || this.freeze || (p.flags & DEAD) !== 0 || p.co !== null) return false;
     const beh = p.beh;
     if (beh === null || beh.callNow === undefined || (caller === null && this.draining)) return false;
-    return (p.m0 === EMPTY && p.q === null) || this.runQueued(p);
+    return ((p.flags & HAS_M0) === 0 && p.q === null) || this.runQueued(p);
   }
 
   /**
@@ -563,7 +563,7 @@ export class Runtime {
           if (p.flags & DEAD) continue;
           this.syncLeft = this.budget;
           // Fast paths for exactly one queued message (a ring hop, a call's request or reply).
-          const one = p.q === null && p.m0 !== EMPTY;
+          const one = (p.flags & HAS_M0) !== 0;
           if (one && p.co === null && p.beh !== null) this.runOne(p);
           else if (!(one && p.co !== null && this.resumeOne(p)) && this.run(p) && (p.flags & (SCHEDULED | DEAD)) === 0) {
             this.requeue(p);
@@ -634,11 +634,10 @@ export class Runtime {
   /** Handles the single queued message of an actor (what `run` would do, minus the loop). */
   private runOne(p: Proc): void {
     let msg = p.m0;
-    p.m0 = EMPTY;
-    if (p.flags & BOXED) {
-      p.flags &= ~BOXED;
-      if (p.beh!.casts !== true) msg = unbox(msg);
-    }
+    p.m0 = undefined;
+    const flags = p.flags;
+    p.flags = flags & ~(HAS_M0 | BOXED);
+    if (flags & BOXED && p.beh!.casts !== true) msg = unbox(msg);
     const ext = p.ext;
     if (ext !== null && ext.marker > 0) ext.marker--;
     p.reds++;
@@ -654,7 +653,7 @@ export class Runtime {
     } finally {
       setCurrent(null);
     }
-    if (p.m0 !== EMPTY || p.q !== null) {
+    if (p.flags & HAS_M0 || p.q !== null) {
       if (!(p.flags & (DEAD | SCHEDULED))) this.requeue(p);
     }
   }
@@ -667,9 +666,12 @@ export class Runtime {
    */
   private resumeOne(p: Proc): boolean {
     const w = p.wait;
+    if (w === null) return false;
     let custom: CustomReceive<unknown> | null = null;
-    if (w instanceof ReceiveOp) {
-      if (w.np !== 1 || w.bodies !== null || w.scanned !== 0) return false;
+    // The process's own recycled op (a loop's receive) is a ReceiveOp: no `instanceof` walk for it.
+    if (w === p.rop || w instanceof ReceiveOp) {
+      const r = w as ReceiveOp<unknown>;
+      if (r.np !== 1 || r.bodies !== null || r.scanned !== 0) return false;
     } else if (w instanceof CustomReceive) {
       if (w.scanned !== 0) return false;
       custom = w; // a call waiting for its reply
@@ -681,17 +683,18 @@ export class Runtime {
       if (custom !== null) {
         if (!custom.test(m)) return false;
       } else {
-        const pat = (w as ReceiveOp<unknown>).pats[0];
-        // A predicate (`isNumber`) called here, not through `matches`.
-        if (pat !== m && !(typeof pat === "function" ? (pat as (x: unknown) => unknown)(m) : matches(pat, m))) return false;
+        const pat = (w as ReceiveOp<unknown>).p0;
+        // A predicate (`isNumber`) called here, not through `matches` (nor a `===` on values of any type first).
+        if (!(typeof pat === "function" ? (pat as (x: unknown) => unknown)(m) : pat === m || matches(pat, m))) return false;
       }
-      p.m0 = EMPTY;
+      p.m0 = undefined;
+      p.flags &= ~HAS_M0;
       const ext = p.ext;
       if (ext !== null) {
         if (ext.marker > 0) ext.marker--;
         clearAfter(this, p);
       }
-      w.state = FREE;
+      (w as WaitOp<unknown>).state = FREE;
       p.wait = null;
       this.used++;
       let v: unknown = m;
@@ -736,7 +739,7 @@ export class Runtime {
         const co = p.co;
         if (co === null) {
           const beh = p.beh;
-          if (beh === null || (p.q === null && p.m0 === EMPTY)) return false;
+          if (beh === null || (p.q === null && (p.flags & HAS_M0) === 0)) return false;
           let msg = p.shift();
           if (p.flags & BOXED && msg instanceof CastMsg && beh.casts !== true) msg = unbox(msg);
           p.reds++;
@@ -814,24 +817,28 @@ export class Runtime {
       return true;
     }
     const op = r.value;
-    if (op instanceof WaitOp) {
-      if (op.state !== OP_WAITING) {
+    // The process's own recycled op (a loop's receive) is a ReceiveOp: no `instanceof` walks for it.
+    const own = op === p.rop;
+    if (own || op instanceof WaitOp) {
+      const w = op as WaitOp<unknown>;
+      if (w.state !== OP_WAITING) {
         // Not tried at its `yield*` (receiveNow).
-        op.state = OP_WAITING;
-        op.timedOut = false;
-        op.scanned = scanStart(p, op as WaitOp<unknown>);
+        w.state = OP_WAITING;
+        w.timedOut = false;
+        w.scanned = scanStart(p, w);
       }
-      p.wait = op;
-      if (p.queueLength > op.scanned) {
+      p.wait = w;
+      if (p.queueLength > w.scanned) {
         // A receive not tried because the turn's budget is spent: the turn ends here.
-        if (this.syncLeft <= 0 && op instanceof ReceiveOp) {
+        if (this.syncLeft <= 0 && (own || w instanceof ReceiveOp)) {
           if ((p.flags & SCHEDULED) === 0) this.requeue(p);
           return false;
         }
         return true;
       }
-      // Nothing new to look at and no timeout to arm: blocked until a message arrives.
-      return op.timeout !== Infinity;
+      // Nothing new to look at and no timeout to arm: blocked until a message arrives. (A receive's
+      // `timeout`, a boxed double, is read only when it has one.)
+      return own || w instanceof ReceiveOp ? (w as ReceiveOp<unknown>).onTimeout !== null : w.timeout !== Infinity;
     }
     if (op instanceof AwaitOp) {
       p.wait = op;

@@ -385,3 +385,38 @@ test("a receive with no queued match, then one that matches at its yield*: order
   );
   assert.deepEqual(r, [atom("late"), 2, "none", t(atom("a"), 1)]);
 });
+
+test("a process's recycled receive op: pattern lists of different lengths in turn, and after(Infinity) never fires", async () => {
+  const rt = fresh();
+  const A = atom("a");
+  const B = atom("b");
+  const C = atom("c");
+  const D = atom("d");
+  const E = atom("e");
+  const r = await runFor(
+    rt,
+    function* () {
+      const me = self();
+      const got: unknown[] = [];
+      send(me, C);
+      send(me, B);
+      send(me, A);
+      got.push(yield* receive(A, B)); // two patterns: the first match in the mailbox is b
+      got.push(yield* receive(C)); // one pattern: the op's earlier first pattern (a) must not linger
+      send(me, E);
+      got.push(yield* receive(D, E)); // two again, in the reused array: e (the a queued before it matches neither)
+      got.push(yield* receive(A));
+      send(me, 7);
+      got.push(yield* receive(on(C, () => "c"), (x: unknown): x is number => typeof x === "number", after(Infinity, () => "fired")));
+      spawn(function* () {
+        yield* receive(after(50, () => undefined)); // a sleep
+        send(me, B);
+      });
+      got.push(yield* receive(B, after(Infinity, () => "fired")));
+      return got;
+    },
+    100,
+  );
+  assert.deepEqual(r, [B, C, E, A, 7, B]);
+  assert.equal(rt.clock.now(), 100);
+});
