@@ -118,6 +118,8 @@ export class RespParser extends ChunkBuffer {
   private bigParts: Buffer[] | null = null;
   private bigHave = 0;
   private failed: RespProtocolError | null = null;
+  /** The last command name made by {@link name}. */
+  private lastName = "";
 
   constructor(limits: Partial<RespLimits> = {}) {
     super();
@@ -366,11 +368,33 @@ export class RespParser extends ChunkBuffer {
       if (buf[i] !== 13 || buf[i - 1] === 36 || len > max) return undefined;
       i += 2;
       if (i + len + 2 > end) return undefined;
-      argv[a] = latin1(buf, i, len);
+      argv[a] = a === 0 ? this.name(buf, i, len) : latin1(buf, i, len);
       i += len + 2;
     }
     this.advance(i);
     return argv;
+  }
+
+  /**
+   * A command's name: the previous command's string again when the bytes
+   * are the same (a pipeline repeats its command), instead of a new string
+   * to make, hash and collect.
+   */
+  private name(buf: LatinBuffer, at: number, n: number): string {
+    const last = this.lastName;
+    if (n === last.length) {
+      let same = true;
+      for (let j = 0; j < n; j++) {
+        if (buf[at + j] !== last.charCodeAt(j)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return last;
+    }
+    const s = latin1(buf, at, n);
+    if (n <= 32) this.lastName = s;
+    return s;
   }
 
   private multibulk(): string[] | null {
