@@ -61,25 +61,38 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const TRUE = atom("true");
 const FALSE = atom("false");
 
-/** Recently decoded atoms by a hash of their UTF-8 bytes (a direct-mapped cache). */
+/**
+ * Recently decoded atoms by a hash of their UTF-8 bytes (a direct-mapped cache): each slot holds an
+ * atom's bytes and what decoding them gives (the Atom, or `true` / `false`), so a hit is one compare.
+ */
 const ATOM_CACHE_SIZE = 1024;
-const atomCache: (Atom | undefined)[] = new Array(ATOM_CACHE_SIZE);
-
-function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, n: number): boolean {
-  if (a.length !== n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== buf[start + i]) return false;
-  return true;
-}
+const cacheText: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(ATOM_CACHE_SIZE).fill(undefined);
+const cacheValue: unknown[] = new Array<unknown>(ATOM_CACHE_SIZE).fill(undefined);
 
 function isAscii(buf: Uint8Array, start: number, n: number): boolean {
   for (let i = start; i < start + n; i++) if (buf[i]! >= 0x80) return false;
   return true;
 }
 
-/** The atom cache slot of an atom of `n` bytes from some of them. */
-function atomSlot(n: number, b0: number, b1: number, b2: number, b3: number): number {
-  const h = Math.imul(n ^ (b0 << 8) ^ (b1 << 16) ^ (b2 << 24), 0x9e3779b1) ^ Math.imul(b3, 0x85ebca6b);
+/** The atom cache slot of the `n` bytes at `start` (a hash of their length and four of them). */
+function atomSlot(buf: Uint8Array, start: number, n: number): number {
+  if (n === 0) return 0;
+  const h = Math.imul(n ^ (buf[start]! << 8) ^ (buf[start + (n >> 2)]! << 16) ^ (buf[start + (n >> 1)]! << 24), 0x9e3779b1) ^ Math.imul(buf[start + n - 1]!, 0x85ebca6b);
   return (h >>> 16) & (ATOM_CACHE_SIZE - 1);
+}
+
+/** The decoded atom (or boolean) whose UTF-8 bytes are the `n` at `start`, if cached; else undefined. */
+function cachedAtom(buf: Uint8Array, start: number, n: number): unknown {
+  const slot = atomSlot(buf, start, n);
+  const text = cacheText[slot];
+  if (text === undefined || text.length !== n) return undefined;
+  for (let i = 0; i < n; i++) if (text[i] !== buf[start + i]) return undefined;
+  return cacheValue[slot];
+}
+
+/** A big-endian 32-bit unsigned integer at `o` (in bounds: checked by the caller). */
+function u32At(buf: Uint8Array, o: number): number {
+  return ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
 }
 
 /** What `node()` returns after opening a container: its elements come next. */
@@ -225,10 +238,22 @@ export class Decoder {
         if (o + 2 > buf.length) break;
         this.offset = o + 2;
         return buf[o + 1];
-      case Tag.SMALL_ATOM_UTF8:
+      case Tag.SMALL_ATOM_UTF8: {
         if (o + 2 > buf.length) break;
+        const n = buf[o + 1]!;
+        if (n > buf.length - o - 2) break; // node() names the failure
+        const hit = cachedAtom(buf, o + 2, n);
+        if (hit !== undefined) {
+          this.offset = o + 2 + n;
+          return hit;
+        }
         this.offset = o + 2;
-        return this.atomValue(buf[o + 1]!, true, o);
+        return this.atomValue(n, true, o);
+      }
+      case Tag.NEW_PID:
+        return this.newPid(o);
+      case Tag.NEWER_REFERENCE:
+        return this.newerRef(o);
       case Tag.INTEGER:
         if (o + 5 > buf.length) break;
         this.offset = o + 5;
@@ -627,16 +652,11 @@ export class Decoder {
     const buf = this.buf;
     const start = this.offset;
     this.offset += n;
-    // Seen before? Atoms repeat on every message: find them by a hash of their length and a
-    // few of their bytes (a hit compares them all). Latin-1 text is the same bytes only when ASCII.
+    // Seen before? Atoms repeat on every message. Latin-1 text is the same bytes as UTF-8 only when ASCII.
     const ascii = isUtf8 || isAscii(buf, start, n);
-    let slot = -1;
     if (ascii) {
-      slot = n === 0 ? 0 : atomSlot(n, buf[start]!, buf[start + (n >> 2)]!, buf[start + (n >> 1)]!, buf[start + n - 1]!);
-      const cached = atomCache[slot];
-      if (cached !== undefined && sameBytes(cached.utf8, buf, start, n)) {
-        return cached === TRUE ? true : cached === FALSE ? false : cached;
-      }
+      const hit = cachedAtom(buf, start, n);
+      if (hit !== undefined) return hit;
     }
     const b = buf.subarray(start, start + n);
     let name: string;
@@ -645,11 +665,13 @@ export class Decoder {
     } catch {
       return this.fail("UTF-8 atom text", at);
     }
-    if (name === "true") return true;
-    if (name === "false") return false;
-    const a = this.intern(name, at);
-    if (slot >= 0) atomCache[slot] = a;
-    return a;
+    const v = name === "true" ? true : name === "false" ? false : this.intern(name, at);
+    if (ascii) {
+      const slot = atomSlot(buf, start, n);
+      cacheText[slot] = b.slice();
+      cacheValue[slot] = v;
+    }
+    return v;
   }
 
   private intern(name: string, at: number): Atom {
@@ -671,11 +693,66 @@ export class Decoder {
     const at = this.offset;
     const buf = this.buf;
     // A node name, a module...: nearly always a SMALL_ATOM_UTF8, read without the tag dispatch.
-    const a = buf[at] === Tag.SMALL_ATOM_UTF8 && at + 2 <= buf.length ? ((this.offset = at + 2), this.atomValue(buf[at + 1]!, true, at)) : this.leaf();
+    let a: unknown;
+    if (buf[at] === Tag.SMALL_ATOM_UTF8 && at + 2 <= buf.length) {
+      const n = buf[at + 1]!;
+      if (n <= buf.length - at - 2 && (a = cachedAtom(buf, at + 2, n)) instanceof Atom) {
+        this.offset = at + 2 + n;
+        return a as Atom;
+      }
+      this.offset = at + 2;
+      a = this.atomValue(n, true, at);
+    } else a = this.leaf();
     if (a === true) return TRUE;
     if (a === false) return FALSE;
     if (!(a instanceof Atom)) this.fail("an atom", at);
     return a as Atom;
+  }
+
+  /** A NEW_PID_EXT at `o` (its tag), read in one bounds check after its node; a short input goes to `node()` for its error. */
+  private newPid(o: number): unknown {
+    this.offset = o + 1;
+    const node = this.atomTerm();
+    const buf = this.buf;
+    const p = this.offset;
+    if (p + 12 > buf.length) {
+      this.offset = o;
+      return this.node();
+    }
+    this.offset = p + 12;
+    const id = u32At(buf, p);
+    const serial = u32At(buf, p + 4);
+    const creation = u32At(buf, p + 8);
+    const local = this.local;
+    if (local !== undefined && node === local.node && creation === local.creation) {
+      const pid = local.pid(id, serial);
+      if (pid !== undefined) return pid;
+    }
+    return new ExternalPid(node, id, serial, creation);
+  }
+
+  /** A NEWER_REFERENCE_EXT at `o` (its tag), as `newPid`. */
+  private newerRef(o: number): unknown {
+    const buf = this.buf;
+    const len = o + 3 <= buf.length ? (buf[o + 1]! << 8) | buf[o + 2]! : 0;
+    if (len < 1 || len > 5) return this.node();
+    this.offset = o + 3;
+    const node = this.atomTerm();
+    const p = this.offset;
+    if (p + 4 + 4 * len > buf.length) {
+      this.offset = o;
+      return this.node();
+    }
+    this.offset = p + 4 + 4 * len;
+    const creation = u32At(buf, p);
+    const ids: number[] = new Array(len);
+    for (let i = 0; i < len; i++) ids[i] = u32At(buf, p + 4 + 4 * i);
+    const local = this.local;
+    if (local !== undefined && node === local.node && creation === local.creation) {
+      const r = local.ref(ids);
+      if (r !== undefined) return r;
+    }
+    return new ExternalRef(node, creation, ids);
   }
 
   private tuple(n: number): unknown {
