@@ -62,32 +62,65 @@ const TRUE = atom("true");
 const FALSE = atom("false");
 
 /**
- * Recently decoded atoms by a hash of their UTF-8 bytes (a direct-mapped cache): each slot holds an
- * atom's bytes and what decoding them gives (the Atom, or `true` / `false`), so a hit is one compare.
+ * Recently decoded atoms (a direct-mapped cache), found by a hash of their length and first and last four
+ * bytes. A slot holds an atom's UTF-8 bytes as little-endian 32-bit words (the first four bytes, the last
+ * four, then those between, four at a time) and what decoding them gives (the Atom, or `true` / `false`):
+ * a hit compares words, not bytes. Atoms of more than CACHED_ATOM_BYTES bytes are not cached.
  */
-const ATOM_CACHE_SIZE = 1024;
-const cacheText: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(ATOM_CACHE_SIZE).fill(undefined);
-const cacheValue: unknown[] = new Array<unknown>(ATOM_CACHE_SIZE).fill(undefined);
+const ATOM_CACHE_BITS = 10;
+const CACHED_ATOM_BYTES = 64;
+const SLOT_WORDS = CACHED_ATOM_BYTES / 4;
+const cacheLen = new Int32Array(1 << ATOM_CACHE_BITS).fill(-1);
+const cacheWords = new Int32Array((1 << ATOM_CACHE_BITS) * SLOT_WORDS);
+const cacheValue: unknown[] = new Array<unknown>(1 << ATOM_CACHE_BITS).fill(undefined);
 
 function isAscii(buf: Uint8Array, start: number, n: number): boolean {
   for (let i = start; i < start + n; i++) if (buf[i]! >= 0x80) return false;
   return true;
 }
 
-/** The atom cache slot of the `n` bytes at `start` (a hash of their length and four of them). */
-function atomSlot(buf: Uint8Array, start: number, n: number): number {
-  if (n === 0) return 0;
-  const h = Math.imul(n ^ (buf[start]! << 8) ^ (buf[start + (n >> 2)]! << 16) ^ (buf[start + (n >> 1)]! << 24), 0x9e3779b1) ^ Math.imul(buf[start + n - 1]!, 0x85ebca6b);
-  return (h >>> 16) & (ATOM_CACHE_SIZE - 1);
+/** The 4 bytes at `i` as a little-endian word (in bounds: checked by the caller). */
+function wordAt(buf: Uint8Array, i: number): number {
+  return buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
 }
 
-/** The decoded atom (or boolean) whose UTF-8 bytes are the `n` at `start`, if cached; else undefined. */
-function cachedAtom(buf: Uint8Array, start: number, n: number): unknown {
-  const slot = atomSlot(buf, start, n);
-  const text = cacheText[slot];
-  if (text === undefined || text.length !== n) return undefined;
-  for (let i = 0; i < n; i++) if (text[i] !== buf[start + i]) return undefined;
+/** The first word of an atom's `n` bytes at `s`: its first four bytes, or all of them (zero-padded) if fewer. */
+function firstWord(buf: Uint8Array, s: number, n: number): number {
+  if (n >= 4) return wordAt(buf, s);
+  return n === 0 ? 0 : n === 1 ? buf[s]! : n === 2 ? buf[s]! | (buf[s + 1]! << 8) : buf[s]! | (buf[s + 1]! << 8) | (buf[s + 2]! << 16);
+}
+
+function atomSlot(first: number, last: number, n: number): number {
+  return Math.imul(first ^ Math.imul(last ^ n, 0x85ebca6b), 0x9e3779b1) >>> (32 - ATOM_CACHE_BITS);
+}
+
+/** The decoded atom (or boolean) whose UTF-8 bytes are the `n` at `s`, if cached; else undefined. */
+function cachedAtom(buf: Uint8Array, s: number, n: number): unknown {
+  if (n > CACHED_ATOM_BYTES) return undefined;
+  const first = firstWord(buf, s, n);
+  const last = n >= 4 ? wordAt(buf, s + n - 4) : first;
+  const slot = atomSlot(first, last, n);
+  let w = slot * SLOT_WORDS;
+  if (cacheLen[slot] !== n || cacheWords[w] !== first || cacheWords[w + 1] !== last) return undefined;
+  // The bytes between (a word from each fourth byte on may overlap the last word: all within the atom).
+  const end = s + n - 4;
+  for (let i = s + 4; i < end; i += 4) if (cacheWords[(w += 1) + 1] !== wordAt(buf, i)) return undefined;
   return cacheValue[slot];
+}
+
+/** Caches `v` as what the `n` bytes at `s` decode to (see `cachedAtom`). */
+function cacheAtom(buf: Uint8Array, s: number, n: number, v: unknown): void {
+  if (n > CACHED_ATOM_BYTES) return;
+  const first = firstWord(buf, s, n);
+  const last = n >= 4 ? wordAt(buf, s + n - 4) : first;
+  const slot = atomSlot(first, last, n);
+  let w = slot * SLOT_WORDS;
+  cacheLen[slot] = n;
+  cacheWords[w] = first;
+  cacheWords[w + 1] = last;
+  const end = s + n - 4;
+  for (let i = s + 4; i < end; i += 4) cacheWords[(w += 1) + 1] = wordAt(buf, i);
+  cacheValue[slot] = v;
 }
 
 /** A big-endian 32-bit unsigned integer at `o` (in bounds: checked by the caller). */
@@ -666,11 +699,7 @@ export class Decoder {
       return this.fail("UTF-8 atom text", at);
     }
     const v = name === "true" ? true : name === "false" ? false : this.intern(name, at);
-    if (ascii) {
-      const slot = atomSlot(buf, start, n);
-      cacheText[slot] = b.slice();
-      cacheValue[slot] = v;
-    }
+    if (ascii) cacheAtom(buf, start, n, v);
     return v;
   }
 
