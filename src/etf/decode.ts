@@ -21,7 +21,9 @@ import { TermMap } from "../term/term_map.js";
 import { Tuple } from "../term/tuple.js";
 import { EtfDecodeError } from "./errors.js";
 import { recursionDepth } from "./recursion.js";
+import { cacheAtom, cachedAtom } from "./atom_cache.js";
 import { tagName } from "./tags.js";
+import { T } from "./tag_literals.js";
 
 export interface DecodeOptions {
   /**
@@ -55,111 +57,15 @@ export interface LocalIdentifiers {
   ref(ids: readonly number[]): Ref | undefined;
 }
 
-/**
- * The tags as literals: TurboFan compiles a switch over literals to a jump table, while `Tag.X` is a
- * property load per case (test/unit/etf/decode_tags pins them to tags.ts).
- */
-export const enum T {
-  ATOM = 100,
-  ATOM_CACHE_REF = 82,
-  ATOM_UTF8 = 118,
-  BINARY = 109,
-  BIT_BINARY = 77,
-  COMPRESSED = 80,
-  EXPORT = 113,
-  FLOAT = 99,
-  INTEGER = 98,
-  LARGE_BIG = 111,
-  LARGE_TUPLE = 105,
-  LIST = 108,
-  LOCAL = 121,
-  MAP = 116,
-  NEWER_REFERENCE = 90,
-  NEW_FLOAT = 70,
-  NEW_FUN = 112,
-  NEW_PID = 88,
-  NEW_PORT = 89,
-  NEW_REFERENCE = 114,
-  NIL = 106,
-  PID = 103,
-  PORT = 102,
-  REFERENCE = 101,
-  SMALL_ATOM = 115,
-  SMALL_ATOM_UTF8 = 119,
-  SMALL_BIG = 110,
-  SMALL_INTEGER = 97,
-  SMALL_TUPLE = 104,
-  STRING = 107,
-  V4_PORT = 120,
-  VERSION = 131,
-}
-
 const latin1 = new TextDecoder("latin1");
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 const TRUE = atom("true");
 const FALSE = atom("false");
 
-/**
- * Recently decoded atoms (a direct-mapped cache), found by a hash of their length and first and last four
- * bytes. A slot holds an atom's UTF-8 bytes as little-endian 32-bit words (the first four bytes, the last
- * four, then those between, four at a time) and what decoding them gives (the Atom, or `true` / `false`):
- * a hit compares words, not bytes. Atoms of more than CACHED_ATOM_BYTES bytes are not cached.
- */
-const ATOM_CACHE_BITS = 10;
-const CACHED_ATOM_BYTES = 64;
-const SLOT_WORDS = CACHED_ATOM_BYTES / 4;
-const cacheLen = new Int32Array(1 << ATOM_CACHE_BITS).fill(-1);
-const cacheWords = new Int32Array((1 << ATOM_CACHE_BITS) * SLOT_WORDS);
-const cacheValue: unknown[] = new Array<unknown>(1 << ATOM_CACHE_BITS).fill(undefined);
-
 function isAscii(buf: Uint8Array, start: number, n: number): boolean {
   for (let i = start; i < start + n; i++) if (buf[i]! >= 0x80) return false;
   return true;
-}
-
-/** The 4 bytes at `i` as a little-endian word (in bounds: checked by the caller). */
-function wordAt(buf: Uint8Array, i: number): number {
-  return buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
-}
-
-/** The first word of an atom's `n` bytes at `s`: its first four bytes, or all of them (zero-padded) if fewer. */
-function firstWord(buf: Uint8Array, s: number, n: number): number {
-  if (n >= 4) return wordAt(buf, s);
-  return n === 0 ? 0 : n === 1 ? buf[s]! : n === 2 ? buf[s]! | (buf[s + 1]! << 8) : buf[s]! | (buf[s + 1]! << 8) | (buf[s + 2]! << 16);
-}
-
-function atomSlot(first: number, last: number, n: number): number {
-  return Math.imul(first ^ Math.imul(last ^ n, 0x85ebca6b), 0x9e3779b1) >>> (32 - ATOM_CACHE_BITS);
-}
-
-/** The decoded atom (or boolean) whose UTF-8 bytes are the `n` at `s`, if cached; else undefined. */
-function cachedAtom(buf: Uint8Array, s: number, n: number): unknown {
-  if (n > CACHED_ATOM_BYTES) return undefined;
-  const first = firstWord(buf, s, n);
-  const last = n >= 4 ? wordAt(buf, s + n - 4) : first;
-  const slot = atomSlot(first, last, n);
-  let w = slot * SLOT_WORDS;
-  if (cacheLen[slot] !== n || cacheWords[w] !== first || cacheWords[w + 1] !== last) return undefined;
-  // The bytes between (a word from each fourth byte on may overlap the last word: all within the atom).
-  const end = s + n - 4;
-  for (let i = s + 4; i < end; i += 4) if (cacheWords[(w += 1) + 1] !== wordAt(buf, i)) return undefined;
-  return cacheValue[slot];
-}
-
-/** Caches `v` as what the `n` bytes at `s` decode to (see `cachedAtom`). */
-function cacheAtom(buf: Uint8Array, s: number, n: number, v: unknown): void {
-  if (n > CACHED_ATOM_BYTES) return;
-  const first = firstWord(buf, s, n);
-  const last = n >= 4 ? wordAt(buf, s + n - 4) : first;
-  const slot = atomSlot(first, last, n);
-  let w = slot * SLOT_WORDS;
-  cacheLen[slot] = n;
-  cacheWords[w] = first;
-  cacheWords[w + 1] = last;
-  const end = s + n - 4;
-  for (let i = s + 4; i < end; i += 4) cacheWords[(w += 1) + 1] = wordAt(buf, i);
-  cacheValue[slot] = v;
 }
 
 /** A big-endian 32-bit unsigned integer at `o` (in bounds: checked by the caller). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EtfDecodeError, Tag, decode } from "../../../src/etf/index.js";
-import { T } from "../../../src/etf/decode.js";
+import { T } from "../../../src/etf/tag_literals.js";
 import { atom } from "../../../src/term/index.js";
 
 const text = (s: string): number[] => [...Buffer.from(s, "latin1")];
