@@ -21,7 +21,9 @@ import { TermMap } from "../term/term_map.js";
 import { Tuple } from "../term/tuple.js";
 import { EtfDecodeError } from "./errors.js";
 import { recursionDepth } from "./recursion.js";
-import { Tag, tagName } from "./tags.js";
+import { cacheAtom, cachedAtom } from "./atom_cache.js";
+import { tagName } from "./tags.js";
+import { T } from "./tag_literals.js";
 
 export interface DecodeOptions {
   /**
@@ -61,25 +63,14 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const TRUE = atom("true");
 const FALSE = atom("false");
 
-/** Recently decoded atoms by a hash of their UTF-8 bytes (a direct-mapped cache). */
-const ATOM_CACHE_SIZE = 1024;
-const atomCache: (Atom | undefined)[] = new Array(ATOM_CACHE_SIZE);
-
-function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, n: number): boolean {
-  if (a.length !== n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== buf[start + i]) return false;
-  return true;
-}
-
 function isAscii(buf: Uint8Array, start: number, n: number): boolean {
   for (let i = start; i < start + n; i++) if (buf[i]! >= 0x80) return false;
   return true;
 }
 
-/** The atom cache slot of an atom of `n` bytes from some of them. */
-function atomSlot(n: number, b0: number, b1: number, b2: number, b3: number): number {
-  const h = Math.imul(n ^ (b0 << 8) ^ (b1 << 16) ^ (b2 << 24), 0x9e3779b1) ^ Math.imul(b3, 0x85ebca6b);
-  return (h >>> 16) & (ATOM_CACHE_SIZE - 1);
+/** A big-endian 32-bit unsigned integer at `o` (in bounds: checked by the caller). */
+function u32At(buf: Uint8Array, o: number): number {
+  return ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
 }
 
 /** What `node()` returns after opening a container: its elements come next. */
@@ -221,29 +212,41 @@ export class Decoder {
     const buf = this.buf;
     const o = this.offset;
     switch (buf[o]) {
-      case Tag.SMALL_INTEGER:
+      case T.SMALL_INTEGER:
         if (o + 2 > buf.length) break;
         this.offset = o + 2;
         return buf[o + 1];
-      case Tag.SMALL_ATOM_UTF8:
+      case T.SMALL_ATOM_UTF8: {
         if (o + 2 > buf.length) break;
+        const n = buf[o + 1]!;
+        if (n > buf.length - o - 2) break; // node() names the failure
+        const hit = cachedAtom(buf, o + 2, n);
+        if (hit !== undefined) {
+          this.offset = o + 2 + n;
+          return hit;
+        }
         this.offset = o + 2;
-        return this.atomValue(buf[o + 1]!, true, o);
-      case Tag.INTEGER:
+        return this.atomValue(n, true, o);
+      }
+      case T.NEW_PID:
+        return this.newPid(o);
+      case T.NEWER_REFERENCE:
+        return this.newerRef(o);
+      case T.INTEGER:
         if (o + 5 > buf.length) break;
         this.offset = o + 5;
         return (buf[o + 1]! << 24) | (buf[o + 2]! << 16) | (buf[o + 3]! << 8) | buf[o + 4]!;
-      case Tag.BINARY: {
+      case T.BINARY: {
         if (o + 5 > buf.length) break;
         const n = ((buf[o + 1]! << 24) | (buf[o + 2]! << 16) | (buf[o + 3]! << 8) | buf[o + 4]!) >>> 0;
         if (n > buf.length - o - 5) break; // node() names the failure
         this.offset = o + 5 + n;
         return buf.subarray(o + 5, o + 5 + n);
       }
-      case Tag.NIL:
+      case T.NIL:
         this.offset = o + 1;
         return [];
-      case Tag.SMALL_TUPLE: {
+      case T.SMALL_TUPLE: {
         if (o + 2 > buf.length) break;
         this.offset = o + 2;
         const n = buf[o + 1]!;
@@ -257,10 +260,10 @@ export class Decoder {
           let p = o + 2;
           for (; i < n; i++) {
             const tag = buf[p];
-            if (tag === Tag.SMALL_INTEGER && p + 2 <= end) {
+            if (tag === T.SMALL_INTEGER && p + 2 <= end) {
               tu[i] = buf[p + 1];
               p += 2;
-            } else if (tag === Tag.INTEGER && p + 5 <= end) {
+            } else if (tag === T.INTEGER && p + 5 <= end) {
               tu[i] = (buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!;
               p += 5;
             } else break;
@@ -270,7 +273,21 @@ export class Decoder {
         for (; i < n; i++) tu[i] = this.value(d);
         return tu;
       }
-      case Tag.LARGE_TUPLE: {
+      case T.LIST:
+        this.offset = o + 1;
+        return this.list(depth + 1);
+    }
+    return this.rare(depth);
+  }
+
+  /**
+   * `value` for the containers that are not tuples or lists, and every other tag (through `node`):
+   * kept out of `value` so that TurboFan spends `value`'s inlining budget on the common terms.
+   */
+  private rare(depth: number): unknown {
+    const o = this.offset;
+    switch (this.buf[o]) {
+      case T.LARGE_TUPLE: {
         this.offset = o + 1;
         const n = this.u32();
         this.need(n, "tuple elements");
@@ -279,10 +296,7 @@ export class Decoder {
         for (let i = 0; i < n; i++) tu[i] = this.value(d);
         return tu;
       }
-      case Tag.LIST:
-        this.offset = o + 1;
-        return this.list(depth + 1);
-      case Tag.MAP: {
+      case T.MAP: {
         this.offset = o + 1;
         const n = this.u32();
         this.need(2 * n, "map entries");
@@ -294,7 +308,7 @@ export class Decoder {
         }
         return m;
       }
-      case Tag.NEW_FUN: {
+      case T.NEW_FUN: {
         this.offset = o + 1;
         const p = this.funHead(o);
         const d = depth + 1;
@@ -313,11 +327,11 @@ export class Decoder {
     for (let i = 0; i < n; i++) items[i] = this.value(d);
     for (;;) {
       const tag = this.buf[this.offset];
-      if (tag === Tag.NIL) {
+      if (tag === T.NIL) {
         this.offset++;
         return items;
       }
-      if (tag !== Tag.LIST) break;
+      if (tag !== T.LIST) break;
       this.offset++;
       n = this.u32();
       this.need(n + 1, "list elements and tail");
@@ -429,7 +443,7 @@ export class Decoder {
     let i = 0;
     for (; i < n; i++) {
       const tag = buf[this.offset];
-      if (tag === Tag.SMALL_TUPLE || tag === Tag.LARGE_TUPLE || tag === Tag.LIST || tag === Tag.MAP || tag === Tag.NEW_FUN) break;
+      if (tag === T.SMALL_TUPLE || tag === T.LARGE_TUPLE || tag === T.LIST || tag === T.MAP || tag === T.NEW_FUN) break;
       into[i] = this.node();
     }
     return i;
@@ -439,11 +453,11 @@ export class Decoder {
   private listTail(f: number): unknown {
     for (;;) {
       const tag = this.buf[this.offset];
-      if (tag === Tag.NIL) {
+      if (tag === T.NIL) {
         this.offset++;
         return fObj[f];
       }
-      if (tag !== Tag.LIST) return PENDING;
+      if (tag !== T.LIST) return PENDING;
       this.offset++;
       const n = this.u32();
       this.need(n + 1, "list elements and tail");
@@ -472,48 +486,48 @@ export class Decoder {
     const at = this.offset;
     const tag = this.u8();
     switch (tag) {
-      case Tag.SMALL_INTEGER:
+      case T.SMALL_INTEGER:
         return this.u8();
-      case Tag.INTEGER:
+      case T.INTEGER:
         return this.i32();
-      case Tag.NEW_FLOAT: {
+      case T.NEW_FLOAT: {
         this.need(8, "an 8-byte float");
         const v = this.view.getFloat64(this.offset);
         this.offset += 8;
         if (!Number.isFinite(v)) this.fail("a finite float", at);
         return Number.isInteger(v) ? new Float(v) : v;
       }
-      case Tag.FLOAT: {
+      case T.FLOAT: {
         const text = latin1.decode(this.bytes(31, "a 31-byte float string")).replace(/\0.*$/s, "");
         const v = Number(text);
         if (!Number.isFinite(v) || text.trim() === "") this.fail("a float string", at);
         return Number.isInteger(v) ? new Float(v) : v;
       }
-      case Tag.ATOM:
+      case T.ATOM:
         return this.atomValue(this.u16(), false, at);
-      case Tag.SMALL_ATOM:
+      case T.SMALL_ATOM:
         return this.atomValue(this.u8(), false, at);
-      case Tag.ATOM_UTF8:
+      case T.ATOM_UTF8:
         return this.atomValue(this.u16(), true, at);
-      case Tag.SMALL_ATOM_UTF8:
+      case T.SMALL_ATOM_UTF8:
         return this.atomValue(this.u8(), true, at);
-      case Tag.ATOM_CACHE_REF: {
+      case T.ATOM_CACHE_REF: {
         const i = this.u8();
         const a = this.cache?.[i];
         if (a === undefined) this.fail(`atom cache entry ${i}`, at);
         return a === TRUE ? true : a === FALSE ? false : a;
       }
-      case Tag.SMALL_TUPLE:
+      case T.SMALL_TUPLE:
         return this.tuple(this.u8());
-      case Tag.LARGE_TUPLE:
+      case T.LARGE_TUPLE:
         return this.tuple(this.u32());
-      case Tag.NIL:
+      case T.NIL:
         return [];
-      case Tag.STRING: {
+      case T.STRING: {
         const b = this.bytes(this.u16(), "string bytes");
         return Array.from(b);
       }
-      case Tag.LIST: {
+      case T.LIST: {
         const n = this.u32();
         this.need(n + 1, "list elements and tail");
         const items: unknown[] = new Array(n);
@@ -527,20 +541,20 @@ export class Decoder {
         pop();
         return whole;
       }
-      case Tag.BINARY:
+      case T.BINARY:
         return this.bytes(this.u32(), "binary bytes");
-      case Tag.BIT_BINARY: {
+      case T.BIT_BINARY: {
         const n = this.u32();
         const bits = this.u8();
         const b = this.bytes(n, "bitstring bytes");
         if (n === 0 || bits < 1 || bits > 8) this.fail("a bitstring with 1..8 bits in its last byte", at);
         return bits === 8 ? b : new BitString(b, bits);
       }
-      case Tag.SMALL_BIG:
+      case T.SMALL_BIG:
         return this.big(this.u8(), at);
-      case Tag.LARGE_BIG:
+      case T.LARGE_BIG:
         return this.big(this.u32(), at);
-      case Tag.MAP: {
+      case T.MAP: {
         const n = this.u32();
         this.need(2 * n, "map entries");
         const m = new TermMap();
@@ -548,12 +562,12 @@ export class Decoder {
         push(K_MAP, m, 2 * n);
         return PENDING;
       }
-      case Tag.PID:
-      case Tag.NEW_PID: {
+      case T.PID:
+      case T.NEW_PID: {
         const node = this.atomTerm();
         const id = this.u32();
         const serial = this.u32();
-        const creation = tag === Tag.PID ? this.u8() : this.u32();
+        const creation = tag === T.PID ? this.u8() : this.u32();
         const local = this.local;
         if (local !== undefined && node === local.node && creation === local.creation) {
           const p = local.pid(id, serial);
@@ -561,31 +575,31 @@ export class Decoder {
         }
         return new ExternalPid(node, id, serial, creation);
       }
-      case Tag.PORT:
-      case Tag.NEW_PORT: {
+      case T.PORT:
+      case T.NEW_PORT: {
         const node = this.atomTerm();
         const id = this.u32();
-        const creation = tag === Tag.PORT ? this.u8() : this.u32();
+        const creation = tag === T.PORT ? this.u8() : this.u32();
         return new ExternalPort(node, id, creation);
       }
-      case Tag.V4_PORT: {
+      case T.V4_PORT: {
         const node = this.atomTerm();
         this.need(8, "a 64-bit port id");
         const id = this.view.getBigUint64(this.offset);
         this.offset += 8;
         return new ExternalPort(node, id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id, this.u32());
       }
-      case Tag.REFERENCE: {
+      case T.REFERENCE: {
         const node = this.atomTerm();
         const id = this.u32();
         return new ExternalRef(node, this.u8(), [id]);
       }
-      case Tag.NEW_REFERENCE:
-      case Tag.NEWER_REFERENCE: {
+      case T.NEW_REFERENCE:
+      case T.NEWER_REFERENCE: {
         const len = this.u16();
         if (len < 1 || len > 5) this.fail("1 to 5 reference words", at);
         const node = this.atomTerm();
-        const creation = tag === Tag.NEW_REFERENCE ? this.u8() : this.u32();
+        const creation = tag === T.NEW_REFERENCE ? this.u8() : this.u32();
         const ids: number[] = new Array(len);
         for (let i = 0; i < len; i++) ids[i] = this.u32();
         const local = this.local;
@@ -595,16 +609,16 @@ export class Decoder {
         }
         return new ExternalRef(node, creation, ids);
       }
-      case Tag.EXPORT: {
+      case T.EXPORT: {
         const module = this.atomTerm();
         const fn = this.atomTerm();
         const arity = this.leaf();
         if (typeof arity !== "number" || arity < 0 || arity > 255) this.fail("an export's arity", at);
         return new Export(module, fn, arity);
       }
-      case Tag.NEW_FUN:
+      case T.NEW_FUN:
         return this.fun(at);
-      case Tag.LOCAL: {
+      case T.LOCAL: {
         // Node-local encoding: only its node can read it. Kept opaque, as the rest of the input.
         const bytes = this.buf.subarray(at, this.buf.length);
         this.offset = this.buf.length;
@@ -618,7 +632,7 @@ export class Decoder {
   /** A term that cannot hold others (an atom, a number, a pid...) or PENDING_LEAF for one that can. */
   private leaf(): unknown {
     const tag = this.buf[this.offset];
-    if (tag === Tag.SMALL_TUPLE || tag === Tag.LARGE_TUPLE || tag === Tag.LIST || tag === Tag.MAP || tag === Tag.NEW_FUN) return PENDING;
+    if (tag === T.SMALL_TUPLE || tag === T.LARGE_TUPLE || tag === T.LIST || tag === T.MAP || tag === T.NEW_FUN) return PENDING;
     return this.node();
   }
 
@@ -627,16 +641,11 @@ export class Decoder {
     const buf = this.buf;
     const start = this.offset;
     this.offset += n;
-    // Seen before? Atoms repeat on every message: find them by a hash of their length and a
-    // few of their bytes (a hit compares them all). Latin-1 text is the same bytes only when ASCII.
+    // Seen before? Atoms repeat on every message. Latin-1 text is the same bytes as UTF-8 only when ASCII.
     const ascii = isUtf8 || isAscii(buf, start, n);
-    let slot = -1;
     if (ascii) {
-      slot = n === 0 ? 0 : atomSlot(n, buf[start]!, buf[start + (n >> 2)]!, buf[start + (n >> 1)]!, buf[start + n - 1]!);
-      const cached = atomCache[slot];
-      if (cached !== undefined && sameBytes(cached.utf8, buf, start, n)) {
-        return cached === TRUE ? true : cached === FALSE ? false : cached;
-      }
+      const hit = cachedAtom(buf, start, n);
+      if (hit !== undefined) return hit;
     }
     const b = buf.subarray(start, start + n);
     let name: string;
@@ -645,11 +654,9 @@ export class Decoder {
     } catch {
       return this.fail("UTF-8 atom text", at);
     }
-    if (name === "true") return true;
-    if (name === "false") return false;
-    const a = this.intern(name, at);
-    if (slot >= 0) atomCache[slot] = a;
-    return a;
+    const v = name === "true" ? true : name === "false" ? false : this.intern(name, at);
+    if (ascii) cacheAtom(buf, start, n, v);
+    return v;
   }
 
   private intern(name: string, at: number): Atom {
@@ -671,11 +678,66 @@ export class Decoder {
     const at = this.offset;
     const buf = this.buf;
     // A node name, a module...: nearly always a SMALL_ATOM_UTF8, read without the tag dispatch.
-    const a = buf[at] === Tag.SMALL_ATOM_UTF8 && at + 2 <= buf.length ? ((this.offset = at + 2), this.atomValue(buf[at + 1]!, true, at)) : this.leaf();
+    let a: unknown;
+    if (buf[at] === T.SMALL_ATOM_UTF8 && at + 2 <= buf.length) {
+      const n = buf[at + 1]!;
+      if (n <= buf.length - at - 2 && (a = cachedAtom(buf, at + 2, n)) instanceof Atom) {
+        this.offset = at + 2 + n;
+        return a as Atom;
+      }
+      this.offset = at + 2;
+      a = this.atomValue(n, true, at);
+    } else a = this.leaf();
     if (a === true) return TRUE;
     if (a === false) return FALSE;
     if (!(a instanceof Atom)) this.fail("an atom", at);
     return a as Atom;
+  }
+
+  /** A NEW_PID_EXT at `o` (its tag), read in one bounds check after its node; a short input goes to `node()` for its error. */
+  private newPid(o: number): unknown {
+    this.offset = o + 1;
+    const node = this.atomTerm();
+    const buf = this.buf;
+    const p = this.offset;
+    if (p + 12 > buf.length) {
+      this.offset = o;
+      return this.node();
+    }
+    this.offset = p + 12;
+    const id = u32At(buf, p);
+    const serial = u32At(buf, p + 4);
+    const creation = u32At(buf, p + 8);
+    const local = this.local;
+    if (local !== undefined && node === local.node && creation === local.creation) {
+      const pid = local.pid(id, serial);
+      if (pid !== undefined) return pid;
+    }
+    return new ExternalPid(node, id, serial, creation);
+  }
+
+  /** A NEWER_REFERENCE_EXT at `o` (its tag), as `newPid`. */
+  private newerRef(o: number): unknown {
+    const buf = this.buf;
+    const len = o + 3 <= buf.length ? (buf[o + 1]! << 8) | buf[o + 2]! : 0;
+    if (len < 1 || len > 5) return this.node();
+    this.offset = o + 3;
+    const node = this.atomTerm();
+    const p = this.offset;
+    if (p + 4 + 4 * len > buf.length) {
+      this.offset = o;
+      return this.node();
+    }
+    this.offset = p + 4 + 4 * len;
+    const creation = u32At(buf, p);
+    const ids: number[] = new Array(len);
+    for (let i = 0; i < len; i++) ids[i] = u32At(buf, p + 4 + 4 * i);
+    const local = this.local;
+    if (local !== undefined && node === local.node && creation === local.creation) {
+      const r = local.ref(ids);
+      if (r !== undefined) return r;
+    }
+    return new ExternalRef(node, creation, ids);
   }
 
   private tuple(n: number): unknown {
@@ -743,10 +805,10 @@ const NO_OPTIONS: DecodeOptions = {};
  * decode(new Uint8Array([131, 100, 0, 2, 111, 107])); // atom("ok")
  */
 export function decode(bytes: Uint8Array, opts: DecodeOptions = NO_OPTIONS): unknown {
-  if (bytes.length === 0 || bytes[0] !== Tag.VERSION) throw new EtfDecodeError(0, "the version byte 131");
+  if (bytes.length === 0 || bytes[0] !== T.VERSION) throw new EtfDecodeError(0, "the version byte 131");
   let buf = bytes;
   let start = 1;
-  if (bytes[1] === Tag.COMPRESSED) {
+  if (bytes[1] === T.COMPRESSED) {
     const d = new Decoder(bytes, 2, opts);
     const size = d.u32();
     const max = opts.maxDecompressedBytes ?? 64 << 20;

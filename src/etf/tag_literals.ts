@@ -1,0 +1,38 @@
+/**
+ * The tags as literals: TurboFan compiles a switch over literals to a jump table, while `Tag.X` is a
+ * property load per case (test/unit/etf/decode_cache.test.ts pins them to tags.ts).
+ */
+export const enum T {
+  ATOM = 100,
+  ATOM_CACHE_REF = 82,
+  ATOM_UTF8 = 118,
+  BINARY = 109,
+  BIT_BINARY = 77,
+  COMPRESSED = 80,
+  EXPORT = 113,
+  FLOAT = 99,
+  INTEGER = 98,
+  LARGE_BIG = 111,
+  LARGE_TUPLE = 105,
+  LIST = 108,
+  LOCAL = 121,
+  MAP = 116,
+  NEWER_REFERENCE = 90,
+  NEW_FLOAT = 70,
+  NEW_FUN = 112,
+  NEW_PID = 88,
+  NEW_PORT = 89,
+  NEW_REFERENCE = 114,
+  NIL = 106,
+  PID = 103,
+  PORT = 102,
+  REFERENCE = 101,
+  SMALL_ATOM = 115,
+  SMALL_ATOM_UTF8 = 119,
+  SMALL_BIG = 110,
+  SMALL_INTEGER = 97,
+  SMALL_TUPLE = 104,
+  STRING = 107,
+  V4_PORT = 120,
+  VERSION = 131,
+}
