@@ -251,12 +251,13 @@ export class Encoder {
    * root) for the walker's cycle check.
    */
   private value(x: unknown, depth: number): void {
-    // The common kinds first, the rest in `object`.
+    // The common kinds first, the rest in `object`. `instanceof` walks the prototype chain until it
+    // matches, so a miss costs a load per level: arrays (tuples and lists) are told apart by their
+    // instance type first (no walk), and only then is a tuple's prototype checked.
     if (typeof x === "object") {
       if (x === null) return this.atomOf(NIL);
-      if (x instanceof Tuple) return this.tuple(x, depth);
+      if (Array.isArray(x)) return x instanceof Tuple ? this.tuple(x, depth) : this.list(x, x, NIL_TAIL, depth);
       if (x instanceof Atom) return this.atomOf(x);
-      if (Array.isArray(x)) return this.list(x, x, NIL_TAIL, depth);
       return this.object(x, depth);
     }
     if (typeof x === "number") {
@@ -286,8 +287,9 @@ export class Encoder {
   private object(x: object, depth: number): void {
     if (x instanceof Pid) return this.pid(x);
     if (x instanceof Ref) return this.ref(x);
-    if (x instanceof Uint8Array) return this.binary(x);
     if (x instanceof ImproperList) return this.list(x, x.elements, x.tail, depth);
+    // The instance-type test first: a binary then misses no class above with a walk up its 3-level chain.
+    if (ArrayBuffer.isView(x) && x instanceof Uint8Array) return this.binary(x);
     if (x instanceof Float) {
       if (Number.isFinite(x.value)) return this.finiteFloat(x.value);
       return this.value(this.form(x.value, `${x.value} is not an Erlang float`), depth);
