@@ -29,7 +29,6 @@ import { ImproperList } from "../term/improper_list.js";
 import { type TermMapLike, isTermMap } from "../term/term_map_like.js";
 import { Tuple } from "../term/tuple.js";
 import { putU32 } from "./bytes.js";
-import { fastTerm, packAtom, putAtom, putPidFields, putRefFields } from "./encode_fast.js";
 import { EtfEncodeError } from "./errors.js";
 import { type JsTermLimits, DEFAULT_JS_TERM_LIMITS, jsTerm } from "./js_terms.js";
 import { recursionDepth } from "./recursion.js";
@@ -121,7 +120,11 @@ export class Encoder {
     this.atomOf(atom(name));
   }
 
-  /** Writes atom `a` from its cached SMALL_ATOM_UTF8_EXT form (`Atom.wire`), a word at a time (`putAtom`). */
+  /**
+   * Writes atom `a` from its cached SMALL_ATOM_UTF8_EXT form (`Atom.wire`), a word at a time:
+   * a DataView store costs about what one typed-array byte store does in V8 (each is checked).
+   * The last word's padding lands past the atom, where the next write goes.
+   */
   atomOf(a: Atom): void {
     let w = a.wire;
     if (w === undefined) {
@@ -129,8 +132,12 @@ export class Encoder {
       if (b.length > 255) return this.atomBytes(b);
       w = a.wire = packAtom(b);
     }
-    this.room(4 * w.length);
-    this.pos = putAtom(this.view, this.pos, this.buf.length, w);
+    const n = w.length;
+    this.room(4 * n);
+    const v = this.view;
+    const at = this.pos;
+    for (let i = 0; i < n; i++) v.setInt32(at + 4 * i, w[i]!);
+    this.pos = at + 2 + ((w[0]! >>> 16) & 0xff);
   }
 
   atomBytes(b: Uint8Array): void {
@@ -304,7 +311,12 @@ export class Encoder {
     this.u8(Tag.NEW_PID);
     this.atomOf(x.node);
     this.room(12);
-    this.pos = putPidFields(this.view, this.pos, x);
+    const v = this.view;
+    const at = this.pos;
+    v.setUint32(at, x.id);
+    v.setUint32(at + 4, x.serial);
+    v.setUint32(at + 8, x.creation);
+    this.pos = at + 12;
   }
 
   private ref(x: Ref): void {
@@ -319,7 +331,11 @@ export class Encoder {
     this.pos += 3;
     this.atomOf(x.node);
     this.room(4 + 4 * n);
-    this.pos = putRefFields(this.view, this.pos, x.creation, ids);
+    const v = this.view;
+    const at = this.pos;
+    v.setUint32(at, x.creation);
+    for (let i = 0; i < n; i++) v.setUint32(at + 4 + 4 * i, ids[i]!);
+    this.pos = at + 4 + 4 * n;
   }
 
   /** A value at `recLimit` or deeper: past `maxDepth`, or a subtree for the stack walker. */
@@ -866,6 +882,18 @@ const FALSE = atom("false");
 const UNDEFINED = atom("undefined");
 const NIL = atom("nil");
 
+/** `Atom.wire`: SMALL_ATOM_UTF8_EXT of an atom of at most 255 bytes, as big-endian 32-bit words (zero-padded). */
+function packAtom(b: Uint8Array): Int32Array {
+  const bytes = new Uint8Array((b.length + 5) & ~3);
+  bytes[0] = Tag.SMALL_ATOM_UTF8;
+  bytes[1] = b.length;
+  bytes.set(b, 2);
+  const w = new Int32Array(bytes.length >> 2);
+  const v = new DataView(bytes.buffer);
+  for (let i = 0; i < w.length; i++) w[i] = v.getInt32(4 * i);
+  return w;
+}
+
 // Results are written straight into a shared slab and returned as views of it, as Node
 // pools small Buffers: no copy, and one ArrayBuffer (which costs far more than a small
 // encode) per slab rather than per result. A slab is not zero-filled (as Node's pool is
@@ -974,11 +1002,6 @@ export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Ar
     e.exposed = null;
     e.lenient = null;
     e.u8(Tag.VERSION);
-    const end = fastTerm(e.view, e.buf, e.pos, e.buf.length, term, 0);
-    if (end >= 0) {
-      e.pos = end;
-      return e.end(at);
-    }
   } else {
     e.maxDepth = opts.maxDepth ?? Infinity;
     e.exposed = opts.exposed ?? null;
