@@ -14,6 +14,7 @@
  * encodeControl(body, msg, flags);
  * out.u8(131); out.u8(68); body.writeHeader(out); out.raw(body.bytes());
  */
+import { type Atom } from "../term/atom.js";
 import { Encoder, Tag } from "../etf/index.js";
 
 const SLOTS = 2048;
@@ -56,6 +57,11 @@ export class CachingEncoder extends Encoder {
     this.slotOf.clear();
     this.refSlot.length = 0;
     this.refNew.length = 0;
+  }
+
+  /** Every atom through `atomBytes`, keyed by its UTF-8 bytes (not the base class' cached wire form). */
+  override atomOf(a: Atom): void {
+    this.atomBytes(a.utf8);
   }
 
   override atomBytes(b: Uint8Array): void {

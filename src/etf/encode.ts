@@ -117,7 +117,27 @@ export class Encoder {
   }
 
   atom(name: string): void {
-    this.atomBytes(atom(name).utf8);
+    this.atomOf(atom(name));
+  }
+
+  /**
+   * Writes atom `a` from its cached SMALL_ATOM_UTF8_EXT form (`Atom.wire`), a word at a time:
+   * a DataView store costs about what one typed-array byte store does in V8 (each is checked).
+   * The last word's padding lands past the atom, where the next write goes.
+   */
+  atomOf(a: Atom): void {
+    let w = a.wire;
+    if (w === undefined) {
+      const b = a.utf8;
+      if (b.length > 255) return this.atomBytes(b);
+      w = a.wire = packAtom(b);
+    }
+    const n = w.length;
+    this.room(4 * n);
+    const v = this.view;
+    const at = this.pos;
+    for (let i = 0; i < n; i++) v.setInt32(at + 4 * i, w[i]!);
+    this.pos = at + 2 + ((w[0]! >>> 16) & 0xff);
   }
 
   atomBytes(b: Uint8Array): void {
@@ -231,12 +251,13 @@ export class Encoder {
    * root) for the walker's cycle check.
    */
   private value(x: unknown, depth: number): void {
-    // The common kinds first, the rest in `object`.
+    // The common kinds first, the rest in `object`. `instanceof` walks the prototype chain until it
+    // matches, so a miss costs a load per level: arrays (tuples and lists) are told apart by their
+    // instance type first (no walk), and only then is a tuple's prototype checked.
     if (typeof x === "object") {
-      if (x === null) return this.atomBytes(NIL_UTF8);
-      if (x instanceof Tuple) return this.tuple(x, depth);
-      if (x instanceof Atom) return this.atomBytes(x.utf8);
-      if (Array.isArray(x)) return this.list(x, x, NIL_TAIL, depth);
+      if (x === null) return this.atomOf(NIL);
+      if (Array.isArray(x)) return x instanceof Tuple ? this.tuple(x, depth) : this.list(x, x, NIL_TAIL, depth);
+      if (x instanceof Atom) return this.atomOf(x);
       return this.object(x, depth);
     }
     if (typeof x === "number") {
@@ -248,9 +269,9 @@ export class Encoder {
       case "bigint":
         return this.integer(x);
       case "boolean":
-        return this.atomBytes(x ? TRUE_UTF8 : FALSE_UTF8);
+        return this.atomOf(x ? TRUE : FALSE);
       case "undefined":
-        return this.atomBytes(UNDEFINED_UTF8);
+        return this.atomOf(UNDEFINED);
       default:
         return this.value(this.form(x, `a ${typeof x} has no Erlang term form`), depth);
     }
@@ -266,8 +287,9 @@ export class Encoder {
   private object(x: object, depth: number): void {
     if (x instanceof Pid) return this.pid(x);
     if (x instanceof Ref) return this.ref(x);
-    if (x instanceof Uint8Array) return this.binary(x);
     if (x instanceof ImproperList) return this.list(x, x.elements, x.tail, depth);
+    // The instance-type test first: a binary then misses no class above with a walk up its 3-level chain.
+    if (ArrayBuffer.isView(x) && x instanceof Uint8Array) return this.binary(x);
     if (x instanceof Float) {
       if (Number.isFinite(x.value)) return this.finiteFloat(x.value);
       return this.value(this.form(x.value, `${x.value} is not an Erlang float`), depth);
@@ -287,10 +309,14 @@ export class Encoder {
   private pid(x: Pid): void {
     if (this.exposed !== null) this.exposed(x);
     this.u8(Tag.NEW_PID);
-    this.atomBytes(x.node.utf8);
+    this.atomOf(x.node);
     this.room(12);
-    const buf = this.buf;
-    this.pos = putU32(buf, putU32(buf, putU32(buf, this.pos, x.id), x.serial), x.creation);
+    const v = this.view;
+    const at = this.pos;
+    v.setUint32(at, x.id);
+    v.setUint32(at + 4, x.serial);
+    v.setUint32(at + 8, x.creation);
+    this.pos = at + 12;
   }
 
   private ref(x: Ref): void {
@@ -303,11 +329,13 @@ export class Encoder {
     buf[this.pos + 1] = n >> 8;
     buf[this.pos + 2] = n;
     this.pos += 3;
-    this.atomBytes(x.node.utf8);
+    this.atomOf(x.node);
     this.room(4 + 4 * n);
-    let at = putU32(this.buf, this.pos, x.creation);
-    for (let i = 0; i < n; i++) at = putU32(this.buf, at, ids[i]!);
-    this.pos = at;
+    const v = this.view;
+    const at = this.pos;
+    v.setUint32(at, x.creation);
+    for (let i = 0; i < n; i++) v.setUint32(at + 4 + 4 * i, ids[i]!);
+    this.pos = at + 4 + 4 * n;
   }
 
   /** A value at `recLimit` or deeper: past `maxDepth`, or a subtree for the stack walker. */
@@ -745,16 +773,16 @@ export class Encoder {
       case "string":
         return this.string(x);
       case "boolean":
-        return this.atomBytes(x ? TRUE_UTF8 : FALSE_UTF8);
+        return this.atomOf(x ? TRUE : FALSE);
       case "undefined":
-        return this.atomBytes(UNDEFINED_UTF8);
+        return this.atomOf(UNDEFINED);
       case "object":
         break;
       default:
         return this.one(this.form(x, `a ${typeof x} has no Erlang term form`));
     }
-    if (x === null) return this.atomBytes(NIL_UTF8);
-    if (x instanceof Atom) return this.atomBytes(x.utf8);
+    if (x === null) return this.atomOf(NIL);
+    if (x instanceof Atom) return this.atomOf(x);
     if (x instanceof Tuple) {
       const n = x.length;
       if (n > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(x)) return;
@@ -828,7 +856,7 @@ export class Encoder {
     if (this.onPath === null) this.onPath = new Set(this.fSrc.slice(0, this.sp));
     if (!this.onPath.has(src)) return false;
     if (this.lenient === null) throw new EtfEncodeError(`a cycle: ${Object.prototype.toString.call(src)} inside itself`);
-    this.atomBytes(CYCLE.utf8);
+    this.atomOf(CYCLE);
     return true;
   }
 }
@@ -849,10 +877,22 @@ const NOT_LEAF: unknown = Symbol("not a leaf");
 /** Nesting below which no cycle check is made (ordinary terms never reach it). */
 const CYCLE_CHECK_DEPTH = 1000;
 const CYCLE = atom("#cycle");
-const TRUE_UTF8 = atom("true").utf8;
-const FALSE_UTF8 = atom("false").utf8;
-const UNDEFINED_UTF8 = atom("undefined").utf8;
-const NIL_UTF8 = atom("nil").utf8;
+const TRUE = atom("true");
+const FALSE = atom("false");
+const UNDEFINED = atom("undefined");
+const NIL = atom("nil");
+
+/** `Atom.wire`: SMALL_ATOM_UTF8_EXT of an atom of at most 255 bytes, as big-endian 32-bit words (zero-padded). */
+function packAtom(b: Uint8Array): Int32Array {
+  const bytes = new Uint8Array((b.length + 5) & ~3);
+  bytes[0] = Tag.SMALL_ATOM_UTF8;
+  bytes[1] = b.length;
+  bytes.set(b, 2);
+  const w = new Int32Array(bytes.length >> 2);
+  const v = new DataView(bytes.buffer);
+  for (let i = 0; i < w.length; i++) w[i] = v.getInt32(4 * i);
+  return w;
+}
 
 // Results are written straight into a shared slab and returned as views of it, as Node
 // pools small Buffers: no copy, and one ArrayBuffer (which costs far more than a small
@@ -888,8 +928,11 @@ class SlabEncoder extends Encoder {
       return 0;
     }
     if (SLAB_SIZE - this.slabAt < Math.max(SLAB_MIN_ROOM, this.lastSize)) this.newSlab();
-    this.buf = this.slab;
-    this.view = this.slabView;
+    // Stored only when changed: a slab is young for most of its life, and storing it costs a write barrier.
+    if (this.buf !== this.slab) {
+      this.buf = this.slab;
+      this.view = this.slabView;
+    }
     this.pos = this.slabAt;
     return this.pos;
   }

@@ -12,6 +12,11 @@ import { TermError } from "./errors.js";
  */
 export class Atom<N extends string = string> {
   private bytes: Uint8Array | undefined;
+  /**
+   * @internal The ETF encoder's cache (src/etf/encode.ts): this atom as SMALL_ATOM_UTF8_EXT,
+   * packed in big-endian 32-bit words, so it is written a word at a time, not a byte.
+   */
+  wire: Int32Array | undefined = undefined;
   /** @internal use {@link atom}: atoms must be interned. */
   constructor(readonly name: N) {}
   /** The name as UTF-8 (computed once: the codec writes it on every send). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Decoder, EtfDecodeError, EtfEncodeError, Tag, decode, encode } from "../../../src/etf/index.js";
-import { Float, LocalTerm, TermMap, atom, compare, equals, inspect, t } from "../../../src/term/index.js";
+import { ExternalPid, ExternalRef, Float, LocalTerm, TermMap, atom, compare, equals, inspect, t } from "../../../src/term/index.js";
 
 test("ATOM_CACHE_REF decodes against the cache passed in, and fails without it", () => {
   const cache = [atom("ok"), atom("$gen_call")];
@@ -128,4 +128,26 @@ test("a map over 32 keys round-trips every kind of key and value (numbers and st
   assert.equal(back.size, m.size);
   for (const [k, v] of m) assert.ok(equals(back.get(k), typeof v === "string" ? new TextEncoder().encode(v) : v), inspect(k));
   assert.throws(() => encode(new TermMap<unknown, unknown>(Array.from({ length: 40 }, (_, i) => [i, i === 39 ? NaN : i] as [number, number]))), EtfEncodeError);
+});
+
+test("atoms of every length, pids and references are written byte for byte (atoms a word at a time)", () => {
+  // Atoms written from their cached word form (Atom.wire) must end where the atom ends: lengths 0..255 cover every
+  // padding of the last word, two-byte and three-byte UTF-8 included; the integer after each must not be clobbered.
+  const enc = new TextEncoder();
+  for (let len = 0; len <= 255; len++) {
+    const name = len % 3 === 0 ? "a".repeat(len) : len % 3 === 1 ? "é".repeat(len >> 1) + "b".repeat(len & 1) : "€".repeat(Math.floor(len / 3)) + "c".repeat(len % 3);
+    const a = atom(name);
+    const b = enc.encode(name);
+    assert.deepEqual([...encode(t(a, 7, a))], [131, Tag.SMALL_TUPLE, 3, Tag.SMALL_ATOM_UTF8, b.length, ...b, Tag.SMALL_INTEGER, 7, Tag.SMALL_ATOM_UTF8, b.length, ...b]);
+  }
+  const long = atom("€".repeat(100)); // 300 bytes: ATOM_UTF8, not from the word form
+  assert.deepEqual([...encode(t(long, 7))], [131, Tag.SMALL_TUPLE, 2, Tag.ATOM_UTF8, 1, 44, ...enc.encode("€".repeat(100)), Tag.SMALL_INTEGER, 7]);
+  // Every field's bits, the high ones included.
+  const node = atom("node@some.host");
+  const nb = [Tag.SMALL_ATOM_UTF8, 14, ...enc.encode("node@some.host")];
+  const pid = new ExternalPid(node, 0xfedcba98, 0x80000001, 0xffffffff);
+  assert.deepEqual([...encode(pid)], [131, Tag.NEW_PID, ...nb, 0xfe, 0xdc, 0xba, 0x98, 0x80, 0, 0, 1, 0xff, 0xff, 0xff, 0xff]);
+  const ref = new ExternalRef(node, 0x89abcdef, [0x3ffff, 0xffffffff, 0x12345678]);
+  assert.deepEqual([...encode(ref)], [131, Tag.NEWER_REFERENCE, 0, 3, ...nb, 0x89, 0xab, 0xcd, 0xef, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x12, 0x34, 0x56, 0x78]);
+  assert.ok(equals(decode(encode(t(pid, ref))), t(pid, ref)));
 });
