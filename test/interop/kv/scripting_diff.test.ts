@@ -101,7 +101,7 @@ const CASES: Record<string, Case[]> = {
     [E("return {xpcall(function() error('x') end, function(e) return 'handled ' .. e end)}", "0"), E("return {pcall(error, {err='E1'})}", "0")],
   ],
   lexer: [
-    [E("return [[ a [[ b ]]", "0"), E("return [[ a [[ b ]] c ]]", "0"), E("--[[ a [[ b ]]\nreturn [=[x[=[y]=]", "0"), E("[[[[", "0"), E("return [==[ [==[", "0")],
+    [E("return [[ a [[ b ]]", "0"), E("return [[ a [[ b ]] c ]]", "0"), E("--[[ a [[ b ]]\nreturn [=[x[=[y]=]", "0"), E("[[[[", "0"), E("return [==[ [==[", "0"), E("[[[[]]", "0"), E("return 1 [[a [[ b]]", "0")],
     [E("\x1bLuaQ\x00\x01\x04\x04\x04\x08\x00", "0"), E("\x1b", "0"), E("return select(2, loadstring(string.char(27) .. 'LuaQ'))", "0")],
     [E("local i = 0 return select(2, load(function() i = i + 1 if i == 1 then return string.char(27) .. 'LuaQ' end end))", "0"), E("return loadstring('return [[a[[b]]')()", "0")],
   ],

@@ -17,7 +17,7 @@
  * const fns = e.create("\nredis.register_function('f', function(keys, args) return 1 end)");
  * // [{ name: "f", ref, desc: null, flags }] (or the error text)
  */
-import { normalizeLongBrackets } from "./lua_source.js";
+import { compileMessage, normalizeLongBrackets } from "./lua_source.js";
 import { LUA_REGISTRYINDEX, type LuaState, T_FUNCTION, T_NIL, T_TABLE } from "./lua_vm.js";
 import { FLAG_NAMES, type ScriptFlags } from "./script.js";
 import { LuaEnv, type LuaFunctionRef } from "./script_lua.js";
@@ -110,8 +110,9 @@ export class FunctionEngine {
   create(code: string): RegisteredFunction[] | string {
     const { vm, L } = this.env;
     const api = vm.api;
-    if (vm.load(L, normalizeLongBrackets(code), "@user_function") !== 0) {
-      const msg = vm.toString(L, -1) ?? "unknown error";
+    const rewrites: [string, string][] = [];
+    if (vm.load(L, normalizeLongBrackets(code, rewrites), "@user_function") !== 0) {
+      const msg = compileMessage(vm.toString(L, -1) ?? "unknown error", rewrites);
       api.lua_settop(L, 0);
       return `Error compiling function: ${msg}`;
     }

@@ -21,12 +21,13 @@ function openingLevel(src: string, i: number): number {
 
 /**
  * The source with every long string and long comment readable without
- * LUA_COMPAT_LSTR's nesting rules; and never a precompiled chunk: one that
- * starts with ESC (Lua's bytecode signature) gets a space first, so it is
+ * LUA_COMPAT_LSTR's nesting rules (each rewritten token and its original
+ * pushed to `rewrites`, for {@link compileMessage}); and never a precompiled
+ * chunk: one that starts with ESC (Lua's bytecode signature) gets a space first, so it is
  * read as text ("unexpected symbol near 'char(27)'"), as redis-server
  * reads it (loading bytecode is a known way out of Lua's sandbox).
  */
-export function normalizeLongBrackets(src: string): string {
+export function normalizeLongBrackets(src: string, rewrites?: [string, string][]): string {
   if (src.charCodeAt(0) === 27) src = ` ${src}`;
   if (src.indexOf("[") < 0) return src;
   let out = "";
@@ -64,7 +65,9 @@ export function normalizeLongBrackets(src: string): string {
         let m = level + 1;
         while (body.includes(`]${"=".repeat(m)}]`) || body.includes(`[${"=".repeat(m)}[`)) m++;
         const e = "=".repeat(m);
-        out += `${src.slice(from, i)}[${e}[${body}${end < n ? `]${e}]` : ""}`;
+        const token = `[${e}[${body}${end < n ? `]${e}]` : ""}`;
+        rewrites?.push([token, src.slice(i, Math.min(end + level + 2, n))]);
+        out += `${src.slice(from, i)}${token}`;
         from = Math.min(end + level + 2, n);
       }
       i = end + level + 2;
@@ -73,4 +76,14 @@ export function normalizeLongBrackets(src: string): string {
     i++;
   }
   return from === 0 ? src : out + src.slice(from);
+}
+
+/**
+ * A compiler message about normalized source as redis-server words it:
+ * a rewritten long bracket the message quotes ("near '[=[a [[ b]=]'") is
+ * quoted as the script wrote it.
+ */
+export function compileMessage(msg: string, rewrites: readonly [string, string][]): string {
+  for (const [token, original] of rewrites) msg = msg.split(`'${token}'`).join(`'${original}'`);
+  return msg;
 }

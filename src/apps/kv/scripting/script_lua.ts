@@ -42,7 +42,7 @@ import {
 import { openRedisLibraries } from "./lua_libs.js";
 import { LuaReplies } from "./lua_reply.js";
 import { ALLOWED_GLOBALS, SETUP_LUA } from "./lua_setup.js";
-import { normalizeLongBrackets } from "./lua_source.js";
+import { compileMessage, normalizeLongBrackets } from "./lua_source.js";
 import { LuaRandom } from "./lua_random.js";
 import { ErrorReply, type Reply } from "../resp/reply.js";
 import { formatDouble } from "../resp/resp_writer.js";
@@ -414,8 +414,9 @@ export class LuaEnv {
    */
   compile(code: string, name: string): LuaFunctionRef | LuaCompileError {
     const { vm, L } = this;
-    if (vm.load(L, normalizeLongBrackets(code), name) !== 0) {
-      const msg = vm.toString(L, -1) ?? "unknown error";
+    const rewrites: [string, string][] = [];
+    if (vm.load(L, normalizeLongBrackets(code, rewrites), name) !== 0) {
+      const msg = compileMessage(vm.toString(L, -1) ?? "unknown error", rewrites);
       vm.api.lua_settop(L, 0);
       return new LuaCompileError(msg);
     }
