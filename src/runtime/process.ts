@@ -192,7 +192,7 @@ export class Proc extends Pid {
 
   get queueLength(): number {
     const q = this.q;
-    return q !== null ? q.length + q.extra : (this.flags & HAS_M0) >> 5;
+    return q !== null ? q.length + q.extra : (this.flags & HAS_M0) === 0 ? 0 : 1;
   }
 
   enqueue(msg: unknown): void {
