@@ -24,6 +24,8 @@ export class AccessTable {
    * cache through the runtime every 64 calls, and eviction draws five per SET.
    */
   private seed = (Math.random() * 0xffffffff) | 1;
+  /** {@link sample}'s slots, reused. */
+  private readonly picked: number[] = [];
 
   get size(): number {
     return this.slots.size;
@@ -79,10 +81,37 @@ export class AccessTable {
     this.empty.length = 0;
   }
 
-  /** Appends `n` keys drawn uniformly at random (with replacement, as Redis' samples may repeat) to `out`. */
+  /**
+   * Appends `min(n, size)` distinct keys drawn uniformly at random to `out`:
+   * as Redis' dictGetSomeKeys, which evictionPoolPopulate samples with, a
+   * sampling never repeats a key, so a database of two keys with 5 samples
+   * always sees both (drawing with replacement missed one in 1 of 32).
+   */
   sample(n: number, out: string[]): void {
-    if (this.slots.size === 0) return;
-    for (let k = 0; k < n; k++) out.push(this.keyAt(this.randomSlot()) as string);
+    const slots = this.picked;
+    this.sampleSlots(n, slots);
+    for (const i of slots) out.push(this.keyAt(i) as string);
+  }
+
+  /**
+   * Sets `out` to `min(n, size)` distinct slots holding keys, at random; read
+   * them with keyAt and wordAt. When the sample is the whole table, every key.
+   */
+  sampleSlots(n: number, out: number[]): void {
+    out.length = 0;
+    const size = this.slots.size;
+    if (n >= size) {
+      const e = this.entries;
+      for (let i = 0; i < e.length; i += 2) if (e[i] !== null) out.push(i >> 1);
+      return;
+    }
+    // Rejection of repeats: n is maxmemory-samples (5 by default, 64 at most) and
+    // smaller than the table here, so a draw repeats rarely and the scan is short.
+    draw: while (out.length < n) {
+      const i = this.randomSlot();
+      for (let k = 0; k < out.length; k++) if (out[k] === i) continue draw;
+      out.push(i);
+    }
   }
 
   /** A key's slot drawn uniformly at random (the table must not be empty); read it with keyAt and wordAt. */

@@ -124,6 +124,8 @@ export class Evictor {
   readonly pool = new EvictionPool();
   private nextDb = 0;
   private readonly scratch: string[] = [];
+  /** The access table's sampled slots (reused). */
+  private readonly slots: number[] = [];
   /** The policy last picked for, parsed (string tests cost more than the sampling). */
   private policy = "";
   private kind = RANDOM;
@@ -179,9 +181,9 @@ export class Evictor {
     const table = volatile ? null : db.access;
     if (table !== null) {
       // All keys, from the access table: a random slot gives the key and its word.
-      const size = table.size;
-      for (let s = 0; s < samples && size !== 0; s++) {
-        const i = table.randomSlot();
+      const slots = this.slots;
+      table.sampleSlots(samples, slots);
+      for (const i of slots) {
         const word = table.wordAt(i);
         this.pool.insert(kind === LRU ? lruIdle(clock, word) : 255 - lfuCounter(word, at, decay), db.index, table.keyAt(i)!);
       }

@@ -35,8 +35,12 @@ test("the access table holds what a Map holds, and samples only its keys", () =>
       for (let i = 0; i <= 30; i++) assert.equal(t.get(`k${i}`), m.get(`k${i}`));
       const out: string[] = [];
       t.sample(50, out);
-      assert.equal(out.length, m.size === 0 ? 0 : 50);
+      assert.equal(out.length, Math.min(50, m.size));
       for (const k of out) assert.ok(m.has(k));
+      assert.equal(new Set(out).size, out.length, "a sampling repeats no key");
+      out.length = 0;
+      t.sample(5, out);
+      assert.equal(new Set(out).size, Math.min(5, m.size));
       let keys = 0;
       for (let s = 0; s < t.slotCount; s++) {
         const key = t.keyAt(s);
@@ -78,6 +82,18 @@ test("sampling reaches every key", () => {
     for (const k of out) seen.add(k);
   }
   assert.equal(seen.size, 50);
+});
+
+test("a table of two keys sampled 5 times gives both, every time (dictGetSomeKeys' distinct keys)", () => {
+  const t = new AccessTable();
+  t.set("old", 1);
+  t.set("new", 2);
+  const out: string[] = [];
+  for (let r = 0; r < 200; r++) {
+    out.length = 0;
+    t.sample(5, out);
+    assert.deepEqual(out.sort(), ["new", "old"]);
+  }
 });
 
 test("the eviction pool keeps the best 16 as Redis' evictionPoolPopulate does", () => {
