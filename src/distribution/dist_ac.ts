@@ -28,14 +28,14 @@
  * await Application.start("kv"); // the root pid here, or undefined: it runs elsewhere
  */
 import { Atom, atom } from "../term/atom.js";
-import { Pid } from "../term/identifiers.js";
+import { Pid, type Ref } from "../term/identifiers.js";
 import { inspect } from "../term/inspect.js";
 import { Tuple, t } from "../term/tuple.js";
 import { DOWN, NODEDOWN, NODEUP } from "../runtime/atoms.js";
 import { ExitError } from "../runtime/errors.js";
 import { demonitor, monitor, processFlag, runtime, self, send, sendAfter } from "../runtime/erlang.js";
 import { _ } from "../runtime/pattern.js";
-import { on, receive, sleep } from "../runtime/receive.js";
+import { on, receive } from "../runtime/receive.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { Proc } from "../runtime/process.js";
 import { type ApplicationController, type StartType, applicationControl } from "../otp/application.js";
@@ -57,6 +57,7 @@ const START_REQ = atom("ac_start_application_req");
 const APP_RUN = atom("ac_application_run");
 const APP_STOPPED_HERE = atom("ac_application_stopped");
 const RESTART = atom("internal_restart_appl");
+const RETRY_SYNC = atom("dist_ac_retry_sync");
 
 const APPL = atom("appl");
 const LOCAL = atom("local");
@@ -221,37 +222,71 @@ function* distAcProc(s: State, config: DistAcConfig, ready: () => void, failed: 
 
 /**
  * OTP's `sync_dacs`: introduce this dist_ac to every connected node's and
- * wait for each answer. A sync node (sync_nodes_*) whose dist_ac is not
- * there yet (that node is still starting) is asked again until the sync
- * timeout: in OTP it would be registered already.
+ * wait for each answer. The answers are awaited together, and an
+ * introduction from any other node is answered meanwhile: waiting for one
+ * node at a time deadlocked three nodes that started together, each
+ * waiting for the next one's answer while that one waited in turn (OTP
+ * serialises its sync_dacs with a global lock instead). Two nodes that
+ * introduce themselves to each other take the introductions for answers.
+ * A sync node (sync_nodes_*) whose dist_ac is not there yet (that node is
+ * still starting) is asked again until the sync timeout: in OTP it would
+ * be registered already.
  */
 function* syncDacs(s: State, syncSet: Set<string>, deadline: number): Generator<unknown, void, unknown> {
-  for (const n of nodes()) {
-    for (;;) {
-      const ref = monitor(t(DIST_AC, n));
-      send(t(DIST_AC, n), introduction(s));
-      const r = yield* receive(
-        on([NEW_NODE, _, n, _, _], (m) => {
-          demonitor(ref, { flush: true });
-          newNode(s, m as unknown as Tuple, false);
-          return OK;
-        }),
-        // No dist_ac there (noproc), or the node went away.
-        on([DOWN, ref, _, _, _], (m) => m[4]),
-      );
-      if (r === NOPROC && syncSet.has(n.name) && Date.now() < deadline) {
-        yield* sleep(50);
-        continue;
+  const waiting = new Map<Atom, Ref | undefined>();
+  const ask = (n: Atom): void => {
+    waiting.set(n, monitor(t(DIST_AC, n)));
+    send(t(DIST_AC, n), introduction(s));
+  };
+  for (const n of nodes()) ask(n);
+  const retries = new Set<Atom>();
+  while (waiting.size > 0) {
+    const m = (yield* receive(
+      on([NEW_NODE, _, _, _, _], (x) => x),
+      on([RETRY_SYNC, _], (x) => x),
+      // No dist_ac there (noproc), or the node went away.
+      ...[...waiting].map(([n, ref]) => on([DOWN, ref, _, _, _], (x) => t(DOWN, n, x[4]))),
+    )) as Tuple;
+    if (m[0] === RETRY_SYNC) {
+      if (retries.delete(m[1] as Atom)) ask(m[1] as Atom);
+      continue;
+    }
+    if (m[0] === DOWN) {
+      const n = m[1] as Atom;
+      waiting.delete(n);
+      if (m[2] === NOPROC && syncSet.has(n.name) && Date.now() < deadline) {
+        retries.add(n);
+        waiting.set(n, undefined); // still waited for: asked again in 50 ms
+        sendAfter(50, self(), t(RETRY_SYNC, n));
       }
-      break;
+      continue;
+    }
+    if (!isIntroduction(m)) {
+      dropped(s, m);
+      continue;
+    }
+    const n = m[2] as Atom;
+    const ref = waiting.get(n);
+    if (waiting.has(n) && !retries.has(n)) {
+      if (ref !== undefined) demonitor(ref, { flush: true });
+      waiting.delete(n);
+      newNode(s, m, false);
+    } else {
+      // Not asked (it connected after we listed the nodes), or asked again later: answer it.
+      if (retries.delete(n)) waiting.delete(n);
+      newNode(s, m, true);
     }
   }
+}
+
+function isIntroduction(m: Tuple): boolean {
+  return m.length === 5 && m[0] === NEW_NODE && m[2] instanceof Atom && Array.isArray(m[3]) && Array.isArray(m[4]);
 }
 
 function* handle(s: State, m: unknown): Generator<unknown, void, unknown> {
   if (!(m instanceof Tuple) || !(m[0] instanceof Atom)) return dropped(s, m);
   const [op] = m;
-  if (op === NEW_NODE && m.length === 5 && m[2] instanceof Atom && Array.isArray(m[3]) && Array.isArray(m[4])) return newNode(s, m, true);
+  if (isIntroduction(m)) return newNode(s, m, true);
   if (op === APP_STARTED && m.length === 4 && m[1] instanceof Atom && m[2] instanceof Atom) return appStartedThere(s, m[1], m[2], m[3]);
   if (op === APP_STOPPED && m.length === 2 && m[1] instanceof Atom) return appStoppedThere(s, m[1]);
   if (op === WEIGHT && m.length === 4 && m[1] instanceof Atom && typeof m[2] === "number" && m[3] instanceof Atom) return weight(s, m[1], m[2], m[3]);

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type Atom, atom } from "../../../src/term/atom.js";
 import { t } from "../../../src/term/tuple.js";
-import { on, receive, Runtime, silentLogger } from "../../../src/runtime/index.js";
+import { _, on, receive, Runtime, silentLogger } from "../../../src/runtime/index.js";
 import { runtime, send, spawnLink } from "../../../src/runtime/erlang.js";
 import { Application, type StartType } from "../../../src/otp/application.js";
 import { connect, startNode, stopNode } from "../../../src/distribution/node.js";
@@ -176,6 +176,38 @@ describe("distributed applications (dist_ac) on memory-joined nodes", () => {
       await down([l]);
     } finally {
       await down([a, b]);
+    }
+  });
+
+  test("starting together in a cycle (each node's dist_ac waiting for the next one's answer) does not deadlock", async () => {
+    // a's nodes() lists b then c. b answers a only once c has synced with a (b syncs with c
+    // first); c answers once it has a's introduction. Waiting for b alone before introducing
+    // itself to c, a waited forever: three nodes started together hung until a tick timeout.
+    seq++;
+    const net = new MemoryNetwork();
+    const [a, b, c] = [await node(net, `ya${seq}`), await node(net, `yb${seq}`), await node(net, `yc${seq}`)];
+    const NEW = atom("dist_ac_new_node");
+    const intro = (me: Atom) => t(NEW, 1, me, [], []);
+    try {
+      await mesh([a, b, c]);
+      const bPid = b.rt.spawn(function* () {
+        yield* receive(on([NEW, 1, a.name, _, _], () => undefined)); // a's introduction
+        yield* receive(on(atom("c_synced"), () => undefined));
+        send(t(atom("dist_ac"), a.name), intro(b.name));
+      });
+      b.rt.register(atom("dist_ac"), bPid);
+      const cPid = c.rt.spawn(function* () {
+        send(t(atom("dist_ac"), a.name), intro(c.name));
+        yield* receive(on([NEW, 1, a.name, _, _], () => undefined)); // a's introduction, or its answer
+        send(bPid, atom("c_synced"));
+      });
+      c.rt.register(atom("dist_ac"), cPid);
+      const started = distAc.start(config([a, b, c]), a.rt);
+      const done = await Promise.race([started.then(() => true), wait(5000).then(() => false)]);
+      assert.ok(done, "a's dist_ac finished its sync with b and c");
+      assert.deepEqual(distAc.info(a.rt).known.map(short).sort(), [a, b, c].map((n) => short(n.name)));
+    } finally {
+      await down([a, b, c]);
     }
   });
 
