@@ -73,6 +73,17 @@ function u32At(buf: Uint8Array, o: number): number {
   return ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
 }
 
+/**
+ * A reference's `len` (1..5, in bounds) id words at `p`: the usual three as an array literal, which TurboFan
+ * allocates in place, packed (`new Array(len)` with a variable length is a call to the Array builtin).
+ */
+function refIds(buf: Uint8Array, p: number, len: number): number[] {
+  if (len === 3) return [u32At(buf, p), u32At(buf, p + 4), u32At(buf, p + 8)];
+  const ids: number[] = new Array(len);
+  for (let i = 0; i < len; i++) ids[i] = u32At(buf, p + 4 * i);
+  return ids;
+}
+
 /** What `node()` returns after opening a container: its elements come next. */
 const PENDING: unknown = Symbol("pending");
 
@@ -730,8 +741,7 @@ export class Decoder {
     }
     this.offset = p + 4 + 4 * len;
     const creation = u32At(buf, p);
-    const ids: number[] = new Array(len);
-    for (let i = 0; i < len; i++) ids[i] = u32At(buf, p + 4 + 4 * i);
+    const ids = refIds(buf, p + 4, len);
     const local = this.local;
     if (local !== undefined && node === local.node && creation === local.creation) {
       const r = local.ref(ids);

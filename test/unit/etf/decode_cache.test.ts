@@ -88,3 +88,16 @@ test("a truncated pid or reference fails with the offset of the missing field", 
     );
   }
 });
+
+test("a reference of 1 to 5 words decodes each word in order (three by a literal, the others by a loop)", () => {
+  const node = [119, 1, ...text("a")];
+  for (let len = 1; len <= 5; len++) {
+    const words = Array.from({ length: len }, (_, i) => 0x01020304 * (i + 1));
+    const bytes = [131, 90, 0, len, ...node, 0, 0, 0, 9];
+    for (const w of words) bytes.push((w >>> 24) & 255, (w >>> 16) & 255, (w >>> 8) & 255, w & 255);
+    const ref = decode(new Uint8Array(bytes)) as { node: unknown; creation: number; ids: number[] };
+    assert.equal(ref.node, atom("a"));
+    assert.equal(ref.creation, 9);
+    assert.deepEqual(ref.ids, words);
+  }
+});
