@@ -334,8 +334,13 @@ export class Decoder {
   private list(d: number): unknown {
     let n = this.u32();
     this.need(n + 1, "list elements and tail");
-    const items: unknown[] = new Array(n);
-    for (let i = 0; i < n; i++) items[i] = this.value(d);
+    // `[x]` (the usual `[alias | Ref]`) is allocated in place; `new Array(n)` with a variable n is a builtin call.
+    let items: unknown[];
+    if (n === 1) items = [this.value(d)];
+    else {
+      items = new Array(n);
+      for (let i = 0; i < n; i++) items[i] = this.value(d);
+    }
     for (;;) {
       const tag = this.buf[this.offset];
       if (tag === T.NIL) {
