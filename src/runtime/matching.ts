@@ -34,7 +34,9 @@ export function scanStart(p: Proc, op: WaitOp<unknown>): number {
 /** {@link scanStart} for a receive op (its class known: no `instanceof` walk). */
 export function receiveStart(p: Proc, op: ReceiveOp<unknown>): number {
   const x = p.ext;
-  return x !== null && x.markerRef !== null && x.marker > 0 && patternsMention(op, x.markerRef) ? x.marker : 0;
+  if (x === null || x.marker === 0 || x.markerRef === null) return 0;
+  // One pattern (a call's `[ref, x]`): no loop over the patterns, which V8 did not inline here.
+  return (op.np === 1 ? mentions(op.p0, x.markerRef) : patternsMention(op, x.markerRef)) ? x.marker : 0;
 }
 
 /** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
@@ -67,8 +69,10 @@ export function scan(rt: Runtime, p: Proc, op: ReceiveOp<unknown>): unknown {
     // One tuple pattern (`[ref, x]`, `[tag, _]`): its elements compared by identity before any call.
     const pat = p0 as unknown[];
     const len = pat.length;
+    const q = p.q;
     for (let i = op.scanned; i < n; i++) {
-      const m = p.at(i);
+      // Straight from the queue's array (unboxed above): `p.at` would test BOXED again per message.
+      const m = q !== null ? q.a[q.h + i] : p.m0;
       if (!(m instanceof Tuple) || m.length !== len) continue;
       let k = 0;
       while (k < len && (pat[k] === m[k] || matches(pat[k], m[k]))) k++;

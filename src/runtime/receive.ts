@@ -37,12 +37,18 @@ export function doneStep<R>(value: R): IteratorResult<unknown, R> {
 }
 
 /**
- * @internal a receive taken at its `yield*` (`Runtime.receiveNow`): its value
- * waits in the shared step, which the op's first `next`, called right after,
- * returns (one store fewer than keeping it on the op).
+ * @internal a receive taken at its `yield*` (`Runtime.receiveNow`): a young
+ * object that is both the iterator `yield*` runs and the result its `next`
+ * returns. The value is written into no old object: the shared step and a
+ * process's recycled op are old, and each store of a young value into one
+ * calls V8's write barrier.
  */
-export function answerStep(value: unknown): void {
-  step.value = value;
+export class Taken<R> implements Iterator<unknown, R, unknown>, IteratorReturnResult<R> {
+  readonly done = true;
+  constructor(readonly value: R) {}
+  next(): IteratorReturnResult<R> {
+    return this;
+  }
 }
 
 /** Base of everything a process can `yield*`. */
@@ -141,8 +147,6 @@ export class ReceiveOp<R> extends WaitOp<R> {
   pats: unknown[] | null = null;
   /** Per pattern the body (or null: return the message itself); null when no pattern has one. */
   bodies: (((m: never) => unknown) | null)[] | null = null;
-  /** Taken at the `yield*`: the first `next` returns the value left by {@link answerStep}. */
-  answered = false;
 
   /**
    * `yield*` starts here, in the running process: a message that matches
@@ -155,7 +159,10 @@ export class ReceiveOp<R> extends WaitOp<R> {
     }
     this.started = false;
     const p = current;
-    if (p !== null && this.np > 0 && (p.flags & HAS_M0 || p.q !== null)) p.rt.receiveNow(p, this);
+    if (p !== null && this.np > 0 && (p.flags & HAS_M0 || p.q !== null)) {
+      const taken = p.rt.receiveNow(p, this);
+      if (taken !== null) return taken as Taken<R>;
+    }
     return this;
   }
 
@@ -166,13 +173,8 @@ export class ReceiveOp<R> extends WaitOp<R> {
       step.done = true;
     } else {
       this.started = true;
-      if (this.answered) {
-        this.answered = false;
-        step.done = true;
-      } else {
-        step.value = this;
-        step.done = false;
-      }
+      step.value = this;
+      step.done = false;
     }
     return step as IteratorResult<unknown, R>;
   }
@@ -225,9 +227,10 @@ export function receive<const A extends readonly unknown[]>(...items: A): Receiv
 export function receive(a?: unknown, b?: unknown, c?: unknown): ReceiveOp<unknown> {
   const op = newOp<unknown>();
   const n = arguments.length;
-  if (n === 1 && typeof a === "function") {
-    // One predicate (a loop's `receive(isNumber)`): what addItem does, in few bytecodes, so that
-    // `receive` fits V8's inlining budget of the loop that calls it, together with the send.
+  if (n === 1 && (typeof a === "function" || Array.isArray(a))) {
+    // One predicate (a loop's `receive(isNumber)`) or one tuple pattern (`receive([ref, x])`): what
+    // addItem does, in few bytecodes, so that `receive` fits V8's inlining budget of the loop that
+    // calls it, together with the send.
     op.p0 = a;
     op.np = 1;
     return op;

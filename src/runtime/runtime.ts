@@ -21,7 +21,7 @@ import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
 import { type Actor, BOXED, CastMsg, DEAD, HAS_M0, KEPT, LocalRef, NOT_DIRECT, Proc, SCHEDULED, unbox } from "./process.js";
-import { AwaitOp, CustomReceive, answerStep, FREE, ReceiveOp, StartOp, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
+import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, Taken, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
@@ -385,14 +385,14 @@ export class Runtime {
 
   /**
    * `p`, running, reached `yield* op` (a {@link ReceiveOp} with messages to
-   * look at): takes the matching message now and leaves its clause's value
-   * in `op.answer`, so the process goes on without a trip through the
-   * scheduler. When nothing matches, the op waits with its save pointer past
-   * what was tried. Once the turn's budget is spent it does nothing: the
-   * process yields in the receive ({@link step}).
+   * look at): takes the matching message now and returns its clause's value
+   * as the iterator `yield*` runs instead of the op, so the process goes on
+   * without a trip through the scheduler. When nothing matches (null), the
+   * op waits with its save pointer past what was tried. Once the turn's
+   * budget is spent it does nothing: the process yields in the receive ({@link step}).
    */
-  receiveNow(p: Proc, op: ReceiveOp<unknown>): void {
-    if (this.syncLeft <= 0) return;
+  receiveNow(p: Proc, op: ReceiveOp<unknown>): Taken<unknown> | null {
+    if (this.syncLeft <= 0) return null;
     op.state = OP_WAITING;
     op.timedOut = false;
     op.scanned = receiveStart(p, op);
@@ -403,12 +403,11 @@ export class Runtime {
       op.state = FREE; // a pattern threw: the process gets the error at its `yield*`, and its op back
       throw e;
     }
-    if (v === NO_MATCH) return;
+    if (v === NO_MATCH) return null;
     this.syncLeft--;
     this.used++;
     p.reds++;
-    answerStep(v);
-    op.answered = true;
+    return new Taken(v);
   }
 
   /** A fresh reference that sets no receive marker. */
@@ -420,9 +419,11 @@ export class Runtime {
     const r = new LocalRef(this, ++this.refCount);
     const p = current;
     if (p !== null) {
-      // Receive marker: a receive on this ref can skip everything already queued.
+      // Receive marker: a receive on this ref can skip everything already queued. The queue's length
+      // read here, not through the `queueLength` getter, which V8 did not inline into callers' loops.
       const x = p.x();
-      x.marker = p.queueLength;
+      const q = p.q;
+      x.marker = q !== null ? q.a.length - q.h + q.extra : p.flags & HAS_M0 ? 1 : 0;
       x.markerRef = r;
     }
     return r;
