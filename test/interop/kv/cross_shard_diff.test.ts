@@ -69,6 +69,9 @@ const SCRIPTS: Record<string, string[]> = {
   ],
 };
 
+/** `{T}`: one far unix time for both servers (computed per run, a second boundary between the two made them differ). */
+const far = String(Math.floor(Date.now() / 1000) + 100_000);
+
 function spread(script: string): boolean {
   const keys = new Set(script.match(/\b[a-f]\b/g) ?? []);
   return new Set([...keys].map((k) => shardOf(k, SHARDS - 1))).size > 1;
@@ -79,7 +82,6 @@ async function run(port: number, script: string): Promise<string[]> {
   try {
     await c.raw("FLUSHALL");
     const out: string[] = [];
-    const far = String(Math.floor(Date.now() / 1000) + 100_000);
     for (const line of script.split(" | ")) {
       const argv = line.replaceAll("{T}", far).split(" ");
       const raw = await c.raw(...argv);
