@@ -55,4 +55,3 @@ export function cacheAtom(buf: Uint8Array, s: number, n: number, v: unknown): vo
   for (let i = s + 4; i < end; i += 4) cacheWords[(w += 1) + 1] = wordAt(buf, i);
   cacheValue[slot] = v;
 }
-

@@ -584,12 +584,7 @@ export class Decoder {
         const id = this.u32();
         const serial = this.u32();
         const creation = tag === T.PID ? this.u8() : this.u32();
-        const local = this.local;
-        if (local !== undefined && node === local.node && creation === local.creation) {
-          const p = local.pid(id, serial);
-          if (p !== undefined) return p;
-        }
-        return new ExternalPid(node, id, serial, creation);
+        return this.pid(node, id, serial, creation);
       }
       case T.PORT:
       case T.NEW_PORT: {
@@ -618,12 +613,7 @@ export class Decoder {
         const creation = tag === T.NEW_REFERENCE ? this.u8() : this.u32();
         const ids: number[] = new Array(len);
         for (let i = 0; i < len; i++) ids[i] = this.u32();
-        const local = this.local;
-        if (local !== undefined && node === local.node && creation === local.creation) {
-          const r = local.ref(ids);
-          if (r !== undefined) return r;
-        }
-        return new ExternalRef(node, creation, ids);
+        return this.ref(node, creation, ids);
       }
       case T.EXPORT: {
         const module = this.atomTerm();
@@ -724,12 +714,7 @@ export class Decoder {
     const id = u32At(buf, p);
     const serial = u32At(buf, p + 4);
     const creation = u32At(buf, p + 8);
-    const local = this.local;
-    if (local !== undefined && node === local.node && creation === local.creation) {
-      const pid = local.pid(id, serial);
-      if (pid !== undefined) return pid;
-    }
-    return new ExternalPid(node, id, serial, creation);
+    return this.pid(node, id, serial, creation);
   }
 
   /** A NEWER_REFERENCE_EXT at `o` (its tag), as `newPid`. */
@@ -747,6 +732,21 @@ export class Decoder {
     this.offset = p + 4 + 4 * len;
     const creation = u32At(buf, p);
     const ids = refIds(buf, p + 4, len);
+    return this.ref(node, creation, ids);
+  }
+
+  /** A decoded pid: this node's live process when it names one (`DecodeOptions.local`), else an ExternalPid. */
+  private pid(node: Atom, id: number, serial: number, creation: number): Pid | ExternalPid {
+    const local = this.local;
+    if (local !== undefined && node === local.node && creation === local.creation) {
+      const pid = local.pid(id, serial);
+      if (pid !== undefined) return pid;
+    }
+    return new ExternalPid(node, id, serial, creation);
+  }
+
+  /** A decoded reference: this node's active alias when it names one, else an ExternalRef. */
+  private ref(node: Atom, creation: number, ids: number[]): Ref | ExternalRef {
     const local = this.local;
     if (local !== undefined && node === local.node && creation === local.creation) {
       const r = local.ref(ids);
