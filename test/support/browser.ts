@@ -4,11 +4,11 @@
  * in CI (`AGNER_REQUIRE_BROWSER=1`, .ci/run installs Debian's `chromium`) it
  * is a failure.
  */
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
+import { tempDir } from "./temp_dir.js";
 import { type ObserverHandle, type ObserverOptions, startObserver } from "../../src/index.js";
 
 export const CHROMIUM = process.env.AGNER_CHROMIUM ?? "/usr/bin/chromium";
@@ -31,12 +31,16 @@ export function launchBrowser(): Promise<Browser> {
 /**
  * Where the observer's browser tests save screenshots: docs/observer/
  * (docs/observer.md shows them) with AGNER_OBSERVER_SHOTS=docs, else a
- * temporary directory, so a test run leaves the tree as it was.
+ * temporary directory removed when the test process exits, so a test run
+ * leaves the tree and /tmp as they were.
  */
 export function observerShots(): string {
-  const dir = process.env.AGNER_OBSERVER_SHOTS === "docs" ? resolve(fileURLToPath(import.meta.url), "../../../../docs/observer") : mkdtempSync(join(tmpdir(), "agner-observer-shots-"));
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  if (process.env.AGNER_OBSERVER_SHOTS === "docs") {
+    const dir = resolve(fileURLToPath(import.meta.url), "../../../../docs/observer");
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  return tempDir("agner-observer-shots-");
 }
 
 /** An observer of this node and one Chromium page for it; `close()` ends both. */

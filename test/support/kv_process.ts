@@ -5,10 +5,10 @@
  * real client applications talk to the server.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "./temp_dir.js";
 
 export interface KvProcess {
   readonly port: number;
@@ -25,7 +25,7 @@ const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../src/cli/kv.j
 
 /** Starts the server with `argv` (after `--port 0 --memcached-port 0 --distribution no --dir <tmp>`), `env` added to this process's. */
 export async function startKvProcess(argv: string[] = [], env: Record<string, string> = {}): Promise<KvProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "agner-kv-proc-"));
+  const dir = tempDir("agner-kv-proc-");
   const proc: ChildProcess = spawn(
     process.execPath,
     [CLI, "--port", "0", "--memcached-port", "0", "--distribution", "no", "--dir", dir, ...argv],

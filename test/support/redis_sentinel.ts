@@ -5,10 +5,10 @@
  * in CI (AGNER_REQUIRE_REDIS=1, which .ci/run sets) it is a failure.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "./redis_server.js";
+import { tempDir } from "./temp_dir.js";
 import { RespClient, plain } from "./resp_client.js";
 
 let cached: boolean | undefined;
@@ -56,7 +56,7 @@ export interface Sentinel {
 /** Starts one `redis-sentinel` monitoring `host:port` and waits until it answers (itself, by its process id). */
 export async function startSentinel(host: string, port: number, opts: SentinelOptions = {}): Promise<Sentinel> {
   const name = opts.name ?? "mymaster";
-  const dir = mkdtempSync(join(tmpdir(), "agner-sentinel-"));
+  const dir = tempDir("agner-sentinel-");
   const conf = join(dir, "sentinel.conf");
   let own = 0;
   let child: ChildProcess | null = null;

@@ -6,11 +6,10 @@
  * returns each reply's exact bytes.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { replyEnd } from "./resp_reply.js";
+import { tempDir } from "./temp_dir.js";
 
 let cached: boolean | undefined;
 
@@ -57,7 +56,7 @@ export interface RedisServer {
  * `opts.dir`: its working directory, kept after stop (a restart loads what it saved there); `opts.port`: its port.
  */
 export async function startRedis(extra: string[] = [], opts: { dir?: string; port?: number } = {}): Promise<RedisServer> {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "agner-redis-"));
+  const dir = opts.dir ?? tempDir("agner-redis-");
   for (let attempt = 0; ; attempt++) {
     const port = opts.port ?? (await freePort());
     const child: ChildProcess = spawn(

@@ -5,10 +5,9 @@
  * (`AGNER_REQUIRE_REDIS=1`) they are a failure.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { tempDir } from "./temp_dir.js";
 
 let cached: boolean | undefined;
 
@@ -73,7 +72,7 @@ export class RedisServer {
 
   static async start(extra: string[] = []): Promise<RedisServer> {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), "agner-redis-"));
+    const dir = tempDir("agner-redis-");
     const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra], {
       stdio: "ignore",
     });
