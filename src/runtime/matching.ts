@@ -7,7 +7,7 @@ import { Atom } from "../term/atom.js";
 import { Tuple } from "../term/tuple.js";
 import { type Ref } from "../term/identifiers.js";
 import { matches, mentions } from "./pattern.js";
-import { BOXED, DEAD, HAS_M0, type Proc, SCHEDULED } from "./process.js";
+import { BOXED, DEAD, EXT_RX, HAS_M0, type Proc, SCHEDULED } from "./process.js";
 import { CustomReceive, FREE, OWN, ReceiveOp, type ReceiveState, WaitOp, type WaitState, patternAt, stateOf } from "./receive.js";
 import type { Runtime } from "./runtime.js";
 
@@ -28,14 +28,16 @@ function patternsMention(s: ReceiveState, ref: Ref): boolean {
 
 /** Where a wait starts scanning: after the receive marker when every pattern names the marker's reference. */
 export function scanStart(p: Proc, op: WaitOp<unknown>): number {
-  const x = p.ext;
-  return x !== null && x.markerRef !== null && x.marker > 0 && mentionsMarker(p, op, x.markerRef) ? x.marker : 0;
+  if ((p.flags & EXT_RX) === 0) return 0;
+  const x = p.ext!;
+  return x.markerRef !== null && x.marker > 0 && mentionsMarker(p, op, x.markerRef) ? x.marker : 0;
 }
 
 /** {@link scanStart} for a receive (its state known: no `instanceof` walk). */
 export function receiveStart(p: Proc, s: ReceiveState): number {
-  const x = p.ext;
-  if (x === null || x.marker === 0 || x.markerRef === null) return 0;
+  if ((p.flags & EXT_RX) === 0) return 0;
+  const x = p.ext!;
+  if (x.marker === 0 || x.markerRef === null) return 0;
   // One pattern (a call's `[ref, x]`): no loop over the patterns, which V8 did not inline here.
   return (s.np === 1 ? mentions(s.p0, x.markerRef) : patternsMention(s, x.markerRef)) ? x.marker : 0;
 }
@@ -129,6 +131,7 @@ function noMatch(rt: Runtime, p: Proc, op: WaitOp<unknown>): unknown {
       // One timer per process, re-armed for each receive that waits with a timeout (every call does).
       const tm = x.afterTimer;
       x.timer = tm === null ? (x.afterTimer = rt.addTimer(s.timeout, () => afterFired(rt, p))) : rt.rearmTimer(tm, s.timeout);
+      p.flags |= EXT_RX;
     }
   }
   return NO_MATCH;
@@ -150,9 +153,11 @@ function afterFired(rt: Runtime, p: Proc): void {
 
 /** Cancels the pending receive's `after` timer. */
 export function clearAfter(rt: Runtime, p: Proc): void {
-  const x = p.ext;
-  if (x !== null && x.timer !== null) {
+  if ((p.flags & EXT_RX) === 0) return;
+  const x = p.ext!;
+  if (x.timer !== null) {
     rt.timers.cancel(x.timer);
     x.timer = null;
   }
+  if (x.marker === 0) p.flags &= ~EXT_RX;
 }

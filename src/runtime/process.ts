@@ -68,6 +68,18 @@ export const HAS_M0 = 32;
  * or `onTimeout` is set): a bit, so that a plain receive reads neither.
  */
 export const RX_EXTRA = 64;
+/**
+ * Its `ext` holds receive state: a receive marker above 0 or an armed
+ * `after` timer (set whenever either is; cleared by `clearAfter` (matching.ts) once
+ * neither is). A hop of a process without it reads no `ProcExt`, which a
+ * linked process has (10,000 of them do not fit in L2 either).
+ */
+export const EXT_RX = 128;
+/** `co` is a generator: resumed through {@link GENERATOR_NEXT}, `coNext` not read. */
+export const CO_GEN = 256;
+
+/** The `next` every generator has (`%GeneratorPrototype%.next`). */
+export const GENERATOR_NEXT = (Object.getPrototypeOf(function* () {}) as { prototype: Iterator<unknown> }).prototype.next as Iterator<unknown, unknown, unknown>["next"];
 
 /** Receive states (a process's own receive's, or an op's): built, waiting, done (the process's own is reusable). */
 export const CREATED = 0;
@@ -133,12 +145,6 @@ export class Proc extends Pid implements ReceiveState {
   flags: number;
   /** The running coroutine (loop-style body, or a handler that returned a generator). */
   co: Iterator<unknown, unknown, unknown> | null;
-  /**
-   * `co.next`, read once when `co` is set (see {@link setCo}): read at each
-   * resume it is a megamorphic load, every generator function giving its
-   * generators their own map.
-   */
-  coNext: Iterator<unknown, unknown, unknown>["next"] | null;
   /** What `co` waits for: a ReceiveOp (`OWN`: this process's own receive) / AwaitOp, or null (ready to step). */
   wait: Op<unknown> | null;
   // The process's own receive (see `OwnReceive` in receive.ts): its state here, not in an op of its own,
@@ -147,10 +153,17 @@ export class Proc extends Pid implements ReceiveState {
   p0: unknown;
   np: number;
   scanned: number;
-  ext: ProcExt | null;
   reds: number;
   /** Null for a body process, which ends when its function or generator returns. */
   beh: Actor | null;
+  /** Read only when {@link EXT_RX} is set, on a hop. */
+  ext: ProcExt | null;
+  /**
+   * `co.next` when `co` is not a generator ({@link CO_GEN}), read once when
+   * `co` is set (see {@link setCo}): read at each resume it is a megamorphic
+   * load, every generator function giving its generators their own map.
+   */
+  coNext: Iterator<unknown, unknown, unknown>["next"] | null;
   bodies: (((m: never) => unknown) | null)[] | null;
   onTimeout: (() => unknown) | null;
   timedOut: boolean;
@@ -168,15 +181,15 @@ export class Proc extends Pid implements ReceiveState {
     this.q = null;
     this.flags = 0;
     this.co = null;
-    this.coNext = null;
     this.wait = null;
     this.state = FREE;
     this.p0 = undefined;
     this.np = 0;
     this.scanned = 0;
-    this.ext = null;
     this.reds = 0;
     this.beh = beh;
+    this.ext = null;
+    this.coNext = null;
     this.bodies = null;
     this.onTimeout = null;
     this.timedOut = false;
@@ -206,7 +219,12 @@ export class Proc extends Pid implements ReceiveState {
   /** Sets the coroutine that the scheduler resumes. */
   setCo(co: Iterator<unknown, unknown, unknown>): void {
     this.co = co;
-    this.coNext = co.next;
+    const next = co.next;
+    if (next === GENERATOR_NEXT) this.flags |= CO_GEN;
+    else {
+      this.flags &= ~CO_GEN;
+      this.coNext = next;
+    }
   }
 
   x(): ProcExt {
@@ -264,8 +282,10 @@ export class Proc extends Pid implements ReceiveState {
 
   /** Takes the oldest message (the caller checked the mailbox is not empty). */
   shift(): unknown {
-    const ext = this.ext;
-    if (ext !== null && ext.marker > 0) ext.marker--;
+    if (this.flags & EXT_RX) {
+      const ext = this.ext!;
+      if (ext.marker > 0) ext.marker--;
+    }
     const q = this.q;
     if (q === null) {
       const m = this.m0;
@@ -332,8 +352,10 @@ export class Proc extends Pid implements ReceiveState {
   removeAt(i: number): unknown {
     if (this.flags & BOXED) this.unboxAll();
     if (i === 0) return this.shift();
-    const ext = this.ext;
-    if (ext !== null && i < ext.marker) ext.marker--;
+    if (this.flags & EXT_RX) {
+      const ext = this.ext!;
+      if (i < ext.marker) ext.marker--;
+    }
     const q = this.q!;
     const m = q.removeAt(i);
     if (q.length === 0) this.q = null;

@@ -20,7 +20,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
-import { type Actor, BOXED, CastMsg, DEAD, HAS_M0, KEPT, LocalRef, NOT_DIRECT, Proc, RX_EXTRA, SCHEDULED, unbox } from "./process.js";
+import { type Actor, BOXED, CO_GEN, CastMsg, DEAD, EXT_RX, GENERATOR_NEXT, HAS_M0, KEPT, LocalRef, NOT_DIRECT, Proc, RX_EXTRA, SCHEDULED, unbox } from "./process.js";
 import { AwaitOp, CustomReceive, FREE, OWN, ReceiveOp, type ReceiveState, StartOp, type WaitState, Taken, WAITING as OP_WAITING, WaitOp, YieldOp, stateOf } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
@@ -423,8 +423,10 @@ export class Runtime {
       // read here, not through the `queueLength` getter, which V8 did not inline into callers' loops.
       const x = p.x();
       const q = p.q;
-      x.marker = q !== null ? q.a.length - q.h + q.extra : p.flags & HAS_M0 ? 1 : 0;
+      const n = q !== null ? q.a.length - q.h + q.extra : p.flags & HAS_M0 ? 1 : 0;
+      x.marker = n;
       x.markerRef = r;
+      if (n > 0) p.flags |= EXT_RX;
     }
     return r;
   }
@@ -639,8 +641,10 @@ export class Runtime {
     const flags = p.flags;
     p.flags = flags & ~(HAS_M0 | BOXED);
     if (flags & BOXED && p.beh!.casts !== true) msg = unbox(msg);
-    const ext = p.ext;
-    if (ext !== null && ext.marker > 0) ext.marker--;
+    if (flags & EXT_RX) {
+      const ext = p.ext!;
+      if (ext.marker > 0) ext.marker--;
+    }
     p.reds++;
     this.used++;
     setCurrent(p);
@@ -697,8 +701,8 @@ export class Runtime {
       }
       p.m0 = undefined;
       p.flags &= ~HAS_M0;
-      const ext = p.ext;
-      if (ext !== null) {
+      if (p.flags & EXT_RX) {
+        const ext = p.ext!;
         if (ext.marker > 0) ext.marker--;
         clearAfter(this, p);
       }
@@ -812,7 +816,7 @@ export class Runtime {
    */
   private step(p: Proc, co: Iterator<unknown, unknown, unknown>, v: unknown, thrown: boolean): boolean {
     p.reds++;
-    const r = thrown ? throwInto(co, v) : p.coNext!.call(co, v);
+    const r = thrown ? throwInto(co, v) : p.flags & CO_GEN ? GENERATOR_NEXT.call(co, v) : p.coNext!.call(co, v);
     if (p.flags & DEAD) return false;
     if (r.done) {
       p.co = null;
