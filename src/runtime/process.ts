@@ -75,11 +75,6 @@ export const RX_EXTRA = 64;
  * linked process has (10,000 of them do not fit in L2 either).
  */
 export const EXT_RX = 128;
-/** `co` is a generator: resumed through {@link GENERATOR_NEXT}, `coNext` not read. */
-export const CO_GEN = 256;
-
-/** The `next` every generator has (`%GeneratorPrototype%.next`). */
-export const GENERATOR_NEXT = (Object.getPrototypeOf(function* () {}) as { prototype: Iterator<unknown> }).prototype.next as Iterator<unknown, unknown, unknown>["next"];
 
 /** Receive states (a process's own receive's, or an op's): built, waiting, done (the process's own is reusable). */
 export const CREATED = 0;
@@ -145,6 +140,12 @@ export class Proc extends Pid implements ReceiveState {
   flags: number;
   /** The running coroutine (loop-style body, or a handler that returned a generator). */
   co: Iterator<unknown, unknown, unknown> | null;
+  /**
+   * `co.next`, read once when `co` is set (see {@link setCo}): read at each
+   * resume it is a megamorphic load, every generator function giving its
+   * generators their own map.
+   */
+  coNext: Iterator<unknown, unknown, unknown>["next"] | null;
   /** What `co` waits for: a ReceiveOp (`OWN`: this process's own receive) / AwaitOp, or null (ready to step). */
   wait: Op<unknown> | null;
   // The process's own receive (see `OwnReceive` in receive.ts): its state here, not in an op of its own,
@@ -158,12 +159,6 @@ export class Proc extends Pid implements ReceiveState {
   beh: Actor | null;
   /** Read only when {@link EXT_RX} is set, on a hop. */
   ext: ProcExt | null;
-  /**
-   * `co.next` when `co` is not a generator ({@link CO_GEN}), read once when
-   * `co` is set (see {@link setCo}): read at each resume it is a megamorphic
-   * load, every generator function giving its generators their own map.
-   */
-  coNext: Iterator<unknown, unknown, unknown>["next"] | null;
   bodies: (((m: never) => unknown) | null)[] | null;
   onTimeout: (() => unknown) | null;
   timedOut: boolean;
@@ -181,6 +176,7 @@ export class Proc extends Pid implements ReceiveState {
     this.q = null;
     this.flags = 0;
     this.co = null;
+    this.coNext = null;
     this.wait = null;
     this.state = FREE;
     this.p0 = undefined;
@@ -189,7 +185,6 @@ export class Proc extends Pid implements ReceiveState {
     this.reds = 0;
     this.beh = beh;
     this.ext = null;
-    this.coNext = null;
     this.bodies = null;
     this.onTimeout = null;
     this.timedOut = false;
@@ -219,12 +214,7 @@ export class Proc extends Pid implements ReceiveState {
   /** Sets the coroutine that the scheduler resumes. */
   setCo(co: Iterator<unknown, unknown, unknown>): void {
     this.co = co;
-    const next = co.next;
-    if (next === GENERATOR_NEXT) this.flags |= CO_GEN;
-    else {
-      this.flags &= ~CO_GEN;
-      this.coNext = next;
-    }
+    this.coNext = co.next;
   }
 
   x(): ProcExt {

@@ -42,8 +42,8 @@ export function doneStep<R>(value: R): IteratorResult<unknown, R> {
  * @internal a receive taken at its `yield*` (`Runtime.receiveNow`): a young
  * object that is both the iterator `yield*` runs and the result its `next`
  * returns. The value is written into no old object: the shared step and a
- * process's recycled op are old, and each store of a young value into one
- * calls V8's write barrier.
+ * process are old, and each store of a young value into one calls V8's
+ * write barrier.
  */
 export class Taken<R> implements Iterator<unknown, R, unknown>, IteratorReturnResult<R> {
   readonly done = true;
@@ -155,9 +155,11 @@ export abstract class WaitOp<R> extends Op<R> implements WaitState {
 
 /**
  * A pending selective receive. Single use: `yield*` it once, right away.
- * Each process recycles its own op, so a receive allocates nothing that a
- * blocked process keeps alive (a young object held by every blocked process
- * would survive each scavenge: with 10,000 blocked processes that cost 5x).
+ * A process's receive is {@link OWN} with its state in the process, so a
+ * receive allocates nothing that a blocked process keeps alive (a young
+ * object held by every blocked process would survive each scavenge: with
+ * 10,000 blocked processes that cost 5x); a ReceiveOp of its own only when
+ * the process's is taken (built, not yet `yield*`ed) or outside a process.
  */
 export class ReceiveOp<R> extends WaitOp<R> implements ReceiveState {
   /** The first pattern, in the op itself: a one-pattern receive (the usual loop) reads no array. */

@@ -20,7 +20,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
-import { type Actor, BOXED, CO_GEN, CastMsg, DEAD, EXT_RX, GENERATOR_NEXT, HAS_M0, KEPT, LocalRef, NOT_DIRECT, Proc, RX_EXTRA, SCHEDULED, unbox } from "./process.js";
+import { type Actor, BOXED, CastMsg, DEAD, EXT_RX, HAS_M0, KEPT, LocalRef, NOT_DIRECT, Proc, RX_EXTRA, SCHEDULED, unbox } from "./process.js";
 import { AwaitOp, CustomReceive, FREE, OWN, ReceiveOp, type ReceiveState, StartOp, type WaitState, Taken, WAITING as OP_WAITING, WaitOp, YieldOp, stateOf } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
@@ -816,7 +816,7 @@ export class Runtime {
    */
   private step(p: Proc, co: Iterator<unknown, unknown, unknown>, v: unknown, thrown: boolean): boolean {
     p.reds++;
-    const r = thrown ? throwInto(co, v) : p.flags & CO_GEN ? GENERATOR_NEXT.call(co, v) : p.coNext!.call(co, v);
+    const r = thrown ? throwInto(co, v) : p.coNext!.call(co, v);
     if (p.flags & DEAD) return false;
     if (r.done) {
       p.co = null;
