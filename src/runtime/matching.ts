@@ -7,41 +7,44 @@ import { Atom } from "../term/atom.js";
 import { Tuple } from "../term/tuple.js";
 import { type Ref } from "../term/identifiers.js";
 import { matches, mentions } from "./pattern.js";
-import { BOXED, DEAD, HAS_M0, type Proc, SCHEDULED } from "./process.js";
-import { CustomReceive, FREE, ReceiveOp, WaitOp, patternAt } from "./receive.js";
+import { BOXED, DEAD, EXT_RX, HAS_M0, type Proc, SCHEDULED } from "./process.js";
+import { CustomReceive, FREE, OWN, ReceiveOp, type ReceiveState, WaitOp, type WaitState, patternAt, stateOf } from "./receive.js";
 import type { Runtime } from "./runtime.js";
 
 /** Returned by {@link tryReceive} when no message matched. */
 export const NO_MATCH: unique symbol = Symbol("no match");
 
-/** True when every pattern of the op names `ref`, so older messages can be skipped. */
-export function mentionsMarker(op: WaitOp<unknown>, ref: Ref): boolean {
+/** True when every pattern of `p`'s wait `op` names `ref`, so older messages can be skipped. */
+function mentionsMarker(p: Proc, op: WaitOp<unknown>, ref: Ref): boolean {
+  if (op === OWN) return patternsMention(p, ref);
   if (op instanceof ReceiveOp) return patternsMention(op, ref);
   return op instanceof CustomReceive && op.key === ref;
 }
 
-function patternsMention(op: ReceiveOp<unknown>, ref: Ref): boolean {
-  for (let i = 0; i < op.np; i++) if (!mentions(patternAt(op, i), ref)) return false;
-  return op.np > 0;
+function patternsMention(s: ReceiveState, ref: Ref): boolean {
+  for (let i = 0; i < s.np; i++) if (!mentions(patternAt(s, i), ref)) return false;
+  return s.np > 0;
 }
 
 /** Where a wait starts scanning: after the receive marker when every pattern names the marker's reference. */
 export function scanStart(p: Proc, op: WaitOp<unknown>): number {
-  const x = p.ext;
-  return x !== null && x.markerRef !== null && x.marker > 0 && mentionsMarker(op, x.markerRef) ? x.marker : 0;
+  if ((p.flags & EXT_RX) === 0) return 0;
+  const x = p.ext!;
+  return x.markerRef !== null && x.marker > 0 && mentionsMarker(p, op, x.markerRef) ? x.marker : 0;
 }
 
-/** {@link scanStart} for a receive op (its class known: no `instanceof` walk). */
-export function receiveStart(p: Proc, op: ReceiveOp<unknown>): number {
-  const x = p.ext;
-  if (x === null || x.marker === 0 || x.markerRef === null) return 0;
+/** {@link scanStart} for a receive (its state known: no `instanceof` walk). */
+export function receiveStart(p: Proc, s: ReceiveState): number {
+  if ((p.flags & EXT_RX) === 0) return 0;
+  const x = p.ext!;
+  if (x.marker === 0 || x.markerRef === null) return 0;
   // One pattern (a call's `[ref, x]`): no loop over the patterns, which V8 did not inline here.
-  return (op.np === 1 ? mentions(op.p0, x.markerRef) : patternsMention(op, x.markerRef)) ? x.marker : 0;
+  return (s.np === 1 ? mentions(s.p0, x.markerRef) : patternsMention(s, x.markerRef)) ? x.marker : 0;
 }
 
 /** Scans the mailbox from the save pointer. Returns the clause's value or NO_MATCH (and arms `after`). */
 export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
-  const v = w instanceof CustomReceive ? scanCustom(rt, p, w) : scan(rt, p, w as ReceiveOp<unknown>);
+  const v = w === OWN ? scan(rt, p, p) : w instanceof CustomReceive ? scanCustom(rt, p, w) : scan(rt, p, w as ReceiveOp<unknown>);
   return v === NO_MATCH ? noMatch(rt, p, w) : v;
 }
 
@@ -50,7 +53,7 @@ export function tryReceive(rt: Runtime, p: Proc, w: WaitOp<unknown>): unknown {
  * returns the clause's value; NO_MATCH (the save pointer moved past every
  * message tried) when none does. Arms or fires no timer.
  */
-export function scan(rt: Runtime, p: Proc, op: ReceiveOp<unknown>): unknown {
+export function scan(rt: Runtime, p: Proc, op: ReceiveState): unknown {
   if (p.flags & BOXED) p.unboxAll();
   const np = op.np;
   if (op.scanned === 0 && p.flags & HAS_M0) {
@@ -89,7 +92,7 @@ export function scan(rt: Runtime, p: Proc, op: ReceiveOp<unknown>): unknown {
 }
 
 /** Message `i` matched clause `c`: takes it and returns the clause's value. */
-function took(rt: Runtime, p: Proc, op: ReceiveOp<unknown>, i: number, c: number, m: unknown): unknown {
+function took(rt: Runtime, p: Proc, op: ReceiveState, i: number, c: number, m: unknown): unknown {
   p.removeAt(i);
   clearAfter(rt, p);
   op.state = FREE;
@@ -115,17 +118,20 @@ function scanCustom(rt: Runtime, p: Proc, op: CustomReceive<unknown>): unknown {
 
 /** Nothing matched up to the save pointer: time out now, or arm the `after` timer. */
 function noMatch(rt: Runtime, p: Proc, op: WaitOp<unknown>): unknown {
-  if (op.timedOut || op.timeout === 0) {
+  const s: WaitState = stateOf(p, op);
+  if (s.timedOut || s.timeout === 0) {
     clearAfter(rt, p);
-    op.state = FREE;
-    return op.expire();
+    s.state = FREE;
+    // A process's own receive keeps its `after` body in the process (the one OWN op has none).
+    return s === op ? op.expire() : s.onTimeout!();
   }
-  if (op.timeout !== Infinity) {
+  if (s.timeout !== Infinity) {
     const x = p.x();
     if (x.timer === null) {
       // One timer per process, re-armed for each receive that waits with a timeout (every call does).
       const tm = x.afterTimer;
-      x.timer = tm === null ? (x.afterTimer = rt.addTimer(op.timeout, () => afterFired(rt, p))) : rt.rearmTimer(tm, op.timeout);
+      x.timer = tm === null ? (x.afterTimer = rt.addTimer(s.timeout, () => afterFired(rt, p))) : rt.rearmTimer(tm, s.timeout);
+      p.flags |= EXT_RX;
     }
   }
   return NO_MATCH;
@@ -140,16 +146,18 @@ function afterFired(rt: Runtime, p: Proc): void {
   x.timer = null;
   const op = p.wait;
   if (op instanceof WaitOp && !(p.flags & DEAD)) {
-    op.timedOut = true;
+    stateOf(p, op).timedOut = true;
     if ((p.flags & SCHEDULED) === 0) rt.schedule(p);
   }
 }
 
 /** Cancels the pending receive's `after` timer. */
 export function clearAfter(rt: Runtime, p: Proc): void {
-  const x = p.ext;
-  if (x !== null && x.timer !== null) {
+  if ((p.flags & EXT_RX) === 0) return;
+  const x = p.ext!;
+  if (x.timer !== null) {
     rt.timers.cancel(x.timer);
     x.timer = null;
   }
+  if (x.marker === 0) p.flags &= ~EXT_RX;
 }

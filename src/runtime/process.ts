@@ -8,7 +8,7 @@ import { Pid, Ref } from "../term/identifiers.js";
 import { t } from "../term/tuple.js";
 import { GEN_CAST } from "./atoms.js";
 import { Deque } from "./mailbox.js";
-import { type Op, type ReceiveOp } from "./receive.js";
+import { type Op, type ReceiveState } from "./receive.js";
 import { type Timer } from "./timers.js";
 import type { Runtime } from "./runtime.js";
 import type { ProcRemote } from "./dist_entry.js";
@@ -63,6 +63,23 @@ export const BOXED = 16;
  * sentinel compiles to a call of V8's generic `StrictEqual` builtin.
  */
 export const HAS_M0 = 32;
+/**
+ * The process's own receive has clause bodies or an `after` (its `bodies`
+ * or `onTimeout` is set): a bit, so that a plain receive reads neither.
+ */
+export const RX_EXTRA = 64;
+/**
+ * Its `ext` holds receive state: a receive marker above 0 or an armed
+ * `after` timer (set whenever either is; cleared by `clearAfter` (matching.ts) once
+ * neither is). A hop of a process without it reads no `ProcExt`, which a
+ * linked process has (10,000 of them do not fit in L2 either).
+ */
+export const EXT_RX = 128;
+
+/** Receive states (a process's own receive's, or an op's): built, waiting, done (the process's own is reusable). */
+export const CREATED = 0;
+export const WAITING = 1;
+export const FREE = 2;
 
 /**
  * A `{'$gen_cast', Request}` while it waits in the mailbox of an actor that
@@ -112,7 +129,7 @@ export class ProcExt {
 }
 
 
-export class Proc extends Pid {
+export class Proc extends Pid implements ReceiveState {
   // Every field is set in the constructor, in this order, which is how V8 lays them out: what a
   // message to a waiting process reads and writes comes first, so that it touches as few cache
   // lines as possible (10,000 processes do not fit in L2).
@@ -121,7 +138,6 @@ export class Proc extends Pid {
   m0: unknown;
   q: Deque | null;
   flags: number;
-  reds: number;
   /** The running coroutine (loop-style body, or a handler that returned a generator). */
   co: Iterator<unknown, unknown, unknown> | null;
   /**
@@ -130,14 +146,25 @@ export class Proc extends Pid {
    * generators their own map.
    */
   coNext: Iterator<unknown, unknown, unknown>["next"] | null;
-  /** What `co` waits for: a ReceiveOp / AwaitOp, or null (ready to step). */
+  /** What `co` waits for: a ReceiveOp (`OWN`: this process's own receive) / AwaitOp, or null (ready to step). */
   wait: Op<unknown> | null;
-  ext: ProcExt | null;
-  /** This process's recycled receive operation. */
-  rop: ReceiveOp<unknown> | null;
-  readonly num: number;
+  // The process's own receive (see `OwnReceive` in receive.ts): its state here, not in an op of its own,
+  // so that a hop reads one object fewer. The fields a one-pattern receive uses come first.
+  state: number;
+  p0: unknown;
+  np: number;
+  scanned: number;
+  reds: number;
   /** Null for a body process, which ends when its function or generator returns. */
   beh: Actor | null;
+  /** Read only when {@link EXT_RX} is set, on a hop. */
+  ext: ProcExt | null;
+  bodies: (((m: never) => unknown) | null)[] | null;
+  onTimeout: (() => unknown) | null;
+  timedOut: boolean;
+  timeout: number;
+  pats: unknown[] | null;
+  readonly num: number;
   /** Live-process list (for `processes()` and shutdown) without a table. */
   prev: Proc | null;
   next: Proc | null;
@@ -148,14 +175,22 @@ export class Proc extends Pid {
     this.m0 = undefined;
     this.q = null;
     this.flags = 0;
-    this.reds = 0;
     this.co = null;
     this.coNext = null;
     this.wait = null;
-    this.ext = null;
-    this.rop = null;
-    this.num = num;
+    this.state = FREE;
+    this.p0 = undefined;
+    this.np = 0;
+    this.scanned = 0;
+    this.reds = 0;
     this.beh = beh;
+    this.ext = null;
+    this.bodies = null;
+    this.onTimeout = null;
+    this.timedOut = false;
+    this.timeout = Infinity;
+    this.pats = null;
+    this.num = num;
     this.prev = null;
     this.next = null;
   }
@@ -237,8 +272,10 @@ export class Proc extends Pid {
 
   /** Takes the oldest message (the caller checked the mailbox is not empty). */
   shift(): unknown {
-    const ext = this.ext;
-    if (ext !== null && ext.marker > 0) ext.marker--;
+    if (this.flags & EXT_RX) {
+      const ext = this.ext!;
+      if (ext.marker > 0) ext.marker--;
+    }
     const q = this.q;
     if (q === null) {
       const m = this.m0;
@@ -305,8 +342,10 @@ export class Proc extends Pid {
   removeAt(i: number): unknown {
     if (this.flags & BOXED) this.unboxAll();
     if (i === 0) return this.shift();
-    const ext = this.ext;
-    if (ext !== null && i < ext.marker) ext.marker--;
+    if (this.flags & EXT_RX) {
+      const ext = this.ext!;
+      if (i < ext.marker) ext.marker--;
+    }
     const q = this.q!;
     const m = q.removeAt(i);
     if (q.length === 0) this.q = null;

@@ -16,8 +16,10 @@
  */
 import { type Ref } from "../term/identifiers.js";
 import { current } from "./current.js";
-import { HAS_M0 } from "./process.js";
+import { CREATED, FREE, HAS_M0, type Proc, RX_EXTRA, WAITING } from "./process.js";
 import { type Infer } from "./pattern.js";
+
+export { CREATED, FREE, WAITING };
 
 /** The one result object every operation hands to `yield*`; read at once, so it can be shared. */
 const step: { done: boolean; value: unknown } = { done: false, value: undefined };
@@ -40,8 +42,8 @@ export function doneStep<R>(value: R): IteratorResult<unknown, R> {
  * @internal a receive taken at its `yield*` (`Runtime.receiveNow`): a young
  * object that is both the iterator `yield*` runs and the result its `next`
  * returns. The value is written into no old object: the shared step and a
- * process's recycled op are old, and each store of a young value into one
- * calls V8's write barrier.
+ * process are old, and each store of a young value into one calls V8's
+ * write barrier.
  */
 export class Taken<R> implements Iterator<unknown, R, unknown>, IteratorReturnResult<R> {
   readonly done = true;
@@ -49,6 +51,10 @@ export class Taken<R> implements Iterator<unknown, R, unknown>, IteratorReturnRe
   next(): IteratorReturnResult<R> {
     return this;
   }
+}
+
+function usedOnce(): Error {
+  return new Error("a receive operation is used once: write `yield* receive(...)` each time, do not keep the operation");
 }
 
 /** Base of everything a process can `yield*`. */
@@ -100,13 +106,31 @@ export function after<R>(ms: number, body: () => R): After<R> {
 
 type ItemResult<X> = X extends Clause<infer R> ? R : X extends After<infer R> ? R : Infer<X>;
 
-/** Receive op states: built, handed to the scheduler, done (reusable by its process). */
-export const CREATED = 0;
-export const WAITING = 1;
-export const FREE = 2;
+/**
+ * @internal what a wait keeps while it waits: in the op itself, or, for a
+ * process's own receive ({@link OwnReceive}), in the process.
+ */
+export interface WaitState {
+  /** {@link CREATED}, {@link WAITING} or {@link FREE}. */
+  state: number;
+  timeout: number;
+  onTimeout: (() => unknown) | null;
+  /** Save pointer: messages before it were already tried. */
+  scanned: number;
+  /** Set by the timer when `after` fires. */
+  timedOut: boolean;
+}
+
+/** @internal a receive's patterns and clause bodies (see {@link ReceiveOp}'s fields). */
+export interface ReceiveState extends WaitState {
+  p0: unknown;
+  np: number;
+  pats: unknown[] | null;
+  bodies: (((m: never) => unknown) | null)[] | null;
+}
 
 /** What every waiting operation shares: its `after` timeout and its save pointer. */
-export abstract class WaitOp<R> extends Op<R> {
+export abstract class WaitOp<R> extends Op<R> implements WaitState {
   state = CREATED;
   timeout = Infinity;
   onTimeout: (() => unknown) | null = null;
@@ -117,7 +141,7 @@ export abstract class WaitOp<R> extends Op<R> {
 
   override [Symbol.iterator](): Iterator<unknown, R, unknown> {
     if (this.state !== CREATED) {
-      throw new Error("a receive operation is used once: write `yield* receive(...)` each time, do not keep the operation");
+      throw usedOnce();
     }
     this.started = false; // not via super[...]: a super property call costs ~30 ns here
     return this;
@@ -131,11 +155,13 @@ export abstract class WaitOp<R> extends Op<R> {
 
 /**
  * A pending selective receive. Single use: `yield*` it once, right away.
- * Each process recycles its own op, so a receive allocates nothing that a
- * blocked process keeps alive (a young object held by every blocked process
- * would survive each scavenge: with 10,000 blocked processes that cost 5x).
+ * A process's receive is {@link OWN} with its state in the process, so a
+ * receive allocates nothing that a blocked process keeps alive (a young
+ * object held by every blocked process would survive each scavenge: with
+ * 10,000 blocked processes that cost 5x); a ReceiveOp of its own only when
+ * the process's is taken (built, not yet `yield*`ed) or outside a process.
  */
-export class ReceiveOp<R> extends WaitOp<R> {
+export class ReceiveOp<R> extends WaitOp<R> implements ReceiveState {
   /** The first pattern, in the op itself: a one-pattern receive (the usual loop) reads no array. */
   p0: unknown = undefined;
   np = 0;
@@ -155,7 +181,7 @@ export class ReceiveOp<R> extends WaitOp<R> {
    */
   override [Symbol.iterator](): Iterator<unknown, R, unknown> {
     if (this.state !== CREATED) {
-      throw new Error("a receive operation is used once: write `yield* receive(...)` each time, do not keep the operation");
+      throw usedOnce();
     }
     this.started = false;
     const p = current;
@@ -193,27 +219,61 @@ export abstract class CustomReceive<R> extends WaitOp<R> {
   abstract take(m: unknown): R;
 }
 
-/** A receive op: the calling process's recycled one when it is free, else a new one. */
-function newOp<R>(): ReceiveOp<R> {
-  const p = current;
-  if (p !== null) {
-    const op = p.rop;
-    if (op !== null && op.state === FREE) {
-      op.state = CREATED;
-      op.np = 0;
-      op.bodies = null;
-      if (op.onTimeout !== null) {
-        // `timeout` is a boxed double: left alone unless an `after` set it (one object fewer read per receive).
-        op.timeout = Infinity;
-        op.onTimeout = null;
-      }
-      return op as ReceiveOp<R>;
+/**
+ * @internal a process's own receive: one object for every process, its state
+ * kept in the process ({@link ReceiveState} fields of `Proc`). A ring hop
+ * then reads no per-process op (10,000 processes' ops do not fit in L2: each
+ * was one or two cache misses per receive). Its methods find the process in
+ * `current`: a process's receive is built, `yield*`ed and resumed while
+ * it runs.
+ */
+export class OwnReceive<R> extends ReceiveOp<R> {
+  override [Symbol.iterator](): Iterator<unknown, R, unknown> {
+    const p = current;
+    if (p === null || p.state !== CREATED) {
+      throw usedOnce();
     }
-    const fresh = new ReceiveOp<R>();
-    if (op === null) p.rop = fresh as ReceiveOp<unknown>;
-    return fresh;
+    if (p.np > 0 && (p.flags & HAS_M0 || p.q !== null)) {
+      const taken = p.rt.receiveNow(p, p);
+      if (taken !== null) return taken as Taken<R>;
+    }
+    return this;
   }
-  return new ReceiveOp<R>();
+
+  override next(v?: unknown): IteratorResult<unknown, R> {
+    // First call (built or waiting): hand the op to the scheduler; second (resumed, FREE): the value.
+    if (current!.state === FREE) {
+      step.value = v;
+      step.done = true;
+    } else {
+      step.value = this;
+      step.done = false;
+    }
+    return step as IteratorResult<unknown, R>;
+  }
+}
+
+/** @internal the one {@link OwnReceive}. */
+export const OWN: ReceiveOp<unknown> = new OwnReceive<unknown>();
+
+/** @internal where a waiting op's state is: `p` itself for {@link OWN}. */
+export function stateOf(p: Proc, w: WaitOp<unknown>): WaitState {
+  return w === OWN ? p : w;
+}
+
+/** Resets `p`'s own receive for a new one (the caller checked it is free). */
+function ownReset(p: Proc): void {
+  p.state = CREATED;
+  p.np = 0;
+  if (p.flags & RX_EXTRA) {
+    p.flags &= ~RX_EXTRA;
+    p.bodies = null;
+    if (p.onTimeout !== null) {
+      // `timeout`, a boxed double, is left alone unless an `after` set it (one object fewer read per receive).
+      p.timeout = Infinity;
+      p.onTimeout = null;
+    }
+  }
 }
 
 /**
@@ -225,69 +285,82 @@ function newOp<R>(): ReceiveOp<R> {
 export function receive<const A extends readonly unknown[]>(...items: A): ReceiveOp<ItemResult<A[number]>>;
 // Fixed parameters rather than a rest array: one allocation less per receive.
 export function receive(a?: unknown, b?: unknown, c?: unknown): ReceiveOp<unknown> {
-  const op = newOp<unknown>();
+  const p = current;
+  let op: ReceiveOp<unknown>;
+  let s: ReceiveState;
+  if (p !== null && p.state === FREE) {
+    // The running process's own receive (the usual case); a second op built before the first is
+    // `yield*`ed, or one built outside any process, is an object of its own.
+    ownReset(p);
+    op = OWN;
+    s = p;
+  } else s = op = new ReceiveOp<unknown>();
   const n = arguments.length;
   if (n === 1 && (typeof a === "function" || Array.isArray(a))) {
     // One predicate (a loop's `receive(isNumber)`) or one tuple pattern (`receive([ref, x])`): what
     // addItem does, in few bytecodes, so that `receive` fits V8's inlining budget of the loop that
     // calls it, together with the send.
-    op.p0 = a;
-    op.np = 1;
+    s.p0 = a;
+    s.np = 1;
     return op;
   }
-  addItems(op, n, a, b, c);
-  if (n > 3) for (let i = 3; i < n; i++) addItem(op, arguments[i]);
+  addItems(s, n, a, b, c);
+  if (n > 3) for (let i = 3; i < n; i++) addItem(s, arguments[i]);
+  if (s === p && (p.bodies !== null || p.onTimeout !== null)) p.flags |= RX_EXTRA;
   return op;
 }
 
-function addItems(op: ReceiveOp<unknown>, n: number, a: unknown, b: unknown, c: unknown): void {
-  if (n > 0) addItem(op, a);
-  if (n > 1) addItem(op, b);
-  if (n > 2) addItem(op, c);
+function addItems(s: ReceiveState, n: number, a: unknown, b: unknown, c: unknown): void {
+  if (n > 0) addItem(s, a);
+  if (n > 1) addItem(s, b);
+  if (n > 2) addItem(s, c);
 }
 
-function addItem(op: ReceiveOp<unknown>, it: unknown): void {
+function addItem(s: ReceiveState, it: unknown): void {
   // A predicate, a value or a tuple pattern skips the `instanceof` walks up its prototype chain.
   if (typeof it === "object" && it !== null && !Array.isArray(it)) {
     if (it instanceof Clause) {
-      if (op.bodies === null) op.bodies = new Array<null>(op.np).fill(null);
-      op.bodies[op.np] = it.body;
-      addPattern(op, it.pattern);
+      if (s.bodies === null) s.bodies = new Array<null>(s.np).fill(null);
+      s.bodies[s.np] = it.body;
+      addPattern(s, it.pattern);
       return;
     }
     if (it instanceof After) {
       // `after(Infinity)` never fires: no timeout, so that `onTimeout` is set exactly when one is.
       if (it.ms !== Infinity) {
-        op.timeout = it.ms;
-        op.onTimeout = it.body;
+        s.timeout = it.ms;
+        s.onTimeout = it.body;
       }
       return;
     }
   }
-  if (op.bodies !== null) op.bodies[op.np] = null;
-  addPattern(op, it);
+  if (s.bodies !== null) s.bodies[s.np] = null;
+  addPattern(s, it);
 }
 
-function addPattern(op: ReceiveOp<unknown>, pat: unknown): void {
-  const n = op.np++;
-  if (n === 0) op.p0 = pat;
-  else if (op.pats === null) op.pats = [undefined, pat];
-  else op.pats[n] = pat;
+function addPattern(s: ReceiveState, pat: unknown): void {
+  const n = s.np++;
+  if (n === 0) s.p0 = pat;
+  else if (s.pats === null) s.pats = [undefined, pat];
+  else s.pats[n] = pat;
 }
 
 /** @internal the op's `c`-th pattern. */
-export function patternAt(op: ReceiveOp<unknown>, c: number): unknown {
-  return c === 0 ? op.p0 : op.pats![c];
+export function patternAt(s: ReceiveState, c: number): unknown {
+  return c === 0 ? s.p0 : s.pats![c];
 }
 
 /** Suspends the process for `ms` (a receive with no clauses and an `after`). */
 export function sleep(ms: number): ReceiveOp<void> {
-  const op = newOp<void>();
+  const op = receive();
   if (ms !== Infinity) {
-    op.timeout = ms;
-    op.onTimeout = () => undefined;
+    const p = current;
+    const s = op === OWN ? p! : op;
+    s.timeout = ms;
+    s.onTimeout = () => undefined;
+    if (s === p) p.flags |= RX_EXTRA;
   }
-  return op;
+  return op as ReceiveOp<void>;
 }
 
 /** Waits for a promise; the process holds its mailbox meanwhile. A rejection is thrown at the `yield*`. */

@@ -20,8 +20,8 @@ import { type Clock, systemClock } from "./clock.js";
 import { BadArgError, ExitError } from "./errors.js";
 import { type LogEvent, type Logger, consoleLogger } from "./logger.js";
 import { matches } from "./pattern.js";
-import { type Actor, BOXED, CastMsg, DEAD, HAS_M0, KEPT, LocalRef, NOT_DIRECT, Proc, SCHEDULED, unbox } from "./process.js";
-import { AwaitOp, CustomReceive, FREE, ReceiveOp, StartOp, Taken, WAITING as OP_WAITING, WaitOp, YieldOp } from "./receive.js";
+import { type Actor, BOXED, CastMsg, DEAD, EXT_RX, HAS_M0, KEPT, LocalRef, NOT_DIRECT, Proc, RX_EXTRA, SCHEDULED, unbox } from "./process.js";
+import { AwaitOp, CustomReceive, FREE, OWN, ReceiveOp, type ReceiveState, StartOp, type WaitState, Taken, WAITING as OP_WAITING, WaitOp, YieldOp, stateOf } from "./receive.js";
 import { current, setCurrent } from "./current.js";
 import { ExitException, crashReason, exitProcess, isQuietReason } from "./signals.js";
 import { type Timer, TimerHeap } from "./timers.js";
@@ -391,7 +391,7 @@ export class Runtime {
    * op waits with its save pointer past what was tried. Once the turn's
    * budget is spent it does nothing: the process yields in the receive ({@link step}).
    */
-  receiveNow(p: Proc, op: ReceiveOp<unknown>): Taken<unknown> | null {
+  receiveNow(p: Proc, op: ReceiveState): Taken<unknown> | null {
     if (this.syncLeft <= 0) return null;
     op.state = OP_WAITING;
     op.timedOut = false;
@@ -423,8 +423,10 @@ export class Runtime {
       // read here, not through the `queueLength` getter, which V8 did not inline into callers' loops.
       const x = p.x();
       const q = p.q;
-      x.marker = q !== null ? q.a.length - q.h + q.extra : p.flags & HAS_M0 ? 1 : 0;
+      const n = q !== null ? q.a.length - q.h + q.extra : p.flags & HAS_M0 ? 1 : 0;
+      x.marker = n;
       x.markerRef = r;
+      if (n > 0) p.flags |= EXT_RX;
     }
     return r;
   }
@@ -639,8 +641,10 @@ export class Runtime {
     const flags = p.flags;
     p.flags = flags & ~(HAS_M0 | BOXED);
     if (flags & BOXED && p.beh!.casts !== true) msg = unbox(msg);
-    const ext = p.ext;
-    if (ext !== null && ext.marker > 0) ext.marker--;
+    if (flags & EXT_RX) {
+      const ext = p.ext!;
+      if (ext.marker > 0) ext.marker--;
+    }
     p.reds++;
     this.used++;
     setCurrent(p);
@@ -669,13 +673,21 @@ export class Runtime {
     const w = p.wait;
     if (w === null) return false;
     let custom: CustomReceive<unknown> | null = null;
-    // The process's own recycled op (a loop's receive) is a ReceiveOp: no `instanceof` walk for it.
-    if (w === p.rop || w instanceof ReceiveOp) {
-      const r = w as ReceiveOp<unknown>;
-      if (r.np !== 1 || r.bodies !== null || r.scanned !== 0) return false;
+    let s: WaitState;
+    let pat: unknown;
+    if (w === OWN) {
+      // The process's own receive (a loop's): its state is in `p`, which this hop reads anyway.
+      if (p.np !== 1 || p.flags & RX_EXTRA || p.scanned !== 0) return false;
+      s = p;
+      pat = p.p0;
+    } else if (w instanceof ReceiveOp) {
+      if (w.np !== 1 || w.bodies !== null || w.scanned !== 0) return false;
+      s = w;
+      pat = w.p0;
     } else if (w instanceof CustomReceive) {
       if (w.scanned !== 0) return false;
       custom = w; // a call waiting for its reply
+      s = w;
     } else return false;
     if (p.flags & BOXED) p.unboxAll();
     const m = p.m0;
@@ -683,19 +695,18 @@ export class Runtime {
     try {
       if (custom !== null) {
         if (!custom.test(m)) return false;
-      } else {
-        const pat = (w as ReceiveOp<unknown>).p0;
+      } else if (!(typeof pat === "function" ? (pat as (x: unknown) => unknown)(m) : pat === m || matches(pat, m))) {
         // A predicate (`isNumber`) called here, not through `matches` (nor a `===` on values of any type first).
-        if (!(typeof pat === "function" ? (pat as (x: unknown) => unknown)(m) : pat === m || matches(pat, m))) return false;
+        return false;
       }
       p.m0 = undefined;
       p.flags &= ~HAS_M0;
-      const ext = p.ext;
-      if (ext !== null) {
+      if (p.flags & EXT_RX) {
+        const ext = p.ext!;
         if (ext.marker > 0) ext.marker--;
         clearAfter(this, p);
       }
-      (w as WaitOp<unknown>).state = FREE;
+      s.state = FREE;
       p.wait = null;
       this.used++;
       let v: unknown = m;
@@ -756,7 +767,7 @@ export class Runtime {
             try {
               v = tryReceive(this, p, w);
             } catch (e) {
-              w.state = FREE;
+              stateOf(p, w).state = FREE;
               v = e;
               thrown = true;
             }
@@ -818,18 +829,19 @@ export class Runtime {
       return true;
     }
     const op = r.value;
-    // The process's own recycled op (a loop's receive) is a ReceiveOp: no `instanceof` walks for it.
-    const own = op === p.rop;
+    // The process's own receive (a loop's) is a ReceiveOp whose state is in `p`: no `instanceof` walks for it.
+    const own = op === OWN;
     if (own || op instanceof WaitOp) {
       const w = op as WaitOp<unknown>;
-      if (w.state !== OP_WAITING) {
+      const s: WaitState = own ? p : w;
+      if (s.state !== OP_WAITING) {
         // Not tried at its `yield*` (receiveNow).
-        w.state = OP_WAITING;
-        w.timedOut = false;
-        w.scanned = scanStart(p, w);
+        s.state = OP_WAITING;
+        s.timedOut = false;
+        s.scanned = scanStart(p, w);
       }
       p.wait = w;
-      if (p.queueLength > w.scanned) {
+      if (p.queueLength > s.scanned) {
         // A receive not tried because the turn's budget is spent: the turn ends here.
         if (this.syncLeft <= 0 && (own || w instanceof ReceiveOp)) {
           if ((p.flags & SCHEDULED) === 0) this.requeue(p);
@@ -839,7 +851,8 @@ export class Runtime {
       }
       // Nothing new to look at and no timeout to arm: blocked until a message arrives. (A receive's
       // `timeout`, a boxed double, is read only when it has one.)
-      return own || w instanceof ReceiveOp ? (w as ReceiveOp<unknown>).onTimeout !== null : w.timeout !== Infinity;
+      if (own) return (p.flags & RX_EXTRA) !== 0 && p.onTimeout !== null;
+      return w instanceof ReceiveOp ? w.onTimeout !== null : w.timeout !== Infinity;
     }
     if (op instanceof AwaitOp) {
       p.wait = op;

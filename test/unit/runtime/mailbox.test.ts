@@ -420,3 +420,34 @@ test("a process's recycled receive op: pattern lists of different lengths in tur
   assert.deepEqual(r, [B, C, E, A, 7, B]);
   assert.equal(rt.clock.now(), 100);
 });
+
+test("a process's own receive: one built while another waits to be yield*ed keeps its own patterns; bodies and after end with their receive", async () => {
+  const rt = fresh();
+  const A = atom("a");
+  const B = atom("b");
+  const r = await runFor(
+    rt,
+    function* () {
+      const me = self();
+      const got: unknown[] = [];
+      send(me, B);
+      send(me, A);
+      const first = receive(A); // the process's own receive
+      const second = receive(on(B, () => "b body")); // built before the first is used: an op of its own
+      got.push(yield* second);
+      got.push(yield* first);
+      got.push(yield* receive(on(A, () => "a body"), after(5, () => "timeout"))); // nothing queued: times out at 5
+      send(me, A);
+      got.push(yield* receive(A)); // the message itself: the earlier clause body is gone
+      spawn(function* () {
+        yield* receive(after(50, () => undefined));
+        send(me, B);
+      });
+      got.push(yield* receive(B)); // waits until 50: the earlier after(5) is gone too
+      return got;
+    },
+    100,
+  );
+  assert.deepEqual(r, ["b body", A, "timeout", A, B]);
+  assert.equal(rt.clock.now(), 100);
+});
