@@ -84,6 +84,9 @@ function refIds(buf: Uint8Array, p: number, len: number): number[] {
   return ids;
 }
 
+/** `Decoder.inlineBelow` outside `walk`: no stack is that high. */
+const NO_STACK_LIMIT = 2 ** 30 - 1;
+
 /** What `node()` returns after opening a container: its elements come next. */
 const PENDING: unknown = Symbol("pending");
 
@@ -141,8 +144,8 @@ export class Decoder {
   private readonly existingOnly: boolean;
   private readonly cache: readonly (Atom | undefined)[] | undefined;
   private readonly local: LocalIdentifiers | undefined;
-  /** Stack height from which children are past `maxDepth` (set by `walk`). */
-  private inlineBelow = Infinity;
+  /** Stack height from which children are past `maxDepth` (set by `walk`; a small integer, not Infinity: no boxed number per decode). */
+  private inlineBelow = NO_STACK_LIMIT;
   /** Nesting from which `value` hands over to `deep`. */
   private readonly recLimit: number;
 
@@ -152,7 +155,9 @@ export class Decoder {
     opts: DecodeOptions = {},
   ) {
     this.offset = offset;
-    this.maxDepth = opts.maxDepth ?? Infinity;
+    // Unlimited is the input's length (no term nests deeper than it has bytes): a small integer, where Infinity
+    // would be a boxed number allocated with every Decoder.
+    this.maxDepth = opts.maxDepth ?? buf.length;
     this.recLimit = Math.min(this.maxDepth + 1, recursionDepth);
     this.maxNewAtoms = opts.maxNewAtoms ?? 10_000;
     this.existingOnly = opts.existingAtomsOnly === true;
@@ -270,8 +275,20 @@ export class Decoder {
           for (let i = 0; i < n; i++) tu[i] = this.value(d);
           return tu;
         }
-        // The leaves read here at a local offset (no `value` call each); containers and the rare tags through `value`.
-        for (let i = 0; i < n; i++) {
+        // The leading integers (often all the elements: rows of numbers) in a tight loop of their own, then the
+        // leaves read here at a local offset (no `value` call each); containers and the rare tags through `value`.
+        let i = 0;
+        for (; i < n; i++) {
+          const tag = buf[p];
+          if (tag === T.SMALL_INTEGER && p + 2 <= end) {
+            tu[i] = buf[p + 1];
+            p += 2;
+          } else if (tag === T.INTEGER && p + 5 <= end) {
+            tu[i] = (buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!;
+            p += 5;
+          } else break;
+        }
+        for (; i < n; i++) {
           const tag = buf[p];
           if (tag === T.SMALL_ATOM_UTF8 && p + 2 <= end) {
             const k = buf[p + 1]!;
