@@ -140,9 +140,8 @@ export class Decoder {
   private dv: DataView | null = null;
   private readonly maxDepth: number;
   private newAtoms = 0;
-  private readonly maxNewAtoms: number;
-  private readonly existingOnly: boolean;
-  private readonly cache: readonly (Atom | undefined)[] | undefined;
+  /** The options read only on rare paths (new atoms, ATOM_CACHE_REF): one field, not one each, to set per decode. */
+  private readonly opts: DecodeOptions;
   private readonly local: LocalIdentifiers | undefined;
   /** Stack height from which children are past `maxDepth` (set by `walk`; a small integer, not Infinity: no boxed number per decode). */
   private inlineBelow = NO_STACK_LIMIT;
@@ -159,9 +158,7 @@ export class Decoder {
     // would be a boxed number allocated with every Decoder.
     this.maxDepth = opts.maxDepth ?? buf.length;
     this.recLimit = Math.min(this.maxDepth + 1, recursionDepth);
-    this.maxNewAtoms = opts.maxNewAtoms ?? 10_000;
-    this.existingOnly = opts.existingAtomsOnly === true;
-    this.cache = opts.atomCache;
+    this.opts = opts;
     this.local = opts.local;
   }
 
@@ -588,7 +585,7 @@ export class Decoder {
         return this.atomValue(this.u8(), true, at);
       case T.ATOM_CACHE_REF: {
         const i = this.u8();
-        const a = this.cache?.[i];
+        const a = this.opts.atomCache?.[i];
         if (a === undefined) this.fail(`atom cache entry ${i}`, at);
         return a === TRUE ? true : a === FALSE ? false : a;
       }
@@ -727,8 +724,9 @@ export class Decoder {
   private intern(name: string, at: number): Atom {
     const known = existingAtom(name);
     if (known !== undefined) return known;
-    if (this.existingOnly) this.fail(`an existing atom ('${name.slice(0, 40)}' is new)`, at);
-    if (++this.newAtoms > this.maxNewAtoms) this.fail(`at most ${this.maxNewAtoms} new atoms`, at);
+    if (this.opts.existingAtomsOnly === true) this.fail(`an existing atom ('${name.slice(0, 40)}' is new)`, at);
+    const most = this.opts.maxNewAtoms ?? 10_000;
+    if (++this.newAtoms > most) this.fail(`at most ${most} new atoms`, at);
     if ([...name].length > MAX_ATOM_CHARS) this.fail(`an atom of at most ${MAX_ATOM_CHARS} characters`, at);
     try {
       return atom(name);
