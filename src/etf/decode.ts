@@ -21,7 +21,7 @@ import { TermMap } from "../term/term_map.js";
 import { Tuple } from "../term/tuple.js";
 import { EtfDecodeError } from "./errors.js";
 import { recursionDepth } from "./recursion.js";
-import { cacheAtom, cachedAtom } from "./atom_cache.js";
+import { cacheAtom, cachedAtom, knownNode, rememberNode } from "./atom_cache.js";
 import { tagName } from "./tags.js";
 import { T } from "./tag_literals.js";
 
@@ -84,6 +84,9 @@ function refIds(buf: Uint8Array, p: number, len: number): number[] {
   return ids;
 }
 
+/** `Decoder.inlineBelow` outside `walk`: no stack is that high. */
+const NO_STACK_LIMIT = 2 ** 30 - 1;
+
 /** What `node()` returns after opening a container: its elements come next. */
 const PENDING: unknown = Symbol("pending");
 
@@ -137,12 +140,11 @@ export class Decoder {
   private dv: DataView | null = null;
   private readonly maxDepth: number;
   private newAtoms = 0;
-  private readonly maxNewAtoms: number;
-  private readonly existingOnly: boolean;
-  private readonly cache: readonly (Atom | undefined)[] | undefined;
+  /** The options read only on rare paths (new atoms, ATOM_CACHE_REF): one field, not one each, to set per decode. */
+  private readonly opts: DecodeOptions;
   private readonly local: LocalIdentifiers | undefined;
-  /** Stack height from which children are past `maxDepth` (set by `walk`). */
-  private inlineBelow = Infinity;
+  /** Stack height from which children are past `maxDepth` (set by `walk`; a small integer, not Infinity: no boxed number per decode). */
+  private inlineBelow = NO_STACK_LIMIT;
   /** Nesting from which `value` hands over to `deep`. */
   private readonly recLimit: number;
 
@@ -152,11 +154,11 @@ export class Decoder {
     opts: DecodeOptions = {},
   ) {
     this.offset = offset;
-    this.maxDepth = opts.maxDepth ?? Infinity;
+    // Unlimited is the input's length (no term nests deeper than it has bytes): a small integer, where Infinity
+    // would be a boxed number allocated with every Decoder.
+    this.maxDepth = opts.maxDepth ?? buf.length;
     this.recLimit = Math.min(this.maxDepth + 1, recursionDepth);
-    this.maxNewAtoms = opts.maxNewAtoms ?? 10_000;
-    this.existingOnly = opts.existingAtomsOnly === true;
-    this.cache = opts.atomCache;
+    this.opts = opts;
     this.local = opts.local;
   }
 
@@ -258,30 +260,75 @@ export class Decoder {
         this.offset = o + 1;
         return [];
       case T.SMALL_TUPLE: {
-        if (o + 2 > buf.length) break;
-        this.offset = o + 2;
+        const end = buf.length;
+        if (o + 2 > end) break;
         const n = buf[o + 1]!;
-        this.need(n, "tuple elements"); // each element takes at least one byte
+        if (n > end - o - 2) break; // each element takes at least one byte: node() names the failure
         const tu = new Tuple(n);
         const d = depth + 1;
+        let p = o + 2;
+        if (d >= this.recLimit) {
+          this.offset = p;
+          for (let i = 0; i < n; i++) tu[i] = this.value(d);
+          return tu;
+        }
+        // The leading integers (often all the elements: rows of numbers) in a tight loop of their own, then the
+        // leaves read here at a local offset (no `value` call each); containers and the rare tags through `value`.
         let i = 0;
-        if (d < this.recLimit) {
-          // The leading integers (often all the elements) without a call each.
-          const end = buf.length;
-          let p = o + 2;
-          for (; i < n; i++) {
-            const tag = buf[p];
-            if (tag === T.SMALL_INTEGER && p + 2 <= end) {
-              tu[i] = buf[p + 1];
-              p += 2;
-            } else if (tag === T.INTEGER && p + 5 <= end) {
-              tu[i] = (buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!;
-              p += 5;
-            } else break;
+        for (; i < n; i++) {
+          const tag = buf[p];
+          if (tag === T.SMALL_INTEGER && p + 2 <= end) {
+            tu[i] = buf[p + 1];
+            p += 2;
+          } else if (tag === T.INTEGER && p + 5 <= end) {
+            tu[i] = (buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!;
+            p += 5;
+          } else break;
+        }
+        for (; i < n; i++) {
+          const tag = buf[p];
+          if (tag === T.SMALL_ATOM_UTF8 && p + 2 <= end) {
+            const k = buf[p + 1]!;
+            const hit = k <= end - p - 2 ? cachedAtom(buf, p + 2, k) : undefined;
+            if (hit !== undefined) {
+              tu[i] = hit;
+              p += 2 + k;
+              continue;
+            }
+          } else if (tag === T.SMALL_INTEGER && p + 2 <= end) {
+            tu[i] = buf[p + 1];
+            p += 2;
+            continue;
+          } else if (tag === T.INTEGER && p + 5 <= end) {
+            tu[i] = (buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!;
+            p += 5;
+            continue;
+          } else if (tag === T.BINARY && p + 5 <= end) {
+            const k = ((buf[p + 1]! << 24) | (buf[p + 2]! << 16) | (buf[p + 3]! << 8) | buf[p + 4]!) >>> 0;
+            if (k <= end - p - 5) {
+              tu[i] = buf.subarray(p + 5, p + 5 + k);
+              p += 5 + k;
+              continue;
+            }
+          } else if (tag === T.NEW_PID) {
+            tu[i] = this.newPid(p);
+            p = this.offset;
+            continue;
+          } else if (tag === T.NEWER_REFERENCE) {
+            tu[i] = this.newerRef(p);
+            p = this.offset;
+            continue;
+          } else if (tag === T.LIST) {
+            this.offset = p + 1;
+            tu[i] = this.list(d + 1);
+            p = this.offset;
+            continue;
           }
           this.offset = p;
+          tu[i] = this.value(d);
+          p = this.offset;
         }
-        for (; i < n; i++) tu[i] = this.value(d);
+        this.offset = p;
         return tu;
       }
       case T.LIST:
@@ -336,8 +383,17 @@ export class Decoder {
     this.need(n + 1, "list elements and tail");
     // `[x]` (the usual `[alias | Ref]`) is allocated in place; `new Array(n)` with a variable n is a builtin call.
     let items: unknown[];
-    if (n === 1) items = [this.value(d)];
-    else {
+    if (n === 1) {
+      // Its element read here when it is a cached atom (the `alias`), without a `value` call.
+      const buf = this.buf;
+      const o = this.offset;
+      let hit: unknown;
+      if (buf[o] === T.SMALL_ATOM_UTF8 && d < this.recLimit && o + 2 <= buf.length) {
+        const k = buf[o + 1]!;
+        if (k <= buf.length - o - 2 && (hit = cachedAtom(buf, o + 2, k)) !== undefined) this.offset = o + 2 + k;
+      }
+      items = [hit !== undefined ? hit : this.value(d)];
+    } else {
       items = new Array(n);
       for (let i = 0; i < n; i++) items[i] = this.value(d);
     }
@@ -529,7 +585,7 @@ export class Decoder {
         return this.atomValue(this.u8(), true, at);
       case T.ATOM_CACHE_REF: {
         const i = this.u8();
-        const a = this.cache?.[i];
+        const a = this.opts.atomCache?.[i];
         if (a === undefined) this.fail(`atom cache entry ${i}`, at);
         return a === TRUE ? true : a === FALSE ? false : a;
       }
@@ -668,8 +724,9 @@ export class Decoder {
   private intern(name: string, at: number): Atom {
     const known = existingAtom(name);
     if (known !== undefined) return known;
-    if (this.existingOnly) this.fail(`an existing atom ('${name.slice(0, 40)}' is new)`, at);
-    if (++this.newAtoms > this.maxNewAtoms) this.fail(`at most ${this.maxNewAtoms} new atoms`, at);
+    if (this.opts.existingAtomsOnly === true) this.fail(`an existing atom ('${name.slice(0, 40)}' is new)`, at);
+    const most = this.opts.maxNewAtoms ?? 10_000;
+    if (++this.newAtoms > most) this.fail(`at most ${most} new atoms`, at);
     if ([...name].length > MAX_ATOM_CHARS) this.fail(`an atom of at most ${MAX_ATOM_CHARS} characters`, at);
     try {
       return atom(name);
@@ -688,6 +745,7 @@ export class Decoder {
     if (buf[at] === T.SMALL_ATOM_UTF8 && at + 2 <= buf.length) {
       const n = buf[at + 1]!;
       if (n <= buf.length - at - 2 && (a = cachedAtom(buf, at + 2, n)) instanceof Atom) {
+        rememberNode(buf, at + 2, n, a as Atom);
         this.offset = at + 2 + n;
         return a as Atom;
       }
@@ -700,11 +758,22 @@ export class Decoder {
     return a as Atom;
   }
 
+  /** A pid's or reference's node name at `p`; `offset` is then past it. The last node seen is checked first. */
+  private nodeAt(p: number): Atom {
+    const buf = this.buf;
+    const known = knownNode(buf, p);
+    if (known !== undefined) {
+      this.offset = p + 2 + buf[p + 1]!;
+      return known;
+    }
+    this.offset = p;
+    return this.atomTerm();
+  }
+
   /** A NEW_PID_EXT at `o` (its tag), read in one bounds check after its node; a short input goes to `node()` for its error. */
   private newPid(o: number): unknown {
-    this.offset = o + 1;
-    const node = this.atomTerm();
     const buf = this.buf;
+    const node = this.nodeAt(o + 1);
     const p = this.offset;
     if (p + 12 > buf.length) {
       this.offset = o;
@@ -722,8 +791,7 @@ export class Decoder {
     const buf = this.buf;
     const len = o + 3 <= buf.length ? (buf[o + 1]! << 8) | buf[o + 2]! : 0;
     if (len < 1 || len > 5) return this.node();
-    this.offset = o + 3;
-    const node = this.atomTerm();
+    const node = this.nodeAt(o + 3);
     const p = this.offset;
     if (p + 4 + 4 * len > buf.length) {
       this.offset = o;

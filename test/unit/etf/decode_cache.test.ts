@@ -101,3 +101,39 @@ test("a reference of 1 to 5 words decodes each word in order (three by a literal
     assert.deepEqual(ref.ids, words);
   }
 });
+
+test("atoms inside a term are told apart whatever bytes follow them (short atoms are read as a masked word)", () => {
+  // An atom of 1..3 bytes is read with the bytes after it and masked to its length: what follows must not matter,
+  // and two atoms differing only in a byte must not meet in the cache.
+  for (let n = 1; n <= 17; n++) {
+    const base = "c".repeat(n);
+    for (let i = 0; i < n; i++) {
+      const variant = base.slice(0, i) + "d" + base.slice(i + 1);
+      for (const next of [0, 1, 99, 255]) {
+        for (const name of [base, variant, base]) {
+          const t = decode(new Uint8Array([131, 104, 2, 119, n, ...text(name), 97, next])) as unknown[];
+          assert.deepEqual([...t], [atom(name), next], `${name} then ${next}`);
+          const l = decode(new Uint8Array([131, 108, 0, 0, 0, 1, 119, n, ...text(name), 106])) as unknown[];
+          assert.deepEqual(l, [atom(name)], `[${name}]`);
+        }
+      }
+    }
+  }
+});
+
+test("a pid's or reference's node is the node named, when the last node read differs in any single byte", () => {
+  // Node names are first compared with the last one read (no hash): every byte must count, at every length.
+  const pidOf = (name: string): number[] => [88, 119, name.length, ...text(name), 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
+  const refOf = (name: string): number[] => [90, 0, 3, 119, name.length, ...text(name), 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 7];
+  for (let n = 1; n <= 20; n++) {
+    const base = "n".repeat(n);
+    for (let i = 0; i < n; i++) {
+      const variant = base.slice(0, i) + "o" + base.slice(i + 1);
+      for (const [a, b] of [[base, variant], [variant, base], [variant, variant]]) {
+        const t = decode(new Uint8Array([131, 104, 2, ...pidOf(a!), ...refOf(b!)])) as { node: unknown }[];
+        assert.equal(t[0]!.node, atom(a!), `pid ${a}`);
+        assert.equal(t[1]!.node, atom(b!), `ref ${b} after ${a}`);
+      }
+    }
+  }
+});
