@@ -163,4 +163,34 @@ describe("the replication stream equals redis-server's", needsRedisServer(), () 
     assert.equal(streams[1], streams[0]);
     assert.deepEqual(auxKeys[1], auxKeys[0]);
   });
+
+  test("a write sent in a form both accept but with other bytes where CRLFs go is streamed in the canonical form", async () => {
+    // Redis skips the byte after a header's \r and the two after a payload unchecked, and propagates the argv it parsed;
+    // Agner forwards a client's bytes as they came only when they are exactly that encoding.
+    const input =
+      "*3\r\n$3\r\nset\r\n$2\r\nk1\r\n$2\r\nv1\r\n" + // lower case, canonical: as it came
+      "*3\r\n$3\r\nSET\rX$2\r\nk2\r\n$2\r\nv2\r\n" + // a header's \r followed by X
+      "*3\r\n$3\r\nSET\r\n$2\r\nk3\r\n$2\r\nv3AB" + // a payload followed by AB
+      "*3\rY$3\r\nSET\r\n$2\r\nk4\r\n$2\r\nv4\r\n" + // the count's \r followed by Y
+      "*3\r\n$3\r\nSET\r\n$2\r\nk5\r\n$2\r\nv5\r\n";
+    const streams: string[] = [];
+    for (const port of [redis.port, agner.port]) {
+      const raw = await RawReplica.open(port, [["REPLCONF", "listening-port", "1"], ["PSYNC", "?", "-1"]]);
+      await raw.fullResync();
+      raw.buf = Buffer.alloc(0);
+      const s = net.connect(port, "127.0.0.1");
+      await new Promise((res, rej) => (s.once("connect", res), s.once("error", rej)));
+      let replies = "";
+      s.on("data", (d) => (replies += d.toString("latin1")));
+      s.write(Buffer.from(input, "latin1"));
+      await until(() => replies === "+OK\r\n".repeat(5), "the five replies");
+      await until(() => raw.stream().endsWith("$2\r\nk5\r\n$2\r\nv5\r\n"), "the stream's end");
+      streams.push(raw.stream().replace(/^\*2\r\n\$6\r\nSELECT\r\n\$1\r\n0\r\n/, ""));
+      s.destroy();
+      raw.close();
+    }
+    const canonical = (k: string, v: string, name = "SET") => `*3\r\n$3\r\n${name}\r\n$2\r\n${k}\r\n$2\r\n${v}\r\n`;
+    assert.equal(streams[0], canonical("k1", "v1", "set") + canonical("k2", "v2") + canonical("k3", "v3") + canonical("k4", "v4") + canonical("k5", "v5"));
+    assert.equal(streams[1], streams[0]);
+  });
 });

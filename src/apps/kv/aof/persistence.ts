@@ -57,6 +57,10 @@ export type { Persistence } from "../server/instance.js";
 export interface AofRecord {
   readonly db: number;
   readonly argv: readonly string[];
+  /** `raw[rawStart, rawEnd)`: argv as its client sent it, in the RESP writer's form (server/messages.ts' RawCommands). */
+  readonly raw?: Buffer;
+  readonly rawStart?: number;
+  readonly rawEnd?: number;
 }
 
 /** A reply to release once durable. */

@@ -213,20 +213,47 @@ export class ReplicaStream {
   }
 
   private stream(buf: Buffer, out: ReplicaEvent[]): void {
+    const n = this.streamCommands(buf);
+    for (let i = 0; i < n; i++) out.push({ kind: "command", argv: this.cmds[i]!, end: this.ends[i]! });
+  }
+
+  /**
+   * What {@link streamCommands} read: its commands, and where each ends (as
+   * a command event's `end`). New arrays each call: young objects stored
+   * into a long-lived array would cost a write barrier each.
+   */
+  cmds: string[][] = [];
+  ends: number[] = [];
+
+  /**
+   * In the stream ({@link streaming}): `chunk`'s complete commands into
+   * {@link cmds} and {@link ends}, without an event each (the replica's hot
+   * path); their count. Throws {@link ReplStreamError} before any is given.
+   */
+  streamCommands(chunk: Buffer): number {
     const p = this.parser!;
-    this.raw.push(buf);
+    const cmds: string[][] = [];
+    const ends: number[] = [];
+    this.cmds = cmds;
+    this.ends = ends;
+    this.raw.push(chunk);
     try {
-      p.feed(buf);
-      this.fed += buf.length;
+      p.feed(chunk);
+      this.fed += chunk.length;
       for (;;) {
         const argv = p.next();
         if (argv === null) break;
-        out.push({ kind: "command", argv, end: this.fed - p.buffered });
+        cmds.push(argv);
+        ends.push(this.fed - p.buffered);
       }
     } catch (e) {
+      // Nothing of a chunk that failed is given.
+      cmds.length = 0;
+      ends.length = 0;
       if (e instanceof RespProtocolError) throw new ReplStreamError(e.reason);
       throw e;
     }
+    return cmds.length;
   }
 }
 

@@ -236,6 +236,21 @@ export class RespWriter {
     }
   }
 
+  /** Appends `src[start, end)`, bytes already in RESP form (a command as its client sent it). */
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.len + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    let at = this.len;
+    // A JS loop costs ~15 instructions a byte, a TypedArray set of a subarray ~600 whatever the length.
+    if (n <= 40) for (let i = start; i < end; i++) buf[at++] = src[i]!;
+    else {
+      buf.set(src.subarray(start, end), at);
+      at += n;
+    }
+    this.len = at;
+  }
+
   /** `$<len>\r\n<s>\r\n` (or with another type byte: `=` for verbatim). */
   bulk(s: string, type = 36 /* $ */): void {
     const n = s.length;

@@ -40,7 +40,7 @@ export function called(inst: KvInstance, who: Caller | undefined, cmd: CommandEn
     else log.countError(reply.text);
     if (fromCall) log.scriptError = errorCode(reply.text);
   }
-  const slower = inst.config.get("slowlog-log-slower-than");
+  const slower = log.slowerThan;
   if (slower >= 0 && usec >= slower && (cmd.bits & CMD.skip_slowlog) === 0) slowlogPush(inst, who, argv, usec);
   if (log.monitors.size > 0 && who !== undefined) feedMonitors(inst, who, cmd, argv, db);
 }

@@ -86,14 +86,28 @@ export class CallLog {
   /** Connections in MONITOR mode. */
   readonly monitors = new Set<Proc>();
 
+  /**
+   * slowlog-log-slower-than, kept here by the instance: every command reads
+   * it, and a setting read by name is a dictionary lookup (~150 instructions).
+   */
+  slowerThan = 10_000;
+  /** The last command counted and its counters: a pipeline repeats its command. */
+  private lastCmd: CommandEntry | null = null;
+  private lastStat: CommandStat | null = null;
+
   stat(cmd: CommandEntry): CommandStat {
+    if (cmd === this.lastCmd) return this.lastStat!;
     let s = this.commands.get(cmd.fullname);
     if (s === undefined) this.commands.set(cmd.fullname, (s = new CommandStat()));
+    this.lastCmd = cmd;
+    this.lastStat = s;
     return s;
   }
 
   /** CONFIG RESETSTAT. */
   reset(): void {
+    this.lastCmd = null;
+    this.lastStat = null;
     this.commands.clear();
     this.errors.clear();
     this.totalErrorReplies = 0;

@@ -262,13 +262,21 @@ export class ConnState implements Session {
     const parser = this.parser;
     if (this.configVersion !== this.inst.configVersion) this.refreshLimits();
     let failed: RespProtocolError | null = null;
+    // The primary's stream is fed from the shards' records: a write may go to replicas as the client's own bytes.
+    const forward = this.inst.logsWrites && this.inst.repl.backlog !== null;
+    parser.markRaw = forward;
     try {
       parser.feed(chunk);
       for (;;) {
         const argv = parser.next();
         if (argv === null) break;
         if (this.blocked) this.queued.push(argv);
-        else this.dispatch(argv);
+        else if (parser.rawStart >= 0) {
+          this.rawStart = parser.rawStart;
+          this.rawEnd = parser.rawEnd;
+          this.dispatch(argv);
+          this.rawStart = -1;
+        } else this.dispatch(argv);
         if (this.closing) break;
       }
     } catch (e) {
@@ -283,6 +291,9 @@ export class ConnState implements Session {
   }
 
   private configVersion = 0;
+  /** The command being dispatched from the input: its bytes in the parser's buffer (see RespParser.rawStart), or -1. */
+  private rawStart = -1;
+  private rawEnd = -1;
 
   /** CONFIG SET may have changed proto-max-bulk-len or client-query-buffer-limit: they apply to every client at once, as in Redis. */
   private refreshLimits(): void {
@@ -366,7 +377,7 @@ export class ConnState implements Session {
     const mask = this.inst.mask;
     switch (cmd.route) {
       case "key":
-        return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq);
+        return this.add(shardOf(argv[cmd.firstKey]!, mask), argv, cmd, seq, this.rawStart);
       case "connection": {
         this.sendBuilt(); // what came before runs before a command that may change db or protocol
         // Monitors see commands in the order they ran: this one waits for the shards to run what came before it.
@@ -574,9 +585,11 @@ export class ConnState implements Session {
     for (let i = 0; i < n; i++) this.add(i, argv, part, new GatherPart(g, i));
   }
 
-  private add(shard: number, argv: readonly string[], cmd: CommandEntry, target: Target): void {
+  private add(shard: number, argv: readonly string[], cmd: CommandEntry, target: Target, rawStart = -1): void {
     const t = this.row.tracking;
-    this.shards.add(shard, argv, t === null ? cmd : this.tracked(cmd), target);
+    const spec = t === null ? cmd : this.tracked(cmd);
+    if (rawStart < 0) this.shards.add(shard, argv, spec, target);
+    else this.shards.add(shard, argv, spec, target, this.parser.rawBuf, rawStart, this.rawEnd);
   }
 
   /** Whether CLIENT CACHING was given for the command being dispatched. */

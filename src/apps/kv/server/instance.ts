@@ -246,9 +246,11 @@ export class KvInstance {
     this.shardEvents = this.keyspaces.map((ks, i) => (ks.events = new ShardEvents(this.pubsub, this.tracking, i)));
     this.notifications = { publish: (ch, m) => this.pubsub.publish(ch, m), keyChanged: null, flushed: () => {} };
     this.applyEventSettings();
+    this.calls.slowerThan = this.config.get("slowlog-log-slower-than");
     this.config.onChange((name) => {
       if (name === "notify-keyspace-events" || name === "tracking-table-max-keys") this.applyEventSettings();
       if (name === "appendonly") this.updateLogsWrites();
+      if (name === "slowlog-log-slower-than") this.calls.slowerThan = this.config.get(name);
     });
     this.updateLogsWrites();
     this.persistence = opts.persistence ?? null;

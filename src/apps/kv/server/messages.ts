@@ -22,6 +22,19 @@ export interface DirectWriter {
 }
 
 /** Commands for one shard, all on one database, answered in one {@link BatchReply}. */
+/**
+ * A batch's commands as their client sent them: command i's bytes are
+ * `buf[at[2i], at[2i + 1])`, or (-1) not known to be in the form the RESP
+ * writer would give them. The primary forwards such a write to its
+ * replicas as it came, rather than encoding its argv again.
+ */
+export class RawCommands {
+  constructor(
+    readonly buf: Buffer,
+    readonly at: number[],
+  ) {}
+}
+
 export class Batch {
   constructor(
     /** Who gets the reply (a connection, the `kv` server, a transaction). */
@@ -33,6 +46,7 @@ export class Batch {
     readonly specs: readonly CommandSpec[],
     /** Set when the shard writes the replies to the client itself (direct_out.ts) instead of answering. */
     readonly direct: DirectWriter | null = null,
+    readonly raw: RawCommands | null = null,
   ) {}
   /**
    * Set by the shard that ran the batch when its reply went to the

@@ -94,9 +94,30 @@ export class ShardState implements ExecContext, ShardView {
     this.propagate = this.record;
   }
 
+  /**
+   * The batch being run when it carries its commands' bytes (RawCommands),
+   * and which command runs (an index: a number, not a young object, is
+   * stored per command, which costs no write barrier).
+   */
+  running: Batch | null = null;
+  runningAt = 0;
+
   private readonly record = (argv: readonly string[]): void => {
     const r = this.records;
-    if (r !== null) r.push({ db: this.dbIndex, argv: scopedFlush(argv, this.index, this.inst.shardCount) });
+    if (r === null) return;
+    const a = scopedFlush(argv, this.index, this.inst.shardCount);
+    const b = this.running;
+    // The command propagated as it came: its record carries the client's bytes (see RawCommands).
+    if (b !== null && a === b.cmds[this.runningAt]) {
+      const raw = b.raw!;
+      const k = 2 * this.runningAt;
+      const start = raw.at[k]!;
+      if (start >= 0) {
+        r.push({ db: this.dbIndex, argv: a, raw: raw.buf, rawStart: start, rawEnd: raw.at[k + 1]! });
+        return;
+      }
+    }
+    r.push({ db: this.dbIndex, argv: a });
   };
 
   /** ShardView.propagate: a write of database `db` (transactions, the writer's rewrite). */
@@ -214,6 +235,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
     let served: (Served | Wake)[] | null = null;
     const inst = this.inst;
     const who = inst.rowOf.get(b.from);
+    s.running = persist && b.raw !== null ? b : null;
     for (let i = 0; i < n; i++) {
       const spec = specs[i] as CommandEntry;
       const t0 = performance.now();
@@ -221,6 +243,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
         // Redis' processCommand: evict before a command that may grow memory; refuse it when that cannot help.
         if (limited && (spec.bits & CMD.denyoom) !== 0 && !this.evict(s) && !obey) replies[i] = OOM;
         else {
+          s.runningAt = i;
           replies[i] = execCommand(s, spec, cmds[i]!);
           if (s.blockedOn !== null) replies[i] = this.park(s, b.from, spec);
         }
@@ -231,6 +254,7 @@ export class Shard extends GenServer<ShardState, never, never, unknown, number> 
       // Redis serves the clients blocked on a key right after the command that made it ready.
       if (blocked.size !== 0 && blocked.anyReady) serveReady(s, (served ??= []));
     }
+    s.running = null;
     s.mayBlock = false;
     s.keyspace.settle(valueCost);
     this.answerBatch(s, b, replies, persist);

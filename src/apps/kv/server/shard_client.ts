@@ -39,7 +39,7 @@ import { ErrorReply, type Reply } from "../resp/reply.js";
 import { watchWriter } from "../aof/persistence.js";
 import { type DirectOut } from "./direct_out.js";
 import { type KvInstance } from "./instance.js";
-import { AwaitShard, Batch, BatchReply, RetryShard, ShardUp, WATCH_WRITER } from "./messages.js";
+import { AwaitShard, Batch, BatchReply, RawCommands, RetryShard, ShardUp, WATCH_WRITER } from "./messages.js";
 
 /** The reply of a command whose reply the dead persistence writer held: it ran, whether it is on disk is not known. */
 export const WRITER_RESTARTED = new ErrorReply("ERR persistence writer restarted before the write was confirmed durable; it may or may not be applied");
@@ -62,6 +62,8 @@ class Pending<T> {
   unsent = false;
   /** The shard writes its replies itself: no BatchReply comes. */
   delegated = false;
+  /** The commands' own bytes, when the first came with them ({@link ShardClient.add}). */
+  raw: RawCommands | null = null;
   constructor(argv: readonly string[], spec: CommandSpec, target: T) {
     this.cmds = [argv];
     this.specs = [spec];
@@ -125,17 +127,27 @@ export class ShardClient<T> {
 
   // ---- building and sending ---------------------------------------------
 
-  /** Adds a command for `shard` to the batch being built; it goes with the next {@link sendBuilt}. */
-  add(shard: number, argv: readonly string[], spec: CommandSpec, target: T): void {
+  /**
+   * Adds a command for `shard` to the batch being built; it goes with the
+   * next {@link sendBuilt}. `rawBuf[rawStart, rawEnd)`: its bytes as the
+   * client sent them, when they are the RESP writer's form of `argv`
+   * ({@link RawCommands}; kept only in a batch whose first command had them).
+   */
+  add(shard: number, argv: readonly string[], spec: CommandSpec, target: T, rawBuf: Buffer | null = null, rawStart = -1, rawEnd = -1): void {
     const b = this.builders[shard];
     if (b === null || b === undefined) {
-      this.builders[shard] = new Pending(argv, spec, target);
+      const p = (this.builders[shard] = new Pending(argv, spec, target));
+      if (rawBuf !== null && rawStart >= 0) p.raw = new RawCommands(rawBuf, [rawStart, rawEnd]);
       this.built++;
       return;
     }
     b.cmds.push(argv);
     b.specs.push(spec);
     b.targets.push(target);
+    const raw = b.raw;
+    if (raw === null) return;
+    if (raw.buf === rawBuf && rawStart >= 0) raw.at.push(rawStart, rawEnd);
+    else raw.at.push(-1, -1);
   }
 
   /** The one shard a batch is built for, {@link NONE_BUILT} or {@link SEVERAL_BUILT}. */
@@ -161,7 +173,7 @@ export class ShardClient<T> {
       const b = bs[i];
       if (b === null || b === undefined) continue;
       bs[i] = null;
-      const batch = (b.batch = new Batch(this.self, ++this.tag, db, b.cmds, b.specs));
+      const batch = (b.batch = new Batch(this.self, ++this.tag, db, b.cmds, b.specs, null, b.raw));
       this.outstanding[i]!.push(b);
       const pid = this.pids[i];
       if (pid === null || pid === undefined) {
@@ -193,7 +205,7 @@ export class ShardClient<T> {
     d.sent++;
     this.delegShard = i;
     b.delegated = true;
-    const batch = (b.batch = new Batch(this.self, ++this.tag, db, b.cmds, b.specs, d));
+    const batch = (b.batch = new Batch(this.self, ++this.tag, db, b.cmds, b.specs, d, b.raw));
     this.outstanding[i]!.push(b);
     const pid = this.pids[i]!;
     pid.rt.deliver(pid, batch);

@@ -150,3 +150,33 @@ test("the query buffer limit counts buffered bytes and parsed arguments, and clo
     (e: RespProtocolError) => e.reply === null,
   );
 });
+
+test("a command's own bytes are marked only when they are exactly its RESP writer form, in a chunk as it came", () => {
+  const marks = (chunks: string[], markRaw = true): [number, number, string][] => {
+    const p = new RespParser();
+    p.markRaw = markRaw;
+    const out: [number, number, string][] = [];
+    for (const c of chunks) {
+      p.feed(b(c));
+      for (let argv = p.next(); argv !== null; argv = p.next()) {
+        out.push([p.rawStart, p.rawEnd, p.rawStart >= 0 ? p.rawBuf.toString("latin1", p.rawStart, p.rawEnd) : argv.join(" ")]);
+      }
+    }
+    return out;
+  };
+  const one = mb("set", "k", "v");
+  assert.deepEqual(marks([one + mb("GET", "k")]), [
+    [0, one.length, one],
+    [one.length, one.length + mb("GET", "k").length, mb("GET", "k")],
+  ]);
+  // Bytes Redis skips unchecked, not the CRLF the writer puts there: no mark (the argv is encoded again).
+  for (const odd of ["*2\r\n$3\r\nGET\rX$1\r\nk\r\n", "*2\rX$3\r\nGET\r\n$1\r\nk\r\n", "*2\r\n$3\r\nGET\r\n$1\r\nkAB"]) {
+    assert.deepEqual(marks([odd]), [[-1, -1, "GET k"]], JSON.stringify(odd));
+  }
+  // A command split over two chunks is read from the parser's own store, which is reused: no mark.
+  assert.deepEqual(marks([one.slice(0, 7), one.slice(7)]), [[-1, -1, "set k v"]]);
+  // Not asked for: nothing is marked.
+  assert.deepEqual(marks([one], false), [[-1, -1, "set k v"]]);
+  // Inline commands have no RESP form of their own.
+  assert.deepEqual(marks(["SET k v\r\n"]), [[-1, -1, "SET k v"]]);
+});
