@@ -220,7 +220,13 @@ export class Encoder {
    */
   term(x: unknown): void {
     try {
-      this.write(x, this.sp);
+      if (this.sp === 0 && this.maxDepth === Infinity) {
+        // A whole term with no maxDepth (nearly every encode): the limits `write` would set, and
+        // the ones left between terms (Infinity, 0) restored, without its saves and float math.
+        this.recLimit = recursionDepth < CYCLE_CHECK_DEPTH ? recursionDepth : CYCLE_CHECK_DEPTH;
+        this.child(x, 0);
+        this.recLimit = 0;
+      } else this.write(x, this.sp);
     } catch (e) {
       this.clearPath();
       throw e;
