@@ -140,8 +140,10 @@ export class Encoder {
     this.room(4 * n);
     const v = this.view;
     const at = this.pos;
-    for (let i = 0; i < n; i++) v.setInt32(at + 4 * i, w[i]!);
-    this.pos = at + 2 + ((w[0]! >>> 16) & 0xff);
+    const head = w[0]!;
+    v.setInt32(at, head);
+    for (let i = 1; i < n; i++) v.setInt32(at + 4 * i, w[i]!);
+    this.pos = at + 2 + ((head >>> 16) & 0xff);
   }
 
   atomBytes(b: Uint8Array): void {
