@@ -221,18 +221,42 @@ export class Encoder {
    * value inside itself) is refused, or with `lenient` written as `'#cycle'`.
    */
   term(x: unknown): void {
+    if (this.sp === 0 && this.maxDepth === Infinity) {
+      // A whole term with no maxDepth (nearly every encode). With no side effect that writing it
+      // twice would repeat (`exposed`, lenient forms), its containers go on the path only if the
+      // walker's cycle check turns out to need them: then it is written again, recording them.
+      const at = this.pos;
+      if (this.whole(x, this.exposed !== null || this.lenient !== null)) return;
+      this.pos = at;
+      this.whole(x, true);
+      return;
+    }
     try {
-      if (this.sp === 0 && this.maxDepth === Infinity) {
-        // A whole term with no maxDepth (nearly every encode): the limits `write` would set, and
-        // the ones left between terms (Infinity, 0) restored, without its saves and float math.
-        this.recLimit = recursionDepth < CYCLE_CHECK_DEPTH ? recursionDepth : CYCLE_CHECK_DEPTH;
-        this.child(x, 0);
-        this.recLimit = 0;
-      } else this.write(x, this.sp);
+      this.write(x, this.sp);
     } catch (e) {
       this.clearPath();
       throw e;
     }
+  }
+
+  /**
+   * Writes a whole term with no maxDepth: the limits `write` would set, and the ones left between
+   * terms (Infinity, 0) restored, without its saves and float math. False if it must be written
+   * again with `track` on (nothing written counts then).
+   */
+  private whole(x: unknown, track: boolean): boolean {
+    this.recLimit = recursionDepth < CYCLE_CHECK_DEPTH ? recursionDepth : CYCLE_CHECK_DEPTH;
+    this.track = track;
+    try {
+      this.child(x, 0);
+    } catch (e) {
+      this.clearPath();
+      if (e === UNTRACKED) return false;
+      throw e;
+    }
+    this.recLimit = 0;
+    this.track = true;
+    return true;
   }
 
   /** Writes `x`, at nesting `depth`, with `maxDepth` counted from there. */
@@ -254,6 +278,17 @@ export class Encoder {
     this.onPath = null;
     this.depthLimit = Infinity;
     this.recLimit = 0;
+    this.track = true;
+  }
+
+  /** Puts container `src` on the path at `depth` (see `track`). */
+  private enter(depth: number, src: unknown): void {
+    if (this.track) this.fSrc[depth] = src;
+  }
+
+  /** Takes the container at `depth` off the path (so the encoder holds no term after). */
+  private leave(depth: number): void {
+    if (this.track) this.fSrc[depth] = undefined;
   }
 
   /**
@@ -406,8 +441,9 @@ export class Encoder {
       this.u32(n);
     }
     if (n === 0) return;
-    const path = this.fSrc;
-    path[depth] = x;
+    // `enter` and `leave` by hand: TurboFan's inlining budget here is better spent on `room`.
+    const track = this.track;
+    if (track) this.fSrc[depth] = x;
     const d = depth + 1;
     if (d < this.recLimit) {
       for (; i < n; i++) {
@@ -415,7 +451,7 @@ export class Encoder {
         if (!this.smallInteger(e)) this.value(e, d);
       }
     } else for (; i < n; i++) this.deep(x[i], d);
-    path[depth] = undefined;
+    if (track) this.fSrc[depth] = undefined;
   }
 
   /**
@@ -474,8 +510,7 @@ export class Encoder {
     this.room(5);
     this.buf[this.pos] = T.LIST;
     this.pos = putU32(this.buf, this.pos + 1, n);
-    const path = this.fSrc;
-    path[depth] = src;
+    this.enter(depth, src);
     const d = depth + 1;
     if (d < this.recLimit) {
       // Integer tuples here (see `intTuple`): their elements are nested one level more.
@@ -489,7 +524,7 @@ export class Encoder {
     } else for (let i = 0; i < n; i++) this.deep(items[i], d);
     if (nilTail) this.u8(T.NIL);
     else this.child(tail, d);
-    path[depth] = undefined;
+    this.leave(depth);
   }
 
   /** A list of integers 0..255 as STRING_EXT (as OTP writes it); false when it is not one. */
@@ -519,15 +554,14 @@ export class Encoder {
     this.buf[this.pos] = T.MAP;
     this.view.setUint32(this.pos + 1, entries.length);
     this.pos += 5;
-    const path = this.fSrc;
-    path[depth] = src;
+    this.enter(depth, src);
     const d = depth + 1;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       this.child(e[0], d);
       this.child(e[1], d);
     }
-    path[depth] = undefined;
+    this.leave(depth);
   }
 
   /** Maps over 32 keys have no canonical order: written as they iterate. */
@@ -536,7 +570,7 @@ export class Encoder {
     this.buf[this.pos] = T.MAP;
     this.view.setUint32(this.pos + 1, m.size);
     this.pos += 5;
-    this.fSrc[depth] = m;
+    this.enter(depth, m);
     const d = depth + 1;
     if (d < this.recLimit) {
       m.forEach((v, k) => {
@@ -549,7 +583,7 @@ export class Encoder {
         this.deep(v, d);
       });
     }
-    this.fSrc[depth] = undefined;
+    this.leave(depth);
   }
 
   /**
@@ -565,11 +599,11 @@ export class Encoder {
 
   private fun(f: Fun, depth: number): void {
     const sizeAt = this.funHead(f);
-    this.fSrc[depth] = f;
+    this.enter(depth, f);
     const d = depth + 1;
     this.child(f.pid, d);
     for (const v of f.freeVars) this.child(v, d);
-    this.fSrc[depth] = undefined;
+    this.leave(depth);
     this.view.setUint32(sizeAt, this.pos - sizeAt);
   }
 
@@ -747,6 +781,12 @@ export class Encoder {
   private fAt: number[] = [];
   /** The containers being written, from the root (by `value` and the walker alike), for the cycle check. */
   private fSrc: unknown[] = [];
+  /**
+   * Whether `value`'s containers are put on the path (`fSrc`). Only the walker's cycle check
+   * reads them, in terms nested over CYCLE_CHECK_DEPTH levels: a plain encode writes the term
+   * without (a store and its clearing per container), and in such a rare term starts over with.
+   */
+  private track = true;
   /** `fSrc` as a set, once the walker is deeper than CYCLE_CHECK_DEPTH. */
   private onPath: Set<unknown> | null = null;
   /** The walker's stack height (its frame `f` is the container at nesting `f`). */
@@ -871,7 +911,10 @@ export class Encoder {
    * is rare, and a cycle nests forever.
    */
   private cyclic(src: object): boolean {
-    if (this.onPath === null) this.onPath = new Set(this.fSrc.slice(0, this.sp));
+    if (this.onPath === null) {
+      if (!this.track) throw UNTRACKED;
+      this.onPath = new Set(this.fSrc.slice(0, this.sp));
+    }
     if (!this.onPath.has(src)) return false;
     if (this.lenient === null) throw new EtfEncodeError(`a cycle: ${Object.prototype.toString.call(src)} inside itself`);
     this.atomOf(CYCLE);
@@ -890,6 +933,8 @@ const K_LIST = 1; // list elements, then its tail
 const K_ENTRIES = 2; // map entries: key, value, key, value...
 const K_FUN = 3; // a fun's pid and free variables, then its size field
 const EMPTY: readonly unknown[] = [];
+/** Thrown by the cycle check when the path was not recorded (see `track`). */
+const UNTRACKED: unknown = Symbol("path not recorded");
 const NIL_TAIL: readonly unknown[] = [];
 const NOT_LEAF: unknown = Symbol("not a leaf");
 /** Nesting below which no cycle check is made (ordinary terms never reach it). */
