@@ -226,7 +226,7 @@ export class Encoder {
       // twice would repeat (`exposed`, lenient forms, a subclass' own), its containers go on the path
       // only if the walker's cycle check turns out to need them: then it is written again, recording them.
       const at = this.pos;
-      if (this.whole(x, !this.rewritable || this.exposed !== null || this.lenient !== null)) return;
+      if (this.whole(x, !this.rewritable() || this.exposed !== null || this.lenient !== null)) return;
       this.pos = at;
       this.whole(x, true);
       return;
@@ -788,7 +788,9 @@ export class Encoder {
    */
   private track = true;
   /** Whether writing a term again has no effect but its bytes (see `track`): not in a subclass unless it says so. */
-  protected rewritable = false;
+  protected rewritable(): boolean {
+    return false;
+  }
   /** `fSrc` as a set, once the walker is deeper than CYCLE_CHECK_DEPTH. */
   private onPath: Set<unknown> | null = null;
   /** The walker's stack height (its frame `f` is the container at nesting `f`). */
@@ -972,7 +974,9 @@ const SLAB_MIN_ROOM = 256;
 
 /** `encode`'s encoder: writes into the slab, and moves to a reused scratch buffer when a term outgrows it. */
 class SlabEncoder extends Encoder {
-  protected override rewritable = true;
+  protected override rewritable(): boolean {
+    return true;
+  }
   slab = new Uint8Array(SLAB_SIZE);
   /** `slab.buffer`, kept: the getter is a call into V8's runtime (~100 instructions a result). */
   slabBuffer: ArrayBuffer = this.slab.buffer;
