@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EtfDecodeError, EtfEncodeError, decode, encode } from "../../../src/etf/index.js";
+import { Encoder, EtfDecodeError, EtfEncodeError, decode, encode } from "../../../src/etf/index.js";
 import { deepFreeze } from "../../../src/runtime/index.js";
-import { ImproperList, TermMap, atom, compare, equals, hash, inspect, t } from "../../../src/term/index.js";
+import { type Atom, ImproperList, TermMap, atom, compare, equals, hash, inspect, t } from "../../../src/term/index.js";
 import { Tuple } from "../../../src/term/tuple.js";
 
 const DEPTH = 100_000;
@@ -148,6 +148,23 @@ test("a plain encode writes a term as one that records its path does (the cycle 
     );
   }
   assert.deepEqual(encode(t(1)), new Uint8Array([131, 104, 1, 97, 1]));
+});
+
+test("an Encoder subclass (whose writes may have effects of their own) writes a deep term once", () => {
+  class Counting extends Encoder {
+    atoms = 0;
+    override atomOf(a: Atom): void {
+      this.atoms++;
+      super.atomOf(a);
+    }
+  }
+  // {a, {a, ... {a, leaf}}}, 1,500 levels: the cycle check (1,000 levels down) comes after 1,000 atoms.
+  let x: unknown = atom("leaf");
+  for (let i = 0; i < 1500; i++) x = t(atom("a"), x);
+  const e = new Counting();
+  e.term(x);
+  assert.equal(e.atoms, 1501);
+  assert.deepEqual(e.buf.subarray(0, e.pos), encode(x, { noVersion: true }));
 });
 
 test("the term walkers alone (no codec): equals, compare, hash, inspect, deepFreeze", () => {
