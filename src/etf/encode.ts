@@ -32,7 +32,7 @@ import { putU32 } from "./bytes.js";
 import { EtfEncodeError } from "./errors.js";
 import { type JsTermLimits, DEFAULT_JS_TERM_LIMITS, jsTerm } from "./js_terms.js";
 import { recursionDepth } from "./recursion.js";
-import { Tag } from "./tags.js";
+import { T } from "./tag_literals.js";
 
 export interface EncodeOptions {
   /** Omit the leading version byte (for distribution messages after their header). */
@@ -106,14 +106,18 @@ export class Encoder {
     this.pos = putU32(this.buf, this.pos, x);
   }
   raw(b: Uint8Array): void {
+    this.room(b.length);
+    this.pos = this.copy(b, this.pos);
+  }
+
+  /** Copies `b` to `at` (room made); returns the position after it. */
+  private copy(b: Uint8Array, at: number): number {
     const n = b.length;
-    this.room(n);
     const buf = this.buf;
-    const at = this.pos;
     // TypedArray.set costs ~20 ns a call whatever the size: atoms and node names are short.
     if (n <= 32) for (let i = 0; i < n; i++) buf[at + i] = b[i]!;
     else buf.set(b, at);
-    this.pos = at + n;
+    return at + n;
   }
 
   atom(name: string): void {
@@ -136,8 +140,10 @@ export class Encoder {
     this.room(4 * n);
     const v = this.view;
     const at = this.pos;
-    for (let i = 0; i < n; i++) v.setInt32(at + 4 * i, w[i]!);
-    this.pos = at + 2 + ((w[0]! >>> 16) & 0xff);
+    const head = w[0]!;
+    v.setInt32(at, head);
+    for (let i = 1; i < n; i++) v.setInt32(at + 4 * i, w[i]!);
+    this.pos = at + 2 + ((head >>> 16) & 0xff);
   }
 
   atomBytes(b: Uint8Array): void {
@@ -147,17 +153,17 @@ export class Encoder {
       this.room(n + 2);
       const buf = this.buf;
       let at = this.pos;
-      buf[at++] = Tag.SMALL_ATOM_UTF8;
+      buf[at++] = T.SMALL_ATOM_UTF8;
       buf[at++] = n;
       for (let i = 0; i < n; i++) buf[at + i] = b[i]!;
       this.pos = at + n;
       return;
     }
     if (b.length < 256) {
-      this.u8(Tag.SMALL_ATOM_UTF8);
+      this.u8(T.SMALL_ATOM_UTF8);
       this.u8(b.length);
     } else {
-      this.u8(Tag.ATOM_UTF8);
+      this.u8(T.ATOM_UTF8);
       this.u16(b.length);
     }
     this.raw(b);
@@ -166,12 +172,12 @@ export class Encoder {
   integer(x: number | bigint): void {
     if (typeof x === "number") {
       if (x >= 0 && x <= 255) {
-        this.u8(Tag.SMALL_INTEGER);
+        this.u8(T.SMALL_INTEGER);
         this.u8(x);
         return;
       }
       if (x >= -0x80000000 && x <= 0x7fffffff) {
-        this.u8(Tag.INTEGER);
+        this.u8(T.INTEGER);
         this.room(4);
         this.view.setInt32(this.pos, x);
         this.pos += 4;
@@ -187,10 +193,10 @@ export class Encoder {
       v >>= 8n;
     }
     if (digits.length < 256) {
-      this.u8(Tag.SMALL_BIG);
+      this.u8(T.SMALL_BIG);
       this.u8(digits.length);
     } else {
-      this.u8(Tag.LARGE_BIG);
+      this.u8(T.LARGE_BIG);
       this.u32(digits.length);
     }
     this.u8(neg ? 1 : 0);
@@ -204,7 +210,7 @@ export class Encoder {
 
   private finiteFloat(x: number): void {
     this.room(9);
-    this.buf[this.pos] = Tag.NEW_FLOAT;
+    this.buf[this.pos] = T.NEW_FLOAT;
     this.view.setFloat64(this.pos + 1, x);
     this.pos += 9;
   }
@@ -215,12 +221,42 @@ export class Encoder {
    * value inside itself) is refused, or with `lenient` written as `'#cycle'`.
    */
   term(x: unknown): void {
+    if (this.sp === 0 && this.maxDepth === Infinity) {
+      // A whole term with no maxDepth (nearly every encode). With no side effect that writing it
+      // twice would repeat (`exposed`, lenient forms, a subclass' own), its containers go on the path
+      // only if the walker's cycle check turns out to need them: then it is written again, recording them.
+      const at = this.pos;
+      if (this.whole(x, !this.rewritable() || this.exposed !== null || this.lenient !== null)) return;
+      this.pos = at;
+      this.whole(x, true);
+      return;
+    }
     try {
       this.write(x, this.sp);
     } catch (e) {
       this.clearPath();
       throw e;
     }
+  }
+
+  /**
+   * Writes a whole term with no maxDepth: the limits `write` would set, and the ones left between
+   * terms (Infinity, 0) restored, without its saves and float math. False if it must be written
+   * again with `track` on (nothing written counts then).
+   */
+  private whole(x: unknown, track: boolean): boolean {
+    this.recLimit = recursionDepth < CYCLE_CHECK_DEPTH ? recursionDepth : CYCLE_CHECK_DEPTH;
+    this.track = track;
+    try {
+      this.child(x, 0);
+    } catch (e) {
+      this.clearPath();
+      if (e === UNTRACKED) return false;
+      throw e;
+    }
+    this.recLimit = 0;
+    this.track = true;
+    return true;
   }
 
   /** Writes `x`, at nesting `depth`, with `maxDepth` counted from there. */
@@ -242,6 +278,17 @@ export class Encoder {
     this.onPath = null;
     this.depthLimit = Infinity;
     this.recLimit = 0;
+    this.track = true;
+  }
+
+  /** Puts container `src` on the path at `depth` (see `track`). */
+  private enter(depth: number, src: unknown): void {
+    if (this.track) this.fSrc[depth] = src;
+  }
+
+  /** Takes the container at `depth` off the path (so the encoder holds no term after). */
+  private leave(depth: number): void {
+    if (this.track) this.fSrc[depth] = undefined;
   }
 
   /**
@@ -257,6 +304,12 @@ export class Encoder {
     if (typeof x === "object") {
       if (x === null) return this.atomOf(NIL);
       if (Array.isArray(x)) return x instanceof Tuple ? this.tuple(x, depth) : this.list(x, x, NIL_TAIL, depth);
+      // Binaries by their instance type too: a miss of `Atom` and of `object`'s classes walks a
+      // Uint8Array's 3-level chain each time (~200 instructions for `{msg, 1, <<1 KB>>}`).
+      if (ArrayBuffer.isView(x)) {
+        if (x instanceof Uint8Array) return this.binary(x);
+        return this.object(x, depth);
+      }
       if (x instanceof Atom) return this.atomOf(x);
       return this.object(x, depth);
     }
@@ -283,13 +336,11 @@ export class Encoder {
     else this.deep(x, depth);
   }
 
-  /** An object other than null, a tuple, an atom or an array. */
+  /** An object other than null, a tuple, an atom, an array or a binary. */
   private object(x: object, depth: number): void {
     if (x instanceof Pid) return this.pid(x);
     if (x instanceof Ref) return this.ref(x);
     if (x instanceof ImproperList) return this.list(x, x.elements, x.tail, depth);
-    // The instance-type test first: a binary then misses no class above with a walk up its 3-level chain.
-    if (ArrayBuffer.isView(x) && x instanceof Uint8Array) return this.binary(x);
     if (x instanceof Float) {
       if (Number.isFinite(x.value)) return this.finiteFloat(x.value);
       return this.value(this.form(x.value, `${x.value} is not an Erlang float`), depth);
@@ -308,7 +359,7 @@ export class Encoder {
 
   private pid(x: Pid): void {
     if (this.exposed !== null) this.exposed(x);
-    this.u8(Tag.NEW_PID);
+    this.u8(T.NEW_PID);
     this.atomOf(x.node);
     this.room(12);
     const v = this.view;
@@ -325,7 +376,7 @@ export class Encoder {
     const n = ids.length;
     this.room(3);
     const buf = this.buf;
-    buf[this.pos] = Tag.NEWER_REFERENCE;
+    buf[this.pos] = T.NEWER_REFERENCE;
     buf[this.pos + 1] = n >> 8;
     buf[this.pos + 2] = n;
     this.pos += 3;
@@ -348,7 +399,7 @@ export class Encoder {
   private number(x: number, depth: number): void {
     if ((x | 0) === x) {
       this.room(5);
-      this.buf[this.pos] = Tag.INTEGER;
+      this.buf[this.pos] = T.INTEGER;
       this.pos = putU32(this.buf, this.pos + 1, x);
       return;
     }
@@ -365,33 +416,34 @@ export class Encoder {
       this.room(2 + 5 * n);
       const buf = this.buf;
       let at = this.pos;
-      buf[at] = Tag.SMALL_TUPLE;
+      buf[at] = T.SMALL_TUPLE;
       buf[at + 1] = n;
       at += 2;
       for (; i < n; i++) {
         const e = x[i];
         if (typeof e !== "number" || (e | 0) !== e) break;
         if ((e & 0xff) === e) {
-          buf[at] = Tag.SMALL_INTEGER;
+          buf[at] = T.SMALL_INTEGER;
           buf[at + 1] = e;
           at += 2;
         } else {
-          buf[at] = Tag.INTEGER;
+          buf[at] = T.INTEGER;
           at = putU32(buf, at + 1, e);
         }
       }
       this.pos = at;
       if (i === n) return;
     } else if (n < 256) {
-      this.u8(Tag.SMALL_TUPLE);
+      this.u8(T.SMALL_TUPLE);
       this.u8(n);
     } else {
-      this.u8(Tag.LARGE_TUPLE);
+      this.u8(T.LARGE_TUPLE);
       this.u32(n);
     }
     if (n === 0) return;
-    const path = this.fSrc;
-    path[depth] = x;
+    // `enter` and `leave` by hand: TurboFan's inlining budget here is better spent on `room`.
+    const track = this.track;
+    if (track) this.fSrc[depth] = x;
     const d = depth + 1;
     if (d < this.recLimit) {
       for (; i < n; i++) {
@@ -399,7 +451,7 @@ export class Encoder {
         if (!this.smallInteger(e)) this.value(e, d);
       }
     } else for (; i < n; i++) this.deep(x[i], d);
-    path[depth] = undefined;
+    if (track) this.fSrc[depth] = undefined;
   }
 
   /**
@@ -413,18 +465,18 @@ export class Encoder {
     this.room(2 + 5 * n);
     const buf = this.buf;
     let at = this.pos;
-    buf[at] = Tag.SMALL_TUPLE;
+    buf[at] = T.SMALL_TUPLE;
     buf[at + 1] = n;
     at += 2;
     for (let i = 0; i < n; i++) {
       const e = x[i];
       if (typeof e !== "number" || (e | 0) !== e) return false;
       if ((e & 0xff) === e) {
-        buf[at] = Tag.SMALL_INTEGER;
+        buf[at] = T.SMALL_INTEGER;
         buf[at + 1] = e;
         at += 2;
       } else {
-        buf[at] = Tag.INTEGER;
+        buf[at] = T.INTEGER;
         buf[at + 1] = e >>> 24;
         buf[at + 2] = e >>> 16;
         buf[at + 3] = e >>> 8;
@@ -442,7 +494,7 @@ export class Encoder {
     this.room(2);
     const buf = this.buf;
     const at = this.pos;
-    buf[at] = Tag.SMALL_INTEGER;
+    buf[at] = T.SMALL_INTEGER;
     buf[at + 1] = x;
     this.pos = at + 2;
     return true;
@@ -452,14 +504,13 @@ export class Encoder {
     const n = items.length;
     const nilTail = tail === NIL_TAIL || (Array.isArray(tail) && tail.length === 0);
     if (nilTail) {
-      if (n === 0) return this.u8(Tag.NIL);
+      if (n === 0) return this.u8(T.NIL);
       if (n <= 0xffff && this.stringExt(items, n)) return;
     }
     this.room(5);
-    this.buf[this.pos] = Tag.LIST;
+    this.buf[this.pos] = T.LIST;
     this.pos = putU32(this.buf, this.pos + 1, n);
-    const path = this.fSrc;
-    path[depth] = src;
+    this.enter(depth, src);
     const d = depth + 1;
     if (d < this.recLimit) {
       // Integer tuples here (see `intTuple`): their elements are nested one level more.
@@ -471,9 +522,9 @@ export class Encoder {
         } else if (!this.smallInteger(e)) this.value(e, d);
       }
     } else for (let i = 0; i < n; i++) this.deep(items[i], d);
-    if (nilTail) this.u8(Tag.NIL);
+    if (nilTail) this.u8(T.NIL);
     else this.child(tail, d);
-    path[depth] = undefined;
+    this.leave(depth);
   }
 
   /** A list of integers 0..255 as STRING_EXT (as OTP writes it); false when it is not one. */
@@ -485,7 +536,7 @@ export class Encoder {
     this.room(3 + n);
     const buf = this.buf;
     let at = this.pos;
-    buf[at++] = Tag.STRING;
+    buf[at++] = T.STRING;
     buf[at++] = n >> 8;
     buf[at++] = n & 0xff;
     for (let i = 0; i < n; i++) buf[at + i] = items[i] as number;
@@ -500,27 +551,26 @@ export class Encoder {
   private map(src: object, entries: [unknown, unknown][], depth: number): void {
     if (entries.length > 1) entries.sort((a, b) => compareKeys(a[0], b[0]));
     this.room(5);
-    this.buf[this.pos] = Tag.MAP;
+    this.buf[this.pos] = T.MAP;
     this.view.setUint32(this.pos + 1, entries.length);
     this.pos += 5;
-    const path = this.fSrc;
-    path[depth] = src;
+    this.enter(depth, src);
     const d = depth + 1;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       this.child(e[0], d);
       this.child(e[1], d);
     }
-    path[depth] = undefined;
+    this.leave(depth);
   }
 
   /** Maps over 32 keys have no canonical order: written as they iterate. */
   private bigMap(m: TermMapLike, depth: number): void {
     this.room(5);
-    this.buf[this.pos] = Tag.MAP;
+    this.buf[this.pos] = T.MAP;
     this.view.setUint32(this.pos + 1, m.size);
     this.pos += 5;
-    this.fSrc[depth] = m;
+    this.enter(depth, m);
     const d = depth + 1;
     if (d < this.recLimit) {
       m.forEach((v, k) => {
@@ -533,7 +583,7 @@ export class Encoder {
         this.deep(v, d);
       });
     }
-    this.fSrc[depth] = undefined;
+    this.leave(depth);
   }
 
   /**
@@ -549,17 +599,17 @@ export class Encoder {
 
   private fun(f: Fun, depth: number): void {
     const sizeAt = this.funHead(f);
-    this.fSrc[depth] = f;
+    this.enter(depth, f);
     const d = depth + 1;
     this.child(f.pid, d);
     for (const v of f.freeVars) this.child(v, d);
-    this.fSrc[depth] = undefined;
+    this.leave(depth);
     this.view.setUint32(sizeAt, this.pos - sizeAt);
   }
 
   /** A fun's fields before its pid and free variables; returns where its size goes. */
   private funHead(f: Fun): number {
-    this.u8(Tag.NEW_FUN);
+    this.u8(T.NEW_FUN);
     const sizeAt = this.pos;
     this.u32(0);
     this.u8(f.arity);
@@ -576,7 +626,7 @@ export class Encoder {
     // UTF-8 straight into the buffer: at most 3 bytes per UTF-16 unit.
     this.room(5 + 3 * x.length);
     const buf = this.buf;
-    buf[this.pos] = Tag.BINARY;
+    buf[this.pos] = T.BINARY;
     if (x.length <= 64) {
       // Short ASCII strings by hand: cheaper than a call into the encoder.
       let i = 0;
@@ -598,10 +648,12 @@ export class Encoder {
   }
 
   private binary(x: Uint8Array): void {
-    this.room(5);
-    this.buf[this.pos] = Tag.BINARY;
-    this.pos = putU32(this.buf, this.pos + 1, x.length);
-    this.raw(x);
+    // Header and bytes under one bounds check; the length by one (checked) DataView store, not four.
+    this.room(5 + x.length);
+    const at = this.pos;
+    this.buf[at] = T.BINARY;
+    this.view.setUint32(at + 1, x.length);
+    this.pos = this.copy(x, at + 5);
   }
 
   /** Writes an object that holds no other term (a pid, a ref, a float...); NOT_LEAF for any other. */
@@ -609,7 +661,7 @@ export class Encoder {
     if (x instanceof Pid) return this.pid(x);
     if (x instanceof Ref) return this.ref(x);
     if (x instanceof BitString) {
-      this.u8(Tag.BIT_BINARY);
+      this.u8(T.BIT_BINARY);
       this.u32(x.bytes.length);
       this.u8(x.lastBits);
       return this.raw(x.bytes);
@@ -618,11 +670,11 @@ export class Encoder {
       const id = x.id;
       // OTP writes NEW_PORT_EXT while the id fits the old 28-bit port number, V4_PORT_EXT beyond.
       if (typeof id === "number" && id <= 0x0fffffff) {
-        this.u8(Tag.NEW_PORT);
+        this.u8(T.NEW_PORT);
         this.atom(x.node.name);
         this.u32(id);
       } else {
-        this.u8(Tag.V4_PORT);
+        this.u8(T.V4_PORT);
         this.atom(x.node.name);
         this.room(8);
         this.view.setBigUint64(this.pos, BigInt(id));
@@ -631,7 +683,7 @@ export class Encoder {
       return this.u32(x.creation);
     }
     if (x instanceof Export) {
-      this.u8(Tag.EXPORT);
+      this.u8(T.EXPORT);
       this.atom(x.module.name);
       this.atom(x.fn.name);
       return this.integer(x.arity);
@@ -690,7 +742,7 @@ export class Encoder {
               x = tail;
               break;
             }
-            this.u8(Tag.NIL);
+            this.u8(T.NIL);
           } else if (this.fKind[f] === K_FUN) this.view.setUint32(this.fAt[f]!, this.pos - this.fAt[f]!);
           this.pop();
         }
@@ -729,6 +781,16 @@ export class Encoder {
   private fAt: number[] = [];
   /** The containers being written, from the root (by `value` and the walker alike), for the cycle check. */
   private fSrc: unknown[] = [];
+  /**
+   * Whether `value`'s containers are put on the path (`fSrc`). Only the walker's cycle check
+   * reads them, in terms nested over CYCLE_CHECK_DEPTH levels: a plain encode writes the term
+   * without (a store and its clearing per container), and in such a rare term starts over with.
+   */
+  private track = true;
+  /** Whether writing a term again has no effect but its bytes (see `track`): not in a subclass unless it says so. */
+  protected rewritable(): boolean {
+    return false;
+  }
   /** `fSrc` as a set, once the walker is deeper than CYCLE_CHECK_DEPTH. */
   private onPath: Set<unknown> | null = null;
   /** The walker's stack height (its frame `f` is the container at nesting `f`). */
@@ -787,10 +849,10 @@ export class Encoder {
       const n = x.length;
       if (n > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(x)) return;
       if (n < 256) {
-        this.u8(Tag.SMALL_TUPLE);
+        this.u8(T.SMALL_TUPLE);
         this.u8(n);
       } else {
-        this.u8(Tag.LARGE_TUPLE);
+        this.u8(T.LARGE_TUPLE);
         this.u32(n);
       }
       const done = this.leaves(x, n);
@@ -825,14 +887,14 @@ export class Encoder {
     const n = items.length;
     const nilTail = tail === NIL_TAIL || (Array.isArray(tail) && tail.length === 0);
     if (nilTail) {
-      if (n === 0) return this.u8(Tag.NIL);
+      if (n === 0) return this.u8(T.NIL);
       if (n <= 0xffff && this.stringExt(items, n)) return;
     }
     if (this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(src)) return;
-    this.u8(Tag.LIST);
+    this.u8(T.LIST);
     this.u32(n);
     const done = this.leaves(items, n);
-    if (done === n && nilTail) return this.u8(Tag.NIL);
+    if (done === n && nilTail) return this.u8(T.NIL);
     const f = this.push(K_LIST, src, items, n);
     this.fIndex[f] = done;
     this.fTail[f] = tail;
@@ -842,7 +904,7 @@ export class Encoder {
   private pushMap(src: object, entries: [unknown, unknown][], sort: boolean): void {
     if (sort && entries.length > 1) entries.sort((a, b) => compareKeys(a[0], b[0]));
     if (entries.length > 0 && this.sp >= CYCLE_CHECK_DEPTH && this.cyclic(src)) return;
-    this.u8(Tag.MAP);
+    this.u8(T.MAP);
     this.u32(entries.length);
     if (entries.length > 0) this.push(K_ENTRIES, src, entries, 2 * entries.length);
   }
@@ -853,7 +915,10 @@ export class Encoder {
    * is rare, and a cycle nests forever.
    */
   private cyclic(src: object): boolean {
-    if (this.onPath === null) this.onPath = new Set(this.fSrc.slice(0, this.sp));
+    if (this.onPath === null) {
+      if (!this.track) throw UNTRACKED;
+      this.onPath = new Set(this.fSrc.slice(0, this.sp));
+    }
     if (!this.onPath.has(src)) return false;
     if (this.lenient === null) throw new EtfEncodeError(`a cycle: ${Object.prototype.toString.call(src)} inside itself`);
     this.atomOf(CYCLE);
@@ -872,6 +937,8 @@ const K_LIST = 1; // list elements, then its tail
 const K_ENTRIES = 2; // map entries: key, value, key, value...
 const K_FUN = 3; // a fun's pid and free variables, then its size field
 const EMPTY: readonly unknown[] = [];
+/** Thrown by the cycle check when the path was not recorded (see `track`). */
+const UNTRACKED: unknown = Symbol("path not recorded");
 const NIL_TAIL: readonly unknown[] = [];
 const NOT_LEAF: unknown = Symbol("not a leaf");
 /** Nesting below which no cycle check is made (ordinary terms never reach it). */
@@ -885,7 +952,7 @@ const NIL = atom("nil");
 /** `Atom.wire`: SMALL_ATOM_UTF8_EXT of an atom of at most 255 bytes, as big-endian 32-bit words (zero-padded). */
 function packAtom(b: Uint8Array): Int32Array {
   const bytes = new Uint8Array((b.length + 5) & ~3);
-  bytes[0] = Tag.SMALL_ATOM_UTF8;
+  bytes[0] = T.SMALL_ATOM_UTF8;
   bytes[1] = b.length;
   bytes.set(b, 2);
   const w = new Int32Array(bytes.length >> 2);
@@ -907,6 +974,9 @@ const SLAB_MIN_ROOM = 256;
 
 /** `encode`'s encoder: writes into the slab, and moves to a reused scratch buffer when a term outgrows it. */
 class SlabEncoder extends Encoder {
+  protected override rewritable(): boolean {
+    return true;
+  }
   slab = new Uint8Array(SLAB_SIZE);
   /** `slab.buffer`, kept: the getter is a call into V8's runtime (~100 instructions a result). */
   slabBuffer: ArrayBuffer = this.slab.buffer;
@@ -1001,12 +1071,12 @@ export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Ar
     e.maxDepth = Infinity;
     e.exposed = null;
     e.lenient = null;
-    e.u8(Tag.VERSION);
+    e.u8(T.VERSION);
   } else {
     e.maxDepth = opts.maxDepth ?? Infinity;
     e.exposed = opts.exposed ?? null;
     e.lenient = opts.lenient === true ? DEFAULT_JS_TERM_LIMITS : opts.lenient || null;
-    if (opts.noVersion !== true) e.u8(Tag.VERSION);
+    if (opts.noVersion !== true) e.u8(T.VERSION);
   }
   const start = e.pos - at;
   e.term(term);
@@ -1018,7 +1088,7 @@ export function encode(term: unknown, opts: EncodeOptions = NO_OPTIONS): Uint8Ar
   if (z.length + 5 >= body.length) return out; // as term_to_binary: compress only when it pays
   const c = new Uint8Array(start + 5 + z.length);
   c.set(out.subarray(0, start));
-  c[start] = Tag.COMPRESSED;
+  c[start] = T.COMPRESSED;
   new DataView(c.buffer).setUint32(start + 1, body.length);
   c.set(z, start + 5);
   return c;

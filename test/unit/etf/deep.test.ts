@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EtfDecodeError, EtfEncodeError, decode, encode } from "../../../src/etf/index.js";
+import { Encoder, EtfDecodeError, EtfEncodeError, decode, encode } from "../../../src/etf/index.js";
 import { deepFreeze } from "../../../src/runtime/index.js";
-import { ImproperList, TermMap, atom, compare, equals, hash, inspect, t } from "../../../src/term/index.js";
+import { type Atom, ImproperList, TermMap, atom, compare, equals, hash, inspect, t } from "../../../src/term/index.js";
 import { Tuple } from "../../../src/term/tuple.js";
 
 const DEPTH = 100_000;
@@ -122,6 +122,49 @@ test("maxDepth still bounds when set; cycles are refused or '#cycle'", () => {
   assert.ok(depth > 100);
   // The encoder is usable after a failed encode.
   assert.deepEqual(encode(t(1)), new Uint8Array([131, 104, 1, 97, 1]));
+});
+
+test("a plain encode writes a term as one that records its path does (the cycle check starts over when it needs it)", () => {
+  // Recording the path (what `exposed` turns on) must not change a byte or where a cycle is found.
+  const recorded = { exposed: (): void => undefined };
+  for (const x of [nestedList(1500, 1), nestedTuple(1500, atom("a")), t([t(1, [2])], new TermMap([[1, nestedList(1200, 3)]]))]) {
+    assert.deepEqual(encode(x), encode(x, recorded));
+  }
+  // A cycle of 800 containers: 799 lists and, 200 levels down, a plain object (a map). The
+  // check begins 1,000 levels down, where the object comes round again: it is found there only
+  // if the levels the encoder recursed through (the first 256) are on the path.
+  const chain: unknown[] = [];
+  for (let i = 0; i < 800; i++) chain.push(i === 200 ? {} : []);
+  for (let i = 0; i < 800; i++) {
+    const next = chain[(i + 1) % 800];
+    const c = chain[i]!;
+    if (Array.isArray(c)) c.push(next);
+    else (c as Record<string, unknown>)["next"] = next;
+  }
+  for (const opts of [undefined, recorded]) {
+    assert.throws(
+      () => encode(chain[0], opts),
+      (e) => e instanceof EtfEncodeError && e.message === "a cycle: [object Object] inside itself",
+    );
+  }
+  assert.deepEqual(encode(t(1)), new Uint8Array([131, 104, 1, 97, 1]));
+});
+
+test("an Encoder subclass (whose writes may have effects of their own) writes a deep term once", () => {
+  class Counting extends Encoder {
+    atoms = 0;
+    override atomOf(a: Atom): void {
+      this.atoms++;
+      super.atomOf(a);
+    }
+  }
+  // {a, {a, ... {a, leaf}}}, 1,500 levels: the cycle check (1,000 levels down) comes after 1,000 atoms.
+  let x: unknown = atom("leaf");
+  for (let i = 0; i < 1500; i++) x = t(atom("a"), x);
+  const e = new Counting();
+  e.term(x);
+  assert.equal(e.atoms, 1501);
+  assert.deepEqual(e.buf.subarray(0, e.pos), encode(x, { noVersion: true }));
 });
 
 test("the term walkers alone (no codec): equals, compare, hash, inspect, deepFreeze", () => {
