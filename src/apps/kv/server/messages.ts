@@ -21,7 +21,6 @@ export interface DirectWriter {
   write(replies: readonly Reply[], writer: RespWriter): void;
 }
 
-/** Commands for one shard, all on one database, answered in one {@link BatchReply}. */
 /**
  * A batch's commands as their client sent them: command i's bytes are
  * `buf[at[2i], at[2i + 1])`, or (-1) not known to be in the form the RESP
@@ -35,6 +34,7 @@ export class RawCommands {
   ) {}
 }
 
+/** Commands for one shard, all on one database, answered in one {@link BatchReply}. */
 export class Batch {
   constructor(
     /** Who gets the reply (a connection, the `kv` server, a transaction). */
@@ -46,6 +46,7 @@ export class Batch {
     readonly specs: readonly CommandSpec[],
     /** Set when the shard writes the replies to the client itself (direct_out.ts) instead of answering. */
     readonly direct: DirectWriter | null = null,
+    /** The commands' own bytes, for a primary's replicas (see RawCommands); null when the first command had none. */
     readonly raw: RawCommands | null = null,
   ) {}
   /**
